@@ -1,0 +1,115 @@
+package dev.spl.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Canonical JSON, the byte form record ids are computed over: object keys sorted by UTF-16 code
+ * unit at every depth, no insignificant whitespace, strings escaped minimally (only {@code "},
+ * {@code \} and control characters) and emitted as UTF-8, numbers in their minimal form (integral
+ * values without fraction or exponent, others as plain decimals with trailing zeros removed, -0 as
+ * 0).
+ */
+public final class CanonicalJson {
+  private CanonicalJson() {}
+
+  public static byte[] bytes(JsonNode node) {
+    return string(node).getBytes(StandardCharsets.UTF_8);
+  }
+
+  public static String string(JsonNode node) {
+    StringBuilder out = new StringBuilder(256);
+    write(node, out);
+    return out.toString();
+  }
+
+  static void write(JsonNode node, StringBuilder out) {
+    switch (node.getNodeType()) {
+      case OBJECT -> {
+        List<String> keys = new ArrayList<>(node.size());
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+          keys.add(it.next());
+        }
+        keys.sort(null);
+        out.append('{');
+        for (int i = 0; i < keys.size(); i++) {
+          if (i > 0) {
+            out.append(',');
+          }
+          writeString(keys.get(i), out);
+          out.append(':');
+          write(node.get(keys.get(i)), out);
+        }
+        out.append('}');
+      }
+      case ARRAY -> {
+        out.append('[');
+        for (int i = 0; i < node.size(); i++) {
+          if (i > 0) {
+            out.append(',');
+          }
+          write(node.get(i), out);
+        }
+        out.append(']');
+      }
+      case STRING -> writeString(node.textValue(), out);
+      case NUMBER -> out.append(number(node));
+      case BOOLEAN -> out.append(node.booleanValue() ? "true" : "false");
+      case NULL -> out.append("null");
+      default ->
+          throw new InvalidRecordException(
+              "body: expected JSON values only but found a " + node.getNodeType() + " node");
+    }
+  }
+
+  static String number(JsonNode node) {
+    if (node.isIntegralNumber()) {
+      return node.bigIntegerValue().toString();
+    }
+    if (node.isDouble() || node.isFloat()) {
+      double d = node.doubleValue();
+      if (Double.isNaN(d) || Double.isInfinite(d)) {
+        throw new InvalidRecordException("body: expected a finite number but found " + d);
+      }
+    }
+    BigDecimal value = node.decimalValue();
+    if (value.signum() == 0) {
+      return "0";
+    }
+    BigDecimal stripped = value.stripTrailingZeros();
+    if (stripped.scale() <= 0) {
+      BigInteger integral = stripped.toBigIntegerExact();
+      return integral.toString();
+    }
+    return stripped.toPlainString();
+  }
+
+  static void writeString(String s, StringBuilder out) {
+    out.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\b' -> out.append("\\b");
+        case '\f' -> out.append("\\f");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    out.append('"');
+  }
+}

@@ -1,0 +1,52 @@
+package dev.spl.core;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One immutable fact in the log. The content id is the SHA-256 of the canonical JSON of these six
+ * fields (see {@link RecordIds}). The body is a Jackson tree: callers must not mutate it after
+ * building the record, because the id is derived from it.
+ */
+public record Record(
+    String thread, String actor, Act act, ObjectNode body, long clock, List<String> parents) {
+
+  public Record {
+    Objects.requireNonNull(thread, "thread");
+    Objects.requireNonNull(actor, "actor");
+    Objects.requireNonNull(act, "act");
+    Objects.requireNonNull(body, "body");
+    Objects.requireNonNull(parents, "parents");
+    ThreadIds.requireValid(thread);
+    Actors.requireValid(actor);
+    if (clock < 0) {
+      throw new InvalidRecordException("clock: expected a non-negative integer but found " + clock);
+    }
+    List<String> sorted = new ArrayList<>(parents);
+    Collections.sort(sorted);
+    for (String parent : sorted) {
+      RecordIds.requireValid(parent, "parents");
+    }
+    parents = List.copyOf(sorted);
+  }
+
+  /** The record's content id: lowercase hex SHA-256 of its canonical JSON. */
+  public String id() {
+    return RecordIds.of(this);
+  }
+
+  /** {@code body.topic}, or null when the body has none. */
+  public String topic() {
+    var topic = body.get("topic");
+    return topic != null && topic.isTextual() ? topic.asText() : null;
+  }
+
+  /** {@code body.namespace}, or null when the body has none. */
+  public String namespace() {
+    var namespace = body.get("namespace");
+    return namespace != null && namespace.isTextual() ? namespace.asText() : null;
+  }
+}
