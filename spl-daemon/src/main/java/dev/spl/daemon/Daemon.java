@@ -114,6 +114,10 @@ public final class Daemon implements AutoCloseable {
     return new InMemoryRecordStore(Clock.systemUTC());
   }
 
+  private static String describeStore(RecordStore store) {
+    return "in memory (records are lost on exit)";
+  }
+
   public int port() {
     return port;
   }
@@ -137,6 +141,11 @@ public final class Daemon implements AutoCloseable {
 
   public RecordService records() {
     return records;
+  }
+
+  /** What the records are kept in, for logs and benchmarks. */
+  public String storeDescription() {
+    return describeStore(store);
   }
 
   /** Seconds since {@link #start}. */
