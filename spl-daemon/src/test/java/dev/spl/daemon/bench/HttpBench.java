@@ -4,11 +4,7 @@ import dev.spl.core.Hex;
 import dev.spl.daemon.Daemon;
 import dev.spl.daemon.DaemonConfig;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,12 +28,15 @@ public final class HttpBench {
   private static final int BATCH = 100;
 
   private final Duration phase;
-  private final URL recordsUrl;
+  private final String host;
+  private final int port;
   private final AtomicLong unique = new AtomicLong();
   private final String runTag = Long.toHexString(System.nanoTime());
 
   private HttpBench(String baseUrl, Duration phase) throws IOException {
-    this.recordsUrl = URI.create(baseUrl + "/v1/records").toURL();
+    URI base = URI.create(baseUrl);
+    this.host = base.getHost();
+    this.port = base.getPort();
     this.phase = phase;
   }
 
@@ -114,13 +113,13 @@ public final class HttpBench {
                     "th_"
                         + Hex.sha256(
                             (runTag + "/" + name + "/" + slot).getBytes(StandardCharsets.UTF_8));
-                try {
+                try (BenchClient client = new BenchClient(host, port, "/v1/records")) {
                   go.await();
                   long end = window[1];
                   while (System.nanoTime() < end) {
                     byte[] body = body(threadId, batch);
                     long t0 = System.nanoTime();
-                    post(body);
+                    client.post(body);
                     long t1 = System.nanoTime();
                     if (n < mine.length) {
                       mine[n++] = t1 - t0;
@@ -196,28 +195,6 @@ public final class HttpBench {
       out.append(']');
     }
     return out.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
-  private void post(byte[] body) throws IOException {
-    HttpURLConnection connection = (HttpURLConnection) recordsUrl.openConnection();
-    connection.setRequestMethod("POST");
-    connection.setDoOutput(true);
-    connection.setRequestProperty("Content-Type", "application/json");
-    connection.setFixedLengthStreamingMode(body.length);
-    try (OutputStream out = connection.getOutputStream()) {
-      out.write(body);
-    }
-    int status = connection.getResponseCode();
-    if (status != 201) {
-      String error;
-      try (InputStream err = connection.getErrorStream()) {
-        error = err == null ? "" : new String(err.readAllBytes(), StandardCharsets.UTF_8);
-      }
-      throw new IOException("expected 201 but got " + status + ": " + error);
-    }
-    try (InputStream in = connection.getInputStream()) {
-      in.readAllBytes();
-    }
   }
 
   private static long percentile(long[] sorted, double p) {
