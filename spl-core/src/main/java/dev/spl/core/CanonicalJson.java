@@ -5,6 +5,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 
@@ -16,6 +17,22 @@ import java.util.List;
  * 0).
  */
 public final class CanonicalJson {
+  /**
+   * Compares leaf nodes by their canonical form (numbers by minimal form, everything else by
+   * value): 0 when the same, 1 otherwise. Use with {@link JsonNode#equals(Comparator, JsonNode)}.
+   */
+  public static final Comparator<JsonNode> SAME_CANONICAL_FORM =
+      (a, b) -> {
+        if (a.isNumber() && b.isNumber()) {
+          try {
+            return number(a).equals(number(b)) ? 0 : 1;
+          } catch (InvalidRecordException notFinite) {
+            return a.equals(b) ? 0 : 1;
+          }
+        }
+        return a.equals(b) ? 0 : 1;
+      };
+
   private CanonicalJson() {}
 
   public static byte[] bytes(JsonNode node) {
