@@ -5,6 +5,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 
@@ -13,9 +14,29 @@ import java.util.List;
  * unit at every depth, no insignificant whitespace, strings escaped minimally (only {@code "},
  * {@code \} and control characters) and emitted as UTF-8, numbers in their minimal form (integral
  * values without fraction or exponent, others as plain decimals with trailing zeros removed, -0 as
- * 0).
+ * 0). Strings with unpaired surrogates and numbers over {@link #MAX_NUMBER_DIGITS} digits in plain
+ * form have no canonical form and are refused.
  */
 public final class CanonicalJson {
+  /**
+   * Compares leaf nodes by their canonical form (numbers by minimal form, everything else by
+   * value): 0 when the same, 1 otherwise. Use with {@link JsonNode#equals(Comparator, JsonNode)}.
+   */
+  public static final Comparator<JsonNode> SAME_CANONICAL_FORM =
+      (a, b) -> {
+        if (a.isNumber() && b.isNumber()) {
+          try {
+            return number(a).equals(number(b)) ? 0 : 1;
+          } catch (InvalidRecordException notFinite) {
+            return a.equals(b) ? 0 : 1;
+          }
+        }
+        return a.equals(b) ? 0 : 1;
+      };
+
+  /** Numbers longer than this in plain form are refused (Jackson's default text limit). */
+  public static final int MAX_NUMBER_DIGITS = 1000;
+
   private CanonicalJson() {}
 
   public static byte[] bytes(JsonNode node) {
@@ -82,6 +103,21 @@ public final class CanonicalJson {
       return "0";
     }
     BigDecimal stripped = value.stripTrailingZeros();
+    // 1e999999999 is a short text but a billion digits in plain form: refuse it before expanding.
+    long plainDigits =
+        stripped.scale() <= 0
+            ? (long) stripped.precision() - stripped.scale()
+            : Math.max(stripped.precision(), (long) stripped.scale() + 1);
+    if (plainDigits > MAX_NUMBER_DIGITS) {
+      throw new InvalidRecordException(
+          "body: expected numbers of at most "
+              + MAX_NUMBER_DIGITS
+              + " digits in plain form but found "
+              + stripped
+              + " ("
+              + plainDigits
+              + " digits)");
+    }
     if (stripped.scale() <= 0) {
       BigInteger integral = stripped.toBigIntegerExact();
       return integral.toString();
@@ -102,7 +138,20 @@ public final class CanonicalJson {
         case '\r' -> out.append("\\r");
         case '\t' -> out.append("\\t");
         default -> {
-          if (c < 0x20) {
+          if (Character.isSurrogate(c)) {
+            if (Character.isHighSurrogate(c)
+                && i + 1 < s.length()
+                && Character.isLowSurrogate(s.charAt(i + 1))) {
+              out.append(c).append(s.charAt(++i));
+            } else {
+              // UTF-8 cannot encode a lone surrogate: two different strings would share bytes.
+              throw new InvalidRecordException(
+                  String.format(
+                      "body: expected valid Unicode text but found an unpaired surrogate \\u%04x"
+                          + " at index %d of a string",
+                      (int) c, i));
+            }
+          } else if (c < 0x20) {
             out.append(String.format("\\u%04x", (int) c));
           } else {
             out.append(c);

@@ -2,29 +2,33 @@ package dev.spl.core;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
 /** A record store held in memory: for tests and pure simulations; loses everything on exit. */
 public final class InMemoryRecordStore implements RecordStore {
   private final Clock clock;
   private final Map<String, StoredRecord> byId = new HashMap<>();
   private final List<StoredRecord> log = new ArrayList<>();
+  private final TreeMap<Long, OutboxEntry> outbox = new TreeMap<>();
+  private final Map<String, byte[]> meta = new HashMap<>();
+  private long lastOutboxKey;
 
   public InMemoryRecordStore(Clock clock) {
     this.clock = clock;
   }
 
   @Override
-  public synchronized AppendResult append(Record record) {
-    return appendAll(List.of(record)).get(0);
-  }
-
-  @Override
-  public synchronized List<AppendResult> appendAll(List<Record> records) {
+  public synchronized List<AppendResult> appendAll(
+      List<Record> records, List<OutboxEntry> deliveries) {
     long now = clock.millis();
     Map<String, StoredRecord> added = new LinkedHashMap<>();
     List<AppendResult> results = new ArrayList<>(records.size());
@@ -43,8 +47,22 @@ public final class InMemoryRecordStore implements RecordStore {
       added.put(id, stored);
       results.add(new AppendResult(stored, true));
     }
+    for (int i = 0; i < deliveries.size(); i++) {
+      String recordId = deliveries.get(i).recordId();
+      if (!byId.containsKey(recordId) && !added.containsKey(recordId)) {
+        throw new IllegalArgumentException(
+            "deliveries["
+                + i
+                + "].recordId: expected the id of a stored record or of a record in this call"
+                + " but found unknown id "
+                + recordId);
+      }
+    }
     byId.putAll(added);
     log.addAll(added.values());
+    for (OutboxEntry delivery : deliveries) {
+      outbox.put(++lastOutboxKey, delivery);
+    }
     return results;
   }
 
@@ -56,8 +74,8 @@ public final class InMemoryRecordStore implements RecordStore {
   @Override
   public synchronized List<StoredRecord> query(RecordQuery query) {
     List<StoredRecord> out = new ArrayList<>();
-    for (int i = (int) query.afterSeq(); i < log.size() && out.size() < query.limit(); i++) {
-      StoredRecord stored = log.get(i);
+    for (long i = query.afterSeq(); i < log.size() && out.size() < query.limit(); i++) {
+      StoredRecord stored = log.get((int) i);
       if (query.matches(stored)) {
         out.add(stored);
       }
@@ -73,6 +91,44 @@ public final class InMemoryRecordStore implements RecordStore {
   @Override
   public synchronized long count() {
     return log.size();
+  }
+
+  @Override
+  public synchronized List<PendingDelivery> pendingDeliveries(String destination, int limit) {
+    List<PendingDelivery> out = new ArrayList<>();
+    for (var entry : outbox.entrySet()) {
+      if (out.size() >= limit) {
+        break;
+      }
+      if (entry.getValue().destination().equals(destination)) {
+        out.add(
+            new PendingDelivery(
+                entry.getKey(), destination, byId.get(entry.getValue().recordId())));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized Set<String> deliveryDestinations() {
+    Set<String> out = new LinkedHashSet<>();
+    outbox.values().forEach(entry -> out.add(entry.destination()));
+    return out;
+  }
+
+  @Override
+  public synchronized void acknowledgeDeliveries(Collection<Long> keys) {
+    keys.forEach(outbox::remove);
+  }
+
+  @Override
+  public synchronized Optional<byte[]> getMeta(String key) {
+    return Optional.ofNullable(meta.get(key)).map(v -> Arrays.copyOf(v, v.length));
+  }
+
+  @Override
+  public synchronized void putMeta(String key, byte[] value) {
+    meta.put(key, Arrays.copyOf(value, value.length));
   }
 
   @Override

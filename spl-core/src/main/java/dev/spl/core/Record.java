@@ -10,6 +10,11 @@ import java.util.Objects;
  * One immutable fact in the log. The content id is the SHA-256 of the canonical JSON of these six
  * fields (see {@link RecordIds}). The body is a Jackson tree: callers must not mutate it after
  * building the record, because the id is derived from it.
+ *
+ * <p>Two records are equal exactly when their ids are equal: bodies are compared by canonical
+ * value, so {@code 1.50} equals {@code 1.5} and an int node equals a long node of the same value.
+ * This keeps a record read back from a store (which keeps the canonical form) equal to the one
+ * written.
  */
 public record Record(
     String thread, String actor, Act act, ObjectNode body, long clock, List<String> parents) {
@@ -31,6 +36,24 @@ public record Record(
       RecordIds.requireValid(parent, "parents");
     }
     parents = List.copyOf(sorted);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Record other
+        && clock == other.clock
+        && act == other.act
+        && thread.equals(other.thread)
+        && actor.equals(other.actor)
+        && parents.equals(other.parents)
+        && body.equals(CanonicalJson.SAME_CANONICAL_FORM, other.body);
+  }
+
+  @Override
+  public int hashCode() {
+    // The body is left out: equal bodies may differ in node types, and the rest spreads well
+    // enough.
+    return Objects.hash(thread, actor, act, clock, parents);
   }
 
   /** The record's content id: lowercase hex SHA-256 of its canonical JSON. */

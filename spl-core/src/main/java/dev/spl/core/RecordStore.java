@@ -1,22 +1,36 @@
 package dev.spl.core;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * The append-only record log. Appending a record whose id is already stored is a no-op that returns
- * the stored record. Every implementation passes {@code RecordStoreContract}.
+ * The append-only record log, with a durable outbox and small metadata written in the same atomic
+ * writes. Appending a record whose id is already stored is a no-op that returns the stored record.
+ * Every implementation passes {@code RecordStoreContractTest}.
  */
 public interface RecordStore extends AutoCloseable {
 
   /** Appends one record; durable before returning when the store is in durable mode. */
-  AppendResult append(Record record);
+  default AppendResult append(Record record) {
+    return appendAll(List.of(record)).get(0);
+  }
 
   /**
    * Appends records atomically: all are stored or, on any failure, none. Duplicates of stored ids
    * (or of earlier records in the same batch) come back with {@code created == false}.
    */
-  List<AppendResult> appendAll(List<Record> records);
+  default List<AppendResult> appendAll(List<Record> records) {
+    return appendAll(records, List.of());
+  }
+
+  /**
+   * Appends records and enqueues deliveries in one atomic write. A delivery may name a record of
+   * this call or one already stored; naming any other id fails the whole call with {@link
+   * IllegalArgumentException} and nothing is written. Results are in the order of {@code records}.
+   */
+  List<AppendResult> appendAll(List<Record> records, List<OutboxEntry> deliveries);
 
   Optional<StoredRecord> get(String id);
 
@@ -28,6 +42,21 @@ public interface RecordStore extends AutoCloseable {
 
   /** How many records the store holds. */
   long count();
+
+  /** Up to {@code limit} unacknowledged deliveries to {@code destination}, in enqueue order. */
+  List<PendingDelivery> pendingDeliveries(String destination, int limit);
+
+  /** Destinations that have at least one unacknowledged delivery. */
+  Set<String> deliveryDestinations();
+
+  /** Removes deliveries from the outbox; unknown or already acknowledged keys are ignored. */
+  void acknowledgeDeliveries(Collection<Long> keys);
+
+  /** Small mutable metadata (not part of the log), e.g. the latest heartbeat per instance. */
+  Optional<byte[]> getMeta(String key);
+
+  /** Sets (overwrites) one metadata value, durably in durable mode. */
+  void putMeta(String key, byte[] value);
 
   @Override
   void close();

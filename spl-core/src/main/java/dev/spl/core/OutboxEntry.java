@@ -1,0 +1,26 @@
+package dev.spl.core;
+
+import java.util.Objects;
+
+/**
+ * A delivery to enqueue with an append: send the record {@code recordId} to the daemon at {@code
+ * destination} (a base URL such as {@code http://127.0.0.1:9201}) until it acknowledges it.
+ */
+public record OutboxEntry(String destination, String recordId) {
+  public static final int MAX_DESTINATION_LENGTH = 2048;
+
+  public OutboxEntry {
+    Objects.requireNonNull(destination, "destination");
+    if (destination.isBlank()) {
+      throw new IllegalArgumentException("destination: expected a base URL but found ''");
+    }
+    if (destination.length() > MAX_DESTINATION_LENGTH) {
+      throw new IllegalArgumentException(
+          "destination: expected at most "
+              + MAX_DESTINATION_LENGTH
+              + " characters but found "
+              + destination.length());
+    }
+    RecordIds.requireValid(recordId, "recordId");
+  }
+}

@@ -1,0 +1,662 @@
+package dev.spl.core.store;
+
+import dev.spl.core.AppendResult;
+import dev.spl.core.Hex;
+import dev.spl.core.OutboxEntry;
+import dev.spl.core.PendingDelivery;
+import dev.spl.core.Record;
+import dev.spl.core.RecordIds;
+import dev.spl.core.RecordQuery;
+import dev.spl.core.RecordStore;
+import dev.spl.core.StoreException;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.store.StoreCodec.Prepared;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The record log on RocksDB. Layout: see {@link StoreColumnFamily} and {@code docs/storage.md}.
+ *
+ * <p>All writes (appends with their outbox entries, acknowledgements, metadata) go through one
+ * commit path that checks for existing ids, assigns seqs and writes one {@link WriteBatch}, so
+ * dedup and seq order never race. In {@link Durability#DURABLE} mode a single writer thread drains
+ * the queue of waiting writes into one batch and one fsync (group commit); in {@link
+ * Durability#FAST} mode callers commit on their own thread under a lock, without fsync. Ids and
+ * value bytes are computed on the caller's thread before queueing.
+ */
+public final class RocksRecordStore implements RecordStore {
+  private static final int MAX_COMMITS_PER_GROUP = 1024;
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final Path directory;
+  private final Durability durability;
+  private final Clock clock;
+  private final DBOptions dbOptions;
+  private final List<ColumnFamilyOptions> familyOptions = new ArrayList<>();
+  private final RocksDB db;
+  private final Map<StoreColumnFamily, ColumnFamilyHandle> families =
+      new EnumMap<>(StoreColumnFamily.class);
+  private final WriteOptions writeOptions;
+  private final ReentrantReadWriteLock openLock = new ReentrantReadWriteLock();
+  private final ReentrantLock fastCommitLock = new ReentrantLock();
+  private final LinkedBlockingQueue<Commit> queue = new LinkedBlockingQueue<>();
+  private final Thread writer;
+  private boolean closed;
+
+  // Written only by the committing thread (the writer thread, or a caller holding fastCommitLock).
+  private long nextSeq;
+  private long lastOutboxKey;
+  // What readers see: the last seq whose write completed.
+  private volatile long lastSeq;
+
+  private RocksRecordStore(Path directory, Durability durability, Clock clock) {
+    this.directory = directory;
+    this.durability = durability;
+    this.clock = clock;
+    prepareDirectory(directory);
+    this.dbOptions =
+        new DBOptions()
+            .setCreateIfMissing(true)
+            .setCreateMissingColumnFamilies(true)
+            .setMaxBackgroundJobs(2);
+    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+    for (StoreColumnFamily family : StoreColumnFamily.values()) {
+      ColumnFamilyOptions options = new ColumnFamilyOptions();
+      if (family == StoreColumnFamily.RECORDS) {
+        // Most appends look up an id that does not exist yet: a bloom filter answers without I/O.
+        options.setTableFormatConfig(
+            new BlockBasedTableConfig().setFilterPolicy(new BloomFilter(10, false)));
+      }
+      familyOptions.add(options);
+      descriptors.add(new ColumnFamilyDescriptor(family.nameBytes(), options));
+    }
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    try {
+      this.db = RocksDB.open(dbOptions, directory.toString(), descriptors, handles);
+    } catch (RocksDBException e) {
+      familyOptions.forEach(ColumnFamilyOptions::close);
+      dbOptions.close();
+      throw new StoreException(
+          "cannot open the record store at " + directory + ": " + e.getMessage(), e);
+    }
+    for (StoreColumnFamily family : StoreColumnFamily.values()) {
+      families.put(family, handles.get(family.ordinal()));
+    }
+    this.writeOptions = new WriteOptions().setSync(durability == Durability.DURABLE);
+    this.lastSeq = recoverLastSeq();
+    this.nextSeq = lastSeq;
+    this.lastOutboxKey = recoverLastOutboxKey();
+    if (durability == Durability.DURABLE) {
+      writer = new Thread(this::runWriter, "spl-store-writer " + directory.getFileName());
+      writer.setDaemon(true);
+      writer.start();
+    } else {
+      writer = null;
+    }
+  }
+
+  /** Opens (creating if needed) a durable store in {@code directory}. */
+  public static RocksRecordStore open(Path directory, Clock clock) {
+    return open(directory, Durability.DURABLE, clock);
+  }
+
+  public static RocksRecordStore open(Path directory, Durability durability, Clock clock) {
+    return new RocksRecordStore(directory, durability, clock);
+  }
+
+  public Path directory() {
+    return directory;
+  }
+
+  public Durability durability() {
+    return durability;
+  }
+
+  private static void prepareDirectory(Path directory) {
+    try {
+      Files.createDirectories(directory);
+    } catch (IOException e) {
+      throw new StoreException(
+          "cannot create the record store folder " + directory + ": " + describe(e), e);
+    }
+    if (!Files.isDirectory(directory)) {
+      throw new StoreException("the record store folder " + directory + " is not a directory");
+    }
+    if (!Files.isWritable(directory)) {
+      throw new StoreException(
+          "the record store folder " + directory + " is not writable by this user");
+    }
+  }
+
+  private static String describe(IOException e) {
+    return e.getClass().getSimpleName() + " " + e.getMessage();
+  }
+
+  // ---- writes ----
+
+  @Override
+  public List<AppendResult> appendAll(List<Record> records, List<OutboxEntry> deliveries) {
+    List<Prepared> prepared = new ArrayList<>(records.size());
+    for (Record record : records) {
+      prepared.add(Prepared.of(record));
+    }
+    return submit(new Commit(prepared, List.copyOf(deliveries), List.of(), null, null));
+  }
+
+  @Override
+  public void acknowledgeDeliveries(Collection<Long> keys) {
+    submit(new Commit(List.of(), List.of(), List.copyOf(keys), null, null));
+  }
+
+  @Override
+  public void putMeta(String key, byte[] value) {
+    submit(
+        new Commit(
+            List.of(),
+            List.of(),
+            List.of(),
+            key.getBytes(StandardCharsets.UTF_8),
+            Arrays.copyOf(value, value.length)));
+  }
+
+  private List<AppendResult> submit(Commit commit) {
+    openLock.readLock().lock();
+    try {
+      requireOpen();
+      if (durability == Durability.FAST) {
+        fastCommitLock.lock();
+        try {
+          commitGroup(List.of(commit));
+        } finally {
+          fastCommitLock.unlock();
+        }
+      } else {
+        queue.add(commit);
+      }
+      return commit.result.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
+    } finally {
+      openLock.readLock().unlock();
+    }
+  }
+
+  private void runWriter() {
+    List<Commit> group = new ArrayList<>();
+    while (true) {
+      try {
+        group.add(queue.take());
+      } catch (InterruptedException e) {
+        return;
+      }
+      queue.drainTo(group, MAX_COMMITS_PER_GROUP - 1);
+      boolean stop = group.removeIf(Commit::isStop);
+      if (!group.isEmpty()) {
+        commitGroup(group);
+      }
+      group.clear();
+      if (stop) {
+        return;
+      }
+    }
+  }
+
+  /** Stages every commit of the group into one batch, writes it, then completes the commits. */
+  private void commitGroup(List<Commit> group) {
+    long seqBefore = nextSeq;
+    long outboxKeyBefore = lastOutboxKey;
+    long now = clock.millis();
+    Map<String, StoredRecord> createdInGroup = new HashMap<>();
+    List<Commit> staged = new ArrayList<>(group.size());
+    try (WriteBatch batch = new WriteBatch()) {
+      for (Commit commit : group) {
+        try {
+          commit.stage(batch, createdInGroup, now);
+          staged.add(commit);
+        } catch (IllegalArgumentException | StoreException e) {
+          commit.result.completeExceptionally(e);
+        } catch (RuntimeException | RocksDBException e) {
+          throw new StoreException("cannot stage a write into " + directory, e);
+        }
+      }
+      if (lastOutboxKey != outboxKeyBefore) {
+        batch.put(
+            handle(StoreColumnFamily.OUTBOX),
+            StoreCodec.OUTBOX_LAST_KEY,
+            StoreCodec.seqKey(lastOutboxKey));
+      }
+      if (!staged.isEmpty()) {
+        db.write(writeOptions, batch);
+      }
+      lastSeq = nextSeq;
+      for (Commit commit : staged) {
+        commit.result.complete(commit.results);
+      }
+    } catch (RocksDBException | RuntimeException e) {
+      nextSeq = seqBefore;
+      lastOutboxKey = outboxKeyBefore;
+      StoreException failure =
+          e instanceof StoreException s
+              ? s
+              : new StoreException("cannot write to the record store at " + directory, e);
+      for (Commit commit : group) {
+        commit.result.completeExceptionally(failure);
+      }
+    }
+  }
+
+  /** One caller's write: records with deliveries, acknowledgements, or one metadata value. */
+  private final class Commit {
+    final List<Prepared> records;
+    final List<OutboxEntry> deliveries;
+    final List<Long> acknowledgements;
+    final byte[] metaKey;
+    final byte[] metaValue;
+    final CompletableFuture<List<AppendResult>> result = new CompletableFuture<>();
+    List<AppendResult> results = List.of();
+
+    Commit(
+        List<Prepared> records,
+        List<OutboxEntry> deliveries,
+        List<Long> acknowledgements,
+        byte[] metaKey,
+        byte[] metaValue) {
+      this.records = records;
+      this.deliveries = deliveries;
+      this.acknowledgements = acknowledgements;
+      this.metaKey = metaKey;
+      this.metaValue = metaValue;
+    }
+
+    boolean isStop() {
+      return this == stopCommit;
+    }
+
+    /** Adds this commit's writes to the batch, or throws having added nothing. */
+    void stage(WriteBatch batch, Map<String, StoredRecord> createdInGroup, long now)
+        throws RocksDBException {
+      List<AppendResult> out = new ArrayList<>(records.size());
+      Map<String, StoredRecord> created = new HashMap<>();
+      List<Prepared> toWrite = new ArrayList<>();
+      long seq = nextSeq;
+      for (Prepared record : records) {
+        StoredRecord existing = created.get(record.id());
+        if (existing == null) {
+          existing = createdInGroup.get(record.id());
+        }
+        if (existing == null) {
+          existing = read(record.idBytes()).orElse(null);
+        }
+        if (existing != null) {
+          out.add(new AppendResult(existing, false));
+          continue;
+        }
+        StoredRecord stored = new StoredRecord(record.id(), record.record(), ++seq, now);
+        created.put(record.id(), stored);
+        toWrite.add(record);
+        out.add(new AppendResult(stored, true));
+      }
+      for (int i = 0; i < deliveries.size(); i++) {
+        String recordId = deliveries.get(i).recordId();
+        if (!created.containsKey(recordId)
+            && !createdInGroup.containsKey(recordId)
+            && seqOf(Hex.parse(recordId)) < 0) {
+          throw new IllegalArgumentException(
+              "deliveries["
+                  + i
+                  + "].recordId: expected the id of a stored record or of a record in this call"
+                  + " but found unknown id "
+                  + recordId);
+        }
+      }
+      long firstSeq = nextSeq;
+      for (int i = 0; i < toWrite.size(); i++) {
+        Prepared record = toWrite.get(i);
+        byte[] seqKey = StoreCodec.seqKey(firstSeq + 1 + i);
+        batch.put(handle(StoreColumnFamily.RECORDS), record.idBytes(), seqKey);
+        batch.put(handle(StoreColumnFamily.LOG), seqKey, record.logValue(now));
+        batch.put(
+            handle(StoreColumnFamily.THREAD_INDEX),
+            StoreCodec.threadKey(
+                StoreCodec.threadPrefix(record.record().thread()), firstSeq + 1 + i),
+            new byte[0]);
+      }
+      for (OutboxEntry delivery : deliveries) {
+        long key = ++lastOutboxKey;
+        byte[] destination = delivery.destination().getBytes(StandardCharsets.UTF_8);
+        batch.put(
+            handle(StoreColumnFamily.OUTBOX),
+            StoreCodec.destinationKey(StoreCodec.destinationPrefix(delivery.destination()), key),
+            Hex.parse(delivery.recordId()));
+        batch.put(handle(StoreColumnFamily.OUTBOX), StoreCodec.outboxKey(key), destination);
+      }
+      for (Long key : acknowledgements) {
+        byte[] byKey = StoreCodec.outboxKey(key);
+        byte[] destination = db.get(handle(StoreColumnFamily.OUTBOX), byKey);
+        if (destination != null) {
+          String name = new String(destination, StandardCharsets.UTF_8);
+          batch.delete(
+              handle(StoreColumnFamily.OUTBOX),
+              StoreCodec.destinationKey(StoreCodec.destinationPrefix(name), key));
+          batch.delete(handle(StoreColumnFamily.OUTBOX), byKey);
+        }
+      }
+      if (metaKey != null) {
+        batch.put(handle(StoreColumnFamily.META), metaKey, metaValue);
+      }
+      nextSeq = seq;
+      createdInGroup.putAll(created);
+      results = out;
+    }
+  }
+
+  private final Commit stopCommit = new Commit(List.of(), List.of(), List.of(), null, null);
+
+  // ---- reads ----
+
+  @Override
+  public Optional<StoredRecord> get(String id) {
+    if (!RecordIds.isValid(id)) {
+      return Optional.empty();
+    }
+    openLock.readLock().lock();
+    try {
+      requireOpen();
+      return read(Hex.parse(id));
+    } catch (RocksDBException e) {
+      throw readFailure("record " + id, e);
+    } finally {
+      openLock.readLock().unlock();
+    }
+  }
+
+  private Optional<StoredRecord> read(byte[] idBytes) throws RocksDBException {
+    long seq = seqOf(idBytes);
+    if (seq < 0) {
+      return Optional.empty();
+    }
+    byte[] value = db.get(handle(StoreColumnFamily.LOG), StoreCodec.seqKey(seq));
+    if (value == null) {
+      throw new StoreException(
+          "the record store at " + directory + " indexes a record at seq " + seq + " but has none");
+    }
+    return Optional.of(StoreCodec.decode(seq, value));
+  }
+
+  private long seqOf(byte[] idBytes) throws RocksDBException {
+    byte[] seq = db.get(handle(StoreColumnFamily.RECORDS), idBytes);
+    return seq == null ? -1 : StoreCodec.seqOf(seq, 0);
+  }
+
+  @Override
+  public List<StoredRecord> query(RecordQuery query) {
+    byte[] topic = query.topic() == null ? null : query.topic().getBytes(StandardCharsets.UTF_8);
+    List<StoredRecord> out = new ArrayList<>();
+    openLock.readLock().lock();
+    try {
+      requireOpen();
+      if (query.thread() != null) {
+        byte[] prefix = StoreCodec.threadPrefix(query.thread());
+        try (RocksIterator it = db.newIterator(handle(StoreColumnFamily.THREAD_INDEX))) {
+          for (it.seek(StoreCodec.threadKey(prefix, query.afterSeq() + 1));
+              it.isValid() && out.size() < query.limit();
+              it.next()) {
+            byte[] key = it.key();
+            if (!StoreCodec.startsWith(key, prefix) || key.length != prefix.length + 8) {
+              break;
+            }
+            long seq = StoreCodec.seqOf(key, prefix.length);
+            byte[] value = db.get(handle(StoreColumnFamily.LOG), StoreCodec.seqKey(seq));
+            if (value != null && StoreCodec.matches(value, query.act(), topic)) {
+              out.add(StoreCodec.decode(seq, value));
+            }
+          }
+          it.status();
+        }
+      } else {
+        try (RocksIterator it = db.newIterator(handle(StoreColumnFamily.LOG))) {
+          for (it.seek(StoreCodec.seqKey(query.afterSeq() + 1));
+              it.isValid() && out.size() < query.limit();
+              it.next()) {
+            byte[] value = it.value();
+            if (StoreCodec.matches(value, query.act(), topic)) {
+              out.add(StoreCodec.decode(StoreCodec.seqOf(it.key(), 0), value));
+            }
+          }
+          it.status();
+        }
+      }
+      return out;
+    } catch (RocksDBException e) {
+      throw readFailure("query " + query, e);
+    } finally {
+      openLock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public long lastSeq() {
+    return lastSeq;
+  }
+
+  @Override
+  public long count() {
+    // Seqs start at 1 and have no gaps (a failed write gives its seqs back), and nothing is
+    // deleted.
+    return lastSeq;
+  }
+
+  @Override
+  public List<PendingDelivery> pendingDeliveries(String destination, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit: expected at least 1 but found " + limit);
+    }
+    byte[] prefix = StoreCodec.destinationPrefix(destination);
+    openLock.readLock().lock();
+    try {
+      requireOpen();
+      return pendingDeliveries(destination, prefix, limit);
+    } catch (RocksDBException e) {
+      throw readFailure("pending deliveries to " + destination, e);
+    } finally {
+      openLock.readLock().unlock();
+    }
+  }
+
+  private List<PendingDelivery> pendingDeliveries(String destination, byte[] prefix, int limit)
+      throws RocksDBException {
+    List<PendingDelivery> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(handle(StoreColumnFamily.OUTBOX))) {
+      for (it.seek(prefix); it.isValid() && out.size() < limit; it.next()) {
+        byte[] key = it.key();
+        if (!StoreCodec.startsWith(key, prefix) || key.length != prefix.length + 8) {
+          break;
+        }
+        long deliveryKey = StoreCodec.seqOf(key, prefix.length);
+        String recordId = Hex.format(it.value());
+        StoredRecord record =
+            read(it.value())
+                .orElseThrow(
+                    () ->
+                        new StoreException(
+                            "outbox entry "
+                                + deliveryKey
+                                + " in "
+                                + directory
+                                + " names record "
+                                + recordId
+                                + " which is not stored"));
+        out.add(new PendingDelivery(deliveryKey, destination, record));
+      }
+      it.status();
+      return out;
+    }
+  }
+
+  @Override
+  public Set<String> deliveryDestinations() {
+    Set<String> out = new LinkedHashSet<>();
+    openLock.readLock().lock();
+    try {
+      requireOpen();
+      scanDestinations(out);
+      return out;
+    } catch (RocksDBException e) {
+      throw readFailure("delivery destinations", e);
+    } finally {
+      openLock.readLock().unlock();
+    }
+  }
+
+  private void scanDestinations(Set<String> out) throws RocksDBException {
+    try (RocksIterator it = db.newIterator(handle(StoreColumnFamily.OUTBOX))) {
+      it.seek(new byte[] {StoreCodec.OUTBOX_BY_DESTINATION});
+      while (it.isValid() && it.key()[0] == StoreCodec.OUTBOX_BY_DESTINATION) {
+        String destination = StoreCodec.destinationOf(it.key());
+        out.add(destination);
+        byte[] prefix = StoreCodec.destinationPrefix(destination);
+        byte[] past = Arrays.copyOf(prefix, prefix.length + 9);
+        Arrays.fill(past, prefix.length, past.length, (byte) 0xff);
+        it.seek(past);
+      }
+      it.status();
+    }
+  }
+
+  @Override
+  public Optional<byte[]> getMeta(String key) {
+    openLock.readLock().lock();
+    try {
+      requireOpen();
+      return Optional.ofNullable(
+          db.get(handle(StoreColumnFamily.META), key.getBytes(StandardCharsets.UTF_8)));
+    } catch (RocksDBException e) {
+      throw readFailure("metadata " + key, e);
+    } finally {
+      openLock.readLock().unlock();
+    }
+  }
+
+  // ---- lifecycle ----
+
+  private long recoverLastSeq() {
+    try (RocksIterator it = db.newIterator(handle(StoreColumnFamily.LOG))) {
+      it.seekToLast();
+      long last = it.isValid() ? StoreCodec.seqOf(it.key(), 0) : 0;
+      it.status();
+      return last;
+    } catch (RocksDBException e) {
+      throw readFailure("the last seq", e);
+    }
+  }
+
+  private long recoverLastOutboxKey() {
+    try {
+      byte[] last = db.get(handle(StoreColumnFamily.OUTBOX), StoreCodec.OUTBOX_LAST_KEY);
+      return last == null ? 0 : ByteBuffer.wrap(last).getLong();
+    } catch (RocksDBException e) {
+      throw readFailure("the last outbox key", e);
+    }
+  }
+
+  /** Waits for queued writes, flushes memtables to disk and releases the database. Idempotent. */
+  @Override
+  public void close() {
+    openLock.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (writer != null) {
+        queue.add(stopCommit);
+        joinWriter();
+      }
+      try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+        db.flush(flush, new ArrayList<>(families.values()));
+      } catch (RocksDBException e) {
+        throw new StoreException("cannot flush the record store at " + directory, e);
+      } finally {
+        families.values().forEach(ColumnFamilyHandle::close);
+        try {
+          db.closeE();
+        } catch (RocksDBException e) {
+          throw new StoreException("cannot close the record store at " + directory, e);
+        } finally {
+          writeOptions.close();
+          familyOptions.forEach(ColumnFamilyOptions::close);
+          dbOptions.close();
+        }
+      }
+    } finally {
+      openLock.writeLock().unlock();
+    }
+  }
+
+  private void joinWriter() {
+    boolean interrupted = false;
+    while (writer.isAlive()) {
+      try {
+        writer.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("the record store at " + directory + " is closed");
+    }
+  }
+
+  private ColumnFamilyHandle handle(StoreColumnFamily family) {
+    return families.get(family);
+  }
+
+  private StoreException readFailure(String what, RocksDBException e) {
+    return new StoreException(
+        "cannot read " + what + " from the record store at " + directory + ": " + e.getMessage(),
+        e);
+  }
+}

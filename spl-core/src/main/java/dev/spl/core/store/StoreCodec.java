@@ -1,0 +1,152 @@
+package dev.spl.core.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.core.Act;
+import dev.spl.core.CanonicalJson;
+import dev.spl.core.Hex;
+import dev.spl.core.Json;
+import dev.spl.core.Record;
+import dev.spl.core.RecordIds;
+import dev.spl.core.RecordJson;
+import dev.spl.core.StoredRecord;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Byte layouts of keys and values. A log value is: format byte, id (32 bytes), received_at (8
+ * bytes), act letter, topic length (4 bytes, -1 when the body has no text topic), topic (UTF-8),
+ * then the record's canonical JSON, the very bytes its id is the hash of. Act and topic sit in the
+ * header so filtered scans skip records without parsing them.
+ */
+final class StoreCodec {
+  static final byte FORMAT = 1;
+  private static final int ID_OFFSET = 1;
+  private static final int RECEIVED_AT_OFFSET = 33;
+  private static final int ACT_OFFSET = 41;
+  private static final int TOPIC_LENGTH_OFFSET = 42;
+  private static final int TOPIC_OFFSET = 46;
+
+  static final byte OUTBOX_BY_DESTINATION = 'd';
+  static final byte OUTBOX_BY_KEY = 's';
+  static final byte[] OUTBOX_LAST_KEY = {'n'};
+
+  private StoreCodec() {}
+
+  /** A record ready to be written: its id, hashed once, and the header-less value parts. */
+  record Prepared(Record record, String id, byte[] idBytes, byte[] canonical, byte[] topic) {
+    static Prepared of(Record record) {
+      byte[] canonical = CanonicalJson.bytes(RecordIds.contentOf(record));
+      byte[] idBytes = Hex.sha256Bytes(canonical);
+      String topic = record.topic();
+      return new Prepared(
+          record,
+          Hex.format(idBytes),
+          idBytes,
+          canonical,
+          topic == null ? null : topic.getBytes(StandardCharsets.UTF_8));
+    }
+
+    byte[] logValue(long receivedAtMillis) {
+      int topicLength = topic == null ? 0 : topic.length;
+      ByteBuffer out = ByteBuffer.allocate(TOPIC_OFFSET + topicLength + canonical.length);
+      out.put(FORMAT).put(idBytes).putLong(receivedAtMillis).put(actLetter(record.act()));
+      out.putInt(topic == null ? -1 : topicLength);
+      if (topic != null) {
+        out.put(topic);
+      }
+      out.put(canonical);
+      return out.array();
+    }
+  }
+
+  static byte[] seqKey(long seq) {
+    return ByteBuffer.allocate(8).putLong(seq).array();
+  }
+
+  static long seqOf(byte[] key, int offset) {
+    return ByteBuffer.wrap(key, offset, 8).getLong();
+  }
+
+  static byte[] threadPrefix(String thread) {
+    byte[] name = thread.getBytes(StandardCharsets.UTF_8);
+    byte[] prefix = new byte[1 + name.length];
+    prefix[0] = (byte) name.length;
+    System.arraycopy(name, 0, prefix, 1, name.length);
+    return prefix;
+  }
+
+  static byte[] threadKey(byte[] prefix, long seq) {
+    return ByteBuffer.allocate(prefix.length + 8).put(prefix).putLong(seq).array();
+  }
+
+  static byte[] destinationPrefix(String destination) {
+    byte[] name = destination.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(3 + name.length)
+        .put(OUTBOX_BY_DESTINATION)
+        .putShort((short) name.length)
+        .put(name)
+        .array();
+  }
+
+  static byte[] destinationKey(byte[] prefix, long key) {
+    return ByteBuffer.allocate(prefix.length + 8).put(prefix).putLong(key).array();
+  }
+
+  static String destinationOf(byte[] destinationKey) {
+    int length = ByteBuffer.wrap(destinationKey, 1, 2).getShort() & 0xffff;
+    return new String(destinationKey, 3, length, StandardCharsets.UTF_8);
+  }
+
+  static byte[] outboxKey(long key) {
+    return ByteBuffer.allocate(9).put(OUTBOX_BY_KEY).putLong(key).array();
+  }
+
+  static boolean startsWith(byte[] key, byte[] prefix) {
+    return key.length >= prefix.length
+        && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
+  /** Whether a log value has the given act and topic (null matches anything), without parsing. */
+  static boolean matches(byte[] value, Act act, byte[] topic) {
+    if (act != null && value[ACT_OFFSET] != actLetter(act)) {
+      return false;
+    }
+    if (topic != null) {
+      int length = ByteBuffer.wrap(value).getInt(TOPIC_LENGTH_OFFSET);
+      return length == topic.length
+          && Arrays.equals(value, TOPIC_OFFSET, TOPIC_OFFSET + length, topic, 0, topic.length);
+    }
+    return true;
+  }
+
+  static StoredRecord decode(long seq, byte[] value) {
+    if (value[0] != FORMAT) {
+      throw new IllegalStateException(
+          "log entry " + seq + ": expected format " + FORMAT + " but found " + value[0]);
+    }
+    ByteBuffer in = ByteBuffer.wrap(value);
+    String id = Hex.format(Arrays.copyOfRange(value, ID_OFFSET, ID_OFFSET + 32));
+    long receivedAt = in.getLong(RECEIVED_AT_OFFSET);
+    int topicLength = in.getInt(TOPIC_LENGTH_OFFSET);
+    int contentOffset = TOPIC_OFFSET + Math.max(0, topicLength);
+    JsonNode content;
+    try {
+      content = Json.MAPPER.readTree(value, contentOffset, value.length - contentOffset);
+    } catch (IOException e) {
+      throw new IllegalStateException("log entry " + seq + ": unreadable record JSON", e);
+    }
+    return new StoredRecord(id, RecordJson.parse(content), seq, receivedAt);
+  }
+
+  private static byte actLetter(Act act) {
+    return switch (act) {
+      case INTEND -> 'I';
+      case DO -> 'D';
+      case KNOW -> 'K';
+      case LEARN -> 'L';
+      case CALL -> 'C';
+    };
+  }
+}

@@ -1,0 +1,397 @@
+package dev.spl.core;
+
+import static dev.spl.core.TestRecords.record;
+import static dev.spl.core.TestRecords.thread;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link RecordStore} must have. An implementation's test extends this class
+ * and says how to open an empty store.
+ */
+public abstract class RecordStoreContractTest {
+  protected static final String WORKER = "http://127.0.0.1:9201";
+  protected static final String COORDINATOR = "http://127.0.0.1:9100";
+
+  protected final TestClock clock = new TestClock(1_700_000_000_000L);
+  protected RecordStore store;
+
+  /** Opens an empty store that uses {@code clock} for received_at. */
+  protected abstract RecordStore openEmptyStore(TestClock clock);
+
+  @BeforeEach
+  void openStore() {
+    store = openEmptyStore(clock);
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  @Test
+  void appendStoresTheRecordWithSeqAndReceivedAt() {
+    Record record = record(thread("a"), Act.INTEND, "task", 1);
+
+    AppendResult result = store.append(record);
+
+    assertThat(result.created()).isTrue();
+    assertThat(result.stored().id()).isEqualTo(record.id());
+    assertThat(result.stored().seq()).isEqualTo(1);
+    assertThat(result.stored().receivedAtMillis()).isEqualTo(clock.millis());
+    assertThat(store.get(record.id())).contains(result.stored());
+    assertThat(store.get(record.id()).orElseThrow().record()).isEqualTo(record);
+    assertThat(store.lastSeq()).isEqualTo(1);
+    assertThat(store.count()).isEqualTo(1);
+  }
+
+  @Test
+  void readsReturnAnEqualRecordWithTheSameId() {
+    Record record =
+        TestRecords.parse(
+            "{\"thread\":\""
+                + thread("b")
+                + "\",\"actor\":\"did:sync:user:ana\",\"act\":\"KNOW\",\"clock\":7,"
+                + "\"parents\":[\""
+                + "b".repeat(64)
+                + "\",\""
+                + "a".repeat(64)
+                + "\"],"
+                + "\"body\":{\"z\":[1.50,-0,1e3,null,true,{\"y\":\"\\u00e9\\ud83d\\ude00\\n\"}],"
+                + "\"a\":{\"big\":123456789012345678901234567890}}}");
+
+    store.append(record);
+    Record read = store.get(record.id()).orElseThrow().record();
+
+    assertThat(read).isEqualTo(record);
+    assertThat(read.id()).isEqualTo(record.id());
+    assertThat(read.parents()).containsExactly("a".repeat(64), "b".repeat(64));
+  }
+
+  @Test
+  void appendingAnExistingIdReturnsTheStoredRecordAndChangesNothing() {
+    Record record = record(thread("a"), Act.DO, "work", 1);
+    StoredRecord first = store.append(record).stored();
+    clock.advance(5_000);
+
+    AppendResult again = store.append(record(thread("a"), Act.DO, "work", 1));
+
+    assertThat(again.created()).isFalse();
+    assertThat(again.stored()).isEqualTo(first);
+    assertThat(again.stored().receivedAtMillis()).isEqualTo(first.receivedAtMillis());
+    assertThat(store.lastSeq()).isEqualTo(1);
+    assertThat(store.count()).isEqualTo(1);
+  }
+
+  @Test
+  void aNumberWrittenDifferentlyIsTheSameRecord() {
+    String template =
+        "{\"thread\":\""
+            + thread("n")
+            + "\",\"actor\":\""
+            + TestRecords.ACTOR
+            + "\","
+            + "\"act\":\"KNOW\",\"body\":{\"cost_usd\":%s}}";
+    AppendResult first = store.append(TestRecords.parse(String.format(template, "1.50")));
+
+    AppendResult second = store.append(TestRecords.parse(String.format(template, "1.5")));
+
+    assertThat(second.created()).isFalse();
+    assertThat(second.stored().seq()).isEqualTo(first.stored().seq());
+  }
+
+  @Test
+  void duplicatesInsideOneBatchAreStoredOnce() {
+    Record a = record(thread("a"), Act.DO, "work", 1);
+    Record b = record(thread("a"), Act.DO, "work", 2);
+
+    List<AppendResult> results = store.appendAll(List.of(a, a, b));
+
+    assertThat(results).extracting(AppendResult::created).containsExactly(true, false, true);
+    assertThat(results).extracting(r -> r.stored().seq()).containsExactly(1L, 1L, 2L);
+    assertThat(results.get(1).stored()).isEqualTo(results.get(0).stored());
+    assertThat(store.count()).isEqualTo(2);
+  }
+
+  @Test
+  void aBatchWithADeliveryOfAnUnknownRecordStoresNothing() {
+    store.append(record(thread("a"), Act.DO, "before", 0));
+    Record a = record(thread("a"), Act.DO, "work", 1);
+    Record b = record(thread("b"), Act.DO, "work", 2);
+    String unknown = "f".repeat(64);
+
+    assertThatThrownBy(
+            () ->
+                store.appendAll(
+                    List.of(a, b),
+                    List.of(new OutboxEntry(WORKER, a.id()), new OutboxEntry(WORKER, unknown))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("deliveries[1].recordId")
+        .hasMessageContaining(unknown);
+
+    assertThat(store.get(a.id())).isEmpty();
+    assertThat(store.get(b.id())).isEmpty();
+    assertThat(store.lastSeq()).isEqualTo(1);
+    assertThat(store.count()).isEqualTo(1);
+    assertThat(store.query(RecordQuery.all(0, 100))).hasSize(1);
+    assertThat(store.query(new RecordQuery(thread("b"), null, null, 0, 100))).isEmpty();
+    assertThat(store.deliveryDestinations()).isEmpty();
+    assertThat(store.pendingDeliveries(WORKER, 10)).isEmpty();
+
+    List<AppendResult> retried = store.appendAll(List.of(a, b), List.of());
+    assertThat(retried).extracting(r -> r.stored().seq()).containsExactly(2L, 3L);
+  }
+
+  @Test
+  void unknownAndMalformedIdsReadAsEmpty() {
+    store.append(record(thread("a"), Act.DO, "work", 1));
+
+    assertThat(store.get("0".repeat(64))).isEmpty();
+    assertThat(store.get("not-an-id")).isEmpty();
+  }
+
+  @Test
+  void threadReadsComeInAppendOrder() {
+    String t1 = thread("one");
+    String t2 = thread("two");
+    List<Record> t1Records = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      Record r1 = record(t1, Act.DO, "work", 100 - i);
+      t1Records.add(r1);
+      store.append(r1);
+      store.append(record(t2, Act.DO, "work", i));
+      store.append(record(ThreadIds.FLEET_CONTROL, Act.LEARN, "freeze", i));
+    }
+
+    List<StoredRecord> thread1 = store.query(new RecordQuery(t1, null, null, 0, 100));
+
+    assertThat(thread1).extracting(StoredRecord::record).containsExactlyElementsOf(t1Records);
+    assertThat(thread1).extracting(StoredRecord::seq).isSorted();
+    long third = thread1.get(2).seq();
+    assertThat(store.query(new RecordQuery(t1, null, null, third, 3)))
+        .extracting(StoredRecord::record)
+        .containsExactlyElementsOf(t1Records.subList(3, 6));
+    assertThat(store.query(new RecordQuery(ThreadIds.FLEET_CONTROL, null, null, 0, 100)))
+        .hasSize(10)
+        .allSatisfy(s -> assertThat(s.record().thread()).isEqualTo(ThreadIds.FLEET_CONTROL));
+  }
+
+  @Test
+  void theGlobalCursorFiltersByTopicActAndThreadWithALimit() {
+    String t1 = thread("one");
+    String t2 = thread("two");
+    for (int i = 0; i < 30; i++) {
+      Act act = i % 3 == 0 ? Act.KNOW : Act.DO;
+      String topic = i % 2 == 0 ? "even" : "odd";
+      store.append(record(i % 5 == 0 ? t2 : t1, act, topic, i));
+    }
+
+    assertThat(store.query(RecordQuery.all(0, 100)))
+        .extracting(StoredRecord::seq)
+        .containsExactlyElementsOf(seqs(1, 30));
+    assertThat(store.query(RecordQuery.all(25, 100)))
+        .extracting(StoredRecord::seq)
+        .containsExactly(26L, 27L, 28L, 29L, 30L);
+    assertThat(store.query(RecordQuery.all(10, 3)))
+        .extracting(StoredRecord::seq)
+        .containsExactly(11L, 12L, 13L);
+    assertThat(store.query(RecordQuery.all(30, 100))).isEmpty();
+
+    // record n has seq n + 1
+    assertThat(store.query(new RecordQuery(null, "even", Act.KNOW, 0, 100)))
+        .extracting(StoredRecord::seq)
+        .containsExactly(1L, 7L, 13L, 19L, 25L);
+    assertThat(store.query(new RecordQuery(null, "even", Act.KNOW, 7, 2)))
+        .extracting(StoredRecord::seq)
+        .containsExactly(13L, 19L);
+    assertThat(store.query(new RecordQuery(null, null, Act.KNOW, 0, 100))).hasSize(10);
+    assertThat(store.query(new RecordQuery(null, "odd", null, 0, 100))).hasSize(15);
+    assertThat(store.query(new RecordQuery(null, "missing", null, 0, 100))).isEmpty();
+    assertThat(store.query(new RecordQuery(t2, "even", null, 0, 100)))
+        .extracting(StoredRecord::seq)
+        .containsExactly(1L, 11L, 21L);
+    assertThat(store.query(new RecordQuery(t2, null, Act.KNOW, 0, 100)))
+        .extracting(StoredRecord::seq)
+        .containsExactly(1L, 16L);
+    assertThat(store.query(new RecordQuery(thread("nobody"), null, null, 0, 100))).isEmpty();
+  }
+
+  @Test
+  void aBodyWithoutTopicMatchesNoTopicFilter() {
+    Record plain =
+        TestRecords.parse(
+            "{\"thread\":\""
+                + thread("a")
+                + "\",\"actor\":\""
+                + TestRecords.ACTOR
+                + "\",\"act\":\"DO\",\"body\":{\"topic\":7}}");
+    store.append(plain);
+
+    assertThat(store.query(new RecordQuery(null, "7", null, 0, 10))).isEmpty();
+    assertThat(store.query(new RecordQuery(null, null, Act.DO, 0, 10))).hasSize(1);
+  }
+
+  @Test
+  void deliveriesArePendingInEnqueueOrderUntilAcknowledged() {
+    Record stored = store.append(record(thread("a"), Act.INTEND, "task", 0)).stored().record();
+    Record child1 = record(thread("c1"), Act.INTEND, "fanout_child", 1);
+    Record child2 = record(thread("c2"), Act.INTEND, "fanout_child", 2);
+    Record done = record(thread("a"), Act.DO, "fanout_spawned", 3);
+
+    store.appendAll(
+        List.of(child1, child2, done),
+        List.of(
+            new OutboxEntry(WORKER, child2.id()),
+            new OutboxEntry(WORKER, child1.id()),
+            new OutboxEntry(COORDINATOR, done.id()),
+            new OutboxEntry(WORKER, stored.id())));
+
+    assertThat(store.deliveryDestinations()).containsExactlyInAnyOrder(WORKER, COORDINATOR);
+    List<PendingDelivery> pending = store.pendingDeliveries(WORKER, 10);
+    assertThat(pending)
+        .extracting(p -> p.record().record())
+        .containsExactly(child2, child1, stored);
+    assertThat(pending).extracting(PendingDelivery::destination).containsOnly(WORKER);
+    assertThat(pending).extracting(PendingDelivery::key).isSorted().doesNotHaveDuplicates();
+    assertThat(pending.get(0).record()).isEqualTo(store.get(child2.id()).orElseThrow());
+    assertThat(store.pendingDeliveries(WORKER, 2))
+        .extracting(PendingDelivery::key)
+        .containsExactly(pending.get(0).key(), pending.get(1).key());
+    assertThat(store.pendingDeliveries("http://127.0.0.1:1", 10)).isEmpty();
+
+    store.acknowledgeDeliveries(List.of(pending.get(0).key(), pending.get(2).key(), 999_999L));
+
+    assertThat(store.pendingDeliveries(WORKER, 10))
+        .extracting(PendingDelivery::key)
+        .containsExactly(pending.get(1).key());
+    store.acknowledgeDeliveries(List.of(pending.get(1).key(), pending.get(1).key()));
+    assertThat(store.pendingDeliveries(WORKER, 10)).isEmpty();
+    assertThat(store.deliveryDestinations()).containsExactly(COORDINATOR);
+    assertThat(store.pendingDeliveries(COORDINATOR, 10))
+        .extracting(p -> p.record().id())
+        .containsExactly(done.id());
+  }
+
+  @Test
+  void deliveryKeysKeepGrowingAfterAcknowledgements() {
+    Record a = record(thread("a"), Act.INTEND, "task", 0);
+    store.appendAll(List.of(a), List.of(new OutboxEntry(WORKER, a.id())));
+    long first = store.pendingDeliveries(WORKER, 10).get(0).key();
+    store.acknowledgeDeliveries(List.of(first));
+
+    store.appendAll(List.of(), List.of(new OutboxEntry(WORKER, a.id())));
+
+    assertThat(store.pendingDeliveries(WORKER, 10))
+        .singleElement()
+        .satisfies(p -> assertThat(p.key()).isGreaterThan(first));
+  }
+
+  @Test
+  void metadataIsOverwrittenAndCopied() {
+    assertThat(store.getMeta("heartbeat/w1")).isEmpty();
+
+    byte[] value = "one".getBytes(StandardCharsets.UTF_8);
+    store.putMeta("heartbeat/w1", value);
+    value[0] = 'X';
+    assertThat(store.getMeta("heartbeat/w1"))
+        .hasValueSatisfying(v -> assertThat(v).asString().isEqualTo("one"));
+
+    store.putMeta("heartbeat/w1", "two".getBytes(StandardCharsets.UTF_8));
+    store.putMeta("heartbeat/w2", new byte[0]);
+
+    assertThat(new String(store.getMeta("heartbeat/w1").orElseThrow(), StandardCharsets.UTF_8))
+        .isEqualTo("two");
+    assertThat(store.getMeta("heartbeat/w2")).hasValueSatisfying(v -> assertThat(v).isEmpty());
+    assertThat(store.count()).isZero();
+  }
+
+  @Test
+  void concurrentAppendersNeitherLoseNorDuplicateSeqs() throws Exception {
+    int writers = 8;
+    int perWriter = 150;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<List<AppendResult>>> futures = new ArrayList<>();
+    try {
+      for (int w = 0; w < writers; w++) {
+        int writer = w;
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  List<AppendResult> results = new ArrayList<>();
+                  for (int i = 0; i < perWriter; i++) {
+                    // every writer also appends the shared records 0..9: only one may create each
+                    Record own = record(thread("w" + writer), Act.DO, "work", i);
+                    Record shared = record(thread("shared"), Act.DO, "work", i % 10);
+                    if (i % 3 == 0) {
+                      results.addAll(store.appendAll(List.of(own, shared)));
+                    } else {
+                      results.add(store.append(own));
+                      results.add(store.append(shared));
+                    }
+                  }
+                  return results;
+                }));
+      }
+      start.countDown();
+      Map<String, Long> seqById = new HashMap<>();
+      Set<Long> createdSeqs = new HashSet<>();
+      int created = 0;
+      for (Future<List<AppendResult>> future : futures) {
+        for (AppendResult result : future.get(60, TimeUnit.SECONDS)) {
+          Long previous = seqById.putIfAbsent(result.stored().id(), result.stored().seq());
+          if (previous != null) {
+            assertThat(result.stored().seq()).isEqualTo(previous);
+          }
+          if (result.created()) {
+            created++;
+            assertThat(createdSeqs.add(result.stored().seq())).isTrue();
+          }
+        }
+      }
+      int expected = writers * perWriter + 10;
+      assertThat(created).isEqualTo(expected);
+      assertThat(createdSeqs).containsExactlyInAnyOrderElementsOf(seqs(1, expected));
+      assertThat(store.lastSeq()).isEqualTo(expected);
+      assertThat(store.count()).isEqualTo(expected);
+      List<StoredRecord> all = new ArrayList<>();
+      long after = 0;
+      List<StoredRecord> page;
+      while (!(page = store.query(RecordQuery.all(after, 500))).isEmpty()) {
+        all.addAll(page);
+        after = page.get(page.size() - 1).seq();
+      }
+      assertThat(all).extracting(StoredRecord::seq).containsExactlyElementsOf(seqs(1, expected));
+      for (StoredRecord stored : all) {
+        assertThat(seqById).containsEntry(stored.id(), stored.seq());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  protected static List<Long> seqs(long from, long to) {
+    List<Long> out = new ArrayList<>();
+    for (long s = from; s <= to; s++) {
+      out.add(s);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,139 @@
+package dev.spl.core.store;
+
+import static dev.spl.core.TestRecords.record;
+import static dev.spl.core.TestRecords.thread;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import dev.spl.core.Act;
+import dev.spl.core.OutboxEntry;
+import dev.spl.core.PendingDelivery;
+import dev.spl.core.Record;
+import dev.spl.core.RecordQuery;
+import dev.spl.core.RecordStore;
+import dev.spl.core.RecordStoreContractTest;
+import dev.spl.core.StoreException;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.TestClock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The contract in the default durable mode, plus what only a persistent store must do. */
+class RocksRecordStoreTest extends RecordStoreContractTest {
+  @TempDir Path directory;
+
+  @Override
+  protected RecordStore openEmptyStore(TestClock clock) {
+    return RocksRecordStore.open(storeDirectory(), clock);
+  }
+
+  private Path storeDirectory() {
+    return directory.resolve("store");
+  }
+
+  @Test
+  void theDefaultModeIsDurable() {
+    assertThat(((RocksRecordStore) store).durability()).isEqualTo(Durability.DURABLE);
+  }
+
+  @Test
+  void reopeningKeepsRecordsOutboxAndMetadataAndContinuesSeq() {
+    Record a = record(thread("a"), Act.INTEND, "task", 1);
+    Record b = record(thread("b"), Act.DO, "work", 2);
+    store.appendAll(List.of(a, b), List.of(new OutboxEntry(WORKER, b.id())));
+    Record c = record(thread("a"), Act.KNOW, "done", 3);
+    store.appendAll(List.of(c), List.of(new OutboxEntry(WORKER, c.id())));
+    long ackedKey = store.pendingDeliveries(WORKER, 10).get(0).key();
+    store.acknowledgeDeliveries(List.of(ackedKey));
+    store.putMeta("latest", "v1".getBytes(StandardCharsets.UTF_8));
+    List<StoredRecord> before = store.query(RecordQuery.all(0, 100));
+    store.close();
+
+    store = RocksRecordStore.open(storeDirectory(), clock);
+
+    assertThat(store.query(RecordQuery.all(0, 100))).isEqualTo(before);
+    assertThat(store.get(b.id())).contains(before.get(1));
+    assertThat(store.query(new RecordQuery(thread("a"), null, null, 0, 10)))
+        .extracting(StoredRecord::id)
+        .containsExactly(a.id(), c.id());
+    assertThat(store.lastSeq()).isEqualTo(3);
+    assertThat(store.count()).isEqualTo(3);
+    List<PendingDelivery> pending = store.pendingDeliveries(WORKER, 10);
+    assertThat(pending).extracting(p -> p.record().id()).containsExactly(c.id());
+    assertThat(store.getMeta("latest"))
+        .hasValueSatisfying(v -> assertThat(v).asString().isEqualTo("v1"));
+    assertThat(store.append(a).created()).isFalse();
+
+    Record d = record(thread("d"), Act.DO, "work", 4);
+    store.appendAll(List.of(d), List.of(new OutboxEntry(WORKER, d.id())));
+
+    assertThat(store.get(d.id()).orElseThrow().seq()).isEqualTo(4);
+    assertThat(store.pendingDeliveries(WORKER, 10))
+        .extracting(PendingDelivery::key)
+        .containsExactly(pending.get(0).key(), pending.get(0).key() + 1);
+  }
+
+  @Test
+  void closeIsIdempotentAndLaterCallsFailClearly() {
+    store.append(record(thread("a"), Act.DO, "work", 1));
+    store.close();
+    store.close();
+
+    assertThatThrownBy(() -> store.append(record(thread("a"), Act.DO, "work", 2)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed")
+        .hasMessageContaining(storeDirectory().toString());
+    assertThatThrownBy(() -> store.query(RecordQuery.all(0, 1)))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void aSecondOpenOfTheSameFolderIsRefusedNamingThePath() {
+    assertThatThrownBy(() -> RocksRecordStore.open(storeDirectory(), clock))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(storeDirectory().toString())
+        .hasMessageContaining("LOCK");
+  }
+
+  @Test
+  void aFolderThatCannotBeCreatedIsRefusedNamingThePath() throws Exception {
+    Path file = Files.writeString(directory.resolve("plain-file"), "not a folder");
+
+    Path inside = file.resolve("store");
+    assertThatThrownBy(() -> RocksRecordStore.open(inside, clock))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(inside.toString());
+  }
+
+  @Test
+  void aFolderWithoutWritePermissionIsRefusedNamingThePath() throws Exception {
+    assumeFalse("root".equals(System.getProperty("user.name")), "root may write anywhere");
+    Path locked = Files.createDirectory(directory.resolve("read-only"));
+    Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("r-xr-xr-x"));
+    try {
+      assertThatThrownBy(() -> RocksRecordStore.open(locked, clock))
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining(locked.toString())
+          .hasMessageContaining("not writable");
+    } finally {
+      Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+  }
+
+  @Test
+  void aCorruptStoreIsRefusedNamingThePath() throws Exception {
+    store.append(record(thread("a"), Act.DO, "work", 1));
+    store.close();
+    Files.writeString(storeDirectory().resolve("CURRENT"), "MANIFEST-999999\n");
+
+    assertThatThrownBy(() -> RocksRecordStore.open(storeDirectory(), clock))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(storeDirectory().toString());
+  }
+}
