@@ -1,9 +1,10 @@
 package dev.spl.daemon;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.spl.core.InMemoryRecordStore;
 import dev.spl.core.Json;
 import dev.spl.core.RecordStore;
+import dev.spl.core.store.Durability;
+import dev.spl.core.store.RocksRecordStore;
 import dev.spl.daemon.http.HttpApi;
 import dev.spl.daemon.http.HttpServer;
 import java.io.IOException;
@@ -71,7 +72,7 @@ public final class Daemon implements AutoCloseable {
     RecordStore store = null;
     HttpServer server = null;
     try {
-      store = openStore(home);
+      store = openStore(home, config.durability());
       RecordService records = new RecordService(store);
       Daemon[] self = new Daemon[1];
       HttpApi.Settings settings =
@@ -110,12 +111,15 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** The one place the store is chosen. */
-  private static RecordStore openStore(DaemonHome home) {
-    return new InMemoryRecordStore(Clock.systemUTC());
+  private static RecordStore openStore(DaemonHome home, Durability durability) {
+    return RocksRecordStore.open(home.storeDir(), durability, Clock.systemUTC());
   }
 
   private static String describeStore(RecordStore store) {
-    return "in memory (records are lost on exit)";
+    if (store instanceof RocksRecordStore rocks) {
+      return "RocksDB at " + rocks.directory() + " (" + rocks.durability() + ")";
+    }
+    return store.getClass().getSimpleName();
   }
 
   public int port() {

@@ -1,5 +1,6 @@
 package dev.spl.daemon;
 
+import dev.spl.core.store.Durability;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -11,9 +12,15 @@ import java.util.Objects;
  * @param port the port to listen on, 0 for any free port
  * @param maxRequestBytes the largest request body accepted; larger ones are answered with 413
  * @param token when set, every request must carry {@code Authorization: Bearer <token>}
+ * @param durability DURABLE (fsync before acknowledging, the default) or FAST (no fsync)
  */
 public record DaemonConfig(
-    Path home, String bindHost, int port, long maxRequestBytes, String token) {
+    Path home,
+    String bindHost,
+    int port,
+    long maxRequestBytes,
+    String token,
+    Durability durability) {
   public static final String DEFAULT_BIND_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 9100;
   public static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
@@ -31,6 +38,11 @@ public record DaemonConfig(
     if (token != null && token.isBlank()) {
       token = null;
     }
+    Objects.requireNonNull(durability, "durability");
+  }
+
+  public DaemonConfig(Path home, String bindHost, int port, long maxRequestBytes, String token) {
+    this(home, bindHost, port, maxRequestBytes, token, Durability.DURABLE);
   }
 
   /** Loopback on port 9100, 1 MiB requests, no token. */
@@ -39,23 +51,27 @@ public record DaemonConfig(
   }
 
   public DaemonConfig withHome(Path newHome) {
-    return new DaemonConfig(newHome, bindHost, port, maxRequestBytes, token);
+    return new DaemonConfig(newHome, bindHost, port, maxRequestBytes, token, durability);
   }
 
   public DaemonConfig withBindHost(String newBindHost) {
-    return new DaemonConfig(home, newBindHost, port, maxRequestBytes, token);
+    return new DaemonConfig(home, newBindHost, port, maxRequestBytes, token, durability);
   }
 
   public DaemonConfig withPort(int newPort) {
-    return new DaemonConfig(home, bindHost, newPort, maxRequestBytes, token);
+    return new DaemonConfig(home, bindHost, newPort, maxRequestBytes, token, durability);
   }
 
   public DaemonConfig withMaxRequestBytes(long newMaxRequestBytes) {
-    return new DaemonConfig(home, bindHost, port, newMaxRequestBytes, token);
+    return new DaemonConfig(home, bindHost, port, newMaxRequestBytes, token, durability);
   }
 
   public DaemonConfig withToken(String newToken) {
-    return new DaemonConfig(home, bindHost, port, maxRequestBytes, newToken);
+    return new DaemonConfig(home, bindHost, port, maxRequestBytes, newToken, durability);
+  }
+
+  public DaemonConfig withDurability(Durability newDurability) {
+    return new DaemonConfig(home, bindHost, port, maxRequestBytes, token, newDurability);
   }
 
   @Override
@@ -70,6 +86,8 @@ public record DaemonConfig(
         + maxRequestBytes
         + ", token="
         + (token == null ? "none" : "set")
+        + ", durability="
+        + durability
         + "]";
   }
 }
