@@ -5,7 +5,6 @@ import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Record;
 import dev.spl.core.ThreadIds;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,15 +18,14 @@ import java.util.TreeMap;
  * worker that was down gets them later, from an outbox), and this makes every daemon agree on the
  * outcome whatever order it saw them in.
  *
- * <p>Not thread-safe: one owner folds; readers on other threads use {@link #frozenLevels()} and
- * {@link #emergency()}, which return immutable snapshots.
+ * <p>Not thread-safe: one owner folds; readers on other threads use {@link #snapshot()}.
  */
 public final class ControlState {
   private final Map<String, NamespaceEvent> byNamespace = new TreeMap<>();
   private EventKey emergencyKey = new EventKey(Long.MIN_VALUE, "");
   private EmergencyStop emergency = EmergencyStop.NEVER_ISSUED;
   private final List<String> skipped = new ArrayList<>();
-  private Map<String, String> frozenLevels = Map.of();
+  private volatile ControlSnapshot snapshot = ControlSnapshot.EMPTY;
   private long version;
 
   private record EventKey(long issuedAt, String id) implements Comparable<EventKey> {
@@ -62,7 +60,7 @@ public final class ControlState {
           };
       if (changed) {
         version++;
-        frozenLevels = computeFrozenLevels();
+        snapshot = ControlSnapshot.of(activeFreezes(), emergency, version);
       }
       return changed;
     } catch (InvalidRecordException e) {
@@ -102,17 +100,6 @@ public final class ControlState {
     return true;
   }
 
-  private Map<String, String> computeFrozenLevels() {
-    Map<String, String> levels = new TreeMap<>();
-    for (var entry : byNamespace.entrySet()) {
-      Freeze freeze = entry.getValue().freeze();
-      if (freeze != null) {
-        levels.put(entry.getKey(), freeze.level().wire());
-      }
-    }
-    return Collections.unmodifiableMap(levels);
-  }
-
   /** The active freeze of a namespace, if any. */
   public Optional<Freeze> freezeOf(String namespace) {
     NamespaceEvent event = byNamespace.get(namespace);
@@ -136,7 +123,12 @@ public final class ControlState {
 
   /** Namespace to level ({@code soft}/{@code hard}) of every active freeze; immutable. */
   public Map<String, String> frozenLevels() {
-    return frozenLevels;
+    return snapshot.frozenLevels();
+  }
+
+  /** The current state as an immutable value that other threads may read at any time. */
+  public ControlSnapshot snapshot() {
+    return snapshot;
   }
 
   public EmergencyStop emergency() {
