@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param maxRequestBytes the largest request body accepted; larger ones are answered with 413
  * @param token when set, every request must carry {@code Authorization: Bearer <token>}
  * @param durability DURABLE (fsync before acknowledging, the default) or FAST (no fsync)
+ * @param fleet the daemon's role and fleet settings
  */
 public record DaemonConfig(
     Path home,
@@ -20,7 +21,8 @@ public record DaemonConfig(
     int port,
     long maxRequestBytes,
     String token,
-    Durability durability) {
+    Durability durability,
+    FleetSettings fleet) {
   public static final String DEFAULT_BIND_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 9100;
   public static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
@@ -39,10 +41,18 @@ public record DaemonConfig(
       token = null;
     }
     Objects.requireNonNull(durability, "durability");
+    Objects.requireNonNull(fleet, "fleet");
   }
 
   public DaemonConfig(Path home, String bindHost, int port, long maxRequestBytes, String token) {
-    this(home, bindHost, port, maxRequestBytes, token, Durability.DURABLE);
+    this(
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        Durability.DURABLE,
+        FleetSettings.coordinator());
   }
 
   /** Loopback on port 9100, 1 MiB requests, no token. */
@@ -51,27 +61,31 @@ public record DaemonConfig(
   }
 
   public DaemonConfig withHome(Path newHome) {
-    return new DaemonConfig(newHome, bindHost, port, maxRequestBytes, token, durability);
+    return new DaemonConfig(newHome, bindHost, port, maxRequestBytes, token, durability, fleet);
   }
 
   public DaemonConfig withBindHost(String newBindHost) {
-    return new DaemonConfig(home, newBindHost, port, maxRequestBytes, token, durability);
+    return new DaemonConfig(home, newBindHost, port, maxRequestBytes, token, durability, fleet);
   }
 
   public DaemonConfig withPort(int newPort) {
-    return new DaemonConfig(home, bindHost, newPort, maxRequestBytes, token, durability);
+    return new DaemonConfig(home, bindHost, newPort, maxRequestBytes, token, durability, fleet);
   }
 
   public DaemonConfig withMaxRequestBytes(long newMaxRequestBytes) {
-    return new DaemonConfig(home, bindHost, port, newMaxRequestBytes, token, durability);
+    return new DaemonConfig(home, bindHost, port, newMaxRequestBytes, token, durability, fleet);
   }
 
   public DaemonConfig withToken(String newToken) {
-    return new DaemonConfig(home, bindHost, port, maxRequestBytes, newToken, durability);
+    return new DaemonConfig(home, bindHost, port, maxRequestBytes, newToken, durability, fleet);
   }
 
   public DaemonConfig withDurability(Durability newDurability) {
-    return new DaemonConfig(home, bindHost, port, maxRequestBytes, token, newDurability);
+    return new DaemonConfig(home, bindHost, port, maxRequestBytes, token, newDurability, fleet);
+  }
+
+  public DaemonConfig withFleet(FleetSettings newFleet) {
+    return new DaemonConfig(home, bindHost, port, maxRequestBytes, token, durability, newFleet);
   }
 
   @Override
@@ -88,6 +102,8 @@ public record DaemonConfig(
         + (token == null ? "none" : "set")
         + ", durability="
         + durability
+        + ", fleet="
+        + fleet
         + "]";
   }
 }
