@@ -1,6 +1,7 @@
 package dev.spl.daemon;
 
 import dev.spl.core.AppendResult;
+import dev.spl.core.OutboxEntry;
 import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.RecordStore;
@@ -23,6 +24,7 @@ public final class RecordService {
 
   private final RecordStore store;
   private final List<Consumer<List<StoredRecord>>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Runnable> deliveriesQueued = new CopyOnWriteArrayList<>();
   private volatile WriteGate gate = WriteGate.ALLOW_ALL;
 
   RecordService(RecordStore store) {
@@ -46,6 +48,16 @@ public final class RecordService {
     return () -> listeners.remove(listener);
   }
 
+  /** Runs {@code onQueued} after every append that queued outbox deliveries. */
+  public void onDeliveriesQueued(Runnable onQueued) {
+    deliveriesQueued.add(Objects.requireNonNull(onQueued, "onQueued"));
+  }
+
+  /** The store underneath, for the daemon's own components (outbox, metadata, replay). */
+  public RecordStore store() {
+    return store;
+  }
+
   public AppendResult append(Record record) {
     checkGate(record, -1);
     AppendResult result = store.append(record);
@@ -60,14 +72,25 @@ public final class RecordService {
    * first record the gate refuses.
    */
   public List<AppendResult> appendAll(List<Record> records) {
-    if (records.isEmpty()) {
+    return appendAll(records, List.of());
+  }
+
+  /**
+   * Appends records and queues outbox deliveries in one atomic write, so a message to another
+   * daemon is sent if and only if the records that caused it are stored.
+   */
+  public List<AppendResult> appendAll(List<Record> records, List<OutboxEntry> deliveries) {
+    if (records.isEmpty() && deliveries.isEmpty()) {
       return List.of();
     }
     WriteGate current = gate;
     for (int i = 0; i < records.size(); i++) {
       checkGate(current, records.get(i), i);
     }
-    List<AppendResult> results = store.appendAll(records);
+    List<AppendResult> results = store.appendAll(records, deliveries);
+    if (!deliveries.isEmpty()) {
+      deliveriesQueued.forEach(Runnable::run);
+    }
     List<StoredRecord> created = new ArrayList<>(results.size());
     for (AppendResult result : results) {
       if (result.created()) {
