@@ -102,7 +102,8 @@ public final class DaemonClient {
         }
       }
       int status = connection.getResponseCode();
-      byte[] response = readAll(status >= 400 ? connection.getErrorStream() : connection.getInputStream());
+      byte[] response =
+          readAll(status >= 400 ? connection.getErrorStream() : connection.getInputStream());
       if (status >= 200 && status < 300) {
         return response.length == 0 ? Json.MAPPER.nullNode() : parse(response, status, target);
       }
@@ -140,7 +141,12 @@ public final class DaemonClient {
       return Json.MAPPER.readTree(response);
     } catch (IOException e) {
       throw CliException.failure(
-          "expected JSON from " + target + " (HTTP " + status + ") but found: " + excerpt(response));
+          "expected JSON from "
+              + target
+              + " (HTTP "
+              + status
+              + ") but found: "
+              + excerpt(response));
     }
   }
 

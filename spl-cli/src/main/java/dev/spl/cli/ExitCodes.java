@@ -11,7 +11,9 @@ public final class ExitCodes {
   /** The input was refused: an unknown option, a malformed value, a 4xx answer to bad input. */
   public static final int BAD_INPUT = 2;
 
-  /** No daemon answers at the resolved URL, or the daemon is in a state that refuses the request. */
+  /**
+   * No daemon answers at the resolved URL, or the daemon is in a state that refuses the request.
+   */
   public static final int UNAVAILABLE = 3;
 
   /** An unexpected exception: a bug in spl. */

@@ -48,8 +48,7 @@ public final class Spl implements Runnable {
    * Builds the whole command line around the given streams and environment. Commands get a {@link
    * CliContext} through their constructor and never touch System.out, System.err or System.getenv.
    */
-  public static CommandLine commandLine(
-      PrintStream out, PrintStream err, Map<String, String> env) {
+  public static CommandLine commandLine(PrintStream out, PrintStream err, Map<String, String> env) {
     CliContext context = new CliContext(out, err, env);
     CommandLine commandLine = new CommandLine(Spl.class, new ContextFactory(context));
     commandLine.setOut(new PrintWriter(out, true));
