@@ -73,7 +73,14 @@ final class DaemonCommand {
     @Override
     public Integer call() {
       serve.validate();
-      return ForegroundDaemon.run(context, serve.bind, serve.port, serve.maxRequestBytes);
+      try {
+        return ForegroundDaemon.run(context, serve.bind, serve.port, serve.maxRequestBytes);
+      } catch (NoClassDefFoundError e) {
+        throw CliException.failure(
+            "the daemon's classes are not on this class path (missing "
+                + e.getMessage()
+                + "); run the daemon through scripts/spl or with the full class path");
+      }
     }
   }
 

@@ -191,7 +191,7 @@ public final class DaemonProcesses {
       command.addAll(List.of(extra.trim().split("\\s+")));
     }
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(daemonClassPath());
     command.add(MAIN_CLASS);
     command.add("--home");
     command.add(spec.home().toString());
@@ -215,6 +215,23 @@ public final class DaemonProcesses {
       command.add(0, setsid);
     }
     return command;
+  }
+
+  /**
+   * The class path a daemon needs. The launcher runs client commands on a short class path and
+   * names the file holding the full one in {@code spl.daemon.classpath.file}.
+   */
+  static String daemonClassPath() {
+    String file = System.getProperty("spl.daemon.classpath.file");
+    if (file != null && !file.isBlank()) {
+      try {
+        return Files.readString(Path.of(file), StandardCharsets.UTF_8).trim();
+      } catch (IOException e) {
+        throw CliException.failure(
+            "cannot read the daemon class path from " + file + ": " + e.getMessage());
+      }
+    }
+    return System.getProperty("java.class.path");
   }
 
   private static boolean isDaemonProcess(long pid) {
