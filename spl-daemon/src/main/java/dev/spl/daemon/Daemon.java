@@ -5,7 +5,7 @@ import dev.spl.core.InMemoryRecordStore;
 import dev.spl.core.Json;
 import dev.spl.core.RecordStore;
 import dev.spl.daemon.http.HttpApi;
-import io.javalin.Javalin;
+import dev.spl.daemon.http.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Inet6Address;
@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,11 +28,14 @@ public final class Daemon implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
   public static final String VERSION = readVersion();
 
+  /** How long close() waits for requests in flight. */
+  static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
+
   private final DaemonConfig config;
   private final DaemonHome home;
   private final RecordStore store;
   private final RecordService records;
-  private final Javalin server;
+  private final HttpServer server;
   private final int port;
   private final String url;
   private final long startedAtNanos;
@@ -44,7 +48,7 @@ public final class Daemon implements AutoCloseable {
       DaemonHome home,
       RecordStore store,
       RecordService records,
-      Javalin server,
+      HttpServer server,
       long startedAtNanos) {
     this.config = config;
     this.home = home;
@@ -65,7 +69,7 @@ public final class Daemon implements AutoCloseable {
     requireTokenUnlessLoopback(config);
     DaemonHome home = DaemonHome.open(config.home());
     RecordStore store = null;
-    Javalin server = null;
+    HttpServer server = null;
     try {
       store = openStore(home);
       RecordService records = new RecordService(store);
@@ -110,6 +114,10 @@ public final class Daemon implements AutoCloseable {
     return new InMemoryRecordStore(Clock.systemUTC());
   }
 
+  private static String describeStore(RecordStore store) {
+    return "in memory (records are lost on exit)";
+  }
+
   public int port() {
     return port;
   }
@@ -133,6 +141,11 @@ public final class Daemon implements AutoCloseable {
 
   public RecordService records() {
     return records;
+  }
+
+  /** What the records are kept in, for logs and benchmarks. */
+  public String storeDescription() {
+    return describeStore(store);
   }
 
   /** Seconds since {@link #start}. */
@@ -244,9 +257,9 @@ public final class Daemon implements AutoCloseable {
     return bindHost;
   }
 
-  private static void stopQuietly(Javalin server) {
+  private static void stopQuietly(HttpServer server) {
     try {
-      server.stop();
+      server.stop(DRAIN_TIMEOUT);
     } catch (RuntimeException e) {
       LOG.warn("stopping the HTTP server failed", e);
     }

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,34 +69,43 @@ public final class HttpApi {
             : ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
   }
 
-  /** A configured, not yet started server listening on {@code host:port} once started. */
-  public static Javalin create(RecordService records, Settings settings, String host, int port) {
+  /** A configured, not yet started server that listens on {@code host:port} once started. */
+  public static HttpServer create(RecordService records, Settings settings, String host, int port) {
     HttpApi api = new HttpApi(records, settings);
-    return Javalin.create(
-        config -> {
-          config.startup.showJavalinBanner = false;
-          config.startup.showOldJavalinVersionWarning = false;
-          config.jetty.host = host;
-          config.jetty.port = port;
-          config.http.maxRequestSize = settings.maxRequestBytes();
-          config.http.prefer405over404 = true;
-          config.router.ignoreTrailingSlashes = true;
-          config.jetty.modifyServer(server -> server.setStopTimeout(5_000));
-          config.routes.before(api::authorize);
-          config.routes.post("/v1/records", api::postRecords);
-          config.routes.get("/v1/records", api::listRecords);
-          config.routes.get("/v1/records/{id}", api::getRecord);
-          config.routes.get("/v1/threads/{thread}", api::getThread);
-          config.routes.get("/health", api::health);
-          config.routes.exception(
-              ApiException.class, (e, ctx) -> api.error(ctx, e.status(), e.code(), e.getMessage()));
-          config.routes.exception(
-              RecordRejectedException.class,
-              (e, ctx) -> api.error(ctx, e.httpStatus(), e.code(), e.getMessage()));
-          config.routes.exception(
-              HttpResponseException.class, (e, ctx) -> api.javalinError(ctx, e));
-          config.routes.exception(Exception.class, (e, ctx) -> api.internalError(ctx, e));
-        });
+    GracefulHandler inFlight = new GracefulHandler();
+    Javalin[] app = new Javalin[1];
+    app[0] =
+        Javalin.create(
+            config -> {
+              config.startup.showJavalinBanner = false;
+              config.startup.showOldJavalinVersionWarning = false;
+              config.jetty.host = host;
+              config.jetty.port = port;
+              config.http.maxRequestSize = settings.maxRequestBytes();
+              config.http.prefer405over404 = true;
+              config.router.ignoreTrailingSlashes = true;
+              // HttpServer.stop() drains requests itself; Jetty's own graceful stop would also
+              // wait for idle keep-alive connections to go away.
+              config.jetty.modifyServer(server -> server.setStopTimeout(0));
+              config.events.serverStarting(
+                  () -> app[0].jettyServer().server().insertHandler(inFlight));
+              config.routes.before(api::authorize);
+              config.routes.post("/v1/records", api::postRecords);
+              config.routes.get("/v1/records", api::listRecords);
+              config.routes.get("/v1/records/{id}", api::getRecord);
+              config.routes.get("/v1/threads/{thread}", api::getThread);
+              config.routes.get("/health", api::health);
+              config.routes.exception(
+                  ApiException.class,
+                  (e, ctx) -> api.error(ctx, e.status(), e.code(), e.getMessage()));
+              config.routes.exception(
+                  RecordRejectedException.class,
+                  (e, ctx) -> api.error(ctx, e.httpStatus(), e.code(), e.getMessage()));
+              config.routes.exception(
+                  HttpResponseException.class, (e, ctx) -> api.javalinError(ctx, e));
+              config.routes.exception(Exception.class, (e, ctx) -> api.internalError(ctx, e));
+            });
+    return new HttpServer(app[0], inFlight);
   }
 
   private void authorize(Context ctx) {
