@@ -22,7 +22,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Spl.Version.class,
     description = "spl: a fleet coordinator for parallel work.",
-    subcommands = {DaemonCommand.class, RecordsCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      DaemonCommand.class,
+      RecordsCommand.class,
+      FleetCommand.class,
+      CommandLine.HelpCommand.class
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:ok",
