@@ -50,7 +50,7 @@ final class FleetCommand {
                 + " (url from "
                 + source
                 + "): "
-                + e.getMessage()
+                + e.getMessage().replace("; start one with `spl daemon start`", "")
                 + "; start a fleet with `spl fleet start`",
             e);
       }

@@ -180,11 +180,11 @@ record FleetSnapshot(FleetStatus status, ObjectNode raw) {
   }
 
   /**
-   * Fan-outs waiting to spawn or join, when the coordinator reports them: a number or an array in
-   * {@code pending_fanouts}.
+   * The coordinator's fan-out summary, {@code fanouts}: {@code open} (a count) and {@code pending}
+   * (one entry per fan-out whose join is not complete); empty when the answer has none.
    */
-  Optional<JsonNode> pendingFanouts() {
-    JsonNode pending = raw.get("pending_fanouts");
-    return pending == null || pending.isNull() ? Optional.empty() : Optional.of(pending);
+  Optional<JsonNode> fanouts() {
+    JsonNode fanouts = raw.get("fanouts");
+    return fanouts == null || !fanouts.isObject() ? Optional.empty() : Optional.of(fanouts);
   }
 }

@@ -83,7 +83,7 @@ final class FleetText {
       }
     }
     line(out, "emergency stop", emergency(status.emergency()));
-    line(out, "pending fan-outs", pending(snapshot));
+    pending(out, snapshot);
     out.println("  load");
     if (status.instances().isEmpty()) {
       out.println("    (no instances registered)");
@@ -102,15 +102,8 @@ final class FleetText {
             ago(view.lastHeartbeatAgeMillis())
           });
     }
-    java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
-    PrintStream table = new PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8);
-    Table.print(
-        table,
-        List.of("INSTANCE", "ROLE", "STATUS", "HEALTH", "ACTIVE", "FREE", "HEARTBEAT"),
-        rows);
-    for (String row : buffer.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
-      out.println("    " + row);
-    }
+    indented(
+        out, List.of("INSTANCE", "ROLE", "STATUS", "HEALTH", "ACTIVE", "FREE", "HEARTBEAT"), rows);
   }
 
   static String freezeLine(Freeze freeze) {
@@ -159,25 +152,41 @@ final class FleetText {
     return sb.toString();
   }
 
-  private static String pending(FleetSnapshot snapshot) {
-    JsonNode pending = snapshot.pendingFanouts().orElse(null);
-    if (pending == null) {
-      return "not reported by this coordinator";
+  private static void pending(PrintStream out, FleetSnapshot snapshot) {
+    JsonNode fanouts = snapshot.fanouts().orElse(null);
+    if (fanouts == null) {
+      line(out, "pending fan-outs", "not reported by this coordinator");
+      return;
     }
-    if (pending.isArray()) {
-      if (pending.isEmpty()) {
-        return "none";
-      }
-      List<String> names = new ArrayList<>();
-      for (JsonNode entry : pending) {
-        names.add(
-            entry.isTextual()
-                ? entry.asText()
-                : entry.path("alias").asText(entry.path("thread").asText(entry.toString())));
-      }
-      return pending.size() + " (" + String.join(", ", names) + ")";
+    JsonNode pending = fanouts.path("pending");
+    if (pending.isEmpty()) {
+      line(out, "pending fan-outs", "none");
+      return;
     }
-    return pending.asText();
+    line(out, "pending fan-outs", Integer.toString(pending.size()));
+    List<String[]> rows = new ArrayList<>();
+    for (JsonNode entry : pending) {
+      int width = entry.path("width").asInt();
+      rows.add(
+          new String[] {
+            entry.path("thread").asText(entry.path("fanout").asText("?")),
+            entry.path("namespace").asText("-"),
+            entry.path("join").asText("-"),
+            entry.path("spawned").asInt() + "/" + width,
+            entry.path("completed").asInt() + "/" + width,
+            entry.path("frozen").asBoolean() ? "frozen" : ""
+          });
+    }
+    indented(out, List.of("THREAD", "NAMESPACE", "JOIN", "SPAWNED", "COMPLETED", "STATE"), rows);
+  }
+
+  private static void indented(PrintStream out, List<String> header, List<String[]> rows) {
+    java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+    PrintStream table = new PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8);
+    Table.print(table, header, rows);
+    for (String row : buffer.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+      out.println("    " + row.stripTrailing());
+    }
   }
 
   private static String coordinatorOf(FleetSnapshot snapshot) {

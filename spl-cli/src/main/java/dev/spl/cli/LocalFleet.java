@@ -161,9 +161,26 @@ final class LocalFleet {
     return new Identity(role == null ? "coordinator" : role, coordinator);
   }
 
-  private static List<String> arguments(Long pid) {
+  /**
+   * The command line of a process. Linux's {@code /proc/<pid>/cmdline} first: the JDK's {@code
+   * ProcessHandle.Info.arguments()} comes back empty there for long command lines like a daemon's
+   * class path.
+   */
+  static List<String> arguments(Long pid) {
     if (pid == null) {
       return List.of();
+    }
+    Path cmdline = Path.of("/proc", pid.toString(), "cmdline");
+    if (Files.isReadable(cmdline)) {
+      try {
+        String text = Files.readString(cmdline, java.nio.charset.StandardCharsets.UTF_8);
+        if (!text.isEmpty()) {
+          List<String> all = List.of(text.split("\0"));
+          return all.subList(1, all.size());
+        }
+      } catch (IOException e) {
+        // Gone or not ours to read: fall back to what the JDK can tell.
+      }
     }
     Optional<String[]> args = ProcessHandle.of(pid).flatMap(handle -> handle.info().arguments());
     return args.map(List::of).orElse(List.of());

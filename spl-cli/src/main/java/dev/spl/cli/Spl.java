@@ -20,6 +20,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "spl",
     mixinStandardHelpOptions = true,
+    // -h/--help and -V/--version on every command, not only on `spl` itself.
+    scope = CommandLine.ScopeType.INHERIT,
     versionProvider = Spl.Version.class,
     description = "spl: a fleet coordinator for parallel work.",
     subcommands = {

@@ -55,7 +55,17 @@ class FleetTextTest {
             URL,
             List.of(FleetFixture.freeze()),
             new EmergencyStop(true, "drill", "did:sync:user:ada", FleetFixture.T0));
-    json.put("pending_fanouts", 2);
+    ObjectNode fanouts = json.putObject("fanouts");
+    fanouts.put("open", 1);
+    ObjectNode pending = fanouts.putArray("pending").addObject();
+    pending.put("fanout", "f".repeat(64));
+    pending.put("thread", "th_" + "ab".repeat(32));
+    pending.put("namespace", "docs/v0.11");
+    pending.put("join", "all");
+    pending.put("width", 3);
+    pending.put("spawned", 2);
+    pending.put("completed", 1);
+    pending.put("frozen", true);
     String text = render(out -> FleetText.status(out, FleetSnapshot.parse(json, "test")));
     assertThat(text)
         .contains("coordinator      " + URL)
@@ -63,7 +73,10 @@ class FleetTextTest {
         .contains("instances        2 live · 1 stale · 1 archived")
         .contains("[soft] docs/v0.11 — wrong approach on section A (by did:sync:user:ada")
         .contains("emergency stop   ACTIVE by did:sync:user:ada since 2023-11-14T22:13:20Z — drill")
-        .contains("pending fan-outs 2");
+        .contains("pending fan-outs 1");
+    String fanoutRow =
+        text.lines().filter(line -> line.contains("th_abab")).findFirst().orElseThrow();
+    assertThat(fanoutRow).contains("docs/v0.11", "all", "2/3", "1/3", "frozen");
     String workerA =
         text.lines().filter(line -> line.trim().startsWith("worker-a")).findFirst().orElseThrow();
     assertThat(workerA).contains("worker", "live", "healthy", "3", "1/4", "2s ago");
