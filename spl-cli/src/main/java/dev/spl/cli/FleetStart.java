@@ -117,42 +117,18 @@ final class FleetStart implements Callable<Integer> {
         "Starting local fleet: 1 coordinator + "
             + workers
             + (workers == 1 ? " worker" : " workers"));
-    Member coordinator = coordinator(fleet, token, deadline, out);
-    String coordinatorUrl = coordinator.running().url();
-
-    // Decide about every worker before spawning any, so a bad home or busy port changes nothing.
-    List<Member> members = new ArrayList<>();
-    members.add(coordinator);
+    // Check every worker home and port before spawning anything, so a bad home or a busy port
+    // changes nothing. Whether a running worker belongs to this fleet needs the coordinator's URL,
+    // so that is checked once the coordinator answers.
     List<Planned> toStart = new ArrayList<>();
+    Map<String, DaemonProcesses.Running> alreadyRunning = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
     for (int i = 0; i < workers; i++) {
       String alias = LocalFleet.workerAlias(i);
       Path home = fleet.workerHome(alias);
       Optional<DaemonProcesses.Running> running = DaemonProcesses.find(home, token);
       if (running.isPresent()) {
-        LocalFleet.Identity identity =
-            LocalFleet.identify(running.get().health(), running.get().pid());
-        if (identity.isWorkerOf(coordinatorUrl)) {
-          members.add(new Member(alias, "worker", home, running.get(), false));
-        } else {
-          problems.add(
-              alias
-                  + ": "
-                  + home
-                  + " is served by a running daemon (pid "
-                  + pidText(running.get().pid())
-                  + ", "
-                  + running.get().url()
-                  + ") that is "
-                  + (identity.coordinatorUrl() == null
-                      ? "a " + identity.role()
-                      : "a " + identity.role() + " of " + identity.coordinatorUrl())
-                  + ", not a worker of "
-                  + coordinatorUrl
-                  + "; stop it with `spl daemon stop --home "
-                  + home
-                  + "`");
-        }
+        alreadyRunning.put(alias, running.get());
         continue;
       }
       OptionalLong stuck = DaemonProcesses.livePid(home);
@@ -181,6 +157,46 @@ final class FleetStart implements Callable<Integer> {
     }
     if (!problems.isEmpty()) {
       throw CliException.failure("cannot start the fleet:\n  " + String.join("\n  ", problems));
+    }
+
+    Member coordinator = coordinator(fleet, token, deadline, out);
+    String coordinatorUrl = coordinator.running().url();
+    List<Member> members = new ArrayList<>();
+    members.add(coordinator);
+    for (var entry : alreadyRunning.entrySet()) {
+      String alias = entry.getKey();
+      Path home = fleet.workerHome(alias);
+      DaemonProcesses.Running running = entry.getValue();
+      LocalFleet.Identity identity = LocalFleet.identify(running.health(), running.pid());
+      if (identity.isWorkerOf(coordinatorUrl)) {
+        members.add(new Member(alias, "worker", home, running, false));
+        continue;
+      }
+      problems.add(
+          alias
+              + ": "
+              + home
+              + " is served by a running daemon (pid "
+              + pidText(running.pid())
+              + ", "
+              + running.url()
+              + ") that is "
+              + (identity.coordinatorUrl() == null
+                  ? "a " + identity.role()
+                  : "a " + identity.role() + " of " + identity.coordinatorUrl())
+              + ", not a worker of "
+              + coordinatorUrl
+              + "; stop it with `spl daemon stop --home "
+              + home
+              + "`");
+    }
+    if (!problems.isEmpty()) {
+      throw CliException.failure(
+          "cannot start the fleet:\n  "
+              + String.join("\n  ", problems)
+              + (coordinator.started()
+                  ? "\nthe coordinator keeps running; stop it with `spl fleet stop --all`"
+                  : ""));
     }
     for (Member member : members.subList(1, members.size())) {
       out.println(line(member, "already running"));
@@ -271,6 +287,16 @@ final class FleetStart implements Callable<Integer> {
     checkPort("--worker-port", workerPort);
     if (workerPort != 0) {
       LocalFleet.workerPort(workerPort, workers - 1);
+      if (port >= workerPort && port < workerPort + workers) {
+        throw CliException.badInput(
+            "--port: "
+                + port
+                + " is among the workers' ports ("
+                + workerPort
+                + ".."
+                + (workerPort + workers - 1)
+                + "); choose another --port or --worker-port");
+      }
     }
     if (echoDelay != null && executor == DaemonRunOptions.Executor.SHELL) {
       throw CliException.badInput(
@@ -411,7 +437,19 @@ final class FleetStart implements Callable<Integer> {
           return snapshot;
         }
       } catch (CliException e) {
-        lastProblem = e.getMessage();
+        if (e.exitCode() != ExitCodes.UNAVAILABLE
+            || e.getMessage().contains("does not serve the fleet status")) {
+          // Not a coordinator that is still starting: waiting will not change the answer.
+          throw CliException.failure(
+              "the coordinator at "
+                  + client.baseUrl()
+                  + " cannot report the fleet: "
+                  + e.getMessage()
+                  + "; see its log "
+                  + new HomeLayout(members.get(0).home()).logFile());
+        }
+        lagging = null;
+        lastProblem = "not answering the fleet status (" + e.getMessage() + ")";
       }
       if (System.nanoTime() >= deadline) {
         String who =
