@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.BlockBasedTableConfig;
@@ -230,19 +231,51 @@ public final class RocksRecordStore implements RecordStore {
 
   private void runWriter() {
     List<Commit> group = new ArrayList<>();
+    int previousGroupSize = 1;
+    long previousWriteNanos = 0;
     while (true) {
       try {
         group.add(queue.take());
+        queue.drainTo(group, MAX_COMMITS_PER_GROUP - group.size());
+        awaitReturningWriters(group, previousGroupSize, previousWriteNanos);
       } catch (InterruptedException e) {
         return;
       }
-      queue.drainTo(group, MAX_COMMITS_PER_GROUP - 1);
       boolean stop = group.removeIf(Commit::isStop);
+      long start = System.nanoTime();
       if (!group.isEmpty()) {
         commitGroup(group);
       }
+      previousWriteNanos = System.nanoTime() - start;
+      previousGroupSize = Math.max(1, group.size());
       group.clear();
       if (stop) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * When the previous group had several writers, they were all just woken and are about to write
+   * again; the first to arrive would otherwise get an fsync of its own while the rest queue behind
+   * it, halving the group size. So wait for as many writers as last time, for at most half the
+   * previous write's duration (and never over a millisecond). A lone writer never waits.
+   */
+  private void awaitReturningWriters(List<Commit> group, int expected, long previousWriteNanos)
+      throws InterruptedException {
+    if (group.size() >= expected || group.get(group.size() - 1).isStop()) {
+      return;
+    }
+    long deadline = System.nanoTime() + Math.min(previousWriteNanos / 2, 1_000_000);
+    while (group.size() < expected) {
+      long left = deadline - System.nanoTime();
+      Commit next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
+      if (next == null) {
+        return;
+      }
+      group.add(next);
+      queue.drainTo(group, MAX_COMMITS_PER_GROUP - group.size());
+      if (next.isStop()) {
         return;
       }
     }
