@@ -1,0 +1,50 @@
+package dev.spl.cel.join;
+
+import dev.cel.common.types.CelType;
+import dev.cel.common.types.ListType;
+import dev.cel.common.types.MapType;
+import dev.cel.common.types.SimpleType;
+import dev.cel.compiler.CelCompiler;
+import dev.spl.cel.CelExpressionException;
+import dev.spl.cel.CelExpressions;
+import dev.spl.cel.CompiledExpression;
+import dev.spl.core.fanout.InvalidFanoutException;
+import dev.spl.core.fanout.JoinCompiler;
+import dev.spl.core.fanout.JoinPredicate;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Compiles CEL join expressions. Variables: {@code children}, a list of maps with {@code index}
+ * (int), {@code thread}, {@code worker}, {@code verdict}, {@code summary} (strings), {@code
+ * cost_usd} and {@code wall_time_secs} (doubles); and the counters {@code n}, {@code completed},
+ * {@code accepted}, {@code failed}, {@code active} (ints). The expression must be boolean.
+ */
+public final class CelJoinCompiler implements JoinCompiler {
+  static final String CHILDREN = "children";
+  static final Map<String, CelType> VARIABLES = variables();
+
+  private final CelCompiler compiler = CelExpressions.compilerBuilder(VARIABLES).build();
+
+  @Override
+  public JoinPredicate compile(String expression) {
+    try {
+      CompiledExpression compiled =
+          CelExpressions.compile(compiler, expression, SimpleType.BOOL, "join");
+      return new CelJoinPredicate(compiled);
+    } catch (CelExpressionException e) {
+      String message = e.getMessage();
+      throw new InvalidFanoutException(
+          -1, "join", message.startsWith("join: ") ? message.substring(6) : message);
+    }
+  }
+
+  private static Map<String, CelType> variables() {
+    Map<String, CelType> variables = new LinkedHashMap<>();
+    variables.put(CHILDREN, ListType.create(MapType.create(SimpleType.STRING, SimpleType.DYN)));
+    for (String counter : CelJoinPredicate.COUNTERS) {
+      variables.put(counter, SimpleType.INT);
+    }
+    return Map.copyOf(variables);
+  }
+}

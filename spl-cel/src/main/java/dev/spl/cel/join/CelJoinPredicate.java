@@ -1,0 +1,95 @@
+package dev.spl.cel.join;
+
+import dev.cel.runtime.CelEvaluationException;
+import dev.spl.cel.CompiledExpression;
+import dev.spl.core.fanout.ChildView;
+import dev.spl.core.fanout.ChildrenView;
+import dev.spl.core.fanout.JoinCounters;
+import dev.spl.core.fanout.JoinOutcome;
+import dev.spl.core.fanout.JoinPredicate;
+import java.util.AbstractList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A compiled CEL join. True means satisfied; false means undecided while any child is still pending
+ * or running, and impossible once every child has a verdict. An evaluation error (a missing key, a
+ * division by zero) counts as false. The {@code children} list is only built when the expression
+ * reads it, and even then each element is built when CEL reaches it.
+ */
+final class CelJoinPredicate implements JoinPredicate {
+  static final List<String> COUNTERS = List.of("n", "completed", "accepted", "failed", "active");
+
+  private final CompiledExpression expression;
+  private final boolean readsChildren;
+
+  CelJoinPredicate(CompiledExpression expression) {
+    this.expression = expression;
+    this.readsChildren = expression.references(CelJoinCompiler.CHILDREN);
+  }
+
+  @Override
+  public String text() {
+    return expression.text();
+  }
+
+  /** Whether evaluation builds the children list (for reports and benchmarks). */
+  boolean readsChildren() {
+    return readsChildren;
+  }
+
+  @Override
+  public JoinOutcome evaluate(JoinCounters counters, ChildrenView children) {
+    boolean holds;
+    try {
+      Object value =
+          expression.evaluate(
+              name ->
+                  switch (name) {
+                    case "n" -> Optional.of((long) counters.n());
+                    case "completed" -> Optional.of((long) counters.completed());
+                    case "accepted" -> Optional.of((long) counters.accepted());
+                    case "failed" -> Optional.of((long) counters.failed());
+                    case "active" -> Optional.of((long) counters.active());
+                    case CelJoinCompiler.CHILDREN ->
+                        readsChildren ? Optional.of(new ChildList(children)) : Optional.empty();
+                    default -> Optional.empty();
+                  });
+      holds = Boolean.TRUE.equals(value);
+    } catch (CelEvaluationException e) {
+      holds = false;
+    }
+    if (holds) {
+      return JoinOutcome.SATISFIED;
+    }
+    return counters.allCompleted() ? JoinOutcome.IMPOSSIBLE : JoinOutcome.UNDECIDED;
+  }
+
+  /** The children as CEL maps, built one by one as CEL reads them. */
+  private static final class ChildList extends AbstractList<Map<String, Object>> {
+    private final ChildrenView children;
+
+    ChildList(ChildrenView children) {
+      this.children = children;
+    }
+
+    @Override
+    public Map<String, Object> get(int index) {
+      ChildView child = children.get(index);
+      return Map.of(
+          "index", (long) child.index(),
+          "thread", child.thread(),
+          "worker", child.worker(),
+          "verdict", child.verdict(),
+          "cost_usd", child.costUsd().doubleValue(),
+          "wall_time_secs", child.wallTimeSecs(),
+          "summary", child.summary());
+    }
+
+    @Override
+    public int size() {
+      return children.size();
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package dev.spl.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.core.Json;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What every command needs from its surroundings: the output streams, the environment and the
+ * global options. Commands receive it through their constructor, so tests run them in-process.
+ */
+public final class CliContext {
+  private final PrintStream out;
+  private final PrintStream err;
+  private final Map<String, String> env;
+  private final GlobalOptions global = new GlobalOptions();
+
+  CliContext(PrintStream out, PrintStream err, Map<String, String> env) {
+    this.out = out;
+    this.err = err;
+    this.env = Map.copyOf(env);
+  }
+
+  public PrintStream out() {
+    return out;
+  }
+
+  public PrintStream err() {
+    return err;
+  }
+
+  public Map<String, String> env() {
+    return env;
+  }
+
+  GlobalOptions global() {
+    return global;
+  }
+
+  public boolean json() {
+    return global.output == OutputFormat.JSON;
+  }
+
+  public boolean debug() {
+    return global.debug || "1".equals(env.get("SPL_DEBUG")) || "true".equals(env.get("SPL_DEBUG"));
+  }
+
+  public Path home() {
+    return Resolution.home(global.home, env, System.getProperty("user.home"));
+  }
+
+  public HomeLayout layout() {
+    return new HomeLayout(home());
+  }
+
+  public Resolution.Endpoint endpoint() {
+    return Resolution.endpoint(global.url, env, home());
+  }
+
+  /** The bearer token for requests, or the token a daemon started from here should require. */
+  public String token() {
+    return Resolution.token(global.token, env);
+  }
+
+  public DaemonClient client() {
+    return new DaemonClient(endpoint().url(), token());
+  }
+
+  /** The login name of the user, for the default actor of records written from the CLI. */
+  public String userName() {
+    String user = env.get("USER");
+    return user != null && !user.isBlank() ? user : System.getProperty("user.name");
+  }
+
+  public void printJson(JsonNode node) {
+    try {
+      out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise JSON output", e);
+    }
+  }
+}

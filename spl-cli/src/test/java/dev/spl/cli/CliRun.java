@@ -1,0 +1,63 @@
+package dev.spl.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.core.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/** Runs {@code spl} in-process and keeps what it printed. */
+record CliRun(int exitCode, String out, String err) {
+
+  static CliRun run(Map<String, String> env, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      int code = Spl.run(o, e, env, args);
+      return new CliRun(
+          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** An environment without SPL_* variables of the machine running the tests. */
+  static Map<String, String> cleanEnv() {
+    Map<String, String> env = new HashMap<>();
+    env.put("USER", "tester");
+    return env;
+  }
+
+  JsonNode json() {
+    try {
+      return Json.MAPPER.readTree(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("stdout is not JSON: " + out, e);
+    }
+  }
+
+  /** Polls until the condition holds, failing after the deadline. */
+  static void await(String what, long timeoutMillis, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeoutMillis + " ms waiting for " + what);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for " + what, e);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "exit " + exitCode + "\n--- out\n" + out + "--- err\n" + err;
+  }
+}

@@ -1,0 +1,79 @@
+package dev.spl.core.fanout;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.util.List;
+
+/**
+ * What the reconciler should do for a fan-out, as decided by {@link FanoutState#decide}. {@link
+ * FanoutRecords#drafts} turns a list of actions into the records to append on the parent thread.
+ */
+public sealed interface FanoutAction {
+  FanoutRef fanout();
+
+  /**
+   * Spawn one child: deliver {@code childIntent} (an INTEND on {@code childThread}) to {@code
+   * worker} through the outbox, and record it in a {@code fanout_spawned} record.
+   *
+   * @param resolvedTarget {@code specific:<did>} of the chosen worker
+   */
+  record Spawn(
+      FanoutRef fanout,
+      int index,
+      int attempt,
+      String childThread,
+      WorkerInfo worker,
+      String resolvedTarget,
+      ObjectNode childIntent)
+      implements FanoutAction {}
+
+  /**
+   * Stop children that are no longer needed. Children with a worker get a {@code fanout_cancel}
+   * delivered; children never spawned are simply marked cancelled when the {@code
+   * fanout_cancel_sent} record is applied.
+   */
+  record Cancel(FanoutRef fanout, List<CancelledChild> children, String reason)
+      implements FanoutAction {
+    public List<Integer> indices() {
+      return children.stream().map(CancelledChild::index).toList();
+    }
+  }
+
+  /** One child a {@link Cancel} stops; {@code worker} is null when it was never spawned. */
+  record CancelledChild(int index, int attempt, String childThread, String worker) {}
+
+  /** Re-spawn a child whose worker was lost: recorded as {@code fanout_retry_subtask}. */
+  record Reassign(FanoutRef fanout, int index, int abandonedAttempt, String lostWorker)
+      implements FanoutAction {}
+
+  /**
+   * Give up on a child's current attempt (its worker was lost and {@code max_attempts} is used up):
+   * the coordinator writes the child's {@code fanout_child_done} itself.
+   */
+  record GiveUp(
+      FanoutRef fanout,
+      int index,
+      int attempt,
+      String childThread,
+      String worker,
+      Verdict verdict,
+      String summary,
+      long atMillis)
+      implements FanoutAction {}
+
+  /** The join is decided: write the parent's {@code fanout_join_complete} KNOW. */
+  record CompleteJoin(
+      FanoutRef fanout,
+      String verdict,
+      JoinOutcome outcome,
+      List<ChildView> children,
+      JoinTotals totals,
+      long completedAtMillis)
+      implements FanoutAction {}
+
+  /**
+   * Totals written with the join: {@code completed} counts children that reached a verdict of their
+   * own before the join completed; the others are reported as cancelled.
+   */
+  record JoinTotals(int n, int completed, int accepted, int failed, BigDecimal costUsd) {}
+}

@@ -1,0 +1,177 @@
+package dev.spl.core.fanout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/** Checks a whole fan-out before anything is written. */
+public final class FanoutValidation {
+  /** The widest fan-out accepted. */
+  public static final int MAX_WIDTH = 100_000;
+
+  private FanoutValidation() {}
+
+  /**
+   * Checks the list as a whole: not empty, not wider than {@link #MAX_WIDTH}, targets well formed,
+   * and {@code depends} within range, not on itself and without cycles.
+   */
+  public static void validate(List<SubtaskSpec> specs) {
+    if (specs.isEmpty()) {
+      throw new InvalidFanoutException(
+          -1, "subtasks", "a fan-out needs at least one subtask but none were given");
+    }
+    if (specs.size() > MAX_WIDTH) {
+      throw new InvalidFanoutException(
+          -1,
+          "subtasks",
+          specs.size() + " subtasks given but the limit of one fan-out is " + MAX_WIDTH);
+    }
+    int n = specs.size();
+    for (int i = 0; i < n; i++) {
+      SubtaskSpec spec = specs.get(i);
+      Target.parse(i, spec.target());
+      for (int dependency : spec.depends()) {
+        if (dependency < 0 || dependency >= n) {
+          throw new InvalidFanoutException(
+              i,
+              "depends",
+              "index "
+                  + dependency
+                  + " is out of range ("
+                  + n
+                  + (n == 1 ? " subtask: 0" : " subtasks: 0.." + (n - 1))
+                  + ")");
+        }
+        if (dependency == i) {
+          throw new InvalidFanoutException(i, "depends", "a subtask cannot depend on itself");
+        }
+      }
+    }
+    requireAcyclic(specs);
+  }
+
+  /**
+   * Checks that every pinned target names a worker the registry knows (live or lost). Round-robin
+   * and least-loaded targets always pass: with no live worker they wait in {@code pending spawn}.
+   */
+  public static void validateTargets(List<SubtaskSpec> specs, WorkerDirectory directory) {
+    for (int i = 0; i < specs.size(); i++) {
+      Target target = Target.parse(i, specs.get(i).target());
+      if (target.pinned() && !directory.knows(target)) {
+        List<String> known = new ArrayList<>();
+        for (WorkerInfo worker : directory.live()) {
+          known.add(target.kind() == Target.Kind.SPECIFIC ? worker.did() : worker.alias());
+        }
+        for (WorkerInfo worker : directory.lost()) {
+          known.add(target.kind() == Target.Kind.SPECIFIC ? worker.did() : worker.alias());
+        }
+        known.removeIf(java.util.Objects::isNull);
+        throw new InvalidFanoutException(
+            i,
+            "target",
+            "no worker "
+                + (target.kind() == Target.Kind.SPECIFIC ? "with DID '" : "with alias '")
+                + target.value()
+                + "' is registered (known: "
+                + (known.isEmpty() ? "none" : String.join(", ", new TreeSet<>(known)))
+                + ")");
+      }
+    }
+  }
+
+  /**
+   * Checks a manual retry request against the fan-out's state. Freezes are checked by the
+   * permission rules, not here.
+   */
+  public static void validateRetry(FanoutState state, int index) {
+    int n = state.width();
+    if (index < 0 || index >= n) {
+      throw new InvalidFanoutException(
+          -1,
+          "subtask",
+          "index "
+              + index
+              + " is out of range ("
+              + n
+              + (n == 1 ? " subtask: 0" : " subtasks: 0.." + (n - 1))
+              + ")");
+    }
+    if (state.joinComplete()) {
+      throw new InvalidFanoutException(
+          index,
+          null,
+          "cannot retry: the join already completed with verdict "
+              + state.joinVerdict()
+              + "; fan out again with replaces to run it anew");
+    }
+    ChildState childState = state.childState(index);
+    switch (childState) {
+      case IN_PROGRESS, CANCELLING ->
+          throw new InvalidFanoutException(
+              index,
+              null,
+              "cannot retry: attempt "
+                  + state.attempt(index)
+                  + " is still running on "
+                  + state.worker(index)
+                  + "; wait for its result");
+      case PENDING_SPAWN ->
+          throw new InvalidFanoutException(
+              index, null, "cannot retry: it has not been spawned yet (pending spawn)");
+      case SKIPPED ->
+          throw new InvalidFanoutException(
+              index,
+              null,
+              "cannot retry: it was skipped because a subtask it depends on ("
+                  + state.failedDependencies(index)
+                  + ") did not accept; retry that one instead");
+      case DONE -> {}
+    }
+  }
+
+  private static void requireAcyclic(List<SubtaskSpec> specs) {
+    int n = specs.size();
+    // 0 = unvisited, 1 = on the current path, 2 = finished. Iterative so 100,000 chained
+    // subtasks do not overflow the stack.
+    byte[] mark = new byte[n];
+    int[] path = new int[n];
+    int[] nextEdge = new int[n];
+    for (int root = 0; root < n; root++) {
+      if (mark[root] != 0) {
+        continue;
+      }
+      int depth = 0;
+      path[0] = root;
+      mark[root] = 1;
+      nextEdge[root] = 0;
+      while (depth >= 0) {
+        int node = path[depth];
+        List<Integer> depends = specs.get(node).depends();
+        if (nextEdge[node] < depends.size()) {
+          int next = depends.get(nextEdge[node]++);
+          if (mark[next] == 1) {
+            StringBuilder cycle = new StringBuilder();
+            int start = depth;
+            while (path[start] != next) {
+              start--;
+            }
+            for (int k = start; k <= depth; k++) {
+              cycle.append(path[k]).append(" -> ");
+            }
+            cycle.append(next);
+            throw new InvalidFanoutException(
+                next, "depends", "cycle " + cycle + " (each depends on the next)");
+          }
+          if (mark[next] == 0) {
+            mark[next] = 1;
+            nextEdge[next] = 0;
+            path[++depth] = next;
+          }
+        } else {
+          mark[node] = 2;
+          depth--;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package dev.spl.core.fanout;
+
+import java.math.BigDecimal;
+import java.util.List;
+
+/**
+ * What {@code spl task join-status} shows.
+ *
+ * @param spawned children whose current attempt has been spawned (in progress, being cancelled, or
+ *     finished after running)
+ * @param completed children with a verdict for their current attempt (including skipped and
+ *     cancelled)
+ * @param verdict the parent's verdict once the join completed, else null
+ * @param ignoredRecords records applied to this fan-out that changed nothing (stale attempts,
+ *     duplicates, retries after the join)
+ */
+public record JoinStatus(
+    FanoutRef fanout,
+    int subtasks,
+    int spawned,
+    int completed,
+    String predicate,
+    boolean complete,
+    String verdict,
+    JoinCounters counters,
+    int ignoredRecords,
+    List<SubtaskStatus> perSubtask) {
+
+  /**
+   * One subtask's line.
+   *
+   * @param target the target as written ({@code round-robin} when none was given)
+   * @param resolvedTarget {@code specific:<did>} of the worker of the current attempt, or null
+   *     before it is spawned
+   * @param state {@code pending spawn}, {@code in progress}, {@code cancelling}, or the verdict
+   * @param costUsd null until a verdict is known
+   * @param wallTimeSecs null until a verdict is known
+   */
+  public record SubtaskStatus(
+      int index,
+      String goal,
+      String target,
+      String resolvedTarget,
+      ChildState lifecycle,
+      String state,
+      int attempt,
+      String worker,
+      String childThread,
+      BigDecimal costUsd,
+      Double wallTimeSecs,
+      String summary) {}
+}

@@ -1,0 +1,321 @@
+package dev.spl.core.fanout;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.core.Json;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads subtask descriptors from the two forms users write them in.
+ *
+ * <p>The command-line form is {@code key=value} pairs separated by commas: {@code goal=Write
+ * A,target=worker-a,budget=0.50,timeout=300,depends=0+1,run=make a}. A value is taken up to the
+ * next comma and trimmed; it may contain {@code =}. A value that contains a comma, or leading or
+ * trailing spaces, is written in double quotes: {@code run="echo a,b"}; inside quotes {@code \"}
+ * stands for a quote and {@code \\} for a backslash, and nothing but spaces may follow the closing
+ * quote before the next comma.
+ *
+ * <p>The file form is JSON lines: one object per line with the same keys ({@code depends} an array
+ * of indices or a {@code "0+1"} string, {@code budget} and {@code timeout} numbers or numeric
+ * strings). Blank lines are skipped and do not count as subtasks.
+ */
+public final class SubtaskParser {
+  static final Set<String> KEYS = Set.of("goal", "target", "budget", "timeout", "depends", "run");
+  private static final String KEY_LIST = "goal, target, budget, timeout, depends, run";
+
+  private SubtaskParser() {}
+
+  /** Parses one {@code --subtask} value; {@code index} is its position among the subtasks. */
+  public static SubtaskSpec parseCli(int index, String text) {
+    Map<String, String> values = new LinkedHashMap<>();
+    int position = 0;
+    int length = text.length();
+    while (position <= length) {
+      int equals = indexOfEqualsBeforeComma(text, position);
+      if (equals < 0) {
+        String fragment = text.substring(position, nextComma(text, position)).trim();
+        if (fragment.isEmpty() && position >= length) {
+          break;
+        }
+        throw new InvalidFanoutException(
+            index,
+            null,
+            "expected key=value but found '"
+                + fragment
+                + "' (keys: "
+                + KEY_LIST
+                + "; quote values that contain commas)");
+      }
+      String key = text.substring(position, equals).trim();
+      requireKnownKey(index, key);
+      int valueStart = skipSpaces(text, equals + 1);
+      String value;
+      if (valueStart < length && text.charAt(valueStart) == '"') {
+        StringBuilder quoted = new StringBuilder();
+        int cursor = valueStart + 1;
+        boolean closed = false;
+        while (cursor < length) {
+          char c = text.charAt(cursor);
+          if (c == '\\') {
+            if (cursor + 1 >= length
+                || (text.charAt(cursor + 1) != '"' && text.charAt(cursor + 1) != '\\')) {
+              throw new InvalidFanoutException(
+                  index,
+                  key,
+                  "inside double quotes only \\\" and \\\\ are escapes, found a lone backslash at"
+                      + " column "
+                      + (cursor + 1));
+            }
+            quoted.append(text.charAt(cursor + 1));
+            cursor += 2;
+          } else if (c == '"') {
+            closed = true;
+            cursor++;
+            break;
+          } else {
+            quoted.append(c);
+            cursor++;
+          }
+        }
+        if (!closed) {
+          throw new InvalidFanoutException(
+              index,
+              key,
+              "the double-quoted value starting at column "
+                  + (valueStart + 1)
+                  + " has no closing quote");
+        }
+        int after = skipSpaces(text, cursor);
+        if (after < length && text.charAt(after) != ',') {
+          throw new InvalidFanoutException(
+              index,
+              key,
+              "expected a comma after the closing quote but found '" + text.charAt(after) + "'");
+        }
+        value = quoted.toString();
+        position = after + 1;
+      } else {
+        int comma = nextComma(text, valueStart);
+        value = text.substring(valueStart, comma).trim();
+        position = comma + 1;
+      }
+      if (values.containsKey(key)) {
+        throw new InvalidFanoutException(index, key, "given twice");
+      }
+      values.put(key, value);
+    }
+    return build(index, values);
+  }
+
+  /** Parses JSON lines, numbering subtasks from 0 in the order their lines appear. */
+  public static List<SubtaskSpec> parseJsonLines(Reader reader) {
+    List<SubtaskSpec> specs = new ArrayList<>();
+    try (BufferedReader lines = new BufferedReader(reader)) {
+      String line;
+      int lineNumber = 0;
+      while ((line = lines.readLine()) != null) {
+        lineNumber++;
+        if (line.isBlank()) {
+          continue;
+        }
+        if (specs.size() >= FanoutValidation.MAX_WIDTH) {
+          throw new InvalidFanoutException(
+              -1,
+              "subtasks",
+              "more than "
+                  + FanoutValidation.MAX_WIDTH
+                  + " subtasks (the limit of one fan-out) at line "
+                  + lineNumber);
+        }
+        specs.add(parseJsonLine(specs.size(), lineNumber, line));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return specs;
+  }
+
+  static SubtaskSpec parseJsonLine(int index, int lineNumber, String line) {
+    JsonNode node;
+    try {
+      node = Json.MAPPER.readTree(line);
+    } catch (JsonProcessingException e) {
+      throw new InvalidFanoutException(
+          index, null, "line " + lineNumber + " is not JSON: " + e.getOriginalMessage());
+    }
+    return parseJson(index, node);
+  }
+
+  /** Parses one descriptor object (a JSON line, or an element of a stored chunk). */
+  public static SubtaskSpec parseJson(int index, JsonNode node) {
+    if (node == null || !node.isObject()) {
+      throw new InvalidFanoutException(
+          index, null, "expected a JSON object but found " + (node == null ? "nothing" : node));
+    }
+    Map<String, String> values = new LinkedHashMap<>();
+    List<Integer> depends = null;
+    for (var it = node.fields(); it.hasNext(); ) {
+      var field = it.next();
+      String key = field.getKey();
+      requireKnownKey(index, key);
+      JsonNode value = field.getValue();
+      if (value.isNull()) {
+        continue;
+      }
+      if (key.equals("depends") && value.isArray()) {
+        depends = new ArrayList<>();
+        for (JsonNode element : value) {
+          if (!element.isIntegralNumber() || !element.canConvertToInt()) {
+            throw new InvalidFanoutException(
+                index, key, "expected an array of subtask indices but found " + element);
+          }
+          depends.add(element.intValue());
+        }
+        continue;
+      }
+      if (value.isTextual()) {
+        values.put(key, value.textValue());
+      } else if (value.isNumber() && !key.equals("goal")) {
+        values.put(key, value.decimalValue().toPlainString());
+      } else {
+        throw new InvalidFanoutException(
+            index,
+            key,
+            "expected a string"
+                + (key.equals("goal") ? "" : " or a number")
+                + " but found "
+                + value);
+      }
+    }
+    SubtaskSpec spec = build(index, values);
+    if (depends != null) {
+      spec =
+          new SubtaskSpec(
+              spec.goal(),
+              spec.target(),
+              spec.budget(),
+              spec.timeoutSecs(),
+              dedupe(depends),
+              spec.run());
+    }
+    return spec;
+  }
+
+  private static SubtaskSpec build(int index, Map<String, String> values) {
+    String goal = values.get("goal");
+    if (goal == null || goal.isBlank()) {
+      throw new InvalidFanoutException(
+          index, "goal", goal == null ? "required but missing" : "required but empty");
+    }
+    String target = emptyToNull(index, values, "target");
+    if (target != null) {
+      Target.parse(index, target);
+    }
+    BigDecimal budget = null;
+    String budgetText = emptyToNull(index, values, "budget");
+    if (budgetText != null) {
+      try {
+        budget = new BigDecimal(budgetText);
+      } catch (NumberFormatException e) {
+        throw new InvalidFanoutException(
+            index,
+            "budget",
+            "expected an amount in USD such as 0.50 but found '" + budgetText + "'");
+      }
+      if (budget.signum() < 0) {
+        throw new InvalidFanoutException(
+            index, "budget", "expected an amount >= 0 but found " + budgetText);
+      }
+    }
+    Long timeout = null;
+    String timeoutText = emptyToNull(index, values, "timeout");
+    if (timeoutText != null) {
+      try {
+        timeout = new BigDecimal(timeoutText).longValueExact();
+      } catch (NumberFormatException | ArithmeticException e) {
+        throw new InvalidFanoutException(
+            index, "timeout", "expected a whole number of seconds but found '" + timeoutText + "'");
+      }
+      if (timeout <= 0) {
+        throw new InvalidFanoutException(
+            index, "timeout", "expected a number of seconds > 0 but found " + timeoutText);
+      }
+    }
+    List<Integer> depends = List.of();
+    String dependsText = emptyToNull(index, values, "depends");
+    if (dependsText != null) {
+      List<Integer> parsed = new ArrayList<>();
+      for (String part : dependsText.split("\\+", -1)) {
+        try {
+          parsed.add(Integer.parseInt(part.trim()));
+        } catch (NumberFormatException e) {
+          throw new InvalidFanoutException(
+              index,
+              "depends",
+              "expected subtask indices joined by '+' such as 0+1 but found '" + dependsText + "'");
+        }
+      }
+      depends = dedupe(parsed);
+    }
+    String run = values.get("run");
+    if (run != null && run.isEmpty()) {
+      throw new InvalidFanoutException(index, "run", "expected a command but the value is empty");
+    }
+    return new SubtaskSpec(goal, target, budget, timeout, depends, run);
+  }
+
+  private static List<Integer> dedupe(List<Integer> indices) {
+    return List.copyOf(new TreeSet<>(indices));
+  }
+
+  private static String emptyToNull(int index, Map<String, String> values, String key) {
+    String value = values.get(key);
+    if (value != null && value.isBlank()) {
+      throw new InvalidFanoutException(index, key, "expected a value but it is empty");
+    }
+    return value;
+  }
+
+  private static void requireKnownKey(int index, String key) {
+    if (!KEYS.contains(key)) {
+      throw new InvalidFanoutException(
+          index, null, "unknown key '" + key + "' (expected one of " + KEY_LIST + ")");
+    }
+  }
+
+  private static int indexOfEqualsBeforeComma(String text, int from) {
+    for (int i = from; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '=') {
+        return i;
+      }
+      if (c == ',') {
+        return -1;
+      }
+    }
+    return -1;
+  }
+
+  private static int nextComma(String text, int from) {
+    int comma = text.indexOf(',', from);
+    return comma < 0 ? text.length() : comma;
+  }
+
+  private static int skipSpaces(String text, int from) {
+    int i = from;
+    while (i < text.length() && text.charAt(i) == ' ') {
+      i++;
+    }
+    return i;
+  }
+}

@@ -1,0 +1,58 @@
+package dev.spl.core.fanout;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Json;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One subtask of a fan-out as the user described it.
+ *
+ * @param goal what the child should achieve (required, not blank)
+ * @param target where to run it ({@link Target} syntax), or null for round-robin
+ * @param budget the most the child may spend in USD, or null for no limit
+ * @param timeoutSecs the most wall time the child may take, or null for the worker's default
+ * @param depends indices of subtasks that must be accepted before this one spawns, sorted
+ * @param run the shell command for the shell executor, or null
+ */
+public record SubtaskSpec(
+    String goal,
+    String target,
+    BigDecimal budget,
+    Long timeoutSecs,
+    List<Integer> depends,
+    String run) {
+
+  public SubtaskSpec {
+    Objects.requireNonNull(goal, "goal");
+    depends = depends == null ? List.of() : List.copyOf(depends.stream().sorted().toList());
+  }
+
+  public static SubtaskSpec ofGoal(String goal) {
+    return new SubtaskSpec(goal, null, null, null, List.of(), null);
+  }
+
+  /** The descriptor as stored in a {@code fanout_subtasks} chunk: absent values are left out. */
+  public ObjectNode toJson() {
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("goal", goal);
+    if (target != null) {
+      node.put("target", target);
+    }
+    if (budget != null) {
+      node.put("budget", budget);
+    }
+    if (timeoutSecs != null) {
+      node.put("timeout", timeoutSecs);
+    }
+    if (!depends.isEmpty()) {
+      var array = node.putArray("depends");
+      depends.forEach(array::add);
+    }
+    if (run != null) {
+      node.put("run", run);
+    }
+    return node;
+  }
+}

@@ -1,0 +1,73 @@
+package dev.spl.core.fanout;
+
+import java.util.regex.Pattern;
+
+/**
+ * Where a subtask runs: {@code specific:<did>}, a worker alias such as {@code worker-a}, {@code
+ * least-loaded-worker}, or {@code round-robin} (also what an absent target means).
+ */
+public record Target(Kind kind, String value) {
+  public enum Kind {
+    SPECIFIC,
+    ALIAS,
+    LEAST_LOADED,
+    ROUND_ROBIN
+  }
+
+  public static final String LEAST_LOADED_NAME = "least-loaded-worker";
+  public static final String ROUND_ROBIN_NAME = "round-robin";
+  private static final String SPECIFIC_PREFIX = "specific:";
+  private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  public static final Target ROUND_ROBIN = new Target(Kind.ROUND_ROBIN, null);
+  public static final Target LEAST_LOADED = new Target(Kind.LEAST_LOADED, null);
+
+  /**
+   * Parses a target as written in a descriptor. Throws with the subtask index when it is neither a
+   * keyword, a {@code specific:} DID, nor a well-formed alias.
+   */
+  public static Target parse(int subtaskIndex, String text) {
+    if (text == null || text.isEmpty() || text.equals(ROUND_ROBIN_NAME)) {
+      return ROUND_ROBIN;
+    }
+    if (text.equals(LEAST_LOADED_NAME)) {
+      return LEAST_LOADED;
+    }
+    if (text.startsWith(SPECIFIC_PREFIX)) {
+      String did = text.substring(SPECIFIC_PREFIX.length());
+      if (did.isBlank()) {
+        throw new InvalidFanoutException(
+            subtaskIndex, "target", "expected 'specific:<did>' but the DID is empty");
+      }
+      return new Target(Kind.SPECIFIC, did);
+    }
+    if (!ALIAS.matcher(text).matches()) {
+      throw new InvalidFanoutException(
+          subtaskIndex,
+          "target",
+          "expected specific:<did>, a worker alias (letters, digits, '.', '_', '-'), "
+              + LEAST_LOADED_NAME
+              + " or "
+              + ROUND_ROBIN_NAME
+              + " but found '"
+              + text
+              + "'");
+    }
+    return new Target(Kind.ALIAS, text);
+  }
+
+  /** Pinned targets name one worker; the others choose among the live workers. */
+  public boolean pinned() {
+    return kind == Kind.SPECIFIC || kind == Kind.ALIAS;
+  }
+
+  @Override
+  public String toString() {
+    return switch (kind) {
+      case SPECIFIC -> SPECIFIC_PREFIX + value;
+      case ALIAS -> value;
+      case LEAST_LOADED -> LEAST_LOADED_NAME;
+      case ROUND_ROBIN -> ROUND_ROBIN_NAME;
+    };
+  }
+}

@@ -1,0 +1,121 @@
+package dev.spl.core.fanout;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
+import dev.spl.core.Record;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.ThreadIds;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Plays the reconciler against a {@link Fanouts} projection: appends what it decides. */
+final class Driver {
+  static final String COORDINATOR = "did:sync:instance:00000000000000c0";
+  static final String USER = "did:sync:user:tester";
+
+  final Fanouts fanouts;
+  final List<StoredRecord> log = new ArrayList<>();
+  final String taskThread = ThreadIds.derive("task", "driver");
+  long now = 1_000_000;
+  String fanoutId;
+
+  Driver(JoinCompiler compiler) {
+    this.fanouts = new Fanouts(compiler);
+  }
+
+  Driver() {
+    this(JoinCompiler.BUILT_IN_ONLY);
+  }
+
+  static WorkerInfo worker(String hexSuffix, String alias, int active) {
+    return new WorkerInfo(
+        "did:sync:instance:" + "0".repeat(16 - hexSuffix.length()) + hexSuffix,
+        alias,
+        "http://127.0.0.1:9" + hexSuffix,
+        active,
+        4);
+  }
+
+  static WorkerDirectory live(WorkerInfo... workers) {
+    return WorkerDirectory.of("http://127.0.0.1:9100", List.of(workers));
+  }
+
+  StoredRecord append(String actor, Act act, ObjectNode body, List<String> parents) {
+    Record record = new Record(taskThread, actor, act, body, log.size(), parents);
+    StoredRecord stored = new StoredRecord(record.id(), record, log.size() + 1, now);
+    log.add(stored);
+    fanouts.apply(stored);
+    return stored;
+  }
+
+  String fanOut(List<SubtaskSpec> specs, String join, int maxAttempts, int chunkSize) {
+    List<String> chunkIds = new ArrayList<>();
+    for (ObjectNode chunk : FanoutRecords.chunkBodies("docs", specs, chunkSize)) {
+      chunkIds.add(append(USER, Act.LEARN, chunk, List.of()).id());
+    }
+    ObjectNode parent =
+        FanoutRecords.parentBody("docs", join, specs.size(), chunkIds, maxAttempts, null, now);
+    fanoutId = append(USER, Act.INTEND, parent, chunkIds).id();
+    return fanoutId;
+  }
+
+  String fanOut(List<SubtaskSpec> specs, String join) {
+    return fanOut(specs, join, FanoutRecords.DEFAULT_MAX_ATTEMPTS, 2);
+  }
+
+  /** One reconciler pass: decide, append the records of the decisions, return the decisions. */
+  List<FanoutAction> step(WorkerDirectory directory) {
+    List<FanoutAction> actions = fanouts.decide(now, directory);
+    for (FanoutRecords.Draft draft : FanoutRecords.drafts(actions, 1000)) {
+      append(COORDINATOR, draft.act(), draft.body(), List.of());
+    }
+    return actions;
+  }
+
+  void done(int index, int attempt, String verdict, String summary, double wallSecs) {
+    FanoutState state = state();
+    ObjectNode body =
+        FanoutRecords.childDoneBody(
+            state.ref(),
+            index,
+            attempt,
+            ThreadIds.derive(fanoutId, String.valueOf(index), state.specs().get(index).goal()),
+            state.worker(index),
+            Verdict.fromWire(verdict),
+            new BigDecimal("0.25"),
+            wallSecs,
+            summary,
+            now - 1000,
+            now);
+    append(
+        state.worker(index) == null ? COORDINATOR : state.worker(index), Act.KNOW, body, List.of());
+  }
+
+  void done(int index, String verdict) {
+    done(index, state().attempt(index), verdict, "result " + index, 1.0);
+  }
+
+  void retry(int index, String hint) {
+    append(USER, Act.LEARN, state().manualRetryBody(index, hint), List.of());
+  }
+
+  FanoutState state() {
+    return fanouts.get(fanoutId).orElseThrow();
+  }
+
+  static List<FanoutAction.Spawn> spawns(List<FanoutAction> actions) {
+    return actions.stream()
+        .filter(FanoutAction.Spawn.class::isInstance)
+        .map(FanoutAction.Spawn.class::cast)
+        .toList();
+  }
+
+  static <T extends FanoutAction> List<T> only(List<FanoutAction> actions, Class<T> type) {
+    return actions.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  static List<SubtaskSpec> goals(String... goals) {
+    return java.util.Arrays.stream(goals).map(SubtaskSpec::ofGoal).toList();
+  }
+}

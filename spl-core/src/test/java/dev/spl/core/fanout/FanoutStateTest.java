@@ -1,0 +1,412 @@
+package dev.spl.core.fanout;
+
+import static dev.spl.core.fanout.Driver.goals;
+import static dev.spl.core.fanout.Driver.live;
+import static dev.spl.core.fanout.Driver.only;
+import static dev.spl.core.fanout.Driver.spawns;
+import static dev.spl.core.fanout.Driver.worker;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.ThreadIds;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FanoutStateTest {
+  private static final WorkerInfo A = worker("a", "worker-a", 0);
+  private static final WorkerInfo B = worker("b", "worker-b", 0);
+  private static final WorkerDirectory BOTH = live(A, B);
+
+  private static SubtaskSpec spec(String goal, String target, Integer... depends) {
+    return new SubtaskSpec(goal, target, new BigDecimal("0.50"), 300L, List.of(depends), null);
+  }
+
+  @Test
+  void spawnsReadySubtasksThenDependentsWithTheirPredecessorsResults() {
+    Driver driver = new Driver();
+    String parent =
+        driver.fanOut(
+            List.of(
+                spec("Write A", "worker-a"),
+                spec("Write B", "worker-b"),
+                spec("Summarise", "least-loaded-worker", 0, 1)),
+            "all");
+
+    List<FanoutAction.Spawn> first = spawns(driver.step(BOTH));
+    assertThat(first).extracting(FanoutAction.Spawn::index).containsExactly(0, 1);
+    assertThat(first).extracting(s -> s.worker().did()).containsExactly(A.did(), B.did());
+    assertThat(first.get(0).childThread()).isEqualTo(ThreadIds.derive(parent, "0", "Write A"));
+    JsonNode intent = first.get(0).childIntent();
+    assertThat(intent.path("topic").asText()).isEqualTo("fanout_child");
+    assertThat(intent.path("fanout").asText()).isEqualTo(parent);
+    assertThat(intent.path("parent_thread").asText()).isEqualTo(driver.taskThread);
+    assertThat(intent.path("coordinator").asText()).isEqualTo("http://127.0.0.1:9100");
+    assertThat(intent.path("budget").decimalValue()).isEqualByComparingTo("0.50");
+    assertThat(intent.path("timeout").asLong()).isEqualTo(300);
+    assertThat(intent.path("attempt").asInt()).isEqualTo(1);
+
+    JoinStatus status = driver.state().joinStatus();
+    assertThat(status.spawned()).isEqualTo(2);
+    assertThat(status.completed()).isZero();
+    assertThat(status.complete()).isFalse();
+    assertThat(status.perSubtask())
+        .extracting(JoinStatus.SubtaskStatus::state)
+        .containsExactly("in progress", "in progress", "pending spawn");
+    assertThat(status.perSubtask().get(0).resolvedTarget()).isEqualTo("specific:" + A.did());
+
+    driver.done(0, "accept");
+    assertThat(driver.step(BOTH)).isEmpty();
+    driver.done(1, "accept");
+    List<FanoutAction.Spawn> second = spawns(driver.step(live(worker("a", "worker-a", 3), B)));
+    assertThat(second).singleElement().satisfies(s -> assertThat(s.index()).isEqualTo(2));
+    assertThat(second.get(0).worker().did()).isEqualTo(B.did());
+    JsonNode inputs = second.get(0).childIntent().path("inputs");
+    assertThat(inputs).hasSize(2);
+    assertThat(inputs.get(0).path("index").asInt()).isZero();
+    assertThat(inputs.get(0).path("verdict").asText()).isEqualTo("accept");
+    assertThat(inputs.get(1).path("summary").asText()).isEqualTo("result 1");
+
+    driver.done(2, "accept");
+    List<FanoutAction> last = driver.step(BOTH);
+    FanoutAction.CompleteJoin join = only(last, FanoutAction.CompleteJoin.class).get(0);
+    assertThat(join.verdict()).isEqualTo("accept");
+    assertThat(join.totals())
+        .isEqualTo(new FanoutAction.JoinTotals(3, 3, 3, 0, new BigDecimal("0.75")));
+    assertThat(only(last, FanoutAction.Cancel.class)).isEmpty();
+    assertThat(driver.state().joinStatus().complete()).isTrue();
+    assertThat(driver.state().joinVerdict()).isEqualTo("accept");
+    assertThat(driver.step(BOTH)).isEmpty();
+  }
+
+  @Test
+  void decidingTwiceWithoutNewRecordsDecidesTheSameAndSpawnsNothingTwice() {
+    Driver driver = new Driver();
+    driver.fanOut(goals("a", "b", "c"), "all");
+    FanoutState state = driver.state();
+    List<FanoutAction> once = state.decide(driver.now, BOTH);
+    List<FanoutAction> twice = state.decide(driver.now, BOTH);
+    assertThat(twice).isEqualTo(once).hasSize(3);
+    driver.step(BOTH);
+    assertThat(driver.step(BOTH)).isEmpty();
+    assertThat(state.joinStatus().spawned()).isEqualTo(3);
+  }
+
+  @Test
+  void allFailsAtTheFirstRejectAndCancelsTheRest() {
+    Driver driver = new Driver();
+    driver.fanOut(goals("a", "b", "c", "d"), "all");
+    driver.step(live(A));
+    driver.done(1, "reject");
+    List<FanoutAction> actions = driver.step(live(A));
+    FanoutAction.Cancel cancel = only(actions, FanoutAction.Cancel.class).get(0);
+    assertThat(cancel.indices()).containsExactly(0, 2, 3);
+    assertThat(cancel.reason()).isEqualTo("join_impossible");
+    assertThat(cancel.children()).allSatisfy(c -> assertThat(c.worker()).isEqualTo(A.did()));
+    FanoutAction.CompleteJoin join = only(actions, FanoutAction.CompleteJoin.class).get(0);
+    assertThat(join.verdict()).isEqualTo("reject");
+    assertThat(join.children())
+        .extracting(ChildView::verdict)
+        .containsExactly("cancelled", "reject", "cancelled", "cancelled");
+    assertThat(join.totals().completed()).isEqualTo(1);
+    assertThat(driver.state().childState(0)).isEqualTo(ChildState.CANCELLING);
+    assertThat(driver.step(live(A))).isEmpty();
+    // A cancelled child reporting afterwards is recorded but the join stays as it was.
+    driver.done(0, "cancelled");
+    assertThat(driver.state().joinVerdict()).isEqualTo("reject");
+    assertThat(driver.step(live(A))).isEmpty();
+  }
+
+  @Test
+  void anyIsSatisfiedEarlyAndCancelledSiblingsDoNotMakeItPartial() {
+    Driver driver = new Driver();
+    driver.fanOut(goals("a", "b", "c"), "any");
+    driver.step(live(A));
+    driver.done(2, "accept");
+    List<FanoutAction> actions = driver.step(live(A));
+    assertThat(only(actions, FanoutAction.Cancel.class).get(0).indices()).containsExactly(0, 1);
+    assertThat(only(actions, FanoutAction.Cancel.class).get(0).reason())
+        .isEqualTo("join_satisfied");
+    assertThat(only(actions, FanoutAction.CompleteJoin.class).get(0).verdict()).isEqualTo("accept");
+  }
+
+  @Test
+  void anyIsImpossibleOnlyOnceEveryChildFailed() {
+    Driver driver = new Driver();
+    driver.fanOut(goals("a", "b"), "any");
+    driver.step(live(A));
+    driver.done(0, "timeout");
+    assertThat(driver.step(live(A))).isEmpty();
+    driver.done(1, "over_budget");
+    assertThat(only(driver.step(live(A)), FanoutAction.CompleteJoin.class).get(0).verdict())
+        .isEqualTo("reject");
+  }
+
+  @Test
+  void kOfNIsPartialWhenSatisfiedDespiteAFailureAndImpossibleWhenTooFewCanAccept() {
+    Driver partial = new Driver();
+    partial.fanOut(goals("a", "b", "c", "d"), "k_of_n:2");
+    partial.step(live(A));
+    partial.done(0, "reject");
+    partial.done(1, "accept");
+    assertThat(partial.step(live(A))).isEmpty();
+    partial.done(3, "accept");
+    List<FanoutAction> actions = partial.step(live(A));
+    assertThat(only(actions, FanoutAction.Cancel.class).get(0).indices()).containsExactly(2);
+    assertThat(only(actions, FanoutAction.CompleteJoin.class).get(0).verdict())
+        .isEqualTo("partial");
+
+    Driver impossible = new Driver();
+    impossible.fanOut(goals("a", "b", "c", "d"), "k_of_n:3");
+    impossible.step(live(A));
+    impossible.done(0, "reject");
+    assertThat(impossible.step(live(A))).isEmpty();
+    impossible.done(3, "failed");
+    assertThat(only(impossible.step(live(A)), FanoutAction.CompleteJoin.class).get(0).verdict())
+        .isEqualTo("reject");
+  }
+
+  @Test
+  void aFailedPredecessorSkipsItsDependentsWhichCountAsFailed() {
+    Driver driver = new Driver();
+    driver.fanOut(
+        List.of(spec("a", null), spec("b", null, 0), spec("c", null, 1), spec("d", null)),
+        "k_of_n:1");
+    driver.step(live(A));
+    driver.done(0, "reject");
+    FanoutState state = driver.state();
+    assertThat(state.childState(1)).isEqualTo(ChildState.SKIPPED);
+    assertThat(state.childState(2)).isEqualTo(ChildState.SKIPPED);
+    assertThat(state.verdict(2)).isEqualTo(Verdict.SKIPPED);
+    assertThat(state.counters()).isEqualTo(new JoinCounters(4, 3, 0, 3, 1));
+    assertThat(spawns(driver.step(live(A)))).isEmpty();
+  }
+
+  @Test
+  void aManualRetryRunsANewAttemptWhoseResultReplacesTheOld() {
+    Driver driver = new Driver();
+    driver.fanOut(List.of(spec("a", null), spec("b", null), spec("c", null, 0)), "all");
+    driver.step(live(A));
+    driver.done(0, "accept");
+    driver.step(live(A));
+    assertThat(driver.state().childState(2)).isEqualTo(ChildState.IN_PROGRESS);
+    driver.done(2, "accept");
+
+    driver.retry(0, "use the newer API");
+    FanoutState state = driver.state();
+    assertThat(state.childState(0)).isEqualTo(ChildState.PENDING_SPAWN);
+    assertThat(state.attempt(0)).isEqualTo(2);
+    assertThat(state.counters().accepted()).isEqualTo(1);
+    List<FanoutAction.Spawn> respawn = spawns(driver.step(live(B)));
+    assertThat(respawn).singleElement().satisfies(s -> assertThat(s.attempt()).isEqualTo(2));
+    assertThat(respawn.get(0).worker().did()).isEqualTo(B.did());
+    assertThat(respawn.get(0).childIntent().path("hint").asText()).isEqualTo("use the newer API");
+    assertThat(respawn.get(0).childThread()).isEqualTo(ThreadIds.derive(driver.fanoutId, "0", "a"));
+
+    // The first attempt's result arriving again is recorded but ignored.
+    driver.done(0, 1, "reject", "late", 9);
+    assertThat(state.childState(0)).isEqualTo(ChildState.IN_PROGRESS);
+    assertThat(state.joinStatus().ignoredRecords()).isEqualTo(1);
+    // The completed dependent is never run again because its predecessor was retried.
+    driver.done(0, 2, "accept", "second try", 1);
+    driver.done(1, "accept");
+    List<FanoutAction> actions = driver.step(live(B));
+    assertThat(spawns(actions)).isEmpty();
+    assertThat(only(actions, FanoutAction.CompleteJoin.class).get(0).children().get(0).summary())
+        .isEqualTo("second try");
+  }
+
+  @Test
+  void retryingAFailedPredecessorBringsSkippedDependentsBack() {
+    Driver driver = new Driver();
+    driver.fanOut(List.of(spec("a", null), spec("b", null, 0), spec("c", null)), "k_of_n:1");
+    driver.step(live(A));
+    driver.done(0, "reject");
+    assertThat(driver.state().childState(1)).isEqualTo(ChildState.SKIPPED);
+    driver.retry(0, null);
+    assertThat(driver.state().childState(1)).isEqualTo(ChildState.PENDING_SPAWN);
+    assertThat(driver.state().counters()).isEqualTo(new JoinCounters(3, 0, 0, 0, 1));
+    driver.step(live(A));
+    driver.done(0, "accept");
+    assertThat(spawns(driver.step(live(A))))
+        .isEmpty(); // k_of_n:1 is satisfied by the retried subtask
+    assertThat(driver.state().joinVerdict()).isEqualTo("accept");
+  }
+
+  @Test
+  void childrenOfALostWorkerAreRespawnedElsewhereUpToMaxAttempts() {
+    Driver driver = new Driver();
+    driver.fanOut(
+        List.of(spec("a", "worker-a"), spec("b", "worker-a"), spec("c", "worker-b")), "all", 2, 2);
+    driver.step(BOTH);
+    driver.done(1, "accept");
+    WorkerDirectory aLost = new WorkerDirectory("http://127.0.0.1:9100", List.of(B), List.of(A));
+
+    List<FanoutAction> reassign = driver.step(aLost);
+    assertThat(only(reassign, FanoutAction.Reassign.class))
+        .singleElement()
+        .satisfies(r -> assertThat(r.index()).isZero());
+    FanoutState state = driver.state();
+    assertThat(state.attempt(0)).isEqualTo(2);
+    assertThat(state.childState(1)).isEqualTo(ChildState.DONE);
+    List<FanoutAction.Spawn> respawn = spawns(driver.step(aLost));
+    assertThat(respawn).singleElement().satisfies(s -> assertThat(s.index()).isZero());
+    assertThat(respawn.get(0).worker().did()).isEqualTo(B.did());
+
+    // worker-a comes back and reports the abandoned attempt: ignored.
+    driver.done(0, 1, "accept", "from the lost worker", 1);
+    assertThat(state.childState(0)).isEqualTo(ChildState.IN_PROGRESS);
+
+    // worker-b is lost too, on the last allowed attempt: the child fails.
+    WorkerDirectory bLost = new WorkerDirectory("http://127.0.0.1:9100", List.of(A), List.of(B));
+    List<FanoutAction> giveUp = driver.step(bLost);
+    assertThat(only(giveUp, FanoutAction.GiveUp.class))
+        .extracting(FanoutAction.GiveUp::index)
+        .containsExactly(0);
+    assertThat(only(giveUp, FanoutAction.Reassign.class))
+        .extracting(FanoutAction.Reassign::index)
+        .containsExactly(2);
+    assertThat(state.verdict(0)).isEqualTo(Verdict.FAILED);
+    assertThat(state.joinStatus().perSubtask().get(0).summary())
+        .contains("max_attempts 2 is used up");
+    assertThat(only(driver.step(bLost), FanoutAction.CompleteJoin.class).get(0).verdict())
+        .isEqualTo("reject");
+  }
+
+  @Test
+  void pinnedTargetsWaitForTheirWorkerAndNothingSpawnsWithoutLiveWorkers() {
+    Driver driver = new Driver();
+    driver.fanOut(List.of(spec("a", "worker-b"), spec("b", null)), "all");
+    assertThat(driver.step(WorkerDirectory.of(null, List.of()))).isEmpty();
+    List<FanoutAction.Spawn> spawned = spawns(driver.step(live(A)));
+    assertThat(spawned).extracting(FanoutAction.Spawn::index).containsExactly(1);
+    assertThat(driver.state().joinStatus().perSubtask().get(0).state()).isEqualTo("pending spawn");
+    assertThat(spawns(driver.step(BOTH))).extracting(FanoutAction.Spawn::index).containsExactly(0);
+  }
+
+  @Test
+  void leastLoadedCountsSpawnsDecidedInTheSamePass() {
+    Driver driver = new Driver();
+    List<SubtaskSpec> specs = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      specs.add(spec("g" + i, "least-loaded-worker"));
+    }
+    driver.fanOut(specs, "all");
+    List<FanoutAction.Spawn> spawned =
+        spawns(driver.step(live(worker("a", "worker-a", 0), worker("b", "worker-b", 1))));
+    assertThat(spawned)
+        .extracting(s -> s.worker().alias())
+        .containsExactly("worker-a", "worker-a", "worker-b", "worker-a");
+  }
+
+  @Test
+  void roundRobinContinuesFromTheSpawnsAlreadyRecorded() {
+    Driver driver = new Driver();
+    driver.fanOut(List.of(spec("a", null), spec("b", null), spec("c", null, 0, 1)), "all");
+    WorkerInfo c = worker("c", "worker-c", 0);
+    assertThat(spawns(driver.step(live(A, B, c))))
+        .extracting(s -> s.worker().alias())
+        .containsExactly("worker-a", "worker-b");
+    driver.done(0, "accept");
+    driver.done(1, "accept");
+    assertThat(spawns(driver.step(live(A, B, c))))
+        .extracting(s -> s.worker().alias())
+        .containsExactly("worker-c");
+  }
+
+  @Test
+  void replayingTheLogGivesTheSameStateAndDecisions() {
+    Driver driver = new Driver();
+    driver.fanOut(
+        List.of(spec("a", "worker-a"), spec("b", null), spec("c", null, 0), spec("d", null, 2)),
+        "k_of_n:3");
+    driver.step(BOTH);
+    driver.done(0, "accept");
+    driver.step(BOTH);
+    driver.done(1, "reject");
+    driver.retry(1, "again");
+    driver.step(new WorkerDirectory("http://127.0.0.1:9100", List.of(B), List.of(A)));
+    driver.step(live(B));
+    driver.done(2, "accept");
+
+    Fanouts replayed = new Fanouts(JoinCompiler.BUILT_IN_ONLY);
+    for (StoredRecord stored : driver.log) {
+      replayed.apply(stored);
+    }
+    FanoutState original = driver.state();
+    FanoutState copy = replayed.get(driver.fanoutId).orElseThrow();
+    assertThat(copy.joinStatus()).isEqualTo(original.joinStatus());
+    assertThat(copy.speedup(null)).isEqualTo(original.speedup(null));
+    assertThat(copy.decide(driver.now, BOTH)).isEqualTo(original.decide(driver.now, BOTH));
+    assertThat(original.decide(driver.now, BOTH)).isNotEmpty();
+  }
+
+  @Test
+  void aParentWaitsForChunksThatArriveAfterIt() {
+    Driver source = new Driver();
+    source.fanOut(goals("a", "b", "c"), "all");
+    List<StoredRecord> reordered = new ArrayList<>(source.log);
+    StoredRecord parent = reordered.remove(reordered.size() - 1);
+    reordered.add(1, parent);
+    Fanouts fanouts = new Fanouts(JoinCompiler.BUILT_IN_ONLY);
+    fanouts.apply(reordered.get(0));
+    fanouts.apply(reordered.get(1));
+    assertThat(fanouts.waitingForChunks()).containsExactly(parent.id());
+    assertThat(fanouts.get(parent.id())).isEmpty();
+    fanouts.apply(reordered.get(2));
+    assertThat(fanouts.get(parent.id())).isPresent();
+    assertThat(fanouts.decide(0, BOTH)).hasSize(3);
+  }
+
+  @Test
+  void aParentWithAnInvalidJoinIsListedAndNeverActedOn() {
+    Driver driver = new Driver();
+    driver.fanOut(goals("a", "b"), "k_of_n:3");
+    assertThat(driver.fanouts.invalidFanouts())
+        .containsEntry(driver.fanoutId, "join: k_of_n needs K in 1..2 (N = 2 subtasks) but K = 3");
+    assertThat(driver.fanouts.decide(0, BOTH)).isEmpty();
+  }
+
+  @Test
+  void speedupUsesTheCriticalPathAndComparesWithAMeasuredSerialRun() {
+    Driver driver = new Driver();
+    driver.fanOut(List.of(spec("a", null), spec("b", null), spec("c", null, 0, 1)), "all");
+    driver.step(BOTH);
+    driver.done(0, 1, "accept", "a", 2);
+    driver.done(1, 1, "accept", "b", 3);
+    driver.step(BOTH);
+    driver.done(2, 1, "accept", "c", 4);
+    SpeedupReport report = driver.state().speedup(18.0);
+    assertThat(report.wallsSecs()).containsExactly(2.0, 3.0, 4.0);
+    assertThat(report.parallelWallSecs()).isEqualTo(7.0);
+    assertThat(report.criticalPath()).containsExactly(1, 2);
+    assertThat(report.serialEstimateSecs()).isEqualTo(9.0);
+    assertThat(report.estimatedSpeedup()).isEqualTo(9.0 / 7.0);
+    assertThat(report.measuredSpeedup()).isEqualTo(18.0 / 7.0);
+    assertThat(report.totalCostUsd()).isEqualByComparingTo("0.75");
+  }
+
+  @Test
+  void aTenThousandWideFanOutSpawnsAndJoins() {
+    Driver driver = new Driver();
+    List<SubtaskSpec> specs = new ArrayList<>();
+    for (int i = 0; i < 10_000; i++) {
+      specs.add(SubtaskSpec.ofGoal("goal " + i));
+    }
+    driver.fanOut(specs, "all", 3, FanoutRecords.DEFAULT_CHUNK_SIZE);
+    List<FanoutAction> first = driver.step(BOTH);
+    assertThat(spawns(first)).hasSize(10_000);
+    assertThat(spawns(first)).filteredOn(s -> s.worker().equals(A)).hasSize(5_000);
+    assertThat(driver.state().joinStatus().spawned()).isEqualTo(10_000);
+    for (int i = 0; i < 10_000; i++) {
+      driver.done(i, "accept");
+    }
+    FanoutAction.CompleteJoin join =
+        only(driver.step(BOTH), FanoutAction.CompleteJoin.class).get(0);
+    assertThat(join.verdict()).isEqualTo("accept");
+    assertThat(join.totals().accepted()).isEqualTo(10_000);
+    assertThat(driver.fanouts.openCount()).isZero();
+  }
+}

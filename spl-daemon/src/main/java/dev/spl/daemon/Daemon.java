@@ -1,0 +1,293 @@
+package dev.spl.daemon;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Json;
+import dev.spl.core.RecordStore;
+import dev.spl.core.store.Durability;
+import dev.spl.core.store.RocksRecordStore;
+import dev.spl.daemon.http.HttpApi;
+import dev.spl.daemon.http.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running daemon: its home (lock, DID, endpoint file), its record store, the record service and
+ * the HTTP API. {@link #close()} stops it gracefully.
+ */
+public final class Daemon implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+  public static final String VERSION = readVersion();
+
+  /** How long close() waits for requests in flight. */
+  static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
+
+  private final DaemonConfig config;
+  private final DaemonHome home;
+  private final RecordStore store;
+  private final RecordService records;
+  private final HttpServer server;
+  private final int port;
+  private final String url;
+  private final long startedAtNanos;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile Thread shutdownHook;
+
+  private Daemon(
+      DaemonConfig config,
+      DaemonHome home,
+      RecordStore store,
+      RecordService records,
+      HttpServer server,
+      long startedAtNanos) {
+    this.config = config;
+    this.home = home;
+    this.store = store;
+    this.records = records;
+    this.server = server;
+    this.port = server.port();
+    this.url = "http://" + urlHost(config.bindHost()) + ":" + port;
+    this.startedAtNanos = startedAtNanos;
+  }
+
+  /**
+   * Opens the home, the store and the HTTP listener. Throws {@link DaemonStartException} with a
+   * message for the user when any of them cannot be used; nothing is left open then.
+   */
+  public static Daemon start(DaemonConfig config) {
+    long startedAt = System.nanoTime();
+    requireTokenUnlessLoopback(config);
+    DaemonHome home = DaemonHome.open(config.home());
+    RecordStore store = null;
+    HttpServer server = null;
+    try {
+      store = openStore(home, config.durability());
+      RecordService records = new RecordService(store);
+      Daemon[] self = new Daemon[1];
+      HttpApi.Settings settings =
+          new HttpApi.Settings(
+              config.maxRequestBytes(), config.token(), () -> self[0].healthJson());
+      server = HttpApi.create(records, settings, config.bindHost(), config.port());
+      try {
+        server.start();
+      } catch (RuntimeException e) {
+        throw new DaemonStartException(
+            "cannot listen on " + config.bindHost() + ":" + config.port() + ": " + rootMessage(e),
+            e);
+      }
+      Daemon daemon = new Daemon(config, home, store, records, server, startedAt);
+      self[0] = daemon;
+      home.writeEndpoint(daemon.url, daemon.port);
+      LOG.info(
+          "spl daemon {} listening on {} (home {}, did {})",
+          VERSION,
+          daemon.url,
+          home.dir(),
+          home.did());
+      return daemon;
+    } catch (RuntimeException e) {
+      if (server != null) {
+        stopQuietly(server);
+      }
+      if (store != null) {
+        store.close();
+      }
+      home.close();
+      throw e instanceof DaemonStartException
+          ? e
+          : new DaemonStartException("cannot start the daemon: " + rootMessage(e), e);
+    }
+  }
+
+  /** The one place the store is chosen. */
+  private static RecordStore openStore(DaemonHome home, Durability durability) {
+    return RocksRecordStore.open(home.storeDir(), durability, Clock.systemUTC());
+  }
+
+  private static String describeStore(RecordStore store) {
+    if (store instanceof RocksRecordStore rocks) {
+      return "RocksDB at " + rocks.directory() + " (" + rocks.durability() + ")";
+    }
+    return store.getClass().getSimpleName();
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** The base URL clients use, e.g. {@code http://127.0.0.1:9100}. */
+  public String url() {
+    return url;
+  }
+
+  public String did() {
+    return home.did();
+  }
+
+  public Path home() {
+    return home.dir();
+  }
+
+  public DaemonConfig config() {
+    return config;
+  }
+
+  public RecordService records() {
+    return records;
+  }
+
+  /** What the records are kept in, for logs and benchmarks. */
+  public String storeDescription() {
+    return describeStore(store);
+  }
+
+  /** Seconds since {@link #start}. */
+  public long uptimeSeconds() {
+    return (System.nanoTime() - startedAtNanos) / 1_000_000_000L;
+  }
+
+  /**
+   * Closes this daemon when the JVM is asked to exit (SIGTERM, SIGINT), so a foreground daemon
+   * shuts down cleanly. Returns this daemon.
+   */
+  public Daemon installShutdownHook() {
+    Thread hook = new Thread(this::close, "spl-daemon-shutdown");
+    synchronized (this) {
+      if (shutdownHook == null && !closed.get()) {
+        Runtime.getRuntime().addShutdownHook(hook);
+        shutdownHook = hook;
+      }
+    }
+    return this;
+  }
+
+  /** Blocks until {@link #close()} has finished. */
+  public void awaitShutdown() throws InterruptedException {
+    stopped.await();
+  }
+
+  /**
+   * Stops accepting requests, lets requests in flight finish, closes the store, releases the home
+   * lock and removes the endpoint file. Safe to call more than once and from several threads.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      try {
+        stopped.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return;
+    }
+    try {
+      LOG.info("spl daemon on {} stopping", url);
+      home.removeEndpoint();
+      stopQuietly(server);
+      try {
+        store.close();
+      } catch (RuntimeException e) {
+        LOG.error("closing the record store failed", e);
+      }
+      home.close();
+      removeShutdownHook();
+      LOG.info("spl daemon stopped");
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  private ObjectNode healthJson() {
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("status", "ok");
+    node.put("did", did());
+    node.put("version", VERSION);
+    node.put("uptime_secs", uptimeSeconds());
+    node.put("records", records.count());
+    return node;
+  }
+
+  private void removeShutdownHook() {
+    Thread hook = shutdownHook;
+    if (hook != null && hook != Thread.currentThread()) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // The JVM is already shutting down; the hook is running or about to.
+      }
+    }
+  }
+
+  static void requireTokenUnlessLoopback(DaemonConfig config) {
+    InetAddress address;
+    try {
+      address = InetAddress.getByName(config.bindHost());
+    } catch (UnknownHostException e) {
+      throw new DaemonStartException(
+          "cannot listen on '" + config.bindHost() + "': the address does not resolve", e);
+    }
+    if (!address.isLoopbackAddress() && config.token() == null) {
+      throw new DaemonStartException(
+          "binding "
+              + config.bindHost()
+              + " exposes the daemon beyond this machine, so it requires a token; set one (every"
+              + " request must then send 'Authorization: Bearer <token>') or bind 127.0.0.1");
+    }
+  }
+
+  private static String urlHost(String bindHost) {
+    try {
+      InetAddress address = InetAddress.getByName(bindHost);
+      if (address.isAnyLocalAddress()) {
+        return address instanceof Inet6Address ? "[::1]" : "127.0.0.1";
+      }
+      if (address instanceof Inet6Address) {
+        return "[" + address.getHostAddress() + "]";
+      }
+    } catch (UnknownHostException e) {
+      // start() has resolved it already.
+    }
+    return bindHost;
+  }
+
+  private static void stopQuietly(HttpServer server) {
+    try {
+      server.stop(DRAIN_TIMEOUT);
+    } catch (RuntimeException e) {
+      LOG.warn("stopping the HTTP server failed", e);
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage();
+    return message == null ? root.getClass().getSimpleName() : message;
+  }
+
+  private static String readVersion() {
+    try (InputStream in = Daemon.class.getResourceAsStream("spl-version.properties")) {
+      if (in == null) {
+        return "unknown";
+      }
+      Properties properties = new Properties();
+      properties.load(in);
+      return properties.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+}

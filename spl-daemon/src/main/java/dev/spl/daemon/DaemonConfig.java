@@ -1,0 +1,109 @@
+package dev.spl.daemon;
+
+import dev.spl.core.store.Durability;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * How one daemon runs.
+ *
+ * @param home the folder holding the store, the lock, the instance DID and the endpoint file
+ * @param bindHost the address to listen on; anything but a loopback address requires a token
+ * @param port the port to listen on, 0 for any free port
+ * @param maxRequestBytes the largest request body accepted; larger ones are answered with 413
+ * @param token when set, every request must carry {@code Authorization: Bearer <token>}
+ * @param durability DURABLE (fsync before acknowledging, the default) or FAST (no fsync)
+ * @param fleet the daemon's role and fleet settings
+ */
+public record DaemonConfig(
+    Path home,
+    String bindHost,
+    int port,
+    long maxRequestBytes,
+    String token,
+    Durability durability,
+    FleetSettings fleet) {
+  public static final String DEFAULT_BIND_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 9100;
+  public static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+
+  public DaemonConfig {
+    Objects.requireNonNull(home, "home");
+    Objects.requireNonNull(bindHost, "bindHost");
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port: expected 0..65535 but found " + port);
+    }
+    if (maxRequestBytes < 1) {
+      throw new IllegalArgumentException(
+          "maxRequestBytes: expected a positive number but found " + maxRequestBytes);
+    }
+    if (token != null && token.isBlank()) {
+      token = null;
+    }
+    Objects.requireNonNull(durability, "durability");
+    Objects.requireNonNull(fleet, "fleet");
+  }
+
+  public DaemonConfig(Path home, String bindHost, int port, long maxRequestBytes, String token) {
+    this(
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        Durability.DURABLE,
+        FleetSettings.coordinator());
+  }
+
+  /** Loopback on port 9100, 1 MiB requests, no token. */
+  public static DaemonConfig defaults(Path home) {
+    return new DaemonConfig(home, DEFAULT_BIND_HOST, DEFAULT_PORT, DEFAULT_MAX_REQUEST_BYTES, null);
+  }
+
+  public DaemonConfig withHome(Path newHome) {
+    return new DaemonConfig(newHome, bindHost, port, maxRequestBytes, token, durability, fleet);
+  }
+
+  public DaemonConfig withBindHost(String newBindHost) {
+    return new DaemonConfig(home, newBindHost, port, maxRequestBytes, token, durability, fleet);
+  }
+
+  public DaemonConfig withPort(int newPort) {
+    return new DaemonConfig(home, bindHost, newPort, maxRequestBytes, token, durability, fleet);
+  }
+
+  public DaemonConfig withMaxRequestBytes(long newMaxRequestBytes) {
+    return new DaemonConfig(home, bindHost, port, newMaxRequestBytes, token, durability, fleet);
+  }
+
+  public DaemonConfig withToken(String newToken) {
+    return new DaemonConfig(home, bindHost, port, maxRequestBytes, newToken, durability, fleet);
+  }
+
+  public DaemonConfig withDurability(Durability newDurability) {
+    return new DaemonConfig(home, bindHost, port, maxRequestBytes, token, newDurability, fleet);
+  }
+
+  public DaemonConfig withFleet(FleetSettings newFleet) {
+    return new DaemonConfig(home, bindHost, port, maxRequestBytes, token, durability, newFleet);
+  }
+
+  @Override
+  public String toString() {
+    return "DaemonConfig[home="
+        + home
+        + ", bindHost="
+        + bindHost
+        + ", port="
+        + port
+        + ", maxRequestBytes="
+        + maxRequestBytes
+        + ", token="
+        + (token == null ? "none" : "set")
+        + ", durability="
+        + durability
+        + ", fleet="
+        + fleet
+        + "]";
+  }
+}

@@ -1,0 +1,265 @@
+package dev.spl.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Actors;
+import dev.spl.core.Hex;
+import dev.spl.core.Json;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A daemon's home folder: created if missing, locked for one daemon at a time, holding the instance
+ * DID ({@code instance.json}) and, while the daemon runs, its URL ({@code endpoint}) and port
+ * ({@code port}).
+ */
+final class DaemonHome implements AutoCloseable {
+  static final String LOCK_FILE = "daemon.lock";
+  static final String INSTANCE_FILE = "instance.json";
+  static final String ENDPOINT_FILE = "endpoint";
+  static final String PORT_FILE = "port";
+  static final String STORE_DIR = "store";
+
+  /**
+   * Homes locked by this process. A second FileChannel on the lock file in the same process must
+   * never be opened: on Linux, closing it would drop the first channel's lock.
+   */
+  private static final Set<Path> LOCKED_IN_THIS_PROCESS = ConcurrentHashMap.newKeySet();
+
+  private final Path dir;
+  private final Path lockKey;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final String did;
+
+  private DaemonHome(Path dir, Path lockKey, FileChannel lockChannel, FileLock lock, String did) {
+    this.dir = dir;
+    this.lockKey = lockKey;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+    this.did = did;
+  }
+
+  /** Creates (if needed), locks and reads or initialises the home. */
+  static DaemonHome open(Path home) {
+    Path dir = home.toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new DaemonStartException(
+          "cannot use home " + dir + ": the folder cannot be created (" + describe(e) + ")", e);
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new DaemonStartException("cannot use home " + dir + ": it is not a folder");
+    }
+    Path lockKey;
+    try {
+      lockKey = dir.toRealPath();
+    } catch (IOException e) {
+      throw new DaemonStartException("cannot use home " + dir + ": " + describe(e), e);
+    }
+    if (!LOCKED_IN_THIS_PROCESS.add(lockKey)) {
+      throw new DaemonStartException(
+          "home "
+              + dir
+              + " is already in use by another daemon (pid "
+              + ProcessHandle.current().pid()
+              + ", this process); stop it or choose another home");
+    }
+    FileChannel channel = null;
+    try {
+      Path lockFile = dir.resolve(LOCK_FILE);
+      try {
+        channel =
+            FileChannel.open(
+                lockFile,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+      } catch (IOException e) {
+        throw new DaemonStartException(
+            "cannot use home " + dir + ": cannot write " + lockFile + " (" + describe(e) + ")", e);
+      }
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (IOException | OverlappingFileLockException e) {
+        throw new DaemonStartException(
+            "cannot use home " + dir + ": cannot lock " + lockFile + " (" + e + ")", e);
+      }
+      if (lock == null) {
+        String pid = readPid(channel);
+        throw new DaemonStartException(
+            "home "
+                + dir
+                + " is already in use by another daemon"
+                + (pid.isEmpty() ? "" : " (pid " + pid + ")")
+                + "; stop it or choose another home");
+      }
+      writePid(channel, lockFile);
+      String did = loadOrCreateDid(dir);
+      DaemonHome opened = new DaemonHome(dir, lockKey, channel, lock, did);
+      channel = null;
+      return opened;
+    } finally {
+      if (channel != null) {
+        closeQuietly(channel);
+        LOCKED_IN_THIS_PROCESS.remove(lockKey);
+      }
+    }
+  }
+
+  Path dir() {
+    return dir;
+  }
+
+  String did() {
+    return did;
+  }
+
+  Path storeDir() {
+    return dir.resolve(STORE_DIR);
+  }
+
+  /** Records where the running daemon can be reached. */
+  void writeEndpoint(String url, int port) {
+    try {
+      writeAtomically(dir.resolve(PORT_FILE), Integer.toString(port));
+      writeAtomically(dir.resolve(ENDPOINT_FILE), url);
+    } catch (IOException e) {
+      throw new DaemonStartException(
+          "cannot use home " + dir + ": cannot write the endpoint file (" + describe(e) + ")", e);
+    }
+  }
+
+  void removeEndpoint() {
+    try {
+      Files.deleteIfExists(dir.resolve(ENDPOINT_FILE));
+    } catch (IOException e) {
+      // The next start overwrites it; a stale endpoint only makes the CLI try a dead URL.
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (lock.isValid()) {
+        lock.release();
+      }
+    } catch (IOException e) {
+      // Closing the channel below releases the lock as well.
+    } finally {
+      closeQuietly(lockChannel);
+      LOCKED_IN_THIS_PROCESS.remove(lockKey);
+    }
+  }
+
+  private static String loadOrCreateDid(Path dir) {
+    Path file = dir.resolve(INSTANCE_FILE);
+    try {
+      JsonNode node = Json.MAPPER.readTree(Files.readAllBytes(file));
+      String did = node == null ? null : node.path("did").asText(null);
+      if (!Actors.isInstance(did)) {
+        throw new DaemonStartException(
+            "cannot use home "
+                + dir
+                + ": "
+                + file
+                + " should hold {\"did\":\"did:sync:instance:<16 hex>\"} but holds "
+                + (node == null ? "nothing" : node.toString()));
+      }
+      return did;
+    } catch (NoSuchFileException e) {
+      byte[] random = new byte[8];
+      new SecureRandom().nextBytes(random);
+      String did = "did:sync:instance:" + Hex.format(random);
+      ObjectNode node = Json.MAPPER.createObjectNode();
+      node.put("did", did);
+      node.put("created_at", Instant.now().toString());
+      try {
+        writeAtomically(file, node.toString() + "\n");
+      } catch (IOException writeFailure) {
+        throw new DaemonStartException(
+            "cannot use home "
+                + dir
+                + ": cannot write "
+                + file
+                + " ("
+                + describe(writeFailure)
+                + ")",
+            writeFailure);
+      }
+      return did;
+    } catch (IOException e) {
+      throw new DaemonStartException(
+          "cannot use home " + dir + ": cannot read " + file + " (" + describe(e) + ")", e);
+    }
+  }
+
+  private static void writePid(FileChannel channel, Path lockFile) {
+    try {
+      channel.truncate(0);
+      channel.write(
+          ByteBuffer.wrap(
+              (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)),
+          0);
+    } catch (IOException e) {
+      throw new DaemonStartException(
+          "cannot use home " + lockFile.getParent() + ": cannot write " + lockFile, e);
+    }
+  }
+
+  private static String readPid(FileChannel channel) {
+    try {
+      ByteBuffer buffer = ByteBuffer.allocate(32);
+      channel.read(buffer, 0);
+      buffer.flip();
+      return StandardCharsets.US_ASCII.decode(buffer).toString().trim();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static void writeAtomically(Path target, String content) throws IOException {
+    Path temp = target.resolveSibling(target.getFileName() + ".tmp");
+    Files.writeString(temp, content, StandardCharsets.UTF_8);
+    try {
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private static String describe(IOException e) {
+    String kind = e.getClass().getSimpleName();
+    return switch (kind) {
+      case "AccessDeniedException" -> "permission denied: " + e.getMessage();
+      case "FileAlreadyExistsException" -> "a file is in the way: " + e.getMessage();
+      case "NotDirectoryException" -> "not a folder: " + e.getMessage();
+      case "FileSystemException" -> e.getMessage();
+      default -> kind + ": " + e.getMessage();
+    };
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // Nothing left to release.
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package dev.spl.daemon;
+
+import dev.spl.core.fleet.FleetThresholds;
+import dev.spl.core.fleet.Role;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A daemon's place in a fleet. The coordinator and the workers run the same code; these settings
+ * are the whole difference between them.
+ *
+ * @param role coordinator (keeps the registry, reconciles fan-outs) or worker (runs children)
+ * @param alias the short name the fleet knows the instance by, e.g. {@code worker-a}
+ * @param coordinatorUrl where a worker sends heartbeats and results; null for the coordinator
+ * @param advertiseUrl the URL others reach this daemon at; null means the URL it bound
+ * @param heartbeatInterval how often a worker reports to its coordinator
+ * @param lease how long a worker may stay silent before its unfinished children move elsewhere
+ * @param executor how a worker runs children
+ * @param echoDelay how long an echo child takes
+ * @param slots how many children a worker runs at once; the rest wait in its queue
+ */
+public record FleetSettings(
+    Role role,
+    String alias,
+    String coordinatorUrl,
+    String advertiseUrl,
+    Duration heartbeatInterval,
+    Duration lease,
+    ExecutorKind executor,
+    Duration echoDelay,
+    int slots) {
+  public static final Duration DEFAULT_ECHO_DELAY = Duration.ofSeconds(1);
+  public static final int DEFAULT_SLOTS = 4;
+  public static final int MAX_SLOTS = 256;
+
+  /** How a worker runs children. */
+  public enum ExecutorKind {
+    ECHO,
+    SHELL
+  }
+
+  public FleetSettings {
+    Objects.requireNonNull(role, "role");
+    Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+    Objects.requireNonNull(lease, "lease");
+    Objects.requireNonNull(executor, "executor");
+    Objects.requireNonNull(echoDelay, "echoDelay");
+    if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
+      throw new IllegalArgumentException(
+          "heartbeat interval: expected a positive duration but found " + heartbeatInterval);
+    }
+    if (lease.compareTo(heartbeatInterval) <= 0) {
+      throw new IllegalArgumentException(
+          "lease: expected longer than the heartbeat interval ("
+              + heartbeatInterval
+              + ") but found "
+              + lease);
+    }
+    if (echoDelay.isNegative()) {
+      throw new IllegalArgumentException("echo delay: expected >= 0 but found " + echoDelay);
+    }
+    if (slots < 1 || slots > MAX_SLOTS) {
+      throw new IllegalArgumentException("slots: expected 1.." + MAX_SLOTS + " but found " + slots);
+    }
+    if (role == Role.WORKER && (coordinatorUrl == null || coordinatorUrl.isBlank())) {
+      throw new IllegalArgumentException("a worker needs the coordinator's URL (--coordinator)");
+    }
+  }
+
+  /** A stand-alone coordinator with default intervals. */
+  public static FleetSettings coordinator() {
+    Duration interval = Duration.ofMillis(FleetThresholds.DEFAULT_HEARTBEAT_INTERVAL_MILLIS);
+    return new FleetSettings(
+        Role.COORDINATOR,
+        "coordinator",
+        null,
+        null,
+        interval,
+        defaultLease(interval),
+        ExecutorKind.ECHO,
+        DEFAULT_ECHO_DELAY,
+        DEFAULT_SLOTS);
+  }
+
+  /** A worker of the coordinator at {@code coordinatorUrl}, with default intervals. */
+  public static FleetSettings worker(String alias, String coordinatorUrl) {
+    return coordinator().asWorker(alias, coordinatorUrl);
+  }
+
+  /** The lease is three missed heartbeats: the same age at which an instance turns stale. */
+  public static Duration defaultLease(Duration heartbeatInterval) {
+    return heartbeatInterval.multipliedBy(FleetThresholds.LIVE_INTERVALS);
+  }
+
+  public FleetSettings asWorker(String newAlias, String newCoordinatorUrl) {
+    return new FleetSettings(
+        Role.WORKER,
+        newAlias,
+        newCoordinatorUrl,
+        advertiseUrl,
+        heartbeatInterval,
+        lease,
+        executor,
+        echoDelay,
+        slots);
+  }
+
+  public FleetSettings withAdvertiseUrl(String url) {
+    return new FleetSettings(
+        role, alias, coordinatorUrl, url, heartbeatInterval, lease, executor, echoDelay, slots);
+  }
+
+  /** Changes the interval and moves the lease with it. */
+  public FleetSettings withHeartbeatInterval(Duration interval) {
+    return new FleetSettings(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        interval,
+        defaultLease(interval),
+        executor,
+        echoDelay,
+        slots);
+  }
+
+  public FleetSettings withLease(Duration newLease) {
+    return new FleetSettings(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        heartbeatInterval,
+        newLease,
+        executor,
+        echoDelay,
+        slots);
+  }
+
+  public FleetSettings withExecutor(ExecutorKind kind, Duration delay) {
+    return new FleetSettings(
+        role, alias, coordinatorUrl, advertiseUrl, heartbeatInterval, lease, kind, delay, slots);
+  }
+
+  public FleetSettings withSlots(int newSlots) {
+    return new FleetSettings(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        heartbeatInterval,
+        lease,
+        executor,
+        echoDelay,
+        newSlots);
+  }
+}

@@ -1,0 +1,145 @@
+package dev.spl.daemon;
+
+import dev.spl.core.AppendResult;
+import dev.spl.core.OutboxEntry;
+import dev.spl.core.Record;
+import dev.spl.core.RecordQuery;
+import dev.spl.core.RecordStore;
+import dev.spl.core.StoredRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one way records get into a daemon's log: write gate, then append, then notify. A request of
+ * several records is all-or-nothing: one refusal and nothing is stored.
+ */
+public final class RecordService {
+  private static final Logger LOG = LoggerFactory.getLogger(RecordService.class);
+
+  private final RecordStore store;
+  private final List<Consumer<List<StoredRecord>>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Runnable> deliveriesQueued = new CopyOnWriteArrayList<>();
+  private volatile WriteGate gate = WriteGate.ALLOW_ALL;
+
+  RecordService(RecordStore store) {
+    this.store = Objects.requireNonNull(store, "store");
+  }
+
+  /** Replaces the write gate (the default allows everything). */
+  public void writeGate(WriteGate newGate) {
+    this.gate = Objects.requireNonNull(newGate, "gate");
+  }
+
+  /**
+   * Calls the listener with the records each successful append created (duplicates are left out),
+   * in seq order within one call. Listeners run on the appending thread, possibly on several
+   * threads at once, so they should only hand the records over (e.g. to a queue). Returns a handle
+   * that unsubscribes.
+   */
+  public Runnable subscribe(Consumer<List<StoredRecord>> listener) {
+    Objects.requireNonNull(listener, "listener");
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  /** Runs {@code onQueued} after every append that queued outbox deliveries. */
+  public void onDeliveriesQueued(Runnable onQueued) {
+    deliveriesQueued.add(Objects.requireNonNull(onQueued, "onQueued"));
+  }
+
+  /** The store underneath, for the daemon's own components (outbox, metadata, replay). */
+  public RecordStore store() {
+    return store;
+  }
+
+  public AppendResult append(Record record) {
+    checkGate(record, -1);
+    AppendResult result = store.append(record);
+    if (result.created()) {
+      notifyListeners(List.of(result.stored()));
+    }
+    return result;
+  }
+
+  /**
+   * Appends all records or none. Throws {@link RecordRejectedException} naming the index of the
+   * first record the gate refuses.
+   */
+  public List<AppendResult> appendAll(List<Record> records) {
+    return appendAll(records, List.of());
+  }
+
+  /**
+   * Appends records and queues outbox deliveries in one atomic write, so a message to another
+   * daemon is sent if and only if the records that caused it are stored.
+   */
+  public List<AppendResult> appendAll(List<Record> records, List<OutboxEntry> deliveries) {
+    if (records.isEmpty() && deliveries.isEmpty()) {
+      return List.of();
+    }
+    WriteGate current = gate;
+    for (int i = 0; i < records.size(); i++) {
+      checkGate(current, records.get(i), i);
+    }
+    List<AppendResult> results = store.appendAll(records, deliveries);
+    if (!deliveries.isEmpty()) {
+      deliveriesQueued.forEach(Runnable::run);
+    }
+    List<StoredRecord> created = new ArrayList<>(results.size());
+    for (AppendResult result : results) {
+      if (result.created()) {
+        created.add(result.stored());
+      }
+    }
+    if (!created.isEmpty()) {
+      notifyListeners(created);
+    }
+    return results;
+  }
+
+  public Optional<StoredRecord> get(String id) {
+    return store.get(id);
+  }
+
+  public List<StoredRecord> query(RecordQuery query) {
+    return store.query(query);
+  }
+
+  public long count() {
+    return store.count();
+  }
+
+  public long lastSeq() {
+    return store.lastSeq();
+  }
+
+  private void checkGate(Record record, int index) {
+    checkGate(gate, record, index);
+  }
+
+  private static void checkGate(WriteGate gate, Record record, int index) {
+    Optional<WriteGate.Refusal> refusal = gate.check(record);
+    if (refusal.isPresent()) {
+      WriteGate.Refusal r = refusal.get();
+      String where = index < 0 ? "" : "records[" + index + "]: ";
+      throw new RecordRejectedException(r.httpStatus(), r.code(), index, where + r.message());
+    }
+  }
+
+  private void notifyListeners(List<StoredRecord> created) {
+    List<StoredRecord> view = List.copyOf(created);
+    for (Consumer<List<StoredRecord>> listener : listeners) {
+      try {
+        listener.accept(view);
+      } catch (RuntimeException e) {
+        LOG.error("record listener {} failed; the records are stored", listener, e);
+      }
+    }
+  }
+}

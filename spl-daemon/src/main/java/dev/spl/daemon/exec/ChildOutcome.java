@@ -1,0 +1,13 @@
+package dev.spl.daemon.exec;
+
+import java.math.BigDecimal;
+
+/** How one attempt ended. Wall time is measured by the worker's clock. */
+public record ChildOutcome(
+    Verdict verdict,
+    BigDecimal costUsd,
+    double wallTimeSecs,
+    String summary,
+    Integer exitCode,
+    long startedAtMillis,
+    long finishedAtMillis) {}

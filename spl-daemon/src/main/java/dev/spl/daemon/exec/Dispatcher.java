@@ -1,0 +1,177 @@
+package dev.spl.daemon.exec;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * Runs at most {@code slots} child attempts at once and queues the rest in arrival order. An
+ * attempt is known by its key (child thread and attempt): submitting a key that is queued or
+ * running again is ignored, which makes re-delivered spawns harmless.
+ */
+public final class Dispatcher implements AutoCloseable {
+  private final int slots;
+  private final Executor executor;
+  private final Map<String, Executor.Execution> running = new HashMap<>();
+  private final Map<String, ActiveDispatch> runningJobs = new HashMap<>();
+  private final Map<String, ChildJob> jobs = new HashMap<>();
+  private final Deque<Queued> queue = new ArrayDeque<>();
+  private final Clock clock;
+  private boolean closed;
+
+  /** A running attempt as status views show it. */
+  public record ActiveDispatch(String key, String goal, int index, long startedAtMillis) {}
+
+  private record Queued(ChildJob job, Consumer<ChildOutcome> onDone) {}
+
+  public Dispatcher(int slots, Executor executor, Clock clock) {
+    if (slots < 1) {
+      throw new IllegalArgumentException("slots: expected at least 1 but found " + slots);
+    }
+    this.slots = slots;
+    this.executor = executor;
+    this.clock = clock;
+  }
+
+  /** Queues or starts the attempt; false when the same attempt is already queued or running. */
+  public synchronized boolean submit(ChildJob job, Consumer<ChildOutcome> onDone) {
+    if (closed || isKnown(job.key())) {
+      return false;
+    }
+    queue.addLast(new Queued(job, onDone));
+    startWhatFits();
+    return true;
+  }
+
+  /** Cancels a queued or running attempt; a queued one ends as cancelled at once. */
+  public void cancel(String key, String reason) {
+    Executor.Execution execution;
+    Queued dropped = null;
+    synchronized (this) {
+      execution = running.get(key);
+      if (execution == null) {
+        for (Queued queued : queue) {
+          if (queued.job().key().equals(key)) {
+            dropped = queued;
+          }
+        }
+        if (dropped != null) {
+          queue.remove(dropped);
+        }
+      }
+    }
+    if (execution != null) {
+      execution.cancel(reason);
+    } else if (dropped != null) {
+      long now = clock.millis();
+      dropped
+          .onDone()
+          .accept(
+              new ChildOutcome(
+                  Verdict.CANCELLED,
+                  BigDecimal.ZERO,
+                  0,
+                  "cancelled before it started: " + reason,
+                  null,
+                  now,
+                  now));
+    }
+  }
+
+  /** Keys of queued and running attempts for which {@code predicate} holds. */
+  public synchronized List<String> keysWhere(Predicate<ChildJob> predicate) {
+    List<String> keys = new ArrayList<>();
+    for (Queued queued : queue) {
+      if (predicate.test(queued.job())) {
+        keys.add(queued.job().key());
+      }
+    }
+    for (ChildJob job : jobs.values()) {
+      if (predicate.test(job)) {
+        keys.add(job.key());
+      }
+    }
+    return keys;
+  }
+
+  public synchronized int slots() {
+    return slots;
+  }
+
+  public synchronized int active() {
+    return running.size();
+  }
+
+  public synchronized int queued() {
+    return queue.size();
+  }
+
+  public synchronized int freeSlots() {
+    return Math.max(0, slots - running.size());
+  }
+
+  public synchronized List<ActiveDispatch> activeDispatches() {
+    return List.copyOf(runningJobs.values());
+  }
+
+  public synchronized boolean isKnown(String key) {
+    if (running.containsKey(key)) {
+      return true;
+    }
+    for (Queued queued : queue) {
+      if (queued.job().key().equals(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void startWhatFits() {
+    while (!closed && running.size() < slots && !queue.isEmpty()) {
+      Queued next = queue.removeFirst();
+      ChildJob job = next.job();
+      String key = job.key();
+      // Reserve the slot before starting: an executor may finish synchronously.
+      running.put(key, reason -> {});
+      jobs.put(key, job);
+      runningJobs.put(key, new ActiveDispatch(key, job.goal(), job.index(), clock.millis()));
+      Executor.Execution execution =
+          executor.start(
+              job,
+              outcome -> {
+                synchronized (this) {
+                  running.remove(key);
+                  runningJobs.remove(key);
+                  jobs.remove(key);
+                  startWhatFits();
+                }
+                next.onDone().accept(outcome);
+              });
+      if (running.containsKey(key)) {
+        running.put(key, execution);
+      }
+    }
+  }
+
+  /** Refuses new work and cancels what is queued or running. */
+  @Override
+  public void close() {
+    List<String> keys;
+    synchronized (this) {
+      closed = true;
+      keys = new ArrayList<>(running.keySet());
+      queue.forEach(q -> keys.add(q.job().key()));
+    }
+    for (String key : keys) {
+      cancel(key, "worker shutting down");
+    }
+    executor.close();
+  }
+}

@@ -1,0 +1,276 @@
+package dev.spl.daemon.exec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.core.Json;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a child's {@code run} command with {@code /bin/sh -c} in its own working folder. Exit 0 is
+ * accept, any other exit reject; past the timeout the whole process tree is stopped and the verdict
+ * is timeout. The last lines of output become the summary; a final output line holding a JSON
+ * object may report {@code cost_usd} and {@code summary}, and a cost above the budget turns the
+ * verdict into over_budget.
+ */
+public final class ShellExecutor implements Executor {
+  static final int SUMMARY_LINES = 20;
+  static final int SUMMARY_CHARS = 2000;
+  private static final long STOP_GRACE_MILLIS = 2000;
+  private static final Logger LOG = LoggerFactory.getLogger(ShellExecutor.class);
+
+  private final Clock clock;
+  private final ScheduledExecutorService timer;
+  private final Set<Running> running = ConcurrentHashMap.newKeySet();
+
+  public ShellExecutor(Clock clock) {
+    this.clock = clock;
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread thread = new Thread(r, "spl-shell-timeouts");
+              thread.setDaemon(true);
+              return thread;
+            });
+  }
+
+  @Override
+  public Execution start(ChildJob job, Consumer<ChildOutcome> onDone) {
+    long startedAt = clock.millis();
+    if (job.run() == null || job.run().isBlank()) {
+      onDone.accept(
+          new ChildOutcome(
+              Verdict.FAILED,
+              BigDecimal.ZERO,
+              0,
+              "no `run` command: the shell executor needs run=... in the subtask",
+              null,
+              startedAt,
+              startedAt));
+      return reason -> {};
+    }
+    Process process;
+    try {
+      Files.createDirectories(job.workDir());
+      ProcessBuilder builder =
+          new ProcessBuilder("/bin/sh", "-c", job.run())
+              .directory(job.workDir().toFile())
+              .redirectErrorStream(true)
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      Map<String, String> env = builder.environment();
+      env.put("SPL_GOAL", job.goal());
+      env.put("SPL_CHILD_THREAD", job.childThread());
+      env.put("SPL_CHILD_INTEND", job.intendId());
+      env.put("SPL_FANOUT", job.fanout());
+      env.put("SPL_INDEX", Integer.toString(job.index()));
+      env.put("SPL_ATTEMPT", Integer.toString(job.attempt()));
+      env.put("SPL_NAMESPACE", job.namespace());
+      env.put("SPL_IDEMPOTENCY_KEY", job.idempotencyKey());
+      env.put("SPL_INPUTS", job.inputsJson() == null ? "[]" : job.inputsJson());
+      if (job.budgetUsd() != null) {
+        env.put("SPL_BUDGET_USD", job.budgetUsd().toPlainString());
+      }
+      if (job.timeoutSecs() != null) {
+        env.put("SPL_TIMEOUT_SECS", Integer.toString(job.timeoutSecs()));
+      }
+      process = builder.start();
+    } catch (IOException | UncheckedIOException e) {
+      long now = clock.millis();
+      onDone.accept(
+          new ChildOutcome(
+              Verdict.FAILED,
+              BigDecimal.ZERO,
+              (now - startedAt) / 1000.0,
+              "could not start `" + job.run() + "`: " + e.getMessage(),
+              null,
+              startedAt,
+              now));
+      return reason -> {};
+    }
+    Running run = new Running(job, process, startedAt, onDone);
+    running.add(run);
+    run.begin();
+    return run::cancel;
+  }
+
+  @Override
+  public void close() {
+    for (Running run : running) {
+      run.cancel("executor closed");
+    }
+    timer.shutdownNow();
+  }
+
+  /** One live process: owns its output tail, its timeout and the single outcome delivery. */
+  private final class Running {
+    private final ChildJob job;
+    private final Process process;
+    private final long startedAt;
+    private final Consumer<ChildOutcome> onDone;
+    private final Deque<String> tail = new ArrayDeque<>();
+    private final AtomicReference<Verdict> forced = new AtomicReference<>();
+    private volatile ScheduledFuture<?> timeout;
+
+    Running(ChildJob job, Process process, long startedAt, Consumer<ChildOutcome> onDone) {
+      this.job = job;
+      this.process = process;
+      this.startedAt = startedAt;
+      this.onDone = onDone;
+    }
+
+    void begin() {
+      Thread reader = new Thread(this::readOutput, "spl-shell-" + job.index());
+      reader.setDaemon(true);
+      reader.start();
+      if (job.timeoutSecs() != null) {
+        timeout =
+            timer.schedule(
+                () -> stop(Verdict.TIMEOUT), job.timeoutSecs().longValue(), TimeUnit.SECONDS);
+      }
+    }
+
+    void cancel(String reason) {
+      LOG.info("cancelling {} attempt {}: {}", job.childThread(), job.attempt(), reason);
+      stop(Verdict.CANCELLED);
+    }
+
+    private void stop(Verdict verdict) {
+      if (!forced.compareAndSet(null, verdict)) {
+        return;
+      }
+      ProcessHandle handle = process.toHandle();
+      handle.descendants().forEach(ProcessHandle::destroy);
+      handle.destroy();
+      timer.schedule(
+          () -> {
+            handle.descendants().forEach(ProcessHandle::destroyForcibly);
+            handle.destroyForcibly();
+          },
+          STOP_GRACE_MILLIS,
+          TimeUnit.MILLISECONDS);
+    }
+
+    private void readOutput() {
+      try (BufferedReader reader =
+              new BufferedReader(
+                  new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+          Writer log =
+              Files.newBufferedWriter(
+                  job.workDir().resolve("output-" + job.attempt() + ".log"),
+                  StandardCharsets.UTF_8)) {
+        String line;
+        while ((line = reader.readLine()) != null) {
+          log.write(line);
+          log.write('\n');
+          synchronized (tail) {
+            tail.addLast(line);
+            if (tail.size() > SUMMARY_LINES) {
+              tail.removeFirst();
+            }
+          }
+        }
+      } catch (IOException e) {
+        LOG.warn("reading output of {} failed: {}", job.childThread(), e.getMessage());
+      }
+      int exitCode;
+      try {
+        exitCode = process.waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        exitCode = -1;
+      }
+      // The shell may exit before its children; make sure none outlives the attempt.
+      process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+      finish(exitCode);
+    }
+
+    private void finish(int exitCode) {
+      if (timeout != null) {
+        timeout.cancel(false);
+      }
+      running.remove(this);
+      long finishedAt = clock.millis();
+      String[] lines;
+      synchronized (tail) {
+        lines = tail.toArray(String[]::new);
+      }
+      Report report = Report.parse(lines);
+      Verdict verdict = forced.get();
+      if (verdict == null) {
+        verdict = exitCode == 0 ? Verdict.ACCEPT : Verdict.REJECT;
+        if (report.cost() != null
+            && job.budgetUsd() != null
+            && report.cost().compareTo(job.budgetUsd()) > 0) {
+          verdict = Verdict.OVER_BUDGET;
+        }
+      }
+      onDone.accept(
+          new ChildOutcome(
+              verdict,
+              report.cost() == null ? BigDecimal.ZERO : report.cost(),
+              (finishedAt - startedAt) / 1000.0,
+              report.summary(),
+              exitCode,
+              startedAt,
+              finishedAt));
+    }
+  }
+
+  /** What the tail of a child's output says: an optional JSON report line, else the plain tail. */
+  record Report(BigDecimal cost, String summary) {
+    static Report parse(String[] lines) {
+      int last = lines.length - 1;
+      while (last >= 0 && lines[last].isBlank()) {
+        last--;
+      }
+      BigDecimal cost = null;
+      String summary = null;
+      if (last >= 0 && lines[last].trim().startsWith("{")) {
+        try {
+          JsonNode node = Json.MAPPER.readTree(lines[last].trim());
+          if (node.isObject()) {
+            if (node.path("cost_usd").isNumber()) {
+              cost = node.get("cost_usd").decimalValue();
+            }
+            if (node.path("summary").isTextual()) {
+              summary = node.get("summary").textValue();
+            }
+            last--;
+          }
+        } catch (IOException notJson) {
+          // An ordinary output line that happens to start with '{': keep it in the summary.
+        }
+      }
+      if (summary == null) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i <= last; i++) {
+          text.append(lines[i]).append('\n');
+        }
+        summary = text.toString().strip();
+      }
+      if (summary.length() > SUMMARY_CHARS) {
+        summary = "..." + summary.substring(summary.length() - SUMMARY_CHARS + 3);
+      }
+      return new Report(cost, summary);
+    }
+  }
+}

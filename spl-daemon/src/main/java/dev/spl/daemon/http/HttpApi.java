@@ -1,0 +1,459 @@
+package dev.spl.daemon.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
+import dev.spl.core.AppendResult;
+import dev.spl.core.InvalidRecordException;
+import dev.spl.core.Json;
+import dev.spl.core.Record;
+import dev.spl.core.RecordJson;
+import dev.spl.core.RecordQuery;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.ThreadIds;
+import dev.spl.daemon.RecordRejectedException;
+import dev.spl.daemon.RecordService;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.MethodNotAllowedResponse;
+import io.javalin.http.NotFoundResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The daemon's HTTP API (see docs/api.md): routes, size limit, bearer token, error envelope. */
+public final class HttpApi {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+  private static final String JSON = "application/json";
+  static final int DEFAULT_LIST_LIMIT = 100;
+  private static final Set<String> LIST_PARAMETERS =
+      Set.of("thread", "topic", "act", "after", "limit");
+  private static final Set<String> THREAD_PARAMETERS = Set.of("after", "limit");
+
+  /**
+   * What the API needs besides the records.
+   *
+   * @param maxRequestBytes larger request bodies are answered with 413
+   * @param token when not null, required as {@code Authorization: Bearer <token>} on every request
+   * @param health the body of {@code GET /health}
+   */
+  public record Settings(long maxRequestBytes, String token, Supplier<ObjectNode> health) {
+    public Settings {
+      Objects.requireNonNull(health, "health");
+    }
+  }
+
+  private final RecordService records;
+  private final Settings settings;
+  private final byte[] expectedAuthorization;
+
+  private HttpApi(RecordService records, Settings settings) {
+    this.records = records;
+    this.settings = settings;
+    this.expectedAuthorization =
+        settings.token() == null
+            ? null
+            : ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A configured, not yet started server that listens on {@code host:port} once started. */
+  public static HttpServer create(RecordService records, Settings settings, String host, int port) {
+    HttpApi api = new HttpApi(records, settings);
+    GracefulHandler inFlight = new GracefulHandler();
+    Javalin[] app = new Javalin[1];
+    app[0] =
+        Javalin.create(
+            config -> {
+              config.startup.showJavalinBanner = false;
+              config.startup.showOldJavalinVersionWarning = false;
+              config.jetty.host = host;
+              config.jetty.port = port;
+              config.http.maxRequestSize = settings.maxRequestBytes();
+              config.http.prefer405over404 = true;
+              config.router.ignoreTrailingSlashes = true;
+              // HttpServer.stop() drains requests itself; Jetty's own graceful stop would also
+              // wait for idle keep-alive connections to go away.
+              config.jetty.modifyServer(server -> server.setStopTimeout(0));
+              config.events.serverStarting(
+                  () -> app[0].jettyServer().server().insertHandler(inFlight));
+              config.routes.before(api::authorize);
+              config.routes.post("/v1/records", api::postRecords);
+              config.routes.get("/v1/records", api::listRecords);
+              config.routes.get("/v1/records/{id}", api::getRecord);
+              config.routes.get("/v1/threads/{thread}", api::getThread);
+              config.routes.get("/health", api::health);
+              config.routes.exception(
+                  ApiException.class,
+                  (e, ctx) -> api.error(ctx, e.status(), e.code(), e.getMessage()));
+              config.routes.exception(
+                  RecordRejectedException.class,
+                  (e, ctx) -> api.error(ctx, e.httpStatus(), e.code(), e.getMessage()));
+              config.routes.exception(
+                  HttpResponseException.class, (e, ctx) -> api.javalinError(ctx, e));
+              config.routes.exception(Exception.class, (e, ctx) -> api.internalError(ctx, e));
+            });
+    return new HttpServer(app[0], inFlight);
+  }
+
+  private void authorize(Context ctx) {
+    if (expectedAuthorization == null) {
+      return;
+    }
+    String header = ctx.header("Authorization");
+    byte[] given = header == null ? new byte[0] : header.getBytes(StandardCharsets.UTF_8);
+    if (!MessageDigest.isEqual(given, expectedAuthorization)) {
+      ctx.header("WWW-Authenticate", "Bearer");
+      throw new ApiException(
+          401,
+          "UNAUTHORIZED",
+          header == null
+              ? "this daemon requires a token: send 'Authorization: Bearer <token>'"
+              : "the token in the Authorization header is not this daemon's token");
+    }
+  }
+
+  private void postRecords(Context ctx) {
+    JsonNode request = parseJson(readBody(ctx));
+    List<JsonNode> items;
+    boolean single;
+    if (request.isArray()) {
+      items = elements(request);
+      single = false;
+    } else if (request.isObject() && request.size() == 1 && request.has("records")) {
+      JsonNode array = request.get("records");
+      if (!array.isArray()) {
+        throw ApiException.badRequest(
+            "INVALID_REQUEST", "records: expected an array of records but found " + kind(array));
+      }
+      items = elements(array);
+      single = false;
+    } else if (request.isObject()) {
+      items = List.of(request);
+      single = true;
+    } else {
+      throw ApiException.badRequest(
+          "INVALID_REQUEST",
+          "request body: expected a record object, an array of records or {\"records\":[...]} but"
+              + " found "
+              + kind(request));
+    }
+    if (items.isEmpty()) {
+      throw ApiException.badRequest(
+          "INVALID_REQUEST", "records: expected at least one record but the batch is empty");
+    }
+    List<Record> parsed = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      try {
+        parsed.add(RecordJson.parse(items.get(i)));
+      } catch (InvalidRecordException e) {
+        String where = single ? "" : "records[" + i + "]: ";
+        throw ApiException.badRequest("INVALID_RECORD", where + e.getMessage());
+      }
+    }
+    List<AppendResult> results;
+    if (single) {
+      results = List.of(records.append(parsed.get(0)));
+    } else {
+      results = records.appendAll(parsed);
+    }
+    boolean anyCreated = results.stream().anyMatch(AppendResult::created);
+    ctx.status(anyCreated ? 201 : 200);
+    if (single) {
+      respond(ctx, recordJson(results.get(0)));
+    } else {
+      ObjectNode list = Json.MAPPER.createObjectNode();
+      list.put("object", "list");
+      ArrayNode data = list.putArray("data");
+      results.forEach(r -> data.add(recordJson(r)));
+      respond(ctx, list);
+    }
+  }
+
+  private void getRecord(Context ctx) {
+    String id = ctx.pathParam("id");
+    StoredRecord stored =
+        records
+            .get(id)
+            .orElseThrow(
+                () ->
+                    ApiException.notFound(
+                        "RECORD_NOT_FOUND",
+                        "no record with id '"
+                            + id
+                            + "'"
+                            + (id.matches("[0-9a-f]{64}")
+                                ? ""
+                                : " (record ids are 64 lowercase hex digits)")));
+    ObjectNode node = RecordJson.toJson(stored);
+    node.put("object", "record");
+    respond(ctx, node);
+  }
+
+  private void listRecords(Context ctx) {
+    rejectUnknownParameters(ctx, LIST_PARAMETERS);
+    String thread = ctx.queryParam("thread");
+    if (thread != null && !ThreadIds.isValid(thread)) {
+      throw ApiException.badRequest("INVALID_PARAMETER", threadMessage("thread", thread));
+    }
+    String topic = ctx.queryParam("topic");
+    if (topic != null && topic.isEmpty()) {
+      throw ApiException.badRequest(
+          "INVALID_PARAMETER", "topic: expected a topic name but found an empty value");
+    }
+    Act act = null;
+    String actParam = ctx.queryParam("act");
+    if (actParam != null) {
+      try {
+        act = Act.parse(actParam);
+      } catch (InvalidRecordException e) {
+        throw ApiException.badRequest("INVALID_PARAMETER", e.getMessage());
+      }
+    }
+    long after = afterParam(ctx);
+    int limit = limitParam(ctx, DEFAULT_LIST_LIMIT);
+    List<StoredRecord> page = records.query(new RecordQuery(thread, topic, act, after, limit));
+    respond(ctx, listJson(page, after));
+  }
+
+  private void getThread(Context ctx) {
+    rejectUnknownParameters(ctx, THREAD_PARAMETERS);
+    String thread = ctx.pathParam("thread");
+    if (!ThreadIds.isValid(thread)) {
+      throw ApiException.badRequest("INVALID_THREAD", threadMessage("thread", thread));
+    }
+    long after = afterParam(ctx);
+    int limit = limitParam(ctx, RecordQuery.MAX_LIMIT);
+    List<StoredRecord> page = records.query(new RecordQuery(thread, null, null, after, limit));
+    if (page.isEmpty() && after == 0) {
+      throw ApiException.notFound("THREAD_NOT_FOUND", "no records in thread '" + thread + "'");
+    }
+    ObjectNode list = listJson(page, after);
+    list.put("thread", thread);
+    respond(ctx, list);
+  }
+
+  private void health(Context ctx) {
+    respond(ctx, settings.health().get());
+  }
+
+  private byte[] readBody(Context ctx) {
+    long limit = settings.maxRequestBytes();
+    long declared = ctx.req().getContentLengthLong();
+    if (declared > limit) {
+      throw tooLarge(declared + " bytes");
+    }
+    try (InputStream in = ctx.req().getInputStream()) {
+      byte[] body = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
+      if (body.length > limit) {
+        throw tooLarge("more than " + limit + " bytes");
+      }
+      return body;
+    } catch (IOException e) {
+      throw ApiException.badRequest(
+          "UNREADABLE_BODY", "request body: could not be read (" + e.getMessage() + ")");
+    }
+  }
+
+  private ApiException tooLarge(String found) {
+    return new ApiException(
+        413,
+        "REQUEST_TOO_LARGE",
+        "request body: expected at most "
+            + settings.maxRequestBytes()
+            + " bytes but found "
+            + found
+            + "; send fewer records per request");
+  }
+
+  private static JsonNode parseJson(byte[] body) {
+    if (body.length == 0) {
+      throw ApiException.badRequest(
+          "MALFORMED_JSON",
+          "request body: expected a record object, an array of records or {\"records\":[...]} but"
+              + " the body is empty");
+    }
+    try {
+      JsonNode node = Json.MAPPER.readTree(body);
+      if (node == null || node.isMissingNode()) {
+        throw ApiException.badRequest(
+            "MALFORMED_JSON", "request body: expected JSON but found only whitespace");
+      }
+      return node;
+    } catch (JsonProcessingException e) {
+      var location = e.getLocation();
+      String where =
+          location == null
+              ? ""
+              : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+      throw ApiException.badRequest(
+          "MALFORMED_JSON", "request body: not valid JSON" + where + ": " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw ApiException.badRequest(
+          "MALFORMED_JSON", "request body: not valid JSON: " + e.getMessage());
+    }
+  }
+
+  private static void rejectUnknownParameters(Context ctx, Set<String> allowed) {
+    for (Map.Entry<String, List<String>> entry : ctx.queryParamMap().entrySet()) {
+      if (!allowed.contains(entry.getKey())) {
+        throw ApiException.badRequest(
+            "INVALID_PARAMETER",
+            "unknown query parameter '"
+                + entry.getKey()
+                + "' (expected "
+                + String.join(", ", allowed.stream().sorted().toList())
+                + ")");
+      }
+      if (entry.getValue().size() > 1) {
+        throw ApiException.badRequest(
+            "INVALID_PARAMETER",
+            entry.getKey() + ": expected one value but found " + entry.getValue().size());
+      }
+    }
+  }
+
+  private static long afterParam(Context ctx) {
+    String value = ctx.queryParam("after");
+    if (value == null) {
+      return 0;
+    }
+    try {
+      long after = Long.parseLong(value);
+      if (after >= 0) {
+        return after;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw ApiException.badRequest(
+        "INVALID_PARAMETER", "after: expected a non-negative seq but found '" + value + "'");
+  }
+
+  private static int limitParam(Context ctx, int defaultLimit) {
+    String value = ctx.queryParam("limit");
+    if (value == null) {
+      return defaultLimit;
+    }
+    try {
+      int limit = Integer.parseInt(value);
+      if (limit >= 1 && limit <= RecordQuery.MAX_LIMIT) {
+        return limit;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw ApiException.badRequest(
+        "INVALID_PARAMETER",
+        "limit: expected an integer 1.." + RecordQuery.MAX_LIMIT + " but found '" + value + "'");
+  }
+
+  private static String threadMessage(String field, String thread) {
+    return field
+        + ": expected 'th_' followed by 64 lowercase hex digits (or one of "
+        + String.join(", ", ThreadIds.RESERVED.stream().sorted().toList())
+        + ") but found '"
+        + thread
+        + "'";
+  }
+
+  private static ObjectNode listJson(List<StoredRecord> page, long after) {
+    ObjectNode list = Json.MAPPER.createObjectNode();
+    list.put("object", "list");
+    ArrayNode data = list.putArray("data");
+    for (StoredRecord stored : page) {
+      data.add(RecordJson.toJson(stored));
+    }
+    list.put("next_after", page.isEmpty() ? after : page.get(page.size() - 1).seq());
+    return list;
+  }
+
+  private static ObjectNode recordJson(AppendResult result) {
+    ObjectNode node = RecordJson.toJson(result.stored());
+    node.put("object", "record");
+    node.put("created", result.created());
+    return node;
+  }
+
+  private static List<JsonNode> elements(JsonNode array) {
+    List<JsonNode> out = new ArrayList<>(array.size());
+    array.forEach(out::add);
+    return out;
+  }
+
+  private static String kind(JsonNode node) {
+    return switch (node.getNodeType()) {
+      case OBJECT -> "an object";
+      case ARRAY -> "an array";
+      case STRING -> "a string";
+      case NUMBER -> "a number";
+      case BOOLEAN -> "a boolean";
+      case NULL -> "null";
+      default -> node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+    };
+  }
+
+  private void javalinError(Context ctx, HttpResponseException e) {
+    if (e instanceof NotFoundResponse) {
+      error(ctx, 404, "ROUTE_NOT_FOUND", "no route for " + ctx.method() + " " + ctx.path());
+    } else if (e instanceof MethodNotAllowedResponse) {
+      error(
+          ctx,
+          405,
+          "METHOD_NOT_ALLOWED",
+          "method " + ctx.method() + " is not allowed on " + ctx.path());
+    } else if (e.getStatus() == 413) {
+      error(ctx, 413, "REQUEST_TOO_LARGE", tooLarge("a larger body").getMessage());
+    } else {
+      error(ctx, e.getStatus(), "HTTP_" + e.getStatus(), e.getMessage());
+    }
+  }
+
+  private void internalError(Context ctx, Exception e) {
+    LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+    error(ctx, 500, "INTERNAL", "the daemon failed to handle this request; see the daemon log");
+  }
+
+  private void error(Context ctx, int status, String code, String message) {
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("object", "error");
+    node.put("type", type(status));
+    node.put("code", code);
+    node.put("message", message);
+    ctx.status(status);
+    respond(ctx, node);
+  }
+
+  static String type(int status) {
+    return switch (status) {
+      case 400 -> "invalid_request";
+      case 401 -> "unauthorized";
+      case 403 -> "forbidden";
+      case 404 -> "not_found";
+      case 405 -> "method_not_allowed";
+      case 409 -> "conflict";
+      case 413 -> "request_too_large";
+      default -> status >= 500 ? "internal" : "error";
+    };
+  }
+
+  private static void respond(Context ctx, JsonNode node) {
+    try {
+      ctx.contentType(JSON).result(Json.MAPPER.writeValueAsBytes(node));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree always serialises", e);
+    }
+  }
+}

@@ -1,0 +1,198 @@
+package dev.spl.daemon.loop;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.spl.core.Json;
+import dev.spl.core.PendingDelivery;
+import dev.spl.core.RecordJson;
+import dev.spl.core.RecordStore;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers the durable outbox to other daemons until each record is acknowledged. Everything
+ * pending for one destination goes in one request (up to a size budget), so a wide fan-out costs
+ * tens of requests. Records are content-addressed, so a delivery repeated after a crash or a lost
+ * acknowledgement is a no-op at the receiver.
+ */
+public final class OutboxSender implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OutboxSender.class);
+  static final int BATCH_RECORDS = 2000;
+  static final int BATCH_BYTES = 768 * 1024;
+  static final long MIN_BACKOFF_MILLIS = 100;
+  static final long MAX_BACKOFF_MILLIS = 5000;
+
+  private final RecordStore store;
+  private final String token;
+  private final HttpClient http;
+  private final Semaphore wake = new Semaphore(0);
+  private final Map<String, Long> retryAt = new HashMap<>();
+  private final Map<String, Long> backoff = new HashMap<>();
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  public OutboxSender(RecordStore store, String token) {
+    this.store = store;
+    this.token = token;
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    this.thread = new Thread(this::loop, "spl-outbox");
+    this.thread.setDaemon(true);
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  /** Tells the sender that new deliveries are pending. */
+  public void wake() {
+    wake.release();
+  }
+
+  private void loop() {
+    while (running) {
+      boolean sentSomething = false;
+      long now = System.currentTimeMillis();
+      for (String destination : store.deliveryDestinations()) {
+        if (retryAt.getOrDefault(destination, 0L) > now) {
+          continue;
+        }
+        try {
+          sentSomething |= deliver(destination);
+          backoff.remove(destination);
+          retryAt.remove(destination);
+        } catch (IOException | DeliveryRefused e) {
+          long delay =
+              Math.min(
+                  MAX_BACKOFF_MILLIS,
+                  backoff.getOrDefault(destination, MIN_BACKOFF_MILLIS / 2) * 2);
+          backoff.put(destination, delay);
+          retryAt.put(destination, now + delay);
+          LOG.debug(
+              "delivery to {} failed, retrying in {} ms: {}", destination, delay, e.getMessage());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+      if (!sentSomething) {
+        try {
+          wake.tryAcquire(nextWaitMillis(), TimeUnit.MILLISECONDS);
+          wake.drainPermits();
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+  }
+
+  private long nextWaitMillis() {
+    long now = System.currentTimeMillis();
+    long wait = 1000;
+    for (long at : retryAt.values()) {
+      wait = Math.min(wait, Math.max(10, at - now));
+    }
+    return wait;
+  }
+
+  /** Sends one batch; true when something was acknowledged. */
+  private boolean deliver(String destination)
+      throws IOException, InterruptedException, DeliveryRefused {
+    List<PendingDelivery> pending = store.pendingDeliveries(destination, BATCH_RECORDS);
+    if (pending.isEmpty()) {
+      return false;
+    }
+    List<PendingDelivery> batch = new ArrayList<>();
+    ArrayNode body = Json.MAPPER.createArrayNode();
+    int bytes = 2;
+    for (PendingDelivery delivery : pending) {
+      var json = RecordJson.toJson(delivery.record().record(), delivery.record().id());
+      int size = json.toString().length() + 1;
+      if (!batch.isEmpty() && bytes + size > BATCH_BYTES) {
+        break;
+      }
+      bytes += size;
+      body.add(json);
+      batch.add(delivery);
+    }
+    int status = post(destination, Json.MAPPER.writeValueAsBytes(body));
+    if (status / 100 == 2) {
+      store.acknowledgeDeliveries(batch.stream().map(PendingDelivery::key).toList());
+      return true;
+    }
+    if (batch.size() > 1) {
+      // One record the receiver refuses must not hold back the others: send them one by one.
+      boolean any = false;
+      for (PendingDelivery delivery : batch) {
+        any |= deliverOne(destination, delivery);
+      }
+      return any;
+    }
+    return deliverOne(destination, batch.get(0));
+  }
+
+  private boolean deliverOne(String destination, PendingDelivery delivery)
+      throws IOException, InterruptedException, DeliveryRefused {
+    byte[] body =
+        Json.MAPPER.writeValueAsBytes(
+            RecordJson.toJson(delivery.record().record(), delivery.record().id()));
+    int status = post(destination, body);
+    if (status / 100 == 2) {
+      store.acknowledgeDeliveries(List.of(delivery.key()));
+      return true;
+    }
+    if (status == 400 || status == 413) {
+      // The receiver will never accept this record; keeping it would block the queue forever.
+      LOG.error(
+          "{} refused record {} for good (HTTP {}); dropping it from the outbox",
+          destination,
+          delivery.record().id(),
+          status);
+      store.acknowledgeDeliveries(List.of(delivery.key()));
+      return true;
+    }
+    throw new DeliveryRefused(destination + " answered HTTP " + status);
+  }
+
+  private int post(String destination, byte[] body) throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(destination + "/v1/records"))
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The receiver answered, but not with success: try again later. */
+  static final class DeliveryRefused extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    DeliveryRefused(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,151 @@
+package dev.spl.daemon.exec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ShellExecutorTest {
+  @TempDir Path dir;
+  private final ShellExecutor executor = new ShellExecutor(Clock.systemUTC());
+
+  @AfterEach
+  void close() {
+    executor.close();
+  }
+
+  private ChildJob job(String run, Integer timeoutSecs, BigDecimal budget) {
+    return new ChildJob(
+        "th_" + "c".repeat(64),
+        "a".repeat(64),
+        1,
+        "count lines",
+        budget,
+        timeoutSecs,
+        run,
+        "b".repeat(64),
+        3,
+        "docs",
+        "[{\"index\":0,\"verdict\":\"accept\"}]",
+        dir.resolve("child"));
+  }
+
+  private ChildOutcome run(ChildJob job) throws Exception {
+    CompletableFuture<ChildOutcome> outcome = new CompletableFuture<>();
+    executor.start(job, outcome::complete);
+    return outcome.get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void exitZeroIsAcceptAndTheOutputTailIsTheSummary() throws Exception {
+    ChildOutcome outcome =
+        run(job("echo one; echo \"$SPL_GOAL/$SPL_INDEX/$SPL_NAMESPACE/$SPL_INPUTS\"", 30, null));
+
+    assertThat(outcome.verdict()).isEqualTo(Verdict.ACCEPT);
+    assertThat(outcome.exitCode()).isZero();
+    assertThat(outcome.summary())
+        .isEqualTo("one\ncount lines/3/docs/[{\"index\":0,\"verdict\":\"accept\"}]");
+    assertThat(outcome.costUsd()).isEqualByComparingTo("0");
+  }
+
+  @Test
+  void runsInTheChildsOwnFolderWithAnIdempotencyKey() throws Exception {
+    ChildOutcome outcome = run(job("pwd; echo $SPL_IDEMPOTENCY_KEY", 30, null));
+
+    assertThat(outcome.summary())
+        .isEqualTo(dir.resolve("child").toRealPath() + "\nth_" + "c".repeat(64) + ":1");
+  }
+
+  @Test
+  void nonZeroExitIsReject() throws Exception {
+    ChildOutcome outcome = run(job("echo broken >&2; exit 3", 30, null));
+
+    assertThat(outcome.verdict()).isEqualTo(Verdict.REJECT);
+    assertThat(outcome.exitCode()).isEqualTo(3);
+    assertThat(outcome.summary()).isEqualTo("broken");
+  }
+
+  @Test
+  void aFinalJsonLineReportsCostAndSummary() throws Exception {
+    ChildOutcome outcome =
+        run(job("echo work; echo '{\"cost_usd\": 0.25, \"summary\": \"done A\"}'", 30, null));
+
+    assertThat(outcome.verdict()).isEqualTo(Verdict.ACCEPT);
+    assertThat(outcome.costUsd()).isEqualByComparingTo("0.25");
+    assertThat(outcome.summary()).isEqualTo("done A");
+  }
+
+  @Test
+  void aReportedCostAboveTheBudgetIsOverBudget() throws Exception {
+    ChildOutcome outcome = run(job("echo '{\"cost_usd\": 0.75}'", 30, new BigDecimal("0.50")));
+
+    assertThat(outcome.verdict()).isEqualTo(Verdict.OVER_BUDGET);
+    assertThat(outcome.costUsd()).isEqualByComparingTo("0.75");
+  }
+
+  @Test
+  void pastTheTimeoutTheWholeProcessTreeIsStopped() throws Exception {
+    Path pidFile = dir.resolve("grandchild.pid");
+    ChildOutcome outcome = run(job("sleep 300 & echo $! > " + pidFile + "; wait", 1, null));
+
+    assertThat(outcome.verdict()).isEqualTo(Verdict.TIMEOUT);
+    long grandchild = Long.parseLong(Files.readString(pidFile).trim());
+    awaitGone(grandchild);
+  }
+
+  @Test
+  void cancelStopsTheProcessTreeAndReportsCancelled() throws Exception {
+    Path pidFile = dir.resolve("grandchild.pid");
+    CompletableFuture<ChildOutcome> outcome = new CompletableFuture<>();
+    Executor.Execution execution =
+        executor.start(
+            job("sleep 300 & echo $! > " + pidFile + "; wait", 300, null), outcome::complete);
+    awaitFile(pidFile);
+
+    execution.cancel("join satisfied");
+
+    assertThat(outcome.get(30, TimeUnit.SECONDS).verdict()).isEqualTo(Verdict.CANCELLED);
+    awaitGone(Long.parseLong(Files.readString(pidFile).trim()));
+  }
+
+  @Test
+  void aMissingRunCommandFailsWithAnExplanation() throws Exception {
+    ChildOutcome outcome = run(job(null, 30, null));
+
+    assertThat(outcome.verdict()).isEqualTo(Verdict.FAILED);
+    assertThat(outcome.summary()).contains("run=");
+  }
+
+  @Test
+  void reportParsingKeepsAPlainBraceLineInTheSummary() {
+    ShellExecutor.Report report = ShellExecutor.Report.parse(new String[] {"a", "{not json"});
+
+    assertThat(report.cost()).isNull();
+    assertThat(report.summary()).isEqualTo("a\n{not json");
+  }
+
+  static void awaitGone(long pid) throws InterruptedException {
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+      assertThat(Instant.now()).as("process %d still alive", pid).isBefore(deadline);
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
+  }
+
+  static void awaitFile(Path file) throws Exception {
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+    while (!Files.exists(file) || Files.readString(file).isBlank()) {
+      assertThat(Instant.now()).as("waiting for %s", file).isBefore(deadline);
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.spl.daemon.loop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spl.core.Act;
+import dev.spl.core.Json;
+import dev.spl.core.OutboxEntry;
+import dev.spl.core.Record;
+import dev.spl.core.ThreadIds;
+import dev.spl.daemon.Await;
+import dev.spl.daemon.Daemon;
+import dev.spl.daemon.DaemonConfig;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OutboxSenderTest {
+  @TempDir Path dir;
+
+  private static Record record(int n) {
+    var body = Json.MAPPER.createObjectNode().put("topic", "note").put("n", n);
+    return new Record(
+        ThreadIds.derive("outbox-test"), "did:sync:user:tester", Act.DO, body, n, List.of());
+  }
+
+  private static DaemonConfig config(Path home, int port) {
+    return DaemonConfig.defaults(home).withPort(port);
+  }
+
+  @Test
+  void deliversEverythingPendingInBatchesAndEmptiesTheOutbox() {
+    try (Daemon sender = Daemon.start(config(dir.resolve("a"), 0));
+        Daemon receiver = Daemon.start(config(dir.resolve("b"), 0));
+        OutboxSender outbox = new OutboxSender(sender.records().store(), null)) {
+      List<Record> records = new ArrayList<>();
+      List<OutboxEntry> deliveries = new ArrayList<>();
+      for (int i = 0; i < 2500; i++) {
+        Record record = record(i);
+        records.add(record);
+        deliveries.add(new OutboxEntry(receiver.url(), record.id()));
+      }
+      sender.records().appendAll(records, deliveries);
+
+      outbox.start();
+
+      Await.until(
+          "all 2500 records reached the receiver", () -> receiver.records().count() == 2500);
+      Await.until(
+          "the outbox is empty", () -> sender.records().store().deliveryDestinations().isEmpty());
+      assertThat(receiver.records().get(records.get(1234).id())).isPresent();
+    }
+  }
+
+  @Test
+  void keepsRecordsWhileTheReceiverIsDownAndDeliversWhenItComesBack() throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    String receiverUrl = "http://127.0.0.1:" + port;
+    try (Daemon sender = Daemon.start(config(dir.resolve("a"), 0));
+        OutboxSender outbox = new OutboxSender(sender.records().store(), null)) {
+      Record record = record(1);
+      sender
+          .records()
+          .appendAll(List.of(record), List.of(new OutboxEntry(receiverUrl, record.id())));
+      outbox.start();
+      outbox.wake();
+      assertThat(sender.records().store().pendingDeliveries(receiverUrl, 10)).hasSize(1);
+
+      try (Daemon receiver = Daemon.start(config(dir.resolve("b"), port))) {
+        Await.until("the record arrived", () -> receiver.records().get(record.id()).isPresent());
+      }
+    }
+  }
+}
