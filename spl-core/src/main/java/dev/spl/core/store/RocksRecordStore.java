@@ -244,7 +244,17 @@ public final class RocksRecordStore implements RecordStore {
       boolean stop = group.removeIf(Commit::isStop);
       long start = System.nanoTime();
       if (!group.isEmpty()) {
-        commitGroup(group);
+        try {
+          commitGroup(group);
+        } catch (Throwable e) {
+          // Callers wait on these futures: never leave one pending, even after an Error.
+          StoreException failure =
+              new StoreException("the writer of the record store at " + directory + " failed", e);
+          group.forEach(commit -> commit.result.completeExceptionally(failure));
+          if (e instanceof Error error) {
+            throw error;
+          }
+        }
       }
       previousWriteNanos = System.nanoTime() - start;
       previousGroupSize = Math.max(1, group.size());
