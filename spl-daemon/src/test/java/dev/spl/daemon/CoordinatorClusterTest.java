@@ -334,4 +334,71 @@ class CoordinatorClusterTest {
     }
     assertThat(joinOf(fanout).path("verdict").asText()).isEqualTo("accept");
   }
+
+  @Test
+  void fleetStatusShowsInstancesFreezesEmergencyAndPendingFanouts() {
+    FanoutHandle fanout = fanOut(coordinator, "default", "all", goals(3));
+    Await.until("three children arrived", () -> intentsAtWorkers(fanout).size() == 3);
+    complete(intentOf(fanout, 0, 1), Verdict.ACCEPT);
+    Record freeze =
+        new Freeze("ns2", FreezeLevel.HARD, 30, "bad deploy", FleetTestSupport.USER, 5_000)
+            .toRecord(FleetTestSupport.USER, 1);
+    assertThat(FleetTestSupport.post(coordinator, freeze).status()).isEqualTo(201);
+
+    Http http = new Http(coordinator.url());
+    Await.until(
+        "the status counts subtask 0 as completed",
+        () ->
+            http.get("/v1/fleet/status")
+                    .json()
+                    .path("fanouts")
+                    .path("pending")
+                    .path(0)
+                    .path("completed")
+                    .asInt()
+                == 1);
+    JsonNode status = http.get("/v1/fleet/status").json();
+    assertThat(status.path("object").asText()).isEqualTo("fleet_status");
+    assertThat(status.path("coordinator_url").asText()).isEqualTo(coordinator.url());
+    assertThat(status.path("heartbeat_interval_ms").asLong()).isEqualTo(100);
+    assertThat(status.path("counts").path("live").asInt()).isEqualTo(3);
+    assertThat(status.path("instances")).hasSize(3);
+    assertThat(status.path("freezes").path(0).path("namespace").asText()).isEqualTo("ns2");
+    assertThat(status.path("freezes").path(0).path("level").asText()).isEqualTo("hard");
+    assertThat(status.path("freezes").path(0).path("reason").asText()).isEqualTo("bad deploy");
+    assertThat(status.path("emergency").path("active").asBoolean()).isFalse();
+    JsonNode fanouts = status.path("fanouts");
+    assertThat(fanouts.path("open").asInt()).isEqualTo(1);
+    assertThat(fanouts.path("pending").path(0).path("fanout").asText()).isEqualTo(fanout.id());
+    assertThat(fanouts.path("pending").path(0).path("width").asInt()).isEqualTo(3);
+    assertThat(fanouts.path("pending").path(0).path("spawned").asInt()).isEqualTo(3);
+
+    JsonNode rules = http.get("/v1/rules").json();
+    assertThat(rules.path("data"))
+        .extracting(rule -> rule.path("name").asText())
+        .contains("emergency_stop", "namespace_frozen");
+  }
+
+  @Test
+  void aWorkerSendsFleetQuestionsToItsCoordinator() {
+    DaemonConfig config =
+        coordinatorConfig(dir.resolve("worker-c"))
+            .withFleet(
+                FleetSettings.worker("worker-c", coordinator.url())
+                    .withHeartbeatInterval(FleetTestSupport.INTERVAL));
+    try (Daemon worker = Daemon.start(config)) {
+      Http http = new Http(worker.url());
+      Http.Response status = http.get("/v1/fleet/status");
+      assertThat(status.status()).isEqualTo(409);
+      assertThat(status.json().path("code").asText()).isEqualTo("NOT_COORDINATOR");
+      assertThat(status.json().path("coordinator_url").asText()).isEqualTo(coordinator.url());
+      assertThat(status.json().path("message").asText()).contains(coordinator.url());
+
+      Record heartbeat = pump.heartbeat(workerA).toRecord(1);
+      Http.Response misdirected = FleetTestSupport.post(worker, heartbeat);
+      assertThat(misdirected.status()).isEqualTo(409);
+      assertThat(worker.records().get(heartbeat.id())).isEmpty();
+      assertThat(http.get("/v1/rules").status()).isEqualTo(200);
+    }
+  }
 }
