@@ -498,6 +498,7 @@ public final class HttpApi {
       case 405 -> "method_not_allowed";
       case 409 -> "conflict";
       case 413 -> "request_too_large";
+      case 503 -> "unavailable";
       default -> status >= 500 ? "internal" : "error";
     };
   }
