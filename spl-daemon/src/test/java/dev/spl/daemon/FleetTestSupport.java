@@ -182,8 +182,12 @@ final class FleetTestSupport {
     private volatile String coordinatorUrl;
 
     HeartbeatPump(String coordinatorUrl) {
+      this(coordinatorUrl, 40);
+    }
+
+    HeartbeatPump(String coordinatorUrl, long periodMillis) {
       this.coordinatorUrl = coordinatorUrl;
-      timer.scheduleAtFixedRate(this::beatAll, 0, 40, TimeUnit.MILLISECONDS);
+      timer.scheduleAtFixedRate(this::beatAll, 0, periodMillis, TimeUnit.MILLISECONDS);
     }
 
     void add(String alias, Daemon worker) {

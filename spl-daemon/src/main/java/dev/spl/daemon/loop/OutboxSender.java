@@ -46,7 +46,11 @@ public final class OutboxSender implements DaemonComponent {
   public OutboxSender(RecordStore store, String token) {
     this.store = store;
     this.token = token;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
     this.thread = new Thread(this::loop, "spl-outbox");
     this.thread.setDaemon(true);
   }
