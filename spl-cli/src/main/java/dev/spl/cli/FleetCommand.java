@@ -9,6 +9,7 @@ import dev.spl.core.fleet.InstanceView;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -391,7 +392,7 @@ final class FleetCommand {
       if (terminal) {
         out.print(CLEAR_HOME);
       } else if (!context.json()) {
-        out.println("--- " + Instant.now() + " ---");
+        out.println("--- " + Instant.now().truncatedTo(ChronoUnit.MILLIS) + " ---");
       }
     }
 

@@ -98,7 +98,7 @@ final class FleetText {
             view.status().wire(),
             view.health().wire(),
             Integer.toString(view.active()),
-            view.freeSlots() + "/" + view.slots(),
+            view.slots() == 0 ? "-" : view.freeSlots() + "/" + view.slots(),
             ago(view.lastHeartbeatAgeMillis())
           });
     }

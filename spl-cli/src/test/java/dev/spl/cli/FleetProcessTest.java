@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,7 +94,6 @@ class FleetProcessTest {
   }
 
   @Test
-  @Disabled("needs the coordinator's heartbeat intake and the workers' heartbeat sender")
   void startListStopRestartWithTheSameDidsAndAKilledWorkerTurnsStaleThenComesBack()
       throws IOException {
     CliRun start = startFleet(2);
