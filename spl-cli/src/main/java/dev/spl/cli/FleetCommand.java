@@ -300,7 +300,7 @@ final class FleetCommand {
         return ExitCodes.OK;
       }
       return new LiveView(context, interval == null ? Duration.ofSeconds(1) : interval, count)
-          .run(this::print);
+          .run(this::print, System.console() != null && !context.json());
     }
 
     private void print(FleetSnapshot snapshot, boolean compact) {
@@ -340,8 +340,10 @@ final class FleetCommand {
       this.count = count;
     }
 
-    int run(Printer printer) {
-      boolean terminal = System.console() != null && !context.json();
+    /**
+     * {@code terminal}: redraw in place with ANSI sequences rather than print one after another.
+     */
+    int run(Printer printer, boolean terminal) {
       PrintStream out = context.out();
       // The first snapshot must work: a wrong URL is an error, not an endless stream of them.
       FleetSnapshot first = fetch(context);

@@ -205,4 +205,20 @@ class FleetCommandTest {
     assertThat(unknown.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(unknown.err()).contains("worker-q").contains("known: coordinator");
   }
+
+  @Test
+  void onATerminalLiveStatusRedrawsInPlaceAndShowsTheCursorAgain() {
+    java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream out =
+        new java.io.PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8);
+    CliContext context = new CliContext(out, out, env);
+    int exit =
+        new FleetCommand.LiveView(context, java.time.Duration.ofMillis(100), 2)
+            .run((snapshot, compact) -> FleetText.status(out, snapshot), true);
+    String text = buffer.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(exit).isZero();
+    assertThat(text).startsWith("\033[?25l").endsWith("\033[?25h");
+    assertThat(text.split("\033\\[H\033\\[2J", -1)).hasSize(3);
+    assertThat(text).contains("refreshing every 0.1s · Ctrl-C to quit").doesNotContain("--- ");
+  }
 }
