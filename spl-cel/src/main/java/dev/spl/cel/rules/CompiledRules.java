@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelVariableResolver;
+import dev.spl.core.Act;
 import dev.spl.core.Record;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.control.ControlSnapshot;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -24,8 +26,27 @@ import java.util.concurrent.atomic.AtomicReference;
  * when the rules change.
  */
 final class CompiledRules {
+  /** Distinct write shapes remembered per control snapshot before the memo starts over. */
+  static final int MAX_MEMO_ENTRIES = 4096;
+
   private final List<Active> active;
   private final List<Listed> listing;
+  private final boolean memoizable;
+  private volatile Memo memo = new Memo(null);
+
+  /**
+   * Decisions by write shape for one control snapshot. Rules are pure functions of their inputs, so
+   * when no rule reads the body or the thread, the decision for (act, actor, topic, namespace)
+   * under one control snapshot is the same for every write of that shape.
+   */
+  private record Memo(
+      ControlSnapshot control, ConcurrentHashMap<Shape, PermissionDecision> decisions) {
+    Memo(ControlSnapshot control) {
+      this(control, new ConcurrentHashMap<>());
+    }
+  }
+
+  private record Shape(Act act, String actor, String topic, String namespace) {}
 
   /** A rule in force. Evaluation errors are counted here, across threads. */
   record Active(
@@ -37,9 +58,10 @@ final class CompiledRules {
   /** A rule as listed: in force ({@code active} set) or not, with the reason. */
   record Listed(PermissionRule rule, Active active, String status, String problem) {}
 
-  private CompiledRules(List<Active> active, List<Listed> listing) {
+  private CompiledRules(List<Active> active, List<Listed> listing, boolean memoizable) {
     this.active = List.copyOf(active);
     this.listing = List.copyOf(listing);
+    this.memoizable = memoizable;
   }
 
   /**
@@ -54,6 +76,7 @@ final class CompiledRules {
     Map<String, RuleEnvironment.Compiled> used = new LinkedHashMap<>();
     List<Active> active = new ArrayList<>();
     List<Listed> listing = new ArrayList<>();
+    boolean memoizable = true;
     java.util.Set<String> recordNames = new java.util.HashSet<>();
     recordRules.forEach(rule -> recordNames.add(rule.name()));
     List<PermissionRule> ordered = new ArrayList<>(builtIns);
@@ -86,10 +109,11 @@ final class CompiledRules {
           new Active(rule, compiled.program(), new AtomicLong(), new AtomicReference<>(""));
       active.add(entry);
       listing.add(new Listed(rule, entry, RuleStatus.OK, ""));
+      memoizable &= compiled.readsShapeOnly();
     }
     programs.clear();
     programs.putAll(used);
-    return new CompiledRules(active, listing);
+    return new CompiledRules(active, listing, memoizable);
   }
 
   List<RuleStatus> list() {
@@ -116,6 +140,11 @@ final class CompiledRules {
     return active.size();
   }
 
+  /** Whether decisions are reused across writes of the same shape (see {@link Memo}). */
+  boolean memoizable() {
+    return memoizable;
+  }
+
   PermissionDecision check(Record record, String namespace, ControlSnapshot control) {
     // Control and configuration threads are never refused, whatever the rules say: an operator
     // must always be able to unfreeze, release an emergency stop and fix a rule, and the registry
@@ -123,6 +152,28 @@ final class CompiledRules {
     if (ThreadIds.RESERVED.contains(record.thread())) {
       return PermissionDecision.ALLOWED;
     }
+    if (!memoizable) {
+      return evaluate(record, namespace, control);
+    }
+    Memo current = memo;
+    if (current.control() != control) {
+      current = new Memo(control);
+      memo = current;
+    }
+    String topic = record.topic();
+    Shape shape = new Shape(record.act(), record.actor(), topic == null ? "" : topic, namespace);
+    PermissionDecision decision = current.decisions().get(shape);
+    if (decision == null) {
+      decision = evaluate(record, namespace, control);
+      if (current.decisions().size() >= MAX_MEMO_ENTRIES) {
+        current.decisions().clear();
+      }
+      current.decisions().put(shape, decision);
+    }
+    return decision;
+  }
+
+  private PermissionDecision evaluate(Record record, String namespace, ControlSnapshot control) {
     String topic = record.topic();
     Map<String, String> recordVars =
         Map.of(

@@ -124,6 +124,10 @@ public final class PermissionGate {
     return problems;
   }
 
+  CompiledRules compiledForTest() {
+    return compiled;
+  }
+
   /** How many times the rules were compiled into a new evaluator. */
   public synchronized long rebuilds() {
     return rebuilds;

@@ -4,6 +4,8 @@ import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelIssue;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.CelValidationResult;
+import dev.cel.common.ast.CelExpr;
+import dev.cel.common.navigation.CelNavigableAst;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
@@ -12,6 +14,7 @@ import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
+import java.util.Set;
 
 /**
  * The CEL environment of permission rules: the variables a rule may read and the requirement that
@@ -46,19 +49,28 @@ final class RuleEnvironment {
 
   private RuleEnvironment() {}
 
-  /** A compiled program, or the first problem the compiler found. */
-  record Compiled(CelRuntime.Program program, RuleProblem problem) {}
+  /** The fields of {@code record} that take few distinct values across writes. */
+  static final Set<String> SHAPE_FIELDS = Set.of("act", "actor", "topic", "namespace");
+
+  /**
+   * A compiled program, or the first problem the compiler found. {@code readsShapeOnly} is true
+   * when the expression reads nothing of the write but {@link #SHAPE_FIELDS} (besides {@code
+   * frozen} and {@code emergency}): its result can then be reused for every write of that shape.
+   */
+  record Compiled(CelRuntime.Program program, RuleProblem problem, boolean readsShapeOnly) {
+    Compiled(RuleProblem problem) {
+      this(null, problem, false);
+    }
+  }
 
   static Compiled compile(String expression) {
     if (expression == null || expression.isBlank()) {
-      return new Compiled(
-          null, RuleProblem.of("expression", "expected a CEL expression but found none"));
+      return new Compiled(RuleProblem.of("expression", "expected a CEL expression but found none"));
     }
     CelValidationResult result = COMPILER.compile(expression);
     if (result.hasError()) {
       CelIssue first = result.getErrors().get(0);
       return new Compiled(
-          null,
           new RuleProblem(
               "expression",
               first.getMessage(),
@@ -67,9 +79,35 @@ final class RuleEnvironment {
     }
     try {
       CelAbstractSyntaxTree ast = result.getAst();
-      return new Compiled(RUNTIME.createProgram(ast), null);
+      return new Compiled(RUNTIME.createProgram(ast), null, readsShapeOnly(ast));
     } catch (CelValidationException | CelEvaluationException e) {
-      return new Compiled(null, RuleProblem.of("expression", e.getMessage()));
+      return new Compiled(RuleProblem.of("expression", e.getMessage()));
     }
+  }
+
+  /**
+   * True when every use of {@code record} is a selection of a shape field and {@code body} is not
+   * used. Conservative: any other use (the whole map, {@code record.thread}, a comprehension over
+   * it) makes the rule read the write itself.
+   */
+  private static boolean readsShapeOnly(CelAbstractSyntaxTree ast) {
+    return CelNavigableAst.fromAst(ast)
+        .getRoot()
+        .allNodes()
+        .filter(node -> node.getKind() == CelExpr.ExprKind.Kind.IDENT)
+        .allMatch(
+            node -> {
+              String name = node.expr().ident().name();
+              if (BODY.equals(name)) {
+                return false;
+              }
+              if (!RECORD.equals(name)) {
+                return true;
+              }
+              return node.parent()
+                  .filter(parent -> parent.getKind() == CelExpr.ExprKind.Kind.SELECT)
+                  .map(parent -> SHAPE_FIELDS.contains(parent.expr().select().field()))
+                  .orElse(false);
+            });
   }
 }

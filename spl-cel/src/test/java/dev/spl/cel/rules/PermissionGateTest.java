@@ -33,9 +33,11 @@ class PermissionGateTest {
   }
 
   private void freeze(String namespace, String level) {
+    long issuedAt = T0 + 10 * ++clock;
     control.apply(
-        ControlRequests.freeze(namespace, level, 30L, "wrong approach on section A", OPERATOR, T0)
-            .toRecord(OPERATOR, ++clock));
+        ControlRequests.freeze(
+                namespace, level, 30L, "wrong approach on section A", OPERATOR, issuedAt)
+            .toRecord(OPERATOR, clock));
   }
 
   private PermissionDecision check(Act act, String namespace) {
@@ -86,7 +88,8 @@ class PermissionGateTest {
   void unfreezeLiftsTheRefusal() {
     freeze("docs", "soft");
     control.apply(
-        ControlRequests.unfreeze(control, "docs", OPERATOR, T0 + 1).toRecord(OPERATOR, ++clock));
+        ControlRequests.unfreeze(control, "docs", OPERATOR, T0 + 10 * clock + 5)
+            .toRecord(OPERATOR, ++clock));
     assertThat(check(Act.INTEND, "docs").allowed()).isTrue();
   }
 
@@ -305,6 +308,53 @@ class PermissionGateTest {
     assertThat(gate.rebuilds()).isEqualTo(before + 1);
     assertThat(gate.apply(write(Act.LEARN, "docs", "permission_rule"))).isFalse();
     assertThat(gate.rebuilds()).isEqualTo(before + 1);
+  }
+
+  @Test
+  void decisionsAreReusedOnlyWhenRulesReadNothingButTheWriteShape() {
+    assertThat(gate.compiledForTest().memoizable()).isTrue();
+    gate.loadFile(
+        RuleFile.parse(
+            "[{\"name\":\"r\",\"expression\":\"record.topic == 'x' && 'a' in frozen\"}]", "f"));
+    assertThat(gate.compiledForTest().memoizable()).isTrue();
+
+    for (String reader :
+        List.of(
+            "record.thread.endsWith('0')",
+            "has(body.budget)",
+            "record.exists(k, record[k] == 'never')",
+            "size(record) > 99")) {
+      gate.loadFile(
+          RuleFile.parse(
+              "[{\"name\":\"r\",\"expression\":" + Json.MAPPER.valueToTree(reader) + "}]", "f"));
+      assertThat(gate.compiledForTest().memoizable()).as(reader).isFalse();
+    }
+  }
+
+  @Test
+  void writesOfTheSameShapeGetTheirOwnDecisionWhenARuleReadsTheThread() {
+    gate.apply(ruleRecord("odd_threads", "record.thread.endsWith('1')", true));
+    ObjectNode body = Json.MAPPER.createObjectNode().put("topic", "t").put("namespace", "n");
+    Record even = new Record(ThreadIds.derive("a"), WORKER, Act.DO, body, 1, List.of());
+    String oddThread = "th_" + "0".repeat(63) + "1";
+    Record odd = new Record(oddThread, WORKER, Act.DO, body, 1, List.of());
+    assertThat(even.thread()).doesNotEndWith("1");
+
+    assertThat(gate.check(even, control.snapshot()).allowed()).isTrue();
+    assertThat(gate.check(odd, control.snapshot()).allowed()).isFalse();
+    assertThat(gate.check(even, control.snapshot()).allowed()).isTrue();
+  }
+
+  @Test
+  void reusedDecisionsFollowTheControlState() {
+    for (int i = 0; i < 3; i++) {
+      assertThat(check(Act.INTEND, "docs").allowed()).isTrue();
+      freeze("docs", "soft");
+      assertThat(check(Act.INTEND, "docs").allowed()).isFalse();
+      control.apply(
+          ControlRequests.unfreeze(control, "docs", OPERATOR, T0 + 10 * clock + 5)
+              .toRecord(OPERATOR, ++clock));
+    }
   }
 
   @Test

@@ -52,7 +52,9 @@ public final class Fanouts {
         return true;
       }
       case FanoutRecords.FANOUT -> {
-        if (stored.record().act() != Act.INTEND) {
+        if (stored.record().act() != Act.INTEND
+            || byId.containsKey(stored.id())
+            || invalid.containsKey(stored.id())) {
           return false;
         }
         waitingParents.put(stored.id(), stored);

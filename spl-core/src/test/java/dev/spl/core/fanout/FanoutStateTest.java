@@ -361,6 +361,19 @@ class FanoutStateTest {
   }
 
   @Test
+  void applyingTheParentAgainKeepsTheFold() {
+    Driver driver = new Driver();
+    driver.fanOut(goals("a", "b"), "all");
+    driver.step(BOTH);
+    FanoutState before = driver.state();
+    StoredRecord parent =
+        driver.log.stream().filter(r -> r.id().equals(driver.fanoutId)).findFirst().orElseThrow();
+    assertThat(driver.fanouts.apply(parent)).isFalse();
+    assertThat(driver.state()).isSameAs(before);
+    assertThat(driver.state().joinStatus().spawned()).isEqualTo(2);
+  }
+
+  @Test
   void aParentWithAnInvalidJoinIsListedAndNeverActedOn() {
     Driver driver = new Driver();
     driver.fanOut(goals("a", "b"), "k_of_n:3");
