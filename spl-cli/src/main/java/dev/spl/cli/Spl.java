@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
       KillCommand.class,
       UnkillCommand.class,
       RulesCommand.class,
+      DemoCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
