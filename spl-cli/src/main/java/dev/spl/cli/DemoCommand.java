@@ -152,7 +152,7 @@ final class DemoCommand implements Callable<Integer> {
     out.println();
     if (code != ExitCodes.OK) {
       throw new CliException(
-          code, "spl demo: `spl " + shellWords(args) + "` failed (exit " + code + ")");
+          code, "demo step `spl " + shellWords(args) + "` failed (exit " + code + ")");
     }
   }
 

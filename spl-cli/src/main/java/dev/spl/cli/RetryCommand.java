@@ -49,8 +49,7 @@ final class RetryCommand implements Callable<Integer> {
         .refusal(namespace)
         .ifPresent(
             why -> {
-              throw CliException.badInput(
-                  "cannot retry subtask " + index + ": " + why + "; retry after lifting it");
+              throw CliException.badInput("cannot retry subtask " + index + ": " + why);
             });
     String actor = Actors.user(context.userName());
     Record record =
