@@ -89,6 +89,9 @@ public final class CanonicalJson {
   }
 
   static String number(JsonNode node) {
+    if (node.isInt() || node.isLong() || node.isShort()) {
+      return Long.toString(node.longValue());
+    }
     if (node.isIntegralNumber()) {
       return node.bigIntegerValue().toString();
     }
@@ -127,7 +130,12 @@ public final class CanonicalJson {
 
   static void writeString(String s, StringBuilder out) {
     out.append('"');
-    for (int i = 0; i < s.length(); i++) {
+    int plain = 0;
+    while (plain < s.length() && needsNoEscape(s.charAt(plain))) {
+      plain++;
+    }
+    out.append(s, 0, plain);
+    for (int i = plain; i < s.length(); i++) {
       char c = s.charAt(i);
       switch (c) {
         case '"' -> out.append("\\\"");
@@ -160,5 +168,9 @@ public final class CanonicalJson {
       }
     }
     out.append('"');
+  }
+
+  private static boolean needsNoEscape(char c) {
+    return c >= 0x20 && c != '"' && c != '\\' && !Character.isSurrogate(c);
   }
 }

@@ -95,6 +95,9 @@ public final class InMemoryRecordStore implements RecordStore {
 
   @Override
   public synchronized List<PendingDelivery> pendingDeliveries(String destination, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit: expected at least 1 but found " + limit);
+    }
     List<PendingDelivery> out = new ArrayList<>();
     for (var entry : outbox.entrySet()) {
       if (out.size() >= limit) {

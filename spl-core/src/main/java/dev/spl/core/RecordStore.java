@@ -43,7 +43,10 @@ public interface RecordStore extends AutoCloseable {
   /** How many records the store holds. */
   long count();
 
-  /** Up to {@code limit} unacknowledged deliveries to {@code destination}, in enqueue order. */
+  /**
+   * Up to {@code limit} (at least 1) unacknowledged deliveries to {@code destination}, in enqueue
+   * order.
+   */
   List<PendingDelivery> pendingDeliveries(String destination, int limit);
 
   /** Destinations that have at least one unacknowledged delivery. */

@@ -20,6 +20,8 @@ class RecordIdVectorsTest {
     assertThat(CanonicalJson.string(RecordIds.contentOf(record))).isEqualTo(canonical);
     assertThat(CanonicalJson.bytes(RecordIds.contentOf(record)))
         .isEqualTo(canonical.getBytes(StandardCharsets.UTF_8));
+    assertThat(RecordIds.canonicalBytes(record))
+        .isEqualTo(canonical.getBytes(StandardCharsets.UTF_8));
     assertThat(record.id()).isEqualTo(expectedId);
   }
 

@@ -274,6 +274,9 @@ public abstract class RecordStoreContractTest {
         .extracting(PendingDelivery::key)
         .containsExactly(pending.get(0).key(), pending.get(1).key());
     assertThat(store.pendingDeliveries("http://127.0.0.1:1", 10)).isEmpty();
+    assertThatThrownBy(() -> store.pendingDeliveries(WORKER, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("limit");
 
     store.acknowledgeDeliveries(List.of(pending.get(0).key(), pending.get(2).key(), 999_999L));
 

@@ -11,7 +11,7 @@ public final class Await {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
+        throw new AssertionError("timed out waiting until " + what + "\n" + threadDump());
       }
       Thread.onSpinWait();
       try {
@@ -21,5 +21,21 @@ public final class Await {
         throw new AssertionError("interrupted waiting until " + what, e);
       }
     }
+  }
+
+  /** The stacks of spl's own threads, so a timeout shows where things stood. */
+  private static String threadDump() {
+    StringBuilder out = new StringBuilder("spl threads at the deadline:\n");
+    Thread.getAllStackTraces()
+        .forEach(
+            (thread, stack) -> {
+              if (thread.getName().startsWith("spl-")) {
+                out.append(thread.getName()).append(' ').append(thread.getState()).append('\n');
+                for (int i = 0; i < Math.min(stack.length, 12); i++) {
+                  out.append("    at ").append(stack[i]).append('\n');
+                }
+              }
+            });
+    return out.toString();
   }
 }

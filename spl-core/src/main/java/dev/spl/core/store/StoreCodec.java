@@ -2,7 +2,6 @@ package dev.spl.core.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.Act;
-import dev.spl.core.CanonicalJson;
 import dev.spl.core.Hex;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
@@ -37,7 +36,7 @@ final class StoreCodec {
   /** A record ready to be written: its id, hashed once, and the header-less value parts. */
   record Prepared(Record record, String id, byte[] idBytes, byte[] canonical, byte[] topic) {
     static Prepared of(Record record) {
-      byte[] canonical = CanonicalJson.bytes(RecordIds.contentOf(record));
+      byte[] canonical = RecordIds.canonicalBytes(record);
       byte[] idBytes = Hex.sha256Bytes(canonical);
       String topic = record.topic();
       return new Prepared(

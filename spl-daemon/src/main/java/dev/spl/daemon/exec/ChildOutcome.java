@@ -1,5 +1,6 @@
 package dev.spl.daemon.exec;
 
+import dev.spl.core.fanout.Verdict;
 import java.math.BigDecimal;
 
 /** How one attempt ended. Wall time is measured by the worker's clock. */

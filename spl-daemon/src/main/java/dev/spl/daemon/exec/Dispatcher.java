@@ -1,5 +1,6 @@
 package dev.spl.daemon.exec;
 
+import dev.spl.core.fanout.Verdict;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.ArrayDeque;
@@ -25,6 +26,7 @@ public final class Dispatcher implements AutoCloseable {
   private final Deque<Queued> queue = new ArrayDeque<>();
   private final Clock clock;
   private boolean closed;
+  private Predicate<ChildJob> hold = job -> false;
 
   /** A running attempt as status views show it. */
   public record ActiveDispatch(String key, String goal, int index, long startedAtMillis) {}
@@ -133,9 +135,37 @@ public final class Dispatcher implements AutoCloseable {
     return false;
   }
 
+  /**
+   * Keeps queued attempts for which {@code newHold} holds from starting (a frozen namespace);
+   * running ones are not touched. Call {@link #poke()} when the answer may have changed.
+   */
+  public synchronized void hold(Predicate<ChildJob> newHold) {
+    this.hold = newHold;
+    startWhatFits();
+  }
+
+  /** Starts queued attempts that may start now. */
+  public synchronized void poke() {
+    startWhatFits();
+  }
+
+  private Queued nextStartable() {
+    for (var it = queue.iterator(); it.hasNext(); ) {
+      Queued queued = it.next();
+      if (!hold.test(queued.job())) {
+        it.remove();
+        return queued;
+      }
+    }
+    return null;
+  }
+
   private void startWhatFits() {
     while (!closed && running.size() < slots && !queue.isEmpty()) {
-      Queued next = queue.removeFirst();
+      Queued next = nextStartable();
+      if (next == null) {
+        return;
+      }
       ChildJob job = next.job();
       String key = job.key();
       // Reserve the slot before starting: an executor may finish synchronously.

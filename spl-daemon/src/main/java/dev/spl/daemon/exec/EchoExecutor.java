@@ -1,5 +1,6 @@
 package dev.spl.daemon.exec;
 
+import dev.spl.core.fanout.Verdict;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,7 +11,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -21,7 +21,7 @@ public final class EchoExecutor implements Executor {
   private final Duration delay;
   private final Clock clock;
   private final ScheduledExecutorService timer;
-  private final Set<Execution> running = ConcurrentHashMap.newKeySet();
+  private final Set<EchoRun> running = ConcurrentHashMap.newKeySet();
 
   public EchoExecutor(Duration delay, Clock clock) {
     if (delay.isNegative()) {
@@ -40,45 +40,62 @@ public final class EchoExecutor implements Executor {
 
   @Override
   public Execution start(ChildJob job, Consumer<ChildOutcome> onDone) {
-    long startedAt = clock.millis();
-    AtomicBoolean done = new AtomicBoolean();
-    AtomicReference<Execution> self = new AtomicReference<>();
-    Consumer<Verdict> finish =
-        verdict -> {
-          if (done.compareAndSet(false, true)) {
-            running.remove(self.get());
-            long finishedAt = clock.millis();
-            String summary =
-                verdict == Verdict.ACCEPT ? "echo: " + job.goal() : "cancelled: " + job.goal();
-            onDone.accept(
-                new ChildOutcome(
-                    verdict,
-                    BigDecimal.ZERO,
-                    (finishedAt - startedAt) / 1000.0,
-                    summary,
-                    null,
-                    startedAt,
-                    finishedAt));
-          }
-        };
-    ScheduledFuture<?> pending =
-        timer.schedule(() -> finish.accept(Verdict.ACCEPT), delay.toNanos(), TimeUnit.NANOSECONDS);
-    Execution execution =
-        reason -> {
-          pending.cancel(false);
-          finish.accept(Verdict.CANCELLED);
-        };
-    self.set(execution);
-    running.add(execution);
-    if (done.get()) {
-      running.remove(execution);
-    }
-    return execution;
+    EchoRun run = new EchoRun(job, onDone, clock.millis());
+    // Registered before it is scheduled: with no delay the timer may finish it at once.
+    running.add(run);
+    run.pending =
+        timer.schedule(() -> run.finish(Verdict.ACCEPT), delay.toNanos(), TimeUnit.NANOSECONDS);
+    return run;
   }
 
   @Override
   public void close() {
-    running.forEach(execution -> execution.cancel("executor closed"));
+    running.forEach(run -> run.cancel("executor closed"));
     timer.shutdownNow();
+  }
+
+  /**
+   * One echo attempt; its outcome is delivered once, whichever of finish and cancel comes first.
+   */
+  private final class EchoRun implements Execution {
+    private final ChildJob job;
+    private final Consumer<ChildOutcome> onDone;
+    private final long startedAt;
+    private final AtomicBoolean done = new AtomicBoolean();
+    private volatile ScheduledFuture<?> pending;
+
+    EchoRun(ChildJob job, Consumer<ChildOutcome> onDone, long startedAt) {
+      this.job = job;
+      this.onDone = onDone;
+      this.startedAt = startedAt;
+    }
+
+    @Override
+    public void cancel(String reason) {
+      ScheduledFuture<?> scheduled = pending;
+      if (scheduled != null) {
+        scheduled.cancel(false);
+      }
+      finish(Verdict.CANCELLED);
+    }
+
+    void finish(Verdict verdict) {
+      if (!done.compareAndSet(false, true)) {
+        return;
+      }
+      running.remove(this);
+      long finishedAt = clock.millis();
+      String summary =
+          verdict == Verdict.ACCEPT ? "echo: " + job.goal() : "cancelled: " + job.goal();
+      onDone.accept(
+          new ChildOutcome(
+              verdict,
+              BigDecimal.ZERO,
+              (finishedAt - startedAt) / 1000.0,
+              summary,
+              null,
+              startedAt,
+              finishedAt));
+    }
   }
 }

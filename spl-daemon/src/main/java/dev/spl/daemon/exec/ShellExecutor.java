@@ -2,6 +2,7 @@ package dev.spl.daemon.exec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.Json;
+import dev.spl.core.fanout.Verdict;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

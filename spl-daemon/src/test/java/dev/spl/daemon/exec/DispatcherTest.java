@@ -2,6 +2,7 @@ package dev.spl.daemon.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spl.core.fanout.Verdict;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -125,6 +126,26 @@ class DispatcherTest {
     assertThat(verdicts).containsExactly(Verdict.CANCELLED, Verdict.CANCELLED);
     assertThat(executor.started).isEmpty();
     assertThat(dispatcher.submit(job(2), outcome -> {})).isFalse();
+  }
+
+  @Test
+  void heldAttemptsWaitInTheQueueUntilReleased() {
+    ManualExecutor executor = new ManualExecutor();
+    Dispatcher dispatcher = new Dispatcher(2, executor, Clock.systemUTC());
+    java.util.concurrent.atomic.AtomicBoolean frozen =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    dispatcher.hold(job -> frozen.get() && job.index() == 0);
+
+    dispatcher.submit(job(0), outcome -> {});
+    dispatcher.submit(job(1), outcome -> {});
+
+    assertThat(executor.started).containsOnlyKeys(job(1).key());
+    assertThat(dispatcher.queued()).isEqualTo(1);
+
+    frozen.set(false);
+    dispatcher.poke();
+
+    assertThat(executor.started).containsOnlyKeys(job(0).key(), job(1).key());
   }
 
   @Test

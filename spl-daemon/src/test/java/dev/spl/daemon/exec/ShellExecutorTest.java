@@ -2,6 +2,7 @@ package dev.spl.daemon.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spl.core.fanout.Verdict;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ShellExecutorTest {
+public class ShellExecutorTest {
   @TempDir Path dir;
   private final ShellExecutor executor = new ShellExecutor(Clock.systemUTC());
 
@@ -131,6 +132,15 @@ class ShellExecutorTest {
 
     assertThat(report.cost()).isNull();
     assertThat(report.summary()).isEqualTo("a\n{not json");
+  }
+
+  /** The lines of a file, or none when it does not exist yet. */
+  public static java.util.List<String> lines(Path file) {
+    try {
+      return Files.exists(file) ? Files.readAllLines(file) : java.util.List.of();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   static void awaitGone(long pid) throws InterruptedException {

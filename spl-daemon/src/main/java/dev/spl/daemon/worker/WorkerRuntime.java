@@ -1,0 +1,279 @@
+package dev.spl.daemon.worker;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
+import dev.spl.core.Json;
+import dev.spl.core.OutboxEntry;
+import dev.spl.core.Record;
+import dev.spl.core.RecordQuery;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.ThreadIds;
+import dev.spl.core.control.ControlSnapshot;
+import dev.spl.core.control.Freeze;
+import dev.spl.core.control.FreezeLevel;
+import dev.spl.core.fanout.FanoutRecords;
+import dev.spl.core.fanout.Verdict;
+import dev.spl.daemon.DaemonComponent;
+import dev.spl.daemon.DaemonContext;
+import dev.spl.daemon.FleetSettings;
+import dev.spl.daemon.RecordClock;
+import dev.spl.daemon.exec.ChildJob;
+import dev.spl.daemon.exec.ChildOutcome;
+import dev.spl.daemon.exec.Dispatcher;
+import dev.spl.daemon.exec.EchoExecutor;
+import dev.spl.daemon.exec.Executor;
+import dev.spl.daemon.exec.ShellExecutor;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the children a coordinator spawns on this worker. A child INTEND appended here is queued on
+ * the slot-limited dispatcher; its outcome becomes a {@code child_result} KNOW on the child's
+ * thread and a {@code fanout_child_done} KNOW on the parent's thread, written together with the
+ * outbox delivery that carries the latter to the coordinator. After a restart, every child without
+ * a result runs again, so a crash loses no child and a finished child never runs twice.
+ */
+public final class WorkerRuntime implements DaemonComponent {
+  static final String CHILD_RESULT = "child_result";
+  static final String CANCEL = "fanout_cancel";
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerRuntime.class);
+  private static final long TICK_MILLIS = 200;
+  private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
+
+  private final DaemonContext ctx;
+  private final FleetSettings fleet;
+  private final Path workRoot;
+  private final Dispatcher dispatcher;
+  private final RecordClock recordClock;
+  private final ExecutorService events;
+  private final ScheduledExecutorService ticks;
+  private final HeartbeatSender heartbeats;
+  private volatile boolean closing;
+  private Runnable unsubscribe;
+
+  public WorkerRuntime(DaemonContext ctx) {
+    this.ctx = ctx;
+    this.fleet = ctx.config().fleet();
+    this.workRoot = ctx.config().home().resolve("work");
+    Executor executor =
+        fleet.executor() == FleetSettings.ExecutorKind.SHELL
+            ? new ShellExecutor(ctx.clock())
+            : new EchoExecutor(fleet.echoDelay(), ctx.clock());
+    this.dispatcher = new Dispatcher(fleet.slots(), executor, ctx.clock());
+    this.recordClock = new RecordClock(ctx.clock());
+    this.events = Executors.newSingleThreadExecutor(daemonThread("spl-worker"));
+    this.ticks = Executors.newSingleThreadScheduledExecutor(daemonThread("spl-worker-tick"));
+    this.heartbeats = new HeartbeatSender(ctx, dispatcher, recordClock);
+  }
+
+  @Override
+  public void start() {
+    dispatcher.hold(job -> isFrozen(ctx.control().get(), job.namespace()));
+    unsubscribe = ctx.records().subscribe(created -> events.execute(() -> handleAll(created)));
+    events.execute(this::recover);
+    ticks.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    heartbeats.start();
+  }
+
+  /** Active and free slots, for tests and status views. */
+  public Dispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  private void recover() {
+    long after = 0;
+    int recovered = 0;
+    while (true) {
+      List<StoredRecord> page =
+          ctx.records().query(new RecordQuery(null, FanoutRecords.CHILD, Act.INTEND, after, 1000));
+      if (page.isEmpty()) {
+        break;
+      }
+      for (StoredRecord stored : page) {
+        if (handleChildIntent(stored)) {
+          recovered++;
+        }
+      }
+      after = page.get(page.size() - 1).seq();
+    }
+    if (recovered > 0) {
+      LOG.info("re-queued {} children that had no result when the worker stopped", recovered);
+    }
+  }
+
+  private void handleAll(List<StoredRecord> created) {
+    for (StoredRecord stored : created) {
+      try {
+        handle(stored);
+      } catch (RuntimeException e) {
+        LOG.error("could not handle record {} on the worker", stored.id(), e);
+      }
+    }
+  }
+
+  private void handle(StoredRecord stored) {
+    Record record = stored.record();
+    if (ChildIntent.isChildIntent(stored)) {
+      handleChildIntent(stored);
+    } else if (record.act() == Act.LEARN && CANCEL.equals(record.topic())) {
+      int attempt = record.body().path("attempt").asInt(1);
+      dispatcher.cancel(
+          record.thread() + ":" + attempt, record.body().path("reason").asText("cancelled"));
+    } else if (ThreadIds.FLEET_CONTROL.equals(record.thread())) {
+      // An unfreeze may release held children; a hard freeze is enforced by the tick.
+      dispatcher.poke();
+    }
+  }
+
+  /** Queues the child unless this attempt already has a result; true when it was queued. */
+  private boolean handleChildIntent(StoredRecord stored) {
+    ChildIntent intent = ChildIntent.of(stored, workRoot);
+    ChildJob job = intent.job();
+    List<StoredRecord> thread =
+        ctx.records()
+            .query(new RecordQuery(job.childThread(), null, null, 0, RecordQuery.MAX_LIMIT));
+    for (StoredRecord other : thread) {
+      ObjectNode body = other.record().body();
+      boolean sameAttempt = body.path("attempt").asInt(1) == job.attempt();
+      if (sameAttempt && CHILD_RESULT.equals(other.record().topic())) {
+        return false;
+      }
+      if (sameAttempt && CANCEL.equals(other.record().topic())) {
+        long now = ctx.clock().millis();
+        report(
+            intent,
+            new ChildOutcome(
+                Verdict.CANCELLED,
+                BigDecimal.ZERO,
+                0,
+                "cancelled before it started: " + body.path("reason").asText("cancelled"),
+                null,
+                now,
+                now));
+        return false;
+      }
+    }
+    return dispatcher.submit(job, outcome -> report(intent, outcome));
+  }
+
+  private void report(ChildIntent intent, ChildOutcome outcome) {
+    if (closing) {
+      // The worker is stopping: this attempt has no result and runs again after the restart.
+      return;
+    }
+    ChildJob job = intent.job();
+    String did = ctx.did();
+    ObjectNode result = Json.MAPPER.createObjectNode();
+    result.put("topic", CHILD_RESULT);
+    result.put("namespace", job.namespace());
+    result.put("fulfills", job.intendId());
+    result.put("attempt", job.attempt());
+    result.put("verdict", outcome.verdict().wire());
+    result.put("cost_usd", outcome.costUsd());
+    result.put("wall_time_secs", BigDecimal.valueOf(outcome.wallTimeSecs()));
+    result.put("summary", outcome.summary());
+    if (outcome.exitCode() != null) {
+      result.put("exit_code", outcome.exitCode());
+    }
+    Record resultRecord =
+        new Record(
+            job.childThread(), did, Act.KNOW, result, recordClock.next(), List.of(job.intendId()));
+    ObjectNode done =
+        FanoutRecords.childDoneBody(
+            intent.fanout(),
+            job.index(),
+            job.attempt(),
+            job.childThread(),
+            did,
+            outcome.verdict(),
+            outcome.costUsd(),
+            outcome.wallTimeSecs(),
+            outcome.summary(),
+            outcome.startedAtMillis(),
+            outcome.finishedAtMillis());
+    Record doneRecord =
+        new Record(intent.fanout().thread(), did, Act.KNOW, done, recordClock.next(), List.of());
+    String coordinator =
+        intent.coordinator() != null ? intent.coordinator() : fleet.coordinatorUrl();
+    try {
+      ctx.records()
+          .appendAll(
+              List.of(resultRecord, doneRecord),
+              List.of(new OutboxEntry(coordinator, doneRecord.id())));
+    } catch (RuntimeException e) {
+      LOG.error(
+          "could not record the result of {} attempt {}", job.childThread(), job.attempt(), e);
+    }
+  }
+
+  private void tick() {
+    try {
+      ControlSnapshot control = ctx.control().get();
+      long now = ctx.clock().millis();
+      for (Freeze freeze : control.freezes().values()) {
+        if (freeze.level() == FreezeLevel.HARD && freeze.isPastGrace(now)) {
+          for (String key :
+              dispatcher.keysWhere(job -> job.namespace().equals(freeze.namespace()))) {
+            dispatcher.cancel(key, "hard freeze of '" + freeze.namespace() + "'");
+          }
+        }
+      }
+      dispatcher.poke();
+    } catch (RuntimeException e) {
+      LOG.error("worker tick failed", e);
+    }
+  }
+
+  static boolean isFrozen(ControlSnapshot control, String namespace) {
+    return control.emergency().active() || control.freezes().containsKey(namespace);
+  }
+
+  /**
+   * Drains: tells the coordinator, lets running children finish for a short while, then stops what
+   * is left without recording results (those children run again after a restart).
+   */
+  @Override
+  public void close() {
+    if (unsubscribe == null || closing) {
+      return;
+    }
+    heartbeats.draining();
+    dispatcher.hold(job -> true);
+    long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+    while (dispatcher.active() > 0 && System.nanoTime() < deadline) {
+      try {
+        TimeUnit.MILLISECONDS.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    closing = true;
+    unsubscribe.run();
+    ticks.shutdownNow();
+    dispatcher.close();
+    events.shutdown();
+    try {
+      events.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    heartbeats.close();
+  }
+
+  static java.util.concurrent.ThreadFactory daemonThread(String name) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,253 @@
+package dev.spl.daemon.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
+import dev.spl.core.Json;
+import dev.spl.core.Record;
+import dev.spl.core.RecordQuery;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.ThreadIds;
+import dev.spl.core.control.ControlSnapshot;
+import dev.spl.core.control.EmergencyStop;
+import dev.spl.core.control.Freeze;
+import dev.spl.core.control.FreezeLevel;
+import dev.spl.core.fanout.FanoutRecords;
+import dev.spl.daemon.Await;
+import dev.spl.daemon.Daemon;
+import dev.spl.daemon.DaemonConfig;
+import dev.spl.daemon.DaemonContext;
+import dev.spl.daemon.FleetSettings;
+import dev.spl.daemon.loop.OutboxSender;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The worker runtime against a plain daemon standing in for the coordinator: it stores whatever the
+ * worker sends, so the test can read heartbeats and results there.
+ */
+class WorkerRuntimeTest {
+  private static final String COORDINATOR_DID = "did:sync:instance:00000000000000c0";
+  private static final String PARENT_ID = "e".repeat(64);
+
+  @TempDir Path dir;
+  private Daemon coordinator;
+  private Daemon worker;
+  private OutboxSender outbox;
+  private WorkerRuntime runtime;
+  private final AtomicReference<ControlSnapshot> control =
+      new AtomicReference<>(ControlSnapshot.EMPTY);
+
+  @BeforeEach
+  void startDaemons() {
+    coordinator = Daemon.start(DaemonConfig.defaults(dir.resolve("coordinator")).withPort(0));
+    worker = Daemon.start(DaemonConfig.defaults(dir.resolve("worker")).withPort(0));
+    outbox = new OutboxSender(worker.records().store(), null);
+    outbox.start();
+    worker.records().onDeliveriesQueued(outbox::wake);
+  }
+
+  @AfterEach
+  void stopDaemons() {
+    if (runtime != null) {
+      runtime.close();
+    }
+    outbox.close();
+    worker.close();
+    coordinator.close();
+  }
+
+  private void startRuntime(FleetSettings.ExecutorKind executor, Duration echoDelay) {
+    FleetSettings fleet =
+        FleetSettings.worker("worker-a", coordinator.url())
+            .withHeartbeatInterval(Duration.ofMillis(100))
+            .withExecutor(executor, echoDelay);
+    DaemonContext ctx =
+        new DaemonContext(
+            worker.config().withFleet(fleet),
+            worker.did(),
+            worker.url(),
+            worker.records(),
+            Clock.systemUTC(),
+            control::get);
+    runtime = new WorkerRuntime(ctx);
+    runtime.start();
+  }
+
+  private static Record childIntent(int index, int attempt, String run, String namespace) {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("topic", FanoutRecords.CHILD);
+    body.put("namespace", namespace);
+    body.put("fanout", PARENT_ID);
+    body.put("parent_thread", ThreadIds.derive("parent"));
+    body.put("index", index);
+    body.put("attempt", attempt);
+    body.put("goal", "goal " + index);
+    if (run != null) {
+      body.put("run", run);
+    }
+    body.putArray("inputs");
+    return new Record(
+        ThreadIds.derive(PARENT_ID, String.valueOf(index), "goal " + index),
+        COORDINATOR_DID,
+        Act.INTEND,
+        body,
+        attempt,
+        List.of());
+  }
+
+  private List<StoredRecord> childDone(Daemon daemon) {
+    return daemon
+        .records()
+        .query(new RecordQuery(null, FanoutRecords.CHILD_DONE, null, 0, RecordQuery.MAX_LIMIT));
+  }
+
+  @Test
+  void runsAChildAndDeliversItsResultToTheCoordinator() {
+    startRuntime(FleetSettings.ExecutorKind.ECHO, Duration.ZERO);
+
+    worker.records().append(childIntent(0, 1, null, "docs"));
+
+    Await.until("the result reached the coordinator", () -> childDone(coordinator).size() == 1);
+    ObjectNode done = childDone(coordinator).get(0).record().body();
+    assertThat(done.path("verdict").asText()).isEqualTo("accept");
+    assertThat(done.path("worker").asText()).isEqualTo(worker.did());
+    assertThat(done.path("fanout").asText()).isEqualTo(PARENT_ID);
+    assertThat(done.path("summary").asText()).isEqualTo("echo: goal 0");
+    assertThat(childDone(coordinator).get(0).record().actor()).isEqualTo(worker.did());
+    List<StoredRecord> results =
+        worker.records().query(new RecordQuery(null, "child_result", Act.KNOW, 0, 100));
+    assertThat(results).hasSize(1);
+  }
+
+  @Test
+  void heartbeatsReachTheCoordinatorWithAliasAndSlots() {
+    startRuntime(FleetSettings.ExecutorKind.ECHO, Duration.ZERO);
+
+    Await.until(
+        "a heartbeat arrived",
+        () ->
+            !coordinator
+                .records()
+                .query(new RecordQuery(ThreadIds.INSTANCE_REGISTRY, "heartbeat", null, 0, 10))
+                .isEmpty());
+    ObjectNode beat =
+        coordinator
+            .records()
+            .query(new RecordQuery(ThreadIds.INSTANCE_REGISTRY, "heartbeat", null, 0, 10))
+            .get(0)
+            .record()
+            .body();
+    assertThat(beat.path("alias").asText()).isEqualTo("worker-a");
+    assertThat(beat.path("did").asText()).isEqualTo(worker.did());
+    assertThat(beat.path("endpoint").asText()).isEqualTo(worker.url());
+    assertThat(beat.path("slots").asInt()).isEqualTo(FleetSettings.DEFAULT_SLOTS);
+  }
+
+  @Test
+  void aChildDeliveredTwiceRunsOnce() {
+    startRuntime(FleetSettings.ExecutorKind.SHELL, Duration.ZERO);
+    Path marker = dir.resolve("runs.txt");
+    Record intent = childIntent(0, 1, "echo ran >> " + marker, "default");
+
+    worker.records().append(intent);
+    worker.records().append(intent);
+    Await.until("the result reached the coordinator", () -> childDone(coordinator).size() == 1);
+    worker.records().append(intent);
+
+    assertThat(worker.records().query(new RecordQuery(null, "child_result", null, 0, 10)))
+        .hasSize(1);
+    assertThat(dev.spl.daemon.exec.ShellExecutorTest.lines(marker)).containsExactly("ran");
+  }
+
+  @Test
+  void afterARestartOnlyChildrenWithoutAResultRun() {
+    Record finished = childIntent(0, 1, null, "default");
+    Record unfinished = childIntent(1, 1, null, "default");
+    worker.records().append(finished);
+    ObjectNode result = Json.MAPPER.createObjectNode();
+    result.put("topic", WorkerRuntime.CHILD_RESULT);
+    result.put("attempt", 1);
+    result.put("verdict", "accept");
+    worker
+        .records()
+        .append(
+            new Record(
+                finished.thread(), worker.did(), Act.KNOW, result, 1, List.of(finished.id())));
+    worker.records().append(unfinished);
+
+    startRuntime(FleetSettings.ExecutorKind.ECHO, Duration.ZERO);
+
+    Await.until("the unfinished child reported", () -> childDone(coordinator).size() == 1);
+    assertThat(childDone(coordinator).get(0).record().body().path("index").asInt()).isEqualTo(1);
+    assertThat(worker.records().query(new RecordQuery(null, "child_result", null, 0, 10)))
+        .hasSize(2);
+  }
+
+  @Test
+  void aCancelStopsTheChildAndReportsCancelled() {
+    startRuntime(FleetSettings.ExecutorKind.ECHO, Duration.ofHours(1));
+    Record intent = childIntent(0, 1, null, "default");
+    worker.records().append(intent);
+    Await.until("the child is running", () -> runtime.dispatcher().active() == 1);
+
+    ObjectNode cancel = Json.MAPPER.createObjectNode();
+    cancel.put("topic", WorkerRuntime.CANCEL);
+    cancel.put("attempt", 1);
+    cancel.put("reason", "join_satisfied");
+    worker
+        .records()
+        .append(new Record(intent.thread(), COORDINATOR_DID, Act.LEARN, cancel, 2, List.of()));
+
+    Await.until(
+        "the cancellation reached the coordinator", () -> childDone(coordinator).size() == 1);
+    assertThat(childDone(coordinator).get(0).record().body().path("verdict").asText())
+        .isEqualTo("cancelled");
+  }
+
+  @Test
+  void aHardFreezePastItsGraceStopsRunningChildrenOfThatNamespaceOnly() {
+    startRuntime(FleetSettings.ExecutorKind.ECHO, Duration.ofHours(1));
+    worker.records().append(childIntent(0, 1, null, "docs"));
+    worker.records().append(childIntent(1, 1, null, "other"));
+    Await.until("both children run", () -> runtime.dispatcher().active() == 2);
+
+    Freeze freeze =
+        new Freeze("docs", FreezeLevel.HARD, 0, "wrong approach", "did:sync:user:op", 0);
+    control.set(
+        new ControlSnapshot(
+            Map.of("docs", freeze), Map.of("docs", "hard"), EmergencyStop.NEVER_ISSUED, 1));
+
+    Await.until("the docs child was stopped", () -> childDone(coordinator).size() == 1);
+    ObjectNode done = childDone(coordinator).get(0).record().body();
+    assertThat(done.path("index").asInt()).isZero();
+    assertThat(done.path("verdict").asText()).isEqualTo("cancelled");
+    assertThat(runtime.dispatcher().active()).isEqualTo(1);
+  }
+
+  @Test
+  void childrenOfAFrozenNamespaceWaitUntilTheFreezeIsLifted() {
+    Freeze freeze = new Freeze("docs", FreezeLevel.SOFT, 60, "pause", "did:sync:user:op", 0);
+    control.set(
+        new ControlSnapshot(
+            Map.of("docs", freeze), Map.of("docs", "soft"), EmergencyStop.NEVER_ISSUED, 1));
+    startRuntime(FleetSettings.ExecutorKind.ECHO, Duration.ZERO);
+    worker.records().append(childIntent(0, 1, null, "docs"));
+    worker.records().append(childIntent(1, 1, null, "other"));
+    Await.until("the other namespace's child reported", () -> childDone(coordinator).size() == 1);
+    assertThat(runtime.dispatcher().queued()).isEqualTo(1);
+
+    control.set(ControlSnapshot.EMPTY);
+
+    Await.until("the held child ran after the unfreeze", () -> childDone(coordinator).size() == 2);
+  }
+}
