@@ -3,10 +3,17 @@ package dev.spl.daemon;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Json;
 import dev.spl.core.RecordStore;
+import dev.spl.core.fleet.FleetThresholds;
+import dev.spl.core.fleet.Role;
 import dev.spl.core.store.Durability;
 import dev.spl.core.store.RocksRecordStore;
+import dev.spl.daemon.control.ControlGate;
+import dev.spl.daemon.coordinator.Reconciler;
+import dev.spl.daemon.fleet.FleetRegistry;
 import dev.spl.daemon.http.HttpApi;
 import dev.spl.daemon.http.HttpServer;
+import dev.spl.daemon.loop.OutboxSender;
+import dev.spl.daemon.worker.WorkerRuntime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Inet6Address;
@@ -15,6 +22,9 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,6 +50,13 @@ public final class Daemon implements AutoCloseable {
   private final int port;
   private final String url;
   private final long startedAtNanos;
+  private final Clock clock;
+  private final ControlGate gate;
+  private final FleetRegistry fleet;
+  private final DaemonContext context;
+  private final List<DaemonComponent> components = new ArrayList<>();
+  private volatile Reconciler reconciler;
+  private volatile WorkerRuntime worker;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile Thread shutdownHook;
@@ -50,7 +67,10 @@ public final class Daemon implements AutoCloseable {
       RecordStore store,
       RecordService records,
       HttpServer server,
-      long startedAtNanos) {
+      long startedAtNanos,
+      Clock clock,
+      ControlGate gate,
+      FleetRegistry fleet) {
     this.config = config;
     this.home = home;
     this.store = store;
@@ -59,6 +79,19 @@ public final class Daemon implements AutoCloseable {
     this.port = server.port();
     this.url = "http://" + urlHost(config.bindHost()) + ":" + port;
     this.startedAtNanos = startedAtNanos;
+    this.clock = clock;
+    this.gate = gate;
+    this.fleet = fleet;
+    String advertised = config.fleet().advertiseUrl();
+    this.context =
+        new DaemonContext(
+            config,
+            home.did(),
+            advertised == null || advertised.isBlank() ? url : advertised,
+            records,
+            clock,
+            gate::snapshot,
+            new RecordClock(clock));
   }
 
   /**
@@ -67,6 +100,8 @@ public final class Daemon implements AutoCloseable {
    */
   public static Daemon start(DaemonConfig config) {
     long startedAt = System.nanoTime();
+    Clock clock = Clock.systemUTC();
+    long startedAtMillis = clock.millis();
     requireTokenUnlessLoopback(config);
     DaemonHome home = DaemonHome.open(config.home());
     RecordStore store = null;
@@ -74,10 +109,22 @@ public final class Daemon implements AutoCloseable {
     try {
       store = openStore(home, config.durability());
       RecordService records = new RecordService(store);
+      // The gate and the registry are in place before the first request is served.
+      ControlGate gate = ControlGate.install(records, home.dir());
+      FleetRegistry fleet =
+          config.fleet().role() == Role.COORDINATOR
+              ? FleetRegistry.restore(
+                  records,
+                  FleetThresholds.forInterval(config.fleet().heartbeatInterval().toMillis()),
+                  clock)
+              : null;
       Daemon[] self = new Daemon[1];
       HttpApi.Settings settings =
           new HttpApi.Settings(
-              config.maxRequestBytes(), config.token(), () -> self[0].healthJson());
+              config.maxRequestBytes(),
+              config.token(),
+              () -> self[0].healthJson(),
+              new DaemonFleetEndpoints(() -> self[0], gate, fleet, config.fleet()));
       server = HttpApi.create(records, settings, config.bindHost(), config.port());
       try {
         server.start();
@@ -86,8 +133,15 @@ public final class Daemon implements AutoCloseable {
             "cannot listen on " + config.bindHost() + ":" + config.port() + ": " + rootMessage(e),
             e);
       }
-      Daemon daemon = new Daemon(config, home, store, records, server, startedAt);
+      Daemon daemon =
+          new Daemon(config, home, store, records, server, startedAt, clock, gate, fleet);
       self[0] = daemon;
+      try {
+        daemon.startComponents(startedAtMillis);
+      } catch (RuntimeException e) {
+        daemon.closeComponents();
+        throw e;
+      }
       home.writeEndpoint(daemon.url, daemon.port);
       LOG.info(
           "spl daemon {} listening on {} (home {}, did {})",
@@ -108,6 +162,46 @@ public final class Daemon implements AutoCloseable {
           ? e
           : new DaemonStartException("cannot start the daemon: " + rootMessage(e), e);
     }
+  }
+
+  /**
+   * Starts the components of the daemon's role, after the API listens: on every daemon the outbox
+   * sender; on the coordinator the reconciler; on a worker the worker runtime.
+   */
+  private void startComponents(long startedAtMillis) {
+    OutboxSender outbox = new OutboxSender(store, config.token());
+    records.onDeliveriesQueued(outbox::wake);
+    startComponent(outbox);
+    if (fleet != null) {
+      Reconciler loop = new Reconciler(context, fleet, gate, startedAtMillis);
+      startComponent(loop);
+      reconciler = loop;
+    } else if (config.fleet().role() == Role.WORKER) {
+      WorkerRuntime runtime = new WorkerRuntime(context);
+      startComponent(runtime);
+      worker = runtime;
+    }
+  }
+
+  /** The worker runtime, or null on a coordinator. */
+  public WorkerRuntime worker() {
+    return worker;
+  }
+
+  private void startComponent(DaemonComponent component) {
+    components.add(component);
+    component.start();
+  }
+
+  private void closeComponents() {
+    for (int i = components.size() - 1; i >= 0; i--) {
+      try {
+        components.get(i).close();
+      } catch (RuntimeException e) {
+        LOG.error("closing {} failed", components.get(i).getClass().getSimpleName(), e);
+      }
+    }
+    components.clear();
   }
 
   /** The one place the store is chosen. */
@@ -145,6 +239,31 @@ public final class Daemon implements AutoCloseable {
 
   public RecordService records() {
     return records;
+  }
+
+  /** What the daemon's components share: DID, advertised URL, records, clocks, control state. */
+  public DaemonContext context() {
+    return context;
+  }
+
+  /** The permission check of this daemon's writes (freezes, emergency stop, rules). */
+  public ControlGate controlGate() {
+    return gate;
+  }
+
+  /** The instance registry; present on the coordinator only. */
+  public Optional<FleetRegistry> fleetRegistry() {
+    return Optional.ofNullable(fleet);
+  }
+
+  /** The fan-out loop; present on the coordinator only. */
+  public Optional<Reconciler> reconciler() {
+    return Optional.ofNullable(reconciler);
+  }
+
+  /** The daemon's clock. */
+  public Clock clock() {
+    return clock;
   }
 
   /** What the records are kept in, for logs and benchmarks. */
@@ -195,6 +314,7 @@ public final class Daemon implements AutoCloseable {
       LOG.info("spl daemon on {} stopping", url);
       home.removeEndpoint();
       stopQuietly(server);
+      closeComponents();
       try {
         store.close();
       } catch (RuntimeException e) {
@@ -213,6 +333,8 @@ public final class Daemon implements AutoCloseable {
     node.put("status", "ok");
     node.put("did", did());
     node.put("version", VERSION);
+    node.put("role", config.fleet().role().wire());
+    node.put("url", context.url());
     node.put("uptime_secs", uptimeSeconds());
     node.put("records", records.count());
     return node;

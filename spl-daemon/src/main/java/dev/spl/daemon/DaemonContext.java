@@ -13,6 +13,7 @@ import java.util.function.Supplier;
  * @param records the one way into the log
  * @param clock the daemon's clock; components read time only through it
  * @param control the current freezes and emergency stop, as the write gate sees them
+ * @param recordClock the {@code clock} field of records the daemon writes, strictly increasing
  */
 public record DaemonContext(
     DaemonConfig config,
@@ -20,4 +21,17 @@ public record DaemonContext(
     String url,
     RecordService records,
     Clock clock,
-    Supplier<ControlSnapshot> control) {}
+    Supplier<ControlSnapshot> control,
+    RecordClock recordClock) {
+
+  /** A context whose record clock starts fresh from {@code clock}. */
+  public DaemonContext(
+      DaemonConfig config,
+      String did,
+      String url,
+      RecordService records,
+      Clock clock,
+      Supplier<ControlSnapshot> control) {
+    this(config, did, url, records, clock, control, new RecordClock(clock));
+  }
+}

@@ -1,22 +1,25 @@
 package dev.spl.daemon;
 
 import java.time.Clock;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The {@code clock} field of records a daemon writes itself: wall-clock milliseconds, but strictly
- * increasing, so two records of the same actor on the same thread never share a clock value even
- * when written in the same millisecond or after the wall clock stepped back.
+ * The {@code clock} field of records a daemon writes itself: the wall clock in milliseconds, but
+ * strictly increasing per daemon, so two records written in the same millisecond never collide and
+ * a wall clock that steps back does not reorder them.
  */
 public final class RecordClock {
   private final Clock clock;
-  private long last;
+  private final AtomicLong last = new AtomicLong(-1);
 
   public RecordClock(Clock clock) {
-    this.clock = clock;
+    this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  public synchronized long next() {
-    last = Math.max(last + 1, clock.millis());
-    return last;
+  /** {@code max(previous + 1, now)}. */
+  public long next() {
+    long now = clock.millis();
+    return last.updateAndGet(previous -> Math.max(previous + 1, now));
   }
 }

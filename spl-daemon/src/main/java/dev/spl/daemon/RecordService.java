@@ -128,7 +128,8 @@ public final class RecordService {
     if (refusal.isPresent()) {
       WriteGate.Refusal r = refusal.get();
       String where = index < 0 ? "" : "records[" + index + "]: ";
-      throw new RecordRejectedException(r.httpStatus(), r.code(), index, where + r.message());
+      throw new RecordRejectedException(
+          r.httpStatus(), r.code(), index, where + r.message(), r.details());
     }
   }
 

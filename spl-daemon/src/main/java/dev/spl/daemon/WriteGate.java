@@ -1,5 +1,6 @@
 package dev.spl.daemon;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Record;
 import java.util.Optional;
 
@@ -13,6 +14,14 @@ public interface WriteGate {
 
   Optional<Refusal> check(Record record);
 
-  /** Why a record may not be written, as the HTTP API answers it (e.g. 403 NAMESPACE_FROZEN). */
-  record Refusal(int httpStatus, String code, String message) {}
+  /**
+   * Why a record may not be written, as the HTTP API answers it (e.g. 403 NAMESPACE_FROZEN). {@code
+   * details} (may be null) are extra fields of the error envelope, e.g. the namespace and the
+   * reason of a freeze.
+   */
+  record Refusal(int httpStatus, String code, String message, ObjectNode details) {
+    public Refusal(int httpStatus, String code, String message) {
+      this(httpStatus, code, message, null);
+    }
+  }
 }

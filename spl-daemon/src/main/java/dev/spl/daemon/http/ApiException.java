@@ -1,23 +1,36 @@
 package dev.spl.daemon.http;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 /** An error answered with the JSON error envelope; thrown by handlers, mapped in one place. */
-final class ApiException extends RuntimeException {
+public final class ApiException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final int status;
   private final String code;
+  private final transient ObjectNode details;
 
-  ApiException(int status, String code, String message) {
+  public ApiException(int status, String code, String message) {
+    this(status, code, message, null);
+  }
+
+  /** {@code details} are extra fields of the error envelope, or null. */
+  public ApiException(int status, String code, String message, ObjectNode details) {
     super(message, null, false, false);
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 
-  int status() {
+  ObjectNode details() {
+    return details;
+  }
+
+  public int status() {
     return status;
   }
 
-  String code() {
+  public String code() {
     return code;
   }
 

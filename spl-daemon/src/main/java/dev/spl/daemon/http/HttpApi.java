@@ -15,6 +15,7 @@ import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.daemon.RecordRejectedException;
 import dev.spl.daemon.RecordService;
+import dev.spl.daemon.fleet.FleetRegistry;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -50,9 +51,16 @@ public final class HttpApi {
    * @param token when not null, required as {@code Authorization: Bearer <token>} on every request
    * @param health the body of {@code GET /health}
    */
-  public record Settings(long maxRequestBytes, String token, Supplier<ObjectNode> health) {
+  public record Settings(
+      long maxRequestBytes, String token, Supplier<ObjectNode> health, FleetEndpoints fleet) {
     public Settings {
       Objects.requireNonNull(health, "health");
+      Objects.requireNonNull(fleet, "fleet");
+    }
+
+    /** Settings of a daemon that serves no fleet routes (they answer 404). */
+    public Settings(long maxRequestBytes, String token, Supplier<ObjectNode> health) {
+      this(maxRequestBytes, token, health, FleetEndpoints.NONE);
     }
   }
 
@@ -95,12 +103,15 @@ public final class HttpApi {
               config.routes.get("/v1/records/{id}", api::getRecord);
               config.routes.get("/v1/threads/{thread}", api::getThread);
               config.routes.get("/health", api::health);
+              config.routes.get("/v1/fleet/status", api::fleetStatus);
+              config.routes.get("/v1/rules", api::rules);
               config.routes.exception(
                   ApiException.class,
-                  (e, ctx) -> api.error(ctx, e.status(), e.code(), e.getMessage()));
+                  (e, ctx) -> api.error(ctx, e.status(), e.code(), e.getMessage(), e.details()));
               config.routes.exception(
                   RecordRejectedException.class,
-                  (e, ctx) -> api.error(ctx, e.httpStatus(), e.code(), e.getMessage()));
+                  (e, ctx) ->
+                      api.error(ctx, e.httpStatus(), e.code(), e.getMessage(), e.details()));
               config.routes.exception(
                   HttpResponseException.class, (e, ctx) -> api.javalinError(ctx, e));
               config.routes.exception(Exception.class, (e, ctx) -> api.internalError(ctx, e));
@@ -161,6 +172,29 @@ public final class HttpApi {
       } catch (InvalidRecordException e) {
         String where = single ? "" : "records[" + i + "]: ";
         throw ApiException.badRequest("INVALID_RECORD", where + e.getMessage());
+      }
+    }
+    if (settings.fleet().takesHeartbeats()) {
+      for (int i = 0; i < parsed.size(); i++) {
+        if (FleetRegistry.isHeartbeat(parsed.get(i))) {
+          if (!single) {
+            throw ApiException.badRequest(
+                "INVALID_REQUEST",
+                "records["
+                    + i
+                    + "]: a heartbeat is taken on its own, not in a batch; send it as a single"
+                    + " record");
+          }
+          ObjectNode answer;
+          try {
+            answer = settings.fleet().heartbeat(parsed.get(0));
+          } catch (InvalidRecordException e) {
+            throw ApiException.badRequest("INVALID_RECORD", e.getMessage());
+          }
+          ctx.status(200);
+          respond(ctx, answer);
+          return;
+        }
       }
     }
     List<AppendResult> results;
@@ -247,6 +281,16 @@ public final class HttpApi {
 
   private void health(Context ctx) {
     respond(ctx, settings.health().get());
+  }
+
+  private void fleetStatus(Context ctx) {
+    rejectUnknownParameters(ctx, Set.of());
+    respond(ctx, settings.fleet().fleetStatus());
+  }
+
+  private void rules(Context ctx) {
+    rejectUnknownParameters(ctx, Set.of());
+    respond(ctx, settings.fleet().rules());
   }
 
   private byte[] readBody(Context ctx) {
@@ -427,11 +471,20 @@ public final class HttpApi {
   }
 
   private void error(Context ctx, int status, String code, String message) {
+    error(ctx, status, code, message, null);
+  }
+
+  private void error(Context ctx, int status, String code, String message, ObjectNode details) {
     ObjectNode node = Json.MAPPER.createObjectNode();
     node.put("object", "error");
     node.put("type", type(status));
     node.put("code", code);
     node.put("message", message);
+    if (details != null) {
+      details
+          .fields()
+          .forEachRemaining(field -> node.putIfAbsent(field.getKey(), field.getValue()));
+    }
     ctx.status(status);
     respond(ctx, node);
   }
@@ -445,6 +498,7 @@ public final class HttpApi {
       case 405 -> "method_not_allowed";
       case 409 -> "conflict";
       case 413 -> "request_too_large";
+      case 503 -> "unavailable";
       default -> status >= 500 ? "internal" : "error";
     };
   }

@@ -5,6 +5,7 @@ import dev.spl.core.Json;
 import dev.spl.core.PendingDelivery;
 import dev.spl.core.RecordJson;
 import dev.spl.core.RecordStore;
+import dev.spl.daemon.DaemonComponent;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * tens of requests. Records are content-addressed, so a delivery repeated after a crash or a lost
  * acknowledgement is a no-op at the receiver.
  */
-public final class OutboxSender implements AutoCloseable {
+public final class OutboxSender implements DaemonComponent {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxSender.class);
   static final int BATCH_RECORDS = 2000;
   static final int BATCH_BYTES = 768 * 1024;
@@ -45,11 +46,16 @@ public final class OutboxSender implements AutoCloseable {
   public OutboxSender(RecordStore store, String token) {
     this.store = store;
     this.token = token;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
     this.thread = new Thread(this::loop, "spl-outbox");
     this.thread.setDaemon(true);
   }
 
+  @Override
   public void start() {
     thread.start();
   }

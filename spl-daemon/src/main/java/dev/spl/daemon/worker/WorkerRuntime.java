@@ -68,7 +68,7 @@ public final class WorkerRuntime implements DaemonComponent {
             ? new ShellExecutor(ctx.clock())
             : new EchoExecutor(fleet.echoDelay(), ctx.clock());
     this.dispatcher = new Dispatcher(fleet.slots(), executor, ctx.clock());
-    this.recordClock = new RecordClock(ctx.clock());
+    this.recordClock = ctx.recordClock();
     this.events = Executors.newSingleThreadExecutor(daemonThread("spl-worker"));
     this.ticks = Executors.newSingleThreadScheduledExecutor(daemonThread("spl-worker-tick"));
     this.heartbeats = new HeartbeatSender(ctx, dispatcher, recordClock);

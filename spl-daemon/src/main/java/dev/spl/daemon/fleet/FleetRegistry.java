@@ -1,0 +1,308 @@
+package dev.spl.daemon.fleet;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
+import dev.spl.core.InvalidRecordException;
+import dev.spl.core.Json;
+import dev.spl.core.Record;
+import dev.spl.core.RecordQuery;
+import dev.spl.core.RecordStore;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.ThreadIds;
+import dev.spl.core.fanout.WorkerDirectory;
+import dev.spl.core.fanout.WorkerInfo;
+import dev.spl.core.fleet.FleetStatus;
+import dev.spl.core.fleet.FleetThresholds;
+import dev.spl.core.fleet.Health;
+import dev.spl.core.fleet.Heartbeat;
+import dev.spl.core.fleet.InstanceStatus;
+import dev.spl.core.fleet.InstanceTransition;
+import dev.spl.core.fleet.InstanceView;
+import dev.spl.core.fleet.LatestHeartbeat;
+import dev.spl.core.fleet.Registry;
+import dev.spl.core.fleet.Role;
+import dev.spl.daemon.RecordClock;
+import dev.spl.daemon.RecordService;
+import dev.spl.daemon.control.ControlGate;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator's instance registry: the pure {@link Registry} fold, fed by heartbeats that are
+ * diverted before the log, with the latest heartbeat of each instance kept in store metadata. Only
+ * what the registry says must be recorded (first registration, restart, health, endpoint or version
+ * change) is appended, plus {@code instance_transition} records when a status changes, so the log
+ * does not grow with every beat.
+ *
+ * <p>A worker that registers for the first time, restarts, changes endpoint or comes back after
+ * being stale or archived is sent every control record again, so freezes reach workers that were
+ * down when they were issued.
+ *
+ * <p>Thread-safe: heartbeats arrive on HTTP threads, ticks come from the reconciler; one lock
+ * guards the fold.
+ */
+public final class FleetRegistry {
+  private static final Logger LOG = LoggerFactory.getLogger(FleetRegistry.class);
+  static final String META_INDEX = "fleet.registry.instances";
+  static final String META_LATEST = "fleet.registry.latest.";
+  private static final Set<Heartbeat.AppendDecision> REGISTERS =
+      EnumSet.of(
+          Heartbeat.AppendDecision.FIRST_REGISTRATION,
+          Heartbeat.AppendDecision.RESTART,
+          Heartbeat.AppendDecision.ENDPOINT_CHANGED);
+
+  private final Registry registry;
+  private final RecordService records;
+  private final RecordStore store;
+  private final Clock clock;
+  private final ControlDeliveries control;
+  private final Set<String> indexed;
+
+  /** What the coordinator did with one heartbeat. */
+  public record Intake(
+      String did, Heartbeat.AppendDecision decision, InstanceStatus status, boolean appended) {
+    public ObjectNode toJson() {
+      ObjectNode node = Json.MAPPER.createObjectNode();
+      node.put("object", "heartbeat");
+      node.put("did", did);
+      node.put("status", status == null ? "unknown" : status.wire());
+      node.put("decision", decision.name().toLowerCase(java.util.Locale.ROOT));
+      node.put("appended", appended);
+      return node;
+    }
+  }
+
+  private FleetRegistry(
+      Registry registry, RecordService records, Clock clock, Set<String> indexed) {
+    this.registry = registry;
+    this.records = records;
+    this.store = records.store();
+    this.clock = clock;
+    this.control = new ControlDeliveries(records);
+    this.indexed = indexed;
+  }
+
+  /**
+   * Rebuilds the registry from the registry thread's records and the latest heartbeats in metadata,
+   * then keeps folding registry records as they are appended.
+   */
+  public static FleetRegistry restore(
+      RecordService records, FleetThresholds thresholds, Clock clock) {
+    RecordStore store = records.store();
+    Set<String> indexed = new TreeSet<>();
+    List<LatestHeartbeat> latest = new ArrayList<>();
+    store.getMeta(META_INDEX).ifPresent(bytes -> indexed.addAll(readIndex(bytes)));
+    for (String did : indexed) {
+      store
+          .getMeta(META_LATEST + did)
+          .ifPresent(
+              bytes -> {
+                try {
+                  JsonNode node = Json.MAPPER.readTree(bytes);
+                  if (node instanceof ObjectNode object) {
+                    latest.add(LatestHeartbeat.fromJson(object));
+                  }
+                } catch (IOException | InvalidRecordException e) {
+                  LOG.warn("skipping the stored latest heartbeat of {}: {}", did, e.getMessage());
+                }
+              });
+    }
+    List<StoredRecord> registryRecords = new ArrayList<>();
+    long after = 0;
+    while (true) {
+      List<StoredRecord> page =
+          records.query(
+              new RecordQuery(
+                  ThreadIds.INSTANCE_REGISTRY, null, null, after, RecordQuery.MAX_LIMIT));
+      if (page.isEmpty()) {
+        break;
+      }
+      registryRecords.addAll(page);
+      after = page.get(page.size() - 1).seq();
+    }
+    Registry registry = Registry.restore(thresholds, registryRecords, latest);
+    FleetRegistry fleet = new FleetRegistry(registry, records, clock, indexed);
+    records.subscribe(fleet::fold);
+    return fleet;
+  }
+
+  private static List<String> readIndex(byte[] bytes) {
+    List<String> dids = new ArrayList<>();
+    try {
+      for (JsonNode did : Json.MAPPER.readTree(bytes)) {
+        dids.add(did.asText());
+      }
+    } catch (IOException e) {
+      LOG.warn("the registry index in metadata does not parse: {}", e.getMessage());
+    }
+    return dids;
+  }
+
+  public FleetThresholds thresholds() {
+    return registry.thresholds();
+  }
+
+  /** Whether {@code record} is a heartbeat, which the coordinator takes instead of appending. */
+  public static boolean isHeartbeat(Record record) {
+    return ThreadIds.INSTANCE_REGISTRY.equals(record.thread())
+        && record.act() == Act.DO
+        && Heartbeat.TOPIC.equals(record.topic());
+  }
+
+  /**
+   * Takes a heartbeat record POSTed by an instance. Throws {@link InvalidRecordException} when its
+   * body is not a heartbeat or its actor is not the instance it describes.
+   */
+  public Intake receive(Record record) {
+    Heartbeat heartbeat = Heartbeat.fromBody(record.body());
+    if (!record.actor().equals(heartbeat.did())) {
+      throw new InvalidRecordException(
+          "actor: expected the heartbeat's own DID ("
+              + heartbeat.did()
+              + ") but found '"
+              + record.actor()
+              + "'");
+    }
+    return receive(heartbeat, record);
+  }
+
+  /**
+   * Takes the coordinator's own heartbeat. It is kept as the latest only and never appended: the
+   * coordinator lists itself while it runs without writing to its log.
+   */
+  public synchronized void receiveOwn(Heartbeat heartbeat) {
+    registry.receive(heartbeat, clock.millis());
+  }
+
+  /** Takes a heartbeat; {@code asRecord} is what gets appended if the registry says so. */
+  public synchronized Intake receive(Heartbeat heartbeat, Record asRecord) {
+    long now = clock.millis();
+    Optional<InstanceView> before = registry.find(heartbeat.did(), now);
+    Heartbeat.AppendDecision decision = registry.receive(heartbeat, now);
+    if (decision == Heartbeat.AppendDecision.IGNORED_OUT_OF_ORDER) {
+      return new Intake(
+          heartbeat.did(), decision, before.map(InstanceView::status).orElse(null), false);
+    }
+    persistLatest(new LatestHeartbeat(heartbeat, now));
+    boolean appended = false;
+    if (decision.appends()) {
+      appended = records.append(asRecord).created();
+    }
+    boolean returning =
+        REGISTERS.contains(decision)
+            || before.isEmpty()
+            || before.get().status() != InstanceStatus.LIVE;
+    if (heartbeat.role() == Role.WORKER && heartbeat.health() != Health.STOPPED && returning) {
+      control.sendAllTo(List.of(heartbeat.endpoint()));
+    }
+    InstanceStatus status =
+        registry.find(heartbeat.did(), now).map(InstanceView::status).orElse(null);
+    return new Intake(heartbeat.did(), decision, status, appended);
+  }
+
+  private void persistLatest(LatestHeartbeat latest) {
+    String did = latest.heartbeat().did();
+    try {
+      store.putMeta(META_LATEST + did, Json.MAPPER.writeValueAsBytes(latest.toJson()));
+      if (indexed.add(did)) {
+        ArrayNode index = Json.MAPPER.createArrayNode();
+        indexed.forEach(index::add);
+        store.putMeta(META_INDEX, index.toString().getBytes(StandardCharsets.UTF_8));
+      }
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree always serialises", e);
+    }
+  }
+
+  private synchronized void fold(List<StoredRecord> appended) {
+    for (StoredRecord stored : appended) {
+      if (ThreadIds.INSTANCE_REGISTRY.equals(stored.record().thread())) {
+        registry.apply(stored);
+      }
+    }
+  }
+
+  /**
+   * Appends an {@code instance_transition} record for every instance whose status changed, written
+   * by {@code actor}. Returns how many were appended.
+   */
+  public synchronized int recordTransitions(String actor, RecordClock recordClock) {
+    List<InstanceTransition> due = registry.transitions(clock.millis());
+    if (due.isEmpty()) {
+      return 0;
+    }
+    List<Record> transitionRecords = new ArrayList<>(due.size());
+    for (InstanceTransition transition : due) {
+      transitionRecords.add(transition.toRecord(actor, recordClock.next()));
+    }
+    records.appendAll(transitionRecords);
+    return due.size();
+  }
+
+  /**
+   * The workers a fan-out may use now: live ones (live, healthy, heard from within the lease) and
+   * lost ones (silent past the lease, or stopped).
+   */
+  public synchronized WorkerDirectory directory(String coordinatorUrl, long leaseMillis) {
+    long now = clock.millis();
+    List<WorkerInfo> live = new ArrayList<>();
+    List<WorkerInfo> lost = new ArrayList<>();
+    for (InstanceView view : registry.list(now)) {
+      if (view.role() != Role.WORKER) {
+        continue;
+      }
+      WorkerInfo info =
+          new WorkerInfo(
+              view.did(),
+              view.alias().isEmpty() ? null : view.alias(),
+              view.endpoint(),
+              view.active(),
+              view.freeSlots());
+      if (view.health() == Health.STOPPED || view.lastHeartbeatAgeMillis() > leaseMillis) {
+        lost.add(info);
+      } else if (view.status() == InstanceStatus.LIVE && view.health() == Health.HEALTHY) {
+        live.add(info);
+      }
+    }
+    return new WorkerDirectory(coordinatorUrl, live, lost);
+  }
+
+  /** The endpoint an instance last reported, if it is known. */
+  public synchronized Optional<String> endpointOf(String did) {
+    return registry.find(did, clock.millis()).map(InstanceView::endpoint);
+  }
+
+  /** Endpoints of workers that are not archived: where fleet-wide records are sent at once. */
+  public synchronized List<String> reachableWorkerEndpoints() {
+    List<String> endpoints = new ArrayList<>();
+    for (InstanceView view : registry.list(clock.millis())) {
+      if (view.role() == Role.WORKER && view.status() != InstanceStatus.ARCHIVED) {
+        endpoints.add(view.endpoint());
+      }
+    }
+    return endpoints;
+  }
+
+  /** Every known instance as of now. */
+  public synchronized List<InstanceView> instances() {
+    return registry.list(clock.millis());
+  }
+
+  /** The registry part of {@code GET /v1/fleet/status}, with the control state of {@code gate}. */
+  public synchronized FleetStatus status(String coordinatorUrl, ControlGate gate) {
+    long now = clock.millis();
+    return gate.read(state -> FleetStatus.of(coordinatorUrl, registry, state, now));
+  }
+}

@@ -1,0 +1,261 @@
+package dev.spl.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
+import dev.spl.core.Json;
+import dev.spl.core.Record;
+import dev.spl.core.RecordJson;
+import dev.spl.core.RecordQuery;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.ThreadIds;
+import dev.spl.core.fanout.FanoutRecords;
+import dev.spl.core.fanout.FanoutRef;
+import dev.spl.core.fanout.SubtaskParser;
+import dev.spl.core.fanout.SubtaskSpec;
+import dev.spl.core.fanout.Verdict;
+import dev.spl.core.fleet.Health;
+import dev.spl.core.fleet.Heartbeat;
+import dev.spl.core.fleet.Role;
+import dev.spl.core.store.Durability;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * In-process fleets for tests: a coordinator on port 0 in its own folder, plus daemons that stand
+ * in for workers (they receive child INTENDs; the test heartbeats for them and reports their
+ * results itself).
+ */
+final class FleetTestSupport {
+  static final Duration INTERVAL = Duration.ofMillis(100);
+  static final String USER = "did:sync:user:tester";
+
+  private FleetTestSupport() {}
+
+  static DaemonConfig coordinatorConfig(Path home) {
+    return DaemonConfig.defaults(home)
+        .withPort(0)
+        .withDurability(Durability.FAST)
+        .withFleet(FleetSettings.coordinator().withHeartbeatInterval(INTERVAL));
+  }
+
+  /** A fan-out as the CLI writes it: descriptor chunks and the parent INTEND, in one request. */
+  record FanoutHandle(String id, String thread, String namespace, int width) {
+    FanoutRef ref() {
+      return new FanoutRef(id, thread, namespace);
+    }
+  }
+
+  static List<Record> fanoutRecords(
+      String thread, String namespace, String join, List<String> descriptors) {
+    List<SubtaskSpec> specs = new ArrayList<>();
+    for (int i = 0; i < descriptors.size(); i++) {
+      specs.add(SubtaskParser.parseJson(i, parse(descriptors.get(i))));
+    }
+    List<Record> records = new ArrayList<>();
+    List<String> chunkIds = new ArrayList<>();
+    long clock = 1;
+    for (ObjectNode chunk :
+        FanoutRecords.chunkBodies(namespace, specs, FanoutRecords.DEFAULT_CHUNK_SIZE)) {
+      Record record = new Record(thread, USER, Act.LEARN, chunk, clock++, List.of());
+      records.add(record);
+      chunkIds.add(record.id());
+    }
+    ObjectNode parent =
+        FanoutRecords.parentBody(
+            namespace,
+            join,
+            specs.size(),
+            chunkIds,
+            FanoutRecords.DEFAULT_MAX_ATTEMPTS,
+            null,
+            System.currentTimeMillis());
+    records.add(new Record(thread, USER, Act.INTEND, parent, clock, chunkIds));
+    return records;
+  }
+
+  static FanoutHandle fanOut(
+      Daemon coordinator, String namespace, String join, List<String> descriptors) {
+    String thread = ThreadIds.derive("task", UUID.randomUUID().toString());
+    List<Record> records = fanoutRecords(thread, namespace, join, descriptors);
+    Http.Response response = post(coordinator, records);
+    if (response.status() != 201) {
+      throw new AssertionError("fan-out refused: " + response.status() + " " + response.text());
+    }
+    Record parent = records.get(records.size() - 1);
+    return new FanoutHandle(parent.id(), thread, namespace, descriptors.size());
+  }
+
+  static List<String> goals(int n) {
+    List<String> goals = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      goals.add("{\"goal\":\"g" + i + "\"}");
+    }
+    return goals;
+  }
+
+  static Http.Response post(Daemon daemon, List<Record> records) {
+    ArrayNode array = Json.MAPPER.createArrayNode();
+    records.forEach(r -> array.add(RecordJson.toJson(r, r.id())));
+    return new Http(daemon.url()).post("/v1/records", array.toString());
+  }
+
+  static Http.Response post(Daemon daemon, Record record) {
+    return new Http(daemon.url())
+        .post("/v1/records", RecordJson.toJson(record, record.id()).toString());
+  }
+
+  static List<StoredRecord> query(Daemon daemon, String thread, String topic, Act act) {
+    return daemon.records().query(new RecordQuery(thread, topic, act, 0, RecordQuery.MAX_LIMIT));
+  }
+
+  /** Child INTENDs a daemon received for one fan-out. */
+  static List<StoredRecord> childIntents(Daemon worker, FanoutHandle fanout) {
+    return query(worker, null, FanoutRecords.CHILD, Act.INTEND).stream()
+        .filter(r -> fanout.id().equals(r.record().body().path("fanout").asText()))
+        .toList();
+  }
+
+  static List<StoredRecord> onParentThread(Daemon coordinator, FanoutHandle fanout, String topic) {
+    return query(coordinator, fanout.thread(), topic, null);
+  }
+
+  /** Reports a child's result to the coordinator as its worker would. */
+  static Http.Response childDone(
+      Daemon coordinator, StoredRecord childIntent, String workerDid, Verdict verdict) {
+    JsonNode body = childIntent.record().body();
+    FanoutRef ref =
+        new FanoutRef(
+            body.path("fanout").asText(),
+            body.path("parent_thread").asText(),
+            body.path("namespace").asText());
+    long now = System.currentTimeMillis();
+    ObjectNode done =
+        FanoutRecords.childDoneBody(
+            ref,
+            body.path("index").asInt(),
+            body.path("attempt").asInt(),
+            childIntent.record().thread(),
+            workerDid,
+            verdict,
+            BigDecimal.ZERO,
+            0.01,
+            "result of " + body.path("goal").asText(),
+            now,
+            now);
+    Record record = new Record(ref.thread(), workerDid, Act.KNOW, done, now, List.of());
+    return post(coordinator, record);
+  }
+
+  static JsonNode parse(String json) {
+    try {
+      return Json.MAPPER.readTree(json);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /**
+   * Heartbeats for stand-in workers, sent to the coordinator every 40 ms until stopped or paused
+   * per worker.
+   */
+  static final class HeartbeatPump implements AutoCloseable {
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final Map<String, Daemon> workers = new ConcurrentHashMap<>();
+    private final Map<String, String> aliases = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> paused = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> lastSent = new ConcurrentHashMap<>();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final long startedAt = System.currentTimeMillis();
+    private volatile String coordinatorUrl;
+
+    HeartbeatPump(String coordinatorUrl) {
+      this(coordinatorUrl, 40);
+    }
+
+    HeartbeatPump(String coordinatorUrl, long periodMillis) {
+      this.coordinatorUrl = coordinatorUrl;
+      timer.scheduleAtFixedRate(this::beatAll, 0, periodMillis, TimeUnit.MILLISECONDS);
+    }
+
+    void add(String alias, Daemon worker) {
+      aliases.put(worker.did(), alias);
+      lastSent.put(worker.did(), new AtomicLong());
+      workers.put(worker.did(), worker);
+    }
+
+    void pause(Daemon worker, boolean pause) {
+      paused.put(worker.did(), pause);
+    }
+
+    void coordinator(String url) {
+      coordinatorUrl = url;
+    }
+
+    int accepted() {
+      return accepted.get();
+    }
+
+    Heartbeat heartbeat(Daemon worker) {
+      long now = System.currentTimeMillis();
+      long sentAt = lastSent.get(worker.did()).updateAndGet(last -> Math.max(last + 1, now));
+      return new Heartbeat(
+          worker.did(),
+          aliases.get(worker.did()),
+          Role.WORKER,
+          worker.url(),
+          Daemon.VERSION,
+          startedAt,
+          (now - startedAt) / 1000,
+          0,
+          4,
+          4,
+          Health.HEALTHY,
+          sentAt);
+    }
+
+    Http.Response beat(Daemon worker) {
+      Heartbeat heartbeat = heartbeat(worker);
+      Record record = heartbeat.toRecord(heartbeat.sentAt());
+      return new Http(coordinatorUrl)
+          .post("/v1/records", RecordJson.toJson(record, record.id()).toString());
+    }
+
+    private void beatAll() {
+      for (Daemon worker : workers.values()) {
+        if (paused.getOrDefault(worker.did(), false)) {
+          continue;
+        }
+        try {
+          if (beat(worker).status() == 200) {
+            accepted.incrementAndGet();
+          }
+        } catch (AssertionError | RuntimeException e) {
+          // The coordinator may be restarting; the next beat tries again.
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      timer.shutdownNow();
+      try {
+        timer.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
