@@ -78,16 +78,17 @@ record FleetView(
         throw CliException.failure("the coordinator reported a freeze spl cannot read: " + freeze);
       }
     }
-    EmergencyStop emergency = EmergencyStop.NEVER_ISSUED;
-    if (status.path("emergency").isObject()) {
-      try {
-        emergency = EmergencyStop.fromBody((ObjectNode) status.get("emergency"));
-      } catch (InvalidRecordException e) {
-        throw CliException.failure(
-            "the coordinator reported an emergency stop spl cannot read: "
-                + status.get("emergency"));
-      }
-    }
+    // Read by hand: a stop that was never issued is reported with issued_at -1, which the record
+    // parser rightly refuses.
+    JsonNode stop = status.path("emergency");
+    EmergencyStop emergency =
+        stop.path("active").asBoolean(false)
+            ? new EmergencyStop(
+                true,
+                stop.path("reason").asText(""),
+                stop.path("issued_by").asText(""),
+                stop.path("issued_at").asLong(-1))
+            : EmergencyStop.NEVER_ISSUED;
     return new FleetView(
         true, status.path("coordinator_url").asText(fallbackUrl), live, lost, freezes, emergency);
   }
