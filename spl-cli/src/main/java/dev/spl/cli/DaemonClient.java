@@ -172,7 +172,7 @@ public final class DaemonClient {
         code != null
             ? code + ": " + (message == null ? "(no message)" : message)
             : "HTTP " + status + " for " + method + " " + path + ": " + excerpt(response);
-    return new CliException(exitCodeFor(status, code), text);
+    return new CliException(exitCodeFor(status, code), text, code);
   }
 
   static int exitCodeFor(int status, String code) {

@@ -211,7 +211,7 @@ class FleetCommandTest {
     java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
     java.io.PrintStream out =
         new java.io.PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8);
-    CliContext context = new CliContext(out, out, env);
+    CliContext context = new CliContext(java.io.InputStream.nullInputStream(), out, out, env);
     int exit =
         new FleetCommand.LiveView(context, java.time.Duration.ofMillis(100), 2)
             .run((snapshot, compact) -> FleetText.status(out, snapshot), true);
