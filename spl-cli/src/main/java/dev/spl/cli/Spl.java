@@ -6,8 +6,11 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.Constructor;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -24,17 +27,7 @@ import picocli.CommandLine.Spec;
     scope = CommandLine.ScopeType.INHERIT,
     versionProvider = Spl.Version.class,
     description = "spl: a fleet coordinator for parallel work.",
-    subcommands = {
-      DaemonCommand.class,
-      RecordsCommand.class,
-      FleetCommand.class,
-      TaskCommand.class,
-      KillCommand.class,
-      UnkillCommand.class,
-      RulesCommand.class,
-      DemoCommand.class,
-      CommandLine.HelpCommand.class
-    },
+    // The subcommands are in COMMANDS, added by commandLine(): only the one being run gets a model.
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:ok",
@@ -44,6 +37,20 @@ import picocli.CommandLine.Spec;
       "4:internal error (details with --debug or SPL_DEBUG=1)"
     })
 public final class Spl implements Runnable {
+  /**
+   * The commands of {@code spl}, in the order help lists them. picocli builds a command's model by
+   * reflection when it is added, which is most of the start-up time of a short command, so {@link
+   * #commandLine(InputStream, PrintStream, PrintStream, Map, String...)} adds only the one named.
+   */
+  static final Map<String, Class<?>> COMMANDS = commands();
+
+  /** Global options that take a value: skipped when looking for the command name. */
+  private static final Set<String> VALUE_OPTIONS =
+      Set.of("-o", "--output", "--home", "--url", "--token");
+
+  /** Global options without a value that need no other command's model. */
+  private static final Set<String> FLAG_OPTIONS = Set.of("--debug", "-V", "--version");
+
   @Mixin private final GlobalOptions global;
   @Spec private CommandSpec spec;
 
@@ -54,6 +61,20 @@ public final class Spl implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(), "Missing command");
+  }
+
+  private static Map<String, Class<?>> commands() {
+    Map<String, Class<?>> commands = new LinkedHashMap<>();
+    commands.put("daemon", DaemonCommand.class);
+    commands.put("records", RecordsCommand.class);
+    commands.put("fleet", FleetCommand.class);
+    commands.put("task", TaskCommand.class);
+    commands.put("kill", KillCommand.class);
+    commands.put("unkill", UnkillCommand.class);
+    commands.put("rules", RulesCommand.class);
+    commands.put("demo", DemoCommand.class);
+    commands.put("help", CommandLine.HelpCommand.class);
+    return Collections.unmodifiableMap(commands);
   }
 
   /**
@@ -67,8 +88,55 @@ public final class Spl implements Runnable {
   /** As above, with the standard input that {@code -} arguments read. */
   public static CommandLine commandLine(
       InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+    return assemble(in, out, err, env, COMMANDS.keySet());
+  }
+
+  /**
+   * The command line for running {@code args}: the same as the whole one for these arguments, but
+   * with only the command they name. Help, an unknown command name, or any option before it other
+   * than the global ones get every command, so help lists them all and picocli's errors and
+   * suggestions are those of the whole command line.
+   */
+  public static CommandLine commandLine(
+      InputStream in, PrintStream out, PrintStream err, Map<String, String> env, String... args) {
+    return assemble(in, out, err, env, commandsNeeded(args));
+  }
+
+  /** The names of the commands whose models running {@code args} needs. */
+  static Set<String> commandsNeeded(String... args) {
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (VALUE_OPTIONS.contains(arg)) {
+        i++;
+      } else if (!FLAG_OPTIONS.contains(arg)
+          && !(arg.startsWith("-o") && !arg.startsWith("--"))
+          && !(arg.startsWith("--") && VALUE_OPTIONS.contains(optionName(arg)))) {
+        return COMMANDS.containsKey(arg) && !arg.equals("help") ? Set.of(arg) : COMMANDS.keySet();
+      }
+    }
+    // Only global options (`spl --version`, or nothing: "Missing command"): no command runs.
+    return Set.of();
+  }
+
+  private static String optionName(String arg) {
+    int equals = arg.indexOf('=');
+    return equals < 0 ? arg : arg.substring(0, equals);
+  }
+
+  private static CommandLine assemble(
+      InputStream in,
+      PrintStream out,
+      PrintStream err,
+      Map<String, String> env,
+      Set<String> commandNames) {
     CliContext context = new CliContext(in, out, err, env);
-    CommandLine commandLine = new CommandLine(Spl.class, new ContextFactory(context));
+    ContextFactory factory = new ContextFactory(context);
+    CommandLine commandLine = new CommandLine(Spl.class, factory);
+    for (Map.Entry<String, Class<?>> command : COMMANDS.entrySet()) {
+      if (commandNames.contains(command.getKey())) {
+        commandLine.addSubcommand(command.getKey(), new CommandLine(command.getValue(), factory));
+      }
+    }
     commandLine.setOut(new PrintWriter(out, true));
     commandLine.setErr(new PrintWriter(err, true));
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
@@ -82,13 +150,13 @@ public final class Spl implements Runnable {
 
   /** Runs one {@code spl} invocation and returns its exit code. */
   public static int run(PrintStream out, PrintStream err, Map<String, String> env, String... args) {
-    return commandLine(out, err, env).execute(args);
+    return commandLine(System.in, out, err, env, args).execute(args);
   }
 
   /** Runs one {@code spl} invocation reading standard input from {@code in}. */
   public static int run(
       InputStream in, PrintStream out, PrintStream err, Map<String, String> env, String... args) {
-    return commandLine(in, out, err, env).execute(args);
+    return commandLine(in, out, err, env, args).execute(args);
   }
 
   private static int handleBadInput(ParameterException e, String[] args) {
