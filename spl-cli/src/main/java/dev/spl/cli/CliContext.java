@@ -1,8 +1,6 @@
 package dev.spl.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.spl.core.Json;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -83,10 +81,6 @@ public final class CliContext {
   }
 
   public void printJson(JsonNode node) {
-    try {
-      out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialise JSON output", e);
-    }
+    out.println(ClientJson.pretty(node));
   }
 }

@@ -1,7 +1,7 @@
 package dev.spl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.spl.core.Json;
+import com.fasterxml.jackson.databind.node.NullNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -98,7 +98,7 @@ public final class DaemonClient {
         connection.setRequestProperty("Authorization", "Bearer " + token);
       }
       if (body != null) {
-        byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
+        byte[] bytes = ClientJson.bytes(body);
         connection.setDoOutput(true);
         connection.setRequestProperty("Content-Type", "application/json");
         connection.setFixedLengthStreamingMode(bytes.length);
@@ -110,7 +110,7 @@ public final class DaemonClient {
       byte[] response =
           readAll(status >= 400 ? connection.getErrorStream() : connection.getInputStream());
       if (status >= 200 && status < 300) {
-        return response.length == 0 ? Json.MAPPER.nullNode() : parse(response, status, target);
+        return response.length == 0 ? NullNode.getInstance() : parse(response, status, target);
       }
       throw errorFor(status, response, method, path);
     } catch (ConnectException e) {
@@ -143,7 +143,7 @@ public final class DaemonClient {
 
   private static JsonNode parse(byte[] response, int status, String target) {
     try {
-      return Json.MAPPER.readTree(response);
+      return ClientJson.read(response);
     } catch (IOException e) {
       throw CliException.failure(
           "expected JSON from "
@@ -160,7 +160,7 @@ public final class DaemonClient {
     String code = null;
     String message = null;
     try {
-      JsonNode node = Json.MAPPER.readTree(response);
+      JsonNode node = ClientJson.read(response);
       if (node != null && "error".equals(node.path("object").asText())) {
         code = node.path("code").asText(null);
         message = node.path("message").asText(null);

@@ -229,6 +229,7 @@ public final class DaemonProcesses {
   static List<String> command(Spec spec, Map<String, String> env) {
     List<String> command = new ArrayList<>();
     command.add(javaBinary());
+    command.addAll(daemonJvmOptions());
     String extra = env.get("SPL_DAEMON_JAVA_OPTS");
     if (extra != null && !extra.isBlank()) {
       command.addAll(List.of(extra.trim().split("\\s+")));
@@ -259,6 +260,30 @@ public final class DaemonProcesses {
       command.add(0, setsid);
     }
     return command;
+  }
+
+  /**
+   * JVM options the launcher chose for daemons (its class-data-sharing archive, the folder of the
+   * RocksDB library it unpacked once), one per line in the file named by {@code
+   * spl.daemon.jvm.options.file}; none without the launcher.
+   */
+  static List<String> daemonJvmOptions() {
+    String file = System.getProperty("spl.daemon.jvm.options.file");
+    if (file == null || file.isBlank() || !Files.isRegularFile(Path.of(file))) {
+      return List.of();
+    }
+    try {
+      List<String> options = new ArrayList<>();
+      for (String line : Files.readAllLines(Path.of(file), StandardCharsets.UTF_8)) {
+        if (!line.isBlank()) {
+          options.add(line.strip());
+        }
+      }
+      return options;
+    } catch (IOException e) {
+      throw CliException.failure(
+          "cannot read the daemon JVM options from " + file + ": " + e.getMessage());
+    }
   }
 
   /**
