@@ -1,6 +1,5 @@
 package dev.spl.daemon;
 
-import dev.spl.core.Act;
 import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
@@ -15,7 +14,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Fan-out benchmark: an in-process coordinator and two real worker daemons (echo executor, delay 0)
@@ -119,12 +120,20 @@ public final class FanoutBench {
           .append('@')
           .append(stored.receivedAtMillis() - start);
     }
+    java.util.Set<String> childThreads = new java.util.HashSet<>();
     for (Daemon worker : WORKERS) {
       for (StoredRecord stored :
           worker
               .records()
               .query(new RecordQuery(null, null, null, worker.records().lastSeq() - 6, 10))) {
+        boolean ofThisFanout =
+            stored.record().thread().equals(thread)
+                || stored.record().body().toString().contains(thread)
+                || childThreads.contains(stored.record().thread());
         if (stored.record().body().toString().contains(thread)) {
+          childThreads.add(stored.record().thread());
+        }
+        if (ofThisFanout) {
           line.append(" worker:")
               .append(stored.record().topic())
               .append('@')
@@ -135,38 +144,47 @@ public final class FanoutBench {
     System.out.println(line);
   }
 
-  /** Milliseconds from the parent INTEND's received_at to the join KNOW's received_at. */
-  private static double runOnce(Daemon coordinator, int width) {
+  /**
+   * Milliseconds from the parent INTEND's received_at to the join KNOW's received_at. The join is
+   * awaited through a record listener, not by polling the store, so waiting costs the daemons no
+   * CPU.
+   */
+  private static double runOnce(Daemon coordinator, int width) throws Exception {
     String thread = ThreadIds.derive("bench", UUID.randomUUID().toString());
     List<Record> records =
         FleetTestSupport.fanoutRecords(thread, "default", "all", FleetTestSupport.goals(width));
-    Http.Response response = FleetTestSupport.post(coordinator, records);
-    if (response.status() != 201) {
-      throw new IllegalStateException("fan-out refused: " + response.text());
-    }
-    Record parent = records.get(records.size() - 1);
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-    while (true) {
-      List<StoredRecord> joins =
-          coordinator
-              .records()
-              .query(new RecordQuery(thread, FanoutRecords.JOIN_COMPLETE, Act.KNOW, 0, 1));
-      if (!joins.isEmpty()) {
-        long start = coordinator.records().get(parent.id()).orElseThrow().receivedAtMillis();
-        if (TRACE && width == 1) {
-          trace(coordinator, thread, start);
-        }
-        return joins.get(0).receivedAtMillis() - start;
+    CompletableFuture<StoredRecord> join = new CompletableFuture<>();
+    Runnable unsubscribe =
+        coordinator
+            .records()
+            .subscribe(
+                created -> {
+                  for (StoredRecord stored : created) {
+                    if (stored.record().thread().equals(thread)
+                        && FanoutRecords.JOIN_COMPLETE.equals(stored.record().topic())) {
+                      join.complete(stored);
+                    }
+                  }
+                });
+    try {
+      Http.Response response = FleetTestSupport.post(coordinator, records);
+      if (response.status() != 201) {
+        throw new IllegalStateException("fan-out refused: " + response.text());
       }
-      if (System.nanoTime() > deadline) {
+      Record parent = records.get(records.size() - 1);
+      StoredRecord joined;
+      try {
+        joined = join.get(5, TimeUnit.MINUTES);
+      } catch (TimeoutException e) {
         throw new IllegalStateException("width " + width + ": the join did not complete in 5 min");
       }
-      try {
-        Thread.sleep(1);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
+      long start = coordinator.records().get(parent.id()).orElseThrow().receivedAtMillis();
+      if (TRACE && width == 1) {
+        trace(coordinator, thread, start);
       }
+      return joined.receivedAtMillis() - start;
+    } finally {
+      unsubscribe.run();
     }
   }
 }

@@ -54,7 +54,12 @@ public final class Dispatcher implements AutoCloseable {
       return false;
     }
     queue.put(job.key(), new Queued(job, onDone));
-    startWhatFits();
+    // Whatever was queued before could not start (no free slot, or held), and stays so until a
+    // poke: only the new attempt can start now. Skipping the scan keeps a queue of held attempts
+    // from costing a walk over all of them per submit.
+    if (running.size() < slots && !hold.test(job)) {
+      startWhatFits();
+    }
     return true;
   }
 

@@ -37,6 +37,7 @@ public final class OutboxSender implements DaemonComponent {
   private final RecordStore store;
   private final String token;
   private final HttpClient http;
+  private final HttpPoster poster;
   private final Semaphore wake = new Semaphore(0);
   private final Map<String, Long> retryAt = new HashMap<>();
   private final Map<String, Long> backoff = new HashMap<>();
@@ -51,6 +52,7 @@ public final class OutboxSender implements DaemonComponent {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
             .build();
+    this.poster = new HttpPoster(token);
     this.thread = new Thread(this::loop, "spl-outbox");
     this.thread.setDaemon(true);
   }
@@ -171,10 +173,14 @@ public final class OutboxSender implements DaemonComponent {
   }
 
   private int post(String destination, byte[] body) throws IOException, InterruptedException {
+    if (HttpPoster.supports(destination)) {
+      return poster.post(destination, "/v1/records", body);
+    }
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(destination + "/v1/records"))
             .timeout(Duration.ofSeconds(30))
             .header("Content-Type", "application/json")
+            .header("Prefer", "return=minimal")
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
@@ -186,11 +192,14 @@ public final class OutboxSender implements DaemonComponent {
   public void close() {
     running = false;
     thread.interrupt();
+    // A blocking read does not notice the interrupt; closing its socket ends it.
+    poster.close();
     try {
       thread.join(5000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    poster.close();
   }
 
   /** The receiver answered, but not with success: try again later. */

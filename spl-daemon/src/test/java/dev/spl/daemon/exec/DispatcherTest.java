@@ -168,7 +168,7 @@ class DispatcherTest {
     // Queue everything first, then release it at once: one start loop runs all of it.
     dispatcher.hold(holdAll);
     List<Integer> finished = new ArrayList<>();
-    int n = 100_000;
+    int n = 20_000;
     for (int i = 0; i < n; i++) {
       int index = i;
       dispatcher.submit(job(i), outcome -> finished.add(index));
@@ -177,10 +177,8 @@ class DispatcherTest {
 
     dispatcher.hold(job -> false);
 
-    assertThat(finished).hasSize(n);
-    for (int i = 0; i < n; i++) {
-      assertThat(finished.get(i)).isEqualTo(i);
-    }
+    assertThat(finished)
+        .containsExactlyElementsOf(java.util.stream.IntStream.range(0, n).boxed().toList());
     assertThat(dispatcher.queued()).isZero();
     assertThat(dispatcher.active()).isZero();
   }
