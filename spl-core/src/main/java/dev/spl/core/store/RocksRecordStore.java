@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -91,6 +92,12 @@ public final class RocksRecordStore implements RecordStore {
   private volatile long lastSeq;
   // How many writes the last commit carried; a caller commits directly only after a lone one.
   private volatile int lastGroupSize = 1;
+  // Outbox reads skip what is acknowledged without walking its deletion markers: every key below a
+  // destination's floor is gone for good (keys only grow and are never re-added). The largest
+  // acknowledged key of each destination lets a read that finds nothing raise the floor past it.
+  private final Set<String> destinations = ConcurrentHashMap.newKeySet();
+  private final Map<String, Long> pendingFloor = new ConcurrentHashMap<>();
+  private final Map<String, Long> largestAcknowledged = new ConcurrentHashMap<>();
 
   private RocksRecordStore(Path directory, Durability durability, Clock clock) {
     this.directory = directory;
@@ -121,6 +128,7 @@ public final class RocksRecordStore implements RecordStore {
     this.lastSeq = recoverLastSeq();
     this.nextSeq = lastSeq;
     this.lastOutboxKey = recoverLastOutboxKey();
+    recoverDestinations();
     if (durability == Durability.DURABLE) {
       writer = new Thread(this::runWriter, "spl-store-writer " + directory.getFileName());
       writer.setDaemon(true);
@@ -341,6 +349,8 @@ public final class RocksRecordStore implements RecordStore {
       }
       lastSeq = nextSeq;
       for (Commit commit : staged) {
+        commit.acknowledged.forEach(
+            (destination, key) -> largestAcknowledged.merge(destination, key, Math::max));
         commit.result.complete(commit.results);
       }
     } catch (RocksDBException | RuntimeException e) {
@@ -378,6 +388,8 @@ public final class RocksRecordStore implements RecordStore {
     final byte[] metaValue;
     final CompletableFuture<List<AppendResult>> result = new CompletableFuture<>();
     List<AppendResult> results = List.of();
+    // The largest key this commit acknowledges per destination, applied once it is written.
+    final Map<String, Long> acknowledged = new HashMap<>();
 
     Commit(
         List<Prepared> records,
@@ -448,6 +460,7 @@ public final class RocksRecordStore implements RecordStore {
       for (OutboxEntry delivery : deliveries) {
         long key = ++lastOutboxKey;
         byte[] destination = delivery.destination().getBytes(StandardCharsets.UTF_8);
+        destinations.add(delivery.destination());
         batch.put(
             handle(StoreColumnFamily.OUTBOX),
             StoreCodec.destinationKey(StoreCodec.destinationPrefix(delivery.destination()), key),
@@ -459,6 +472,7 @@ public final class RocksRecordStore implements RecordStore {
         byte[] destination = db.get(handle(StoreColumnFamily.OUTBOX), byKey);
         if (destination != null) {
           String name = new String(destination, StandardCharsets.UTF_8);
+          acknowledged.merge(name, key, Math::max);
           batch.delete(
               handle(StoreColumnFamily.OUTBOX),
               StoreCodec.destinationKey(StoreCodec.destinationPrefix(name), key));
@@ -589,9 +603,14 @@ public final class RocksRecordStore implements RecordStore {
 
   private List<PendingDelivery> pendingDeliveries(String destination, byte[] prefix, int limit)
       throws RocksDBException {
+    // Read before the iterator: every key acknowledged by then was written before it, so if the
+    // iterator sees none at all, none of those keys will ever come back.
+    long acknowledgedBefore = largestAcknowledged.getOrDefault(destination, 0L);
     List<PendingDelivery> out = new ArrayList<>();
     try (RocksIterator it = db.newIterator(handle(StoreColumnFamily.OUTBOX))) {
-      for (it.seek(prefix); it.isValid() && out.size() < limit; it.next()) {
+      for (it.seek(StoreCodec.destinationKey(prefix, pendingFloor.getOrDefault(destination, 0L)));
+          it.isValid() && out.size() < limit;
+          it.next()) {
         byte[] key = it.key();
         if (!StoreCodec.startsWith(key, prefix) || key.length != prefix.length + 8) {
           break;
@@ -613,8 +632,10 @@ public final class RocksRecordStore implements RecordStore {
         out.add(new PendingDelivery(deliveryKey, destination, record));
       }
       it.status();
-      return out;
     }
+    long floor = out.isEmpty() ? acknowledgedBefore + 1 : out.get(0).key();
+    pendingFloor.merge(destination, floor, Math::max);
+    return out;
   }
 
   @Override
@@ -623,12 +644,42 @@ public final class RocksRecordStore implements RecordStore {
     openLock.readLock().lock();
     try {
       requireOpen();
-      scanDestinations(out);
+      for (String destination : destinations) {
+        if (hasPending(destination)) {
+          out.add(destination);
+        }
+      }
       return out;
-    } catch (RocksDBException e) {
-      throw readFailure("delivery destinations", e);
     } finally {
       openLock.readLock().unlock();
+    }
+  }
+
+  private boolean hasPending(String destination) {
+    long acknowledgedBefore = largestAcknowledged.getOrDefault(destination, 0L);
+    byte[] prefix = StoreCodec.destinationPrefix(destination);
+    long first = -1;
+    try (RocksIterator it = db.newIterator(handle(StoreColumnFamily.OUTBOX))) {
+      it.seek(StoreCodec.destinationKey(prefix, pendingFloor.getOrDefault(destination, 0L)));
+      if (it.isValid()) {
+        byte[] key = it.key();
+        if (StoreCodec.startsWith(key, prefix) && key.length == prefix.length + 8) {
+          first = StoreCodec.seqOf(key, prefix.length);
+        }
+      }
+      it.status();
+    } catch (RocksDBException e) {
+      throw readFailure("pending deliveries to " + destination, e);
+    }
+    pendingFloor.merge(destination, first < 0 ? acknowledgedBefore + 1 : first, Math::max);
+    return first >= 0;
+  }
+
+  private void recoverDestinations() {
+    try {
+      scanDestinations(destinations);
+    } catch (RocksDBException e) {
+      throw readFailure("delivery destinations", e);
     }
   }
 
