@@ -1,11 +1,11 @@
 package dev.spl.daemon.loop;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.spl.core.Json;
 import dev.spl.core.PendingDelivery;
 import dev.spl.core.RecordJson;
 import dev.spl.core.RecordStore;
 import dev.spl.daemon.DaemonComponent;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -121,19 +121,24 @@ public final class OutboxSender implements DaemonComponent {
       return false;
     }
     List<PendingDelivery> batch = new ArrayList<>();
-    ArrayNode body = Json.MAPPER.createArrayNode();
-    int bytes = 2;
+    // Each record is serialised once: its bytes both count against the size budget and go out.
+    ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
+    body.write('[');
     for (PendingDelivery delivery : pending) {
-      var json = RecordJson.toJson(delivery.record().record(), delivery.record().id());
-      int size = json.toString().length() + 1;
-      if (!batch.isEmpty() && bytes + size > BATCH_BYTES) {
+      byte[] json =
+          Json.MAPPER.writeValueAsBytes(
+              RecordJson.toJson(delivery.record().record(), delivery.record().id()));
+      if (!batch.isEmpty() && body.size() + json.length + 2 > BATCH_BYTES) {
         break;
       }
-      bytes += size;
-      body.add(json);
+      if (!batch.isEmpty()) {
+        body.write(',');
+      }
+      body.write(json);
       batch.add(delivery);
     }
-    int status = post(destination, Json.MAPPER.writeValueAsBytes(body));
+    body.write(']');
+    int status = post(destination, body.toByteArray());
     if (status / 100 == 2) {
       store.acknowledgeDeliveries(batch.stream().map(PendingDelivery::key).toList());
       return true;
