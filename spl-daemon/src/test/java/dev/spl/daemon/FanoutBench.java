@@ -23,7 +23,9 @@ import java.util.concurrent.TimeoutException;
  * in temporary homes, durable stores, loopback HTTP. For each width it writes a fan-out over HTTP
  * as the CLI does and measures, from the server-side {@code received_at} of the parent INTEND to
  * that of the parent's {@code fanout_join_complete} KNOW, the wall, children per second, and the
- * heap after a GC.
+ * heap after a GC. It also prints the CPU time the whole process (three daemons, the client, JIT
+ * and GC threads) spent per fan-out, the mean of the runs: on a shared machine it moves much less
+ * than the wall.
  *
  * <p>The workers run every child through their dispatcher and echo executor and report through
  * their outbox exactly as {@code spl fleet start --executor echo --echo-delay 0} workers do. Each
@@ -74,25 +76,44 @@ public final class FanoutBench {
               + " %d cores%n",
           slots, base.durability(), Runtime.getRuntime().availableProcessors());
       System.out.printf(
-          "%8s %5s %12s %12s %12s %14s %14s%n",
-          "width", "runs", "median ms", "min ms", "max ms", "children/s", "heap MiB (GC)");
+          "%8s %5s %10s %8s %8s %12s %10s %12s %14s%n",
+          "width",
+          "runs",
+          "median ms",
+          "min ms",
+          "max ms",
+          "children/s",
+          "CPU ms/run",
+          "CPU us/child",
+          "heap MiB (GC)");
       // One warm-up fan-out so class loading and JIT do not count against the first width.
       runOnce(coordinator, 10);
       runOnce(coordinator, 1000);
       for (int width : widths) {
         int runs = width >= 1000 ? 3 : smallRuns;
         double[] millis = new double[runs];
+        // The process CPU clock ticks in 10 ms steps: the mean over all runs resolves small widths.
+        long cpuBefore = OS.getProcessCpuTime();
         for (int run = 0; run < runs; run++) {
           millis[run] = runOnce(coordinator, width);
         }
+        double cpu = (OS.getProcessCpuTime() - cpuBefore) / 1e6 / runs;
         Arrays.sort(millis);
         double median = millis[runs / 2];
         System.gc();
         long heap =
             ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024);
         System.out.printf(
-            "%8d %5d %12.1f %12.1f %12.1f %14.0f %14d%n",
-            width, runs, median, millis[0], millis[runs - 1], width / (median / 1000.0), heap);
+            "%8d %5d %10.1f %8.1f %8.1f %12.0f %10.1f %12.1f %14d%n",
+            width,
+            runs,
+            median,
+            millis[0],
+            millis[runs - 1],
+            width / (median / 1000.0),
+            cpu,
+            cpu * 1000 / width,
+            heap);
       }
     }
   }
@@ -106,6 +127,10 @@ public final class FanoutBench {
                 .withExecutor(FleetSettings.ExecutorKind.ECHO, Duration.ZERO)
                 .withSlots(slots));
   }
+
+  /** CPU time of the whole process (all daemons), steadier than wall time on a busy machine. */
+  private static final com.sun.management.OperatingSystemMXBean OS =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
   private static final boolean TRACE = Boolean.getBoolean("trace");
   private static final List<Daemon> WORKERS = new ArrayList<>();
