@@ -33,7 +33,8 @@ public final class CdsTraining {
             new String[] {
               "records", "emit", "--url", url, "--thread", thread, "--act", "DO", "--body", "{}"
             },
-            new String[] {"daemon", "status", "--url", url, "--home", "/nonexistent-spl-home"});
+            new String[] {"daemon", "status", "--url", url, "--home", "/nonexistent-spl-home"},
+            new String[] {"fleet", "list", "--url", url});
     for (String[] run : runs) {
       Spl.run(sink, sink, env, run);
     }

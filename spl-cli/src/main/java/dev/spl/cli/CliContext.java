@@ -3,6 +3,7 @@ package dev.spl.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.Json;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
@@ -12,15 +13,22 @@ import java.util.Map;
  * global options. Commands receive it through their constructor, so tests run them in-process.
  */
 public final class CliContext {
+  private final InputStream in;
   private final PrintStream out;
   private final PrintStream err;
   private final Map<String, String> env;
   private final GlobalOptions global = new GlobalOptions();
 
-  CliContext(PrintStream out, PrintStream err, Map<String, String> env) {
+  CliContext(InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+    this.in = in;
     this.out = out;
     this.err = err;
     this.env = Map.copyOf(env);
+  }
+
+  /** Standard input, for options that read {@code -}. */
+  public InputStream in() {
+    return in;
   }
 
   public PrintStream out() {

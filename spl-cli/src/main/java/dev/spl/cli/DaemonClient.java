@@ -45,6 +45,11 @@ public final class DaemonClient {
     return send("GET", path, null, READ_TIMEOUT_MILLIS);
   }
 
+  /** {@code GET} with a read timeout of its own (e.g. a ping that must not hang). */
+  public JsonNode get(String path, int timeoutMillis) {
+    return send("GET", path, null, timeoutMillis);
+  }
+
   public JsonNode post(String path, JsonNode body) {
     return send("POST", path, body, READ_TIMEOUT_MILLIS);
   }
@@ -167,7 +172,7 @@ public final class DaemonClient {
         code != null
             ? code + ": " + (message == null ? "(no message)" : message)
             : "HTTP " + status + " for " + method + " " + path + ": " + excerpt(response);
-    return new CliException(exitCodeFor(status, code), text);
+    return new CliException(exitCodeFor(status, code), text, code);
   }
 
   static int exitCodeFor(int status, String code) {

@@ -65,6 +65,7 @@ final class DaemonCommand {
   static final class Run implements Callable<Integer> {
     private final CliContext context;
     @Mixin ServeOptions serve = new ServeOptions();
+    @Mixin DaemonRunOptions runOptions = new DaemonRunOptions();
 
     Run(CliContext context) {
       this.context = context;
@@ -73,8 +74,10 @@ final class DaemonCommand {
     @Override
     public Integer call() {
       serve.validate();
+      runOptions.validate();
       try {
-        return ForegroundDaemon.run(context, serve.bind, serve.port, serve.maxRequestBytes);
+        return ForegroundDaemon.run(
+            context, serve.bind, serve.port, serve.maxRequestBytes, runOptions);
       } catch (NoClassDefFoundError e) {
         throw CliException.failure(
             "the daemon's classes are not on this class path (missing "
@@ -90,6 +93,7 @@ final class DaemonCommand {
   static final class Start implements Callable<Integer> {
     private final CliContext context;
     @Mixin ServeOptions serve = new ServeOptions();
+    @Mixin DaemonRunOptions runOptions = new DaemonRunOptions();
 
     @Option(
         names = "--wait",
@@ -104,6 +108,7 @@ final class DaemonCommand {
     @Override
     public Integer call() {
       serve.validate();
+      runOptions.validate();
       if (waitSeconds < 1) {
         throw CliException.badInput("--wait: expected at least 1 second but found " + waitSeconds);
       }
@@ -128,7 +133,12 @@ final class DaemonCommand {
       }
       DaemonProcesses.Spec spec =
           new DaemonProcesses.Spec(
-              home, serve.port, serve.bind, serve.maxRequestBytes, context.token());
+              home,
+              serve.port,
+              serve.bind,
+              serve.maxRequestBytes,
+              context.token(),
+              runOptions.toArguments());
       DaemonProcesses.Running started =
           DaemonProcesses.start(spec, context.env(), Duration.ofSeconds(waitSeconds));
       report(started, false);
@@ -147,7 +157,9 @@ final class DaemonCommand {
           .out()
           .println(
               (already ? "spl daemon already running" : "spl daemon started")
-                  + ": role=daemon pid="
+                  + ": role="
+                  + runOptions.effectiveRole().wire()
+                  + " pid="
                   + (running.pid() == null ? "?" : running.pid())
                   + " port="
                   + portOf(running.url())

@@ -28,9 +28,32 @@ public final class DaemonProcesses {
   private static final int HEALTH_TIMEOUT_MILLIS = 1_000;
   private static final long POLL_MILLIS = 50;
 
-  /** How to run one background daemon. Null values leave the daemon's default. */
+  /**
+   * How to run one background daemon. Null values leave the daemon's default; {@code runOptions}
+   * are further {@code spl daemon run} options (role, alias, coordinator, intervals, ...).
+   */
   public record Spec(
-      Path home, Integer port, String bindHost, Long maxRequestBytes, String token) {}
+      Path home,
+      Integer port,
+      String bindHost,
+      Long maxRequestBytes,
+      String token,
+      List<String> runOptions) {
+    public Spec {
+      runOptions = List.copyOf(runOptions);
+    }
+
+    public Spec(Path home, Integer port, String bindHost, Long maxRequestBytes, String token) {
+      this(home, port, bindHost, maxRequestBytes, token, List.of());
+    }
+  }
+
+  /** A daemon process just spawned, not yet known to answer. */
+  public record Spawned(Spec spec, Process process, long logOffset) {
+    public Path logFile() {
+      return new HomeLayout(spec.home()).logFile();
+    }
+  }
 
   /** A daemon that answers: its pid (null when unknown), URL and {@code /health} answer. */
   public record Running(Long pid, String url, JsonNode health) {
@@ -78,6 +101,14 @@ public final class DaemonProcesses {
    * appended to the home's log, and waits until it answers {@code /health}.
    */
   public static Running start(Spec spec, Map<String, String> env, Duration wait) {
+    return awaitAnswer(spawn(spec, env), wait);
+  }
+
+  /**
+   * Spawns {@code spl daemon run} for the spec, detached from this process, with its output
+   * appended to the home's log and its pid in the home's pid file; does not wait.
+   */
+  public static Spawned spawn(Spec spec, Map<String, String> env) {
     HomeLayout layout = new HomeLayout(spec.home());
     try {
       Files.createDirectories(spec.home());
@@ -106,6 +137,18 @@ public final class DaemonProcesses {
       throw CliException.failure("cannot start " + command.get(0) + ": " + e.getMessage());
     }
     PidFile.write(layout.pidFile(), process.pid());
+    return new Spawned(spec, process, logOffset);
+  }
+
+  /**
+   * Waits until a spawned daemon answers {@code /health} at the endpoint it writes into its home;
+   * fails with the tail of its log when it exits first or does not answer in time.
+   */
+  public static Running awaitAnswer(Spawned spawned, Duration wait) {
+    Spec spec = spawned.spec();
+    Process process = spawned.process();
+    HomeLayout layout = new HomeLayout(spec.home());
+    long logOffset = spawned.logOffset();
     long deadline = System.nanoTime() + wait.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
@@ -209,6 +252,7 @@ public final class DaemonProcesses {
       command.add("--max-request-bytes");
       command.add(spec.maxRequestBytes().toString());
     }
+    command.addAll(spec.runOptions());
     String setsid = setsid();
     if (setsid != null) {
       // A new session: Ctrl-C or a closing terminal of the starting shell does not reach it.

@@ -5,6 +5,7 @@ import dev.spl.core.Json;
 import dev.spl.daemon.Daemon;
 import dev.spl.daemon.DaemonConfig;
 import dev.spl.daemon.DaemonStartException;
+import dev.spl.daemon.FleetSettings;
 
 /**
  * Runs a daemon in this process until SIGTERM or SIGINT. This is the only CLI class that touches
@@ -13,9 +14,22 @@ import dev.spl.daemon.DaemonStartException;
 final class ForegroundDaemon {
   private ForegroundDaemon() {}
 
-  static int run(CliContext context, String bindHost, int port, long maxRequestBytes) {
+  static int run(
+      CliContext context,
+      String bindHost,
+      int port,
+      long maxRequestBytes,
+      DaemonRunOptions options) {
     DaemonConfig config =
         new DaemonConfig(context.home(), bindHost, port, maxRequestBytes, context.token());
+    try {
+      config = config.withFleet(fleetSettings(options));
+    } catch (IllegalArgumentException e) {
+      throw CliException.badInput(e.getMessage());
+    }
+    if (options.durability != null) {
+      config = config.withDurability(options.durability);
+    }
     Daemon daemon;
     try {
       daemon = Daemon.start(config);
@@ -42,6 +56,11 @@ final class ForegroundDaemon {
       node.put("pid", pid);
       node.put("home", daemon.home().toString());
       node.put("version", Daemon.VERSION);
+      node.put("role", config.fleet().role().wire());
+      node.put("alias", config.fleet().alias());
+      if (config.fleet().coordinatorUrl() != null) {
+        node.put("coordinator", config.fleet().coordinatorUrl());
+      }
       context.printJson(node);
     } else {
       context
@@ -51,7 +70,9 @@ final class ForegroundDaemon {
                   + Daemon.VERSION
                   + " listening on "
                   + daemon.url()
-                  + " (pid "
+                  + " ("
+                  + describeRole(config.fleet())
+                  + ", pid "
                   + pid
                   + ", did "
                   + daemon.did()
@@ -68,5 +89,59 @@ final class ForegroundDaemon {
     }
     PidFile.removeIfOwned(layout.pidFile(), pid);
     return ExitCodes.OK;
+  }
+
+  /** The daemon's fleet settings: the defaults of a coordinator, changed by each option given. */
+  static FleetSettings fleetSettings(DaemonRunOptions options) {
+    FleetSettings settings = FleetSettings.coordinator();
+    if (options.effectiveRole() == dev.spl.core.fleet.Role.WORKER) {
+      settings =
+          settings.asWorker(options.alias == null ? "" : options.alias, options.coordinatorUrl);
+    } else if (options.alias != null) {
+      settings =
+          new FleetSettings(
+              settings.role(),
+              options.alias,
+              null,
+              settings.advertiseUrl(),
+              settings.heartbeatInterval(),
+              settings.lease(),
+              settings.executor(),
+              settings.echoDelay(),
+              settings.slots());
+    }
+    if (options.advertiseUrl != null) {
+      settings = settings.withAdvertiseUrl(options.advertiseUrl);
+    }
+    if (options.heartbeatInterval != null) {
+      settings = settings.withHeartbeatInterval(options.heartbeatInterval);
+    }
+    if (options.lease != null) {
+      settings = settings.withLease(options.lease);
+    }
+    if (options.executor != null || options.echoDelay != null) {
+      FleetSettings.ExecutorKind kind =
+          options.executor == null
+              ? settings.executor()
+              : FleetSettings.ExecutorKind.valueOf(options.executor.name());
+      settings =
+          settings.withExecutor(
+              kind, options.echoDelay == null ? settings.echoDelay() : options.echoDelay);
+    }
+    if (options.slots != null) {
+      settings = settings.withSlots(options.slots);
+    }
+    return settings;
+  }
+
+  private static String describeRole(FleetSettings fleet) {
+    String role = fleet.role().wire();
+    if (fleet.alias() != null && !fleet.alias().isEmpty() && !fleet.alias().equals(role)) {
+      role += " " + fleet.alias();
+    }
+    if (fleet.coordinatorUrl() != null) {
+      role += " of " + fleet.coordinatorUrl();
+    }
+    return role;
   }
 }

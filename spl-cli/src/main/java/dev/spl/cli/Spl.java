@@ -20,9 +20,21 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "spl",
     mixinStandardHelpOptions = true,
+    // -h/--help and -V/--version on every command, not only on `spl` itself.
+    scope = CommandLine.ScopeType.INHERIT,
     versionProvider = Spl.Version.class,
     description = "spl: a fleet coordinator for parallel work.",
-    subcommands = {DaemonCommand.class, RecordsCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      DaemonCommand.class,
+      RecordsCommand.class,
+      FleetCommand.class,
+      TaskCommand.class,
+      KillCommand.class,
+      UnkillCommand.class,
+      RulesCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:ok",
@@ -49,7 +61,13 @@ public final class Spl implements Runnable {
    * CliContext} through their constructor and never touch System.out, System.err or System.getenv.
    */
   public static CommandLine commandLine(PrintStream out, PrintStream err, Map<String, String> env) {
-    CliContext context = new CliContext(out, err, env);
+    return commandLine(System.in, out, err, env);
+  }
+
+  /** As above, with the standard input that {@code -} arguments read. */
+  public static CommandLine commandLine(
+      InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+    CliContext context = new CliContext(in, out, err, env);
     CommandLine commandLine = new CommandLine(Spl.class, new ContextFactory(context));
     commandLine.setOut(new PrintWriter(out, true));
     commandLine.setErr(new PrintWriter(err, true));
@@ -65,6 +83,12 @@ public final class Spl implements Runnable {
   /** Runs one {@code spl} invocation and returns its exit code. */
   public static int run(PrintStream out, PrintStream err, Map<String, String> env, String... args) {
     return commandLine(out, err, env).execute(args);
+  }
+
+  /** Runs one {@code spl} invocation reading standard input from {@code in}. */
+  public static int run(
+      InputStream in, PrintStream out, PrintStream err, Map<String, String> env, String... args) {
+    return commandLine(in, out, err, env).execute(args);
   }
 
   private static int handleBadInput(ParameterException e, String[] args) {

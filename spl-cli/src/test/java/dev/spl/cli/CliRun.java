@@ -2,6 +2,7 @@ package dev.spl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.Json;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,11 +16,18 @@ import java.util.function.BooleanSupplier;
 record CliRun(int exitCode, String out, String err) {
 
   static CliRun run(Map<String, String> env, String... args) {
+    return runWithInput(env, "", args);
+  }
+
+  /** Runs with {@code input} as standard input. */
+  static CliRun runWithInput(Map<String, String> env, String input, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      int code = Spl.run(o, e, env, args);
+      int code =
+          Spl.run(
+              new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), o, e, env, args);
       return new CliRun(
           code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

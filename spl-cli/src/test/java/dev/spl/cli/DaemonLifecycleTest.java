@@ -37,7 +37,8 @@ class DaemonLifecycleTest {
   void startStatusStopOfABackgroundDaemon() throws IOException {
     CliRun start = CliRun.run(env, "daemon", "start", "--port", "0");
     assertThat(start.exitCode()).as(start.toString()).isZero();
-    assertThat(start.out()).contains("spl daemon started", "role=daemon", "pid=", "home=" + home);
+    assertThat(start.out())
+        .contains("spl daemon started", "role=coordinator", "pid=", "home=" + home);
     long pid = Long.parseLong(Files.readString(new HomeLayout(home).pidFile()).trim());
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
 

@@ -2,6 +2,7 @@ package dev.spl.core.control;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Act;
+import dev.spl.core.BodyFields;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
 import dev.spl.core.ThreadIds;
@@ -40,10 +41,10 @@ public record EmergencyStop(boolean active, String reason, String issuedBy, long
 
   public static EmergencyStop fromBody(ObjectNode body) {
     return new EmergencyStop(
-        ControlFields.bool(body, "active"),
-        ControlFields.optionalText(body, "reason"),
-        ControlFields.optionalText(body, "issued_by"),
-        ControlFields.nonNegativeLong(body, "issued_at", -1));
+        BodyFields.bool(body, "active"),
+        BodyFields.optionalText(body, "reason", ""),
+        BodyFields.optionalText(body, "issued_by", ""),
+        BodyFields.nonNegativeLong(body, "issued_at", -1));
   }
 
   public ObjectNode toJson() {

@@ -2,6 +2,7 @@ package dev.spl.core.control;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Act;
+import dev.spl.core.BodyFields;
 import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
@@ -64,18 +65,18 @@ public record Freeze(
   }
 
   public static Freeze fromBody(ObjectNode body) {
-    String levelText = ControlFields.text(body, "level");
+    String levelText = BodyFields.text(body, "level");
     FreezeLevel level = FreezeLevel.parseOrNull(levelText);
     if (level == null) {
       throw new InvalidRecordException(
           "body.level: expected 'soft' or 'hard' but found '" + levelText + "'");
     }
     return new Freeze(
-        ControlFields.text(body, "namespace"),
+        BodyFields.text(body, "namespace"),
         level,
-        ControlFields.nonNegativeLong(body, "grace_secs", DEFAULT_GRACE_SECS),
-        ControlFields.optionalText(body, "reason"),
-        ControlFields.optionalText(body, "issued_by"),
-        ControlFields.nonNegativeLong(body, "issued_at", -1));
+        BodyFields.nonNegativeLong(body, "grace_secs", DEFAULT_GRACE_SECS),
+        BodyFields.optionalText(body, "reason", ""),
+        BodyFields.optionalText(body, "issued_by", ""),
+        BodyFields.nonNegativeLong(body, "issued_at", -1));
   }
 }

@@ -2,6 +2,7 @@ package dev.spl.core.control;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Act;
+import dev.spl.core.BodyFields;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
 import dev.spl.core.ThreadIds;
@@ -33,8 +34,8 @@ public record Unfreeze(String namespace, String issuedBy, long issuedAt) {
 
   public static Unfreeze fromBody(ObjectNode body) {
     return new Unfreeze(
-        ControlFields.text(body, "namespace"),
-        ControlFields.optionalText(body, "issued_by"),
-        ControlFields.nonNegativeLong(body, "issued_at", -1));
+        BodyFields.text(body, "namespace"),
+        BodyFields.optionalText(body, "issued_by", ""),
+        BodyFields.nonNegativeLong(body, "issued_at", -1));
   }
 }

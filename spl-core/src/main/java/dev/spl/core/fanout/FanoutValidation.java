@@ -102,7 +102,7 @@ public final class FanoutValidation {
           null,
           "cannot retry: the join already completed with verdict "
               + state.joinVerdict()
-              + "; fan out again with replaces to run it anew");
+              + "; to run it again, fan the task out anew (spl task fan-out ... --replace)");
     }
     ChildState childState = state.childState(index);
     switch (childState) {

@@ -3,6 +3,7 @@ package dev.spl.core.fleet;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Act;
 import dev.spl.core.Actors;
+import dev.spl.core.BodyFields;
 import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
 import dev.spl.core.Record;

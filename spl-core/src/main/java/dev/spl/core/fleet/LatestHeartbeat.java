@@ -1,6 +1,7 @@
 package dev.spl.core.fleet;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.BodyFields;
 import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
 import java.util.Objects;

@@ -70,6 +70,9 @@ public final class FleetRegistry {
   private final ControlDeliveries control;
   private final Set<String> indexed;
 
+  /** When this coordinator began listening for heartbeats: it cannot have heard any before. */
+  private final long watchingSinceMillis;
+
   /** What the coordinator did with one heartbeat. */
   public record Intake(
       String did, Heartbeat.AppendDecision decision, InstanceStatus status, boolean appended) {
@@ -92,6 +95,7 @@ public final class FleetRegistry {
     this.clock = clock;
     this.control = new ControlDeliveries(records);
     this.indexed = indexed;
+    this.watchingSinceMillis = clock.millis();
   }
 
   /**
@@ -270,7 +274,10 @@ public final class FleetRegistry {
               view.endpoint(),
               view.active(),
               view.freeSlots());
-      if (view.health() == Health.STOPPED || view.lastHeartbeatAgeMillis() > leaseMillis) {
+      // Silence counts only while this coordinator was up to hear it: after a coordinator restart,
+      // workers get a full lease to report again before their children move elsewhere.
+      long silentMillis = Math.min(view.lastHeartbeatAgeMillis(), now - watchingSinceMillis);
+      if (view.health() == Health.STOPPED || silentMillis > leaseMillis) {
         lost.add(info);
       } else if (view.status() == InstanceStatus.LIVE && view.health() == Health.HEALTHY) {
         live.add(info);

@@ -1,14 +1,14 @@
-package dev.spl.core.fleet;
+package dev.spl.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.spl.core.InvalidRecordException;
+import java.util.Locale;
 
 /** Typed reads of record body fields with messages that name the field and what was found. */
-final class BodyFields {
+public final class BodyFields {
   private BodyFields() {}
 
-  static String text(ObjectNode body, String field) {
+  public static String text(ObjectNode body, String field) {
     JsonNode node = body.get(field);
     if (node == null || !node.isTextual()) {
       throw new InvalidRecordException(
@@ -17,7 +17,7 @@ final class BodyFields {
     return node.asText();
   }
 
-  static String optionalText(ObjectNode body, String field, String fallback) {
+  public static String optionalText(ObjectNode body, String field, String fallback) {
     JsonNode node = body.get(field);
     if (node == null || node.isNull()) {
       return fallback;
@@ -25,7 +25,7 @@ final class BodyFields {
     return text(body, field);
   }
 
-  static long nonNegativeLong(ObjectNode body, String field) {
+  public static long nonNegativeLong(ObjectNode body, String field) {
     JsonNode node = body.get(field);
     if (node == null || !node.canConvertToExactIntegral() || node.asLong() < 0) {
       throw new InvalidRecordException(
@@ -34,7 +34,22 @@ final class BodyFields {
     return node.asLong();
   }
 
-  static int nonNegativeInt(ObjectNode body, String field) {
+  /** Like {@link #nonNegativeLong(ObjectNode, String)}, with {@code fallback} when absent. */
+  public static long nonNegativeLong(ObjectNode body, String field, long fallback) {
+    JsonNode node = body.get(field);
+    return node == null || node.isNull() ? fallback : nonNegativeLong(body, field);
+  }
+
+  public static boolean bool(ObjectNode body, String field) {
+    JsonNode node = body.get(field);
+    if (node == null || !node.isBoolean()) {
+      throw new InvalidRecordException(
+          "body." + field + ": expected true or false but found " + describe(node));
+    }
+    return node.asBoolean();
+  }
+
+  public static int nonNegativeInt(ObjectNode body, String field) {
     long value = nonNegativeLong(body, field);
     if (value > Integer.MAX_VALUE) {
       throw new InvalidRecordException(
@@ -43,10 +58,10 @@ final class BodyFields {
     return (int) value;
   }
 
-  static String describe(JsonNode node) {
+  public static String describe(JsonNode node) {
     if (node == null || node.isMissingNode()) {
       return "nothing (the field is missing)";
     }
-    return node.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + " " + node;
+    return node.getNodeType().name().toLowerCase(Locale.ROOT) + " " + node;
   }
 }
