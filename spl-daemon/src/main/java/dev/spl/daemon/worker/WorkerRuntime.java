@@ -27,7 +27,9 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -61,6 +63,9 @@ public final class WorkerRuntime implements DaemonComponent {
   private final ScheduledExecutorService ticks;
   private final HeartbeatSender heartbeats;
   private final ConcurrentLinkedQueue<Report> reports = new ConcurrentLinkedQueue<>();
+  // Child threads holding a cancel that arrived before the INTEND of its attempt (the event thread
+  // only). A newly stored INTEND can have no result yet, so only these need their thread read.
+  private final Set<String> cancelledBeforeIntent = new HashSet<>();
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private volatile Thread eventThread;
   private volatile boolean closing;
@@ -111,6 +116,7 @@ public final class WorkerRuntime implements DaemonComponent {
   }
 
   private void recover() {
+    rememberEarlyCancels();
     long after = 0;
     int recovered = 0;
     while (true) {
@@ -120,7 +126,7 @@ public final class WorkerRuntime implements DaemonComponent {
         break;
       }
       for (StoredRecord stored : page) {
-        if (handleChildIntent(stored)) {
+        if (handleChildIntent(stored, false)) {
           recovered++;
         }
       }
@@ -145,6 +151,37 @@ public final class WorkerRuntime implements DaemonComponent {
     flushReports();
   }
 
+  /** Finds stored cancels whose INTEND has not arrived: see {@link #cancelledBeforeIntent}. */
+  private void rememberEarlyCancels() {
+    long after = 0;
+    while (true) {
+      List<StoredRecord> page =
+          ctx.records().query(new RecordQuery(null, CANCEL, Act.LEARN, after, 1000));
+      if (page.isEmpty()) {
+        return;
+      }
+      for (StoredRecord cancel : page) {
+        rememberIfEarly(cancel.record());
+      }
+      after = page.get(page.size() - 1).seq();
+    }
+  }
+
+  private void rememberIfEarly(Record cancel) {
+    int attempt = cancel.body().path("attempt").asInt(1);
+    boolean intentStored =
+        ctx
+            .records()
+            .query(
+                new RecordQuery(
+                    cancel.thread(), FanoutRecords.CHILD, Act.INTEND, 0, RecordQuery.MAX_LIMIT))
+            .stream()
+            .anyMatch(intent -> intent.record().body().path("attempt").asInt(1) == attempt);
+    if (!intentStored) {
+      cancelledBeforeIntent.add(cancel.thread());
+    }
+  }
+
   private boolean concerns(StoredRecord stored) {
     Record record = stored.record();
     return ChildIntent.isChildIntent(stored)
@@ -155,21 +192,31 @@ public final class WorkerRuntime implements DaemonComponent {
   private void handle(StoredRecord stored) {
     Record record = stored.record();
     if (ChildIntent.isChildIntent(stored)) {
-      handleChildIntent(stored);
+      handleChildIntent(stored, true);
     } else if (record.act() == Act.LEARN && CANCEL.equals(record.topic())) {
       int attempt = record.body().path("attempt").asInt(1);
-      dispatcher.cancel(
-          record.thread() + ":" + attempt, record.body().path("reason").asText("cancelled"));
+      String key = record.thread() + ":" + attempt;
+      if (!dispatcher.isKnown(key)) {
+        rememberIfEarly(record);
+      }
+      dispatcher.cancel(key, record.body().path("reason").asText("cancelled"));
     } else if (ThreadIds.FLEET_CONTROL.equals(record.thread())) {
       // An unfreeze may release held children; a hard freeze is enforced by the tick.
       dispatcher.poke();
     }
   }
 
-  /** Queues the child unless this attempt already has a result; true when it was queued. */
-  private boolean handleChildIntent(StoredRecord stored) {
+  /**
+   * Queues the child unless this attempt already has a result or was cancelled; true when it was
+   * queued. {@code justStored}: the INTEND was created by the append being handled, so no result of
+   * its attempt can exist yet, and unless a cancel came first its thread need not be read.
+   */
+  private boolean handleChildIntent(StoredRecord stored, boolean justStored) {
     ChildIntent intent = ChildIntent.of(stored, workRoot);
     ChildJob job = intent.job();
+    if (justStored && !cancelledBeforeIntent.contains(job.childThread())) {
+      return dispatcher.submit(job, outcome -> report(intent, outcome));
+    }
     List<StoredRecord> thread =
         ctx.records()
             .query(new RecordQuery(job.childThread(), null, null, 0, RecordQuery.MAX_LIMIT));
@@ -180,6 +227,7 @@ public final class WorkerRuntime implements DaemonComponent {
         return false;
       }
       if (sameAttempt && CANCEL.equals(other.record().topic())) {
+        cancelledBeforeIntent.remove(job.childThread());
         long now = ctx.clock().millis();
         report(
             intent,
