@@ -18,6 +18,7 @@ import dev.spl.core.fleet.FleetStatus;
 import dev.spl.core.fleet.FleetThresholds;
 import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.Heartbeat;
+import dev.spl.core.fleet.HeartbeatBackoff;
 import dev.spl.core.fleet.InstanceStatus;
 import dev.spl.core.fleet.InstanceTransition;
 import dev.spl.core.fleet.InstanceView;
@@ -73,6 +74,12 @@ public final class FleetRegistry {
   /** When this coordinator began listening for heartbeats: it cannot have heard any before. */
   private final long watchingSinceMillis;
 
+  /**
+   * How long a worker that lost this coordinator may take to beat again once it is back: the cap of
+   * the heartbeat back-off workers use while the coordinator does not answer.
+   */
+  private final long reRegisterMillis;
+
   /** What the coordinator did with one heartbeat. */
   public record Intake(
       String did, Heartbeat.AppendDecision decision, InstanceStatus status, boolean appended) {
@@ -96,6 +103,9 @@ public final class FleetRegistry {
     this.control = new ControlDeliveries(records);
     this.indexed = indexed;
     this.watchingSinceMillis = clock.millis();
+    this.reRegisterMillis =
+        HeartbeatBackoff.forInterval(registry.thresholds().heartbeatIntervalMillis())
+            .maxDelayMillis();
   }
 
   /**
@@ -274,9 +284,14 @@ public final class FleetRegistry {
               view.endpoint(),
               view.active(),
               view.freeSlots());
-      // Silence counts only while this coordinator was up to hear it: after a coordinator restart,
-      // workers get a full lease to report again before their children move elsewhere.
-      long silentMillis = Math.min(view.lastHeartbeatAgeMillis(), now - watchingSinceMillis);
+      // Silence counts only while this coordinator was up to hear it. A worker last heard before
+      // this coordinator started was backing off its heartbeats while it was down, so it gets the
+      // back-off cap to beat again, then a full lease, before its children move elsewhere.
+      long heardAtMillis = now - view.lastHeartbeatAgeMillis();
+      long silentMillis =
+          heardAtMillis < watchingSinceMillis
+              ? now - watchingSinceMillis - reRegisterMillis
+              : view.lastHeartbeatAgeMillis();
       if (view.health() == Health.STOPPED || silentMillis > leaseMillis) {
         lost.add(info);
       } else if (view.status() == InstanceStatus.LIVE && view.health() == Health.HEALTHY) {

@@ -1,8 +1,18 @@
 package dev.spl.daemon.bench;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
 import dev.spl.core.Hex;
+import dev.spl.core.Json;
+import dev.spl.core.Record;
+import dev.spl.core.ThreadIds;
+import dev.spl.core.control.Freeze;
+import dev.spl.core.control.FreezeLevel;
 import dev.spl.daemon.Daemon;
 import dev.spl.daemon.DaemonConfig;
+import dev.spl.daemon.RecordService;
+import dev.spl.daemon.WriteGate;
+import dev.spl.daemon.control.ControlGate;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +51,12 @@ public final class HttpBench {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("rules")) {
+      rules(
+          Duration.ofMillis(args.length > 1 ? Long.parseLong(args[1]) : 2000),
+          args.length > 2 ? Integer.parseInt(args[2]) : 5);
+      return;
+    }
     Duration phase = Duration.ofMillis(args.length > 0 ? Long.parseLong(args[0]) : 4000);
     Path root = Files.createTempDirectory("spl-bench-http");
     try {
@@ -92,6 +108,116 @@ public final class HttpBench {
   }
 
   record Result(String name, double recordsPerSecond, double p50Millis, double p99Millis) {}
+
+  /** Shape-only operator rules: they read the write's act, namespace and topic, never the body. */
+  private static final int OPERATOR_RULES = 10;
+
+  /**
+   * Append throughput of one daemon with its permission check on (the built-in rules, then the
+   * built-in rules plus 10 operator rules, with a freeze of another namespace active so every write
+   * passes every rule) versus off ({@link WriteGate#ALLOW_ALL}). The configurations take turns in
+   * each round on the same daemon and store; medians of the rounds are printed.
+   */
+  private static void rules(Duration phase, int rounds) throws Exception {
+    Path root = Files.createTempDirectory("spl-bench-http-rules");
+    try (Daemon daemon = Daemon.start(DaemonConfig.defaults(root.resolve("home")).withPort(0))) {
+      System.out.printf(
+          Locale.ROOT,
+          "spl HTTP permission-rules benchmark: %d ms per phase, %d rounds, %d cores, java %s%n"
+              + "daemon %s, store: %s%n",
+          phase.toMillis(),
+          rounds,
+          Runtime.getRuntime().availableProcessors(),
+          System.getProperty("java.version"),
+          daemon.url(),
+          daemon.storeDescription());
+      RecordService records = daemon.records();
+      ControlGate gate = daemon.controlGate();
+      long[] clock = {1};
+      records.append(
+          new Freeze(
+                  "bench/elsewhere",
+                  FreezeLevel.SOFT,
+                  60,
+                  "benchmark",
+                  "did:sync:user:bench",
+                  System.currentTimeMillis())
+              .toRecord("did:sync:user:bench", clock[0]++));
+      HttpBench bench = new HttpBench(daemon.url(), phase);
+      bench.run("warm-up", 4, 1, Duration.ofSeconds(3));
+      String[] configs = {
+        "rules off (ALLOW_ALL)", "built-in rules", "built-in + 10 operator rules"
+      };
+      String[] modes = {"16 connections", "batch 100, 1 connection"};
+      double[][][] rates = new double[configs.length][modes.length][rounds];
+      for (int round = 0; round < rounds; round++) {
+        for (int config = 0; config < configs.length; config++) {
+          records.writeGate(config == 0 ? WriteGate.ALLOW_ALL : gate);
+          setOperatorRules(records, config == 2, clock);
+          for (int mode = 0; mode < modes.length; mode++) {
+            Result result =
+                bench.run(
+                    "round " + (round + 1) + ", " + configs[config] + ", " + modes[mode],
+                    mode == 0 ? CONNECTIONS : 1,
+                    mode == 0 ? 1 : BATCH,
+                    phase);
+            rates[config][mode][round] = result.recordsPerSecond;
+          }
+        }
+      }
+      records.writeGate(gate);
+      System.out.println();
+      System.out.println("| configuration | mode | records/s (median) | ratio to rules off |");
+      System.out.println("|---|---|---:|---:|");
+      for (int config = 0; config < configs.length; config++) {
+        for (int mode = 0; mode < modes.length; mode++) {
+          double median = median(rates[config][mode]);
+          System.out.printf(
+              Locale.ROOT,
+              "| %s | %s | %,.0f | %.3f |%n",
+              configs[config],
+              modes[mode],
+              median,
+              median / median(rates[0][mode]));
+        }
+      }
+    } finally {
+      deleteTree(root);
+    }
+  }
+
+  /** Writes (or disables) the operator rules as {@code permission_rule} records. */
+  private static void setOperatorRules(RecordService records, boolean enabled, long[] clock) {
+    for (int i = 0; i < OPERATOR_RULES; i++) {
+      ObjectNode body = Json.MAPPER.createObjectNode();
+      body.put("topic", "permission_rule");
+      body.put("name", "bench_rule_" + i);
+      body.put(
+          "expression",
+          "record.act == 'CALL' && record.namespace == 'prod-"
+              + i
+              + "' || record.topic == 'forbidden_"
+              + i
+              + "' && !emergency");
+      body.put("code", "BENCH_RULE_" + i);
+      body.put("enabled", enabled);
+      records.append(
+          new Record(
+              ThreadIds.ENGINE_CONFIG,
+              "did:sync:user:bench",
+              Act.LEARN,
+              body,
+              clock[0]++,
+              List.of()));
+    }
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
 
   private Result run(String name, int connections, int batch, Duration duration) throws Exception {
     long[][] latencies = new long[connections][];
