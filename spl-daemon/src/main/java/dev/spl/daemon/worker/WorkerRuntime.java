@@ -63,8 +63,9 @@ public final class WorkerRuntime implements DaemonComponent {
   private final ScheduledExecutorService ticks;
   private final HeartbeatSender heartbeats;
   private final ConcurrentLinkedQueue<Report> reports = new ConcurrentLinkedQueue<>();
-  // Child threads holding a cancel that arrived before the INTEND of its attempt (the event thread
-  // only). A newly stored INTEND can have no result yet, so only these need their thread read.
+  // Attempts (child thread:attempt) with a cancel the dispatcher could not act on because the
+  // attempt had neither run nor finished yet (the event thread only). A newly stored INTEND can
+  // have no result yet, so only these need their thread read when their INTEND comes.
   private final Set<String> cancelledBeforeIntent = new HashSet<>();
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private volatile Thread eventThread;
@@ -151,7 +152,7 @@ public final class WorkerRuntime implements DaemonComponent {
     flushReports();
   }
 
-  /** Finds stored cancels whose INTEND has not arrived: see {@link #cancelledBeforeIntent}. */
+  /** Finds stored cancels of attempts without a result: see {@link #cancelledBeforeIntent}. */
   private void rememberEarlyCancels() {
     long after = 0;
     while (true) {
@@ -167,18 +168,22 @@ public final class WorkerRuntime implements DaemonComponent {
     }
   }
 
+  /**
+   * Remembers a cancel unless its attempt already has a result (the usual case: a cancel for a
+   * child that finished first). Its INTEND may be stored and still waiting on this thread's queue,
+   * so whether the INTEND is stored does not matter.
+   */
   private void rememberIfEarly(Record cancel) {
     int attempt = cancel.body().path("attempt").asInt(1);
-    boolean intentStored =
+    boolean finished =
         ctx
             .records()
             .query(
-                new RecordQuery(
-                    cancel.thread(), FanoutRecords.CHILD, Act.INTEND, 0, RecordQuery.MAX_LIMIT))
+                new RecordQuery(cancel.thread(), CHILD_RESULT, Act.KNOW, 0, RecordQuery.MAX_LIMIT))
             .stream()
-            .anyMatch(intent -> intent.record().body().path("attempt").asInt(1) == attempt);
-    if (!intentStored) {
-      cancelledBeforeIntent.add(cancel.thread());
+            .anyMatch(result -> result.record().body().path("attempt").asInt(1) == attempt);
+    if (!finished) {
+      cancelledBeforeIntent.add(cancel.thread() + ":" + attempt);
     }
   }
 
@@ -214,7 +219,7 @@ public final class WorkerRuntime implements DaemonComponent {
   private boolean handleChildIntent(StoredRecord stored, boolean justStored) {
     ChildIntent intent = ChildIntent.of(stored, workRoot);
     ChildJob job = intent.job();
-    if (justStored && !cancelledBeforeIntent.contains(job.childThread())) {
+    if (justStored && !cancelledBeforeIntent.contains(job.key())) {
       return dispatcher.submit(job, outcome -> report(intent, outcome));
     }
     List<StoredRecord> thread =
@@ -227,7 +232,7 @@ public final class WorkerRuntime implements DaemonComponent {
         return false;
       }
       if (sameAttempt && CANCEL.equals(other.record().topic())) {
-        cancelledBeforeIntent.remove(job.childThread());
+        cancelledBeforeIntent.remove(job.key());
         long now = ctx.clock().millis();
         report(
             intent,
@@ -319,6 +324,8 @@ public final class WorkerRuntime implements DaemonComponent {
     if (batch.isEmpty()) {
       return;
     }
+    // A finished attempt needs no cancel remembered: a later copy of its INTEND is a duplicate.
+    batch.forEach(report -> cancelledBeforeIntent.remove(report.key()));
     try {
       appendReports(batch);
     } catch (RuntimeException e) {
