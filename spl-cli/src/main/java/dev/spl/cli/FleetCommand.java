@@ -412,23 +412,4 @@ final class FleetCommand {
       }
     }
   }
-
-  /** Exactly one of the stop targets; used by {@link FleetStop}. */
-  static final class StopTarget {
-    @Option(names = "--workers", required = true, description = "Stop every worker of the fleet.")
-    boolean workers;
-
-    @Option(
-        names = "--all",
-        required = true,
-        description = "Stop the workers, then the coordinator.")
-    boolean all;
-
-    @Option(
-        names = "--instance",
-        required = true,
-        paramLabel = "ALIAS|DID",
-        description = "Stop one instance: worker-a, coordinator, or a DID.")
-    String instance;
-  }
 }

@@ -306,6 +306,46 @@ public abstract class RecordStoreContractTest {
   }
 
   @Test
+  void pendingDeliveriesStayExactUnderInterleavedReadsAndOutOfOrderAcknowledgements() {
+    java.util.Random random = new java.util.Random(42);
+    java.util.TreeSet<Long> expected = new java.util.TreeSet<>();
+    long[] lastKey = {0};
+    Record a = record(thread("a"), Act.INTEND, "task", 0);
+    store.append(a);
+    for (int round = 0; round < 300; round++) {
+      int enqueue = random.nextInt(4);
+      List<OutboxEntry> entries = new java.util.ArrayList<>();
+      for (int i = 0; i < enqueue; i++) {
+        entries.add(new OutboxEntry(WORKER, a.id()));
+      }
+      store.appendAll(List.of(), entries);
+      List<PendingDelivery> pending = store.pendingDeliveries(WORKER, 1000);
+      List<Long> added =
+          pending.stream().map(PendingDelivery::key).filter(k -> !expected.contains(k)).toList();
+      assertThat(added).hasSize(enqueue);
+      assertThat(added).allSatisfy(k -> assertThat(k).isGreaterThan(lastKey[0]));
+      expected.addAll(added);
+      if (!added.isEmpty()) {
+        lastKey[0] = added.get(added.size() - 1);
+      }
+      assertThat(pending).extracting(PendingDelivery::key).containsExactlyElementsOf(expected);
+      assertThat(store.deliveryDestinations().contains(WORKER)).isEqualTo(!expected.isEmpty());
+      // Acknowledge a random subset, not necessarily the oldest first.
+      List<Long> acknowledged = new java.util.ArrayList<>();
+      for (Long key : expected) {
+        if (random.nextInt(3) == 0) {
+          acknowledged.add(key);
+        }
+      }
+      store.acknowledgeDeliveries(acknowledged);
+      acknowledged.forEach(expected::remove);
+      assertThat(store.pendingDeliveries(WORKER, 1000))
+          .extracting(PendingDelivery::key)
+          .containsExactlyElementsOf(expected);
+    }
+  }
+
+  @Test
   void metadataIsOverwrittenAndCopied() {
     assertThat(store.getMeta("heartbeat/w1")).isEmpty();
 

@@ -50,6 +50,16 @@ final class Http {
             .build());
   }
 
+  /** Posts with extra request headers given as name, value, name, value... */
+  Response post(String path, String body, String... headers) {
+    return send(
+        builder(path)
+            .header("Content-Type", "application/json")
+            .headers(headers)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
+  }
+
   /** Posts without a Content-Length (chunked), so only the bytes actually read count. */
   Response postChunked(String path, String body) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

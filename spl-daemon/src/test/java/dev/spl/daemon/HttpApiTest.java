@@ -94,6 +94,28 @@ class HttpApiTest {
   }
 
   @Test
+  void aMinimalAnswerCountsCreatedAndExistingRecordsWithoutEchoingThem() {
+    String a = Records.json(T1, "INTEND", "a", 1);
+    String b = Records.json(T1, "DO", "b", 2);
+    http.post("/v1/records", a);
+
+    Http.Response batch =
+        http.post(
+            "/v1/records", "[" + a + "," + b + "]", "Prefer", "respond-async, return=minimal");
+    Http.Response again = http.post("/v1/records", b, "Prefer", "return=minimal");
+
+    assertThat(batch.status()).isEqualTo(201);
+    assertThat(batch.json().path("object").asText()).isEqualTo("append_summary");
+    assertThat(batch.json().path("created").asInt()).isEqualTo(1);
+    assertThat(batch.json().path("existing").asInt()).isEqualTo(1);
+    assertThat(batch.json().has("data")).isFalse();
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(again.json().path("created").asInt()).isZero();
+    assertThat(again.json().path("existing").asInt()).isEqualTo(1);
+    assertThat(daemon.records().count()).isEqualTo(2);
+  }
+
+  @Test
   void getsARecordByIdAndAnswers404ForAnUnknownId() {
     String id =
         http.post("/v1/records", Records.json(T1, "INTEND", "a", 1)).json().path("id").asText();

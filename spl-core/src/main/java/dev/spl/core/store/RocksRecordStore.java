@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -52,8 +53,12 @@ import org.rocksdb.WriteOptions;
  * <p>All writes (appends with their outbox entries, acknowledgements, metadata) go through one
  * commit path that checks for existing ids, assigns seqs and writes one {@link WriteBatch}, so
  * dedup and seq order never race. In {@link Durability#DURABLE} mode a single writer thread drains
- * the queue of waiting writes into one batch and one fsync (group commit); in {@link
- * Durability#FAST} mode callers commit on their own thread under a lock, without fsync. Ids and
+ * the queue of waiting writes into one batch and one fsync (group commit), except that a caller
+ * that finds the store idle (nothing queued, the last group a single write) commits on its own
+ * thread: handing a lone write to another thread and back costs two thread switches, which on a
+ * busy machine take longer than the fsync. In {@link Durability#FAST} mode callers commit on their
+ * own thread under the same lock, without fsync. A group that only acknowledges deliveries is not
+ * fsynced: losing it to a power cut re-sends those deliveries, which receivers ignore. Ids and
  * value bytes are computed on the caller's thread before queueing.
  */
 public final class RocksRecordStore implements RecordStore {
@@ -72,17 +77,27 @@ public final class RocksRecordStore implements RecordStore {
   private final Map<StoreColumnFamily, ColumnFamilyHandle> families =
       new EnumMap<>(StoreColumnFamily.class);
   private final WriteOptions writeOptions;
+  private final WriteOptions unsyncedWriteOptions;
   private final ReentrantReadWriteLock openLock = new ReentrantReadWriteLock();
-  private final ReentrantLock fastCommitLock = new ReentrantLock();
+  // Held by whoever commits: the writer thread, or a caller committing on its own thread.
+  private final ReentrantLock commitLock = new ReentrantLock();
   private final LinkedBlockingQueue<Commit> queue = new LinkedBlockingQueue<>();
   private final Thread writer;
   private boolean closed;
 
-  // Written only by the committing thread (the writer thread, or a caller holding fastCommitLock).
+  // Written only by the committing thread (whoever holds commitLock).
   private long nextSeq;
   private long lastOutboxKey;
   // What readers see: the last seq whose write completed.
   private volatile long lastSeq;
+  // How many writes the last commit carried; a caller commits directly only after a lone one.
+  private volatile int lastGroupSize = 1;
+  // Outbox reads skip what is acknowledged without walking its deletion markers: every key below a
+  // destination's floor is gone for good (keys only grow and are never re-added). The largest
+  // acknowledged key of each destination lets a read that finds nothing raise the floor past it.
+  private final Set<String> destinations = ConcurrentHashMap.newKeySet();
+  private final Map<String, Long> pendingFloor = new ConcurrentHashMap<>();
+  private final Map<String, Long> largestAcknowledged = new ConcurrentHashMap<>();
 
   private RocksRecordStore(Path directory, Durability durability, Clock clock) {
     this.directory = directory;
@@ -109,9 +124,11 @@ public final class RocksRecordStore implements RecordStore {
       families.put(family, handles.get(family.ordinal()));
     }
     this.writeOptions = new WriteOptions().setSync(durability == Durability.DURABLE);
+    this.unsyncedWriteOptions = new WriteOptions().setSync(false);
     this.lastSeq = recoverLastSeq();
     this.nextSeq = lastSeq;
     this.lastOutboxKey = recoverLastOutboxKey();
+    recoverDestinations();
     if (durability == Durability.DURABLE) {
       writer = new Thread(this::runWriter, "spl-store-writer " + directory.getFileName());
       writer.setDaemon(true);
@@ -208,12 +225,20 @@ public final class RocksRecordStore implements RecordStore {
     openLock.readLock().lock();
     try {
       requireOpen();
+      boolean direct;
       if (durability == Durability.FAST) {
-        fastCommitLock.lock();
+        commitLock.lock();
+        direct = true;
+      } else {
+        // Only when no other writer is around: under concurrency the writer thread's groups share
+        // fsyncs, and a caller jumping the queue would split them.
+        direct = lastGroupSize == 1 && queue.isEmpty() && commitLock.tryLock();
+      }
+      if (direct) {
         try {
           commitGroup(List.of(commit));
         } finally {
-          fastCommitLock.unlock();
+          commitLock.unlock();
         }
       } else {
         queue.add(commit);
@@ -244,6 +269,7 @@ public final class RocksRecordStore implements RecordStore {
       boolean stop = group.removeIf(Commit::isStop);
       long start = System.nanoTime();
       if (!group.isEmpty()) {
+        commitLock.lock();
         try {
           commitGroup(group);
         } catch (Throwable e) {
@@ -254,10 +280,13 @@ public final class RocksRecordStore implements RecordStore {
           if (e instanceof Error error) {
             throw error;
           }
+        } finally {
+          commitLock.unlock();
         }
       }
       previousWriteNanos = System.nanoTime() - start;
       previousGroupSize = Math.max(1, group.size());
+      lastGroupSize = previousGroupSize;
       group.clear();
       if (stop) {
         return;
@@ -316,10 +345,12 @@ public final class RocksRecordStore implements RecordStore {
             StoreCodec.seqKey(lastOutboxKey));
       }
       if (!staged.isEmpty()) {
-        db.write(writeOptions, batch);
+        db.write(needsSync(staged) ? writeOptions : unsyncedWriteOptions, batch);
       }
       lastSeq = nextSeq;
       for (Commit commit : staged) {
+        commit.acknowledged.forEach(
+            (destination, key) -> largestAcknowledged.merge(destination, key, Math::max));
         commit.result.complete(commit.results);
       }
     } catch (RocksDBException | RuntimeException e) {
@@ -335,6 +366,19 @@ public final class RocksRecordStore implements RecordStore {
     }
   }
 
+  /**
+   * Whether the group must be fsynced (in durable mode): everything but acknowledgements must. An
+   * unsynced write still reaches the WAL in order, so the next synced write makes it durable too.
+   */
+  private static boolean needsSync(List<Commit> staged) {
+    for (Commit commit : staged) {
+      if (!commit.records.isEmpty() || !commit.deliveries.isEmpty() || commit.metaKey != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** One caller's write: records with deliveries, acknowledgements, or one metadata value. */
   private final class Commit {
     final List<Prepared> records;
@@ -344,6 +388,8 @@ public final class RocksRecordStore implements RecordStore {
     final byte[] metaValue;
     final CompletableFuture<List<AppendResult>> result = new CompletableFuture<>();
     List<AppendResult> results = List.of();
+    // The largest key this commit acknowledges per destination, applied once it is written.
+    final Map<String, Long> acknowledged = new HashMap<>();
 
     Commit(
         List<Prepared> records,
@@ -414,6 +460,7 @@ public final class RocksRecordStore implements RecordStore {
       for (OutboxEntry delivery : deliveries) {
         long key = ++lastOutboxKey;
         byte[] destination = delivery.destination().getBytes(StandardCharsets.UTF_8);
+        destinations.add(delivery.destination());
         batch.put(
             handle(StoreColumnFamily.OUTBOX),
             StoreCodec.destinationKey(StoreCodec.destinationPrefix(delivery.destination()), key),
@@ -425,6 +472,7 @@ public final class RocksRecordStore implements RecordStore {
         byte[] destination = db.get(handle(StoreColumnFamily.OUTBOX), byKey);
         if (destination != null) {
           String name = new String(destination, StandardCharsets.UTF_8);
+          acknowledged.merge(name, key, Math::max);
           batch.delete(
               handle(StoreColumnFamily.OUTBOX),
               StoreCodec.destinationKey(StoreCodec.destinationPrefix(name), key));
@@ -555,9 +603,14 @@ public final class RocksRecordStore implements RecordStore {
 
   private List<PendingDelivery> pendingDeliveries(String destination, byte[] prefix, int limit)
       throws RocksDBException {
+    // Read before the iterator: every key acknowledged by then was written before it, so if the
+    // iterator sees none at all, none of those keys will ever come back.
+    long acknowledgedBefore = largestAcknowledged.getOrDefault(destination, 0L);
     List<PendingDelivery> out = new ArrayList<>();
     try (RocksIterator it = db.newIterator(handle(StoreColumnFamily.OUTBOX))) {
-      for (it.seek(prefix); it.isValid() && out.size() < limit; it.next()) {
+      for (it.seek(StoreCodec.destinationKey(prefix, pendingFloor.getOrDefault(destination, 0L)));
+          it.isValid() && out.size() < limit;
+          it.next()) {
         byte[] key = it.key();
         if (!StoreCodec.startsWith(key, prefix) || key.length != prefix.length + 8) {
           break;
@@ -579,8 +632,10 @@ public final class RocksRecordStore implements RecordStore {
         out.add(new PendingDelivery(deliveryKey, destination, record));
       }
       it.status();
-      return out;
     }
+    long floor = out.isEmpty() ? acknowledgedBefore + 1 : out.get(0).key();
+    pendingFloor.merge(destination, floor, Math::max);
+    return out;
   }
 
   @Override
@@ -589,12 +644,42 @@ public final class RocksRecordStore implements RecordStore {
     openLock.readLock().lock();
     try {
       requireOpen();
-      scanDestinations(out);
+      for (String destination : destinations) {
+        if (hasPending(destination)) {
+          out.add(destination);
+        }
+      }
       return out;
-    } catch (RocksDBException e) {
-      throw readFailure("delivery destinations", e);
     } finally {
       openLock.readLock().unlock();
+    }
+  }
+
+  private boolean hasPending(String destination) {
+    long acknowledgedBefore = largestAcknowledged.getOrDefault(destination, 0L);
+    byte[] prefix = StoreCodec.destinationPrefix(destination);
+    long first = -1;
+    try (RocksIterator it = db.newIterator(handle(StoreColumnFamily.OUTBOX))) {
+      it.seek(StoreCodec.destinationKey(prefix, pendingFloor.getOrDefault(destination, 0L)));
+      if (it.isValid()) {
+        byte[] key = it.key();
+        if (StoreCodec.startsWith(key, prefix) && key.length == prefix.length + 8) {
+          first = StoreCodec.seqOf(key, prefix.length);
+        }
+      }
+      it.status();
+    } catch (RocksDBException e) {
+      throw readFailure("pending deliveries to " + destination, e);
+    }
+    pendingFloor.merge(destination, first < 0 ? acknowledgedBefore + 1 : first, Math::max);
+    return first >= 0;
+  }
+
+  private void recoverDestinations() {
+    try {
+      scanDestinations(destinations);
+    } catch (RocksDBException e) {
+      throw readFailure("delivery destinations", e);
     }
   }
 
@@ -674,6 +759,7 @@ public final class RocksRecordStore implements RecordStore {
           throw new StoreException("cannot close the record store at " + directory, e);
         } finally {
           writeOptions.close();
+          unsyncedWriteOptions.close();
           familyOptions.forEach(ColumnFamilyOptions::close);
           dbOptions.close();
         }

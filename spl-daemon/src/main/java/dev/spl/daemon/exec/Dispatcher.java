@@ -3,10 +3,9 @@ package dev.spl.daemon.exec;
 import dev.spl.core.fanout.Verdict;
 import java.math.BigDecimal;
 import java.time.Clock;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -16,6 +15,11 @@ import java.util.function.Predicate;
  * Runs at most {@code slots} child attempts at once and queues the rest in arrival order. An
  * attempt is known by its key (child thread and attempt): submitting a key that is queued or
  * running again is ignored, which makes re-delivered spawns harmless.
+ *
+ * <p>Queued attempts are indexed by key, so submitting, checking and cancelling cost the same with
+ * ten thousand queued as with one. An executor may finish an attempt inside {@code start} (echo
+ * with no delay): the slot it frees is refilled by the loop that started it, not by a nested call,
+ * so a long queue of such attempts does not deepen the stack.
  */
 public final class Dispatcher implements AutoCloseable {
   private final int slots;
@@ -23,9 +27,11 @@ public final class Dispatcher implements AutoCloseable {
   private final Map<String, Executor.Execution> running = new HashMap<>();
   private final Map<String, ActiveDispatch> runningJobs = new HashMap<>();
   private final Map<String, ChildJob> jobs = new HashMap<>();
-  private final Deque<Queued> queue = new ArrayDeque<>();
+  // Insertion order is arrival order.
+  private final LinkedHashMap<String, Queued> queue = new LinkedHashMap<>();
   private final Clock clock;
   private boolean closed;
+  private boolean starting;
   private Predicate<ChildJob> hold = job -> false;
 
   /** A running attempt as status views show it. */
@@ -47,8 +53,13 @@ public final class Dispatcher implements AutoCloseable {
     if (closed || isKnown(job.key())) {
       return false;
     }
-    queue.addLast(new Queued(job, onDone));
-    startWhatFits();
+    queue.put(job.key(), new Queued(job, onDone));
+    // Whatever was queued before could not start (no free slot, or held), and stays so until a
+    // poke: only the new attempt can start now. Skipping the scan keeps a queue of held attempts
+    // from costing a walk over all of them per submit.
+    if (running.size() < slots && !hold.test(job)) {
+      startWhatFits();
+    }
     return true;
   }
 
@@ -59,14 +70,7 @@ public final class Dispatcher implements AutoCloseable {
     synchronized (this) {
       execution = running.get(key);
       if (execution == null) {
-        for (Queued queued : queue) {
-          if (queued.job().key().equals(key)) {
-            dropped = queued;
-          }
-        }
-        if (dropped != null) {
-          queue.remove(dropped);
-        }
+        dropped = queue.remove(key);
       }
     }
     if (execution != null) {
@@ -90,7 +94,7 @@ public final class Dispatcher implements AutoCloseable {
   /** Keys of queued and running attempts for which {@code predicate} holds. */
   public synchronized List<String> keysWhere(Predicate<ChildJob> predicate) {
     List<String> keys = new ArrayList<>();
-    for (Queued queued : queue) {
+    for (Queued queued : queue.values()) {
       if (predicate.test(queued.job())) {
         keys.add(queued.job().key());
       }
@@ -124,15 +128,7 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   public synchronized boolean isKnown(String key) {
-    if (running.containsKey(key)) {
-      return true;
-    }
-    for (Queued queued : queue) {
-      if (queued.job().key().equals(key)) {
-        return true;
-      }
-    }
-    return false;
+    return running.containsKey(key) || queue.containsKey(key);
   }
 
   /**
@@ -150,7 +146,7 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   private Queued nextStartable() {
-    for (var it = queue.iterator(); it.hasNext(); ) {
+    for (var it = queue.values().iterator(); it.hasNext(); ) {
       Queued queued = it.next();
       if (!hold.test(queued.job())) {
         it.remove();
@@ -161,6 +157,19 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   private void startWhatFits() {
+    if (starting) {
+      // Called from an attempt that finished inside executor.start: the loop below goes on.
+      return;
+    }
+    starting = true;
+    try {
+      startEachThatFits();
+    } finally {
+      starting = false;
+    }
+  }
+
+  private void startEachThatFits() {
     while (!closed && running.size() < slots && !queue.isEmpty()) {
       Queued next = nextStartable();
       if (next == null) {
@@ -197,7 +206,7 @@ public final class Dispatcher implements AutoCloseable {
     synchronized (this) {
       closed = true;
       keys = new ArrayList<>(running.keySet());
-      queue.forEach(q -> keys.add(q.job().key()));
+      keys.addAll(queue.keySet());
     }
     for (String key : keys) {
       cancel(key, "worker shutting down");

@@ -205,7 +205,14 @@ public final class HttpApi {
     }
     boolean anyCreated = results.stream().anyMatch(AppendResult::created);
     ctx.status(anyCreated ? 201 : 200);
-    if (single) {
+    if (prefersMinimal(ctx)) {
+      long created = results.stream().filter(AppendResult::created).count();
+      ObjectNode summary = Json.MAPPER.createObjectNode();
+      summary.put("object", "append_summary");
+      summary.put("created", created);
+      summary.put("existing", results.size() - created);
+      respond(ctx, summary);
+    } else if (single) {
       respond(ctx, recordJson(results.get(0)));
     } else {
       ObjectNode list = Json.MAPPER.createObjectNode();
@@ -214,6 +221,20 @@ public final class HttpApi {
       results.forEach(r -> data.add(recordJson(r)));
       respond(ctx, list);
     }
+  }
+
+  /** {@code Prefer: return=minimal} (RFC 7240): the sender does not want the records back. */
+  private static boolean prefersMinimal(Context ctx) {
+    String prefer = ctx.header("Prefer");
+    if (prefer == null) {
+      return false;
+    }
+    for (String preference : prefer.split(",")) {
+      if (preference.trim().equalsIgnoreCase("return=minimal")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void getRecord(Context ctx) {

@@ -1,11 +1,11 @@
 package dev.spl.daemon.loop;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.spl.core.Json;
 import dev.spl.core.PendingDelivery;
 import dev.spl.core.RecordJson;
 import dev.spl.core.RecordStore;
 import dev.spl.daemon.DaemonComponent;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,6 +37,7 @@ public final class OutboxSender implements DaemonComponent {
   private final RecordStore store;
   private final String token;
   private final HttpClient http;
+  private final HttpPoster poster;
   private final Semaphore wake = new Semaphore(0);
   private final Map<String, Long> retryAt = new HashMap<>();
   private final Map<String, Long> backoff = new HashMap<>();
@@ -51,6 +52,7 @@ public final class OutboxSender implements DaemonComponent {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
             .build();
+    this.poster = new HttpPoster(token);
     this.thread = new Thread(this::loop, "spl-outbox");
     this.thread.setDaemon(true);
   }
@@ -119,19 +121,24 @@ public final class OutboxSender implements DaemonComponent {
       return false;
     }
     List<PendingDelivery> batch = new ArrayList<>();
-    ArrayNode body = Json.MAPPER.createArrayNode();
-    int bytes = 2;
+    // Each record is serialised once: its bytes both count against the size budget and go out.
+    ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
+    body.write('[');
     for (PendingDelivery delivery : pending) {
-      var json = RecordJson.toJson(delivery.record().record(), delivery.record().id());
-      int size = json.toString().length() + 1;
-      if (!batch.isEmpty() && bytes + size > BATCH_BYTES) {
+      byte[] json =
+          Json.MAPPER.writeValueAsBytes(
+              RecordJson.toJson(delivery.record().record(), delivery.record().id()));
+      if (!batch.isEmpty() && body.size() + json.length + 2 > BATCH_BYTES) {
         break;
       }
-      bytes += size;
-      body.add(json);
+      if (!batch.isEmpty()) {
+        body.write(',');
+      }
+      body.write(json);
       batch.add(delivery);
     }
-    int status = post(destination, Json.MAPPER.writeValueAsBytes(body));
+    body.write(']');
+    int status = post(destination, body.toByteArray());
     if (status / 100 == 2) {
       store.acknowledgeDeliveries(batch.stream().map(PendingDelivery::key).toList());
       return true;
@@ -171,10 +178,14 @@ public final class OutboxSender implements DaemonComponent {
   }
 
   private int post(String destination, byte[] body) throws IOException, InterruptedException {
+    if (HttpPoster.supports(destination)) {
+      return poster.post(destination, "/v1/records", body);
+    }
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(destination + "/v1/records"))
             .timeout(Duration.ofSeconds(30))
             .header("Content-Type", "application/json")
+            .header("Prefer", "return=minimal")
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
@@ -186,11 +197,14 @@ public final class OutboxSender implements DaemonComponent {
   public void close() {
     running = false;
     thread.interrupt();
+    // A blocking read does not notice the interrupt; closing its socket ends it.
+    poster.close();
     try {
       thread.join(5000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    poster.close();
   }
 
   /** The receiver answered, but not with success: try again later. */

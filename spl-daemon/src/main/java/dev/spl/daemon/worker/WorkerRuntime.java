@@ -26,11 +26,17 @@ import dev.spl.daemon.exec.ShellExecutor;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +62,13 @@ public final class WorkerRuntime implements DaemonComponent {
   private final ExecutorService events;
   private final ScheduledExecutorService ticks;
   private final HeartbeatSender heartbeats;
+  private final ConcurrentLinkedQueue<Report> reports = new ConcurrentLinkedQueue<>();
+  // Attempts (child thread:attempt) with a cancel the dispatcher could not act on because the
+  // attempt had neither run nor finished yet (the event thread only). A newly stored INTEND can
+  // have no result yet, so only these need their thread read when their INTEND comes.
+  private final Set<String> cancelledBeforeIntent = new HashSet<>();
+  private final AtomicBoolean flushScheduled = new AtomicBoolean();
+  private volatile Thread eventThread;
   private volatile boolean closing;
   private Runnable unsubscribe;
 
@@ -69,7 +82,13 @@ public final class WorkerRuntime implements DaemonComponent {
             : new EchoExecutor(fleet.echoDelay(), ctx.clock());
     this.dispatcher = new Dispatcher(fleet.slots(), executor, ctx.clock());
     this.recordClock = ctx.recordClock();
-    this.events = Executors.newSingleThreadExecutor(daemonThread("spl-worker"));
+    this.events =
+        Executors.newSingleThreadExecutor(
+            runnable -> {
+              Thread thread = daemonThread("spl-worker").newThread(runnable);
+              eventThread = thread;
+              return thread;
+            });
     this.ticks = Executors.newSingleThreadScheduledExecutor(daemonThread("spl-worker-tick"));
     this.heartbeats = new HeartbeatSender(ctx, dispatcher, recordClock);
   }
@@ -77,7 +96,16 @@ public final class WorkerRuntime implements DaemonComponent {
   @Override
   public void start() {
     dispatcher.hold(job -> isFrozen(ctx.control().get(), job.namespace()));
-    unsubscribe = ctx.records().subscribe(created -> events.execute(() -> handleAll(created)));
+    unsubscribe =
+        ctx.records()
+            .subscribe(
+                created -> {
+                  // Only what handle() acts on is handed over: the worker's own results are not.
+                  List<StoredRecord> relevant = created.stream().filter(this::concerns).toList();
+                  if (!relevant.isEmpty()) {
+                    events.execute(() -> handleAll(relevant));
+                  }
+                });
     events.execute(this::recover);
     ticks.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     heartbeats.start();
@@ -89,6 +117,7 @@ public final class WorkerRuntime implements DaemonComponent {
   }
 
   private void recover() {
+    rememberEarlyCancels();
     long after = 0;
     int recovered = 0;
     while (true) {
@@ -98,12 +127,13 @@ public final class WorkerRuntime implements DaemonComponent {
         break;
       }
       for (StoredRecord stored : page) {
-        if (handleChildIntent(stored)) {
+        if (handleChildIntent(stored, false)) {
           recovered++;
         }
       }
       after = page.get(page.size() - 1).seq();
     }
+    flushReports();
     if (recovered > 0) {
       LOG.info("re-queued {} children that had no result when the worker stopped", recovered);
     }
@@ -117,26 +147,81 @@ public final class WorkerRuntime implements DaemonComponent {
         LOG.error("could not handle record {} on the worker", stored.id(), e);
       }
     }
+    // Children that finished while being queued (echo with no delay) are reported now, in one
+    // write, without a hand-off.
+    flushReports();
+  }
+
+  /** Finds stored cancels of attempts without a result: see {@link #cancelledBeforeIntent}. */
+  private void rememberEarlyCancels() {
+    long after = 0;
+    while (true) {
+      List<StoredRecord> page =
+          ctx.records().query(new RecordQuery(null, CANCEL, Act.LEARN, after, 1000));
+      if (page.isEmpty()) {
+        return;
+      }
+      for (StoredRecord cancel : page) {
+        rememberIfEarly(cancel.record());
+      }
+      after = page.get(page.size() - 1).seq();
+    }
+  }
+
+  /**
+   * Remembers a cancel unless its attempt already has a result (the usual case: a cancel for a
+   * child that finished first). Its INTEND may be stored and still waiting on this thread's queue,
+   * so whether the INTEND is stored does not matter.
+   */
+  private void rememberIfEarly(Record cancel) {
+    int attempt = cancel.body().path("attempt").asInt(1);
+    boolean finished =
+        ctx
+            .records()
+            .query(
+                new RecordQuery(cancel.thread(), CHILD_RESULT, Act.KNOW, 0, RecordQuery.MAX_LIMIT))
+            .stream()
+            .anyMatch(result -> result.record().body().path("attempt").asInt(1) == attempt);
+    if (!finished) {
+      cancelledBeforeIntent.add(cancel.thread() + ":" + attempt);
+    }
+  }
+
+  private boolean concerns(StoredRecord stored) {
+    Record record = stored.record();
+    return ChildIntent.isChildIntent(stored)
+        || (record.act() == Act.LEARN && CANCEL.equals(record.topic()))
+        || ThreadIds.FLEET_CONTROL.equals(record.thread());
   }
 
   private void handle(StoredRecord stored) {
     Record record = stored.record();
     if (ChildIntent.isChildIntent(stored)) {
-      handleChildIntent(stored);
+      handleChildIntent(stored, true);
     } else if (record.act() == Act.LEARN && CANCEL.equals(record.topic())) {
       int attempt = record.body().path("attempt").asInt(1);
-      dispatcher.cancel(
-          record.thread() + ":" + attempt, record.body().path("reason").asText("cancelled"));
+      String key = record.thread() + ":" + attempt;
+      if (!dispatcher.isKnown(key)) {
+        rememberIfEarly(record);
+      }
+      dispatcher.cancel(key, record.body().path("reason").asText("cancelled"));
     } else if (ThreadIds.FLEET_CONTROL.equals(record.thread())) {
       // An unfreeze may release held children; a hard freeze is enforced by the tick.
       dispatcher.poke();
     }
   }
 
-  /** Queues the child unless this attempt already has a result; true when it was queued. */
-  private boolean handleChildIntent(StoredRecord stored) {
+  /**
+   * Queues the child unless this attempt already has a result or was cancelled; true when it was
+   * queued. {@code justStored}: the INTEND was created by the append being handled, so no result of
+   * its attempt can exist yet, and unless a cancel came first its thread need not be read.
+   */
+  private boolean handleChildIntent(StoredRecord stored, boolean justStored) {
     ChildIntent intent = ChildIntent.of(stored, workRoot);
     ChildJob job = intent.job();
+    if (justStored && !cancelledBeforeIntent.contains(job.key())) {
+      return dispatcher.submit(job, outcome -> report(intent, outcome));
+    }
     List<StoredRecord> thread =
         ctx.records()
             .query(new RecordQuery(job.childThread(), null, null, 0, RecordQuery.MAX_LIMIT));
@@ -147,6 +232,7 @@ public final class WorkerRuntime implements DaemonComponent {
         return false;
       }
       if (sameAttempt && CANCEL.equals(other.record().topic())) {
+        cancelledBeforeIntent.remove(job.key());
         long now = ctx.clock().millis();
         report(
             intent,
@@ -164,11 +250,32 @@ public final class WorkerRuntime implements DaemonComponent {
     return dispatcher.submit(job, outcome -> report(intent, outcome));
   }
 
+  /**
+   * Queues the result of one attempt for the next report write. Outcomes arrive on executor threads
+   * (or, for children that finish at once, on the worker's event thread); they are written in
+   * batches by that one thread, so a burst of results costs one append and one delivery request,
+   * not one per child.
+   */
   private void report(ChildIntent intent, ChildOutcome outcome) {
     if (closing) {
       // The worker is stopping: this attempt has no result and runs again after the restart.
       return;
     }
+    reports.add(reportOf(intent, outcome));
+    if (Thread.currentThread() != eventThread && flushScheduled.compareAndSet(false, true)) {
+      try {
+        events.execute(this::flushReports);
+      } catch (RejectedExecutionException e) {
+        flushScheduled.set(false);
+        LOG.warn("the worker stopped before the result of {} was recorded", intent.job().key());
+      }
+    }
+  }
+
+  /** The two records of one result and the delivery of its {@code fanout_child_done}. */
+  private record Report(String key, Record result, Record done, OutboxEntry delivery) {}
+
+  private Report reportOf(ChildIntent intent, ChildOutcome outcome) {
     ChildJob job = intent.job();
     String did = ctx.did();
     ObjectNode result = Json.MAPPER.createObjectNode();
@@ -203,15 +310,48 @@ public final class WorkerRuntime implements DaemonComponent {
         new Record(intent.fanout().thread(), did, Act.KNOW, done, recordClock.next(), List.of());
     String coordinator =
         intent.coordinator() != null ? intent.coordinator() : fleet.coordinatorUrl();
-    try {
-      ctx.records()
-          .appendAll(
-              List.of(resultRecord, doneRecord),
-              List.of(new OutboxEntry(coordinator, doneRecord.id())));
-    } catch (RuntimeException e) {
-      LOG.error(
-          "could not record the result of {} attempt {}", job.childThread(), job.attempt(), e);
+    return new Report(
+        job.key(), resultRecord, doneRecord, new OutboxEntry(coordinator, doneRecord.id()));
+  }
+
+  /** Writes every queued report: all in one append, or each on its own if that append fails. */
+  private void flushReports() {
+    flushScheduled.set(false);
+    List<Report> batch = new ArrayList<>();
+    for (Report report = reports.poll(); report != null; report = reports.poll()) {
+      batch.add(report);
     }
+    if (batch.isEmpty()) {
+      return;
+    }
+    // A finished attempt needs no cancel remembered: a later copy of its INTEND is a duplicate.
+    batch.forEach(report -> cancelledBeforeIntent.remove(report.key()));
+    try {
+      appendReports(batch);
+    } catch (RuntimeException e) {
+      if (batch.size() == 1) {
+        LOG.error("could not record the result of {}", batch.get(0).key(), e);
+        return;
+      }
+      for (Report report : batch) {
+        try {
+          appendReports(List.of(report));
+        } catch (RuntimeException single) {
+          LOG.error("could not record the result of {}", report.key(), single);
+        }
+      }
+    }
+  }
+
+  private void appendReports(List<Report> batch) {
+    List<Record> records = new ArrayList<>(batch.size() * 2);
+    List<OutboxEntry> deliveries = new ArrayList<>(batch.size());
+    for (Report report : batch) {
+      records.add(report.result());
+      records.add(report.done());
+      deliveries.add(report.delivery());
+    }
+    ctx.records().appendAll(records, deliveries);
   }
 
   private void tick() {

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 class DispatcherTest {
@@ -146,6 +147,40 @@ class DispatcherTest {
     dispatcher.poke();
 
     assertThat(executor.started).containsOnlyKeys(job(0).key(), job(1).key());
+  }
+
+  @Test
+  void aLongQueueOfAttemptsThatFinishInsideStartRunsInOrderWithoutNesting() {
+    Executor immediate =
+        new Executor() {
+          @Override
+          public Execution start(ChildJob job, Consumer<ChildOutcome> onDone) {
+            onDone.accept(
+                new ChildOutcome(Verdict.ACCEPT, java.math.BigDecimal.ZERO, 0, "", null, 0, 0));
+            return reason -> {};
+          }
+
+          @Override
+          public void close() {}
+        };
+    Dispatcher dispatcher = new Dispatcher(1, immediate, Clock.systemUTC());
+    Predicate<ChildJob> holdAll = job -> true;
+    // Queue everything first, then release it at once: one start loop runs all of it.
+    dispatcher.hold(holdAll);
+    List<Integer> finished = new ArrayList<>();
+    int n = 20_000;
+    for (int i = 0; i < n; i++) {
+      int index = i;
+      dispatcher.submit(job(i), outcome -> finished.add(index));
+    }
+    assertThat(dispatcher.queued()).isEqualTo(n);
+
+    dispatcher.hold(job -> false);
+
+    assertThat(finished)
+        .containsExactlyElementsOf(java.util.stream.IntStream.range(0, n).boxed().toList());
+    assertThat(dispatcher.queued()).isZero();
+    assertThat(dispatcher.active()).isZero();
   }
 
   @Test

@@ -214,6 +214,48 @@ class WorkerRuntimeTest {
         .isEqualTo("cancelled");
   }
 
+  private static Record cancelOf(Record intent, int attempt) {
+    ObjectNode cancel = Json.MAPPER.createObjectNode();
+    cancel.put("topic", WorkerRuntime.CANCEL);
+    cancel.put("attempt", attempt);
+    cancel.put("reason", "join_satisfied");
+    return new Record(
+        intent.thread(), COORDINATOR_DID, Act.LEARN, cancel, 100 + attempt, List.of());
+  }
+
+  @Test
+  void aCancelThatArrivesBeforeItsIntentKeepsTheChildFromRunning() {
+    startRuntime(FleetSettings.ExecutorKind.ECHO, Duration.ofHours(1));
+    Record intent = childIntent(0, 1, null, "default");
+    worker.records().append(cancelOf(intent, 1));
+
+    worker.records().append(intent);
+
+    Await.until("the child reported cancelled", () -> childDone(coordinator).size() == 1);
+    assertThat(childDone(coordinator).get(0).record().body().path("verdict").asText())
+        .isEqualTo("cancelled");
+    assertThat(runtime.dispatcher().active()).isZero();
+    assertThat(runtime.dispatcher().queued()).isZero();
+  }
+
+  @Test
+  void aCancelStoredBeforeARestartStillStopsAnIntentThatArrivesAfterIt() {
+    Record intent = childIntent(0, 2, null, "default");
+    worker.records().append(cancelOf(intent, 2));
+    startRuntime(FleetSettings.ExecutorKind.ECHO, Duration.ofHours(1));
+    Record other = childIntent(1, 1, null, "default");
+    worker.records().append(other);
+    Await.until("the other child is running", () -> runtime.dispatcher().active() == 1);
+
+    worker.records().append(intent);
+
+    Await.until("the child reported cancelled", () -> childDone(coordinator).size() == 1);
+    assertThat(childDone(coordinator).get(0).record().body().path("index").asInt()).isZero();
+    assertThat(childDone(coordinator).get(0).record().body().path("verdict").asText())
+        .isEqualTo("cancelled");
+    assertThat(runtime.dispatcher().active()).isEqualTo(1);
+  }
+
   @Test
   void aHardFreezePastItsGraceStopsRunningChildrenOfThatNamespaceOnly() {
     startRuntime(FleetSettings.ExecutorKind.ECHO, Duration.ofHours(1));
