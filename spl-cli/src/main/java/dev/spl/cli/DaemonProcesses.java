@@ -230,6 +230,9 @@ public final class DaemonProcesses {
     List<String> command = new ArrayList<>();
     command.add(javaBinary());
     command.addAll(daemonJvmOptions());
+    // A daemon unpacks native libraries into its temporary folder; it uses the same one as the
+    // process that starts it, so a test run confines them to its own.
+    command.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
     String extra = env.get("SPL_DAEMON_JAVA_OPTS");
     if (extra != null && !extra.isBlank()) {
       command.addAll(List.of(extra.trim().split("\\s+")));

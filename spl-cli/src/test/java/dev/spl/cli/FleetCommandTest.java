@@ -26,7 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
  * coordinator and worker-a (whose endpoints point at it).
  */
 class FleetCommandTest {
-  @TempDir Path home;
+  // Worker homes sit beside the coordinator's, so the coordinator's home is a folder inside the
+  // temporary one: everything the test creates is removed with it.
+  @TempDir Path base;
+  private Path home;
   private HttpServer server;
   private String url;
   private final AtomicInteger statusRequests = new AtomicInteger();
@@ -34,6 +37,7 @@ class FleetCommandTest {
 
   @BeforeEach
   void startStandIn() throws IOException {
+    home = base.resolve("coordinator");
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     url = "http://127.0.0.1:" + server.getAddress().getPort();
     server.createContext(

@@ -35,6 +35,8 @@ class RocksRecordStoreCrashTest {
     Process child =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // The killed child cannot delete the native library it unpacked: keep it here.
+                "-Djava.io.tmpdir=" + directory,
                 "-cp",
                 System.getProperty("java.class.path"),
                 CrashAppender.class.getName(),
