@@ -147,6 +147,9 @@ final class JoinStatusCommand implements Callable<Integer> {
         row.put("wall_time_secs", BigDecimal.valueOf(line.wallTimeSecs()));
       }
       row.put("summary", line.summary());
+      if (line.interruptedBy() != null) {
+        row.put("interrupted_by", line.interruptedBy());
+      }
     }
     return node;
   }
@@ -203,6 +206,14 @@ final class JoinStatusCommand implements Callable<Integer> {
               + Formats.usd(line.costUsd())
               + ", "
               + Formats.seconds(line.wallTimeSecs())
+              + ")";
+    } else if (line.interruptedBy() != null) {
+      state =
+          line.state()
+              + " (attempt "
+              + (line.attempt() - 1)
+              + " interrupted by a "
+              + line.interruptedBy().replace('_', ' ')
               + ")";
     } else {
       state = line.state();

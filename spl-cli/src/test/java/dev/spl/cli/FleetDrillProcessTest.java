@@ -294,11 +294,19 @@ class FleetDrillProcessTest {
   }
 
   @Test
-  void aHardFreezeStopsRunningShellChildrenAfterItsGraceAndReportsThemCancelled() {
+  void aHardFreezeInterruptsRunningShellChildrenWhichRunAgainAfterTheUnfreeze() {
     fleet.startCoordinator(0, "3");
     fleet.startWorkers(2, "--executor", "shell");
     Path pids = base.resolve("pids");
+    Path runs = base.resolve("runs");
     String thread = addTask("HARD", "drill/hard");
+    // Each run records index.attempt; only the first attempt of A, B and C runs long.
+    String longRun =
+        "run=echo $SPL_INDEX.$SPL_ATTEMPT >> "
+            + runs
+            + "; [ $SPL_ATTEMPT = 1 ] || exit 0; echo $$ >> "
+            + pids
+            + "; exec sleep 60";
     fleet.ok(
         "task",
         "fan-out",
@@ -306,12 +314,16 @@ class FleetDrillProcessTest {
         "--join",
         "all",
         "--subtask",
-        "goal=Long A,run=echo $$ >> " + pids + "; exec sleep 60",
+        "goal=Long A," + longRun,
         "--subtask",
-        "goal=Long B,run=echo $$ >> " + pids + "; exec sleep 60",
+        "goal=Long B," + longRun,
         "--subtask",
-        "goal=Long C,run=echo $$ >> " + pids + "; exec sleep 60");
+        "goal=Long C," + longRun,
+        "--subtask",
+        "goal=Quick D,run=echo $SPL_INDEX.$SPL_ATTEMPT >> " + runs);
     CliRun.await("three children running", WAIT, () -> DrillFleet.lines(pids).size() == 3);
+    awaitJoinStatus(
+        "subtask 3 accepted", "HARD", js -> js.path("counters").path("accepted").asInt() == 1);
     List<ProcessHandle> children = new ArrayList<>();
     for (String pid : DrillFleet.lines(pids)) {
       children.add(ProcessHandle.of(Long.parseLong(pid.trim())).orElseThrow());
@@ -334,37 +346,70 @@ class FleetDrillProcessTest {
     for (ProcessHandle child : children) {
       CliRun.await("child " + child.pid() + " stopped", WAIT, () -> !child.isAlive());
     }
-    JsonNode stopped =
-        awaitJoinStatus("three children reported", "HARD", js -> js.path("completed").asInt() == 3);
-    for (JsonNode row : stopped.path("per_subtask")) {
-      assertThat(row.path("state").asText()).isEqualTo("cancelled");
-    }
+    CliRun.await(
+        "three interrupted children reported",
+        WAIT,
+        () ->
+            doneRecords(thread).stream()
+                    .filter(done -> done.path("body").path("verdict").asText().equals("cancelled"))
+                    .count()
+                == 3);
     for (JsonNode done : doneRecords(thread)) {
-      assertThat(done.path("body").path("verdict").asText()).isEqualTo("cancelled");
-      assertThat(done.path("body").path("finished_at").asLong())
+      JsonNode body = done.path("body");
+      if (body.path("index").asInt() == 3) {
+        assertThat(body.path("verdict").asText()).isEqualTo("accept");
+        continue;
+      }
+      assertThat(body.path("verdict").asText()).isEqualTo("cancelled");
+      assertThat(body.path("attempt").asInt()).isEqualTo(1);
+      assertThat(body.path("interrupted_by").asText()).isEqualTo("hard_freeze");
+      assertThat(body.path("finished_at").asLong())
           .as("stopped after the grace")
           .isGreaterThanOrEqualTo(issuedAt + 1000);
     }
-    // With join `all` the stopped children make the join impossible: the fan-out ends `reject`,
-    // and a retry is refused. After the unfreeze the task is fanned out again with --replace.
-    assertThat(joinStatus("HARD").path("verdict").asText()).isEqualTo("reject");
+    // Interrupted, not failed: the join stays open and the children wait to spawn again.
+    JsonNode held =
+        awaitJoinStatus(
+            "three children back to pending spawn",
+            "HARD",
+            js -> {
+              for (int index = 0; index < 3; index++) {
+                if (!subtask(js, index).path("state").asText().equals("pending spawn")) {
+                  return false;
+                }
+              }
+              return true;
+            });
+    assertThat(held.path("complete").asBoolean()).as(held.toString()).isFalse();
+    assertThat(held.path("counters").path("failed").asInt()).isZero();
+    for (int index = 0; index < 3; index++) {
+      assertThat(subtask(held, index).path("attempt").asInt()).isEqualTo(2);
+      assertThat(subtask(held, index).path("interrupted_by").asText()).isEqualTo("hard_freeze");
+    }
+    assertThat(subtask(held, 3).path("state").asText()).isEqualTo("accept");
+    assertThat(fleet.ok("task", "join-status", "HARD").out())
+        .contains("pending spawn (attempt 1 interrupted by a hard freeze)");
+
     fleet.ok("unkill", "--namespace", "drill/hard");
-    CliRun retry = fleet.spl("task", "retry", "HARD", "--subtask", "0");
-    assertThat(retry.exitCode()).as(retry.toString()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(retry.err()).contains("join already completed");
-    fleet.ok(
-        "task",
-        "fan-out",
-        "HARD",
-        "--replace",
-        "--join",
-        "all",
-        "--subtask",
-        "goal=Short A,run=true",
-        "--subtask",
-        "goal=Short B,run=true");
     CliRun watch = fleet.ok("task", "join-status", "HARD", "--watch", "--timeout", "60");
     assertThat(watch.out()).containsPattern("Join complete:\\s+yes \\(accept\\)");
+    // Each interrupted child ran once more, as a later attempt (2, or later still if a worker that
+    // had not yet heard of the unfreeze held and interrupted a re-spawn before it started); the
+    // one that had completed did not run again.
+    Map<Integer, List<Integer>> attemptsRun = new TreeMap<>();
+    for (String line : DrillFleet.lines(runs)) {
+      String[] indexAndAttempt = line.trim().split("\\.");
+      attemptsRun
+          .computeIfAbsent(Integer.parseInt(indexAndAttempt[0]), index -> new ArrayList<>())
+          .add(Integer.parseInt(indexAndAttempt[1]));
+    }
+    assertThat(attemptsRun.keySet()).containsExactly(0, 1, 2, 3);
+    for (int index = 0; index < 3; index++) {
+      List<Integer> attempts = attemptsRun.get(index);
+      assertThat(attempts).as("attempts of subtask %d", index).hasSize(2).startsWith(1);
+      assertThat(attempts.get(1)).as("re-run of subtask %d", index).isGreaterThan(1);
+    }
+    assertThat(attemptsRun.get(3)).containsExactly(1);
   }
 
   @Test

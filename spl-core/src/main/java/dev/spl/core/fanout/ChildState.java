@@ -13,6 +13,7 @@ import java.util.Set;
  * IN_PROGRESS   -> DONE          first result of its current attempt
  * IN_PROGRESS   -> CANCELLING    fanout_cancel_sent
  * IN_PROGRESS   -> PENDING_SPAWN fanout_retry_subtask (worker lost): attempt + 1
+ * IN_PROGRESS   -> PENDING_SPAWN a cancelled result marked interrupted_by hard_freeze: attempt + 1
  * CANCELLING    -> DONE          its result, or the coordinator giving up on a lost worker
  * CANCELLING    -> PENDING_SPAWN fanout_retry_subtask (worker lost), cancelled again at once
  * DONE          -> PENDING_SPAWN fanout_retry_subtask (manual): attempt + 1

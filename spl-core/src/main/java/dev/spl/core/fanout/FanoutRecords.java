@@ -25,6 +25,14 @@ public final class FanoutRecords {
   public static final String CANCEL_JOIN_IMPOSSIBLE = "join_impossible";
   public static final String CANCEL_HARD_FREEZE = "hard_freeze";
 
+  /**
+   * The {@code fanout_child_done} field a worker sets when it stopped the attempt itself, not at
+   * the coordinator's request; its only value is {@link #INTERRUPTED_BY_HARD_FREEZE}.
+   */
+  public static final String INTERRUPTED_BY = "interrupted_by";
+
+  public static final String INTERRUPTED_BY_HARD_FREEZE = "hard_freeze";
+
   /** Default subtasks per {@code fanout_subtasks} chunk: keeps each record well under 1 MiB. */
   public static final int DEFAULT_CHUNK_SIZE = 1_000;
 
@@ -128,6 +136,38 @@ public final class FanoutRecords {
       String summary,
       long startedAtMillis,
       long finishedAtMillis) {
+    return childDoneBody(
+        ref,
+        index,
+        attempt,
+        childThread,
+        worker,
+        verdict,
+        costUsd,
+        wallTimeSecs,
+        summary,
+        startedAtMillis,
+        finishedAtMillis,
+        null);
+  }
+
+  /**
+   * A child's result. {@code interruptedBy} is null, or {@link #INTERRUPTED_BY_HARD_FREEZE} for a
+   * cancelled attempt the worker stopped because its namespace's hard freeze passed its grace.
+   */
+  public static ObjectNode childDoneBody(
+      FanoutRef ref,
+      int index,
+      int attempt,
+      String childThread,
+      String worker,
+      Verdict verdict,
+      BigDecimal costUsd,
+      double wallTimeSecs,
+      String summary,
+      long startedAtMillis,
+      long finishedAtMillis,
+      String interruptedBy) {
     ObjectNode body = ofFanout(CHILD_DONE, ref);
     body.put("index", index);
     body.put("attempt", attempt);
@@ -141,6 +181,9 @@ public final class FanoutRecords {
     body.put("summary", summary);
     body.put("started_at", startedAtMillis);
     body.put("finished_at", finishedAtMillis);
+    if (interruptedBy != null) {
+      body.put(INTERRUPTED_BY, interruptedBy);
+    }
     return body;
   }
 

@@ -182,6 +182,10 @@ public final class FanoutState {
         child.thread = thread;
       }
       child.spawned = true;
+      if (child.interruptedBy != null) {
+        child.interruptedBy = null;
+        child.summary = "";
+      }
       spawnedCount++;
       if (targets[child.index].kind() == Target.Kind.ROUND_ROBIN) {
         roundRobinSpawns++;
@@ -202,6 +206,14 @@ public final class FanoutState {
       return false;
     }
     Verdict verdict = Verdict.fromWire(body.path("verdict").asText(""));
+    if (verdict == Verdict.CANCELLED
+        && child.state == ChildState.IN_PROGRESS
+        && !joinComplete
+        && FanoutRecords.INTERRUPTED_BY_HARD_FREEZE.equals(
+            body.path(FanoutRecords.INTERRUPTED_BY).asText(null))) {
+      interrupt(child, FanoutRecords.INTERRUPTED_BY_HARD_FREEZE);
+      return true;
+    }
     JsonNode cost = body.path("cost_usd");
     child.costUsd = cost.isNumber() ? cost.decimalValue() : BigDecimal.ZERO;
     child.wallTimeSecs = body.path("wall_time_secs").asDouble(0);
@@ -248,6 +260,37 @@ public final class FanoutState {
     return true;
   }
 
+  /**
+   * A hard freeze stopped the running attempt: it did not finish, so it gets no verdict and goes
+   * back to pending spawn as the next attempt, which the reconciler holds while the namespace stays
+   * frozen. It does not count against {@code max_attempts} (that limit is about workers being lost,
+   * and an interruption says nothing about the child), and it keeps its hint and its last retry
+   * reason, so a child that already went elsewhere after losing its pinned worker still may.
+   * Cancels the coordinator asked for are not interruptions: a cancelling child's result is
+   * terminal whatever the worker says, and so is any result after the join completed.
+   */
+  private void interrupt(Child child, String by) {
+    int stopped = child.attempt;
+    child.attempt++;
+    transition(child, ChildState.PENDING_SPAWN, null);
+    if (child.spawned) {
+      spawnedCount--;
+    }
+    child.spawned = false;
+    child.resolvedTarget = null;
+    child.costUsd = BigDecimal.ZERO;
+    child.wallTimeSecs = 0;
+    child.interruptedBy = by;
+    child.summary =
+        "attempt "
+            + stopped
+            + " was interrupted by a "
+            + by.replace('_', ' ')
+            + "; attempt "
+            + child.attempt
+            + " spawns once the namespace is unfrozen";
+  }
+
   private boolean applyCancelSent(ObjectNode body) {
     String reason = body.path("reason").asText("");
     boolean changed = false;
@@ -258,6 +301,7 @@ public final class FanoutState {
       }
       if (child.state == ChildState.PENDING_SPAWN) {
         child.cancelReason = reason;
+        child.interruptedBy = null;
         child.summary = "cancelled before it was spawned (" + reason + ")";
         transition(child, ChildState.DONE, Verdict.CANCELLED);
         changed = true;
@@ -654,7 +698,8 @@ public final class FanoutState {
               threadOf(child),
               terminal ? child.costUsd : null,
               terminal ? child.wallTimeSecs : null,
-              child.summary));
+              child.summary,
+              child.interruptedBy));
     }
     return new JoinStatus(
         ref,
@@ -800,6 +845,14 @@ public final class FanoutState {
     return children[index].worker;
   }
 
+  /**
+   * What interrupted the child's previous attempt ({@code hard_freeze}) while its current attempt
+   * waits to spawn, else null.
+   */
+  public String interruptedBy(int index) {
+    return children[index].interruptedBy;
+  }
+
   /** The child's verdict for its current attempt, or null while it has none. */
   public Verdict verdict(int index) {
     return children[index].verdict;
@@ -875,6 +928,8 @@ public final class FanoutState {
     String hint;
     String lastRetryReason;
     String cancelReason;
+    // Set while the child waits to re-spawn after an interruption (a hard freeze), else null.
+    String interruptedBy;
     BigDecimal costUsd = BigDecimal.ZERO;
     double wallTimeSecs;
     String summary = "";

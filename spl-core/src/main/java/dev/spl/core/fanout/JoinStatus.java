@@ -35,6 +35,8 @@ public record JoinStatus(
    * @param state {@code pending spawn}, {@code in progress}, {@code cancelling}, or the verdict
    * @param costUsd null until a verdict is known
    * @param wallTimeSecs null until a verdict is known
+   * @param interruptedBy {@code hard_freeze} while the child waits to re-spawn because a hard
+   *     freeze stopped its previous attempt, else null
    */
   public record SubtaskStatus(
       int index,
@@ -48,5 +50,6 @@ public record JoinStatus(
       String childThread,
       BigDecimal costUsd,
       Double wallTimeSecs,
-      String summary) {}
+      String summary,
+      String interruptedBy) {}
 }

@@ -96,6 +96,26 @@ final class Driver {
     done(index, state().attempt(index), verdict, "result " + index, 1.0);
   }
 
+  /** A cancelled result of {@code attempt} that the worker marks as stopped by a hard freeze. */
+  void interruptedByHardFreeze(int index, int attempt) {
+    FanoutState state = state();
+    ObjectNode body =
+        FanoutRecords.childDoneBody(
+            state.ref(),
+            index,
+            attempt,
+            ThreadIds.derive(fanoutId, String.valueOf(index), state.specs().get(index).goal()),
+            state.worker(index),
+            Verdict.CANCELLED,
+            BigDecimal.ZERO,
+            2.0,
+            "cancelled: hard freeze of 'docs'",
+            now - 2000,
+            now,
+            FanoutRecords.INTERRUPTED_BY_HARD_FREEZE);
+    append(state.worker(index), Act.KNOW, body, List.of());
+  }
+
   void retry(int index, String hint) {
     append(USER, Act.LEARN, state().manualRetryBody(index, hint), List.of());
   }

@@ -6,6 +6,7 @@ import static dev.spl.core.fanout.Driver.only;
 import static dev.spl.core.fanout.Driver.spawns;
 import static dev.spl.core.fanout.Driver.worker;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.StoredRecord;
@@ -273,6 +274,125 @@ class FanoutStateTest {
         .contains("max_attempts 2 is used up");
     assertThat(only(driver.step(bLost), FanoutAction.CompleteJoin.class).get(0).verdict())
         .isEqualTo("reject");
+  }
+
+  @Test
+  void aChildStoppedByAHardFreezeReturnsToPendingSpawnAsANewAttemptAndTheJoinStaysOpen() {
+    Driver driver = new Driver();
+    driver.fanOut(goals("a", "b", "c"), "all");
+    driver.step(live(A));
+    driver.done(0, "accept");
+    driver.interruptedByHardFreeze(1, 1);
+    driver.interruptedByHardFreeze(2, 1);
+
+    FanoutState state = driver.state();
+    assertThat(state.childState(1)).isEqualTo(ChildState.PENDING_SPAWN);
+    assertThat(state.attempt(1)).isEqualTo(2);
+    assertThat(state.verdict(1)).isNull();
+    assertThat(state.interruptedBy(1)).isEqualTo("hard_freeze");
+    assertThat(state.counters()).isEqualTo(new JoinCounters(3, 1, 1, 0, 0));
+    assertThat(state.outcome()).isEqualTo(JoinOutcome.UNDECIDED);
+    JoinStatus status = state.joinStatus();
+    assertThat(status.spawned()).isEqualTo(1);
+    JoinStatus.SubtaskStatus row = status.perSubtask().get(1);
+    assertThat(row.state()).isEqualTo("pending spawn");
+    assertThat(row.interruptedBy()).isEqualTo("hard_freeze");
+    assertThat(row.summary()).contains("attempt 1 was interrupted by a hard freeze");
+    // A second copy of the interrupted result belongs to an attempt that is over: ignored.
+    int ignored = status.ignoredRecords();
+    driver.interruptedByHardFreeze(1, 1);
+    assertThat(state.attempt(1)).isEqualTo(2);
+    assertThat(state.joinStatus().ignoredRecords()).isEqualTo(ignored + 1);
+
+    List<FanoutAction> respawn = driver.step(live(A));
+    assertThat(only(respawn, FanoutAction.CompleteJoin.class)).isEmpty();
+    assertThat(spawns(respawn))
+        .extracting(FanoutAction.Spawn::index, FanoutAction.Spawn::attempt)
+        .containsExactly(tuple(1, 2), tuple(2, 2));
+    assertThat(spawns(respawn).get(0).childIntent().path("attempt").asInt()).isEqualTo(2);
+    assertThat(state.interruptedBy(1)).isNull();
+    assertThat(state.joinStatus().perSubtask().get(1).summary()).isEmpty();
+
+    driver.done(1, "accept");
+    driver.done(2, "accept");
+    assertThat(only(driver.step(live(A)), FanoutAction.CompleteJoin.class).get(0).verdict())
+        .isEqualTo("accept");
+  }
+
+  @Test
+  void interruptionsByAHardFreezeDoNotUseUpMaxAttempts() {
+    Driver driver = new Driver();
+    driver.fanOut(List.of(spec("a", null)), "all", 2, 2);
+    driver.step(BOTH);
+    driver.interruptedByHardFreeze(0, 1);
+    driver.step(BOTH);
+    driver.interruptedByHardFreeze(0, 2);
+    driver.step(BOTH);
+    FanoutState state = driver.state();
+    assertThat(state.attempt(0)).isEqualTo(3);
+    assertThat(state.childState(0)).isEqualTo(ChildState.IN_PROGRESS);
+    WorkerInfo running = state.worker(0).equals(A.did()) ? A : B;
+    WorkerInfo other = running == A ? B : A;
+
+    List<FanoutAction> lost =
+        driver.step(new WorkerDirectory("http://127.0.0.1:9100", List.of(other), List.of(running)));
+    assertThat(only(lost, FanoutAction.GiveUp.class)).isEmpty();
+    assertThat(only(lost, FanoutAction.Reassign.class))
+        .singleElement()
+        .satisfies(r -> assertThat(r.abandonedAttempt()).isEqualTo(3));
+  }
+
+  @Test
+  void cancelsTheCoordinatorAskedForAndUnmarkedCancelsStayTerminal() {
+    Driver driver = new Driver();
+    driver.fanOut(goals("a", "b", "c"), "all");
+    driver.step(live(A));
+    driver.done(1, "reject");
+    List<FanoutAction> actions = driver.step(live(A));
+    assertThat(only(actions, FanoutAction.Cancel.class).get(0).indices()).containsExactly(0, 2);
+    FanoutState state = driver.state();
+    assertThat(state.childState(0)).isEqualTo(ChildState.CANCELLING);
+
+    // The worker stopped it for a freeze, but the coordinator had asked for the cancel first.
+    driver.interruptedByHardFreeze(0, 1);
+    assertThat(state.childState(0)).isEqualTo(ChildState.DONE);
+    assertThat(state.verdict(0)).isEqualTo(Verdict.CANCELLED);
+    assertThat(state.attempt(0)).isEqualTo(1);
+    assertThat(state.joinVerdict()).isEqualTo("reject");
+
+    Driver unmarked = new Driver();
+    unmarked.fanOut(goals("a", "b"), "all");
+    unmarked.step(live(A));
+    unmarked.done(0, "cancelled");
+    assertThat(unmarked.state().childState(0)).isEqualTo(ChildState.DONE);
+    assertThat(unmarked.state().attempt(0)).isEqualTo(1);
+    assertThat(only(unmarked.step(live(A)), FanoutAction.CompleteJoin.class).get(0).verdict())
+        .isEqualTo("reject");
+  }
+
+  @Test
+  void replayingALogWithHardFreezeInterruptionsGivesTheSameStateAndDecisions() {
+    Driver driver = new Driver();
+    driver.fanOut(List.of(spec("a", "worker-a"), spec("b", null), spec("c", null, 0)), "all");
+    driver.step(BOTH);
+    driver.interruptedByHardFreeze(0, 1);
+    driver.done(1, "accept");
+    driver.step(BOTH);
+    driver.interruptedByHardFreeze(0, 2);
+
+    Fanouts replayed = new Fanouts(JoinCompiler.BUILT_IN_ONLY);
+    for (StoredRecord stored : driver.log) {
+      replayed.apply(stored);
+    }
+    FanoutState original = driver.state();
+    FanoutState copy = replayed.get(driver.fanoutId).orElseThrow();
+    assertThat(original.attempt(0)).isEqualTo(3);
+    assertThat(copy.joinStatus()).isEqualTo(original.joinStatus());
+    assertThat(copy.counters()).isEqualTo(original.counters());
+    assertThat(copy.decide(driver.now, BOTH)).isEqualTo(original.decide(driver.now, BOTH));
+    assertThat(spawns(original.decide(driver.now, BOTH)))
+        .singleElement()
+        .satisfies(s -> assertThat(s.attempt()).isEqualTo(3));
   }
 
   @Test

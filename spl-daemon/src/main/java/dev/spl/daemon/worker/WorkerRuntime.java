@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,6 +68,10 @@ public final class WorkerRuntime implements DaemonComponent {
   // attempt had neither run nor finished yet (the event thread only). A newly stored INTEND can
   // have no result yet, so only these need their thread read when their INTEND comes.
   private final Set<String> cancelledBeforeIntent = new HashSet<>();
+  // Attempts this worker is stopping because their namespace's hard freeze passed its grace: their
+  // cancelled results are marked interrupted, so the coordinator runs them again after the unfreeze
+  // instead of counting them as failed. Written by the tick, read by whichever thread reports.
+  private final Set<String> stoppedByHardFreeze = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private volatile Thread eventThread;
   private volatile boolean closing;
@@ -278,6 +283,12 @@ public final class WorkerRuntime implements DaemonComponent {
   private Report reportOf(ChildIntent intent, ChildOutcome outcome) {
     ChildJob job = intent.job();
     String did = ctx.did();
+    boolean stopped = stoppedByHardFreeze.remove(job.key());
+    // A child that finished on its own just before the freeze stopped it keeps its verdict.
+    String interruptedBy =
+        stopped && outcome.verdict() == Verdict.CANCELLED
+            ? FanoutRecords.INTERRUPTED_BY_HARD_FREEZE
+            : null;
     ObjectNode result = Json.MAPPER.createObjectNode();
     result.put("topic", CHILD_RESULT);
     result.put("namespace", job.namespace());
@@ -289,6 +300,9 @@ public final class WorkerRuntime implements DaemonComponent {
     result.put("summary", outcome.summary());
     if (outcome.exitCode() != null) {
       result.put("exit_code", outcome.exitCode());
+    }
+    if (interruptedBy != null) {
+      result.put(FanoutRecords.INTERRUPTED_BY, interruptedBy);
     }
     Record resultRecord =
         new Record(
@@ -305,7 +319,8 @@ public final class WorkerRuntime implements DaemonComponent {
             outcome.wallTimeSecs(),
             outcome.summary(),
             outcome.startedAtMillis(),
-            outcome.finishedAtMillis());
+            outcome.finishedAtMillis(),
+            interruptedBy);
     Record doneRecord =
         new Record(intent.fanout().thread(), did, Act.KNOW, done, recordClock.next(), List.of());
     String coordinator =
@@ -362,6 +377,7 @@ public final class WorkerRuntime implements DaemonComponent {
         if (freeze.level() == FreezeLevel.HARD && freeze.isPastGrace(now)) {
           for (String key :
               dispatcher.keysWhere(job -> job.namespace().equals(freeze.namespace()))) {
+            stoppedByHardFreeze.add(key);
             dispatcher.cancel(key, "hard freeze of '" + freeze.namespace() + "'");
           }
         }

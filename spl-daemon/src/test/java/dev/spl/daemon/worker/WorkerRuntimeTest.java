@@ -212,6 +212,8 @@ class WorkerRuntimeTest {
         "the cancellation reached the coordinator", () -> childDone(coordinator).size() == 1);
     assertThat(childDone(coordinator).get(0).record().body().path("verdict").asText())
         .isEqualTo("cancelled");
+    // The coordinator asked for this cancel: the result is final, not an interruption.
+    assertThat(childDone(coordinator).get(0).record().body().has("interrupted_by")).isFalse();
   }
 
   private static Record cancelOf(Record intent, int attempt) {
@@ -273,6 +275,11 @@ class WorkerRuntimeTest {
     ObjectNode done = childDone(coordinator).get(0).record().body();
     assertThat(done.path("index").asInt()).isZero();
     assertThat(done.path("verdict").asText()).isEqualTo("cancelled");
+    assertThat(done.path("interrupted_by").asText()).isEqualTo("hard_freeze");
+    assertThat(
+            worker.records().query(new RecordQuery(null, "child_result", null, 0, 10)).stream()
+                .map(result -> result.record().body().path("interrupted_by").asText()))
+        .containsExactly("hard_freeze");
     assertThat(runtime.dispatcher().active()).isEqualTo(1);
   }
 
