@@ -91,14 +91,9 @@ public final class Dispatcher implements AutoCloseable {
     }
   }
 
-  /** Keys of queued and running attempts for which {@code predicate} holds. */
-  public synchronized List<String> keysWhere(Predicate<ChildJob> predicate) {
+  /** Keys of running attempts for which {@code predicate} holds. */
+  public synchronized List<String> runningKeysWhere(Predicate<ChildJob> predicate) {
     List<String> keys = new ArrayList<>();
-    for (Queued queued : queue.values()) {
-      if (predicate.test(queued.job())) {
-        keys.add(queued.job().key());
-      }
-    }
     for (ChildJob job : jobs.values()) {
       if (predicate.test(job)) {
         keys.add(job.key());

@@ -375,8 +375,10 @@ public final class WorkerRuntime implements DaemonComponent {
       long now = ctx.clock().millis();
       for (Freeze freeze : control.freezes().values()) {
         if (freeze.level() == FreezeLevel.HARD && freeze.isPastGrace(now)) {
+          // Only running children are stopped: queued ones are already held by the freeze and
+          // start after the unfreeze, so a re-spawn that arrives before the unfreeze waits too.
           for (String key :
-              dispatcher.keysWhere(job -> job.namespace().equals(freeze.namespace()))) {
+              dispatcher.runningKeysWhere(job -> job.namespace().equals(freeze.namespace()))) {
             stoppedByHardFreeze.add(key);
             dispatcher.cancel(key, "hard freeze of '" + freeze.namespace() + "'");
           }
