@@ -23,7 +23,6 @@ public final class FanoutRecords {
   public static final String REASON_WORKER_LOST = "worker_lost";
   public static final String CANCEL_JOIN_SATISFIED = "join_satisfied";
   public static final String CANCEL_JOIN_IMPOSSIBLE = "join_impossible";
-  public static final String CANCEL_HARD_FREEZE = "hard_freeze";
 
   /**
    * The {@code fanout_child_done} field a worker sets when it stopped the attempt itself, not at
