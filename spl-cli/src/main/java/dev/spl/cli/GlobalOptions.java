@@ -1,44 +1,114 @@
 package dev.spl.cli;
 
 import java.nio.file.Path;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.IGetter;
+import picocli.CommandLine.Model.ISetter;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ScopeType;
 
-/** Options every command accepts, before or after its name. */
+/**
+ * Options every command accepts, before or after its name. Declared with picocli's programmatic API
+ * ({@link #spec}) rather than annotations, which cost start-up time (see {@link Spl}).
+ */
 public final class GlobalOptions {
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "text|json",
-      scope = ScopeType.INHERIT,
-      description = "Output format: text (default) or json.")
   OutputFormat output = OutputFormat.TEXT;
-
-  @Option(
-      names = "--home",
-      paramLabel = "DIR",
-      scope = ScopeType.INHERIT,
-      description = "Daemon home folder (default: $SPL_HOME, else ~/.syncro).")
   Path home;
-
-  @Option(
-      names = "--url",
-      paramLabel = "URL",
-      scope = ScopeType.INHERIT,
-      description =
-          "Daemon to talk to (default: $SPL_URL, else the endpoint in the home, else"
-              + " http://127.0.0.1:9100).")
   String url;
-
-  @Option(
-      names = "--token",
-      paramLabel = "TOKEN",
-      scope = ScopeType.INHERIT,
-      description = "Fleet bearer token (default: $SPL_TOKEN).")
   String token;
-
-  @Option(
-      names = "--debug",
-      scope = ScopeType.INHERIT,
-      description = "Print stack traces of internal errors (also: SPL_DEBUG=1).")
   boolean debug;
+
+  /** These options as a mixin bound to this instance's fields. */
+  CommandSpec spec() {
+    CommandSpec mixin = CommandSpec.create();
+    mixin.addOption(
+        option(
+            OutputFormat.class,
+            () -> output,
+            value -> output = (OutputFormat) value,
+            "text|json",
+            "Output format: text (default) or json.",
+            "-o",
+            "--output"));
+    mixin.addOption(
+        option(
+            Path.class,
+            () -> home,
+            value -> home = (Path) value,
+            "DIR",
+            "Daemon home folder (default: $SPL_HOME, else ~/.syncro).",
+            "--home"));
+    mixin.addOption(
+        option(
+            String.class,
+            () -> url,
+            value -> url = (String) value,
+            "URL",
+            "Daemon to talk to (default: $SPL_URL, else the endpoint in the home, else"
+                + " http://127.0.0.1:9100).",
+            "--url"));
+    mixin.addOption(
+        option(
+            String.class,
+            () -> token,
+            value -> token = (String) value,
+            "TOKEN",
+            "Fleet bearer token (default: $SPL_TOKEN).",
+            "--token"));
+    mixin.addOption(
+        option(
+            boolean.class,
+            () -> debug,
+            value -> debug = (Boolean) value,
+            null,
+            "Print stack traces of internal errors (also: SPL_DEBUG=1).",
+            "--debug"));
+    return mixin;
+  }
+
+  private interface Getter {
+    Object get();
+  }
+
+  private interface Setter {
+    void set(Object value);
+  }
+
+  private static OptionSpec option(
+      Class<?> type,
+      Getter getter,
+      Setter setter,
+      String paramLabel,
+      String description,
+      String... names) {
+    OptionSpec.Builder option =
+        OptionSpec.builder(names)
+            .type(type)
+            .scopeType(ScopeType.INHERIT)
+            .description(description)
+            .initialValue(getter.get())
+            .hasInitialValue(true)
+            .getter(
+                new IGetter() {
+                  @Override
+                  @SuppressWarnings("unchecked")
+                  public <T> T get() {
+                    return (T) getter.get();
+                  }
+                })
+            .setter(
+                new ISetter() {
+                  @Override
+                  @SuppressWarnings("unchecked")
+                  public <T> T set(T value) {
+                    T previous = (T) getter.get();
+                    setter.set(value);
+                    return previous;
+                  }
+                });
+    if (paramLabel != null) {
+      option.paramLabel(paramLabel);
+    }
+    return option.build();
+  }
 }

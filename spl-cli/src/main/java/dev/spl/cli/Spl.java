@@ -11,31 +11,22 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.BiFunction;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
-/** The {@code spl} command line. {@link #commandLine} is the one place it is assembled. */
-@Command(
-    name = "spl",
-    mixinStandardHelpOptions = true,
-    // -h/--help and -V/--version on every command, not only on `spl` itself.
-    scope = CommandLine.ScopeType.INHERIT,
-    versionProvider = Spl.Version.class,
-    description = "spl: a fleet coordinator for parallel work.",
-    // The subcommands are in COMMANDS, added by commandLine(): only the one being run gets a model.
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-      "0:ok",
-      "1:failure",
-      "2:bad input (unknown option, malformed value, refused request)",
-      "3:daemon unreachable, or in a state that refuses the request",
-      "4:internal error (details with --debug or SPL_DEBUG=1)"
-    })
+/**
+ * The {@code spl} command line. {@link #commandLine} is the one place it is assembled.
+ *
+ * <p>The top command and its global and help options are built with picocli's programmatic API
+ * ({@link #topCommand}) rather than from annotations: reading annotations makes the JVM generate a
+ * proxy class per annotation type, which the class-data-sharing archive cannot hold, and that was
+ * most of the start-up time of {@code spl --version}. Help, errors and exit codes are those of the
+ * annotated form ({@code TopCommandTest} compares them with an annotated copy).
+ */
 public final class Spl implements Runnable {
   /**
    * The commands of {@code spl}, in the order help lists them. picocli builds a command's model by
@@ -51,12 +42,18 @@ public final class Spl implements Runnable {
   /** Global options without a value that need no other command's model. */
   private static final Set<String> FLAG_OPTIONS = Set.of("--debug", "-V", "--version");
 
-  @Mixin private final GlobalOptions global;
-  @Spec private CommandSpec spec;
+  /** Exit codes as help lists them. */
+  static final String[] EXIT_CODE_LIST = {
+    "0:ok",
+    "1:failure",
+    "2:bad input (unknown option, malformed value, refused request)",
+    "3:daemon unreachable, or in a state that refuses the request",
+    "4:internal error (details with --debug or SPL_DEBUG=1)"
+  };
 
-  public Spl(CliContext context) {
-    this.global = context.global();
-  }
+  private CommandSpec spec;
+
+  private Spl() {}
 
   @Override
   public void run() {
@@ -129,9 +126,20 @@ public final class Spl implements Runnable {
       PrintStream err,
       Map<String, String> env,
       Set<String> commandNames) {
+    return assemble(in, out, err, env, commandNames, Spl::topCommand);
+  }
+
+  /** As above, with {@code top} making the model (or annotated object) of {@code spl} itself. */
+  static CommandLine assemble(
+      InputStream in,
+      PrintStream out,
+      PrintStream err,
+      Map<String, String> env,
+      Set<String> commandNames,
+      BiFunction<GlobalOptions, CommandLine.IFactory, Object> top) {
     CliContext context = new CliContext(in, out, err, env);
     ContextFactory factory = new ContextFactory(context);
-    CommandLine commandLine = new CommandLine(Spl.class, factory);
+    CommandLine commandLine = new CommandLine(top.apply(context.global(), factory), factory);
     for (Map.Entry<String, Class<?>> command : COMMANDS.entrySet()) {
       if (commandNames.contains(command.getKey())) {
         commandLine.addSubcommand(command.getKey(), new CommandLine(command.getValue(), factory));
@@ -157,6 +165,56 @@ public final class Spl implements Runnable {
   public static int run(
       InputStream in, PrintStream out, PrintStream err, Map<String, String> env, String... args) {
     return commandLine(in, out, err, env, args).execute(args);
+  }
+
+  /**
+   * The model of {@code spl} itself, as {@code @Command(name = "spl", mixinStandardHelpOptions =
+   * true, scope = INHERIT, versionProvider = Version.class, description = ..., exitCodeListHeading
+   * = ..., exitCodeList = ...)} with {@code @Mixin GlobalOptions} would make it.
+   */
+  private static CommandSpec topCommand(GlobalOptions global, CommandLine.IFactory factory) {
+    Spl spl = new Spl();
+    CommandSpec spec = CommandSpec.wrapWithoutInspection(spl, factory);
+    spl.spec = spec;
+    spec.name("spl");
+    spec.scopeType(CommandLine.ScopeType.INHERIT);
+    spec.versionProvider(new Version());
+    spec.usageMessage()
+        .description("spl: a fleet coordinator for parallel work.")
+        .exitCodeListHeading("%nExit codes:%n")
+        .exitCodeList(exitCodes());
+    spec.addMixin("mixinStandardHelpOptions", helpOptions());
+    spec.addMixin("global", global.spec());
+    return spec;
+  }
+
+  /** picocli's standard help options ({@code AutoHelpMixin}), as its annotations declare them. */
+  private static CommandSpec helpOptions() {
+    CommandSpec mixin = CommandSpec.create();
+    mixin.addOption(
+        OptionSpec.builder("-h", "--help")
+            .usageHelp(true)
+            .descriptionKey("mixinStandardHelpOptions.help")
+            .description("Show this help message and exit.")
+            .type(boolean.class)
+            .build());
+    mixin.addOption(
+        OptionSpec.builder("-V", "--version")
+            .versionHelp(true)
+            .descriptionKey("mixinStandardHelpOptions.version")
+            .description("Print version information and exit.")
+            .type(boolean.class)
+            .build());
+    return mixin;
+  }
+
+  private static Map<String, String> exitCodes() {
+    Map<String, String> codes = new LinkedHashMap<>();
+    for (String entry : EXIT_CODE_LIST) {
+      int colon = entry.indexOf(':');
+      codes.put(entry.substring(0, colon), entry.substring(colon + 1));
+    }
+    return codes;
   }
 
   private static int handleBadInput(ParameterException e, String[] args) {
