@@ -31,10 +31,16 @@ final class HttpPoster implements AutoCloseable {
   private static final int MAX_LINE = 16 * 1024;
 
   private final String token;
+  private final int readTimeoutMillis;
   private final Map<String, Connection> connections = new ConcurrentHashMap<>();
 
   HttpPoster(String token) {
+    this(token, READ_TIMEOUT_MILLIS);
+  }
+
+  HttpPoster(String token, int readTimeoutMillis) {
     this.token = token;
+    this.readTimeoutMillis = readTimeoutMillis;
   }
 
   /** Whether this poster can reach {@code destination} (plain {@code http://} URLs). */
@@ -81,7 +87,7 @@ final class HttpPoster implements AutoCloseable {
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
-      socket.setSoTimeout(READ_TIMEOUT_MILLIS);
+      socket.setSoTimeout(readTimeoutMillis);
       socket.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MILLIS);
     } catch (IOException e) {
       socket.close();

@@ -7,10 +7,6 @@ import dev.spl.core.RecordStore;
 import dev.spl.daemon.DaemonComponent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,9 +31,7 @@ public final class OutboxSender implements DaemonComponent {
   static final long MAX_BACKOFF_MILLIS = 5000;
 
   private final RecordStore store;
-  private final String token;
-  private final HttpClient http;
-  private final HttpPoster poster;
+  private final RecordPoster poster;
   private final Semaphore wake = new Semaphore(0);
   private final Map<String, Long> retryAt = new HashMap<>();
   private final Map<String, Long> backoff = new HashMap<>();
@@ -46,13 +40,7 @@ public final class OutboxSender implements DaemonComponent {
 
   public OutboxSender(RecordStore store, String token) {
     this.store = store;
-    this.token = token;
-    this.http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .build();
-    this.poster = new HttpPoster(token);
+    this.poster = new RecordPoster(token, Duration.ofMillis(HttpPoster.READ_TIMEOUT_MILLIS));
     this.thread = new Thread(this::loop, "spl-outbox");
     this.thread.setDaemon(true);
   }
@@ -178,19 +166,7 @@ public final class OutboxSender implements DaemonComponent {
   }
 
   private int post(String destination, byte[] body) throws IOException, InterruptedException {
-    if (HttpPoster.supports(destination)) {
-      return poster.post(destination, "/v1/records", body);
-    }
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(destination + "/v1/records"))
-            .timeout(Duration.ofSeconds(30))
-            .header("Content-Type", "application/json")
-            .header("Prefer", "return=minimal")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    return http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    return poster.post(destination, body);
   }
 
   @Override

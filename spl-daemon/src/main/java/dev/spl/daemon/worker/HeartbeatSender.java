@@ -11,11 +11,8 @@ import dev.spl.daemon.Daemon;
 import dev.spl.daemon.DaemonContext;
 import dev.spl.daemon.RecordClock;
 import dev.spl.daemon.exec.Dispatcher;
+import dev.spl.daemon.loop.RecordPoster;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,8 +31,8 @@ final class HeartbeatSender implements AutoCloseable {
   private final DaemonContext ctx;
   private final Dispatcher dispatcher;
   private final RecordClock recordClock;
-  private final HttpClient http;
-  private final URI target;
+  private final RecordPoster poster;
+  private final String coordinatorUrl;
   private final long intervalMillis;
   private final HeartbeatBackoff backoff;
   private final long startedAt;
@@ -47,8 +44,8 @@ final class HeartbeatSender implements AutoCloseable {
     this.ctx = ctx;
     this.dispatcher = dispatcher;
     this.recordClock = recordClock;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    this.target = URI.create(ctx.config().fleet().coordinatorUrl() + "/v1/records");
+    this.poster = new RecordPoster(ctx.config().token(), Duration.ofSeconds(5));
+    this.coordinatorUrl = ctx.config().fleet().coordinatorUrl();
     this.intervalMillis = ctx.config().fleet().heartbeatInterval().toMillis();
     this.backoff = HeartbeatBackoff.forInterval(intervalMillis);
     this.startedAt = ctx.clock().millis();
@@ -70,7 +67,7 @@ final class HeartbeatSender implements AutoCloseable {
     long delay;
     if (send()) {
       if (failures > 0) {
-        LOG.info("coordinator at {} answers again; registered", target);
+        LOG.info("coordinator at {} answers again; registered", coordinatorUrl);
       }
       failures = 0;
       delay = intervalMillis;
@@ -80,7 +77,7 @@ final class HeartbeatSender implements AutoCloseable {
       if (failures == 1 || failures % 10 == 0) {
         LOG.warn(
             "coordinator at {} does not answer heartbeats ({} in a row); next try in {} ms",
-            target,
+            coordinatorUrl,
             failures,
             delay);
       }
@@ -107,19 +104,12 @@ final class HeartbeatSender implements AutoCloseable {
         now);
   }
 
-  private boolean send() {
+  /** Synchronized: the timer and a closing thread may both send, over one connection. */
+  private synchronized boolean send() {
     try {
       Record record = current().toRecord(recordClock.next());
       byte[] body = Json.MAPPER.writeValueAsBytes(RecordJson.toJson(record, record.id()));
-      HttpRequest.Builder request =
-          HttpRequest.newBuilder(target)
-              .timeout(Duration.ofSeconds(5))
-              .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-      if (ctx.config().token() != null) {
-        request.header("Authorization", "Bearer " + ctx.config().token());
-      }
-      int status = http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+      int status = poster.post(coordinatorUrl, body);
       if (status / 100 != 2) {
         LOG.debug("coordinator answered a heartbeat with HTTP {}", status);
       }
@@ -144,5 +134,6 @@ final class HeartbeatSender implements AutoCloseable {
     timer.shutdownNow();
     health = Health.STOPPED;
     sendQuietly();
+    poster.close();
   }
 }
