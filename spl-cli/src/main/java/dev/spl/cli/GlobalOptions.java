@@ -2,6 +2,8 @@ package dev.spl.cli;
 
 import dev.spl.cli.text.OutputFormat;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.IGetter;
 import picocli.CommandLine.Model.ISetter;
@@ -65,6 +67,30 @@ public final class GlobalOptions {
             "Print stack traces of internal errors (also: SPL_DEBUG=1).",
             "--debug"));
     return mixin;
+  }
+
+  /**
+   * The names of these options that take a value ({@code -o}, {@code --output}, {@code --home},
+   * ...), in declaration order: skipped with their value when looking for the command name, here
+   * and in the launcher (through the file {@link LaunchFiles} writes at build time).
+   */
+  static List<String> valueOptionNames() {
+    return names(true);
+  }
+
+  /** The names of these options that take no value ({@code --debug}). */
+  static List<String> flagOptionNames() {
+    return names(false);
+  }
+
+  private static List<String> names(boolean takingAValue) {
+    List<String> names = new ArrayList<>();
+    for (OptionSpec option : new GlobalOptions().spec().options()) {
+      if ((option.arity().max() > 0) == takingAValue) {
+        names.addAll(List.of(option.names()));
+      }
+    }
+    return List.copyOf(names);
   }
 
   private interface Getter {
