@@ -70,27 +70,25 @@ public final class GlobalOptions {
   }
 
   /**
-   * The names of these options that take a value ({@code -o}, {@code --output}, {@code --home},
-   * ...), in declaration order: skipped with their value when looking for the command name, here
-   * and in the launcher (through the file {@link LaunchFiles} writes at build time).
+   * The names of these options: those that take a value ({@code -o}, {@code --output}, {@code
+   * --home}, ...) and those that take none ({@code --debug}), in declaration order. The ones that
+   * take a value are skipped with their value when looking for the command name, here and in the
+   * launcher (through the file {@link LaunchFiles} writes at build time).
    */
-  static List<String> valueOptionNames() {
-    return names(true);
-  }
-
-  /** The names of these options that take no value ({@code --debug}). */
-  static List<String> flagOptionNames() {
-    return names(false);
-  }
-
-  private static List<String> names(boolean takingAValue) {
-    List<String> names = new ArrayList<>();
-    for (OptionSpec option : new GlobalOptions().spec().options()) {
-      if ((option.arity().max() > 0) == takingAValue) {
-        names.addAll(List.of(option.names()));
-      }
+  record Names(List<String> takingAValue, List<String> flags) {
+    Names {
+      takingAValue = List.copyOf(takingAValue);
+      flags = List.copyOf(flags);
     }
-    return List.copyOf(names);
+  }
+
+  static Names names() {
+    List<String> takingAValue = new ArrayList<>();
+    List<String> flags = new ArrayList<>();
+    for (OptionSpec option : new GlobalOptions().spec().options()) {
+      (option.arity().max() > 0 ? takingAValue : flags).addAll(List.of(option.names()));
+    }
+    return new Names(takingAValue, flags);
   }
 
   private interface Getter {

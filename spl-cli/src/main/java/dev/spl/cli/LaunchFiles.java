@@ -29,7 +29,7 @@ public final class LaunchFiles {
     Path parent = file.toAbsolutePath().getParent();
     Files.createDirectories(parent);
     Path temp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-    Files.write(temp, GlobalOptions.valueOptionNames(), StandardCharsets.UTF_8);
+    Files.write(temp, GlobalOptions.names().takingAValue(), StandardCharsets.UTF_8);
     Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 }

@@ -32,8 +32,8 @@ class LauncherCommandNameTest {
   void theBuildWritesTheValueOptionsOfTheModel() throws IOException {
     Path written = dir.resolve("global-value-options");
     LaunchFiles.writeValueOptions(written);
-    assertThat(Files.readAllLines(written)).isEqualTo(GlobalOptions.valueOptionNames());
-    assertThat(GlobalOptions.valueOptionNames()).contains("-o", "--output", "--home", "--url");
+    assertThat(Files.readAllLines(written)).isEqualTo(GlobalOptions.names().takingAValue());
+    assertThat(GlobalOptions.names().takingAValue()).contains("-o", "--output", "--home", "--url");
     assertThat(BUILT_FILE)
         .as("written by the build for scripts/spl")
         .hasSameTextualContentAs(written);
@@ -75,7 +75,7 @@ class LauncherCommandNameTest {
   void aValueOptionMissingFromTheFileHidesTheCommand() throws IOException {
     // What the check above guards against: the file is the launcher's only knowledge.
     Path withoutHome = dir.resolve("without-home");
-    List<String> options = new ArrayList<>(GlobalOptions.valueOptionNames());
+    List<String> options = new ArrayList<>(GlobalOptions.names().takingAValue());
     options.remove("--home");
     Files.write(withoutHome, options);
     assertThat(launcherCommandName(withoutHome, List.of("--home", "somewhere", "task", "list")))
