@@ -194,48 +194,4 @@ public final class FanoutRecords {
     }
     return value;
   }
-
-  /** The parent body; kept for the command line until it builds {@link FanoutParent} itself. */
-  public static ObjectNode parentBody(
-      String namespace,
-      String join,
-      int subtaskCount,
-      List<String> chunkIds,
-      int maxAttempts,
-      String replaces,
-      long createdAtMillis) {
-    return new FanoutParent(
-            namespace, join, subtaskCount, chunkIds, maxAttempts, replaces, createdAtMillis)
-        .toBody();
-  }
-
-  /** A result body; kept for the command line's tests until they build {@link ChildDone}. */
-  public static ObjectNode childDoneBody(
-      FanoutRef ref,
-      int index,
-      int attempt,
-      String childThread,
-      String worker,
-      Verdict verdict,
-      BigDecimal costUsd,
-      double wallTimeSecs,
-      String summary,
-      long startedAtMillis,
-      long finishedAtMillis) {
-    return new ChildDone(
-            ref.namespace(),
-            ref.id(),
-            index,
-            attempt,
-            childThread,
-            worker,
-            verdict,
-            costUsd,
-            wallTimeSecs,
-            summary,
-            startedAtMillis,
-            finishedAtMillis,
-            null)
-        .toBody();
-  }
 }

@@ -737,21 +737,6 @@ public final class FanoutState {
         FanoutRecords.REASON_MANUAL);
   }
 
-  /** Kept for the command line until it calls {@link JoinStatus#of}. */
-  public JoinStatus joinStatus() {
-    return JoinStatus.of(this);
-  }
-
-  /** Kept for the command line until it calls {@link SpeedupReport#of}. */
-  public SpeedupReport speedup(Double measuredSerialWallSecs) {
-    return SpeedupReport.of(this, measuredSerialWallSecs);
-  }
-
-  /** The retry request as a body; kept for the command line until it uses {@link #manualRetry}. */
-  public com.fasterxml.jackson.databind.node.ObjectNode manualRetryBody(int index, String hint) {
-    return manualRetry(index, hint).toBody();
-  }
-
   // ---------------------------------------------------------------------------------------------
   // For the reports of this package
 

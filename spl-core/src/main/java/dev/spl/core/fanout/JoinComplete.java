@@ -2,10 +2,14 @@ package dev.spl.core.fanout;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
+import dev.spl.core.InvalidRecordException;
+import dev.spl.core.Record;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The body of {@code KNOW fanout_join_complete} on the parent's thread: the join is decided. It
@@ -59,6 +63,21 @@ public record JoinComplete(
     sums.put("cost_usd", totals.costUsd());
     body.put("completed_at", completedAtMillis);
     return body;
+  }
+
+  /**
+   * The join a record completes: empty when it is not a {@code KNOW fanout_join_complete}, or its
+   * body is malformed (the fold skips such a record too).
+   */
+  public static Optional<JoinComplete> of(Record record) {
+    if (record.act() != Act.KNOW || !FanoutRecords.JOIN_COMPLETE.equals(record.topic())) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(fromBody(record.body()));
+    } catch (InvalidRecordException malformed) {
+      return Optional.empty();
+    }
   }
 
   public static JoinComplete fromBody(ObjectNode body) {
