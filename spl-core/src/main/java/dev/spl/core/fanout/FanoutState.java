@@ -143,7 +143,7 @@ public final class FanoutState {
   }
 
   /** Applies one event read from a record of this fan-out; see {@link #apply(StoredRecord)}. */
-  public boolean apply(FanoutEvent event) {
+  boolean apply(FanoutEvent event) {
     if (!ref.id().equals(event.fanout())) {
       return false;
     }

@@ -41,6 +41,7 @@ public final class Fanouts {
   private final Set<String> dirty = new LinkedHashSet<>();
   private final List<String> skipped = new ArrayList<>();
   private long skippedCount;
+  private String lastSkipped;
   private WorkerDirectory lastDirectory;
 
   public Fanouts(JoinCompiler compiler) {
@@ -177,8 +178,14 @@ public final class Fanouts {
     return skippedCount;
   }
 
+  /** The last record skipped as malformed, as {@code <id>: <what was wrong>}, or null. */
+  public String lastSkipped() {
+    return lastSkipped;
+  }
+
   private void skip(StoredRecord stored, String reason) {
     skippedCount++;
+    lastSkipped = stored.id() + ": " + reason;
     if (skipped.size() < MAX_SKIPPED_LISTED) {
       skipped.add(stored.id() + ": " + reason);
     }

@@ -268,6 +268,29 @@ class FanoutStateTest {
   }
 
   @Test
+  void aFanoutRecordWithoutItsAttemptIsSkippedAsMalformedAndChangesNothing() {
+    Driver driver = new Driver();
+    driver.fanOut(goals("a", "b"), "all");
+    driver.step(live(A));
+    driver.done(0, "reject");
+    com.fasterxml.jackson.databind.node.ObjectNode retry =
+        driver.state().manualRetry(0, "again").toBody();
+    retry.remove("attempt");
+
+    StoredRecord stored = driver.append(Driver.USER, dev.spl.core.Act.LEARN, retry, List.of());
+
+    assertThat(driver.state().attempt(0)).isEqualTo(1);
+    assertThat(driver.state().childState(0)).isEqualTo(ChildState.DONE);
+    assertThat(driver.fanouts.skippedCount()).isEqualTo(1);
+    assertThat(driver.fanouts.skippedRecords())
+        .containsExactly(
+            stored.id()
+                + ": body.attempt: expected a whole number >= 1 but found nothing (the field is"
+                + " missing)");
+    assertThat(driver.fanouts.lastSkipped()).isEqualTo(driver.fanouts.skippedRecords().get(0));
+  }
+
+  @Test
   void retryingAFailedPredecessorBringsSkippedDependentsBack() {
     Driver driver = new Driver();
     driver.fanOut(List.of(spec("a", null), spec("b", null, 0), spec("c", null)), "k_of_n:1");

@@ -214,7 +214,12 @@ public final class Reconciler implements DaemonComponent {
 
   private boolean applyOne(StoredRecord stored) {
     try {
-      return fanouts.apply(stored);
+      long skipped = fanouts.skippedCount();
+      boolean changed = fanouts.apply(stored);
+      if (fanouts.skippedCount() > skipped) {
+        LOG.warn("a fan-out record is malformed and changes nothing: {}", fanouts.lastSkipped());
+      }
+      return changed;
     } catch (RuntimeException e) {
       LOG.error("folding record {} failed; it is skipped", stored.id(), e);
       return false;
