@@ -91,6 +91,7 @@ public final class Daemon implements AutoCloseable {
             records,
             clock,
             gate::snapshot,
+            gate.spawnPolicy(home.did()),
             new RecordClock(clock));
   }
 
@@ -173,7 +174,7 @@ public final class Daemon implements AutoCloseable {
     records.onDeliveriesQueued(outbox::wake);
     startComponent(outbox);
     if (fleet != null) {
-      Reconciler loop = new Reconciler(context, fleet, gate, startedAtMillis);
+      Reconciler loop = new Reconciler(context, fleet, startedAtMillis);
       startComponent(loop);
       reconciler = loop;
     } else if (config.fleet().role() == Role.WORKER) {

@@ -93,6 +93,9 @@ public final class ShellExecutor implements Executor {
       if (job.timeoutSecs() != null) {
         env.put("SPL_TIMEOUT_SECS", Integer.toString(job.timeoutSecs()));
       }
+      if (job.hint() != null) {
+        env.put("SPL_HINT", job.hint());
+      }
       process = builder.start();
     } catch (IOException | UncheckedIOException e) {
       long now = clock.millis();
