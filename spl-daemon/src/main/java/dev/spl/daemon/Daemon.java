@@ -10,6 +10,7 @@ import dev.spl.core.store.RocksRecordStore;
 import dev.spl.daemon.control.ControlGate;
 import dev.spl.daemon.coordinator.Reconciler;
 import dev.spl.daemon.fleet.FleetRegistry;
+import dev.spl.daemon.http.HostNames;
 import dev.spl.daemon.http.HttpApi;
 import dev.spl.daemon.http.HttpServer;
 import dev.spl.daemon.loop.OutboxSender;
@@ -124,7 +125,8 @@ public final class Daemon implements AutoCloseable {
               config.maxRequestBytes(),
               config.token(),
               () -> self[0].healthJson(),
-              new DaemonFleetEndpoints(() -> self[0], gate, fleet, config.fleet()));
+              new DaemonFleetEndpoints(() -> self[0], gate, fleet, config.fleet()),
+              HostNames.of(config.bindHost(), config.fleet().advertiseUrl()));
       server = HttpApi.create(records, settings, config.bindHost(), config.port());
       try {
         server.start();
@@ -206,7 +208,7 @@ public final class Daemon implements AutoCloseable {
 
   /** The one place the store is chosen. */
   private static RecordStore openStore(DaemonHome home, Durability durability) {
-    return RocksRecordStore.open(home.storeDir(), durability, Clock.systemUTC());
+    return RocksRecordStore.open(home.prepareStoreDir(), durability, Clock.systemUTC());
   }
 
   private static String describeStore(RecordStore store) {

@@ -39,12 +39,25 @@ public final class ShellExecutor implements Executor {
   private static final long STOP_GRACE_MILLIS = 2000;
   private static final Logger LOG = LoggerFactory.getLogger(ShellExecutor.class);
 
+  /** Never handed to a child: the CLI's and the daemon's own token variable. */
+  static final String TOKEN_VARIABLE = "SPL_TOKEN";
+
   private final Clock clock;
+  private final String secret;
   private final ScheduledExecutorService timer;
   private final Set<Running> running = ConcurrentHashMap.newKeySet();
 
   public ShellExecutor(Clock clock) {
+    this(clock, null);
+  }
+
+  /**
+   * {@code secret} (the fleet token, or null) is kept out of every child's environment: a child
+   * prints what it likes, and its output becomes a summary stored in a record.
+   */
+  public ShellExecutor(Clock clock, String secret) {
     this.clock = clock;
+    this.secret = secret == null || secret.isEmpty() ? null : secret;
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -78,6 +91,7 @@ public final class ShellExecutor implements Executor {
               .redirectErrorStream(true)
               .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
       Map<String, String> env = builder.environment();
+      scrub(env, secret);
       env.put("SPL_GOAL", job.goal());
       env.put("SPL_CHILD_THREAD", job.childThread());
       env.put("SPL_CHILD_INTEND", job.intendId());
@@ -111,6 +125,14 @@ public final class ShellExecutor implements Executor {
     running.add(run);
     run.begin();
     return run::cancel;
+  }
+
+  /** Removes the token variable and every variable whose value holds {@code secret}. */
+  static void scrub(Map<String, String> env, String secret) {
+    env.remove(TOKEN_VARIABLE);
+    if (secret != null) {
+      env.values().removeIf(value -> value.contains(secret));
+    }
   }
 
   @Override
