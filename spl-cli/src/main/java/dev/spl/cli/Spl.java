@@ -45,7 +45,7 @@ public final class Spl implements Runnable {
 
   /** Global options that take a value: skipped when looking for the command name. */
   private static final Set<String> VALUE_OPTIONS =
-      Set.of("-o", "--output", "--home", "--url", "--token");
+      Set.of("-o", "--output", "--home", "--url", "--token", "--token-file");
 
   /** Global options without a value that need no other command's model. */
   private static final Set<String> FLAG_OPTIONS = Set.of("--debug", "-V", "--version");

@@ -1,5 +1,6 @@
 package dev.spl.daemon;
 
+import dev.spl.core.home.FleetToken;
 import dev.spl.core.store.Durability;
 import java.nio.file.Path;
 import java.util.Objects;

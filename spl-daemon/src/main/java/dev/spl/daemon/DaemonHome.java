@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Actors;
 import dev.spl.core.Hex;
 import dev.spl.core.Json;
+import dev.spl.core.home.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

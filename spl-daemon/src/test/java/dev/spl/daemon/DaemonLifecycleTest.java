@@ -197,4 +197,18 @@ class DaemonLifecycleTest {
       return false;
     }
   }
+
+  @Test
+  void theDaemonRefusesABadTokenBeforeItStarts() {
+    Path home = dir.resolve("refused");
+    DaemonConfig config = DaemonConfig.defaults(home).withPort(0);
+
+    assertThatThrownBy(() -> config.withToken("short"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 16 bytes");
+    assertThatThrownBy(() -> config.withToken("0123456789abcdef\r\nX-Injected: 1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("carriage return");
+    assertThat(home).doesNotExist();
+  }
 }

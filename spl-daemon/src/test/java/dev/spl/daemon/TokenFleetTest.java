@@ -6,6 +6,7 @@ import dev.spl.core.Record;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.FanoutRecords;
+import dev.spl.core.home.FleetToken;
 import dev.spl.core.store.Durability;
 import java.nio.file.Files;
 import java.nio.file.Path;

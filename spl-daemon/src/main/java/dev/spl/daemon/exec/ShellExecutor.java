@@ -3,6 +3,7 @@ package dev.spl.daemon.exec;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.Json;
 import dev.spl.core.fanout.Verdict;
+import dev.spl.core.home.FleetToken;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -38,9 +39,6 @@ public final class ShellExecutor implements Executor {
   static final int SUMMARY_CHARS = 2000;
   private static final long STOP_GRACE_MILLIS = 2000;
   private static final Logger LOG = LoggerFactory.getLogger(ShellExecutor.class);
-
-  /** Never handed to a child: the CLI's and the daemon's own token variable. */
-  static final String TOKEN_VARIABLE = "SPL_TOKEN";
 
   private final Clock clock;
   private final String secret;
@@ -91,7 +89,7 @@ public final class ShellExecutor implements Executor {
               .redirectErrorStream(true)
               .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
       Map<String, String> env = builder.environment();
-      scrub(env, secret);
+      FleetToken.scrub(env, secret);
       env.put("SPL_GOAL", job.goal());
       env.put("SPL_CHILD_THREAD", job.childThread());
       env.put("SPL_CHILD_INTEND", job.intendId());
@@ -125,14 +123,6 @@ public final class ShellExecutor implements Executor {
     running.add(run);
     run.begin();
     return run::cancel;
-  }
-
-  /** Removes the token variable and every variable whose value holds {@code secret}. */
-  static void scrub(Map<String, String> env, String secret) {
-    env.remove(TOKEN_VARIABLE);
-    if (secret != null) {
-      env.values().removeIf(value -> value.contains(secret));
-    }
   }
 
   @Override

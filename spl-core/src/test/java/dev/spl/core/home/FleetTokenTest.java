@@ -1,4 +1,4 @@
-package dev.spl.daemon;
+package dev.spl.core.home;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,20 +45,6 @@ class FleetTokenTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("SPL_TOKEN: expected printable ASCII without spaces")
         .hasMessageContaining("at position 11");
-  }
-
-  @Test
-  void theDaemonRefusesABadTokenBeforeItStarts() {
-    Path home = dir.resolve("home");
-    DaemonConfig config = DaemonConfig.defaults(home).withPort(0);
-
-    assertThatThrownBy(() -> config.withToken("short"))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("at least 16 bytes");
-    assertThatThrownBy(() -> config.withToken("0123456789abcdef\r\nX-Injected: 1"))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("carriage return");
-    assertThat(home).doesNotExist();
   }
 
   @Test
@@ -102,5 +90,30 @@ class FleetTokenTest {
     assertThatThrownBy(() -> FleetToken.read(file)).hasMessageContaining("at least 16 bytes");
     assertThatThrownBy(() -> FleetToken.read(dir.resolve("missing")))
         .hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void scrubbingRemovesTheTokenVariableAndEveryVariableHoldingTheToken() {
+    Map<String, String> env = new HashMap<>();
+    env.put("SPL_TOKEN", "anything");
+    env.put("COPIED", TOKEN);
+    env.put("HEADER", "Authorization: Bearer " + TOKEN);
+    env.put("PATH", "/usr/bin:/bin");
+    env.put("SPL_HOME", "/home/me/.spl");
+
+    FleetToken.scrub(env, TOKEN);
+
+    assertThat(env).containsOnlyKeys("PATH", "SPL_HOME");
+  }
+
+  @Test
+  void withoutATokenScrubbingRemovesOnlyTheVariable() {
+    Map<String, String> env = new HashMap<>();
+    env.put("SPL_TOKEN", "anything");
+    env.put("PATH", "/usr/bin:/bin");
+
+    FleetToken.scrub(env, null);
+
+    assertThat(env).containsOnlyKeys("PATH");
   }
 }

@@ -1,4 +1,4 @@
-package dev.spl.daemon;
+package dev.spl.core.home;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -16,6 +17,9 @@ import java.util.Optional;
 public final class FleetToken {
   /** The token file's name in a home. */
   public static final String FILE_NAME = "token";
+
+  /** The environment variable the CLI reads the token from. */
+  public static final String VARIABLE = "SPL_TOKEN";
 
   /** The shortest token accepted, in bytes. */
   public static final int MIN_BYTES = 16;
@@ -102,6 +106,18 @@ public final class FleetToken {
   public static void write(Path file, String token) throws IOException {
     check(token, "token");
     PrivateFiles.write(file, token + "\n");
+  }
+
+  /**
+   * Removes {@link #VARIABLE} and every variable whose value holds {@code token} (null: only the
+   * variable) from {@code env}, the environment of a process about to be started: what a process
+   * can read, it can print, and a child's output ends up in records and logs.
+   */
+  public static void scrub(Map<String, String> env, String token) {
+    env.remove(VARIABLE);
+    if (token != null && !token.isEmpty()) {
+      env.values().removeIf(value -> value.contains(token));
+    }
   }
 
   private static String describe(char c) {

@@ -1,4 +1,4 @@
-package dev.spl.daemon;
+package dev.spl.core.home;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
