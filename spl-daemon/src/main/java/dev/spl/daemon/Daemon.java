@@ -5,6 +5,7 @@ import dev.spl.core.Json;
 import dev.spl.core.RecordStore;
 import dev.spl.core.fleet.FleetThresholds;
 import dev.spl.core.fleet.Role;
+import dev.spl.core.home.FleetToken;
 import dev.spl.core.store.Durability;
 import dev.spl.core.store.RocksRecordStore;
 import dev.spl.daemon.control.ControlGate;
@@ -365,8 +366,11 @@ public final class Daemon implements AutoCloseable {
       throw new DaemonStartException(
           "binding "
               + config.bindHost()
-              + " exposes the daemon beyond this machine, so it requires a token; set one (every"
-              + " request must then send 'Authorization: Bearer <token>') or bind 127.0.0.1");
+              + " exposes the daemon beyond this machine, so it requires a token of at least "
+              + FleetToken.MIN_BYTES
+              + " bytes; give it one in a file only you can read (spl --token-file FILE daemon"
+              + " start; every request must then send 'Authorization: Bearer <token>') or bind"
+              + " 127.0.0.1");
     }
   }
 
