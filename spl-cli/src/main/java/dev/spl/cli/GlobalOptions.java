@@ -19,6 +19,7 @@ public final class GlobalOptions {
   Path home;
   String url;
   String token;
+  Path tokenFile;
   boolean debug;
 
   /** These options as a mixin bound to this instance's fields. */
@@ -56,8 +57,17 @@ public final class GlobalOptions {
             () -> token,
             value -> token = (String) value,
             "TOKEN",
-            "Fleet bearer token (default: $SPL_TOKEN).",
+            "Fleet bearer token; visible to other users in the process list, prefer"
+                + " --token-file (default: $SPL_TOKEN, else the home's token file).",
             "--token"));
+    mixin.addOption(
+        option(
+            Path.class,
+            () -> tokenFile,
+            value -> tokenFile = (Path) value,
+            "FILE",
+            "File holding the fleet token, readable by its owner only (chmod 600).",
+            "--token-file"));
     mixin.addOption(
         option(
             boolean.class,

@@ -68,7 +68,9 @@ public final class RecordsCommand {
     @Option(
         names = "--actor",
         paramLabel = "DID",
-        description = "Who writes the record (default did:sync:user:$USER).")
+        description =
+            "Who writes the record: did:sync:user:<name> (default did:sync:user:$USER); a"
+                + " daemon's did:sync:instance:... is refused.")
     String actor;
 
     @Option(
@@ -90,6 +92,13 @@ public final class RecordsCommand {
 
     @Override
     public Integer call() {
+      if (Actors.isInstance(actor)) {
+        throw CliException.badInput(
+            "--actor: "
+                + actor
+                + " is a daemon's DID; records written from the CLI are an operator's (default"
+                + " did:sync:user:$USER, or --actor did:sync:user:<name>)");
+      }
       ObjectNode bodyNode = parseBody(body);
       if (topic != null) {
         JsonNode existing = bodyNode.get("topic");

@@ -23,8 +23,6 @@ import io.javalin.http.MethodNotAllowedResponse;
 import io.javalin.http.NotFoundResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +33,10 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The daemon's HTTP API (see docs/api.md): routes, size limit, bearer token, error envelope. */
+/**
+ * The daemon's HTTP API (see docs/api.md): routes, size limit and error envelope; the checks in
+ * front of the routes (Host, Origin, token, content type) are {@link RequestGuard}'s.
+ */
 public final class HttpApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final String JSON = "application/json";
@@ -50,31 +51,32 @@ public final class HttpApi {
    * @param maxRequestBytes larger request bodies are answered with 413
    * @param token when not null, required as {@code Authorization: Bearer <token>} on every request
    * @param health the body of {@code GET /health}
+   * @param hosts the names the daemon answers to in {@code Host} and {@code Origin}
    */
   public record Settings(
-      long maxRequestBytes, String token, Supplier<ObjectNode> health, FleetEndpoints fleet) {
+      long maxRequestBytes,
+      String token,
+      Supplier<ObjectNode> health,
+      FleetEndpoints fleet,
+      HostNames hosts) {
     public Settings {
       Objects.requireNonNull(health, "health");
       Objects.requireNonNull(fleet, "fleet");
+      Objects.requireNonNull(hosts, "hosts");
     }
 
-    /** Settings of a daemon that serves no fleet routes (they answer 404). */
+    /** Settings of a loopback daemon that serves no fleet routes (they answer 404). */
     public Settings(long maxRequestBytes, String token, Supplier<ObjectNode> health) {
-      this(maxRequestBytes, token, health, FleetEndpoints.NONE);
+      this(maxRequestBytes, token, health, FleetEndpoints.NONE, HostNames.of("127.0.0.1", null));
     }
   }
 
   private final RecordService records;
   private final Settings settings;
-  private final byte[] expectedAuthorization;
 
   private HttpApi(RecordService records, Settings settings) {
     this.records = records;
     this.settings = settings;
-    this.expectedAuthorization =
-        settings.token() == null
-            ? null
-            : ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
   }
 
   /** A configured, not yet started server that listens on {@code host:port} once started. */
@@ -87,17 +89,19 @@ public final class HttpApi {
             config -> {
               config.startup.showJavalinBanner = false;
               config.startup.showOldJavalinVersionWarning = false;
-              config.jetty.host = host;
-              config.jetty.port = port;
               config.http.maxRequestSize = settings.maxRequestBytes();
               config.http.prefer405over404 = true;
               config.router.ignoreTrailingSlashes = true;
-              // HttpServer.stop() drains requests itself; Jetty's own graceful stop would also
-              // wait for idle keep-alive connections to go away.
-              config.jetty.modifyServer(server -> server.setStopTimeout(0));
+              HttpServer.configureJetty(
+                  config,
+                  host,
+                  port,
+                  new RequestGuard(
+                      settings.hosts(),
+                      settings.token(),
+                      new BodyPreloader(settings.maxRequestBytes(), null)));
               config.events.serverStarting(
                   () -> app[0].jettyServer().server().insertHandler(inFlight));
-              config.routes.before(api::authorize);
               config.routes.post("/v1/records", api::postRecords);
               config.routes.get("/v1/records", api::listRecords);
               config.routes.get("/v1/records/{id}", api::getRecord);
@@ -117,23 +121,6 @@ public final class HttpApi {
               config.routes.exception(Exception.class, (e, ctx) -> api.internalError(ctx, e));
             });
     return new HttpServer(app[0], inFlight);
-  }
-
-  private void authorize(Context ctx) {
-    if (expectedAuthorization == null) {
-      return;
-    }
-    String header = ctx.header("Authorization");
-    byte[] given = header == null ? new byte[0] : header.getBytes(StandardCharsets.UTF_8);
-    if (!MessageDigest.isEqual(given, expectedAuthorization)) {
-      ctx.header("WWW-Authenticate", "Bearer");
-      throw new ApiException(
-          401,
-          "UNAUTHORIZED",
-          header == null
-              ? "this daemon requires a token: send 'Authorization: Bearer <token>'"
-              : "the token in the Authorization header is not this daemon's token");
-    }
   }
 
   private void postRecords(Context ctx) {
@@ -496,32 +483,8 @@ public final class HttpApi {
   }
 
   private void error(Context ctx, int status, String code, String message, ObjectNode details) {
-    ObjectNode node = Json.MAPPER.createObjectNode();
-    node.put("object", "error");
-    node.put("type", type(status));
-    node.put("code", code);
-    node.put("message", message);
-    if (details != null) {
-      details
-          .fields()
-          .forEachRemaining(field -> node.putIfAbsent(field.getKey(), field.getValue()));
-    }
     ctx.status(status);
-    respond(ctx, node);
-  }
-
-  static String type(int status) {
-    return switch (status) {
-      case 400 -> "invalid_request";
-      case 401 -> "unauthorized";
-      case 403 -> "forbidden";
-      case 404 -> "not_found";
-      case 405 -> "method_not_allowed";
-      case 409 -> "conflict";
-      case 413 -> "request_too_large";
-      case 503 -> "unavailable";
-      default -> status >= 500 ? "internal" : "error";
-    };
+    respond(ctx, ErrorEnvelope.json(status, code, message, details));
   }
 
   private static void respond(Context ctx, JsonNode node) {

@@ -86,7 +86,7 @@ public final class WorkerRuntime implements DaemonComponent {
     this.workRoot = ctx.config().home().resolve("work");
     Executor executor =
         fleet.executor() == FleetSettings.ExecutorKind.SHELL
-            ? new ShellExecutor(ctx.clock())
+            ? new ShellExecutor(ctx.clock(), ctx.config().token())
             : new EchoExecutor(fleet.echoDelay(), ctx.clock());
     this.dispatcher = new Dispatcher(fleet.slots(), executor, ctx.clock());
     this.recordClock = ctx.recordClock();
