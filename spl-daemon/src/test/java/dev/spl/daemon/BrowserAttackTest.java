@@ -51,6 +51,7 @@ class BrowserAttackTest {
     body.put("parent_thread", ThreadIds.derive("parent"));
     body.put("index", 0);
     body.put("attempt", 1);
+    body.put("worker", worker.did());
     body.put("goal", "page");
     body.put("run", "id > " + marker);
     body.putArray("inputs");
