@@ -41,12 +41,18 @@ public final class RecordJson {
     if (body == null || !body.isObject()) {
       throw new InvalidRecordException("body: expected a JSON object but found " + describe(body));
     }
+    CanonicalJson.requireCanonical(body, "body");
     long clock = 0;
     JsonNode clockNode = node.get("clock");
     if (clockNode != null && !clockNode.isNull()) {
-      if (!clockNode.isIntegralNumber() || !clockNode.canConvertToLong()) {
+      if (!clockNode.isIntegralNumber()
+          || !clockNode.canConvertToLong()
+          || clockNode.longValue() > Record.MAX_CLOCK) {
         throw new InvalidRecordException(
-            "clock: expected a non-negative integer but found " + describe(clockNode));
+            "clock: expected a non-negative integer of at most "
+                + Record.MAX_CLOCK
+                + " but found "
+                + describe(clockNode));
       }
       clock = clockNode.longValue();
     }
@@ -138,7 +144,7 @@ public final class RecordJson {
           case NULL -> "null";
           default -> "a " + node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
         };
-    String text = node.toString();
+    String text = node.isTextual() ? CanonicalJson.quoted(node.textValue()) : node.toString();
     return kind + " (" + (text.length() > 60 ? text.substring(0, 57) + "..." : text) + ")";
   }
 }

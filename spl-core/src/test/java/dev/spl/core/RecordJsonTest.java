@@ -65,15 +65,15 @@ class RecordJsonTest {
         "clock negative | "
             + GOOD_FIELDS
             + ",\"clock\":-1"
-            + " | clock: expected a non-negative integer but found -1",
+            + " | clock: expected a non-negative integer of at most 9007199254740992 but found -1",
         "clock fractional | "
             + GOOD_FIELDS
             + ",\"clock\":1.5"
-            + " | clock: expected a non-negative integer but found a number (1.5)",
+            + " | clock: expected a non-negative integer of at most 9007199254740992 but found a number (1.5)",
         "clock a string | "
             + GOOD_FIELDS
             + ",\"clock\":\"1\""
-            + " | clock: expected a non-negative integer but found a string",
+            + " | clock: expected a non-negative integer of at most 9007199254740992 but found a string",
         "clock beyond long | "
             + GOOD_FIELDS
             + ",\"clock\":99999999999999999999"
