@@ -1,6 +1,11 @@
 package dev.spl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.cli.client.ClientJson;
+import dev.spl.cli.client.DaemonClient;
+import dev.spl.cli.client.HomeLayout;
+import dev.spl.cli.client.Resolution;
+import dev.spl.cli.text.OutputFormat;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.spl.cli;
 
+import dev.spl.cli.text.OutputFormat;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.IGetter;

@@ -1,5 +1,13 @@
 package dev.spl.cli;
 
+import dev.spl.cli.control.KillCommand;
+import dev.spl.cli.control.RulesCommand;
+import dev.spl.cli.control.UnkillCommand;
+import dev.spl.cli.daemon.DaemonCommand;
+import dev.spl.cli.fleet.DemoCommand;
+import dev.spl.cli.fleet.FleetCommand;
+import dev.spl.cli.records.RecordsCommand;
+import dev.spl.cli.task.TaskCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;

@@ -5,6 +5,7 @@ import dev.spl.core.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,14 +14,14 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /** Runs {@code spl} in-process and keeps what it printed. */
-record CliRun(int exitCode, String out, String err) {
+public record CliRun(int exitCode, String out, String err) {
 
-  static CliRun run(Map<String, String> env, String... args) {
+  public static CliRun run(Map<String, String> env, String... args) {
     return runWithInput(env, "", args);
   }
 
   /** Runs with {@code input} as standard input. */
-  static CliRun runWithInput(Map<String, String> env, String input, String... args) {
+  public static CliRun runWithInput(Map<String, String> env, String input, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
@@ -33,14 +34,20 @@ record CliRun(int exitCode, String out, String err) {
     }
   }
 
+  /** The context commands get, around the given streams, for tests that call a command class. */
+  public static CliContext context(
+      InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+    return new CliContext(in, out, err, env);
+  }
+
   /** An environment without SPL_* variables of the machine running the tests. */
-  static Map<String, String> cleanEnv() {
+  public static Map<String, String> cleanEnv() {
     Map<String, String> env = new HashMap<>();
     env.put("USER", "tester");
     return env;
   }
 
-  JsonNode json() {
+  public JsonNode json() {
     try {
       return Json.MAPPER.readTree(out);
     } catch (IOException e) {
@@ -49,7 +56,7 @@ record CliRun(int exitCode, String out, String err) {
   }
 
   /** Polls until the condition holds, failing after the deadline. */
-  static void await(String what, long timeoutMillis, BooleanSupplier condition) {
+  public static void await(String what, long timeoutMillis, BooleanSupplier condition) {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {

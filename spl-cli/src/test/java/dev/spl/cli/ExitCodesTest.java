@@ -2,6 +2,7 @@ package dev.spl.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spl.cli.client.DaemonClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;

@@ -2,6 +2,7 @@ package dev.spl.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spl.cli.text.OutputFormat;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -2,6 +2,7 @@ package dev.spl.daemon;
 
 import dev.spl.core.fleet.FleetThresholds;
 import dev.spl.core.fleet.Role;
+import dev.spl.core.fleet.WorkerSlots;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -30,8 +31,8 @@ public record FleetSettings(
     Duration echoDelay,
     int slots) {
   public static final Duration DEFAULT_ECHO_DELAY = Duration.ofSeconds(1);
-  public static final int DEFAULT_SLOTS = 4;
-  public static final int MAX_SLOTS = 256;
+  public static final int DEFAULT_SLOTS = WorkerSlots.DEFAULT;
+  public static final int MAX_SLOTS = WorkerSlots.MAX;
 
   /** How a worker runs children. */
   public enum ExecutorKind {

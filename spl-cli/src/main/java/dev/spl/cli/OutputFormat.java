@@ -1,7 +1,0 @@
-package dev.spl.cli;
-
-/** How a command prints its result: aligned text for people, JSON for scripts. */
-public enum OutputFormat {
-  TEXT,
-  JSON
-}

@@ -1,0 +1,195 @@
+package dev.spl.cli.client;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.math.BigDecimal;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * JSON trees for the CLI's requests and answers, read and written with Jackson's streaming parser
+ * and generator alone. Jackson's ObjectMapper (dev.spl.core.Json) takes tens of milliseconds to set
+ * up in a fresh JVM, a large part of a one-request command; these give the same trees and the same
+ * text as that mapper (floats as BigDecimal without trailing zeros, trailing tokens refused,
+ * nesting at most 64 deep), which ClientJsonTest checks.
+ */
+public final class ClientJson {
+  private static final JsonFactory FACTORY = newFactory();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private ClientJson() {}
+
+  private static JsonFactory newFactory() {
+    JsonFactory factory = new JsonFactory();
+    factory.setStreamReadConstraints(
+        // The shared mapper's limit (dev.spl.core.Json).
+        StreamReadConstraints.builder().maxNestingDepth(64).build());
+    return factory;
+  }
+
+  /** The tree of one JSON value; a missing node for empty input, as the mapper gives. */
+  static JsonNode read(byte[] json) throws IOException {
+    try (JsonParser parser = FACTORY.createParser(json)) {
+      JsonToken first = parser.nextToken();
+      if (first == null) {
+        return MissingNode.getInstance();
+      }
+      JsonNode value = value(parser, first);
+      JsonToken trailing = parser.nextToken();
+      if (trailing != null) {
+        throw new JsonParseException(
+            parser, "expected the end of the JSON value but found a trailing " + trailing);
+      }
+      return value;
+    }
+  }
+
+  private static JsonNode value(JsonParser parser, JsonToken token) throws IOException {
+    switch (token) {
+      case START_OBJECT:
+        ObjectNode object = NODES.objectNode();
+        for (JsonToken next = parser.nextToken();
+            next != JsonToken.END_OBJECT;
+            next = parser.nextToken()) {
+          String name = parser.currentName();
+          object.replace(name, value(parser, parser.nextToken()));
+        }
+        return object;
+      case START_ARRAY:
+        ArrayNode array = NODES.arrayNode();
+        for (JsonToken next = parser.nextToken();
+            next != JsonToken.END_ARRAY;
+            next = parser.nextToken()) {
+          array.add(value(parser, next));
+        }
+        return array;
+      case VALUE_STRING:
+        return NODES.textNode(parser.getText());
+      case VALUE_NUMBER_INT:
+        switch (parser.getNumberType()) {
+          case INT:
+            return NODES.numberNode(parser.getIntValue());
+          case LONG:
+            return NODES.numberNode(parser.getLongValue());
+          default:
+            return NODES.numberNode(parser.getBigIntegerValue());
+        }
+      case VALUE_NUMBER_FLOAT:
+        BigDecimal decimal = parser.getDecimalValue();
+        try {
+          decimal = decimal.stripTrailingZeros();
+        } catch (ArithmeticException e) {
+          // Scale out of range: keep the number as written.
+        }
+        return NODES.numberNode(decimal);
+      case VALUE_TRUE:
+        return NODES.booleanNode(true);
+      case VALUE_FALSE:
+        return NODES.booleanNode(false);
+      case VALUE_NULL:
+        return NODES.nullNode();
+      default:
+        throw new JsonParseException(parser, "expected a JSON value but found " + token);
+    }
+  }
+
+  /** Compact UTF-8 bytes, for request bodies. */
+  static byte[] bytes(JsonNode node) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator generator = FACTORY.createGenerator(out)) {
+      write(generator, node);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write JSON", e);
+    }
+    return out.toByteArray();
+  }
+
+  /** Indented text, for {@code -o json}: the mapper's default pretty printer. */
+  public static String pretty(JsonNode node) {
+    Writer text = new StringWriter();
+    try (JsonGenerator generator = FACTORY.createGenerator(text)) {
+      generator.setPrettyPrinter(new DefaultPrettyPrinter());
+      write(generator, node);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write JSON", e);
+    }
+    return text.toString();
+  }
+
+  private static void write(JsonGenerator generator, JsonNode node) throws IOException {
+    switch (node.getNodeType()) {
+      case OBJECT:
+        generator.writeStartObject();
+        for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
+          Map.Entry<String, JsonNode> field = fields.next();
+          generator.writeFieldName(field.getKey());
+          write(generator, field.getValue());
+        }
+        generator.writeEndObject();
+        return;
+      case ARRAY:
+        generator.writeStartArray();
+        for (JsonNode element : node) {
+          write(generator, element);
+        }
+        generator.writeEndArray();
+        return;
+      case STRING:
+        generator.writeString(node.textValue());
+        return;
+      case NUMBER:
+        writeNumber(generator, node);
+        return;
+      case BOOLEAN:
+        generator.writeBoolean(node.booleanValue());
+        return;
+      case NULL:
+        generator.writeNull();
+        return;
+      case BINARY:
+        generator.writeBinary(node.binaryValue());
+        return;
+      default:
+        // POJO and missing nodes: the mapper knows how.
+        generator.writeRawValue(Json.MAPPER.writeValueAsString(node));
+    }
+  }
+
+  private static void writeNumber(JsonGenerator generator, JsonNode node) throws IOException {
+    switch (node.numberType()) {
+      case INT:
+        generator.writeNumber(node.intValue());
+        return;
+      case LONG:
+        generator.writeNumber(node.longValue());
+        return;
+      case BIG_INTEGER:
+        generator.writeNumber(node.bigIntegerValue());
+        return;
+      case FLOAT:
+        generator.writeNumber(node.floatValue());
+        return;
+      case DOUBLE:
+        generator.writeNumber(node.doubleValue());
+        return;
+      default:
+        generator.writeNumber(node.decimalValue());
+    }
+  }
+}

@@ -1,0 +1,211 @@
+package dev.spl.cli.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import dev.spl.cli.CliException;
+import dev.spl.cli.ExitCodes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
+import java.net.URL;
+import java.net.URLEncoder;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A small JSON client for one daemon. It uses {@link HttpURLConnection} on purpose: the JDK's
+ * {@code java.net.http.HttpClient} adds about half a second to the start-up of a one-request
+ * command.
+ */
+public final class DaemonClient {
+  /** Error codes that mean "the daemon is up but its state refuses this": exit code 3. */
+  static final Set<String> WRONG_STATE_CODES =
+      Set.of("NAMESPACE_FROZEN", "EMERGENCY_STOP", "DRAINING", "SHUTTING_DOWN");
+
+  private static final int CONNECT_TIMEOUT_MILLIS = 2_000;
+  private static final int READ_TIMEOUT_MILLIS = 30_000;
+
+  private final String baseUrl;
+  private final String token;
+
+  public DaemonClient(String baseUrl, String token) {
+    this.baseUrl = baseUrl;
+    this.token = token;
+  }
+
+  public String baseUrl() {
+    return baseUrl;
+  }
+
+  public JsonNode get(String path) {
+    return send("GET", path, null, READ_TIMEOUT_MILLIS);
+  }
+
+  /** {@code GET} with a read timeout of its own (e.g. a ping that must not hang). */
+  public JsonNode get(String path, int timeoutMillis) {
+    return send("GET", path, null, timeoutMillis);
+  }
+
+  public JsonNode post(String path, JsonNode body) {
+    return send("POST", path, body, READ_TIMEOUT_MILLIS);
+  }
+
+  /** {@code GET /health} with short timeouts; null when nothing answers there. */
+  public JsonNode healthOrNull(int timeoutMillis) {
+    try {
+      return send("GET", "/health", null, timeoutMillis);
+    } catch (CliException e) {
+      return null;
+    }
+  }
+
+  /** Builds {@code path?k=v&...} from the entries whose value is not null, URL-encoded. */
+  public static String withQuery(String path, Map<String, ?> query) {
+    StringBuilder sb = new StringBuilder(path);
+    char separator = '?';
+    for (var entry : query.entrySet()) {
+      if (entry.getValue() == null) {
+        continue;
+      }
+      sb.append(separator)
+          .append(URLEncoder.encode(entry.getKey(), StandardCharsets.UTF_8))
+          .append('=')
+          .append(URLEncoder.encode(String.valueOf(entry.getValue()), StandardCharsets.UTF_8));
+      separator = '&';
+    }
+    return sb.toString();
+  }
+
+  /** Encodes one path segment (a record id or thread id typed by the user). */
+  public static String segment(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private JsonNode send(String method, String path, JsonNode body, int readTimeoutMillis) {
+    String target = baseUrl + path;
+    HttpURLConnection connection = null;
+    try {
+      connection = (HttpURLConnection) new URL(target).openConnection();
+      connection.setRequestMethod(method);
+      connection.setConnectTimeout(Math.min(CONNECT_TIMEOUT_MILLIS, readTimeoutMillis));
+      connection.setReadTimeout(readTimeoutMillis);
+      connection.setRequestProperty("Accept", "application/json");
+      if (token != null) {
+        connection.setRequestProperty("Authorization", "Bearer " + token);
+      }
+      if (body != null) {
+        byte[] bytes = ClientJson.bytes(body);
+        connection.setDoOutput(true);
+        connection.setRequestProperty("Content-Type", "application/json");
+        connection.setFixedLengthStreamingMode(bytes.length);
+        try (OutputStream os = connection.getOutputStream()) {
+          os.write(bytes);
+        }
+      }
+      int status = connection.getResponseCode();
+      byte[] response =
+          readAll(status >= 400 ? connection.getErrorStream() : connection.getInputStream());
+      if (status >= 200 && status < 300) {
+        return response.length == 0 ? NullNode.getInstance() : parse(response, status, target);
+      }
+      throw errorFor(status, response, method, path);
+    } catch (ConnectException e) {
+      throw CliException.unavailable(
+          "no spl daemon answers at "
+              + baseUrl
+              + " (connection refused); start one with `spl daemon start`");
+    } catch (SocketTimeoutException e) {
+      throw CliException.unavailable(
+          "the spl daemon at "
+              + baseUrl
+              + " did not answer "
+              + method
+              + " "
+              + path
+              + " within "
+              + readTimeoutMillis / 1000.0
+              + " s");
+    } catch (UnknownHostException e) {
+      throw CliException.unavailable(
+          "cannot reach a spl daemon at " + baseUrl + ": unknown host " + e.getMessage());
+    } catch (IOException e) {
+      throw CliException.unavailable("cannot reach a spl daemon at " + baseUrl + ": " + e);
+    } finally {
+      if (connection != null) {
+        connection.disconnect();
+      }
+    }
+  }
+
+  private static JsonNode parse(byte[] response, int status, String target) {
+    try {
+      return ClientJson.read(response);
+    } catch (IOException e) {
+      throw CliException.failure(
+          "expected JSON from "
+              + target
+              + " (HTTP "
+              + status
+              + ") but found: "
+              + excerpt(response));
+    }
+  }
+
+  /** Maps an error answer to an exit code: see docs/cli.md, "Exit codes". */
+  public static CliException errorFor(int status, byte[] response, String method, String path) {
+    String code = null;
+    String message = null;
+    try {
+      JsonNode node = ClientJson.read(response);
+      if (node != null && "error".equals(node.path("object").asText())) {
+        code = node.path("code").asText(null);
+        message = node.path("message").asText(null);
+      }
+    } catch (IOException notJson) {
+      // Not an error envelope (a proxy or another server answered): show the raw text instead.
+    }
+    String text =
+        code != null
+            ? code + ": " + (message == null ? "(no message)" : message)
+            : "HTTP " + status + " for " + method + " " + path + ": " + excerpt(response);
+    return new CliException(exitCodeFor(status, code), text, code);
+  }
+
+  public static int exitCodeFor(int status, String code) {
+    if (status == 503 || (code != null && WRONG_STATE_CODES.contains(code))) {
+      return ExitCodes.UNAVAILABLE;
+    }
+    if (status >= 400 && status < 500) {
+      return ExitCodes.BAD_INPUT;
+    }
+    return ExitCodes.FAILURE;
+  }
+
+  private static byte[] readAll(InputStream in) throws IOException {
+    if (in == null) {
+      return new byte[0];
+    }
+    try (in) {
+      return in.readAllBytes();
+    }
+  }
+
+  private static String excerpt(byte[] response) {
+    String text = new String(response, StandardCharsets.UTF_8).strip();
+    if (text.isEmpty()) {
+      return "(empty body)";
+    }
+    return text.length() > 200 ? text.substring(0, 197) + "..." : text;
+  }
+
+  /** Query parameters in the order given, skipping nulls at encoding time. */
+  public static Map<String, Object> query() {
+    return new LinkedHashMap<>();
+  }
+}

@@ -1,0 +1,132 @@
+package dev.spl.cli.client;
+
+import dev.spl.cli.CliException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Where {@code spl} looks for its home, its daemon and its token. Each rule is a plain function of
+ * the flag, the environment and the file system, so it can be tested without a process.
+ */
+public final class Resolution {
+  public static final int DEFAULT_PORT = 9100;
+  public static final String DEFAULT_URL = "http://127.0.0.1:" + DEFAULT_PORT;
+  public static final String DEFAULT_HOME_NAME = ".syncro";
+
+  /** A daemon URL and where it came from, so messages can say why spl looked there. */
+  public record Endpoint(String url, String source) {}
+
+  private Resolution() {}
+
+  /** {@code --home}, else {@code SPL_HOME}, else {@code ~/.syncro}; always absolute. */
+  public static Path home(Path flag, Map<String, String> env, String userHome) {
+    Path chosen;
+    if (flag != null) {
+      chosen = flag;
+    } else if (present(env.get("SPL_HOME"))) {
+      chosen = Path.of(expandTilde(env.get("SPL_HOME").trim(), userHome));
+    } else {
+      chosen = Path.of(userHome, DEFAULT_HOME_NAME);
+    }
+    return chosen.toAbsolutePath().normalize();
+  }
+
+  /**
+   * {@code --url}, else {@code SPL_URL}, else the endpoint the daemon wrote into the home, else
+   * {@value #DEFAULT_URL}.
+   */
+  public static Endpoint endpoint(String flag, Map<String, String> env, Path home) {
+    if (present(flag)) {
+      return new Endpoint(normalizeUrl(flag.trim(), "--url"), "--url");
+    }
+    if (present(env.get("SPL_URL"))) {
+      return new Endpoint(normalizeUrl(env.get("SPL_URL").trim(), "SPL_URL"), "SPL_URL");
+    }
+    Path endpointFile = new HomeLayout(home).endpointFile();
+    String written = readEndpointFile(endpointFile);
+    if (written != null) {
+      return new Endpoint(normalizeUrl(written, endpointFile.toString()), endpointFile.toString());
+    }
+    return new Endpoint(DEFAULT_URL, "default");
+  }
+
+  /** {@code --token}, else {@code SPL_TOKEN}, else null (no Authorization header). */
+  public static String token(String flag, Map<String, String> env) {
+    if (present(flag)) {
+      return flag.trim();
+    }
+    String fromEnv = env.get("SPL_TOKEN");
+    return present(fromEnv) ? fromEnv.trim() : null;
+  }
+
+  /**
+   * The URL in an endpoint file, or null when the file is missing or empty. The file holds the URL
+   * on its first line; a JSON object with a {@code url} field is accepted too.
+   */
+  public static String readEndpointFile(Path file) {
+    String content;
+    try {
+      content = Files.readString(file, StandardCharsets.UTF_8).trim();
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      throw CliException.failure("cannot read the daemon endpoint file " + file + ": " + e);
+    }
+    if (content.isEmpty()) {
+      return null;
+    }
+    if (content.startsWith("{")) {
+      try {
+        var url = dev.spl.core.Json.MAPPER.readTree(content).get("url");
+        return url != null && url.isTextual() ? url.textValue().trim() : null;
+      } catch (IOException e) {
+        throw CliException.failure(
+            "the daemon endpoint file " + file + " is not valid JSON: " + e.getMessage());
+      }
+    }
+    int newline = content.indexOf('\n');
+    return (newline < 0 ? content : content.substring(0, newline)).trim();
+  }
+
+  /** Checks that a URL is http(s) with a host, and drops a trailing slash. */
+  public static String normalizeUrl(String url, String source) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw CliException.badInput(
+          source + ": expected a URL like http://127.0.0.1:9100 but found '" + url + "'");
+    }
+    if (uri.getScheme() == null
+        || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+        || uri.getHost() == null) {
+      throw CliException.badInput(
+          source + ": expected a URL like http://127.0.0.1:9100 but found '" + url + "'");
+    }
+    String text = uri.toString();
+    while (text.endsWith("/")) {
+      text = text.substring(0, text.length() - 1);
+    }
+    return text;
+  }
+
+  private static String expandTilde(String path, String userHome) {
+    if (path.equals("~")) {
+      return userHome;
+    }
+    if (path.startsWith("~/")) {
+      return userHome + path.substring(1);
+    }
+    return path;
+  }
+
+  private static boolean present(String value) {
+    return value != null && !value.isBlank();
+  }
+}

@@ -1,0 +1,200 @@
+package dev.spl.cli.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.cel.rules.PermissionGate;
+import dev.spl.cel.rules.PermissionRule;
+import dev.spl.cel.rules.RuleProblem;
+import dev.spl.cel.rules.RuleSource;
+import dev.spl.cel.rules.RuleValidation;
+import dev.spl.cli.CliContext;
+import dev.spl.cli.CliException;
+import dev.spl.cli.ExitCodes;
+import dev.spl.cli.client.RecordsApi;
+import dev.spl.cli.text.Table;
+import dev.spl.core.Act;
+import dev.spl.core.Actors;
+import dev.spl.core.Record;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.ThreadIds;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code spl rules}: the CEL permission rules every write is checked against. */
+@Command(
+    name = "rules",
+    description = "List, add and remove the CEL permission rules checked on every write.",
+    subcommands = {RulesCommand.ListRules.class, RulesCommand.Add.class, RulesCommand.Remove.class})
+public final class RulesCommand {
+  private RulesCommand() {}
+
+  @Command(name = "list", description = "List the rules in force and any that are not.")
+  static final class ListRules implements Callable<Integer> {
+    private final CliContext context;
+
+    ListRules(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+      JsonNode answer = context.client().get("/v1/rules");
+      if (context.json()) {
+        context.printJson(answer);
+        return ExitCodes.OK;
+      }
+      List<String[]> rows = new ArrayList<>();
+      List<String> problems = new ArrayList<>();
+      for (JsonNode rule : rows(answer)) {
+        rows.add(
+            new String[] {
+              rule.path("name").asText(),
+              rule.path("source").asText(),
+              rule.path("status").asText(),
+              rule.path("code").asText(),
+              rule.path("expression").asText()
+            });
+        String problem = rule.path("problem").asText("");
+        if (!problem.isEmpty()) {
+          problems.add(rule.path("name").asText() + ": " + problem);
+        }
+      }
+      if (rows.isEmpty()) {
+        context.out().println("no rules");
+        return ExitCodes.OK;
+      }
+      Table.print(context.out(), List.of("NAME", "SOURCE", "STATUS", "CODE", "EXPRESSION"), rows);
+      if (!problems.isEmpty()) {
+        context.out().println();
+        problems.forEach(p -> context.out().println("  " + p));
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "add",
+      description = "Add (or replace) a rule: writes are refused where its expression is true.")
+  static final class Add implements Callable<Integer> {
+    private final CliContext context;
+
+    @Parameters(paramLabel = "NAME", description = "The rule's name.")
+    String name;
+
+    @Option(
+        names = "--expression",
+        required = true,
+        paramLabel = "CEL",
+        description = "True when a write must be refused, e.g. record.act == \"CALL\".")
+    String expression;
+
+    @Option(
+        names = "--code",
+        required = true,
+        paramLabel = "CODE",
+        description = "The error code of a refusal (UPPER_SNAKE_CASE).")
+    String code;
+
+    @Option(
+        names = "--message",
+        required = true,
+        paramLabel = "TEXT",
+        description = "The message of a refusal; may name {rule}, {namespace}, {act}, ...")
+    String message;
+
+    Add(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+      PermissionRule rule = new PermissionRule(name, expression, code, message, RuleSource.RECORD);
+      Optional<RuleProblem> problem = RuleValidation.check(rule);
+      if (problem.isPresent()) {
+        throw CliException.badInput("rule '" + name + "': " + problem.get().describe());
+      }
+      Record record = write(context, PermissionGate.ruleBody(rule, true));
+      report(context, record, "✓ rule '" + name + "' recorded; `spl rules list` shows it");
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "remove", description = "Disable an operator rule by name.")
+  static final class Remove implements Callable<Integer> {
+    private final CliContext context;
+
+    @Parameters(paramLabel = "NAME", description = "The rule's name.")
+    String name;
+
+    Remove(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+      JsonNode known = findRule(context, name);
+      if (known == null) {
+        throw CliException.badInput(
+            "rule '" + name + "': no such rule (see `spl rules list` for the names)");
+      }
+      if ("built-in".equals(known.path("source").asText())) {
+        throw CliException.badInput(
+            "rule '"
+                + name
+                + "': a built-in rule cannot be removed (it implements `spl kill`; lift freezes"
+                + " with `spl unkill`)");
+      }
+      ObjectNode body =
+          PermissionGate.ruleBody(
+              new PermissionRule(
+                  name,
+                  known.path("expression").asText(""),
+                  known.path("code").asText(null),
+                  known.path("message").asText(null),
+                  RuleSource.RECORD),
+              false);
+      Record record = write(context, body);
+      report(context, record, "✓ rule '" + name + "' removed");
+      return ExitCodes.OK;
+    }
+  }
+
+  private static Iterable<JsonNode> rows(JsonNode answer) {
+    return answer.isArray() ? answer : answer.path("data");
+  }
+
+  /** The rule as the daemon lists it, or null. */
+  private static JsonNode findRule(CliContext context, String name) {
+    for (JsonNode rule : rows(context.client().get("/v1/rules"))) {
+      if (name.equals(rule.path("name").asText())) {
+        return rule;
+      }
+    }
+    return null;
+  }
+
+  private static Record write(CliContext context, ObjectNode body) {
+    RecordsApi api = new RecordsApi(context.client());
+    String actor = Actors.user(context.userName());
+    List<StoredRecord> config = api.thread(ThreadIds.ENGINE_CONFIG);
+    Record record =
+        new Record(
+            ThreadIds.ENGINE_CONFIG,
+            actor,
+            Act.LEARN,
+            body,
+            RecordsApi.nextClock(config, actor),
+            List.of());
+    api.postOne(record);
+    return record;
+  }
+
+  private static void report(CliContext context, Record record, String message) {
+    KillCommand.report(context, record, message);
+  }
+}

@@ -1,0 +1,342 @@
+package dev.spl.cli.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.cli.CliContext;
+import dev.spl.cli.CliException;
+import dev.spl.cli.ExitCodes;
+import dev.spl.cli.client.DaemonClient;
+import dev.spl.cli.client.HomeLayout;
+import dev.spl.cli.client.Resolution;
+import dev.spl.cli.host.DaemonRunOptions;
+import dev.spl.cli.host.ForegroundDaemon;
+import dev.spl.core.Json;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code spl daemon}: run one daemon in the foreground, or start, stop and inspect it. */
+@Command(
+    name = "daemon",
+    description = "Run, start, stop and inspect the daemon of a home.",
+    subcommands = {
+      DaemonCommand.Run.class,
+      DaemonCommand.Start.class,
+      DaemonCommand.Stop.class,
+      DaemonCommand.Status.class
+    })
+public final class DaemonCommand {
+
+  /** Options that shape a daemon; shared by {@code run} and {@code start}. */
+  static final class ServeOptions {
+    static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+
+    @Option(
+        names = "--port",
+        paramLabel = "PORT",
+        description = "Port to listen on; 0 picks a free port (default ${DEFAULT-VALUE}).")
+    int port = Resolution.DEFAULT_PORT;
+
+    @Option(
+        names = "--bind",
+        paramLabel = "HOST",
+        description =
+            "Address to listen on (default ${DEFAULT-VALUE}); any other than loopback needs a"
+                + " token.")
+    String bind = "127.0.0.1";
+
+    @Option(
+        names = "--max-request-bytes",
+        paramLabel = "BYTES",
+        description = "Largest request body accepted; larger ones get 413 (default 1 MiB).")
+    long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+
+    void validate() {
+      if (port < 0 || port > 65_535) {
+        throw CliException.badInput("--port: expected 0..65535 but found " + port);
+      }
+      if (maxRequestBytes < 1) {
+        throw CliException.badInput(
+            "--max-request-bytes: expected a positive number but found " + maxRequestBytes);
+      }
+      if (bind.isBlank()) {
+        throw CliException.badInput("--bind: expected a host address but found nothing");
+      }
+    }
+  }
+
+  @Command(name = "run", description = "Run the daemon in the foreground until SIGTERM or Ctrl-C.")
+  static final class Run implements Callable<Integer> {
+    private final CliContext context;
+    @Mixin ServeOptions serve = new ServeOptions();
+    @Mixin DaemonRunOptions runOptions = new DaemonRunOptions();
+
+    Run(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+      serve.validate();
+      runOptions.validate();
+      try {
+        return ForegroundDaemon.run(
+            context, serve.bind, serve.port, serve.maxRequestBytes, runOptions);
+      } catch (NoClassDefFoundError e) {
+        throw CliException.failure(
+            "the daemon's classes are not on this class path (missing "
+                + e.getMessage()
+                + "); run the daemon through scripts/spl or with the full class path");
+      }
+    }
+  }
+
+  @Command(
+      name = "start",
+      description = "Start the daemon in the background; its log goes to <home>/daemon.log.")
+  static final class Start implements Callable<Integer> {
+    private final CliContext context;
+    @Mixin ServeOptions serve = new ServeOptions();
+    @Mixin DaemonRunOptions runOptions = new DaemonRunOptions();
+
+    @Option(
+        names = "--wait",
+        paramLabel = "SECS",
+        description = "How long to wait for the daemon to answer (default ${DEFAULT-VALUE}).")
+    int waitSeconds = 15;
+
+    Start(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+      serve.validate();
+      runOptions.validate();
+      if (waitSeconds < 1) {
+        throw CliException.badInput("--wait: expected at least 1 second but found " + waitSeconds);
+      }
+      var home = context.home();
+      Optional<DaemonProcesses.Running> existing = DaemonProcesses.find(home, context.token());
+      if (existing.isPresent()) {
+        report(existing.get(), true);
+        return ExitCodes.OK;
+      }
+      OptionalLong unhealthy = DaemonProcesses.livePid(home);
+      if (unhealthy.isPresent()) {
+        throw CliException.unavailable(
+            "a daemon process (pid "
+                + unhealthy.getAsLong()
+                + ") holds "
+                + home
+                + " but does not answer /health; stop it with `spl daemon stop --home "
+                + home
+                + "` (see "
+                + new HomeLayout(home).logFile()
+                + ")");
+      }
+      DaemonProcesses.Spec spec =
+          new DaemonProcesses.Spec(
+              home,
+              serve.port,
+              serve.bind,
+              serve.maxRequestBytes,
+              context.token(),
+              runOptions.toArguments());
+      DaemonProcesses.Running started =
+          DaemonProcesses.start(spec, context.env(), Duration.ofSeconds(waitSeconds));
+      report(started, false);
+      return ExitCodes.OK;
+    }
+
+    private void report(DaemonProcesses.Running running, boolean already) {
+      var home = context.home();
+      if (context.json()) {
+        ObjectNode node = statusJson(home.toString(), running);
+        node.put("already_running", already);
+        context.printJson(node);
+        return;
+      }
+      context
+          .out()
+          .println(
+              (already ? "spl daemon already running" : "spl daemon started")
+                  + ": role="
+                  + runOptions.effectiveRole().wire()
+                  + " pid="
+                  + (running.pid() == null ? "?" : running.pid())
+                  + " port="
+                  + portOf(running.url())
+                  + " url="
+                  + running.url()
+                  + " home="
+                  + home);
+      if (!already) {
+        context.out().println("  did " + running.did() + ", log " + new HomeLayout(home).logFile());
+      }
+    }
+  }
+
+  @Command(name = "stop", description = "Stop the home's daemon (SIGTERM) and wait for it to exit.")
+  static final class Stop implements Callable<Integer> {
+    private final CliContext context;
+
+    @Option(
+        names = "--timeout",
+        paramLabel = "SECS",
+        description = "How long to wait for the daemon to exit (default ${DEFAULT-VALUE}).")
+    int timeoutSeconds = 30;
+
+    @Option(
+        names = "--force",
+        description = "Kill the daemon (SIGKILL) if it has not exited by then.")
+    boolean force;
+
+    Stop(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+      if (timeoutSeconds < 1) {
+        throw CliException.badInput(
+            "--timeout: expected at least 1 second but found " + timeoutSeconds);
+      }
+      var home = context.home();
+      DaemonProcesses.StopResult result =
+          DaemonProcesses.stop(home, Duration.ofSeconds(timeoutSeconds), force);
+      if (context.json()) {
+        ObjectNode node = Json.MAPPER.createObjectNode();
+        node.put("home", home.toString());
+        node.put("outcome", result.outcome().name().toLowerCase(java.util.Locale.ROOT));
+        if (result.pid() > 0) {
+          node.put("pid", result.pid());
+        }
+        node.put("detail", result.detail());
+        context.printJson(node);
+      }
+      switch (result.outcome()) {
+        case NOT_RUNNING -> {
+          if (!context.json()) {
+            context.out().println(result.detail() + "; nothing to stop");
+          }
+          return ExitCodes.OK;
+        }
+        case STOPPED, KILLED -> {
+          if (!context.json()) {
+            context
+                .out()
+                .println("spl daemon (pid " + result.pid() + ") " + result.detail() + ": " + home);
+          }
+          return ExitCodes.OK;
+        }
+        default ->
+            throw CliException.failure(
+                "spl daemon (pid "
+                    + result.pid()
+                    + ") "
+                    + result.detail()
+                    + "; retry with --force to kill it");
+      }
+    }
+  }
+
+  @Command(
+      name = "status",
+      description = "Show whether the daemon runs, with its pid, URL, DID, uptime and records.")
+  static final class Status implements Callable<Integer> {
+    private final CliContext context;
+
+    Status(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+      var home = context.home();
+      Resolution.Endpoint endpoint = context.endpoint();
+      JsonNode health = new DaemonClient(endpoint.url(), context.token()).healthOrNull(2_000);
+      OptionalLong pid = DaemonProcesses.livePid(home);
+      if (health == null) {
+        if (context.json()) {
+          ObjectNode node = Json.MAPPER.createObjectNode();
+          node.put("running", false);
+          node.put("home", home.toString());
+          node.put("url", endpoint.url());
+          if (pid.isPresent()) {
+            node.put("pid", pid.getAsLong());
+          }
+          context.printJson(node);
+        }
+        throw CliException.unavailable(
+            "no spl daemon is running: nothing answers at "
+                + endpoint.url()
+                + " (url from "
+                + endpoint.source()
+                + ")"
+                + (pid.isPresent()
+                    ? "; process " + pid.getAsLong() + " holds " + home + " but does not answer"
+                    : "; start one with `spl daemon start`"));
+      }
+      DaemonProcesses.Running running =
+          new DaemonProcesses.Running(
+              pid.isPresent() ? pid.getAsLong() : null, endpoint.url(), health);
+      if (context.json()) {
+        context.printJson(statusJson(home.toString(), running));
+        return ExitCodes.OK;
+      }
+      var out = context.out();
+      out.println("spl daemon running");
+      out.println("  pid       " + (running.pid() == null ? "-" : running.pid()));
+      out.println("  url       " + running.url());
+      out.println("  did       " + health.path("did").asText("-"));
+      out.println("  version   " + health.path("version").asText("-"));
+      out.println("  uptime    " + formatDuration(health.path("uptime_secs").asLong()));
+      out.println("  records   " + health.path("records").asText("-"));
+      out.println("  home      " + home);
+      return ExitCodes.OK;
+    }
+  }
+
+  static ObjectNode statusJson(String home, DaemonProcesses.Running running) {
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("running", true);
+    if (running.pid() != null) {
+      node.put("pid", running.pid());
+    }
+    node.put("url", running.url());
+    node.put("home", home);
+    node.set("health", running.health());
+    return node;
+  }
+
+  public static String portOf(String url) {
+    try {
+      int port = new java.net.URI(url).getPort();
+      return port < 0 ? "?" : Integer.toString(port);
+    } catch (java.net.URISyntaxException e) {
+      return "?";
+    }
+  }
+
+  static String formatDuration(long seconds) {
+    long days = seconds / 86_400;
+    long hours = seconds % 86_400 / 3_600;
+    long minutes = seconds % 3_600 / 60;
+    long secs = seconds % 60;
+    if (days > 0) {
+      return days + "d " + hours + "h " + minutes + "m";
+    }
+    if (hours > 0) {
+      return hours + "h " + minutes + "m " + secs + "s";
+    }
+    if (minutes > 0) {
+      return minutes + "m " + secs + "s";
+    }
+    return secs + "s";
+  }
+}

@@ -1,0 +1,399 @@
+package dev.spl.cli.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.cli.CliException;
+import dev.spl.cli.client.DaemonClient;
+import dev.spl.cli.client.HomeLayout;
+import dev.spl.cli.client.PidFile;
+import dev.spl.cli.client.Resolution;
+import dev.spl.core.Json;
+import java.io.File;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Background daemons: spawning {@code spl daemon run} as a detached process, finding the daemon of
+ * a home, and stopping it. Used by {@code spl daemon start|stop|status}; fleet commands reuse it
+ * for workers.
+ */
+public final class DaemonProcesses {
+  private static final String MAIN_CLASS = "dev.spl.cli.Main";
+  private static final int HEALTH_TIMEOUT_MILLIS = 1_000;
+  private static final long POLL_MILLIS = 50;
+
+  /**
+   * How to run one background daemon. Null values leave the daemon's default; {@code runOptions}
+   * are further {@code spl daemon run} options (role, alias, coordinator, intervals, ...).
+   */
+  public record Spec(
+      Path home,
+      Integer port,
+      String bindHost,
+      Long maxRequestBytes,
+      String token,
+      List<String> runOptions) {
+    public Spec {
+      runOptions = List.copyOf(runOptions);
+    }
+
+    public Spec(Path home, Integer port, String bindHost, Long maxRequestBytes, String token) {
+      this(home, port, bindHost, maxRequestBytes, token, List.of());
+    }
+  }
+
+  /** A daemon process just spawned, not yet known to answer. */
+  public record Spawned(Spec spec, Process process, long logOffset) {
+    public Path logFile() {
+      return new HomeLayout(spec.home()).logFile();
+    }
+  }
+
+  /** A daemon that answers: its pid (null when unknown), URL and {@code /health} answer. */
+  public record Running(Long pid, String url, JsonNode health) {
+    public String did() {
+      return health.path("did").asText(null);
+    }
+  }
+
+  /** What {@link #stop} did. */
+  public enum StopOutcome {
+    NOT_RUNNING,
+    STOPPED,
+    KILLED,
+    STILL_RUNNING
+  }
+
+  public record StopResult(StopOutcome outcome, long pid, String detail) {}
+
+  private DaemonProcesses() {}
+
+  /**
+   * The daemon serving {@code home}, if one answers: the endpoint the daemon wrote in the home must
+   * answer {@code /health} with the DID of that home.
+   */
+  public static Optional<Running> find(Path home, String token) {
+    HomeLayout layout = new HomeLayout(home);
+    String url = Resolution.readEndpointFile(layout.endpointFile());
+    if (url == null) {
+      return Optional.empty();
+    }
+    JsonNode health = new DaemonClient(url, token).healthOrNull(HEALTH_TIMEOUT_MILLIS);
+    if (health == null) {
+      return Optional.empty();
+    }
+    String homeDid = homeDid(home);
+    if (homeDid != null && !homeDid.equals(health.path("did").asText())) {
+      return Optional.empty();
+    }
+    Long pid = livePid(home).stream().boxed().findFirst().orElse(null);
+    return Optional.of(new Running(pid, url, health));
+  }
+
+  /**
+   * Spawns {@code spl daemon run} for the spec, detached from this process, with its output
+   * appended to the home's log, and waits until it answers {@code /health}.
+   */
+  public static Running start(Spec spec, Map<String, String> env, Duration wait) {
+    return awaitAnswer(spawn(spec, env), wait);
+  }
+
+  /**
+   * Spawns {@code spl daemon run} for the spec, detached from this process, with its output
+   * appended to the home's log and its pid in the home's pid file; does not wait.
+   */
+  public static Spawned spawn(Spec spec, Map<String, String> env) {
+    HomeLayout layout = new HomeLayout(spec.home());
+    try {
+      Files.createDirectories(spec.home());
+    } catch (IOException e) {
+      throw CliException.failure("cannot create the home " + spec.home() + ": " + e.getMessage());
+    }
+    // Nothing healthy answers for this home (callers check first), so an endpoint file left behind
+    // by a killed daemon is stale; removing it lets the wait below see only the new daemon's URL.
+    PidFile.remove(layout.endpointFile());
+    List<String> command = command(spec, env);
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(layout.logFile().toFile()));
+    builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    builder.directory(spec.home().toFile());
+    builder.environment().remove("SPL_URL");
+    if (spec.token() != null) {
+      // Through the environment rather than an argument, so `ps` does not show it.
+      builder.environment().put("SPL_TOKEN", spec.token());
+    }
+    long logOffset = size(layout.logFile());
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw CliException.failure("cannot start " + command.get(0) + ": " + e.getMessage());
+    }
+    PidFile.write(layout.pidFile(), process.pid());
+    return new Spawned(spec, process, logOffset);
+  }
+
+  /**
+   * Waits until a spawned daemon answers {@code /health} at the endpoint it writes into its home;
+   * fails with the tail of its log when it exits first or does not answer in time.
+   */
+  public static Running awaitAnswer(Spawned spawned, Duration wait) {
+    Spec spec = spawned.spec();
+    Process process = spawned.process();
+    HomeLayout layout = new HomeLayout(spec.home());
+    long logOffset = spawned.logOffset();
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        PidFile.removeIfOwned(layout.pidFile(), process.pid());
+        throw CliException.failure(
+            "the daemon exited with code "
+                + process.exitValue()
+                + " before answering; "
+                + layout.logFile()
+                + " says:\n"
+                + tail(layout.logFile(), logOffset, 20));
+      }
+      Optional<Running> running = find(spec.home(), spec.token());
+      if (running.isPresent()) {
+        return new Running(process.pid(), running.get().url(), running.get().health());
+      }
+      sleep(POLL_MILLIS);
+    }
+    throw CliException.failure(
+        "the daemon (pid "
+            + process.pid()
+            + ") did not answer /health within "
+            + wait.toSeconds()
+            + " s; it is still running: stop it with `spl daemon stop --home "
+            + spec.home()
+            + "`; "
+            + layout.logFile()
+            + " says:\n"
+            + tail(layout.logFile(), logOffset, 20));
+  }
+
+  /** SIGTERM to the home's daemon, then wait for it to exit (SIGKILL after the wait if forced). */
+  public static StopResult stop(Path home, Duration wait, boolean force) {
+    HomeLayout layout = new HomeLayout(home);
+    OptionalLong pid = livePid(home);
+    if (pid.isEmpty()) {
+      PidFile.remove(layout.pidFile());
+      return new StopResult(StopOutcome.NOT_RUNNING, -1, "no spl daemon is running at " + home);
+    }
+    ProcessHandle handle = ProcessHandle.of(pid.getAsLong()).orElse(null);
+    if (handle == null || !handle.isAlive()) {
+      PidFile.remove(layout.pidFile());
+      return new StopResult(StopOutcome.NOT_RUNNING, -1, "no spl daemon is running at " + home);
+    }
+    handle.destroy();
+    if (awaitExit(handle, wait)) {
+      PidFile.removeIfOwned(layout.pidFile(), handle.pid());
+      return new StopResult(StopOutcome.STOPPED, handle.pid(), "stopped");
+    }
+    if (!force) {
+      return new StopResult(
+          StopOutcome.STILL_RUNNING,
+          handle.pid(),
+          "did not exit within " + wait.toSeconds() + " s of SIGTERM");
+    }
+    handle.destroyForcibly();
+    awaitExit(handle, Duration.ofSeconds(10));
+    PidFile.removeIfOwned(layout.pidFile(), handle.pid());
+    return new StopResult(
+        StopOutcome.KILLED, handle.pid(), "killed after " + wait.toSeconds() + " s");
+  }
+
+  /**
+   * The pid of a live spl daemon process of this home: from {@code daemon.pid}, else from the
+   * home's lock file. A pid whose process is gone, or is not a Java process, does not count.
+   */
+  public static OptionalLong livePid(Path home) {
+    HomeLayout layout = new HomeLayout(home);
+    for (Path file : List.of(layout.pidFile(), home.resolve("daemon.lock"))) {
+      OptionalLong pid = PidFile.read(file);
+      if (pid.isPresent() && isDaemonProcess(pid.getAsLong())) {
+        return pid;
+      }
+    }
+    return OptionalLong.empty();
+  }
+
+  public static List<String> command(Spec spec, Map<String, String> env) {
+    List<String> command = new ArrayList<>();
+    command.add(javaBinary());
+    command.addAll(daemonJvmOptions());
+    // A daemon unpacks native libraries into its temporary folder; it uses the same one as the
+    // process that starts it, so a test run confines them to its own.
+    command.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
+    String extra = env.get("SPL_DAEMON_JAVA_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    command.add("-cp");
+    command.add(daemonClassPath());
+    command.add(MAIN_CLASS);
+    command.add("--home");
+    command.add(spec.home().toString());
+    command.add("daemon");
+    command.add("run");
+    if (spec.port() != null) {
+      command.add("--port");
+      command.add(spec.port().toString());
+    }
+    if (spec.bindHost() != null) {
+      command.add("--bind");
+      command.add(spec.bindHost());
+    }
+    if (spec.maxRequestBytes() != null) {
+      command.add("--max-request-bytes");
+      command.add(spec.maxRequestBytes().toString());
+    }
+    command.addAll(spec.runOptions());
+    String setsid = setsid();
+    if (setsid != null) {
+      // A new session: Ctrl-C or a closing terminal of the starting shell does not reach it.
+      command.add(0, setsid);
+    }
+    return command;
+  }
+
+  /**
+   * JVM options the launcher chose for daemons (its class-data-sharing archive, the folder of the
+   * RocksDB library it unpacked once), one per line in the file named by {@code
+   * spl.daemon.jvm.options.file}; none without the launcher.
+   */
+  static List<String> daemonJvmOptions() {
+    String file = System.getProperty("spl.daemon.jvm.options.file");
+    if (file == null || file.isBlank() || !Files.isRegularFile(Path.of(file))) {
+      return List.of();
+    }
+    try {
+      List<String> options = new ArrayList<>();
+      for (String line : Files.readAllLines(Path.of(file), StandardCharsets.UTF_8)) {
+        if (!line.isBlank()) {
+          options.add(line.strip());
+        }
+      }
+      return options;
+    } catch (IOException e) {
+      throw CliException.failure(
+          "cannot read the daemon JVM options from " + file + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The class path a daemon needs. The launcher runs client commands on a short class path and
+   * names the file holding the full one in {@code spl.daemon.classpath.file}.
+   */
+  static String daemonClassPath() {
+    String file = System.getProperty("spl.daemon.classpath.file");
+    if (file != null && !file.isBlank()) {
+      try {
+        return Files.readString(Path.of(file), StandardCharsets.UTF_8).trim();
+      } catch (IOException e) {
+        throw CliException.failure(
+            "cannot read the daemon class path from " + file + ": " + e.getMessage());
+      }
+    }
+    return System.getProperty("java.class.path");
+  }
+
+  private static boolean isDaemonProcess(long pid) {
+    Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+    if (handle.isEmpty() || !handle.get().isAlive()) {
+      return false;
+    }
+    // Guards against a reused pid: the process must at least be a JVM.
+    Optional<String> command = handle.get().info().command();
+    return command.isEmpty() || Path.of(command.get()).getFileName().toString().startsWith("java");
+  }
+
+  private static String javaBinary() {
+    return ProcessHandle.current()
+        .info()
+        .command()
+        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+
+  private static String setsid() {
+    for (String candidate : List.of("/usr/bin/setsid", "/bin/setsid")) {
+      if (Files.isExecutable(Path.of(candidate))) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  public static String homeDid(Path home) {
+    Path instance = home.resolve("instance.json");
+    try {
+      return Json.MAPPER.readTree(instance.toFile()).path("did").asText(null);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static boolean awaitExit(ProcessHandle handle, Duration wait) {
+    try {
+      handle.onExit().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return !handle.isAlive();
+    } catch (ExecutionException e) {
+      return !handle.isAlive();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return !handle.isAlive();
+    }
+  }
+
+  private static long size(Path file) {
+    try {
+      return Files.exists(file) ? Files.size(file) : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /** The last {@code lines} lines written to the log after {@code offset}. */
+  static String tail(Path log, long offset, int lines) {
+    try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
+      long length = file.length();
+      long from = Math.max(offset, length - 16_384);
+      byte[] bytes = new byte[(int) (length - from)];
+      file.seek(from);
+      file.readFully(bytes);
+      String[] all = new String(bytes, StandardCharsets.UTF_8).split("\n");
+      int start = Math.max(0, all.length - lines);
+      StringBuilder sb = new StringBuilder();
+      for (int i = start; i < all.length; i++) {
+        sb.append("  | ").append(all[i]).append('\n');
+      }
+      return sb.length() == 0 ? "  (the log is empty)" : sb.toString().stripTrailing();
+    } catch (IOException e) {
+      return "  (cannot read " + log + ": " + e.getMessage() + ")";
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw CliException.failure("interrupted while waiting for the daemon");
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.spl.cli.host;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.spl.cli.Main;
+import dev.spl.cli.Spl;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The training run behind the launcher's class-data-sharing archive: runs the client paths of
+ * {@code spl} in-process, against a stand-in daemon on a loopback port that gives the answers a
+ * daemon gives, so the JVM records the classes of sending a request, reading its answer and
+ * printing it. It never loads daemon classes.
+ */
+public final class CdsTraining {
+  private static final String THREAD = "th_" + "ab".repeat(32);
+  private static final String ID = "9c".repeat(32);
+  private static final String RECORD =
+      "{\"thread\":\""
+          + THREAD
+          + "\",\"actor\":\"did:sync:user:training\",\"act\":\"DO\",\"body\":{\"topic\":\"t\"},"
+          + "\"clock\":0,\"parents\":[],\"id\":\""
+          + ID
+          + "\",\"seq\":1,\"received_at\":\"2026-01-01T00:00:00.000Z\"";
+
+  private CdsTraining() {}
+
+  public static void main(String[] args) throws IOException {
+    // Main itself is loaded here only to be archived: it would exit the process.
+    Main.class.getName();
+    PrintStream sink = new PrintStream(OutputStream.nullOutputStream());
+    Map<String, String> env = Map.of("USER", "training");
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/", CdsTraining::answer);
+    server.start();
+    try {
+      String url = "http://127.0.0.1:" + server.getAddress().getPort();
+      List<String[]> runs =
+          List.of(
+              new String[] {"--version"},
+              new String[] {"--help"},
+              new String[] {"records", "list", "--url", url, "--limit", "1"},
+              new String[] {"-o", "json", "records", "list", "--url", url, "--limit", "1"},
+              new String[] {"records", "get", "--url", url, ID},
+              new String[] {"records", "get", "--url", url, "0".repeat(64)},
+              new String[] {
+                "records", "emit", "--url", url, "--thread", THREAD, "--act", "DO", "--body", "{}"
+              },
+              new String[] {"daemon", "status", "--url", url, "--home", "/nonexistent-spl-home"},
+              new String[] {"fleet", "list", "--url", url},
+              new String[] {"records", "list", "--bogus"});
+      for (String[] run : runs) {
+        Spl.run(sink, sink, env, run);
+      }
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  /** The answers of a daemon holding one record. */
+  private static void answer(HttpExchange exchange) throws IOException {
+    try (InputStream body = exchange.getRequestBody()) {
+      body.readAllBytes();
+    }
+    String path = exchange.getRequestURI().getPath();
+    int status = 200;
+    String answer;
+    if (path.equals("/health")) {
+      answer =
+          "{\"status\":\"ok\",\"did\":\"did:sync:instance:0000000000000000\",\"version\":\"0\","
+              + "\"role\":\"coordinator\",\"url\":\"http://127.0.0.1:1\",\"uptime_secs\":1,"
+              + "\"records\":1}";
+    } else if (path.equals("/v1/records") && exchange.getRequestMethod().equals("POST")) {
+      status = 201;
+      answer = RECORD + ",\"object\":\"record\",\"created\":true}";
+    } else if (path.equals("/v1/records")) {
+      answer = "{\"object\":\"list\",\"data\":[" + RECORD + "}],\"next_after\":1}";
+    } else if (path.equals("/v1/records/" + ID)) {
+      answer = RECORD + ",\"object\":\"record\"}";
+    } else {
+      status = 404;
+      answer =
+          "{\"object\":\"error\",\"type\":\"not_found\",\"code\":\"RECORD_NOT_FOUND\","
+              + "\"message\":\"no record with id\"}";
+    }
+    byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+}

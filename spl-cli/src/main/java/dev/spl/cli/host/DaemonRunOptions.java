@@ -1,0 +1,245 @@
+package dev.spl.cli.host;
+
+import dev.spl.cli.CliException;
+import dev.spl.cli.client.Resolution;
+import dev.spl.core.fleet.FleetThresholds;
+import dev.spl.core.fleet.Role;
+import dev.spl.core.fleet.WorkerSlots;
+import dev.spl.core.store.Durability;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * The options of {@code spl daemon run|start} beyond where it listens: durability and the daemon's
+ * place in a fleet. Field types are CLI or core types only, so client commands can build the
+ * command line without loading the daemon's classes; {@code ForegroundDaemon} turns them into the
+ * daemon's settings. Null means "not given": the daemon's default applies.
+ */
+public final class DaemonRunOptions {
+  /** The daemon's limit, from core, so client commands check it without the daemon's classes. */
+  public static final int MAX_SLOTS = WorkerSlots.MAX;
+
+  /** How a worker runs children. */
+  public enum Executor {
+    ECHO,
+    SHELL
+  }
+
+  @Option(
+      names = "--role",
+      paramLabel = "coordinator|worker",
+      description = "The daemon's role (default coordinator; worker when --coordinator is given).")
+  Role role;
+
+  @Option(
+      names = "--alias",
+      paramLabel = "NAME",
+      description = "The name the fleet knows this instance by, e.g. worker-a.")
+  String alias;
+
+  @Option(
+      names = "--coordinator",
+      paramLabel = "URL",
+      description = "The coordinator a worker reports to (implies --role worker).")
+  String coordinatorUrl;
+
+  @Option(
+      names = "--advertise",
+      paramLabel = "URL",
+      description = "The URL other daemons reach this one at (default: the URL it binds).")
+  String advertiseUrl;
+
+  @Option(
+      names = "--heartbeat-interval",
+      paramLabel = "SECS",
+      converter = SecondsConverter.class,
+      description = "Seconds between heartbeats; decimals allowed (default 5).")
+  Duration heartbeatInterval;
+
+  @Option(
+      names = "--lease",
+      paramLabel = "SECS",
+      converter = SecondsConverter.class,
+      description =
+          "Seconds a worker may stay silent before its unfinished work moves elsewhere (default"
+              + " three heartbeat intervals).")
+  Duration lease;
+
+  @Option(
+      names = "--executor",
+      paramLabel = "echo|shell",
+      description = "How a worker runs children (default echo).")
+  Executor executor;
+
+  @Option(
+      names = "--echo-delay",
+      paramLabel = "SECS",
+      converter = SecondsConverter.class,
+      description = "How long an echo child takes; 0 allowed (default 1).")
+  Duration echoDelay;
+
+  @Option(
+      names = "--slots",
+      paramLabel = "N",
+      description =
+          "Children a worker runs at once (default "
+              + WorkerSlots.DEFAULT
+              + ", at most "
+              + MAX_SLOTS
+              + ").")
+  Integer slots;
+
+  @Option(
+      names = "--durability",
+      paramLabel = "durable|fast",
+      description = "durable: fsync before acknowledging (default); fast: no fsync.")
+  Durability durability;
+
+  /** The role after defaults: a coordinator URL makes a worker. */
+  public Role effectiveRole() {
+    if (role != null) {
+      return role;
+    }
+    return coordinatorUrl != null ? Role.WORKER : Role.COORDINATOR;
+  }
+
+  Duration effectiveHeartbeatInterval() {
+    return heartbeatInterval != null
+        ? heartbeatInterval
+        : Duration.ofMillis(FleetThresholds.DEFAULT_HEARTBEAT_INTERVAL_MILLIS);
+  }
+
+  /**
+   * Checks the combination and normalises URLs, naming the option that is wrong. The daemon checks
+   * again; this gives the message before anything starts.
+   */
+  public void validate() {
+    if (alias != null && (alias.isBlank() || !alias.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}"))) {
+      throw CliException.badInput(
+          "--alias: expected 1-63 letters, digits, '.', '_' or '-' (starting with a letter or"
+              + " digit) but found '"
+              + alias
+              + "'");
+    }
+    if (coordinatorUrl != null) {
+      coordinatorUrl = Resolution.normalizeUrl(coordinatorUrl.trim(), "--coordinator");
+    }
+    if (advertiseUrl != null) {
+      advertiseUrl = Resolution.normalizeUrl(advertiseUrl.trim(), "--advertise");
+    }
+    Role effective = effectiveRole();
+    if (effective == Role.WORKER && coordinatorUrl == null) {
+      throw CliException.badInput(
+          "--coordinator: a worker needs the URL of its coordinator, e.g. --coordinator"
+              + " http://127.0.0.1:9100");
+    }
+    if (effective == Role.COORDINATOR && coordinatorUrl != null) {
+      throw CliException.badInput(
+          "--coordinator: only a worker reports to a coordinator, but --role is coordinator");
+    }
+    if (heartbeatInterval != null && heartbeatInterval.toMillis() < 1) {
+      throw CliException.badInput(
+          "--heartbeat-interval: expected at least 0.001 seconds but found "
+              + seconds(heartbeatInterval));
+    }
+    if (lease != null && lease.compareTo(effectiveHeartbeatInterval()) <= 0) {
+      throw CliException.badInput(
+          "--lease: expected more than the heartbeat interval ("
+              + seconds(effectiveHeartbeatInterval())
+              + " s) but found "
+              + seconds(lease)
+              + " s");
+    }
+    if (echoDelay != null && executor == Executor.SHELL) {
+      throw CliException.badInput(
+          "--echo-delay: applies to --executor echo only, but --executor is shell");
+    }
+    if (slots != null && (slots < 1 || slots > MAX_SLOTS)) {
+      throw CliException.badInput("--slots: expected 1.." + MAX_SLOTS + " but found " + slots);
+    }
+  }
+
+  /** The options given, as {@code spl daemon run} arguments: what a background daemon gets. */
+  public List<String> toArguments() {
+    List<String> args = new ArrayList<>();
+    if (role != null) {
+      add(args, "--role", role.wire());
+    }
+    if (alias != null) {
+      add(args, "--alias", alias);
+    }
+    if (coordinatorUrl != null) {
+      add(args, "--coordinator", coordinatorUrl);
+    }
+    if (advertiseUrl != null) {
+      add(args, "--advertise", advertiseUrl);
+    }
+    if (heartbeatInterval != null) {
+      add(args, "--heartbeat-interval", seconds(heartbeatInterval));
+    }
+    if (lease != null) {
+      add(args, "--lease", seconds(lease));
+    }
+    if (executor != null) {
+      add(args, "--executor", executor.name().toLowerCase(Locale.ROOT));
+    }
+    if (echoDelay != null) {
+      add(args, "--echo-delay", seconds(echoDelay));
+    }
+    if (slots != null) {
+      add(args, "--slots", slots.toString());
+    }
+    if (durability != null) {
+      add(args, "--durability", durability.name().toLowerCase(Locale.ROOT));
+    }
+    return args;
+  }
+
+  private static void add(List<String> args, String option, String value) {
+    args.add(option);
+    args.add(value);
+  }
+
+  /** A duration as plain seconds with up to millisecond precision: {@code 0.2}, {@code 5}. */
+  public static String seconds(Duration duration) {
+    return BigDecimal.valueOf(duration.toMillis(), 3).stripTrailingZeros().toPlainString();
+  }
+
+  /** Parses seconds with decimals ({@code 0.25}, {@code 5}) into a duration, to the millisecond. */
+  public static final class SecondsConverter implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      return parseSeconds(value);
+    }
+  }
+
+  public static Duration parseSeconds(String value) {
+    BigDecimal secs;
+    try {
+      secs = new BigDecimal(value.trim());
+    } catch (NumberFormatException e) {
+      throw new TypeConversionException(
+          "expected a number of seconds like 5 or 0.25 but found '" + value + "'");
+    }
+    if (secs.signum() < 0) {
+      throw new TypeConversionException(
+          "expected a number of seconds >= 0 but found '" + value + "'");
+    }
+    if (secs.compareTo(BigDecimal.valueOf(86_400L * 365)) > 0) {
+      throw new TypeConversionException(
+          "expected at most a year of seconds (31536000) but found '" + value + "'");
+    }
+    BigDecimal millis = secs.movePointRight(3);
+    if (millis.stripTrailingZeros().scale() > 0) {
+      throw new TypeConversionException(
+          "expected at most millisecond precision (3 decimals) but found '" + value + "'");
+    }
+    return Duration.ofMillis(millis.longValueExact());
+  }
+}

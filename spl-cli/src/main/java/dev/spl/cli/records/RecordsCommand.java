@@ -1,0 +1,296 @@
+package dev.spl.cli.records;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.cli.CliContext;
+import dev.spl.cli.CliException;
+import dev.spl.cli.ExitCodes;
+import dev.spl.cli.client.DaemonClient;
+import dev.spl.cli.text.Table;
+import dev.spl.core.Actors;
+import dev.spl.core.InvalidRecordException;
+import dev.spl.core.Json;
+import dev.spl.core.RecordJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code spl records}: raw access to a daemon's record log, for operators and scripts. */
+@Command(
+    name = "records",
+    description = "Write and read raw records on a daemon.",
+    subcommands = {
+      RecordsCommand.Emit.class,
+      RecordsCommand.Get.class,
+      RecordsCommand.ListRecords.class
+    })
+public final class RecordsCommand {
+
+  @Command(name = "emit", description = "Append one record and print its id.")
+  static final class Emit implements Callable<Integer> {
+    private final CliContext context;
+
+    @Option(
+        names = "--thread",
+        required = true,
+        paramLabel = "THREAD",
+        description = "Thread id: th_ + 64 hex, or a reserved thread such as th_fleet_control.")
+    String thread;
+
+    @Option(
+        names = "--act",
+        required = true,
+        paramLabel = "ACT",
+        description = "INTEND, DO, KNOW, LEARN or CALL.")
+    String act;
+
+    @Option(
+        names = "--topic",
+        paramLabel = "TOPIC",
+        description = "Sets body.topic (must agree with a topic already in the body).")
+    String topic;
+
+    @Option(
+        names = "--body",
+        paramLabel = "JSON|@FILE",
+        description = "The body: a JSON object, or @path to read it from a file (default {}).")
+    String body = "{}";
+
+    @Option(
+        names = "--actor",
+        paramLabel = "DID",
+        description = "Who writes the record (default did:sync:user:$USER).")
+    String actor;
+
+    @Option(
+        names = "--parents",
+        split = ",",
+        paramLabel = "ID",
+        description = "Ids of the records this one follows, comma-separated.")
+    List<String> parents = new ArrayList<>();
+
+    @Option(
+        names = "--clock",
+        paramLabel = "N",
+        description = "The writer's clock for this thread (default 0).")
+    long clock;
+
+    Emit(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+      ObjectNode bodyNode = parseBody(body);
+      if (topic != null) {
+        JsonNode existing = bodyNode.get("topic");
+        if (existing != null && !(existing.isTextual() && existing.textValue().equals(topic))) {
+          throw CliException.badInput(
+              "--topic: '" + topic + "' disagrees with body.topic " + existing + " in --body");
+        }
+        bodyNode.put("topic", topic);
+      }
+      ObjectNode record = Json.MAPPER.createObjectNode();
+      record.put("thread", thread);
+      record.put("actor", actor != null ? actor : Actors.user(context.userName()));
+      record.put("act", act);
+      record.set("body", bodyNode);
+      record.put("clock", clock);
+      ArrayNode parentIds = record.putArray("parents");
+      parents.stream().map(String::trim).filter(p -> !p.isEmpty()).forEach(parentIds::add);
+      String id;
+      try {
+        // The daemon validates again; checking here names the option before any network trip.
+        id = RecordJson.parse(record).id();
+      } catch (InvalidRecordException e) {
+        throw CliException.badInput(e.getMessage());
+      }
+      JsonNode answer = context.client().post("/v1/records", record);
+      JsonNode stored = firstRecord(answer);
+      if (context.json()) {
+        context.printJson(answer);
+      } else {
+        context.out().println(stored.path("id").asText(id) + seqSuffix(stored));
+      }
+      return ExitCodes.OK;
+    }
+
+    private static String seqSuffix(JsonNode stored) {
+      return stored.has("seq") ? "  seq " + stored.get("seq").asLong() : "";
+    }
+
+    private static JsonNode firstRecord(JsonNode answer) {
+      if (answer.has("data") && answer.get("data").isArray() && answer.get("data").size() > 0) {
+        return answer.get("data").get(0);
+      }
+      if (answer.has("record")) {
+        return answer.get("record");
+      }
+      return answer;
+    }
+
+    private static ObjectNode parseBody(String value) {
+      String source = "--body";
+      String text = value;
+      if (value.startsWith("@")) {
+        Path file = Path.of(value.substring(1));
+        source = "--body " + value;
+        try {
+          text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+          throw CliException.badInput("--body: no such file " + file);
+        } catch (IOException e) {
+          throw CliException.badInput("--body: cannot read " + file + ": " + e.getMessage());
+        }
+      }
+      JsonNode node;
+      try {
+        node = Json.MAPPER.readTree(text);
+      } catch (IOException e) {
+        throw CliException.badInput(
+            source + ": expected a JSON object but it is not valid JSON: " + firstLine(e));
+      }
+      if (node == null || !node.isObject()) {
+        throw CliException.badInput(
+            source
+                + ": expected a JSON object but found "
+                + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()));
+      }
+      return (ObjectNode) node;
+    }
+
+    private static String firstLine(IOException e) {
+      String message = String.valueOf(e.getMessage());
+      int newline = message.indexOf('\n');
+      return newline < 0 ? message : message.substring(0, newline);
+    }
+  }
+
+  @Command(name = "get", description = "Print one record by id.")
+  static final class Get implements Callable<Integer> {
+    private final CliContext context;
+
+    @Parameters(paramLabel = "ID", description = "The record id (64 hex).")
+    String id;
+
+    Get(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+      JsonNode record = context.client().get("/v1/records/" + DaemonClient.segment(id));
+      if (context.json()) {
+        context.printJson(record);
+        return ExitCodes.OK;
+      }
+      var out = context.out();
+      out.println("id         " + record.path("id").asText());
+      out.println("seq        " + record.path("seq").asText());
+      out.println("thread     " + record.path("thread").asText());
+      out.println("act        " + record.path("act").asText());
+      out.println("actor      " + record.path("actor").asText());
+      out.println("clock      " + record.path("clock").asText());
+      out.println("parents    " + joinedOrDash(record.path("parents")));
+      out.println("received   " + record.path("received_at").asText("-"));
+      out.println("body       " + record.path("body"));
+      return ExitCodes.OK;
+    }
+
+    private static String joinedOrDash(JsonNode array) {
+      if (!array.isArray() || array.isEmpty()) {
+        return "-";
+      }
+      List<String> ids = new ArrayList<>();
+      array.forEach(p -> ids.add(p.asText()));
+      return String.join(",", ids);
+    }
+  }
+
+  @Command(
+      name = "list",
+      description = "List records in append order, optionally filtered, from a cursor.")
+  static final class ListRecords implements Callable<Integer> {
+    private final CliContext context;
+
+    @Option(names = "--thread", paramLabel = "THREAD", description = "Only this thread.")
+    String thread;
+
+    @Option(names = "--topic", paramLabel = "TOPIC", description = "Only records with this topic.")
+    String topic;
+
+    @Option(names = "--act", paramLabel = "ACT", description = "Only records with this act.")
+    String act;
+
+    @Option(
+        names = "--after",
+        paramLabel = "SEQ",
+        description = "Only records appended after this sequence number.")
+    Long after;
+
+    @Option(
+        names = "--limit",
+        paramLabel = "N",
+        description = "At most this many records (the daemon applies its own default and cap).")
+    Integer limit;
+
+    ListRecords(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+      if (limit != null && limit < 1) {
+        throw CliException.badInput("--limit: expected a positive number but found " + limit);
+      }
+      if (after != null && after < 0) {
+        throw CliException.badInput("--after: expected a sequence number >= 0 but found " + after);
+      }
+      Map<String, Object> query = DaemonClient.query();
+      query.put("thread", thread);
+      query.put("topic", topic);
+      query.put("act", act);
+      query.put("after", after);
+      query.put("limit", limit);
+      JsonNode page = context.client().get(DaemonClient.withQuery("/v1/records", query));
+      if (context.json()) {
+        context.printJson(page);
+        return ExitCodes.OK;
+      }
+      JsonNode data = page.path("data");
+      if (data.isEmpty()) {
+        context.out().println("no records");
+        return ExitCodes.OK;
+      }
+      List<String[]> rows = new ArrayList<>();
+      for (JsonNode record : data) {
+        rows.add(
+            new String[] {
+              record.path("seq").asText(),
+              prefix(record.path("id").asText(), 12),
+              record.path("act").asText(),
+              record.path("body").path("topic").asText("-"),
+              prefix(record.path("thread").asText(), 20)
+            });
+      }
+      Table.print(context.out(), List.of("SEQ", "ID", "ACT", "TOPIC", "THREAD"), rows);
+      if (limit != null && data.size() >= limit && page.hasNonNull("next_after")) {
+        context.err().println("more: --after " + page.get("next_after").asLong());
+      }
+      return ExitCodes.OK;
+    }
+
+    private static String prefix(String text, int length) {
+      return text.length() <= length ? text : text.substring(0, length);
+    }
+  }
+}

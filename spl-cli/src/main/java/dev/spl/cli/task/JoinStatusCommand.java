@@ -1,0 +1,231 @@
+package dev.spl.cli.task;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.cli.CliContext;
+import dev.spl.cli.CliException;
+import dev.spl.cli.ExitCodes;
+import dev.spl.cli.client.RecordsApi;
+import dev.spl.cli.text.Formats;
+import dev.spl.core.Json;
+import dev.spl.core.fanout.FanoutState;
+import dev.spl.core.fanout.JoinStatus;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code spl task join-status}: where each subtask of a task's fan-out stands. */
+@Command(
+    name = "join-status",
+    description = "Show the join of a task's fan-out: spawned, completed, each subtask's state.")
+final class JoinStatusCommand implements Callable<Integer> {
+  /** Fan-outs wider than this show a summary and the first and last rows unless --all. */
+  static final int FULL_LISTING_MAX = 20;
+
+  static final int HEAD_ROWS = 10;
+  static final int TAIL_ROWS = 5;
+
+  private final CliContext context;
+
+  @Parameters(paramLabel = "TASK", description = "Alias or thread id of the task.")
+  String reference;
+
+  @Option(names = "--watch", description = "Poll until the join completes (see --timeout).")
+  boolean watch;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECS",
+      description = "With --watch: give up after this many seconds (default: 300), exit 1.")
+  double timeoutSecs = 300;
+
+  @Option(
+      names = "--interval",
+      paramLabel = "SECS",
+      description = "With --watch: seconds between polls (default: 0.5).")
+  double intervalSecs = 0.5;
+
+  @Option(names = "--all", description = "List every subtask of a wide fan-out.")
+  boolean all;
+
+  JoinStatusCommand(CliContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (timeoutSecs <= 0 || intervalSecs <= 0) {
+      throw CliException.badInput(
+          (timeoutSecs <= 0 ? "--timeout" : "--interval")
+              + ": expected a number of seconds > 0 but found "
+              + (timeoutSecs <= 0 ? timeoutSecs : intervalSecs));
+    }
+    RecordsApi api = new RecordsApi(context.client());
+    TaskFold fold = TaskFold.load(api, reference);
+    FanoutState state = fold.requireFanout();
+    if (watch) {
+      long deadline = System.nanoTime() + (long) (timeoutSecs * 1e9);
+      String lastProgress = null;
+      while (!state.joinComplete()) {
+        JoinStatus status = state.joinStatus();
+        String progress =
+            "spawned "
+                + status.spawned()
+                + "/"
+                + status.subtasks()
+                + " · completed "
+                + status.completed()
+                + "/"
+                + status.subtasks();
+        if (!context.json() && !progress.equals(lastProgress)) {
+          context.err().println(progress);
+          lastProgress = progress;
+        }
+        if (System.nanoTime() > deadline) {
+          print(state);
+          throw CliException.failure(
+              "the join of '"
+                  + fold.task().reference()
+                  + "' did not complete within "
+                  + timeoutSecs
+                  + " s ("
+                  + progress
+                  + ")");
+        }
+        Thread.sleep((long) (intervalSecs * 1000));
+        fold = TaskFold.load(api, fold.task().thread());
+        state = fold.requireFanout();
+      }
+    }
+    print(state);
+    return ExitCodes.OK;
+  }
+
+  private void print(FanoutState state) {
+    JoinStatus status = state.joinStatus();
+    if (context.json()) {
+      context.printJson(toJson(status));
+    } else {
+      render(context.out(), status, all);
+    }
+  }
+
+  static ObjectNode toJson(JoinStatus status) {
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("object", "join_status");
+    node.put("thread", status.fanout().thread());
+    node.put("fanout", status.fanout().id());
+    node.put("namespace", status.fanout().namespace());
+    node.put("subtasks", status.subtasks());
+    node.put("spawned", status.spawned());
+    node.put("completed", status.completed());
+    node.put("join", status.predicate());
+    node.put("complete", status.complete());
+    node.put("verdict", status.verdict());
+    ObjectNode counters = node.putObject("counters");
+    counters.put("n", status.counters().n());
+    counters.put("completed", status.counters().completed());
+    counters.put("accepted", status.counters().accepted());
+    counters.put("failed", status.counters().failed());
+    counters.put("active", status.counters().active());
+    node.put("ignored_records", status.ignoredRecords());
+    ArrayNode rows = node.putArray("per_subtask");
+    for (JoinStatus.SubtaskStatus line : status.perSubtask()) {
+      ObjectNode row = rows.addObject();
+      row.put("index", line.index());
+      row.put("goal", line.goal());
+      row.put("target", line.target());
+      row.put("resolved_target", line.resolvedTarget());
+      row.put("state", line.state());
+      row.put("attempt", line.attempt());
+      row.put("worker", line.worker());
+      row.put("child_thread", line.childThread());
+      row.put("cost_usd", line.costUsd());
+      if (line.wallTimeSecs() == null) {
+        row.putNull("wall_time_secs");
+      } else {
+        row.put("wall_time_secs", BigDecimal.valueOf(line.wallTimeSecs()));
+      }
+      row.put("summary", line.summary());
+      if (line.interruptedBy() != null) {
+        row.put("interrupted_by", line.interruptedBy());
+      }
+    }
+    return node;
+  }
+
+  static void render(PrintStream out, JoinStatus status, boolean all) {
+    int n = status.subtasks();
+    out.println("Fan-out join status: " + status.fanout().thread());
+    out.println("  Subtasks:        " + Formats.count(n));
+    out.println("  Spawned:         " + Formats.count(status.spawned()) + " / " + Formats.count(n));
+    out.println(
+        "  Completed:       " + Formats.count(status.completed()) + " / " + Formats.count(n));
+    out.println("  Join predicate:  " + status.predicate());
+    out.println(
+        "  Join complete:   " + (status.complete() ? "yes (" + status.verdict() + ")" : "no"));
+    out.println();
+    if (n > FULL_LISTING_MAX && !all) {
+      Map<String, Integer> byState = new TreeMap<>();
+      status.perSubtask().forEach(line -> byState.merge(line.state(), 1, Integer::sum));
+      StringBuilder summary = new StringBuilder();
+      byState.forEach(
+          (state, count) ->
+              summary
+                  .append(summary.length() == 0 ? "" : " · ")
+                  .append(state)
+                  .append(' ')
+                  .append(Formats.count(count)));
+      out.println("  By state: " + summary);
+      out.println();
+      out.println("  Per-subtask (first " + HEAD_ROWS + " and last " + TAIL_ROWS + "):");
+      for (int i = 0; i < HEAD_ROWS; i++) {
+        row(out, status.perSubtask().get(i));
+      }
+      out.println(
+          "    ... "
+              + Formats.count(n - HEAD_ROWS - TAIL_ROWS)
+              + " more (--all lists every subtask, -o json prints them all)");
+      for (int i = n - TAIL_ROWS; i < n; i++) {
+        row(out, status.perSubtask().get(i));
+      }
+      return;
+    }
+    out.println("  Per-subtask:");
+    status.perSubtask().forEach(line -> row(out, line));
+  }
+
+  private static void row(PrintStream out, JoinStatus.SubtaskStatus line) {
+    String target = line.resolvedTarget() != null ? line.resolvedTarget() : line.target();
+    out.println("    [" + line.index() + "] " + line.goal() + " → " + target);
+    String state;
+    if (line.wallTimeSecs() != null && line.lifecycle().terminal()) {
+      state =
+          line.state()
+              + " ("
+              + Formats.usd(line.costUsd())
+              + ", "
+              + Formats.seconds(line.wallTimeSecs())
+              + ")";
+    } else if (line.interruptedBy() != null) {
+      state =
+          line.state()
+              + " (attempt "
+              + (line.attempt() - 1)
+              + " interrupted by a "
+              + line.interruptedBy().replace('_', ' ')
+              + ")";
+    } else {
+      state = line.state();
+    }
+    if (line.attempt() > 1) {
+      state += "  attempt " + line.attempt();
+    }
+    out.println("        " + state);
+  }
+}

@@ -1,0 +1,157 @@
+package dev.spl.cli.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.cli.CliException;
+import dev.spl.cli.client.RecordsApi;
+import dev.spl.core.Act;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.ThreadIds;
+import dev.spl.core.fanout.FanoutRecords;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Finds tasks on the coordinator by alias or thread, and tells their status. */
+final class Tasks {
+  static final String TOPIC = "task";
+  static final String DEFAULT_NAMESPACE = "default";
+  static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  private Tasks() {}
+
+  /** A task's genesis INTEND. */
+  record Task(StoredRecord genesis) {
+    String thread() {
+      return genesis.record().thread();
+    }
+
+    String id() {
+      return genesis.id();
+    }
+
+    JsonNode body() {
+      return genesis.record().body();
+    }
+
+    String title() {
+      return body().path("title").asText("");
+    }
+
+    String alias() {
+      return body().path("alias").asText("");
+    }
+
+    String namespace() {
+      String namespace = body().path("namespace").asText("");
+      return namespace.isEmpty() ? DEFAULT_NAMESPACE : namespace;
+    }
+
+    /** What to call the task in hints: its alias, else its thread. */
+    String reference() {
+      return alias().isEmpty() ? thread() : alias();
+    }
+  }
+
+  /** Where a task stands, from its fan-outs (see docs/cli.md, {@code spl task show}). */
+  enum Status {
+    OPEN("open"),
+    FANNED_OUT("fanned out"),
+    ACCEPTED("accepted"),
+    REJECTED("rejected"),
+    PARTIAL("partial");
+
+    private final String label;
+
+    Status(String label) {
+      this.label = label;
+    }
+
+    String label() {
+      return label;
+    }
+
+    /** The status once a join completed with {@code verdict}. */
+    static Status ofVerdict(String verdict) {
+      return switch (verdict) {
+        case "accept" -> ACCEPTED;
+        case "partial" -> PARTIAL;
+        default -> REJECTED;
+      };
+    }
+  }
+
+  static boolean isTaskGenesis(StoredRecord stored) {
+    return stored.record().act() == Act.INTEND && TOPIC.equals(stored.record().topic());
+  }
+
+  /** Every task on the daemon, oldest first. */
+  static List<Task> all(RecordsApi api) {
+    List<Task> tasks = new ArrayList<>();
+    for (StoredRecord stored : api.topic(TOPIC, Act.INTEND.name())) {
+      tasks.add(new Task(stored));
+    }
+    return tasks;
+  }
+
+  /**
+   * The task a user named: a thread id ({@code th_...}) or an alias. An unknown one is bad input
+   * naming what was looked for.
+   */
+  static Task resolve(RecordsApi api, String reference) {
+    if (reference == null || reference.isBlank()) {
+      throw CliException.badInput("task: expected an alias or a thread id but found nothing");
+    }
+    String wanted = reference.trim();
+    if (wanted.startsWith("th_")) {
+      if (!ThreadIds.isValid(wanted) || ThreadIds.RESERVED.contains(wanted)) {
+        throw CliException.badInput(
+            "task: expected an alias or a thread id ('th_' + 64 hex) but found '" + wanted + "'");
+      }
+      for (StoredRecord stored : api.thread(wanted)) {
+        if (isTaskGenesis(stored)) {
+          return new Task(stored);
+        }
+      }
+      throw CliException.badInput(
+          "unknown task '" + wanted + "': no task was created on that thread at " + where(api));
+    }
+    for (Task task : all(api)) {
+      if (task.alias().equals(wanted)) {
+        return task;
+      }
+    }
+    throw CliException.badInput(
+        "unknown task '"
+            + wanted
+            + "': no task has that alias at "
+            + where(api)
+            + " (see `spl task list`)");
+  }
+
+  /**
+   * The status of every task thread that has a fan-out, from two topic queries instead of one
+   * thread read per task: the newest fan-out of each thread and whether its join completed.
+   */
+  static Map<String, Status> statuses(RecordsApi api) {
+    Map<String, String> latestFanout = new HashMap<>();
+    for (StoredRecord fanout : api.topic(FanoutRecords.FANOUT, Act.INTEND.name())) {
+      latestFanout.put(fanout.record().thread(), fanout.id());
+    }
+    Map<String, Status> statuses = new HashMap<>();
+    latestFanout.keySet().forEach(thread -> statuses.put(thread, Status.FANNED_OUT));
+    for (StoredRecord join : api.topic(FanoutRecords.JOIN_COMPLETE, Act.KNOW.name())) {
+      String thread = join.record().thread();
+      String fanout = join.record().body().path("fanout").asText("");
+      if (fanout.equals(latestFanout.get(thread))) {
+        statuses.put(thread, Status.ofVerdict(join.record().body().path("verdict").asText("")));
+      }
+    }
+    return statuses;
+  }
+
+  private static String where(RecordsApi api) {
+    return api.client().baseUrl();
+  }
+}

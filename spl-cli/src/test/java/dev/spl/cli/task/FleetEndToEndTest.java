@@ -1,0 +1,167 @@
+package dev.spl.cli.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.cli.CliRun;
+import dev.spl.cli.ExitCodes;
+import dev.spl.cli.client.DaemonClient;
+import dev.spl.core.store.Durability;
+import dev.spl.daemon.Daemon;
+import dev.spl.daemon.DaemonConfig;
+import dev.spl.daemon.FleetSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The task commands against a real fleet in one JVM: a coordinator and two echo workers, each on
+ * port 0 in its own folder.
+ */
+class FleetEndToEndTest {
+  private static final Duration HEARTBEAT = Duration.ofMillis(100);
+
+  @TempDir Path dir;
+  private final List<Daemon> daemons = new ArrayList<>();
+  private Daemon coordinator;
+  private Daemon workerA;
+  private Map<String, String> env;
+
+  @BeforeEach
+  void startFleet() {
+    coordinator =
+        start(
+            DaemonConfig.defaults(dir.resolve("coordinator"))
+                .withPort(0)
+                .withDurability(Durability.FAST)
+                .withFleet(FleetSettings.coordinator().withHeartbeatInterval(HEARTBEAT)));
+    workerA = start(worker("worker-a"));
+    start(worker("worker-b"));
+    env = CliRun.cleanEnv();
+    env.put("SPL_HOME", dir.resolve("coordinator").toString());
+    CliRun.await(
+        "both workers live",
+        30_000,
+        () -> {
+          JsonNode fleet = coordinatorFleet();
+          int live = 0;
+          for (JsonNode instance : fleet.path("instances")) {
+            if ("worker".equals(instance.path("role").asText())
+                && "live".equals(instance.path("status").asText())) {
+              live++;
+            }
+          }
+          return live == 2;
+        });
+  }
+
+  @AfterEach
+  void stopFleet() {
+    for (int i = daemons.size() - 1; i >= 0; i--) {
+      daemons.get(i).close();
+    }
+  }
+
+  @Test
+  void addFanOutJoinAndShowAccepted() {
+    ok("task", "add", "End to end", "--alias", "E2E-1", "--namespace", "e2e");
+    CliRun fan =
+        ok(
+            "task",
+            "fan-out",
+            "E2E-1",
+            "--subtask",
+            "goal=Part A,target=worker-a",
+            "--subtask",
+            "goal=Part B,target=specific:" + workerA.did(),
+            "--subtask",
+            "goal=Merge,target=least-loaded-worker,depends=0+1",
+            "--join",
+            "all");
+    assertThat(fan.out()).contains("subtasks: 3");
+
+    CliRun unknown =
+        CliRun.run(
+            env,
+            "task",
+            "fan-out",
+            "E2E-1",
+            "--subtask",
+            "goal=x,target=worker-z",
+            "--join",
+            "all",
+            "--replace");
+    assertThat(unknown.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(unknown.err())
+        .contains("subtask 0: target: no worker with alias 'worker-z' is registered (known:")
+        .contains("worker-a", "worker-b");
+
+    CliRun watch = ok("task", "join-status", "E2E-1", "--watch", "--timeout", "60");
+    assertThat(watch.out())
+        .containsPattern("Join complete:\\s+yes \\(accept\\)")
+        .contains("[0] Part A → specific:" + workerA.did())
+        .contains("[1] Part B → specific:" + workerA.did());
+
+    CliRun show = ok("task", "show", "E2E-1");
+    assertThat(show.out())
+        .containsPattern("Status:\\s+accepted")
+        .contains("Completed by: " + coordinator.did());
+
+    JsonNode speedup = ok("-o", "json", "task", "speedup", "E2E-1").json();
+    assertThat(speedup.path("with_results").asInt()).isEqualTo(3);
+    assertThat(speedup.path("critical_path").size()).isEqualTo(2);
+
+    CliRun rules = ok("rules", "list");
+    assertThat(rules.out()).contains("namespace_frozen", "built-in", "emergency_stop");
+    ok(
+        "rules",
+        "add",
+        "no-calls",
+        "--expression",
+        "record.act == \"CALL\"",
+        "--code",
+        "NO_CALLS",
+        "--message",
+        "no CALL records");
+    CliRun.await(
+        "the rule listed",
+        10_000,
+        () -> CliRun.run(env, "rules", "list").out().contains("no-calls"));
+    assertThat(ok("rules", "remove", "no-calls").out()).contains("✓ rule 'no-calls' removed");
+    CliRun builtIn = CliRun.run(env, "rules", "remove", "namespace_frozen");
+    assertThat(builtIn.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(builtIn.err()).contains("a built-in rule cannot be removed");
+  }
+
+  private JsonNode coordinatorFleet() {
+    return new DaemonClient(coordinator.url(), null).get("/v1/fleet/status");
+  }
+
+  private DaemonConfig worker(String alias) {
+    return DaemonConfig.defaults(dir.resolve(alias))
+        .withPort(0)
+        .withDurability(Durability.FAST)
+        .withFleet(
+            FleetSettings.worker(alias, coordinator.url())
+                .withHeartbeatInterval(HEARTBEAT)
+                .withExecutor(FleetSettings.ExecutorKind.ECHO, Duration.ofMillis(200)));
+  }
+
+  private Daemon start(DaemonConfig config) {
+    Daemon daemon = Daemon.start(config);
+    daemons.add(daemon);
+    return daemon;
+  }
+
+  private CliRun ok(String... args) {
+    CliRun run = CliRun.run(env, args);
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    return run;
+  }
+}
