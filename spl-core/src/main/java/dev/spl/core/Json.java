@@ -10,12 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.CharArrayReader;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The one shared Jackson mapper, and strict reading of JSON input with it.
@@ -60,7 +55,7 @@ public final class Json {
 
   /** As {@link #parse(byte[])} for {@code length} bytes from {@code offset}. */
   public static JsonNode parse(byte[] utf8, int offset, int length) {
-    CharBuffer text = decodeUtf8(utf8, offset, length);
+    CharBuffer text = StrictUtf8.decode(utf8, offset, length);
     return parseText(text.array(), text.arrayOffset(), text.remaining());
   }
 
@@ -77,75 +72,7 @@ public final class Json {
    * for input that is read as text before it is parsed (lines of a file).
    */
   public static String decodeUtf8(byte[] utf8) {
-    return decodeUtf8(utf8, 0, utf8.length).toString();
-  }
-
-  private static CharBuffer decodeUtf8(byte[] bytes, int offset, int length) {
-    refuseOtherEncodings(bytes, offset, length);
-    CharsetDecoder decoder =
-        StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
-    ByteBuffer in = ByteBuffer.wrap(bytes, offset, length);
-    // UTF-8 never decodes to more UTF-16 units than it has bytes.
-    CharBuffer out = CharBuffer.allocate(length);
-    CoderResult result = decoder.decode(in, out, true);
-    if (!result.isError()) {
-      result = decoder.flush(out);
-    }
-    if (result.isError()) {
-      int at = in.position();
-      StringBuilder found = new StringBuilder();
-      for (int i = at; i < Math.min(at + Math.max(result.length(), 1), offset + length); i++) {
-        found.append(found.length() == 0 ? "" : " ").append(String.format("%02X", bytes[i] & 0xff));
-      }
-      throw new MalformedJsonException(
-          "expected UTF-8 but found the invalid byte sequence "
-              + (found.length() == 0 ? "(truncated)" : found)
-              + " at byte offset "
-              + (at - offset)
-              + lineOf(bytes, offset, at)
-              + " (overlong forms, encoded surrogates and code points above U+10FFFF are not"
-              + " UTF-8)");
-    }
-    out.flip();
-    return out;
-  }
-
-  private static void refuseOtherEncodings(byte[] bytes, int offset, int length) {
-    if (length >= 2
-        && ((bytes[offset] == (byte) 0xFE && bytes[offset + 1] == (byte) 0xFF)
-            || (bytes[offset] == (byte) 0xFF && bytes[offset + 1] == (byte) 0xFE))) {
-      throw new MalformedJsonException(
-          "expected UTF-8 but found a UTF-16 or UTF-32 byte order mark; send UTF-8 JSON");
-    }
-    if (length >= 3
-        && bytes[offset] == (byte) 0xEF
-        && bytes[offset + 1] == (byte) 0xBB
-        && bytes[offset + 2] == (byte) 0xBF) {
-      throw new MalformedJsonException(
-          "expected JSON but found a UTF-8 byte order mark (EF BB BF) first; remove it");
-    }
-    // JSON text starts with ASCII, so UTF-16 and UTF-32 show a zero byte among the first four.
-    for (int i = offset; i < offset + Math.min(length, 4); i++) {
-      if (bytes[i] == 0) {
-        throw new MalformedJsonException(
-            "expected UTF-8 but found a zero byte at byte offset "
-                + (i - offset)
-                + " (UTF-16 or UTF-32 text?); send UTF-8 JSON");
-      }
-    }
-  }
-
-  private static String lineOf(byte[] bytes, int offset, int at) {
-    int line = 1;
-    for (int i = offset; i < at; i++) {
-      if (bytes[i] == '\n') {
-        line++;
-      }
-    }
-    return line == 1 ? "" : " (line " + line + ")";
+    return StrictUtf8.decode(utf8, 0, utf8.length).toString();
   }
 
   private static JsonNode parseText(char[] chars, int offset, int length) {
