@@ -111,6 +111,5 @@ class EcmaScriptNumbersTest {
       out.append(Long.toHexString(Double.doubleToRawLongBits(value))).append('\n');
     }
     java.nio.file.Files.writeString(java.nio.file.Path.of(args[0]), out);
-    java.nio.file.Files.writeString(java.nio.file.Path.of(args[0] + ".java"), lines(sample()));
   }
 }

@@ -135,4 +135,17 @@ class RecordJsonTest {
         .isEqualTo(Instant.ofEpochMilli(1_700_000_000_123L).toString());
     assertThat(RecordJson.parseStored(json)).isEqualTo(stored);
   }
+
+  @Test
+  void aStoredRecordIsReadAsStoredWhileNewInputIsChecked() throws Exception {
+    var node =
+        Json.MAPPER.readTree(
+            withThread(GOOD_FIELDS.replace("{\"topic\":\"t\"}", "{\"n\":1152921504606846976}")));
+
+    assertThatThrownBy(() -> RecordJson.parse(node))
+        .isInstanceOf(InvalidRecordException.class)
+        .hasMessageStartingWith("body.n: expected an integer of magnitude at most");
+    assertThat(RecordJson.readStored(node).body().get("n").longValue())
+        .isEqualTo(1152921504606846976L);
+  }
 }
