@@ -34,14 +34,18 @@ public final class IdThroughput {
               i,
               List.of()));
     }
-    for (int round = 0; round < 5; round++) {
+    // The best of several rounds: on a shared machine the slow rounds measure the neighbours.
+    double best = 0;
+    for (int round = 0; round < 10; round++) {
       long start = System.nanoTime();
       long checksum = 0;
       for (Record record : records) {
         checksum += record.id().charAt(0);
       }
-      double secs = (System.nanoTime() - start) / 1e9;
-      System.out.printf("round %d: %.0f ids/s (checksum %d)%n", round, count / secs, checksum);
+      double perSecond = count / ((System.nanoTime() - start) / 1e9);
+      best = Math.max(best, perSecond);
+      System.out.printf("round %d: %.0f ids/s (checksum %d)%n", round, perSecond, checksum);
     }
+    System.out.printf("best: %.0f ids/s%n", best);
   }
 }
