@@ -36,9 +36,9 @@ import java.util.TreeSet;
  * canonical form (see {@link CanonicalJson}).
  *
  * <p>Bounds: {@code timeout} is 1 to {@link #MAX_TIMEOUT_SECS} whole seconds, {@code budget} 0 to
- * {@link #MAX_BUDGET_USD} and is kept as the decimal of its IEEE-754 double (the form it has in a
- * record), {@code depends} indices are ints (their range is checked against the fan-out by {@link
- * FanoutValidation}).
+ * {@link #MAX_BUDGET_USD}, rounded to the decimal of its IEEE-754 double (the value it has in a
+ * record) when it has more digits than a double holds, {@code depends} indices are ints (their
+ * range is checked against the fan-out by {@link FanoutValidation}).
  */
 public final class SubtaskParser {
   static final Set<String> KEYS = Set.of("goal", "target", "budget", "timeout", "depends", "run");
@@ -281,11 +281,16 @@ public final class SubtaskParser {
             "budget",
             "expected an amount of at most " + MAX_BUDGET_USD + " USD but found " + budgetText);
       }
-      // The amount as a record carries it: the decimal of the nearest double (0.50 is 0.5).
+      // A record carries the decimal of the nearest double: keep the amount as written unless
+      // that changes its value (more digits than a double holds).
+      BigDecimal carried;
       try {
-        budget = CanonicalJson.decimal(DecimalNode.valueOf(budget));
+        carried = CanonicalJson.decimal(DecimalNode.valueOf(budget));
       } catch (InvalidRecordException e) {
         throw new InvalidFanoutException(index, "budget", e.getMessage());
+      }
+      if (carried.compareTo(budget) != 0) {
+        budget = carried;
       }
     }
     Long timeout = null;

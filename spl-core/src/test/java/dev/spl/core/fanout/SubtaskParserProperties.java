@@ -57,7 +57,20 @@ class SubtaskParserProperties {
     SubtaskSpec stored =
         SubtaskParser.parseJson(
             index, Json.parse(Json.MAPPER.valueToTree(spec.toJson()).toString()));
-    assertThat(stored).isEqualTo(spec);
+    // A stored budget reads back without trailing zeros: compare amounts by value.
+    assertThat(stored.budget() == null ? null : stored.budget().stripTrailingZeros())
+        .isEqualTo(spec.budget() == null ? null : spec.budget().stripTrailingZeros());
+    assertThat(
+            new SubtaskSpec(
+                stored.goal(),
+                stored.target(),
+                null,
+                stored.timeoutSecs(),
+                stored.depends(),
+                stored.run()))
+        .isEqualTo(
+            new SubtaskSpec(
+                spec.goal(), spec.target(), null, spec.timeoutSecs(), spec.depends(), spec.run()));
   }
 
   @Property(tries = 1000)

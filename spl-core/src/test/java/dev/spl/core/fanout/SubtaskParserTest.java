@@ -18,7 +18,7 @@ class SubtaskParserTest {
                 + "depends=1+0,run=make docs");
     assertThat(spec.goal()).isEqualTo("Write summary");
     assertThat(spec.target()).isEqualTo("least-loaded-worker");
-    assertThat(spec.budget()).isEqualTo(new BigDecimal("0.5"));
+    assertThat(spec.budget()).isEqualTo(new BigDecimal("0.50"));
     assertThat(spec.timeoutSecs()).isEqualTo(300L);
     assertThat(spec.depends()).containsExactly(0, 1);
     assertThat(spec.run()).isEqualTo("make docs");
@@ -153,6 +153,8 @@ class SubtaskParserTest {
         .hasMessageStartingWith("subtask 0: budget: expected a canonical number but found");
     assertThat(SubtaskParser.parseCli(0, "goal=x,timeout=2592000").timeoutSecs())
         .isEqualTo(2_592_000L);
+    assertThat(SubtaskParser.parseCli(0, "goal=x,budget=0.12345678901234567890").budget())
+        .isEqualTo(new BigDecimal("0.12345678901234568"));
   }
 
   @Test
