@@ -23,10 +23,6 @@ import dev.spl.core.fanout.SubtaskParser;
 import dev.spl.core.fanout.SubtaskSpec;
 import dev.spl.core.fanout.Target;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -233,25 +229,15 @@ final class FanOutCommand implements Callable<Integer> {
   }
 
   private List<SubtaskSpec> parseFile(String file) {
-    if (file.equals("-")) {
-      return parseJsonLines(new InputStreamReader(context.in(), StandardCharsets.UTF_8), "-");
-    }
-    try (Reader reader = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
-      return parseJsonLines(reader, file);
+    byte[] content;
+    try {
+      content = file.equals("-") ? context.in().readAllBytes() : Files.readAllBytes(Path.of(file));
     } catch (NoSuchFileException e) {
       throw CliException.badInput("--subtasks-file: no such file " + file);
     } catch (IOException e) {
       throw CliException.badInput("--subtasks-file: cannot read " + file + ": " + e.getMessage());
     }
-  }
-
-  private static List<SubtaskSpec> parseJsonLines(Reader reader, String source) {
-    try {
-      return SubtaskParser.parseJsonLines(reader);
-    } catch (UncheckedIOException e) {
-      throw CliException.badInput(
-          "--subtasks-file: cannot read " + source + ": " + e.getCause().getMessage());
-    }
+    return SubtaskParser.parseJsonLines(content);
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.spl.core.Act;
 import dev.spl.core.AppendResult;
 import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
+import dev.spl.core.MalformedJsonException;
 import dev.spl.core.Record;
 import dev.spl.core.RecordJson;
 import dev.spl.core.RecordQuery;
@@ -116,6 +117,11 @@ public final class HttpApi {
                   RecordRejectedException.class,
                   (e, ctx) ->
                       api.error(ctx, e.httpStatus(), e.code(), e.getMessage(), e.details()));
+              // A record that breaks the contract where no caller named the field is still the
+              // writer's error, never the daemon's.
+              config.routes.exception(
+                  InvalidRecordException.class,
+                  (e, ctx) -> api.error(ctx, 400, "INVALID_RECORD", e.getMessage()));
               config.routes.exception(
                   HttpResponseException.class, (e, ctx) -> api.javalinError(ctx, e));
               config.routes.exception(Exception.class, (e, ctx) -> api.internalError(ctx, e));
@@ -245,18 +251,19 @@ public final class HttpApi {
   }
 
   private void listRecords(Context ctx) {
-    rejectUnknownParameters(ctx, LIST_PARAMETERS);
-    String thread = ctx.queryParam("thread");
+    Map<String, List<String>> query = QueryParameters.parse(ctx.queryString());
+    rejectUnknownParameters(query, LIST_PARAMETERS);
+    String thread = first(query, "thread");
     if (thread != null && !ThreadIds.isValid(thread)) {
       throw ApiException.badRequest("INVALID_PARAMETER", threadMessage("thread", thread));
     }
-    String topic = ctx.queryParam("topic");
+    String topic = first(query, "topic");
     if (topic != null && topic.isEmpty()) {
       throw ApiException.badRequest(
           "INVALID_PARAMETER", "topic: expected a topic name but found an empty value");
     }
     Act act = null;
-    String actParam = ctx.queryParam("act");
+    String actParam = first(query, "act");
     if (actParam != null) {
       try {
         act = Act.parse(actParam);
@@ -264,20 +271,21 @@ public final class HttpApi {
         throw ApiException.badRequest("INVALID_PARAMETER", e.getMessage());
       }
     }
-    long after = afterParam(ctx);
-    int limit = limitParam(ctx, DEFAULT_LIST_LIMIT);
+    long after = afterParam(query);
+    int limit = limitParam(query, DEFAULT_LIST_LIMIT);
     List<StoredRecord> page = records.query(new RecordQuery(thread, topic, act, after, limit));
     respond(ctx, listJson(page, after));
   }
 
   private void getThread(Context ctx) {
-    rejectUnknownParameters(ctx, THREAD_PARAMETERS);
+    Map<String, List<String>> query = QueryParameters.parse(ctx.queryString());
+    rejectUnknownParameters(query, THREAD_PARAMETERS);
     String thread = ctx.pathParam("thread");
     if (!ThreadIds.isValid(thread)) {
       throw ApiException.badRequest("INVALID_THREAD", threadMessage("thread", thread));
     }
-    long after = afterParam(ctx);
-    int limit = limitParam(ctx, RecordQuery.MAX_LIMIT);
+    long after = afterParam(query);
+    int limit = limitParam(query, RecordQuery.MAX_LIMIT);
     List<StoredRecord> page = records.query(new RecordQuery(thread, null, null, after, limit));
     if (page.isEmpty() && after == 0) {
       throw ApiException.notFound("THREAD_NOT_FOUND", "no records in thread '" + thread + "'");
@@ -292,12 +300,12 @@ public final class HttpApi {
   }
 
   private void fleetStatus(Context ctx) {
-    rejectUnknownParameters(ctx, Set.of());
+    rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
     respond(ctx, settings.fleet().fleetStatus());
   }
 
   private void rules(Context ctx) {
-    rejectUnknownParameters(ctx, Set.of());
+    rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
     respond(ctx, settings.fleet().rules());
   }
 
@@ -337,29 +345,27 @@ public final class HttpApi {
           "request body: expected a record object, an array of records or {\"records\":[...]} but"
               + " the body is empty");
     }
+    JsonNode node;
     try {
-      JsonNode node = Json.MAPPER.readTree(body);
-      if (node == null || node.isMissingNode()) {
-        throw ApiException.badRequest(
-            "MALFORMED_JSON", "request body: expected JSON but found only whitespace");
-      }
-      return node;
-    } catch (JsonProcessingException e) {
-      var location = e.getLocation();
-      String where =
-          location == null
-              ? ""
-              : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
-      throw ApiException.badRequest(
-          "MALFORMED_JSON", "request body: not valid JSON" + where + ": " + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw ApiException.badRequest(
-          "MALFORMED_JSON", "request body: not valid JSON: " + e.getMessage());
+      node = Json.parse(body);
+    } catch (MalformedJsonException e) {
+      throw ApiException.badRequest("MALFORMED_JSON", "request body: " + e.getMessage());
     }
+    if (node.isMissingNode()) {
+      throw ApiException.badRequest(
+          "MALFORMED_JSON", "request body: expected JSON but found only whitespace");
+    }
+    return node;
   }
 
-  private static void rejectUnknownParameters(Context ctx, Set<String> allowed) {
-    for (Map.Entry<String, List<String>> entry : ctx.queryParamMap().entrySet()) {
+  private static String first(Map<String, List<String>> query, String name) {
+    List<String> values = query.get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  private static void rejectUnknownParameters(
+      Map<String, List<String>> query, Set<String> allowed) {
+    for (Map.Entry<String, List<String>> entry : query.entrySet()) {
       if (!allowed.contains(entry.getKey())) {
         throw ApiException.badRequest(
             "INVALID_PARAMETER",
@@ -377,8 +383,8 @@ public final class HttpApi {
     }
   }
 
-  private static long afterParam(Context ctx) {
-    String value = ctx.queryParam("after");
+  private static long afterParam(Map<String, List<String>> query) {
+    String value = first(query, "after");
     if (value == null) {
       return 0;
     }
@@ -394,8 +400,8 @@ public final class HttpApi {
         "INVALID_PARAMETER", "after: expected a non-negative seq but found '" + value + "'");
   }
 
-  private static int limitParam(Context ctx, int defaultLimit) {
-    String value = ctx.queryParam("limit");
+  private static int limitParam(Map<String, List<String>> query, int defaultLimit) {
+    String value = first(query, "limit");
     if (value == null) {
       return defaultLimit;
     }
