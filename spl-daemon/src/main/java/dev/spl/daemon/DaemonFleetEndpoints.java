@@ -3,6 +3,8 @@ package dev.spl.daemon;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
+import dev.spl.daemon.component.DaemonContext;
+import dev.spl.daemon.config.FleetSettings;
 import dev.spl.daemon.control.ControlGate;
 import dev.spl.daemon.coordinator.Reconciler;
 import dev.spl.daemon.fleet.FleetRegistry;
@@ -12,7 +14,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 
 /**
  * The fleet routes of a daemon. The coordinator answers the fleet status and takes heartbeats; a
@@ -22,13 +23,13 @@ import java.util.function.Supplier;
 final class DaemonFleetEndpoints implements FleetEndpoints {
   private static final long SUMMARY_TIMEOUT_SECONDS = 10;
 
-  private final Supplier<Daemon> daemon;
+  private final Daemon daemon;
   private final ControlGate gate;
   private final FleetRegistry fleet;
   private final FleetSettings settings;
 
   DaemonFleetEndpoints(
-      Supplier<Daemon> daemon, ControlGate gate, FleetRegistry fleet, FleetSettings settings) {
+      Daemon daemon, ControlGate gate, FleetRegistry fleet, FleetSettings settings) {
     this.daemon = daemon;
     this.gate = gate;
     this.fleet = fleet;
@@ -37,12 +38,12 @@ final class DaemonFleetEndpoints implements FleetEndpoints {
 
   @Override
   public ObjectNode fleetStatus() {
-    Daemon self = running();
+    DaemonContext context = running();
     if (fleet == null) {
       throw notCoordinator("the fleet status and registry");
     }
-    ObjectNode node = fleet.status(self.context().url(), gate).toJson();
-    Optional<Reconciler> reconciler = self.reconciler();
+    ObjectNode node = fleet.status(context.url(), gate).toJson();
+    Optional<Reconciler> reconciler = daemon.reconciler();
     ObjectNode fanouts;
     if (reconciler.isPresent()) {
       try {
@@ -81,22 +82,28 @@ final class DaemonFleetEndpoints implements FleetEndpoints {
 
   @Override
   public ObjectNode heartbeat(Record record) {
-    Daemon self = running();
+    DaemonContext context = running();
     if (fleet == null) {
       throw notCoordinator("heartbeats");
     }
     ObjectNode node = fleet.receive(record).toJson();
-    node.put("coordinator_url", self.context().url());
+    node.put("coordinator_url", context.url());
     node.put("heartbeat_interval_ms", settings.heartbeatInterval().toMillis());
     return node;
   }
 
-  private Daemon running() {
-    Daemon self = daemon.get();
-    if (self == null) {
-      throw new ApiException(503, "STARTING", "the daemon is still starting; try again");
+  /** The context of the daemon, which exists once its API listens. */
+  private DaemonContext running() {
+    DaemonContext context = daemon.context();
+    if (context == null) {
+      throw starting();
     }
-    return self;
+    return context;
+  }
+
+  /** The answer to a request that arrives while the daemon is still starting. */
+  static ApiException starting() {
+    return new ApiException(503, "STARTING", "the daemon is still starting; try again");
   }
 
   private ApiException notCoordinator(String what) {

@@ -10,6 +10,8 @@ import dev.spl.core.RecordJson;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.store.Durability;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

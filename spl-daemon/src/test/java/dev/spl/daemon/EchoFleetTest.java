@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.store.Durability;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -13,6 +13,8 @@ import dev.spl.core.fanout.ChildIntent;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.RetrySubtask;
 import dev.spl.core.store.Durability;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

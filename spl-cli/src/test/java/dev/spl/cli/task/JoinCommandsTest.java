@@ -11,7 +11,7 @@ import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.FanoutRef;
 import dev.spl.daemon.Daemon;
-import dev.spl.daemon.DaemonConfig;
+import dev.spl.daemon.config.DaemonConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -14,9 +14,9 @@ import dev.spl.core.RecordJson;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
-import dev.spl.daemon.RecordRejectedException;
-import dev.spl.daemon.RecordService;
 import dev.spl.daemon.fleet.FleetRegistry;
+import dev.spl.daemon.records.RecordRejectedException;
+import dev.spl.daemon.records.RecordService;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -84,8 +84,7 @@ public final class HttpApi {
   public static HttpServer create(RecordService records, Settings settings, String host, int port) {
     HttpApi api = new HttpApi(records, settings);
     GracefulHandler inFlight = new GracefulHandler();
-    Javalin[] app = new Javalin[1];
-    app[0] =
+    Javalin app =
         Javalin.create(
             config -> {
               config.startup.showJavalinBanner = false;
@@ -101,8 +100,8 @@ public final class HttpApi {
                       settings.hosts(),
                       settings.token(),
                       new BodyPreloader(settings.maxRequestBytes(), null)));
-              config.events.serverStarting(
-                  () -> app[0].jettyServer().server().insertHandler(inFlight));
+              // Outermost, in front of the request checks: every request counts as in flight.
+              config.jetty.modifyServer(server -> server.insertHandler(inFlight));
               config.routes.post("/v1/records", api::postRecords);
               config.routes.get("/v1/records", api::listRecords);
               config.routes.get("/v1/records/{id}", api::getRecord);
@@ -126,7 +125,7 @@ public final class HttpApi {
                   HttpResponseException.class, (e, ctx) -> api.javalinError(ctx, e));
               config.routes.exception(Exception.class, (e, ctx) -> api.internalError(ctx, e));
             });
-    return new HttpServer(app[0], inFlight);
+    return new HttpServer(app, inFlight);
   }
 
   private void postRecords(Context ctx) {

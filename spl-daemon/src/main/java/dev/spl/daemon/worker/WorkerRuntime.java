@@ -14,16 +14,16 @@ import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.Verdict;
 import dev.spl.core.worker.WorkerAction;
 import dev.spl.core.worker.WorkerFold;
-import dev.spl.daemon.DaemonComponent;
-import dev.spl.daemon.DaemonContext;
-import dev.spl.daemon.FleetSettings;
-import dev.spl.daemon.RecordClock;
+import dev.spl.daemon.component.DaemonComponent;
+import dev.spl.daemon.component.DaemonContext;
+import dev.spl.daemon.config.FleetSettings;
 import dev.spl.daemon.exec.ChildJob;
 import dev.spl.daemon.exec.ChildOutcome;
 import dev.spl.daemon.exec.Dispatcher;
 import dev.spl.daemon.exec.EchoExecutor;
 import dev.spl.daemon.exec.Executor;
 import dev.spl.daemon.exec.ShellExecutor;
+import dev.spl.daemon.records.RecordClock;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,7 +98,7 @@ public final class WorkerRuntime implements DaemonComponent {
               return thread;
             });
     this.ticks = Executors.newSingleThreadScheduledExecutor(daemonThread("spl-worker-tick"));
-    this.heartbeats = new HeartbeatSender(ctx, dispatcher, recordClock);
+    this.heartbeats = new HeartbeatSender(ctx, dispatcher);
   }
 
   @Override

@@ -1,12 +1,13 @@
-package dev.spl.daemon.loop;
+package dev.spl.daemon.outbox;
 
 import dev.spl.core.Json;
 import dev.spl.core.PendingDelivery;
 import dev.spl.core.RecordJson;
 import dev.spl.core.RecordStore;
-import dev.spl.daemon.DaemonComponent;
+import dev.spl.daemon.component.DaemonComponent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,6 +32,7 @@ public final class OutboxSender implements DaemonComponent {
   static final long MAX_BACKOFF_MILLIS = 5000;
 
   private final RecordStore store;
+  private final Clock clock;
   private final RecordPoster poster;
   private final Semaphore wake = new Semaphore(0);
   private final Map<String, Long> retryAt = new HashMap<>();
@@ -38,8 +40,12 @@ public final class OutboxSender implements DaemonComponent {
   private final Thread thread;
   private volatile boolean running = true;
 
-  public OutboxSender(RecordStore store, String token) {
+  /**
+   * {@code clock} decides when a failed destination is due again; the sender waits on real time.
+   */
+  public OutboxSender(RecordStore store, String token, Clock clock) {
     this.store = store;
+    this.clock = clock;
     this.poster = new RecordPoster(token, Duration.ofMillis(HttpPoster.READ_TIMEOUT_MILLIS));
     this.thread = new Thread(this::loop, "spl-outbox");
     this.thread.setDaemon(true);
@@ -58,7 +64,7 @@ public final class OutboxSender implements DaemonComponent {
   private void loop() {
     while (running) {
       boolean sentSomething = false;
-      long now = System.currentTimeMillis();
+      long now = clock.millis();
       for (String destination : store.deliveryDestinations()) {
         if (retryAt.getOrDefault(destination, 0L) > now) {
           continue;
@@ -93,7 +99,7 @@ public final class OutboxSender implements DaemonComponent {
   }
 
   private long nextWaitMillis() {
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     long wait = 1000;
     for (long at : retryAt.values()) {
       wait = Math.min(wait, Math.max(10, at - now));

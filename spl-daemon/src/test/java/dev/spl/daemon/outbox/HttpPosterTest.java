@@ -1,4 +1,4 @@
-package dev.spl.daemon.loop;
+package dev.spl.daemon.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

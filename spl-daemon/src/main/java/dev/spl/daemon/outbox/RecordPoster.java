@@ -1,4 +1,4 @@
-package dev.spl.daemon.loop;
+package dev.spl.daemon.outbox;
 
 import java.io.IOException;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package dev.spl.daemon.loop;
+package dev.spl.daemon.outbox;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
