@@ -48,37 +48,33 @@ public final class FanoutBench {
             ? Arrays.stream(args).skip(1).mapToInt(Integer::parseInt).toArray()
             : new int[] {1, 10, 100, 1000, 10000};
     int slots = Integer.getInteger("slots", FleetSettings.MAX_SLOTS);
-    Duration interval = Duration.ofSeconds(1);
+    // -Dposters=raw,httpclient5 runs one fleet per HTTP client of the outbox and heartbeats, side
+    // by side, and alternates the runs between them.
+    List<String> posters = List.of(System.getProperty("posters", "default").split(","));
     Path dir = Files.createTempDirectory("spl-bench-fanout");
     DaemonConfig base =
         DaemonConfig.defaults(dir)
             .withPort(0)
             .withDurability(Durability.valueOf(System.getProperty("durability", "DURABLE")))
             .withMaxRequestBytes(16L * 1024 * 1024);
-    try (Daemon coordinator =
-            Daemon.start(
-                base.withHome(dir.resolve("coordinator"))
-                    .withFleet(FleetSettings.coordinator().withHeartbeatInterval(interval)));
-        Daemon workerA = Daemon.start(workerConfig(base, dir, "worker-a", coordinator, slots));
-        Daemon workerB = Daemon.start(workerConfig(base, dir, "worker-b", coordinator, slots))) {
-      WORKERS.add(workerA);
-      WORKERS.add(workerB);
-      Await.until(
-          "two live workers",
-          () ->
-              coordinator
-                      .fleetRegistry()
-                      .orElseThrow()
-                      .directory(coordinator.url(), 10_000)
-                      .live()
-                      .size()
-                  == 2);
+    List<Fleet> fleets = new ArrayList<>();
+    try {
+      for (String poster : posters) {
+        if (!poster.equals("default")) {
+          System.setProperty("spl.poster", poster);
+        }
+        fleets.add(Fleet.start(poster, base, dir.resolve(poster), slots));
+      }
       System.out.printf(
           "fan-out benchmark: coordinator + 2 echo workers (delay 0, %d slots each), %s stores,"
-              + " %d cores%n",
-          slots, base.durability(), Runtime.getRuntime().availableProcessors());
+              + " %d cores%s%n",
+          slots,
+          base.durability(),
+          Runtime.getRuntime().availableProcessors(),
+          fleets.size() > 1 ? ", one fleet per poster, runs alternating" : "");
       System.out.printf(
-          "%8s %5s %10s %8s %8s %12s %10s %12s %14s%n",
+          "%-12s %8s %5s %10s %8s %8s %12s %10s %12s %14s%n",
+          "poster",
           "width",
           "runs",
           "median ms",
@@ -89,34 +85,92 @@ public final class FanoutBench {
           "CPU us/child",
           "heap MiB (GC)");
       // One warm-up fan-out so class loading and JIT do not count against the first width.
-      runOnce(coordinator, 10);
-      runOnce(coordinator, 1000);
+      for (Fleet fleet : fleets) {
+        runOnce(fleet, 10);
+        runOnce(fleet, 1000);
+      }
       for (int width : widths) {
         int runs = width >= 1000 ? 3 : smallRuns;
-        double[] millis = new double[runs];
-        // The process CPU clock ticks in 10 ms steps: the mean over all runs resolves small widths.
-        long cpuBefore = OS.getProcessCpuTime();
+        double[][] millis = new double[fleets.size()][runs];
+        long[] cpu = new long[fleets.size()];
         for (int run = 0; run < runs; run++) {
-          millis[run] = runOnce(coordinator, width);
+          for (int k = 0; k < fleets.size(); k++) {
+            // Every other round in reverse order, so neither fleet always runs right after the
+            // other.
+            int f = run % 2 == 0 ? k : fleets.size() - 1 - k;
+            long cpuBefore = OS.getProcessCpuTime();
+            millis[f][run] = runOnce(fleets.get(f), width);
+            cpu[f] += OS.getProcessCpuTime() - cpuBefore;
+          }
         }
-        double cpu = (OS.getProcessCpuTime() - cpuBefore) / 1e6 / runs;
-        Arrays.sort(millis);
-        double median = millis[runs / 2];
         System.gc();
         long heap =
             ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024);
-        System.out.printf(
-            "%8d %5d %10.1f %8.1f %8.1f %12.0f %10.1f %12.1f %14d%n",
-            width,
-            runs,
-            median,
-            millis[0],
-            millis[runs - 1],
-            width / (median / 1000.0),
-            cpu,
-            cpu * 1000 / width,
-            heap);
+        for (int f = 0; f < fleets.size(); f++) {
+          double[] sorted = millis[f].clone();
+          Arrays.sort(sorted);
+          double median = sorted[runs / 2];
+          // The process CPU clock ticks in 10 ms steps: the mean over all runs resolves small
+          // widths.
+          double cpuPerRun = cpu[f] / 1e6 / runs;
+          System.out.printf(
+              "%-12s %8d %5d %10.1f %8.1f %8.1f %12.0f %10.1f %12.1f %14d%n",
+              fleets.get(f).poster(),
+              width,
+              runs,
+              median,
+              sorted[0],
+              sorted[runs - 1],
+              width / (median / 1000.0),
+              cpuPerRun,
+              cpuPerRun * 1000 / width,
+              heap);
+        }
       }
+    } finally {
+      for (int i = fleets.size() - 1; i >= 0; i--) {
+        fleets.get(i).close();
+      }
+    }
+  }
+
+  /** A coordinator and two echo workers. */
+  private record Fleet(String poster, Daemon coordinator, List<Daemon> workers)
+      implements AutoCloseable {
+    static Fleet start(String poster, DaemonConfig base, Path dir, int slots) {
+      Duration interval = Duration.ofSeconds(1);
+      Daemon coordinator =
+          Daemon.start(
+              base.withHome(dir.resolve("coordinator"))
+                  .withFleet(FleetSettings.coordinator().withHeartbeatInterval(interval)));
+      List<Daemon> workers = new ArrayList<>();
+      Fleet fleet = new Fleet(poster, coordinator, workers);
+      try {
+        workers.add(Daemon.start(workerConfig(base, dir, "worker-a", coordinator, slots)));
+        workers.add(Daemon.start(workerConfig(base, dir, "worker-b", coordinator, slots)));
+        Await.until(
+            "two live workers",
+            () ->
+                coordinator
+                        .fleetRegistry()
+                        .orElseThrow()
+                        .directory(coordinator.url(), 10_000)
+                        .live()
+                        .size()
+                    == 2);
+      } catch (RuntimeException | AssertionError e) {
+        fleet.close();
+        throw e;
+      }
+      return fleet;
+    }
+
+    @Override
+    public void close() {
+      for (int i = workers.size() - 1; i >= 0; i--) {
+        workers.get(i).close();
+      }
+      coordinator.close();
     }
   }
 
@@ -135,10 +189,10 @@ public final class FanoutBench {
       (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
   private static final boolean TRACE = Boolean.getBoolean("trace");
-  private static final List<Daemon> WORKERS = new ArrayList<>();
 
   /** Where the time of a width-1 fan-out goes: received_at of each step, relative to the parent. */
-  private static void trace(Daemon coordinator, String thread, long start) {
+  private static void trace(Fleet fleet, String thread, long start) {
+    Daemon coordinator = fleet.coordinator();
     StringBuilder line = new StringBuilder("  trace:");
     for (StoredRecord stored :
         coordinator.records().query(new RecordQuery(thread, null, null, 0, 100))) {
@@ -148,7 +202,7 @@ public final class FanoutBench {
           .append(stored.receivedAtMillis() - start);
     }
     java.util.Set<String> childThreads = new java.util.HashSet<>();
-    for (Daemon worker : WORKERS) {
+    for (Daemon worker : fleet.workers()) {
       for (StoredRecord stored :
           worker
               .records()
@@ -176,7 +230,8 @@ public final class FanoutBench {
    * awaited through a record listener, not by polling the store, so waiting costs the daemons no
    * CPU.
    */
-  private static double runOnce(Daemon coordinator, int width) throws Exception {
+  private static double runOnce(Fleet fleet, int width) throws Exception {
+    Daemon coordinator = fleet.coordinator();
     String thread = ThreadIds.derive("bench", UUID.randomUUID().toString());
     List<Record> records =
         FleetTestSupport.fanoutRecords(thread, "default", "all", FleetTestSupport.goals(width));
@@ -207,7 +262,7 @@ public final class FanoutBench {
       }
       long start = coordinator.records().get(parent.id()).orElseThrow().receivedAtMillis();
       if (TRACE && width == 1) {
-        trace(coordinator, thread, start);
+        trace(fleet, thread, start);
       }
       return joined.receivedAtMillis() - start;
     } finally {

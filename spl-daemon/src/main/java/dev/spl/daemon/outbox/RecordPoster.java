@@ -16,16 +16,25 @@ public final class RecordPoster implements AutoCloseable {
   private final String token;
   private final Duration timeout;
   private final HttpPoster poster;
+  private final ClassicClientPoster classic;
   private HttpClient http;
 
   public RecordPoster(String token, Duration timeout) {
     this.token = token;
     this.timeout = timeout;
     this.poster = new HttpPoster(token, Math.toIntExact(timeout.toMillis()));
+    // Measuring the two against each other: -Dspl.poster=httpclient5 takes HttpClient 5 instead.
+    this.classic =
+        "httpclient5".equals(System.getProperty("spl.poster"))
+            ? new ClassicClientPoster(token, timeout)
+            : null;
   }
 
   /** POSTs a JSON body of one record or an array of records; returns the HTTP status. */
   public int post(String destination, byte[] body) throws IOException, InterruptedException {
+    if (classic != null) {
+      return classic.post(destination + "/v1/records", body);
+    }
     if (HttpPoster.supports(destination)) {
       return poster.post(destination, "/v1/records", body);
     }
@@ -56,5 +65,8 @@ public final class RecordPoster implements AutoCloseable {
   @Override
   public void close() {
     poster.close();
+    if (classic != null) {
+      classic.close();
+    }
   }
 }

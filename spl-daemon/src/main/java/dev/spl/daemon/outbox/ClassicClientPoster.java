@@ -1,0 +1,118 @@
+package dev.spl.daemon.outbox;
+
+import java.io.IOException;
+import java.time.Duration;
+import javax.net.ssl.SSLContext;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.impl.DefaultHttpRequestRetryStrategy;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.io.SocketConfig;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * POSTs JSON with Apache HttpClient 5 (classic, blocking): pooled kept-alive connections, plain
+ * HTTP and HTTPS alike, the request written and the answer read on the calling thread.
+ *
+ * <p>A connection idle for a second is checked before it is used again, and a post that fails on a
+ * connection (e.g. one the receiver closed while idle) is tried once more on a new one. That is
+ * safe although the request is a POST because what is posted is content-addressed: a repeat is a
+ * no-op at the receiver.
+ *
+ * <p>{@link #close()} may be called from another thread to break off a post in progress.
+ */
+final class ClassicClientPoster implements AutoCloseable {
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+  private static final TimeValue VALIDATE_AFTER_IDLE = TimeValue.ofSeconds(1);
+
+  private final String token;
+  private final CloseableHttpClient client;
+
+  ClassicClientPoster(String token, Duration timeout) {
+    this(token, timeout, null);
+  }
+
+  /** {@code tls} null means the JVM's default trust (the system's certificate authorities). */
+  ClassicClientPoster(String token, Duration timeout, SSLContext tls) {
+    this.token = token;
+    PoolingHttpClientConnectionManagerBuilder connections =
+        PoolingHttpClientConnectionManagerBuilder.create()
+            .setDefaultSocketConfig(SocketConfig.custom().setTcpNoDelay(true).build())
+            .setDefaultConnectionConfig(
+                ConnectionConfig.custom()
+                    .setConnectTimeout(Timeout.of(CONNECT_TIMEOUT))
+                    .setSocketTimeout(Timeout.of(timeout))
+                    .setValidateAfterInactivity(VALIDATE_AFTER_IDLE)
+                    .build());
+    if (tls != null) {
+      connections.setTlsSocketStrategy(new DefaultClientTlsStrategy(tls));
+    }
+    PoolingHttpClientConnectionManager pool = connections.build();
+    this.client =
+        HttpClients.custom()
+            .setConnectionManager(pool)
+            .setRetryStrategy(new ContentAddressedRetry())
+            .disableCookieManagement()
+            .disableRedirectHandling()
+            .disableAuthCaching()
+            .disableContentCompression()
+            .build();
+  }
+
+  /** POSTs {@code body} to {@code url}; returns the status and drops the answer. */
+  int post(String url, byte[] body) throws IOException {
+    HttpPost request = new HttpPost(url);
+    // The sender only needs the status: the receiver need not serialise the records back.
+    request.setHeader("Prefer", "return=minimal");
+    if (token != null) {
+      request.setHeader("Authorization", "Bearer " + token);
+    }
+    request.setEntity(new ByteArrayEntity(body, ContentType.APPLICATION_JSON));
+    try {
+      return client.execute(
+          request,
+          response -> {
+            EntityUtils.consume(response.getEntity());
+            return response.getCode();
+          });
+    } catch (IllegalStateException closed) {
+      // The pool was shut down by close(), possibly while this post waited for a connection.
+      throw new IOException("the poster is closed", closed);
+    }
+  }
+
+  @Override
+  public void close() {
+    client.close(CloseMode.IMMEDIATE);
+  }
+
+  /** One more try after an I/O failure, for POSTs too: what is posted is content-addressed. */
+  private static final class ContentAddressedRetry extends DefaultHttpRequestRetryStrategy {
+    ContentAddressedRetry() {
+      super(1, TimeValue.ZERO_MILLISECONDS);
+    }
+
+    @Override
+    protected boolean handleAsIdempotent(HttpRequest request) {
+      return true;
+    }
+
+    /** An answer, whatever its status, goes back to the caller, which has a back-off of its own. */
+    @Override
+    public boolean retryRequest(HttpResponse response, int execCount, HttpContext context) {
+      return false;
+    }
+  }
+}
