@@ -4,6 +4,7 @@ import dev.spl.core.Json;
 import dev.spl.core.PendingDelivery;
 import dev.spl.core.RecordJson;
 import dev.spl.core.RecordStore;
+import dev.spl.core.fleet.Backoff;
 import dev.spl.daemon.component.DaemonComponent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,15 +30,13 @@ public final class OutboxSender implements DaemonComponent {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxSender.class);
   static final int BATCH_RECORDS = 2000;
   static final int BATCH_BYTES = 768 * 1024;
-  static final long MIN_BACKOFF_MILLIS = 100;
-  static final long MAX_BACKOFF_MILLIS = 5000;
 
   private final RecordStore store;
   private final Clock clock;
   private final RecordPoster poster;
   private final Semaphore wake = new Semaphore(0);
   private final Map<String, Long> retryAt = new HashMap<>();
-  private final Map<String, Long> backoff = new HashMap<>();
+  private final Map<String, Integer> failures = new HashMap<>();
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -71,14 +71,11 @@ public final class OutboxSender implements DaemonComponent {
         }
         try {
           sentSomething |= deliver(destination);
-          backoff.remove(destination);
+          failures.remove(destination);
           retryAt.remove(destination);
         } catch (IOException | DeliveryRefused e) {
-          long delay =
-              Math.min(
-                  MAX_BACKOFF_MILLIS,
-                  backoff.getOrDefault(destination, MIN_BACKOFF_MILLIS / 2) * 2);
-          backoff.put(destination, delay);
+          int failed = failures.merge(destination, 1, Integer::sum);
+          long delay = Backoff.DELIVERIES.jitteredDelayMillis(failed, ThreadLocalRandom.current());
           retryAt.put(destination, now + delay);
           LOG.debug(
               "delivery to {} failed, retrying in {} ms: {}", destination, delay, e.getMessage());

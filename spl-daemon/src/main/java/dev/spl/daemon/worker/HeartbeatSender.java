@@ -3,9 +3,9 @@ package dev.spl.daemon.worker;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
 import dev.spl.core.RecordJson;
+import dev.spl.core.fleet.Backoff;
 import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.Heartbeat;
-import dev.spl.core.fleet.HeartbeatBackoff;
 import dev.spl.daemon.component.DaemonContext;
 import dev.spl.daemon.exec.Dispatcher;
 import dev.spl.daemon.outbox.RecordPoster;
@@ -30,7 +30,7 @@ final class HeartbeatSender implements AutoCloseable {
   private final RecordPoster poster;
   private final String coordinatorUrl;
   private final long intervalMillis;
-  private final HeartbeatBackoff backoff;
+  private final Backoff backoff;
   private final ScheduledExecutorService timer;
   private volatile Health health = Health.HEALTHY;
   private int failures;
@@ -41,7 +41,7 @@ final class HeartbeatSender implements AutoCloseable {
     this.poster = new RecordPoster(ctx.config().token(), Duration.ofSeconds(5));
     this.coordinatorUrl = ctx.config().fleet().coordinatorUrl();
     this.intervalMillis = ctx.config().fleet().heartbeatInterval().toMillis();
-    this.backoff = HeartbeatBackoff.forInterval(intervalMillis);
+    this.backoff = Backoff.forHeartbeats(intervalMillis);
     this.timer =
         Executors.newSingleThreadScheduledExecutor(WorkerRuntime.daemonThread("spl-heartbeat"));
   }
@@ -66,7 +66,7 @@ final class HeartbeatSender implements AutoCloseable {
       delay = intervalMillis;
     } else {
       failures++;
-      delay = backoff.jitteredDelayMillis(failures, ThreadLocalRandom.current().nextDouble());
+      delay = backoff.jitteredDelayMillis(failures, ThreadLocalRandom.current());
       if (failures == 1 || failures % 10 == 0) {
         LOG.warn(
             "coordinator at {} does not answer heartbeats ({} in a row); next try in {} ms",
