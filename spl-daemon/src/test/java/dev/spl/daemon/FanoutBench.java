@@ -48,33 +48,19 @@ public final class FanoutBench {
             ? Arrays.stream(args).skip(1).mapToInt(Integer::parseInt).toArray()
             : new int[] {1, 10, 100, 1000, 10000};
     int slots = Integer.getInteger("slots", FleetSettings.MAX_SLOTS);
-    // -Dposters=raw,httpclient5 runs one fleet per HTTP client of the outbox and heartbeats, side
-    // by side, and alternates the runs between them.
-    List<String> posters = List.of(System.getProperty("posters", "default").split(","));
     Path dir = Files.createTempDirectory("spl-bench-fanout");
     DaemonConfig base =
         DaemonConfig.defaults(dir)
             .withPort(0)
             .withDurability(Durability.valueOf(System.getProperty("durability", "DURABLE")))
             .withMaxRequestBytes(16L * 1024 * 1024);
-    List<Fleet> fleets = new ArrayList<>();
-    try {
-      for (String poster : posters) {
-        if (!poster.equals("default")) {
-          System.setProperty("spl.poster", poster);
-        }
-        fleets.add(Fleet.start(poster, base, dir.resolve(poster), slots));
-      }
+    try (Fleet fleet = Fleet.start(base, dir, slots)) {
       System.out.printf(
           "fan-out benchmark: coordinator + 2 echo workers (delay 0, %d slots each), %s stores,"
-              + " %d cores%s%n",
-          slots,
-          base.durability(),
-          Runtime.getRuntime().availableProcessors(),
-          fleets.size() > 1 ? ", one fleet per poster, runs alternating" : "");
+              + " %d cores%n",
+          slots, base.durability(), Runtime.getRuntime().availableProcessors());
       System.out.printf(
-          "%-12s %8s %5s %10s %8s %8s %12s %10s %12s %14s%n",
-          "poster",
+          "%8s %5s %10s %8s %8s %12s %10s %12s %14s%n",
           "width",
           "runs",
           "median ms",
@@ -85,66 +71,47 @@ public final class FanoutBench {
           "CPU us/child",
           "heap MiB (GC)");
       // One warm-up fan-out so class loading and JIT do not count against the first width.
-      for (Fleet fleet : fleets) {
-        runOnce(fleet, 10);
-        runOnce(fleet, 1000);
-      }
+      runOnce(fleet, 10);
+      runOnce(fleet, 1000);
       for (int width : widths) {
         int runs = width >= 1000 ? 3 : smallRuns;
-        double[][] millis = new double[fleets.size()][runs];
-        long[] cpu = new long[fleets.size()];
+        double[] millis = new double[runs];
+        // The process CPU clock ticks in 10 ms steps: the mean over all runs resolves small widths.
+        long cpuBefore = OS.getProcessCpuTime();
         for (int run = 0; run < runs; run++) {
-          for (int k = 0; k < fleets.size(); k++) {
-            // Every other round in reverse order, so neither fleet always runs right after the
-            // other.
-            int f = run % 2 == 0 ? k : fleets.size() - 1 - k;
-            long cpuBefore = OS.getProcessCpuTime();
-            millis[f][run] = runOnce(fleets.get(f), width);
-            cpu[f] += OS.getProcessCpuTime() - cpuBefore;
-          }
+          millis[run] = runOnce(fleet, width);
         }
+        double cpu = (OS.getProcessCpuTime() - cpuBefore) / 1e6 / runs;
+        Arrays.sort(millis);
+        double median = millis[runs / 2];
         System.gc();
         long heap =
             ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024);
-        for (int f = 0; f < fleets.size(); f++) {
-          double[] sorted = millis[f].clone();
-          Arrays.sort(sorted);
-          double median = sorted[runs / 2];
-          // The process CPU clock ticks in 10 ms steps: the mean over all runs resolves small
-          // widths.
-          double cpuPerRun = cpu[f] / 1e6 / runs;
-          System.out.printf(
-              "%-12s %8d %5d %10.1f %8.1f %8.1f %12.0f %10.1f %12.1f %14d%n",
-              fleets.get(f).poster(),
-              width,
-              runs,
-              median,
-              sorted[0],
-              sorted[runs - 1],
-              width / (median / 1000.0),
-              cpuPerRun,
-              cpuPerRun * 1000 / width,
-              heap);
-        }
-      }
-    } finally {
-      for (int i = fleets.size() - 1; i >= 0; i--) {
-        fleets.get(i).close();
+        System.out.printf(
+            "%8d %5d %10.1f %8.1f %8.1f %12.0f %10.1f %12.1f %14d%n",
+            width,
+            runs,
+            median,
+            millis[0],
+            millis[runs - 1],
+            width / (median / 1000.0),
+            cpu,
+            cpu * 1000 / width,
+            heap);
       }
     }
   }
 
   /** A coordinator and two echo workers. */
-  private record Fleet(String poster, Daemon coordinator, List<Daemon> workers)
-      implements AutoCloseable {
-    static Fleet start(String poster, DaemonConfig base, Path dir, int slots) {
+  private record Fleet(Daemon coordinator, List<Daemon> workers) implements AutoCloseable {
+    static Fleet start(DaemonConfig base, Path dir, int slots) {
       Duration interval = Duration.ofSeconds(1);
       Daemon coordinator =
           Daemon.start(
               base.withHome(dir.resolve("coordinator"))
                   .withFleet(FleetSettings.coordinator().withHeartbeatInterval(interval)));
       List<Daemon> workers = new ArrayList<>();
-      Fleet fleet = new Fleet(poster, coordinator, workers);
+      Fleet fleet = new Fleet(coordinator, workers);
       try {
         workers.add(Daemon.start(workerConfig(base, dir, "worker-a", coordinator, slots)));
         workers.add(Daemon.start(workerConfig(base, dir, "worker-b", coordinator, slots)));

@@ -139,7 +139,8 @@ public final class HttpApi {
       JsonNode array = request.get("records");
       if (!array.isArray()) {
         throw ApiException.badRequest(
-            "INVALID_REQUEST", "records: expected an array of records but found " + kind(array));
+            "INVALID_REQUEST",
+            "records: expected an array of records but found " + Json.kind(array));
       }
       items = elements(array);
       single = false;
@@ -151,7 +152,7 @@ public final class HttpApi {
           "INVALID_REQUEST",
           "request body: expected a record object, an array of records or {\"records\":[...]} but"
               + " found "
-              + kind(request));
+              + Json.kind(request));
     }
     if (items.isEmpty()) {
       throw ApiException.badRequest(
@@ -448,18 +449,6 @@ public final class HttpApi {
     List<JsonNode> out = new ArrayList<>(array.size());
     array.forEach(out::add);
     return out;
-  }
-
-  private static String kind(JsonNode node) {
-    return switch (node.getNodeType()) {
-      case OBJECT -> "an object";
-      case ARRAY -> "an array";
-      case STRING -> "a string";
-      case NUMBER -> "a number";
-      case BOOLEAN -> "a boolean";
-      case NULL -> "null";
-      default -> node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
-    };
   }
 
   private void javalinError(Context ctx, HttpResponseException e) {

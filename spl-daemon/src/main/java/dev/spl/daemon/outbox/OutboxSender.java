@@ -30,6 +30,7 @@ public final class OutboxSender implements DaemonComponent {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxSender.class);
   static final int BATCH_RECORDS = 2000;
   static final int BATCH_BYTES = 768 * 1024;
+  static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
   private final RecordStore store;
   private final Clock clock;
@@ -46,7 +47,7 @@ public final class OutboxSender implements DaemonComponent {
   public OutboxSender(RecordStore store, String token, Clock clock) {
     this.store = store;
     this.clock = clock;
-    this.poster = new RecordPoster(token, Duration.ofMillis(HttpPoster.READ_TIMEOUT_MILLIS));
+    this.poster = new RecordPoster(token, READ_TIMEOUT);
     this.thread = new Thread(this::loop, "spl-outbox");
     this.thread.setDaemon(true);
   }
@@ -79,9 +80,6 @@ public final class OutboxSender implements DaemonComponent {
           retryAt.put(destination, now + delay);
           LOG.debug(
               "delivery to {} failed, retrying in {} ms: {}", destination, delay, e.getMessage());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
         }
       }
       if (!sentSomething) {
@@ -105,8 +103,7 @@ public final class OutboxSender implements DaemonComponent {
   }
 
   /** Sends one batch; true when something was acknowledged. */
-  private boolean deliver(String destination)
-      throws IOException, InterruptedException, DeliveryRefused {
+  private boolean deliver(String destination) throws IOException, DeliveryRefused {
     List<PendingDelivery> pending = store.pendingDeliveries(destination, BATCH_RECORDS);
     if (pending.isEmpty()) {
       return false;
@@ -146,7 +143,7 @@ public final class OutboxSender implements DaemonComponent {
   }
 
   private boolean deliverOne(String destination, PendingDelivery delivery)
-      throws IOException, InterruptedException, DeliveryRefused {
+      throws IOException, DeliveryRefused {
     byte[] body =
         Json.MAPPER.writeValueAsBytes(
             RecordJson.toJson(delivery.record().record(), delivery.record().id()));
@@ -168,7 +165,7 @@ public final class OutboxSender implements DaemonComponent {
     throw new DeliveryRefused(destination + " answered HTTP " + status);
   }
 
-  private int post(String destination, byte[] body) throws IOException, InterruptedException {
+  private int post(String destination, byte[] body) throws IOException {
     return poster.post(destination, body);
   }
 
@@ -176,14 +173,13 @@ public final class OutboxSender implements DaemonComponent {
   public void close() {
     running = false;
     thread.interrupt();
-    // A blocking read does not notice the interrupt; closing its socket ends it.
+    // A blocking read does not notice the interrupt; closing the client ends it.
     poster.close();
     try {
       thread.join(5000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    poster.close();
   }
 
   /** The receiver answered, but not with success: try again later. */

@@ -102,9 +102,6 @@ final class HeartbeatSender implements AutoCloseable {
       return status / 100 == 2;
     } catch (IOException e) {
       return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
     }
   }
 

@@ -11,7 +11,6 @@ import dev.spl.core.fanout.ChildDone;
 import dev.spl.core.fanout.ChildIntent;
 import dev.spl.core.fanout.ChildResult;
 import dev.spl.core.fanout.FanoutRecords;
-import dev.spl.core.fanout.Verdict;
 import dev.spl.core.worker.WorkerAction;
 import dev.spl.core.worker.WorkerFold;
 import dev.spl.daemon.component.DaemonComponent;
@@ -24,7 +23,6 @@ import dev.spl.daemon.exec.EchoExecutor;
 import dev.spl.daemon.exec.Executor;
 import dev.spl.daemon.exec.ShellExecutor;
 import dev.spl.daemon.records.RecordClock;
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -228,21 +226,13 @@ public final class WorkerRuntime implements DaemonComponent {
           dispatcher.submit(jobOf(attempt), outcome -> finished(attempt, outcome));
           started = true;
         } else if (action instanceof WorkerAction.ReportCancelled cancelled) {
-          long now = ctx.clock().millis();
           finished(
               new Attempt(
                   cancelled.key(),
                   cancelled.childThread(),
                   cancelled.intendId(),
                   cancelled.intent()),
-              new ChildOutcome(
-                  Verdict.CANCELLED,
-                  BigDecimal.ZERO,
-                  0,
-                  "cancelled before it started: " + cancelled.reason(),
-                  null,
-                  now,
-                  now));
+              ChildOutcome.cancelledBeforeItStarted(cancelled.reason(), ctx.clock().millis()));
         } else if (action instanceof WorkerAction.Stop stop) {
           dispatcher.cancel(stop.key(), stop.reason());
         }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import dev.spl.daemon.outbox.HttpPosterTest.ScriptedServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -27,7 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ClassicClientPosterTest {
+class RecordPosterTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final char[] PASSWORD = "changeit".toCharArray();
 
@@ -52,10 +51,10 @@ class ClassicClientPosterTest {
   @Test
   void keepsOneConnectionForSuccessiveRequestsWithTheTokenAndMinimalAnswers() throws Exception {
     server = new ScriptedServer(List.of(CHUNKED, SIZED, CHUNKED));
-    try (ClassicClientPoster poster = new ClassicClientPoster("secret", TIMEOUT)) {
-      assertThat(poster.post(server.url() + "/v1/records", "[1]".getBytes())).isEqualTo(201);
-      assertThat(poster.post(server.url() + "/v1/records", "[2]".getBytes())).isEqualTo(200);
-      assertThat(poster.post(server.url() + "/v1/records", "[3]".getBytes())).isEqualTo(201);
+    try (RecordPoster poster = new RecordPoster("secret", TIMEOUT)) {
+      assertThat(poster.post(server.url(), "[1]".getBytes())).isEqualTo(201);
+      assertThat(poster.post(server.url(), "[2]".getBytes())).isEqualTo(200);
+      assertThat(poster.post(server.url(), "[3]".getBytes())).isEqualTo(201);
     }
     assertThat(server.connections.get()).isEqualTo(1);
     assertThat(server.requests)
@@ -74,11 +73,11 @@ class ClassicClientPosterTest {
                 "HTTP/1.1 201 Created\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
                 SIZED + "CLOSE",
                 SIZED));
-    try (ClassicClientPoster poster = new ClassicClientPoster(null, TIMEOUT)) {
-      assertThat(poster.post(server.url() + "/v1/records", "[1]".getBytes())).isEqualTo(201);
-      assertThat(poster.post(server.url() + "/v1/records", "[2]".getBytes())).isEqualTo(200);
+    try (RecordPoster poster = new RecordPoster(null, TIMEOUT)) {
+      assertThat(poster.post(server.url(), "[1]".getBytes())).isEqualTo(201);
+      assertThat(poster.post(server.url(), "[2]".getBytes())).isEqualTo(200);
       // The server dropped the connection silently after [2]: the post goes out on a new one.
-      assertThat(poster.post(server.url() + "/v1/records", "[3]".getBytes())).isEqualTo(200);
+      assertThat(poster.post(server.url(), "[3]".getBytes())).isEqualTo(200);
     }
     assertThat(server.connections.get()).isEqualTo(3);
     assertThat(server.requests).hasSize(3);
@@ -91,8 +90,8 @@ class ClassicClientPosterTest {
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = probe.getLocalPort();
     }
-    try (ClassicClientPoster poster = new ClassicClientPoster(null, TIMEOUT)) {
-      assertThatThrownBy(() -> poster.post("http://127.0.0.1:" + port + "/v1/records", new byte[0]))
+    try (RecordPoster poster = new RecordPoster(null, TIMEOUT)) {
+      assertThatThrownBy(() -> poster.post("http://127.0.0.1:" + port, new byte[0]))
           .isInstanceOf(IOException.class);
     }
   }
@@ -100,9 +99,9 @@ class ClassicClientPosterTest {
   @Test
   void aClosedPosterFailsWithAnIoError() throws Exception {
     server = new ScriptedServer(List.of(SIZED));
-    ClassicClientPoster poster = new ClassicClientPoster(null, TIMEOUT);
+    RecordPoster poster = new RecordPoster(null, TIMEOUT);
     poster.close();
-    assertThatThrownBy(() -> poster.post(server.url() + "/v1/records", new byte[0]))
+    assertThatThrownBy(() -> poster.post(server.url(), new byte[0]))
         .isInstanceOf(IOException.class);
   }
 
@@ -116,9 +115,9 @@ class ClassicClientPosterTest {
     SSLContext client = SSLContext.getInstance("TLS");
     client.init(null, trust.getTrustManagers(), null);
 
-    try (ClassicClientPoster poster = new ClassicClientPoster("secret", TIMEOUT, client)) {
-      assertThat(poster.post(httpsUrl() + "/v1/records", "[1]".getBytes())).isEqualTo(201);
-      assertThat(poster.post(httpsUrl() + "/v1/records", "[2]".getBytes())).isEqualTo(201);
+    try (RecordPoster poster = new RecordPoster("secret", TIMEOUT, client)) {
+      assertThat(poster.post(httpsUrl(), "[1]".getBytes())).isEqualTo(201);
+      assertThat(poster.post(httpsUrl(), "[2]".getBytes())).isEqualTo(201);
     }
     assertThat(received)
         .containsExactly(
@@ -129,8 +128,8 @@ class ClassicClientPosterTest {
   void refusesAnHttpsServerItsTrustDoesNotHold() throws Exception {
     startHttpsServer(selfSignedKeyStore());
     // The JVM's default trust: the system's certificate authorities, which did not sign this one.
-    try (ClassicClientPoster poster = new ClassicClientPoster(null, TIMEOUT)) {
-      assertThatThrownBy(() -> poster.post(httpsUrl() + "/v1/records", "[1]".getBytes()))
+    try (RecordPoster poster = new RecordPoster(null, TIMEOUT)) {
+      assertThatThrownBy(() -> poster.post(httpsUrl(), "[1]".getBytes()))
           .isInstanceOf(SSLHandshakeException.class);
     }
   }
