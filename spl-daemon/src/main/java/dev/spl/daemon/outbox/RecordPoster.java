@@ -1,8 +1,11 @@
 package dev.spl.daemon.outbox;
 
 import java.io.IOException;
+import java.net.Socket;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.impl.DefaultHttpRequestRetryStrategy;
@@ -11,6 +14,7 @@ import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
@@ -41,38 +45,21 @@ public final class RecordPoster implements AutoCloseable {
   private static final TimeValue VALIDATE_AFTER_IDLE = TimeValue.ofSeconds(1);
 
   private final String token;
-  private final CloseableHttpClient client;
+  private final Duration timeout;
+  private final TlsSocketStrategy tls;
+  private CloseableHttpClient client; // built on the first post; guarded by this
+  private boolean closed; // guarded by this
 
   /** {@code timeout}: how long a post may wait for the answer to progress. */
   public RecordPoster(String token, Duration timeout) {
     this(token, timeout, null);
   }
 
-  /** {@code tls} null means the JVM's default trust (the system's certificate authorities). */
+  /** {@code tls} null means the JVM's default TLS (its trust store, {@code javax.net.ssl.*}). */
   RecordPoster(String token, Duration timeout, SSLContext tls) {
     this.token = token;
-    PoolingHttpClientConnectionManagerBuilder connections =
-        PoolingHttpClientConnectionManagerBuilder.create()
-            .setDefaultSocketConfig(SocketConfig.custom().setTcpNoDelay(true).build())
-            .setDefaultConnectionConfig(
-                ConnectionConfig.custom()
-                    .setConnectTimeout(Timeout.of(CONNECT_TIMEOUT))
-                    .setSocketTimeout(Timeout.of(timeout))
-                    .setValidateAfterInactivity(VALIDATE_AFTER_IDLE)
-                    .build());
-    if (tls != null) {
-      connections.setTlsSocketStrategy(new DefaultClientTlsStrategy(tls));
-    }
-    PoolingHttpClientConnectionManager pool = connections.build();
-    this.client =
-        HttpClients.custom()
-            .setConnectionManager(pool)
-            .setRetryStrategy(new ContentAddressedRetry())
-            .disableCookieManagement()
-            .disableRedirectHandling()
-            .disableAuthCaching()
-            .disableContentCompression()
-            .build();
+    this.timeout = timeout;
+    this.tls = tls == null ? new DefaultTlsOnFirstUse() : new DefaultClientTlsStrategy(tls);
   }
 
   /**
@@ -88,21 +75,89 @@ public final class RecordPoster implements AutoCloseable {
     }
     request.setEntity(new ByteArrayEntity(body, ContentType.APPLICATION_JSON));
     try {
-      return client.execute(
-          request,
-          response -> {
-            EntityUtils.consume(response.getEntity());
-            return response.getCode();
-          });
-    } catch (IllegalStateException closed) {
+      return client()
+          .execute(
+              request,
+              response -> {
+                EntityUtils.consume(response.getEntity());
+                return response.getCode();
+              });
+    } catch (IllegalStateException closedMeanwhile) {
       // The pool was shut down by close(), possibly while this post waited for a connection.
-      throw new IOException("the poster is closed", closed);
+      throw new IOException("the poster is closed", closedMeanwhile);
     }
   }
 
+  /**
+   * The client, built when first needed: loading it costs a daemon a few hundred milliseconds that
+   * its start need not wait for.
+   */
+  private synchronized CloseableHttpClient client() throws IOException {
+    if (closed) {
+      throw new IOException("the poster is closed");
+    }
+    if (client == null) {
+      PoolingHttpClientConnectionManager pool =
+          PoolingHttpClientConnectionManagerBuilder.create()
+              .setTlsSocketStrategy(tls)
+              .setDefaultSocketConfig(SocketConfig.custom().setTcpNoDelay(true).build())
+              .setDefaultConnectionConfig(
+                  ConnectionConfig.custom()
+                      .setConnectTimeout(Timeout.of(CONNECT_TIMEOUT))
+                      .setSocketTimeout(Timeout.of(timeout))
+                      .setValidateAfterInactivity(VALIDATE_AFTER_IDLE)
+                      .build())
+              .build();
+      client =
+          HttpClients.custom()
+              .setConnectionManager(pool)
+              .setRetryStrategy(new ContentAddressedRetry())
+              .disableCookieManagement()
+              .disableRedirectHandling()
+              .disableAuthCaching()
+              .disableContentCompression()
+              .build();
+    }
+    return client;
+  }
+
+  /** Stops the poster; a post in progress on another thread fails at once. */
   @Override
   public void close() {
-    client.close(CloseMode.IMMEDIATE);
+    CloseableHttpClient built;
+    synchronized (this) {
+      closed = true;
+      built = client;
+    }
+    if (built != null) {
+      built.close(CloseMode.IMMEDIATE);
+    }
+  }
+
+  /**
+   * The JVM's default TLS, set up on the first HTTPS connection: loading the trust store costs a
+   * few hundred milliseconds, which a fleet on plain HTTP never pays.
+   */
+  private static final class DefaultTlsOnFirstUse implements TlsSocketStrategy {
+    private TlsSocketStrategy strategy; // guarded by this
+
+    @Override
+    public SSLSocket upgrade(
+        Socket socket, String target, int port, Object attachment, HttpContext context)
+        throws IOException {
+      return strategy().upgrade(socket, target, port, attachment, context);
+    }
+
+    private synchronized TlsSocketStrategy strategy() throws IOException {
+      if (strategy == null) {
+        try {
+          strategy = new DefaultClientTlsStrategy(SSLContext.getDefault());
+        } catch (NoSuchAlgorithmException e) {
+          throw new IOException("TLS is not available in this JVM: " + e.getMessage(), e);
+        }
+      }
+      return strategy;
+    }
   }
 
   /** One more try after an I/O failure, for POSTs too: what is posted is content-addressed. */
