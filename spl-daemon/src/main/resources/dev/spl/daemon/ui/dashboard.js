@@ -248,7 +248,11 @@
   }
 
   function renderFleet(status) {
-    const instances = status.instances || [];
+    // The coordinator first, then by name.
+    const instances = (status.instances || []).slice().sort((a, b) =>
+      (a.role === "coordinator" ? 0 : 1) - (b.role === "coordinator" ? 0 : 1) ||
+      String(a.alias || a.did).localeCompare(String(b.alias || b.did))
+    );
     const key = JSON.stringify(
       instances.map((i) => [i.did, i.alias, i.status, i.health, i.active, i.slots,
         Math.round((i.last_heartbeat_age_ms || 0) / 500), i.version, i.endpoint])
