@@ -136,7 +136,7 @@ public final class FanoutReads {
                   boolean more = false;
                   for (int i = Math.max(0, afterIndex + 1); i < state.width(); i++) {
                     long changedAt = state.changedAt(i);
-                    if (changedAt <= changedAfter) {
+                    if (changedAfter > 0 && changedAt <= changedAfter) {
                       continue;
                     }
                     if (rows.size() == limit) {
