@@ -95,6 +95,9 @@
         );
       }
       const [status, fanouts, children] = await Promise.all(requests);
+      if (!view.firstRenderMarked) {
+        performance.mark("spl-first-data");
+      }
       renderWhere(status);
       renderBanners(status);
       renderFleet(status);
