@@ -135,9 +135,7 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     }
     if (retry.refusal() != null) {
       throw new ApiException(
-          409,
-          "CANNOT_RETRY",
-          "cannot retry subtask " + index + ": new work is refused there now: " + retry.refusal());
+          409, "CANNOT_RETRY", "cannot retry subtask " + index + ": " + retry.refusal());
     }
     String actor = Actors.user(user);
     Record record =
@@ -176,6 +174,7 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     node.put("completed", summary.completed());
     node.put("accepted", summary.accepted());
     node.put("failed", summary.failed());
+    node.put("open", summary.open());
     node.put("complete", summary.complete());
     node.put("verdict", summary.verdict());
     node.put("frozen", summary.frozen());
@@ -187,6 +186,7 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     }
     node.put("max_attempts", summary.maxAttempts());
     node.put("replaces", summary.replaces());
+    node.put("replaced_by", summary.replacedBy());
     node.put("ignored_records", summary.ignoredRecords());
     node.put("version", summary.version());
     return node;

@@ -17,6 +17,7 @@ import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.control.Freeze;
 import dev.spl.core.control.FreezeLevel;
+import dev.spl.core.fanout.FanoutParent;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.RetrySubtask;
 import dev.spl.core.fanout.Verdict;
@@ -186,6 +187,49 @@ class FanoutApiTest {
     assertThat(FleetTestSupport.post(coordinator, records).status()).isEqualTo(201);
     JsonNode list = awaitJson("/v1/fanouts", l -> l.path("data").size() == 1);
     assertThat(list.path("data").get(0).path("alias").asText()).isEqualTo("nightly");
+  }
+
+  @Test
+  void aReplacedFanOutIsListedAsReplacedNotOpenAndCannotBeRetried() {
+    FanoutHandle first = fanOut(coordinator, "default", "k_of_n:2", goals(3));
+    Await.until("three children spawned", () -> intents(first).size() == 3);
+    complete(first, 0, 1, Verdict.REJECT);
+    List<Record> records =
+        FleetTestSupport.fanoutRecords(first.thread(), "default", "all", goals(1));
+    Record draft = records.remove(records.size() - 1);
+    FanoutParent parent = FanoutParent.fromBody(draft.body());
+    Record replacing =
+        new Record(
+            draft.thread(),
+            draft.actor(),
+            draft.act(),
+            new FanoutParent(
+                    parent.namespace(),
+                    parent.join(),
+                    parent.subtaskCount(),
+                    parent.chunks(),
+                    parent.maxAttempts(),
+                    first.id(),
+                    parent.createdAtMillis())
+                .toBody(),
+            draft.clock(),
+            draft.parents());
+    records.add(replacing);
+    assertThat(FleetTestSupport.post(coordinator, records).status()).isEqualTo(201);
+
+    JsonNode list = awaitJson("/v1/fanouts", l -> l.path("data").size() == 2);
+    assertThat(list.path("open").asInt()).isEqualTo(1);
+    assertThat(list.path("data").get(0).path("fanout").asText()).isEqualTo(replacing.id());
+    JsonNode old = list.path("data").get(1);
+    assertThat(old.path("replaced_by").asText()).isEqualTo(replacing.id());
+    assertThat(old.path("open").asBoolean()).isFalse();
+    Http.Response retry = http.post("/v1/fanouts/" + first.id() + "/children/0/retry", "{}");
+    assertThat(retry.status()).isEqualTo(409);
+    assertThat(retry.json().path("message").asText())
+        .isEqualTo(
+            "cannot retry subtask 0: the fan-out was replaced by fan-out "
+                + replacing.id()
+                + ", which gets the decisions now");
   }
 
   @Test

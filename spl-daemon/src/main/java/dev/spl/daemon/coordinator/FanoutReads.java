@@ -10,7 +10,9 @@ import dev.spl.core.fanout.JoinStatus;
 import dev.spl.core.fanout.RetrySubtask;
 import dev.spl.core.fanout.SpawnPolicy;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -31,6 +33,7 @@ public final class FanoutReads {
    * @param running children spawned and not finished (including those being cancelled)
    * @param failed children with a verdict other than accept (including skipped and cancelled)
    * @param frozen whether the permission check would refuse the fan-out's parent INTEND now
+   * @param replacedBy the id of the newer fan-out that replaced this one, or null
    * @param version grows with every change of the fan-out; see {@link Children#version()}
    */
   public record Summary(
@@ -50,10 +53,23 @@ public final class FanoutReads {
       long completedAtMillis,
       int maxAttempts,
       String replaces,
+      String replacedBy,
       int ignoredRecords,
-      long version) {}
+      long version) {
 
-  /** Fan-outs listed: open ones first, then completed ones, each newest first. */
+    /**
+     * Still waiting for its join, and not replaced by a newer fan-out (which gets no decisions).
+     */
+    public boolean open() {
+      return !complete && replacedBy == null;
+    }
+  }
+
+  /**
+   * Fan-outs listed: open ones first, then completed and replaced ones, each newest first.
+   *
+   * @param open fan-outs waiting for their join and not replaced
+   */
   public record Listing(int open, int total, List<Summary> fanouts) {}
 
   /**
@@ -84,40 +100,59 @@ public final class FanoutReads {
   public static Function<Fanouts, Listing> list(
       String thread, Filter filter, int limit, SpawnPolicy policy) {
     return fanouts -> {
+      Map<String, String> replacedBy = replacedBy(fanouts);
       List<FanoutState> open = new ArrayList<>();
-      List<FanoutState> complete = new ArrayList<>();
+      List<FanoutState> closed = new ArrayList<>();
       for (FanoutState state : fanouts.all()) {
         if (thread == null || thread.equals(state.ref().thread())) {
-          (state.joinComplete() ? complete : open).add(state);
+          boolean isOpen = !state.joinComplete() && !replacedBy.containsKey(state.ref().id());
+          (isOpen ? open : closed).add(state);
         }
       }
-      List<Summary> listed = new ArrayList<>(Math.min(limit, open.size() + complete.size()));
+      List<Summary> listed = new ArrayList<>(Math.min(limit, open.size() + closed.size()));
       if (filter != Filter.COMPLETE) {
-        addNewestFirst(open, listed, limit, policy);
+        addNewestFirst(open, listed, limit, policy, replacedBy);
       }
       if (filter != Filter.OPEN) {
-        addNewestFirst(complete, listed, limit, policy);
+        addNewestFirst(closed, listed, limit, policy, replacedBy);
       }
       int total =
           switch (filter) {
             case OPEN -> open.size();
-            case COMPLETE -> complete.size();
-            case ALL -> open.size() + complete.size();
+            case COMPLETE -> closed.size();
+            case ALL -> open.size() + closed.size();
           };
       return new Listing(open.size(), total, List.copyOf(listed));
     };
   }
 
+  /** Replaced fan-out id to the id of the fan-out that replaced it. */
+  private static Map<String, String> replacedBy(Fanouts fanouts) {
+    Map<String, String> replaced = new HashMap<>();
+    for (FanoutState state : fanouts.all()) {
+      if (state.replaces() != null) {
+        replaced.put(state.replaces(), state.ref().id());
+      }
+    }
+    return replaced;
+  }
+
   private static void addNewestFirst(
-      List<FanoutState> states, List<Summary> into, int limit, SpawnPolicy policy) {
+      List<FanoutState> states,
+      List<Summary> into,
+      int limit,
+      SpawnPolicy policy,
+      Map<String, String> replacedBy) {
     for (int i = states.size() - 1; i >= 0 && into.size() < limit; i--) {
-      into.add(summary(states.get(i), policy));
+      FanoutState state = states.get(i);
+      into.add(summary(state, policy, replacedBy.get(state.ref().id())));
     }
   }
 
   /** The summary of one fan-out, or empty when the fold does not know it. */
   public static Function<Fanouts, Optional<Summary>> summary(String id, SpawnPolicy policy) {
-    return fanouts -> fanouts.get(id).map(state -> summary(state, policy));
+    return fanouts ->
+        fanouts.get(id).map(state -> summary(state, policy, replacedBy(fanouts).get(id)));
   }
 
   /**
@@ -146,7 +181,10 @@ public final class FanoutReads {
                     rows.add(new Row(JoinStatus.subtask(state, i), changedAt));
                   }
                   return new Children(
-                      summary(state, policy), state.version(), List.copyOf(rows), more);
+                      summary(state, policy, replacedBy(fanouts).get(id)),
+                      state.version(),
+                      List.copyOf(rows),
+                      more);
                 });
   }
 
@@ -164,10 +202,19 @@ public final class FanoutReads {
             .map(
                 state -> {
                   RetrySubtask request = state.manualRetry(index, hint);
+                  String replacedBy = replacedBy(fanouts).get(id);
+                  String refusal =
+                      replacedBy != null
+                          ? "the fan-out was replaced by fan-out "
+                              + replacedBy
+                              + ", which gets the decisions now"
+                          : refusal(state, policy)
+                              .map(why -> "new work there is refused now: " + why)
+                              .orElse(null);
                   return new Retry(
-                      summary(state, policy),
+                      summary(state, policy, replacedBy),
                       request,
-                      refusal(state, policy).orElse(null),
+                      refusal,
                       state.verdict(index).wire());
                 });
   }
@@ -175,13 +222,13 @@ public final class FanoutReads {
   /**
    * A checked retry request and the fan-out it is for.
    *
-   * @param refusal why new work in the fan-out would be refused now (the new attempt would be
-   *     held), or null
+   * @param refusal why the retry would come to nothing now (the fan-out was replaced, or new work
+   *     in it is refused and the new attempt would only be held), or null
    * @param replacing the verdict of the attempt it replaces
    */
   public record Retry(Summary fanout, RetrySubtask request, String refusal, String replacing) {}
 
-  static Summary summary(FanoutState state, SpawnPolicy policy) {
+  private static Summary summary(FanoutState state, SpawnPolicy policy, String replacedBy) {
     JoinCounters counters = state.counters();
     return new Summary(
         state.ref(),
@@ -200,6 +247,7 @@ public final class FanoutReads {
         state.joinComplete() ? state.joinCompletedAtMillis() : -1,
         state.maxAttempts(),
         state.replaces(),
+        replacedBy,
         state.ignoredRecords(),
         state.version());
   }

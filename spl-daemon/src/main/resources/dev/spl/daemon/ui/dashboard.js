@@ -299,6 +299,9 @@
     if (fanout.complete) {
       return pill(fanout.verdict, fanout.verdict);
     }
+    if (fanout.replaced_by) {
+      return pill("replaced", "replaced");
+    }
     return fanout.frozen ? pill("frozen", "frozen") : pill("open", "open");
   }
 
@@ -395,7 +398,7 @@
       const summary = cell(row, (child.summary_truncated ? "…" : "") + child.summary, "summary");
       summary.title = child.summary;
       const action = cell(row);
-      if (!fanout.complete && child.lifecycle === "done") {
+      if (fanout.open && child.lifecycle === "done") {
         const button = el("button", "small quiet retry", "Retry");
         button.type = "button";
         button.addEventListener("click", () => retry(fanout.fanout, child.index, button));
