@@ -13,6 +13,7 @@ import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.control.ControlGate;
 import dev.spl.daemon.coordinator.Reconciler;
 import dev.spl.daemon.fleet.FleetRegistry;
+import dev.spl.daemon.http.ApiException;
 import dev.spl.daemon.http.HostNames;
 import dev.spl.daemon.http.HttpApi;
 import dev.spl.daemon.http.HttpServer;
@@ -345,11 +346,19 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
-  private ObjectNode healthJson() {
-    DaemonContext running = context;
-    if (running == null) {
-      throw DaemonFleetEndpoints.starting();
+  /**
+   * This daemon, once its API listens and its context is built; before that a request is answered
+   * {@code 503 STARTING}.
+   */
+  Daemon running() {
+    if (context == null) {
+      throw new ApiException(503, "STARTING", "the daemon is still starting; try again");
     }
+    return this;
+  }
+
+  private ObjectNode healthJson() {
+    DaemonContext running = running().context();
     ObjectNode node = Json.MAPPER.createObjectNode();
     node.put("status", "ok");
     node.put("did", did());

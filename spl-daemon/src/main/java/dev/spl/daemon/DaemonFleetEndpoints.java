@@ -1,14 +1,21 @@
 package dev.spl.daemon;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Actors;
+import dev.spl.core.AppendResult;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
-import dev.spl.daemon.component.DaemonContext;
+import dev.spl.core.RecordJson;
+import dev.spl.core.control.ControlRequests;
+import dev.spl.core.control.Freeze;
+import dev.spl.core.control.InvalidControlRequestException;
+import dev.spl.core.control.Unfreeze;
 import dev.spl.daemon.config.FleetSettings;
 import dev.spl.daemon.control.ControlGate;
 import dev.spl.daemon.coordinator.Reconciler;
 import dev.spl.daemon.fleet.FleetRegistry;
 import dev.spl.daemon.http.ApiException;
+import dev.spl.daemon.http.FanoutEndpoints;
 import dev.spl.daemon.http.FleetEndpoints;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -27,6 +34,7 @@ final class DaemonFleetEndpoints implements FleetEndpoints {
   private final ControlGate gate;
   private final FleetRegistry fleet;
   private final FleetSettings settings;
+  private final FanoutEndpoints fanouts;
 
   DaemonFleetEndpoints(
       Daemon daemon, ControlGate gate, FleetRegistry fleet, FleetSettings settings) {
@@ -34,16 +42,76 @@ final class DaemonFleetEndpoints implements FleetEndpoints {
     this.gate = gate;
     this.fleet = fleet;
     this.settings = settings;
+    this.fanouts = fleet == null ? FanoutEndpoints.NONE : new DaemonFanoutEndpoints(daemon, fleet);
+  }
+
+  @Override
+  public FanoutEndpoints fanouts() {
+    return fanouts;
+  }
+
+  @Override
+  public ObjectNode freeze(
+      String namespace, String level, Long graceSecs, String reason, String user) {
+    Daemon self = running();
+    if (fleet == null) {
+      throw notCoordinator("freezes (the coordinator sends them on to every worker)");
+    }
+    if (graceSecs != null && !"hard".equals(level)) {
+      throw new ApiException(
+          400,
+          "INVALID_REQUEST",
+          "grace_secs: applies to level 'hard' (a soft freeze never stops running work)");
+    }
+    String actor = Actors.user(user);
+    Freeze freeze;
+    try {
+      freeze =
+          ControlRequests.freeze(namespace, level, graceSecs, reason, actor, self.clock().millis());
+    } catch (InvalidControlRequestException e) {
+      throw new ApiException(400, "INVALID_REQUEST", e.getMessage());
+    }
+    return appendControl(self, freeze.toRecord(actor, self.context().recordClock().next()));
+  }
+
+  @Override
+  public ObjectNode unfreeze(String namespace, String user) {
+    Daemon self = running();
+    if (fleet == null) {
+      throw notCoordinator("unfreezes (the coordinator sends them on to every worker)");
+    }
+    String actor = Actors.user(user);
+    Unfreeze unfreeze;
+    try {
+      unfreeze =
+          gate.read(
+              state -> ControlRequests.unfreeze(state, namespace, actor, self.clock().millis()));
+    } catch (InvalidControlRequestException e) {
+      throw new ApiException(400, "INVALID_REQUEST", e.getMessage());
+    }
+    return appendControl(self, unfreeze.toRecord(actor, self.context().recordClock().next()));
+  }
+
+  /**
+   * Appends a control record as {@code spl kill} and {@code spl unkill} would post it; the
+   * reconciler sends it on to the workers.
+   */
+  private static ObjectNode appendControl(Daemon self, Record record) {
+    AppendResult result = self.records().append(record);
+    ObjectNode node = RecordJson.toJson(result.stored());
+    node.put("object", "record");
+    node.put("created", result.created());
+    return node;
   }
 
   @Override
   public ObjectNode fleetStatus() {
-    DaemonContext context = running();
+    Daemon self = running();
     if (fleet == null) {
       throw notCoordinator("the fleet status and registry");
     }
-    ObjectNode node = fleet.status(context.url(), gate).toJson();
-    Optional<Reconciler> reconciler = daemon.reconciler();
+    ObjectNode node = fleet.status(self.context().url(), gate).toJson();
+    Optional<Reconciler> reconciler = self.reconciler();
     ObjectNode fanouts;
     if (reconciler.isPresent()) {
       try {
@@ -82,28 +150,18 @@ final class DaemonFleetEndpoints implements FleetEndpoints {
 
   @Override
   public ObjectNode heartbeat(Record record) {
-    DaemonContext context = running();
+    Daemon self = running();
     if (fleet == null) {
       throw notCoordinator("heartbeats");
     }
     ObjectNode node = fleet.receive(record).toJson();
-    node.put("coordinator_url", context.url());
+    node.put("coordinator_url", self.context().url());
     node.put("heartbeat_interval_ms", settings.heartbeatInterval().toMillis());
     return node;
   }
 
-  /** The context of the daemon, which exists once its API listens. */
-  private DaemonContext running() {
-    DaemonContext context = daemon.context();
-    if (context == null) {
-      throw starting();
-    }
-    return context;
-  }
-
-  /** The answer to a request that arrives while the daemon is still starting. */
-  static ApiException starting() {
-    return new ApiException(503, "STARTING", "the daemon is still starting; try again");
+  private Daemon running() {
+    return daemon.running();
   }
 
   private ApiException notCoordinator(String what) {
