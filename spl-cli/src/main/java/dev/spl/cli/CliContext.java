@@ -21,6 +21,8 @@ public final class CliContext {
   private final PrintStream err;
   private final Map<String, String> env;
   private final GlobalOptions global = new GlobalOptions();
+  private Resolution.Token token;
+  private boolean tokenResolved;
 
   CliContext(InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
     this.in = in;
@@ -70,9 +72,22 @@ public final class CliContext {
     return Resolution.endpoint(global.url, env, home());
   }
 
-  /** The bearer token for requests, or the token a daemon started from here should require. */
+  /**
+   * The bearer token for requests, or the token a daemon started from here should require; null
+   * when there is none.
+   */
   public String token() {
-    return Resolution.token(global.token, env);
+    Resolution.Token token = tokenSource();
+    return token == null ? null : token.value();
+  }
+
+  /** The token with where it came from; resolved (and its file read) once per command. */
+  public Resolution.Token tokenSource() {
+    if (!tokenResolved) {
+      token = Resolution.token(global.token, global.tokenFile, env, home());
+      tokenResolved = true;
+    }
+    return token;
   }
 
   public DaemonClient client() {

@@ -2,6 +2,8 @@ package dev.spl.cli;
 
 import dev.spl.cli.text.OutputFormat;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.IGetter;
 import picocli.CommandLine.Model.ISetter;
@@ -17,6 +19,7 @@ public final class GlobalOptions {
   Path home;
   String url;
   String token;
+  Path tokenFile;
   boolean debug;
 
   /** These options as a mixin bound to this instance's fields. */
@@ -54,8 +57,17 @@ public final class GlobalOptions {
             () -> token,
             value -> token = (String) value,
             "TOKEN",
-            "Fleet bearer token (default: $SPL_TOKEN).",
+            "Fleet bearer token; visible to other users in the process list, prefer"
+                + " --token-file (default: $SPL_TOKEN, else the home's token file).",
             "--token"));
+    mixin.addOption(
+        option(
+            Path.class,
+            () -> tokenFile,
+            value -> tokenFile = (Path) value,
+            "FILE",
+            "File holding the fleet token, readable by its owner only (chmod 600).",
+            "--token-file"));
     mixin.addOption(
         option(
             boolean.class,
@@ -65,6 +77,28 @@ public final class GlobalOptions {
             "Print stack traces of internal errors (also: SPL_DEBUG=1).",
             "--debug"));
     return mixin;
+  }
+
+  /**
+   * The names of these options: those that take a value ({@code -o}, {@code --output}, {@code
+   * --home}, ...) and those that take none ({@code --debug}), in declaration order. The ones that
+   * take a value are skipped with their value when looking for the command name, here and in the
+   * launcher (through the file {@link LaunchFiles} writes at build time).
+   */
+  record Names(List<String> takingAValue, List<String> flags) {
+    Names {
+      takingAValue = List.copyOf(takingAValue);
+      flags = List.copyOf(flags);
+    }
+  }
+
+  static Names names() {
+    List<String> takingAValue = new ArrayList<>();
+    List<String> flags = new ArrayList<>();
+    for (OptionSpec option : new GlobalOptions().spec().options()) {
+      (option.arity().max() > 0 ? takingAValue : flags).addAll(List.of(option.names()));
+    }
+    return new Names(takingAValue, flags);
   }
 
   private interface Getter {

@@ -97,9 +97,20 @@ class TopCommandTest {
         names = "--token",
         paramLabel = "TOKEN",
         scope = ScopeType.INHERIT,
-        description = "Fleet bearer token (default: $SPL_TOKEN).")
+        description =
+            "Fleet bearer token; visible to other users in the process list, prefer"
+                + " --token-file (default: $SPL_TOKEN, else the home's token file).")
     void token(String value) {
       target.token = value;
+    }
+
+    @Option(
+        names = "--token-file",
+        paramLabel = "FILE",
+        scope = ScopeType.INHERIT,
+        description = "File holding the fleet token, readable by its owner only (chmod 600).")
+    void tokenFile(Path value) {
+      target.tokenFile = value;
     }
 
     @Option(
@@ -137,6 +148,10 @@ class TopCommandTest {
             new String[] {"--home=" + h, "-ojson", "daemon", "status"},
             new String[] {"daemon", "status", "--home", h, "--output", "yaml"},
             new String[] {"--url", "http://127.0.0.1:1", "--token", "t", "records", "list"},
+            new String[] {
+              "--url", "http://127.0.0.1:1", "--token", "0123456789abcdef", "records", "list"
+            },
+            new String[] {"--url", "http://127.0.0.1:1", "--token-file", h, "records", "list"},
             new String[] {"fleet", "start", "--help"},
             new String[] {"task", "add", "--help"});
     for (String[] args : runs) {

@@ -2,6 +2,8 @@ package dev.spl.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 
 /** Typed reads of record body fields with messages that name the field and what was found. */
@@ -56,6 +58,36 @@ public final class BodyFields {
           "body." + field + ": expected at most " + Integer.MAX_VALUE + " but found " + value);
     }
     return (int) value;
+  }
+
+  /** Like {@link #nonNegativeLong(ObjectNode, String, long)}, refusing values above {@code max}. */
+  public static long boundedLong(ObjectNode body, String field, long max, long fallback) {
+    long value = nonNegativeLong(body, field, fallback);
+    if (value > max) {
+      throw new InvalidRecordException(
+          "body." + field + ": expected an integer from 0 to " + max + " but found " + value);
+    }
+    return value;
+  }
+
+  /**
+   * Refuses a key that is not one of {@code allowed}, naming it and the keys a {@code what} body
+   * has: a typo in a control record must not pass as an absent field.
+   */
+  public static void requireOnlyKeys(ObjectNode body, List<String> allowed, String what) {
+    for (Iterator<String> keys = body.fieldNames(); keys.hasNext(); ) {
+      String key = keys.next();
+      if (!allowed.contains(key)) {
+        throw new InvalidRecordException(
+            "body."
+                + key
+                + ": unknown key for "
+                + what
+                + " (expected "
+                + String.join(", ", allowed)
+                + ")");
+      }
+    }
   }
 
   public static String describe(JsonNode node) {

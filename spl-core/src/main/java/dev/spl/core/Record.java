@@ -11,13 +11,17 @@ import java.util.Objects;
  * fields (see {@link RecordIds}). The body is a Jackson tree: callers must not mutate it after
  * building the record, because the id is derived from it.
  *
- * <p>Two records are equal exactly when their ids are equal: bodies are compared by canonical
- * value, so {@code 1.50} equals {@code 1.5} and an int node equals a long node of the same value.
- * This keeps a record read back from a store (which keeps the canonical form) equal to the one
- * written.
+ * <p>Two records are equal exactly when their ids are equal: bodies are compared by canonical form
+ * (numbers as the IEEE-754 doubles RFC 8785 reads them), so {@code 1.50} equals {@code 1.5}, {@code
+ * 56.0} equals {@code 56}, {@code 333333333.33333329} equals {@code 333333333.3333333} and an int
+ * node equals a long node of the same value. This keeps a record read back from a store (which
+ * keeps the canonical form) equal to the one written.
  */
 public record Record(
     String thread, String actor, Act act, ObjectNode body, long clock, List<String> parents) {
+
+  /** The largest clock: 2^53, the largest integer every JSON reader takes exactly. */
+  public static final long MAX_CLOCK = CanonicalJson.MAX_EXACT_INTEGER;
 
   public Record {
     Objects.requireNonNull(thread, "thread");
@@ -27,13 +31,19 @@ public record Record(
     Objects.requireNonNull(parents, "parents");
     ThreadIds.requireValid(thread);
     Actors.requireValid(actor);
-    if (clock < 0) {
-      throw new InvalidRecordException("clock: expected a non-negative integer but found " + clock);
+    if (clock < 0 || clock > MAX_CLOCK) {
+      throw new InvalidRecordException(
+          "clock: expected a non-negative integer of at most " + MAX_CLOCK + " but found " + clock);
     }
     List<String> sorted = new ArrayList<>(parents);
     Collections.sort(sorted);
-    for (String parent : sorted) {
+    for (int i = 0; i < sorted.size(); i++) {
+      String parent = sorted.get(i);
       RecordIds.requireValid(parent, "parents");
+      if (i > 0 && parent.equals(sorted.get(i - 1))) {
+        throw new InvalidRecordException(
+            "parents: expected distinct record ids but " + parent + " is given twice");
+      }
     }
     parents = List.copyOf(sorted);
   }

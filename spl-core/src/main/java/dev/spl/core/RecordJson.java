@@ -19,8 +19,23 @@ public final class RecordJson {
 
   private RecordJson() {}
 
-  /** Parses one record object, naming the first field that is missing, mistyped or unknown. */
+  /**
+   * Parses one record object, naming the first field that is missing, mistyped or unknown, and
+   * checks and normalises its body ({@link CanonicalJson#requireCanonical}).
+   */
   public static Record parse(JsonNode node) {
+    return parse(node, true);
+  }
+
+  /**
+   * Reads a record as a store holds it: its canonical bytes were checked when it was written, so
+   * the body is taken as stored. A record stored before the current number rules still reads.
+   */
+  public static Record readStored(JsonNode node) {
+    return parse(node, false);
+  }
+
+  private static Record parse(JsonNode node, boolean checkBody) {
     if (node == null || !node.isObject()) {
       throw new InvalidRecordException(
           "record: expected a JSON object but found " + describe(node));
@@ -41,12 +56,20 @@ public final class RecordJson {
     if (body == null || !body.isObject()) {
       throw new InvalidRecordException("body: expected a JSON object but found " + describe(body));
     }
+    if (checkBody) {
+      CanonicalJson.requireCanonical(body, "body");
+    }
     long clock = 0;
     JsonNode clockNode = node.get("clock");
     if (clockNode != null && !clockNode.isNull()) {
-      if (!clockNode.isIntegralNumber() || !clockNode.canConvertToLong()) {
+      if (!clockNode.isIntegralNumber()
+          || !clockNode.canConvertToLong()
+          || clockNode.longValue() > Record.MAX_CLOCK) {
         throw new InvalidRecordException(
-            "clock: expected a non-negative integer but found " + describe(clockNode));
+            "clock: expected a non-negative integer of at most "
+                + Record.MAX_CLOCK
+                + " but found "
+                + describe(clockNode));
       }
       clock = clockNode.longValue();
     }
@@ -94,7 +117,7 @@ public final class RecordJson {
 
   /** Parses the stored form written by {@link #toJson(StoredRecord)}. */
   public static StoredRecord parseStored(JsonNode node) {
-    Record record = parse(without(node, "seq", "received_at"));
+    Record record = readStored(without(node, "seq", "received_at"));
     String id = node.path("id").asText(record.id());
     long seq = node.path("seq").asLong();
     long receivedAt = Instant.parse(node.path("received_at").asText()).toEpochMilli();
@@ -138,7 +161,7 @@ public final class RecordJson {
           case NULL -> "null";
           default -> "a " + node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
         };
-    String text = node.toString();
+    String text = node.isTextual() ? CanonicalJson.quoted(node.textValue()) : node.toString();
     return kind + " (" + (text.length() > 60 ? text.substring(0, 57) + "..." : text) + ")";
   }
 }

@@ -65,15 +65,15 @@ class RecordJsonTest {
         "clock negative | "
             + GOOD_FIELDS
             + ",\"clock\":-1"
-            + " | clock: expected a non-negative integer but found -1",
+            + " | clock: expected a non-negative integer of at most 9007199254740992 but found -1",
         "clock fractional | "
             + GOOD_FIELDS
             + ",\"clock\":1.5"
-            + " | clock: expected a non-negative integer but found a number (1.5)",
+            + " | clock: expected a non-negative integer of at most 9007199254740992 but found a number (1.5)",
         "clock a string | "
             + GOOD_FIELDS
             + ",\"clock\":\"1\""
-            + " | clock: expected a non-negative integer but found a string",
+            + " | clock: expected a non-negative integer of at most 9007199254740992 but found a string",
         "clock beyond long | "
             + GOOD_FIELDS
             + ",\"clock\":99999999999999999999"
@@ -134,5 +134,18 @@ class RecordJsonTest {
     assertThat(json.get("received_at").asText())
         .isEqualTo(Instant.ofEpochMilli(1_700_000_000_123L).toString());
     assertThat(RecordJson.parseStored(json)).isEqualTo(stored);
+  }
+
+  @Test
+  void aStoredRecordIsReadAsStoredWhileNewInputIsChecked() throws Exception {
+    var node =
+        Json.MAPPER.readTree(
+            withThread(GOOD_FIELDS.replace("{\"topic\":\"t\"}", "{\"n\":1152921504606846976}")));
+
+    assertThatThrownBy(() -> RecordJson.parse(node))
+        .isInstanceOf(InvalidRecordException.class)
+        .hasMessageStartingWith("body.n: expected an integer of magnitude at most");
+    assertThat(RecordJson.readStored(node).body().get("n").longValue())
+        .isEqualTo(1152921504606846976L);
   }
 }

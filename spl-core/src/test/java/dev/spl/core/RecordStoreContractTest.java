@@ -74,7 +74,7 @@ public abstract class RecordStoreContractTest {
                 + "a".repeat(64)
                 + "\"],"
                 + "\"body\":{\"z\":[1.50,-0,1e3,null,true,{\"y\":\"\\u00e9\\ud83d\\ude00\\n\"}],"
-                + "\"a\":{\"big\":123456789012345678901234567890}}}");
+                + "\"a\":{\"big\":1e30,\"third\":333333333.33333329,\"tiny\":1E-7}}}");
 
     store.append(record);
     Record read = store.get(record.id()).orElseThrow().record();

@@ -5,11 +5,13 @@ import dev.spl.core.Json;
 import dev.spl.core.RecordStore;
 import dev.spl.core.fleet.FleetThresholds;
 import dev.spl.core.fleet.Role;
+import dev.spl.core.home.FleetToken;
 import dev.spl.core.store.Durability;
 import dev.spl.core.store.RocksRecordStore;
 import dev.spl.daemon.control.ControlGate;
 import dev.spl.daemon.coordinator.Reconciler;
 import dev.spl.daemon.fleet.FleetRegistry;
+import dev.spl.daemon.http.HostNames;
 import dev.spl.daemon.http.HttpApi;
 import dev.spl.daemon.http.HttpServer;
 import dev.spl.daemon.loop.OutboxSender;
@@ -91,6 +93,7 @@ public final class Daemon implements AutoCloseable {
             records,
             clock,
             gate::snapshot,
+            gate.spawnPolicy(home.did()),
             new RecordClock(clock));
   }
 
@@ -124,7 +127,8 @@ public final class Daemon implements AutoCloseable {
               config.maxRequestBytes(),
               config.token(),
               () -> self[0].healthJson(),
-              new DaemonFleetEndpoints(() -> self[0], gate, fleet, config.fleet()));
+              new DaemonFleetEndpoints(() -> self[0], gate, fleet, config.fleet()),
+              HostNames.of(config.bindHost(), config.fleet().advertiseUrl()));
       server = HttpApi.create(records, settings, config.bindHost(), config.port());
       try {
         server.start();
@@ -173,7 +177,7 @@ public final class Daemon implements AutoCloseable {
     records.onDeliveriesQueued(outbox::wake);
     startComponent(outbox);
     if (fleet != null) {
-      Reconciler loop = new Reconciler(context, fleet, gate, startedAtMillis);
+      Reconciler loop = new Reconciler(context, fleet, startedAtMillis);
       startComponent(loop);
       reconciler = loop;
     } else if (config.fleet().role() == Role.WORKER) {
@@ -206,7 +210,7 @@ public final class Daemon implements AutoCloseable {
 
   /** The one place the store is chosen. */
   private static RecordStore openStore(DaemonHome home, Durability durability) {
-    return RocksRecordStore.open(home.storeDir(), durability, Clock.systemUTC());
+    return RocksRecordStore.open(home.prepareStoreDir(), durability, Clock.systemUTC());
   }
 
   private static String describeStore(RecordStore store) {
@@ -363,8 +367,11 @@ public final class Daemon implements AutoCloseable {
       throw new DaemonStartException(
           "binding "
               + config.bindHost()
-              + " exposes the daemon beyond this machine, so it requires a token; set one (every"
-              + " request must then send 'Authorization: Bearer <token>') or bind 127.0.0.1");
+              + " exposes the daemon beyond this machine, so it requires a token of at least "
+              + FleetToken.MIN_BYTES
+              + " bytes; give it one in a file only you can read (spl --token-file FILE daemon"
+              + " start; every request must then send 'Authorization: Bearer <token>') or bind"
+              + " 127.0.0.1");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.spl.daemon;
 
+import dev.spl.core.home.FleetToken;
 import dev.spl.core.store.Durability;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -11,7 +12,8 @@ import java.util.Objects;
  * @param bindHost the address to listen on; anything but a loopback address requires a token
  * @param port the port to listen on, 0 for any free port
  * @param maxRequestBytes the largest request body accepted; larger ones are answered with 413
- * @param token when set, every request must carry {@code Authorization: Bearer <token>}
+ * @param token when set, every request must carry {@code Authorization: Bearer <token>}; at least
+ *     16 bytes of printable ASCII (see {@link FleetToken#check})
  * @param durability DURABLE (fsync before acknowledging, the default) or FAST (no fsync)
  * @param fleet the daemon's role and fleet settings
  */
@@ -37,8 +39,11 @@ public record DaemonConfig(
       throw new IllegalArgumentException(
           "maxRequestBytes: expected a positive number but found " + maxRequestBytes);
     }
-    if (token != null && token.isBlank()) {
+    if (token != null && token.isEmpty()) {
       token = null;
+    }
+    if (token != null) {
+      FleetToken.check(token, "token");
     }
     Objects.requireNonNull(durability, "durability");
     Objects.requireNonNull(fleet, "fleet");

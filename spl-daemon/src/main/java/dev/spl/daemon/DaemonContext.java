@@ -1,6 +1,7 @@
 package dev.spl.daemon;
 
 import dev.spl.core.control.ControlSnapshot;
+import dev.spl.core.fanout.SpawnPolicy;
 import java.time.Clock;
 import java.util.function.Supplier;
 
@@ -13,6 +14,8 @@ import java.util.function.Supplier;
  * @param records the one way into the log
  * @param clock the daemon's clock; components read time only through it
  * @param control the current freezes and emergency stop, as the write gate sees them
+ * @param spawnPolicy the write gate's check of a child INTEND, as this daemon would write it: what
+ *     the coordinator's reconciler and the worker hold
  * @param recordClock the {@code clock} field of records the daemon writes, strictly increasing
  */
 public record DaemonContext(
@@ -22,6 +25,7 @@ public record DaemonContext(
     RecordService records,
     Clock clock,
     Supplier<ControlSnapshot> control,
+    SpawnPolicy spawnPolicy,
     RecordClock recordClock) {
 
   /** A context whose record clock starts fresh from {@code clock}. */
@@ -31,7 +35,8 @@ public record DaemonContext(
       String url,
       RecordService records,
       Clock clock,
-      Supplier<ControlSnapshot> control) {
-    this(config, did, url, records, clock, control, new RecordClock(clock));
+      Supplier<ControlSnapshot> control,
+      SpawnPolicy spawnPolicy) {
+    this(config, did, url, records, clock, control, spawnPolicy, new RecordClock(clock));
   }
 }

@@ -5,17 +5,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Actors;
 import dev.spl.core.Hex;
 import dev.spl.core.Json;
+import dev.spl.core.home.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -25,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A daemon's home folder: created if missing, locked for one daemon at a time, holding the instance
  * DID ({@code instance.json}) and, while the daemon runs, its URL ({@code endpoint}) and port
- * ({@code port}).
+ * ({@code port}). The folder is 0700 and the files 0600 ({@link PrivateFiles}).
  */
 final class DaemonHome implements AutoCloseable {
   static final String LOCK_FILE = "daemon.lock";
@@ -57,14 +56,19 @@ final class DaemonHome implements AutoCloseable {
   /** Creates (if needed), locks and reads or initialises the home. */
   static DaemonHome open(Path home) {
     Path dir = home.toAbsolutePath().normalize();
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new DaemonStartException("cannot use home " + dir + ": it is not a folder");
+    }
     try {
-      Files.createDirectories(dir);
+      PrivateFiles.createFolder(dir);
     } catch (IOException e) {
       throw new DaemonStartException(
-          "cannot use home " + dir + ": the folder cannot be created (" + describe(e) + ")", e);
-    }
-    if (!Files.isDirectory(dir)) {
-      throw new DaemonStartException("cannot use home " + dir + ": it is not a folder");
+          "cannot use home "
+              + dir
+              + ": the folder cannot be created or made private to its owner ("
+              + describe(e)
+              + ")",
+          e);
     }
     Path lockKey;
     try {
@@ -85,7 +89,7 @@ final class DaemonHome implements AutoCloseable {
       Path lockFile = dir.resolve(LOCK_FILE);
       try {
         channel =
-            FileChannel.open(
+            PrivateFiles.open(
                 lockFile,
                 StandardOpenOption.CREATE,
                 StandardOpenOption.READ,
@@ -112,6 +116,7 @@ final class DaemonHome implements AutoCloseable {
       }
       writePid(channel, lockFile);
       String did = loadOrCreateDid(dir);
+      restrictExisting(dir);
       DaemonHome opened = new DaemonHome(dir, lockKey, channel, lock, did);
       channel = null;
       return opened;
@@ -131,8 +136,39 @@ final class DaemonHome implements AutoCloseable {
     return did;
   }
 
-  Path storeDir() {
-    return dir.resolve(STORE_DIR);
+  /**
+   * The RocksDB folder, created 0700: RocksDB creates its own files with the umask's permissions,
+   * and the folder's mode is what keeps other users out of them.
+   */
+  Path prepareStoreDir() {
+    Path store = dir.resolve(STORE_DIR);
+    try {
+      PrivateFiles.createFolder(store);
+    } catch (IOException e) {
+      throw new DaemonStartException(
+          "cannot use home " + dir + ": cannot make " + store + " private (" + describe(e) + ")",
+          e);
+    }
+    return store;
+  }
+
+  /**
+   * Homes written before files were private keep 0644 files: make the daemon's own ones 0600. The
+   * store folder is made 0700 when it is opened.
+   */
+  private static void restrictExisting(Path dir) {
+    for (String name : new String[] {INSTANCE_FILE, ENDPOINT_FILE, PORT_FILE}) {
+      Path file = dir.resolve(name);
+      try {
+        if (Files.isRegularFile(file)) {
+          PrivateFiles.restrictFile(file);
+        }
+      } catch (IOException e) {
+        throw new DaemonStartException(
+            "cannot use home " + dir + ": cannot make " + file + " private (" + describe(e) + ")",
+            e);
+      }
+    }
   }
 
   /** Records where the running daemon can be reached. */
@@ -235,13 +271,7 @@ final class DaemonHome implements AutoCloseable {
   }
 
   private static void writeAtomically(Path target, String content) throws IOException {
-    Path temp = target.resolveSibling(target.getFileName() + ".tmp");
-    Files.writeString(temp, content, StandardCharsets.UTF_8);
-    try {
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-    }
+    PrivateFiles.write(target, content);
   }
 
   private static String describe(IOException e) {

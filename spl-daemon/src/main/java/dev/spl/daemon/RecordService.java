@@ -1,11 +1,14 @@
 package dev.spl.daemon;
 
+import dev.spl.cel.rules.RuleValidation;
 import dev.spl.core.AppendResult;
+import dev.spl.core.InvalidRecordException;
 import dev.spl.core.OutboxEntry;
 import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.RecordStore;
 import dev.spl.core.StoredRecord;
+import dev.spl.core.SystemRecords;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -16,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one way records get into a daemon's log: write gate, then append, then notify. A request of
- * several records is all-or-nothing: one refusal and nothing is stored.
+ * The one way records get into a daemon's log: schema check of system records, write gate, then
+ * append, then notify. A request of several records is all-or-nothing: one refusal and nothing is
+ * stored.
  */
 public final class RecordService {
   private static final Logger LOG = LoggerFactory.getLogger(RecordService.class);
@@ -124,12 +128,28 @@ public final class RecordService {
   }
 
   private static void checkGate(WriteGate gate, Record record, int index) {
+    requireValid(record, index);
     Optional<WriteGate.Refusal> refusal = gate.check(record);
     if (refusal.isPresent()) {
       WriteGate.Refusal r = refusal.get();
       String where = index < 0 ? "" : "records[" + index + "]: ";
       throw new RecordRejectedException(
           r.httpStatus(), r.code(), index, where + r.message(), r.details());
+    }
+  }
+
+  /**
+   * Records on the reserved threads and with control or rule topics must match their schema, and a
+   * permission rule must compile, before they are stored: the folds would skip them later, and the
+   * writer would never hear why.
+   */
+  private static void requireValid(Record record, int index) {
+    try {
+      SystemRecords.requireValid(record);
+      RuleValidation.requireUsable(record);
+    } catch (InvalidRecordException e) {
+      String where = index < 0 ? "" : "records[" + index + "]: ";
+      throw new RecordRejectedException(400, "INVALID_RECORD", index, where + e.getMessage());
     }
   }
 

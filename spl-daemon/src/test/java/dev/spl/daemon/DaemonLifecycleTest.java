@@ -98,13 +98,14 @@ class DaemonLifecycleTest {
         .hasMessageContaining("token");
     assertThat(home).doesNotExist();
     // With a token the check passes; the address itself is never bound in tests.
-    Daemon.requireTokenUnlessLoopback(config(home).withBindHost("0.0.0.0").withToken("s3cret"));
+    Daemon.requireTokenUnlessLoopback(
+        config(home).withBindHost("0.0.0.0").withToken("s3cret-long-enough-token"));
     Daemon.requireTokenUnlessLoopback(config(home).withBindHost("localhost"));
   }
 
   @Test
   void aTokenIsRequiredOnEveryRequestWhenSet() {
-    try (Daemon daemon = Daemon.start(config(dir).withToken("s3cret"))) {
+    try (Daemon daemon = Daemon.start(config(dir).withToken("s3cret-long-enough-token"))) {
       HttpApiTest.assertError(
           new Http(daemon.url()).get("/health"), 401, "UNAUTHORIZED", "Authorization: Bearer");
       HttpApiTest.assertError(
@@ -114,7 +115,7 @@ class DaemonLifecycleTest {
           "UNAUTHORIZED",
           "not this daemon's token");
       assertThat(daemon.records().count()).isZero();
-      Http authorized = new Http(daemon.url(), "Bearer s3cret");
+      Http authorized = new Http(daemon.url(), "Bearer s3cret-long-enough-token");
       assertThat(authorized.get("/health").status()).isEqualTo(200);
       assertThat(
               authorized
@@ -195,5 +196,19 @@ class DaemonLifecycleTest {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  @Test
+  void theDaemonRefusesABadTokenBeforeItStarts() {
+    Path home = dir.resolve("refused");
+    DaemonConfig config = DaemonConfig.defaults(home).withPort(0);
+
+    assertThatThrownBy(() -> config.withToken("short"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 16 bytes");
+    assertThatThrownBy(() -> config.withToken("0123456789abcdef\r\nX-Injected: 1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("carriage return");
+    assertThat(home).doesNotExist();
   }
 }

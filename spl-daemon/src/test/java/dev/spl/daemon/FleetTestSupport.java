@@ -10,8 +10,12 @@ import dev.spl.core.RecordJson;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
+import dev.spl.core.fanout.ChildDone;
+import dev.spl.core.fanout.ChildIntent;
+import dev.spl.core.fanout.FanoutParent;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.FanoutRef;
+import dev.spl.core.fanout.SubtaskChunk;
 import dev.spl.core.fanout.SubtaskParser;
 import dev.spl.core.fanout.SubtaskSpec;
 import dev.spl.core.fanout.Verdict;
@@ -67,21 +71,22 @@ final class FleetTestSupport {
     List<Record> records = new ArrayList<>();
     List<String> chunkIds = new ArrayList<>();
     long clock = 1;
-    for (ObjectNode chunk :
-        FanoutRecords.chunkBodies(namespace, specs, FanoutRecords.DEFAULT_CHUNK_SIZE)) {
-      Record record = new Record(thread, USER, Act.LEARN, chunk, clock++, List.of());
+    for (SubtaskChunk chunk :
+        SubtaskChunk.split(namespace, specs, FanoutRecords.DEFAULT_CHUNK_SIZE)) {
+      Record record = new Record(thread, USER, Act.LEARN, chunk.toBody(), clock++, List.of());
       records.add(record);
       chunkIds.add(record.id());
     }
     ObjectNode parent =
-        FanoutRecords.parentBody(
-            namespace,
-            join,
-            specs.size(),
-            chunkIds,
-            FanoutRecords.DEFAULT_MAX_ATTEMPTS,
-            null,
-            System.currentTimeMillis());
+        new FanoutParent(
+                namespace,
+                join,
+                specs.size(),
+                chunkIds,
+                FanoutRecords.DEFAULT_MAX_ATTEMPTS,
+                null,
+                System.currentTimeMillis())
+            .toBody();
     records.add(new Record(thread, USER, Act.INTEND, parent, clock, chunkIds));
     return records;
   }
@@ -135,27 +140,25 @@ final class FleetTestSupport {
   /** Reports a child's result to the coordinator as its worker would. */
   static Http.Response childDone(
       Daemon coordinator, StoredRecord childIntent, String workerDid, Verdict verdict) {
-    JsonNode body = childIntent.record().body();
-    FanoutRef ref =
-        new FanoutRef(
-            body.path("fanout").asText(),
-            body.path("parent_thread").asText(),
-            body.path("namespace").asText());
+    ChildIntent intent = ChildIntent.fromBody(childIntent.record().body());
     long now = System.currentTimeMillis();
     ObjectNode done =
-        FanoutRecords.childDoneBody(
-            ref,
-            body.path("index").asInt(),
-            body.path("attempt").asInt(),
-            childIntent.record().thread(),
-            workerDid,
-            verdict,
-            BigDecimal.ZERO,
-            0.01,
-            "result of " + body.path("goal").asText(),
-            now,
-            now);
-    Record record = new Record(ref.thread(), workerDid, Act.KNOW, done, now, List.of());
+        new ChildDone(
+                intent.namespace(),
+                intent.fanout(),
+                intent.index(),
+                intent.attempt(),
+                childIntent.record().thread(),
+                workerDid,
+                verdict,
+                BigDecimal.ZERO,
+                0.01,
+                "result of " + intent.goal(),
+                now,
+                now,
+                null)
+            .toBody();
+    Record record = new Record(intent.parentThread(), workerDid, Act.KNOW, done, now, List.of());
     return post(coordinator, record);
   }
 

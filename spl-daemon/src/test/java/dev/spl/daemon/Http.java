@@ -50,6 +50,15 @@ final class Http {
             .build());
   }
 
+  /** Posts raw bytes, for bodies that are not UTF-8. */
+  Response post(String path, byte[] body) {
+    return send(
+        builder(path)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build());
+  }
+
   /** Posts with extra request headers given as name, value, name, value... */
   Response post(String path, String body, String... headers) {
     return send(

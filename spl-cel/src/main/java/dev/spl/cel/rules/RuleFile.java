@@ -1,9 +1,9 @@
 package dev.spl.cel.rules;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Json;
+import dev.spl.core.MalformedJsonException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -37,22 +37,23 @@ public final class RuleFile {
   public static Parsed parse(String content, String fileName) {
     JsonNode root;
     try {
-      root = Json.MAPPER.readTree(content);
-    } catch (JsonProcessingException e) {
+      root = Json.parse(content);
+    } catch (MalformedJsonException e) {
+      // Strict JSON: a key given twice in an entry is refused, never "last one wins".
       return new Parsed(
           List.of(),
           List.of(
               fileName
                   + ": expected a JSON array of rules but it does not parse: "
-                  + e.getOriginalMessage()));
+                  + e.getMessage()));
     }
-    if (root == null || !root.isArray()) {
+    if (root.isMissingNode() || !root.isArray()) {
       return new Parsed(
           List.of(),
           List.of(
               fileName
                   + ": expected a JSON array of rules but found "
-                  + (root == null
+                  + (root.isMissingNode()
                       ? "nothing"
                       : root.getNodeType().name().toLowerCase(Locale.ROOT))));
     }

@@ -2,6 +2,11 @@ package dev.spl.cel.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
+import dev.spl.core.InvalidRecordException;
+import dev.spl.core.Record;
+import dev.spl.core.SystemRecords;
+import dev.spl.core.ThreadIds;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -28,37 +33,53 @@ public final class RuleValidation {
   }
 
   /**
-   * Checks the body of a {@code LEARN permission_rule} record before it is appended: a rule that is
-   * being disabled needs only its name; any other must be a usable rule.
+   * Checks the body of a {@code LEARN permission_rule} record before it is appended: its shape
+   * ({@link SystemRecords#requirePermissionRuleShape}); then a rule that is being disabled needs
+   * only its name, any other must be a usable rule (name, code, and an expression that compiles to
+   * a bool).
    */
   public static Optional<RuleProblem> checkRuleBody(ObjectNode body) {
-    JsonNode name = body.get("name");
-    if (name == null || !name.isTextual() || name.asText().isBlank()) {
-      return Optional.of(RuleProblem.of("name", "expected a non-empty string but found " + name));
+    try {
+      SystemRecords.requirePermissionRuleShape(body);
+    } catch (InvalidRecordException e) {
+      String message = e.getMessage();
+      int colon = message.indexOf(": ");
+      String field = colon < 0 ? "body" : message.substring(0, colon);
+      return Optional.of(
+          RuleProblem.of(
+              field.startsWith("body.") ? field.substring("body.".length()) : field,
+              colon < 0 ? message : message.substring(colon + 2)));
     }
     JsonNode enabled = body.get("enabled");
-    if (enabled != null && !enabled.isBoolean()) {
-      return Optional.of(RuleProblem.of("enabled", "expected true or false but found " + enabled));
-    }
-    if (enabled != null && !enabled.asBoolean()) {
+    if (enabled != null && !enabled.booleanValue()) {
       return Optional.empty();
     }
-    for (String field : new String[] {"expression", "code", "message"}) {
-      JsonNode value = body.get(field);
-      if (value != null && !value.isTextual()) {
-        return Optional.of(RuleProblem.of(field, "expected a string but found " + value));
-      }
-    }
-    JsonNode expression = body.get("expression");
     JsonNode code = body.get("code");
     JsonNode message = body.get("message");
     return check(
         new PermissionRule(
-            name.asText(),
-            expression == null ? "" : expression.asText(),
-            code == null ? null : code.asText(),
-            message == null ? null : message.asText(),
+            body.get("name").textValue(),
+            body.get("expression").textValue(),
+            code == null || code.isNull() ? null : code.textValue(),
+            message == null || message.isNull() ? null : message.textValue(),
             RuleSource.RECORD));
+  }
+
+  /**
+   * Refuses a {@code LEARN permission_rule} record on th_engine_config whose rule cannot be used
+   * (see {@link #checkRuleBody}), naming the field: what the daemon checks before it stores one.
+   * Other records pass.
+   */
+  public static void requireUsable(Record record) {
+    if (!ThreadIds.ENGINE_CONFIG.equals(record.thread())
+        || record.act() != Act.LEARN
+        || !PermissionGate.RULE_TOPIC.equals(record.topic())) {
+      return;
+    }
+    Optional<RuleProblem> problem = checkRuleBody(record.body());
+    if (problem.isPresent()) {
+      throw new InvalidRecordException("body." + problem.get().describe());
+    }
   }
 
   static Optional<RuleProblem> checkDefinition(PermissionRule rule) {

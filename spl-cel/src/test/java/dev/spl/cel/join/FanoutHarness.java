@@ -5,11 +5,15 @@ import dev.spl.core.Act;
 import dev.spl.core.Record;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
+import dev.spl.core.fanout.ChildDone;
 import dev.spl.core.fanout.FanoutAction;
+import dev.spl.core.fanout.FanoutParent;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.FanoutState;
 import dev.spl.core.fanout.Fanouts;
 import dev.spl.core.fanout.JoinCompiler;
+import dev.spl.core.fanout.SpawnPolicy;
+import dev.spl.core.fanout.SubtaskChunk;
 import dev.spl.core.fanout.SubtaskSpec;
 import dev.spl.core.fanout.Verdict;
 import dev.spl.core.fanout.WorkerDirectory;
@@ -56,22 +60,22 @@ final class FanoutHarness {
       specs.add(SubtaskSpec.ofGoal("goal " + i));
     }
     List<String> chunkIds = new ArrayList<>();
-    for (ObjectNode chunk :
-        FanoutRecords.chunkBodies("bench", specs, FanoutRecords.DEFAULT_CHUNK_SIZE)) {
-      chunkIds.add(append(USER, Act.LEARN, chunk, List.of()).id());
+    for (SubtaskChunk chunk :
+        SubtaskChunk.split("bench", specs, FanoutRecords.DEFAULT_CHUNK_SIZE)) {
+      chunkIds.add(append(USER, Act.LEARN, chunk.toBody(), List.of()).id());
     }
     fanoutId =
         append(
                 USER,
                 Act.INTEND,
-                FanoutRecords.parentBody("bench", join, width, chunkIds, 3, null, 0),
+                new FanoutParent("bench", join, width, chunkIds, 3, null, 0).toBody(),
                 chunkIds)
             .id();
     return fanoutId;
   }
 
   List<FanoutAction> step(WorkerDirectory directory) {
-    List<FanoutAction> actions = fanouts.decide(0, directory);
+    List<FanoutAction> actions = fanouts.decide(0, directory, SpawnPolicy.ALLOW_ALL);
     for (FanoutRecords.Draft draft :
         FanoutRecords.drafts(actions, FanoutRecords.DEFAULT_SPAWNS_PER_RECORD)) {
       append(COORDINATOR, draft.act(), draft.body(), List.of());
@@ -85,18 +89,21 @@ final class FanoutHarness {
     return record(
         state.worker(index) == null ? COORDINATOR : state.worker(index),
         Act.KNOW,
-        FanoutRecords.childDoneBody(
-            state.ref(),
-            index,
-            state.attempt(index),
-            ThreadIds.derive(fanoutId, String.valueOf(index), state.specs().get(index).goal()),
-            state.worker(index),
-            Verdict.fromWire(verdict),
-            BigDecimal.valueOf(costUsd),
-            1.0,
-            "ok",
-            0,
-            1000),
+        new ChildDone(
+                state.ref().namespace(),
+                state.ref().id(),
+                index,
+                state.attempt(index),
+                ThreadIds.derive(fanoutId, String.valueOf(index), state.specs().get(index).goal()),
+                state.worker(index),
+                Verdict.fromWire(verdict),
+                BigDecimal.valueOf(costUsd),
+                1.0,
+                "ok",
+                0,
+                1000,
+                null)
+            .toBody(),
         List.of());
   }
 

@@ -4,6 +4,8 @@ import dev.spl.core.StoredRecord;
 import dev.spl.core.fanout.FanoutAction;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.JoinCompiler;
+import dev.spl.core.fanout.JoinStatus;
+import dev.spl.core.fanout.SpawnPolicy;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -143,7 +145,8 @@ public final class ReconcilerBench {
       long start = sampled && time ? CPU.getCurrentThreadCpuTime() : 0;
       harness.fanouts.apply(results.get(i));
       if (time) {
-        List<FanoutAction> actions = harness.fanouts.decide(0, FanoutHarness.TWO_WORKERS);
+        List<FanoutAction> actions =
+            harness.fanouts.decide(0, FanoutHarness.TWO_WORKERS, SpawnPolicy.ALLOW_ALL);
         for (FanoutRecords.Draft draft :
             FanoutRecords.drafts(actions, FanoutRecords.DEFAULT_SPAWNS_PER_RECORD)) {
           harness.append(FanoutHarness.COORDINATOR, draft.act(), draft.body(), List.of());
@@ -176,7 +179,7 @@ public final class ReconcilerBench {
       open.add(harness);
     }
     long after = usedHeapAfterGc();
-    if (open.stream().anyMatch(h -> h.state().joinStatus().spawned() != width)) {
+    if (open.stream().anyMatch(h -> JoinStatus.of(h.state()).spawned() != width)) {
       throw new IllegalStateException("not every child was spawned");
     }
     return after - before;

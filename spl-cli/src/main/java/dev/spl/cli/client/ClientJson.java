@@ -13,12 +13,15 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Json;
+import dev.spl.core.MalformedJsonException;
+import dev.spl.core.StrictUtf8;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.math.BigDecimal;
+import java.nio.CharBuffer;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -37,15 +40,27 @@ public final class ClientJson {
 
   private static JsonFactory newFactory() {
     JsonFactory factory = new JsonFactory();
+    // The shared mapper's rule: a key given twice in one object is refused, not last one wins.
+    factory.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     factory.setStreamReadConstraints(
         // The shared mapper's limit (dev.spl.core.Json).
         StreamReadConstraints.builder().maxNestingDepth(64).build());
     return factory;
   }
 
-  /** The tree of one JSON value; a missing node for empty input, as the mapper gives. */
+  /**
+   * The tree of one JSON value; a missing node for empty input, as the mapper gives. The bytes must
+   * be UTF-8 ({@link StrictUtf8}); a key given twice is refused.
+   */
   static JsonNode read(byte[] json) throws IOException {
-    try (JsonParser parser = FACTORY.createParser(json)) {
+    CharBuffer text;
+    try {
+      text = StrictUtf8.decode(json, 0, json.length);
+    } catch (MalformedJsonException e) {
+      throw new JsonParseException(null, e.getMessage());
+    }
+    try (JsonParser parser =
+        FACTORY.createParser(text.array(), text.arrayOffset(), text.remaining())) {
       JsonToken first = parser.nextToken();
       if (first == null) {
         return MissingNode.getInstance();

@@ -1,6 +1,7 @@
 package dev.spl.cli.client;
 
 import dev.spl.cli.CliException;
+import dev.spl.core.home.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,16 +9,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 
-/** The {@code daemon.pid} file of a home: one decimal pid and a newline. */
+/** The {@code daemon.pid} file of a home: one decimal pid and a newline, 0600. */
 public final class PidFile {
   private PidFile() {}
 
   public static void write(Path file, long pid) {
     try {
-      Files.createDirectories(file.getParent());
-      Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-      Files.writeString(temp, pid + "\n", StandardCharsets.US_ASCII);
-      Files.move(temp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      PrivateFiles.createFolder(file.getParent());
+      PrivateFiles.write(file, pid + "\n");
     } catch (IOException e) {
       throw CliException.failure("cannot write the pid file " + file + ": " + e.getMessage());
     }

@@ -1,6 +1,7 @@
 package dev.spl.cli.client;
 
 import dev.spl.cli.CliException;
+import dev.spl.core.home.FleetToken;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -56,13 +57,64 @@ public final class Resolution {
     return new Endpoint(DEFAULT_URL, "default");
   }
 
-  /** {@code --token}, else {@code SPL_TOKEN}, else null (no Authorization header). */
-  public static String token(String flag, Map<String, String> env) {
-    if (present(flag)) {
-      return flag.trim();
+  /**
+   * The fleet token and where it came from. {@code file} is the file that keeps it, or null when it
+   * was given on the command line or in the environment.
+   */
+  public record Token(String value, Path file, String source) {
+    @Override
+    public String toString() {
+      return "Token[" + source + "]";
     }
-    String fromEnv = env.get("SPL_TOKEN");
-    return present(fromEnv) ? fromEnv.trim() : null;
+  }
+
+  /**
+   * {@code --token}, else {@code --token-file}, else {@code SPL_TOKEN}, else the home's {@code
+   * token} file, else null (no Authorization header). A token that is too short or holds control
+   * characters, and a token file other users may read, are refused.
+   */
+  public static Token token(String flag, Path fileFlag, Map<String, String> env, Path home) {
+    if (flag != null && fileFlag != null) {
+      throw CliException.badInput("--token and --token-file: give one of them, not both");
+    }
+    if (flag != null) {
+      return checked(flag, null, "--token");
+    }
+    if (fileFlag != null) {
+      Path file = fileFlag.toAbsolutePath().normalize();
+      return new Token(readTokenFile(file), file, "--token-file " + file);
+    }
+    String fromEnv = env.get(FleetToken.VARIABLE);
+    if (fromEnv != null && !fromEnv.isEmpty()) {
+      return checked(fromEnv, null, FleetToken.VARIABLE);
+    }
+    Path file = tokenFile(home);
+    if (Files.isRegularFile(file)) {
+      return new Token(readTokenFile(file), file, file.toString());
+    }
+    return null;
+  }
+
+  /** Where a home keeps its fleet token. */
+  public static Path tokenFile(Path home) {
+    return home.resolve(FleetToken.FILE_NAME);
+  }
+
+  private static Token checked(String value, Path file, String source) {
+    try {
+      FleetToken.check(value, source);
+    } catch (IllegalArgumentException e) {
+      throw CliException.badInput(e.getMessage());
+    }
+    return new Token(value, file, source);
+  }
+
+  private static String readTokenFile(Path file) {
+    try {
+      return FleetToken.read(file);
+    } catch (IllegalArgumentException e) {
+      throw CliException.badInput(e.getMessage());
+    }
   }
 
   /**

@@ -145,7 +145,7 @@ public final class DaemonCommand {
               serve.port,
               serve.bind,
               serve.maxRequestBytes,
-              context.token(),
+              context.tokenSource(),
               runOptions.toArguments());
       DaemonProcesses.Running started =
           DaemonProcesses.start(spec, context.env(), Duration.ofSeconds(waitSeconds));

@@ -7,12 +7,15 @@ import dev.spl.cli.client.HomeLayout;
 import dev.spl.cli.client.PidFile;
 import dev.spl.cli.client.Resolution;
 import dev.spl.core.Json;
+import dev.spl.core.home.FleetToken;
+import dev.spl.core.home.PrivateFiles;
 import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,22 +37,32 @@ public final class DaemonProcesses {
   private static final long POLL_MILLIS = 50;
 
   /**
-   * How to run one background daemon. Null values leave the daemon's default; {@code runOptions}
-   * are further {@code spl daemon run} options (role, alias, coordinator, intervals, ...).
+   * How to run one background daemon. Null values leave the daemon's default; {@code token} is the
+   * token it requires (none when null), handed over in a file; {@code runOptions} are further
+   * {@code spl daemon run} options (role, alias, coordinator, intervals, ...).
    */
   public record Spec(
       Path home,
       Integer port,
       String bindHost,
       Long maxRequestBytes,
-      String token,
+      Resolution.Token token,
       List<String> runOptions) {
     public Spec {
       runOptions = List.copyOf(runOptions);
     }
 
-    public Spec(Path home, Integer port, String bindHost, Long maxRequestBytes, String token) {
+    public Spec(
+        Path home, Integer port, String bindHost, Long maxRequestBytes, Resolution.Token token) {
       this(home, port, bindHost, maxRequestBytes, token, List.of());
+    }
+
+    String tokenValue() {
+      return token == null ? null : token.value();
+    }
+
+    Spec withToken(Resolution.Token newToken) {
+      return new Spec(home, port, bindHost, maxRequestBytes, newToken, runOptions);
     }
   }
 
@@ -113,13 +126,18 @@ public final class DaemonProcesses {
    * Spawns {@code spl daemon run} for the spec, detached from this process, with its output
    * appended to the home's log and its pid in the home's pid file; does not wait.
    */
-  public static Spawned spawn(Spec spec, Map<String, String> env) {
-    HomeLayout layout = new HomeLayout(spec.home());
+  public static Spawned spawn(Spec requested, Map<String, String> env) {
+    HomeLayout layout = new HomeLayout(requested.home());
     try {
-      Files.createDirectories(spec.home());
+      PrivateFiles.createFolder(requested.home());
+      // The log is created private before the daemon's output is appended to it.
+      PrivateFiles.open(layout.logFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE)
+          .close();
     } catch (IOException e) {
-      throw CliException.failure("cannot create the home " + spec.home() + ": " + e.getMessage());
+      throw CliException.failure(
+          "cannot create the home " + requested.home() + ": " + e.getMessage());
     }
+    Spec spec = withTokenFile(requested);
     // Nothing healthy answers for this home (callers check first), so an endpoint file left behind
     // by a killed daemon is stale; removing it lets the wait below see only the new daemon's URL.
     PidFile.remove(layout.endpointFile());
@@ -130,10 +148,9 @@ public final class DaemonProcesses {
     builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     builder.directory(spec.home().toFile());
     builder.environment().remove("SPL_URL");
-    if (spec.token() != null) {
-      // Through the environment rather than an argument, so `ps` does not show it.
-      builder.environment().put("SPL_TOKEN", spec.token());
-    }
+    // The daemon reads the token from its file (--token-file): an argument would show in `ps`,
+    // and a variable would be inherited by whatever the daemon starts.
+    FleetToken.scrub(builder.environment(), spec.tokenValue());
     long logOffset = size(layout.logFile());
     Process process;
     try {
@@ -166,7 +183,7 @@ public final class DaemonProcesses {
                 + " says:\n"
                 + tail(layout.logFile(), logOffset, 20));
       }
-      Optional<Running> running = find(spec.home(), spec.token());
+      Optional<Running> running = find(spec.home(), spec.tokenValue());
       if (running.isPresent()) {
         return new Running(process.pid(), running.get().url(), running.get().health());
       }
@@ -247,6 +264,10 @@ public final class DaemonProcesses {
     command.add(MAIN_CLASS);
     command.add("--home");
     command.add(spec.home().toString());
+    if (spec.token() != null && spec.token().file() != null) {
+      command.add("--token-file");
+      command.add(spec.token().file().toString());
+    }
     command.add("daemon");
     command.add("run");
     if (spec.port() != null) {
@@ -268,6 +289,24 @@ public final class DaemonProcesses {
       command.add(0, setsid);
     }
     return command;
+  }
+
+  /**
+   * The spec with its token in a file: the file it was read from, else the home's token file,
+   * written (0600) now.
+   */
+  private static Spec withTokenFile(Spec spec) {
+    Resolution.Token token = spec.token();
+    if (token == null || token.file() != null) {
+      return spec;
+    }
+    Path file = Resolution.tokenFile(spec.home());
+    try {
+      FleetToken.write(file, token.value());
+    } catch (IOException e) {
+      throw CliException.failure("cannot write the token file " + file + ": " + e.getMessage());
+    }
+    return spec.withToken(new Resolution.Token(token.value(), file, token.source()));
   }
 
   /**

@@ -15,6 +15,9 @@ import dev.spl.core.Json;
 import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.InstanceStatus;
 import dev.spl.core.fleet.InstanceView;
+import dev.spl.core.home.FleetToken;
+import dev.spl.core.home.PrivateFiles;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,12 +123,15 @@ final class FleetStart implements Callable<Integer> {
         context.json() ? new PrintStream(PrintStream.nullOutputStream()) : context.out();
     long deadline = System.nanoTime() + timeout.toNanos();
     LocalFleet fleet = new LocalFleet(context.home());
-    String token = context.token();
+    // A bad token given is refused before anything is printed or started.
+    context.tokenSource();
 
     out.println(
         "Starting local fleet: 1 coordinator + "
             + workers
             + (workers == 1 ? " worker" : " workers"));
+    Resolution.Token fleetToken = fleetToken(fleet.home(), out);
+    String token = fleetToken == null ? null : fleetToken.value();
     // Check every worker home and port before spawning anything, so a bad home or a busy port
     // changes nothing. Whether a running worker belongs to this fleet needs the coordinator's URL,
     // so that is checked once the coordinator answers.
@@ -168,7 +174,7 @@ final class FleetStart implements Callable<Integer> {
       throw CliException.failure("cannot start the fleet:\n  " + String.join("\n  ", problems));
     }
 
-    Member coordinator = coordinator(fleet, token, deadline, out);
+    Member coordinator = coordinator(fleet, fleetToken, deadline, out);
     String coordinatorUrl = coordinator.running().url();
     List<Member> members = new ArrayList<>();
     members.add(coordinator);
@@ -221,7 +227,7 @@ final class FleetStart implements Callable<Integer> {
                   planned.port(),
                   null,
                   null,
-                  token,
+                  workerToken(fleetToken, planned.home()),
                   workerArguments(planned.alias(), coordinatorUrl)),
               context.env()));
     }
@@ -331,9 +337,67 @@ final class FleetStart implements Callable<Integer> {
     }
   }
 
+  /**
+   * The fleet's token: the one given ({@code --token}, {@code --token-file}, {@code SPL_TOKEN}) or
+   * kept in the home, else a new one written to the home's token file, so every command run against
+   * this home finds it. A coordinator that already runs without a token keeps running without one
+   * (its workers must match it); null then.
+   */
+  private Resolution.Token fleetToken(Path home, PrintStream out) {
+    Resolution.Token given = context.tokenSource();
+    if (given != null) {
+      return given;
+    }
+    if (DaemonProcesses.find(home, null).isPresent()) {
+      context
+          .err()
+          .println(
+              "spl: note: the coordinator at "
+                  + home
+                  + " runs without a token, so its workers do too; to protect the fleet, stop it"
+                  + " (`spl fleet stop --all`) and start it again");
+      return null;
+    }
+    if (DaemonProcesses.livePid(home).isPresent()) {
+      // A daemon holds the home but does not answer without a token: not ours to replace; the
+      // coordinator check below says what to do.
+      return null;
+    }
+    Path file = Resolution.tokenFile(home);
+    String value = FleetToken.generate();
+    try {
+      PrivateFiles.createFolder(home);
+      FleetToken.write(file, value);
+    } catch (IOException e) {
+      throw CliException.failure("cannot write the fleet token " + file + ": " + e.getMessage());
+    }
+    out.println("Created the fleet token " + file + " (readable by you only)");
+    return new Resolution.Token(value, file, file.toString());
+  }
+
+  /**
+   * A worker's copy of the token, in its own home's token file, so commands run against that home
+   * find it as well.
+   */
+  private static Resolution.Token workerToken(Resolution.Token token, Path workerHome) {
+    if (token == null) {
+      return null;
+    }
+    Path file = Resolution.tokenFile(workerHome);
+    try {
+      PrivateFiles.createFolder(workerHome);
+      FleetToken.write(file, token.value());
+    } catch (IOException e) {
+      throw CliException.failure("cannot write the worker token " + file + ": " + e.getMessage());
+    }
+    return new Resolution.Token(token.value(), file, file.toString());
+  }
+
   /** The home's coordinator if one answers; else a new one on {@code --port}. */
-  private Member coordinator(LocalFleet fleet, String token, long deadline, PrintStream out) {
+  private Member coordinator(
+      LocalFleet fleet, Resolution.Token fleetToken, long deadline, PrintStream out) {
     Path home = fleet.home();
+    String token = fleetToken == null ? null : fleetToken.value();
     Optional<DaemonProcesses.Running> existing = DaemonProcesses.find(home, token);
     if (existing.isPresent()) {
       LocalFleet.Identity identity =
@@ -381,7 +445,7 @@ final class FleetStart implements Callable<Integer> {
     }
     DaemonProcesses.Spawned spawned =
         DaemonProcesses.spawn(
-            new DaemonProcesses.Spec(home, port, null, null, token, args), context.env());
+            new DaemonProcesses.Spec(home, port, null, null, fleetToken, args), context.env());
     DaemonProcesses.Running running;
     try {
       running = DaemonProcesses.awaitAnswer(spawned, remaining(deadline));

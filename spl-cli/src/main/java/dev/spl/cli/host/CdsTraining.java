@@ -37,7 +37,8 @@ public final class CdsTraining {
     // Main itself is loaded here only to be archived: it would exit the process.
     Main.class.getName();
     PrintStream sink = new PrintStream(OutputStream.nullOutputStream());
-    Map<String, String> env = Map.of("USER", "training");
+    // A home that does not exist: the training reads none of the user's files (its token).
+    Map<String, String> env = Map.of("USER", "training", "SPL_HOME", "/nonexistent-spl-home");
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", CdsTraining::answer);

@@ -25,10 +25,11 @@ public final class ForegroundDaemon {
       int port,
       long maxRequestBytes,
       DaemonRunOptions options) {
-    DaemonConfig config =
-        new DaemonConfig(context.home(), bindHost, port, maxRequestBytes, context.token());
+    DaemonConfig config;
     try {
-      config = config.withFleet(fleetSettings(options));
+      config =
+          new DaemonConfig(context.home(), bindHost, port, maxRequestBytes, context.token())
+              .withFleet(fleetSettings(options));
     } catch (IllegalArgumentException e) {
       throw CliException.badInput(e.getMessage());
     }

@@ -11,6 +11,7 @@ import dev.spl.cli.text.Table;
 import dev.spl.core.Actors;
 import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
+import dev.spl.core.MalformedJsonException;
 import dev.spl.core.RecordJson;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -68,7 +69,9 @@ public final class RecordsCommand {
     @Option(
         names = "--actor",
         paramLabel = "DID",
-        description = "Who writes the record (default did:sync:user:$USER).")
+        description =
+            "Who writes the record: did:sync:user:<name> (default did:sync:user:$USER); a"
+                + " daemon's did:sync:instance:... is refused.")
     String actor;
 
     @Option(
@@ -90,6 +93,13 @@ public final class RecordsCommand {
 
     @Override
     public Integer call() {
+      if (Actors.isInstance(actor)) {
+        throw CliException.badInput(
+            "--actor: "
+                + actor
+                + " is a daemon's DID; records written from the CLI are an operator's (default"
+                + " did:sync:user:$USER, or --actor did:sync:user:<name>)");
+      }
       ObjectNode bodyNode = parseBody(body);
       if (topic != null) {
         JsonNode existing = bodyNode.get("topic");
@@ -140,38 +150,37 @@ public final class RecordsCommand {
 
     private static ObjectNode parseBody(String value) {
       String source = "--body";
-      String text = value;
-      if (value.startsWith("@")) {
-        Path file = Path.of(value.substring(1));
-        source = "--body " + value;
-        try {
-          text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-          throw CliException.badInput("--body: no such file " + file);
-        } catch (IOException e) {
-          throw CliException.badInput("--body: cannot read " + file + ": " + e.getMessage());
-        }
-      }
       JsonNode node;
       try {
-        node = Json.MAPPER.readTree(text);
-      } catch (IOException e) {
+        if (value.startsWith("@")) {
+          Path file = Path.of(value.substring(1));
+          source = "--body " + value;
+          try {
+            node = Json.parse(Files.readAllBytes(file));
+          } catch (NoSuchFileException e) {
+            throw CliException.badInput("--body: no such file " + file);
+          } catch (IOException e) {
+            throw CliException.badInput("--body: cannot read " + file + ": " + e.getMessage());
+          }
+        } else {
+          node = Json.parse(value);
+        }
+      } catch (MalformedJsonException e) {
+        String problem = e.getMessage();
         throw CliException.badInput(
-            source + ": expected a JSON object but it is not valid JSON: " + firstLine(e));
+            problem.startsWith("not valid JSON")
+                ? source + ": expected a JSON object but it is " + problem
+                : source + ": " + problem);
       }
-      if (node == null || !node.isObject()) {
+      if (node.isMissingNode() || !node.isObject()) {
         throw CliException.badInput(
             source
                 + ": expected a JSON object but found "
-                + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()));
+                + (node.isMissingNode()
+                    ? "nothing"
+                    : node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
       }
       return (ObjectNode) node;
-    }
-
-    private static String firstLine(IOException e) {
-      String message = String.valueOf(e.getMessage());
-      int newline = message.indexOf('\n');
-      return newline < 0 ? message : message.substring(0, newline);
     }
   }
 

@@ -12,19 +12,17 @@ import dev.spl.core.Act;
 import dev.spl.core.Actors;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
+import dev.spl.core.fanout.FanoutParent;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.FanoutState;
 import dev.spl.core.fanout.FanoutValidation;
 import dev.spl.core.fanout.InvalidFanoutException;
 import dev.spl.core.fanout.Joins;
+import dev.spl.core.fanout.SubtaskChunk;
 import dev.spl.core.fanout.SubtaskParser;
 import dev.spl.core.fanout.SubtaskSpec;
 import dev.spl.core.fanout.Target;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -168,14 +166,15 @@ final class FanOutCommand implements Callable<Integer> {
       chunkIds.add(chunk.id());
     }
     ObjectNode parentBody =
-        FanoutRecords.parentBody(
-            namespace,
-            join.trim(),
-            specs.size(),
-            chunkIds,
-            maxAttempts,
-            replaces,
-            System.currentTimeMillis());
+        new FanoutParent(
+                namespace,
+                join.trim(),
+                specs.size(),
+                chunkIds,
+                maxAttempts,
+                replaces,
+                System.currentTimeMillis())
+            .toBody();
     Record parent = new Record(task.thread(), actor, Act.INTEND, parentBody, clock, chunkIds);
     records.add(parent);
     int requests = api.post(records);
@@ -230,25 +229,15 @@ final class FanOutCommand implements Callable<Integer> {
   }
 
   private List<SubtaskSpec> parseFile(String file) {
-    if (file.equals("-")) {
-      return parseJsonLines(new InputStreamReader(context.in(), StandardCharsets.UTF_8), "-");
-    }
-    try (Reader reader = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
-      return parseJsonLines(reader, file);
+    byte[] content;
+    try {
+      content = file.equals("-") ? context.in().readAllBytes() : Files.readAllBytes(Path.of(file));
     } catch (NoSuchFileException e) {
       throw CliException.badInput("--subtasks-file: no such file " + file);
     } catch (IOException e) {
       throw CliException.badInput("--subtasks-file: cannot read " + file + ": " + e.getMessage());
     }
-  }
-
-  private static List<SubtaskSpec> parseJsonLines(Reader reader, String source) {
-    try {
-      return SubtaskParser.parseJsonLines(reader);
-    } catch (UncheckedIOException e) {
-      throw CliException.badInput(
-          "--subtasks-file: cannot read " + source + ": " + e.getCause().getMessage());
-    }
+    return SubtaskParser.parseJsonLines(content);
   }
 
   /**
@@ -257,12 +246,10 @@ final class FanOutCommand implements Callable<Integer> {
    */
   static List<ObjectNode> chunk(String namespace, List<SubtaskSpec> specs) {
     List<ObjectNode> chunks = new ArrayList<>();
-    ObjectNode current = null;
-    ArrayNode descriptors = null;
+    int offset = 0;
     long bytes = 0;
     for (int i = 0; i < specs.size(); i++) {
-      ObjectNode descriptor = specs.get(i).toJson();
-      long size = RecordsApi.sizeOf(descriptor);
+      long size = RecordsApi.sizeOf(specs.get(i).toJson());
       if (size > MAX_DESCRIPTOR_BYTES) {
         throw new InvalidFanoutException(
             i,
@@ -273,17 +260,15 @@ final class FanOutCommand implements Callable<Integer> {
                 + Formats.count(MAX_DESCRIPTOR_BYTES)
                 + " fit in one record; keep large inputs in files the run command reads");
       }
-      if (current == null || descriptors.size() >= CHUNK_SUBTASKS || bytes + size > CHUNK_BYTES) {
-        current = Json.MAPPER.createObjectNode();
-        current.put("topic", FanoutRecords.SUBTASKS);
-        current.put("namespace", namespace);
-        current.put("offset", i);
-        descriptors = current.putArray("subtasks");
-        chunks.add(current);
+      if (i > offset && (i - offset >= CHUNK_SUBTASKS || bytes + size > CHUNK_BYTES)) {
+        chunks.add(new SubtaskChunk(namespace, offset, specs.subList(offset, i)).toBody());
+        offset = i;
         bytes = 0;
       }
-      descriptors.add(descriptor);
       bytes += size + 1;
+    }
+    if (offset < specs.size()) {
+      chunks.add(new SubtaskChunk(namespace, offset, specs.subList(offset, specs.size())).toBody());
     }
     return chunks;
   }

@@ -72,7 +72,7 @@ final class JoinStatusCommand implements Callable<Integer> {
       long deadline = System.nanoTime() + (long) (timeoutSecs * 1e9);
       String lastProgress = null;
       while (!state.joinComplete()) {
-        JoinStatus status = state.joinStatus();
+        JoinStatus status = JoinStatus.of(state);
         String progress =
             "spawned "
                 + status.spawned()
@@ -107,7 +107,7 @@ final class JoinStatusCommand implements Callable<Integer> {
   }
 
   private void print(FanoutState state) {
-    JoinStatus status = state.joinStatus();
+    JoinStatus status = JoinStatus.of(state);
     if (context.json()) {
       context.printJson(toJson(status));
     } else {

@@ -45,7 +45,7 @@ final class RetryCommand implements Callable<Integer> {
     FanoutState state = fold.requireFanout();
     ObjectNode body;
     try {
-      body = state.manualRetryBody(index, hint);
+      body = state.manualRetry(index, hint).toBody();
     } catch (InvalidFanoutException e) {
       throw CliException.badInput("cannot retry: " + stripCannotRetry(e.getMessage()));
     }

@@ -78,7 +78,7 @@ final class SpeedupCommand implements Callable<Integer> {
       }
       serialThread = serial.task().thread();
     }
-    SpeedupReport report = state.speedup(serialMeasured);
+    SpeedupReport report = SpeedupReport.of(state, serialMeasured);
     Double measuredRatio =
         serialMeasured == null || measured == 0 ? null : serialMeasured / measured;
     if (context.json()) {

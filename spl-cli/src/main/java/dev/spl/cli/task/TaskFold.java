@@ -4,10 +4,10 @@ import dev.spl.cel.join.CelJoinCompiler;
 import dev.spl.cli.CliException;
 import dev.spl.cli.client.RecordsApi;
 import dev.spl.core.StoredRecord;
-import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.FanoutState;
 import dev.spl.core.fanout.Fanouts;
 import dev.spl.core.fanout.JoinCompiler;
+import dev.spl.core.fanout.JoinComplete;
 import dev.spl.core.fanout.JoinPredicate;
 import java.util.List;
 import java.util.Optional;
@@ -42,9 +42,8 @@ record TaskFold(
       for (StoredRecord stored : records) {
         if (stored.id().equals(id)) {
           parent = stored;
-        } else if (FanoutRecords.JOIN_COMPLETE.equals(stored.record().topic())
-            && id.equals(stored.record().body().path("fanout").asText())
-            && join == null) {
+        } else if (join == null
+            && JoinComplete.of(stored.record()).filter(j -> j.fanout().equals(id)).isPresent()) {
           join = stored;
         }
       }

@@ -7,6 +7,7 @@ import dev.spl.core.Act;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.FanoutRecords;
+import dev.spl.core.fanout.JoinComplete;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -141,12 +142,11 @@ final class Tasks {
     }
     Map<String, Status> statuses = new HashMap<>();
     latestFanout.keySet().forEach(thread -> statuses.put(thread, Status.FANNED_OUT));
-    for (StoredRecord join : api.topic(FanoutRecords.JOIN_COMPLETE, Act.KNOW.name())) {
-      String thread = join.record().thread();
-      String fanout = join.record().body().path("fanout").asText("");
-      if (fanout.equals(latestFanout.get(thread))) {
-        statuses.put(thread, Status.ofVerdict(join.record().body().path("verdict").asText("")));
-      }
+    for (StoredRecord stored : api.topic(FanoutRecords.JOIN_COMPLETE, Act.KNOW.name())) {
+      String thread = stored.record().thread();
+      JoinComplete.of(stored.record())
+          .filter(join -> join.fanout().equals(latestFanout.get(thread)))
+          .ifPresent(join -> statuses.put(thread, Status.ofVerdict(join.verdict())));
     }
     return statuses;
   }

@@ -36,7 +36,6 @@ class ClientJsonTest {
           "2.5e+10",
           "0.1000000000000000055511151231257827",
           "{\"b\":1,\"a\":[1,2,{\"c\":null}],\"d\":{}}",
-          "{\"k\":1,\"k\":2,\"j\":3}",
           "{\"unicode\":\"h\\u00e9llo \\ud83d\\ude00 \u00fc\",\"esc\":\"a\\\"b\\\\c\\n\\t\\u0001\"}",
           "[[[[1]]],[],{},\"\",false]",
           " {\"spaced\" : [ 1 , 2 ] } ",
@@ -68,6 +67,27 @@ class ClientJsonTest {
           .as(document)
           .isEqualTo(Json.MAPPER.writeValueAsBytes(tree));
     }
+  }
+
+  @Test
+  void aKeyGivenTwiceIsRefusedAsByTheMapper() {
+    String document = "{\"k\":1,\"j\":{\"k\":2,\"k\":3}}";
+
+    assertThatThrownBy(() -> Json.MAPPER.readTree(document)).hasMessageContaining("'k'");
+    assertThatThrownBy(() -> ClientJson.read(document.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("Duplicate field 'k'");
+  }
+
+  @Test
+  void bytesThatAreNotUtf8AreRefused() {
+    byte[] overlong = {'"', (byte) 0xC0, (byte) 0xAF, '"'};
+
+    assertThatThrownBy(() -> ClientJson.read(overlong))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("expected UTF-8 but found the invalid byte sequence C0");
+    assertThatThrownBy(() -> ClientJson.read("{\"a\":1}".getBytes(StandardCharsets.UTF_16LE)))
+        .hasMessageContaining("expected UTF-8 but found a zero byte");
   }
 
   @Test

@@ -7,9 +7,11 @@ import dev.spl.cli.CliException;
 import dev.spl.cli.CliRun;
 import dev.spl.cli.ExitCodes;
 import dev.spl.cli.Ports;
+import dev.spl.core.home.FleetToken;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,11 +75,51 @@ class ResolutionTest {
         .hasMessageContaining("--url");
   }
 
+  private static final String FLAG_TOKEN = "from-the-flag-0123456789";
+  private static final String ENV_TOKEN = "from-the-environment-0123";
+  private static final String FILE_TOKEN = "from-a-file-0123456789ab";
+  private static final String HOME_TOKEN = "from-the-home-0123456789";
+
   @Test
-  void tokenComesFromFlagThenEnvironment() {
-    assertThat(Resolution.token("a", Map.of("SPL_TOKEN", "b"))).isEqualTo("a");
-    assertThat(Resolution.token(null, Map.of("SPL_TOKEN", "b"))).isEqualTo("b");
-    assertThat(Resolution.token(null, Map.of())).isNull();
+  void tokenComesFromFlagThenFileThenEnvironmentThenTheHome() throws IOException {
+    Path home = temp.resolve("home");
+    Path file = temp.resolve("given-token");
+    FleetToken.write(file, FILE_TOKEN);
+    Map<String, String> env = Map.of("SPL_TOKEN", ENV_TOKEN);
+
+    assertThat(Resolution.token(FLAG_TOKEN, null, env, home).value()).isEqualTo(FLAG_TOKEN);
+    Resolution.Token fromFile = Resolution.token(null, file, env, home);
+    assertThat(fromFile.value()).isEqualTo(FILE_TOKEN);
+    assertThat(fromFile.file()).isEqualTo(file);
+    assertThat(Resolution.token(null, null, env, home).value()).isEqualTo(ENV_TOKEN);
+    assertThat(Resolution.token(null, null, env, home).file()).isNull();
+    assertThat(Resolution.token(null, null, Map.of(), home)).isNull();
+
+    Files.createDirectories(home);
+    FleetToken.write(home.resolve("token"), HOME_TOKEN);
+    Resolution.Token fromHome = Resolution.token(null, null, Map.of(), home);
+    assertThat(fromHome.value()).isEqualTo(HOME_TOKEN);
+    assertThat(fromHome.file()).isEqualTo(home.resolve("token"));
+    assertThat(Resolution.token(null, null, env, home).value()).isEqualTo(ENV_TOKEN);
+  }
+
+  @Test
+  void aBadTokenIsRefusedWhereverItComesFrom() throws IOException {
+    assertThatThrownBy(() -> Resolution.token("short", null, Map.of(), temp))
+        .isInstanceOf(CliException.class)
+        .hasMessageContaining("--token: expected a token of at least 16 bytes but found 5 bytes")
+        .satisfies(e -> assertThat(((CliException) e).exitCode()).isEqualTo(ExitCodes.BAD_INPUT));
+    assertThatThrownBy(
+            () -> Resolution.token(null, null, Map.of("SPL_TOKEN", FLAG_TOKEN + "\r\nX: y"), temp))
+        .hasMessageContaining("SPL_TOKEN: expected printable ASCII without spaces")
+        .hasMessageContaining("carriage return");
+    Path loose = temp.resolve("loose");
+    Files.writeString(loose, FILE_TOKEN + "\n");
+    Files.setPosixFilePermissions(loose, PosixFilePermissions.fromString("rw-r--r--"));
+    assertThatThrownBy(() -> Resolution.token(null, loose, Map.of(), temp))
+        .hasMessageContaining("chmod 600 " + loose);
+    assertThatThrownBy(() -> Resolution.token(FLAG_TOKEN, loose, Map.of(), temp))
+        .hasMessageContaining("--token and --token-file");
   }
 
   @Test

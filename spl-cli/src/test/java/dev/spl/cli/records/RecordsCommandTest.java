@@ -97,6 +97,26 @@ class RecordsCommandTest {
     assertThat(badJson.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(badJson.err()).contains("--body: expected a JSON object but it is not valid JSON");
 
+    CliRun twice =
+        spl("records", "emit", "--thread", THREAD, "--act", "DO", "--body", "{\"x\":1,\"x\":2}");
+    assertThat(twice.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(twice.err()).contains("the key 'x' is given twice");
+
+    for (String value : new String[] {"1e999999999", "\"\\ud800\"", "9007199254740993"}) {
+      CliRun noCanonicalForm =
+          spl(
+              "records",
+              "emit",
+              "--thread",
+              THREAD,
+              "--act",
+              "DO",
+              "--body",
+              "{\"x\":" + value + "}");
+      assertThat(noCanonicalForm.exitCode()).as(value).isEqualTo(ExitCodes.BAD_INPUT);
+      assertThat(noCanonicalForm.err()).as(value).contains("body.x: expected");
+    }
+
     CliRun notObject = spl("records", "emit", "--thread", THREAD, "--act", "DO", "--body", "[1]");
     assertThat(notObject.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(notObject.err()).contains("--body: expected a JSON object but found array");

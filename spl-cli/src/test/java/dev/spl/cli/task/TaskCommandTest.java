@@ -133,6 +133,8 @@ class TaskCommandTest {
     fx.ok("task", "fan-out", "DONE-1", "--subtask", "goal=a", "--join", "all");
     Path badLines = home.resolve("bad.jsonl");
     Files.writeString(badLines, "{\"goal\":\"a\"}\n{not json\n");
+    Path twiceLines = home.resolve("twice.jsonl");
+    Files.writeString(twiceLines, "{\"goal\":\"a\",\"goal\":\"b\"}\n");
     long before = daemon.records().count();
 
     refused("subtasks: a fan-out needs at least one subtask", "BAD-1");
@@ -188,8 +190,18 @@ class TaskCommandTest {
     refusedWithJoin("join: expected a CEL expression of type bool", "accepted + 1");
     refused("unknown task 'NOPE'", "NOPE", "--subtask", "goal=a");
     refused("task 'DONE-1' already has a fan-out", "DONE-1", "--subtask", "goal=a");
-    refused("subtask 1: line 2 is not JSON", "BAD-1", "--subtasks-file", badLines.toString());
+    refused("subtask 1: line 2: not valid JSON", "BAD-1", "--subtasks-file", badLines.toString());
     refused("--subtasks-file: no such file", "BAD-1", "--subtasks-file", home + "/none");
+    refused(
+        "subtask 0: line 1: not valid JSON at line 1, column 19: the key 'goal' is given twice",
+        "BAD-1",
+        "--subtasks-file",
+        twiceLines.toString());
+    refused(
+        "subtask 0: timeout: expected at most 2592000 seconds (30 days) but found 1e18",
+        "BAD-1",
+        "--subtask",
+        "goal=a,timeout=1e18");
     refused(
         "--max-attempts: expected a whole number >= 1",
         "BAD-1",

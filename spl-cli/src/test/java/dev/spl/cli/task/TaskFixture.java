@@ -10,8 +10,11 @@ import dev.spl.core.Json;
 import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
+import dev.spl.core.fanout.ChildDone;
+import dev.spl.core.fanout.FanoutAction;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.FanoutRef;
+import dev.spl.core.fanout.JoinComplete;
 import dev.spl.core.fanout.Verdict;
 import dev.spl.daemon.Daemon;
 import java.math.BigDecimal;
@@ -89,31 +92,34 @@ final class TaskFixture {
 
   void done(FanoutRef ref, int index, int attempt, String worker, String verdict, double wall) {
     ObjectNode body =
-        FanoutRecords.childDoneBody(
-            ref,
-            index,
-            attempt,
-            dev.spl.core.ThreadIds.derive(ref.id(), "" + index, "g"),
-            worker,
-            Verdict.fromWire(verdict),
-            new BigDecimal("0.25"),
-            wall,
-            "echo",
-            1_000,
-            1_000 + (long) (wall * 1000));
+        new ChildDone(
+                ref.namespace(),
+                ref.id(),
+                index,
+                attempt,
+                dev.spl.core.ThreadIds.derive(ref.id(), "" + index, "g"),
+                worker,
+                Verdict.fromWire(verdict),
+                new BigDecimal("0.25"),
+                wall,
+                "echo",
+                1_000,
+                1_000 + (long) (wall * 1000),
+                null)
+            .toBody();
     append(ref.thread(), worker, Act.KNOW, body);
   }
 
   void joinComplete(FanoutRef ref, String verdict, long completedAt) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.put("topic", FanoutRecords.JOIN_COMPLETE);
-    body.put("fulfills", ref.id());
-    body.put("namespace", ref.namespace());
-    body.put("fanout", ref.id());
-    body.put("verdict", verdict);
-    body.putArray("children");
-    body.putObject("totals");
-    body.put("completed_at", completedAt);
+    ObjectNode body =
+        new JoinComplete(
+                ref.namespace(),
+                ref.id(),
+                verdict,
+                List.of(),
+                new FanoutAction.JoinTotals(0, 0, 0, 0, BigDecimal.ZERO),
+                completedAt)
+            .toBody();
     append(ref.thread(), COORDINATOR, Act.KNOW, body);
   }
 

@@ -1,5 +1,8 @@
 package dev.spl.core.control;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.BodyFields;
+import dev.spl.core.InvalidRecordException;
 import java.util.List;
 import java.util.Objects;
 
@@ -77,30 +80,45 @@ public final class ControlRequests {
   }
 
   private static void requireNamespace(String namespace) {
+    String problem = namespaceProblem(namespace);
+    if (problem != null) {
+      throw new InvalidControlRequestException("namespace: " + problem);
+    }
+  }
+
+  /** What is wrong with a namespace name to freeze, or null when nothing is. */
+  static String namespaceProblem(String namespace) {
     if (namespace == null || namespace.isBlank()) {
-      throw new InvalidControlRequestException(
-          "namespace: expected a namespace name (the body.namespace of the work to freeze) but"
-              + " found "
-              + (namespace == null ? "nothing" : "an empty string"));
+      return "expected a namespace name (the body.namespace of the work to freeze) but found "
+          + (namespace == null ? "nothing" : "an empty string");
     }
     if (namespace.length() > MAX_NAMESPACE_LENGTH) {
-      throw new InvalidControlRequestException(
-          "namespace: expected at most "
-              + MAX_NAMESPACE_LENGTH
-              + " characters but found "
-              + namespace.length());
+      return "expected at most "
+          + MAX_NAMESPACE_LENGTH
+          + " characters but found "
+          + namespace.length();
     }
     for (int i = 0; i < namespace.length(); i++) {
       char c = namespace.charAt(i);
       if (Character.isWhitespace(c) || Character.isISOControl(c)) {
-        throw new InvalidControlRequestException(
-            "namespace: expected no spaces or control characters but found one at index "
-                + i
-                + " of '"
-                + namespace
-                + "'");
+        return "expected no spaces or control characters but found one at index "
+            + i
+            + " of '"
+            + namespace
+            + "'";
       }
     }
+    return null;
+  }
+
+  /** Reads {@code body.namespace} of a freeze or unfreeze record, refusing what a request would. */
+  static String namespaceOf(ObjectNode body) {
+    String namespace = BodyFields.text(body, "namespace");
+    String problem = namespaceProblem(namespace);
+    if (problem != null) {
+      throw new InvalidRecordException("body.namespace: " + problem);
+    }
+    return namespace;
   }
 
   private static void requireReason(String reason) {

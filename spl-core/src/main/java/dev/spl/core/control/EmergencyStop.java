@@ -39,7 +39,11 @@ public record EmergencyStop(boolean active, String reason, String issuedBy, long
     return new Record(ThreadIds.FLEET_CONTROL, actor, Act.LEARN, toBody(), clock, List.of());
   }
 
+  static final List<String> KEYS = List.of("topic", "active", "reason", "issued_by", "issued_at");
+
+  /** Reads an emergency stop body: every key known, {@code active} required. */
   public static EmergencyStop fromBody(ObjectNode body) {
+    BodyFields.requireOnlyKeys(body, KEYS, "an emergency_stop record");
     return new EmergencyStop(
         BodyFields.bool(body, "active"),
         BodyFields.optionalText(body, "reason", ""),

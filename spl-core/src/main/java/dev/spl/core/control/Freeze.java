@@ -64,7 +64,15 @@ public record Freeze(
     return new Record(ThreadIds.FLEET_CONTROL, actor, Act.LEARN, toBody(), clock, List.of());
   }
 
+  static final List<String> KEYS =
+      List.of("topic", "namespace", "level", "grace_secs", "reason", "issued_by", "issued_at");
+
+  /**
+   * Reads a freeze body: every key known, {@code namespace} as a request would take it, {@code
+   * grace_secs} at most {@link ControlRequests#MAX_GRACE_SECS}.
+   */
   public static Freeze fromBody(ObjectNode body) {
+    BodyFields.requireOnlyKeys(body, KEYS, "a freeze record");
     String levelText = BodyFields.text(body, "level");
     FreezeLevel level = FreezeLevel.parseOrNull(levelText);
     if (level == null) {
@@ -72,9 +80,10 @@ public record Freeze(
           "body.level: expected 'soft' or 'hard' but found '" + levelText + "'");
     }
     return new Freeze(
-        BodyFields.text(body, "namespace"),
+        ControlRequests.namespaceOf(body),
         level,
-        BodyFields.nonNegativeLong(body, "grace_secs", DEFAULT_GRACE_SECS),
+        BodyFields.boundedLong(
+            body, "grace_secs", ControlRequests.MAX_GRACE_SECS, DEFAULT_GRACE_SECS),
         BodyFields.optionalText(body, "reason", ""),
         BodyFields.optionalText(body, "issued_by", ""),
         BodyFields.nonNegativeLong(body, "issued_at", -1));

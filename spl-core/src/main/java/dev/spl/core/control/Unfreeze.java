@@ -32,9 +32,13 @@ public record Unfreeze(String namespace, String issuedBy, long issuedAt) {
     return new Record(ThreadIds.FLEET_CONTROL, actor, Act.LEARN, toBody(), clock, List.of());
   }
 
+  static final List<String> KEYS = List.of("topic", "namespace", "issued_by", "issued_at");
+
+  /** Reads an unfreeze body: every key known, {@code namespace} as a request would take it. */
   public static Unfreeze fromBody(ObjectNode body) {
+    BodyFields.requireOnlyKeys(body, KEYS, "an unfreeze record");
     return new Unfreeze(
-        BodyFields.text(body, "namespace"),
+        ControlRequests.namespaceOf(body),
         BodyFields.optionalText(body, "issued_by", ""),
         BodyFields.nonNegativeLong(body, "issued_at", -1));
   }

@@ -7,6 +7,7 @@ import java.util.List;
 /**
  * What the reconciler should do for a fan-out, as decided by {@link FanoutState#decide}. {@link
  * FanoutRecords#drafts} turns a list of actions into the records to append on the parent thread.
+ * Every action but {@link Hold} writes records.
  */
 public sealed interface FanoutAction {
   FanoutRef fanout();
@@ -26,6 +27,15 @@ public sealed interface FanoutAction {
       String resolvedTarget,
       ObjectNode childIntent)
       implements FanoutAction {}
+
+  /**
+   * A spawn the permission check refuses now ({@link SpawnPolicy}): nothing is written and the
+   * child stays pending; the fan-out is decided again on the next pass, so the spawn happens once
+   * the check lets it through (e.g. after an unfreeze).
+   *
+   * @param refusal the permission check's message
+   */
+  record Hold(FanoutRef fanout, int index, int attempt, String refusal) implements FanoutAction {}
 
   /**
    * Stop children that are no longer needed. Children with a worker get a {@code fanout_cancel}

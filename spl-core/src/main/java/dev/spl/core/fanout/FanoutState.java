@@ -1,9 +1,7 @@
 package dev.spl.core.fanout;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.spl.core.Json;
+import dev.spl.core.Act;
+import dev.spl.core.InvalidRecordException;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import java.math.BigDecimal;
@@ -13,10 +11,13 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The fold of one fan-out: its children's lifecycles, the join counters, and the decisions that
  * follow from them. Pure: records in, state and actions out; time comes in as {@code nowMillis}.
+ * Where spawns go is {@link Placement}'s; what the commands show is {@link JoinStatus#of} and
+ * {@link SpeedupReport#of}.
  *
  * <h2>Contract with the reconciler</h2>
  *
@@ -32,21 +33,20 @@ import java.util.Map;
  * <p>{@code decide} does not change the state, so calling it twice without applying anything in
  * between returns the same actions; what stops a spawn from being decided again is applying its
  * {@code fanout_spawned} record, which moves the child out of {@code PENDING_SPAWN}. If an append
- * fails, the next {@code decide} simply returns the same actions again.
+ * fails, the next {@code decide} simply returns the same actions again. A spawn the {@link
+ * SpawnPolicy} refuses is returned as a {@link FanoutAction.Hold} and decided again next time.
  *
  * <p>Per completion the fold does O(1) work plus O(successors) for dependents, and {@code decide}
  * does O(1) work plus the spawns it returns, as long as the join predicate reads only counters.
  */
 public final class FanoutState {
   private final FanoutRef ref;
+  private final FanoutParent parent;
   private final JoinPredicate predicate;
   private final List<SubtaskSpec> specs;
   private final Target[] targets;
-  private final Child[] children;
+  private final FoldedChild[] children;
   private final int[][] successors;
-  private final int maxAttempts;
-  private final long createdAtMillis;
-  private final String replaces;
   private final ChildrenView childrenView = new View();
 
   private int pendingCount;
@@ -68,38 +68,31 @@ public final class FanoutState {
   private long version;
   private long outcomeVersion = -1;
   private JoinOutcome outcome;
-  private final ArrayDeque<Child> recheck = new ArrayDeque<>();
+  private final ArrayDeque<FoldedChild> recheck = new ArrayDeque<>();
 
   /**
    * A fan-out as its parent INTEND describes it. The descriptors are validated again here, so a
    * parent written without the CLI's checks cannot produce a fold that breaks later.
    */
   public FanoutState(
-      FanoutRef ref,
-      List<SubtaskSpec> specs,
-      JoinPredicate predicate,
-      int maxAttempts,
-      long createdAtMillis,
-      String replaces) {
+      FanoutRef ref, FanoutParent parent, List<SubtaskSpec> specs, JoinPredicate predicate) {
     FanoutValidation.validate(specs);
-    if (maxAttempts < 1) {
+    if (parent.maxAttempts() < 1) {
       throw new InvalidFanoutException(
-          -1, "max_attempts", "expected a whole number >= 1 but found " + maxAttempts);
+          -1, "max_attempts", "expected a whole number >= 1 but found " + parent.maxAttempts());
     }
     this.ref = ref;
+    this.parent = parent;
     this.specs = List.copyOf(specs);
     this.predicate = predicate;
-    this.maxAttempts = maxAttempts;
-    this.createdAtMillis = createdAtMillis;
-    this.replaces = replaces;
     int n = specs.size();
     this.targets = new Target[n];
-    this.children = new Child[n];
+    this.children = new FoldedChild[n];
     int[] successorCounts = new int[n];
     for (int i = 0; i < n; i++) {
       SubtaskSpec spec = specs.get(i);
       targets[i] = Target.parse(i, spec.target());
-      Child child = new Child(i);
+      FoldedChild child = new FoldedChild(i);
       child.unacceptedDeps = spec.depends().size();
       children[i] = child;
       for (int dependency : spec.depends()) {
@@ -117,23 +110,17 @@ public final class FanoutState {
       }
     }
     pendingCount = n;
-    for (Child child : children) {
+    for (FoldedChild child : children) {
       updateReady(child);
     }
   }
 
-  /** Compiles the join string and builds the fold. */
+  /** Compiles the parent's join and builds the fold. */
   public static FanoutState create(
-      FanoutRef ref,
-      List<SubtaskSpec> specs,
-      String join,
-      JoinCompiler compiler,
-      int maxAttempts,
-      long createdAtMillis,
-      String replaces) {
+      FanoutRef ref, FanoutParent parent, List<SubtaskSpec> specs, JoinCompiler compiler) {
     FanoutValidation.validate(specs);
-    JoinPredicate predicate = Joins.compile(join, specs.size(), compiler);
-    return new FanoutState(ref, specs, predicate, maxAttempts, createdAtMillis, replaces);
+    JoinPredicate predicate = Joins.compile(parent.join(), specs.size(), compiler);
+    return new FanoutState(ref, parent, specs, predicate);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -141,24 +128,37 @@ public final class FanoutState {
 
   /**
    * Applies one record of this fan-out. Returns whether the state changed; records that change
-   * nothing (a stale attempt's result, a duplicate, a spawn already applied) are counted in {@link
-   * JoinStatus#ignoredRecords()}.
+   * nothing (a stale attempt's result, a duplicate, a spawn already applied) and fan-out records
+   * whose body is malformed are counted in {@link JoinStatus#ignoredRecords()}.
    */
   public boolean apply(StoredRecord stored) {
-    ObjectNode body = stored.record().body();
-    String topic = stored.record().topic();
-    if (topic == null || !ref.id().equals(body.path("fanout").asText(null))) {
+    Optional<FanoutEvent> event;
+    try {
+      event = FanoutEvent.of(stored.record());
+    } catch (InvalidRecordException malformed) {
+      ignoredRecords++;
       return false;
     }
-    boolean changed =
-        switch (topic) {
-          case FanoutRecords.SPAWNED -> applySpawned(body);
-          case FanoutRecords.CHILD_DONE -> applyChildDone(body);
-          case FanoutRecords.RETRY -> applyRetry(body);
-          case FanoutRecords.CANCEL_SENT -> applyCancelSent(body);
-          case FanoutRecords.JOIN_COMPLETE -> applyJoinComplete(body);
-          default -> false;
-        };
+    return event.isPresent() && apply(event.get());
+  }
+
+  /** Applies one event read from a record of this fan-out; see {@link #apply(StoredRecord)}. */
+  boolean apply(FanoutEvent event) {
+    if (!ref.id().equals(event.fanout())) {
+      return false;
+    }
+    boolean changed;
+    if (event instanceof Spawned spawned) {
+      changed = applySpawned(spawned);
+    } else if (event instanceof ChildDone done) {
+      changed = applyChildDone(done);
+    } else if (event instanceof RetrySubtask retry) {
+      changed = applyRetry(retry);
+    } else if (event instanceof CancelSent cancel) {
+      changed = applyCancelSent(cancel);
+    } else {
+      changed = applyJoinComplete((JoinComplete) event);
+    }
     settle();
     if (!changed) {
       ignoredRecords++;
@@ -166,21 +166,18 @@ public final class FanoutState {
     return changed;
   }
 
-  private boolean applySpawned(ObjectNode body) {
+  private boolean applySpawned(Spawned spawned) {
     boolean changed = false;
-    for (JsonNode entry : body.path("spawns")) {
-      Child child = childAt(entry.path("index"));
+    for (Spawned.Entry entry : spawned.spawns()) {
+      FoldedChild child = childAt(entry.index());
       if (child == null
           || child.state != ChildState.PENDING_SPAWN
-          || entry.path("attempt").asInt(-1) != child.attempt) {
+          || entry.attempt() != child.attempt) {
         continue;
       }
-      child.worker = entry.path("worker").asText(null);
-      child.resolvedTarget = entry.path("target").asText(null);
-      String thread = entry.path("child_thread").asText(null);
-      if (thread != null) {
-        child.thread = thread;
-      }
+      child.worker = entry.worker();
+      child.resolvedTarget = entry.target();
+      child.thread = entry.childThread();
       child.spawned = true;
       if (child.interruptedBy != null) {
         child.interruptedBy = null;
@@ -196,56 +193,44 @@ public final class FanoutState {
     return changed;
   }
 
-  private boolean applyChildDone(ObjectNode body) {
-    Child child = childAt(body.path("index"));
-    if (child == null
-        || child.state.terminal()
-        || body.path("attempt").asInt(-1) != child.attempt) {
+  private boolean applyChildDone(ChildDone done) {
+    FoldedChild child = childAt(done.index());
+    if (child == null || child.state.terminal() || done.attempt() != child.attempt) {
       // Only the first result of the current attempt counts: results of attempts that were
       // reassigned or retried, and duplicates, are kept in the log but change nothing.
       return false;
     }
-    Verdict verdict = Verdict.fromWire(body.path("verdict").asText(""));
-    if (verdict == Verdict.CANCELLED
+    if (done.verdict() == Verdict.CANCELLED
         && child.state == ChildState.IN_PROGRESS
         && !joinComplete
-        && FanoutRecords.INTERRUPTED_BY_HARD_FREEZE.equals(
-            body.path(FanoutRecords.INTERRUPTED_BY).asText(null))) {
+        && FanoutRecords.INTERRUPTED_BY_HARD_FREEZE.equals(done.interruptedBy())) {
       interrupt(child, FanoutRecords.INTERRUPTED_BY_HARD_FREEZE);
       return true;
     }
-    JsonNode cost = body.path("cost_usd");
-    child.costUsd = cost.isNumber() ? cost.decimalValue() : BigDecimal.ZERO;
-    child.wallTimeSecs = body.path("wall_time_secs").asDouble(0);
-    child.summary = body.path("summary").asText("");
-    String worker = body.path("worker").asText(null);
-    if (worker != null) {
-      child.worker = worker;
+    child.costUsd = done.costUsd();
+    child.wallTimeSecs = done.wallTimeSecs();
+    child.summary = done.summary();
+    if (done.worker() != null) {
+      child.worker = done.worker();
     }
-    transition(child, ChildState.DONE, verdict);
+    transition(child, ChildState.DONE, done.verdict());
     return true;
   }
 
-  private boolean applyRetry(ObjectNode body) {
-    Child child = childAt(body.path("index"));
-    if (child == null || joinComplete) {
+  private boolean applyRetry(RetrySubtask retry) {
+    FoldedChild child = childAt(retry.index());
+    if (child == null || joinComplete || retry.attempt() != child.attempt) {
       return false;
     }
-    JsonNode attempt = body.path("attempt");
-    if (attempt.isNumber() && attempt.asInt() != child.attempt) {
-      return false;
-    }
-    String reason = body.path("reason").asText(FanoutRecords.REASON_MANUAL);
-    boolean lost = reason.equals(FanoutRecords.REASON_WORKER_LOST);
+    boolean lost = retry.workerLost();
     if (lost ? child.state != ChildState.IN_PROGRESS : child.state != ChildState.DONE) {
       return false;
     }
     child.attempt++;
     child.autoAttempts = lost ? child.autoAttempts + 1 : 1;
-    child.lastRetryReason = reason;
-    String hint = body.path("hint").asText(null);
-    if (hint != null || !lost) {
-      child.hint = hint;
+    child.lastRetryReason = retry.reason();
+    if (retry.hint() != null || !lost) {
+      child.hint = retry.hint();
     }
     transition(child, ChildState.PENDING_SPAWN, null);
     if (child.spawned) {
@@ -262,14 +247,14 @@ public final class FanoutState {
 
   /**
    * A hard freeze stopped the running attempt: it did not finish, so it gets no verdict and goes
-   * back to pending spawn as the next attempt, which the reconciler holds while the namespace stays
-   * frozen. It does not count against {@code max_attempts} (that limit is about workers being lost,
-   * and an interruption says nothing about the child), and it keeps its hint and its last retry
-   * reason, so a child that already went elsewhere after losing its pinned worker still may.
+   * back to pending spawn as the next attempt, which the spawn policy holds while the namespace
+   * stays frozen. It does not count against {@code max_attempts} (that limit is about workers being
+   * lost, and an interruption says nothing about the child), and it keeps its hint and its last
+   * retry reason, so a child that already went elsewhere after losing its pinned worker still may.
    * Cancels the coordinator asked for are not interruptions: a cancelling child's result is
    * terminal whatever the worker says, and so is any result after the join completed.
    */
-  private void interrupt(Child child, String by) {
+  private void interrupt(FoldedChild child, String by) {
     int stopped = child.attempt;
     child.attempt++;
     transition(child, ChildState.PENDING_SPAWN, null);
@@ -291,22 +276,21 @@ public final class FanoutState {
             + " spawns once the namespace is unfrozen";
   }
 
-  private boolean applyCancelSent(ObjectNode body) {
-    String reason = body.path("reason").asText("");
+  private boolean applyCancelSent(CancelSent cancel) {
     boolean changed = false;
-    for (JsonNode index : body.path("indices")) {
-      Child child = childAt(index);
+    for (int index : cancel.indices()) {
+      FoldedChild child = childAt(index);
       if (child == null) {
         continue;
       }
       if (child.state == ChildState.PENDING_SPAWN) {
-        child.cancelReason = reason;
+        child.cancelReason = cancel.reason();
         child.interruptedBy = null;
-        child.summary = "cancelled before it was spawned (" + reason + ")";
+        child.summary = "cancelled before it was spawned (" + cancel.reason() + ")";
         transition(child, ChildState.DONE, Verdict.CANCELLED);
         changed = true;
       } else if (child.state == ChildState.IN_PROGRESS) {
-        child.cancelReason = reason;
+        child.cancelReason = cancel.reason();
         transition(child, ChildState.CANCELLING, null);
         changed = true;
       }
@@ -314,29 +298,25 @@ public final class FanoutState {
     return changed;
   }
 
-  private boolean applyJoinComplete(ObjectNode body) {
+  private boolean applyJoinComplete(JoinComplete join) {
     if (joinComplete) {
       return false;
     }
     joinComplete = true;
-    joinVerdict = body.path("verdict").asText("");
-    joinCompletedAtMillis = body.path("completed_at").asLong(0);
+    joinVerdict = join.verdict();
+    joinCompletedAtMillis = join.completedAtMillis();
     version++;
     return true;
   }
 
-  private Child childAt(JsonNode index) {
-    if (!index.canConvertToInt()) {
-      return null;
-    }
-    int i = index.asInt(-1);
-    return i >= 0 && i < children.length ? children[i] : null;
+  private FoldedChild childAt(int index) {
+    return index >= 0 && index < children.length ? children[index] : null;
   }
 
   // ---------------------------------------------------------------------------------------------
   // Lifecycle bookkeeping
 
-  private void transition(Child child, ChildState to, Verdict verdict) {
+  private void transition(FoldedChild child, ChildState to, Verdict verdict) {
     ChildState from = child.state;
     if (!from.canMoveTo(to)) {
       throw new IllegalStateException(
@@ -368,7 +348,7 @@ public final class FanoutState {
       int acceptedDelta = (wasAccepted ? 1 : 0) - (isAccepted ? 1 : 0);
       int failedDelta = (isFailed ? 1 : 0) - (wasFailed ? 1 : 0);
       for (int successor : successors[child.index]) {
-        Child next = children[successor];
+        FoldedChild next = children[successor];
         next.unacceptedDeps += acceptedDelta;
         next.failedDeps += failedDelta;
         recheck.add(next);
@@ -378,7 +358,7 @@ public final class FanoutState {
 
   /** Propagates skips (and un-skips after a retry) through dependents without recursion. */
   private void settle() {
-    Child child;
+    FoldedChild child;
     while ((child = recheck.poll()) != null) {
       if (child.state == ChildState.PENDING_SPAWN && child.failedDeps > 0) {
         child.summary = "skipped: a subtask it depends on did not accept";
@@ -392,7 +372,7 @@ public final class FanoutState {
     }
   }
 
-  private void count(Child child, int sign) {
+  private void count(FoldedChild child, int sign) {
     switch (child.state) {
       case PENDING_SPAWN -> pendingCount += sign;
       case IN_PROGRESS -> activeCount += sign;
@@ -411,7 +391,7 @@ public final class FanoutState {
     }
   }
 
-  private void updateReady(Child child) {
+  private void updateReady(FoldedChild child) {
     boolean shouldBeReady = child.state == ChildState.PENDING_SPAWN && child.unacceptedDeps == 0;
     if (shouldBeReady != ready.get(child.index)) {
       ready.set(child.index, shouldBeReady);
@@ -423,17 +403,18 @@ public final class FanoutState {
   // Decisions
 
   /**
-   * What to do now, given the workers. Does not change the state (see the class comment for the
-   * contract). Order: if the join is decided, cancel what still runs and complete the join;
-   * otherwise reassign or give up children of lost workers, then spawn every ready subtask whose
-   * target resolves to a live worker.
+   * What to do now, given the workers and the spawn policy. Does not change the state (see the
+   * class comment for the contract). Order: if the join is decided, cancel what still runs and
+   * complete the join; otherwise reassign or give up children of lost workers, then spawn every
+   * ready subtask whose target resolves to a live worker and whose child INTEND {@code policy} lets
+   * through; the others are returned as {@link FanoutAction.Hold}.
    */
-  public List<FanoutAction> decide(long nowMillis, WorkerDirectory directory) {
+  public List<FanoutAction> decide(long nowMillis, WorkerDirectory directory, SpawnPolicy policy) {
     List<FanoutAction> actions = new ArrayList<>();
     if (joinComplete) {
       addLeftoverCancel(
           actions,
-          "reject".equals(joinVerdict)
+          JoinComplete.REJECT.equals(joinVerdict)
               ? FanoutRecords.CANCEL_JOIN_IMPOSSIBLE
               : FanoutRecords.CANCEL_JOIN_SATISFIED);
       return actions;
@@ -449,7 +430,7 @@ public final class FanoutState {
       return actions;
     }
     decideLostWorkers(actions, directory, nowMillis);
-    decideSpawns(actions, directory);
+    decideSpawns(actions, directory, policy);
     return actions;
   }
 
@@ -467,7 +448,7 @@ public final class FanoutState {
       return;
     }
     List<FanoutAction.CancelledChild> cancelled = new ArrayList<>();
-    for (Child child : children) {
+    for (FoldedChild child : children) {
       if (child.state == ChildState.PENDING_SPAWN || child.state == ChildState.IN_PROGRESS) {
         cancelled.add(
             new FanoutAction.CancelledChild(
@@ -486,7 +467,7 @@ public final class FanoutState {
     int accepted = 0;
     BigDecimal cost = BigDecimal.ZERO;
     boolean ownFailure = false;
-    for (Child child : children) {
+    for (FoldedChild child : children) {
       cost = cost.add(child.costUsd);
       if (child.state.terminal()) {
         completed++;
@@ -510,7 +491,9 @@ public final class FanoutState {
       }
     }
     String verdict =
-        decided == JoinOutcome.IMPOSSIBLE ? "reject" : ownFailure ? "partial" : "accept";
+        decided == JoinOutcome.IMPOSSIBLE
+            ? JoinComplete.REJECT
+            : ownFailure ? JoinComplete.PARTIAL : JoinComplete.ACCEPT;
     return new FanoutAction.CompleteJoin(
         ref,
         verdict,
@@ -532,7 +515,7 @@ public final class FanoutState {
         continue;
       }
       for (int i = onWorker.nextSetBit(0); i >= 0; i = onWorker.nextSetBit(i + 1)) {
-        Child child = children[i];
+        FoldedChild child = children[i];
         if (child.state == ChildState.CANCELLING) {
           actions.add(
               new FanoutAction.GiveUp(
@@ -544,7 +527,7 @@ public final class FanoutState {
                   Verdict.CANCELLED,
                   "worker " + lost.did() + " was lost while the child was being cancelled",
                   nowMillis));
-        } else if (child.autoAttempts < maxAttempts) {
+        } else if (child.autoAttempts < parent.maxAttempts()) {
           actions.add(new FanoutAction.Reassign(ref, i, child.attempt, lost.did()));
         } else {
           actions.add(
@@ -560,7 +543,7 @@ public final class FanoutState {
                       + " was lost (silent past its lease) on attempt "
                       + child.attempt
                       + "; max_attempts "
-                      + maxAttempts
+                      + parent.maxAttempts()
                       + " is used up",
                   nowMillis));
         }
@@ -568,52 +551,31 @@ public final class FanoutState {
     }
   }
 
-  private void decideSpawns(List<FanoutAction> actions, WorkerDirectory directory) {
-    List<WorkerInfo> live = directory.live();
-    if (readyCount == 0 || live.isEmpty()) {
+  private void decideSpawns(
+      List<FanoutAction> actions, WorkerDirectory directory, SpawnPolicy policy) {
+    if (readyCount == 0) {
       return;
     }
-    int[] load = new int[live.size()];
-    for (int w = 0; w < load.length; w++) {
-      load[w] = live.get(w).active();
+    Placement placement = new Placement(directory, roundRobinSpawns);
+    if (placement.noLiveWorker()) {
+      return;
     }
-    Map<String, Integer> byDid = null;
-    Map<String, Integer> byAlias = null;
-    long roundRobin = roundRobinSpawns;
     for (int i = ready.nextSetBit(0); i >= 0; i = ready.nextSetBit(i + 1)) {
-      Child child = children[i];
-      Target target = targets[i];
-      int chosen;
-      switch (target.kind()) {
-        case SPECIFIC, ALIAS -> {
-          if (byDid == null) {
-            byDid = new HashMap<>();
-            byAlias = new HashMap<>();
-            for (int w = 0; w < live.size(); w++) {
-              byDid.put(live.get(w).did(), w);
-              if (live.get(w).alias() != null) {
-                byAlias.put(live.get(w).alias(), w);
-              }
-            }
-          }
-          Integer pinned =
-              (target.kind() == Target.Kind.SPECIFIC ? byDid : byAlias).get(target.value());
-          if (pinned != null) {
-            chosen = pinned;
-          } else if (FanoutRecords.REASON_WORKER_LOST.equals(child.lastRetryReason)) {
-            // The pinned worker is gone and this child already lost a run to it: finishing the
-            // work on another live worker beats waiting for one that may never return.
-            chosen = leastLoaded(load);
-          } else {
-            continue;
-          }
-        }
-        case LEAST_LOADED -> chosen = leastLoaded(load);
-        default -> chosen = (int) Math.floorMod(roundRobin++, (long) live.size());
+      FoldedChild child = children[i];
+      Placement.Choice choice = placement.choose(targets[i], child.lostItsWorker());
+      if (choice.none()) {
+        continue;
       }
-      load[chosen]++;
-      WorkerInfo worker = live.get(chosen);
+      WorkerInfo worker = placement.worker(choice);
       String childThread = threadOf(child);
+      ChildIntent intent = childIntent(child, directory.coordinator(), worker.did());
+      FanoutRecords.Draft draft = new FanoutRecords.Draft(childThread, Act.INTEND, intent.toBody());
+      Optional<String> refusal = policy.refusal(draft);
+      if (refusal.isPresent()) {
+        actions.add(new FanoutAction.Hold(ref, i, child.attempt, refusal.get()));
+        continue;
+      }
+      placement.take(choice);
       actions.add(
           new FanoutAction.Spawn(
               ref,
@@ -622,54 +584,35 @@ public final class FanoutState {
               childThread,
               worker,
               "specific:" + worker.did(),
-              childIntent(child, directory.coordinator())));
+              draft.body()));
     }
   }
 
-  private static int leastLoaded(int[] load) {
-    int best = 0;
-    for (int w = 1; w < load.length; w++) {
-      if (load[w] < load[best]) {
-        best = w;
-      }
-    }
-    return best;
-  }
-
-  private ObjectNode childIntent(Child child, String coordinator) {
+  private ChildIntent childIntent(FoldedChild child, String coordinator, String worker) {
     SubtaskSpec spec = specs.get(child.index);
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.put("topic", FanoutRecords.CHILD);
-    body.put("namespace", ref.namespace());
-    body.put("fanout", ref.id());
-    body.put("parent_thread", ref.thread());
-    if (coordinator != null) {
-      body.put("coordinator", coordinator);
-    }
-    body.put("index", child.index);
-    body.put("attempt", child.attempt);
-    body.put("goal", spec.goal());
-    if (spec.budget() != null) {
-      body.put("budget", spec.budget());
-    }
-    if (spec.timeoutSecs() != null) {
-      body.put("timeout", spec.timeoutSecs());
-    }
-    if (spec.run() != null) {
-      body.put("run", spec.run());
-    }
-    ArrayNode inputs = body.putArray("inputs");
+    List<ChildIntent.Input> inputs = new ArrayList<>(spec.depends().size());
     for (int dependency : spec.depends()) {
-      Child predecessor = children[dependency];
-      ObjectNode input = inputs.addObject();
-      input.put("index", dependency);
-      input.put("verdict", predecessor.verdict == null ? "" : predecessor.verdict.wire());
-      input.put("summary", predecessor.summary);
+      FoldedChild predecessor = children[dependency];
+      inputs.add(
+          new ChildIntent.Input(
+              dependency,
+              predecessor.verdict == null ? "" : predecessor.verdict.wire(),
+              predecessor.summary));
     }
-    if (child.hint != null) {
-      body.put("hint", child.hint);
-    }
-    return body;
+    return new ChildIntent(
+        ref.namespace(),
+        ref.id(),
+        ref.thread(),
+        coordinator,
+        worker,
+        child.index,
+        child.attempt,
+        spec.goal(),
+        spec.budget(),
+        spec.timeoutSecs(),
+        spec.run(),
+        inputs,
+        child.hint);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -680,111 +623,19 @@ public final class FanoutState {
         children.length, completedCount, acceptedCount, failedCount, activeCount);
   }
 
-  public JoinStatus joinStatus() {
-    List<JoinStatus.SubtaskStatus> lines = new ArrayList<>(children.length);
-    for (Child child : children) {
-      SubtaskSpec spec = specs.get(child.index);
-      boolean terminal = child.state.terminal();
-      lines.add(
-          new JoinStatus.SubtaskStatus(
-              child.index,
-              spec.goal(),
-              targets[child.index].toString(),
-              child.resolvedTarget,
-              child.state,
-              terminal ? child.verdict.wire() : child.state.label(),
-              child.attempt,
-              child.worker,
-              threadOf(child),
-              terminal ? child.costUsd : null,
-              terminal ? child.wallTimeSecs : null,
-              child.summary,
-              child.interruptedBy));
-    }
-    return new JoinStatus(
-        ref,
-        children.length,
-        spawnedCount,
-        completedCount,
-        predicate.text(),
-        joinComplete,
-        joinVerdict,
-        counters(),
-        ignoredRecords,
-        List.copyOf(lines));
+  /** Children whose current attempt has been spawned. */
+  public int spawnedCount() {
+    return spawnedCount;
   }
 
-  /**
-   * The speedup report. {@code measuredSerialWallSecs} is the wall of the same work run serially
-   * (from {@code --vs-serial}), or null.
-   */
-  public SpeedupReport speedup(Double measuredSerialWallSecs) {
-    int n = children.length;
-    List<Double> walls = new ArrayList<>(n);
-    double[] wall = new double[n];
-    int withResults = 0;
-    double serial = 0;
-    BigDecimal cost = BigDecimal.ZERO;
-    for (Child child : children) {
-      boolean ran = child.state == ChildState.DONE && child.spawned;
-      wall[child.index] = ran ? child.wallTimeSecs : 0;
-      walls.add(ran ? child.wallTimeSecs : null);
-      if (ran) {
-        withResults++;
-      }
-      serial += wall[child.index];
-      cost = cost.add(child.costUsd);
-    }
-    // Longest path through the dependency graph, visiting subtasks in topological order: when a
-    // subtask is taken from the queue, all its predecessors have finished.
-    double[] start = new double[n];
-    double[] finish = new double[n];
-    int[] via = new int[n];
-    int[] waiting = new int[n];
-    ArrayDeque<Integer> queue = new ArrayDeque<>();
-    for (int i = 0; i < n; i++) {
-      waiting[i] = specs.get(i).depends().size();
-      via[i] = -1;
-      if (waiting[i] == 0) {
-        queue.add(i);
-      }
-    }
-    int last = -1;
-    while (!queue.isEmpty()) {
-      int i = queue.poll();
-      finish[i] = start[i] + wall[i];
-      if (last < 0 || finish[i] > finish[last]) {
-        last = i;
-      }
-      for (int successor : successors[i]) {
-        if (via[successor] < 0 || finish[i] > start[successor]) {
-          start[successor] = finish[i];
-          via[successor] = i;
-        }
-        if (--waiting[successor] == 0) {
-          queue.add(successor);
-        }
-      }
-    }
-    List<Integer> path = new ArrayList<>();
-    for (int i = last; i >= 0; i = via[i]) {
-      path.add(0, i);
-    }
-    double parallel = last < 0 ? 0 : finish[last];
-    Double measuredSpeedup =
-        measuredSerialWallSecs == null || parallel == 0 ? null : measuredSerialWallSecs / parallel;
-    return new SpeedupReport(
-        ref,
-        n,
-        withResults,
-        java.util.Collections.unmodifiableList(walls),
-        parallel,
-        List.copyOf(path),
-        cost,
-        serial,
-        parallel == 0 ? 0 : serial / parallel,
-        measuredSerialWallSecs,
-        measuredSpeedup);
+  /** Children with a verdict for their current attempt (including skipped and cancelled). */
+  public int completedCount() {
+    return completedCount;
+  }
+
+  /** Records applied to this fan-out that changed nothing; see {@link #apply(StoredRecord)}. */
+  public int ignoredRecords() {
+    return ignoredRecords;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -792,6 +643,11 @@ public final class FanoutState {
 
   public FanoutRef ref() {
     return ref;
+  }
+
+  /** The parent INTEND's body, as read. */
+  public FanoutParent parent() {
+    return parent;
   }
 
   public int width() {
@@ -803,16 +659,16 @@ public final class FanoutState {
   }
 
   public int maxAttempts() {
-    return maxAttempts;
+    return parent.maxAttempts();
   }
 
   public long createdAtMillis() {
-    return createdAtMillis;
+    return parent.createdAtMillis();
   }
 
   /** The id of the fan-out this one replaces, or null. */
   public String replaces() {
-    return replaces;
+    return parent.replaces();
   }
 
   public List<SubtaskSpec> specs() {
@@ -870,13 +726,33 @@ public final class FanoutState {
   }
 
   /** A retry request body for subtask {@code index}, after checking that it may be retried. */
-  public ObjectNode manualRetryBody(int index, String hint) {
+  public RetrySubtask manualRetry(int index, String hint) {
     FanoutValidation.validateRetry(this, index);
-    return FanoutRecords.retryBody(
-        ref, index, children[index].attempt, hint, FanoutRecords.REASON_MANUAL);
+    return new RetrySubtask(
+        ref.namespace(),
+        ref.id(),
+        index,
+        children[index].attempt,
+        hint,
+        FanoutRecords.REASON_MANUAL);
   }
 
-  private String threadOf(Child child) {
+  // ---------------------------------------------------------------------------------------------
+  // For the reports of this package
+
+  FoldedChild child(int index) {
+    return children[index];
+  }
+
+  Target target(int index) {
+    return targets[index];
+  }
+
+  int[] successorsOf(int index) {
+    return successors[index];
+  }
+
+  String threadOf(FoldedChild child) {
     if (child.thread == null) {
       child.thread =
           ThreadIds.derive(ref.id(), String.valueOf(child.index), specs.get(child.index).goal());
@@ -884,7 +760,7 @@ public final class FanoutState {
     return child.thread;
   }
 
-  private ChildView viewOf(Child child) {
+  ChildView viewOf(FoldedChild child) {
     String verdict =
         switch (child.state) {
           case DONE, SKIPPED -> child.verdict.wire();
@@ -910,40 +786,6 @@ public final class FanoutState {
     @Override
     public ChildView get(int index) {
       return viewOf(children[index]);
-    }
-  }
-
-  private static final class Child {
-    final int index;
-    ChildState state = ChildState.PENDING_SPAWN;
-    Verdict verdict;
-    int attempt = 1;
-    int autoAttempts = 1;
-    int unacceptedDeps;
-    int failedDeps;
-    boolean spawned;
-    String thread;
-    String worker;
-    String resolvedTarget;
-    String hint;
-    String lastRetryReason;
-    String cancelReason;
-    // Set while the child waits to re-spawn after an interruption (a hard freeze), else null.
-    String interruptedBy;
-    BigDecimal costUsd = BigDecimal.ZERO;
-    double wallTimeSecs;
-    String summary = "";
-
-    Child(int index) {
-      this.index = index;
-    }
-
-    boolean accepted() {
-      return state == ChildState.DONE && verdict == Verdict.ACCEPT;
-    }
-
-    boolean failedTerminal() {
-      return state.terminal() && verdict != Verdict.ACCEPT;
     }
   }
 }

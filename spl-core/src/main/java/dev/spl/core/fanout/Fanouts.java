@@ -1,13 +1,13 @@
 package dev.spl.core.fanout;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Act;
+import dev.spl.core.InvalidRecordException;
 import dev.spl.core.StoredRecord;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,19 +21,27 @@ import java.util.Set;
  * for the fan-outs that changed. Same contract as {@link FanoutState}: apply in log order, decide
  * after applying, apply what was appended before deciding again.
  *
- * <p>A parent that arrives before all its chunks waits for them. A parent whose descriptors or join
- * are invalid (written without the CLI's checks) is listed in {@link #invalidFanouts()} and never
- * acted on. A fan-out replaced by a newer one ({@code replaces}) gets no further decisions.
+ * <p>A parent that arrives before all its chunks waits for them. A parent whose body, descriptors
+ * or join are invalid (written without the CLI's checks) is listed in {@link #invalidFanouts()} and
+ * never acted on. A fan-out replaced by a newer one ({@code replaces}) gets no further decisions. A
+ * fan-out record whose body is malformed changes nothing and is listed in {@link
+ * #skippedRecords()}.
  */
 public final class Fanouts {
+  /** How many skipped records are listed; the count goes on. */
+  static final int MAX_SKIPPED_LISTED = 100;
+
   private final JoinCompiler compiler;
   private final Map<String, Chunk> chunks = new HashMap<>();
   private final Map<String, StoredRecord> waitingParents = new LinkedHashMap<>();
   private final Map<String, FanoutState> byId = new LinkedHashMap<>();
   private final Map<String, String> latestByThread = new HashMap<>();
   private final Map<String, String> invalid = new LinkedHashMap<>();
-  private final Set<String> superseded = new java.util.HashSet<>();
+  private final Set<String> superseded = new HashSet<>();
   private final Set<String> dirty = new LinkedHashSet<>();
+  private final List<String> skipped = new ArrayList<>();
+  private long skippedCount;
+  private String lastSkipped;
   private WorkerDirectory lastDirectory;
 
   public Fanouts(JoinCompiler compiler) {
@@ -61,34 +69,42 @@ public final class Fanouts {
         tryBuildWaiting();
         return true;
       }
-      case FanoutRecords.SPAWNED,
-          FanoutRecords.CHILD_DONE,
-          FanoutRecords.RETRY,
-          FanoutRecords.CANCEL_SENT,
-          FanoutRecords.JOIN_COMPLETE -> {
-        String id = stored.record().body().path("fanout").asText("");
-        FanoutState state = byId.get(id);
-        if (state == null) {
-          return false;
-        }
-        boolean changed = state.apply(stored);
-        if (changed) {
-          dirty.add(id);
-        }
-        return changed;
-      }
       default -> {
-        return false;
+        return applyEvent(stored);
       }
     }
   }
 
+  private boolean applyEvent(StoredRecord stored) {
+    Optional<FanoutEvent> event;
+    try {
+      event = FanoutEvent.of(stored.record());
+    } catch (InvalidRecordException e) {
+      skip(stored, e.getMessage());
+      return false;
+    }
+    if (event.isEmpty()) {
+      return false;
+    }
+    String id = event.get().fanout();
+    FanoutState state = byId.get(id);
+    if (state == null) {
+      return false;
+    }
+    boolean changed = state.apply(event.get());
+    if (changed) {
+      dirty.add(id);
+    }
+    return changed;
+  }
+
   /**
    * Decisions for every fan-out that changed since it last had nothing to do, and for every open
-   * fan-out when the worker directory changed. A fan-out whose decisions were returned stays due
-   * until deciding it yields nothing, so a failed append is retried on the next call.
+   * fan-out when the worker directory changed. A fan-out whose decisions were returned (including
+   * spawns {@code policy} holds) stays due until deciding it yields nothing, so a failed append or
+   * a held spawn is decided again on the next call.
    */
-  public List<FanoutAction> decide(long nowMillis, WorkerDirectory directory) {
+  public List<FanoutAction> decide(long nowMillis, WorkerDirectory directory, SpawnPolicy policy) {
     if (!directory.equals(lastDirectory)) {
       lastDirectory = directory;
       for (var entry : byId.entrySet()) {
@@ -104,7 +120,7 @@ public final class Fanouts {
         it.remove();
         continue;
       }
-      List<FanoutAction> decided = byId.get(id).decide(nowMillis, directory);
+      List<FanoutAction> decided = byId.get(id).decide(nowMillis, directory, policy);
       if (decided.isEmpty()) {
         it.remove();
       } else {
@@ -149,20 +165,41 @@ public final class Fanouts {
     return Collections.unmodifiableSet(waitingParents.keySet());
   }
 
-  private void applyChunk(StoredRecord stored) {
-    ObjectNode body = stored.record().body();
-    int offset = body.path("offset").asInt(0);
-    List<SubtaskSpec> specs = new ArrayList<>();
-    String error = null;
-    try {
-      int i = offset;
-      for (JsonNode descriptor : body.path("subtasks")) {
-        specs.add(SubtaskParser.parseJson(i++, descriptor));
-      }
-    } catch (InvalidFanoutException e) {
-      error = e.getMessage();
+  /**
+   * Fan-out records whose body was malformed, as {@code <id>: <what was wrong>}; the first {@value
+   * #MAX_SKIPPED_LISTED} only.
+   */
+  public List<String> skippedRecords() {
+    return Collections.unmodifiableList(skipped);
+  }
+
+  /** How many fan-out records were skipped as malformed. */
+  public long skippedCount() {
+    return skippedCount;
+  }
+
+  /** The last record skipped as malformed, as {@code <id>: <what was wrong>}, or null. */
+  public String lastSkipped() {
+    return lastSkipped;
+  }
+
+  private void skip(StoredRecord stored, String reason) {
+    skippedCount++;
+    lastSkipped = stored.id() + ": " + reason;
+    if (skipped.size() < MAX_SKIPPED_LISTED) {
+      skipped.add(stored.id() + ": " + reason);
     }
-    chunks.put(stored.id(), new Chunk(offset, List.copyOf(specs), error));
+  }
+
+  private void applyChunk(StoredRecord stored) {
+    Chunk chunk;
+    try {
+      SubtaskChunk read = SubtaskChunk.fromBody(stored.record().body());
+      chunk = new Chunk(read.offset(), read.subtasks(), null);
+    } catch (InvalidRecordException e) {
+      chunk = new Chunk(0, List.of(), e.getMessage());
+    }
+    chunks.put(stored.id(), chunk);
     if (!waitingParents.isEmpty()) {
       tryBuildWaiting();
     }
@@ -170,22 +207,27 @@ public final class Fanouts {
 
   private void tryBuildWaiting() {
     for (var it = waitingParents.values().iterator(); it.hasNext(); ) {
-      StoredRecord parent = it.next();
-      List<String> chunkIds = new ArrayList<>();
-      parent.record().body().path("chunks").forEach(id -> chunkIds.add(id.asText()));
-      if (!chunkIds.stream().allMatch(chunks::containsKey)) {
+      StoredRecord stored = it.next();
+      FanoutParent parent;
+      try {
+        parent = FanoutParent.fromBody(stored.record().body());
+      } catch (InvalidRecordException e) {
+        it.remove();
+        invalid.put(stored.id(), e.getMessage());
+        continue;
+      }
+      if (!parent.chunks().stream().allMatch(chunks::containsKey)) {
         continue;
       }
       it.remove();
-      build(parent, chunkIds);
+      build(stored, parent);
     }
   }
 
-  private void build(StoredRecord parent, List<String> chunkIds) {
-    String id = parent.id();
-    ObjectNode body = parent.record().body();
+  private void build(StoredRecord stored, FanoutParent parent) {
+    String id = stored.id();
     List<SubtaskSpec> specs = new ArrayList<>();
-    for (String chunkId : chunkIds) {
+    for (String chunkId : parent.chunks()) {
       Chunk chunk = chunks.get(chunkId);
       if (chunk.error() != null) {
         invalid.put(id, "chunk " + chunkId + ": " + chunk.error());
@@ -205,28 +247,18 @@ public final class Fanouts {
       }
       specs.addAll(chunk.specs());
     }
-    int declared = body.path("subtask_count").asInt(-1);
-    if (declared != specs.size()) {
+    if (parent.subtaskCount() != specs.size()) {
       invalid.put(
           id,
           "subtask_count: the parent declares "
-              + declared
+              + parent.subtaskCount()
               + " subtasks but its chunks hold "
               + specs.size());
       return;
     }
-    String namespace = body.path("namespace").asText("default");
-    FanoutRef ref = new FanoutRef(id, parent.record().thread(), namespace);
+    FanoutRef ref = new FanoutRef(id, stored.record().thread(), parent.namespace());
     try {
-      FanoutState state =
-          FanoutState.create(
-              ref,
-              specs,
-              body.path("join").asText(""),
-              compiler,
-              body.path("max_attempts").asInt(FanoutRecords.DEFAULT_MAX_ATTEMPTS),
-              body.path("created_at").asLong(0),
-              body.path("replaces").asText(null));
+      FanoutState state = FanoutState.create(ref, parent, specs, compiler);
       byId.put(id, state);
       latestByThread.put(ref.thread(), id);
       if (state.replaces() != null) {

@@ -1,6 +1,7 @@
 package dev.spl.core.fanout;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,6 +26,42 @@ public record JoinStatus(
     JoinCounters counters,
     int ignoredRecords,
     List<SubtaskStatus> perSubtask) {
+
+  /** The join status of a fan-out as its fold stands. */
+  public static JoinStatus of(FanoutState state) {
+    int width = state.width();
+    List<SubtaskStatus> lines = new ArrayList<>(width);
+    for (int i = 0; i < width; i++) {
+      FoldedChild child = state.child(i);
+      boolean terminal = child.state.terminal();
+      lines.add(
+          new SubtaskStatus(
+              i,
+              state.specs().get(i).goal(),
+              state.target(i).toString(),
+              child.resolvedTarget,
+              child.state,
+              terminal ? child.verdict.wire() : child.state.label(),
+              child.attempt,
+              child.worker,
+              state.threadOf(child),
+              terminal ? child.costUsd : null,
+              terminal ? child.wallTimeSecs : null,
+              child.summary,
+              child.interruptedBy));
+    }
+    return new JoinStatus(
+        state.ref(),
+        width,
+        state.spawnedCount(),
+        state.completedCount(),
+        state.join(),
+        state.joinComplete(),
+        state.joinVerdict(),
+        state.counters(),
+        state.ignoredRecords(),
+        List.copyOf(lines));
+  }
 
   /**
    * One subtask's line.

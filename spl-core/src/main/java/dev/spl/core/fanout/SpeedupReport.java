@@ -1,6 +1,9 @@
 package dev.spl.core.fanout;
 
 import java.math.BigDecimal;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -26,4 +29,79 @@ public record SpeedupReport(
     double serialEstimateSecs,
     double estimatedSpeedup,
     Double measuredSerialWallSecs,
-    Double measuredSpeedup) {}
+    Double measuredSpeedup) {
+
+  /**
+   * The speedup report of a fan-out as its fold stands. {@code measuredSerialWallSecs} is the wall
+   * of the same work run serially (from {@code --vs-serial}), or null.
+   */
+  public static SpeedupReport of(FanoutState state, Double measuredSerialWallSecs) {
+    int n = state.width();
+    List<Double> walls = new ArrayList<>(n);
+    double[] wall = new double[n];
+    int withResults = 0;
+    double serial = 0;
+    BigDecimal cost = BigDecimal.ZERO;
+    for (int i = 0; i < n; i++) {
+      FoldedChild child = state.child(i);
+      boolean ran = child.state == ChildState.DONE && child.spawned;
+      wall[i] = ran ? child.wallTimeSecs : 0;
+      walls.add(ran ? child.wallTimeSecs : null);
+      if (ran) {
+        withResults++;
+      }
+      serial += wall[i];
+      cost = cost.add(child.costUsd);
+    }
+    // Longest path through the dependency graph, visiting subtasks in topological order: when a
+    // subtask is taken from the queue, all its predecessors have finished.
+    double[] start = new double[n];
+    double[] finish = new double[n];
+    int[] via = new int[n];
+    int[] waiting = new int[n];
+    ArrayDeque<Integer> queue = new ArrayDeque<>();
+    for (int i = 0; i < n; i++) {
+      waiting[i] = state.specs().get(i).depends().size();
+      via[i] = -1;
+      if (waiting[i] == 0) {
+        queue.add(i);
+      }
+    }
+    int last = -1;
+    while (!queue.isEmpty()) {
+      int i = queue.poll();
+      finish[i] = start[i] + wall[i];
+      if (last < 0 || finish[i] > finish[last]) {
+        last = i;
+      }
+      for (int successor : state.successorsOf(i)) {
+        if (via[successor] < 0 || finish[i] > start[successor]) {
+          start[successor] = finish[i];
+          via[successor] = i;
+        }
+        if (--waiting[successor] == 0) {
+          queue.add(successor);
+        }
+      }
+    }
+    List<Integer> path = new ArrayList<>();
+    for (int i = last; i >= 0; i = via[i]) {
+      path.add(0, i);
+    }
+    double parallel = last < 0 ? 0 : finish[last];
+    Double measuredSpeedup =
+        measuredSerialWallSecs == null || parallel == 0 ? null : measuredSerialWallSecs / parallel;
+    return new SpeedupReport(
+        state.ref(),
+        n,
+        withResults,
+        Collections.unmodifiableList(walls),
+        parallel,
+        List.copyOf(path),
+        cost,
+        serial,
+        parallel == 0 ? 0 : serial / parallel,
+        measuredSerialWallSecs,
+        measuredSpeedup);
+  }
+}

@@ -1,11 +1,15 @@
 package dev.spl.core.fanout;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DecimalNode;
+import dev.spl.core.CanonicalJson;
+import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
+import dev.spl.core.MalformedJsonException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -27,11 +31,24 @@ import java.util.TreeSet;
  *
  * <p>The file form is JSON lines: one object per line with the same keys ({@code depends} an array
  * of indices or a {@code "0+1"} string, {@code budget} and {@code timeout} numbers or numeric
- * strings). Blank lines are skipped and do not count as subtasks.
+ * strings). Blank lines are skipped and do not count as subtasks. The file is strict UTF-8 and
+ * strict JSON: a key given twice on a line is refused, as are numbers and strings without a
+ * canonical form (see {@link CanonicalJson}).
+ *
+ * <p>Bounds: {@code timeout} is 1 to {@link #MAX_TIMEOUT_SECS} whole seconds, {@code budget} 0 to
+ * {@link #MAX_BUDGET_USD}, rounded to the decimal of its IEEE-754 double (the value it has in a
+ * record) when it has more digits than a double holds, {@code depends} indices are ints (their
+ * range is checked against the fan-out by {@link FanoutValidation}).
  */
 public final class SubtaskParser {
   static final Set<String> KEYS = Set.of("goal", "target", "budget", "timeout", "depends", "run");
   private static final String KEY_LIST = "goal, target, budget, timeout, depends, run";
+
+  /** The longest timeout of one subtask: 30 days. */
+  public static final long MAX_TIMEOUT_SECS = 30L * 24 * 3600;
+
+  /** The largest budget of one subtask, in USD. */
+  public static final BigDecimal MAX_BUDGET_USD = new BigDecimal("1000000");
 
   private SubtaskParser() {}
 
@@ -117,6 +134,20 @@ public final class SubtaskParser {
     return build(index, values);
   }
 
+  /**
+   * Parses JSON lines from UTF-8 bytes (a file, standard input), refusing bytes that are not UTF-8
+   * with the line they are on.
+   */
+  public static List<SubtaskSpec> parseJsonLines(byte[] utf8) {
+    String text;
+    try {
+      text = Json.decodeUtf8(utf8);
+    } catch (MalformedJsonException e) {
+      throw new InvalidFanoutException(-1, "subtasks", e.getMessage());
+    }
+    return parseJsonLines(new StringReader(text));
+  }
+
   /** Parses JSON lines, numbering subtasks from 0 in the order their lines appear. */
   public static List<SubtaskSpec> parseJsonLines(Reader reader) {
     List<SubtaskSpec> specs = new ArrayList<>();
@@ -148,10 +179,9 @@ public final class SubtaskParser {
   static SubtaskSpec parseJsonLine(int index, int lineNumber, String line) {
     JsonNode node;
     try {
-      node = Json.MAPPER.readTree(line);
-    } catch (JsonProcessingException e) {
-      throw new InvalidFanoutException(
-          index, null, "line " + lineNumber + " is not JSON: " + e.getOriginalMessage());
+      node = Json.parse(line);
+    } catch (MalformedJsonException e) {
+      throw new InvalidFanoutException(index, null, "line " + lineNumber + ": " + e.getMessage());
     }
     return parseJson(index, node);
   }
@@ -172,6 +202,14 @@ public final class SubtaskParser {
       if (value.isNull()) {
         continue;
       }
+      // Numbers are checked against their own bounds below; text must have a canonical form.
+      if (!value.isNumber()) {
+        try {
+          CanonicalJson.requireCanonical(value, key);
+        } catch (InvalidRecordException e) {
+          throw new InvalidFanoutException(index, null, e.getMessage());
+        }
+      }
       if (key.equals("depends") && value.isArray()) {
         depends = new ArrayList<>();
         for (JsonNode element : value) {
@@ -186,7 +224,8 @@ public final class SubtaskParser {
       if (value.isTextual()) {
         values.put(key, value.textValue());
       } else if (value.isNumber() && !key.equals("goal")) {
-        values.put(key, value.decimalValue().toPlainString());
+        // Not toPlainString: 1e999999999 is a billion digits in plain form.
+        values.put(key, value.decimalValue().toString());
       } else {
         throw new InvalidFanoutException(
             index,
@@ -236,19 +275,50 @@ public final class SubtaskParser {
         throw new InvalidFanoutException(
             index, "budget", "expected an amount >= 0 but found " + budgetText);
       }
+      if (budget.compareTo(MAX_BUDGET_USD) > 0) {
+        throw new InvalidFanoutException(
+            index,
+            "budget",
+            "expected an amount of at most " + MAX_BUDGET_USD + " USD but found " + budgetText);
+      }
+      // A record carries the decimal of the nearest double: keep the amount as written unless
+      // that changes its value (more digits than a double holds).
+      BigDecimal carried;
+      try {
+        carried = CanonicalJson.decimal(DecimalNode.valueOf(budget));
+      } catch (InvalidRecordException e) {
+        throw new InvalidFanoutException(index, "budget", e.getMessage());
+      }
+      if (carried.compareTo(budget) != 0) {
+        budget = carried;
+      }
     }
     Long timeout = null;
     String timeoutText = emptyToNull(index, values, "timeout");
     if (timeoutText != null) {
+      BigDecimal seconds;
       try {
-        timeout = new BigDecimal(timeoutText).longValueExact();
-      } catch (NumberFormatException | ArithmeticException e) {
+        seconds = new BigDecimal(timeoutText);
+      } catch (NumberFormatException e) {
         throw new InvalidFanoutException(
             index, "timeout", "expected a whole number of seconds but found '" + timeoutText + "'");
       }
-      if (timeout <= 0) {
+      if (seconds.signum() <= 0) {
         throw new InvalidFanoutException(
             index, "timeout", "expected a number of seconds > 0 but found " + timeoutText);
+      }
+      // Compared before converting: 1e18 seconds is no timeout, and 1e999999999 no long.
+      if (seconds.compareTo(BigDecimal.valueOf(MAX_TIMEOUT_SECS)) > 0) {
+        throw new InvalidFanoutException(
+            index,
+            "timeout",
+            "expected at most " + MAX_TIMEOUT_SECS + " seconds (30 days) but found " + timeoutText);
+      }
+      try {
+        timeout = seconds.longValueExact();
+      } catch (ArithmeticException e) {
+        throw new InvalidFanoutException(
+            index, "timeout", "expected a whole number of seconds but found '" + timeoutText + "'");
       }
     }
     List<Integer> depends = List.of();

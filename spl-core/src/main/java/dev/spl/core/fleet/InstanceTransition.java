@@ -2,7 +2,9 @@ package dev.spl.core.fleet;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Act;
+import dev.spl.core.Actors;
 import dev.spl.core.BodyFields;
+import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
 import dev.spl.core.ThreadIds;
@@ -21,6 +23,10 @@ public record InstanceTransition(
     Objects.requireNonNull(from, "from");
     Objects.requireNonNull(to, "to");
     Objects.requireNonNull(health, "health");
+    if (!Actors.isInstance(did)) {
+      throw new InvalidRecordException(
+          "body.did: expected did:sync:instance:<16 hex> but found '" + did + "'");
+    }
   }
 
   public ObjectNode toBody() {
@@ -40,7 +46,14 @@ public record InstanceTransition(
     return new Record(ThreadIds.INSTANCE_REGISTRY, actor, Act.LEARN, toBody(), clock, List.of());
   }
 
+  /** Reads a transition body; {@code alias} may be missing. */
   public static InstanceTransition fromBody(ObjectNode body) {
+    String topic = BodyFields.optionalText(body, "topic", null);
+    if (!TOPIC.equals(topic)) {
+      throw new InvalidRecordException(
+          "body.topic: expected 'instance_transition' but found "
+              + BodyFields.describe(body.get("topic")));
+    }
     return new InstanceTransition(
         BodyFields.text(body, "did"),
         BodyFields.optionalText(body, "alias", ""),

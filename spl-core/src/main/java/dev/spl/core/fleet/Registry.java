@@ -4,6 +4,8 @@ import dev.spl.core.Act;
 import dev.spl.core.Record;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
+import dev.spl.core.fanout.WorkerDirectory;
+import dev.spl.core.fanout.WorkerInfo;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -191,6 +193,49 @@ public final class Registry {
     return list(nowMillis).stream()
         .filter(view -> view.alias().equals(didOrAlias))
         .min(PREFERRED_FOR_ALIAS);
+  }
+
+  /**
+   * The workers a fan-out may use at {@code nowMillis}: live ones (live, healthy, heard from within
+   * the lease) and lost ones (silent past the lease, or stopped); the others (draining, unhealthy,
+   * stale within the lease) are neither, so their children neither spawn there nor move away.
+   *
+   * <p>Silence counts only while the coordinator was up to hear it ({@code watchingSinceMillis}:
+   * when it began taking heartbeats). A worker last heard before then was backing off its
+   * heartbeats while the coordinator was down, so it gets the back-off cap ({@link
+   * HeartbeatBackoff#maxDelayMillis()} for the heartbeat interval) to beat again, then a full
+   * lease, before it counts as lost and its children move elsewhere.
+   *
+   * @param coordinatorUrl written into the directory, for the child INTENDs
+   */
+  public WorkerDirectory directory(
+      String coordinatorUrl, long nowMillis, long leaseMillis, long watchingSinceMillis) {
+    long reRegisterMillis =
+        HeartbeatBackoff.forInterval(thresholds.heartbeatIntervalMillis()).maxDelayMillis();
+    List<WorkerInfo> live = new ArrayList<>();
+    List<WorkerInfo> lost = new ArrayList<>();
+    for (InstanceView view : list(nowMillis)) {
+      if (view.role() != Role.WORKER) {
+        continue;
+      }
+      WorkerInfo info =
+          new WorkerInfo(
+              view.did(),
+              view.alias().isEmpty() ? null : view.alias(),
+              view.endpoint(),
+              view.active(),
+              view.freeSlots());
+      long silentMillis =
+          view.lastHeartbeatAt() < watchingSinceMillis
+              ? nowMillis - watchingSinceMillis - reRegisterMillis
+              : view.lastHeartbeatAgeMillis();
+      if (view.health() == Health.STOPPED || silentMillis > leaseMillis) {
+        lost.add(info);
+      } else if (view.status() == InstanceStatus.LIVE && view.health() == Health.HEALTHY) {
+        live.add(info);
+      }
+    }
+    return new WorkerDirectory(coordinatorUrl, live, lost);
   }
 
   /** Live healthy workers with a free slot: where new work may be sent. */

@@ -136,7 +136,7 @@ final class StoreCodec {
     } catch (IOException e) {
       throw new IllegalStateException("log entry " + seq + ": unreadable record JSON", e);
     }
-    return new StoredRecord(id, RecordJson.parse(content), seq, receivedAt);
+    return new StoredRecord(id, RecordJson.readStored(content), seq, receivedAt);
   }
 
   private static byte actLetter(Act act) {

@@ -18,6 +18,7 @@ final class Driver {
   final List<StoredRecord> log = new ArrayList<>();
   final String taskThread = ThreadIds.derive("task", "driver");
   long now = 1_000_000;
+  SpawnPolicy policy = SpawnPolicy.ALLOW_ALL;
   String fanoutId;
 
   Driver(JoinCompiler compiler) {
@@ -51,11 +52,11 @@ final class Driver {
 
   String fanOut(List<SubtaskSpec> specs, String join, int maxAttempts, int chunkSize) {
     List<String> chunkIds = new ArrayList<>();
-    for (ObjectNode chunk : FanoutRecords.chunkBodies("docs", specs, chunkSize)) {
-      chunkIds.add(append(USER, Act.LEARN, chunk, List.of()).id());
+    for (SubtaskChunk chunk : SubtaskChunk.split("docs", specs, chunkSize)) {
+      chunkIds.add(append(USER, Act.LEARN, chunk.toBody(), List.of()).id());
     }
     ObjectNode parent =
-        FanoutRecords.parentBody("docs", join, specs.size(), chunkIds, maxAttempts, null, now);
+        new FanoutParent("docs", join, specs.size(), chunkIds, maxAttempts, null, now).toBody();
     fanoutId = append(USER, Act.INTEND, parent, chunkIds).id();
     return fanoutId;
   }
@@ -66,7 +67,7 @@ final class Driver {
 
   /** One reconciler pass: decide, append the records of the decisions, return the decisions. */
   List<FanoutAction> step(WorkerDirectory directory) {
-    List<FanoutAction> actions = fanouts.decide(now, directory);
+    List<FanoutAction> actions = fanouts.decide(now, directory, policy);
     for (FanoutRecords.Draft draft : FanoutRecords.drafts(actions, 1000)) {
       append(COORDINATOR, draft.act(), draft.body(), List.of());
     }
@@ -76,18 +77,21 @@ final class Driver {
   void done(int index, int attempt, String verdict, String summary, double wallSecs) {
     FanoutState state = state();
     ObjectNode body =
-        FanoutRecords.childDoneBody(
-            state.ref(),
-            index,
-            attempt,
-            ThreadIds.derive(fanoutId, String.valueOf(index), state.specs().get(index).goal()),
-            state.worker(index),
-            Verdict.fromWire(verdict),
-            new BigDecimal("0.25"),
-            wallSecs,
-            summary,
-            now - 1000,
-            now);
+        new ChildDone(
+                state.ref().namespace(),
+                state.ref().id(),
+                index,
+                attempt,
+                ThreadIds.derive(fanoutId, String.valueOf(index), state.specs().get(index).goal()),
+                state.worker(index),
+                Verdict.fromWire(verdict),
+                new BigDecimal("0.25"),
+                wallSecs,
+                summary,
+                now - 1000,
+                now,
+                null)
+            .toBody();
     append(
         state.worker(index) == null ? COORDINATOR : state.worker(index), Act.KNOW, body, List.of());
   }
@@ -100,24 +104,26 @@ final class Driver {
   void interruptedByHardFreeze(int index, int attempt) {
     FanoutState state = state();
     ObjectNode body =
-        FanoutRecords.childDoneBody(
-            state.ref(),
-            index,
-            attempt,
-            ThreadIds.derive(fanoutId, String.valueOf(index), state.specs().get(index).goal()),
-            state.worker(index),
-            Verdict.CANCELLED,
-            BigDecimal.ZERO,
-            2.0,
-            "cancelled: hard freeze of 'docs'",
-            now - 2000,
-            now,
-            FanoutRecords.INTERRUPTED_BY_HARD_FREEZE);
+        new ChildDone(
+                state.ref().namespace(),
+                state.ref().id(),
+                index,
+                attempt,
+                ThreadIds.derive(fanoutId, String.valueOf(index), state.specs().get(index).goal()),
+                state.worker(index),
+                Verdict.CANCELLED,
+                BigDecimal.ZERO,
+                2.0,
+                "cancelled: hard freeze of 'docs'",
+                now - 2000,
+                now,
+                FanoutRecords.INTERRUPTED_BY_HARD_FREEZE)
+            .toBody();
     append(state.worker(index), Act.KNOW, body, List.of());
   }
 
   void retry(int index, String hint) {
-    append(USER, Act.LEARN, state().manualRetryBody(index, hint), List.of());
+    append(USER, Act.LEARN, state().manualRetry(index, hint).toBody(), List.of());
   }
 
   FanoutState state() {

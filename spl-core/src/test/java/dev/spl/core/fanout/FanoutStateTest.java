@@ -49,7 +49,7 @@ class FanoutStateTest {
     assertThat(intent.path("timeout").asLong()).isEqualTo(300);
     assertThat(intent.path("attempt").asInt()).isEqualTo(1);
 
-    JoinStatus status = driver.state().joinStatus();
+    JoinStatus status = JoinStatus.of(driver.state());
     assertThat(status.spawned()).isEqualTo(2);
     assertThat(status.completed()).isZero();
     assertThat(status.complete()).isFalse();
@@ -77,8 +77,56 @@ class FanoutStateTest {
     assertThat(join.totals())
         .isEqualTo(new FanoutAction.JoinTotals(3, 3, 3, 0, new BigDecimal("0.75")));
     assertThat(only(last, FanoutAction.Cancel.class)).isEmpty();
-    assertThat(driver.state().joinStatus().complete()).isTrue();
+    assertThat(JoinStatus.of(driver.state()).complete()).isTrue();
     assertThat(driver.state().joinVerdict()).isEqualTo("accept");
+    assertThat(driver.step(BOTH)).isEmpty();
+  }
+
+  @Test
+  void aSpawnThePolicyRefusesIsHeldWithoutTakingATurnAndSpawnsOnceItPasses() {
+    Driver driver = new Driver();
+    driver.fanOut(goals("a", "forbidden", "c"), "all");
+    List<FanoutRecords.Draft> asked = new ArrayList<>();
+    SpawnPolicy refusesForbidden =
+        intent -> {
+          asked.add(intent);
+          return "forbidden".equals(intent.body().path("goal").asText())
+              ? java.util.Optional.of("goal 'forbidden' is refused")
+              : java.util.Optional.empty();
+        };
+
+    driver.policy = refusesForbidden;
+    List<FanoutAction> first = driver.step(BOTH);
+    // The held child takes no round-robin turn: the next child goes where it would have gone.
+    assertThat(spawns(first))
+        .extracting(FanoutAction.Spawn::index, s -> s.worker().did())
+        .containsExactly(tuple(0, A.did()), tuple(2, B.did()));
+    assertThat(only(first, FanoutAction.Hold.class))
+        .containsExactly(
+            new FanoutAction.Hold(driver.state().ref(), 1, 1, "goal 'forbidden' is refused"));
+    // The policy is asked about the child INTEND the spawn would write, worker included.
+    FanoutRecords.Draft held =
+        asked.stream().filter(d -> d.body().path("index").asInt() == 1).findFirst().orElseThrow();
+    assertThat(held.act()).isEqualTo(dev.spl.core.Act.INTEND);
+    assertThat(held.thread()).isEqualTo(ThreadIds.derive(driver.fanoutId, "1", "forbidden"));
+    assertThat(held.body().path("topic").asText()).isEqualTo("fanout_child");
+    assertThat(held.body().path("namespace").asText()).isEqualTo("docs");
+    assertThat(held.body().path("worker").asText()).isEqualTo(B.did());
+    assertThat(
+            FanoutRecords.drafts(
+                only(first, FanoutAction.Hold.class).stream()
+                    .map(FanoutAction.class::cast)
+                    .toList(),
+                1000))
+        .isEmpty();
+    assertThat(driver.state().childState(1)).isEqualTo(ChildState.PENDING_SPAWN);
+
+    // Held spawns keep the fan-out due: it is decided again, and holds again, until allowed.
+    assertThat(driver.step(BOTH))
+        .extracting(a -> a.getClass().getSimpleName())
+        .containsExactly("Hold");
+    driver.policy = SpawnPolicy.ALLOW_ALL;
+    assertThat(spawns(driver.step(BOTH))).extracting(FanoutAction.Spawn::index).containsExactly(1);
     assertThat(driver.step(BOTH)).isEmpty();
   }
 
@@ -87,12 +135,12 @@ class FanoutStateTest {
     Driver driver = new Driver();
     driver.fanOut(goals("a", "b", "c"), "all");
     FanoutState state = driver.state();
-    List<FanoutAction> once = state.decide(driver.now, BOTH);
-    List<FanoutAction> twice = state.decide(driver.now, BOTH);
+    List<FanoutAction> once = state.decide(driver.now, BOTH, SpawnPolicy.ALLOW_ALL);
+    List<FanoutAction> twice = state.decide(driver.now, BOTH, SpawnPolicy.ALLOW_ALL);
     assertThat(twice).isEqualTo(once).hasSize(3);
     driver.step(BOTH);
     assertThat(driver.step(BOTH)).isEmpty();
-    assertThat(state.joinStatus().spawned()).isEqualTo(3);
+    assertThat(JoinStatus.of(state).spawned()).isEqualTo(3);
   }
 
   @Test
@@ -209,7 +257,7 @@ class FanoutStateTest {
     // The first attempt's result arriving again is recorded but ignored.
     driver.done(0, 1, "reject", "late", 9);
     assertThat(state.childState(0)).isEqualTo(ChildState.IN_PROGRESS);
-    assertThat(state.joinStatus().ignoredRecords()).isEqualTo(1);
+    assertThat(JoinStatus.of(state).ignoredRecords()).isEqualTo(1);
     // The completed dependent is never run again because its predecessor was retried.
     driver.done(0, 2, "accept", "second try", 1);
     driver.done(1, "accept");
@@ -217,6 +265,29 @@ class FanoutStateTest {
     assertThat(spawns(actions)).isEmpty();
     assertThat(only(actions, FanoutAction.CompleteJoin.class).get(0).children().get(0).summary())
         .isEqualTo("second try");
+  }
+
+  @Test
+  void aFanoutRecordWithoutItsAttemptIsSkippedAsMalformedAndChangesNothing() {
+    Driver driver = new Driver();
+    driver.fanOut(goals("a", "b"), "all");
+    driver.step(live(A));
+    driver.done(0, "reject");
+    com.fasterxml.jackson.databind.node.ObjectNode retry =
+        driver.state().manualRetry(0, "again").toBody();
+    retry.remove("attempt");
+
+    StoredRecord stored = driver.append(Driver.USER, dev.spl.core.Act.LEARN, retry, List.of());
+
+    assertThat(driver.state().attempt(0)).isEqualTo(1);
+    assertThat(driver.state().childState(0)).isEqualTo(ChildState.DONE);
+    assertThat(driver.fanouts.skippedCount()).isEqualTo(1);
+    assertThat(driver.fanouts.skippedRecords())
+        .containsExactly(
+            stored.id()
+                + ": body.attempt: expected a whole number >= 1 but found nothing (the field is"
+                + " missing)");
+    assertThat(driver.fanouts.lastSkipped()).isEqualTo(driver.fanouts.skippedRecords().get(0));
   }
 
   @Test
@@ -270,7 +341,7 @@ class FanoutStateTest {
         .extracting(FanoutAction.Reassign::index)
         .containsExactly(2);
     assertThat(state.verdict(0)).isEqualTo(Verdict.FAILED);
-    assertThat(state.joinStatus().perSubtask().get(0).summary())
+    assertThat(JoinStatus.of(state).perSubtask().get(0).summary())
         .contains("max_attempts 2 is used up");
     assertThat(only(driver.step(bLost), FanoutAction.CompleteJoin.class).get(0).verdict())
         .isEqualTo("reject");
@@ -292,7 +363,7 @@ class FanoutStateTest {
     assertThat(state.interruptedBy(1)).isEqualTo("hard_freeze");
     assertThat(state.counters()).isEqualTo(new JoinCounters(3, 1, 1, 0, 0));
     assertThat(state.outcome()).isEqualTo(JoinOutcome.UNDECIDED);
-    JoinStatus status = state.joinStatus();
+    JoinStatus status = JoinStatus.of(state);
     assertThat(status.spawned()).isEqualTo(1);
     JoinStatus.SubtaskStatus row = status.perSubtask().get(1);
     assertThat(row.state()).isEqualTo("pending spawn");
@@ -302,7 +373,7 @@ class FanoutStateTest {
     int ignored = status.ignoredRecords();
     driver.interruptedByHardFreeze(1, 1);
     assertThat(state.attempt(1)).isEqualTo(2);
-    assertThat(state.joinStatus().ignoredRecords()).isEqualTo(ignored + 1);
+    assertThat(JoinStatus.of(state).ignoredRecords()).isEqualTo(ignored + 1);
 
     List<FanoutAction> respawn = driver.step(live(A));
     assertThat(only(respawn, FanoutAction.CompleteJoin.class)).isEmpty();
@@ -311,7 +382,7 @@ class FanoutStateTest {
         .containsExactly(tuple(1, 2), tuple(2, 2));
     assertThat(spawns(respawn).get(0).childIntent().path("attempt").asInt()).isEqualTo(2);
     assertThat(state.interruptedBy(1)).isNull();
-    assertThat(state.joinStatus().perSubtask().get(1).summary()).isEmpty();
+    assertThat(JoinStatus.of(state).perSubtask().get(1).summary()).isEmpty();
 
     driver.done(1, "accept");
     driver.done(2, "accept");
@@ -387,10 +458,11 @@ class FanoutStateTest {
     FanoutState original = driver.state();
     FanoutState copy = replayed.get(driver.fanoutId).orElseThrow();
     assertThat(original.attempt(0)).isEqualTo(3);
-    assertThat(copy.joinStatus()).isEqualTo(original.joinStatus());
+    assertThat(JoinStatus.of(copy)).isEqualTo(JoinStatus.of(original));
     assertThat(copy.counters()).isEqualTo(original.counters());
-    assertThat(copy.decide(driver.now, BOTH)).isEqualTo(original.decide(driver.now, BOTH));
-    assertThat(spawns(original.decide(driver.now, BOTH)))
+    assertThat(copy.decide(driver.now, BOTH, SpawnPolicy.ALLOW_ALL))
+        .isEqualTo(original.decide(driver.now, BOTH, SpawnPolicy.ALLOW_ALL));
+    assertThat(spawns(original.decide(driver.now, BOTH, SpawnPolicy.ALLOW_ALL)))
         .singleElement()
         .satisfies(s -> assertThat(s.attempt()).isEqualTo(3));
   }
@@ -402,7 +474,8 @@ class FanoutStateTest {
     assertThat(driver.step(WorkerDirectory.of(null, List.of()))).isEmpty();
     List<FanoutAction.Spawn> spawned = spawns(driver.step(live(A)));
     assertThat(spawned).extracting(FanoutAction.Spawn::index).containsExactly(1);
-    assertThat(driver.state().joinStatus().perSubtask().get(0).state()).isEqualTo("pending spawn");
+    assertThat(JoinStatus.of(driver.state()).perSubtask().get(0).state())
+        .isEqualTo("pending spawn");
     assertThat(spawns(driver.step(BOTH))).extracting(FanoutAction.Spawn::index).containsExactly(0);
   }
 
@@ -457,10 +530,11 @@ class FanoutStateTest {
     }
     FanoutState original = driver.state();
     FanoutState copy = replayed.get(driver.fanoutId).orElseThrow();
-    assertThat(copy.joinStatus()).isEqualTo(original.joinStatus());
-    assertThat(copy.speedup(null)).isEqualTo(original.speedup(null));
-    assertThat(copy.decide(driver.now, BOTH)).isEqualTo(original.decide(driver.now, BOTH));
-    assertThat(original.decide(driver.now, BOTH)).isNotEmpty();
+    assertThat(JoinStatus.of(copy)).isEqualTo(JoinStatus.of(original));
+    assertThat(SpeedupReport.of(copy, null)).isEqualTo(SpeedupReport.of(original, null));
+    assertThat(copy.decide(driver.now, BOTH, SpawnPolicy.ALLOW_ALL))
+        .isEqualTo(original.decide(driver.now, BOTH, SpawnPolicy.ALLOW_ALL));
+    assertThat(original.decide(driver.now, BOTH, SpawnPolicy.ALLOW_ALL)).isNotEmpty();
   }
 
   @Test
@@ -477,7 +551,7 @@ class FanoutStateTest {
     assertThat(fanouts.get(parent.id())).isEmpty();
     fanouts.apply(reordered.get(2));
     assertThat(fanouts.get(parent.id())).isPresent();
-    assertThat(fanouts.decide(0, BOTH)).hasSize(3);
+    assertThat(fanouts.decide(0, BOTH, SpawnPolicy.ALLOW_ALL)).hasSize(3);
   }
 
   @Test
@@ -490,7 +564,7 @@ class FanoutStateTest {
         driver.log.stream().filter(r -> r.id().equals(driver.fanoutId)).findFirst().orElseThrow();
     assertThat(driver.fanouts.apply(parent)).isFalse();
     assertThat(driver.state()).isSameAs(before);
-    assertThat(driver.state().joinStatus().spawned()).isEqualTo(2);
+    assertThat(JoinStatus.of(driver.state()).spawned()).isEqualTo(2);
   }
 
   @Test
@@ -499,7 +573,7 @@ class FanoutStateTest {
     driver.fanOut(goals("a", "b"), "k_of_n:3");
     assertThat(driver.fanouts.invalidFanouts())
         .containsEntry(driver.fanoutId, "join: k_of_n needs K in 1..2 (N = 2 subtasks) but K = 3");
-    assertThat(driver.fanouts.decide(0, BOTH)).isEmpty();
+    assertThat(driver.fanouts.decide(0, BOTH, SpawnPolicy.ALLOW_ALL)).isEmpty();
   }
 
   @Test
@@ -511,7 +585,7 @@ class FanoutStateTest {
     driver.done(1, 1, "accept", "b", 3);
     driver.step(BOTH);
     driver.done(2, 1, "accept", "c", 4);
-    SpeedupReport report = driver.state().speedup(18.0);
+    SpeedupReport report = SpeedupReport.of(driver.state(), 18.0);
     assertThat(report.wallsSecs()).containsExactly(2.0, 3.0, 4.0);
     assertThat(report.parallelWallSecs()).isEqualTo(7.0);
     assertThat(report.criticalPath()).containsExactly(1, 2);
@@ -532,7 +606,7 @@ class FanoutStateTest {
     List<FanoutAction> first = driver.step(BOTH);
     assertThat(spawns(first)).hasSize(10_000);
     assertThat(spawns(first)).filteredOn(s -> s.worker().equals(A)).hasSize(5_000);
-    assertThat(driver.state().joinStatus().spawned()).isEqualTo(10_000);
+    assertThat(JoinStatus.of(driver.state()).spawned()).isEqualTo(10_000);
     for (int i = 0; i < 10_000; i++) {
       driver.done(i, "accept");
     }

@@ -98,7 +98,7 @@ class SubtaskParserTest {
   void refusesBadJsonLinesNamingIndexAndKey() {
     assertThatThrownBy(
             () -> SubtaskParser.parseJsonLines(new StringReader("{\"goal\":\"a\"}\n{oops\n")))
-        .hasMessageStartingWith("subtask 1: line 2 is not JSON");
+        .hasMessageStartingWith("subtask 1: line 2: not valid JSON at line 1, column 2");
     assertThatThrownBy(
             () ->
                 SubtaskParser.parseJsonLines(
@@ -121,5 +121,81 @@ class SubtaskParserTest {
             "goal=g,target=specific:did:sync:instance:0000000000000001,budget=1.25,"
                 + "timeout=5,depends=0,run=\"a,b\"");
     assertThat(SubtaskParser.parseJson(1, spec.toJson())).isEqualTo(spec);
+  }
+
+  @Test
+  void aKeyGivenTwiceOnALineIsRefusedNotLastOneWins() {
+    assertThatThrownBy(
+            () ->
+                SubtaskParser.parseJsonLines(
+                    new StringReader("{\"goal\":\"a\"}\n{\"goal\":\"b\",\"goal\":\"c\"}")))
+        .isInstanceOf(InvalidFanoutException.class)
+        .hasMessageStartingWith("subtask 1: line 2: not valid JSON")
+        .hasMessageEndingWith("the key 'goal' is given twice in the top-level object");
+  }
+
+  @Test
+  void timeoutsAndBudgetsHaveBounds() {
+    assertThatThrownBy(() -> SubtaskParser.parseCli(0, "goal=x,timeout=1e18"))
+        .isInstanceOf(InvalidFanoutException.class)
+        .hasMessage(
+            "subtask 0: timeout: expected at most 2592000 seconds (30 days) but found 1e18");
+    assertThatThrownBy(
+            () ->
+                SubtaskParser.parseJsonLines(new StringReader("{\"goal\":\"x\",\"timeout\":1e18}")))
+        .hasMessageStartingWith("subtask 0: timeout: expected at most 2592000 seconds");
+    assertThatThrownBy(() -> SubtaskParser.parseCli(0, "goal=x,timeout=1e999999999"))
+        .hasMessageStartingWith("subtask 0: timeout: expected at most 2592000 seconds");
+    assertThatThrownBy(() -> SubtaskParser.parseCli(0, "goal=x,budget=1000000.01"))
+        .hasMessage(
+            "subtask 0: budget: expected an amount of at most 1000000 USD but found 1000000.01");
+    assertThatThrownBy(() -> SubtaskParser.parseCli(0, "goal=x,budget=1e-999999999"))
+        .hasMessageStartingWith("subtask 0: budget: expected a canonical number but found");
+    assertThat(SubtaskParser.parseCli(0, "goal=x,timeout=2592000").timeoutSecs())
+        .isEqualTo(2_592_000L);
+    assertThat(SubtaskParser.parseCli(0, "goal=x,budget=0.12345678901234567890").budget())
+        .isEqualTo(new BigDecimal("0.12345678901234568"));
+  }
+
+  @Test
+  void numbersAndStringsWithoutACanonicalFormAreRefusedNamingTheKey() {
+    assertThatThrownBy(
+            () ->
+                SubtaskParser.parseJsonLines(
+                    new StringReader("{\"goal\":\"x\",\"budget\":1e999999999}")))
+        .hasMessageStartingWith("subtask 0: budget: expected an amount of at most 1000000 USD");
+    assertThatThrownBy(
+            () -> SubtaskParser.parseJsonLines(new StringReader("{\"goal\":\"a\\ud800\"}")))
+        .hasMessageStartingWith("subtask 0: goal: expected valid Unicode text");
+  }
+
+  @Test
+  void bytesThatAreNotUtf8AreRefusedWithTheirLine() {
+    byte[] file = {
+      '{',
+      '"',
+      'g',
+      'o',
+      'a',
+      'l',
+      '"',
+      ':',
+      '"',
+      'a',
+      '"',
+      '}',
+      '\n',
+      '{',
+      '"',
+      (byte) 0xC0,
+      (byte) 0xAF
+    };
+
+    assertThatThrownBy(() -> SubtaskParser.parseJsonLines(file))
+        .isInstanceOf(InvalidFanoutException.class)
+        .hasMessage(
+            "subtasks: expected UTF-8 but found the invalid byte sequence C0 at byte offset 15"
+                + " (line 2) (overlong forms, encoded surrogates and code points above U+10FFFF"
+                + " are not UTF-8)");
   }
 }

@@ -89,6 +89,80 @@ class RegistryTest {
     assertThat(statusOf(WORKER_A, T0 + archive + 1)).isEqualTo(InstanceStatus.ARCHIVED);
   }
 
+  private List<String> lostAt(long now, long lease, long watchingSince) {
+    return registry.directory("http://c", now, lease, watchingSince).lost().stream()
+        .map(dev.spl.core.fanout.WorkerInfo::did)
+        .toList();
+  }
+
+  private List<String> liveAt(long now, long lease, long watchingSince) {
+    return registry.directory("http://c", now, lease, watchingSince).live().stream()
+        .map(dev.spl.core.fanout.WorkerInfo::did)
+        .toList();
+  }
+
+  @Test
+  void aWorkerSilentPastTheLeaseIsLostAndOneHeardWithinItIsLive() {
+    long lease = thresholds.liveForMillis();
+    deliver(beat(WORKER_A, T0, T0), T0);
+    deliver(beat(WORKER_B, T0, T0 + 2_000), T0 + 2_000);
+
+    assertThat(liveAt(T0 + lease, lease, T0)).containsExactly(WORKER_A, WORKER_B);
+    assertThat(lostAt(T0 + lease + 1, lease, T0)).containsExactly(WORKER_A);
+    assertThat(liveAt(T0 + lease + 1, lease, T0)).containsExactly(WORKER_B);
+    assertThat(registry.directory("http://c", T0, lease, T0).coordinator()).isEqualTo("http://c");
+  }
+
+  @Test
+  void aStoppedWorkerIsLostAtOnceAndADrainingOneIsNeitherLiveNorLost() {
+    long lease = thresholds.liveForMillis();
+    deliver(beat(WORKER_A, "worker-a", T0, T0, 0, 4, Health.STOPPED), T0);
+    deliver(beat(WORKER_B, "worker-b", T0, T0, 0, 4, Health.DRAINING), T0);
+
+    assertThat(lostAt(T0, lease, T0)).containsExactly(WORKER_A);
+    assertThat(liveAt(T0, lease, T0)).isEmpty();
+  }
+
+  @Test
+  void silenceCountsOnlyWhileTheCoordinatorWasWatching() {
+    long lease = 3_000;
+    long reRegister =
+        HeartbeatBackoff.forInterval(thresholds.heartbeatIntervalMillis()).maxDelayMillis();
+    deliver(beat(WORKER_A, T0, T0), T0);
+    // The coordinator was down for a minute and began watching again at T0 + 60 s.
+    long watchingSince = T0 + 60_000;
+    assertThat(lostAt(watchingSince, lease, watchingSince)).isEmpty();
+    assertThat(lostAt(watchingSince + reRegister + lease, lease, watchingSince)).isEmpty();
+    assertThat(lostAt(watchingSince + reRegister + lease + 1, lease, watchingSince))
+        .containsExactly(WORKER_A);
+
+    // A worker heard since the coordinator began watching has the ordinary lease.
+    deliver(beat(WORKER_B, T0, watchingSince + 100), watchingSince + 100);
+    assertThat(lostAt(watchingSince + 100 + lease + 1, lease, watchingSince))
+        .containsExactly(WORKER_B);
+  }
+
+  @Test
+  void theCoordinatorIsNotAWorker() {
+    Heartbeat own =
+        new Heartbeat(
+            COORDINATOR,
+            "",
+            Role.COORDINATOR,
+            "http://c",
+            "0.1.0",
+            T0,
+            0,
+            0,
+            0,
+            0,
+            Health.HEALTHY,
+            T0);
+    registry.receive(own, T0);
+    assertThat(liveAt(T0, 3_000, T0)).isEmpty();
+    assertThat(lostAt(T0 + 100_000, 3_000, T0)).isEmpty();
+  }
+
   @Test
   void defaultThresholdsAreThreeIntervalsAndOneMinute() {
     assertThat(thresholds.heartbeatIntervalMillis()).isEqualTo(5_000);

@@ -15,6 +15,7 @@ import dev.spl.core.control.ControlSnapshot;
 import dev.spl.core.control.ControlState;
 import dev.spl.core.control.EmergencyStop;
 import dev.spl.core.control.Freeze;
+import dev.spl.core.fanout.SpawnPolicy;
 import dev.spl.daemon.RecordService;
 import dev.spl.daemon.WriteGate;
 import java.io.IOException;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,14 +117,31 @@ public final class ControlGate implements WriteGate {
     return reader.apply(state);
   }
 
-  /** Whether new work (INTEND, DO, CALL) in {@code namespace} is refused now. */
-  public boolean refusesWorkIn(String namespace) {
-    ControlSnapshot snapshot = snapshot();
-    return snapshot.emergency().active() || snapshot.freezes().containsKey(namespace);
+  /**
+   * The spawn policy of a daemon that writes as {@code writer}: this gate's check of the draft as
+   * {@code writer} would write it now. The reconciler holds the spawns it refuses and the worker
+   * the children it refuses, so neither decides on a copy of the rules.
+   */
+  public SpawnPolicy spawnPolicy(String writer) {
+    return spawnPolicy(writer, this::snapshot);
+  }
+
+  /** As {@link #spawnPolicy(String)}, checked against the control state {@code control} gives. */
+  public SpawnPolicy spawnPolicy(String writer, Supplier<ControlSnapshot> control) {
+    return intent ->
+        check(
+                new Record(intent.thread(), writer, intent.act(), intent.body(), 0, List.of()),
+                control.get())
+            .map(Refusal::message);
   }
 
   @Override
   public Optional<Refusal> check(Record record) {
+    return check(record, snapshot());
+  }
+
+  /** The check of {@code record} against {@code control} rather than the state folded here. */
+  public Optional<Refusal> check(Record record, ControlSnapshot control) {
     if (ThreadIds.INSTANCE_REGISTRY.equals(record.thread())) {
       return Optional.empty();
     }
@@ -130,7 +149,6 @@ public final class ControlGate implements WriteGate {
     if (namespace == null) {
       namespace = PermissionGate.DEFAULT_NAMESPACE;
     }
-    ControlSnapshot control = snapshot();
     PermissionDecision decision = permissions.check(record, namespace, control);
     if (decision.allowed()) {
       return Optional.empty();

@@ -10,14 +10,14 @@ import dev.spl.core.OutboxEntry;
 import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
-import dev.spl.core.control.ControlSnapshot;
+import dev.spl.core.fanout.ChildCancel;
 import dev.spl.core.fanout.FanoutAction;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.FanoutRef;
 import dev.spl.core.fanout.FanoutState;
 import dev.spl.core.fanout.Fanouts;
 import dev.spl.core.fanout.JoinCompiler;
-import dev.spl.core.fanout.JoinStatus;
+import dev.spl.core.fanout.SpawnPolicy;
 import dev.spl.core.fanout.WorkerDirectory;
 import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.Heartbeat;
@@ -25,7 +25,6 @@ import dev.spl.core.fleet.Role;
 import dev.spl.daemon.Daemon;
 import dev.spl.daemon.DaemonComponent;
 import dev.spl.daemon.DaemonContext;
-import dev.spl.daemon.control.ControlGate;
 import dev.spl.daemon.fleet.ControlDeliveries;
 import dev.spl.daemon.fleet.FleetRegistry;
 import java.util.ArrayList;
@@ -58,7 +57,7 @@ public final class Reconciler implements DaemonComponent {
 
   private final DaemonContext ctx;
   private final FleetRegistry fleet;
-  private final ControlGate gate;
+  private final SpawnPolicy policy;
   private final ControlDeliveries control;
   private final Fanouts fanouts;
   private final long startedAtMillis;
@@ -71,21 +70,18 @@ public final class Reconciler implements DaemonComponent {
   private Runnable unsubscribe = () -> {};
   private long replayedUpTo;
   private long lastSelfBeat = Long.MIN_VALUE;
+  // What the last round logged, so a hold or a failing write is logged when it starts or changes.
+  private Map<String, String> holdsLogged = Map.of();
+  private Map<String, Map<String, String>> failuresLogged = Map.of();
 
-  public Reconciler(
-      DaemonContext ctx, FleetRegistry fleet, ControlGate gate, long startedAtMillis) {
-    this(ctx, fleet, gate, startedAtMillis, new CelJoinCompiler());
+  public Reconciler(DaemonContext ctx, FleetRegistry fleet, long startedAtMillis) {
+    this(ctx, fleet, startedAtMillis, new CelJoinCompiler());
   }
 
-  Reconciler(
-      DaemonContext ctx,
-      FleetRegistry fleet,
-      ControlGate gate,
-      long startedAtMillis,
-      JoinCompiler compiler) {
+  Reconciler(DaemonContext ctx, FleetRegistry fleet, long startedAtMillis, JoinCompiler compiler) {
     this.ctx = ctx;
     this.fleet = fleet;
-    this.gate = gate;
+    this.policy = ctx.spawnPolicy();
     this.control = new ControlDeliveries(ctx.records());
     this.fanouts = new Fanouts(compiler);
     this.startedAtMillis = startedAtMillis;
@@ -218,7 +214,12 @@ public final class Reconciler implements DaemonComponent {
 
   private boolean applyOne(StoredRecord stored) {
     try {
-      return fanouts.apply(stored);
+      long skipped = fanouts.skippedCount();
+      boolean changed = fanouts.apply(stored);
+      if (fanouts.skippedCount() > skipped) {
+        LOG.warn("a fan-out record is malformed and changes nothing: {}", fanouts.lastSkipped());
+      }
+      return changed;
     } catch (RuntimeException e) {
       LOG.error("folding record {} failed; it is skipped", stored.id(), e);
       return false;
@@ -253,72 +254,135 @@ public final class Reconciler implements DaemonComponent {
     fleet.receiveOwn(heartbeat);
   }
 
-  /** Decides and carries out until the fan-outs have nothing more to do right now. */
+  /**
+   * Decides and carries out until the fan-outs have nothing more to do right now. Spawns the spawn
+   * policy holds write nothing; a decision whose write fails is left out of the rest of the round
+   * and decided again on the next one.
+   */
   private void decideRound() {
+    Map<String, Map<String, String>> failed = new LinkedHashMap<>();
+    Map<String, String> held = new LinkedHashMap<>();
     for (int pass = 0; pass < MAX_PASSES_PER_ROUND; pass++) {
       WorkerDirectory directory = fleet.directory(ctx.url(), leaseMillis);
-      List<FanoutAction> actions = allowed(fanouts.decide(ctx.clock().millis(), directory));
-      if (actions.isEmpty() || !carryOut(actions)) {
-        return;
+      List<FanoutAction> actions = new ArrayList<>();
+      for (FanoutAction action : fanouts.decide(ctx.clock().millis(), directory, policy)) {
+        if (action instanceof FanoutAction.Hold hold) {
+          held.putIfAbsent(hold.fanout().id(), hold.refusal());
+        } else if (!failed.containsKey(action.fanout().id())
+            || !failed.get(action.fanout().id()).containsKey(keyOf(action))) {
+          actions.add(action);
+        }
+      }
+      if (actions.isEmpty() || !carryOut(actions, failed)) {
+        break;
       }
     }
+    logHolds(held);
+    logFailures(failed);
   }
 
   /**
-   * Leaves out spawns the permission rules would refuse: their children stay pending and spawn once
-   * the namespace is unfrozen.
+   * Logs a fan-out's held spawns when they start being held or the reason changes, not per tick.
    */
-  private List<FanoutAction> allowed(List<FanoutAction> actions) {
-    ControlSnapshot snapshot = gate.snapshot();
-    if (!snapshot.emergency().active() && snapshot.freezes().isEmpty()) {
-      return actions;
-    }
-    List<FanoutAction> allowed = new ArrayList<>(actions.size());
-    for (FanoutAction action : actions) {
-      if (action instanceof FanoutAction.Spawn spawn
-          && gate.refusesWorkIn(spawn.fanout().namespace())) {
-        continue;
+  private void logHolds(Map<String, String> held) {
+    for (var entry : held.entrySet()) {
+      if (!entry.getValue().equals(holdsLogged.get(entry.getKey()))) {
+        LOG.info(
+            "fan-out {}: spawns are held until the permission check lets them through: {}",
+            entry.getKey(),
+            entry.getValue());
       }
-      allowed.add(action);
     }
-    return allowed;
+    holdsLogged = held;
+  }
+
+  /** Warns about decisions that could not be written when that changes, not on every tick. */
+  private void logFailures(Map<String, Map<String, String>> failed) {
+    for (var entry : failed.entrySet()) {
+      Map<String, String> before = failuresLogged.get(entry.getKey());
+      String first = entry.getValue().values().iterator().next();
+      if (before == null || !before.keySet().equals(entry.getValue().keySet())) {
+        LOG.warn(
+            "fan-out {}: {} decision(s) could not be carried out and are decided again on every"
+                + " tick: {}",
+            entry.getKey(),
+            entry.getValue().size(),
+            first);
+      } else {
+        LOG.debug("fan-out {}: still failing: {}", entry.getKey(), first);
+      }
+    }
+    failuresLogged = failed;
   }
 
   /**
    * Appends the records of {@code actions} with their deliveries in one write and folds them. When
-   * that write fails, each fan-out is tried on its own so one cannot hold up the others. Returns
-   * whether anything was appended.
+   * that write fails, each fan-out is tried on its own, then each decision of a fan-out that still
+   * fails, so a refused write holds up no other decision. Failed decisions are added to {@code
+   * failed} by fan-out. Returns whether anything was appended.
    */
-  private boolean carryOut(List<FanoutAction> actions) {
+  private boolean carryOut(List<FanoutAction> actions, Map<String, Map<String, String>> failed) {
     try {
       append(actions);
       return true;
     } catch (RuntimeException e) {
-      Map<String, List<FanoutAction>> byFanout = new LinkedHashMap<>();
-      for (FanoutAction action : actions) {
-        byFanout.computeIfAbsent(action.fanout().id(), id -> new ArrayList<>()).add(action);
-      }
-      if (byFanout.size() == 1) {
-        LOG.warn(
-            "fan-out {}: carrying out decisions failed: {}",
-            actions.get(0).fanout().id(),
-            e.getMessage());
+      if (actions.size() == 1) {
+        fail(actions.get(0), e, failed);
         return false;
       }
-      boolean any = false;
-      for (var entry : byFanout.entrySet()) {
+    }
+    Map<String, List<FanoutAction>> byFanout = new LinkedHashMap<>();
+    for (FanoutAction action : actions) {
+      byFanout.computeIfAbsent(action.fanout().id(), id -> new ArrayList<>()).add(action);
+    }
+    boolean any = false;
+    for (List<FanoutAction> ofFanout : byFanout.values()) {
+      if (byFanout.size() > 1) {
         try {
-          append(entry.getValue());
+          append(ofFanout);
           any = true;
-        } catch (RuntimeException perFanout) {
-          LOG.warn(
-              "fan-out {}: carrying out decisions failed: {}",
-              entry.getKey(),
-              perFanout.getMessage());
+          continue;
+        } catch (RuntimeException e) {
+          if (ofFanout.size() == 1) {
+            fail(ofFanout.get(0), e, failed);
+            continue;
+          }
         }
       }
-      return any;
+      for (FanoutAction action : ofFanout) {
+        try {
+          append(List.of(action));
+          any = true;
+        } catch (RuntimeException e) {
+          fail(action, e, failed);
+        }
+      }
     }
+    return any;
+  }
+
+  private static void fail(
+      FanoutAction action, RuntimeException e, Map<String, Map<String, String>> failed) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    failed
+        .computeIfAbsent(action.fanout().id(), id -> new LinkedHashMap<>())
+        .put(keyOf(action), keyOf(action) + ": " + message);
+  }
+
+  /** Names a decision within its fan-out, the same on every pass that decides it. */
+  static String keyOf(FanoutAction action) {
+    if (action instanceof FanoutAction.Spawn spawn) {
+      return "spawn of subtask " + spawn.index() + " attempt " + spawn.attempt();
+    } else if (action instanceof FanoutAction.Cancel cancel) {
+      return "cancel (" + cancel.reason() + ")";
+    } else if (action instanceof FanoutAction.Reassign reassign) {
+      return "reassigning subtask " + reassign.index() + " attempt " + reassign.abandonedAttempt();
+    } else if (action instanceof FanoutAction.GiveUp giveUp) {
+      return "giving up subtask " + giveUp.index() + " attempt " + giveUp.attempt();
+    } else if (action instanceof FanoutAction.CompleteJoin) {
+      return "completing the join";
+    }
+    return action.getClass().getSimpleName();
   }
 
   private void append(List<FanoutAction> actions) {
@@ -327,7 +391,6 @@ public final class Reconciler implements DaemonComponent {
     List<OutboxEntry> deliveries = new ArrayList<>();
     for (FanoutRecords.Draft draft :
         FanoutRecords.drafts(actions, FanoutRecords.DEFAULT_SPAWNS_PER_RECORD)) {
-      String fanoutId = draft.body().path("fanout").asText();
       records.add(
           new Record(
               draft.thread(),
@@ -335,7 +398,7 @@ public final class Reconciler implements DaemonComponent {
               draft.act(),
               draft.body(),
               ctx.recordClock().next(),
-              List.of(fanoutId)));
+              draft.parents()));
     }
     for (FanoutAction action : actions) {
       if (action instanceof FanoutAction.Spawn spawn) {
@@ -350,6 +413,7 @@ public final class Reconciler implements DaemonComponent {
         records.add(intent);
         deliveries.add(new OutboxEntry(spawn.worker().endpoint(), intent.id()));
       } else if (action instanceof FanoutAction.Cancel cancel) {
+        FanoutRef ref = cancel.fanout();
         for (FanoutAction.CancelledChild child : cancel.children()) {
           if (child.worker() == null) {
             continue;
@@ -359,7 +423,13 @@ public final class Reconciler implements DaemonComponent {
                   child.childThread(),
                   did,
                   Act.LEARN,
-                  cancelBody(cancel.fanout(), child, cancel.reason()),
+                  new ChildCancel(
+                          ref.namespace(),
+                          ref.id(),
+                          child.index(),
+                          child.attempt(),
+                          cancel.reason())
+                      .toBody(),
                   ctx.recordClock().next(),
                   List.of());
           records.add(cancelRecord);
@@ -375,17 +445,6 @@ public final class Reconciler implements DaemonComponent {
         applyOne(result.stored());
       }
     }
-  }
-
-  static ObjectNode cancelBody(FanoutRef ref, FanoutAction.CancelledChild child, String reason) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.put("topic", "fanout_cancel");
-    body.put("namespace", ref.namespace());
-    body.put("fanout", ref.id());
-    body.put("index", child.index());
-    body.put("attempt", child.attempt());
-    body.put("reason", reason);
-    return body;
   }
 
   /**
@@ -433,16 +492,23 @@ public final class Reconciler implements DaemonComponent {
       if (state.joinComplete()) {
         continue;
       }
-      JoinStatus status = state.joinStatus();
       ObjectNode entry = pending.addObject();
       entry.put("fanout", state.ref().id());
       entry.put("thread", state.ref().thread());
       entry.put("namespace", state.ref().namespace());
       entry.put("join", state.join());
       entry.put("width", state.width());
-      entry.put("spawned", status.spawned());
-      entry.put("completed", status.completed());
-      entry.put("frozen", gate.refusesWorkIn(state.ref().namespace()));
+      entry.put("spawned", state.spawnedCount());
+      entry.put("completed", state.completedCount());
+      // Whether the fan-out itself would be refused now: its namespace is frozen, an emergency
+      // stop is active, or a rule refuses it.
+      entry.put(
+          "frozen",
+          policy
+              .refusal(
+                  new FanoutRecords.Draft(
+                      state.ref().thread(), Act.INTEND, state.parent().toBody()))
+              .isPresent());
     }
     return node;
   }

@@ -15,8 +15,9 @@ import java.util.function.Consumer;
 
 /**
  * Completes every child with a synthetic accepted result after a fixed delay, at no cost: the mode
- * smoke tests and demos use, where the shape of a fan-out matters and the work does not. With a
- * delay of zero the outcome is delivered inside {@link #start}, on the caller's thread.
+ * smoke tests and demos use, where the shape of a fan-out matters and the work does not. The
+ * summary echoes the goal, and the hint of a retried attempt. With a delay of zero the outcome is
+ * delivered inside {@link #start}, on the caller's thread.
  */
 public final class EchoExecutor implements Executor {
   private final Duration delay;
@@ -92,7 +93,9 @@ public final class EchoExecutor implements Executor {
       running.remove(this);
       long finishedAt = clock.millis();
       String summary =
-          verdict == Verdict.ACCEPT ? "echo: " + job.goal() : "cancelled: " + job.goal();
+          verdict == Verdict.ACCEPT
+              ? "echo: " + job.goal() + (job.hint() == null ? "" : " (hint: " + job.hint() + ")")
+              : "cancelled: " + job.goal();
       onDone.accept(
           new ChildOutcome(
               verdict,

@@ -3,6 +3,7 @@ package dev.spl.daemon.exec;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.Json;
 import dev.spl.core.fanout.Verdict;
+import dev.spl.core.home.FleetToken;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -40,11 +41,21 @@ public final class ShellExecutor implements Executor {
   private static final Logger LOG = LoggerFactory.getLogger(ShellExecutor.class);
 
   private final Clock clock;
+  private final String secret;
   private final ScheduledExecutorService timer;
   private final Set<Running> running = ConcurrentHashMap.newKeySet();
 
   public ShellExecutor(Clock clock) {
+    this(clock, null);
+  }
+
+  /**
+   * {@code secret} (the fleet token, or null) is kept out of every child's environment: a child
+   * prints what it likes, and its output becomes a summary stored in a record.
+   */
+  public ShellExecutor(Clock clock, String secret) {
     this.clock = clock;
+    this.secret = secret == null || secret.isEmpty() ? null : secret;
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -78,6 +89,7 @@ public final class ShellExecutor implements Executor {
               .redirectErrorStream(true)
               .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
       Map<String, String> env = builder.environment();
+      FleetToken.scrub(env, secret);
       env.put("SPL_GOAL", job.goal());
       env.put("SPL_CHILD_THREAD", job.childThread());
       env.put("SPL_CHILD_INTEND", job.intendId());
@@ -92,6 +104,9 @@ public final class ShellExecutor implements Executor {
       }
       if (job.timeoutSecs() != null) {
         env.put("SPL_TIMEOUT_SECS", Integer.toString(job.timeoutSecs()));
+      }
+      if (job.hint() != null) {
+        env.put("SPL_HINT", job.hint());
       }
       process = builder.start();
     } catch (IOException | UncheckedIOException e) {

@@ -13,12 +13,10 @@ import dev.spl.core.RecordStore;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.WorkerDirectory;
-import dev.spl.core.fanout.WorkerInfo;
 import dev.spl.core.fleet.FleetStatus;
 import dev.spl.core.fleet.FleetThresholds;
 import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.Heartbeat;
-import dev.spl.core.fleet.HeartbeatBackoff;
 import dev.spl.core.fleet.InstanceStatus;
 import dev.spl.core.fleet.InstanceTransition;
 import dev.spl.core.fleet.InstanceView;
@@ -74,12 +72,6 @@ public final class FleetRegistry {
   /** When this coordinator began listening for heartbeats: it cannot have heard any before. */
   private final long watchingSinceMillis;
 
-  /**
-   * How long a worker that lost this coordinator may take to beat again once it is back: the cap of
-   * the heartbeat back-off workers use while the coordinator does not answer.
-   */
-  private final long reRegisterMillis;
-
   /** What the coordinator did with one heartbeat. */
   public record Intake(
       String did, Heartbeat.AppendDecision decision, InstanceStatus status, boolean appended) {
@@ -103,9 +95,6 @@ public final class FleetRegistry {
     this.control = new ControlDeliveries(records);
     this.indexed = indexed;
     this.watchingSinceMillis = clock.millis();
-    this.reRegisterMillis =
-        HeartbeatBackoff.forInterval(registry.thresholds().heartbeatIntervalMillis())
-            .maxDelayMillis();
   }
 
   /**
@@ -266,39 +255,11 @@ public final class FleetRegistry {
   }
 
   /**
-   * The workers a fan-out may use now: live ones (live, healthy, heard from within the lease) and
-   * lost ones (silent past the lease, or stopped).
+   * The workers a fan-out may use now: {@link Registry#directory}, with silence counted from when
+   * this coordinator began listening for heartbeats.
    */
   public synchronized WorkerDirectory directory(String coordinatorUrl, long leaseMillis) {
-    long now = clock.millis();
-    List<WorkerInfo> live = new ArrayList<>();
-    List<WorkerInfo> lost = new ArrayList<>();
-    for (InstanceView view : registry.list(now)) {
-      if (view.role() != Role.WORKER) {
-        continue;
-      }
-      WorkerInfo info =
-          new WorkerInfo(
-              view.did(),
-              view.alias().isEmpty() ? null : view.alias(),
-              view.endpoint(),
-              view.active(),
-              view.freeSlots());
-      // Silence counts only while this coordinator was up to hear it. A worker last heard before
-      // this coordinator started was backing off its heartbeats while it was down, so it gets the
-      // back-off cap to beat again, then a full lease, before its children move elsewhere.
-      long heardAtMillis = now - view.lastHeartbeatAgeMillis();
-      long silentMillis =
-          heardAtMillis < watchingSinceMillis
-              ? now - watchingSinceMillis - reRegisterMillis
-              : view.lastHeartbeatAgeMillis();
-      if (view.health() == Health.STOPPED || silentMillis > leaseMillis) {
-        lost.add(info);
-      } else if (view.status() == InstanceStatus.LIVE && view.health() == Health.HEALTHY) {
-        live.add(info);
-      }
-    }
-    return new WorkerDirectory(coordinatorUrl, live, lost);
+    return registry.directory(coordinatorUrl, clock.millis(), leaseMillis, watchingSinceMillis);
   }
 
   /** The endpoint an instance last reported, if it is known. */

@@ -8,6 +8,7 @@ import dev.spl.core.Act;
 import dev.spl.core.AppendResult;
 import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
+import dev.spl.core.MalformedJsonException;
 import dev.spl.core.Record;
 import dev.spl.core.RecordJson;
 import dev.spl.core.RecordQuery;
@@ -23,8 +24,6 @@ import io.javalin.http.MethodNotAllowedResponse;
 import io.javalin.http.NotFoundResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +34,10 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The daemon's HTTP API (see docs/api.md): routes, size limit, bearer token, error envelope. */
+/**
+ * The daemon's HTTP API (see docs/api.md): routes, size limit and error envelope; the checks in
+ * front of the routes (Host, Origin, token, content type) are {@link RequestGuard}'s.
+ */
 public final class HttpApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final String JSON = "application/json";
@@ -50,31 +52,32 @@ public final class HttpApi {
    * @param maxRequestBytes larger request bodies are answered with 413
    * @param token when not null, required as {@code Authorization: Bearer <token>} on every request
    * @param health the body of {@code GET /health}
+   * @param hosts the names the daemon answers to in {@code Host} and {@code Origin}
    */
   public record Settings(
-      long maxRequestBytes, String token, Supplier<ObjectNode> health, FleetEndpoints fleet) {
+      long maxRequestBytes,
+      String token,
+      Supplier<ObjectNode> health,
+      FleetEndpoints fleet,
+      HostNames hosts) {
     public Settings {
       Objects.requireNonNull(health, "health");
       Objects.requireNonNull(fleet, "fleet");
+      Objects.requireNonNull(hosts, "hosts");
     }
 
-    /** Settings of a daemon that serves no fleet routes (they answer 404). */
+    /** Settings of a loopback daemon that serves no fleet routes (they answer 404). */
     public Settings(long maxRequestBytes, String token, Supplier<ObjectNode> health) {
-      this(maxRequestBytes, token, health, FleetEndpoints.NONE);
+      this(maxRequestBytes, token, health, FleetEndpoints.NONE, HostNames.of("127.0.0.1", null));
     }
   }
 
   private final RecordService records;
   private final Settings settings;
-  private final byte[] expectedAuthorization;
 
   private HttpApi(RecordService records, Settings settings) {
     this.records = records;
     this.settings = settings;
-    this.expectedAuthorization =
-        settings.token() == null
-            ? null
-            : ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
   }
 
   /** A configured, not yet started server that listens on {@code host:port} once started. */
@@ -87,17 +90,19 @@ public final class HttpApi {
             config -> {
               config.startup.showJavalinBanner = false;
               config.startup.showOldJavalinVersionWarning = false;
-              config.jetty.host = host;
-              config.jetty.port = port;
               config.http.maxRequestSize = settings.maxRequestBytes();
               config.http.prefer405over404 = true;
               config.router.ignoreTrailingSlashes = true;
-              // HttpServer.stop() drains requests itself; Jetty's own graceful stop would also
-              // wait for idle keep-alive connections to go away.
-              config.jetty.modifyServer(server -> server.setStopTimeout(0));
+              HttpServer.configureJetty(
+                  config,
+                  host,
+                  port,
+                  new RequestGuard(
+                      settings.hosts(),
+                      settings.token(),
+                      new BodyPreloader(settings.maxRequestBytes(), null)));
               config.events.serverStarting(
                   () -> app[0].jettyServer().server().insertHandler(inFlight));
-              config.routes.before(api::authorize);
               config.routes.post("/v1/records", api::postRecords);
               config.routes.get("/v1/records", api::listRecords);
               config.routes.get("/v1/records/{id}", api::getRecord);
@@ -112,28 +117,16 @@ public final class HttpApi {
                   RecordRejectedException.class,
                   (e, ctx) ->
                       api.error(ctx, e.httpStatus(), e.code(), e.getMessage(), e.details()));
+              // A record that breaks the contract where no caller named the field is still the
+              // writer's error, never the daemon's.
+              config.routes.exception(
+                  InvalidRecordException.class,
+                  (e, ctx) -> api.error(ctx, 400, "INVALID_RECORD", e.getMessage()));
               config.routes.exception(
                   HttpResponseException.class, (e, ctx) -> api.javalinError(ctx, e));
               config.routes.exception(Exception.class, (e, ctx) -> api.internalError(ctx, e));
             });
     return new HttpServer(app[0], inFlight);
-  }
-
-  private void authorize(Context ctx) {
-    if (expectedAuthorization == null) {
-      return;
-    }
-    String header = ctx.header("Authorization");
-    byte[] given = header == null ? new byte[0] : header.getBytes(StandardCharsets.UTF_8);
-    if (!MessageDigest.isEqual(given, expectedAuthorization)) {
-      ctx.header("WWW-Authenticate", "Bearer");
-      throw new ApiException(
-          401,
-          "UNAUTHORIZED",
-          header == null
-              ? "this daemon requires a token: send 'Authorization: Bearer <token>'"
-              : "the token in the Authorization header is not this daemon's token");
-    }
   }
 
   private void postRecords(Context ctx) {
@@ -258,18 +251,19 @@ public final class HttpApi {
   }
 
   private void listRecords(Context ctx) {
-    rejectUnknownParameters(ctx, LIST_PARAMETERS);
-    String thread = ctx.queryParam("thread");
+    Map<String, List<String>> query = QueryParameters.parse(ctx.queryString());
+    rejectUnknownParameters(query, LIST_PARAMETERS);
+    String thread = first(query, "thread");
     if (thread != null && !ThreadIds.isValid(thread)) {
       throw ApiException.badRequest("INVALID_PARAMETER", threadMessage("thread", thread));
     }
-    String topic = ctx.queryParam("topic");
+    String topic = first(query, "topic");
     if (topic != null && topic.isEmpty()) {
       throw ApiException.badRequest(
           "INVALID_PARAMETER", "topic: expected a topic name but found an empty value");
     }
     Act act = null;
-    String actParam = ctx.queryParam("act");
+    String actParam = first(query, "act");
     if (actParam != null) {
       try {
         act = Act.parse(actParam);
@@ -277,20 +271,21 @@ public final class HttpApi {
         throw ApiException.badRequest("INVALID_PARAMETER", e.getMessage());
       }
     }
-    long after = afterParam(ctx);
-    int limit = limitParam(ctx, DEFAULT_LIST_LIMIT);
+    long after = afterParam(query);
+    int limit = limitParam(query, DEFAULT_LIST_LIMIT);
     List<StoredRecord> page = records.query(new RecordQuery(thread, topic, act, after, limit));
     respond(ctx, listJson(page, after));
   }
 
   private void getThread(Context ctx) {
-    rejectUnknownParameters(ctx, THREAD_PARAMETERS);
+    Map<String, List<String>> query = QueryParameters.parse(ctx.queryString());
+    rejectUnknownParameters(query, THREAD_PARAMETERS);
     String thread = ctx.pathParam("thread");
     if (!ThreadIds.isValid(thread)) {
       throw ApiException.badRequest("INVALID_THREAD", threadMessage("thread", thread));
     }
-    long after = afterParam(ctx);
-    int limit = limitParam(ctx, RecordQuery.MAX_LIMIT);
+    long after = afterParam(query);
+    int limit = limitParam(query, RecordQuery.MAX_LIMIT);
     List<StoredRecord> page = records.query(new RecordQuery(thread, null, null, after, limit));
     if (page.isEmpty() && after == 0) {
       throw ApiException.notFound("THREAD_NOT_FOUND", "no records in thread '" + thread + "'");
@@ -305,12 +300,12 @@ public final class HttpApi {
   }
 
   private void fleetStatus(Context ctx) {
-    rejectUnknownParameters(ctx, Set.of());
+    rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
     respond(ctx, settings.fleet().fleetStatus());
   }
 
   private void rules(Context ctx) {
-    rejectUnknownParameters(ctx, Set.of());
+    rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
     respond(ctx, settings.fleet().rules());
   }
 
@@ -350,29 +345,27 @@ public final class HttpApi {
           "request body: expected a record object, an array of records or {\"records\":[...]} but"
               + " the body is empty");
     }
+    JsonNode node;
     try {
-      JsonNode node = Json.MAPPER.readTree(body);
-      if (node == null || node.isMissingNode()) {
-        throw ApiException.badRequest(
-            "MALFORMED_JSON", "request body: expected JSON but found only whitespace");
-      }
-      return node;
-    } catch (JsonProcessingException e) {
-      var location = e.getLocation();
-      String where =
-          location == null
-              ? ""
-              : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
-      throw ApiException.badRequest(
-          "MALFORMED_JSON", "request body: not valid JSON" + where + ": " + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw ApiException.badRequest(
-          "MALFORMED_JSON", "request body: not valid JSON: " + e.getMessage());
+      node = Json.parse(body);
+    } catch (MalformedJsonException e) {
+      throw ApiException.badRequest("MALFORMED_JSON", "request body: " + e.getMessage());
     }
+    if (node.isMissingNode()) {
+      throw ApiException.badRequest(
+          "MALFORMED_JSON", "request body: expected JSON but found only whitespace");
+    }
+    return node;
   }
 
-  private static void rejectUnknownParameters(Context ctx, Set<String> allowed) {
-    for (Map.Entry<String, List<String>> entry : ctx.queryParamMap().entrySet()) {
+  private static String first(Map<String, List<String>> query, String name) {
+    List<String> values = query.get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  private static void rejectUnknownParameters(
+      Map<String, List<String>> query, Set<String> allowed) {
+    for (Map.Entry<String, List<String>> entry : query.entrySet()) {
       if (!allowed.contains(entry.getKey())) {
         throw ApiException.badRequest(
             "INVALID_PARAMETER",
@@ -390,8 +383,8 @@ public final class HttpApi {
     }
   }
 
-  private static long afterParam(Context ctx) {
-    String value = ctx.queryParam("after");
+  private static long afterParam(Map<String, List<String>> query) {
+    String value = first(query, "after");
     if (value == null) {
       return 0;
     }
@@ -407,8 +400,8 @@ public final class HttpApi {
         "INVALID_PARAMETER", "after: expected a non-negative seq but found '" + value + "'");
   }
 
-  private static int limitParam(Context ctx, int defaultLimit) {
-    String value = ctx.queryParam("limit");
+  private static int limitParam(Map<String, List<String>> query, int defaultLimit) {
+    String value = first(query, "limit");
     if (value == null) {
       return defaultLimit;
     }
@@ -496,32 +489,8 @@ public final class HttpApi {
   }
 
   private void error(Context ctx, int status, String code, String message, ObjectNode details) {
-    ObjectNode node = Json.MAPPER.createObjectNode();
-    node.put("object", "error");
-    node.put("type", type(status));
-    node.put("code", code);
-    node.put("message", message);
-    if (details != null) {
-      details
-          .fields()
-          .forEachRemaining(field -> node.putIfAbsent(field.getKey(), field.getValue()));
-    }
     ctx.status(status);
-    respond(ctx, node);
-  }
-
-  static String type(int status) {
-    return switch (status) {
-      case 400 -> "invalid_request";
-      case 401 -> "unauthorized";
-      case 403 -> "forbidden";
-      case 404 -> "not_found";
-      case 405 -> "method_not_allowed";
-      case 409 -> "conflict";
-      case 413 -> "request_too_large";
-      case 503 -> "unavailable";
-      default -> status >= 500 ? "internal" : "error";
-    };
+    respond(ctx, ErrorEnvelope.json(status, code, message, details));
   }
 
   private static void respond(Context ctx, JsonNode node) {

@@ -1,18 +1,53 @@
 package dev.spl.daemon.http;
 
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The HTTP listener of a daemon, with a stop that lets requests in flight finish. */
+/**
+ * The HTTP listener of a daemon, with a stop that lets requests in flight finish, and the limits
+ * that keep slow or hostile clients from using up its connections and threads.
+ */
 public final class HttpServer {
   private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+
+  /**
+   * How long a connection may stay silent outside a request: between keep-alive requests, and while
+   * a client is still sending the request line and headers (which takes no thread).
+   */
+  static final Duration CONNECTION_IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * How long a request may go without progress once its headers are in: a body that stops short of
+   * its Content-Length is answered 408 after this. A route that is busy (not waiting for the
+   * client) is not cut off by it.
+   */
+  static final Duration REQUEST_IDLE_TIMEOUT = Duration.ofSeconds(2);
+
+  /**
+   * Connections open at once. At the limit the daemon stops accepting until some close, and every
+   * open connection's idle timeout drops to {@link #LIMITED_IDLE_TIMEOUT}, so idle and stalled ones
+   * make room within a second.
+   */
+  static final int MAX_CONNECTIONS = 2048;
+
+  static final Duration LIMITED_IDLE_TIMEOUT = Duration.ofSeconds(1);
+
+  static final int ACCEPT_QUEUE = 1024;
+
+  /** Request line plus headers; larger ones are answered 431 (414 for a long URI). */
+  static final int MAX_REQUEST_HEADER_BYTES = 8 * 1024;
 
   private final Javalin app;
   private final GracefulHandler inFlight;
@@ -20,6 +55,43 @@ public final class HttpServer {
   HttpServer(Javalin app, GracefulHandler inFlight) {
     this.app = app;
     this.inFlight = inFlight;
+  }
+
+  /**
+   * Sets up Jetty for {@code config}: one connector on {@code host:port} with the timeouts and the
+   * connection limit above, the JSON error handler, and {@code front} (a chain of wrappers whose
+   * last one has no next handler yet) in front of the routes.
+   */
+  static void configureJetty(JavalinConfig config, String host, int port, Handler.Wrapper front) {
+    config.jetty.modifyHttpConfiguration(
+        http -> {
+          http.setIdleTimeout(REQUEST_IDLE_TIMEOUT.toMillis());
+          http.setRequestHeaderSize(MAX_REQUEST_HEADER_BYTES);
+          http.setSendServerVersion(false);
+          http.setSendXPoweredBy(false);
+        });
+    config.jetty.addConnector(
+        (server, http) -> {
+          ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+          connector.setHost(host);
+          connector.setPort(port);
+          connector.setIdleTimeout(CONNECTION_IDLE_TIMEOUT.toMillis());
+          // A burst of connections (workers, CLI commands, slow clients) waits in the kernel
+          // instead of being refused.
+          connector.setAcceptQueueSize(ACCEPT_QUEUE);
+          return connector;
+        });
+    config.jetty.modifyServer(
+        server -> {
+          // HttpServer.stop() drains requests itself; Jetty's own graceful stop would also wait
+          // for idle keep-alive connections to go away.
+          server.setStopTimeout(0);
+          server.setErrorHandler(new JsonErrorHandler());
+          NetworkConnectionLimit limit = new NetworkConnectionLimit(MAX_CONNECTIONS, server);
+          limit.setEndPointIdleTimeout(LIMITED_IDLE_TIMEOUT.toMillis());
+          server.addBean(limit);
+          server.insertHandler(front);
+        });
   }
 
   /** Binds and starts serving; throws when the address cannot be bound. */

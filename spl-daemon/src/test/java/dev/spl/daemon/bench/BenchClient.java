@@ -25,7 +25,13 @@ final class BenchClient implements AutoCloseable {
     out = socket.getOutputStream();
     in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
     headPrefix =
-        ("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\n")
+        ("POST "
+                + path
+                + " HTTP/1.1\r\nHost: "
+                + host
+                + ":"
+                + port
+                + "\r\nContent-Type: application/json\r\n")
             .getBytes(StandardCharsets.US_ASCII);
   }
 

@@ -59,7 +59,8 @@ class DispatcherTest {
         index,
         "default",
         "[]",
-        Path.of("/tmp/unused"));
+        Path.of("/tmp/unused"),
+        null);
   }
 
   @Test

@@ -37,7 +37,8 @@ public class ShellExecutorTest {
         3,
         "docs",
         "[{\"index\":0,\"verdict\":\"accept\"}]",
-        dir.resolve("child"));
+        dir.resolve("child"),
+        null);
   }
 
   private ChildOutcome run(ChildJob job) throws Exception {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Act;
-import dev.spl.core.Json;
 import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
@@ -13,13 +12,18 @@ import dev.spl.core.control.ControlSnapshot;
 import dev.spl.core.control.EmergencyStop;
 import dev.spl.core.control.Freeze;
 import dev.spl.core.control.FreezeLevel;
+import dev.spl.core.fanout.ChildCancel;
+import dev.spl.core.fanout.ChildIntent;
+import dev.spl.core.fanout.ChildResult;
 import dev.spl.core.fanout.FanoutRecords;
+import dev.spl.core.fanout.Verdict;
 import dev.spl.daemon.Await;
 import dev.spl.daemon.Daemon;
 import dev.spl.daemon.DaemonConfig;
 import dev.spl.daemon.DaemonContext;
 import dev.spl.daemon.FleetSettings;
 import dev.spl.daemon.loop.OutboxSender;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class WorkerRuntimeTest {
   private static final String COORDINATOR_DID = "did:sync:instance:00000000000000c0";
   private static final String PARENT_ID = "e".repeat(64);
+  private static final String WORKER_DID = "did:sync:instance:000000000000000a";
 
   @TempDir Path dir;
   private Daemon coordinator;
@@ -78,24 +83,29 @@ class WorkerRuntimeTest {
             worker.url(),
             worker.records(),
             Clock.systemUTC(),
-            control::get);
+            control::get,
+            worker.controlGate().spawnPolicy(worker.did(), control::get));
     runtime = new WorkerRuntime(ctx);
     runtime.start();
   }
 
   private static Record childIntent(int index, int attempt, String run, String namespace) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.put("topic", FanoutRecords.CHILD);
-    body.put("namespace", namespace);
-    body.put("fanout", PARENT_ID);
-    body.put("parent_thread", ThreadIds.derive("parent"));
-    body.put("index", index);
-    body.put("attempt", attempt);
-    body.put("goal", "goal " + index);
-    if (run != null) {
-      body.put("run", run);
-    }
-    body.putArray("inputs");
+    ObjectNode body =
+        new ChildIntent(
+                namespace,
+                PARENT_ID,
+                ThreadIds.derive("parent"),
+                null,
+                WORKER_DID,
+                index,
+                attempt,
+                "goal " + index,
+                null,
+                null,
+                run,
+                List.of(),
+                null)
+            .toBody();
     return new Record(
         ThreadIds.derive(PARENT_ID, String.valueOf(index), "goal " + index),
         COORDINATOR_DID,
@@ -174,10 +184,10 @@ class WorkerRuntimeTest {
     Record finished = childIntent(0, 1, null, "default");
     Record unfinished = childIntent(1, 1, null, "default");
     worker.records().append(finished);
-    ObjectNode result = Json.MAPPER.createObjectNode();
-    result.put("topic", WorkerRuntime.CHILD_RESULT);
-    result.put("attempt", 1);
-    result.put("verdict", "accept");
+    ObjectNode result =
+        new ChildResult(
+                "default", finished.id(), 1, Verdict.ACCEPT, BigDecimal.ZERO, 0, "", null, null)
+            .toBody();
     worker
         .records()
         .append(
@@ -200,10 +210,7 @@ class WorkerRuntimeTest {
     worker.records().append(intent);
     Await.until("the child is running", () -> runtime.dispatcher().active() == 1);
 
-    ObjectNode cancel = Json.MAPPER.createObjectNode();
-    cancel.put("topic", WorkerRuntime.CANCEL);
-    cancel.put("attempt", 1);
-    cancel.put("reason", "join_satisfied");
+    ObjectNode cancel = new ChildCancel("default", PARENT_ID, 0, 1, "join_satisfied").toBody();
     worker
         .records()
         .append(new Record(intent.thread(), COORDINATOR_DID, Act.LEARN, cancel, 2, List.of()));
@@ -217,10 +224,8 @@ class WorkerRuntimeTest {
   }
 
   private static Record cancelOf(Record intent, int attempt) {
-    ObjectNode cancel = Json.MAPPER.createObjectNode();
-    cancel.put("topic", WorkerRuntime.CANCEL);
-    cancel.put("attempt", attempt);
-    cancel.put("reason", "join_satisfied");
+    ObjectNode cancel =
+        new ChildCancel("default", PARENT_ID, 0, attempt, "join_satisfied").toBody();
     return new Record(
         intent.thread(), COORDINATOR_DID, Act.LEARN, cancel, 100 + attempt, List.of());
   }
@@ -293,7 +298,8 @@ class WorkerRuntimeTest {
     worker.records().append(childIntent(0, 1, null, "docs"));
     worker.records().append(childIntent(1, 1, null, "other"));
     Await.until("the other namespace's child reported", () -> childDone(coordinator).size() == 1);
-    assertThat(runtime.dispatcher().queued()).isEqualTo(1);
+    // The held child waits in the worker's fold, not in the dispatcher.
+    assertThat(runtime.waiting()).isEqualTo(1);
 
     control.set(ControlSnapshot.EMPTY);
 

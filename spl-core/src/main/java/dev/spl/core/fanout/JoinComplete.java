@@ -1,0 +1,115 @@
+package dev.spl.core.fanout;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
+import dev.spl.core.InvalidRecordException;
+import dev.spl.core.Record;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The body of {@code KNOW fanout_join_complete} on the parent's thread: the join is decided. It
+ * fulfils the parent INTEND ({@code fulfills} is the fan-out's id).
+ *
+ * @param verdict {@code accept}, {@code reject} or {@code partial}
+ * @param children every child as it stood when the join completed; those still running are reported
+ *     as cancelled
+ */
+public record JoinComplete(
+    String namespace,
+    String fanout,
+    String verdict,
+    List<ChildView> children,
+    FanoutAction.JoinTotals totals,
+    long completedAtMillis)
+    implements FanoutEvent {
+
+  public static final String ACCEPT = "accept";
+  public static final String REJECT = "reject";
+  public static final String PARTIAL = "partial";
+
+  public JoinComplete {
+    Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(fanout, "fanout");
+    Objects.requireNonNull(verdict, "verdict");
+    Objects.requireNonNull(totals, "totals");
+    children = List.copyOf(children);
+  }
+
+  public ObjectNode toBody() {
+    ObjectNode body = FanoutRecords.start(FanoutRecords.JOIN_COMPLETE, namespace, fanout);
+    body.put("fulfills", fanout);
+    body.put("verdict", verdict);
+    ArrayNode array = body.putArray("children");
+    for (ChildView child : children) {
+      ObjectNode entry = array.addObject();
+      entry.put("index", child.index());
+      entry.put("thread", child.thread());
+      entry.put("worker", child.worker());
+      entry.put("verdict", child.verdict());
+      entry.put("cost_usd", child.costUsd());
+      entry.put("wall_time_secs", BigDecimal.valueOf(child.wallTimeSecs()));
+      entry.put("summary", child.summary());
+    }
+    ObjectNode sums = body.putObject("totals");
+    sums.put("n", totals.n());
+    sums.put("completed", totals.completed());
+    sums.put("accepted", totals.accepted());
+    sums.put("failed", totals.failed());
+    sums.put("cost_usd", totals.costUsd());
+    body.put("completed_at", completedAtMillis);
+    return body;
+  }
+
+  /**
+   * The join a record completes: empty when it is not a {@code KNOW fanout_join_complete}, or its
+   * body is malformed (the fold skips such a record too).
+   */
+  public static Optional<JoinComplete> of(Record record) {
+    if (record.act() != Act.KNOW || !FanoutRecords.JOIN_COMPLETE.equals(record.topic())) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(fromBody(record.body()));
+    } catch (InvalidRecordException malformed) {
+      return Optional.empty();
+    }
+  }
+
+  public static JoinComplete fromBody(ObjectNode body) {
+    WireReader reader = WireReader.body(body, FanoutRecords.JOIN_COMPLETE);
+    String fanout = reader.text("fanout");
+    if (!fanout.equals(reader.text("fulfills"))) {
+      throw reader.problem("fulfills", "the fan-out's id " + fanout, body.get("fulfills"));
+    }
+    List<ChildView> children = new ArrayList<>();
+    for (WireReader child : reader.objects("children")) {
+      children.add(
+          new ChildView(
+              child.integer("index", 0),
+              child.text("thread"),
+              child.text("worker"),
+              child.text("verdict"),
+              child.decimal("cost_usd"),
+              child.nonNegativeDouble("wall_time_secs"),
+              child.text("summary")));
+    }
+    WireReader sums = reader.object("totals");
+    return new JoinComplete(
+        reader.text("namespace"),
+        fanout,
+        reader.oneOf("verdict", ACCEPT, REJECT, PARTIAL),
+        children,
+        new FanoutAction.JoinTotals(
+            sums.integer("n", 0),
+            sums.integer("completed", 0),
+            sums.integer("accepted", 0),
+            sums.integer("failed", 0),
+            sums.decimal("cost_usd")),
+        reader.longValue("completed_at", 0));
+  }
+}

@@ -1,0 +1,19 @@
+package dev.spl.core.fanout;
+
+import java.util.Optional;
+
+/**
+ * Whether a child may be started now, asked of the record that starts it: on the coordinator the
+ * child INTEND a spawn would write, on a worker the child INTEND it received. The daemon answers
+ * with the same permission check that checks every write (the kill switch's built-in rules and the
+ * operator's rules, against the current freezes and emergency stop), so what a fold holds is
+ * exactly what the check would refuse.
+ */
+@FunctionalInterface
+public interface SpawnPolicy {
+  /** Lets everything through: for folds that run outside a daemon (reports, tests). */
+  SpawnPolicy ALLOW_ALL = intent -> Optional.empty();
+
+  /** Why the permission check would refuse {@code intent} now; empty when it would pass. */
+  Optional<String> refusal(FanoutRecords.Draft intent);
+}

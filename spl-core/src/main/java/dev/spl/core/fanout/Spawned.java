@@ -1,0 +1,63 @@
+package dev.spl.core.fanout;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The body of {@code DO fanout_spawned} on the parent's thread: the children the coordinator
+ * spawned in one pass (at most {@link FanoutRecords#DEFAULT_SPAWNS_PER_RECORD} per record).
+ */
+public record Spawned(String namespace, String fanout, List<Entry> spawns) implements FanoutEvent {
+
+  /**
+   * One spawned child.
+   *
+   * @param worker the DID of the worker its INTEND was sent to
+   * @param target the target as resolved: {@code specific:<did>}
+   */
+  public record Entry(int index, int attempt, String childThread, String worker, String target) {
+    public Entry {
+      Objects.requireNonNull(childThread, "childThread");
+      Objects.requireNonNull(worker, "worker");
+      Objects.requireNonNull(target, "target");
+    }
+  }
+
+  public Spawned {
+    Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(fanout, "fanout");
+    spawns = List.copyOf(spawns);
+  }
+
+  public ObjectNode toBody() {
+    ObjectNode body = FanoutRecords.start(FanoutRecords.SPAWNED, namespace, fanout);
+    ArrayNode array = body.putArray("spawns");
+    for (Entry spawn : spawns) {
+      ObjectNode entry = array.addObject();
+      entry.put("index", spawn.index());
+      entry.put("attempt", spawn.attempt());
+      entry.put("child_thread", spawn.childThread());
+      entry.put("worker", spawn.worker());
+      entry.put("target", spawn.target());
+    }
+    return body;
+  }
+
+  public static Spawned fromBody(ObjectNode body) {
+    WireReader reader = WireReader.body(body, FanoutRecords.SPAWNED);
+    List<Entry> entries = new ArrayList<>();
+    for (WireReader entry : reader.objects("spawns")) {
+      entries.add(
+          new Entry(
+              entry.integer("index", 0),
+              entry.integer("attempt", 1),
+              entry.text("child_thread"),
+              entry.text("worker"),
+              entry.text("target")));
+    }
+    return new Spawned(reader.text("namespace"), reader.text("fanout"), entries);
+  }
+}

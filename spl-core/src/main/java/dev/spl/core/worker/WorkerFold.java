@@ -1,0 +1,275 @@
+package dev.spl.core.worker;
+
+import dev.spl.core.Act;
+import dev.spl.core.InvalidRecordException;
+import dev.spl.core.Record;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.ThreadIds;
+import dev.spl.core.control.ControlSnapshot;
+import dev.spl.core.control.Freeze;
+import dev.spl.core.fanout.ChildCancel;
+import dev.spl.core.fanout.ChildIntent;
+import dev.spl.core.fanout.ChildResult;
+import dev.spl.core.fanout.FanoutRecords;
+import dev.spl.core.fanout.SpawnPolicy;
+import dev.spl.core.fanout.Verdict;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The fold of a worker: the child attempts it was sent, their cancels and their results, and what
+ * to do about them. Pure: records in, actions out; time, the control state, the spawn policy and
+ * the free slots come in with {@link #decide}.
+ *
+ * <h2>Contract with the worker runtime</h2>
+ *
+ * <ol>
+ *   <li>Apply every child INTEND ({@code fanout_child}), cancel ({@code fanout_cancel}), result
+ *       ({@code child_result}) and control or rule record with {@link #apply}, whatever the order:
+ *       on start the stored ones (replay), then each as it is appended, through the same method.
+ *       Applying a record twice changes nothing.
+ *   <li>Call {@link #decide} after applying, whenever something may have changed: a record, a
+ *       finished attempt (a free slot), a tick (time passes hard-freeze deadlines, and the control
+ *       state may change).
+ *   <li>Carry out every action it returns; apply the {@code child_result} written for an attempt.
+ * </ol>
+ *
+ * <p>Unlike the coordinator's fold, {@code decide} takes what it returns: each action is returned
+ * once, because the worker carries them out in process at once (a start is a hand-off to a slot).
+ * An attempt is known by its child thread and attempt: it starts at most once, never once it has a
+ * result (a re-sent INTEND after its result is a duplicate), and an attempt cancelled before it
+ * started is reported cancelled without running. Attempts wait in arrival order; one whose INTEND
+ * the spawn policy refuses (its namespace is frozen, or a rule refuses it) is held while the others
+ * behind it may start.
+ */
+public final class WorkerFold {
+  /** How many skipped records are listed. */
+  static final int MAX_SKIPPED_LISTED = 100;
+
+  private final Map<String, Attempt> attempts = new HashMap<>();
+  // Attempts with an INTEND that have not started, in arrival order.
+  private final LinkedHashMap<String, Attempt> waiting = new LinkedHashMap<>();
+  // Attempts cancelled before they started whose cancelled result is still to be reported.
+  private final LinkedHashMap<String, Attempt> cancelledBeforeStart = new LinkedHashMap<>();
+  private final Map<String, Attempt> running = new HashMap<>();
+  // Cancels of attempts whose INTEND has not arrived (and that have no result).
+  private final Map<String, String> earlyCancels = new HashMap<>();
+  private final Set<String> finished = new HashSet<>();
+  private final List<String> skipped = new ArrayList<>();
+
+  /** Where an attempt is. Finished attempts are only remembered by key. */
+  private enum Phase {
+    WAITING,
+    CANCELLED_BEFORE_START,
+    REPORTING_CANCELLED,
+    RUNNING
+  }
+
+  private static final class Attempt {
+    final String key;
+    final String childThread;
+    final String intendId;
+    final ChildIntent intent;
+    final Record record;
+    Phase phase = Phase.WAITING;
+    String cancelReason;
+    boolean stopDecided;
+    String interruptedBy;
+
+    Attempt(String key, StoredRecord stored, ChildIntent intent) {
+      this.key = key;
+      this.childThread = stored.record().thread();
+      this.intendId = stored.id();
+      this.intent = intent;
+      this.record = stored.record();
+    }
+  }
+
+  /**
+   * Applies one record. Returns whether a decision may have changed: true for a new attempt, a
+   * cancel or result of one, and for control and rule records (they may change what the spawn
+   * policy lets through). Malformed child records change nothing and are listed in {@link
+   * #skippedRecords()}.
+   */
+  public boolean apply(StoredRecord stored) {
+    Record record = stored.record();
+    if (ThreadIds.FLEET_CONTROL.equals(record.thread())
+        || ThreadIds.ENGINE_CONFIG.equals(record.thread())) {
+      return true;
+    }
+    String topic = record.topic();
+    try {
+      if (record.act() == Act.INTEND && FanoutRecords.CHILD.equals(topic)) {
+        return applyIntent(stored, ChildIntent.fromBody(record.body()));
+      }
+      if (record.act() == Act.LEARN && FanoutRecords.CANCEL.equals(topic)) {
+        return applyCancel(record, ChildCancel.fromBody(record.body()));
+      }
+      if (record.act() == Act.KNOW && FanoutRecords.CHILD_RESULT.equals(topic)) {
+        return applyResult(record, ChildResult.fromBody(record.body()));
+      }
+    } catch (InvalidRecordException e) {
+      if (skipped.size() < MAX_SKIPPED_LISTED) {
+        skipped.add(stored.id() + ": " + e.getMessage());
+      }
+    }
+    return false;
+  }
+
+  private boolean applyIntent(StoredRecord stored, ChildIntent intent) {
+    String key = ChildIntent.attemptKey(stored.record().thread(), intent.attempt());
+    if (finished.contains(key) || attempts.containsKey(key)) {
+      return false;
+    }
+    Attempt attempt = new Attempt(key, stored, intent);
+    attempts.put(key, attempt);
+    String early = earlyCancels.remove(key);
+    if (early != null) {
+      attempt.cancelReason = early;
+      attempt.phase = Phase.CANCELLED_BEFORE_START;
+      cancelledBeforeStart.put(key, attempt);
+    } else {
+      waiting.put(key, attempt);
+    }
+    return true;
+  }
+
+  private boolean applyCancel(Record record, ChildCancel cancel) {
+    String key = ChildIntent.attemptKey(record.thread(), cancel.attempt());
+    if (finished.contains(key)) {
+      return false;
+    }
+    Attempt attempt = attempts.get(key);
+    if (attempt == null) {
+      return earlyCancels.putIfAbsent(key, cancel.reason()) == null;
+    }
+    if (attempt.cancelReason != null) {
+      return false;
+    }
+    attempt.cancelReason = cancel.reason();
+    if (attempt.phase == Phase.WAITING) {
+      waiting.remove(key);
+      attempt.phase = Phase.CANCELLED_BEFORE_START;
+      cancelledBeforeStart.put(key, attempt);
+    }
+    return true;
+  }
+
+  private boolean applyResult(Record record, ChildResult result) {
+    String key = ChildIntent.attemptKey(record.thread(), result.attempt());
+    if (!finished.add(key)) {
+      return false;
+    }
+    earlyCancels.remove(key);
+    Attempt attempt = attempts.remove(key);
+    if (attempt != null) {
+      waiting.remove(key);
+      cancelledBeforeStart.remove(key);
+      running.remove(key);
+    }
+    return true;
+  }
+
+  /**
+   * What to do now: report attempts cancelled before they started, stop running attempts the
+   * coordinator cancelled or whose namespace's hard freeze passed its grace at {@code nowMillis},
+   * and start waiting attempts in arrival order into the {@code freeSlots} free slots, skipping
+   * those whose INTEND {@code policy} refuses. Each action is returned once (see the class
+   * comment).
+   */
+  public List<WorkerAction> decide(
+      long nowMillis, ControlSnapshot control, SpawnPolicy policy, int freeSlots) {
+    List<WorkerAction> actions = new ArrayList<>();
+    for (Attempt attempt : cancelledBeforeStart.values()) {
+      attempt.phase = Phase.REPORTING_CANCELLED;
+      actions.add(
+          new WorkerAction.ReportCancelled(
+              attempt.key,
+              attempt.childThread,
+              attempt.intendId,
+              attempt.intent,
+              attempt.cancelReason));
+    }
+    cancelledBeforeStart.clear();
+    for (Attempt attempt : running.values()) {
+      if (attempt.stopDecided) {
+        continue;
+      }
+      if (attempt.cancelReason != null) {
+        attempt.stopDecided = true;
+        actions.add(new WorkerAction.Stop(attempt.key, attempt.cancelReason, null));
+        continue;
+      }
+      Freeze freeze = control.freezes().get(attempt.intent.namespace());
+      if (freeze != null && freeze.isPastGrace(nowMillis)) {
+        attempt.stopDecided = true;
+        attempt.interruptedBy = FanoutRecords.INTERRUPTED_BY_HARD_FREEZE;
+        actions.add(
+            new WorkerAction.Stop(
+                attempt.key,
+                "hard freeze of '" + freeze.namespace() + "'",
+                FanoutRecords.INTERRUPTED_BY_HARD_FREEZE));
+      }
+    }
+    int slots = freeSlots;
+    for (Iterator<Attempt> it = waiting.values().iterator(); slots > 0 && it.hasNext(); ) {
+      Attempt attempt = it.next();
+      Optional<String> refusal =
+          policy.refusal(
+              new FanoutRecords.Draft(
+                  attempt.record.thread(), attempt.record.act(), attempt.record.body()));
+      if (refusal.isPresent()) {
+        continue;
+      }
+      it.remove();
+      attempt.phase = Phase.RUNNING;
+      running.put(attempt.key, attempt);
+      actions.add(
+          new WorkerAction.Start(
+              attempt.key, attempt.childThread, attempt.intendId, attempt.intent));
+      slots--;
+    }
+    return actions;
+  }
+
+  /**
+   * What to write as {@code interrupted_by} in the result of attempt {@code key} that ended with
+   * {@code verdict}: {@code hard_freeze} when the worker stopped it for a hard freeze and it ended
+   * cancelled, else null. An attempt that finished on its own just before the stop keeps its
+   * verdict and is not marked.
+   */
+  public String interruptionOf(String key, Verdict verdict) {
+    Attempt attempt = running.get(key);
+    return attempt != null && attempt.interruptedBy != null && verdict == Verdict.CANCELLED
+        ? attempt.interruptedBy
+        : null;
+  }
+
+  /** Attempts with an INTEND that have not started: held, or waiting for a free slot. */
+  public int waitingCount() {
+    return waiting.size();
+  }
+
+  /** Attempts started and without a result yet. */
+  public int runningCount() {
+    return running.size();
+  }
+
+  /** Whether attempt {@code key} has a result. */
+  public boolean finished(String key) {
+    return finished.contains(key);
+  }
+
+  /** Child records that were malformed and skipped, with the reason; the first hundred. */
+  public List<String> skippedRecords() {
+    return Collections.unmodifiableList(skipped);
+  }
+}

@@ -1,0 +1,333 @@
+package dev.spl.core.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
+import dev.spl.core.Record;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.ThreadIds;
+import dev.spl.core.control.ControlSnapshot;
+import dev.spl.core.control.EmergencyStop;
+import dev.spl.core.control.Freeze;
+import dev.spl.core.control.FreezeLevel;
+import dev.spl.core.fanout.ChildCancel;
+import dev.spl.core.fanout.ChildIntent;
+import dev.spl.core.fanout.ChildResult;
+import dev.spl.core.fanout.SpawnPolicy;
+import dev.spl.core.fanout.Verdict;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The worker's fold: records in, actions out, time and control passed in. */
+class WorkerFoldTest {
+  private static final String COORDINATOR = "did:sync:instance:00000000000000c0";
+  private static final String WORKER = "did:sync:instance:000000000000000a";
+  private static final String FANOUT = "f".repeat(64);
+  private static final long T0 = 1_700_000_000_000L;
+
+  private final WorkerFold fold = new WorkerFold();
+  private final List<StoredRecord> log = new ArrayList<>();
+  private ControlSnapshot control = ControlSnapshot.EMPTY;
+  private long now = T0;
+
+  /** The permission check as the daemon makes it: a frozen namespace refuses child INTENDs. */
+  private final SpawnPolicy policy =
+      intent ->
+          control.freezes().containsKey(intent.body().path("namespace").asText())
+              ? Optional.of("namespace is frozen")
+              : Optional.empty();
+
+  private static String thread(int index) {
+    return ThreadIds.derive(FANOUT, String.valueOf(index), "goal " + index);
+  }
+
+  private static String key(int index, int attempt) {
+    return ChildIntent.attemptKey(thread(index), attempt);
+  }
+
+  private StoredRecord store(Record record) {
+    StoredRecord stored = new StoredRecord(record.id(), record, log.size() + 1, now);
+    log.add(stored);
+    return stored;
+  }
+
+  private StoredRecord intent(int index, int attempt, String namespace, long clock) {
+    ChildIntent body =
+        new ChildIntent(
+            namespace,
+            FANOUT,
+            ThreadIds.derive("parent"),
+            "http://127.0.0.1:9100",
+            WORKER,
+            index,
+            attempt,
+            "goal " + index,
+            null,
+            null,
+            null,
+            List.of(),
+            null);
+    return store(
+        new Record(thread(index), COORDINATOR, Act.INTEND, body.toBody(), clock, List.of()));
+  }
+
+  private StoredRecord intent(int index, int attempt, String namespace) {
+    return intent(index, attempt, namespace, attempt);
+  }
+
+  private StoredRecord cancel(int index, int attempt) {
+    ObjectNode body = new ChildCancel("docs", FANOUT, index, attempt, "join_satisfied").toBody();
+    return store(new Record(thread(index), COORDINATOR, Act.LEARN, body, 100 + attempt, List.of()));
+  }
+
+  private StoredRecord result(StoredRecord intent, int attempt) {
+    ObjectNode body =
+        new ChildResult(
+                "docs", intent.id(), attempt, Verdict.ACCEPT, BigDecimal.ZERO, 0, "ok", null, null)
+            .toBody();
+    return store(
+        new Record(
+            intent.record().thread(), WORKER, Act.KNOW, body, 200 + attempt, List.of(intent.id())));
+  }
+
+  private List<WorkerAction> decide(int freeSlots) {
+    return fold.decide(now, control, policy, freeSlots);
+  }
+
+  private static List<String> started(List<WorkerAction> actions) {
+    return actions.stream()
+        .filter(WorkerAction.Start.class::isInstance)
+        .map(WorkerAction::key)
+        .toList();
+  }
+
+  private void hardFreeze(String namespace, long issuedAt, long graceSecs) {
+    Freeze freeze =
+        new Freeze(namespace, FreezeLevel.HARD, graceSecs, "stop", "did:sync:user:op", issuedAt);
+    control =
+        new ControlSnapshot(
+            Map.of(namespace, freeze), Map.of(namespace, "hard"), EmergencyStop.NEVER_ISSUED, 1);
+  }
+
+  @Test
+  void startsWaitingAttemptsInArrivalOrderIntoFreeSlotsOnly() {
+    fold.apply(intent(0, 1, "docs"));
+    fold.apply(intent(1, 1, "docs"));
+    fold.apply(intent(2, 1, "docs"));
+
+    List<WorkerAction> first = decide(2);
+    assertThat(started(first)).containsExactly(key(0, 1), key(1, 1));
+    WorkerAction.Start start = (WorkerAction.Start) first.get(0);
+    assertThat(start.childThread()).isEqualTo(thread(0));
+    assertThat(start.intendId()).isEqualTo(log.get(0).id());
+    assertThat(start.intent().goal()).isEqualTo("goal 0");
+    assertThat(fold.waitingCount()).isEqualTo(1);
+    assertThat(decide(0)).isEmpty();
+    assertThat(started(decide(1))).containsExactly(key(2, 1));
+    assertThat(decide(4)).isEmpty();
+    assertThat(fold.runningCount()).isEqualTo(3);
+  }
+
+  @Test
+  void aDuplicateIntendStartsOnce() {
+    StoredRecord intent = intent(0, 1, "docs");
+    assertThat(fold.apply(intent)).isTrue();
+    assertThat(fold.apply(intent)).isFalse();
+    // The same attempt sent again as another record (another clock): still one attempt.
+    assertThat(fold.apply(intent(0, 1, "docs", 99))).isFalse();
+    assertThat(started(decide(4))).containsExactly(key(0, 1));
+    assertThat(fold.apply(intent)).isFalse();
+    assertThat(decide(4)).isEmpty();
+  }
+
+  @Test
+  void aResultStoredThenAReSentIntendNeverRunsAgain() {
+    StoredRecord intent = intent(0, 1, "docs");
+    fold.apply(intent);
+    assertThat(started(decide(4))).containsExactly(key(0, 1));
+    fold.apply(result(intent, 1));
+    assertThat(fold.finished(key(0, 1))).isTrue();
+    assertThat(fold.runningCount()).isZero();
+
+    assertThat(fold.apply(intent(0, 1, "docs", 42))).isFalse();
+    assertThat(decide(4)).isEmpty();
+    // The next attempt of the same child is another attempt.
+    fold.apply(intent(0, 2, "docs"));
+    assertThat(started(decide(4))).containsExactly(key(0, 2));
+  }
+
+  @Test
+  void aCancelBeforeTheIntendIsReportedCancelledWithoutRunning() {
+    fold.apply(cancel(0, 1));
+    assertThat(decide(4)).isEmpty();
+    StoredRecord intent = intent(0, 1, "docs");
+    fold.apply(intent);
+
+    List<WorkerAction> actions = decide(4);
+    assertThat(actions)
+        .containsExactly(
+            new WorkerAction.ReportCancelled(
+                key(0, 1),
+                thread(0),
+                intent.id(),
+                ChildIntent.fromBody(intent.record().body()),
+                "join_satisfied"));
+    assertThat(decide(4)).isEmpty();
+    fold.apply(result(intent, 1));
+    assertThat(decide(4)).isEmpty();
+    assertThat(fold.finished(key(0, 1))).isTrue();
+  }
+
+  @Test
+  void aCancelOfAWaitingAttemptReportsItAndOfARunningOneStopsIt() {
+    fold.apply(intent(0, 1, "docs"));
+    fold.apply(intent(1, 1, "docs"));
+    assertThat(started(decide(1))).containsExactly(key(0, 1));
+
+    fold.apply(cancel(1, 1));
+    fold.apply(cancel(0, 1));
+    List<WorkerAction> actions = decide(4);
+    assertThat(actions).hasSize(2);
+    assertThat(actions.get(0)).isInstanceOf(WorkerAction.ReportCancelled.class);
+    assertThat(actions.get(0).key()).isEqualTo(key(1, 1));
+    assertThat(actions.get(1)).isEqualTo(new WorkerAction.Stop(key(0, 1), "join_satisfied", null));
+    assertThat(fold.interruptionOf(key(0, 1), Verdict.CANCELLED)).isNull();
+    // A cancel sent again changes nothing.
+    assertThat(fold.apply(cancel(0, 1))).isFalse();
+    assertThat(decide(4)).isEmpty();
+  }
+
+  @Test
+  void aCancelAfterTheResultChangesNothing() {
+    StoredRecord intent = intent(0, 1, "docs");
+    fold.apply(intent);
+    decide(4);
+    fold.apply(result(intent, 1));
+
+    assertThat(fold.apply(cancel(0, 1))).isFalse();
+    assertThat(decide(4)).isEmpty();
+    // A cancel of an attempt whose result arrived before its INTEND: also nothing.
+    StoredRecord other = intent(1, 1, "docs");
+    WorkerFold replayed = new WorkerFold();
+    replayed.apply(result(other, 1));
+    replayed.apply(cancel(1, 1));
+    replayed.apply(other);
+    assertThat(replayed.decide(now, control, policy, 4)).isEmpty();
+  }
+
+  @Test
+  void aHardFreezePastItsGraceStopsRunningAttemptsOfItsNamespaceOnly() {
+    fold.apply(intent(0, 1, "docs"));
+    fold.apply(intent(1, 1, "other"));
+    fold.apply(intent(2, 1, "docs"));
+    assertThat(started(decide(2))).containsExactly(key(0, 1), key(1, 1));
+
+    hardFreeze("docs", T0, 30);
+    now = T0 + 29_999;
+    assertThat(decide(0)).isEmpty();
+    now = T0 + 30_000;
+    List<WorkerAction> actions = decide(0);
+    assertThat(actions)
+        .containsExactly(new WorkerAction.Stop(key(0, 1), "hard freeze of 'docs'", "hard_freeze"));
+    assertThat(decide(0)).isEmpty();
+    assertThat(fold.interruptionOf(key(0, 1), Verdict.CANCELLED)).isEqualTo("hard_freeze");
+    // One that finished on its own just before the stop keeps its verdict.
+    assertThat(fold.interruptionOf(key(0, 1), Verdict.ACCEPT)).isNull();
+    assertThat(fold.interruptionOf(key(1, 1), Verdict.CANCELLED)).isNull();
+    // The waiting one of the frozen namespace is held, not stopped, even with a slot free.
+    assertThat(decide(2)).isEmpty();
+    assertThat(fold.waitingCount()).isEqualTo(1);
+  }
+
+  @Test
+  void anUnfreezeReleasesHeldAttemptsWhileOthersRunMeanwhile() {
+    control =
+        new ControlSnapshot(
+            Map.of(
+                "docs", new Freeze("docs", FreezeLevel.SOFT, 60, "pause", "did:sync:user:op", 0)),
+            Map.of("docs", "soft"),
+            EmergencyStop.NEVER_ISSUED,
+            1);
+    fold.apply(intent(0, 1, "docs"));
+    fold.apply(intent(1, 1, "other"));
+
+    assertThat(started(decide(4))).containsExactly(key(1, 1));
+    assertThat(decide(4)).isEmpty();
+    assertThat(fold.waitingCount()).isEqualTo(1);
+
+    control = ControlSnapshot.EMPTY;
+    assertThat(started(decide(4))).containsExactly(key(0, 1));
+    assertThat(fold.waitingCount()).isZero();
+  }
+
+  @Test
+  void theSpawnPolicyIsAskedAboutTheIntendAsReceived() {
+    List<String> goals = new ArrayList<>();
+    SpawnPolicy refusesGoalOne =
+        intent -> {
+          goals.add(intent.body().path("goal").asText());
+          assertThat(intent.act()).isEqualTo(Act.INTEND);
+          return intent.body().path("index").asInt() == 1
+              ? Optional.of("refused by rule")
+              : Optional.empty();
+        };
+    fold.apply(intent(1, 1, "docs"));
+    fold.apply(intent(2, 1, "docs"));
+
+    List<WorkerAction> actions = fold.decide(now, control, refusesGoalOne, 1);
+
+    assertThat(started(actions)).containsExactly(key(2, 1));
+    assertThat(goals).containsExactly("goal 1", "goal 2");
+  }
+
+  @Test
+  void replayAfterARestartStartsOnlyAttemptsWithoutAResult() {
+    StoredRecord done = intent(0, 1, "docs");
+    StoredRecord open = intent(1, 1, "docs");
+    StoredRecord cancelled = intent(2, 1, "docs");
+    List<StoredRecord> stored = new ArrayList<>(List.of(done, open, cancelled));
+    stored.add(result(done, 1));
+    stored.add(cancel(2, 1));
+    stored.add(intent(0, 1, "docs", 77));
+
+    // Replay reads results, cancels and INTENDs by topic: any order gives the same decisions.
+    WorkerFold restarted = new WorkerFold();
+    for (int i = stored.size() - 1; i >= 0; i--) {
+      restarted.apply(stored.get(i));
+    }
+    List<WorkerAction> actions = restarted.decide(now, control, policy, 4);
+    assertThat(started(actions)).containsExactly(key(1, 1));
+    assertThat(actions)
+        .filteredOn(WorkerAction.ReportCancelled.class::isInstance)
+        .extracting(WorkerAction::key)
+        .containsExactly(key(2, 1));
+  }
+
+  @Test
+  void aMalformedIntendIsSkippedAndNamed() {
+    ObjectNode body = (ObjectNode) intent(0, 1, "docs").record().body().deepCopy();
+    body.remove("attempt");
+    StoredRecord broken = store(new Record(thread(0), COORDINATOR, Act.INTEND, body, 9, List.of()));
+
+    assertThat(fold.apply(broken)).isFalse();
+    assertThat(decide(4)).isEmpty();
+    assertThat(fold.skippedRecords())
+        .containsExactly(
+            broken.id()
+                + ": body.attempt: expected a whole number >= 1 but found nothing (the field is"
+                + " missing)");
+  }
+
+  @Test
+  void controlAndRuleRecordsAskForANewDecision() {
+    Record freeze =
+        new Freeze("docs", FreezeLevel.SOFT, 60, "pause", "did:sync:user:op", 0)
+            .toRecord("did:sync:user:op", 1);
+    assertThat(fold.apply(store(freeze))).isTrue();
+  }
+}

@@ -1,0 +1,174 @@
+package dev.spl.daemon.http;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The checks every request passes before anything of its body is read, in front of the routes:
+ *
+ * <ol>
+ *   <li>{@code Host} names this daemon ({@link HostNames}): a page whose name was rebound to
+ *       127.0.0.1 cannot talk to the daemon through the victim's browser;
+ *   <li>a request carrying {@code Origin} comes from a page served by this daemon itself: no other
+ *       site's script may call it, and no CORS header is ever sent, so browsers share no answer;
+ *   <li>the bearer token, when the daemon has one;
+ *   <li>a write ({@code POST}, {@code PUT}, {@code PATCH}) says {@code Content-Type:
+ *       application/json}: the content types a cross-site form or a "simple" fetch may send without
+ *       asking first ({@code text/plain}, form encodings) are refused.
+ * </ol>
+ *
+ * Each refusal is the API's JSON error envelope with a code naming the rule.
+ */
+final class RequestGuard extends Handler.Wrapper {
+  private static final Set<String> WRITES = Set.of("POST", "PUT", "PATCH");
+
+  private final HostNames hosts;
+  private final byte[] expectedAuthorization;
+
+  /** {@code token} null: no Authorization is required. */
+  RequestGuard(HostNames hosts, String token, Handler next) {
+    super(next);
+    this.hosts = hosts;
+    this.expectedAuthorization =
+        token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    String refusal = checkHost(request);
+    if (refusal != null) {
+      ErrorEnvelope.write(response, callback, 403, "FOREIGN_HOST", refusal);
+      return true;
+    }
+    refusal = checkOrigin(request);
+    if (refusal != null) {
+      ErrorEnvelope.write(response, callback, 403, "FOREIGN_ORIGIN", refusal);
+      return true;
+    }
+    refusal = checkToken(request);
+    if (refusal != null) {
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+      ErrorEnvelope.write(response, callback, 401, "UNAUTHORIZED", refusal);
+      return true;
+    }
+    refusal = checkContentType(request);
+    if (refusal != null) {
+      ErrorEnvelope.write(response, callback, 415, "UNSUPPORTED_MEDIA_TYPE", refusal);
+      return true;
+    }
+    return super.handle(request, response, callback);
+  }
+
+  private String checkHost(Request request) {
+    int port = Request.getLocalPort(request);
+    List<String> values = request.getHeaders().getValuesList(HttpHeader.HOST);
+    if (values.size() != 1) {
+      return "Host: expected one header naming this daemon ("
+          + hosts.describe(port)
+          + ") but found "
+          + (values.isEmpty() ? "none" : values.size());
+    }
+    String host = values.get(0);
+    if (!hosts.allows(host, port)) {
+      return "Host: expected one of this daemon's names ("
+          + hosts.describe(port)
+          + ") but found '"
+          + printable(host)
+          + "'; call the daemon by the address it listens on, or start it with --advertise URL";
+    }
+    // An absolute request target (POST http://name/... HTTP/1.1) names the host too.
+    HttpURI uri = request.getHttpURI();
+    if (uri.getHost() != null && !uri.getHost().isEmpty()) {
+      String authority =
+          uri.getPort() > 0 ? bracketed(uri.getHost()) + ":" + uri.getPort() : uri.getHost();
+      if (!hosts.allows(authority, port)) {
+        return "request target: expected one of this daemon's names ("
+            + hosts.describe(port)
+            + ") but found '"
+            + printable(authority)
+            + "'";
+      }
+    }
+    return null;
+  }
+
+  private String checkOrigin(Request request) {
+    int port = Request.getLocalPort(request);
+    for (String origin : request.getHeaders().getValuesList(HttpHeader.ORIGIN)) {
+      if (!hosts.allowsOrigin(origin.trim(), port)) {
+        return "Origin: requests from web pages are accepted only from this daemon's own pages ("
+            + hosts.describe(port)
+            + ") but this one comes from '"
+            + printable(origin)
+            + "'";
+      }
+    }
+    return null;
+  }
+
+  private String checkToken(Request request) {
+    if (expectedAuthorization == null) {
+      return null;
+    }
+    String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    byte[] given = header == null ? new byte[0] : header.getBytes(StandardCharsets.UTF_8);
+    if (MessageDigest.isEqual(given, expectedAuthorization)) {
+      return null;
+    }
+    return header == null
+        ? "this daemon requires a token: send 'Authorization: Bearer <token>'"
+        : "the token in the Authorization header is not this daemon's token";
+  }
+
+  private static String checkContentType(Request request) {
+    if (!WRITES.contains(request.getMethod())) {
+      return null;
+    }
+    List<String> values = request.getHeaders().getValuesList(HttpHeader.CONTENT_TYPE);
+    String expected = "Content-Type: expected application/json (optionally with charset=utf-8)";
+    if (values.isEmpty()) {
+      return expected + " but the header is missing";
+    }
+    if (values.size() > 1 || !isJson(values.get(0))) {
+      return expected + " but found '" + printable(String.join(", ", values)) + "'";
+    }
+    return null;
+  }
+
+  /** {@code application/json}, with at most a {@code charset=utf-8} parameter. */
+  static boolean isJson(String contentType) {
+    String[] parts = contentType.split(";", -1);
+    if (!parts[0].trim().equalsIgnoreCase("application/json")) {
+      return false;
+    }
+    if (parts.length == 1) {
+      return true;
+    }
+    if (parts.length > 2) {
+      return false;
+    }
+    String parameter = parts[1].trim().toLowerCase(Locale.ROOT);
+    return parameter.equals("charset=utf-8") || parameter.equals("charset=\"utf-8\"");
+  }
+
+  private static String bracketed(String host) {
+    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+
+  /** At most 200 characters, control characters shown as '?', so a message cannot be abused. */
+  private static String printable(String value) {
+    String cut = value.length() > 200 ? value.substring(0, 200) + "..." : value;
+    StringBuilder out = new StringBuilder(cut.length());
+    cut.chars().forEach(c -> out.append(c < 0x20 || c == 0x7f ? '?' : (char) c));
+    return out.toString();
+  }
+}

@@ -1,0 +1,92 @@
+package dev.spl.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spl.core.Record;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.ThreadIds;
+import dev.spl.core.fanout.FanoutRecords;
+import dev.spl.core.home.FleetToken;
+import dev.spl.core.store.Durability;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A fleet whose daemons all require the token: heartbeats and outbox deliveries carry it, and a
+ * shell child that prints its whole environment shows no trace of it.
+ */
+class TokenFleetTest {
+  private static final String TOKEN = FleetToken.generate();
+
+  @TempDir Path dir;
+  private final List<Daemon> daemons = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() {
+    for (int i = daemons.size() - 1; i >= 0; i--) {
+      daemons.get(i).close();
+    }
+  }
+
+  private Daemon start(DaemonConfig config) {
+    Daemon daemon = Daemon.start(config.withToken(TOKEN));
+    daemons.add(daemon);
+    return daemon;
+  }
+
+  @Test
+  void aFanOutRunsAcrossDaemonsThatRequireTheTokenAndNoChildSeesIt() throws Exception {
+    Daemon coordinator = start(FleetTestSupport.coordinatorConfig(dir.resolve("coordinator")));
+    Daemon worker =
+        start(
+            DaemonConfig.defaults(dir.resolve("worker-a"))
+                .withPort(0)
+                .withDurability(Durability.FAST)
+                .withFleet(
+                    FleetSettings.worker("worker-a", coordinator.url())
+                        .withHeartbeatInterval(FleetTestSupport.INTERVAL)
+                        .withExecutor(
+                            FleetSettings.ExecutorKind.SHELL, FleetSettings.DEFAULT_ECHO_DELAY)));
+    Await.until(
+        "the worker is live",
+        () ->
+            coordinator.fleetRegistry().orElseThrow().instances().stream()
+                .anyMatch(
+                    i -> i.role().wire().equals("worker") && i.status().wire().equals("live")));
+
+    String thread = ThreadIds.derive("task", "token-fleet");
+    List<Record> records =
+        FleetTestSupport.fanoutRecords(
+            thread, "docs", "all", List.of("{\"goal\":\"dump\",\"run\":\"env; echo done\"}"));
+    coordinator.records().appendAll(records);
+
+    Await.until(
+        "the join completed",
+        () ->
+            !FleetTestSupport.query(coordinator, thread, FanoutRecords.JOIN_COMPLETE, null)
+                .isEmpty());
+    StoredRecord join =
+        FleetTestSupport.query(coordinator, thread, FanoutRecords.JOIN_COMPLETE, null).get(0);
+    assertThat(join.record().body().path("verdict").asText()).isEqualTo("accept");
+    for (Daemon daemon : daemons) {
+      for (StoredRecord stored :
+          daemon.records().query(new dev.spl.core.RecordQuery(null, null, null, 0, 10_000))) {
+        assertThat(stored.record().body().toString()).doesNotContain(TOKEN);
+      }
+    }
+    try (Stream<Path> files = Files.walk(worker.home().resolve("work"))) {
+      List<Path> logs = files.filter(p -> p.getFileName().toString().endsWith(".log")).toList();
+      assertThat(logs).isNotEmpty();
+      for (Path log : logs) {
+        String output = Files.readString(log);
+        assertThat(output).contains("SPL_GOAL=dump").doesNotContain(TOKEN);
+      }
+    }
+  }
+}
