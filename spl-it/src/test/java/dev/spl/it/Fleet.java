@@ -80,7 +80,7 @@ final class Fleet implements AutoCloseable {
     FLEET,
     /** Another one: its heartbeats carry a token the coordinator does not know. */
     WRONG,
-    /** None; a daemon without a token may only bind loopback. */
+    /** None (no token file); a daemon without a token may only bind loopback. */
     NONE
   }
 
@@ -155,10 +155,7 @@ final class Fleet implements AutoCloseable {
             .waitingFor(
                 Wait.forLogMessage(".*listening on .*", 1).withStartupTimeout(START_TIMEOUT));
     if (daemonToken != null) {
-      // The daemon reads SPL_TOKEN; so does the CLI that `docker exec` runs in the container.
-      // When --token-file lands, give the daemons a token file instead (owned by uid 10001,
-      // mode 0600) and pass --token-file to the CLI calls below.
-      container.withEnv("SPL_TOKEN", daemonToken);
+      container.withCopyToContainer(new TokenFile(daemonToken), TokenFile.PATH);
     }
     nodes.put(alias, container);
     return container;

@@ -90,7 +90,7 @@ class ImageIT {
     GenericContainer<?> daemon =
         new GenericContainer<>(DockerImageName.parse(DockerEngine.IMAGE))
             .withImagePullPolicy(new NeverPull())
-            .withEnv("SPL_TOKEN", TOKEN)
+            .withCopyToContainer(new TokenFile(TOKEN), TokenFile.PATH)
             .waitingFor(
                 Wait.forLogMessage(".*listening on .*", 1)
                     .withStartupTimeout(Duration.ofMinutes(2)));
