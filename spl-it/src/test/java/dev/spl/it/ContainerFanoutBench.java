@@ -34,31 +34,45 @@ public final class ContainerFanoutBench {
       subtasks.add(Map.of("goal", "echo child " + i));
     }
     System.out.println("width " + width + ", load average " + loadAverage());
-    Duration local = local(root, subtasks);
-    System.out.println(
-        "local processes: " + local.toMillis() + " ms, load average " + loadAverage());
-    Duration containers = containers(subtasks);
-    System.out.println(
-        "containers: " + containers.toMillis() + " ms, load average " + loadAverage());
+    Result local = local(root, subtasks);
+    System.out.println("local processes: " + local + ", load average " + loadAverage());
+    Result containers = containers(subtasks);
+    System.out.println("containers: " + containers + ", load average " + loadAverage());
     System.out.printf(
-        "containers / local: %.2f%n", containers.toMillis() / (double) local.toMillis());
+        "containers / local: wall %.2f, CPU %.2f%n",
+        containers.wall().toMillis() / (double) local.wall().toMillis(),
+        containers.cpuMillis() / (double) local.cpuMillis());
   }
 
-  private static Duration containers(List<Map<String, Object>> subtasks) {
+  /** One fan-out: its server-side wall and the CPU time of the fleet's three JVMs. */
+  record Result(Duration wall, long cpuMillis) {
+    @Override
+    public String toString() {
+      return "wall " + wall.toMillis() + " ms, daemons' CPU " + cpuMillis + " ms";
+    }
+  }
+
+  private static Result containers(List<Map<String, Object>> subtasks) throws IOException {
     try (Fleet fleet = Fleet.create("bench", List.of())) {
       fleet.startCoordinator();
       fleet.startWorkers(
           Fleet.Worker.of("worker-a", "--executor", "echo", "--echo-delay", "0"),
           Fleet.Worker.of("worker-b", "--executor", "echo", "--echo-delay", "0"));
       fleet.awaitLive("worker-a", "worker-b");
+      List<Long> pids = new ArrayList<>();
+      for (String alias : List.of(Fleet.COORDINATOR, "worker-a", "worker-b")) {
+        pids.add(fleet.hostPid(alias));
+      }
+      long cpuBefore = cpuMillis(pids);
       Fleet.FanOut fanOut = fleet.fanOut("bench", subtasks, "all");
       Ledger ledger = fleet.awaitJoin(fanOut, TIMEOUT);
+      long cpu = cpuMillis(pids) - cpuBefore;
       ledger.assertEveryChildOnce(subtasks.size());
-      return ledger.wall();
+      return new Result(ledger.wall(), cpu);
     }
   }
 
-  private static Duration local(Path root, List<Map<String, Object>> subtasks) throws Exception {
+  private static Result local(Path root, List<Map<String, Object>> subtasks) throws Exception {
     Path base = Files.createTempDirectory("spl-bench-containers");
     Path home = base.resolve("home");
     Path file = base.resolve("subtasks.jsonl");
@@ -82,7 +96,16 @@ public final class ContainerFanoutBench {
           "--worker-port",
           "0");
       String url = Files.readString(home.resolve("endpoint")).trim();
-      CoordinatorApi api = new CoordinatorApi(url, null, null);
+      // spl fleet start gave the fleet a token, in the home's token file.
+      Path tokenFile = home.resolve("token");
+      String token = Files.exists(tokenFile) ? Files.readString(tokenFile).trim() : null;
+      CoordinatorApi api = new CoordinatorApi(url, null, token);
+      List<Long> pids = new ArrayList<>();
+      for (String folder : List.of("home", "home-worker-a", "home-worker-b")) {
+        pids.add(
+            Long.parseLong(Files.readString(base.resolve(folder).resolve("daemon.pid")).trim()));
+      }
+      long cpuBefore = cpuMillis(pids);
       JsonNode task =
           json(spl(root, home, "task", "add", "Container bench", "--alias", "bench", "-o", "json"));
       JsonNode fanOut =
@@ -101,8 +124,9 @@ public final class ContainerFanoutBench {
                   "json"));
       Ledger ledger =
           api.awaitJoin(task.path("thread").asText(), fanOut.path("record").asText(), TIMEOUT);
+      long cpu = cpuMillis(pids) - cpuBefore;
       ledger.assertEveryChildOnce(subtasks.size());
-      return ledger.wall();
+      return new Result(ledger.wall(), cpu);
     } finally {
       spl(root, home, "fleet", "stop", "--all");
       delete(base);
@@ -126,6 +150,18 @@ public final class ContainerFanoutBench {
     // The launcher may print build lines first; the JSON starts at the first line that opens it.
     int start = text.startsWith("{") ? 0 : text.indexOf("\n{") + 1;
     return CoordinatorApi.JSON.readTree(text.substring(start));
+  }
+
+  /** User and system CPU time of these processes so far, from /proc (clock ticks of 10 ms). */
+  private static long cpuMillis(List<Long> pids) throws IOException {
+    long ticks = 0;
+    for (long pid : pids) {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // Fields after the command name, which is in parentheses and may hold spaces.
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+    return ticks * 10;
   }
 
   private static String loadAverage() {

@@ -334,6 +334,11 @@ final class Fleet implements AutoCloseable {
         .exec();
   }
 
+  /** The process id, on this machine, of the container's process 1 (its JVM). */
+  long hostPid(String alias) {
+    return docker.inspectContainerCmd(node(alias).getContainerId()).exec().getState().getPidLong();
+  }
+
   String logs(String alias) {
     return node(alias).getLogs();
   }
