@@ -8,7 +8,7 @@ import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.RecordStore;
 import dev.spl.core.StoredRecord;
-import dev.spl.core.SystemRecords;
+import dev.spl.core.schema.SystemRecords;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

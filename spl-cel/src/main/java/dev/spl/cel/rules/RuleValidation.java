@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Act;
 import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Record;
-import dev.spl.core.SystemRecords;
 import dev.spl.core.ThreadIds;
+import dev.spl.core.schema.SystemRecords;
 import java.util.Optional;
 import java.util.regex.Pattern;
 

@@ -1,7 +1,12 @@
-package dev.spl.core;
+package dev.spl.core.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
+import dev.spl.core.BodyFields;
+import dev.spl.core.InvalidRecordException;
+import dev.spl.core.Record;
+import dev.spl.core.ThreadIds;
 import dev.spl.core.control.EmergencyStop;
 import dev.spl.core.control.Freeze;
 import dev.spl.core.control.Unfreeze;
