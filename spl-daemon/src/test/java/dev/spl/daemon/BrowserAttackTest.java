@@ -12,6 +12,7 @@ import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.store.Durability;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
+import dev.spl.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

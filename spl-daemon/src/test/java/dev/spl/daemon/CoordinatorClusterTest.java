@@ -24,6 +24,7 @@ import dev.spl.daemon.FleetTestSupport.FanoutHandle;
 import dev.spl.daemon.FleetTestSupport.HeartbeatPump;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
+import dev.spl.testing.Await;
 import dev.spl.testing.TestClock;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package dev.spl.daemon;
 
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
+import dev.spl.testing.Await;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;

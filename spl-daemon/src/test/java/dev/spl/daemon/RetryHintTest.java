@@ -15,6 +15,7 @@ import dev.spl.core.fanout.RetrySubtask;
 import dev.spl.core.store.Durability;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
+import dev.spl.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
