@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -273,8 +274,16 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
 
   /** Runs {@code reader} on the reconciler's loop, answering 503 when it does not answer soon. */
   static <T> T onLoop(Reconciler loop, Function<Fanouts, T> reader) {
+    return answerOf(loop.read(reader));
+  }
+
+  /**
+   * Waits for an answer from the reconciler's loop: {@code 503} when it does not come within {@link
+   * #READ_TIMEOUT_SECONDS} or the loop has stopped; what the reader threw is thrown here.
+   */
+  static <T> T answerOf(CompletableFuture<T> answer) {
     try {
-      return loop.read(reader).get(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      return answer.get(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
       throw new ApiException(
           503,
@@ -283,7 +292,8 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
               + READ_TIMEOUT_SECONDS
               + " s (it may still be replaying its log); try again");
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException runtime) {
+      if (e.getCause() instanceof RuntimeException runtime
+          && !(runtime instanceof Reconciler.NotRunning)) {
         throw runtime;
       }
       throw new ApiException(

@@ -18,9 +18,6 @@ import dev.spl.daemon.http.ApiException;
 import dev.spl.daemon.http.FanoutEndpoints;
 import dev.spl.daemon.http.FleetEndpoints;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The fleet routes of a daemon. The coordinator answers the fleet status and takes heartbeats; a
@@ -28,8 +25,6 @@ import java.util.concurrent.TimeoutException;
  * lists its permission rules.
  */
 final class DaemonFleetEndpoints implements FleetEndpoints {
-  private static final long SUMMARY_TIMEOUT_SECONDS = 10;
-
   private final Daemon daemon;
   private final ControlGate gate;
   private final FleetRegistry fleet;
@@ -114,22 +109,7 @@ final class DaemonFleetEndpoints implements FleetEndpoints {
     Optional<Reconciler> reconciler = self.reconciler();
     ObjectNode fanouts;
     if (reconciler.isPresent()) {
-      try {
-        fanouts = reconciler.get().fanoutSummary().get(SUMMARY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      } catch (TimeoutException e) {
-        throw new ApiException(
-            503,
-            "RECONCILER_BUSY",
-            "the coordinator's reconciler did not answer within "
-                + SUMMARY_TIMEOUT_SECONDS
-                + " s (it may still be replaying its log); try again");
-      } catch (ExecutionException e) {
-        throw new ApiException(
-            503, "RECONCILER_UNAVAILABLE", "the coordinator's reconciler is not running");
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ApiException(503, "RECONCILER_UNAVAILABLE", "interrupted");
-      }
+      fanouts = DaemonFanoutEndpoints.answerOf(reconciler.get().fanoutSummary());
     } else {
       fanouts = Json.MAPPER.createObjectNode().put("open", 0);
       fanouts.putArray("pending");

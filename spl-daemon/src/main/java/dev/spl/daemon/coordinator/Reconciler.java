@@ -442,26 +442,19 @@ public final class Reconciler implements DaemonComponent {
    * open fan-outs and, for each, its width and how many children were spawned and completed.
    */
   public CompletableFuture<ObjectNode> fanoutSummary() {
-    CompletableFuture<ObjectNode> result = new CompletableFuture<>();
-    if (!running) {
-      result.completeExceptionally(new IllegalStateException("the reconciler is not running"));
-      return result;
-    }
-    queue.add(
-        (Runnable)
-            () -> {
-              try {
-                result.complete(summary());
-              } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-              }
-            });
-    return result;
+    return read(fold -> summary());
   }
 
-  /** Runs {@code reader} on the fan-out fold on the loop's thread. */
+  /**
+   * Runs {@code reader} on the fan-out fold on the loop's thread. The answer fails with {@link
+   * NotRunning} when the loop has stopped, and with what {@code reader} throws.
+   */
   public <T> CompletableFuture<T> read(java.util.function.Function<Fanouts, T> reader) {
     CompletableFuture<T> result = new CompletableFuture<>();
+    if (!running) {
+      result.completeExceptionally(new NotRunning());
+      return result;
+    }
     queue.add(
         (Runnable)
             () -> {
@@ -472,6 +465,15 @@ public final class Reconciler implements DaemonComponent {
               }
             });
     return result;
+  }
+
+  /** The loop has stopped (or not started): nothing reads its fold any more. */
+  public static final class NotRunning extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    NotRunning() {
+      super("the reconciler is not running");
+    }
   }
 
   private ObjectNode summary() {
