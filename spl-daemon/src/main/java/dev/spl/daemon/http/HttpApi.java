@@ -53,17 +53,30 @@ public final class HttpApi {
    * @param token when not null, required as {@code Authorization: Bearer <token>} on every request
    * @param health the body of {@code GET /health}
    * @param hosts the names the daemon answers to in {@code Host} and {@code Origin}
+   * @param children what a worker serves about its children ({@link ChildRoutes})
    */
   public record Settings(
       long maxRequestBytes,
       String token,
       Supplier<ObjectNode> health,
       FleetEndpoints fleet,
-      HostNames hosts) {
+      HostNames hosts,
+      ChildEndpoints children) {
     public Settings {
       Objects.requireNonNull(health, "health");
       Objects.requireNonNull(fleet, "fleet");
       Objects.requireNonNull(hosts, "hosts");
+      Objects.requireNonNull(children, "children");
+    }
+
+    /** Settings of a daemon that runs no children. */
+    public Settings(
+        long maxRequestBytes,
+        String token,
+        Supplier<ObjectNode> health,
+        FleetEndpoints fleet,
+        HostNames hosts) {
+      this(maxRequestBytes, token, health, fleet, hosts, ChildEndpoints.NONE);
     }
 
     /** Settings of a loopback daemon that serves no fleet routes (they answer 404). */
@@ -110,6 +123,7 @@ public final class HttpApi {
               config.routes.get("/health", api::health);
               config.routes.get("/v1/fleet/status", api::fleetStatus);
               config.routes.get("/v1/rules", api::rules);
+              ChildRoutes.register(config.routes, settings.children());
               config.routes.exception(
                   ApiException.class,
                   (e, ctx) -> api.error(ctx, e.status(), e.code(), e.getMessage(), e.details()));
@@ -363,8 +377,7 @@ public final class HttpApi {
     return values == null || values.isEmpty() ? null : values.get(0);
   }
 
-  private static void rejectUnknownParameters(
-      Map<String, List<String>> query, Set<String> allowed) {
+  static void rejectUnknownParameters(Map<String, List<String>> query, Set<String> allowed) {
     for (Map.Entry<String, List<String>> entry : query.entrySet()) {
       if (!allowed.contains(entry.getKey())) {
         throw ApiException.badRequest(
