@@ -80,60 +80,24 @@ final class JoinStatusCommand implements Callable<Integer> {
     RecordsApi api = new RecordsApi(context.client());
     TaskFold fold = TaskFold.load(api, reference);
     FanoutState state = fold.requireFanout();
-    if (watch) {
-      long deadline = System.nanoTime() + (long) (timeoutSecs * 1e9);
-      String lastProgress = null;
-      while (!state.joinComplete()) {
-        JoinStatus status = JoinStatus.of(state);
-        Optional<String> held = heldByFreeze(api, status);
-        if (held.isPresent()) {
-          print(state, fold);
-          throw CliException.unavailable(
-              "the join of '"
-                  + fold.task().reference()
-                  + "' is held: "
-                  + held.get()
-                  + "; nothing more runs until then");
-        }
-        String progress =
-            "spawned "
-                + status.spawned()
-                + "/"
-                + status.subtasks()
-                + " · completed "
-                + status.completed()
-                + "/"
-                + status.subtasks();
-        if (!context.json() && !progress.equals(lastProgress)) {
-          context.err().println(progress);
-          lastProgress = progress;
-        }
-        if (System.nanoTime() > deadline) {
-          print(state, fold);
-          throw CliException.failure(
-              "the join of '"
-                  + fold.task().reference()
-                  + "' did not complete within "
-                  + timeoutSecs
-                  + " s ("
-                  + progress
-                  + ")");
-        }
-        Thread.sleep((long) (intervalSecs * 1000));
-        fold = TaskFold.load(api, fold.task().thread());
-        state = fold.requireFanout();
-      }
+    String task = fold.task().reference();
+    if (watch && !state.joinComplete()) {
+      return watch(api, task, state);
     }
-    print(state, fold);
-    if (watch && !JoinComplete.ACCEPT.equals(state.joinVerdict())) {
-      throw CliException.failure(
-          "the join of '"
-              + fold.task().reference()
-              + "' completed with "
-              + state.joinVerdict()
-              + ", not accept");
+    JoinStatus status = JoinStatus.of(state);
+    print(status, task);
+    if (watch) {
+      requireAccepted(task, status);
     }
     return ExitCodes.OK;
+  }
+
+  /** The exit of a watch whose join completed: 0 for accept, else 1 naming the verdict. */
+  private static void requireAccepted(String task, JoinStatus status) {
+    if (!JoinComplete.ACCEPT.equals(status.verdict())) {
+      throw CliException.failure(
+          "the join of '" + task + "' completed with " + status.verdict() + ", not accept");
+    }
   }
 
   /**
@@ -142,18 +106,84 @@ final class JoinStatusCommand implements Callable<Integer> {
    */
   private static Optional<String> heldByFreeze(RecordsApi api, JoinStatus status) {
     JoinCounters counters = status.counters();
-    if (counters.active() > 0 || counters.completed() + counters.active() >= counters.n()) {
+    if (status.complete()
+        || counters.active() > 0
+        || counters.completed() + counters.active() >= counters.n()) {
       return Optional.empty();
     }
     return FleetView.load(api).refusal(status.fanout().namespace());
   }
 
-  private void print(FanoutState state, TaskFold fold) {
-    JoinStatus status = JoinStatus.of(state);
+  /**
+   * Polls the coordinator's fan-out routes until the join completes: the counts each round, and
+   * only the children that changed (docs/cli.md). Prints what the command without --watch would
+   * print once it completed.
+   */
+  private int watch(RecordsApi api, String task, FanoutState read) throws InterruptedException {
+    long deadline = System.nanoTime() + (long) (timeoutSecs * 1e9);
+    FanoutWatch watched = new FanoutWatch(context.client(), read.ref().id());
+    // What the thread just read says, in case the coordinator has not folded it yet.
+    String lastProgress =
+        FanoutWatch.progress(read.spawnedCount(), read.completedCount(), read.width());
+    if (!context.json()) {
+      context.err().println(lastProgress);
+    }
+    while (true) {
+      List<JoinStatus.SubtaskStatus> changed = watched.poll();
+      if (changed != null) {
+        String progress = watched.progress();
+        if (!context.json()) {
+          if (!progress.equals(lastProgress)) {
+            context.err().println(progress);
+            lastProgress = progress;
+          }
+          if (watched.width() <= FULL_LISTING_MAX) {
+            for (JoinStatus.SubtaskStatus line : changed) {
+              context
+                  .err()
+                  .println("  [" + line.index() + "] " + line.goal() + ": " + line.state());
+            }
+          }
+        }
+        JoinStatus status = watched.status();
+        if (watched.complete()) {
+          print(status, task);
+          requireAccepted(task, status);
+          return ExitCodes.OK;
+        }
+        Optional<String> held = heldByFreeze(api, status);
+        if (held.isPresent()) {
+          print(status, task);
+          throw CliException.unavailable(
+              "the join of '"
+                  + task
+                  + "' is held: "
+                  + held.get()
+                  + "; nothing more runs until then");
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        if (changed != null) {
+          print(watched.status(), task);
+        }
+        throw CliException.failure(
+            "the join of '"
+                + task
+                + "' did not complete within "
+                + timeoutSecs
+                + " s ("
+                + lastProgress
+                + ")");
+      }
+      Thread.sleep((long) (intervalSecs * 1000));
+    }
+  }
+
+  private void print(JoinStatus status, String task) {
     if (context.json()) {
       context.printJson(toJson(status));
     } else {
-      render(context.out(), status, all, fold.task().reference());
+      render(context.out(), status, all, task);
     }
   }
 
@@ -279,8 +309,8 @@ final class JoinStatusCommand implements Callable<Integer> {
     }
     out.println("        " + state);
     if (failedOnItsOwn(line)) {
-      List<String> lines = List.of(line.summary().strip().split("\n"));
       if (!line.summary().isBlank()) {
+        List<String> lines = List.of(line.summary().strip().split("\n"));
         int from = Math.max(0, lines.size() - FAILED_OUTPUT_LINES);
         for (String text : lines.subList(from, lines.size())) {
           out.println("          | " + text.stripTrailing());

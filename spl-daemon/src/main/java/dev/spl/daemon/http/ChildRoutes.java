@@ -1,7 +1,5 @@
 package dev.spl.daemon.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.spl.core.Json;
 import dev.spl.core.ThreadIds;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -41,9 +39,9 @@ final class ChildRoutes {
     routes.get("/v1/children/{thread}/output", handler::output);
   }
 
-  private void running(Context ctx) throws JsonProcessingException {
+  private void running(Context ctx) {
     HttpApi.rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
-    ctx.contentType("application/json").result(Json.MAPPER.writeValueAsBytes(children.running()));
+    HttpApi.respond(ctx, children.running());
   }
 
   private void output(Context ctx) throws IOException {
