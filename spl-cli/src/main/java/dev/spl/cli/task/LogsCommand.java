@@ -89,7 +89,7 @@ final class LogsCommand implements Callable<Integer> {
                             + name
                             + "': attempt "
                             + wanted
-                            + " has not been spawned yet ("
+                            + " was not spawned ("
                             + line.state()
                             + "), so it has no output"));
     FleetView fleet = FleetView.load(api);
