@@ -14,12 +14,14 @@ import dev.spl.daemon.control.ControlGate;
 import dev.spl.daemon.coordinator.Reconciler;
 import dev.spl.daemon.fleet.FleetRegistry;
 import dev.spl.daemon.http.ApiException;
+import dev.spl.daemon.http.ChildEndpoints;
 import dev.spl.daemon.http.HostNames;
 import dev.spl.daemon.http.HttpApi;
 import dev.spl.daemon.http.HttpServer;
 import dev.spl.daemon.outbox.OutboxSender;
 import dev.spl.daemon.records.RecordClock;
 import dev.spl.daemon.records.RecordService;
+import dev.spl.daemon.worker.WorkerChildren;
 import dev.spl.daemon.worker.WorkerRuntime;
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,7 +95,10 @@ public final class Daemon implements AutoCloseable {
             config.token(),
             this::healthJson,
             new DaemonFleetEndpoints(this, gate, fleet, config.fleet()),
-            HostNames.of(config.bindHost(), config.fleet().advertiseUrl()));
+            HostNames.of(config.bindHost(), config.fleet().advertiseUrl()),
+            config.fleet().role() == Role.WORKER
+                ? new WorkerChildren(this::worker, records, home.dir(), clock)
+                : ChildEndpoints.NONE);
     this.server = HttpApi.create(records, settings, config.bindHost(), config.port());
   }
 
