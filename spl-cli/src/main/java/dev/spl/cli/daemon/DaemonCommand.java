@@ -126,14 +126,28 @@ public final class DaemonCommand {
         report(existing.get(), true);
         return ExitCodes.OK;
       }
-      OptionalLong unhealthy = DaemonProcesses.livePid(home);
-      if (unhealthy.isPresent()) {
+      DaemonProcesses.Liveness liveness = DaemonProcesses.liveness(home);
+      if (liveness.inUse()) {
+        // The lock is held, so a daemon runs there even though it does not answer (yet): it may
+        // still be opening its store. Wait for it rather than start a second one.
+        Optional<DaemonProcesses.Running> answered =
+            DaemonProcesses.awaitHolder(home, context.token(), Duration.ofSeconds(waitSeconds));
+        if (answered.isPresent()) {
+          report(answered.get(), true);
+          return ExitCodes.OK;
+        }
+      }
+      if (DaemonProcesses.inUse(home)) {
         throw CliException.unavailable(
-            "a daemon process (pid "
-                + unhealthy.getAsLong()
+            "a daemon process ("
+                + DaemonProcesses.describePid(liveness)
                 + ") holds "
                 + home
-                + " but does not answer /health; stop it with `spl daemon stop --home "
+                + " (its lock "
+                + home.resolve("daemon.lock")
+                + " is held) but did not answer /health within "
+                + waitSeconds
+                + " s; stop it with `spl daemon stop --home "
                 + home
                 + "` (see "
                 + new HomeLayout(home).logFile()
@@ -258,9 +272,13 @@ public final class DaemonCommand {
     @Override
     public Integer call() {
       var home = context.home();
-      Resolution.Endpoint endpoint = context.endpoint();
-      JsonNode health = new DaemonClient(endpoint.url(), context.token()).healthOrNull(2_000);
-      OptionalLong pid = DaemonProcesses.livePid(home);
+      Resolution.Endpoint endpoint = context.resolvedEndpoint();
+      JsonNode health =
+          endpoint.serving()
+              ? new DaemonClient(endpoint.url(), context.token()).healthOrNull(2_000)
+              : null;
+      DaemonProcesses.Liveness liveness = DaemonProcesses.liveness(home);
+      OptionalLong pid = liveness.pid();
       if (health == null) {
         if (context.json()) {
           ObjectNode node = Json.MAPPER.createObjectNode();
@@ -272,14 +290,22 @@ public final class DaemonCommand {
           }
           context.printJson(node);
         }
+        if (!endpoint.serving()) {
+          throw CliException.unavailable(
+              endpoint.notServing() + "; start one with `spl daemon start`");
+        }
         throw CliException.unavailable(
             "no spl daemon is running: nothing answers at "
                 + endpoint.url()
                 + " (url from "
                 + endpoint.source()
                 + ")"
-                + (pid.isPresent()
-                    ? "; process " + pid.getAsLong() + " holds " + home + " but does not answer"
+                + (liveness.inUse()
+                    ? "; "
+                        + DaemonProcesses.describePid(liveness)
+                        + " holds the lock of "
+                        + home
+                        + " but does not answer"
                     : "; start one with `spl daemon start`"));
       }
       DaemonProcesses.Running running =

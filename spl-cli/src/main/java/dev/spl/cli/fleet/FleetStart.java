@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -146,15 +145,15 @@ final class FleetStart implements Callable<Integer> {
         alreadyRunning.put(alias, running.get());
         continue;
       }
-      OptionalLong stuck = DaemonProcesses.livePid(home);
-      if (stuck.isPresent()) {
+      DaemonProcesses.Liveness stuck = DaemonProcesses.liveness(home);
+      if (stuck.inUse()) {
         problems.add(
             alias
                 + ": "
                 + home
-                + " is locked by daemon process "
-                + stuck.getAsLong()
-                + ", which does not answer /health; stop it with `spl daemon stop --home "
+                + " is locked by a daemon ("
+                + DaemonProcesses.describePid(stuck)
+                + ") that does not answer /health; stop it with `spl daemon stop --home "
                 + home
                 + "` (log: "
                 + new HomeLayout(home).logFile()
@@ -358,7 +357,7 @@ final class FleetStart implements Callable<Integer> {
                   + " (`spl fleet stop --all`) and start it again");
       return null;
     }
-    if (DaemonProcesses.livePid(home).isPresent()) {
+    if (DaemonProcesses.inUse(home)) {
       // A daemon holds the home but does not answer without a token: not ours to replace; the
       // coordinator check below says what to do.
       return null;
@@ -417,11 +416,11 @@ final class FleetStart implements Callable<Integer> {
       out.println(line(member, "already running"));
       return member;
     }
-    OptionalLong stuck = DaemonProcesses.livePid(home);
-    if (stuck.isPresent()) {
+    DaemonProcesses.Liveness stuck = DaemonProcesses.liveness(home);
+    if (stuck.inUse()) {
       throw CliException.unavailable(
-          "a daemon process (pid "
-              + stuck.getAsLong()
+          "a daemon process ("
+              + DaemonProcesses.describePid(stuck)
               + ") holds "
               + home
               + " but does not answer /health; stop it with `spl daemon stop --home "
