@@ -2,7 +2,7 @@ package dev.spl.core;
 
 class InMemoryRecordStoreTest extends RecordStoreContractTest {
   @Override
-  protected RecordStore openEmptyStore(TestClock clock) {
-    return new InMemoryRecordStore(clock);
+  protected RecordStore openEmptyStore(TestClock clock, UniqueKeys keys) {
+    return new InMemoryRecordStore(clock, keys);
   }
 }

@@ -6,6 +6,7 @@ import dev.spl.core.RecordStore;
 import dev.spl.core.fleet.FleetThresholds;
 import dev.spl.core.fleet.Role;
 import dev.spl.core.home.FleetToken;
+import dev.spl.core.schema.UniqueRecords;
 import dev.spl.core.store.Durability;
 import dev.spl.core.store.RocksRecordStore;
 import dev.spl.daemon.control.ControlGate;
@@ -208,9 +209,13 @@ public final class Daemon implements AutoCloseable {
     components.clear();
   }
 
-  /** The one place the store is chosen. */
+  /**
+   * The one place the store is chosen. It decides spl's unique keys (one task per alias, one
+   * fan-out per task) in its append.
+   */
   private static RecordStore openStore(DaemonHome home, Durability durability) {
-    return RocksRecordStore.open(home.prepareStoreDir(), durability, Clock.systemUTC());
+    return RocksRecordStore.open(
+        home.prepareStoreDir(), durability, Clock.systemUTC(), UniqueRecords.SPL);
   }
 
   private static String describeStore(RecordStore store) {
