@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spl.cli.CliRun;
 import dev.spl.cli.ExitCodes;
+import dev.spl.cli.Ports;
 import dev.spl.cli.client.HomeLayout;
 import dev.spl.core.home.HomeLock;
 import java.io.IOException;
@@ -29,7 +30,6 @@ class LivenessByLockProcessTest {
   private Path home;
   private Map<String, String> env;
   private final List<Process> strangers = new ArrayList<>();
-  private final List<Long> stopped = new ArrayList<>();
 
   @BeforeEach
   void environment() {
@@ -40,9 +40,6 @@ class LivenessByLockProcessTest {
 
   @AfterEach
   void stopEverything() throws IOException, InterruptedException {
-    for (long pid : stopped) {
-      signal("-CONT", pid);
-    }
     DaemonProcesses.stop(home, Duration.ofSeconds(10), true);
     for (Process stranger : strangers) {
       stranger.destroyForcibly();
@@ -114,24 +111,56 @@ class LivenessByLockProcessTest {
     assertThat(DaemonProcesses.inUse(home)).isTrue();
   }
 
+  /**
+   * A process that holds the home's lock as a daemon does, and writes its pid into it, but serves
+   * nothing: a daemon that does not answer (yet).
+   */
+  private Process lockHolder() throws IOException {
+    Files.createDirectories(home);
+    Path source = base.resolve("Holder.java");
+    Files.writeString(
+        source,
+        "import java.nio.*; import java.nio.channels.*; import java.nio.file.*;"
+            + " public class Holder { public static void main(String[] a) throws Exception {"
+            + " FileChannel c = FileChannel.open(Path.of(a[0]), StandardOpenOption.CREATE,"
+            + " StandardOpenOption.READ, StandardOpenOption.WRITE);"
+            + " FileLock l = c.lock(); c.truncate(0);"
+            + " c.write(ByteBuffer.wrap((ProcessHandle.current().pid() + \"\\n\").getBytes()));"
+            + " System.out.println(\"up\"); Thread.sleep(600_000); } }");
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    Process process =
+        new ProcessBuilder(
+                java, "-Xmx32m", source.toString(), home.resolve(HomeLock.FILE_NAME).toString())
+            .redirectErrorStream(true)
+            .start();
+    strangers.add(process);
+    assertThat(new String(process.getInputStream().readNBytes(3))).isEqualTo("up\n");
+    // Where it said it listens; nothing answers there.
+    Files.writeString(
+        new HomeLayout(home).endpointFile(), "http://127.0.0.1:" + Ports.closedPort() + "\n");
+    return process;
+  }
+
   @Test
-  void aDaemonThatHoldsTheLockButDoesNotAnswerIsRunningAndNotStartedTwice() throws Exception {
-    CliRun start = spl("-o", "json", "daemon", "start", "--port", "0");
-    assertThat(start.exitCode()).as(start.toString()).isZero();
-    long pid = start.json().path("pid").asLong();
-    signal("-STOP", pid);
-    stopped.add(pid);
+  void aProcessThatHoldsTheLockButDoesNotAnswerIsRunningAndNotStartedTwice() throws Exception {
+    Process holder = lockHolder();
+    assertThat(DaemonProcesses.inUse(home)).isTrue();
+    assertThat(DaemonProcesses.livePid(home)).hasValue(holder.pid());
 
-    CliRun again = spl("daemon", "start", "--port", "0", "--wait", "1");
-    assertThat(again.exitCode()).as(again.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
-    assertThat(again.err()).contains("pid " + pid).contains("is held");
-    assertThat(DaemonProcesses.livePid(home)).hasValue(pid);
+    CliRun start = spl("daemon", "start", "--port", "0", "--wait", "1");
+    assertThat(start.exitCode()).as(start.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(start.err()).contains("pid " + holder.pid()).contains("is held");
+    assertThat(holder.isAlive()).isTrue();
 
-    signal("-CONT", pid);
-    stopped.remove(pid);
-    CliRun status = spl("-o", "json", "daemon", "status");
-    assertThat(status.exitCode()).as(status.toString()).isZero();
-    assertThat(status.json().path("pid").asLong()).isEqualTo(pid);
+    CliRun status = spl("daemon", "status");
+    assertThat(status.exitCode()).as(status.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(status.err()).contains("pid " + holder.pid() + " holds the lock of " + home);
+
+    CliRun stop = spl("daemon", "stop");
+    assertThat(stop.exitCode()).as(stop.toString()).isZero();
+    assertThat(stop.out()).contains("pid " + holder.pid()).contains("stopped");
+    assertThat(holder.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(DaemonProcesses.inUse(home)).isFalse();
   }
 
   @Test
@@ -159,10 +188,5 @@ class LivenessByLockProcessTest {
     } finally {
       DaemonProcesses.stop(other, Duration.ofSeconds(10), true);
     }
-  }
-
-  private static void signal(String signal, long pid) throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).start();
-    assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
   }
 }
