@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Json;
 import dev.spl.core.RecordStore;
 import dev.spl.core.fleet.FleetThresholds;
+import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.fleet.Role;
+import dev.spl.core.fleet.SettingsChanged;
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.schema.UniqueRecords;
 import dev.spl.core.store.Durability;
@@ -111,6 +113,7 @@ public final class Daemon implements AutoCloseable {
     RecordStore store = null;
     HttpServer server = null;
     try {
+      Optional<InstanceSettings> previousSettings = home.storedSettings();
       store = openStore(home, config.durability());
       RecordService records = new RecordService(store);
       // The gate and the registry are in place before the first request is served.
@@ -141,6 +144,7 @@ public final class Daemon implements AutoCloseable {
       Daemon daemon =
           new Daemon(config, home, store, records, server, startedAt, clock, gate, fleet);
       self[0] = daemon;
+      daemon.keepSettings(previousSettings);
       try {
         daemon.startComponents(startedAtMillis);
       } catch (RuntimeException e) {
@@ -167,6 +171,30 @@ public final class Daemon implements AutoCloseable {
           ? e
           : new DaemonStartException("cannot start the daemon: " + rootMessage(e), e);
     }
+  }
+
+  /**
+   * Keeps the settings this daemon runs with in its home, so a later start without options runs the
+   * same, and records a {@code settings_changed} in its own log when they differ from the ones it
+   * last ran with.
+   */
+  private void keepSettings(Optional<InstanceSettings> previous) {
+    InstanceSettings now = config.settings();
+    if (previous.isPresent() && previous.get().equals(now)) {
+      return;
+    }
+    if (previous.isPresent()) {
+      SettingsChanged change = SettingsChanged.of(did(), previous.get(), now, clock.millis());
+      records.append(change.toRecord(context.recordClock().next()));
+      LOG.info(
+          "settings changed since the last start: {}",
+          String.join(
+              ", ",
+              change.changed().stream()
+                  .map(f -> f + " " + previous.get().describe(f) + " -> " + now.describe(f))
+                  .toList()));
+    }
+    home.writeSettings(now);
   }
 
   /**

@@ -5,19 +5,23 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Actors;
 import dev.spl.core.Hex;
 import dev.spl.core.Json;
+import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.home.HomeLock;
 import dev.spl.core.home.PrivateFiles;
+import dev.spl.core.home.SettingsFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * A daemon's home folder: created if missing, locked for one daemon at a time, holding the instance
- * DID ({@code instance.json}) and, while the daemon runs, its URL ({@code endpoint}) and port
- * ({@code port}). The folder is 0700 and the files 0600 ({@link PrivateFiles}).
+ * DID ({@code instance.json}), the settings the daemon last ran with ({@code settings.json}) and,
+ * while the daemon runs, its URL ({@code endpoint}) and port ({@code port}). The folder is 0700 and
+ * the files 0600 ({@link PrivateFiles}).
  */
 final class DaemonHome implements AutoCloseable {
   static final String LOCK_FILE = HomeLock.FILE_NAME;
@@ -121,7 +125,8 @@ final class DaemonHome implements AutoCloseable {
    * store folder is made 0700 when it is opened.
    */
   private static void restrictExisting(Path dir) {
-    for (String name : new String[] {INSTANCE_FILE, ENDPOINT_FILE, PORT_FILE}) {
+    for (String name :
+        new String[] {INSTANCE_FILE, ENDPOINT_FILE, PORT_FILE, SettingsFile.FILE_NAME}) {
       Path file = dir.resolve(name);
       try {
         if (Files.isRegularFile(file)) {
@@ -132,6 +137,35 @@ final class DaemonHome implements AutoCloseable {
             "cannot use home " + dir + ": cannot make " + file + " private (" + describe(e) + ")",
             e);
       }
+    }
+  }
+
+  /**
+   * The settings the home's last daemon ran with ({@code settings.json}), or empty on a first start
+   * (or in a home written before settings were kept).
+   */
+  Optional<InstanceSettings> storedSettings() {
+    try {
+      return SettingsFile.read(dir);
+    } catch (IllegalArgumentException e) {
+      throw new DaemonStartException("cannot use home " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Keeps the settings this daemon runs with, so the next start without options uses them. */
+  void writeSettings(InstanceSettings settings) {
+    try {
+      SettingsFile.write(dir, settings);
+    } catch (IOException e) {
+      throw new DaemonStartException(
+          "cannot use home "
+              + dir
+              + ": cannot write "
+              + SettingsFile.of(dir)
+              + " ("
+              + describe(e)
+              + ")",
+          e);
     }
   }
 

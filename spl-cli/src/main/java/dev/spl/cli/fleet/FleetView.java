@@ -10,6 +10,7 @@ import dev.spl.core.ThreadIds;
 import dev.spl.core.control.ControlState;
 import dev.spl.core.control.EmergencyStop;
 import dev.spl.core.control.Freeze;
+import dev.spl.core.fanout.ExecutorKind;
 import dev.spl.core.fanout.WorkerDirectory;
 import dev.spl.core.fanout.WorkerInfo;
 import java.util.ArrayList;
@@ -63,7 +64,8 @@ public record FleetView(
               instance.path("alias").asText(null),
               instance.path("endpoint").asText(null),
               instance.path("active").asInt(0),
-              instance.path("free_slots").asInt(0));
+              instance.path("free_slots").asInt(0),
+              executorOf(instance));
       if ("live".equals(instance.path("status").asText())) {
         live.add(info);
       } else {
@@ -93,6 +95,17 @@ public record FleetView(
             : EmergencyStop.NEVER_ISSUED;
     return new FleetView(
         true, status.path("coordinator_url").asText(fallbackUrl), live, lost, freezes, emergency);
+  }
+
+  /** The executor a worker reports; null when it does not (an older worker) or it is unknown. */
+  private static ExecutorKind executorOf(JsonNode instance) {
+    String executor = instance.path("executor").asText(null);
+    for (ExecutorKind kind : ExecutorKind.values()) {
+      if (kind.wire().equals(executor)) {
+        return kind;
+      }
+    }
+    return null;
   }
 
   private static FleetView fromControlThread(RecordsApi api) {

@@ -101,7 +101,9 @@ final class HeartbeatSender implements AutoCloseable {
         dispatcher.slots(),
         health == Health.HEALTHY ? dispatcher.freeSlots() : 0,
         health,
-        now);
+        now,
+        ctx.config().fleet().executor().core(),
+        ctx.config().fleet().labels());
   }
 
   /** Synchronized: the timer and a closing thread may both send, over one connection. */
