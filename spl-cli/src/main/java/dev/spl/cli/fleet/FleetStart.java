@@ -181,11 +181,27 @@ final class FleetStart implements Callable<Integer> {
     // start that would silently run members otherwise than asked changes nothing.
     Path coordinatorHome = fleet.home();
     InstanceSettings coordinatorStored = StoredSettings.read(coordinatorHome).orElse(null);
+    if (coordinatorStored != null
+        && coordinatorStored.role() != Role.COORDINATOR
+        && DaemonProcesses.find(coordinatorHome, null).isEmpty()
+        && !DaemonProcesses.inUse(coordinatorHome)) {
+      throw CliException.failure(
+          coordinatorHome
+              + " keeps the settings of a "
+              + coordinatorStored.role().wire()
+              + " ("
+              + SettingsFile.of(coordinatorHome)
+              + "), not of a coordinator; use another --home for the fleet");
+    }
     SettingsRequest coordinatorRequest = coordinatorRequest();
+    // A home of another role is not this fleet's to reconfigure: refused below as it is.
     List<SettingsRequest.Difference> coordinatorDifferences =
-        coordinatorRequest.differences(coordinatorStored);
+        coordinatorStored != null && coordinatorStored.role() != Role.COORDINATOR
+            ? List.of()
+            : coordinatorRequest.differences(coordinatorStored);
     List<Planned> planned = new ArrayList<>();
     List<String> differing = new ArrayList<>();
+    List<String> strangers = new ArrayList<>();
     if (!coordinatorDifferences.isEmpty()) {
       differing.add(StoredSettings.member(LocalFleet.COORDINATOR_ALIAS, coordinatorDifferences));
     }
@@ -195,7 +211,26 @@ final class FleetStart implements Callable<Integer> {
       InstanceSettings stored = StoredSettings.read(home).orElse(null);
       SettingsRequest request = workerRequest(alias, i, stored, labels);
       List<SettingsRequest.Difference> differences = new ArrayList<>();
-      for (SettingsRequest.Difference difference : request.differences(stored)) {
+      boolean ours =
+          stored == null || (stored.role() == Role.WORKER && stored.alias().equals(alias));
+      if (!ours && DaemonProcesses.find(home, null).isEmpty() && !DaemonProcesses.inUse(home)) {
+        strangers.add(
+            alias
+                + ": "
+                + home
+                + " keeps the settings of "
+                + (stored.role() == Role.WORKER
+                    ? "worker '" + stored.alias() + "'"
+                    : "a " + stored.role().wire())
+                + " ("
+                + SettingsFile.of(home)
+                + "), not of this fleet's "
+                + alias
+                + "; move or delete that home");
+      }
+      // A running stranger is named once the coordinator's URL is known (below).
+      for (SettingsRequest.Difference difference :
+          ours ? request.differences(stored) : List.<SettingsRequest.Difference>of()) {
         differences.add(difference.askedBy(WORKER_OPTIONS));
       }
       if (!differences.isEmpty()) {
@@ -214,6 +249,9 @@ final class FleetStart implements Callable<Integer> {
                 + ")");
       }
       planned.add(new Planned(alias, home, i, stored, request, differences, Optional.empty()));
+    }
+    if (!strangers.isEmpty()) {
+      throw CliException.failure("cannot start the fleet:\n  " + String.join("\n  ", strangers));
     }
     if (!differing.isEmpty() && !reconfigure) {
       throw StoredSettings.refusal(differing);
