@@ -140,7 +140,10 @@ public record SettingsRequest(
     compare(out, current, "coordinator", coordinatorUrl, coordinatorUrl);
     compare(out, current, "advertise", advertiseUrl, advertiseUrl);
     compare(out, current, "bind", bind, bind);
-    compare(out, current, "port", port, port);
+    // Port 0 asks for any free port: it never conflicts with a kept port, and a kept 0 takes any.
+    if (port != null && port != 0 && current.port() != 0) {
+      compare(out, current, "port", port, port);
+    }
     compare(out, current, "max_request_bytes", maxRequestBytes, maxRequestBytes);
     compare(
         out,

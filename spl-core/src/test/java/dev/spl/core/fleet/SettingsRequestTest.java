@@ -82,6 +82,25 @@ class SettingsRequestTest {
   }
 
   @Test
+  void portZeroNeverConflicts() {
+    SettingsRequest anyPort =
+        new SettingsRequest(
+            null, null, null, null, null, 0, null, null, null, null, null, null, null, null);
+    SettingsRequest port9300 =
+        new SettingsRequest(
+            null, null, null, null, null, 9300, null, null, null, null, null, null, null, null);
+    InstanceSettings on9100 = SettingsRequest.NOTHING.resolve(null);
+    InstanceSettings onAny = anyPort.resolve(null);
+
+    assertThat(anyPort.differences(on9100)).isEmpty();
+    assertThat(port9300.differences(onAny)).isEmpty();
+    assertThat(port9300.resolve(onAny).port()).isEqualTo(9300);
+    assertThat(port9300.differences(on9100))
+        .extracting(SettingsRequest.Difference::describe)
+        .containsExactly("port is 9100, --port 9300 asks for 9300");
+  }
+
+  @Test
   void theRoleImpliedByCoordinatorAndDurationsAndLabelsAreCompared() {
     InstanceSettings coordinator = SettingsRequest.NOTHING.resolve(null);
     SettingsRequest impliedWorker =
