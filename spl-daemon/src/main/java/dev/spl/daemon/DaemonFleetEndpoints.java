@@ -1,12 +1,20 @@
 package dev.spl.daemon;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Actors;
+import dev.spl.core.AppendResult;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
+import dev.spl.core.RecordJson;
+import dev.spl.core.control.ControlRequests;
+import dev.spl.core.control.Freeze;
+import dev.spl.core.control.InvalidControlRequestException;
+import dev.spl.core.control.Unfreeze;
 import dev.spl.daemon.control.ControlGate;
 import dev.spl.daemon.coordinator.Reconciler;
 import dev.spl.daemon.fleet.FleetRegistry;
 import dev.spl.daemon.http.ApiException;
+import dev.spl.daemon.http.FanoutEndpoints;
 import dev.spl.daemon.http.FleetEndpoints;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -26,6 +34,7 @@ final class DaemonFleetEndpoints implements FleetEndpoints {
   private final ControlGate gate;
   private final FleetRegistry fleet;
   private final FleetSettings settings;
+  private final FanoutEndpoints fanouts;
 
   DaemonFleetEndpoints(
       Supplier<Daemon> daemon, ControlGate gate, FleetRegistry fleet, FleetSettings settings) {
@@ -33,6 +42,66 @@ final class DaemonFleetEndpoints implements FleetEndpoints {
     this.gate = gate;
     this.fleet = fleet;
     this.settings = settings;
+    this.fanouts = fleet == null ? FanoutEndpoints.NONE : new DaemonFanoutEndpoints(daemon, fleet);
+  }
+
+  @Override
+  public FanoutEndpoints fanouts() {
+    return fanouts;
+  }
+
+  @Override
+  public ObjectNode freeze(
+      String namespace, String level, Long graceSecs, String reason, String user) {
+    Daemon self = running();
+    if (fleet == null) {
+      throw notCoordinator("freezes (the coordinator sends them on to every worker)");
+    }
+    if (graceSecs != null && !"hard".equals(level)) {
+      throw new ApiException(
+          400,
+          "INVALID_REQUEST",
+          "grace_secs: applies to level 'hard' (a soft freeze never stops running work)");
+    }
+    String actor = Actors.user(user);
+    Freeze freeze;
+    try {
+      freeze =
+          ControlRequests.freeze(namespace, level, graceSecs, reason, actor, self.clock().millis());
+    } catch (InvalidControlRequestException e) {
+      throw new ApiException(400, "INVALID_REQUEST", e.getMessage());
+    }
+    return appendControl(self, freeze.toRecord(actor, self.context().recordClock().next()));
+  }
+
+  @Override
+  public ObjectNode unfreeze(String namespace, String user) {
+    Daemon self = running();
+    if (fleet == null) {
+      throw notCoordinator("unfreezes (the coordinator sends them on to every worker)");
+    }
+    String actor = Actors.user(user);
+    Unfreeze unfreeze;
+    try {
+      unfreeze =
+          gate.read(
+              state -> ControlRequests.unfreeze(state, namespace, actor, self.clock().millis()));
+    } catch (InvalidControlRequestException e) {
+      throw new ApiException(400, "INVALID_REQUEST", e.getMessage());
+    }
+    return appendControl(self, unfreeze.toRecord(actor, self.context().recordClock().next()));
+  }
+
+  /**
+   * Appends a control record as {@code spl kill} and {@code spl unkill} would post it; the
+   * reconciler sends it on to the workers.
+   */
+  private static ObjectNode appendControl(Daemon self, Record record) {
+    AppendResult result = self.records().append(record);
+    ObjectNode node = RecordJson.toJson(result.stored());
+    node.put("object", "record");
+    node.put("created", result.created());
+    return node;
   }
 
   @Override

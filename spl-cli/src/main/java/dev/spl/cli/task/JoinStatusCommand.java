@@ -12,6 +12,7 @@ import dev.spl.core.fanout.FanoutState;
 import dev.spl.core.fanout.JoinStatus;
 import java.io.PrintStream;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -68,46 +69,71 @@ final class JoinStatusCommand implements Callable<Integer> {
     RecordsApi api = new RecordsApi(context.client());
     TaskFold fold = TaskFold.load(api, reference);
     FanoutState state = fold.requireFanout();
-    if (watch) {
-      long deadline = System.nanoTime() + (long) (timeoutSecs * 1e9);
-      String lastProgress = null;
-      while (!state.joinComplete()) {
-        JoinStatus status = JoinStatus.of(state);
-        String progress =
-            "spawned "
-                + status.spawned()
-                + "/"
-                + status.subtasks()
-                + " · completed "
-                + status.completed()
-                + "/"
-                + status.subtasks();
-        if (!context.json() && !progress.equals(lastProgress)) {
-          context.err().println(progress);
-          lastProgress = progress;
-        }
-        if (System.nanoTime() > deadline) {
-          print(state);
-          throw CliException.failure(
-              "the join of '"
-                  + fold.task().reference()
-                  + "' did not complete within "
-                  + timeoutSecs
-                  + " s ("
-                  + progress
-                  + ")");
-        }
-        Thread.sleep((long) (intervalSecs * 1000));
-        fold = TaskFold.load(api, fold.task().thread());
-        state = fold.requireFanout();
-      }
+    if (watch && !state.joinComplete()) {
+      return watch(fold.task().reference(), state);
     }
     print(state);
     return ExitCodes.OK;
   }
 
+  /**
+   * Polls the coordinator's fan-out routes until the join completes: the counts each round, and
+   * only the children that changed (docs/cli.md). Prints what the command without --watch would
+   * print once it completed.
+   */
+  private int watch(String task, FanoutState read) throws InterruptedException {
+    long deadline = System.nanoTime() + (long) (timeoutSecs * 1e9);
+    FanoutWatch watched = new FanoutWatch(context.client(), read.ref().id());
+    // What the thread just read says, in case the coordinator has not folded it yet.
+    String lastProgress =
+        FanoutWatch.progress(read.spawnedCount(), read.completedCount(), read.width());
+    if (!context.json()) {
+      context.err().println(lastProgress);
+    }
+    while (true) {
+      List<JoinStatus.SubtaskStatus> changed = watched.poll();
+      if (changed != null) {
+        String progress = watched.progress();
+        if (!context.json()) {
+          if (!progress.equals(lastProgress)) {
+            context.err().println(progress);
+            lastProgress = progress;
+          }
+          if (watched.width() <= FULL_LISTING_MAX) {
+            for (JoinStatus.SubtaskStatus line : changed) {
+              context
+                  .err()
+                  .println("  [" + line.index() + "] " + line.goal() + ": " + line.state());
+            }
+          }
+        }
+        if (watched.complete()) {
+          print(watched.status());
+          return ExitCodes.OK;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        if (changed != null) {
+          print(watched.status());
+        }
+        throw CliException.failure(
+            "the join of '"
+                + task
+                + "' did not complete within "
+                + timeoutSecs
+                + " s ("
+                + lastProgress
+                + ")");
+      }
+      Thread.sleep((long) (intervalSecs * 1000));
+    }
+  }
+
   private void print(FanoutState state) {
-    JoinStatus status = JoinStatus.of(state);
+    print(JoinStatus.of(state));
+  }
+
+  private void print(JoinStatus status) {
     if (context.json()) {
       context.printJson(toJson(status));
     } else {

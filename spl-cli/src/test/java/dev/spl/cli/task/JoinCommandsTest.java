@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.cli.CliRun;
 import dev.spl.cli.ExitCodes;
+import dev.spl.cli.client.DaemonClient;
 import dev.spl.core.Act;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.FanoutRef;
+import dev.spl.core.fanout.JoinStatus;
 import dev.spl.daemon.Daemon;
 import dev.spl.daemon.DaemonConfig;
 import java.nio.file.Path;
@@ -98,6 +100,10 @@ class JoinCommandsTest {
     // The daemon is a coordinator: its reconciler decides the join from these records.
     CliRun watch = fx.ok("task", "join-status", "JS-1", "--watch", "--timeout", "10");
     assertThat(watch.out()).containsPattern("Join complete:\\s+yes \\(accept\\)");
+    // Watching reads the coordinator's fan-out routes, and prints what the thread's fold prints.
+    assertThat(watch.out()).isEqualTo(fx.ok("task", "join-status", "JS-1").out());
+    assertThat(fx.ok("-o", "json", "task", "join-status", "JS-1", "--watch").json())
+        .isEqualTo(fx.ok("-o", "json", "task", "join-status", "JS-1").json());
 
     JsonNode json = fx.ok("-o", "json", "task", "join-status", ref.thread()).json();
     assertThat(json.path("complete").asBoolean()).isTrue();
@@ -113,6 +119,33 @@ class JoinCommandsTest {
         .contains("Completed by: " + daemon.did())
         .contains("Verdict:      accept");
     assertThat(fx.ok("task", "list").out()).containsPattern("JS-1\\s+accepted");
+  }
+
+  @Test
+  void watchingReadsOnlyTheChildrenThatChangedSinceTheLastRound() {
+    FanoutRef ref = threeWithADependency("JS-C");
+    fx.spawned(ref, 0, 1, TaskFixture.WORKER_A);
+    fx.spawned(ref, 1, 1, TaskFixture.WORKER_B);
+    FanoutWatch watch = new FanoutWatch(new DaemonClient(daemon.url(), null), ref.id());
+    CliRun.await("the coordinator folded the spawns", 10_000, () -> spawnedTwo(watch));
+    assertThat(watch.poll()).isEmpty();
+
+    fx.done(ref, 1, 1, TaskFixture.WORKER_B, "accept", 1.0);
+    List<List<JoinStatus.SubtaskStatus>> changed = new java.util.ArrayList<>();
+    CliRun.await(
+        "the result is folded",
+        10_000,
+        () -> changed.add(watch.poll()) && !changed.get(changed.size() - 1).isEmpty());
+    List<JoinStatus.SubtaskStatus> lines = changed.get(changed.size() - 1);
+    assertThat(lines).extracting(JoinStatus.SubtaskStatus::index).containsExactly(1);
+    assertThat(lines.get(0).state()).isEqualTo("accept");
+    assertThat(watch.poll()).isEmpty();
+    assertThat(watch.progress()).isEqualTo("spawned 2/3 · completed 1/3");
+    assertThat(watch.complete()).isFalse();
+  }
+
+  private static boolean spawnedTwo(FanoutWatch watch) {
+    return watch.poll() != null && watch.progress().startsWith("spawned 2/3");
   }
 
   @Test

@@ -342,6 +342,7 @@ public final class FanoutState {
     count(child, +1);
     updateReady(child);
     version++;
+    child.changedAt = version;
     boolean isAccepted = child.accepted();
     boolean isFailed = child.failedTerminal();
     if (wasAccepted != isAccepted || wasFailed != isFailed) {
@@ -631,6 +632,19 @@ public final class FanoutState {
   /** Children with a verdict for their current attempt (including skipped and cancelled). */
   public int completedCount() {
     return completedCount;
+  }
+
+  /**
+   * A number that grows with every change of a child or of the join: a reader that saw {@code
+   * version()} = V finds what changed since with {@link #changedAt(int)} > V.
+   */
+  public long version() {
+    return version;
+  }
+
+  /** The {@link #version()} at the last change of child {@code index} (0 when it never changed). */
+  public long changedAt(int index) {
+    return children[index].changedAt;
   }
 
   /** Records applied to this fan-out that changed nothing; see {@link #apply(StoredRecord)}. */

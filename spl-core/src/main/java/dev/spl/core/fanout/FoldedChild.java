@@ -26,6 +26,8 @@ final class FoldedChild {
   BigDecimal costUsd = BigDecimal.ZERO;
   double wallTimeSecs;
   String summary = "";
+  // The fold's version at this child's last transition, so readers can ask what changed since.
+  long changedAt;
 
   FoldedChild(int index) {
     this.index = index;

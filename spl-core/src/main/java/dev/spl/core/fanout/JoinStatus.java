@@ -32,23 +32,7 @@ public record JoinStatus(
     int width = state.width();
     List<SubtaskStatus> lines = new ArrayList<>(width);
     for (int i = 0; i < width; i++) {
-      FoldedChild child = state.child(i);
-      boolean terminal = child.state.terminal();
-      lines.add(
-          new SubtaskStatus(
-              i,
-              state.specs().get(i).goal(),
-              state.target(i).toString(),
-              child.resolvedTarget,
-              child.state,
-              terminal ? child.verdict.wire() : child.state.label(),
-              child.attempt,
-              child.worker,
-              state.threadOf(child),
-              terminal ? child.costUsd : null,
-              terminal ? child.wallTimeSecs : null,
-              child.summary,
-              child.interruptedBy));
+      lines.add(subtask(state, i));
     }
     return new JoinStatus(
         state.ref(),
@@ -61,6 +45,26 @@ public record JoinStatus(
         state.counters(),
         state.ignoredRecords(),
         List.copyOf(lines));
+  }
+
+  /** The line of subtask {@code index} alone, as {@link #of} lists it. */
+  public static SubtaskStatus subtask(FanoutState state, int index) {
+    FoldedChild child = state.child(index);
+    boolean terminal = child.state.terminal();
+    return new SubtaskStatus(
+        index,
+        state.specs().get(index).goal(),
+        state.target(index).toString(),
+        child.resolvedTarget,
+        child.state,
+        terminal ? child.verdict.wire() : child.state.label(),
+        child.attempt,
+        child.worker,
+        state.threadOf(child),
+        terminal ? child.costUsd : null,
+        terminal ? child.wallTimeSecs : null,
+        child.summary,
+        child.interruptedBy);
   }
 
   /**

@@ -218,6 +218,29 @@ class FanoutStateTest {
   }
 
   @Test
+  void theVersionTellsWhichChildrenChangedIncludingThoseSkippedWithoutARecordOfTheirOwn() {
+    Driver driver = new Driver();
+    driver.fanOut(
+        List.of(spec("a", null), spec("b", null, 0), spec("c", null), spec("d", null)), "k_of_n:1");
+    driver.step(live(A));
+    FanoutState state = driver.state();
+    long spawned = state.version();
+    assertThat(state.changedAt(0)).isPositive().isLessThanOrEqualTo(spawned);
+    assertThat(state.changedAt(1)).isZero();
+    driver.done(0, "reject");
+    assertThat(state.version()).isGreaterThan(spawned);
+    List<Integer> changed = new java.util.ArrayList<>();
+    for (int i = 0; i < state.width(); i++) {
+      if (state.changedAt(i) > spawned) {
+        changed.add(i);
+      }
+    }
+    // Subtask 1 was skipped by the fold, not by a record naming it.
+    assertThat(changed).containsExactly(0, 1);
+    assertThat(JoinStatus.subtask(state, 1)).isEqualTo(JoinStatus.of(state).perSubtask().get(1));
+  }
+
+  @Test
   void aFailedPredecessorSkipsItsDependentsWhichCountAsFailed() {
     Driver driver = new Driver();
     driver.fanOut(

@@ -108,6 +108,14 @@ public final class Reconciler implements DaemonComponent {
     }
   }
 
+  /**
+   * When this loop was created; a restarted coordinator has another, so readers of fan-out versions
+   * ({@link FanoutReads}) know to start over.
+   */
+  public long epoch() {
+    return startedAtMillis;
+  }
+
   /** Whether the start-up replay of the log has finished. */
   public boolean replayed() {
     return replayed;
@@ -500,15 +508,7 @@ public final class Reconciler implements DaemonComponent {
       entry.put("width", state.width());
       entry.put("spawned", state.spawnedCount());
       entry.put("completed", state.completedCount());
-      // Whether the fan-out itself would be refused now: its namespace is frozen, an emergency
-      // stop is active, or a rule refuses it.
-      entry.put(
-          "frozen",
-          policy
-              .refusal(
-                  new FanoutRecords.Draft(
-                      state.ref().thread(), Act.INTEND, state.parent().toBody()))
-              .isPresent());
+      entry.put("frozen", FanoutReads.frozen(state, policy));
     }
     return node;
   }

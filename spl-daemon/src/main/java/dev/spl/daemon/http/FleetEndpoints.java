@@ -32,6 +32,17 @@ public interface FleetEndpoints {
           throw notServed("heartbeats");
         }
 
+        @Override
+        public ObjectNode freeze(
+            String namespace, String level, Long graceSecs, String reason, String user) {
+          throw notServed("POST /v1/control/freeze");
+        }
+
+        @Override
+        public ObjectNode unfreeze(String namespace, String user) {
+          throw notServed("POST /v1/control/unfreeze");
+        }
+
         private ApiException notServed(String what) {
           return ApiException.notFound("ROUTE_NOT_FOUND", "this daemon does not serve " + what);
         }
@@ -46,4 +57,24 @@ public interface FleetEndpoints {
 
   /** Takes one {@code DO heartbeat} record and answers it (200). */
   ObjectNode heartbeat(Record record);
+
+  /**
+   * {@code POST /v1/control/freeze}: writes the freeze record {@code spl kill --namespace} writes,
+   * as {@code did:sync:user:<user>}, and answers the stored record.
+   *
+   * @param level {@code soft}, {@code hard}, or null for soft
+   * @param graceSecs null for the default grace window
+   */
+  ObjectNode freeze(String namespace, String level, Long graceSecs, String reason, String user);
+
+  /**
+   * {@code POST /v1/control/unfreeze}: writes the unfreeze record {@code spl unkill --namespace}
+   * writes; refused when the namespace is not frozen.
+   */
+  ObjectNode unfreeze(String namespace, String user);
+
+  /** The fan-out routes this daemon serves ({@link FanoutEndpoints#NONE} when it has none). */
+  default FanoutEndpoints fanouts() {
+    return FanoutEndpoints.NONE;
+  }
 }

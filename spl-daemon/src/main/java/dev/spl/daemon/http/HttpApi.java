@@ -110,6 +110,8 @@ public final class HttpApi {
               config.routes.get("/health", api::health);
               config.routes.get("/v1/fleet/status", api::fleetStatus);
               config.routes.get("/v1/rules", api::rules);
+              FanoutRoutes.register(config.routes, api, settings.fleet());
+              DashboardRoutes.register(config.routes);
               config.routes.exception(
                   ApiException.class,
                   (e, ctx) -> api.error(ctx, e.status(), e.code(), e.getMessage(), e.details()));
@@ -309,7 +311,7 @@ public final class HttpApi {
     respond(ctx, settings.fleet().rules());
   }
 
-  private byte[] readBody(Context ctx) {
+  byte[] readBody(Context ctx) {
     long limit = settings.maxRequestBytes();
     long declared = ctx.req().getContentLengthLong();
     if (declared > limit) {
@@ -338,7 +340,7 @@ public final class HttpApi {
             + "; send fewer records per request");
   }
 
-  private static JsonNode parseJson(byte[] body) {
+  static JsonNode parseJson(byte[] body) {
     if (body.length == 0) {
       throw ApiException.badRequest(
           "MALFORMED_JSON",
@@ -358,13 +360,12 @@ public final class HttpApi {
     return node;
   }
 
-  private static String first(Map<String, List<String>> query, String name) {
+  static String first(Map<String, List<String>> query, String name) {
     List<String> values = query.get(name);
     return values == null || values.isEmpty() ? null : values.get(0);
   }
 
-  private static void rejectUnknownParameters(
-      Map<String, List<String>> query, Set<String> allowed) {
+  static void rejectUnknownParameters(Map<String, List<String>> query, Set<String> allowed) {
     for (Map.Entry<String, List<String>> entry : query.entrySet()) {
       if (!allowed.contains(entry.getKey())) {
         throw ApiException.badRequest(
@@ -418,7 +419,7 @@ public final class HttpApi {
         "limit: expected an integer 1.." + RecordQuery.MAX_LIMIT + " but found '" + value + "'");
   }
 
-  private static String threadMessage(String field, String thread) {
+  static String threadMessage(String field, String thread) {
     return field
         + ": expected 'th_' followed by 64 lowercase hex digits (or one of "
         + String.join(", ", ThreadIds.RESERVED.stream().sorted().toList())
@@ -493,7 +494,7 @@ public final class HttpApi {
     respond(ctx, ErrorEnvelope.json(status, code, message, details));
   }
 
-  private static void respond(Context ctx, JsonNode node) {
+  static void respond(Context ctx, JsonNode node) {
     try {
       ctx.contentType(JSON).result(Json.MAPPER.writeValueAsBytes(node));
     } catch (JsonProcessingException e) {

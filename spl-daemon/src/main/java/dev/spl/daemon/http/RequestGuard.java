@@ -20,7 +20,8 @@ import org.eclipse.jetty.util.Callback;
  *       127.0.0.1 cannot talk to the daemon through the victim's browser;
  *   <li>a request carrying {@code Origin} comes from a page served by this daemon itself: no other
  *       site's script may call it, and no CORS header is ever sent, so browsers share no answer;
- *   <li>the bearer token, when the daemon has one;
+ *   <li>the bearer token, when the daemon has one (not for the dashboard's own files, which hold no
+ *       data);
  *   <li>a write ({@code POST}, {@code PUT}, {@code PATCH}) says {@code Content-Type:
  *       application/json}: the content types a cross-site form or a "simple" fetch may send without
  *       asking first ({@code text/plain}, form encodings) are refused.
@@ -54,7 +55,7 @@ final class RequestGuard extends Handler.Wrapper {
       ErrorEnvelope.write(response, callback, 403, "FOREIGN_ORIGIN", refusal);
       return true;
     }
-    refusal = checkToken(request);
+    refusal = isDashboardFile(request) ? null : checkToken(request);
     if (refusal != null) {
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
       ErrorEnvelope.write(response, callback, 401, "UNAUTHORIZED", refusal);
@@ -127,6 +128,23 @@ final class RequestGuard extends Handler.Wrapper {
     return header == null
         ? "this daemon requires a token: send 'Authorization: Bearer <token>'"
         : "the token in the Authorization header is not this daemon's token";
+  }
+
+  /**
+   * A read of the dashboard's own files ({@code GET /ui}, {@code GET /ui/<file>}): they hold no
+   * data, so a browser can load the page before it has the token; the page's data requests carry
+   * it.
+   */
+  static boolean isDashboardFile(Request request) {
+    String method = request.getMethod();
+    if (!method.equals("GET") && !method.equals("HEAD")) {
+      return false;
+    }
+    String path = Request.getPathInContext(request);
+    return path.equals(DashboardRoutes.PREFIX)
+        || path.equals(DashboardRoutes.PREFIX + "/")
+        || (path.startsWith(DashboardRoutes.PREFIX + "/")
+            && path.indexOf('/', DashboardRoutes.PREFIX.length() + 1) < 0);
   }
 
   private static String checkContentType(Request request) {

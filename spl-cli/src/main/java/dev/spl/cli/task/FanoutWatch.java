@@ -1,0 +1,185 @@
+package dev.spl.cli.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.cli.CliException;
+import dev.spl.cli.client.DaemonClient;
+import dev.spl.core.fanout.ChildState;
+import dev.spl.core.fanout.FanoutRef;
+import dev.spl.core.fanout.JoinCounters;
+import dev.spl.core.fanout.JoinStatus;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A copy of one fan-out's join status kept current from the coordinator's fan-out routes
+ * (docs/api.md, "Fan-outs"): each round reads the counts, and only the children that changed since
+ * the last round, never the whole task thread.
+ */
+final class FanoutWatch {
+  /** Children per request: the route's maximum. */
+  static final int PAGE = 1000;
+
+  /** Enough for any summary a worker reports; longer ones arrive cut. */
+  static final int SUMMARY_CHARS = 65_536;
+
+  private final DaemonClient client;
+  private final String fanout;
+  private JsonNode summary;
+  private JoinStatus.SubtaskStatus[] rows;
+  private long epoch = Long.MIN_VALUE;
+  private long version;
+
+  FanoutWatch(DaemonClient client, String fanout) {
+    this.client = client;
+    this.fanout = fanout;
+  }
+
+  /**
+   * Reads the counts and the children changed since the previous call. Returns the children whose
+   * line changed (empty on the first call, which reads every child), or null while the coordinator
+   * has not folded the fan-out yet.
+   */
+  List<JoinStatus.SubtaskStatus> poll() {
+    JsonNode latest;
+    try {
+      latest = client.get("/v1/fanouts/" + DaemonClient.segment(fanout));
+    } catch (CliException e) {
+      if ("FANOUT_NOT_FOUND".equals(e.code())) {
+        return null;
+      }
+      throw e;
+    }
+    boolean first = rows == null;
+    if (first || latest.path("epoch").asLong() != epoch) {
+      // A restarted coordinator numbers its versions anew: read every child again.
+      epoch = latest.path("epoch").asLong();
+      version = 0;
+      rows = new JoinStatus.SubtaskStatus[latest.path("width").asInt()];
+    } else if (latest.path("version").asLong() == version) {
+      summary = latest;
+      return List.of();
+    }
+    List<JoinStatus.SubtaskStatus> changed = new ArrayList<>();
+    long since = version;
+    int after = -1;
+    while (true) {
+      Map<String, Object> query = DaemonClient.query();
+      query.put("after", after);
+      query.put("limit", PAGE);
+      if (since > 0) {
+        query.put("changed_after", since);
+      }
+      query.put("summary_chars", SUMMARY_CHARS);
+      JsonNode page =
+          client.get(
+              DaemonClient.withQuery(
+                  "/v1/fanouts/" + DaemonClient.segment(fanout) + "/children", query));
+      if (page.path("epoch").asLong() != epoch) {
+        epoch = Long.MIN_VALUE;
+        return poll();
+      }
+      if (after == -1) {
+        // Children that change while the pages are read come again next round.
+        version = page.path("version").asLong();
+        summary = page.path("summary");
+      }
+      for (JsonNode row : page.path("data")) {
+        JoinStatus.SubtaskStatus line = line(row);
+        if (line.index() >= 0 && line.index() < rows.length) {
+          if (!line.equals(rows[line.index()])) {
+            changed.add(line);
+          }
+          rows[line.index()] = line;
+        }
+      }
+      if (!page.path("has_more").asBoolean()) {
+        break;
+      }
+      after = page.path("next_after").asInt();
+    }
+    return first ? List.of() : changed;
+  }
+
+  boolean complete() {
+    return summary != null && summary.path("complete").asBoolean();
+  }
+
+  int width() {
+    return summary.path("width").asInt();
+  }
+
+  String progress() {
+    return progress(
+        summary.path("spawned").asInt(),
+        summary.path("completed").asInt(),
+        summary.path("width").asInt());
+  }
+
+  static String progress(int spawned, int completed, int width) {
+    return "spawned " + spawned + "/" + width + " · completed " + completed + "/" + width;
+  }
+
+  /** The join status as {@code spl task join-status} prints it, from what was read. */
+  JoinStatus status() {
+    if (Arrays.asList(rows).contains(null)) {
+      throw CliException.failure(
+          "the coordinator listed fewer children of fan-out " + fanout + " than its width");
+    }
+    return new JoinStatus(
+        new FanoutRef(
+            summary.path("fanout").asText(),
+            summary.path("thread").asText(),
+            summary.path("namespace").asText()),
+        summary.path("width").asInt(),
+        summary.path("spawned").asInt(),
+        summary.path("completed").asInt(),
+        summary.path("join").asText(),
+        summary.path("complete").asBoolean(),
+        text(summary, "verdict"),
+        new JoinCounters(
+            summary.path("width").asInt(),
+            summary.path("completed").asInt(),
+            summary.path("accepted").asInt(),
+            summary.path("failed").asInt(),
+            summary.path("running").asInt()),
+        summary.path("ignored_records").asInt(),
+        List.of(rows));
+  }
+
+  private static JoinStatus.SubtaskStatus line(JsonNode row) {
+    JsonNode wall = row.path("wall_time_secs");
+    JsonNode cost = row.path("cost_usd");
+    ChildState lifecycle;
+    try {
+      lifecycle = ChildState.valueOf(row.path("lifecycle").asText().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw CliException.failure(
+          "the coordinator returned a child spl cannot read (lifecycle '"
+              + row.path("lifecycle").asText()
+              + "'): "
+              + row);
+    }
+    return new JoinStatus.SubtaskStatus(
+        row.path("index").asInt(-1),
+        row.path("goal").asText(),
+        row.path("target").asText(),
+        text(row, "resolved_target"),
+        lifecycle,
+        row.path("state").asText(),
+        row.path("attempt").asInt(),
+        text(row, "worker"),
+        row.path("child_thread").asText(),
+        cost.isNumber() ? cost.decimalValue() : null,
+        wall.isNumber() ? wall.doubleValue() : null,
+        row.path("summary").asText(),
+        text(row, "interrupted_by"));
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode value = node.path(field);
+    return value.isTextual() ? value.textValue() : null;
+  }
+}

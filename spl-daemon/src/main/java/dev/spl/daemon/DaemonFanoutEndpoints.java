@@ -1,0 +1,301 @@
+package dev.spl.daemon;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
+import dev.spl.core.Actors;
+import dev.spl.core.AppendResult;
+import dev.spl.core.Json;
+import dev.spl.core.Record;
+import dev.spl.core.RecordQuery;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.fanout.Fanouts;
+import dev.spl.core.fanout.InvalidFanoutException;
+import dev.spl.core.fanout.JoinStatus;
+import dev.spl.core.fleet.InstanceView;
+import dev.spl.daemon.coordinator.FanoutReads;
+import dev.spl.daemon.coordinator.Reconciler;
+import dev.spl.daemon.fleet.FleetRegistry;
+import dev.spl.daemon.http.ApiException;
+import dev.spl.daemon.http.FanoutEndpoints;
+import java.math.BigDecimal;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The fan-out routes of the coordinator: {@link FanoutReads} run on the reconciler's loop, turned
+ * into the JSON of docs/api.md here, off the loop; task aliases and worker aliases are added from
+ * the task's genesis record and the instance registry.
+ */
+final class DaemonFanoutEndpoints implements FanoutEndpoints {
+  static final long READ_TIMEOUT_SECONDS = 10;
+
+  /** The topic of a task's genesis INTEND (docs/records.md, "Tasks"), which holds its alias. */
+  static final String TASK_TOPIC = "task";
+
+  private final Supplier<Daemon> daemon;
+  private final FleetRegistry fleet;
+  // A task's genesis is its thread's first task INTEND and never changes: looked up once.
+  private final Map<String, String> aliasByThread = new ConcurrentHashMap<>();
+
+  DaemonFanoutEndpoints(Supplier<Daemon> daemon, FleetRegistry fleet) {
+    this.daemon = daemon;
+    this.fleet = fleet;
+  }
+
+  @Override
+  public ObjectNode list(String thread, String status, int limit) {
+    FanoutReads.Filter filter =
+        switch (status) {
+          case "open" -> FanoutReads.Filter.OPEN;
+          case "complete" -> FanoutReads.Filter.COMPLETE;
+          default -> FanoutReads.Filter.ALL;
+        };
+    Reconciler loop = reconciler();
+    FanoutReads.Listing listing =
+        onLoop(loop, FanoutReads.list(thread, filter, limit, running().context().spawnPolicy()));
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("object", "list");
+    node.put("epoch", loop.epoch());
+    node.put("open", listing.open());
+    node.put("total", listing.total());
+    ArrayNode data = node.putArray("data");
+    for (FanoutReads.Summary summary : listing.fanouts()) {
+      data.add(summaryJson(summary));
+    }
+    return node;
+  }
+
+  @Override
+  public ObjectNode fanout(String id) {
+    Reconciler loop = reconciler();
+    FanoutReads.Summary summary =
+        onLoop(loop, FanoutReads.summary(id, running().context().spawnPolicy()))
+            .orElseThrow(() -> notFound(id));
+    ObjectNode node = summaryJson(summary);
+    node.put("epoch", loop.epoch());
+    ObjectNode counters = node.putObject("counters");
+    counters.put("n", summary.width());
+    counters.put("completed", summary.completed());
+    counters.put("accepted", summary.accepted());
+    counters.put("failed", summary.failed());
+    counters.put("active", summary.running());
+    return node;
+  }
+
+  @Override
+  public ObjectNode children(
+      String id, int afterIndex, long changedAfter, int limit, int summaryChars) {
+    Reconciler loop = reconciler();
+    FanoutReads.Children page =
+        onLoop(
+                loop,
+                FanoutReads.children(
+                    id, afterIndex, changedAfter, limit, running().context().spawnPolicy()))
+            .orElseThrow(() -> notFound(id));
+    Map<String, String> workerAliases = workerAliases();
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("object", "list");
+    node.put("fanout", id);
+    node.put("epoch", loop.epoch());
+    node.put("version", page.version());
+    node.set("summary", summaryJson(page.fanout()));
+    ArrayNode data = node.putArray("data");
+    for (FanoutReads.Row row : page.rows()) {
+      data.add(rowJson(row, workerAliases, summaryChars));
+    }
+    int last =
+        page.rows().isEmpty()
+            ? afterIndex
+            : page.rows().get(page.rows().size() - 1).status().index();
+    node.put("next_after", last);
+    node.put("has_more", page.hasMore());
+    return node;
+  }
+
+  @Override
+  public ObjectNode retry(String id, int index, String hint, String user) {
+    Daemon self = running();
+    Reconciler loop = reconciler();
+    FanoutReads.Retry retry;
+    try {
+      retry =
+          onLoop(loop, FanoutReads.retry(id, index, hint, self.context().spawnPolicy()))
+              .orElseThrow(() -> notFound(id));
+    } catch (InvalidFanoutException e) {
+      throw new ApiException(409, "CANNOT_RETRY", e.getMessage());
+    }
+    if (retry.refusal() != null) {
+      throw new ApiException(
+          409, "CANNOT_RETRY", "cannot retry subtask " + index + ": " + retry.refusal());
+    }
+    String actor = Actors.user(user);
+    Record record =
+        new Record(
+            retry.fanout().ref().thread(),
+            actor,
+            Act.LEARN,
+            retry.request().toBody(),
+            self.context().recordClock().next(),
+            List.of(id));
+    AppendResult result = self.records().append(record);
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("object", "retry");
+    node.put("thread", retry.fanout().ref().thread());
+    node.put("fanout", id);
+    node.put("subtask", index);
+    node.put("replaces_attempt", retry.request().attempt());
+    node.put("replacing", retry.replacing());
+    node.put("record", result.stored().id());
+    node.put("created", result.created());
+    return node;
+  }
+
+  private ObjectNode summaryJson(FanoutReads.Summary summary) {
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("object", "fanout");
+    node.put("fanout", summary.ref().id());
+    node.put("thread", summary.ref().thread());
+    node.put("alias", aliasOf(summary.ref().thread()));
+    node.put("namespace", summary.ref().namespace());
+    node.put("join", summary.join());
+    node.put("width", summary.width());
+    node.put("spawned", summary.spawned());
+    node.put("pending", summary.pending());
+    node.put("running", summary.running());
+    node.put("completed", summary.completed());
+    node.put("accepted", summary.accepted());
+    node.put("failed", summary.failed());
+    node.put("open", summary.open());
+    node.put("complete", summary.complete());
+    node.put("verdict", summary.verdict());
+    node.put("frozen", summary.frozen());
+    node.put("created_at", summary.createdAtMillis());
+    if (summary.completedAtMillis() >= 0) {
+      node.put("completed_at", summary.completedAtMillis());
+    } else {
+      node.putNull("completed_at");
+    }
+    node.put("max_attempts", summary.maxAttempts());
+    node.put("replaces", summary.replaces());
+    node.put("replaced_by", summary.replacedBy());
+    node.put("ignored_records", summary.ignoredRecords());
+    node.put("version", summary.version());
+    return node;
+  }
+
+  private static ObjectNode rowJson(
+      FanoutReads.Row row, Map<String, String> workerAliases, int summaryChars) {
+    JoinStatus.SubtaskStatus line = row.status();
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("index", line.index());
+    node.put("goal", line.goal());
+    node.put("target", line.target());
+    node.put("resolved_target", line.resolvedTarget());
+    node.put("lifecycle", line.lifecycle().name().toLowerCase(java.util.Locale.ROOT));
+    node.put("state", line.state());
+    node.put("verdict", line.lifecycle().terminal() ? line.state() : null);
+    node.put("attempt", line.attempt());
+    node.put("worker", line.worker());
+    node.put("worker_alias", line.worker() == null ? null : workerAliases.get(line.worker()));
+    node.put("child_thread", line.childThread());
+    node.put("cost_usd", line.costUsd());
+    if (line.wallTimeSecs() == null) {
+      node.putNull("wall_time_secs");
+    } else {
+      node.put("wall_time_secs", BigDecimal.valueOf(line.wallTimeSecs()));
+    }
+    String summary = line.summary();
+    boolean cut = summary.length() > summaryChars;
+    node.put("summary", cut ? summary.substring(summary.length() - summaryChars) : summary);
+    node.put("summary_truncated", cut);
+    node.put("interrupted_by", line.interruptedBy());
+    node.put("changed_at", row.changedAt());
+    return node;
+  }
+
+  /** The alias of the task on {@code thread}, or null when it has none or no task record. */
+  private String aliasOf(String thread) {
+    String alias =
+        aliasByThread.computeIfAbsent(
+            thread,
+            t -> {
+              List<StoredRecord> genesis =
+                  running().records().query(new RecordQuery(t, TASK_TOPIC, Act.INTEND, 0, 1));
+              return genesis.isEmpty()
+                  ? ""
+                  : genesis.get(0).record().body().path("alias").asText("");
+            });
+    return alias.isEmpty() ? null : alias;
+  }
+
+  private Map<String, String> workerAliases() {
+    Map<String, String> aliases = new HashMap<>();
+    if (fleet != null) {
+      for (InstanceView instance : fleet.instances()) {
+        if (instance.alias() != null && !instance.alias().isEmpty()) {
+          aliases.put(instance.did(), instance.alias());
+        }
+      }
+    }
+    return aliases;
+  }
+
+  private Daemon running() {
+    Daemon self = daemon.get();
+    if (self == null) {
+      throw new ApiException(503, "STARTING", "the daemon is still starting; try again");
+    }
+    return self;
+  }
+
+  private Reconciler reconciler() {
+    Optional<Reconciler> loop = running().reconciler();
+    if (loop.isEmpty()) {
+      throw new ApiException(
+          503, "RECONCILER_UNAVAILABLE", "the coordinator's reconciler is not running");
+    }
+    return loop.get();
+  }
+
+  private static ApiException notFound(String id) {
+    return new ApiException(
+        404,
+        "FANOUT_NOT_FOUND",
+        "no fan-out with id '"
+            + id
+            + "' on this coordinator (the id of a fan-out is the id of its parent INTEND; a"
+            + " fan-out just written may take a moment to be folded)");
+  }
+
+  /** Runs {@code reader} on the reconciler's loop, answering 503 when it does not answer soon. */
+  static <T> T onLoop(Reconciler loop, Function<Fanouts, T> reader) {
+    try {
+      return loop.read(reader).get(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new ApiException(
+          503,
+          "RECONCILER_BUSY",
+          "the coordinator's reconciler did not answer within "
+              + READ_TIMEOUT_SECONDS
+              + " s (it may still be replaying its log); try again");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new ApiException(
+          503, "RECONCILER_UNAVAILABLE", "the coordinator's reconciler is not running");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(503, "RECONCILER_UNAVAILABLE", "interrupted");
+    }
+  }
+}

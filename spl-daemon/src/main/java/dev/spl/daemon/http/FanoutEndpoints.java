@@ -1,0 +1,67 @@
+package dev.spl.daemon.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The fan-out routes of the coordinator (see docs/api.md, "Fan-outs"): summaries and pages of
+ * children read from the reconciler's fold, and the retry of one child. The parameters arrive
+ * checked by {@link FanoutRoutes}; methods may throw {@link ApiException} to answer with an error.
+ */
+public interface FanoutEndpoints {
+  /** No fan-out routes (a daemon without a reconciler): they answer 404. */
+  FanoutEndpoints NONE =
+      new FanoutEndpoints() {
+        @Override
+        public ObjectNode list(String thread, String status, int limit) {
+          throw notServed();
+        }
+
+        @Override
+        public ObjectNode fanout(String id) {
+          throw notServed();
+        }
+
+        @Override
+        public ObjectNode children(
+            String id, int afterIndex, long changedAfter, int limit, int summaryChars) {
+          throw notServed();
+        }
+
+        @Override
+        public ObjectNode retry(String id, int index, String hint, String user) {
+          throw notServed();
+        }
+
+        private ApiException notServed() {
+          return ApiException.notFound(
+              "ROUTE_NOT_FOUND", "this daemon does not serve the fan-out routes");
+        }
+      };
+
+  /**
+   * {@code GET /v1/fanouts}: open fan-outs first, then completed ones, each newest first.
+   *
+   * @param thread only the fan-outs of this task thread, or null
+   * @param status {@code open}, {@code complete} or {@code all}
+   */
+  ObjectNode list(String thread, String status, int limit);
+
+  /** {@code GET /v1/fanouts/{id}}: the join status summary of one fan-out. */
+  ObjectNode fanout(String id);
+
+  /**
+   * {@code GET /v1/fanouts/{id}/children}: children with an index above {@code afterIndex} (-1:
+   * from the first), only those changed after version {@code changedAfter} when it is above 0.
+   *
+   * @param summaryChars each child's summary is cut to its last this many characters
+   */
+  ObjectNode children(String id, int afterIndex, long changedAfter, int limit, int summaryChars);
+
+  /**
+   * {@code POST /v1/fanouts/{id}/children/{index}/retry}: writes the retry record {@code spl task
+   * retry} writes, as {@code did:sync:user:<user>}.
+   *
+   * @param hint passed to the new attempt, or null
+   */
+  ObjectNode retry(String id, int index, String hint, String user);
+}

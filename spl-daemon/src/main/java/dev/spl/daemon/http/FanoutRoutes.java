@@ -1,0 +1,163 @@
+package dev.spl.daemon.http;
+
+import dev.spl.core.ThreadIds;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The fan-out and control routes (docs/api.md, "Fan-outs" and "Operator actions"): checks the path
+ * and query parameters and the action bodies, then asks {@link FanoutEndpoints} or {@link
+ * FleetEndpoints}.
+ */
+final class FanoutRoutes {
+  static final int DEFAULT_FANOUTS = 100;
+  static final int MAX_FANOUTS = 1000;
+  static final int DEFAULT_CHILDREN = 100;
+  static final int MAX_CHILDREN = 1000;
+  static final int DEFAULT_SUMMARY_CHARS = 200;
+  static final int MAX_SUMMARY_CHARS = 65_536;
+  private static final Set<String> LIST_PARAMETERS = Set.of("thread", "status", "limit");
+  private static final Set<String> CHILDREN_PARAMETERS =
+      Set.of("after", "changed_after", "limit", "summary_chars");
+  private static final Set<String> FREEZE_FIELDS =
+      Set.of("namespace", "level", "grace_secs", "reason", "user");
+  private static final Set<String> UNFREEZE_FIELDS = Set.of("namespace", "user");
+  private static final Set<String> RETRY_FIELDS = Set.of("hint", "user");
+
+  private final HttpApi api;
+  private final FleetEndpoints fleet;
+
+  private FanoutRoutes(HttpApi api, FleetEndpoints fleet) {
+    this.api = api;
+    this.fleet = fleet;
+  }
+
+  static void register(RoutesConfig routes, HttpApi api, FleetEndpoints fleet) {
+    FanoutRoutes handlers = new FanoutRoutes(api, fleet);
+    routes.get("/v1/fanouts", handlers::list);
+    routes.get("/v1/fanouts/{id}", handlers::fanout);
+    routes.get("/v1/fanouts/{id}/children", handlers::children);
+    routes.post("/v1/fanouts/{id}/children/{index}/retry", handlers::retry);
+    routes.post("/v1/control/freeze", handlers::freeze);
+    routes.post("/v1/control/unfreeze", handlers::unfreeze);
+  }
+
+  private void list(Context ctx) {
+    Map<String, List<String>> query = QueryParameters.parse(ctx.queryString());
+    HttpApi.rejectUnknownParameters(query, LIST_PARAMETERS);
+    String thread = HttpApi.first(query, "thread");
+    if (thread != null && !ThreadIds.isValid(thread)) {
+      throw ApiException.badRequest("INVALID_PARAMETER", HttpApi.threadMessage("thread", thread));
+    }
+    String status = HttpApi.first(query, "status");
+    if (status == null) {
+      status = "all";
+    } else if (!Set.of("open", "complete", "all").contains(status)) {
+      throw ApiException.badRequest(
+          "INVALID_PARAMETER",
+          "status: expected 'open', 'complete' or 'all' but found '" + status + "'");
+    }
+    int limit = (int) number(query, "limit", DEFAULT_FANOUTS, 1, MAX_FANOUTS);
+    HttpApi.respond(ctx, fleet.fanouts().list(thread, status, limit));
+  }
+
+  private void fanout(Context ctx) {
+    HttpApi.rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
+    HttpApi.respond(ctx, fleet.fanouts().fanout(fanoutId(ctx)));
+  }
+
+  private void children(Context ctx) {
+    Map<String, List<String>> query = QueryParameters.parse(ctx.queryString());
+    HttpApi.rejectUnknownParameters(query, CHILDREN_PARAMETERS);
+    String id = fanoutId(ctx);
+    int after = (int) number(query, "after", -1, -1, Integer.MAX_VALUE - 1);
+    long changedAfter = number(query, "changed_after", 0, 0, Long.MAX_VALUE);
+    int limit = (int) number(query, "limit", DEFAULT_CHILDREN, 1, MAX_CHILDREN);
+    int summaryChars =
+        (int) number(query, "summary_chars", DEFAULT_SUMMARY_CHARS, 0, MAX_SUMMARY_CHARS);
+    HttpApi.respond(ctx, fleet.fanouts().children(id, after, changedAfter, limit, summaryChars));
+  }
+
+  private void retry(Context ctx) {
+    HttpApi.rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
+    String id = fanoutId(ctx);
+    String indexText = ctx.pathParam("index");
+    int index;
+    try {
+      index = Integer.parseInt(indexText);
+    } catch (NumberFormatException e) {
+      index = -1;
+    }
+    if (index < 0 || !indexText.matches("[0-9]+")) {
+      throw ApiException.badRequest(
+          "INVALID_PARAMETER",
+          "index: expected a subtask index (a whole number >= 0) but found '" + indexText + "'");
+    }
+    ActionBody body = ActionBody.parse(api.readBody(ctx), RETRY_FIELDS);
+    ctx.status(201);
+    HttpApi.respond(ctx, fleet.fanouts().retry(id, index, body.text("hint"), body.user()));
+  }
+
+  private void freeze(Context ctx) {
+    HttpApi.rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
+    ActionBody body = ActionBody.parse(api.readBody(ctx), FREEZE_FIELDS);
+    String namespace = body.text("namespace");
+    String level = body.text("level");
+    Long grace = body.whole("grace_secs");
+    String reason = body.text("reason");
+    String user = body.user();
+    ctx.status(201);
+    HttpApi.respond(ctx, fleet.freeze(namespace, level, grace, reason, user));
+  }
+
+  private void unfreeze(Context ctx) {
+    HttpApi.rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
+    ActionBody body = ActionBody.parse(api.readBody(ctx), UNFREEZE_FIELDS);
+    String namespace = body.text("namespace");
+    String user = body.user();
+    ctx.status(201);
+    HttpApi.respond(ctx, fleet.unfreeze(namespace, user));
+  }
+
+  private static String fanoutId(Context ctx) {
+    String id = ctx.pathParam("id");
+    if (!id.matches("[0-9a-f]{64}")) {
+      throw ApiException.badRequest(
+          "INVALID_PARAMETER",
+          "fanout: expected a fan-out id (the id of its parent INTEND: 64 lowercase hex digits)"
+              + " but found '"
+              + (id.length() > 80 ? id.substring(0, 80) + "..." : id)
+              + "'");
+    }
+    return id;
+  }
+
+  private static long number(
+      Map<String, List<String>> query, String name, long defaultValue, long min, long max) {
+    String value = HttpApi.first(query, name);
+    if (value == null) {
+      return defaultValue;
+    }
+    try {
+      long parsed = Long.parseLong(value);
+      if (parsed >= min && parsed <= max) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw ApiException.badRequest(
+        "INVALID_PARAMETER",
+        name
+            + ": expected a whole number "
+            + min
+            + ".."
+            + (max == Long.MAX_VALUE ? "" : String.valueOf(max))
+            + " but found '"
+            + value
+            + "'");
+  }
+}
