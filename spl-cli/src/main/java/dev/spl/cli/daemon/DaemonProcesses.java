@@ -259,26 +259,24 @@ public final class DaemonProcesses {
    * else from {@code daemon.pid} (a daemon that has not written the lock file yet), and only while
    * the lock is held.
    */
-  public record Liveness(boolean inUse, OptionalLong pid, String problem) {
-    static final Liveness FREE = new Liveness(false, OptionalLong.empty(), null);
+  public record Liveness(boolean inUse, OptionalLong pid) {
+    static final Liveness FREE = new Liveness(false, OptionalLong.empty());
   }
 
   public static Liveness liveness(Path home) {
-    HomeLock.State state = HomeLock.probe(home);
-    if (state instanceof HomeLock.Unknown unknown) {
-      return new Liveness(false, OptionalLong.empty(), unknown.reason());
-    }
-    if (!(state instanceof HomeLock.Held held)) {
+    // A lock that cannot be asked about (another user's home) counts as free: a daemon started
+    // there fails to take it and says so.
+    if (!(HomeLock.probe(home) instanceof HomeLock.Held held)) {
       return Liveness.FREE;
     }
     if (held.pid().isPresent()) {
-      return new Liveness(true, held.pid(), null);
+      return new Liveness(true, held.pid());
     }
     OptionalLong fromPidFile = PidFile.read(new HomeLayout(home).pidFile());
     if (fromPidFile.isPresent() && ProcessHandle.of(fromPidFile.getAsLong()).isPresent()) {
-      return new Liveness(true, fromPidFile, null);
+      return new Liveness(true, fromPidFile);
     }
-    return new Liveness(true, OptionalLong.empty(), null);
+    return new Liveness(true, OptionalLong.empty());
   }
 
   /** {@code pid 1234}, or {@code a process} when the holder's pid is not known. */

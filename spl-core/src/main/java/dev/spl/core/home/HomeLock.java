@@ -216,21 +216,6 @@ public final class HomeLock implements AutoCloseable {
     }
   }
 
-  /** The pid a holder wrote into {@code home}'s lock file, if any (whether or not it is held). */
-  public static OptionalLong recordedPid(Path home) {
-    try {
-      String text = Files.readString(home.resolve(FILE_NAME), StandardCharsets.US_ASCII).trim();
-      return parsePid(text);
-    } catch (IOException e) {
-      return OptionalLong.empty();
-    }
-  }
-
-  /** The folder this lock guards. */
-  public Path home() {
-    return key;
-  }
-
   /** Whether this process still holds the lock. */
   public boolean isHeld() {
     return lock.isValid();
