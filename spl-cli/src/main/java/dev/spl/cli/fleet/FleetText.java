@@ -117,15 +117,15 @@ final class FleetText {
             view.role().wire(),
             view.status().wire(),
             view.health().wire(),
-            executor(view),
             Integer.toString(view.active()),
             view.slots() == 0 ? "-" : view.freeSlots() + "/" + view.slots(),
-            ago(view.lastHeartbeatAgeMillis())
+            ago(view.lastHeartbeatAgeMillis()),
+            executor(view)
           });
     }
     indented(
         out,
-        List.of("INSTANCE", "ROLE", "STATUS", "HEALTH", "EXECUTOR", "ACTIVE", "FREE", "HEARTBEAT"),
+        List.of("INSTANCE", "ROLE", "STATUS", "HEALTH", "ACTIVE", "FREE", "HEARTBEAT", "EXECUTOR"),
         rows);
   }
 
