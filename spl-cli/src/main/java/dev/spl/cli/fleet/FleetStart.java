@@ -267,6 +267,23 @@ final class FleetStart implements Callable<Integer> {
     // changes nothing. Whether a running worker belongs to this fleet needs the coordinator's URL,
     // so that is checked once the coordinator answers.
     List<String> problems = new ArrayList<>();
+    // Every busy port is named in one answer: the coordinator's (when one must be started) and the
+    // workers'.
+    if (DaemonProcesses.find(fleet.home(), token).isEmpty()
+        && !DaemonProcesses.inUse(fleet.home())) {
+      int coordinatorPort =
+          port != null
+              ? port
+              : coordinatorStored != null ? coordinatorStored.port() : Resolution.DEFAULT_PORT;
+      String busy = LocalFleet.portProblem(coordinatorPort);
+      if (busy != null) {
+        problems.add(
+            "coordinator: "
+                + busy
+                + "; choose another with --port (0 = any free port), or point --home at the home"
+                + " of the daemon using it");
+      }
+    }
     for (int i = 0; i < planned.size(); i++) {
       Planned worker = planned.get(i);
       Optional<DaemonProcesses.Running> running = DaemonProcesses.find(worker.home(), token);

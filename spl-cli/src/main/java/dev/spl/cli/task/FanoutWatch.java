@@ -175,7 +175,8 @@ final class FanoutWatch {
         cost.isNumber() ? cost.decimalValue() : null,
         wall.isNumber() ? wall.doubleValue() : null,
         row.path("summary").asText(),
-        text(row, "interrupted_by"));
+        text(row, "interrupted_by"),
+        row.path("exit_code").isInt() ? row.get("exit_code").intValue() : null);
   }
 
   private static String text(JsonNode node, String field) {

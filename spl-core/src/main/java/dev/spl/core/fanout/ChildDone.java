@@ -14,6 +14,8 @@ import java.util.Objects;
  *     {@code failed}
  * @param interruptedBy null, or {@link FanoutRecords#INTERRUPTED_BY_HARD_FREEZE} on a cancelled
  *     attempt the worker stopped itself because its namespace's hard freeze passed its grace
+ * @param exitCode the shell command's exit code, or null (echo children, children that never ran,
+ *     results the coordinator wrote itself)
  */
 public record ChildDone(
     String namespace,
@@ -28,7 +30,8 @@ public record ChildDone(
     String summary,
     long startedAtMillis,
     long finishedAtMillis,
-    String interruptedBy)
+    String interruptedBy,
+    Integer exitCode)
     implements FanoutEvent {
 
   public ChildDone {
@@ -48,6 +51,38 @@ public record ChildDone(
     }
   }
 
+  /** A result without an exit code. */
+  public ChildDone(
+      String namespace,
+      String fanout,
+      int index,
+      int attempt,
+      String childThread,
+      String worker,
+      Verdict verdict,
+      BigDecimal costUsd,
+      double wallTimeSecs,
+      String summary,
+      long startedAtMillis,
+      long finishedAtMillis,
+      String interruptedBy) {
+    this(
+        namespace,
+        fanout,
+        index,
+        attempt,
+        childThread,
+        worker,
+        verdict,
+        costUsd,
+        wallTimeSecs,
+        summary,
+        startedAtMillis,
+        finishedAtMillis,
+        interruptedBy,
+        null);
+  }
+
   public ObjectNode toBody() {
     ObjectNode body = FanoutRecords.start(FanoutRecords.CHILD_DONE, namespace, fanout);
     body.put("index", index);
@@ -64,6 +99,9 @@ public record ChildDone(
     body.put("finished_at", finishedAtMillis);
     if (interruptedBy != null) {
       body.put(FanoutRecords.INTERRUPTED_BY, interruptedBy);
+    }
+    if (exitCode != null) {
+      body.put("exit_code", exitCode);
     }
     return body;
   }
@@ -83,6 +121,7 @@ public record ChildDone(
         reader.text("summary"),
         reader.longValue("started_at", 0),
         reader.longValue("finished_at", 0),
-        FanoutRecords.readInterruptedBy(reader));
+        FanoutRecords.readInterruptedBy(reader),
+        reader.optionalInteger("exit_code", Integer.MIN_VALUE));
   }
 }

@@ -71,11 +71,13 @@ public sealed interface FanoutAction {
       long atMillis)
       implements FanoutAction {}
 
-  /** The join is decided: write the parent's {@code fanout_join_complete} KNOW. */
+  /**
+   * The join is decided, or the fan-out was cancelled: write the parent's {@code
+   * fanout_join_complete} KNOW.
+   */
   record CompleteJoin(
       FanoutRef fanout,
       String verdict,
-      JoinOutcome outcome,
       List<ChildView> children,
       JoinTotals totals,
       long completedAtMillis)

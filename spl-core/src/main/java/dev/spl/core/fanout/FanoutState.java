@@ -64,6 +64,10 @@ public final class FanoutState {
   private boolean joinComplete;
   private String joinVerdict;
   private long joinCompletedAtMillis;
+  private CancelRequest cancelRequest;
+  // When the coordinator received the first spawn and the last result that counted, or -1.
+  private long firstSpawnAtMillis = -1;
+  private long lastResultAtMillis = -1;
 
   private long version;
   private long outcomeVersion = -1;
@@ -139,21 +143,33 @@ public final class FanoutState {
       ignoredRecords++;
       return false;
     }
-    return event.isPresent() && apply(event.get());
+    return event.isPresent() && apply(event.get(), stored.receivedAtMillis());
   }
 
-  /** Applies one event read from a record of this fan-out; see {@link #apply(StoredRecord)}. */
-  boolean apply(FanoutEvent event) {
+  /**
+   * Applies one event read from a record of this fan-out that its store received at {@code
+   * receivedAtMillis}; see {@link #apply(StoredRecord)}.
+   */
+  boolean apply(FanoutEvent event, long receivedAtMillis) {
     if (!ref.id().equals(event.fanout())) {
       return false;
     }
     boolean changed;
     if (event instanceof Spawned spawned) {
       changed = applySpawned(spawned);
+      if (changed && firstSpawnAtMillis < 0) {
+        firstSpawnAtMillis = receivedAtMillis;
+      }
     } else if (event instanceof ChildDone done) {
+      boolean beforeJoin = !joinComplete;
       changed = applyChildDone(done);
+      if (changed && beforeJoin) {
+        lastResultAtMillis = Math.max(lastResultAtMillis, receivedAtMillis);
+      }
     } else if (event instanceof RetrySubtask retry) {
       changed = applyRetry(retry);
+    } else if (event instanceof CancelRequest cancel) {
+      changed = applyCancelRequest(cancel);
     } else if (event instanceof CancelSent cancel) {
       changed = applyCancelSent(cancel);
     } else {
@@ -210,6 +226,7 @@ public final class FanoutState {
     child.costUsd = done.costUsd();
     child.wallTimeSecs = done.wallTimeSecs();
     child.summary = done.summary();
+    child.exitCode = done.exitCode();
     if (done.worker() != null) {
       child.worker = done.worker();
     }
@@ -241,7 +258,18 @@ public final class FanoutState {
     child.costUsd = BigDecimal.ZERO;
     child.wallTimeSecs = 0;
     child.summary = "";
+    child.exitCode = null;
     child.cancelReason = null;
+    return true;
+  }
+
+  /** The first request counts; one after the join completed changes nothing. */
+  private boolean applyCancelRequest(CancelRequest cancel) {
+    if (joinComplete || cancelRequest != null) {
+      return false;
+    }
+    cancelRequest = cancel;
+    version++;
     return true;
   }
 
@@ -405,19 +433,21 @@ public final class FanoutState {
 
   /**
    * What to do now, given the workers and the spawn policy. Does not change the state (see the
-   * class comment for the contract). Order: if the join is decided, cancel what still runs and
-   * complete the join; otherwise reassign or give up children of lost workers, then spawn every
-   * ready subtask whose target resolves to a live worker and whose child INTEND {@code policy} lets
-   * through; the others are returned as {@link FanoutAction.Hold}.
+   * class comment for the contract). Order: if a user cancelled the fan-out, cancel every child
+   * still pending or running and complete the join as {@code cancelled}; if the join is decided,
+   * cancel what still runs and complete the join; otherwise reassign or give up children of lost
+   * workers, then spawn every ready subtask whose target resolves to a live worker and whose child
+   * INTEND {@code policy} lets through; the others are returned as {@link FanoutAction.Hold}.
    */
   public List<FanoutAction> decide(long nowMillis, WorkerDirectory directory, SpawnPolicy policy) {
     List<FanoutAction> actions = new ArrayList<>();
     if (joinComplete) {
-      addLeftoverCancel(
-          actions,
-          JoinComplete.REJECT.equals(joinVerdict)
-              ? FanoutRecords.CANCEL_JOIN_IMPOSSIBLE
-              : FanoutRecords.CANCEL_JOIN_SATISFIED);
+      addLeftoverCancel(actions, leftoverCancelReason());
+      return actions;
+    }
+    if (cancelRequest != null) {
+      addLeftoverCancel(actions, FanoutRecords.CANCEL_REQUESTED);
+      actions.add(completeJoin(JoinComplete.CANCELLED, nowMillis));
       return actions;
     }
     JoinOutcome decided = outcome();
@@ -427,7 +457,7 @@ public final class FanoutState {
           decided == JoinOutcome.SATISFIED
               ? FanoutRecords.CANCEL_JOIN_SATISFIED
               : FanoutRecords.CANCEL_JOIN_IMPOSSIBLE);
-      actions.add(completeJoin(decided, nowMillis));
+      actions.add(completeJoin(verdictOf(decided), nowMillis));
       return actions;
     }
     decideLostWorkers(actions, directory, nowMillis);
@@ -462,21 +492,49 @@ public final class FanoutState {
     actions.add(new FanoutAction.Cancel(ref, List.copyOf(cancelled), reason));
   }
 
-  private FanoutAction.CompleteJoin completeJoin(JoinOutcome decided, long nowMillis) {
+  private String leftoverCancelReason() {
+    return switch (joinVerdict) {
+      case JoinComplete.REJECT -> FanoutRecords.CANCEL_JOIN_IMPOSSIBLE;
+      case JoinComplete.CANCELLED -> FanoutRecords.CANCEL_REQUESTED;
+      default -> FanoutRecords.CANCEL_JOIN_SATISFIED;
+    };
+  }
+
+  /**
+   * {@code reject} when the join became impossible; else {@code accept}, or {@code partial} when a
+   * child failed on its own account (children cancelled because the join was satisfied do not).
+   */
+  private String verdictOf(JoinOutcome decided) {
+    if (decided == JoinOutcome.IMPOSSIBLE) {
+      return JoinComplete.REJECT;
+    }
+    for (FoldedChild child : children) {
+      if (child.state.terminal()
+          && child.verdict != Verdict.ACCEPT
+          && !(child.verdict == Verdict.CANCELLED
+              && FanoutRecords.CANCEL_JOIN_SATISFIED.equals(child.cancelReason))) {
+        return JoinComplete.PARTIAL;
+      }
+    }
+    return JoinComplete.ACCEPT;
+  }
+
+  private FanoutAction.CompleteJoin completeJoin(String verdict, long nowMillis) {
     List<ChildView> views = new ArrayList<>(children.length);
     int completed = 0;
     int accepted = 0;
     BigDecimal cost = BigDecimal.ZERO;
-    boolean ownFailure = false;
+    String unfinished =
+        JoinComplete.CANCELLED.equals(verdict)
+            ? "cancelled: the fan-out was cancelled"
+                + (cancelRequest.reason() == null ? "" : " (" + cancelRequest.reason() + ")")
+            : "cancelled: the join completed before it finished";
     for (FoldedChild child : children) {
       cost = cost.add(child.costUsd);
       if (child.state.terminal()) {
         completed++;
         if (child.verdict == Verdict.ACCEPT) {
           accepted++;
-        } else if (!(child.verdict == Verdict.CANCELLED
-            && FanoutRecords.CANCEL_JOIN_SATISFIED.equals(child.cancelReason))) {
-          ownFailure = true;
         }
         views.add(viewOf(child));
       } else {
@@ -488,17 +546,12 @@ public final class FanoutState {
                 Verdict.CANCELLED.wire(),
                 child.costUsd,
                 0,
-                "cancelled: the join completed before it finished"));
+                unfinished));
       }
     }
-    String verdict =
-        decided == JoinOutcome.IMPOSSIBLE
-            ? JoinComplete.REJECT
-            : ownFailure ? JoinComplete.PARTIAL : JoinComplete.ACCEPT;
     return new FanoutAction.CompleteJoin(
         ref,
         verdict,
-        decided,
         List.copyOf(views),
         new FanoutAction.JoinTotals(
             children.length, completed, accepted, completed - accepted, cost),
@@ -702,6 +755,23 @@ public final class FanoutState {
     return joinCompletedAtMillis;
   }
 
+  /** Whether a user asked to cancel the fan-out ({@link CancelRequest}). */
+  public boolean cancelRequested() {
+    return cancelRequest != null;
+  }
+
+  /**
+   * The measured wall of the fan-out: from the coordinator receiving its first spawn to receiving
+   * the last child result that counted before the join completed, in seconds; null until both
+   * exist. Both times come from one store, the coordinator's, so no two clocks are compared.
+   */
+  public Double measuredWallSecs() {
+    if (firstSpawnAtMillis < 0 || lastResultAtMillis < 0) {
+      return null;
+    }
+    return Math.max(0, lastResultAtMillis - firstSpawnAtMillis) / 1000.0;
+  }
+
   public ChildState childState(int index) {
     return children[index].state;
   }
@@ -737,6 +807,15 @@ public final class FanoutState {
       }
     }
     return failed;
+  }
+
+  /**
+   * A cancel request body for the whole fan-out, after checking that it may be cancelled: its join
+   * has not completed and it was not cancelled already.
+   */
+  public CancelRequest cancel(String reason) {
+    FanoutValidation.validateCancel(this);
+    return new CancelRequest(ref.namespace(), ref.id(), reason);
   }
 
   /** A retry request body for subtask {@code index}, after checking that it may be retried. */

@@ -26,6 +26,8 @@ final class FoldedChild {
   BigDecimal costUsd = BigDecimal.ZERO;
   double wallTimeSecs;
   String summary = "";
+  // The shell command's exit code for the current attempt's result, when the worker sent one.
+  Integer exitCode;
   // The fold's version at this child's last transition, so readers can ask what changed since.
   long changedAt;
 

@@ -64,7 +64,8 @@ public record JoinStatus(
         terminal ? child.costUsd : null,
         terminal ? child.wallTimeSecs : null,
         child.summary,
-        child.interruptedBy);
+        child.interruptedBy,
+        terminal ? child.exitCode : null);
   }
 
   /**
@@ -78,6 +79,8 @@ public record JoinStatus(
    * @param wallTimeSecs null until a verdict is known
    * @param interruptedBy {@code hard_freeze} while the child waits to re-spawn because a hard
    *     freeze stopped its previous attempt, else null
+   * @param exitCode the shell command's exit code once a verdict is known and the worker sent one,
+   *     else null
    */
   public record SubtaskStatus(
       int index,
@@ -92,5 +95,6 @@ public record JoinStatus(
       BigDecimal costUsd,
       Double wallTimeSecs,
       String summary,
-      String interruptedBy) {}
+      String interruptedBy,
+      Integer exitCode) {}
 }
