@@ -31,5 +31,7 @@ public enum AuthRule {
   /** A record that only the receiving daemon writes (the coordinator's decisions, own results). */
   WRITTEN_BY_RECEIVER_ONLY,
   /** A control or rule record signed by a daemon other than the coordinator. */
-  NOT_OPERATOR
+  NOT_OPERATOR,
+  /** A new instance registering under the alias of another instance that is live. */
+  ALIAS_HELD_BY_LIVE_INSTANCE
 }
