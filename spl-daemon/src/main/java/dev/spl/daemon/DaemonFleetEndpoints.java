@@ -134,6 +134,39 @@ final class DaemonFleetEndpoints implements FleetEndpoints {
   }
 
   @Override
+  public ObjectNode forget(String instance) {
+    Daemon self = running();
+    if (fleet == null) {
+      throw notCoordinator("registered keys");
+    }
+    // Every instance the name matches: a DID, or every instance that went by that alias.
+    java.util.Set<String> dids = new java.util.TreeSet<>();
+    for (InstanceView view : fleet.instances()) {
+      if (view.did().equals(instance) || view.alias().equals(instance)) {
+        dids.add(view.did());
+      }
+    }
+    if (dids.isEmpty() && dev.spl.core.Actors.isInstance(instance)) {
+      dids.add(instance);
+    }
+    if (dids.isEmpty()) {
+      throw new ApiException(
+          404,
+          "INSTANCE_NOT_FOUND",
+          "no instance with DID or alias '" + instance + "' (see spl fleet list)");
+    }
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("object", "forgotten_keys");
+    var data = node.putArray("data");
+    for (String did : dids) {
+      ObjectNode entry = data.addObject();
+      entry.put("did", did);
+      entry.put("forgotten", self.trust().forget(did));
+    }
+    return node;
+  }
+
+  @Override
   public void requireHeartbeatTaker() {
     if (fleet == null) {
       throw notCoordinator("heartbeats");

@@ -83,7 +83,7 @@ public final class RecordIntake {
                   + Ed25519.publicKeyText(presented.get())
                   + "; a daemon's key never changes by itself. If its home was recreated on"
                   + " purpose, an operator re-admits it with: spl fleet forget "
-                  + aliasOf(records, signer));
+                  + signer);
         }
         verifyWith = known.get();
       } else if (presented.isPresent()) {
@@ -134,11 +134,6 @@ public final class RecordIntake {
       throw new RecordRejectedException(
           400, "INVALID_RECORD", -1, "body.public_key: " + e.getMessage());
     }
-  }
-
-  private static String aliasOf(List<Record> records, String did) {
-    String alias = records.get(0).body().path("alias").asText("");
-    return alias.isEmpty() ? did : alias;
   }
 
   private RecordRejectedException refuse(AuthRule rule, int index, String message) {

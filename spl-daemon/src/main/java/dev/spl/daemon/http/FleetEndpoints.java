@@ -44,6 +44,11 @@ public interface FleetEndpoints {
           throw notServed("POST /v1/control/unfreeze");
         }
 
+        @Override
+        public ObjectNode forget(String instance) {
+          throw notServed("POST /v1/fleet/forget");
+        }
+
         private ApiException notServed(String what) {
           return ApiException.notFound("ROUTE_NOT_FOUND", "this daemon does not serve " + what);
         }
@@ -79,6 +84,13 @@ public interface FleetEndpoints {
    * writes; refused when the namespace is not frozen.
    */
   ObjectNode unfreeze(String namespace, String user);
+
+  /**
+   * {@code POST /v1/fleet/forget}: forgets the key an instance (DID or alias) registered with, so
+   * it registers again with the key it presents next: how an operator re-admits a worker whose home
+   * was recreated.
+   */
+  ObjectNode forget(String instance);
 
   /** The fan-out routes this daemon serves ({@link FanoutEndpoints#NONE} when it has none). */
   default FanoutEndpoints fanouts() {

@@ -114,6 +114,7 @@ public final class HttpApi {
               config.routes.get("/v1/fleet/status", api::fleetStatus);
               config.routes.get("/v1/rules", api::rules);
               config.routes.get("/v1/security/refusals", api::refusals);
+              config.routes.post("/v1/fleet/forget", api::forget);
               FanoutRoutes.register(config.routes, api, settings.fleet());
               DashboardRoutes.register(config.routes);
               ChildRoutes.register(config.routes, settings.children());
@@ -353,6 +354,17 @@ public final class HttpApi {
   private void fleetStatus(Context ctx) {
     rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
     respond(ctx, settings.fleet().fleetStatus());
+  }
+
+  private void forget(Context ctx) {
+    rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
+    ActionBody body = ActionBody.parse(readBody(ctx), Set.of("instance"));
+    String instance = body.text("instance");
+    if (instance == null || instance.isBlank()) {
+      throw ApiException.badRequest(
+          "INVALID_REQUEST", "instance: expected a DID or an alias but found nothing");
+    }
+    respond(ctx, settings.fleet().forget(instance));
   }
 
   private void refusals(Context ctx) {
