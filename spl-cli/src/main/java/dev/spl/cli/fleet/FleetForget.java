@@ -11,8 +11,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code spl fleet forget DID|ALIAS}: the coordinator forgets the key an instance registered with,
- * so the instance registers again with the key it presents next. How an operator re-admits a
- * worker whose key changed (its home was recreated, or restored without its key file).
+ * so the instance registers again with the key it presents next. How an operator re-admits a worker
+ * whose key changed (its home was recreated, or restored without its key file).
  */
 @Command(
     name = "forget",
@@ -46,7 +46,9 @@ final class FleetForget implements Callable<Integer> {
                   ? "✓ forgot the key of "
                       + did
                       + "; its next heartbeat registers the key it presents"
-                  : "✓ no key kept for " + did + "; its next heartbeat registers the key it presents");
+                  : "✓ no key kept for "
+                      + did
+                      + "; its next heartbeat registers the key it presents");
     }
     return ExitCodes.OK;
   }

@@ -25,9 +25,9 @@ public record LatestHeartbeat(Heartbeat heartbeat, long receivedAtMillis) {
   }
 
   /**
-   * Whether this beat claims a time after {@code limitMillis} (the receiver's clock plus the skew it
-   * allows): a beat kept from before the receiver bounded beats by its clock, which must not hide
-   * the real beats that follow.
+   * Whether this beat claims a time after {@code limitMillis} (the receiver's clock plus the skew
+   * it allows): a beat kept from before the receiver bounded beats by its clock, which must not
+   * hide the real beats that follow.
    */
   boolean isAheadOf(long limitMillis) {
     return heartbeat.sentAt() > limitMillis || heartbeat.startedAt() > limitMillis;
