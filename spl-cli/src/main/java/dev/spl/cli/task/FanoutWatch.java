@@ -175,7 +175,14 @@ final class FanoutWatch {
         cost.isNumber() ? cost.decimalValue() : null,
         wall.isNumber() ? wall.doubleValue() : null,
         row.path("summary").asText(),
-        text(row, "interrupted_by"));
+        text(row, "interrupted_by"),
+        new JoinStatus.Identity(
+            row.path("shard").asInt(row.path("index").asInt(-1)),
+            row.path("iter_from").asLong(),
+            row.path("iter_to").asLong(),
+            row.path("idempotency_key").asText()),
+        row.path("retries").asInt(),
+        row.path("retry_at").asLong(0));
   }
 
   private static String text(JsonNode node, String field) {

@@ -1,5 +1,6 @@
 package dev.spl.core.fanout;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
 import java.util.Objects;
@@ -14,6 +15,7 @@ import java.util.Objects;
  *     {@code failed}
  * @param interruptedBy null, or {@link FanoutRecords#INTERRUPTED_BY_HARD_FREEZE} on a cancelled
  *     attempt the worker stopped itself because its namespace's hard freeze passed its grace
+ * @param value what the child computed (the echo executor's compute mode), or null
  */
 public record ChildDone(
     String namespace,
@@ -28,7 +30,8 @@ public record ChildDone(
     String summary,
     long startedAtMillis,
     long finishedAtMillis,
-    String interruptedBy)
+    String interruptedBy,
+    JsonNode value)
     implements FanoutEvent {
 
   public ChildDone {
@@ -48,6 +51,38 @@ public record ChildDone(
     }
   }
 
+  /** A result without a computed value. */
+  public ChildDone(
+      String namespace,
+      String fanout,
+      int index,
+      int attempt,
+      String childThread,
+      String worker,
+      Verdict verdict,
+      BigDecimal costUsd,
+      double wallTimeSecs,
+      String summary,
+      long startedAtMillis,
+      long finishedAtMillis,
+      String interruptedBy) {
+    this(
+        namespace,
+        fanout,
+        index,
+        attempt,
+        childThread,
+        worker,
+        verdict,
+        costUsd,
+        wallTimeSecs,
+        summary,
+        startedAtMillis,
+        finishedAtMillis,
+        interruptedBy,
+        null);
+  }
+
   public ObjectNode toBody() {
     ObjectNode body = FanoutRecords.start(FanoutRecords.CHILD_DONE, namespace, fanout);
     body.put("index", index);
@@ -64,6 +99,9 @@ public record ChildDone(
     body.put("finished_at", finishedAtMillis);
     if (interruptedBy != null) {
       body.put(FanoutRecords.INTERRUPTED_BY, interruptedBy);
+    }
+    if (value != null) {
+      body.set("value", value);
     }
     return body;
   }
@@ -83,6 +121,7 @@ public record ChildDone(
         reader.text("summary"),
         reader.longValue("started_at", 0),
         reader.longValue("finished_at", 0),
-        FanoutRecords.readInterruptedBy(reader));
+        FanoutRecords.readInterruptedBy(reader),
+        FanoutRecords.readValue(body));
   }
 }

@@ -71,14 +71,19 @@ public sealed interface FanoutAction {
       long atMillis)
       implements FanoutAction {}
 
-  /** The join is decided: write the parent's {@code fanout_join_complete} KNOW. */
+  /**
+   * The join is decided: write the parent's {@code fanout_join_complete} KNOW.
+   *
+   * @param children every child for a fan-out of listed subtasks, null for a data fan-out
+   */
   record CompleteJoin(
       FanoutRef fanout,
       String verdict,
       JoinOutcome outcome,
       List<ChildView> children,
       JoinTotals totals,
-      long completedAtMillis)
+      long completedAtMillis,
+      Fanin fanin)
       implements FanoutAction {}
 
   /**

@@ -43,15 +43,15 @@ public record SpeedupReport(
     double serial = 0;
     BigDecimal cost = BigDecimal.ZERO;
     for (int i = 0; i < n; i++) {
-      FoldedChild child = state.child(i);
-      boolean ran = child.state == ChildState.DONE && child.spawned;
-      wall[i] = ran ? child.wallTimeSecs : 0;
-      walls.add(ran ? child.wallTimeSecs : null);
+      boolean ran = state.childState(i) == ChildState.DONE && state.spawned(i);
+      double childWall = state.wallSecs(i);
+      wall[i] = ran ? childWall : 0;
+      walls.add(ran ? childWall : null);
       if (ran) {
         withResults++;
       }
       serial += wall[i];
-      cost = cost.add(child.costUsd);
+      cost = cost.add(state.costUsd(i));
     }
     // Longest path through the dependency graph, visiting subtasks in topological order: when a
     // subtask is taken from the queue, all its predecessors have finished.
@@ -61,7 +61,7 @@ public record SpeedupReport(
     int[] waiting = new int[n];
     ArrayDeque<Integer> queue = new ArrayDeque<>();
     for (int i = 0; i < n; i++) {
-      waiting[i] = state.specs().get(i).depends().size();
+      waiting[i] = state.dependencies(i).size();
       via[i] = -1;
       if (waiting[i] == 0) {
         queue.add(i);
