@@ -61,7 +61,7 @@ public final class CliContext {
   }
 
   public Path home() {
-    return Resolution.home(global.home, env, System.getProperty("user.home"));
+    return Resolution.home(global.home, env, Resolution.userHome(env));
   }
 
   public HomeLayout layout() {

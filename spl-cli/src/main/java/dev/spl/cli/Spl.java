@@ -1,5 +1,8 @@
 package dev.spl.cli;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.cli.client.ClientJson;
 import dev.spl.cli.control.KillCommand;
 import dev.spl.cli.control.RulesCommand;
 import dev.spl.cli.control.UnkillCommand;
@@ -246,6 +249,11 @@ public final class Spl implements Runnable {
   private static int handleBadInput(ParameterException e, String[] args) {
     CommandLine cl = e.getCommandLine();
     PrintWriter err = cl.getErr();
+    if (asksForJson(args)) {
+      err.println(errorEnvelope(ExitCodes.BAD_INPUT, null, e.getMessage()));
+      err.flush();
+      return ExitCodes.BAD_INPUT;
+    }
     err.println("spl: " + e.getMessage());
     CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
     err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for usage.");
@@ -253,7 +261,65 @@ public final class Spl implements Runnable {
     return ExitCodes.BAD_INPUT;
   }
 
+  /**
+   * Whether the arguments ask for {@code -o json}, read from the arguments themselves: a command
+   * line picocli refused may not have set the option.
+   */
+  static boolean asksForJson(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      boolean valueNext = arg.equals("-o") || arg.equals("--output");
+      if (valueNext && i + 1 < args.length && args[i + 1].equalsIgnoreCase("json")
+          || arg.equalsIgnoreCase("-ojson")
+          || arg.equalsIgnoreCase("--output=json")
+          || arg.equalsIgnoreCase("-o=json")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The error of a command run with {@code -o json}, as one line of JSON on stderr: the shape of
+   * the daemon's error envelope, {@code {"object":"error","type":...,"code":...,"message":...}},
+   * plus the exit code. {@code code} is the daemon's error code when a daemon refused the request,
+   * else null: the exit code's name is used.
+   */
+  static String errorEnvelope(int exitCode, String code, String message) {
+    String type =
+        switch (exitCode) {
+          case ExitCodes.BAD_INPUT -> "bad_input";
+          case ExitCodes.UNAVAILABLE -> "unavailable";
+          case ExitCodes.INTERNAL -> "internal";
+          default -> "failure";
+        };
+    String text = message == null ? "" : message;
+    if (code != null && text.startsWith(code + ": ")) {
+      text = text.substring(code.length() + 2);
+    }
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    node.put("object", "error");
+    node.put("type", type);
+    node.put("code", code != null ? code : type.toUpperCase(java.util.Locale.ROOT));
+    node.put("message", text);
+    node.put("exit_code", exitCode);
+    return ClientJson.compact(node);
+  }
+
   private static int handleFailure(Exception exception, CliContext context) {
+    if (context.json()) {
+      if (exception instanceof CliException cli) {
+        context.err().println(errorEnvelope(cli.exitCode(), cli.code(), cli.getMessage()));
+        return cli.exitCode();
+      }
+      context
+          .err()
+          .println(errorEnvelope(ExitCodes.INTERNAL, null, "internal error: " + exception));
+      if (context.debug()) {
+        context.err().println(stackTrace(exception));
+      }
+      return ExitCodes.INTERNAL;
+    }
     if (exception instanceof CliException cli) {
       context.err().println("spl: " + cli.getMessage());
       if (context.debug() && cli.getCause() != null) {

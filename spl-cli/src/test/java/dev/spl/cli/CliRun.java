@@ -47,6 +47,15 @@ public record CliRun(int exitCode, String out, String err) {
     return env;
   }
 
+  /** Parses one JSON text (an error envelope on stderr, say). */
+  public static JsonNode jsonOf(String text) {
+    try {
+      return Json.MAPPER.readTree(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException("not JSON: " + text, e);
+    }
+  }
+
   public JsonNode json() {
     try {
       return Json.MAPPER.readTree(out);

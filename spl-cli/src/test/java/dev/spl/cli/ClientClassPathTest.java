@@ -142,6 +142,7 @@ class ClientClassPathTest {
     expect(jvm, fleet, ExitCodes.OK, "unkill", "--namespace", "ns1");
     expect(jvm, fleet, ExitCodes.OK, "daemon", "status");
     expect(jvm, fleet, ExitCodes.OK, "fleet", "stop", "--all");
+    expect(jvm, fleet, ExitCodes.OK, "fleet", "reset", "--force");
     expect(jvm, single, ExitCodes.OK, "daemon", "start", "--port", "0");
     expect(jvm, single, ExitCodes.OK, "daemon", "stop");
 

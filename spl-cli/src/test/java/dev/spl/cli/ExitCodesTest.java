@@ -2,11 +2,21 @@ package dev.spl.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.cli.client.DaemonClient;
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -102,6 +112,94 @@ class ExitCodesTest {
             "/v1/records");
     assertThat(error.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
     assertThat(error.getMessage()).isEqualTo("NAMESPACE_FROZEN: ns x is frozen");
+  }
+
+  /** The rows of the table under "## Exit codes" in docs/cli.md: code to meaning. */
+  private static Map<Integer, String> documentedExitCodes() throws IOException {
+    List<String> lines = Files.readAllLines(Path.of("..", "docs", "cli.md"));
+    int heading = lines.indexOf("## Exit codes");
+    assertThat(heading).as("docs/cli.md has an 'Exit codes' section").isPositive();
+    Map<Integer, String> rows = new TreeMap<>();
+    Pattern row = Pattern.compile("^\\| (\\d+) \\| (.*) \\|$");
+    for (String line : lines.subList(heading + 1, lines.size())) {
+      if (line.startsWith("## ")) {
+        break;
+      }
+      Matcher matcher = row.matcher(line);
+      if (matcher.matches()) {
+        rows.put(Integer.parseInt(matcher.group(1)), matcher.group(2));
+      }
+    }
+    return rows;
+  }
+
+  @Test
+  void theExitCodeTableOfTheDocsIsTheCodes() throws Exception {
+    Map<Integer, String> documented = documentedExitCodes();
+    Set<Integer> constants = new TreeSet<>();
+    for (Field field : ExitCodes.class.getFields()) {
+      if (Modifier.isStatic(field.getModifiers()) && field.getType() == int.class) {
+        constants.add(field.getInt(null));
+      }
+    }
+    assertThat(documented.keySet()).isEqualTo(constants);
+    Set<Integer> helped = new TreeSet<>();
+    for (String entry : Spl.EXIT_CODE_LIST) {
+      helped.add(Integer.parseInt(entry.substring(0, entry.indexOf(':'))));
+    }
+    assertThat(helped).isEqualTo(constants);
+    // The error codes that mean "the fleet's state refuses this" are exactly those the table
+    // names for 3, and each maps to 3.
+    Set<String> named = new TreeSet<>();
+    Matcher code = Pattern.compile("`([A-Z][A-Z_]+)`").matcher(documented.get(3));
+    while (code.find()) {
+      named.add(code.group(1));
+    }
+    assertThat(named).isEqualTo(new TreeSet<>(DaemonClient.WRONG_STATE_CODES));
+    for (String name : named) {
+      assertThat(DaemonClient.exitCodeFor(403, name)).as(name).isEqualTo(ExitCodes.UNAVAILABLE);
+    }
+    assertThat(documented.get(3)).doesNotContain("DRAINING", "SHUTTING_DOWN");
+    assertThat(documented.get(2)).contains("unknown option");
+    assertThat(documented.get(1)).contains("--watch");
+  }
+
+  @Test
+  void withJsonOutputAnErrorIsTheErrorEnvelopeOnStderr() throws IOException {
+    String url = "http://127.0.0.1:" + Ports.closedPort();
+    CliRun unreachable =
+        CliRun.run(CliRun.cleanEnv(), "-o", "json", "--url", url, "records", "list");
+    assertThat(unreachable.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(unreachable.out()).isEmpty();
+    assertThat(unreachable.err().strip().lines()).hasSize(1);
+    JsonNode envelope = CliRun.jsonOf(unreachable.err());
+    assertThat(envelope.path("object").asText()).isEqualTo("error");
+    assertThat(envelope.path("type").asText()).isEqualTo("unavailable");
+    assertThat(envelope.path("code").asText()).isEqualTo("UNAVAILABLE");
+    assertThat(envelope.path("exit_code").asInt()).isEqualTo(3);
+    assertThat(envelope.path("message").asText()).contains("no spl daemon answers at " + url);
+
+    CliRun badOption = CliRun.run(CliRun.cleanEnv(), "records", "list", "--bogus", "-o", "json");
+    assertThat(badOption.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    JsonNode bad = CliRun.jsonOf(badOption.err());
+    assertThat(bad.path("code").asText()).isEqualTo("BAD_INPUT");
+    assertThat(bad.path("message").asText()).contains("Unknown option: '--bogus'");
+
+    CliException frozen =
+        DaemonClient.errorFor(
+            403,
+            "{\"object\":\"error\",\"code\":\"NAMESPACE_FROZEN\",\"message\":\"ns x\"}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            "POST",
+            "/v1/records");
+    JsonNode daemonCode =
+        CliRun.jsonOf(Spl.errorEnvelope(frozen.exitCode(), frozen.code(), frozen.getMessage()));
+    assertThat(daemonCode.path("code").asText()).isEqualTo("NAMESPACE_FROZEN");
+    assertThat(daemonCode.path("message").asText()).isEqualTo("ns x");
+    assertThat(daemonCode.path("exit_code").asInt()).isEqualTo(3);
+
+    CliRun text = CliRun.run(CliRun.cleanEnv(), "--url", url, "records", "list");
+    assertThat(text.err()).startsWith("spl: no spl daemon answers");
   }
 
   private static CliRun runBoom(Map<String, String> env) {

@@ -11,10 +11,12 @@ import dev.spl.core.store.RocksRecordStore;
 import dev.spl.daemon.control.ControlGate;
 import dev.spl.daemon.coordinator.Reconciler;
 import dev.spl.daemon.fleet.FleetRegistry;
+import dev.spl.daemon.http.ChildEndpoints;
 import dev.spl.daemon.http.HostNames;
 import dev.spl.daemon.http.HttpApi;
 import dev.spl.daemon.http.HttpServer;
 import dev.spl.daemon.loop.OutboxSender;
+import dev.spl.daemon.worker.WorkerChildren;
 import dev.spl.daemon.worker.WorkerRuntime;
 import java.io.IOException;
 import java.io.InputStream;
@@ -128,7 +130,11 @@ public final class Daemon implements AutoCloseable {
               config.token(),
               () -> self[0].healthJson(),
               new DaemonFleetEndpoints(() -> self[0], gate, fleet, config.fleet()),
-              HostNames.of(config.bindHost(), config.fleet().advertiseUrl()));
+              HostNames.of(config.bindHost(), config.fleet().advertiseUrl()),
+              config.fleet().role() == Role.WORKER
+                  ? new WorkerChildren(
+                      () -> self[0] == null ? null : self[0].worker(), records, home.dir(), clock)
+                  : ChildEndpoints.NONE);
       server = HttpApi.create(records, settings, config.bindHost(), config.port());
       try {
         server.start();

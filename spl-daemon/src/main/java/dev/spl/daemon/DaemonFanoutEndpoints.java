@@ -218,6 +218,7 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     node.put("summary", cut ? summary.substring(summary.length() - summaryChars) : summary);
     node.put("summary_truncated", cut);
     node.put("interrupted_by", line.interruptedBy());
+    node.put("exit_code", line.exitCode());
     node.put("changed_at", row.changedAt());
     return node;
   }

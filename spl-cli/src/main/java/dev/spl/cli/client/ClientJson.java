@@ -135,6 +135,11 @@ public final class ClientJson {
     return out.toByteArray();
   }
 
+  /** One line of compact text, for JSON a script reads line by line (error envelopes). */
+  public static String compact(JsonNode node) {
+    return new String(bytes(node), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   /** Indented text, for {@code -o json}: the mapper's default pretty printer. */
   public static String pretty(JsonNode node) {
     Writer text = new StringWriter();

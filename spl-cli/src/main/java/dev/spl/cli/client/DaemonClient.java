@@ -25,8 +25,7 @@ import java.util.Set;
  */
 public final class DaemonClient {
   /** Error codes that mean "the daemon is up but its state refuses this": exit code 3. */
-  static final Set<String> WRONG_STATE_CODES =
-      Set.of("NAMESPACE_FROZEN", "EMERGENCY_STOP", "DRAINING", "SHUTTING_DOWN");
+  public static final Set<String> WRONG_STATE_CODES = Set.of("NAMESPACE_FROZEN", "EMERGENCY_STOP");
 
   private static final int CONNECT_TIMEOUT_MILLIS = 2_000;
   private static final int READ_TIMEOUT_MILLIS = 30_000;
@@ -115,13 +114,56 @@ public final class DaemonClient {
         return response.length == 0 ? NullNode.getInstance() : parse(response, status, target);
       }
       throw errorFor(status, response, method, path);
-    } catch (ConnectException e) {
-      throw CliException.unavailable(
+    } catch (IOException e) {
+      throw unreachable(e, method, path, readTimeoutMillis);
+    } finally {
+      if (connection != null) {
+        connection.disconnect();
+      }
+    }
+  }
+
+  /**
+   * {@code GET path} of a route that answers with text (a child's output), copied to {@code sink}
+   * as it arrives rather than held in memory; an error answer is mapped as for JSON routes.
+   */
+  public void copyText(String path, OutputStream sink) {
+    HttpURLConnection connection = null;
+    try {
+      connection = (HttpURLConnection) new URL(baseUrl + path).openConnection();
+      connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+      connection.setReadTimeout(READ_TIMEOUT_MILLIS);
+      connection.setRequestProperty("Accept", "text/plain, application/json");
+      if (token != null) {
+        connection.setRequestProperty("Authorization", "Bearer " + token);
+      }
+      int status = connection.getResponseCode();
+      if (status < 200 || status >= 300) {
+        throw errorFor(status, readAll(connection.getErrorStream()), "GET", path);
+      }
+      try (InputStream in = connection.getInputStream()) {
+        in.transferTo(sink);
+      }
+      sink.flush();
+    } catch (IOException e) {
+      throw unreachable(e, "GET", path, READ_TIMEOUT_MILLIS);
+    } finally {
+      if (connection != null) {
+        connection.disconnect();
+      }
+    }
+  }
+
+  private CliException unreachable(
+      IOException e, String method, String path, int readTimeoutMillis) {
+    if (e instanceof ConnectException) {
+      return CliException.unavailable(
           "no spl daemon answers at "
               + baseUrl
               + " (connection refused); start one with `spl daemon start`");
-    } catch (SocketTimeoutException e) {
-      throw CliException.unavailable(
+    }
+    if (e instanceof SocketTimeoutException) {
+      return CliException.unavailable(
           "the spl daemon at "
               + baseUrl
               + " did not answer "
@@ -131,16 +173,12 @@ public final class DaemonClient {
               + " within "
               + readTimeoutMillis / 1000.0
               + " s");
-    } catch (UnknownHostException e) {
-      throw CliException.unavailable(
-          "cannot reach a spl daemon at " + baseUrl + ": unknown host " + e.getMessage());
-    } catch (IOException e) {
-      throw CliException.unavailable("cannot reach a spl daemon at " + baseUrl + ": " + e);
-    } finally {
-      if (connection != null) {
-        connection.disconnect();
-      }
     }
+    if (e instanceof UnknownHostException) {
+      return CliException.unavailable(
+          "cannot reach a spl daemon at " + baseUrl + ": unknown host " + e.getMessage());
+    }
+    return CliException.unavailable("cannot reach a spl daemon at " + baseUrl + ": " + e);
   }
 
   private static JsonNode parse(byte[] response, int status, String target) {

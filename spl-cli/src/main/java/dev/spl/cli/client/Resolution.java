@@ -25,6 +25,16 @@ public final class Resolution {
 
   private Resolution() {}
 
+  /**
+   * The user's home, what {@code ~} means: {@code $HOME} when it is set, else Java's {@code
+   * user.home} (from the password database, which a container, {@code sudo} or a CI job with a
+   * {@code HOME} of its own does not follow).
+   */
+  public static String userHome(Map<String, String> env) {
+    String home = env.get("HOME");
+    return present(home) ? home.trim() : System.getProperty("user.home");
+  }
+
   /** {@code --home}, else {@code SPL_HOME}, else {@code ~/.syncro}; always absolute. */
   public static Path home(Path flag, Map<String, String> env, String userHome) {
     Path chosen;

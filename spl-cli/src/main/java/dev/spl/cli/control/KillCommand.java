@@ -5,14 +5,18 @@ import dev.spl.cli.CliContext;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
 import dev.spl.cli.client.RecordsApi;
+import dev.spl.cli.client.TaskRecords;
 import dev.spl.core.Actors;
 import dev.spl.core.Record;
+import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.control.ControlRequests;
 import dev.spl.core.control.EmergencyStop;
 import dev.spl.core.control.Freeze;
 import dev.spl.core.control.FreezeLevel;
 import dev.spl.core.control.InvalidControlRequestException;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -95,6 +99,7 @@ public final class KillCommand implements Callable<Integer> {
     }
     Record record = freeze.toRecord(actor, nextControlClock(api, actor));
     api.postOne(record);
+    warnWhenNoTaskUses(api, freeze.namespace());
     String message =
         freeze.level() == FreezeLevel.HARD
             ? "✓ hard freeze of '"
@@ -105,6 +110,30 @@ public final class KillCommand implements Callable<Integer> {
             : "✓ soft freeze of '" + freeze.namespace() + "' recorded";
     report(context, record, message);
     return ExitCodes.OK;
+  }
+
+  /**
+   * A freeze of a namespace no task has is most likely a typo ({@code docs} for {@code docs/v1}):
+   * it is recorded (work may still come, or come from records written by hand), and the user is
+   * told which namespaces the tasks use.
+   */
+  private void warnWhenNoTaskUses(RecordsApi api, String namespace) {
+    Set<String> used = new TreeSet<>();
+    for (StoredRecord genesis : TaskRecords.all(api)) {
+      used.add(TaskRecords.namespace(genesis));
+    }
+    if (!used.contains(namespace)) {
+      context
+          .err()
+          .println(
+              "spl: warning: no task uses namespace '"
+                  + namespace
+                  + "' ("
+                  + (used.isEmpty()
+                      ? "there are no tasks"
+                      : "the tasks use " + String.join(", ", used))
+                  + "); the freeze is recorded anyway");
+    }
   }
 
   static long nextControlClock(RecordsApi api, String actor) {

@@ -35,7 +35,8 @@ import picocli.CommandLine.Parameters;
       FleetCommand.Show.class,
       FleetCommand.Ping.class,
       FleetCommand.Status.class,
-      FleetStop.class
+      FleetStop.class,
+      FleetReset.class
     })
 public final class FleetCommand {
 
@@ -244,8 +245,7 @@ public final class FleetCommand {
             context.out(), List.of("INSTANCE", "DID", "ENDPOINT", "STATUS", "RTT", "RESULT"), rows);
       }
       if (liveFailures > 0) {
-        context.err().println("spl: " + liveFailures + " live instance(s) did not answer");
-        return ExitCodes.FAILURE;
+        throw CliException.failure(liveFailures + " live instance(s) did not answer");
       }
       return ExitCodes.OK;
     }
@@ -260,8 +260,8 @@ public final class FleetCommand {
   @Command(
       name = "status",
       description =
-          "Coordinator, heartbeat interval, counts, freezes, emergency stop, pending fan-outs and"
-              + " load per instance.")
+          "Coordinator, heartbeat interval, counts, freezes, emergency stop, pending fan-outs,"
+              + " load per instance and the children each worker runs.")
   static final class Status implements Callable<Integer> {
     private final CliContext context;
 
@@ -311,14 +311,17 @@ public final class FleetCommand {
     }
 
     private void print(FleetSnapshot snapshot, boolean compact) {
+      RunningChildren running = RunningChildren.fetch(snapshot, context.client(), context.token());
       if (context.json()) {
+        ObjectNode node = snapshot.raw().deepCopy();
+        node.set("running_children", running.toJson(snapshot));
         if (compact) {
-          context.out().println(snapshot.raw().toString());
+          context.out().println(node.toString());
         } else {
-          context.printJson(snapshot.raw());
+          context.printJson(node);
         }
       } else {
-        FleetText.status(context.out(), snapshot);
+        FleetText.status(context.out(), snapshot, running);
       }
     }
   }

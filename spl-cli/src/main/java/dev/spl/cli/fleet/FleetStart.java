@@ -138,6 +138,19 @@ final class FleetStart implements Callable<Integer> {
     List<Planned> toStart = new ArrayList<>();
     Map<String, DaemonProcesses.Running> alreadyRunning = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
+    // Every busy port is named in one answer: the coordinator's (when one must be started) and the
+    // workers'.
+    if (DaemonProcesses.find(fleet.home(), token).isEmpty()
+        && DaemonProcesses.livePid(fleet.home()).isEmpty()) {
+      String busy = LocalFleet.portProblem(port);
+      if (busy != null) {
+        problems.add(
+            "coordinator: "
+                + busy
+                + "; choose another with --port (0 = any free port), or point --home at the home"
+                + " of the daemon using it");
+      }
+    }
     for (int i = 0; i < workers; i++) {
       String alias = LocalFleet.workerAlias(i);
       Path home = fleet.workerHome(alias);

@@ -66,9 +66,31 @@ final class FleetStop implements Callable<Integer> {
     this.context = context;
   }
 
-  private record Home(String alias, Path home) {}
+  /** One instance of the local fleet: its alias and home. */
+  record Home(String alias, Path home) {}
 
-  private record Outcome(Home home, DaemonProcesses.StopResult result) {}
+  /** What stopping one instance did. */
+  record Outcome(Home home, DaemonProcesses.StopResult result) {}
+
+  /** The local fleet's worker homes, then its coordinator's. */
+  static List<Home> homes(LocalFleet fleet) {
+    List<Home> homes = new ArrayList<>();
+    for (Path home : fleet.existingWorkerHomes()) {
+      homes.add(new Home(fleet.aliasOf(home), home));
+    }
+    homes.add(new Home(LocalFleet.COORDINATOR_ALIAS, fleet.home()));
+    return homes;
+  }
+
+  /** Stops every worker together, then the coordinator, so their last heartbeats reach it. */
+  static List<Outcome> stopAll(LocalFleet fleet, Duration timeout, boolean force) {
+    List<Home> homes = homes(fleet);
+    Home coordinator = homes.remove(homes.size() - 1);
+    List<Outcome> outcomes = new ArrayList<>(stopTogether(homes, timeout, force));
+    outcomes.add(
+        new Outcome(coordinator, DaemonProcesses.stop(coordinator.home(), timeout, force)));
+    return outcomes;
+  }
 
   @Override
   public Integer call() {
@@ -96,14 +118,14 @@ final class FleetStop implements Callable<Integer> {
       }
     }
 
-    List<Outcome> outcomes = new ArrayList<>(stopTogether(firstWave));
+    List<Outcome> outcomes = new ArrayList<>(stopTogether(firstWave, timeout, force));
     if (lastly != null) {
       outcomes.add(new Outcome(lastly, DaemonProcesses.stop(lastly.home(), timeout, force)));
     }
     return report(outcomes, fleet);
   }
 
-  private List<Outcome> stopTogether(List<Home> homes) {
+  private static List<Outcome> stopTogether(List<Home> homes, Duration timeout, boolean force) {
     List<CompletableFuture<Outcome>> futures = new ArrayList<>();
     for (Home home : homes) {
       futures.add(

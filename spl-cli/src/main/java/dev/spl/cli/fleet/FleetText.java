@@ -1,6 +1,7 @@
 package dev.spl.cli.fleet;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.cli.text.Formats;
 import dev.spl.cli.text.Table;
 import dev.spl.core.control.EmergencyStop;
 import dev.spl.core.control.Freeze;
@@ -68,8 +69,19 @@ final class FleetText {
             + ago(view.lastHeartbeatAgeMillis()));
   }
 
-  /** {@code spl fleet status}: where the coordinator is, counts, control state and load. */
+  /** Running children listed per instance; more are counted, not listed. */
+  static final int RUNNING_LISTED_PER_INSTANCE = 20;
+
+  /** {@code spl fleet status} without asking the workers for their children. */
   static void status(PrintStream out, FleetSnapshot snapshot) {
+    status(out, snapshot, RunningChildren.NONE);
+  }
+
+  /**
+   * {@code spl fleet status}: where the coordinator is, counts, control state, load, and each
+   * worker's running children.
+   */
+  static void status(PrintStream out, FleetSnapshot snapshot, RunningChildren running) {
     FleetStatus status = snapshot.status();
     out.println("Fleet status");
     line(out, "coordinator", coordinatorOf(snapshot));
@@ -105,6 +117,56 @@ final class FleetText {
     }
     indented(
         out, List.of("INSTANCE", "ROLE", "STATUS", "HEALTH", "ACTIVE", "FREE", "HEARTBEAT"), rows);
+    if (running != RunningChildren.NONE) {
+      running(out, status, running);
+    }
+  }
+
+  private static void running(PrintStream out, FleetStatus status, RunningChildren running) {
+    List<String[]> rows = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    for (InstanceView view : status.instances()) {
+      List<RunningChildren.Child> children = running.children().getOrDefault(view.did(), List.of());
+      for (int i = 0; i < Math.min(children.size(), RUNNING_LISTED_PER_INSTANCE); i++) {
+        RunningChildren.Child child = children.get(i);
+        rows.add(
+            new String[] {
+              name(view),
+              child.task(),
+              Integer.toString(child.index()),
+              Integer.toString(child.attempt()),
+              Formats.seconds(child.elapsedMillis() / 1000.0),
+              Formats.usd4(child.spentUsd()),
+              child.goal()
+            });
+      }
+      if (children.size() > RUNNING_LISTED_PER_INSTANCE) {
+        rows.add(
+            new String[] {
+              name(view),
+              "... " + (children.size() - RUNNING_LISTED_PER_INSTANCE) + " more",
+              "",
+              "",
+              "",
+              "",
+              ""
+            });
+      }
+      String problem = running.problems().get(view.did());
+      if (problem != null) {
+        problems.add(name(view) + ": " + problem);
+      }
+    }
+    if (rows.isEmpty()) {
+      line(out, "running children", "none");
+    } else {
+      out.println("  running children");
+      indented(
+          out, List.of("INSTANCE", "TASK", "SUBTASK", "ATTEMPT", "ELAPSED", "SPENT", "GOAL"), rows);
+    }
+    for (String problem : problems) {
+      out.println("    (" + problem + ")");
+    }
   }
 
   static String freezeLine(Freeze freeze) {

@@ -13,7 +13,9 @@ import dev.spl.core.control.Freeze;
 import dev.spl.core.fanout.WorkerDirectory;
 import dev.spl.core.fanout.WorkerInfo;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -23,12 +25,15 @@ import java.util.Optional;
  * <p>It comes from the coordinator's {@code GET /v1/fleet/status}. A daemon that is not a
  * coordinator has no such route; then there are no workers, and the freezes come from folding its
  * own {@code th_fleet_control} thread, which every daemon keeps.
+ *
+ * @param slotsByWorker the slots of every worker the registry knows (live or not), by DID
  */
 public record FleetView(
     boolean hasRegistry,
     String coordinatorUrl,
     List<WorkerInfo> live,
     List<WorkerInfo> lost,
+    Map<String, Integer> slotsByWorker,
     List<Freeze> freezes,
     EmergencyStop emergency) {
 
@@ -49,6 +54,7 @@ public record FleetView(
   static FleetView parse(JsonNode status, String fallbackUrl) {
     List<WorkerInfo> live = new ArrayList<>();
     List<WorkerInfo> lost = new ArrayList<>();
+    Map<String, Integer> slots = new HashMap<>();
     for (JsonNode instance : status.path("instances")) {
       if (!"worker".equals(instance.path("role").asText("worker"))) {
         continue;
@@ -64,6 +70,7 @@ public record FleetView(
               instance.path("endpoint").asText(null),
               instance.path("active").asInt(0),
               instance.path("free_slots").asInt(0));
+      slots.put(did, instance.path("slots").asInt(0));
       if ("live".equals(instance.path("status").asText())) {
         live.add(info);
       } else {
@@ -92,7 +99,13 @@ public record FleetView(
                 stop.path("issued_at").asLong(-1))
             : EmergencyStop.NEVER_ISSUED;
     return new FleetView(
-        true, status.path("coordinator_url").asText(fallbackUrl), live, lost, freezes, emergency);
+        true,
+        status.path("coordinator_url").asText(fallbackUrl),
+        live,
+        lost,
+        Map.copyOf(slots),
+        freezes,
+        emergency);
   }
 
   private static FleetView fromControlThread(RecordsApi api) {
@@ -102,6 +115,7 @@ public record FleetView(
         api.client().baseUrl(),
         List.of(),
         List.of(),
+        Map.of(),
         control.activeFreezes(),
         control.emergency());
   }
@@ -110,6 +124,30 @@ public record FleetView(
     ControlState control = new ControlState();
     records.forEach(stored -> control.apply(stored.record()));
     return control;
+  }
+
+  /** The endpoint of a registered worker, live or not. */
+  public Optional<String> endpointOf(String did) {
+    for (List<WorkerInfo> workers : List.of(live, lost)) {
+      for (WorkerInfo worker : workers) {
+        if (worker.did().equals(did) && worker.endpoint() != null) {
+          return Optional.of(worker.endpoint());
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The alias of a registered worker, or its DID when it has none or is not known. */
+  public String nameOf(String did) {
+    for (List<WorkerInfo> workers : List.of(live, lost)) {
+      for (WorkerInfo worker : workers) {
+        if (worker.did().equals(did) && worker.alias() != null && !worker.alias().isEmpty()) {
+          return worker.alias();
+        }
+      }
+    }
+    return did;
   }
 
   public WorkerDirectory directory() {

@@ -7,6 +7,8 @@ import dev.spl.cli.CliContext;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
 import dev.spl.cli.client.DaemonClient;
+import dev.spl.cli.client.RecordsApi;
+import dev.spl.cli.client.TaskRecords;
 import dev.spl.cli.text.Table;
 import dev.spl.core.Actors;
 import dev.spl.core.InvalidRecordException;
@@ -231,7 +233,10 @@ public final class RecordsCommand {
   static final class ListRecords implements Callable<Integer> {
     private final CliContext context;
 
-    @Option(names = "--thread", paramLabel = "THREAD", description = "Only this thread.")
+    @Option(
+        names = "--thread",
+        paramLabel = "THREAD|TASK",
+        description = "Only this thread: a thread id, or a task's alias for the task's thread.")
     String thread;
 
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Only records with this topic.")
@@ -265,7 +270,7 @@ public final class RecordsCommand {
         throw CliException.badInput("--after: expected a sequence number >= 0 but found " + after);
       }
       Map<String, Object> query = DaemonClient.query();
-      query.put("thread", thread);
+      query.put("thread", threadOf(thread));
       query.put("topic", topic);
       query.put("act", act);
       query.put("after", after);
@@ -296,6 +301,22 @@ public final class RecordsCommand {
         context.err().println("more: --after " + page.get("next_after").asLong());
       }
       return ExitCodes.OK;
+    }
+
+    /** A thread id as given, or the thread of the task with that alias. */
+    private String threadOf(String given) {
+      if (given == null || given.trim().startsWith("th_")) {
+        return given;
+      }
+      try {
+        return TaskRecords.resolve(new RecordsApi(context.client()), given).record().thread();
+      } catch (CliException e) {
+        if (e.exitCode() != ExitCodes.BAD_INPUT) {
+          throw e;
+        }
+        throw CliException.badInput(
+            "--thread: expected a thread id (th_ + 64 hex) or a task alias, but " + e.getMessage());
+      }
     }
 
     private static String prefix(String text, int length) {

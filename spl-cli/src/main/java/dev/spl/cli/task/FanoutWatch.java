@@ -176,6 +176,7 @@ final class FanoutWatch {
         wall.isNumber() ? wall.doubleValue() : null,
         row.path("summary").asText(),
         text(row, "interrupted_by"),
+        row.path("exit_code").isInt() ? row.get("exit_code").intValue() : null,
         new JoinStatus.Identity(
             row.path("shard").asInt(row.path("index").asInt(-1)),
             row.path("iter_from").asLong(),

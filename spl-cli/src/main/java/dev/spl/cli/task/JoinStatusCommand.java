@@ -6,14 +6,18 @@ import dev.spl.cli.CliContext;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
 import dev.spl.cli.client.RecordsApi;
+import dev.spl.cli.fleet.FleetView;
 import dev.spl.cli.text.Formats;
 import dev.spl.core.Json;
 import dev.spl.core.fanout.FanoutState;
+import dev.spl.core.fanout.JoinComplete;
+import dev.spl.core.fanout.JoinCounters;
 import dev.spl.core.fanout.JoinStatus;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,12 +35,19 @@ final class JoinStatusCommand implements Callable<Integer> {
   static final int HEAD_ROWS = 10;
   static final int TAIL_ROWS = 5;
 
+  /** Lines of a failed subtask's summary (the tail of its output) shown in text. */
+  static final int FAILED_OUTPUT_LINES = 5;
+
   private final CliContext context;
 
   @Parameters(paramLabel = "TASK", description = "Alias or thread id of the task.")
   String reference;
 
-  @Option(names = "--watch", description = "Poll until the join completes (see --timeout).")
+  @Option(
+      names = "--watch",
+      description =
+          "Poll until the join completes (exit 0 on accept, 1 on reject, partial or cancelled),"
+              + " or until a freeze holds everything left (exit 3).")
   boolean watch;
 
   @Option(
@@ -69,11 +80,38 @@ final class JoinStatusCommand implements Callable<Integer> {
     RecordsApi api = new RecordsApi(context.client());
     TaskFold fold = TaskFold.load(api, reference);
     FanoutState state = fold.requireFanout();
+    String task = fold.task().reference();
     if (watch && !state.joinComplete()) {
-      return watch(fold.task().reference(), state);
+      return watch(api, task, state);
     }
-    print(state);
+    JoinStatus status = JoinStatus.of(state);
+    print(status, task);
+    if (watch) {
+      requireAccepted(task, status);
+    }
     return ExitCodes.OK;
+  }
+
+  /** The exit of a watch whose join completed: 0 for accept, else 1 naming the verdict. */
+  private static void requireAccepted(String task, JoinStatus status) {
+    if (!JoinComplete.ACCEPT.equals(status.verdict())) {
+      throw CliException.failure(
+          "the join of '" + task + "' completed with " + status.verdict() + ", not accept");
+    }
+  }
+
+  /**
+   * Why nothing more can happen until someone acts: nothing runs, subtasks wait to spawn, and a
+   * freeze of the namespace or the emergency stop refuses them. Empty otherwise.
+   */
+  private static Optional<String> heldByFreeze(RecordsApi api, JoinStatus status) {
+    JoinCounters counters = status.counters();
+    if (status.complete()
+        || counters.active() > 0
+        || counters.completed() + counters.active() >= counters.n()) {
+      return Optional.empty();
+    }
+    return FleetView.load(api).refusal(status.fanout().namespace());
   }
 
   /**
@@ -81,7 +119,7 @@ final class JoinStatusCommand implements Callable<Integer> {
    * only the children that changed (docs/cli.md). Prints what the command without --watch would
    * print once it completed.
    */
-  private int watch(String task, FanoutState read) throws InterruptedException {
+  private int watch(RecordsApi api, String task, FanoutState read) throws InterruptedException {
     long deadline = System.nanoTime() + (long) (timeoutSecs * 1e9);
     FanoutWatch watched = new FanoutWatch(context.client(), read.ref().id());
     // What the thread just read says, in case the coordinator has not folded it yet.
@@ -107,14 +145,26 @@ final class JoinStatusCommand implements Callable<Integer> {
             }
           }
         }
+        JoinStatus status = watched.status();
         if (watched.complete()) {
-          print(watched.status());
+          print(status, task);
+          requireAccepted(task, status);
           return ExitCodes.OK;
+        }
+        Optional<String> held = heldByFreeze(api, status);
+        if (held.isPresent()) {
+          print(status, task);
+          throw CliException.unavailable(
+              "the join of '"
+                  + task
+                  + "' is held: "
+                  + held.get()
+                  + "; nothing more runs until then");
         }
       }
       if (System.nanoTime() > deadline) {
         if (changed != null) {
-          print(watched.status());
+          print(watched.status(), task);
         }
         throw CliException.failure(
             "the join of '"
@@ -129,15 +179,11 @@ final class JoinStatusCommand implements Callable<Integer> {
     }
   }
 
-  private void print(FanoutState state) {
-    print(JoinStatus.of(state));
-  }
-
-  private void print(JoinStatus status) {
+  private void print(JoinStatus status, String task) {
     if (context.json()) {
       context.printJson(toJson(status));
     } else {
-      render(context.out(), status, all);
+      render(context.out(), status, all, task);
     }
   }
 
@@ -178,6 +224,9 @@ final class JoinStatusCommand implements Callable<Integer> {
         row.put("wall_time_secs", BigDecimal.valueOf(line.wallTimeSecs()));
       }
       row.put("summary", line.summary());
+      if (line.exitCode() != null) {
+        row.put("exit_code", line.exitCode());
+      }
       if (line.interruptedBy() != null) {
         row.put("interrupted_by", line.interruptedBy());
       }
@@ -185,7 +234,10 @@ final class JoinStatusCommand implements Callable<Integer> {
     return node;
   }
 
-  static void render(PrintStream out, JoinStatus status, boolean all) {
+  /**
+   * The text form; {@code task} is how to name the task in hints ({@code spl task logs TASK ...}).
+   */
+  static void render(PrintStream out, JoinStatus status, boolean all, String task) {
     int n = status.subtasks();
     out.println("Fan-out join status: " + status.fanout().thread());
     out.println("  Subtasks:        " + Formats.count(n));
@@ -211,22 +263,22 @@ final class JoinStatusCommand implements Callable<Integer> {
       out.println();
       out.println("  Per-subtask (first " + HEAD_ROWS + " and last " + TAIL_ROWS + "):");
       for (int i = 0; i < HEAD_ROWS; i++) {
-        row(out, status.perSubtask().get(i));
+        row(out, status.perSubtask().get(i), task);
       }
       out.println(
           "    ... "
               + Formats.count(n - HEAD_ROWS - TAIL_ROWS)
               + " more (--all lists every subtask, -o json prints them all)");
       for (int i = n - TAIL_ROWS; i < n; i++) {
-        row(out, status.perSubtask().get(i));
+        row(out, status.perSubtask().get(i), task);
       }
       return;
     }
     out.println("  Per-subtask:");
-    status.perSubtask().forEach(line -> row(out, line));
+    status.perSubtask().forEach(line -> row(out, line, task));
   }
 
-  private static void row(PrintStream out, JoinStatus.SubtaskStatus line) {
+  private static void row(PrintStream out, JoinStatus.SubtaskStatus line, String task) {
     String target = line.resolvedTarget() != null ? line.resolvedTarget() : line.target();
     out.println("    [" + line.index() + "] " + line.goal() + " → " + target);
     String state;
@@ -249,9 +301,35 @@ final class JoinStatusCommand implements Callable<Integer> {
     } else {
       state = line.state();
     }
+    if (line.exitCode() != null && failedOnItsOwn(line)) {
+      state += "  exit " + line.exitCode();
+    }
     if (line.attempt() > 1) {
       state += "  attempt " + line.attempt();
     }
     out.println("        " + state);
+    if (failedOnItsOwn(line)) {
+      if (!line.summary().isBlank()) {
+        List<String> lines = List.of(line.summary().strip().split("\n"));
+        int from = Math.max(0, lines.size() - FAILED_OUTPUT_LINES);
+        for (String text : lines.subList(from, lines.size())) {
+          out.println("          | " + text.stripTrailing());
+        }
+      }
+      if (line.worker() != null) {
+        out.println("          full output: spl task logs " + task + " --subtask " + line.index());
+      }
+    }
+  }
+
+  /** A verdict of the child's own making that is not accept: what a user wants the reason of. */
+  private static boolean failedOnItsOwn(JoinStatus.SubtaskStatus line) {
+    if (!line.lifecycle().terminal()) {
+      return false;
+    }
+    return switch (line.state()) {
+      case "reject", "failed", "timeout", "over_budget" -> true;
+      default -> false;
+    };
   }
 }

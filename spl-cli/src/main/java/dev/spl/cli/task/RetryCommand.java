@@ -54,7 +54,7 @@ final class RetryCommand implements Callable<Integer> {
         .refusal(namespace)
         .ifPresent(
             why -> {
-              throw CliException.badInput("cannot retry subtask " + index + ": " + why);
+              throw CliException.unavailable("cannot retry subtask " + index + ": " + why);
             });
     String actor = Actors.user(context.userName());
     Record record =

@@ -6,6 +6,7 @@ import dev.spl.cli.CliContext;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
 import dev.spl.cli.client.RecordsApi;
+import dev.spl.cli.fleet.FleetView;
 import dev.spl.cli.text.Formats;
 import dev.spl.core.Json;
 import dev.spl.core.fanout.FanoutState;
@@ -14,6 +15,7 @@ import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,16 +24,19 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code spl task speedup}: whether the parallelism of a fan-out paid.
  *
- * <p>The parallel wall is the critical path through the dependency graph over the children's own
- * walls. The serial estimate sums those walls: a sanity check, since it ignores spawn and reporting
- * overheads. A measured comparison ({@code --vs-serial}) uses the measured walls of two fan-outs:
- * from the coordinator receiving the fan-out's parent INTEND to its join completing, for this task
- * and for a task that ran the same work serially (e.g. chained with {@code depends}, or on one
- * worker with one slot).
+ * <p>Three walls, each named for what it is: the <b>measured</b> wall (the coordinator receiving
+ * the first spawn to it receiving the last result), the <b>estimated</b> wall (the children's own
+ * walls list-scheduled over the dependency graph on the slots of the workers they ran on), and the
+ * <b>critical path</b> (the same with unlimited slots). The serial estimate sums the walls: a
+ * sanity check, since it ignores spawn and reporting overheads. A measured comparison ({@code
+ * --vs-serial}) divides the measured wall of a task that ran the same work serially (e.g. chained
+ * with {@code depends}, or on one worker with one slot) by this one's.
  */
 @Command(
     name = "speedup",
-    description = "Report parallel wall, serial estimate and speedup of a task's fan-out.")
+    description =
+        "Report measured and estimated walls, the serial estimate and the speedup of a task's"
+            + " fan-out.")
 final class SpeedupCommand implements Callable<Integer> {
   /** Walls listed in full up to this many subtasks; wider fan-outs show the first ones. */
   static final int WALLS_SHOWN = 20;
@@ -56,20 +61,18 @@ final class SpeedupCommand implements Callable<Integer> {
     RecordsApi api = new RecordsApi(context.client());
     TaskFold fold = TaskFold.load(api, reference);
     FanoutState state = fold.requireFanout();
-    Double measured = null;
     Double serialMeasured = null;
     String serialThread = null;
     if (serialReference != null) {
-      measured = fold.measuredWallSecs();
-      if (measured == null) {
+      if (!state.joinComplete() || state.measuredWallSecs() == null) {
         throw CliException.badInput(
             "task '"
                 + fold.task().reference()
                 + "': its join has not completed, so it has no measured wall to compare yet");
       }
       TaskFold serial = TaskFold.load(api, serialReference);
-      serial.requireFanout();
-      serialMeasured = serial.measuredWallSecs();
+      FanoutState serialState = serial.requireFanout();
+      serialMeasured = serialState.joinComplete() ? serialState.measuredWallSecs() : null;
       if (serialMeasured == null) {
         throw CliException.badInput(
             "--vs-serial: task '"
@@ -78,19 +81,15 @@ final class SpeedupCommand implements Callable<Integer> {
       }
       serialThread = serial.task().thread();
     }
-    SpeedupReport report = SpeedupReport.of(state, serialMeasured);
-    Double measuredRatio =
-        serialMeasured == null || measured == 0 ? null : serialMeasured / measured;
+    Map<String, Integer> slots = FleetView.load(api).slotsByWorker();
+    SpeedupReport report = SpeedupReport.of(state, slots, serialMeasured);
     if (context.json()) {
       ObjectNode node = toJson(report);
-      node.put("measured_wall_secs", measured);
       node.put("measured_serial_thread", serialThread);
-      node.put("measured_serial_wall_secs", serialMeasured);
-      node.put("measured_speedup", measuredRatio);
       context.printJson(node);
       return ExitCodes.OK;
     }
-    render(context.out(), report, measured, serialThread, serialMeasured, measuredRatio);
+    render(context.out(), report, serialThread);
     return ExitCodes.OK;
   }
 
@@ -109,25 +108,26 @@ final class SpeedupCommand implements Callable<Integer> {
         walls.add(BigDecimal.valueOf(wall));
       }
     }
-    node.put("parallel_wall_secs", report.parallelWallSecs());
+    node.put("measured_wall_secs", report.measuredWallSecs());
+    node.put("estimated_wall_secs", report.estimatedWallSecs());
+    node.put("workers", report.workers());
+    node.put("slots", report.slots());
+    node.put("unknown_workers", report.unknownWorkers());
+    node.put("critical_path_secs", report.criticalPathSecs());
     ArrayNode path = node.putArray("critical_path");
     report.criticalPath().forEach(path::add);
     node.put("total_cost_usd", report.totalCostUsd());
     node.put("serial_estimate_secs", report.serialEstimateSecs());
     node.put("estimated_speedup", report.estimatedSpeedup());
+    node.put("measured_serial_wall_secs", report.measuredSerialWallSecs());
+    node.put("measured_speedup", report.measuredSpeedup());
     return node;
   }
 
-  static void render(
-      PrintStream out,
-      SpeedupReport report,
-      Double measured,
-      String serialThread,
-      Double serialMeasured,
-      Double measuredRatio) {
+  static void render(PrintStream out, SpeedupReport report, String serialThread) {
     out.println("Fan-out speedup report: " + report.fanout().thread());
     out.println();
-    out.println("  Parallel run:");
+    out.println("  Run:");
     out.println("    subtasks:          " + Formats.count(report.subtasks()));
     if (report.withResults() < report.subtasks()) {
       out.println(
@@ -136,37 +136,79 @@ final class SpeedupCommand implements Callable<Integer> {
               + " (the others count as 0s until they report)");
     }
     out.println("    per-subtask walls: " + walls(report.wallsSecs()));
-    out.println(
-        "    parallel wall:     "
-            + Formats.seconds(report.parallelWallSecs())
-            + "  (critical path "
-            + path(report.criticalPath())
-            + ")");
     out.println("    total cost:        " + Formats.usd4(report.totalCostUsd()));
     out.println();
-    out.println("  Estimate from this run alone (a sanity check, not a measurement):");
+    out.println("  Wall time:");
+    out.println(
+        "    measured:          "
+            + (report.measuredWallSecs() == null
+                ? "-  (no result yet)"
+                : Formats.seconds(report.measuredWallSecs())
+                    + "  (first spawn → last result, as the coordinator received them)"));
+    out.println(
+        "    estimated:         "
+            + Formats.seconds(report.estimatedWallSecs())
+            + "  ("
+            + estimateBasis(report)
+            + ")");
+    out.println(
+        "    critical path:     "
+            + Formats.seconds(report.criticalPathSecs())
+            + "  ("
+            + path(report.criticalPath())
+            + ": the estimate with unlimited slots)");
+    out.println();
+    out.println("  Serial estimate from this run alone (a sanity check, not a measurement):");
     out.println(
         "    serial estimate:   "
             + Formats.seconds(report.serialEstimateSecs())
-            + "  (sum of subtask walls)");
+            + "  (sum of subtask walls: the work on one slot)");
     out.println(
         "    estimated speedup: "
-            + (report.parallelWallSecs() == 0 ? "n/a" : Formats.ratio(report.estimatedSpeedup())));
+            + (report.estimatedWallSecs() == 0
+                ? "n/a"
+                : Formats.ratio(report.estimatedSpeedup()) + "  (serial estimate / estimated)"));
     out.println(
         "    caveat:            summing the walls leaves out spawn, queueing and reporting");
     out.println("                       time, and assumes the work would take as long on one");
-    out.println("                       worker. For a measurement, run the same work serially and");
+    out.println("                       slot. For a measurement, run the same work serially and");
     out.println("                       compare with --vs-serial <task>.");
-    if (serialMeasured != null) {
+    if (report.measuredSerialWallSecs() != null) {
       out.println();
-      out.println("  Measured (fan-out received → join complete, on the coordinator):");
-      out.println("    this run:          " + Formats.seconds(measured));
+      out.println("  Measured against a serial run (first spawn → last result of each):");
+      out.println("    this run:          " + Formats.seconds(report.measuredWallSecs()));
       out.println(
-          "    serial run:        " + Formats.seconds(serialMeasured) + "  " + serialThread);
+          "    serial run:        "
+              + Formats.seconds(report.measuredSerialWallSecs())
+              + "  "
+              + serialThread);
       out.println(
           "    measured speedup:  "
-              + (measuredRatio == null ? "n/a" : Formats.ratio(measuredRatio)));
+              + (report.measuredSpeedup() == null
+                  ? "n/a"
+                  : Formats.ratio(report.measuredSpeedup())));
     }
+  }
+
+  private static String estimateBasis(SpeedupReport report) {
+    if (!report.slotsKnown()) {
+      return "the critical path: the slots of the workers the children ran on are not known";
+    }
+    String basis =
+        "the walls list-scheduled on "
+            + report.slots()
+            + (report.slots() == 1 ? " slot" : " slots")
+            + " of "
+            + report.workers()
+            + (report.workers() == 1 ? " worker" : " workers");
+    if (report.unknownWorkers() > 0) {
+      basis +=
+          "; "
+              + report.unknownWorkers()
+              + (report.unknownWorkers() == 1 ? " worker's" : " workers'")
+              + " slots not known";
+    }
+    return basis;
   }
 
   private static String walls(List<Double> walls) {

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -37,7 +38,9 @@ import picocli.CommandLine.Parameters;
       FanOutCommand.class,
       JoinStatusCommand.class,
       SpeedupCommand.class,
-      RetryCommand.class
+      RetryCommand.class,
+      CancelCommand.class,
+      LogsCommand.class
     })
 public final class TaskCommand {
   private static final SecureRandom NONCES = new SecureRandom();
@@ -250,17 +253,50 @@ public final class TaskCommand {
 
   @Command(name = "list", description = "List the tasks on the coordinator with their status.")
   static final class ListTasks implements Callable<Integer> {
+    static final String STATUS_VALUES =
+        "open, fanned-out, complete, accepted, rejected, partial or cancelled";
+
     private final CliContext context;
+
+    @Option(
+        names = "--status",
+        paramLabel = "STATUS",
+        description =
+            "Only tasks in this status: open (no fan-out yet, or its join still running),"
+                + " fanned-out, complete (the join completed, any verdict), accepted, rejected,"
+                + " partial, cancelled.")
+    String status;
 
     ListTasks(CliContext context) {
       this.context = context;
     }
 
+    /** Which statuses {@code --status VALUE} keeps. */
+    static Predicate<Tasks.Status> filter(String value) {
+      String wanted = value.trim().toLowerCase(Locale.ROOT);
+      return switch (wanted) {
+        case "open" -> status -> !status.complete();
+        case "complete" -> Tasks.Status::complete;
+        case "fanned-out", "fanned out" -> status -> status == Tasks.Status.FANNED_OUT;
+        case "accepted", "rejected", "partial", "cancelled" ->
+            status -> status.label().equals(wanted);
+        default ->
+            throw CliException.badInput(
+                "--status: expected " + STATUS_VALUES + " but found '" + value + "'");
+      };
+    }
+
     @Override
     public Integer call() {
+      Predicate<Tasks.Status> keep = status == null ? any -> true : filter(status);
       RecordsApi api = new RecordsApi(context.client());
-      List<Tasks.Task> tasks = Tasks.all(api);
       Map<String, Tasks.Status> statuses = Tasks.statuses(api);
+      List<Tasks.Task> tasks = new ArrayList<>();
+      for (Tasks.Task task : Tasks.all(api)) {
+        if (keep.test(statuses.getOrDefault(task.thread(), Tasks.Status.OPEN))) {
+          tasks.add(task);
+        }
+      }
       if (context.json()) {
         ArrayNode array = Json.MAPPER.createArrayNode();
         for (Tasks.Task task : tasks) {
@@ -279,7 +315,12 @@ public final class TaskCommand {
         return ExitCodes.OK;
       }
       if (tasks.isEmpty()) {
-        context.out().println("no tasks; create one with `spl task add \"TITLE\"`");
+        context
+            .out()
+            .println(
+                status == null
+                    ? "no tasks; create one with `spl task add \"TITLE\"`"
+                    : "no tasks with status " + status.trim());
         return ExitCodes.OK;
       }
       List<String[]> rows = new ArrayList<>();

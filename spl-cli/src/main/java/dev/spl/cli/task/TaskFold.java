@@ -85,17 +85,6 @@ record TaskFold(
         : Tasks.Status.FANNED_OUT;
   }
 
-  /**
-   * The wall of the latest fan-out as run: from the coordinator receiving its parent INTEND to the
-   * join completing. Null until the join completed.
-   */
-  Double measuredWallSecs() {
-    if (latest == null || !latest.joinComplete() || latestParent == null) {
-      return null;
-    }
-    return Math.max(0, latest.joinCompletedAtMillis() - latestParent.receivedAtMillis()) / 1000.0;
-  }
-
   /** Compiles CEL joins with cel-java, building the compiler only when a fan-out needs one. */
   static final class LazyCelJoins implements JoinCompiler {
     private CelJoinCompiler compiler;

@@ -1,11 +1,10 @@
 package dev.spl.cli.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.spl.cli.CliException;
 import dev.spl.cli.client.RecordsApi;
+import dev.spl.cli.client.TaskRecords;
 import dev.spl.core.Act;
 import dev.spl.core.StoredRecord;
-import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.JoinComplete;
 import java.util.ArrayList;
@@ -16,8 +15,8 @@ import java.util.regex.Pattern;
 
 /** Finds tasks on the coordinator by alias or thread, and tells their status. */
 final class Tasks {
-  static final String TOPIC = "task";
-  static final String DEFAULT_NAMESPACE = "default";
+  static final String TOPIC = TaskRecords.TOPIC;
+  static final String DEFAULT_NAMESPACE = TaskRecords.DEFAULT_NAMESPACE;
   static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   private Tasks() {}
@@ -41,12 +40,11 @@ final class Tasks {
     }
 
     String alias() {
-      return body().path("alias").asText("");
+      return TaskRecords.alias(genesis);
     }
 
     String namespace() {
-      String namespace = body().path("namespace").asText("");
-      return namespace.isEmpty() ? DEFAULT_NAMESPACE : namespace;
+      return TaskRecords.namespace(genesis);
     }
 
     /** What to call the task in hints: its alias, else its thread. */
@@ -61,7 +59,8 @@ final class Tasks {
     FANNED_OUT("fanned out"),
     ACCEPTED("accepted"),
     REJECTED("rejected"),
-    PARTIAL("partial");
+    PARTIAL("partial"),
+    CANCELLED("cancelled");
 
     private final String label;
 
@@ -76,59 +75,35 @@ final class Tasks {
     /** The status once a join completed with {@code verdict}. */
     static Status ofVerdict(String verdict) {
       return switch (verdict) {
-        case "accept" -> ACCEPTED;
-        case "partial" -> PARTIAL;
+        case JoinComplete.ACCEPT -> ACCEPTED;
+        case JoinComplete.PARTIAL -> PARTIAL;
+        case JoinComplete.CANCELLED -> CANCELLED;
         default -> REJECTED;
       };
+    }
+
+    /** Whether the task's latest fan-out has completed its join, with any verdict. */
+    boolean complete() {
+      return this != OPEN && this != FANNED_OUT;
     }
   }
 
   static boolean isTaskGenesis(StoredRecord stored) {
-    return stored.record().act() == Act.INTEND && TOPIC.equals(stored.record().topic());
+    return TaskRecords.isGenesis(stored);
   }
 
   /** Every task on the daemon, oldest first. */
   static List<Task> all(RecordsApi api) {
     List<Task> tasks = new ArrayList<>();
-    for (StoredRecord stored : api.topic(TOPIC, Act.INTEND.name())) {
+    for (StoredRecord stored : TaskRecords.all(api)) {
       tasks.add(new Task(stored));
     }
     return tasks;
   }
 
-  /**
-   * The task a user named: a thread id ({@code th_...}) or an alias. An unknown one is bad input
-   * naming what was looked for.
-   */
+  /** The task a user named: see {@link TaskRecords#resolve}. */
   static Task resolve(RecordsApi api, String reference) {
-    if (reference == null || reference.isBlank()) {
-      throw CliException.badInput("task: expected an alias or a thread id but found nothing");
-    }
-    String wanted = reference.trim();
-    if (wanted.startsWith("th_")) {
-      if (!ThreadIds.isValid(wanted) || ThreadIds.RESERVED.contains(wanted)) {
-        throw CliException.badInput(
-            "task: expected an alias or a thread id ('th_' + 64 hex) but found '" + wanted + "'");
-      }
-      for (StoredRecord stored : api.thread(wanted)) {
-        if (isTaskGenesis(stored)) {
-          return new Task(stored);
-        }
-      }
-      throw CliException.badInput(
-          "unknown task '" + wanted + "': no task was created on that thread at " + where(api));
-    }
-    for (Task task : all(api)) {
-      if (task.alias().equals(wanted)) {
-        return task;
-      }
-    }
-    throw CliException.badInput(
-        "unknown task '"
-            + wanted
-            + "': no task has that alias at "
-            + where(api)
-            + " (see `spl task list`)");
+    return new Task(TaskRecords.resolve(api, reference));
   }
 
   /**
@@ -149,9 +124,5 @@ final class Tasks {
           .ifPresent(join -> statuses.put(thread, Status.ofVerdict(join.verdict())));
     }
     return statuses;
-  }
-
-  private static String where(RecordsApi api) {
-    return api.client().baseUrl();
   }
 }

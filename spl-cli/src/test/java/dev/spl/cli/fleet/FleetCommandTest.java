@@ -61,6 +61,52 @@ class FleetCommandTest {
           health.put("records", 42);
           answer(exchange, 200, health);
         });
+    // worker-a (whose endpoint is this server) runs one child of task DOCS-1.
+    String taskThread = dev.spl.core.ThreadIds.derive("task", "docs");
+    server.createContext(
+        "/v1/children",
+        exchange -> {
+          ObjectNode list = Json.MAPPER.createObjectNode();
+          list.put("object", "list");
+          ObjectNode child = list.putArray("data").addObject();
+          child.put("child_thread", dev.spl.core.ThreadIds.derive("child", "0"));
+          child.put("parent_thread", taskThread);
+          child.put("fanout", "f".repeat(64));
+          child.put("namespace", "docs");
+          child.put("index", 2);
+          child.put("attempt", 1);
+          child.put("goal", "Merge A and B");
+          child.put("started_at", FleetFixture.NOW - 3_200);
+          child.put("elapsed_ms", 3_200);
+          child.put("spent_usd", new java.math.BigDecimal("0.12"));
+          list.put("slots", 4);
+          answer(exchange, 200, list);
+        });
+    server.createContext(
+        "/v1/records",
+        exchange -> {
+          ObjectNode body = Json.MAPPER.createObjectNode();
+          body.put("topic", "task");
+          body.put("title", "Write the docs");
+          body.put("alias", "DOCS-1");
+          dev.spl.core.Record record =
+              new dev.spl.core.Record(
+                  taskThread, "did:sync:user:tester", dev.spl.core.Act.INTEND, body, 0, List.of());
+          ObjectNode page = Json.MAPPER.createObjectNode();
+          page.put("object", "list");
+          boolean tasks = exchange.getRequestURI().getQuery().contains("topic=task");
+          if (tasks && !exchange.getRequestURI().getQuery().contains("after=1")) {
+            page.putArray("data")
+                .add(
+                    dev.spl.core.RecordJson.toJson(
+                        new dev.spl.core.StoredRecord(record.id(), record, 1, FleetFixture.T0)));
+            page.put("next_after", 1);
+          } else {
+            page.putArray("data");
+            page.put("next_after", 1);
+          }
+          answer(exchange, 200, page);
+        });
     server.start();
     env = CliRun.cleanEnv();
     env.put("SPL_HOME", home.toString());
@@ -155,6 +201,24 @@ class FleetCommandTest {
     assertThat(lines).hasSize(2);
     assertThat(lines)
         .allSatisfy(line -> assertThat(line).startsWith("{\"object\":\"fleet_status\""));
+  }
+
+  @Test
+  void statusListsTheChildrenEachLiveWorkerRunsWithTheirTask() {
+    CliRun status = CliRun.run(env, "fleet", "status");
+    assertThat(status.exitCode()).as(status.toString()).isZero();
+    assertThat(status.out())
+        .contains("  running children\n")
+        .containsPattern("INSTANCE +TASK +SUBTASK +ATTEMPT +ELAPSED +SPENT +GOAL")
+        .containsPattern("worker-a +DOCS-1 +2 +1 +3\\.2s +\\$0\\.1200 +Merge A and B");
+    JsonNode json = CliRun.run(env, "-o", "json", "fleet", "status").json();
+    JsonNode child = json.path("running_children").get(0);
+    assertThat(child.path("instance").asText()).isEqualTo("worker-a");
+    assertThat(child.path("task").asText()).isEqualTo("DOCS-1");
+    assertThat(child.path("subtask").asInt()).isEqualTo(2);
+    assertThat(child.path("elapsed_ms").asLong()).isEqualTo(3_200);
+    assertThat(child.path("spent_usd").decimalValue()).isEqualByComparingTo("0.12");
+    assertThat(json.path("running_children")).hasSize(1);
   }
 
   @Test

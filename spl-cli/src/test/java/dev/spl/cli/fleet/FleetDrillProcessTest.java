@@ -109,7 +109,7 @@ class FleetDrillProcessTest {
             "subtasks 0 and 1 reported", "WALK-1", js -> js.path("completed").asInt() == 2);
     assertThat(subtask(drained, 2).path("state").asText()).isEqualTo("pending spawn");
     CliRun frozenRetry = fleet.spl("task", "retry", "WALK-1", "--subtask", "0");
-    assertThat(frozenRetry.exitCode()).as(frozenRetry.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(frozenRetry.exitCode()).as(frozenRetry.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
     assertThat(frozenRetry.err()).contains("cannot retry").contains("docs/v1");
     for (JsonNode done : doneRecords(thread)) {
       assertThat(done.path("body").path("verdict").asText()).isEqualTo("accept");

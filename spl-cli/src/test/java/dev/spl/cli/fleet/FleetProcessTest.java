@@ -160,6 +160,109 @@ class FleetProcessTest {
   }
 
   @Test
+  void resetRefusesWhileAFanOutIsOpenThenDeletesEveryHomeAndTheFleetStartsFromScratch() {
+    CliRun start =
+        spl(
+            "fleet",
+            "start",
+            "--workers",
+            "2",
+            "--port",
+            "0",
+            "--worker-port",
+            "0",
+            "--heartbeat-interval",
+            "0.2",
+            "--echo-delay",
+            "60",
+            "--timeout",
+            "60");
+    assertThat(start.exitCode()).as(start.toString()).isZero();
+    Path homeA = home.resolveSibling("fleet-worker-a");
+    Path homeB = home.resolveSibling("fleet-worker-b");
+    assertThat(spl("task", "add", "Slow", "--alias", "RS-1").exitCode()).isZero();
+    CliRun fan = spl("task", "fan-out", "RS-1", "--subtask", "goal=wait a minute", "--join", "all");
+    assertThat(fan.exitCode()).as(fan.toString()).isZero();
+
+    CliRun refused = spl("fleet", "reset");
+    assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(refused.err())
+        .contains("cannot reset: a fan-out is still open: RS-1 (0/1 completed)")
+        .contains("spl task cancel RS-1")
+        .contains("--force");
+    assertThat(home).isDirectory();
+    assertThat(DaemonProcesses.livePid(home)).isPresent();
+
+    assertThat(spl("task", "cancel", "RS-1").exitCode()).isZero();
+    CliRun.await(
+        "the cancelled fan-out is closed",
+        WAIT_MILLIS,
+        () -> spl("task", "show", "RS-1").out().contains("cancelled"));
+    CliRun reset = spl("fleet", "reset");
+    assertThat(reset.exitCode()).as(reset.toString()).isZero();
+    assertThat(reset.out())
+        .contains("[worker-a] stopped", "[worker-b] stopped", "[coordinator] stopped")
+        .contains("deleted " + home)
+        .contains("deleted " + homeA)
+        .contains("the fleet is reset");
+    assertThat(home).doesNotExist();
+    assertThat(homeA).doesNotExist();
+    assertThat(homeB).doesNotExist();
+
+    // From scratch: the alias is free again, and the fleet gets new DIDs.
+    startFleet(1);
+    CliRun again = spl("task", "add", "Slow", "--alias", "RS-1");
+    assertThat(again.exitCode()).as(again.toString()).isZero();
+    assertThat(spl("fleet", "stop", "--all").exitCode()).isZero();
+
+    // The coordinator is down: spl cannot tell whether fan-outs are open, so only --force resets.
+    CliRun blind = spl("fleet", "reset");
+    assertThat(blind.exitCode()).as(blind.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(blind.err()).contains("is not running, so spl cannot tell");
+    assertThat(home).isDirectory();
+    CliRun forced = spl("fleet", "reset", "--force");
+    assertThat(forced.exitCode()).as(forced.toString()).isZero();
+    assertThat(home).doesNotExist();
+    assertThat(homeA).doesNotExist();
+    assertThat(spl("fleet", "reset").out()).contains("nothing to reset");
+  }
+
+  @Test
+  void resetRefusesAFolderThatIsNotAFleetHome() throws IOException {
+    Files.createDirectories(home);
+    Path precious = home.resolve("thesis.tex");
+    Files.writeString(precious, "years of work");
+    CliRun reset = spl("fleet", "reset", "--force");
+    assertThat(reset.exitCode()).as(reset.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(reset.err())
+        .contains("does not look like a fleet home (it holds 'thesis.tex'")
+        .contains("nothing was deleted");
+    assertThat(precious).hasContent("years of work");
+  }
+
+  @Test
+  void aBusyCoordinatorPortAndABusyWorkerPortAreNamedTogether() throws IOException {
+    try (ServerSocket coordinatorPort = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ServerSocket workerPort = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CliRun start =
+          spl(
+              "fleet",
+              "start",
+              "--workers",
+              "1",
+              "--port",
+              Integer.toString(coordinatorPort.getLocalPort()),
+              "--worker-port",
+              Integer.toString(workerPort.getLocalPort()));
+      assertThat(start.exitCode()).as(start.toString()).isEqualTo(ExitCodes.FAILURE);
+      assertThat(start.err())
+          .contains("coordinator: port " + coordinatorPort.getLocalPort() + " is already in use")
+          .contains("worker-a: port " + workerPort.getLocalPort() + " is already in use");
+    }
+    assertThat(DaemonProcesses.livePid(home)).isEmpty();
+  }
+
+  @Test
   void aBusyWorkerPortIsNamedAndNothingIsLeftRunning() throws IOException {
     try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       CliRun start =

@@ -139,6 +139,45 @@ class FleetEndToEndTest {
     assertThat(builtIn.err()).contains("a built-in rule cannot be removed");
   }
 
+  @Test
+  void specificWithAnAliasIsThatAliasAndSpeedupUsesTheSlotsOfTheWorkers() {
+    ok("task", "add", "Slots", "--alias", "SL-1", "--namespace", "e2e");
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "task", "fan-out", "SL-1", "--subtask", "goal=Pinned,target=specific:worker-a"));
+    for (int i = 1; i < 16; i++) {
+      args.add("--subtask");
+      args.add("goal=Part " + i);
+    }
+    args.addAll(List.of("--join", "all"));
+    ok(args.toArray(String[]::new));
+    ok("task", "join-status", "SL-1", "--watch", "--timeout", "60");
+    JsonNode status = ok("-o", "json", "task", "join-status", "SL-1").json();
+    assertThat(status.path("per_subtask").get(0).path("worker").asText()).isEqualTo(workerA.did());
+    assertThat(status.path("per_subtask").get(0).path("target").asText()).isEqualTo("worker-a");
+
+    // 16 children on two workers of 4 slots: the estimate needs two rounds of the walls, so it
+    // is longer than the longest wall, which the critical path alone would give.
+    JsonNode speedup = ok("-o", "json", "task", "speedup", "SL-1").json();
+    assertThat(speedup.path("workers").asInt()).isEqualTo(2);
+    assertThat(speedup.path("slots").asInt()).isEqualTo(8);
+    assertThat(speedup.path("unknown_workers").asInt()).isZero();
+    assertThat(speedup.path("estimated_wall_secs").asDouble())
+        .isGreaterThan(speedup.path("critical_path_secs").asDouble());
+    assertThat(speedup.path("measured_wall_secs").isNumber()).isTrue();
+    assertThat(ok("task", "speedup", "SL-1").out())
+        .contains("the walls list-scheduled on 8 slots of 2 workers");
+
+    // Echo children write no output file; the worker says so.
+    CliRun logs = CliRun.run(env, "task", "logs", "SL-1", "--subtask", "0");
+    assertThat(logs.exitCode()).as(logs.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(logs.err())
+        .contains("the output of subtask 0 attempt 1 from worker-a")
+        .contains("OUTPUT_NOT_FOUND")
+        .contains("echo children write none");
+  }
+
   private JsonNode coordinatorFleet() {
     return new DaemonClient(coordinator.url(), null).get("/v1/fleet/status");
   }

@@ -190,7 +190,7 @@ class JoinCommandsTest {
   }
 
   @Test
-  void speedupReportsTheCriticalPathAndComparesWithASerialRun() {
+  void speedupNamesEachWallAndComparesWithASerialRun() {
     FanoutRef ref = threeWithADependency("SP-1");
     fx.spawned(ref, 0, 1, TaskFixture.WORKER_A);
     fx.spawned(ref, 1, 1, TaskFixture.WORKER_B);
@@ -200,16 +200,18 @@ class JoinCommandsTest {
     CliRun early = fx.spl("task", "speedup", "SP-1", "--vs-serial", "SP-1");
     assertThat(early.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(early.err()).contains("its join has not completed");
-    // Completed here, before the last result, so the coordinator's reconciler does not decide it
-    // first at a time the test cannot choose.
-    StoredRecord parent = daemon.records().get(ref.id()).orElseThrow();
-    fx.joinComplete(ref, "accept", parent.receivedAtMillis() + 3_000);
     fx.done(ref, 2, 1, TaskFixture.WORKER_A, "accept", 0.5);
+    fx.ok("task", "join-status", "SP-1", "--watch", "--timeout", "10");
     CliRun run = fx.ok("task", "speedup", "SP-1");
+    // This daemon's registry knows neither worker, so the estimate has no slot count to use.
     assertThat(run.out())
         .contains("Fan-out speedup report: " + ref.thread())
         .contains("per-subtask walls: [1.0s, 2.0s, 0.5s]")
-        .contains("parallel wall:     2.5s  (critical path 1 → 2)")
+        .containsPattern("measured: +[0-9.]+s  \\(first spawn → last result, as the coordinator")
+        .contains(
+            "estimated:         2.5s  (the critical path: the slots of the workers the children"
+                + " ran on are not known)")
+        .contains("critical path:     2.5s  (1 → 2: the estimate with unlimited slots)")
         .contains("total cost:        $0.7500")
         .contains("serial estimate:   3.5s")
         .contains("estimated speedup: 1.40×")
@@ -218,17 +220,196 @@ class JoinCommandsTest {
     String serialThread = fx.addTask("SER-1");
     fx.ok("task", "fan-out", "SER-1", "--subtask", "goal=all of it", "--join", "all");
     FanoutRef serial = fx.fanoutOf(serialThread);
-    StoredRecord serialParent = daemon.records().get(serial.id()).orElseThrow();
-    fx.joinComplete(serial, "accept", serialParent.receivedAtMillis() + 6_000);
+    fx.spawned(serial, 0, 1, TaskFixture.WORKER_A);
+    fx.done(serial, 0, 1, TaskFixture.WORKER_A, "accept", 3.5);
+    fx.ok("task", "join-status", "SER-1", "--watch", "--timeout", "10");
 
     JsonNode json = fx.ok("-o", "json", "task", "speedup", "SP-1", "--vs-serial", "SER-1").json();
-    assertThat(json.path("parallel_wall_secs").asDouble()).isEqualTo(2.5);
+    assertThat(json.path("critical_path_secs").asDouble()).isEqualTo(2.5);
+    assertThat(json.path("estimated_wall_secs").asDouble()).isEqualTo(2.5);
+    assertThat(json.path("slots").asInt()).isZero();
+    assertThat(json.path("workers").asInt()).isEqualTo(2);
+    assertThat(json.path("unknown_workers").asInt()).isEqualTo(2);
     assertThat(json.path("critical_path").toString()).isEqualTo("[1,2]");
-    assertThat(json.path("measured_wall_secs").asDouble()).isEqualTo(3.0);
-    assertThat(json.path("measured_serial_wall_secs").asDouble()).isEqualTo(6.0);
-    assertThat(json.path("measured_speedup").asDouble()).isEqualTo(2.0);
+    double measured = json.path("measured_wall_secs").asDouble();
+    double serialMeasured = json.path("measured_serial_wall_secs").asDouble();
+    assertThat(json.path("measured_wall_secs").isNumber()).isTrue();
+    assertThat(json.path("measured_serial_wall_secs").isNumber()).isTrue();
+    assertThat(json.path("measured_speedup").asDouble()).isEqualTo(serialMeasured / measured);
+    assertThat(json.path("measured_serial_thread").asText()).isEqualTo(serialThread);
     assertThat(fx.ok("task", "speedup", "SP-1", "--vs-serial", serialThread).out())
-        .contains("measured speedup:  2.00×", "serial run:        6.0s");
+        .contains("Measured against a serial run")
+        .containsPattern("serial run: +[0-9.]+s  " + serialThread)
+        .contains("measured speedup:");
+  }
+
+  @Test
+  void aFailedChildShowsItsExitCodeAndTheLastLinesOfItsOutput() {
+    FanoutRef ref = threeWithADependency("FL-1", "any");
+    fx.spawned(ref, 0, 1, TaskFixture.WORKER_A);
+    String output = "step 1\nstep 2\nstep 3\nstep 4\nstep 5\nstep 6\nerror: disk full";
+    fx.done(ref, 0, 1, TaskFixture.WORKER_A, "reject", 0.4, output, 3);
+    List<String> lines = fx.ok("task", "join-status", "FL-1").out().lines().toList();
+    int row = lines.indexOf("    [0] Write A → specific:" + TaskFixture.WORKER_A);
+    assertThat(lines.subList(row + 1, row + 8))
+        .containsExactly(
+            "        reject ($0.25, 0.4s)  exit 3",
+            "          | step 3",
+            "          | step 4",
+            "          | step 5",
+            "          | step 6",
+            "          | error: disk full",
+            "          full output: spl task logs FL-1 --subtask 0");
+    JsonNode json = fx.ok("-o", "json", "task", "join-status", "FL-1").json();
+    assertThat(json.path("per_subtask").get(0).path("exit_code").asInt()).isEqualTo(3);
+    assertThat(json.path("per_subtask").get(1).has("exit_code")).isFalse();
+  }
+
+  @Test
+  void watchExitsOneWhenTheJoinIsNotAcceptedAndPrintsTheErrorAsJsonWithJsonOutput() {
+    FanoutRef ref = threeWithADependency("RJ-1");
+    fx.spawned(ref, 0, 1, TaskFixture.WORKER_A);
+    fx.done(ref, 0, 1, TaskFixture.WORKER_A, "reject", 0.4, "tests fail", 1);
+    CliRun watch = fx.spl("task", "join-status", "RJ-1", "--watch", "--timeout", "10");
+    assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(watch.out()).containsPattern("Join complete:\\s+yes \\(reject\\)");
+    assertThat(watch.err()).contains("spl: the join of 'RJ-1' completed with reject, not accept");
+
+    CliRun json = fx.spl("-o", "json", "task", "join-status", "RJ-1", "--watch");
+    assertThat(json.exitCode()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(json.json().path("verdict").asText()).isEqualTo("reject");
+    JsonNode error = CliRun.jsonOf(json.err().strip());
+    assertThat(error.path("object").asText()).isEqualTo("error");
+    assertThat(error.path("type").asText()).isEqualTo("failure");
+    assertThat(error.path("exit_code").asInt()).isEqualTo(1);
+    assertThat(error.path("message").asText())
+        .isEqualTo("the join of 'RJ-1' completed with reject, not accept");
+    // Without --watch the status is only shown.
+    assertThat(fx.spl("task", "join-status", "RJ-1").exitCode()).isZero();
+  }
+
+  @Test
+  void watchStopsWithThreeWhenAFreezeHoldsEverythingThatIsLeft() {
+    threeWithADependency("FZ-1");
+    fx.ok("kill", "--namespace", "docs", "--reason", "wrong approach");
+    CliRun watch = fx.spl("task", "join-status", "FZ-1", "--watch", "--timeout", "10");
+    assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(watch.out()).containsPattern("Join complete:\\s+no");
+    assertThat(watch.err())
+        .contains(
+            "the join of 'FZ-1' is held: namespace 'docs' is frozen (soft: wrong approach); lift"
+                + " it with `spl unkill --namespace docs`");
+    fx.ok("unkill", "--namespace", "docs");
+    CliRun open =
+        fx.spl("task", "join-status", "FZ-1", "--watch", "--timeout", "0.3", "--interval", "0.1");
+    assertThat(open.exitCode()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(open.err()).contains("did not complete within 0.3 s");
+  }
+
+  @Test
+  void cancelStopsEveryChildAndTheJoinEndsCancelled() {
+    FanoutRef ref = threeWithADependency("CN-1");
+    fx.spawned(ref, 0, 1, TaskFixture.WORKER_A);
+    CliRun cancel = fx.ok("task", "cancel", "CN-1", "--reason", "wrong approach");
+    assertThat(cancel.out())
+        .contains(
+            "◇ Cancel requested for CN-1: 1 running and 2 pending subtasks are stopped, and the"
+                + " join ends cancelled")
+        .contains("Watch progress: spl task join-status CN-1");
+    StoredRecord request =
+        daemon
+            .records()
+            .query(new RecordQuery(ref.thread(), "fanout_cancel_request", Act.LEARN, 0, 10))
+            .get(0);
+    assertThat(request.record().body().path("reason").asText()).isEqualTo("wrong approach");
+    assertThat(request.record().body().path("fanout").asText()).isEqualTo(ref.id());
+    assertThat(request.record().parents()).containsExactly(ref.id());
+
+    CliRun watch = fx.spl("task", "join-status", "CN-1", "--watch", "--timeout", "10");
+    assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(watch.out()).containsPattern("Join complete:\\s+yes \\(cancelled\\)");
+    assertThat(watch.err()).contains("completed with cancelled, not accept");
+    // The coordinator asked worker-a to stop subtask 0 and never spawns the others.
+    List<StoredRecord> sent =
+        daemon
+            .records()
+            .query(new RecordQuery(ref.thread(), "fanout_cancel_sent", Act.LEARN, 0, 10));
+    assertThat(sent).hasSize(1);
+    assertThat(sent.get(0).record().body().path("reason").asText()).isEqualTo("cancel_requested");
+    assertThat(fx.ok("task", "show", "CN-1").out()).containsPattern("Status:\\s+cancelled");
+
+    CliRun again = fx.spl("task", "cancel", "CN-1");
+    assertThat(again.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(again.err())
+        .contains(
+            "cannot cancel 'CN-1': its join already completed (cancelled); there is nothing left"
+                + " to stop");
+    String none = fx.addTask("CN-2");
+    CliRun noFanout = fx.spl("task", "cancel", "CN-2");
+    assertThat(noFanout.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(noFanout.err()).contains("task 'CN-2' has no fan-out yet");
+    assertThat(none).startsWith("th_");
+  }
+
+  @Test
+  void taskListFiltersByStatus() {
+    fx.addTask("NEW-1");
+    threeWithADependency("RUN-1");
+    FanoutRef done = threeWithADependency("ACC-1");
+    fx.joinComplete(done, "accept", 1);
+    FanoutRef cancelled = threeWithADependency("CAN-1");
+    fx.joinComplete(cancelled, "cancelled", 1);
+    assertThat(aliases("open")).containsExactly("NEW-1", "RUN-1");
+    assertThat(aliases("fanned-out")).containsExactly("RUN-1");
+    assertThat(aliases("complete")).containsExactly("ACC-1", "CAN-1");
+    assertThat(aliases("accepted")).containsExactly("ACC-1");
+    assertThat(aliases("cancelled")).containsExactly("CAN-1");
+    assertThat(aliases("rejected")).isEmpty();
+    assertThat(fx.ok("task", "list", "--status", "rejected").out().trim())
+        .isEqualTo("no tasks with status rejected");
+    assertThat(fx.ok("task", "list").out()).containsPattern("CAN-1\\s+cancelled");
+    CliRun bad = fx.spl("task", "list", "--status", "done");
+    assertThat(bad.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(bad.err())
+        .contains(
+            "--status: expected open, fanned-out, complete, accepted, rejected, partial or"
+                + " cancelled but found 'done'");
+  }
+
+  private List<String> aliases(String status) {
+    JsonNode list = fx.ok("-o", "json", "task", "list", "--status", status).json();
+    List<String> aliases = new java.util.ArrayList<>();
+    list.path("data").forEach(row -> aliases.add(row.path("alias").asText()));
+    return aliases;
+  }
+
+  @Test
+  void recordsListTakesATaskAliasForItsThread() {
+    String thread = fx.addTask("AL-1");
+    CliRun list = fx.ok("-o", "json", "records", "list", "--thread", "AL-1");
+    assertThat(list.json().path("data")).hasSize(1);
+    assertThat(list.json().path("data").get(0).path("thread").asText()).isEqualTo(thread);
+    CliRun unknown = fx.spl("records", "list", "--thread", "NOPE-1");
+    assertThat(unknown.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(unknown.err())
+        .contains(
+            "--thread: expected a thread id (th_ + 64 hex) or a task alias, but unknown task"
+                + " 'NOPE-1'");
+  }
+
+  @Test
+  void aFreezeOfANamespaceNoTaskUsesIsRecordedWithAWarning() {
+    fx.addTask("NS-1", "--namespace", "docs/v1");
+    CliRun typo = fx.ok("kill", "--namespace", "docs", "--reason", "wrong approach");
+    assertThat(typo.out().trim()).isEqualTo("✓ soft freeze of 'docs' recorded");
+    assertThat(typo.err().trim())
+        .isEqualTo(
+            "spl: warning: no task uses namespace 'docs' (the tasks use docs/v1); the freeze is"
+                + " recorded anyway");
+    assertThat(
+            daemon.records().query(new RecordQuery(ThreadIds.FLEET_CONTROL, "freeze", null, 0, 10)))
+        .hasSize(1);
+    assertThat(fx.ok("kill", "--namespace", "docs/v1", "--reason", "x").err()).isEmpty();
   }
 
   @Test
@@ -249,7 +430,8 @@ class JoinCommandsTest {
 
     fx.ok("kill", "--namespace", "docs", "--reason", "wrong approach");
     CliRun frozen = fx.spl("task", "retry", "RT-1", "--subtask", "0");
-    assertThat(frozen.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    // A frozen namespace is a state of the fleet, exit 3 everywhere (docs/cli.md, Exit codes).
+    assertThat(frozen.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
     assertThat(frozen.err())
         .contains("cannot retry subtask 0: namespace 'docs' is frozen (soft: wrong approach)");
     fx.ok("unkill", "--namespace", "docs");

@@ -91,6 +91,18 @@ final class TaskFixture {
   }
 
   void done(FanoutRef ref, int index, int attempt, String worker, String verdict, double wall) {
+    done(ref, index, attempt, worker, verdict, wall, "echo", null);
+  }
+
+  void done(
+      FanoutRef ref,
+      int index,
+      int attempt,
+      String worker,
+      String verdict,
+      double wall,
+      String summary,
+      Integer exitCode) {
     ObjectNode body =
         new ChildDone(
                 ref.namespace(),
@@ -102,10 +114,11 @@ final class TaskFixture {
                 Verdict.fromWire(verdict),
                 new BigDecimal("0.25"),
                 wall,
-                "echo",
+                summary,
                 1_000,
                 1_000 + (long) (wall * 1000),
-                null)
+                null,
+                exitCode)
             .toBody();
     append(ref.thread(), worker, Act.KNOW, body);
   }

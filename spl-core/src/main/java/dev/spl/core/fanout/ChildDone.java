@@ -15,6 +15,8 @@ import java.util.Objects;
  *     {@code failed}
  * @param interruptedBy null, or {@link FanoutRecords#INTERRUPTED_BY_HARD_FREEZE} on a cancelled
  *     attempt the worker stopped itself because its namespace's hard freeze passed its grace
+ * @param exitCode the shell command's exit code, or null (echo children, children that never ran,
+ *     results the coordinator wrote itself)
  * @param value what the child computed (the echo executor's compute mode), or null
  */
 public record ChildDone(
@@ -31,6 +33,7 @@ public record ChildDone(
     long startedAtMillis,
     long finishedAtMillis,
     String interruptedBy,
+    Integer exitCode,
     JsonNode value)
     implements FanoutEvent {
 
@@ -51,7 +54,7 @@ public record ChildDone(
     }
   }
 
-  /** A result without a computed value. */
+  /** A result without an exit code or a computed value. */
   public ChildDone(
       String namespace,
       String fanout,
@@ -80,6 +83,41 @@ public record ChildDone(
         startedAtMillis,
         finishedAtMillis,
         interruptedBy,
+        null,
+        null);
+  }
+
+  /** A result without a computed value. */
+  public ChildDone(
+      String namespace,
+      String fanout,
+      int index,
+      int attempt,
+      String childThread,
+      String worker,
+      Verdict verdict,
+      BigDecimal costUsd,
+      double wallTimeSecs,
+      String summary,
+      long startedAtMillis,
+      long finishedAtMillis,
+      String interruptedBy,
+      Integer exitCode) {
+    this(
+        namespace,
+        fanout,
+        index,
+        attempt,
+        childThread,
+        worker,
+        verdict,
+        costUsd,
+        wallTimeSecs,
+        summary,
+        startedAtMillis,
+        finishedAtMillis,
+        interruptedBy,
+        exitCode,
         null);
   }
 
@@ -99,6 +137,9 @@ public record ChildDone(
     body.put("finished_at", finishedAtMillis);
     if (interruptedBy != null) {
       body.put(FanoutRecords.INTERRUPTED_BY, interruptedBy);
+    }
+    if (exitCode != null) {
+      body.put("exit_code", exitCode);
     }
     if (value != null) {
       body.set("value", value);
@@ -122,6 +163,7 @@ public record ChildDone(
         reader.longValue("started_at", 0),
         reader.longValue("finished_at", 0),
         FanoutRecords.readInterruptedBy(reader),
+        reader.optionalInteger("exit_code", Integer.MIN_VALUE),
         FanoutRecords.readValue(body));
   }
 }

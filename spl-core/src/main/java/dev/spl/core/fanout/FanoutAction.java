@@ -72,14 +72,14 @@ public sealed interface FanoutAction {
       implements FanoutAction {}
 
   /**
-   * The join is decided: write the parent's {@code fanout_join_complete} KNOW.
+   * The join is decided, or the fan-out was cancelled: write the parent's {@code
+   * fanout_join_complete} KNOW.
    *
    * @param children every child for a fan-out of listed subtasks, null for a data fan-out
    */
   record CompleteJoin(
       FanoutRef fanout,
       String verdict,
-      JoinOutcome outcome,
       List<ChildView> children,
       JoinTotals totals,
       long completedAtMillis,

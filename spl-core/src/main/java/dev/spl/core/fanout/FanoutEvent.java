@@ -8,10 +8,10 @@ import java.util.Optional;
 /**
  * A record body that changes one fan-out's fold: the coordinator's {@code fanout_spawned}, {@code
  * fanout_cancel_sent} and {@code fanout_join_complete}, a worker's (or the coordinator's) {@code
- * fanout_child_done}, and {@code fanout_retry_subtask}.
+ * fanout_child_done}, and a user's {@code fanout_retry_subtask} and {@code fanout_cancel_request}.
  */
 public sealed interface FanoutEvent
-    permits Spawned, ChildDone, RetrySubtask, CancelSent, JoinComplete {
+    permits Spawned, ChildDone, RetrySubtask, CancelRequest, CancelSent, JoinComplete {
 
   /** The id of the fan-out parent the body belongs to. */
   String fanout();
@@ -33,6 +33,7 @@ public sealed interface FanoutEvent
           case FanoutRecords.SPAWNED -> Spawned.fromBody(body);
           case FanoutRecords.CHILD_DONE -> ChildDone.fromBody(body);
           case FanoutRecords.RETRY -> RetrySubtask.fromBody(body);
+          case FanoutRecords.CANCEL_REQUEST -> CancelRequest.fromBody(body);
           case FanoutRecords.CANCEL_SENT -> CancelSent.fromBody(body);
           case FanoutRecords.JOIN_COMPLETE -> JoinComplete.fromBody(body);
           default -> null;

@@ -21,6 +21,7 @@ public final class FanoutRecords {
   public static final String SPAWNED = "fanout_spawned";
   public static final String CHILD_DONE = "fanout_child_done";
   public static final String RETRY = "fanout_retry_subtask";
+  public static final String CANCEL_REQUEST = "fanout_cancel_request";
   public static final String CANCEL_SENT = "fanout_cancel_sent";
   public static final String JOIN_COMPLETE = "fanout_join_complete";
   public static final String CHILD = "fanout_child";
@@ -32,6 +33,7 @@ public final class FanoutRecords {
   public static final String CANCEL_JOIN_SATISFIED = "join_satisfied";
   public static final String CANCEL_JOIN_IMPOSSIBLE = "join_impossible";
   public static final String CANCEL_FAIL_FAST = "fail_fast";
+  public static final String CANCEL_REQUESTED = "cancel_requested";
 
   /**
    * The field of {@code fanout_child_done} and {@code child_result} a worker sets when it stopped

@@ -59,6 +59,7 @@ public final class FanoutState {
   public static final int SPAWNS_PER_DECIDE = 1_000;
 
   private static final int[] NO_SUCCESSORS = new int[0];
+  private static final int NO_EXIT_CODE = Integer.MIN_VALUE;
   private static final ChildState[] STATES = ChildState.values();
   private static final Verdict[] VERDICTS = Verdict.values();
 
@@ -75,6 +76,7 @@ public final class FanoutState {
     FanoutRecords.CANCEL_JOIN_SATISFIED,
     FanoutRecords.CANCEL_JOIN_IMPOSSIBLE,
     FanoutRecords.CANCEL_FAIL_FAST,
+    FanoutRecords.CANCEL_REQUESTED,
     "another reason"
   };
 
@@ -93,6 +95,7 @@ public final class FanoutState {
   private final int[] unacceptedDeps;
   private final int[] failedDeps;
   private final String[] summaries;
+  private final int[] exitCodes; // NO_EXIT_CODE when the result had none
 
   // Data fan-outs: the loop, where its items are, and the one target of every child.
   private final DataLoop loop;
@@ -136,6 +139,10 @@ public final class FanoutState {
   private boolean joinComplete;
   private String joinVerdict;
   private long joinCompletedAtMillis;
+  private CancelRequest cancelRequest;
+  // When the coordinator received the first spawn and the last result that counted, or -1.
+  private long firstSpawnAtMillis = -1;
+  private long lastResultAtMillis = -1;
   // When a waiting retry becomes due, as last seen by decide: a scheduling hint for Fanouts.
   private long wakeAtMillis = Long.MAX_VALUE;
 
@@ -168,6 +175,8 @@ public final class FanoutState {
     this.unacceptedDeps = new int[n];
     this.failedDeps = new int[n];
     this.summaries = new String[n];
+    this.exitCodes = new int[n];
+    Arrays.fill(exitCodes, NO_EXIT_CODE);
     int[] successorCounts = new int[n];
     for (int i = 0; i < n; i++) {
       SubtaskSpec spec = specs.get(i);
@@ -231,6 +240,7 @@ public final class FanoutState {
     this.unacceptedDeps = null;
     this.failedDeps = null;
     this.summaries = null;
+    this.exitCodes = null;
     int n = loop.width();
     this.width = n;
     this.lifecycle = new byte[n];
@@ -323,10 +333,19 @@ public final class FanoutState {
     boolean changed;
     if (event instanceof Spawned spawned) {
       changed = applySpawned(spawned);
+      if (changed && firstSpawnAtMillis < 0) {
+        firstSpawnAtMillis = receivedAtMillis;
+      }
     } else if (event instanceof ChildDone done) {
+      boolean beforeJoin = !joinComplete;
       changed = applyChildDone(done, receivedAtMillis, seq);
+      if (changed && beforeJoin) {
+        lastResultAtMillis = Math.max(lastResultAtMillis, receivedAtMillis);
+      }
     } else if (event instanceof RetrySubtask retry) {
       changed = applyRetry(retry);
+    } else if (event instanceof CancelRequest cancel) {
+      changed = applyCancelRequest(cancel);
     } else if (event instanceof CancelSent cancel) {
       changed = applyCancelSent(cancel);
     } else {
@@ -381,6 +400,7 @@ public final class FanoutState {
     }
     if (from == ChildState.IN_PROGRESS
         && !joinComplete
+        && cancelRequest == null
         && retriable(done.verdict())
         && retries[i] < options.maxRetries()) {
       scheduleRetry(i, receivedAtMillis);
@@ -391,6 +411,7 @@ public final class FanoutState {
     resultSeq[i] = seq;
     if (summaries != null) {
       summaries[i] = done.summary();
+      exitCodes[i] = done.exitCode() == null ? NO_EXIT_CODE : done.exitCode();
     }
     transition(i, ChildState.DONE, done.verdict());
     return true;
@@ -466,7 +487,18 @@ public final class FanoutState {
     resultSeq[i] = 0;
     if (summaries != null) {
       summaries[i] = null;
+      exitCodes[i] = NO_EXIT_CODE;
     }
+  }
+
+  /** The first request counts; one after the join completed changes nothing. */
+  private boolean applyCancelRequest(CancelRequest cancel) {
+    if (joinComplete || cancelRequest != null) {
+      return false;
+    }
+    cancelRequest = cancel;
+    version++;
+    return true;
   }
 
   /**
@@ -693,13 +725,14 @@ public final class FanoutState {
   public List<FanoutAction> decide(long nowMillis, WorkerDirectory directory, SpawnPolicy policy) {
     List<FanoutAction> actions = new ArrayList<>();
     if (joinComplete) {
-      String reason =
-          !JoinComplete.REJECT.equals(joinVerdict)
-              ? FanoutRecords.CANCEL_JOIN_SATISFIED
-              : options.policy() == FanoutPolicy.FAIL_FAST && failedCount > cancelledCount
-                  ? FanoutRecords.CANCEL_FAIL_FAST
-                  : FanoutRecords.CANCEL_JOIN_IMPOSSIBLE;
-      addLeftoverCancel(actions, reason);
+      addLeftoverCancel(actions, leftoverCancelReason());
+      return actions;
+    }
+    if (cancelRequest != null) {
+      addLeftoverCancel(actions, FanoutRecords.CANCEL_REQUESTED);
+      actions.add(
+          completeJoin(
+              new Ending(JoinOutcome.IMPOSSIBLE, JoinComplete.CANCELLED, null), nowMillis));
       return actions;
     }
     Ending ending = ending();
@@ -711,6 +744,17 @@ public final class FanoutState {
     decideLostWorkers(actions, directory, nowMillis);
     decideSpawns(actions, directory, policy, nowMillis);
     return actions;
+  }
+
+  private String leftoverCancelReason() {
+    return switch (joinVerdict) {
+      case JoinComplete.REJECT ->
+          options.policy() == FanoutPolicy.FAIL_FAST && failedCount > cancelledCount
+              ? FanoutRecords.CANCEL_FAIL_FAST
+              : FanoutRecords.CANCEL_JOIN_IMPOSSIBLE;
+      case JoinComplete.CANCELLED -> FanoutRecords.CANCEL_REQUESTED;
+      default -> FanoutRecords.CANCEL_JOIN_SATISFIED;
+    };
   }
 
   /** The join predicate's current outcome, re-evaluated only when a child changed. */
@@ -815,6 +859,11 @@ public final class FanoutState {
 
   private FanoutAction.CompleteJoin completeJoin(Ending ending, long nowMillis) {
     List<ChildView> views = null;
+    String unfinishedSummary =
+        JoinComplete.CANCELLED.equals(ending.verdict())
+            ? "cancelled: the fan-out was cancelled"
+                + (cancelRequest.reason() == null ? "" : " (" + cancelRequest.reason() + ")")
+            : "cancelled: the join completed before it finished";
     if (summaries != null) {
       views = new ArrayList<>(width);
       for (int i = 0; i < width; i++) {
@@ -829,7 +878,7 @@ public final class FanoutState {
                   Verdict.CANCELLED.wire(),
                   usd(costMicros[i]),
                   0,
-                  "cancelled: the join completed before it finished"));
+                  unfinishedSummary));
         }
       }
       views = List.copyOf(views);
@@ -846,7 +895,6 @@ public final class FanoutState {
     return new FanoutAction.CompleteJoin(
         ref,
         ending.verdict(),
-        ending.outcome(),
         views,
         new FanoutAction.JoinTotals(
             width,
@@ -1039,6 +1087,8 @@ public final class FanoutState {
     String status;
     if (joinComplete) {
       status = Fanin.statusOf(joinVerdict);
+    } else if (cancelRequest != null) {
+      status = Fanin.CANCELLED;
     } else if (options.policy() == FanoutPolicy.FAIL_FAST && failedCount > 0) {
       status = Fanin.FAILED;
     } else if (pendingCount + activeCount > 0) {
@@ -1153,6 +1203,48 @@ public final class FanoutState {
 
   public long joinCompletedAtMillis() {
     return joinCompletedAtMillis;
+  }
+
+  /** Whether a user asked to cancel the fan-out ({@link CancelRequest}). */
+  public boolean cancelRequested() {
+    return cancelRequest != null;
+  }
+
+  /**
+   * The measured wall of the fan-out: from the coordinator receiving its first spawn to receiving
+   * the last child result that counted before the join completed, in seconds; null until both
+   * exist. Both times come from one store, the coordinator's, so no two clocks are compared.
+   */
+  public Double measuredWallSecs() {
+    if (firstSpawnAtMillis < 0 || lastResultAtMillis < 0) {
+      return null;
+    }
+    return Math.max(0, lastResultAtMillis - firstSpawnAtMillis) / 1000.0;
+  }
+
+  /**
+   * A cancel request body for the whole fan-out, after checking that it may be cancelled: its join
+   * has not completed and it was not cancelled already.
+   */
+  public CancelRequest cancel(String reason) {
+    FanoutValidation.validateCancel(this);
+    return new CancelRequest(ref.namespace(), ref.id(), reason);
+  }
+
+  /**
+   * The shell command's exit code of the result that gave the child its verdict, or null (kept for
+   * listed subtasks, read from the result record for a data child).
+   */
+  public Integer exitCode(int index) {
+    if (state(index) != ChildState.DONE) {
+      return null;
+    }
+    if (exitCodes != null) {
+      return exitCodes[index] == NO_EXIT_CODE ? null : exitCodes[index];
+    }
+    return resultSeq[index] == 0
+        ? null
+        : log.childDone(resultSeq[index]).map(ChildDone::exitCode).orElse(null);
   }
 
   public ChildState childState(int index) {

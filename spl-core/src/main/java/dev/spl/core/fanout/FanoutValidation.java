@@ -93,6 +93,22 @@ public final class FanoutValidation {
     }
   }
 
+  /** Checks a cancel request against the fan-out's state: only an open fan-out can be cancelled. */
+  public static void validateCancel(FanoutState state) {
+    if (state.joinComplete()) {
+      throw new InvalidFanoutException(
+          -1,
+          null,
+          "cannot cancel: its join already completed ("
+              + state.joinVerdict()
+              + "); there is nothing left to stop");
+    }
+    if (state.cancelRequested()) {
+      throw new InvalidFanoutException(
+          -1, null, "cannot cancel: it was cancelled already; the coordinator is stopping it");
+    }
+  }
+
   /**
    * Checks a manual retry request against the fan-out's state. Freezes are checked by the
    * permission rules, not here.

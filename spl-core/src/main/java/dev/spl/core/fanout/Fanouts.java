@@ -184,12 +184,20 @@ public final class Fanouts {
     return Collections.unmodifiableCollection(byId.values());
   }
 
-  /** Fan-outs whose join has not completed. */
+  /** Fan-outs whose join has not completed, leaving out those replaced by a newer fan-out. */
   public int openCount() {
-    int open = 0;
-    for (FanoutState state : byId.values()) {
-      if (!state.joinComplete()) {
-        open++;
+    return open().size();
+  }
+
+  /**
+   * The fan-outs still at work: their join has not completed and no newer fan-out replaced them (a
+   * replaced fan-out gets no further decisions, so its join never completes).
+   */
+  public List<FanoutState> open() {
+    List<FanoutState> open = new ArrayList<>();
+    for (var entry : byId.entrySet()) {
+      if (!entry.getValue().joinComplete() && !superseded.contains(entry.getKey())) {
+        open.add(entry.getValue());
       }
     }
     return open;

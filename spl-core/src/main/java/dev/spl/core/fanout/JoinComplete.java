@@ -15,7 +15,8 @@ import java.util.Optional;
  * The body of {@code KNOW fanout_join_complete} on the parent's thread: the join is decided. It
  * fulfils the parent INTEND ({@code fulfills} is the fan-out's id).
  *
- * @param verdict {@code accept}, {@code reject} or {@code partial}
+ * @param verdict {@code accept}, {@code reject}, {@code partial}, or {@code cancelled} when a user
+ *     cancelled the fan-out ({@link CancelRequest})
  * @param children every child as it stood when the join completed (those still running are reported
  *     as cancelled), or null for a data fan-out, whose join record keeps counts only
  * @param fanin how the fan-in ended: its status and counts (null in records written before it)
@@ -33,6 +34,7 @@ public record JoinComplete(
   public static final String ACCEPT = "accept";
   public static final String REJECT = "reject";
   public static final String PARTIAL = "partial";
+  public static final String CANCELLED = "cancelled";
 
   public JoinComplete {
     Objects.requireNonNull(namespace, "namespace");
@@ -125,7 +127,7 @@ public record JoinComplete(
     return new JoinComplete(
         reader.text("namespace"),
         fanout,
-        reader.oneOf("verdict", ACCEPT, REJECT, PARTIAL),
+        reader.oneOf("verdict", ACCEPT, REJECT, PARTIAL, CANCELLED),
         children,
         new FanoutAction.JoinTotals(
             sums.integer("n", 0),
@@ -139,7 +141,7 @@ public record JoinComplete(
 
   private static Fanin faninOf(WireReader fanin) {
     return new Fanin(
-        fanin.oneOf("status", Fanin.COMPLETE, Fanin.PARTIAL, Fanin.FAILED),
+        fanin.oneOf("status", Fanin.COMPLETE, Fanin.PARTIAL, Fanin.FAILED, Fanin.CANCELLED),
         fanin.integer("succeeded", 0),
         fanin.integer("failed", 0),
         fanin.integer("cancelled", 0),

@@ -65,6 +65,7 @@ public record JoinStatus(
         terminal ? state.wallSecs(index) : null,
         state.summary(index),
         state.interruptedBy(index),
+        terminal ? state.exitCode(index) : null,
         new Identity(
             index, state.iterFrom(index), state.iterTo(index), state.idempotencyKey(index)),
         state.retries(index),
@@ -88,6 +89,8 @@ public record JoinStatus(
    * @param wallTimeSecs null until a verdict is known
    * @param interruptedBy {@code hard_freeze} while the child waits to re-spawn because a hard
    *     freeze stopped its previous attempt, else null
+   * @param exitCode the shell command's exit code once a verdict is known and the worker sent one,
+   *     else null
    * @param retries automatic retries the child has used
    * @param retryAtMillis when a child waiting for an automatic retry may spawn, else 0
    */
@@ -105,6 +108,7 @@ public record JoinStatus(
       Double wallTimeSecs,
       String summary,
       String interruptedBy,
+      Integer exitCode,
       Identity identity,
       int retries,
       long retryAtMillis) {}

@@ -5,43 +5,72 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.TreeSet;
 
 /**
- * What {@code spl task speedup} shows.
+ * What {@code spl task speedup} shows: what the fan-out cost in wall time, estimated from the
+ * children's own walls and measured on the coordinator, against doing the same work serially.
  *
  * @param withResults subtasks that have a wall time (a verdict from a run); the others count as 0 s
  * @param wallsSecs per subtask in index order, null for subtasks without a result
- * @param parallelWallSecs the longest chain of walls through the dependency graph
+ * @param criticalPathSecs the longest chain of walls through the dependency graph: the wall with as
+ *     many slots as subtasks
  * @param criticalPath the subtask indices along that chain, first to last
- * @param serialEstimateSecs the sum of walls: what one worker would take doing them one by one
- * @param estimatedSpeedup serial estimate / parallel wall (0 when the parallel wall is 0)
- * @param measuredSerialWallSecs the wall of a measured serial run, when one was given
- * @param measuredSpeedup measured serial wall / parallel wall, when one was given
+ * @param workers the workers the children ran on
+ * @param slots the slots of those workers together, as the registry last heard them; 0 when none of
+ *     them is known
+ * @param unknownWorkers workers the children ran on whose slots are not known (not counted in
+ *     {@code slots})
+ * @param estimatedWallSecs the wall with {@code slots} slots: list scheduling over the dependency
+ *     graph (each slot takes the lowest-numbered ready subtask when it frees up), the critical path
+ *     when no slot count is known
+ * @param measuredWallSecs the wall as run, from the coordinator receiving the first spawn to it
+ *     receiving the last result that counted ({@link FanoutState#measuredWallSecs()}), or null
+ * @param serialEstimateSecs the sum of walls: what one slot would take doing them one by one
+ * @param estimatedSpeedup serial estimate / estimated wall (0 when the estimated wall is 0)
+ * @param measuredSerialWallSecs the measured wall of a serial run of the same work, when one was
+ *     given
+ * @param measuredSpeedup measured serial wall / measured wall, when both are known
  */
 public record SpeedupReport(
     FanoutRef fanout,
     int subtasks,
     int withResults,
     List<Double> wallsSecs,
-    double parallelWallSecs,
+    double criticalPathSecs,
     List<Integer> criticalPath,
+    int workers,
+    int slots,
+    int unknownWorkers,
+    double estimatedWallSecs,
+    Double measuredWallSecs,
     BigDecimal totalCostUsd,
     double serialEstimateSecs,
     double estimatedSpeedup,
     Double measuredSerialWallSecs,
     Double measuredSpeedup) {
 
+  /** Whether the estimate used a slot count (else it is the critical path). */
+  public boolean slotsKnown() {
+    return slots > 0;
+  }
+
   /**
-   * The speedup report of a fan-out as its fold stands. {@code measuredSerialWallSecs} is the wall
-   * of the same work run serially (from {@code --vs-serial}), or null.
+   * The speedup report of a fan-out as its fold stands. {@code slotsByWorker} gives the slots of
+   * each worker DID the registry knows; {@code measuredSerialWallSecs} is the measured wall of the
+   * same work run serially (from {@code --vs-serial}), or null.
    */
-  public static SpeedupReport of(FanoutState state, Double measuredSerialWallSecs) {
+  public static SpeedupReport of(
+      FanoutState state, Map<String, Integer> slotsByWorker, Double measuredSerialWallSecs) {
     int n = state.width();
     List<Double> walls = new ArrayList<>(n);
     double[] wall = new double[n];
     int withResults = 0;
     double serial = 0;
     BigDecimal cost = BigDecimal.ZERO;
+    TreeSet<String> workers = new TreeSet<>();
     for (int i = 0; i < n; i++) {
       boolean ran = state.childState(i) == ChildState.DONE && state.spawned(i);
       double childWall = state.wallSecs(i);
@@ -50,11 +79,56 @@ public record SpeedupReport(
       if (ran) {
         withResults++;
       }
+      if (state.worker(i) != null) {
+        workers.add(state.worker(i));
+      }
       serial += wall[i];
       cost = cost.add(state.costUsd(i));
     }
-    // Longest path through the dependency graph, visiting subtasks in topological order: when a
-    // subtask is taken from the queue, all its predecessors have finished.
+    int slots = 0;
+    int unknown = 0;
+    for (String worker : workers) {
+      Integer workerSlots = slotsByWorker.get(worker);
+      if (workerSlots == null || workerSlots < 1) {
+        unknown++;
+      } else {
+        slots += workerSlots;
+      }
+    }
+    CriticalPath critical = criticalPath(state, wall);
+    double estimated = slots > 0 ? listScheduled(state, wall, slots) : critical.wallSecs();
+    Double measured = state.measuredWallSecs();
+    Double measuredSpeedup =
+        measuredSerialWallSecs == null || measured == null || measured == 0
+            ? null
+            : measuredSerialWallSecs / measured;
+    return new SpeedupReport(
+        state.ref(),
+        n,
+        withResults,
+        Collections.unmodifiableList(walls),
+        critical.wallSecs(),
+        critical.path(),
+        workers.size(),
+        slots,
+        unknown,
+        estimated,
+        measured,
+        cost,
+        serial,
+        estimated == 0 ? 0 : serial / estimated,
+        measuredSerialWallSecs,
+        measuredSpeedup);
+  }
+
+  private record CriticalPath(double wallSecs, List<Integer> path) {}
+
+  /**
+   * The longest path through the dependency graph, visiting subtasks in topological order: when a
+   * subtask is taken from the queue, all its predecessors have finished.
+   */
+  private static CriticalPath criticalPath(FanoutState state, double[] wall) {
+    int n = wall.length;
     double[] start = new double[n];
     double[] finish = new double[n];
     int[] via = new int[n];
@@ -88,20 +162,57 @@ public record SpeedupReport(
     for (int i = last; i >= 0; i = via[i]) {
       path.add(0, i);
     }
-    double parallel = last < 0 ? 0 : finish[last];
-    Double measuredSpeedup =
-        measuredSerialWallSecs == null || parallel == 0 ? null : measuredSerialWallSecs / parallel;
-    return new SpeedupReport(
-        state.ref(),
-        n,
-        withResults,
-        Collections.unmodifiableList(walls),
-        parallel,
-        List.copyOf(path),
-        cost,
-        serial,
-        parallel == 0 ? 0 : serial / parallel,
-        measuredSerialWallSecs,
-        measuredSpeedup);
+    return new CriticalPath(last < 0 ? 0 : finish[last], List.copyOf(path));
+  }
+
+  /**
+   * The makespan of list scheduling on {@code slots} identical slots: whenever a slot is free, it
+   * starts the lowest-numbered subtask whose predecessors have all finished, which is the order the
+   * coordinator spawns in.
+   */
+  private static double listScheduled(FanoutState state, double[] wall, int slots) {
+    int n = wall.length;
+    int[] waiting = new int[n];
+    PriorityQueue<Integer> ready = new PriorityQueue<>();
+    for (int i = 0; i < n; i++) {
+      waiting[i] = state.dependencies(i).size();
+      if (waiting[i] == 0) {
+        ready.add(i);
+      }
+    }
+    // Running subtasks by finish time, then index, so equal finishes release in a fixed order.
+    PriorityQueue<double[]> running =
+        new PriorityQueue<>(
+            (a, b) -> a[0] != b[0] ? Double.compare(a[0], b[0]) : Double.compare(a[1], b[1]));
+    double now = 0;
+    double end = 0;
+    int free = slots;
+    while (!ready.isEmpty() || !running.isEmpty()) {
+      while (free > 0 && !ready.isEmpty()) {
+        int i = ready.poll();
+        double finish = now + wall[i];
+        running.add(new double[] {finish, i});
+        end = Math.max(end, finish);
+        free--;
+      }
+      double[] next = running.poll();
+      now = next[0];
+      free++;
+      release(state, (int) next[1], waiting, ready);
+      while (!running.isEmpty() && running.peek()[0] == now) {
+        free++;
+        release(state, (int) running.poll()[1], waiting, ready);
+      }
+    }
+    return end;
+  }
+
+  private static void release(
+      FanoutState state, int finished, int[] waiting, PriorityQueue<Integer> ready) {
+    for (int successor : state.successorsOf(finished)) {
+      if (--waiting[successor] == 0) {
+        ready.add(successor);
+      }
+    }
   }
 }

@@ -3,8 +3,9 @@ package dev.spl.core.fanout;
 import java.util.regex.Pattern;
 
 /**
- * Where a subtask runs: {@code specific:<did>}, a worker alias such as {@code worker-a}, {@code
- * least-loaded-worker}, or {@code round-robin} (also what an absent target means).
+ * Where a subtask runs: {@code specific:<did>}, a worker alias such as {@code worker-a} (also
+ * written {@code specific:worker-a}), {@code least-loaded-worker}, or {@code round-robin} (also
+ * what an absent target means).
  */
 public record Target(Kind kind, String value) {
   public enum Kind {
@@ -17,6 +18,7 @@ public record Target(Kind kind, String value) {
   public static final String LEAST_LOADED_NAME = "least-loaded-worker";
   public static final String ROUND_ROBIN_NAME = "round-robin";
   private static final String SPECIFIC_PREFIX = "specific:";
+  private static final String DID_PREFIX = "did:";
   private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   public static final Target ROUND_ROBIN = new Target(Kind.ROUND_ROBIN, null);
@@ -24,7 +26,9 @@ public record Target(Kind kind, String value) {
 
   /**
    * Parses a target as written in a descriptor. Throws with the subtask index when it is neither a
-   * keyword, a {@code specific:} DID, nor a well-formed alias.
+   * keyword, a {@code specific:} DID, nor a well-formed alias. {@code specific:} followed by an
+   * alias rather than a DID ({@code specific:worker-a}) names that alias: DIDs start with {@code
+   * did:}, which no alias can be confused with.
    */
   public static Target parse(int subtaskIndex, String text) {
     if (text == null || text.isEmpty() || text.equals(ROUND_ROBIN_NAME)) {
@@ -38,6 +42,9 @@ public record Target(Kind kind, String value) {
       if (did.isBlank()) {
         throw new InvalidFanoutException(
             subtaskIndex, "target", "expected 'specific:<did>' but the DID is empty");
+      }
+      if (!did.startsWith(DID_PREFIX) && ALIAS.matcher(did).matches()) {
+        return new Target(Kind.ALIAS, did);
       }
       return new Target(Kind.SPECIFIC, did);
     }

@@ -154,6 +154,11 @@ final class Driver {
   }
 
   void done(int index, int attempt, String verdict, String summary, double wallSecs) {
+    done(index, attempt, verdict, summary, wallSecs, null);
+  }
+
+  void done(
+      int index, int attempt, String verdict, String summary, double wallSecs, Integer exitCode) {
     FanoutState state = state();
     ObjectNode body =
         new ChildDone(
@@ -169,7 +174,8 @@ final class Driver {
                 summary,
                 now - 1000,
                 now,
-                null)
+                null,
+                exitCode)
             .toBody();
     append(
         state.worker(index) == null ? COORDINATOR : state.worker(index), Act.KNOW, body, List.of());
@@ -199,6 +205,10 @@ final class Driver {
                 FanoutRecords.INTERRUPTED_BY_HARD_FREEZE)
             .toBody();
     append(state.worker(index), Act.KNOW, body, List.of());
+  }
+
+  void cancel(String reason) {
+    append(USER, Act.LEARN, state().cancel(reason).toBody(), List.of());
   }
 
   void retry(int index, String hint) {

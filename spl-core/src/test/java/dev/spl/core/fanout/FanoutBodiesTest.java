@@ -231,6 +231,25 @@ class FanoutBodiesTest {
             FanoutRecords.INTERRUPTED_BY_HARD_FREEZE),
         ChildDone::toBody,
         ChildDone::fromBody);
+    ChildDone withExitCode =
+        new ChildDone(
+            "docs",
+            FANOUT,
+            1,
+            2,
+            CHILD_THREAD,
+            WORKER,
+            Verdict.REJECT,
+            BigDecimal.ZERO,
+            2.5,
+            "tests fail",
+            1_000,
+            3_500,
+            null,
+            3);
+    roundTrips(withExitCode, ChildDone::toBody, ChildDone::fromBody);
+    assertThat(withExitCode.toBody().path("exit_code").asInt()).isEqualTo(3);
+    assertThat(done.toBody().has("exit_code")).isFalse();
     // A verdict the coordinator does not know is a failure, not a malformed body.
     ObjectNode unknownVerdict = done.toBody();
     unknownVerdict.put("verdict", "great");
@@ -266,6 +285,21 @@ class FanoutBodiesTest {
   }
 
   @Test
+  void aCancelRequest() {
+    CancelRequest cancel = new CancelRequest("docs", FANOUT, "wrong approach");
+    roundTrips(cancel, CancelRequest::toBody, CancelRequest::fromBody);
+    roundTrips(
+        new CancelRequest("docs", FANOUT, null), CancelRequest::toBody, CancelRequest::fromBody);
+    assertThat(cancel.toBody().path("topic").asText()).isEqualTo("fanout_cancel_request");
+    ObjectNode noFanout = cancel.toBody();
+    noFanout.remove("fanout");
+    refused(
+        noFanout,
+        CancelRequest::fromBody,
+        "body.fanout: expected a string but found nothing (the field is missing)");
+  }
+
+  @Test
   void cancelsSent() {
     CancelSent sent = new CancelSent("docs", FANOUT, List.of(0, 2, 3), "join_impossible");
     roundTrips(sent, CancelSent::toBody, CancelSent::fromBody);
@@ -290,6 +324,16 @@ class FanoutBodiesTest {
             new FanoutAction.JoinTotals(2, 1, 1, 0, new BigDecimal("0.25")),
             9_000);
     roundTrips(join, JoinComplete::toBody, JoinComplete::fromBody);
+    roundTrips(
+        new JoinComplete(
+            "docs",
+            FANOUT,
+            "cancelled",
+            List.of(new ChildView(0, CHILD_THREAD, "", "cancelled", BigDecimal.ZERO, 0, "")),
+            new FanoutAction.JoinTotals(1, 0, 0, 0, BigDecimal.ZERO),
+            9_000),
+        JoinComplete::toBody,
+        JoinComplete::fromBody);
     assertThat(join.toBody().path("fulfills").asText()).isEqualTo(FANOUT);
     ObjectNode body = join.toBody();
     ((ObjectNode) body.get("totals")).remove("accepted");

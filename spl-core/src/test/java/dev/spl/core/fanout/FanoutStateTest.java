@@ -6,6 +6,7 @@ import static dev.spl.core.fanout.Driver.only;
 import static dev.spl.core.fanout.Driver.spawns;
 import static dev.spl.core.fanout.Driver.worker;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +15,7 @@ import dev.spl.core.ThreadIds;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class FanoutStateTest {
@@ -554,7 +556,9 @@ class FanoutStateTest {
     FanoutState original = driver.state();
     FanoutState copy = replayed.get(driver.fanoutId).orElseThrow();
     assertThat(JoinStatus.of(copy)).isEqualTo(JoinStatus.of(original));
-    assertThat(SpeedupReport.of(copy, null)).isEqualTo(SpeedupReport.of(original, null));
+    Map<String, Integer> slots = Map.of(A.did(), 4, B.did(), 4);
+    assertThat(SpeedupReport.of(copy, slots, null))
+        .isEqualTo(SpeedupReport.of(original, slots, null));
     assertThat(copy.decide(driver.now, BOTH, SpawnPolicy.ALLOW_ALL))
         .isEqualTo(original.decide(driver.now, BOTH, SpawnPolicy.ALLOW_ALL));
     assertThat(original.decide(driver.now, BOTH, SpawnPolicy.ALLOW_ALL)).isNotEmpty();
@@ -600,22 +604,179 @@ class FanoutStateTest {
   }
 
   @Test
-  void speedupUsesTheCriticalPathAndComparesWithAMeasuredSerialRun() {
+  void speedupEstimatesWithTheSlotsOfTheWorkersAndMeasuresFromTheRecords() {
     Driver driver = new Driver();
     driver.fanOut(List.of(spec("a", null), spec("b", null), spec("c", null, 0, 1)), "all");
+    driver.now = 10_000;
     driver.step(BOTH);
+    driver.now = 12_000;
     driver.done(0, 1, "accept", "a", 2);
+    driver.now = 13_100;
     driver.done(1, 1, "accept", "b", 3);
     driver.step(BOTH);
+    driver.now = 17_500;
     driver.done(2, 1, "accept", "c", 4);
-    SpeedupReport report = SpeedupReport.of(driver.state(), 18.0);
+    SpeedupReport report = SpeedupReport.of(driver.state(), Map.of(A.did(), 4, B.did(), 4), 18.0);
     assertThat(report.wallsSecs()).containsExactly(2.0, 3.0, 4.0);
-    assertThat(report.parallelWallSecs()).isEqualTo(7.0);
+    assertThat(report.criticalPathSecs()).isEqualTo(7.0);
     assertThat(report.criticalPath()).containsExactly(1, 2);
+    assertThat(report.workers()).isEqualTo(2);
+    assertThat(report.slots()).isEqualTo(8);
+    assertThat(report.estimatedWallSecs()).isEqualTo(7.0);
+    // First spawn received at 10.0 s, last result at 17.5 s, both on the coordinator's store.
+    assertThat(report.measuredWallSecs()).isEqualTo(7.5);
     assertThat(report.serialEstimateSecs()).isEqualTo(9.0);
     assertThat(report.estimatedSpeedup()).isEqualTo(9.0 / 7.0);
-    assertThat(report.measuredSpeedup()).isEqualTo(18.0 / 7.0);
+    assertThat(report.measuredSpeedup()).isEqualTo(18.0 / 7.5);
     assertThat(report.totalCostUsd()).isEqualByComparingTo("0.75");
+  }
+
+  @Test
+  void sixteenOneSecondChildrenOnTwoWorkersWithFourSlotsEachTakeTwoSeconds() {
+    Driver driver = new Driver();
+    List<SubtaskSpec> specs = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      specs.add(SubtaskSpec.ofGoal("goal " + i));
+    }
+    driver.fanOut(specs, "all");
+    driver.now = 50_000;
+    driver.step(BOTH);
+    for (int i = 0; i < 16; i++) {
+      driver.now = 51_000 + (i / 8) * 1_100;
+      driver.done(i, 1, "accept", "ok", 1.0);
+    }
+    SpeedupReport report = SpeedupReport.of(driver.state(), Map.of(A.did(), 4, B.did(), 4), null);
+    assertThat(report.criticalPathSecs()).isEqualTo(1.0);
+    assertThat(report.slots()).isEqualTo(8);
+    assertThat(report.estimatedWallSecs()).isEqualTo(2.0);
+    assertThat(report.estimatedSpeedup()).isEqualTo(8.0);
+    assertThat(report.measuredWallSecs()).isEqualTo(2.1);
+    assertThat(report.measuredSpeedup()).isNull();
+
+    // With one slot the estimate is the serial sum; a worker whose slots are unknown is named.
+    assertThat(SpeedupReport.of(driver.state(), Map.of(A.did(), 1), null))
+        .satisfies(
+            one -> {
+              assertThat(one.slots()).isEqualTo(1);
+              assertThat(one.unknownWorkers()).isEqualTo(1);
+              assertThat(one.estimatedWallSecs()).isEqualTo(16.0);
+            });
+    // No slot count known at all: the critical path, and the report says so.
+    SpeedupReport unknown = SpeedupReport.of(driver.state(), Map.of(), null);
+    assertThat(unknown.slotsKnown()).isFalse();
+    assertThat(unknown.estimatedWallSecs()).isEqualTo(1.0);
+  }
+
+  @Test
+  void listSchedulingFollowsTheDependenciesAndTheSpawnOrder() {
+    Driver driver = new Driver();
+    // 0 (3 s) and 1 (1 s) ready; 2 (1 s) needs 1; 3 (2 s) needs 0 and 2. Two slots: 0 and 1 start
+    // at 0, 2 at 1, 3 at 3 (when 0 ends), done at 5. One slot: 0, 1, 2, 3 in turn, 7 s.
+    driver.fanOut(
+        List.of(spec("a", null), spec("b", null), spec("c", null, 1), spec("d", null, 0, 2)),
+        "all");
+    driver.step(BOTH);
+    driver.done(0, 1, "accept", "a", 3);
+    driver.done(1, 1, "accept", "b", 1);
+    driver.step(BOTH);
+    driver.done(2, 1, "accept", "c", 1);
+    driver.step(BOTH);
+    driver.done(3, 1, "accept", "d", 2);
+    FanoutState state = driver.state();
+    assertThat(SpeedupReport.of(state, Map.of(A.did(), 1, B.did(), 1), null).estimatedWallSecs())
+        .isEqualTo(5.0);
+    assertThat(SpeedupReport.of(state, Map.of(A.did(), 1), null).estimatedWallSecs())
+        .isEqualTo(7.0);
+    assertThat(SpeedupReport.of(state, Map.of(A.did(), 4, B.did(), 4), null).estimatedWallSecs())
+        .isEqualTo(5.0);
+  }
+
+  @Test
+  void aCancelledFanOutStopsEveryChildAndEndsCancelled() {
+    Driver driver = new Driver();
+    driver.fanOut(
+        List.of(
+            spec("a", "worker-a"), spec("b", "worker-b"), spec("c", null, 0, 1), spec("d", null)),
+        "all");
+    WorkerDirectory onlyA = live(A);
+    driver.step(live(A, B));
+    driver.done(0, "accept");
+    // 0 accepted, 1 running on B, 2 waiting for 1, 3 running on A.
+    assertThat(driver.state().childState(3)).isEqualTo(ChildState.IN_PROGRESS);
+    driver.cancel("wrong approach");
+    assertThat(driver.state().cancelRequested()).isTrue();
+
+    List<FanoutAction> actions = driver.step(onlyA);
+    FanoutAction.Cancel cancel = only(actions, FanoutAction.Cancel.class).get(0);
+    assertThat(cancel.reason()).isEqualTo(FanoutRecords.CANCEL_REQUESTED);
+    assertThat(cancel.children())
+        .extracting(FanoutAction.CancelledChild::index, FanoutAction.CancelledChild::worker)
+        .containsExactly(tuple(1, B.did()), tuple(2, null), tuple(3, A.did()));
+    FanoutAction.CompleteJoin join = only(actions, FanoutAction.CompleteJoin.class).get(0);
+    assertThat(join.verdict()).isEqualTo("cancelled");
+    assertThat(join.children())
+        .extracting(ChildView::verdict)
+        .containsExactly("accept", "cancelled", "cancelled", "cancelled");
+    assertThat(join.children().get(1).summary())
+        .isEqualTo("cancelled: the fan-out was cancelled (wrong approach)");
+    assertThat(spawns(actions)).isEmpty();
+
+    FanoutState state = driver.state();
+    assertThat(state.joinComplete()).isTrue();
+    assertThat(state.joinVerdict()).isEqualTo("cancelled");
+    assertThat(state.childState(1)).isEqualTo(ChildState.CANCELLING);
+    assertThat(state.childState(2)).isEqualTo(ChildState.DONE);
+    assertThat(state.verdict(2)).isEqualTo(Verdict.CANCELLED);
+    assertThat(JoinStatus.of(state).verdict()).isEqualTo("cancelled");
+    // The running children report cancelled; nothing more is decided, nothing is spawned.
+    driver.done(1, "cancelled");
+    driver.done(3, "cancelled");
+    assertThat(driver.step(live(A, B))).isEmpty();
+    assertThat(driver.fanouts.openCount()).isZero();
+
+    // A finished fan-out cannot be cancelled, and a late request changes nothing.
+    assertThatThrownBy(() -> state.cancel(null))
+        .isInstanceOf(InvalidFanoutException.class)
+        .hasMessage(
+            "cannot cancel: its join already completed (cancelled); there is nothing left to stop");
+    int ignored = state.ignoredRecords();
+    driver.append(
+        Driver.USER,
+        dev.spl.core.Act.LEARN,
+        new CancelRequest("docs", driver.fanoutId, "again").toBody(),
+        List.of());
+    assertThat(state.ignoredRecords()).isEqualTo(ignored + 1);
+  }
+
+  @Test
+  void aCancelIsRefusedOnceRequestedAndReplaysToTheSameState() {
+    Driver driver = new Driver();
+    driver.fanOut(goals("a", "b"), "all");
+    driver.step(BOTH);
+    driver.cancel(null);
+    assertThatThrownBy(() -> driver.state().cancel(null))
+        .hasMessage("cannot cancel: it was cancelled already; the coordinator is stopping it");
+    driver.step(BOTH);
+    Fanouts replayed = new Fanouts(JoinCompiler.BUILT_IN_ONLY);
+    driver.log.forEach(replayed::apply);
+    FanoutState copy = replayed.get(driver.fanoutId).orElseThrow();
+    assertThat(JoinStatus.of(copy)).isEqualTo(JoinStatus.of(driver.state()));
+    assertThat(copy.joinVerdict()).isEqualTo("cancelled");
+    assertThat(copy.decide(driver.now, BOTH, SpawnPolicy.ALLOW_ALL)).isEmpty();
+  }
+
+  @Test
+  void aFailedChildKeepsItsExitCodeUntilItIsRetried() {
+    Driver driver = new Driver();
+    driver.fanOut(goals("a", "b"), "any");
+    driver.step(BOTH);
+    driver.done(0, 1, "reject", "line 1\nboom", 0.5, 3);
+    assertThat(driver.step(BOTH)).isEmpty();
+    assertThat(JoinStatus.of(driver.state()).perSubtask())
+        .extracting(JoinStatus.SubtaskStatus::exitCode)
+        .containsExactly(3, null);
+    driver.retry(0, null);
+    assertThat(JoinStatus.of(driver.state()).perSubtask().get(0).exitCode()).isNull();
   }
 
   @Test

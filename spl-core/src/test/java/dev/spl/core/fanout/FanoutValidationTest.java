@@ -96,6 +96,29 @@ class FanoutValidationTest {
   }
 
   @Test
+  void specificFollowedByAnAliasNamesThatAlias() {
+    WorkerInfo a = Driver.worker("a", "worker-a", 0);
+    WorkerDirectory directory = Driver.live(a);
+    assertThat(Target.parse(0, "specific:worker-a"))
+        .isEqualTo(new Target(Target.Kind.ALIAS, "worker-a"));
+    assertThat(Target.parse(0, "specific:" + a.did()))
+        .isEqualTo(new Target(Target.Kind.SPECIFIC, a.did()));
+    assertThatCode(
+            () ->
+                FanoutValidation.validateTargets(
+                    List.of(new SubtaskSpec("x", "specific:worker-a", null, null, List.of(), null)),
+                    directory))
+        .doesNotThrowAnyException();
+    assertThatThrownBy(
+            () ->
+                FanoutValidation.validateTargets(
+                    List.of(new SubtaskSpec("x", "specific:worker-q", null, null, List.of(), null)),
+                    directory))
+        .hasMessage(
+            "subtask 0: target: no worker with alias 'worker-q' is registered (known: worker-a)");
+  }
+
+  @Test
   void retryRequestsAreCheckedAgainstTheState() {
     Driver driver = new Driver();
     driver.fanOut(

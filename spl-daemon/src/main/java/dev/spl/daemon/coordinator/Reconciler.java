@@ -496,10 +496,7 @@ public final class Reconciler implements DaemonComponent {
     ObjectNode node = Json.MAPPER.createObjectNode();
     node.put("open", fanouts.openCount());
     ArrayNode pending = node.putArray("pending");
-    for (FanoutState state : fanouts.all()) {
-      if (state.joinComplete()) {
-        continue;
-      }
+    for (FanoutState state : fanouts.open()) {
       ObjectNode entry = pending.addObject();
       entry.put("fanout", state.ref().id());
       entry.put("thread", state.ref().thread());

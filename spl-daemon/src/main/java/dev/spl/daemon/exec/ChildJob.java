@@ -8,7 +8,8 @@ import java.nio.file.Path;
  * One attempt of one fan-out child, as a worker runs it. {@code inputsJson} carries the results of
  * the predecessors named in {@code depends}; {@code idempotencyKey} is stable across re-deliveries
  * of the same attempt so a command with outside effects can de-duplicate them; {@code hint} is the
- * guidance a retry gave this attempt ({@code spl task retry --hint}), or null.
+ * guidance a retry gave this attempt ({@code spl task retry --hint}), or null; {@code parentThread}
+ * is the thread of the fan-out's parent (the task's thread).
  */
 public record ChildJob(
     String childThread,
@@ -19,6 +20,7 @@ public record ChildJob(
     Integer timeoutSecs,
     String run,
     String fanout,
+    String parentThread,
     int index,
     String namespace,
     String inputsJson,

@@ -34,8 +34,21 @@ public final class Dispatcher implements AutoCloseable {
   private boolean starting;
   private Predicate<ChildJob> hold = job -> false;
 
-  /** A running attempt as status views show it. */
-  public record ActiveDispatch(String key, String goal, int index, long startedAtMillis) {}
+  /**
+   * A running attempt as status views show it.
+   *
+   * @param spentUsd what it reported spending so far
+   */
+  public record ActiveDispatch(
+      String key, ChildJob job, long startedAtMillis, BigDecimal spentUsd) {
+    public String goal() {
+      return job.goal();
+    }
+
+    public int index() {
+      return job.index();
+    }
+  }
 
   private record Queued(ChildJob job, Consumer<ChildOutcome> onDone) {}
 
@@ -118,8 +131,19 @@ public final class Dispatcher implements AutoCloseable {
     return Math.max(0, slots - running.size());
   }
 
+  /** The running attempts, oldest first, each with what it has spent so far. */
   public synchronized List<ActiveDispatch> activeDispatches() {
-    return List.copyOf(runningJobs.values());
+    List<ActiveDispatch> active = new ArrayList<>(runningJobs.size());
+    for (ActiveDispatch dispatch : runningJobs.values()) {
+      Executor.Execution execution = running.get(dispatch.key());
+      BigDecimal spent = execution == null ? BigDecimal.ZERO : execution.spentSoFar();
+      active.add(
+          new ActiveDispatch(dispatch.key(), dispatch.job(), dispatch.startedAtMillis(), spent));
+    }
+    active.sort(
+        java.util.Comparator.comparingLong(ActiveDispatch::startedAtMillis)
+            .thenComparing(ActiveDispatch::key));
+    return active;
   }
 
   public synchronized boolean isKnown(String key) {
@@ -175,7 +199,7 @@ public final class Dispatcher implements AutoCloseable {
       // Reserve the slot before starting: an executor may finish synchronously.
       running.put(key, reason -> {});
       jobs.put(key, job);
-      runningJobs.put(key, new ActiveDispatch(key, job.goal(), job.index(), clock.millis()));
+      runningJobs.put(key, new ActiveDispatch(key, job, clock.millis(), BigDecimal.ZERO));
       Executor.Execution execution =
           executor.start(
               job,

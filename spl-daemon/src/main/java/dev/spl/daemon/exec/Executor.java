@@ -1,5 +1,6 @@
 package dev.spl.daemon.exec;
 
+import java.math.BigDecimal;
 import java.util.function.Consumer;
 
 /**
@@ -17,5 +18,10 @@ public interface Executor extends AutoCloseable {
   interface Execution {
     /** Stops the attempt; it ends with verdict cancelled unless it had already ended. */
     void cancel(String reason);
+
+    /** What the attempt has reported spending so far (a shell child's JSON lines), in USD. */
+    default BigDecimal spentSoFar() {
+      return BigDecimal.ZERO;
+    }
   }
 }

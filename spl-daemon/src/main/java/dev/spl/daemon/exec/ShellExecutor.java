@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * accept, any other exit reject; past the timeout the whole process tree is stopped and the verdict
  * is timeout. The last lines of output become the summary; a final output line holding a JSON
  * object may report {@code cost_usd} and {@code summary}, and a cost above the budget turns the
- * verdict into over_budget.
+ * verdict into over_budget. While it runs, the {@code cost_usd} of the latest JSON line it printed
+ * is what it has spent so far. docs/executors.md is the contract a child sees.
  */
 public final class ShellExecutor implements Executor {
   static final int SUMMARY_LINES = 20;
@@ -65,6 +66,11 @@ public final class ShellExecutor implements Executor {
             });
   }
 
+  /** The file in the child's folder that keeps the whole output of one attempt. */
+  public static String outputFileName(int attempt) {
+    return "output-" + attempt + ".log";
+  }
+
   @Override
   public Execution start(ChildJob job, Consumer<ChildOutcome> onDone) {
     long startedAt = clock.millis();
@@ -90,6 +96,9 @@ public final class ShellExecutor implements Executor {
               .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
       Map<String, String> env = builder.environment();
       FleetToken.scrub(env, secret);
+      // The SPL_* a child finds are the contract's (docs/executors.md), never the worker's own
+      // SPL_HOME, SPL_URL and the like.
+      env.keySet().removeIf(name -> name.startsWith("SPL_"));
       env.put("SPL_GOAL", job.goal());
       env.put("SPL_CHILD_THREAD", job.childThread());
       env.put("SPL_CHILD_INTEND", job.intendId());
@@ -125,7 +134,7 @@ public final class ShellExecutor implements Executor {
     Running run = new Running(job, process, startedAt, onDone);
     running.add(run);
     run.begin();
-    return run::cancel;
+    return run;
   }
 
   @Override
@@ -137,13 +146,14 @@ public final class ShellExecutor implements Executor {
   }
 
   /** One live process: owns its output tail, its timeout and the single outcome delivery. */
-  private final class Running {
+  private final class Running implements Execution {
     private final ChildJob job;
     private final Process process;
     private final long startedAt;
     private final Consumer<ChildOutcome> onDone;
     private final Deque<String> tail = new ArrayDeque<>();
     private final AtomicReference<Verdict> forced = new AtomicReference<>();
+    private volatile BigDecimal spent = BigDecimal.ZERO;
     private volatile ScheduledFuture<?> timeout;
 
     Running(ChildJob job, Process process, long startedAt, Consumer<ChildOutcome> onDone) {
@@ -164,7 +174,13 @@ public final class ShellExecutor implements Executor {
       }
     }
 
-    void cancel(String reason) {
+    @Override
+    public BigDecimal spentSoFar() {
+      return spent;
+    }
+
+    @Override
+    public void cancel(String reason) {
       LOG.info("cancelling {} attempt {}: {}", job.childThread(), job.attempt(), reason);
       stop(Verdict.CANCELLED);
     }
@@ -191,12 +207,15 @@ public final class ShellExecutor implements Executor {
                   new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
           Writer log =
               Files.newBufferedWriter(
-                  job.workDir().resolve("output-" + job.attempt() + ".log"),
-                  StandardCharsets.UTF_8)) {
+                  job.workDir().resolve(outputFileName(job.attempt())), StandardCharsets.UTF_8)) {
         String line;
         while ((line = reader.readLine()) != null) {
           log.write(line);
           log.write('\n');
+          BigDecimal reported = Report.costOf(line);
+          if (reported != null) {
+            spent = reported;
+          }
           synchronized (tail) {
             tail.addLast(line);
             if (tail.size() > SUMMARY_LINES) {
@@ -253,6 +272,22 @@ public final class ShellExecutor implements Executor {
 
   /** What the tail of a child's output says: an optional JSON report line, else the plain tail. */
   record Report(BigDecimal cost, String summary) {
+    /** The {@code cost_usd} of a line holding a JSON object, or null. */
+    static BigDecimal costOf(String line) {
+      String trimmed = line.trim();
+      if (!trimmed.startsWith("{")) {
+        return null;
+      }
+      try {
+        JsonNode node = Json.MAPPER.readTree(trimmed);
+        return node.isObject() && node.path("cost_usd").isNumber()
+            ? node.get("cost_usd").decimalValue()
+            : null;
+      } catch (IOException notJson) {
+        return null;
+      }
+    }
+
     static Report parse(String[] lines) {
       int last = lines.length - 1;
       while (last >= 0 && lines[last].isBlank()) {

@@ -53,17 +53,30 @@ public final class HttpApi {
    * @param token when not null, required as {@code Authorization: Bearer <token>} on every request
    * @param health the body of {@code GET /health}
    * @param hosts the names the daemon answers to in {@code Host} and {@code Origin}
+   * @param children what a worker serves about its children ({@link ChildRoutes})
    */
   public record Settings(
       long maxRequestBytes,
       String token,
       Supplier<ObjectNode> health,
       FleetEndpoints fleet,
-      HostNames hosts) {
+      HostNames hosts,
+      ChildEndpoints children) {
     public Settings {
       Objects.requireNonNull(health, "health");
       Objects.requireNonNull(fleet, "fleet");
       Objects.requireNonNull(hosts, "hosts");
+      Objects.requireNonNull(children, "children");
+    }
+
+    /** Settings of a daemon that runs no children. */
+    public Settings(
+        long maxRequestBytes,
+        String token,
+        Supplier<ObjectNode> health,
+        FleetEndpoints fleet,
+        HostNames hosts) {
+      this(maxRequestBytes, token, health, fleet, hosts, ChildEndpoints.NONE);
     }
 
     /** Settings of a loopback daemon that serves no fleet routes (they answer 404). */
@@ -112,6 +125,7 @@ public final class HttpApi {
               config.routes.get("/v1/rules", api::rules);
               FanoutRoutes.register(config.routes, api, settings.fleet());
               DashboardRoutes.register(config.routes);
+              ChildRoutes.register(config.routes, settings.children());
               config.routes.exception(
                   ApiException.class,
                   (e, ctx) -> api.error(ctx, e.status(), e.code(), e.getMessage(), e.details()));

@@ -57,6 +57,9 @@ public final class WorkerRuntime implements DaemonComponent {
   private static final int REPLAY_PAGE = 1000;
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
 
+  /** The folder under the worker's home that holds one folder per child. */
+  static final String WORK_FOLDER = "work";
+
   private final DaemonContext ctx;
   private final FleetSettings fleet;
   private final Path workRoot;
@@ -83,7 +86,7 @@ public final class WorkerRuntime implements DaemonComponent {
   public WorkerRuntime(DaemonContext ctx) {
     this.ctx = ctx;
     this.fleet = ctx.config().fleet();
-    this.workRoot = ctx.config().home().resolve("work");
+    this.workRoot = ctx.config().home().resolve(WORK_FOLDER);
     Executor executor =
         fleet.executor() == FleetSettings.ExecutorKind.SHELL
             ? new ShellExecutor(ctx.clock(), ctx.config().token())
@@ -265,11 +268,20 @@ public final class WorkerRuntime implements DaemonComponent {
         timeout == null ? null : (int) Math.min(timeout, Integer.MAX_VALUE),
         intent.run(),
         intent.fanout(),
+        intent.parentThread(),
         intent.index(),
         intent.namespace(),
         intent.inputsJson().toString(),
-        workRoot.resolve(attempt.childThread().substring(3, 19) + "-" + intent.index()),
+        workDir(workRoot, attempt.childThread(), intent.index()),
         intent.hint());
+  }
+
+  /**
+   * The folder a child runs in: under the worker's {@code work/}, named by the first 16 hex digits
+   * of its thread and its index, so each child of each fan-out has its own.
+   */
+  static Path workDir(Path workRoot, String childThread, int index) {
+    return workRoot.resolve(childThread.substring(3, 19) + "-" + index);
   }
 
   /**
@@ -335,7 +347,8 @@ public final class WorkerRuntime implements DaemonComponent {
             outcome.summary(),
             outcome.startedAtMillis(),
             outcome.finishedAtMillis(),
-            interruptedBy);
+            interruptedBy,
+            outcome.exitCode());
     Record doneRecord =
         new Record(
             intent.parentThread(), did, Act.KNOW, done.toBody(), recordClock.next(), List.of());

@@ -56,6 +56,7 @@ class DispatcherTest {
         null,
         null,
         "b".repeat(64),
+        "th_" + "d".repeat(64),
         index,
         "default",
         "[]",

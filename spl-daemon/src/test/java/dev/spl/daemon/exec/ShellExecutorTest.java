@@ -34,6 +34,7 @@ public class ShellExecutorTest {
         timeoutSecs,
         run,
         "b".repeat(64),
+        "th_" + "d".repeat(64),
         3,
         "docs",
         "[{\"index\":0,\"verdict\":\"accept\"}]",

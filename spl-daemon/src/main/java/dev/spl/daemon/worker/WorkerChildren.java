@@ -1,0 +1,135 @@
+package dev.spl.daemon.worker;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
+import dev.spl.core.InvalidRecordException;
+import dev.spl.core.Json;
+import dev.spl.core.RecordQuery;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.fanout.ChildIntent;
+import dev.spl.core.fanout.FanoutRecords;
+import dev.spl.daemon.RecordService;
+import dev.spl.daemon.exec.ChildJob;
+import dev.spl.daemon.exec.Dispatcher;
+import dev.spl.daemon.exec.ShellExecutor;
+import dev.spl.daemon.http.ApiException;
+import dev.spl.daemon.http.ChildEndpoints;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/**
+ * A worker's answers about its children: the attempts its dispatcher runs now, and where the output
+ * of one attempt is. The attempt's folder is found from the child INTEND this worker stored (its
+ * index), never from anything in the request but the checked thread id and attempt number.
+ */
+public final class WorkerChildren implements ChildEndpoints {
+  private final Supplier<WorkerRuntime> runtime;
+  private final RecordService records;
+  private final Path workRoot;
+  private final Clock clock;
+
+  /** {@code runtime} supplies null while the worker is still starting. */
+  public WorkerChildren(
+      Supplier<WorkerRuntime> runtime, RecordService records, Path home, Clock clock) {
+    this.runtime = runtime;
+    this.records = records;
+    this.workRoot = home.resolve(WorkerRuntime.WORK_FOLDER);
+    this.clock = clock;
+  }
+
+  @Override
+  public ObjectNode running() {
+    WorkerRuntime worker = runtime.get();
+    if (worker == null) {
+      throw new ApiException(503, "STARTING", "the worker is still starting; try again");
+    }
+    Dispatcher dispatcher = worker.dispatcher();
+    long now = clock.millis();
+    ObjectNode list = Json.MAPPER.createObjectNode();
+    list.put("object", "list");
+    ArrayNode data = list.putArray("data");
+    for (Dispatcher.ActiveDispatch dispatch : dispatcher.activeDispatches()) {
+      ChildJob job = dispatch.job();
+      ObjectNode entry = data.addObject();
+      entry.put("child_thread", job.childThread());
+      entry.put("parent_thread", job.parentThread());
+      entry.put("fanout", job.fanout());
+      entry.put("namespace", job.namespace());
+      entry.put("index", job.index());
+      entry.put("attempt", job.attempt());
+      entry.put("goal", job.goal());
+      entry.put("started_at", dispatch.startedAtMillis());
+      entry.put("elapsed_ms", Math.max(0, now - dispatch.startedAtMillis()));
+      entry.put("spent_usd", dispatch.spentUsd());
+    }
+    list.put("slots", dispatcher.slots());
+    list.put("waiting", worker.waiting());
+    return list;
+  }
+
+  @Override
+  public Path output(String childThread, Integer attempt) {
+    TreeMap<Integer, ChildIntent> attempts = new TreeMap<>();
+    for (StoredRecord stored :
+        records.query(
+            new RecordQuery(
+                childThread, FanoutRecords.CHILD, Act.INTEND, 0, RecordQuery.MAX_LIMIT))) {
+      try {
+        ChildIntent intent = ChildIntent.fromBody(stored.record().body());
+        attempts.putIfAbsent(intent.attempt(), intent);
+      } catch (InvalidRecordException malformed) {
+        // The worker's fold skipped it too: it never ran.
+      }
+    }
+    if (attempts.isEmpty()) {
+      throw new ApiException(
+          404,
+          "CHILD_NOT_FOUND",
+          "no child on thread "
+              + childThread
+              + " was spawned on this worker; ask the worker `spl task join-status` names");
+    }
+    int wanted = attempt == null ? attempts.lastKey() : attempt;
+    ChildIntent intent = attempts.get(wanted);
+    if (intent == null) {
+      throw new ApiException(
+          404,
+          "ATTEMPT_NOT_FOUND",
+          "attempt "
+              + wanted
+              + " of child "
+              + childThread
+              + " did not run on this worker; it received attempts "
+              + attempts.keySet());
+    }
+    Path file =
+        WorkerRuntime.workDir(workRoot, childThread, intent.index())
+            .resolve(ShellExecutor.outputFileName(wanted));
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !insideWorkRoot(file)) {
+      throw new ApiException(
+          404,
+          "OUTPUT_NOT_FOUND",
+          "attempt "
+              + wanted
+              + " of child "
+              + childThread
+              + " has no output on this worker: echo children write none, and a shell child's"
+              + " output file is created when it starts");
+    }
+    return file;
+  }
+
+  private boolean insideWorkRoot(Path file) {
+    try {
+      return file.toRealPath().startsWith(workRoot.toRealPath());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
