@@ -80,6 +80,22 @@ final class FleetStart implements Callable<Integer> {
   Duration echoDelay;
 
   @Option(
+      names = "--echo-mode",
+      paramLabel = "plain|compute",
+      description =
+          "What the workers' echo children do: plain (default) or compute (real work on each"
+              + " child's slice).")
+  DaemonRunOptions.EchoMode echoMode;
+
+  @Option(
+      names = "--max-children",
+      paramLabel = "N",
+      description =
+          "The most children one fan-out may have, for a coordinator started here (default"
+              + " 1000000).")
+  Integer maxChildren;
+
+  @Option(
       names = "--slots",
       paramLabel = "N",
       description = "Children each worker runs at once (default 4).")
@@ -326,6 +342,11 @@ final class FleetStart implements Callable<Integer> {
                 + "); choose another --port or --worker-port");
       }
     }
+    if (echoMode != null && executor == DaemonRunOptions.Executor.SHELL) {
+      throw CliException.badInput(
+          "--echo-mode: applies to --executor echo only, but --executor is shell");
+    }
+    DaemonRunOptions.checkMaxChildren(maxChildren);
     if (echoDelay != null && executor == DaemonRunOptions.Executor.SHELL) {
       throw CliException.badInput(
           "--echo-delay: applies to --executor echo only, but --executor is shell");
@@ -456,6 +477,9 @@ final class FleetStart implements Callable<Integer> {
       args.add("--heartbeat-interval");
       args.add(DaemonRunOptions.seconds(heartbeatInterval));
     }
+    if (maxChildren != null) {
+      args.addAll(List.of("--max-children", maxChildren.toString()));
+    }
     DaemonProcesses.Spawned spawned =
         DaemonProcesses.spawn(
             new DaemonProcesses.Spec(home, port, null, null, fleetToken, args), context.env());
@@ -478,6 +502,9 @@ final class FleetStart implements Callable<Integer> {
     if (executor == DaemonRunOptions.Executor.ECHO) {
       args.add("--echo-delay");
       args.add(DaemonRunOptions.seconds(echoDelay == null ? Duration.ofSeconds(1) : echoDelay));
+      if (echoMode != null) {
+        args.addAll(List.of("--echo-mode", echoMode.name().toLowerCase(Locale.ROOT)));
+      }
     }
     if (slots != null) {
       args.addAll(List.of("--slots", slots.toString()));

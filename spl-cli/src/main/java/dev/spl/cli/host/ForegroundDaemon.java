@@ -11,6 +11,7 @@ import dev.spl.daemon.Daemon;
 import dev.spl.daemon.DaemonStartException;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
+import dev.spl.daemon.exec.EchoExecutor;
 
 /**
  * Runs a daemon in this process until SIGTERM or SIGINT. This is the only CLI class that touches
@@ -35,6 +36,12 @@ public final class ForegroundDaemon {
     }
     if (options.durability != null) {
       config = config.withDurability(options.durability);
+    }
+    if (options.echoMode != null) {
+      config = config.withEchoMode(EchoExecutor.Mode.valueOf(options.echoMode.name()));
+    }
+    if (options.maxChildren != null) {
+      config = config.withMaxChildren(options.maxChildren);
     }
     Daemon daemon;
     try {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.cli.CliException;
 import dev.spl.cli.client.DaemonClient;
 import dev.spl.core.fanout.ChildState;
+import dev.spl.core.fanout.Fanin;
 import dev.spl.core.fanout.FanoutRef;
 import dev.spl.core.fanout.JoinCounters;
 import dev.spl.core.fanout.JoinStatus;
@@ -146,7 +147,18 @@ final class FanoutWatch {
             summary.path("failed").asInt(),
             summary.path("running").asInt()),
         summary.path("ignored_records").asInt(),
-        List.of(rows));
+        List.of(rows),
+        fanin(summary.path("fanin")));
+  }
+
+  private static Fanin fanin(JsonNode node) {
+    return new Fanin(
+        node.path("status").asText(Fanin.RUNNING),
+        node.path("succeeded").asInt(),
+        node.path("failed").asInt(),
+        node.path("cancelled").asInt(),
+        node.path("retried").asInt(),
+        node.path("retries").asLong());
   }
 
   private static JoinStatus.SubtaskStatus line(JsonNode row) {

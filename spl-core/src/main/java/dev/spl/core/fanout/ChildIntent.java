@@ -30,6 +30,8 @@ import java.util.Objects;
  *     subtask)
  * @param idempotencyKey {@link DataLoop#idempotencyKey}: the same for every attempt of the child
  * @param items the child's items (an item loop's shard), or null
+ * @param loop what a data child iterates over ({@code items} or {@code range}), or null for a
+ *     listed subtask
  */
 public record ChildIntent(
     String namespace,
@@ -49,7 +51,8 @@ public record ChildIntent(
     long iterFrom,
     long iterTo,
     String idempotencyKey,
-    ArrayNode items) {
+    ArrayNode items,
+    DataLoop.Kind loop) {
 
   /** A predecessor's result: {@code verdict} is its wire name. */
   public record Input(int index, String verdict, String summary) {
@@ -102,6 +105,7 @@ public record ChildIntent(
         index,
         index + 1L,
         DataLoop.idempotencyKey(fanout, index, index, index + 1L),
+        null,
         null);
   }
 
@@ -157,6 +161,9 @@ public record ChildIntent(
     if (items != null) {
       body.set("items", items);
     }
+    if (loop != null) {
+      body.put("loop", loop.wire());
+    }
     return body;
   }
 
@@ -199,6 +206,19 @@ public record ChildIntent(
         from,
         to,
         key == null ? DataLoop.idempotencyKey(fanout, shardIndex, from, to) : key,
-        items == null || items.isNull() ? null : (ArrayNode) items);
+        items == null || items.isNull() ? null : (ArrayNode) items,
+        loopOf(reader));
+  }
+
+  private static DataLoop.Kind loopOf(WireReader reader) {
+    String loop = reader.optionalText("loop");
+    if (loop == null) {
+      return null;
+    }
+    return reader
+            .oneOf("loop", DataLoop.Kind.ITEMS.wire(), DataLoop.Kind.RANGE.wire())
+            .equals(DataLoop.Kind.ITEMS.wire())
+        ? DataLoop.Kind.ITEMS
+        : DataLoop.Kind.RANGE;
   }
 }

@@ -233,6 +233,59 @@ public final class DataLoop {
     return new Child(shard, start, end, expanded.goal(), expanded.run(), items);
   }
 
+  /**
+   * Makes every child's descriptor once, before anything is written, so a template that cannot be
+   * filled in for some item, or a child too large for one record, is refused up front: naming the
+   * item (or point) and the placeholder, or the shard and its size.
+   *
+   * @throws InvalidFanoutException for the first child that cannot be made
+   */
+  public void checkChildren(ItemChunks chunks) {
+    for (int shard = 0; shard < width; shard++) {
+      Child child = child(shard, chunks);
+      long bytes = utf8Length(child.goal()) + (child.run() == null ? 0 : utf8Length(child.run()));
+      if (child.items() != null) {
+        bytes += CanonicalJson.bytes(child.items()).length;
+      }
+      if (bytes > MAX_CHILD_BYTES) {
+        throw new InvalidFanoutException(
+            -1,
+            "--template",
+            "shard "
+                + shard
+                + " ("
+                + unit(kind).substring(0, unit(kind).length() - 1)
+                + "s "
+                + child.iterFrom()
+                + ".."
+                + (child.iterTo() - 1)
+                + "): its goal, run command and items come to "
+                + bytes
+                + " bytes but a child may have at most "
+                + MAX_CHILD_BYTES
+                + "; use a smaller --shard-size or keep large data in files the command reads");
+      }
+    }
+  }
+
+  private static long utf8Length(String text) {
+    long bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x80) {
+        bytes++;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
+  }
+
   // -----------------------------------------------------------------------------------------------
   // Wire form
 

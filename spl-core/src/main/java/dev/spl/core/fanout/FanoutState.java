@@ -1040,7 +1040,8 @@ public final class FanoutState {
           child.iterFrom(),
           child.iterTo(),
           DataLoop.idempotencyKey(ref.id(), i, child.iterFrom(), child.iterTo()),
-          child.items());
+          child.items(),
+          loop.kind());
     }
     SubtaskSpec spec = specs.get(i);
     List<ChildIntent.Input> inputs = new ArrayList<>(spec.depends().size());

@@ -43,6 +43,38 @@ public record ItemChunk(String namespace, long offset, List<JsonNode> items) {
     return new ItemChunk(namespace, offset, items);
   }
 
+  /** Items per chunk record, at most. */
+  public static final int MAX_ITEMS = 10_000;
+
+  /**
+   * Canonical bytes of items per chunk record, at most (a single larger item gets a chunk of its
+   * own), so two chunks fit in one request of the daemons' 1 MiB limit.
+   */
+  public static final int MAX_BYTES = 200 * 1024;
+
+  /**
+   * Cuts {@code items} into chunks of at most {@link #MAX_ITEMS} items and about {@link #MAX_BYTES}
+   * bytes, in order, so no record grows with the number of items.
+   */
+  public static List<ItemChunk> split(String namespace, List<JsonNode> items) {
+    List<ItemChunk> chunks = new ArrayList<>();
+    int offset = 0;
+    long bytes = 0;
+    for (int i = 0; i < items.size(); i++) {
+      long size = dev.spl.core.CanonicalJson.bytes(items.get(i)).length + 1L;
+      if (i > offset && (i - offset >= MAX_ITEMS || bytes + size > MAX_BYTES)) {
+        chunks.add(new ItemChunk(namespace, offset, items.subList(offset, i)));
+        offset = i;
+        bytes = 0;
+      }
+      bytes += size;
+    }
+    if (offset < items.size()) {
+      chunks.add(new ItemChunk(namespace, offset, items.subList(offset, items.size())));
+    }
+    return chunks;
+  }
+
   /** The items of a chunk body, without copying them into a record. */
   static List<JsonNode> itemsOf(ObjectNode body) {
     JsonNode array = body.get("items");

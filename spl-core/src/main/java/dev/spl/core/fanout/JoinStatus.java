@@ -14,6 +14,7 @@ import java.util.List;
  * @param verdict the parent's verdict once the join completed, else null
  * @param ignoredRecords records applied to this fan-out that changed nothing (stale attempts,
  *     duplicates, retries after the join)
+ * @param fanin where the fan-in stands and how the children ended
  */
 public record JoinStatus(
     FanoutRef fanout,
@@ -25,7 +26,8 @@ public record JoinStatus(
     String verdict,
     JoinCounters counters,
     int ignoredRecords,
-    List<SubtaskStatus> perSubtask) {
+    List<SubtaskStatus> perSubtask,
+    Fanin fanin) {
 
   /** The join status of a fan-out as its fold stands. */
   public static JoinStatus of(FanoutState state) {
@@ -44,7 +46,8 @@ public record JoinStatus(
         state.joinVerdict(),
         state.counters(),
         state.ignoredRecords(),
-        List.copyOf(lines));
+        List.copyOf(lines),
+        state.fanin());
   }
 
   /** The line of subtask {@code index} alone, as {@link #of} lists it. */
