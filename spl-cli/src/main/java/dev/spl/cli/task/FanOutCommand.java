@@ -28,6 +28,7 @@ import dev.spl.core.fanout.InvalidFanoutException;
 import dev.spl.core.fanout.ItemChunk;
 import dev.spl.core.fanout.ItemParser;
 import dev.spl.core.fanout.Joins;
+import dev.spl.core.fanout.RunCommandPlacement;
 import dev.spl.core.fanout.SubtaskChunk;
 import dev.spl.core.fanout.SubtaskParser;
 import dev.spl.core.fanout.SubtaskSpec;
@@ -231,27 +232,25 @@ final class FanOutCommand implements Callable<Integer> {
     if (data != null) {
       requireWithinMaxChildren(api, width);
     }
+    // Where children go and what they run: the listed subtasks, or the template of every child.
+    List<SubtaskSpec> placed =
+        data == null
+            ? specs
+            : List.of(
+                new SubtaskSpec(
+                    data.loop().template().goal(),
+                    data.loop().template().target(),
+                    null,
+                    null,
+                    List.of(),
+                    data.loop().template().run()));
     boolean pinned = false;
-    for (int i = 0; i < specs.size() && !pinned; i++) {
-      pinned = Target.parse(i, specs.get(i).target()).pinned();
-    }
-    if (data != null && Target.parse(-1, data.loop().template().target()).pinned()) {
-      pinned = true;
+    for (int i = 0; i < placed.size() && !pinned; i++) {
+      pinned = Target.parse(i, placed.get(i).target()).pinned();
     }
     if (pinned) {
       try {
-        FanoutValidation.validateTargets(
-            data == null
-                ? specs
-                : List.of(
-                    new SubtaskSpec(
-                        data.loop().template().goal(),
-                        data.loop().template().target(),
-                        null,
-                        null,
-                        List.of(),
-                        null)),
-            fleet.directory());
+        FanoutValidation.validateTargets(placed, fleet.directory());
       } catch (InvalidFanoutException e) {
         throw CliException.badInput(
             e.getMessage()
@@ -268,6 +267,13 @@ final class FanOutCommand implements Callable<Integer> {
             why -> {
               throw CliException.unavailable("cannot fan out '" + task.reference() + "': " + why);
             });
+    // A run command sent to an echo worker is never run: refused, or warned about in a mixed fleet.
+    RunCommandPlacement.Verdict placement = RunCommandPlacement.check(placed, fleet.directory());
+    if (placement.refusal().isPresent()) {
+      throw CliException.badInput(
+          "cannot fan out '" + task.reference() + "': " + placement.refusal().get());
+    }
+    placement.warning().ifPresent(warning -> context.err().println("spl: warning: " + warning));
     List<ObjectNode> chunkBodies = new ArrayList<>();
     try {
       if (data == null) {

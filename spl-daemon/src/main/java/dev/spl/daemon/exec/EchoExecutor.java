@@ -16,14 +16,21 @@ import java.util.function.Consumer;
 /**
  * Completes every child with a synthetic accepted result after a fixed delay, at no cost: the mode
  * smoke tests and demos use, where the shape of a fan-out matters and the work does not. The
- * summary echoes the goal, and the hint of a retried attempt. With a delay of zero the outcome is
- * delivered inside {@link #start}, on the caller's thread.
+ * summary echoes the goal, the hint of a retried attempt, and says that a {@code run} command was
+ * not executed. With a delay of zero the outcome is delivered inside {@link #start}, on the
+ * caller's thread.
  *
  * <p>In {@link Mode#COMPUTE} each child also does real work on its slice and reports the result as
  * its {@code value}: the sum of its range points (a listed subtask's slice is its index), the sum
  * of its items when they are all numbers, else the SHA-256 of their canonical JSON lines.
  */
 public final class EchoExecutor implements Executor {
+  /**
+   * Added to the summary of a child that has a command: an echo worker never runs it, and says so
+   * rather than pass for a child that ran.
+   */
+  static final String NOT_RUN = " (run= not executed: this worker runs the echo executor)";
+
   /** What an echo child does besides echoing. */
   public enum Mode {
     /** Nothing: it echoes its goal. */
@@ -131,12 +138,18 @@ public final class EchoExecutor implements Executor {
       running.remove(this);
       String summary =
           verdict == Verdict.ACCEPT
-              ? "echo: " + job.goal() + (job.hint() == null ? "" : " (hint: " + job.hint() + ")")
+              ? "echo: "
+                  + job.goal()
+                  + (job.hint() == null ? "" : " (hint: " + job.hint() + ")")
+                  + (job.run() == null || job.run().isEmpty() ? "" : NOT_RUN)
               : "cancelled: " + job.goal();
       Compute.Result computed = null;
       if (verdict == Verdict.ACCEPT && mode == Mode.COMPUTE) {
         computed = Compute.of(job.shard());
-        summary = "compute: " + computed.description();
+        summary =
+            "compute: "
+                + computed.description()
+                + (job.run() == null || job.run().isEmpty() ? "" : NOT_RUN);
       }
       long finishedAt = clock.millis();
       onDone.accept(
