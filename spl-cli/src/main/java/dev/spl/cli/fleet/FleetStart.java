@@ -88,6 +88,22 @@ final class FleetStart implements Callable<Integer> {
   Duration echoDelay;
 
   @Option(
+      names = "--echo-mode",
+      paramLabel = "plain|compute",
+      description =
+          "What the workers' echo children do: plain (default) or compute (real work on each"
+              + " child's slice).")
+  DaemonRunOptions.EchoMode echoMode;
+
+  @Option(
+      names = "--max-children",
+      paramLabel = "N",
+      description =
+          "The most children one fan-out may have, for a coordinator started here (default"
+              + " 1000000).")
+  Integer maxChildren;
+
+  @Option(
       names = "--slots",
       paramLabel = "N",
       description = "Children each worker runs at once (default: as kept, else 4).")
@@ -473,6 +489,11 @@ final class FleetStart implements Callable<Integer> {
                 + "); choose another --port or --worker-port");
       }
     }
+    if (echoMode != null && executor == DaemonRunOptions.Executor.SHELL) {
+      throw CliException.badInput(
+          "--echo-mode: applies to --executor echo only, but --executor is shell");
+    }
+    DaemonRunOptions.checkMaxChildren(maxChildren);
     if (echoDelay != null && executor == DaemonRunOptions.Executor.SHELL) {
       throw CliException.badInput(
           "--echo-delay: applies to --executor echo only, but --executor is shell");
@@ -818,6 +839,9 @@ final class FleetStart implements Callable<Integer> {
       args.add("--heartbeat-interval");
       args.add(DaemonRunOptions.seconds(heartbeatInterval));
     }
+    if (maxChildren != null) {
+      args.addAll(List.of("--max-children", maxChildren.toString()));
+    }
     if (!differences.isEmpty() || restartPort != null) {
       args.add("--reconfigure");
     }
@@ -894,6 +918,9 @@ final class FleetStart implements Callable<Integer> {
     }
     if (request.echoDelayMillis() != null) {
       args.addAll(List.of("--echo-delay", InstanceSettings.seconds(request.echoDelayMillis())));
+    }
+    if (echoMode != null) {
+      args.addAll(List.of("--echo-mode", echoMode.name().toLowerCase(java.util.Locale.ROOT)));
     }
     if (request.slots() != null) {
       args.addAll(List.of("--slots", request.slots().toString()));
