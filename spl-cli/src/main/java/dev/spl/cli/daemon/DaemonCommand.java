@@ -116,7 +116,7 @@ public final class DaemonCommand {
         names = "--wait",
         paramLabel = "SECS",
         description = "How long to wait for the daemon to answer (default ${DEFAULT-VALUE}).")
-    int waitSeconds = 15;
+    int waitSeconds = 30;
 
     private Role role = Role.COORDINATOR;
 
