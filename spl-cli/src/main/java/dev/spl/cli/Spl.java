@@ -3,6 +3,7 @@ package dev.spl.cli;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.cli.client.ClientJson;
+import dev.spl.cli.completion.CompletionCommand;
 import dev.spl.cli.control.KillCommand;
 import dev.spl.cli.control.RulesCommand;
 import dev.spl.cli.control.UnkillCommand;
@@ -99,6 +100,7 @@ public final class Spl implements Runnable {
     commands.put("unkill", UnkillCommand.class);
     commands.put("rules", RulesCommand.class);
     commands.put("demo", DemoCommand.class);
+    commands.put("completion", CompletionCommand.class);
     commands.put("help", CommandLine.HelpCommand.class);
     return Collections.unmodifiableMap(commands);
   }
