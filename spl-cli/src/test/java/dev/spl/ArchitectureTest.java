@@ -128,6 +128,60 @@ class ArchitectureTest {
   static final ArchRule cliAreasHaveNoCycles =
       slices().matching("dev.spl.cli.(*)..").should().beFreeOfCycles();
 
+  /**
+   * spl-daemon's packages, the composition root {@code dev.spl.daemon} included: the components get
+   * what they share (context, config, record service) from packages of their own.
+   */
+  @ArchTest
+  static final ArchRule daemonPackagesHaveNoCycles =
+      slices().assignedFrom(packagesOf("dev.spl.daemon")).should().beFreeOfCycles();
+
+  /**
+   * The daemon decides and records time by the clock it was started with, so tests move it by hand.
+   * Waiting on real time ({@code System.nanoTime}, timed polls) is allowed; only the composition
+   * root names the system clock, for a daemon started without one.
+   */
+  @ArchTest
+  static final ArchRule daemonReadsTheWallClockOnlyThroughItsClock =
+      noClasses()
+          .that()
+          .resideInAPackage("dev.spl.daemon..")
+          .should()
+          .callMethodWhere(readsTheWallClock())
+          .orShould()
+          .callConstructor(java.util.Date.class)
+          .because("a daemon's components read time from the clock in their DaemonContext");
+
+  @ArchTest
+  static final ArchRule onlyTheDaemonsCompositionRootPicksTheSystemClock =
+      noClasses()
+          .that()
+          .resideInAPackage("dev.spl.daemon..")
+          .and()
+          .doNotHaveFullyQualifiedName("dev.spl.daemon.Daemon")
+          .should()
+          .callMethodWhere(picksTheSystemClock())
+          .because("Daemon.start(config) is where a daemon started without a clock gets one");
+
+  private static DescribedPredicate<JavaMethodCall> readsTheWallClock() {
+    return describe(
+        "read the wall clock (java.time now() or System.currentTimeMillis)",
+        call -> {
+          String owner = call.getTargetOwner().getName();
+          String name = call.getName();
+          return owner.startsWith("java.time.") && name.equals("now")
+              || owner.equals("java.lang.System") && name.equals("currentTimeMillis");
+        });
+  }
+
+  private static DescribedPredicate<JavaMethodCall> picksTheSystemClock() {
+    return describe(
+        "pick the system clock (Clock.systemUTC, systemDefaultZone or system)",
+        call ->
+            call.getTargetOwner().getName().equals("java.time.Clock")
+                && call.getName().startsWith("system"));
+  }
+
   private static DescribedPredicate<JavaMethodCall> readsTheClock() {
     return describe(
         "read the clock (java.time now(), System.currentTimeMillis or System.nanoTime)",

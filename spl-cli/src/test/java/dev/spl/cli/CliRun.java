@@ -11,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 /** Runs {@code spl} in-process and keeps what it printed. */
 public record CliRun(int exitCode, String out, String err) {
@@ -75,22 +74,6 @@ public record CliRun(int exitCode, String out, String err) {
       return Json.MAPPER.readTree(out);
     } catch (IOException e) {
       throw new UncheckedIOException("stdout is not JSON: " + out, e);
-    }
-  }
-
-  /** Polls until the condition holds, failing after the deadline. */
-  public static void await(String what, long timeoutMillis, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeoutMillis + " ms waiting for " + what);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what, e);
-      }
     }
   }
 

@@ -50,12 +50,7 @@ public final class InMemoryRecordStore implements RecordStore {
     for (int i = 0; i < deliveries.size(); i++) {
       String recordId = deliveries.get(i).recordId();
       if (!byId.containsKey(recordId) && !added.containsKey(recordId)) {
-        throw new IllegalArgumentException(
-            "deliveries["
-                + i
-                + "].recordId: expected the id of a stored record or of a record in this call"
-                + " but found unknown id "
-                + recordId);
+        throw OutboxEntry.unknownRecord(i, recordId);
       }
     }
     byId.putAll(added);

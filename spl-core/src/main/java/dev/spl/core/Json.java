@@ -104,4 +104,17 @@ public final class Json {
     }
     return "not valid JSON" + where + ": " + message;
   }
+
+  /** What kind of JSON value {@code node} is, for messages: "an object", "a string", "null". */
+  public static String kind(JsonNode node) {
+    return switch (node.getNodeType()) {
+      case OBJECT -> "an object";
+      case ARRAY -> "an array";
+      case STRING -> "a string";
+      case NUMBER -> "a number";
+      case BOOLEAN -> "a boolean";
+      case NULL -> "null";
+      default -> "a " + node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+    };
+  }
 }

@@ -23,4 +23,17 @@ public record OutboxEntry(String destination, String recordId) {
     }
     RecordIds.requireValid(recordId, "recordId");
   }
+
+  /**
+   * What a store throws for {@code deliveries[index]} of an append when its record is neither
+   * stored nor among the records of that append.
+   */
+  public static IllegalArgumentException unknownRecord(int index, String recordId) {
+    return new IllegalArgumentException(
+        "deliveries["
+            + index
+            + "].recordId: expected the id of a stored record or of a record in this call"
+            + " but found unknown id "
+            + recordId);
+  }
 }

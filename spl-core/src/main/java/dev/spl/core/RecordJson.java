@@ -151,16 +151,7 @@ public final class RecordJson {
     if (node == null || node.isMissingNode()) {
       return "nothing";
     }
-    String kind =
-        switch (node.getNodeType()) {
-          case OBJECT -> "an object";
-          case ARRAY -> "an array";
-          case STRING -> "a string";
-          case NUMBER -> "a number";
-          case BOOLEAN -> "a boolean";
-          case NULL -> "null";
-          default -> "a " + node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
-        };
+    String kind = Json.kind(node);
     String text = node.isTextual() ? CanonicalJson.quoted(node.textValue()) : node.toString();
     return kind + " (" + (text.length() > 60 ? text.substring(0, 57) + "..." : text) + ")";
   }

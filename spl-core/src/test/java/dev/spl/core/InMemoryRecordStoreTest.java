@@ -1,5 +1,7 @@
 package dev.spl.core;
 
+import dev.spl.testing.TestClock;
+
 class InMemoryRecordStoreTest extends RecordStoreContractTest {
   @Override
   protected RecordStore openEmptyStore(TestClock clock) {

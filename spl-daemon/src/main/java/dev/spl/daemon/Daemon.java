@@ -6,16 +6,21 @@ import dev.spl.core.RecordStore;
 import dev.spl.core.fleet.FleetThresholds;
 import dev.spl.core.fleet.Role;
 import dev.spl.core.home.FleetToken;
-import dev.spl.core.store.Durability;
 import dev.spl.core.store.RocksRecordStore;
+import dev.spl.daemon.component.DaemonComponent;
+import dev.spl.daemon.component.DaemonContext;
+import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.control.ControlGate;
 import dev.spl.daemon.coordinator.Reconciler;
 import dev.spl.daemon.fleet.FleetRegistry;
+import dev.spl.daemon.http.ApiException;
 import dev.spl.daemon.http.ChildEndpoints;
 import dev.spl.daemon.http.HostNames;
 import dev.spl.daemon.http.HttpApi;
 import dev.spl.daemon.http.HttpServer;
-import dev.spl.daemon.loop.OutboxSender;
+import dev.spl.daemon.outbox.OutboxSender;
+import dev.spl.daemon.records.RecordClock;
+import dev.spl.daemon.records.RecordService;
 import dev.spl.daemon.worker.WorkerChildren;
 import dev.spl.daemon.worker.WorkerRuntime;
 import java.io.IOException;
@@ -43,76 +48,81 @@ public final class Daemon implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
   public static final String VERSION = readVersion();
 
-  /** How long close() waits for requests in flight. */
+  /** How long close() waits for requests in flight (real time). */
   static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
   private final DaemonConfig config;
+  private final Clock clock;
+  private final long startedAtMillis;
   private final DaemonHome home;
   private final RecordStore store;
   private final RecordService records;
-  private final HttpServer server;
-  private final int port;
-  private final String url;
-  private final long startedAtNanos;
-  private final Clock clock;
   private final ControlGate gate;
   private final FleetRegistry fleet;
-  private final DaemonContext context;
+  private final HttpServer server;
   private final List<DaemonComponent> components = new ArrayList<>();
+  // Known once the API listens (the port may be chosen then); requests before that are refused.
+  private volatile int port;
+  private volatile String url;
+  private volatile DaemonContext context;
   private volatile Reconciler reconciler;
   private volatile WorkerRuntime worker;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile Thread shutdownHook;
 
+  /** Everything but the listener's state and the components; serves nothing yet. */
   private Daemon(
       DaemonConfig config,
+      Clock clock,
+      long startedAtMillis,
       DaemonHome home,
       RecordStore store,
       RecordService records,
-      HttpServer server,
-      long startedAtNanos,
-      Clock clock,
       ControlGate gate,
       FleetRegistry fleet) {
     this.config = config;
+    this.clock = clock;
+    this.startedAtMillis = startedAtMillis;
     this.home = home;
     this.store = store;
     this.records = records;
-    this.server = server;
-    this.port = server.port();
-    this.url = "http://" + urlHost(config.bindHost()) + ":" + port;
-    this.startedAtNanos = startedAtNanos;
-    this.clock = clock;
     this.gate = gate;
     this.fleet = fleet;
-    String advertised = config.fleet().advertiseUrl();
-    this.context =
-        new DaemonContext(
-            config,
-            home.did(),
-            advertised == null || advertised.isBlank() ? url : advertised,
-            records,
-            clock,
-            gate::snapshot,
-            gate.spawnPolicy(home.did()),
-            new RecordClock(clock));
+    HttpApi.Settings settings =
+        new HttpApi.Settings(
+            config.maxRequestBytes(),
+            config.token(),
+            this::healthJson,
+            new DaemonFleetEndpoints(this, gate, fleet, config.fleet()),
+            HostNames.of(config.bindHost(), config.fleet().advertiseUrl()),
+            config.fleet().role() == Role.WORKER
+                ? new WorkerChildren(this::worker, records, home.dir(), clock)
+                : ChildEndpoints.NONE);
+    this.server = HttpApi.create(records, settings, config.bindHost(), config.port());
   }
 
   /**
-   * Opens the home, the store and the HTTP listener. Throws {@link DaemonStartException} with a
-   * message for the user when any of them cannot be used; nothing is left open then.
+   * Opens the home, the RocksDB store and the HTTP listener, on the system clock. Throws {@link
+   * DaemonStartException} with a message for the user when any of them cannot be used; nothing is
+   * left open then.
    */
   public static Daemon start(DaemonConfig config) {
-    long startedAt = System.nanoTime();
-    Clock clock = Clock.systemUTC();
+    return start(config, Clock.systemUTC(), StoreFactory.ROCKSDB);
+  }
+
+  /**
+   * Starts a daemon whose components read time from {@code clock} and whose records are kept in the
+   * store {@code stores} opens: how tests run fleets on a clock they move by hand.
+   */
+  public static Daemon start(DaemonConfig config, Clock clock, StoreFactory stores) {
     long startedAtMillis = clock.millis();
     requireTokenUnlessLoopback(config);
-    DaemonHome home = DaemonHome.open(config.home());
+    DaemonHome home = DaemonHome.open(config.home(), clock);
     RecordStore store = null;
-    HttpServer server = null;
+    Daemon daemon = null;
     try {
-      store = openStore(home, config.durability());
+      store = stores.open(home.prepareStoreDir(), config.durability(), clock);
       RecordService records = new RecordService(store);
       // The gate and the registry are in place before the first request is served.
       ControlGate gate = ControlGate.install(records, home.dir());
@@ -123,31 +133,10 @@ public final class Daemon implements AutoCloseable {
                   FleetThresholds.forInterval(config.fleet().heartbeatInterval().toMillis()),
                   clock)
               : null;
-      Daemon[] self = new Daemon[1];
-      HttpApi.Settings settings =
-          new HttpApi.Settings(
-              config.maxRequestBytes(),
-              config.token(),
-              () -> self[0].healthJson(),
-              new DaemonFleetEndpoints(() -> self[0], gate, fleet, config.fleet()),
-              HostNames.of(config.bindHost(), config.fleet().advertiseUrl()),
-              config.fleet().role() == Role.WORKER
-                  ? new WorkerChildren(
-                      () -> self[0] == null ? null : self[0].worker(), records, home.dir(), clock)
-                  : ChildEndpoints.NONE);
-      server = HttpApi.create(records, settings, config.bindHost(), config.port());
+      daemon = new Daemon(config, clock, startedAtMillis, home, store, records, gate, fleet);
+      daemon.listen();
       try {
-        server.start();
-      } catch (RuntimeException e) {
-        throw new DaemonStartException(
-            "cannot listen on " + config.bindHost() + ":" + config.port() + ": " + rootMessage(e),
-            e);
-      }
-      Daemon daemon =
-          new Daemon(config, home, store, records, server, startedAt, clock, gate, fleet);
-      self[0] = daemon;
-      try {
-        daemon.startComponents(startedAtMillis);
+        daemon.startComponents();
       } catch (RuntimeException e) {
         daemon.closeComponents();
         throw e;
@@ -161,8 +150,8 @@ public final class Daemon implements AutoCloseable {
           home.did());
       return daemon;
     } catch (RuntimeException e) {
-      if (server != null) {
-        stopQuietly(server);
+      if (daemon != null) {
+        stopQuietly(daemon.server);
       }
       if (store != null) {
         store.close();
@@ -174,16 +163,42 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
+  /** Binds the API, then builds what the components share, which names the bound URL. */
+  private void listen() {
+    try {
+      server.start();
+    } catch (RuntimeException e) {
+      throw new DaemonStartException(
+          "cannot listen on " + config.bindHost() + ":" + config.port() + ": " + rootMessage(e), e);
+    }
+    port = server.port();
+    String bound = "http://" + urlHost(config.bindHost()) + ":" + port;
+    String advertised = config.fleet().advertiseUrl();
+    url = bound;
+    context =
+        new DaemonContext(
+            config,
+            home.did(),
+            advertised == null || advertised.isBlank() ? bound : advertised,
+            VERSION,
+            startedAtMillis,
+            records,
+            clock,
+            gate::snapshot,
+            gate.spawnPolicy(home.did()),
+            new RecordClock(clock));
+  }
+
   /**
    * Starts the components of the daemon's role, after the API listens: on every daemon the outbox
    * sender; on the coordinator the reconciler; on a worker the worker runtime.
    */
-  private void startComponents(long startedAtMillis) {
-    OutboxSender outbox = new OutboxSender(store, config.token());
+  private void startComponents() {
+    OutboxSender outbox = new OutboxSender(store, config.token(), clock);
     records.onDeliveriesQueued(outbox::wake);
     startComponent(outbox);
     if (fleet != null) {
-      Reconciler loop = new Reconciler(context, fleet, startedAtMillis);
+      Reconciler loop = new Reconciler(context, fleet);
       startComponent(loop);
       reconciler = loop;
     } else if (config.fleet().role() == Role.WORKER) {
@@ -212,11 +227,6 @@ public final class Daemon implements AutoCloseable {
       }
     }
     components.clear();
-  }
-
-  /** The one place the store is chosen. */
-  private static RecordStore openStore(DaemonHome home, Durability durability) {
-    return RocksRecordStore.open(home.prepareStoreDir(), durability, Clock.systemUTC());
   }
 
   private static String describeStore(RecordStore store) {
@@ -251,7 +261,10 @@ public final class Daemon implements AutoCloseable {
     return records;
   }
 
-  /** What the daemon's components share: DID, advertised URL, records, clocks, control state. */
+  /**
+   * What the daemon's components share: DID, advertised URL, version, records, clocks, control
+   * state.
+   */
   public DaemonContext context() {
     return context;
   }
@@ -281,9 +294,9 @@ public final class Daemon implements AutoCloseable {
     return describeStore(store);
   }
 
-  /** Seconds since {@link #start}. */
+  /** Seconds since {@link #start}, by the daemon's clock. */
   public long uptimeSeconds() {
-    return (System.nanoTime() - startedAtNanos) / 1_000_000_000L;
+    return Math.max(0, (clock.millis() - startedAtMillis) / 1000);
   }
 
   /**
@@ -338,13 +351,25 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
+  /**
+   * This daemon, once its API listens and its context is built; before that a request is answered
+   * {@code 503 STARTING}.
+   */
+  Daemon running() {
+    if (context == null) {
+      throw new ApiException(503, "STARTING", "the daemon is still starting; try again");
+    }
+    return this;
+  }
+
   private ObjectNode healthJson() {
+    DaemonContext running = running().context();
     ObjectNode node = Json.MAPPER.createObjectNode();
     node.put("status", "ok");
     node.put("did", did());
-    node.put("version", VERSION);
+    node.put("version", running.version());
     node.put("role", config.fleet().role().wire());
-    node.put("url", context.url());
+    node.put("url", running.url());
     node.put("uptime_secs", uptimeSeconds());
     node.put("records", records.count());
     return node;

@@ -23,12 +23,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * The fan-out routes of the coordinator: {@link FanoutReads} run on the reconciler's loop, turned
@@ -41,12 +41,12 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
   /** The topic of a task's genesis INTEND (docs/records.md, "Tasks"), which holds its alias. */
   static final String TASK_TOPIC = "task";
 
-  private final Supplier<Daemon> daemon;
+  private final Daemon daemon;
   private final FleetRegistry fleet;
   // A task's genesis is its thread's first task INTEND and never changes: looked up once.
   private final Map<String, String> aliasByThread = new ConcurrentHashMap<>();
 
-  DaemonFanoutEndpoints(Supplier<Daemon> daemon, FleetRegistry fleet) {
+  DaemonFanoutEndpoints(Daemon daemon, FleetRegistry fleet) {
     this.daemon = daemon;
     this.fleet = fleet;
   }
@@ -251,11 +251,7 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
   }
 
   private Daemon running() {
-    Daemon self = daemon.get();
-    if (self == null) {
-      throw new ApiException(503, "STARTING", "the daemon is still starting; try again");
-    }
-    return self;
+    return daemon.running();
   }
 
   private Reconciler reconciler() {
@@ -279,8 +275,16 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
 
   /** Runs {@code reader} on the reconciler's loop, answering 503 when it does not answer soon. */
   static <T> T onLoop(Reconciler loop, Function<Fanouts, T> reader) {
+    return answerOf(loop.read(reader));
+  }
+
+  /**
+   * Waits for an answer from the reconciler's loop: {@code 503} when it does not come within {@link
+   * #READ_TIMEOUT_SECONDS} or the loop has stopped; what the reader threw is thrown here.
+   */
+  static <T> T answerOf(CompletableFuture<T> answer) {
     try {
-      return loop.read(reader).get(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      return answer.get(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
       throw new ApiException(
           503,
@@ -289,7 +293,8 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
               + READ_TIMEOUT_SECONDS
               + " s (it may still be replaying its log); try again");
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException runtime) {
+      if (e.getCause() instanceof RuntimeException runtime
+          && !(runtime instanceof Reconciler.NotRunning)) {
         throw runtime;
       }
       throw new ApiException(

@@ -10,6 +10,7 @@ import dev.spl.core.control.ControlRequests;
 import dev.spl.core.control.Freeze;
 import dev.spl.core.control.InvalidControlRequestException;
 import dev.spl.core.control.Unfreeze;
+import dev.spl.daemon.config.FleetSettings;
 import dev.spl.daemon.control.ControlGate;
 import dev.spl.daemon.coordinator.Reconciler;
 import dev.spl.daemon.fleet.FleetRegistry;
@@ -17,10 +18,6 @@ import dev.spl.daemon.http.ApiException;
 import dev.spl.daemon.http.FanoutEndpoints;
 import dev.spl.daemon.http.FleetEndpoints;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 
 /**
  * The fleet routes of a daemon. The coordinator answers the fleet status and takes heartbeats; a
@@ -28,16 +25,14 @@ import java.util.function.Supplier;
  * lists its permission rules.
  */
 final class DaemonFleetEndpoints implements FleetEndpoints {
-  private static final long SUMMARY_TIMEOUT_SECONDS = 10;
-
-  private final Supplier<Daemon> daemon;
+  private final Daemon daemon;
   private final ControlGate gate;
   private final FleetRegistry fleet;
   private final FleetSettings settings;
   private final FanoutEndpoints fanouts;
 
   DaemonFleetEndpoints(
-      Supplier<Daemon> daemon, ControlGate gate, FleetRegistry fleet, FleetSettings settings) {
+      Daemon daemon, ControlGate gate, FleetRegistry fleet, FleetSettings settings) {
     this.daemon = daemon;
     this.gate = gate;
     this.fleet = fleet;
@@ -114,22 +109,7 @@ final class DaemonFleetEndpoints implements FleetEndpoints {
     Optional<Reconciler> reconciler = self.reconciler();
     ObjectNode fanouts;
     if (reconciler.isPresent()) {
-      try {
-        fanouts = reconciler.get().fanoutSummary().get(SUMMARY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      } catch (TimeoutException e) {
-        throw new ApiException(
-            503,
-            "RECONCILER_BUSY",
-            "the coordinator's reconciler did not answer within "
-                + SUMMARY_TIMEOUT_SECONDS
-                + " s (it may still be replaying its log); try again");
-      } catch (ExecutionException e) {
-        throw new ApiException(
-            503, "RECONCILER_UNAVAILABLE", "the coordinator's reconciler is not running");
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ApiException(503, "RECONCILER_UNAVAILABLE", "interrupted");
-      }
+      fanouts = DaemonFanoutEndpoints.answerOf(reconciler.get().fanoutSummary());
     } else {
       fanouts = Json.MAPPER.createObjectNode().put("open", 0);
       fanouts.putArray("pending");
@@ -161,11 +141,7 @@ final class DaemonFleetEndpoints implements FleetEndpoints {
   }
 
   private Daemon running() {
-    Daemon self = daemon.get();
-    if (self == null) {
-      throw new ApiException(503, "STARTING", "the daemon is still starting; try again");
-    }
-    return self;
+    return daemon.running();
   }
 
   private ApiException notCoordinator(String what) {

@@ -17,7 +17,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -53,8 +53,10 @@ final class DaemonHome implements AutoCloseable {
     this.did = did;
   }
 
-  /** Creates (if needed), locks and reads or initialises the home. */
-  static DaemonHome open(Path home) {
+  /**
+   * Creates (if needed), locks and reads or initialises the home; {@code clock} dates a new home.
+   */
+  static DaemonHome open(Path home, Clock clock) {
     Path dir = home.toAbsolutePath().normalize();
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new DaemonStartException("cannot use home " + dir + ": it is not a folder");
@@ -115,7 +117,7 @@ final class DaemonHome implements AutoCloseable {
                 + "; stop it or choose another home");
       }
       writePid(channel, lockFile);
-      String did = loadOrCreateDid(dir);
+      String did = loadOrCreateDid(dir, clock);
       restrictExisting(dir);
       DaemonHome opened = new DaemonHome(dir, lockKey, channel, lock, did);
       channel = null;
@@ -204,7 +206,7 @@ final class DaemonHome implements AutoCloseable {
     }
   }
 
-  private static String loadOrCreateDid(Path dir) {
+  private static String loadOrCreateDid(Path dir, Clock clock) {
     Path file = dir.resolve(INSTANCE_FILE);
     try {
       JsonNode node = Json.MAPPER.readTree(Files.readAllBytes(file));
@@ -225,7 +227,7 @@ final class DaemonHome implements AutoCloseable {
       String did = "did:sync:instance:" + Hex.format(random);
       ObjectNode node = Json.MAPPER.createObjectNode();
       node.put("did", did);
-      node.put("created_at", Instant.now().toString());
+      node.put("created_at", clock.instant().toString());
       try {
         writeAtomically(file, node.toString() + "\n");
       } catch (IOException writeFailure) {

@@ -1,5 +1,6 @@
 package dev.spl.daemon;
 
+import dev.spl.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

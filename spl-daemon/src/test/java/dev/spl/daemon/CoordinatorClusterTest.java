@@ -22,7 +22,12 @@ import dev.spl.core.fanout.Verdict;
 import dev.spl.core.fleet.InstanceTransition;
 import dev.spl.daemon.FleetTestSupport.FanoutHandle;
 import dev.spl.daemon.FleetTestSupport.HeartbeatPump;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
+import dev.spl.testing.Await;
+import dev.spl.testing.TestClock;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -33,9 +38,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A coordinator with two stand-in workers: spawns, joins, freezes, heartbeats, restarts. */
+/**
+ * A coordinator with two stand-in workers: spawns, joins, freezes, heartbeats, restarts. The
+ * daemons share a clock the test moves and keep their records in memory; the heartbeat interval is
+ * long enough that no lease or staleness could pass on real time within a test's deadline.
+ */
 class CoordinatorClusterTest {
+  private static final Duration INTERVAL = Duration.ofSeconds(10);
+  private static final Duration LEASE = FleetSettings.defaultLease(INTERVAL);
+
   @TempDir Path dir;
+  private final TestClock clock = new TestClock(1_700_000_000_000L);
+  private final InMemoryStores stores = new InMemoryStores();
 
   private Daemon coordinator;
   private Daemon workerA;
@@ -44,9 +58,9 @@ class CoordinatorClusterTest {
 
   @BeforeEach
   void startCluster() {
-    coordinator = Daemon.start(coordinatorConfig(dir.resolve("coordinator")));
-    workerA = Daemon.start(coordinatorConfig(dir.resolve("worker-a")));
-    workerB = Daemon.start(coordinatorConfig(dir.resolve("worker-b")));
+    coordinator = start(coordinatorConfig(dir.resolve("coordinator"), INTERVAL));
+    workerA = start(coordinatorConfig(dir.resolve("worker-a"), INTERVAL));
+    workerB = start(coordinatorConfig(dir.resolve("worker-b"), INTERVAL));
     pump = new HeartbeatPump(coordinator.url());
     pump.add("worker-a", workerA);
     pump.add("worker-b", workerB);
@@ -59,6 +73,23 @@ class CoordinatorClusterTest {
     Stream.of(coordinator, workerA, workerB).forEach(Daemon::close);
   }
 
+  private Daemon start(DaemonConfig config) {
+    return Daemon.start(config, clock, stores);
+  }
+
+  /**
+   * Moves the shared clock past the lease in steps of a quarter lease, beating for every worker the
+   * pump does not pause after each step: the paused ones fall silent past their lease (and turn
+   * stale), the others never do.
+   */
+  private void silencePausedWorkersPastTheLease() {
+    Duration step = LEASE.dividedBy(4);
+    for (int i = 0; i < 5; i++) {
+      clock.advance(step);
+      pump.beatNow();
+    }
+  }
+
   private void awaitLiveWorkers(int n) {
     Await.until(
         n + " live workers",
@@ -66,7 +97,7 @@ class CoordinatorClusterTest {
             coordinator
                     .fleetRegistry()
                     .orElseThrow()
-                    .directory(coordinator.url(), 10_000)
+                    .directory(coordinator.url(), LEASE.toMillis())
                     .live()
                     .size()
                 == n);
@@ -176,15 +207,14 @@ class CoordinatorClusterTest {
   void aFrozenNamespaceRefusesNewWorkHoldsSpawnsAndTheFreezeReachesTheWorkers() {
     pump.pause(workerA, true);
     pump.pause(workerB, true);
-    Await.until(
-        "no live worker",
-        () ->
+    silencePausedWorkersPastTheLease();
+    assertThat(
             coordinator
                 .fleetRegistry()
                 .orElseThrow()
-                .directory(coordinator.url(), 10_000)
-                .live()
-                .isEmpty());
+                .directory(coordinator.url(), LEASE.toMillis())
+                .live())
+        .isEmpty();
     FanoutHandle held = fanOut(coordinator, "ns1", "all", goals(2));
     Record freeze =
         new Freeze("ns1", FreezeLevel.SOFT, 60, "drill", FleetTestSupport.USER, 1_000)
@@ -251,6 +281,7 @@ class CoordinatorClusterTest {
         .contains(workerA.did(), workerB.did(), coordinator.did());
 
     pump.pause(workerB, true);
+    silencePausedWorkersPastTheLease();
     Await.until(
         "worker-b turned stale",
         () ->
@@ -294,7 +325,7 @@ class CoordinatorClusterTest {
 
     Path home = coordinator.home();
     coordinator.close();
-    coordinator = Daemon.start(coordinatorConfig(home));
+    coordinator = start(coordinatorConfig(home, INTERVAL));
     pump.coordinator(coordinator.url());
     awaitLiveWorkers(2);
 
@@ -317,6 +348,7 @@ class CoordinatorClusterTest {
     assertThat(onB).hasSize(2);
 
     pump.pause(workerB, true);
+    silencePausedWorkersPastTheLease();
     Await.until(
         "the children of worker-b were spawned again on worker-a",
         () -> childIntents(workerA, fanout).size() == 4);
@@ -360,7 +392,7 @@ class CoordinatorClusterTest {
     JsonNode status = http.get("/v1/fleet/status").json();
     assertThat(status.path("object").asText()).isEqualTo("fleet_status");
     assertThat(status.path("coordinator_url").asText()).isEqualTo(coordinator.url());
-    assertThat(status.path("heartbeat_interval_ms").asLong()).isEqualTo(100);
+    assertThat(status.path("heartbeat_interval_ms").asLong()).isEqualTo(INTERVAL.toMillis());
     assertThat(status.path("counts").path("live").asInt()).isEqualTo(3);
     assertThat(status.path("instances")).hasSize(3);
     assertThat(status.path("freezes").path(0).path("namespace").asText()).isEqualTo("ns2");
@@ -386,7 +418,7 @@ class CoordinatorClusterTest {
             .withFleet(
                 FleetSettings.worker("worker-c", coordinator.url())
                     .withHeartbeatInterval(FleetTestSupport.INTERVAL));
-    try (Daemon worker = Daemon.start(config)) {
+    try (Daemon worker = start(config)) {
       Http http = new Http(worker.url());
       Http.Response status = http.get("/v1/fleet/status");
       assertThat(status.status()).isEqualTo(409);

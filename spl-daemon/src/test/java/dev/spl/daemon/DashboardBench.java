@@ -1,5 +1,8 @@
 package dev.spl.daemon;
 
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
+import dev.spl.testing.Await;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;

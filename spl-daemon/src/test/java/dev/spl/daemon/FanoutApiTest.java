@@ -23,6 +23,7 @@ import dev.spl.core.fanout.RetrySubtask;
 import dev.spl.core.fanout.Verdict;
 import dev.spl.daemon.FleetTestSupport.FanoutHandle;
 import dev.spl.daemon.FleetTestSupport.HeartbeatPump;
+import dev.spl.testing.Await;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,6 +6,9 @@ import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.store.Durability;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
+import dev.spl.testing.Await;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,31 +49,13 @@ public final class FanoutBench {
             ? Arrays.stream(args).skip(1).mapToInt(Integer::parseInt).toArray()
             : new int[] {1, 10, 100, 1000, 10000};
     int slots = Integer.getInteger("slots", FleetSettings.MAX_SLOTS);
-    Duration interval = Duration.ofSeconds(1);
     Path dir = Files.createTempDirectory("spl-bench-fanout");
     DaemonConfig base =
         DaemonConfig.defaults(dir)
             .withPort(0)
             .withDurability(Durability.valueOf(System.getProperty("durability", "DURABLE")))
             .withMaxRequestBytes(16L * 1024 * 1024);
-    try (Daemon coordinator =
-            Daemon.start(
-                base.withHome(dir.resolve("coordinator"))
-                    .withFleet(FleetSettings.coordinator().withHeartbeatInterval(interval)));
-        Daemon workerA = Daemon.start(workerConfig(base, dir, "worker-a", coordinator, slots));
-        Daemon workerB = Daemon.start(workerConfig(base, dir, "worker-b", coordinator, slots))) {
-      WORKERS.add(workerA);
-      WORKERS.add(workerB);
-      Await.until(
-          "two live workers",
-          () ->
-              coordinator
-                      .fleetRegistry()
-                      .orElseThrow()
-                      .directory(coordinator.url(), 10_000)
-                      .live()
-                      .size()
-                  == 2);
+    try (Fleet fleet = Fleet.start(base, dir, slots)) {
       System.out.printf(
           "fan-out benchmark: coordinator + 2 echo workers (delay 0, %d slots each), %s stores,"
               + " %d cores%n",
@@ -87,15 +72,15 @@ public final class FanoutBench {
           "CPU us/child",
           "heap MiB (GC)");
       // One warm-up fan-out so class loading and JIT do not count against the first width.
-      runOnce(coordinator, 10);
-      runOnce(coordinator, 1000);
+      runOnce(fleet, 10);
+      runOnce(fleet, 1000);
       for (int width : widths) {
         int runs = width >= 1000 ? 3 : smallRuns;
         double[] millis = new double[runs];
         // The process CPU clock ticks in 10 ms steps: the mean over all runs resolves small widths.
         long cpuBefore = OS.getProcessCpuTime();
         for (int run = 0; run < runs; run++) {
-          millis[run] = runOnce(coordinator, width);
+          millis[run] = runOnce(fleet, width);
         }
         double cpu = (OS.getProcessCpuTime() - cpuBefore) / 1e6 / runs;
         Arrays.sort(millis);
@@ -118,6 +103,45 @@ public final class FanoutBench {
     }
   }
 
+  /** A coordinator and two echo workers. */
+  private record Fleet(Daemon coordinator, List<Daemon> workers) implements AutoCloseable {
+    static Fleet start(DaemonConfig base, Path dir, int slots) {
+      Duration interval = Duration.ofSeconds(1);
+      Daemon coordinator =
+          Daemon.start(
+              base.withHome(dir.resolve("coordinator"))
+                  .withFleet(FleetSettings.coordinator().withHeartbeatInterval(interval)));
+      List<Daemon> workers = new ArrayList<>();
+      Fleet fleet = new Fleet(coordinator, workers);
+      try {
+        workers.add(Daemon.start(workerConfig(base, dir, "worker-a", coordinator, slots)));
+        workers.add(Daemon.start(workerConfig(base, dir, "worker-b", coordinator, slots)));
+        Await.until(
+            "two live workers",
+            () ->
+                coordinator
+                        .fleetRegistry()
+                        .orElseThrow()
+                        .directory(coordinator.url(), 10_000)
+                        .live()
+                        .size()
+                    == 2);
+      } catch (RuntimeException | AssertionError e) {
+        fleet.close();
+        throw e;
+      }
+      return fleet;
+    }
+
+    @Override
+    public void close() {
+      for (int i = workers.size() - 1; i >= 0; i--) {
+        workers.get(i).close();
+      }
+      coordinator.close();
+    }
+  }
+
   private static DaemonConfig workerConfig(
       DaemonConfig base, Path dir, String alias, Daemon coordinator, int slots) {
     return base.withHome(dir.resolve(alias))
@@ -133,10 +157,10 @@ public final class FanoutBench {
       (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
   private static final boolean TRACE = Boolean.getBoolean("trace");
-  private static final List<Daemon> WORKERS = new ArrayList<>();
 
   /** Where the time of a width-1 fan-out goes: received_at of each step, relative to the parent. */
-  private static void trace(Daemon coordinator, String thread, long start) {
+  private static void trace(Fleet fleet, String thread, long start) {
+    Daemon coordinator = fleet.coordinator();
     StringBuilder line = new StringBuilder("  trace:");
     for (StoredRecord stored :
         coordinator.records().query(new RecordQuery(thread, null, null, 0, 100))) {
@@ -146,7 +170,7 @@ public final class FanoutBench {
           .append(stored.receivedAtMillis() - start);
     }
     java.util.Set<String> childThreads = new java.util.HashSet<>();
-    for (Daemon worker : WORKERS) {
+    for (Daemon worker : fleet.workers()) {
       for (StoredRecord stored :
           worker
               .records()
@@ -174,7 +198,8 @@ public final class FanoutBench {
    * awaited through a record listener, not by polling the store, so waiting costs the daemons no
    * CPU.
    */
-  private static double runOnce(Daemon coordinator, int width) throws Exception {
+  private static double runOnce(Fleet fleet, int width) throws Exception {
+    Daemon coordinator = fleet.coordinator();
     String thread = ThreadIds.derive("bench", UUID.randomUUID().toString());
     List<Record> records =
         FleetTestSupport.fanoutRecords(thread, "default", "all", FleetTestSupport.goals(width));
@@ -205,7 +230,7 @@ public final class FanoutBench {
       }
       long start = coordinator.records().get(parent.id()).orElseThrow().receivedAtMillis();
       if (TRACE && width == 1) {
-        trace(coordinator, thread, start);
+        trace(fleet, thread, start);
       }
       return joined.receivedAtMillis() - start;
     } finally {

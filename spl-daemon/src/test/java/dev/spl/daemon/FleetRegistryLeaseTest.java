@@ -9,9 +9,8 @@ import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.Heartbeat;
 import dev.spl.core.fleet.Role;
 import dev.spl.daemon.fleet.FleetRegistry;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
+import dev.spl.daemon.records.RecordService;
+import dev.spl.testing.TestClock;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,24 +24,7 @@ class FleetRegistryLeaseTest {
   /** The heartbeat back-off cap for a 1 s interval. */
   private static final long RE_REGISTER = 30_000;
 
-  private long now = T0;
-  private final Clock clock =
-      new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-          return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-          return this;
-        }
-
-        @Override
-        public Instant instant() {
-          return Instant.ofEpochMilli(now);
-        }
-      };
+  private final TestClock clock = new TestClock(T0);
 
   private final RecordService records = new RecordService(new InMemoryRecordStore(clock));
   private final FleetRegistry fleet =
@@ -57,13 +39,13 @@ class FleetRegistryLeaseTest {
             "http://127.0.0.1:1",
             "0.1.0",
             T0,
-            (now - T0) / 1000,
+            (clock.millis() - T0) / 1000,
             1,
             4,
             3,
             Health.HEALTHY,
-            now);
-    fleet.receive(heartbeat, heartbeat.toRecord(now));
+            clock.millis());
+    fleet.receive(heartbeat, heartbeat.toRecord(clock.millis()));
   }
 
   private static List<String> dids(List<WorkerInfo> workers) {
@@ -73,9 +55,9 @@ class FleetRegistryLeaseTest {
   @Test
   void aWorkerSilentPastTheLeaseIsLost() {
     beat();
-    now += LEASE;
+    clock.advance(LEASE);
     assertThat(dids(fleet.directory("c", LEASE).live())).containsExactly(WORKER);
-    now += 1;
+    clock.advance(1);
     assertThat(dids(fleet.directory("c", LEASE).lost())).containsExactly(WORKER);
   }
 
@@ -84,22 +66,21 @@ class FleetRegistryLeaseTest {
     beat();
     // The coordinator was down for a minute: meanwhile the worker backed off its heartbeats up to
     // the cap. A new coordinator process restores the registry from the same store.
-    now += 60_000;
-    long restartedAt = now;
+    clock.advance(60_000);
     FleetRegistry restarted =
         FleetRegistry.restore(records, FleetThresholds.forInterval(INTERVAL), clock);
     assertThat(restarted.directory("c", LEASE).lost()).isEmpty();
-    now = restartedAt + RE_REGISTER + LEASE;
+    clock.advance(RE_REGISTER + LEASE);
     assertThat(restarted.directory("c", LEASE).lost()).isEmpty();
-    now += 1;
+    clock.advance(1);
     assertThat(dids(restarted.directory("c", LEASE).lost())).containsExactly(WORKER);
   }
 
   @Test
   void aWorkerHeardSinceTheStartHasTheOrdinaryLease() {
-    now += 100;
+    clock.advance(100);
     beat();
-    now += LEASE + 1;
+    clock.advance(LEASE + 1);
     assertThat(dids(fleet.directory("c", LEASE).lost())).containsExactly(WORKER);
   }
 }

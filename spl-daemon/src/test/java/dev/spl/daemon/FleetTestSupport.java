@@ -23,6 +23,8 @@ import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.Heartbeat;
 import dev.spl.core.fleet.Role;
 import dev.spl.core.store.Durability;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,10 +51,14 @@ final class FleetTestSupport {
   private FleetTestSupport() {}
 
   static DaemonConfig coordinatorConfig(Path home) {
+    return coordinatorConfig(home, INTERVAL);
+  }
+
+  static DaemonConfig coordinatorConfig(Path home, Duration heartbeatInterval) {
     return DaemonConfig.defaults(home)
         .withPort(0)
         .withDurability(Durability.FAST)
-        .withFleet(FleetSettings.coordinator().withHeartbeatInterval(INTERVAL));
+        .withFleet(FleetSettings.coordinator().withHeartbeatInterval(heartbeatInterval));
   }
 
   /** A fan-out as the CLI writes it: descriptor chunks and the parent INTEND, in one request. */
@@ -199,8 +205,23 @@ final class FleetTestSupport {
       workers.put(worker.did(), worker);
     }
 
-    void pause(Daemon worker, boolean pause) {
+    /** Pauses or resumes one worker's beats; a beat in flight ends before this returns. */
+    synchronized void pause(Daemon worker, boolean pause) {
       paused.put(worker.did(), pause);
+    }
+
+    /** Beats once for every worker not paused, on the caller's thread; each must be taken. */
+    synchronized void beatNow() {
+      for (Daemon worker : workers.values()) {
+        if (!paused.getOrDefault(worker.did(), false)) {
+          Http.Response answer = beat(worker);
+          if (answer.status() != 200) {
+            throw new AssertionError(
+                "heartbeat of " + worker.url() + " refused: " + answer.status() + answer.text());
+          }
+          accepted.incrementAndGet();
+        }
+      }
     }
 
     void coordinator(String url) {
@@ -236,7 +257,7 @@ final class FleetTestSupport {
           .post("/v1/records", RecordJson.toJson(record, record.id()).toString());
     }
 
-    private void beatAll() {
+    private synchronized void beatAll() {
       for (Daemon worker : workers.values()) {
         if (paused.getOrDefault(worker.did(), false)) {
           continue;

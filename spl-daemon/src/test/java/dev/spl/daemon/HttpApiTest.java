@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.Act;
 import dev.spl.core.StoredRecord;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.records.WriteGate;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.CanonicalJson;
 import dev.spl.core.RecordIds;
 import dev.spl.core.RecordJson;
+import dev.spl.daemon.config.DaemonConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

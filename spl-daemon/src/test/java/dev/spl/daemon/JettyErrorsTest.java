@@ -2,6 +2,7 @@ package dev.spl.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spl.daemon.config.DaemonConfig;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;

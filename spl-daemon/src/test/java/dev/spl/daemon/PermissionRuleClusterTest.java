@@ -27,6 +27,7 @@ import dev.spl.core.fleet.InstanceView;
 import dev.spl.daemon.FleetTestSupport.FanoutHandle;
 import dev.spl.daemon.FleetTestSupport.HeartbeatPump;
 import dev.spl.daemon.coordinator.Reconciler;
+import dev.spl.testing.Await;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,8 @@ package dev.spl.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;

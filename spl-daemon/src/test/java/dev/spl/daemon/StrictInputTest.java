@@ -4,6 +4,7 @@ import static dev.spl.daemon.HttpApiTest.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spl.core.Hex;
+import dev.spl.daemon.config.DaemonConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.Socket;

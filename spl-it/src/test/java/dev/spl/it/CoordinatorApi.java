@@ -2,6 +2,7 @@ package dev.spl.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spl.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -85,7 +86,7 @@ record CoordinatorApi(String baseUrl, String host, String token) {
     Map<String, String> dids = new LinkedHashMap<>();
     for (String alias : aliases) {
       String did =
-          Await.until(
+          Await.untilPresent(
               alias + " live and healthy in the coordinator's registry",
               timeout,
               () ->
@@ -119,7 +120,7 @@ record CoordinatorApi(String baseUrl, String host, String token) {
    * status is asked, which costs the coordinator next to nothing even for wide fan-outs.
    */
   Ledger awaitJoin(String thread, String parent, Duration timeout) {
-    return Await.until(
+    return Await.untilPresent(
         "the join of fan-out " + parent,
         timeout,
         () -> {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.it.Fleet.Token;
 import dev.spl.it.Fleet.Worker;
+import dev.spl.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -155,7 +156,7 @@ class FleetIT {
               .map(r -> r.path("id").asText())
               .collect(Collectors.toSet());
       Ledger ledger =
-          Await.until(
+          Await.untilPresent(
               "worker-a's results delivered to the coordinator",
               EVENT_TIMEOUT,
               () -> {

@@ -8,9 +8,9 @@ import dev.spl.cli.client.HomeLayout;
 import dev.spl.cli.client.PidFile;
 import dev.spl.core.Json;
 import dev.spl.daemon.Daemon;
-import dev.spl.daemon.DaemonConfig;
 import dev.spl.daemon.DaemonStartException;
-import dev.spl.daemon.FleetSettings;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
 
 /**
  * Runs a daemon in this process until SIGTERM or SIGINT. This is the only CLI class that touches

@@ -11,6 +11,7 @@ import dev.spl.cli.daemon.DaemonProcesses;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
 import dev.spl.core.RecordIds;
+import dev.spl.testing.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -142,7 +143,8 @@ final class DrillFleet implements AutoCloseable {
     ProcessHandle daemon = ProcessHandle.of(pid(alias)).orElseThrow();
     orphans.addAll(daemon.descendants().toList());
     daemon.destroyForcibly();
-    CliRun.await(alias + " gone after kill -9", WAIT_MILLIS, () -> !daemon.isAlive());
+    Await.until(
+        alias + " gone after kill -9", Duration.ofMillis(WAIT_MILLIS), () -> !daemon.isAlive());
   }
 
   /** The records of a daemon matching the query, read over its HTTP API (every page). */

@@ -12,8 +12,10 @@ import dev.spl.core.Json;
 import dev.spl.core.Record;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.FanoutRecords;
+import dev.spl.testing.Await;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -66,9 +68,9 @@ class FleetDrillProcessTest {
     awaitJoinStatus("subtasks 0 and 1 spawned", "WALK-1", js -> js.path("spawned").asInt() == 2);
     // A spawned child may still wait in its worker's queue, and a freeze holds queued children:
     // freeze only once both run (the workers' heartbeats count running children).
-    CliRun.await(
+    Await.until(
         "a child running on each worker",
-        WAIT,
+        Duration.ofMillis(WAIT),
         () -> runningOn("worker-a") == 1 && runningOn("worker-b") == 1);
 
     CliRun kill =
@@ -89,9 +91,9 @@ class FleetDrillProcessTest {
     // A new INTEND in the namespace: 403 from the coordinator, and from each worker once the
     // freeze has reached it.
     for (String alias : List.of("coordinator", "worker-a", "worker-b")) {
-      CliRun.await(
+      Await.until(
           alias + " refuses an INTEND in docs/v1",
-          WAIT,
+          Duration.ofMillis(WAIT),
           () -> fleet.post(alias, probe(thread, "docs/v1")).statusCode() == 403);
     }
     HttpResponse<String> refused = fleet.post("coordinator", probe(thread, "docs/v1"));
@@ -251,14 +253,17 @@ class FleetDrillProcessTest {
             "goal=After 0 and 1,depends=0+1,run=echo $SPL_INDEX $SPL_ATTEMPT $PWD >> "
                 + executions));
     fleet.ok(args.toArray(String[]::new));
-    CliRun.await("six children running", WAIT, () -> DrillFleet.lines(executions).size() == 6);
+    Await.until(
+        "six children running",
+        Duration.ofMillis(WAIT),
+        () -> DrillFleet.lines(executions).size() == 6);
     fleet.kill9("coordinator");
     long killedAt = System.currentTimeMillis();
 
     // The workers finish their children and keep the results for the coordinator.
-    CliRun.await(
+    Await.until(
         "six results on the workers",
-        WAIT,
+        Duration.ofMillis(WAIT),
         () ->
             fleet.records("worker-a", null, "child_result", "KNOW").size()
                     + fleet.records("worker-b", null, "child_result", "KNOW").size()
@@ -324,7 +329,10 @@ class FleetDrillProcessTest {
         "goal=Long C," + longRun,
         "--subtask",
         "goal=Quick D,run=echo $SPL_INDEX.$SPL_ATTEMPT >> " + runs);
-    CliRun.await("three children running", WAIT, () -> DrillFleet.lines(pids).size() == 3);
+    Await.until(
+        "three children running",
+        Duration.ofMillis(WAIT),
+        () -> DrillFleet.lines(pids).size() == 3);
     awaitJoinStatus(
         "subtask 3 accepted", "HARD", js -> js.path("counters").path("accepted").asInt() == 1);
     List<ProcessHandle> children = new ArrayList<>();
@@ -347,11 +355,12 @@ class FleetDrillProcessTest {
     long issuedAt =
         freezeRecord("coordinator", "drill/hard").path("body").path("issued_at").asLong();
     for (ProcessHandle child : children) {
-      CliRun.await("child " + child.pid() + " stopped", WAIT, () -> !child.isAlive());
+      Await.until(
+          "child " + child.pid() + " stopped", Duration.ofMillis(WAIT), () -> !child.isAlive());
     }
-    CliRun.await(
+    Await.until(
         "three interrupted children reported",
-        WAIT,
+        Duration.ofMillis(WAIT),
         () ->
             doneRecords(thread).stream()
                     .filter(done -> done.path("body").path("verdict").asText().equals("cancelled"))
@@ -424,9 +433,9 @@ class FleetDrillProcessTest {
     fleet.ok("fleet", "stop", "--instance", "worker-a");
     fleet.ok("kill", "--namespace", "drill/down", "--reason", "issued while worker-a was down");
     fleet.startWorkers(1, "--echo-delay", "0");
-    CliRun.await(
+    Await.until(
         "worker-a refuses an INTEND in drill/down after it came back",
-        WAIT,
+        Duration.ofMillis(WAIT),
         () -> fleet.post("worker-a", probe(thread, "drill/down")).statusCode() == 403);
 
     // Restart every daemon: each keeps the freeze from its own log.
@@ -500,9 +509,9 @@ class FleetDrillProcessTest {
 
   private JsonNode awaitJoinStatus(String what, String task, Predicate<JsonNode> condition) {
     JsonNode[] last = new JsonNode[1];
-    CliRun.await(
+    Await.until(
         task + ": " + what,
-        WAIT,
+        Duration.ofMillis(WAIT),
         () -> {
           last[0] = joinStatus(task);
           return condition.test(last[0]);

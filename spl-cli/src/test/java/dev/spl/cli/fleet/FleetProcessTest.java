@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.cli.CliRun;
 import dev.spl.cli.ExitCodes;
 import dev.spl.cli.daemon.DaemonProcesses;
+import dev.spl.testing.Await;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -121,9 +122,9 @@ class FleetProcessTest {
     CliRun stopWorkers = spl("fleet", "stop", "--workers");
     assertThat(stopWorkers.exitCode()).as(stopWorkers.toString()).isZero();
     assertThat(stopWorkers.out()).contains("[worker-a] stopped").contains("[worker-b] stopped");
-    CliRun.await(
+    Await.until(
         "no live worker after fleet stop --workers",
-        WAIT_MILLIS,
+        Duration.ofMillis(WAIT_MILLIS),
         () -> !statusOf("worker-a").equals("live") && !statusOf("worker-b").equals("live"));
     assertThat(statusOf("coordinator")).isEqualTo("live");
 
@@ -145,8 +146,10 @@ class FleetProcessTest {
     OptionalLong pidA = DaemonProcesses.livePid(homeA);
     assertThat(pidA).isPresent();
     ProcessHandle.of(pidA.getAsLong()).orElseThrow().destroyForcibly();
-    CliRun.await(
-        "worker-a stale after kill -9", WAIT_MILLIS, () -> statusOf("worker-a").equals("stale"));
+    Await.until(
+        "worker-a stale after kill -9",
+        Duration.ofMillis(WAIT_MILLIS),
+        () -> statusOf("worker-a").equals("stale"));
     assertThat(statusOf("worker-b")).isEqualTo("live");
 
     // Starting the fleet again reuses worker-b and brings worker-a back under its DID.
@@ -194,9 +197,9 @@ class FleetProcessTest {
     assertThat(DaemonProcesses.livePid(home)).isPresent();
 
     assertThat(spl("task", "cancel", "RS-1").exitCode()).isZero();
-    CliRun.await(
+    Await.until(
         "the cancelled fan-out is closed",
-        WAIT_MILLIS,
+        Duration.ofMillis(WAIT_MILLIS),
         () -> spl("task", "show", "RS-1").out().contains("cancelled"));
     CliRun reset = spl("fleet", "reset");
     assertThat(reset.exitCode()).as(reset.toString()).isZero();

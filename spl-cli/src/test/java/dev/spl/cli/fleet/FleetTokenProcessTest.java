@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spl.cli.CliRun;
 import dev.spl.cli.ExitCodes;
 import dev.spl.cli.daemon.DaemonProcesses;
+import dev.spl.testing.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -243,9 +244,9 @@ class FleetTokenProcessTest {
             "shell",
             "--heartbeat-interval",
             "0.2");
-    CliRun.await(
+    Await.until(
         "the worker is live",
-        60_000,
+        Duration.ofMillis(60_000),
         () -> {
           CliRun status = CliRun.run(env, "-o", "json", "fleet", "status");
           return status.exitCode() == 0

@@ -7,7 +7,7 @@ import dev.spl.cli.CliRun;
 import dev.spl.cli.ExitCodes;
 import dev.spl.cli.daemon.DaemonProcesses;
 import dev.spl.core.fleet.Role;
-import dev.spl.daemon.FleetSettings;
+import dev.spl.daemon.config.FleetSettings;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

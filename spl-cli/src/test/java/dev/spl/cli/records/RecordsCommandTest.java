@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.cli.CliRun;
 import dev.spl.cli.ExitCodes;
 import dev.spl.daemon.Daemon;
-import dev.spl.daemon.DaemonConfig;
+import dev.spl.daemon.config.DaemonConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -8,8 +8,9 @@ import dev.spl.cli.ExitCodes;
 import dev.spl.cli.client.DaemonClient;
 import dev.spl.core.store.Durability;
 import dev.spl.daemon.Daemon;
-import dev.spl.daemon.DaemonConfig;
-import dev.spl.daemon.FleetSettings;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
+import dev.spl.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,9 +46,9 @@ class FleetEndToEndTest {
     start(worker("worker-b"));
     env = CliRun.cleanEnv();
     env.put("SPL_HOME", dir.resolve("coordinator").toString());
-    CliRun.await(
+    Await.until(
         "both workers live",
-        30_000,
+        Duration.ofMillis(30_000),
         () -> {
           JsonNode fleet = coordinatorFleet();
           int live = 0;
@@ -129,9 +130,9 @@ class FleetEndToEndTest {
         "NO_CALLS",
         "--message",
         "no CALL records");
-    CliRun.await(
+    Await.until(
         "the rule listed",
-        10_000,
+        Duration.ofMillis(10_000),
         () -> CliRun.run(env, "rules", "list").out().contains("no-calls"));
     assertThat(ok("rules", "remove", "no-calls").out()).contains("✓ rule 'no-calls' removed");
     CliRun builtIn = CliRun.run(env, "rules", "remove", "namespace_frozen");

@@ -13,8 +13,10 @@ import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.FanoutRef;
 import dev.spl.core.fanout.JoinStatus;
 import dev.spl.daemon.Daemon;
-import dev.spl.daemon.DaemonConfig;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.testing.Await;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -127,14 +129,15 @@ class JoinCommandsTest {
     fx.spawned(ref, 0, 1, TaskFixture.WORKER_A);
     fx.spawned(ref, 1, 1, TaskFixture.WORKER_B);
     FanoutWatch watch = new FanoutWatch(new DaemonClient(daemon.url(), null), ref.id());
-    CliRun.await("the coordinator folded the spawns", 10_000, () -> spawnedTwo(watch));
+    Await.until(
+        "the coordinator folded the spawns", Duration.ofSeconds(10), () -> spawnedTwo(watch));
     assertThat(watch.poll()).isEmpty();
 
     fx.done(ref, 1, 1, TaskFixture.WORKER_B, "accept", 1.0);
     List<List<JoinStatus.SubtaskStatus>> changed = new java.util.ArrayList<>();
-    CliRun.await(
+    Await.until(
         "the result is folded",
-        10_000,
+        Duration.ofSeconds(10),
         () -> changed.add(watch.poll()) && !changed.get(changed.size() - 1).isEmpty());
     List<JoinStatus.SubtaskStatus> lines = changed.get(changed.size() - 1);
     assertThat(lines).extracting(JoinStatus.SubtaskStatus::index).containsExactly(1);

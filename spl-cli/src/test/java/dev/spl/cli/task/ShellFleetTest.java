@@ -8,8 +8,9 @@ import dev.spl.cli.ExitCodes;
 import dev.spl.cli.client.DaemonClient;
 import dev.spl.core.store.Durability;
 import dev.spl.daemon.Daemon;
-import dev.spl.daemon.DaemonConfig;
-import dev.spl.daemon.FleetSettings;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
+import dev.spl.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,9 +54,9 @@ class ShellFleetTest {
                         .withExecutor(FleetSettings.ExecutorKind.SHELL, Duration.ZERO)));
     env = CliRun.cleanEnv();
     env.put("SPL_HOME", dir.resolve("coordinator").toString());
-    CliRun.await(
+    Await.until(
         "the worker is live",
-        30_000,
+        Duration.ofMillis(30_000),
         () -> {
           for (JsonNode instance :
               new DaemonClient(coordinator.url(), null).get("/v1/fleet/status").path("instances")) {
@@ -128,10 +129,10 @@ class ShellFleetTest {
         "goal=After,depends=0,run=true",
         "--join",
         "all");
-    CliRun.await("the child started", 30_000, () -> Files.exists(started));
-    CliRun.await(
+    Await.until("the child started", Duration.ofMillis(30_000), () -> Files.exists(started));
+    Await.until(
         "the worker reports what the child spent",
-        30_000,
+        Duration.ofMillis(30_000),
         () -> CliRun.run(env, "fleet", "status").out().contains("$0.2500"));
 
     CliRun status = ok("fleet", "status");
@@ -153,9 +154,9 @@ class ShellFleetTest {
     assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(ExitCodes.FAILURE);
     assertThat(watch.out()).containsPattern("Join complete:\\s+yes \\(cancelled\\)");
     // The worker stopped the shell: its result comes back cancelled, and nothing runs any more.
-    CliRun.await(
+    Await.until(
         "the running child is stopped and reported",
-        30_000,
+        Duration.ofMillis(30_000),
         () ->
             CliRun.run(env, "-o", "json", "task", "join-status", "SLOW-1")
                 .json()
@@ -164,9 +165,9 @@ class ShellFleetTest {
                 .path("state")
                 .asText()
                 .equals("cancelled"));
-    CliRun.await(
+    Await.until(
         "no child runs",
-        30_000,
+        Duration.ofMillis(30_000),
         () -> CliRun.run(env, "fleet", "status").out().matches("(?s).*running children +none.*"));
     assertThat(ok("task", "list", "--status", "cancelled").out()).contains("SLOW-1");
   }

@@ -12,7 +12,7 @@ import dev.spl.core.StoredRecord;
 import dev.spl.core.fanout.FanoutState;
 import dev.spl.core.fanout.Fanouts;
 import dev.spl.daemon.Daemon;
-import dev.spl.daemon.DaemonConfig;
+import dev.spl.daemon.config.DaemonConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -41,14 +41,7 @@ public record ChildDone(
     Objects.requireNonNull(verdict, "verdict");
     Objects.requireNonNull(costUsd, "costUsd");
     Objects.requireNonNull(summary, "summary");
-    if (interruptedBy != null && !FanoutRecords.INTERRUPTED_BY_HARD_FREEZE.equals(interruptedBy)) {
-      throw new IllegalArgumentException(
-          "interruptedBy: expected null or '"
-              + FanoutRecords.INTERRUPTED_BY_HARD_FREEZE
-              + "' but found '"
-              + interruptedBy
-              + "'");
-    }
+    FanoutRecords.requireInterruptedBy(interruptedBy);
   }
 
   /** A result without an exit code. */

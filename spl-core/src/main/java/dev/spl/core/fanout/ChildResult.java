@@ -29,14 +29,7 @@ public record ChildResult(
     Objects.requireNonNull(verdict, "verdict");
     Objects.requireNonNull(costUsd, "costUsd");
     Objects.requireNonNull(summary, "summary");
-    if (interruptedBy != null && !FanoutRecords.INTERRUPTED_BY_HARD_FREEZE.equals(interruptedBy)) {
-      throw new IllegalArgumentException(
-          "interruptedBy: expected null or '"
-              + FanoutRecords.INTERRUPTED_BY_HARD_FREEZE
-              + "' but found '"
-              + interruptedBy
-              + "'");
-    }
+    FanoutRecords.requireInterruptedBy(interruptedBy);
   }
 
   public ObjectNode toBody() {

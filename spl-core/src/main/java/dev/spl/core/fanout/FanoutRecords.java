@@ -173,6 +173,18 @@ public final class FanoutRecords {
     return drafts;
   }
 
+  /** {@code interruptedBy} of a result: null, or {@link #INTERRUPTED_BY_HARD_FREEZE}. */
+  static void requireInterruptedBy(String interruptedBy) {
+    if (interruptedBy != null && !INTERRUPTED_BY_HARD_FREEZE.equals(interruptedBy)) {
+      throw new IllegalArgumentException(
+          "interruptedBy: expected null or '"
+              + INTERRUPTED_BY_HARD_FREEZE
+              + "' but found '"
+              + interruptedBy
+              + "'");
+    }
+  }
+
   static ObjectNode start(String topic) {
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("topic", topic);

@@ -202,16 +202,16 @@ public final class Registry {
    *
    * <p>Silence counts only while the coordinator was up to hear it ({@code watchingSinceMillis}:
    * when it began taking heartbeats). A worker last heard before then was backing off its
-   * heartbeats while the coordinator was down, so it gets the back-off cap ({@link
-   * HeartbeatBackoff#maxDelayMillis()} for the heartbeat interval) to beat again, then a full
-   * lease, before it counts as lost and its children move elsewhere.
+   * heartbeats while the coordinator was down, so it gets the cap of its back-off ({@link
+   * Backoff#forHeartbeats} for the heartbeat interval) to beat again, then a full lease, before it
+   * counts as lost and its children move elsewhere.
    *
    * @param coordinatorUrl written into the directory, for the child INTENDs
    */
   public WorkerDirectory directory(
       String coordinatorUrl, long nowMillis, long leaseMillis, long watchingSinceMillis) {
     long reRegisterMillis =
-        HeartbeatBackoff.forInterval(thresholds.heartbeatIntervalMillis()).maxDelayMillis();
+        Backoff.forHeartbeats(thresholds.heartbeatIntervalMillis()).maxDelayMillis();
     List<WorkerInfo> live = new ArrayList<>();
     List<WorkerInfo> lost = new ArrayList<>();
     for (InstanceView view : list(nowMillis)) {

@@ -437,12 +437,7 @@ public final class RocksRecordStore implements RecordStore {
         if (!created.containsKey(recordId)
             && !createdInGroup.containsKey(recordId)
             && seqOf(Hex.parse(recordId)) < 0) {
-          throw new IllegalArgumentException(
-              "deliveries["
-                  + i
-                  + "].recordId: expected the id of a stored record or of a record in this call"
-                  + " but found unknown id "
-                  + recordId);
+          throw OutboxEntry.unknownRecord(i, recordId);
         }
       }
       long firstSeq = nextSeq;

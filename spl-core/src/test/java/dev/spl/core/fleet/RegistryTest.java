@@ -126,8 +126,7 @@ class RegistryTest {
   @Test
   void silenceCountsOnlyWhileTheCoordinatorWasWatching() {
     long lease = 3_000;
-    long reRegister =
-        HeartbeatBackoff.forInterval(thresholds.heartbeatIntervalMillis()).maxDelayMillis();
+    long reRegister = Backoff.forHeartbeats(thresholds.heartbeatIntervalMillis()).maxDelayMillis();
     deliver(beat(WORKER_A, T0, T0), T0);
     // The coordinator was down for a minute and began watching again at T0 + 60 s.
     long watchingSince = T0 + 60_000;

@@ -2,7 +2,7 @@ package dev.spl.core.store;
 
 import dev.spl.core.RecordStore;
 import dev.spl.core.RecordStoreContractTest;
-import dev.spl.core.TestClock;
+import dev.spl.testing.TestClock;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 

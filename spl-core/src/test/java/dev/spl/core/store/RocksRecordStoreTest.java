@@ -15,7 +15,7 @@ import dev.spl.core.RecordStore;
 import dev.spl.core.RecordStoreContractTest;
 import dev.spl.core.StoreException;
 import dev.spl.core.StoredRecord;
-import dev.spl.core.TestClock;
+import dev.spl.testing.TestClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -20,11 +20,8 @@ import dev.spl.core.fanout.JoinCompiler;
 import dev.spl.core.fanout.SpawnPolicy;
 import dev.spl.core.fanout.WorkerDirectory;
 import dev.spl.core.fleet.Health;
-import dev.spl.core.fleet.Heartbeat;
-import dev.spl.core.fleet.Role;
-import dev.spl.daemon.Daemon;
-import dev.spl.daemon.DaemonComponent;
-import dev.spl.daemon.DaemonContext;
+import dev.spl.daemon.component.DaemonComponent;
+import dev.spl.daemon.component.DaemonContext;
 import dev.spl.daemon.fleet.ControlDeliveries;
 import dev.spl.daemon.fleet.FleetRegistry;
 import java.util.ArrayList;
@@ -60,7 +57,6 @@ public final class Reconciler implements DaemonComponent {
   private final SpawnPolicy policy;
   private final ControlDeliveries control;
   private final Fanouts fanouts;
-  private final long startedAtMillis;
   private final long leaseMillis;
   private final long heartbeatMillis;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
@@ -74,17 +70,16 @@ public final class Reconciler implements DaemonComponent {
   private Map<String, String> holdsLogged = Map.of();
   private Map<String, Map<String, String>> failuresLogged = Map.of();
 
-  public Reconciler(DaemonContext ctx, FleetRegistry fleet, long startedAtMillis) {
-    this(ctx, fleet, startedAtMillis, new CelJoinCompiler());
+  public Reconciler(DaemonContext ctx, FleetRegistry fleet) {
+    this(ctx, fleet, new CelJoinCompiler());
   }
 
-  Reconciler(DaemonContext ctx, FleetRegistry fleet, long startedAtMillis, JoinCompiler compiler) {
+  Reconciler(DaemonContext ctx, FleetRegistry fleet, JoinCompiler compiler) {
     this.ctx = ctx;
     this.fleet = fleet;
     this.policy = ctx.spawnPolicy();
     this.control = new ControlDeliveries(ctx.records());
     this.fanouts = new Fanouts(compiler);
-    this.startedAtMillis = startedAtMillis;
     this.leaseMillis = ctx.config().fleet().lease().toMillis();
     this.heartbeatMillis = ctx.config().fleet().heartbeatInterval().toMillis();
     this.thread = new Thread(this::run, "spl-reconciler");
@@ -113,7 +108,7 @@ public final class Reconciler implements DaemonComponent {
    * ({@link FanoutReads}) know to start over.
    */
   public long epoch() {
-    return startedAtMillis;
+    return ctx.startedAtMillis();
   }
 
   /** Whether the start-up replay of the log has finished. */
@@ -133,13 +128,14 @@ public final class Reconciler implements DaemonComponent {
     // again (a no-op where they already are).
     guarded(
         "re-sending control records", () -> control.sendAllTo(fleet.reachableWorkerEndpoints()));
-    long nextTick = ctx.clock().millis() + TICK_MILLIS;
+    // Ticks come on real time; what a tick decides reads the daemon's clock.
+    long tickNanos = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
+    long nextTick = System.nanoTime() + tickNanos;
     while (running) {
       List<StoredRecord> appended = new ArrayList<>();
       List<Runnable> tasks = new ArrayList<>();
       try {
-        Object first =
-            queue.poll(Math.max(0, nextTick - ctx.clock().millis()), TimeUnit.MILLISECONDS);
+        Object first = queue.poll(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
         if (first == STOP) {
           break;
         }
@@ -160,9 +156,9 @@ public final class Reconciler implements DaemonComponent {
         break;
       }
       boolean changed = applyLive(appended);
-      boolean tick = ctx.clock().millis() >= nextTick;
+      boolean tick = System.nanoTime() - nextTick >= 0;
       if (tick) {
-        nextTick = ctx.clock().millis() + TICK_MILLIS;
+        nextTick = System.nanoTime() + tickNanos;
         guarded("the registry tick", this::tick);
       }
       if (changed || tick) {
@@ -242,24 +238,10 @@ public final class Reconciler implements DaemonComponent {
     fleet.recordTransitions(ctx.did(), ctx.recordClock());
   }
 
+  /** The coordinator lists itself in its registry: no slots, as it runs no children. */
   private void beatSelf(Health health) {
-    long now = ctx.clock().millis();
-    lastSelfBeat = now;
-    Heartbeat heartbeat =
-        new Heartbeat(
-            ctx.did(),
-            ctx.config().fleet().alias() == null ? "" : ctx.config().fleet().alias(),
-            Role.COORDINATOR,
-            ctx.url(),
-            Daemon.VERSION,
-            startedAtMillis,
-            Math.max(0, (now - startedAtMillis) / 1000),
-            0,
-            0,
-            0,
-            health,
-            now);
-    fleet.receiveOwn(heartbeat);
+    lastSelfBeat = ctx.clock().millis();
+    fleet.receiveOwn(ctx.heartbeat(health, 0, 0, 0));
   }
 
   /**
@@ -460,26 +442,19 @@ public final class Reconciler implements DaemonComponent {
    * open fan-outs and, for each, its width and how many children were spawned and completed.
    */
   public CompletableFuture<ObjectNode> fanoutSummary() {
-    CompletableFuture<ObjectNode> result = new CompletableFuture<>();
-    if (!running) {
-      result.completeExceptionally(new IllegalStateException("the reconciler is not running"));
-      return result;
-    }
-    queue.add(
-        (Runnable)
-            () -> {
-              try {
-                result.complete(summary());
-              } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-              }
-            });
-    return result;
+    return read(fold -> summary());
   }
 
-  /** Runs {@code reader} on the fan-out fold on the loop's thread. */
+  /**
+   * Runs {@code reader} on the fan-out fold on the loop's thread. The answer fails with {@link
+   * NotRunning} when the loop has stopped, and with what {@code reader} throws.
+   */
   public <T> CompletableFuture<T> read(java.util.function.Function<Fanouts, T> reader) {
     CompletableFuture<T> result = new CompletableFuture<>();
+    if (!running) {
+      result.completeExceptionally(new NotRunning());
+      return result;
+    }
     queue.add(
         (Runnable)
             () -> {
@@ -490,6 +465,15 @@ public final class Reconciler implements DaemonComponent {
               }
             });
     return result;
+  }
+
+  /** The loop has stopped (or not started): nothing reads its fold any more. */
+  public static final class NotRunning extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    NotRunning() {
+      super("the reconciler is not running");
+    }
   }
 
   private ObjectNode summary() {

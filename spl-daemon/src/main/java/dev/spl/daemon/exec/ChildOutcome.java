@@ -11,4 +11,17 @@ public record ChildOutcome(
     String summary,
     Integer exitCode,
     long startedAtMillis,
-    long finishedAtMillis) {}
+    long finishedAtMillis) {
+
+  /** An attempt stopped before it started: nothing ran, nothing was spent. */
+  public static ChildOutcome cancelledBeforeItStarted(String reason, long nowMillis) {
+    return new ChildOutcome(
+        Verdict.CANCELLED,
+        BigDecimal.ZERO,
+        0,
+        "cancelled before it started: " + reason,
+        null,
+        nowMillis,
+        nowMillis);
+  }
+}

@@ -1,6 +1,5 @@
 package dev.spl.daemon.exec;
 
-import dev.spl.core.fanout.Verdict;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -89,18 +88,7 @@ public final class Dispatcher implements AutoCloseable {
     if (execution != null) {
       execution.cancel(reason);
     } else if (dropped != null) {
-      long now = clock.millis();
-      dropped
-          .onDone()
-          .accept(
-              new ChildOutcome(
-                  Verdict.CANCELLED,
-                  BigDecimal.ZERO,
-                  0,
-                  "cancelled before it started: " + reason,
-                  null,
-                  now,
-                  now));
+      dropped.onDone().accept(ChildOutcome.cancelledBeforeItStarted(reason, clock.millis()));
     }
   }
 

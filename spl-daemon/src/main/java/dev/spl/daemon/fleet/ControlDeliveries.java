@@ -5,7 +5,7 @@ import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
-import dev.spl.daemon.RecordService;
+import dev.spl.daemon.records.RecordService;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

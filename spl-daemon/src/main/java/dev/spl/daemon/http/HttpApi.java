@@ -14,9 +14,9 @@ import dev.spl.core.RecordJson;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
-import dev.spl.daemon.RecordRejectedException;
-import dev.spl.daemon.RecordService;
 import dev.spl.daemon.fleet.FleetRegistry;
+import dev.spl.daemon.records.RecordRejectedException;
+import dev.spl.daemon.records.RecordService;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -97,8 +97,7 @@ public final class HttpApi {
   public static HttpServer create(RecordService records, Settings settings, String host, int port) {
     HttpApi api = new HttpApi(records, settings);
     GracefulHandler inFlight = new GracefulHandler();
-    Javalin[] app = new Javalin[1];
-    app[0] =
+    Javalin app =
         Javalin.create(
             config -> {
               config.startup.showJavalinBanner = false;
@@ -114,8 +113,8 @@ public final class HttpApi {
                       settings.hosts(),
                       settings.token(),
                       new BodyPreloader(settings.maxRequestBytes(), null)));
-              config.events.serverStarting(
-                  () -> app[0].jettyServer().server().insertHandler(inFlight));
+              // Outermost, in front of the request checks: every request counts as in flight.
+              config.jetty.modifyServer(server -> server.insertHandler(inFlight));
               config.routes.post("/v1/records", api::postRecords);
               config.routes.get("/v1/records", api::listRecords);
               config.routes.get("/v1/records/{id}", api::getRecord);
@@ -142,7 +141,7 @@ public final class HttpApi {
                   HttpResponseException.class, (e, ctx) -> api.javalinError(ctx, e));
               config.routes.exception(Exception.class, (e, ctx) -> api.internalError(ctx, e));
             });
-    return new HttpServer(app[0], inFlight);
+    return new HttpServer(app, inFlight);
   }
 
   private void postRecords(Context ctx) {
@@ -156,7 +155,8 @@ public final class HttpApi {
       JsonNode array = request.get("records");
       if (!array.isArray()) {
         throw ApiException.badRequest(
-            "INVALID_REQUEST", "records: expected an array of records but found " + kind(array));
+            "INVALID_REQUEST",
+            "records: expected an array of records but found " + Json.kind(array));
       }
       items = elements(array);
       single = false;
@@ -168,7 +168,7 @@ public final class HttpApi {
           "INVALID_REQUEST",
           "request body: expected a record object, an array of records or {\"records\":[...]} but"
               + " found "
-              + kind(request));
+              + Json.kind(request));
     }
     if (items.isEmpty()) {
       throw ApiException.badRequest(
@@ -464,18 +464,6 @@ public final class HttpApi {
     List<JsonNode> out = new ArrayList<>(array.size());
     array.forEach(out::add);
     return out;
-  }
-
-  private static String kind(JsonNode node) {
-    return switch (node.getNodeType()) {
-      case OBJECT -> "an object";
-      case ARRAY -> "an array";
-      case STRING -> "a string";
-      case NUMBER -> "a number";
-      case BOOLEAN -> "a boolean";
-      case NULL -> "null";
-      default -> node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
-    };
   }
 
   private void javalinError(Context ctx, HttpResponseException e) {

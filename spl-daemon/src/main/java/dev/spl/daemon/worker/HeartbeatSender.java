@@ -3,15 +3,12 @@ package dev.spl.daemon.worker;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
 import dev.spl.core.RecordJson;
+import dev.spl.core.fleet.Backoff;
 import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.Heartbeat;
-import dev.spl.core.fleet.HeartbeatBackoff;
-import dev.spl.core.fleet.Role;
-import dev.spl.daemon.Daemon;
-import dev.spl.daemon.DaemonContext;
-import dev.spl.daemon.RecordClock;
+import dev.spl.daemon.component.DaemonContext;
 import dev.spl.daemon.exec.Dispatcher;
-import dev.spl.daemon.loop.RecordPoster;
+import dev.spl.daemon.outbox.RecordPoster;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -30,25 +27,21 @@ final class HeartbeatSender implements AutoCloseable {
 
   private final DaemonContext ctx;
   private final Dispatcher dispatcher;
-  private final RecordClock recordClock;
   private final RecordPoster poster;
   private final String coordinatorUrl;
   private final long intervalMillis;
-  private final HeartbeatBackoff backoff;
-  private final long startedAt;
+  private final Backoff backoff;
   private final ScheduledExecutorService timer;
   private volatile Health health = Health.HEALTHY;
   private int failures;
 
-  HeartbeatSender(DaemonContext ctx, Dispatcher dispatcher, RecordClock recordClock) {
+  HeartbeatSender(DaemonContext ctx, Dispatcher dispatcher) {
     this.ctx = ctx;
     this.dispatcher = dispatcher;
-    this.recordClock = recordClock;
     this.poster = new RecordPoster(ctx.config().token(), Duration.ofSeconds(5));
     this.coordinatorUrl = ctx.config().fleet().coordinatorUrl();
     this.intervalMillis = ctx.config().fleet().heartbeatInterval().toMillis();
-    this.backoff = HeartbeatBackoff.forInterval(intervalMillis);
-    this.startedAt = ctx.clock().millis();
+    this.backoff = Backoff.forHeartbeats(intervalMillis);
     this.timer =
         Executors.newSingleThreadScheduledExecutor(WorkerRuntime.daemonThread("spl-heartbeat"));
   }
@@ -73,7 +66,7 @@ final class HeartbeatSender implements AutoCloseable {
       delay = intervalMillis;
     } else {
       failures++;
-      delay = backoff.jitteredDelayMillis(failures, ThreadLocalRandom.current().nextDouble());
+      delay = backoff.jitteredDelayMillis(failures, ThreadLocalRandom.current());
       if (failures == 1 || failures % 10 == 0) {
         LOG.warn(
             "coordinator at {} does not answer heartbeats ({} in a row); next try in {} ms",
@@ -87,27 +80,20 @@ final class HeartbeatSender implements AutoCloseable {
     }
   }
 
-  Heartbeat current() {
-    long now = ctx.clock().millis();
-    return new Heartbeat(
-        ctx.did(),
-        ctx.config().fleet().alias() == null ? "" : ctx.config().fleet().alias(),
-        Role.WORKER,
-        ctx.url(),
-        Daemon.VERSION,
-        startedAt,
-        Math.max(0, (now - startedAt) / 1000),
+  /** This worker's heartbeat now: its load, and no free slots unless it takes new work. */
+  private Heartbeat current() {
+    return ctx.heartbeat(
+        health,
         dispatcher.active(),
         dispatcher.slots(),
-        health == Health.HEALTHY ? dispatcher.freeSlots() : 0,
-        health,
-        now);
+        health == Health.HEALTHY ? dispatcher.freeSlots() : 0);
   }
 
   /** Synchronized: the timer and a closing thread may both send, over one connection. */
   private synchronized boolean send() {
     try {
-      Record record = current().toRecord(recordClock.next());
+      Heartbeat heartbeat = current();
+      Record record = heartbeat.toRecord(heartbeat.sentAt());
       byte[] body = Json.MAPPER.writeValueAsBytes(RecordJson.toJson(record, record.id()));
       int status = poster.post(coordinatorUrl, body);
       if (status / 100 != 2) {
@@ -115,9 +101,6 @@ final class HeartbeatSender implements AutoCloseable {
       }
       return status / 100 == 2;
     } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
       return false;
     }
   }

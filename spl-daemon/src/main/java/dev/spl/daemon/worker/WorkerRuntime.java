@@ -11,20 +11,18 @@ import dev.spl.core.fanout.ChildDone;
 import dev.spl.core.fanout.ChildIntent;
 import dev.spl.core.fanout.ChildResult;
 import dev.spl.core.fanout.FanoutRecords;
-import dev.spl.core.fanout.Verdict;
 import dev.spl.core.worker.WorkerAction;
 import dev.spl.core.worker.WorkerFold;
-import dev.spl.daemon.DaemonComponent;
-import dev.spl.daemon.DaemonContext;
-import dev.spl.daemon.FleetSettings;
-import dev.spl.daemon.RecordClock;
+import dev.spl.daemon.component.DaemonComponent;
+import dev.spl.daemon.component.DaemonContext;
+import dev.spl.daemon.config.FleetSettings;
 import dev.spl.daemon.exec.ChildJob;
 import dev.spl.daemon.exec.ChildOutcome;
 import dev.spl.daemon.exec.Dispatcher;
 import dev.spl.daemon.exec.EchoExecutor;
 import dev.spl.daemon.exec.Executor;
 import dev.spl.daemon.exec.ShellExecutor;
-import java.math.BigDecimal;
+import dev.spl.daemon.records.RecordClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,7 +99,7 @@ public final class WorkerRuntime implements DaemonComponent {
               return thread;
             });
     this.ticks = Executors.newSingleThreadScheduledExecutor(daemonThread("spl-worker-tick"));
-    this.heartbeats = new HeartbeatSender(ctx, dispatcher, recordClock);
+    this.heartbeats = new HeartbeatSender(ctx, dispatcher);
   }
 
   @Override
@@ -231,21 +229,13 @@ public final class WorkerRuntime implements DaemonComponent {
           dispatcher.submit(jobOf(attempt), outcome -> finished(attempt, outcome));
           started = true;
         } else if (action instanceof WorkerAction.ReportCancelled cancelled) {
-          long now = ctx.clock().millis();
           finished(
               new Attempt(
                   cancelled.key(),
                   cancelled.childThread(),
                   cancelled.intendId(),
                   cancelled.intent()),
-              new ChildOutcome(
-                  Verdict.CANCELLED,
-                  BigDecimal.ZERO,
-                  0,
-                  "cancelled before it started: " + cancelled.reason(),
-                  null,
-                  now,
-                  now));
+              ChildOutcome.cancelledBeforeItStarted(cancelled.reason(), ctx.clock().millis()));
         } else if (action instanceof WorkerAction.Stop stop) {
           dispatcher.cancel(stop.key(), stop.reason());
         }

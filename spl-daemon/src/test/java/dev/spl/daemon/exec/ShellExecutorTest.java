@@ -3,12 +3,11 @@ package dev.spl.daemon.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spl.core.fanout.Verdict;
+import dev.spl.testing.Await;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -145,19 +144,21 @@ public class ShellExecutorTest {
     }
   }
 
-  static void awaitGone(long pid) throws InterruptedException {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
-    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-      assertThat(Instant.now()).as("process %d still alive", pid).isBefore(deadline);
-      TimeUnit.MILLISECONDS.sleep(20);
-    }
+  static void awaitGone(long pid) {
+    Await.until(
+        "process " + pid + " is gone",
+        () -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
   }
 
-  static void awaitFile(Path file) throws Exception {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
-    while (!Files.exists(file) || Files.readString(file).isBlank()) {
-      assertThat(Instant.now()).as("waiting for %s", file).isBefore(deadline);
-      TimeUnit.MILLISECONDS.sleep(20);
-    }
+  static void awaitFile(Path file) {
+    Await.until(
+        file + " is written",
+        () -> {
+          try {
+            return Files.exists(file) && !Files.readString(file).isBlank();
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
   }
 }

@@ -17,15 +17,17 @@ import dev.spl.core.fanout.ChildIntent;
 import dev.spl.core.fanout.ChildResult;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.Verdict;
-import dev.spl.daemon.Await;
 import dev.spl.daemon.Daemon;
-import dev.spl.daemon.DaemonConfig;
-import dev.spl.daemon.DaemonContext;
-import dev.spl.daemon.FleetSettings;
-import dev.spl.daemon.loop.OutboxSender;
+import dev.spl.daemon.StoreFactory;
+import dev.spl.daemon.component.DaemonContext;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
+import dev.spl.daemon.outbox.OutboxSender;
+import dev.spl.daemon.records.RecordClock;
+import dev.spl.testing.Await;
+import dev.spl.testing.TestClock;
 import java.math.BigDecimal;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +47,7 @@ class WorkerRuntimeTest {
   private static final String WORKER_DID = "did:sync:instance:000000000000000a";
 
   @TempDir Path dir;
+  private final TestClock clock = new TestClock(1_700_000_000_000L);
   private Daemon coordinator;
   private Daemon worker;
   private OutboxSender outbox;
@@ -54,9 +57,15 @@ class WorkerRuntimeTest {
 
   @BeforeEach
   void startDaemons() {
-    coordinator = Daemon.start(DaemonConfig.defaults(dir.resolve("coordinator")).withPort(0));
-    worker = Daemon.start(DaemonConfig.defaults(dir.resolve("worker")).withPort(0));
-    outbox = new OutboxSender(worker.records().store(), null);
+    coordinator =
+        Daemon.start(
+            DaemonConfig.defaults(dir.resolve("coordinator")).withPort(0),
+            clock,
+            StoreFactory.ROCKSDB);
+    worker =
+        Daemon.start(
+            DaemonConfig.defaults(dir.resolve("worker")).withPort(0), clock, StoreFactory.ROCKSDB);
+    outbox = new OutboxSender(worker.records().store(), null, clock);
     outbox.start();
     worker.records().onDeliveriesQueued(outbox::wake);
   }
@@ -81,10 +90,13 @@ class WorkerRuntimeTest {
             worker.config().withFleet(fleet),
             worker.did(),
             worker.url(),
+            Daemon.VERSION,
+            clock.millis(),
             worker.records(),
-            Clock.systemUTC(),
+            clock,
             control::get,
-            worker.controlGate().spawnPolicy(worker.did(), control::get));
+            worker.controlGate().spawnPolicy(worker.did(), control::get),
+            new RecordClock(clock));
     runtime = new WorkerRuntime(ctx);
     runtime.start();
   }
@@ -264,17 +276,27 @@ class WorkerRuntimeTest {
   }
 
   @Test
-  void aHardFreezePastItsGraceStopsRunningChildrenOfThatNamespaceOnly() {
+  void aHardFreezeStopsRunningChildrenOfThatNamespaceOnlyOnceItsGraceHasPassed() {
     startRuntime(FleetSettings.ExecutorKind.ECHO, Duration.ofHours(1));
     worker.records().append(childIntent(0, 1, null, "docs"));
     worker.records().append(childIntent(1, 1, null, "other"));
     Await.until("both children run", () -> runtime.dispatcher().active() == 2);
 
     Freeze freeze =
-        new Freeze("docs", FreezeLevel.HARD, 0, "wrong approach", "did:sync:user:op", 0);
+        new Freeze(
+            "docs", FreezeLevel.HARD, 60, "wrong approach", "did:sync:user:op", clock.millis());
     control.set(
         new ControlSnapshot(
             Map.of("docs", freeze), Map.of("docs", "hard"), EmergencyStop.NEVER_ISSUED, 1));
+    // A new child of the namespace is held by the freeze: once it waits, the worker has decided
+    // with the freeze in place, inside its grace.
+    worker.records().append(childIntent(2, 1, null, "docs"));
+    Await.until("the new docs child is held", () -> runtime.waiting() == 1);
+    assertThat(runtime.dispatcher().active()).isEqualTo(2);
+    assertThat(worker.records().query(new RecordQuery(null, "child_result", null, 0, 10)))
+        .isEmpty();
+
+    clock.advance(Duration.ofSeconds(60));
 
     Await.until("the docs child was stopped", () -> childDone(coordinator).size() == 1);
     ObjectNode done = childDone(coordinator).get(0).record().body();

@@ -1,4 +1,4 @@
-package dev.spl.daemon;
+package dev.spl.daemon.config;
 
 import dev.spl.core.fleet.FleetThresholds;
 import dev.spl.core.fleet.Role;

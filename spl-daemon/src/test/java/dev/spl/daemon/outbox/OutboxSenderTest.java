@@ -1,4 +1,4 @@
-package dev.spl.daemon.loop;
+package dev.spl.daemon.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,9 +7,9 @@ import dev.spl.core.Json;
 import dev.spl.core.OutboxEntry;
 import dev.spl.core.Record;
 import dev.spl.core.ThreadIds;
-import dev.spl.daemon.Await;
 import dev.spl.daemon.Daemon;
-import dev.spl.daemon.DaemonConfig;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.testing.Await;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +34,7 @@ class OutboxSenderTest {
   void deliversEverythingPendingInBatchesAndEmptiesTheOutbox() {
     try (Daemon sender = Daemon.start(config(dir.resolve("a"), 0));
         Daemon receiver = Daemon.start(config(dir.resolve("b"), 0));
-        OutboxSender outbox = new OutboxSender(sender.records().store(), null)) {
+        OutboxSender outbox = new OutboxSender(sender.records().store(), null, sender.clock())) {
       List<Record> records = new ArrayList<>();
       List<OutboxEntry> deliveries = new ArrayList<>();
       for (int i = 0; i < 2500; i++) {
@@ -62,7 +62,7 @@ class OutboxSenderTest {
     }
     String receiverUrl = "http://127.0.0.1:" + port;
     try (Daemon sender = Daemon.start(config(dir.resolve("a"), 0));
-        OutboxSender outbox = new OutboxSender(sender.records().store(), null)) {
+        OutboxSender outbox = new OutboxSender(sender.records().store(), null, sender.clock())) {
       Record record = record(1);
       sender
           .records()

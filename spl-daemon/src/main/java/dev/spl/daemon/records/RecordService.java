@@ -1,4 +1,4 @@
-package dev.spl.daemon;
+package dev.spl.daemon.records;
 
 import dev.spl.cel.rules.RuleValidation;
 import dev.spl.core.AppendResult;
@@ -31,7 +31,7 @@ public final class RecordService {
   private final List<Runnable> deliveriesQueued = new CopyOnWriteArrayList<>();
   private volatile WriteGate gate = WriteGate.ALLOW_ALL;
 
-  RecordService(RecordStore store) {
+  public RecordService(RecordStore store) {
     this.store = Objects.requireNonNull(store, "store");
   }
 

@@ -1,4 +1,4 @@
-package dev.spl.daemon;
+package dev.spl.daemon.records;
 
 import java.time.Clock;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.spl.daemon;
+package dev.spl.daemon.records;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Record;

@@ -1,4 +1,4 @@
-package dev.spl.daemon;
+package dev.spl.daemon.config;
 
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.store.Durability;

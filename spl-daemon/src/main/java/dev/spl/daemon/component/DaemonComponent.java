@@ -1,4 +1,4 @@
-package dev.spl.daemon;
+package dev.spl.daemon.component;
 
 /**
  * A part of a daemon with threads of its own (reconciler, outbox sender, worker runtime, heartbeat

@@ -1,18 +1,21 @@
-package dev.spl.daemon.loop;
+package dev.spl.daemon.outbox;
 
 import dev.spl.core.Json;
 import dev.spl.core.PendingDelivery;
 import dev.spl.core.RecordJson;
 import dev.spl.core.RecordStore;
-import dev.spl.daemon.DaemonComponent;
+import dev.spl.core.fleet.Backoff;
+import dev.spl.daemon.component.DaemonComponent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,20 +30,24 @@ public final class OutboxSender implements DaemonComponent {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxSender.class);
   static final int BATCH_RECORDS = 2000;
   static final int BATCH_BYTES = 768 * 1024;
-  static final long MIN_BACKOFF_MILLIS = 100;
-  static final long MAX_BACKOFF_MILLIS = 5000;
+  static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
   private final RecordStore store;
+  private final Clock clock;
   private final RecordPoster poster;
   private final Semaphore wake = new Semaphore(0);
   private final Map<String, Long> retryAt = new HashMap<>();
-  private final Map<String, Long> backoff = new HashMap<>();
+  private final Map<String, Integer> failures = new HashMap<>();
   private final Thread thread;
   private volatile boolean running = true;
 
-  public OutboxSender(RecordStore store, String token) {
+  /**
+   * {@code clock} decides when a failed destination is due again; the sender waits on real time.
+   */
+  public OutboxSender(RecordStore store, String token, Clock clock) {
     this.store = store;
-    this.poster = new RecordPoster(token, Duration.ofMillis(HttpPoster.READ_TIMEOUT_MILLIS));
+    this.clock = clock;
+    this.poster = new RecordPoster(token, READ_TIMEOUT);
     this.thread = new Thread(this::loop, "spl-outbox");
     this.thread.setDaemon(true);
   }
@@ -58,27 +65,21 @@ public final class OutboxSender implements DaemonComponent {
   private void loop() {
     while (running) {
       boolean sentSomething = false;
-      long now = System.currentTimeMillis();
+      long now = clock.millis();
       for (String destination : store.deliveryDestinations()) {
         if (retryAt.getOrDefault(destination, 0L) > now) {
           continue;
         }
         try {
           sentSomething |= deliver(destination);
-          backoff.remove(destination);
+          failures.remove(destination);
           retryAt.remove(destination);
         } catch (IOException | DeliveryRefused e) {
-          long delay =
-              Math.min(
-                  MAX_BACKOFF_MILLIS,
-                  backoff.getOrDefault(destination, MIN_BACKOFF_MILLIS / 2) * 2);
-          backoff.put(destination, delay);
+          int failed = failures.merge(destination, 1, Integer::sum);
+          long delay = Backoff.DELIVERIES.jitteredDelayMillis(failed, ThreadLocalRandom.current());
           retryAt.put(destination, now + delay);
           LOG.debug(
               "delivery to {} failed, retrying in {} ms: {}", destination, delay, e.getMessage());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
         }
       }
       if (!sentSomething) {
@@ -93,7 +94,7 @@ public final class OutboxSender implements DaemonComponent {
   }
 
   private long nextWaitMillis() {
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     long wait = 1000;
     for (long at : retryAt.values()) {
       wait = Math.min(wait, Math.max(10, at - now));
@@ -102,8 +103,7 @@ public final class OutboxSender implements DaemonComponent {
   }
 
   /** Sends one batch; true when something was acknowledged. */
-  private boolean deliver(String destination)
-      throws IOException, InterruptedException, DeliveryRefused {
+  private boolean deliver(String destination) throws IOException, DeliveryRefused {
     List<PendingDelivery> pending = store.pendingDeliveries(destination, BATCH_RECORDS);
     if (pending.isEmpty()) {
       return false;
@@ -143,7 +143,7 @@ public final class OutboxSender implements DaemonComponent {
   }
 
   private boolean deliverOne(String destination, PendingDelivery delivery)
-      throws IOException, InterruptedException, DeliveryRefused {
+      throws IOException, DeliveryRefused {
     byte[] body =
         Json.MAPPER.writeValueAsBytes(
             RecordJson.toJson(delivery.record().record(), delivery.record().id()));
@@ -165,7 +165,7 @@ public final class OutboxSender implements DaemonComponent {
     throw new DeliveryRefused(destination + " answered HTTP " + status);
   }
 
-  private int post(String destination, byte[] body) throws IOException, InterruptedException {
+  private int post(String destination, byte[] body) throws IOException {
     return poster.post(destination, body);
   }
 
@@ -173,14 +173,13 @@ public final class OutboxSender implements DaemonComponent {
   public void close() {
     running = false;
     thread.interrupt();
-    // A blocking read does not notice the interrupt; closing its socket ends it.
+    // A blocking read does not notice the interrupt; closing the client ends it.
     poster.close();
     try {
       thread.join(5000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    poster.close();
   }
 
   /** The receiver answered, but not with success: try again later. */
