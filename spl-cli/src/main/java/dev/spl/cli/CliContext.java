@@ -91,7 +91,23 @@ public final class CliContext {
     return new HomeLayout(home());
   }
 
+  /**
+   * The daemon to talk to. Exit 3 when the URL would come from a home whose daemon has stopped (its
+   * lock is free), rather than asking whatever answers at the old or default URL.
+   */
   public Resolution.Endpoint endpoint() {
+    Resolution.Endpoint endpoint = resolvedEndpoint();
+    if (!endpoint.serving()) {
+      throw CliException.unavailable(
+          endpoint.notServing()
+              + "; start it with `spl daemon start` (a fleet: `spl fleet start`), or name a"
+              + " running daemon with --url or SPL_URL");
+    }
+    return endpoint;
+  }
+
+  /** The endpoint as resolved, also when the home's daemon has stopped (see {@link #endpoint}). */
+  public Resolution.Endpoint resolvedEndpoint() {
     return Resolution.endpoint(global.url, env, home());
   }
 

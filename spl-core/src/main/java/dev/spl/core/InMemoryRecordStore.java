@@ -13,17 +13,28 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
-/** A record store held in memory: for tests and pure simulations; loses everything on exit. */
+/**
+ * A record store held in memory: for tests and pure simulations; loses everything on exit. Unique
+ * keys are decided under the same lock as the append, as in the persistent store.
+ */
 public final class InMemoryRecordStore implements RecordStore {
   private final Clock clock;
+  private final UniqueKeys uniqueKeys;
+  private final Map<String, String> holders = new HashMap<>();
   private final Map<String, StoredRecord> byId = new HashMap<>();
   private final List<StoredRecord> log = new ArrayList<>();
   private final TreeMap<Long, OutboxEntry> outbox = new TreeMap<>();
   private final Map<String, byte[]> meta = new HashMap<>();
   private long lastOutboxKey;
 
+  /** A store in which no record claims a unique key. */
   public InMemoryRecordStore(Clock clock) {
+    this(clock, UniqueKeys.NONE);
+  }
+
+  public InMemoryRecordStore(Clock clock, UniqueKeys uniqueKeys) {
     this.clock = clock;
+    this.uniqueKeys = java.util.Objects.requireNonNull(uniqueKeys, "uniqueKeys");
   }
 
   @Override
@@ -32,8 +43,10 @@ public final class InMemoryRecordStore implements RecordStore {
     long now = clock.millis();
     Map<String, StoredRecord> added = new LinkedHashMap<>();
     List<AppendResult> results = new ArrayList<>(records.size());
+    Map<String, String> claimed = new HashMap<>();
     long seq = log.size();
-    for (Record record : records) {
+    for (int i = 0; i < records.size(); i++) {
+      Record record = records.get(i);
       String id = record.id();
       StoredRecord existing = byId.get(id);
       if (existing == null) {
@@ -42,6 +55,15 @@ public final class InMemoryRecordStore implements RecordStore {
       if (existing != null) {
         results.add(new AppendResult(existing, false));
         continue;
+      }
+      Optional<UniqueClaim> claim = uniqueKeys.claimOf(record);
+      if (claim.isPresent()) {
+        String key = claim.get().key();
+        String holder = claimed.containsKey(key) ? claimed.get(key) : holders.get(key);
+        if (!claim.get().allowedOver(holder)) {
+          throw new UniqueKeyConflictException(i, claim.get(), holder);
+        }
+        claimed.put(key, id);
       }
       StoredRecord stored = new StoredRecord(id, record, ++seq, now);
       added.put(id, stored);
@@ -55,6 +77,7 @@ public final class InMemoryRecordStore implements RecordStore {
     }
     byId.putAll(added);
     log.addAll(added.values());
+    holders.putAll(claimed);
     for (OutboxEntry delivery : deliveries) {
       outbox.put(++lastOutboxKey, delivery);
     }

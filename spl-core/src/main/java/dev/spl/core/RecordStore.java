@@ -8,7 +8,10 @@ import java.util.Set;
 /**
  * The append-only record log, with a durable outbox and small metadata written in the same atomic
  * writes. Appending a record whose id is already stored is a no-op that returns the stored record.
- * Every implementation passes {@code RecordStoreContractTest}.
+ * A store opened with {@link UniqueKeys} decides each new record's {@link UniqueClaim} in the same
+ * atomic write that appends it: a call with a record whose claim cannot be taken throws {@link
+ * UniqueKeyConflictException} and stores nothing. Every implementation passes {@code
+ * RecordStoreContractTest}.
  */
 public interface RecordStore extends AutoCloseable {
 
@@ -19,7 +22,8 @@ public interface RecordStore extends AutoCloseable {
 
   /**
    * Appends records atomically: all are stored or, on any failure, none. Duplicates of stored ids
-   * (or of earlier records in the same batch) come back with {@code created == false}.
+   * (or of earlier records in the same batch) come back with {@code created == false}. Claims are
+   * checked in order, so a record sees the claims of the records before it in the same call.
    */
   default List<AppendResult> appendAll(List<Record> records) {
     return appendAll(records, List.of());

@@ -4,7 +4,7 @@ import dev.spl.testing.TestClock;
 
 class InMemoryRecordStoreTest extends RecordStoreContractTest {
   @Override
-  protected RecordStore openEmptyStore(TestClock clock) {
-    return new InMemoryRecordStore(clock);
+  protected RecordStore openEmptyStore(TestClock clock, UniqueKeys keys) {
+    return new InMemoryRecordStore(clock, keys);
   }
 }

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -33,12 +34,206 @@ public abstract class RecordStoreContractTest {
   protected final TestClock clock = new TestClock(1_700_000_000_000L);
   protected RecordStore store;
 
-  /** Opens an empty store that uses {@code clock} for received_at. */
-  protected abstract RecordStore openEmptyStore(TestClock clock);
+  /**
+   * The unique keys of the contract's stores: a record with {@code body.topic "claim"} claims
+   * {@code body.key}, replacing {@code body.replaces} when it has one.
+   */
+  protected static final UniqueKeys CLAIMS =
+      new UniqueKeys() {
+        @Override
+        public Optional<UniqueClaim> claimOf(Record record) {
+          if (!"claim".equals(record.topic())) {
+            return Optional.empty();
+          }
+          String replaces = record.body().path("replaces").asText(null);
+          String key = record.body().path("key").asText();
+          return Optional.of(
+              new UniqueClaim(key, replaces, "the key '" + key + "'", "choose another key"));
+        }
+
+        @Override
+        public String version() {
+          return "contract-1";
+        }
+
+        @Override
+        public Set<String> topics() {
+          return Set.of("claim");
+        }
+      };
+
+  /** Opens an empty store that uses {@code clock} for received_at and decides {@code keys}. */
+  protected abstract RecordStore openEmptyStore(TestClock clock, UniqueKeys keys);
 
   @BeforeEach
   void openStore() {
-    store = openEmptyStore(clock);
+    store = openEmptyStore(clock, CLAIMS);
+  }
+
+  /** A record claiming {@code key}; {@code replaces} may be null. Distinct for each {@code n}. */
+  protected static Record claim(String key, String replaces, long n) {
+    return TestRecords.parse(
+        "{\"thread\":\""
+            + thread("claims")
+            + "\",\"actor\":\""
+            + TestRecords.ACTOR
+            + "\",\"act\":\"INTEND\",\"clock\":"
+            + n
+            + ",\"body\":{\"topic\":\"claim\",\"key\":\""
+            + key
+            + "\""
+            + (replaces == null ? "" : ",\"replaces\":\"" + replaces + "\"")
+            + "}}");
+  }
+
+  @Test
+  void aSecondClaimOfAHeldKeyIsRefusedNamingTheHolderAndStoresNothing() {
+    Record first = claim("alias:a", null, 1);
+    Record second = claim("alias:a", null, 2);
+    Record bystander = record(thread("x"), Act.DO, "work", 3);
+    store.append(first);
+
+    assertThatThrownBy(
+            () ->
+                store.appendAll(
+                    List.of(bystander, second), List.of(new OutboxEntry(WORKER, bystander.id()))))
+        .isInstanceOfSatisfying(
+            UniqueKeyConflictException.class,
+            e -> {
+              assertThat(e.index()).isEqualTo(1);
+              assertThat(e.holder()).isEqualTo(first.id());
+              assertThat(e.claim().key()).isEqualTo("alias:a");
+              assertThat(e.getMessage())
+                  .contains("the key 'alias:a' is already held by record " + first.id())
+                  .contains("choose another key");
+            });
+    assertThat(store.count()).isEqualTo(1);
+    assertThat(store.get(bystander.id())).isEmpty();
+    assertThat(store.get(second.id())).isEmpty();
+    assertThat(store.pendingDeliveries(WORKER, 10)).isEmpty();
+    // Another key, and records that claim nothing, are unaffected.
+    assertThat(store.append(claim("alias:b", null, 4)).created()).isTrue();
+    assertThat(store.append(bystander).created()).isTrue();
+  }
+
+  @Test
+  void resendingTheHolderIsANoOpNotAConflict() {
+    Record first = claim("alias:a", null, 1);
+    AppendResult stored = store.append(first);
+
+    AppendResult again = store.append(first);
+    List<AppendResult> batch = store.appendAll(List.of(first, first));
+
+    assertThat(again.created()).isFalse();
+    assertThat(again.stored()).isEqualTo(stored.stored());
+    assertThat(batch).extracting(AppendResult::created).containsExactly(false, false);
+    assertThat(store.count()).isEqualTo(1);
+  }
+
+  @Test
+  void twoClaimsOfOneKeyInOneCallRefuseTheCall() {
+    Record first = claim("alias:a", null, 1);
+    Record second = claim("alias:a", null, 2);
+
+    assertThatThrownBy(() -> store.appendAll(List.of(first, second)))
+        .isInstanceOfSatisfying(
+            UniqueKeyConflictException.class,
+            e -> {
+              assertThat(e.index()).isEqualTo(1);
+              assertThat(e.holder()).isEqualTo(first.id());
+            });
+    assertThat(store.count()).isZero();
+    // Within one call a record may take over the key an earlier one just claimed.
+    Record replacing = claim("alias:a", first.id(), 3);
+    assertThat(store.appendAll(List.of(first, replacing)))
+        .extracting(AppendResult::created)
+        .containsExactly(true, true);
+  }
+
+  @Test
+  void aReplaceMustNameTheCurrentHolder() {
+    Record first = claim("fanout-of:t", null, 1);
+    Record second = claim("fanout-of:t", first.id(), 2);
+    Record stale = claim("fanout-of:t", first.id(), 3);
+    Record third = claim("fanout-of:t", second.id(), 4);
+    Record nothingToReplace = claim("fanout-of:u", first.id(), 5);
+    store.append(first);
+
+    assertThat(store.append(second).created()).isTrue();
+    assertThatThrownBy(() -> store.append(stale))
+        .isInstanceOfSatisfying(
+            UniqueKeyConflictException.class,
+            e -> {
+              assertThat(e.holder()).isEqualTo(second.id());
+              assertThat(e.getMessage())
+                  .contains("the record replaces " + first.id())
+                  .contains("record " + second.id() + " holds it");
+            });
+    assertThat(store.append(third).created()).isTrue();
+    assertThatThrownBy(() -> store.append(nothingToReplace))
+        .isInstanceOfSatisfying(
+            UniqueKeyConflictException.class,
+            e -> {
+              assertThat(e.holder()).isNull();
+              assertThat(e.getMessage()).contains("but no record holds it");
+            });
+    assertThat(store.get(stale.id())).isEmpty();
+    assertThat(store.count()).isEqualTo(3);
+  }
+
+  @Test
+  void ofConcurrentClaimsOfOneKeyExactlyOneWins() throws Exception {
+    int writers = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      for (int trial = 0; trial < 20; trial++) {
+        String key = "alias:race-" + trial;
+        Record holder = claim("fanout-of:race-" + trial, null, trial * 100L);
+        store.append(holder);
+        List<Record> claims = new ArrayList<>();
+        List<Record> replaces = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+          claims.add(claim(key, null, trial * 100L + 1 + w));
+          replaces.add(claim("fanout-of:race-" + trial, holder.id(), trial * 100L + 50 + w));
+        }
+        assertThat(race(pool, claims)).as("trial %d: new key", trial).hasSize(1);
+        assertThat(race(pool, replaces)).as("trial %d: replacements", trial).hasSize(1);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Appends each record on its own thread, all released at once; returns those that won. */
+  private List<Record> race(ExecutorService pool, List<Record> records) throws Exception {
+    CountDownLatch ready = new CountDownLatch(records.size());
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<Boolean>> futures = new ArrayList<>();
+    for (Record record : records) {
+      futures.add(
+          pool.submit(
+              () -> {
+                ready.countDown();
+                go.await();
+                try {
+                  return store.append(record).created();
+                } catch (UniqueKeyConflictException e) {
+                  return false;
+                }
+              }));
+    }
+    assertThat(ready.await(10, TimeUnit.SECONDS)).isTrue();
+    go.countDown();
+    List<Record> won = new ArrayList<>();
+    for (int i = 0; i < records.size(); i++) {
+      if (futures.get(i).get(30, TimeUnit.SECONDS)) {
+        won.add(records.get(i));
+      }
+    }
+    for (Record record : records) {
+      assertThat(store.get(record.id()).isPresent()).isEqualTo(won.contains(record));
+    }
+    return won;
   }
 
   @AfterEach

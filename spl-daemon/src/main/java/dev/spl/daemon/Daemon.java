@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Json;
 import dev.spl.core.RecordStore;
 import dev.spl.core.fleet.FleetThresholds;
+import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.fleet.Role;
+import dev.spl.core.fleet.SettingsChanged;
 import dev.spl.core.home.FleetToken;
+import dev.spl.core.schema.UniqueRecords;
 import dev.spl.core.store.RocksRecordStore;
 import dev.spl.daemon.component.DaemonComponent;
 import dev.spl.daemon.component.DaemonContext;
@@ -122,7 +125,9 @@ public final class Daemon implements AutoCloseable {
     RecordStore store = null;
     Daemon daemon = null;
     try {
-      store = stores.open(home.prepareStoreDir(), config.durability(), clock);
+      Optional<InstanceSettings> previousSettings = home.storedSettings();
+      // Unique keys (one task per alias, one fan-out per task) are decided in the store's append.
+      store = stores.open(home.prepareStoreDir(), config.durability(), clock, UniqueRecords.SPL);
       RecordService records = new RecordService(store);
       // The gate and the registry are in place before the first request is served.
       ControlGate gate = ControlGate.install(records, home.dir());
@@ -136,6 +141,7 @@ public final class Daemon implements AutoCloseable {
       daemon = new Daemon(config, clock, startedAtMillis, home, store, records, gate, fleet);
       daemon.listen();
       try {
+        daemon.keepSettings(previousSettings);
         daemon.startComponents();
       } catch (RuntimeException e) {
         daemon.closeComponents();
@@ -187,6 +193,30 @@ public final class Daemon implements AutoCloseable {
             gate::snapshot,
             gate.spawnPolicy(home.did()),
             new RecordClock(clock));
+  }
+
+  /**
+   * Keeps the settings this daemon runs with in its home, so a later start without options runs the
+   * same, and records a {@code settings_changed} in its own log when they differ from the ones it
+   * last ran with.
+   */
+  private void keepSettings(Optional<InstanceSettings> previous) {
+    InstanceSettings now = config.settings();
+    if (previous.isPresent() && previous.get().equals(now)) {
+      return;
+    }
+    if (previous.isPresent()) {
+      SettingsChanged change = SettingsChanged.of(did(), previous.get(), now, clock.millis());
+      records.append(change.toRecord(context.recordClock().next()));
+      LOG.info(
+          "settings changed since the last start: {}",
+          String.join(
+              ", ",
+              change.changed().stream()
+                  .map(f -> f + " " + previous.get().describe(f) + " -> " + now.describe(f))
+                  .toList()));
+    }
+    home.writeSettings(now);
   }
 
   /**

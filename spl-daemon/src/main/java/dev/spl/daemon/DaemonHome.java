@@ -5,50 +5,37 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Actors;
 import dev.spl.core.Hex;
 import dev.spl.core.Json;
+import dev.spl.core.fleet.InstanceSettings;
+import dev.spl.core.home.HomeLock;
 import dev.spl.core.home.PrivateFiles;
+import dev.spl.core.home.SettingsFile;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
 
 /**
  * A daemon's home folder: created if missing, locked for one daemon at a time, holding the instance
- * DID ({@code instance.json}) and, while the daemon runs, its URL ({@code endpoint}) and port
- * ({@code port}). The folder is 0700 and the files 0600 ({@link PrivateFiles}).
+ * DID ({@code instance.json}), the settings the daemon last ran with ({@code settings.json}) and,
+ * while the daemon runs, its URL ({@code endpoint}) and port ({@code port}). The folder is 0700 and
+ * the files 0600 ({@link PrivateFiles}).
  */
 final class DaemonHome implements AutoCloseable {
-  static final String LOCK_FILE = "daemon.lock";
+  static final String LOCK_FILE = HomeLock.FILE_NAME;
   static final String INSTANCE_FILE = "instance.json";
   static final String ENDPOINT_FILE = "endpoint";
   static final String PORT_FILE = "port";
   static final String STORE_DIR = "store";
 
-  /**
-   * Homes locked by this process. A second FileChannel on the lock file in the same process must
-   * never be opened: on Linux, closing it would drop the first channel's lock.
-   */
-  private static final Set<Path> LOCKED_IN_THIS_PROCESS = ConcurrentHashMap.newKeySet();
-
   private final Path dir;
-  private final Path lockKey;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
+  private final HomeLock lock;
   private final String did;
 
-  private DaemonHome(Path dir, Path lockKey, FileChannel lockChannel, FileLock lock, String did) {
+  private DaemonHome(Path dir, HomeLock lock, String did) {
     this.dir = dir;
-    this.lockKey = lockKey;
-    this.lockChannel = lockChannel;
     this.lock = lock;
     this.did = did;
   }
@@ -72,61 +59,42 @@ final class DaemonHome implements AutoCloseable {
               + ")",
           e);
     }
-    Path lockKey;
+    HomeLock lock;
     try {
-      lockKey = dir.toRealPath();
-    } catch (IOException e) {
-      throw new DaemonStartException("cannot use home " + dir + ": " + describe(e), e);
-    }
-    if (!LOCKED_IN_THIS_PROCESS.add(lockKey)) {
+      lock = HomeLock.acquire(dir);
+    } catch (HomeLock.HeldException e) {
       throw new DaemonStartException(
           "home "
               + dir
-              + " is already in use by another daemon (pid "
-              + ProcessHandle.current().pid()
-              + ", this process); stop it or choose another home");
+              + " is already in use by another daemon"
+              + (e.pid().isPresent()
+                  ? " (pid "
+                      + e.pid().getAsLong()
+                      + (e.pid().getAsLong() == ProcessHandle.current().pid()
+                          ? ", this process"
+                          : "")
+                      + ")"
+                  : "")
+              + "; stop it or choose another home",
+          e);
+    } catch (IOException e) {
+      throw new DaemonStartException(
+          "cannot use home "
+              + dir
+              + ": cannot lock "
+              + dir.resolve(LOCK_FILE)
+              + " ("
+              + describe(e)
+              + ")",
+          e);
     }
-    FileChannel channel = null;
     try {
-      Path lockFile = dir.resolve(LOCK_FILE);
-      try {
-        channel =
-            PrivateFiles.open(
-                lockFile,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-      } catch (IOException e) {
-        throw new DaemonStartException(
-            "cannot use home " + dir + ": cannot write " + lockFile + " (" + describe(e) + ")", e);
-      }
-      FileLock lock;
-      try {
-        lock = channel.tryLock();
-      } catch (IOException | OverlappingFileLockException e) {
-        throw new DaemonStartException(
-            "cannot use home " + dir + ": cannot lock " + lockFile + " (" + e + ")", e);
-      }
-      if (lock == null) {
-        String pid = readPid(channel);
-        throw new DaemonStartException(
-            "home "
-                + dir
-                + " is already in use by another daemon"
-                + (pid.isEmpty() ? "" : " (pid " + pid + ")")
-                + "; stop it or choose another home");
-      }
-      writePid(channel, lockFile);
       String did = loadOrCreateDid(dir, clock);
       restrictExisting(dir);
-      DaemonHome opened = new DaemonHome(dir, lockKey, channel, lock, did);
-      channel = null;
-      return opened;
-    } finally {
-      if (channel != null) {
-        closeQuietly(channel);
-        LOCKED_IN_THIS_PROCESS.remove(lockKey);
-      }
+      return new DaemonHome(dir, lock, did);
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
     }
   }
 
@@ -159,7 +127,8 @@ final class DaemonHome implements AutoCloseable {
    * store folder is made 0700 when it is opened.
    */
   private static void restrictExisting(Path dir) {
-    for (String name : new String[] {INSTANCE_FILE, ENDPOINT_FILE, PORT_FILE}) {
+    for (String name :
+        new String[] {INSTANCE_FILE, ENDPOINT_FILE, PORT_FILE, SettingsFile.FILE_NAME}) {
       Path file = dir.resolve(name);
       try {
         if (Files.isRegularFile(file)) {
@@ -170,6 +139,35 @@ final class DaemonHome implements AutoCloseable {
             "cannot use home " + dir + ": cannot make " + file + " private (" + describe(e) + ")",
             e);
       }
+    }
+  }
+
+  /**
+   * The settings the home's last daemon ran with ({@code settings.json}), or empty on a first start
+   * (or in a home written before settings were kept).
+   */
+  Optional<InstanceSettings> storedSettings() {
+    try {
+      return SettingsFile.read(dir);
+    } catch (IllegalArgumentException e) {
+      throw new DaemonStartException("cannot use home " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Keeps the settings this daemon runs with, so the next start without options uses them. */
+  void writeSettings(InstanceSettings settings) {
+    try {
+      SettingsFile.write(dir, settings);
+    } catch (IOException e) {
+      throw new DaemonStartException(
+          "cannot use home "
+              + dir
+              + ": cannot write "
+              + SettingsFile.of(dir)
+              + " ("
+              + describe(e)
+              + ")",
+          e);
     }
   }
 
@@ -194,16 +192,7 @@ final class DaemonHome implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      if (lock.isValid()) {
-        lock.release();
-      }
-    } catch (IOException e) {
-      // Closing the channel below releases the lock as well.
-    } finally {
-      closeQuietly(lockChannel);
-      LOCKED_IN_THIS_PROCESS.remove(lockKey);
-    }
+    lock.close();
   }
 
   private static String loadOrCreateDid(Path dir, Clock clock) {
@@ -248,30 +237,6 @@ final class DaemonHome implements AutoCloseable {
     }
   }
 
-  private static void writePid(FileChannel channel, Path lockFile) {
-    try {
-      channel.truncate(0);
-      channel.write(
-          ByteBuffer.wrap(
-              (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)),
-          0);
-    } catch (IOException e) {
-      throw new DaemonStartException(
-          "cannot use home " + lockFile.getParent() + ": cannot write " + lockFile, e);
-    }
-  }
-
-  private static String readPid(FileChannel channel) {
-    try {
-      ByteBuffer buffer = ByteBuffer.allocate(32);
-      channel.read(buffer, 0);
-      buffer.flip();
-      return StandardCharsets.US_ASCII.decode(buffer).toString().trim();
-    } catch (IOException e) {
-      return "";
-    }
-  }
-
   private static void writeAtomically(Path target, String content) throws IOException {
     PrivateFiles.write(target, content);
   }
@@ -285,13 +250,5 @@ final class DaemonHome implements AutoCloseable {
       case "FileSystemException" -> e.getMessage();
       default -> kind + ": " + e.getMessage();
     };
-  }
-
-  private static void closeQuietly(FileChannel channel) {
-    try {
-      channel.close();
-    } catch (IOException e) {
-      // Nothing left to release.
-    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.spl.daemon;
 
 import dev.spl.core.RecordStore;
+import dev.spl.core.UniqueKeys;
 import dev.spl.core.store.Durability;
 import dev.spl.core.store.RocksRecordStore;
 import java.nio.file.Path;
@@ -16,8 +17,9 @@ public interface StoreFactory {
   StoreFactory ROCKSDB = RocksRecordStore::open;
 
   /**
-   * Opens the store. {@code clock} stamps the {@code received_at} of every record appended; the
-   * store is closed by the daemon after its components.
+   * Opens the store. {@code clock} stamps the {@code received_at} of every record appended; {@code
+   * uniqueKeys} are the claims the store decides in its append (one task per alias, one fan-out per
+   * task); the store is closed by the daemon after its components.
    */
-  RecordStore open(Path directory, Durability durability, Clock clock);
+  RecordStore open(Path directory, Durability durability, Clock clock, UniqueKeys uniqueKeys);
 }

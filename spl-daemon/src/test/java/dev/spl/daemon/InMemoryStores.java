@@ -2,6 +2,7 @@ package dev.spl.daemon;
 
 import dev.spl.core.InMemoryRecordStore;
 import dev.spl.core.RecordStore;
+import dev.spl.core.UniqueKeys;
 import dev.spl.core.store.Durability;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -16,7 +17,8 @@ final class InMemoryStores implements StoreFactory {
   private final Map<Path, InMemoryRecordStore> stores = new ConcurrentHashMap<>();
 
   @Override
-  public RecordStore open(Path directory, Durability durability, Clock clock) {
-    return stores.computeIfAbsent(directory, folder -> new InMemoryRecordStore(clock));
+  public RecordStore open(
+      Path directory, Durability durability, Clock clock, UniqueKeys uniqueKeys) {
+    return stores.computeIfAbsent(directory, folder -> new InMemoryRecordStore(clock, uniqueKeys));
   }
 }

@@ -212,7 +212,7 @@ class StrictInputTest {
         "a DO on th_fleet_control | th_fleet_control | DO | {\"topic\":\"freeze\"}"
             + " | but found a DO freeze record",
         "junk on th_instance_registry | th_instance_registry | DO | {\"topic\":\"junk\"}"
-            + " | th_instance_registry: expected a DO heartbeat or a LEARN instance_transition",
+            + " | th_instance_registry: expected a DO heartbeat, a LEARN instance_transition",
         "bad transition | th_instance_registry | LEARN | {\"topic\":\"instance_transition\","
             + "\"did\":\""
             + INSTANCE

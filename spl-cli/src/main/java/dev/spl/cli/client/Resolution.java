@@ -2,6 +2,7 @@ package dev.spl.cli.client;
 
 import dev.spl.cli.CliException;
 import dev.spl.core.home.FleetToken;
+import dev.spl.core.home.HomeLock;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -20,8 +21,21 @@ public final class Resolution {
   public static final String DEFAULT_URL = "http://127.0.0.1:" + DEFAULT_PORT;
   public static final String DEFAULT_HOME_NAME = ".syncro";
 
-  /** A daemon URL and where it came from, so messages can say why spl looked there. */
-  public record Endpoint(String url, String source) {}
+  /**
+   * A daemon URL and where it came from, so messages can say why spl looked there. {@code
+   * notServing} is set when the URL would have come from the home but the home's lock is free: no
+   * daemon serves it, and whatever answers at that URL (a stale endpoint file, the default port) is
+   * not its daemon.
+   */
+  public record Endpoint(String url, String source, String notServing) {
+    public Endpoint(String url, String source) {
+      this(url, source, null);
+    }
+
+    public boolean serving() {
+      return notServing == null;
+    }
+  }
 
   private Resolution() {}
 
@@ -50,7 +64,9 @@ public final class Resolution {
 
   /**
    * {@code --url}, else {@code SPL_URL}, else the endpoint the daemon wrote into the home, else
-   * {@value #DEFAULT_URL}.
+   * {@value #DEFAULT_URL}. When the home has a lock file ({@code daemon.lock}) that nobody holds,
+   * its daemon has stopped: the endpoint is marked {@linkplain Endpoint#notServing not serving}
+   * rather than sending the request to whatever answers at its old URL or the default one.
    */
   public static Endpoint endpoint(String flag, Map<String, String> env, Path home) {
     if (present(flag)) {
@@ -61,10 +77,22 @@ public final class Resolution {
     }
     Path endpointFile = new HomeLayout(home).endpointFile();
     String written = readEndpointFile(endpointFile);
-    if (written != null) {
-      return new Endpoint(normalizeUrl(written, endpointFile.toString()), endpointFile.toString());
+    Endpoint found =
+        written != null
+            ? new Endpoint(normalizeUrl(written, endpointFile.toString()), endpointFile.toString())
+            : new Endpoint(DEFAULT_URL, "default");
+    Path lockFile = home.resolve(HomeLock.FILE_NAME);
+    if (Files.exists(lockFile) && HomeLock.probe(home) instanceof HomeLock.Free) {
+      return new Endpoint(
+          found.url(),
+          found.source(),
+          "no spl daemon is running for the home "
+              + home
+              + " (its lock "
+              + lockFile
+              + " is free: the daemon that used it has stopped)");
     }
-    return new Endpoint(DEFAULT_URL, "default");
+    return found;
   }
 
   /**

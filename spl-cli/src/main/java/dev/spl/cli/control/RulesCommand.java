@@ -33,7 +33,9 @@ import picocli.CommandLine.Parameters;
 public final class RulesCommand {
   private RulesCommand() {}
 
-  @Command(name = "list", description = "List the rules in force and any that are not.")
+  @Command(
+      name = "list",
+      description = "List the rules in force and any that are not, and the problems of rules.json.")
   static final class ListRules implements Callable<Integer> {
     private final CliContext context;
 
@@ -64,14 +66,27 @@ public final class RulesCommand {
           problems.add(rule.path("name").asText() + ": " + problem);
         }
       }
+      var out = context.out();
       if (rows.isEmpty()) {
-        context.out().println("no rules");
-        return ExitCodes.OK;
+        out.println("no rules");
+      } else {
+        Table.print(out, List.of("NAME", "SOURCE", "STATUS", "CODE", "EXPRESSION"), rows);
       }
-      Table.print(context.out(), List.of("NAME", "SOURCE", "STATUS", "CODE", "EXPRESSION"), rows);
       if (!problems.isEmpty()) {
-        context.out().println();
-        problems.forEach(p -> context.out().println("  " + p));
+        out.println();
+        problems.forEach(p -> out.println("  " + p));
+      }
+      // The rules file's own problems (it does not parse, an entry was skipped) and rule records
+      // that were skipped: none of them is a row above.
+      List<String> fileProblems = new ArrayList<>();
+      answer.path("problems").forEach(problem -> fileProblems.add(problem.asText()));
+      if (!fileProblems.isEmpty()) {
+        out.println();
+        out.println(
+            "problems ("
+                + answer.path("rules_file").asText("rules.json")
+                + " and rule records; what they describe is not in force):");
+        fileProblems.forEach(p -> out.println("  " + p));
       }
       return ExitCodes.OK;
     }
@@ -124,7 +139,11 @@ public final class RulesCommand {
     }
   }
 
-  @Command(name = "remove", description = "Disable an operator rule by name.")
+  @Command(
+      name = "remove",
+      description =
+          "Disable a rule recorded with `spl rules add`; rules of rules.json are removed by editing"
+              + " that file.")
   static final class Remove implements Callable<Integer> {
     private final CliContext context;
 
@@ -137,45 +156,71 @@ public final class RulesCommand {
 
     @Override
     public Integer call() {
-      JsonNode known = findRule(context, name);
-      if (known == null) {
-        throw CliException.badInput(
-            "rule '" + name + "': no such rule (see `spl rules list` for the names)");
+      JsonNode answer = context.client().get("/v1/rules");
+      JsonNode recorded = null;
+      JsonNode fromFile = null;
+      JsonNode builtIn = null;
+      for (JsonNode rule : rows(answer)) {
+        if (!name.equals(rule.path("name").asText())) {
+          continue;
+        }
+        switch (rule.path("source").asText()) {
+          case "record" -> recorded = rule;
+          case "file" -> fromFile = rule;
+          case "built-in" -> builtIn = rule;
+          default -> {}
+        }
       }
-      if ("built-in".equals(known.path("source").asText())) {
+      if (builtIn != null) {
         throw CliException.badInput(
             "rule '"
                 + name
                 + "': a built-in rule cannot be removed (it implements `spl kill`; lift freezes"
                 + " with `spl unkill`)");
       }
+      String rulesFile = answer.path("rules_file").asText("rules.json");
+      if (recorded == null && fromFile != null) {
+        throw CliException.badInput(
+            "rule '"
+                + name
+                + "' comes from the rules file "
+                + rulesFile
+                + " of the daemon at "
+                + context.client().baseUrl()
+                + ", which `spl rules remove` does not change; delete its entry there (or set"
+                + " \"enabled\": false) and restart that daemon");
+      }
+      if (recorded == null) {
+        throw CliException.badInput(
+            "rule '" + name + "': no such rule (see `spl rules list` for the names)");
+      }
       ObjectNode body =
           PermissionGate.ruleBody(
               new PermissionRule(
                   name,
-                  known.path("expression").asText(""),
-                  known.path("code").asText(null),
-                  known.path("message").asText(null),
+                  recorded.path("expression").asText(""),
+                  recorded.path("code").asText(null),
+                  recorded.path("message").asText(null),
                   RuleSource.RECORD),
               false);
       Record record = write(context, body);
-      report(context, record, "✓ rule '" + name + "' removed");
+      report(
+          context,
+          record,
+          "✓ rule '"
+              + name
+              + "' removed"
+              + (fromFile == null
+                  ? ""
+                  : "; the rule of the same name in "
+                      + rulesFile
+                      + " is in force again (edit that file to remove it too)"));
       return ExitCodes.OK;
     }
   }
 
   private static Iterable<JsonNode> rows(JsonNode answer) {
     return answer.isArray() ? answer : answer.path("data");
-  }
-
-  /** The rule as the daemon lists it, or null. */
-  private static JsonNode findRule(CliContext context, String name) {
-    for (JsonNode rule : rows(context.client().get("/v1/rules"))) {
-      if (name.equals(rule.path("name").asText())) {
-        return rule;
-      }
-    }
-    return null;
   }
 
   private static Record write(CliContext context, ObjectNode body) {

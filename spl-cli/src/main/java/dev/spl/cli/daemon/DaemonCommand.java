@@ -10,8 +10,13 @@ import dev.spl.cli.client.HomeLayout;
 import dev.spl.cli.client.Resolution;
 import dev.spl.cli.host.DaemonRunOptions;
 import dev.spl.cli.host.ForegroundDaemon;
+import dev.spl.cli.host.StoredSettings;
 import dev.spl.core.Json;
+import dev.spl.core.fleet.InstanceSettings;
+import dev.spl.core.fleet.Role;
+import dev.spl.core.fleet.SettingsRequest;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
@@ -31,39 +36,43 @@ import picocli.CommandLine.Option;
     })
 public final class DaemonCommand {
 
-  /** Options that shape a daemon; shared by {@code run} and {@code start}. */
+  /**
+   * Where a daemon listens; shared by {@code run} and {@code start}. Null means not given: the
+   * home's settings, else the default, apply.
+   */
   static final class ServeOptions {
-    static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
-
     @Option(
         names = "--port",
         paramLabel = "PORT",
-        description = "Port to listen on; 0 picks a free port (default ${DEFAULT-VALUE}).")
-    int port = Resolution.DEFAULT_PORT;
+        description =
+            "Port to listen on; 0 picks a free port (default: as kept in the home, else 9100).")
+    Integer port;
 
     @Option(
         names = "--bind",
         paramLabel = "HOST",
         description =
-            "Address to listen on (default ${DEFAULT-VALUE}); any other than loopback needs a"
-                + " token.")
-    String bind = "127.0.0.1";
+            "Address to listen on (default: as kept in the home, else 127.0.0.1); any other than"
+                + " loopback needs a token.")
+    String bind;
 
     @Option(
         names = "--max-request-bytes",
         paramLabel = "BYTES",
-        description = "Largest request body accepted; larger ones get 413 (default 1 MiB).")
-    long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+        description =
+            "Largest request body accepted; larger ones get 413 (default: as kept in the home, else"
+                + " 1 MiB).")
+    Long maxRequestBytes;
 
     void validate() {
-      if (port < 0 || port > 65_535) {
+      if (port != null && (port < 0 || port > 65_535)) {
         throw CliException.badInput("--port: expected 0..65535 but found " + port);
       }
-      if (maxRequestBytes < 1) {
+      if (maxRequestBytes != null && maxRequestBytes < 1) {
         throw CliException.badInput(
             "--max-request-bytes: expected a positive number but found " + maxRequestBytes);
       }
-      if (bind.isBlank()) {
+      if (bind != null && bind.isBlank()) {
         throw CliException.badInput("--bind: expected a host address but found nothing");
       }
     }
@@ -109,6 +118,8 @@ public final class DaemonCommand {
         description = "How long to wait for the daemon to answer (default ${DEFAULT-VALUE}).")
     int waitSeconds = 15;
 
+    private Role role = Role.COORDINATOR;
+
     Start(CliContext context) {
       this.context = context;
     }
@@ -121,23 +132,62 @@ public final class DaemonCommand {
         throw CliException.badInput("--wait: expected at least 1 second but found " + waitSeconds);
       }
       var home = context.home();
+      InstanceSettings stored = StoredSettings.read(home).orElse(null);
+      SettingsRequest request = runOptions.request(serve.bind, serve.port, serve.maxRequestBytes);
+      List<SettingsRequest.Difference> differences = request.differences(stored);
+      // Checked here too, so a bad combination is refused before anything is stopped or spawned.
+      InstanceSettings settings = StoredSettings.resolve(request, stored);
+      role = settings.role();
       Optional<DaemonProcesses.Running> existing = DaemonProcesses.find(home, context.token());
-      if (existing.isPresent()) {
-        report(existing.get(), true);
-        return ExitCodes.OK;
+      if (existing.isEmpty() && DaemonProcesses.inUse(home)) {
+        // The lock is held, so a daemon runs there even though it does not answer (yet): it may
+        // still be opening its store. Wait for it rather than start a second one.
+        existing =
+            DaemonProcesses.awaitHolder(home, context.token(), Duration.ofSeconds(waitSeconds));
+        if (existing.isEmpty() && DaemonProcesses.inUse(home)) {
+          DaemonProcesses.Liveness liveness = DaemonProcesses.liveness(home);
+          throw CliException.unavailable(
+              "a daemon process ("
+                  + DaemonProcesses.describePid(liveness)
+                  + ") holds "
+                  + home
+                  + " (its lock "
+                  + home.resolve("daemon.lock")
+                  + " is held) but did not answer /health within "
+                  + waitSeconds
+                  + " s; stop it with `spl daemon stop --home "
+                  + home
+                  + "` (see "
+                  + new HomeLayout(home).logFile()
+                  + ")");
+        }
       }
-      OptionalLong unhealthy = DaemonProcesses.livePid(home);
-      if (unhealthy.isPresent()) {
-        throw CliException.unavailable(
-            "a daemon process (pid "
-                + unhealthy.getAsLong()
-                + ") holds "
-                + home
-                + " but does not answer /health; stop it with `spl daemon stop --home "
-                + home
-                + "` (see "
-                + new HomeLayout(home).logFile()
-                + ")");
+      if (!differences.isEmpty() && !runOptions.reconfigure()) {
+        throw StoredSettings.refusal(
+            List.of(
+                StoredSettings.member(
+                    (existing.isPresent() ? "the running daemon of " : "the daemon of ") + home,
+                    differences)));
+      }
+      if (existing.isPresent()) {
+        if (differences.isEmpty()) {
+          report(existing.get(), true);
+          return ExitCodes.OK;
+        }
+        DaemonProcesses.StopResult stopped =
+            DaemonProcesses.stop(home, Duration.ofSeconds(30), false);
+        if (stopped.outcome() == DaemonProcesses.StopOutcome.STILL_RUNNING) {
+          throw CliException.failure(
+              "cannot reconfigure the daemon of "
+                  + home
+                  + ": it (pid "
+                  + stopped.pid()
+                  + ") "
+                  + stopped.detail()
+                  + "; stop it with `spl daemon stop --force --home "
+                  + home
+                  + "` and start it again");
+        }
       }
       DaemonProcesses.Spec spec =
           new DaemonProcesses.Spec(
@@ -150,6 +200,9 @@ public final class DaemonCommand {
       DaemonProcesses.Running started =
           DaemonProcesses.start(spec, context.env(), Duration.ofSeconds(waitSeconds));
       report(started, false);
+      if (!differences.isEmpty() && !context.json()) {
+        context.out().println("  reconfigured: " + SettingsRequest.describe(differences));
+      }
       return ExitCodes.OK;
     }
 
@@ -166,7 +219,7 @@ public final class DaemonCommand {
           .println(
               (already ? "spl daemon already running" : "spl daemon started")
                   + ": role="
-                  + runOptions.effectiveRole().wire()
+                  + role.wire()
                   + " pid="
                   + (running.pid() == null ? "?" : running.pid())
                   + " port="
@@ -258,9 +311,13 @@ public final class DaemonCommand {
     @Override
     public Integer call() {
       var home = context.home();
-      Resolution.Endpoint endpoint = context.endpoint();
-      JsonNode health = new DaemonClient(endpoint.url(), context.token()).healthOrNull(2_000);
-      OptionalLong pid = DaemonProcesses.livePid(home);
+      Resolution.Endpoint endpoint = context.resolvedEndpoint();
+      JsonNode health =
+          endpoint.serving()
+              ? new DaemonClient(endpoint.url(), context.token()).healthOrNull(2_000)
+              : null;
+      DaemonProcesses.Liveness liveness = DaemonProcesses.liveness(home);
+      OptionalLong pid = liveness.pid();
       if (health == null) {
         if (context.json()) {
           ObjectNode node = Json.MAPPER.createObjectNode();
@@ -272,14 +329,22 @@ public final class DaemonCommand {
           }
           context.printJson(node);
         }
+        if (!endpoint.serving()) {
+          throw CliException.unavailable(
+              endpoint.notServing() + "; start one with `spl daemon start`");
+        }
         throw CliException.unavailable(
             "no spl daemon is running: nothing answers at "
                 + endpoint.url()
                 + " (url from "
                 + endpoint.source()
                 + ")"
-                + (pid.isPresent()
-                    ? "; process " + pid.getAsLong() + " holds " + home + " but does not answer"
+                + (liveness.inUse()
+                    ? "; "
+                        + DaemonProcesses.describePid(liveness)
+                        + " holds the lock of "
+                        + home
+                        + " but does not answer"
                     : "; start one with `spl daemon start`"));
       }
       DaemonProcesses.Running running =

@@ -8,6 +8,7 @@ import dev.spl.cli.client.PidFile;
 import dev.spl.cli.client.Resolution;
 import dev.spl.core.Json;
 import dev.spl.core.home.FleetToken;
+import dev.spl.core.home.HomeLock;
 import dev.spl.core.home.PrivateFiles;
 import java.io.File;
 import java.io.IOException;
@@ -93,10 +94,13 @@ public final class DaemonProcesses {
   private DaemonProcesses() {}
 
   /**
-   * The daemon serving {@code home}, if one answers: the endpoint the daemon wrote in the home must
-   * answer {@code /health} with the DID of that home.
+   * The daemon serving {@code home}, if one answers: the home's lock must be held, and the endpoint
+   * the daemon wrote in the home must answer {@code /health} with the DID of that home.
    */
   public static Optional<Running> find(Path home, String token) {
+    if (!inUse(home)) {
+      return Optional.empty();
+    }
     HomeLayout layout = new HomeLayout(home);
     String url = Resolution.readEndpointFile(layout.endpointFile());
     if (url == null) {
@@ -202,21 +206,37 @@ public final class DaemonProcesses {
             + tail(layout.logFile(), logOffset, 20));
   }
 
-  /** SIGTERM to the home's daemon, then wait for it to exit (SIGKILL after the wait if forced). */
+  /**
+   * SIGTERM to the daemon holding the home's lock, then wait until the lock is free (SIGKILL after
+   * the wait if forced). A free lock means nothing runs, whatever the pid file says.
+   */
   public static StopResult stop(Path home, Duration wait, boolean force) {
     HomeLayout layout = new HomeLayout(home);
-    OptionalLong pid = livePid(home);
-    if (pid.isEmpty()) {
+    Liveness liveness = liveness(home);
+    if (!liveness.inUse()) {
       PidFile.remove(layout.pidFile());
       return new StopResult(StopOutcome.NOT_RUNNING, -1, "no spl daemon is running at " + home);
     }
-    ProcessHandle handle = ProcessHandle.of(pid.getAsLong()).orElse(null);
-    if (handle == null || !handle.isAlive()) {
-      PidFile.remove(layout.pidFile());
-      return new StopResult(StopOutcome.NOT_RUNNING, -1, "no spl daemon is running at " + home);
+    ProcessHandle handle =
+        liveness.pid().isPresent()
+            ? ProcessHandle.of(liveness.pid().getAsLong()).orElse(null)
+            : null;
+    if (handle == null) {
+      if (awaitFree(home, Duration.ofMillis(500))) {
+        PidFile.remove(layout.pidFile());
+        return new StopResult(StopOutcome.NOT_RUNNING, -1, "no spl daemon is running at " + home);
+      }
+      return new StopResult(
+          StopOutcome.STILL_RUNNING,
+          -1,
+          "holds "
+              + home.resolve(HomeLock.FILE_NAME)
+              + " but its pid cannot be found (neither the lock file nor "
+              + layout.pidFile()
+              + " names a live process)");
     }
     handle.destroy();
-    if (awaitExit(handle, wait)) {
+    if (awaitExit(handle, home, wait)) {
       PidFile.removeIfOwned(layout.pidFile(), handle.pid());
       return new StopResult(StopOutcome.STOPPED, handle.pid(), "stopped");
     }
@@ -227,25 +247,69 @@ public final class DaemonProcesses {
           "did not exit within " + wait.toSeconds() + " s of SIGTERM");
     }
     handle.destroyForcibly();
-    awaitExit(handle, Duration.ofSeconds(10));
+    awaitExit(handle, home, Duration.ofSeconds(10));
     PidFile.removeIfOwned(layout.pidFile(), handle.pid());
     return new StopResult(
         StopOutcome.KILLED, handle.pid(), "killed after " + wait.toSeconds() + " s");
   }
 
   /**
-   * The pid of a live spl daemon process of this home: from {@code daemon.pid}, else from the
-   * home's lock file. A pid whose process is gone, or is not a Java process, does not count.
+   * Whether a daemon serves {@code home}, and its pid: the home is in use if and only if its lock
+   * ({@code daemon.lock}) is held. The pid comes from the lock file, where the holder wrote it,
+   * else from {@code daemon.pid} (a daemon that has not written the lock file yet), and only while
+   * the lock is held.
    */
-  public static OptionalLong livePid(Path home) {
-    HomeLayout layout = new HomeLayout(home);
-    for (Path file : List.of(layout.pidFile(), home.resolve("daemon.lock"))) {
-      OptionalLong pid = PidFile.read(file);
-      if (pid.isPresent() && isDaemonProcess(pid.getAsLong())) {
-        return pid;
-      }
+  public record Liveness(boolean inUse, OptionalLong pid) {
+    static final Liveness FREE = new Liveness(false, OptionalLong.empty());
+  }
+
+  public static Liveness liveness(Path home) {
+    // A lock that cannot be asked about (another user's home) counts as free: a daemon started
+    // there fails to take it and says so.
+    if (!(HomeLock.probe(home) instanceof HomeLock.Held held)) {
+      return Liveness.FREE;
     }
-    return OptionalLong.empty();
+    if (held.pid().isPresent()) {
+      return new Liveness(true, held.pid());
+    }
+    OptionalLong fromPidFile = PidFile.read(new HomeLayout(home).pidFile());
+    if (fromPidFile.isPresent() && ProcessHandle.of(fromPidFile.getAsLong()).isPresent()) {
+      return new Liveness(true, fromPidFile);
+    }
+    return new Liveness(true, OptionalLong.empty());
+  }
+
+  /** {@code pid 1234}, or {@code a process} when the holder's pid is not known. */
+  public static String describePid(Liveness liveness) {
+    return liveness.pid().isPresent() ? "pid " + liveness.pid().getAsLong() : "a process";
+  }
+
+  /**
+   * Waits while the home's lock is held for its holder to answer {@code /health}; empty when the
+   * lock is released or nothing answers in time.
+   */
+  public static Optional<Running> awaitHolder(Path home, String token, Duration wait) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (true) {
+      Optional<Running> running = find(home, token);
+      if (running.isPresent()) {
+        return running;
+      }
+      if (!inUse(home) || System.nanoTime() >= deadline) {
+        return Optional.empty();
+      }
+      sleep(POLL_MILLIS);
+    }
+  }
+
+  /** Whether a daemon holds the home's lock. */
+  public static boolean inUse(Path home) {
+    return liveness(home).inUse();
+  }
+
+  /** The pid of the daemon holding the home's lock; empty when none does (or it is unknown). */
+  public static OptionalLong livePid(Path home) {
+    return liveness(home).pid();
   }
 
   public static List<String> command(Spec spec, Map<String, String> env) {
@@ -350,16 +414,6 @@ public final class DaemonProcesses {
     return System.getProperty("java.class.path");
   }
 
-  private static boolean isDaemonProcess(long pid) {
-    Optional<ProcessHandle> handle = ProcessHandle.of(pid);
-    if (handle.isEmpty() || !handle.get().isAlive()) {
-      return false;
-    }
-    // Guards against a reused pid: the process must at least be a JVM.
-    Optional<String> command = handle.get().info().command();
-    return command.isEmpty() || Path.of(command.get()).getFileName().toString().startsWith("java");
-  }
-
   private static String javaBinary() {
     return ProcessHandle.current()
         .info()
@@ -385,18 +439,35 @@ public final class DaemonProcesses {
     }
   }
 
-  private static boolean awaitExit(ProcessHandle handle, Duration wait) {
+  /** Waits until the process has exited and the home's lock is free. */
+  private static boolean awaitExit(ProcessHandle handle, Path home, Duration wait) {
+    long deadline = System.nanoTime() + wait.toNanos();
     try {
       handle.onExit().get(wait.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (TimeoutException e) {
-      return !handle.isAlive();
-    } catch (ExecutionException e) {
-      return !handle.isAlive();
+    } catch (TimeoutException | ExecutionException e) {
+      if (handle.isAlive()) {
+        return false;
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return !handle.isAlive();
+      return !handle.isAlive() && !inUse(home);
     }
+    return awaitFree(home, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+  }
+
+  /**
+   * Waits until the home's lock is free: the kernel releases it when the holder's process is gone,
+   * a moment after the exit is reported.
+   */
+  private static boolean awaitFree(Path home, Duration wait) {
+    long deadline = System.nanoTime() + Math.max(wait.toNanos(), 1_000_000_000L);
+    while (inUse(home)) {
+      if (System.nanoTime() >= deadline) {
+        return false;
+      }
+      sleep(POLL_MILLIS);
+    }
+    return true;
   }
 
   private static long size(Path file) {

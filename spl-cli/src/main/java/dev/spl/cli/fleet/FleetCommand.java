@@ -43,7 +43,13 @@ public final class FleetCommand {
 
   /** The coordinator's fleet status, with a message naming the URL when it cannot be had. */
   static FleetSnapshot fetch(CliContext context) {
-    Resolution.Endpoint endpoint = context.endpoint();
+    Resolution.Endpoint endpoint = context.resolvedEndpoint();
+    if (!endpoint.serving()) {
+      throw CliException.unavailable(
+          "cannot reach the fleet coordinator: "
+              + endpoint.notServing()
+              + "; start a fleet with `spl fleet start`, or name a coordinator with --url");
+    }
     return fetch(new DaemonClient(endpoint.url(), context.token()), endpoint.source());
   }
 

@@ -49,6 +49,7 @@ final class FleetReset implements Callable<Integer> {
   static final Set<String> HOME_ENTRIES =
       Set.of(
           "instance.json",
+          "settings.json",
           "daemon.lock",
           "daemon.pid",
           "daemon.log",

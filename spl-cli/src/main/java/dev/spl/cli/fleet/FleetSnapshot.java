@@ -7,11 +7,13 @@ import dev.spl.core.InvalidRecordException;
 import dev.spl.core.control.EmergencyStop;
 import dev.spl.core.control.Freeze;
 import dev.spl.core.control.FreezeLevel;
+import dev.spl.core.fanout.ExecutorKind;
 import dev.spl.core.fleet.FleetCounts;
 import dev.spl.core.fleet.FleetStatus;
 import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.InstanceStatus;
 import dev.spl.core.fleet.InstanceView;
+import dev.spl.core.fleet.Labels;
 import dev.spl.core.fleet.Role;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -126,7 +128,11 @@ record FleetSnapshot(FleetStatus status, ObjectNode raw) {
         node.path("slots").asInt(),
         node.path("free_slots").asInt(),
         node.path("last_heartbeat_at").asLong(),
-        node.path("last_heartbeat_age_ms").asLong());
+        node.path("last_heartbeat_age_ms").asLong(),
+        node.hasNonNull("executor")
+            ? ExecutorKind.parse(where + ".executor", text(node, "executor", where))
+            : null,
+        Labels.fromJson((ObjectNode) node, "labels", where + "."));
   }
 
   private static String text(JsonNode node, String field, String where) {

@@ -11,12 +11,18 @@ import dev.spl.cli.client.Resolution;
 import dev.spl.cli.daemon.DaemonCommand;
 import dev.spl.cli.daemon.DaemonProcesses;
 import dev.spl.cli.host.DaemonRunOptions;
+import dev.spl.cli.host.StoredSettings;
 import dev.spl.core.Json;
+import dev.spl.core.fanout.ExecutorKind;
 import dev.spl.core.fleet.Health;
+import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.fleet.InstanceStatus;
 import dev.spl.core.fleet.InstanceView;
+import dev.spl.core.fleet.Role;
+import dev.spl.core.fleet.SettingsRequest;
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.home.PrivateFiles;
+import dev.spl.core.home.SettingsFile;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -24,11 +30,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
+import java.util.SortedMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -56,33 +62,35 @@ final class FleetStart implements Callable<Integer> {
       names = "--port",
       paramLabel = "PORT",
       description =
-          "The coordinator's port if it must be started; 0 = any free port (default 9100).")
-  int port = Resolution.DEFAULT_PORT;
+          "The coordinator's port if it must be started; 0 = any free port (default: as kept in"
+              + " its home, else 9100).")
+  Integer port;
 
   @Option(
       names = "--worker-port",
       paramLabel = "PORT",
       description =
-          "Port of worker-a; worker-b gets the next, ...; 0 = any free port (default 9201).")
-  int workerPort = LocalFleet.DEFAULT_WORKER_PORT;
+          "Port of worker-a; worker-b gets the next, ...; 0 = any free port (default: as kept in"
+              + " each worker's home, else 9201, 9202, ...).")
+  Integer workerPort;
 
   @Option(
       names = "--executor",
       paramLabel = "echo|shell",
-      description = "How workers run children (default echo).")
-  DaemonRunOptions.Executor executor = DaemonRunOptions.Executor.ECHO;
+      description = "How workers run children (default: as kept in each worker's home, else echo).")
+  DaemonRunOptions.Executor executor;
 
   @Option(
       names = "--echo-delay",
       paramLabel = "SECS",
       converter = DaemonRunOptions.SecondsConverter.class,
-      description = "How long an echo child takes; 0 allowed (default 1).")
+      description = "How long an echo child takes; 0 allowed (default: as kept, else 1).")
   Duration echoDelay;
 
   @Option(
       names = "--slots",
       paramLabel = "N",
-      description = "Children each worker runs at once (default 4).")
+      description = "Children each worker runs at once (default: as kept, else 4).")
   Integer slots;
 
   @Option(
@@ -90,9 +98,22 @@ final class FleetStart implements Callable<Integer> {
       paramLabel = "SECS",
       converter = DaemonRunOptions.SecondsConverter.class,
       description =
-          "Seconds between heartbeats, for the workers and a coordinator started here (default"
-              + " 5).")
+          "Seconds between heartbeats, for the workers and the coordinator (default: as kept,"
+              + " else 5).")
   Duration heartbeatInterval;
+
+  @Option(
+      names = "--label",
+      paramLabel = "KEY=VALUE",
+      description = "A label of every worker (repeat for several); replaces their stored labels.")
+  List<String> labelOptions;
+
+  @Option(
+      names = "--reconfigure",
+      description =
+          "Restart the members whose settings differ from the options given, with the new"
+              + " settings (without it such a start is refused); the change is recorded.")
+  boolean reconfigure;
 
   @Option(
       names = "--timeout",
@@ -107,14 +128,42 @@ final class FleetStart implements Callable<Integer> {
 
   /** One instance of the fleet as this command found or started it. */
   private record Member(
-      String alias, String role, Path home, DaemonProcesses.Running running, boolean started) {
+      String alias,
+      String role,
+      Path home,
+      DaemonProcesses.Running running,
+      boolean started,
+      boolean reconfigured) {
     String did() {
       return running.did();
     }
   }
 
-  /** A worker that must be spawned: its alias, home and port. */
-  private record Planned(String alias, Path home, int port) {}
+  /**
+   * A worker as found before anything starts: its home, the settings kept there (null when none),
+   * what this start asks of it, how that differs, and whether a daemon serves the home now.
+   */
+  private record Planned(
+      String alias,
+      Path home,
+      int index,
+      InstanceSettings stored,
+      SettingsRequest request,
+      List<SettingsRequest.Difference> differences,
+      Optional<DaemonProcesses.Running> running) {
+    /** The port it will listen on: asked for, else kept, else the next of the defaults. */
+    int port() {
+      if (request.port() != null) {
+        return request.port();
+      }
+      return stored != null
+          ? stored.port()
+          : LocalFleet.workerPort(LocalFleet.DEFAULT_WORKER_PORT, index);
+    }
+  }
+
+  /** How {@code spl fleet start} names the options that set a worker's settings. */
+  private static final Map<String, String> WORKER_OPTIONS = Map.of("port", "--worker-port");
 
   @Override
   public Integer call() {
@@ -125,6 +174,88 @@ final class FleetStart implements Callable<Integer> {
     LocalFleet fleet = new LocalFleet(context.home());
     // A bad token given is refused before anything is printed or started.
     context.tokenSource();
+    SortedMap<String, String> labels =
+        labelOptions == null ? null : DaemonRunOptions.parseLabels(labelOptions);
+
+    // Every member's settings are compared with the options before anything starts or stops, so a
+    // start that would silently run members otherwise than asked changes nothing.
+    Path coordinatorHome = fleet.home();
+    InstanceSettings coordinatorStored = StoredSettings.read(coordinatorHome).orElse(null);
+    if (coordinatorStored != null
+        && coordinatorStored.role() != Role.COORDINATOR
+        && DaemonProcesses.find(coordinatorHome, null).isEmpty()
+        && !DaemonProcesses.inUse(coordinatorHome)) {
+      throw CliException.failure(
+          coordinatorHome
+              + " keeps the settings of a "
+              + coordinatorStored.role().wire()
+              + " ("
+              + SettingsFile.of(coordinatorHome)
+              + "), not of a coordinator; use another --home for the fleet");
+    }
+    SettingsRequest coordinatorRequest = coordinatorRequest();
+    // A home of another role is not this fleet's to reconfigure: refused below as it is.
+    List<SettingsRequest.Difference> coordinatorDifferences =
+        coordinatorStored != null && coordinatorStored.role() != Role.COORDINATOR
+            ? List.of()
+            : coordinatorRequest.differences(coordinatorStored);
+    List<Planned> planned = new ArrayList<>();
+    List<String> differing = new ArrayList<>();
+    List<String> strangers = new ArrayList<>();
+    if (!coordinatorDifferences.isEmpty()) {
+      differing.add(StoredSettings.member(LocalFleet.COORDINATOR_ALIAS, coordinatorDifferences));
+    }
+    for (int i = 0; i < workers; i++) {
+      String alias = LocalFleet.workerAlias(i);
+      Path home = fleet.workerHome(alias);
+      InstanceSettings stored = StoredSettings.read(home).orElse(null);
+      SettingsRequest request = workerRequest(alias, i, stored, labels);
+      List<SettingsRequest.Difference> differences = new ArrayList<>();
+      boolean ours =
+          stored == null || (stored.role() == Role.WORKER && stored.alias().equals(alias));
+      if (!ours && DaemonProcesses.find(home, null).isEmpty() && !DaemonProcesses.inUse(home)) {
+        strangers.add(
+            alias
+                + ": "
+                + home
+                + " keeps the settings of "
+                + (stored.role() == Role.WORKER
+                    ? "worker '" + stored.alias() + "'"
+                    : "a " + stored.role().wire())
+                + " ("
+                + SettingsFile.of(home)
+                + "), not of this fleet's "
+                + alias
+                + "; move or delete that home");
+      }
+      // A running stranger is named once the coordinator's URL is known (below).
+      for (SettingsRequest.Difference difference :
+          ours ? request.differences(stored) : List.<SettingsRequest.Difference>of()) {
+        differences.add(difference.askedBy(WORKER_OPTIONS));
+      }
+      if (!differences.isEmpty()) {
+        differing.add(StoredSettings.member(alias, differences));
+      }
+      ExecutorKind kind =
+          request.executor() != null
+              ? request.executor()
+              : stored != null ? stored.executor() : ExecutorKind.ECHO;
+      if (echoDelay != null && kind == ExecutorKind.SHELL) {
+        throw CliException.badInput(
+            "--echo-delay: applies to the echo executor only, but "
+                + alias
+                + " runs the shell executor (kept in "
+                + SettingsFile.of(home)
+                + ")");
+      }
+      planned.add(new Planned(alias, home, i, stored, request, differences, Optional.empty()));
+    }
+    if (!strangers.isEmpty()) {
+      throw CliException.failure("cannot start the fleet:\n  " + String.join("\n  ", strangers));
+    }
+    if (!differing.isEmpty() && !reconfigure) {
+      throw StoredSettings.refusal(differing);
+    }
 
     out.println(
         "Starting local fleet: 1 coordinator + "
@@ -135,14 +266,16 @@ final class FleetStart implements Callable<Integer> {
     // Check every worker home and port before spawning anything, so a bad home or a busy port
     // changes nothing. Whether a running worker belongs to this fleet needs the coordinator's URL,
     // so that is checked once the coordinator answers.
-    List<Planned> toStart = new ArrayList<>();
-    Map<String, DaemonProcesses.Running> alreadyRunning = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
     // Every busy port is named in one answer: the coordinator's (when one must be started) and the
     // workers'.
     if (DaemonProcesses.find(fleet.home(), token).isEmpty()
-        && DaemonProcesses.livePid(fleet.home()).isEmpty()) {
-      String busy = LocalFleet.portProblem(port);
+        && !DaemonProcesses.inUse(fleet.home())) {
+      int coordinatorPort =
+          port != null
+              ? port
+              : coordinatorStored != null ? coordinatorStored.port() : Resolution.DEFAULT_PORT;
+      String busy = LocalFleet.portProblem(coordinatorPort);
       if (busy != null) {
         problems.add(
             "coordinator: "
@@ -151,72 +284,88 @@ final class FleetStart implements Callable<Integer> {
                 + " of the daemon using it");
       }
     }
-    for (int i = 0; i < workers; i++) {
-      String alias = LocalFleet.workerAlias(i);
-      Path home = fleet.workerHome(alias);
-      Optional<DaemonProcesses.Running> running = DaemonProcesses.find(home, token);
+    for (int i = 0; i < planned.size(); i++) {
+      Planned worker = planned.get(i);
+      Optional<DaemonProcesses.Running> running = DaemonProcesses.find(worker.home(), token);
+      worker =
+          new Planned(
+              worker.alias(),
+              worker.home(),
+              worker.index(),
+              worker.stored(),
+              worker.request(),
+              worker.differences(),
+              running);
+      planned.set(i, worker);
       if (running.isPresent()) {
-        alreadyRunning.put(alias, running.get());
+        boolean moves =
+            !worker.differences().isEmpty()
+                && worker.request().port() != null
+                && worker.request().port() != 0
+                && !worker.request().port().equals(worker.stored().port());
+        if (moves) {
+          portProblem(worker).ifPresent(problems::add);
+        }
         continue;
       }
-      OptionalLong stuck = DaemonProcesses.livePid(home);
-      if (stuck.isPresent()) {
+      DaemonProcesses.Liveness stuck = DaemonProcesses.liveness(worker.home());
+      if (stuck.inUse()) {
         problems.add(
-            alias
+            worker.alias()
                 + ": "
-                + home
-                + " is locked by daemon process "
-                + stuck.getAsLong()
-                + ", which does not answer /health; stop it with `spl daemon stop --home "
-                + home
+                + worker.home()
+                + " is locked by a daemon ("
+                + DaemonProcesses.describePid(stuck)
+                + ") that does not answer /health; stop it with `spl daemon stop --home "
+                + worker.home()
                 + "` (log: "
-                + new HomeLayout(home).logFile()
+                + new HomeLayout(worker.home()).logFile()
                 + ")");
         continue;
       }
-      int workerPortNumber = LocalFleet.workerPort(workerPort, i);
-      String busy = LocalFleet.portProblem(workerPortNumber);
-      if (busy != null) {
-        problems.add(
-            alias + ": " + busy + "; choose other ports with --worker-port (0 = any free port)");
-        continue;
-      }
-      toStart.add(new Planned(alias, home, workerPortNumber));
+      portProblem(worker).ifPresent(problems::add);
     }
     if (!problems.isEmpty()) {
       throw CliException.failure("cannot start the fleet:\n  " + String.join("\n  ", problems));
     }
 
-    Member coordinator = coordinator(fleet, fleetToken, deadline, out);
+    Member coordinator =
+        coordinator(fleet, fleetToken, coordinatorStored, coordinatorDifferences, deadline, out);
     String coordinatorUrl = coordinator.running().url();
     List<Member> members = new ArrayList<>();
     members.add(coordinator);
-    for (var entry : alreadyRunning.entrySet()) {
-      String alias = entry.getKey();
-      Path home = fleet.workerHome(alias);
-      DaemonProcesses.Running running = entry.getValue();
-      LocalFleet.Identity identity = LocalFleet.identify(running.health(), running.pid());
-      if (identity.isWorkerOf(coordinatorUrl)) {
-        members.add(new Member(alias, "worker", home, running, false));
+    List<Planned> toRestart = new ArrayList<>();
+    List<Planned> toStart = new ArrayList<>();
+    for (Planned worker : planned) {
+      if (worker.running().isEmpty()) {
+        toStart.add(worker);
         continue;
       }
-      problems.add(
-          alias
-              + ": "
-              + home
-              + " is served by a running daemon (pid "
-              + pidText(running.pid())
-              + ", "
-              + running.url()
-              + ") that is "
-              + (identity.coordinatorUrl() == null
-                  ? "a " + identity.role()
-                  : "a " + identity.role() + " of " + identity.coordinatorUrl())
-              + ", not a worker of "
-              + coordinatorUrl
-              + "; stop it with `spl daemon stop --home "
-              + home
-              + "`");
+      DaemonProcesses.Running running = worker.running().get();
+      LocalFleet.Identity identity = LocalFleet.identify(running.health(), running.pid());
+      if (!identity.isWorkerOf(coordinatorUrl)) {
+        problems.add(
+            worker.alias()
+                + ": "
+                + worker.home()
+                + " is served by a running daemon (pid "
+                + pidText(running.pid())
+                + ", "
+                + running.url()
+                + ") that is "
+                + (identity.coordinatorUrl() == null
+                    ? "a " + identity.role()
+                    : "a " + identity.role() + " of " + identity.coordinatorUrl())
+                + ", not a worker of "
+                + coordinatorUrl
+                + "; stop it with `spl daemon stop --home "
+                + worker.home()
+                + "`");
+      } else if (!worker.differences().isEmpty()) {
+        toRestart.add(worker);
+      } else {
+        members.add(new Member(worker.alias(), "worker", worker.home(), running, false, false));
+      }
     }
     if (!problems.isEmpty()) {
       throw CliException.failure(
@@ -229,40 +378,53 @@ final class FleetStart implements Callable<Integer> {
     for (Member member : members.subList(1, members.size())) {
       out.println(line(member, "already running"));
     }
+    stopForReconfiguring(toRestart);
 
     Map<Planned, DaemonProcesses.Spawned> spawned = new LinkedHashMap<>();
-    for (Planned planned : toStart) {
+    List<Planned> spawning = new ArrayList<>(toRestart);
+    spawning.addAll(toStart);
+    for (Planned worker : spawning) {
+      // The coordinator's URL is the fleet's, not the user's: a worker kept with another one
+      // (a coordinator on port 0 comes back on a new port) takes the new one, and records it.
+      boolean managedChange =
+          worker.stored() != null && !coordinatorUrl.equals(worker.stored().coordinatorUrl());
       spawned.put(
-          planned,
+          worker,
           DaemonProcesses.spawn(
               new DaemonProcesses.Spec(
-                  planned.home(),
-                  planned.port(),
+                  worker.home(),
+                  worker.stored() == null || worker.request().port() != null ? worker.port() : null,
                   null,
                   null,
-                  workerToken(fleetToken, planned.home()),
-                  workerArguments(planned.alias(), coordinatorUrl)),
+                  workerToken(fleetToken, worker.home()),
+                  workerArguments(
+                      worker, coordinatorUrl, !worker.differences().isEmpty() || managedChange)),
               context.env()));
     }
     for (var entry : spawned.entrySet()) {
-      Planned planned = entry.getKey();
+      Planned worker = entry.getKey();
       DaemonProcesses.Running running;
       try {
         running = DaemonProcesses.awaitAnswer(entry.getValue(), remaining(deadline));
       } catch (CliException e) {
         throw CliException.failure(
-            planned.alias()
+            worker.alias()
                 + " did not come up (log: "
                 + entry.getValue().logFile()
                 + "): "
                 + e.getMessage()
                 + "\nthe other instances keep running; stop them with `spl fleet stop --all`");
       }
-      Member member = new Member(planned.alias(), "worker", planned.home(), running, true);
+      boolean reconfigured = toRestart.contains(worker);
+      Member member =
+          new Member(worker.alias(), "worker", worker.home(), running, true, reconfigured);
       members.add(member);
-      out.println(line(member, "spawned"));
+      out.println(
+          line(member, reconfigured ? "reconfigured" : "spawned")
+              + (worker.differences().isEmpty()
+                  ? ""
+                  : ": " + SettingsRequest.describe(worker.differences())));
     }
-
     int expected = members.size();
     out.println("Waiting for fleet convergence (" + expected + " live)...");
     DaemonClient client = new DaemonClient(coordinatorUrl, token);
@@ -271,6 +433,7 @@ final class FleetStart implements Callable<Integer> {
     if (heartbeatInterval != null
         && !coordinator.started()
         && intervalMillis != heartbeatInterval.toMillis()) {
+      // A coordinator started before its home kept settings: nothing to compare the option with.
       context
           .err()
           .println(
@@ -311,18 +474,26 @@ final class FleetStart implements Callable<Integer> {
               + " (worker-a to worker-z) but found "
               + workers);
     }
-    checkPort("--port", port);
-    checkPort("--worker-port", workerPort);
-    if (workerPort != 0) {
-      LocalFleet.workerPort(workerPort, workers - 1);
-      if (port >= workerPort && port < workerPort + workers) {
+    if (port != null) {
+      checkPort("--port", port);
+    }
+    if (workerPort != null) {
+      checkPort("--worker-port", workerPort);
+    }
+    int base = workerPort == null ? LocalFleet.DEFAULT_WORKER_PORT : workerPort;
+    int coordinatorPort = port == null ? Resolution.DEFAULT_PORT : port;
+    if (base != 0) {
+      LocalFleet.workerPort(base, workers - 1);
+      if ((port != null || workerPort != null)
+          && coordinatorPort >= base
+          && coordinatorPort < base + workers) {
         throw CliException.badInput(
             "--port: "
-                + port
+                + coordinatorPort
                 + " is among the workers' ports ("
-                + workerPort
+                + base
                 + ".."
-                + (workerPort + workers - 1)
+                + (base + workers - 1)
                 + "); choose another --port or --worker-port");
       }
     }
@@ -350,6 +521,85 @@ final class FleetStart implements Callable<Integer> {
     }
   }
 
+  /** What this start asks of the coordinator: its role, and the port and interval if given. */
+  private SettingsRequest coordinatorRequest() {
+    return new SettingsRequest(
+        Role.COORDINATOR,
+        null,
+        null,
+        null,
+        null,
+        port,
+        null,
+        heartbeatInterval == null ? null : heartbeatInterval.toMillis(),
+        null,
+        null,
+        null,
+        null,
+        null,
+        null);
+  }
+
+  /**
+   * What this start asks of worker {@code index}: its place in the fleet, and each option given.
+   * The coordinator's URL is not compared: it is the fleet's (see {@link #workerArguments}).
+   */
+  private SettingsRequest workerRequest(
+      String alias, int index, InstanceSettings stored, SortedMap<String, String> labels) {
+    return new SettingsRequest(
+        Role.WORKER,
+        alias,
+        null,
+        null,
+        null,
+        workerPort == null ? null : LocalFleet.workerPort(workerPort, index),
+        null,
+        heartbeatInterval == null ? null : heartbeatInterval.toMillis(),
+        null,
+        executor == null ? null : ExecutorKind.valueOf(executor.name()),
+        echoDelay == null ? null : echoDelay.toMillis(),
+        slots,
+        null,
+        labels);
+  }
+
+  /** Null when the worker's port is free, else the problem. */
+  private Optional<String> portProblem(Planned worker) {
+    String busy = LocalFleet.portProblem(worker.port());
+    return busy == null
+        ? Optional.empty()
+        : Optional.of(
+            worker.alias()
+                + ": "
+                + busy
+                + "; choose other ports with --worker-port (0 = any free port)");
+  }
+
+  /** Stops the running workers that are restarted with new settings, together. */
+  private void stopForReconfiguring(List<Planned> workers) {
+    List<CompletableFuture<DaemonProcesses.StopResult>> stops = new ArrayList<>();
+    for (Planned worker : workers) {
+      stops.add(
+          CompletableFuture.supplyAsync(
+              () -> DaemonProcesses.stop(worker.home(), Duration.ofSeconds(30), false)));
+    }
+    for (int i = 0; i < workers.size(); i++) {
+      DaemonProcesses.StopResult result = stops.get(i).join();
+      if (result.outcome() == DaemonProcesses.StopOutcome.STILL_RUNNING) {
+        throw CliException.failure(
+            "cannot reconfigure "
+                + workers.get(i).alias()
+                + ": it (pid "
+                + result.pid()
+                + ") "
+                + result.detail()
+                + "; stop it with `spl fleet stop --instance "
+                + workers.get(i).alias()
+                + " --force` and start the fleet again");
+      }
+    }
+  }
+
   /**
    * The fleet's token: the one given ({@code --token}, {@code --token-file}, {@code SPL_TOKEN}) or
    * kept in the home, else a new one written to the home's token file, so every command run against
@@ -371,7 +621,7 @@ final class FleetStart implements Callable<Integer> {
                   + " (`spl fleet stop --all`) and start it again");
       return null;
     }
-    if (DaemonProcesses.livePid(home).isPresent()) {
+    if (DaemonProcesses.inUse(home)) {
       // A daemon holds the home but does not answer without a token: not ours to replace; the
       // coordinator check below says what to do.
       return null;
@@ -406,12 +656,21 @@ final class FleetStart implements Callable<Integer> {
     return new Resolution.Token(token.value(), file, file.toString());
   }
 
-  /** The home's coordinator if one answers; else a new one on {@code --port}. */
+  /**
+   * The home's coordinator if one answers (restarted with the new settings when they differ and
+   * {@code --reconfigure} was given); else a new one on {@code --port}.
+   */
   private Member coordinator(
-      LocalFleet fleet, Resolution.Token fleetToken, long deadline, PrintStream out) {
+      LocalFleet fleet,
+      Resolution.Token fleetToken,
+      InstanceSettings stored,
+      List<SettingsRequest.Difference> differences,
+      long deadline,
+      PrintStream out) {
     Path home = fleet.home();
     String token = fleetToken == null ? null : fleetToken.value();
     Optional<DaemonProcesses.Running> existing = DaemonProcesses.find(home, token);
+    Integer restartPort = null;
     if (existing.isPresent()) {
       LocalFleet.Identity identity =
           LocalFleet.identify(existing.get().health(), existing.get().pid());
@@ -425,40 +684,72 @@ final class FleetStart implements Callable<Integer> {
                 + identity.role()
                 + ", not a coordinator; use another --home for the fleet");
       }
-      Member member =
-          new Member(LocalFleet.COORDINATOR_ALIAS, "coordinator", home, existing.get(), false);
-      out.println(line(member, "already running"));
-      return member;
+      if (differences.isEmpty()) {
+        Member member =
+            new Member(
+                LocalFleet.COORDINATOR_ALIAS, "coordinator", home, existing.get(), false, false);
+        out.println(line(member, "already running"));
+        return member;
+      }
+      // Reconfigured on the port it listens on, unless another is asked for: its workers know it
+      // by its URL.
+      if (port == null) {
+        restartPort = Integer.valueOf(DaemonCommand.portOf(existing.get().url()));
+      }
+      DaemonProcesses.StopResult stopped =
+          DaemonProcesses.stop(home, Duration.ofSeconds(30), false);
+      if (stopped.outcome() == DaemonProcesses.StopOutcome.STILL_RUNNING) {
+        throw CliException.failure(
+            "cannot reconfigure the coordinator: it (pid "
+                + stopped.pid()
+                + ") "
+                + stopped.detail()
+                + "; stop it with `spl fleet stop --all --force` and start the fleet again");
+      }
+    } else {
+      DaemonProcesses.Liveness stuck = DaemonProcesses.liveness(home);
+      if (stuck.inUse()) {
+        throw CliException.unavailable(
+            "a daemon process ("
+                + DaemonProcesses.describePid(stuck)
+                + ") holds "
+                + home
+                + " but does not answer /health; stop it with `spl daemon stop --home "
+                + home
+                + "` (see "
+                + new HomeLayout(home).logFile()
+                + ")");
+      }
     }
-    OptionalLong stuck = DaemonProcesses.livePid(home);
-    if (stuck.isPresent()) {
-      throw CliException.unavailable(
-          "a daemon process (pid "
-              + stuck.getAsLong()
-              + ") holds "
-              + home
-              + " but does not answer /health; stop it with `spl daemon stop --home "
-              + home
-              + "` (see "
-              + new HomeLayout(home).logFile()
-              + ")");
+    // The port passed on: the one asked for, the one it listens on when reconfigured, the default
+    // on a first start; none when the home keeps one.
+    Integer spawnPort = port;
+    if (spawnPort == null) {
+      spawnPort =
+          restartPort != null ? restartPort : stored == null ? Resolution.DEFAULT_PORT : null;
     }
-    String busy = LocalFleet.portProblem(port);
-    if (busy != null) {
-      throw CliException.failure(
-          "coordinator: "
-              + busy
-              + "; choose another with --port (0 = any free port), or point --home at the home of"
-              + " the daemon using it");
+    int effectivePort = spawnPort != null ? spawnPort : stored.port();
+    if (restartPort == null) {
+      String busy = LocalFleet.portProblem(effectivePort);
+      if (busy != null) {
+        throw CliException.failure(
+            "coordinator: "
+                + busy
+                + "; choose another with --port (0 = any free port), or point --home at the home"
+                + " of the daemon using it");
+      }
     }
     List<String> args = new ArrayList<>(List.of("--role", "coordinator"));
     if (heartbeatInterval != null) {
       args.add("--heartbeat-interval");
       args.add(DaemonRunOptions.seconds(heartbeatInterval));
     }
+    if (!differences.isEmpty() || restartPort != null) {
+      args.add("--reconfigure");
+    }
     DaemonProcesses.Spawned spawned =
         DaemonProcesses.spawn(
-            new DaemonProcesses.Spec(home, port, null, null, fleetToken, args), context.env());
+            new DaemonProcesses.Spec(home, spawnPort, null, null, fleetToken, args), context.env());
     DaemonProcesses.Running running;
     try {
       running = DaemonProcesses.awaitAnswer(spawned, remaining(deadline));
@@ -466,24 +757,45 @@ final class FleetStart implements Callable<Integer> {
       throw CliException.failure(
           "the coordinator did not come up (log: " + spawned.logFile() + "): " + e.getMessage());
     }
-    Member member = new Member(LocalFleet.COORDINATOR_ALIAS, "coordinator", home, running, true);
-    out.println(line(member, "spawned"));
+    boolean reconfigured = existing.isPresent();
+    Member member =
+        new Member(LocalFleet.COORDINATOR_ALIAS, "coordinator", home, running, true, reconfigured);
+    out.println(
+        line(member, reconfigured ? "reconfigured" : "spawned")
+            + (differences.isEmpty() ? "" : ": " + SettingsRequest.describe(differences)));
     return member;
   }
 
-  List<String> workerArguments(String alias, String coordinatorUrl) {
+  /**
+   * The {@code spl daemon run} options of a worker: its place in the fleet, and the options given.
+   * What is not given comes from the settings kept in its home (or the defaults on a first start),
+   * so a restart runs the worker as it ran before. {@code reconfigure} when its settings change:
+   * options the user asked to change, or the fleet's coordinator URL.
+   */
+  List<String> workerArguments(Planned worker, String coordinatorUrl, boolean reconfigure) {
+    SettingsRequest request = worker.request();
     List<String> args = new ArrayList<>();
-    args.addAll(List.of("--role", "worker", "--alias", alias, "--coordinator", coordinatorUrl));
-    args.addAll(List.of("--executor", executor.name().toLowerCase(Locale.ROOT)));
-    if (executor == DaemonRunOptions.Executor.ECHO) {
-      args.add("--echo-delay");
-      args.add(DaemonRunOptions.seconds(echoDelay == null ? Duration.ofSeconds(1) : echoDelay));
+    args.addAll(
+        List.of("--role", "worker", "--alias", worker.alias(), "--coordinator", coordinatorUrl));
+    if (request.executor() != null) {
+      args.addAll(List.of("--executor", request.executor().wire()));
     }
-    if (slots != null) {
-      args.addAll(List.of("--slots", slots.toString()));
+    if (request.echoDelayMillis() != null) {
+      args.addAll(List.of("--echo-delay", InstanceSettings.seconds(request.echoDelayMillis())));
     }
-    if (heartbeatInterval != null) {
-      args.addAll(List.of("--heartbeat-interval", DaemonRunOptions.seconds(heartbeatInterval)));
+    if (request.slots() != null) {
+      args.addAll(List.of("--slots", request.slots().toString()));
+    }
+    if (request.heartbeatIntervalMillis() != null) {
+      args.addAll(
+          List.of(
+              "--heartbeat-interval", InstanceSettings.seconds(request.heartbeatIntervalMillis())));
+    }
+    if (request.labels() != null) {
+      request.labels().forEach((key, value) -> args.addAll(List.of("--label", key + "=" + value)));
+    }
+    if (reconfigure) {
+      args.add("--reconfigure");
     }
     return args;
   }
@@ -605,6 +917,7 @@ final class FleetStart implements Callable<Integer> {
       entry.put("home", member.home().toString());
       entry.put("log", new HomeLayout(member.home()).logFile().toString());
       entry.put("started", member.started());
+      entry.put("reconfigured", member.reconfigured());
     }
     node.set("status", snapshot.raw());
     return node;

@@ -7,6 +7,8 @@ import dev.spl.core.control.EmergencyStop;
 import dev.spl.core.control.Freeze;
 import dev.spl.core.fleet.FleetStatus;
 import dev.spl.core.fleet.InstanceView;
+import dev.spl.core.fleet.Labels;
+import dev.spl.core.fleet.Role;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -29,6 +31,8 @@ final class FleetText {
             view.version(),
             view.uptimeText(),
             view.health().wire(),
+            executor(view),
+            view.role() == Role.WORKER ? Integer.toString(view.slots()) : "-",
             name(view)
           });
     }
@@ -36,7 +40,18 @@ final class FleetText {
       out.println("no instances have registered with " + coordinatorOf(snapshot));
     } else {
       Table.print(
-          out, List.of("DID", "ENDPOINT", "STATUS", "VERSION", "UPTIME", "HEALTH", "ALIAS"), rows);
+          out,
+          List.of(
+              "DID",
+              "ENDPOINT",
+              "STATUS",
+              "VERSION",
+              "UPTIME",
+              "HEALTH",
+              "EXECUTOR",
+              "SLOTS",
+              "ALIAS"),
+          rows);
     }
     out.println(snapshot.status().counts().summary());
   }
@@ -59,8 +74,12 @@ final class FleetText {
             + (view.startedAt() > 0
                 ? " (started " + Instant.ofEpochMilli(view.startedAt()) + ")"
                 : ""));
+    if (view.role() == Role.WORKER) {
+      line(out, "executor", executor(view));
+    }
     line(out, "dispatches", view.active() + " active");
     line(out, "slots", view.freeSlots() + " free of " + view.slots());
+    line(out, "labels", Labels.describe(view.labels()));
     line(out, "records", records);
     line(
         out,
@@ -112,11 +131,14 @@ final class FleetText {
             view.health().wire(),
             Integer.toString(view.active()),
             view.slots() == 0 ? "-" : view.freeSlots() + "/" + view.slots(),
-            ago(view.lastHeartbeatAgeMillis())
+            ago(view.lastHeartbeatAgeMillis()),
+            executor(view)
           });
     }
     indented(
-        out, List.of("INSTANCE", "ROLE", "STATUS", "HEALTH", "ACTIVE", "FREE", "HEARTBEAT"), rows);
+        out,
+        List.of("INSTANCE", "ROLE", "STATUS", "HEALTH", "ACTIVE", "FREE", "HEARTBEAT", "EXECUTOR"),
+        rows);
     if (running != RunningChildren.NONE) {
       running(out, status, running);
     }
@@ -255,6 +277,14 @@ final class FleetText {
   private static String coordinatorOf(FleetSnapshot snapshot) {
     String url = snapshot.status().coordinatorUrl();
     return url.isEmpty() ? "(unknown)" : url;
+  }
+
+  /** A worker's executor, {@code ?} when it does not report one; {@code -} for a coordinator. */
+  static String executor(InstanceView view) {
+    if (view.role() != Role.WORKER) {
+      return "-";
+    }
+    return view.executor() == null ? "?" : view.executor().wire();
   }
 
   static String name(InstanceView view) {

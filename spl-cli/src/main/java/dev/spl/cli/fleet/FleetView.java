@@ -10,6 +10,7 @@ import dev.spl.core.ThreadIds;
 import dev.spl.core.control.ControlState;
 import dev.spl.core.control.EmergencyStop;
 import dev.spl.core.control.Freeze;
+import dev.spl.core.fanout.ExecutorKind;
 import dev.spl.core.fanout.WorkerDirectory;
 import dev.spl.core.fanout.WorkerInfo;
 import java.util.ArrayList;
@@ -69,7 +70,8 @@ public record FleetView(
               instance.path("alias").asText(null),
               instance.path("endpoint").asText(null),
               instance.path("active").asInt(0),
-              instance.path("free_slots").asInt(0));
+              instance.path("free_slots").asInt(0),
+              executorOf(instance));
       slots.put(did, instance.path("slots").asInt(0));
       if ("live".equals(instance.path("status").asText())) {
         live.add(info);
@@ -106,6 +108,17 @@ public record FleetView(
         Map.copyOf(slots),
         freezes,
         emergency);
+  }
+
+  /** The executor a worker reports; null when it does not (an older worker) or it is unknown. */
+  private static ExecutorKind executorOf(JsonNode instance) {
+    String executor = instance.path("executor").asText(null);
+    for (ExecutorKind kind : ExecutorKind.values()) {
+      if (kind.wire().equals(executor)) {
+        return kind;
+      }
+    }
+    return null;
   }
 
   private static FleetView fromControlThread(RecordsApi api) {

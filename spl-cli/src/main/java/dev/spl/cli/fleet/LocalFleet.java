@@ -3,7 +3,6 @@ package dev.spl.cli.fleet;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.cli.CliException;
 import dev.spl.cli.client.Resolution;
-import dev.spl.cli.daemon.DaemonProcesses;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * A fleet on one machine: the coordinator's home and its workers' homes next to it ({@code
@@ -203,10 +201,5 @@ final class LocalFleet {
 
   private static String textOrNull(JsonNode node) {
     return node.isTextual() && !node.asText().isBlank() ? node.asText() : null;
-  }
-
-  /** The pid of a process holding the home, if any; see {@link DaemonProcesses#livePid}. */
-  static OptionalLong livePid(Path home) {
-    return DaemonProcesses.livePid(home);
   }
 }

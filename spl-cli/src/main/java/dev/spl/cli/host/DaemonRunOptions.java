@@ -2,8 +2,11 @@ package dev.spl.cli.host;
 
 import dev.spl.cli.CliException;
 import dev.spl.cli.client.Resolution;
-import dev.spl.core.fleet.FleetThresholds;
+import dev.spl.core.fanout.ExecutorKind;
+import dev.spl.core.fleet.InstanceSettings;
+import dev.spl.core.fleet.Labels;
 import dev.spl.core.fleet.Role;
+import dev.spl.core.fleet.SettingsRequest;
 import dev.spl.core.fleet.WorkerSlots;
 import dev.spl.core.store.Durability;
 import java.math.BigDecimal;
@@ -11,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -101,18 +106,31 @@ public final class DaemonRunOptions {
       description = "durable: fsync before acknowledging (default); fast: no fsync.")
   Durability durability;
 
-  /** The role after defaults: a coordinator URL makes a worker. */
+  @Option(
+      names = "--label",
+      paramLabel = "KEY=VALUE",
+      description =
+          "A label of the instance, shown by `spl fleet show` and sent in its heartbeats; repeat"
+              + " for several. Given labels replace the stored ones.")
+  List<String> labelOptions;
+
+  @Option(
+      names = "--reconfigure",
+      description =
+          "Run with options that differ from the settings kept in the home (or from the running"
+              + " daemon, which is restarted); the change is recorded as settings_changed.")
+  boolean reconfigure;
+
+  private SortedMap<String, String> labels;
+
+  /**
+   * The role the options alone give (without stored settings): a coordinator URL makes a worker.
+   */
   public Role effectiveRole() {
     if (role != null) {
       return role;
     }
     return coordinatorUrl != null ? Role.WORKER : Role.COORDINATOR;
-  }
-
-  Duration effectiveHeartbeatInterval() {
-    return heartbeatInterval != null
-        ? heartbeatInterval
-        : Duration.ofMillis(FleetThresholds.DEFAULT_HEARTBEAT_INTERVAL_MILLIS);
   }
 
   /**
@@ -148,10 +166,12 @@ public final class DaemonRunOptions {
           "--heartbeat-interval: expected at least 0.001 seconds but found "
               + seconds(heartbeatInterval));
     }
-    if (lease != null && lease.compareTo(effectiveHeartbeatInterval()) <= 0) {
+    // With one of the two given, the other may come from the home's settings: checked when the
+    // settings are resolved.
+    if (lease != null && heartbeatInterval != null && lease.compareTo(heartbeatInterval) <= 0) {
       throw CliException.badInput(
           "--lease: expected more than the heartbeat interval ("
-              + seconds(effectiveHeartbeatInterval())
+              + seconds(heartbeatInterval)
               + " s) but found "
               + seconds(lease)
               + " s");
@@ -163,6 +183,62 @@ public final class DaemonRunOptions {
     if (slots != null && (slots < 1 || slots > MAX_SLOTS)) {
       throw CliException.badInput("--slots: expected 1.." + MAX_SLOTS + " but found " + slots);
     }
+    labels = labelOptions == null ? null : parseLabels(labelOptions);
+  }
+
+  /** {@code --label k=v} options as labels; bad input names the option and what is wrong. */
+  public static SortedMap<String, String> parseLabels(List<String> options) {
+    SortedMap<String, String> parsed = new TreeMap<>();
+    for (String option : options) {
+      int equals = option.indexOf('=');
+      if (equals < 0) {
+        throw CliException.badInput(
+            "--label: expected KEY=VALUE (e.g. --label zone=eu-1) but found '" + option + "'");
+      }
+      String key = option.substring(0, equals);
+      String value = option.substring(equals + 1);
+      String problem = Labels.problem(key, value);
+      if (problem != null) {
+        throw CliException.badInput("--label: " + problem);
+      }
+      if (parsed.put(key, value) != null) {
+        throw CliException.badInput("--label: the key '" + key + "' is given twice");
+      }
+    }
+    if (parsed.size() > Labels.MAX_LABELS) {
+      throw CliException.badInput(
+          "--label: expected at most " + Labels.MAX_LABELS + " labels but found " + parsed.size());
+    }
+    return parsed;
+  }
+
+  /** Whether {@code --reconfigure} was given. */
+  public boolean reconfigure() {
+    return reconfigure;
+  }
+
+  /**
+   * What these options (and where the daemon listens, null when not given) ask for: nulls for what
+   * was not given, so the settings kept in the home apply. Call after {@link #validate}.
+   */
+  public SettingsRequest request(String bind, Integer port, Long maxRequestBytes) {
+    return new SettingsRequest(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        bind,
+        port,
+        maxRequestBytes,
+        heartbeatInterval == null ? null : heartbeatInterval.toMillis(),
+        lease == null ? null : lease.toMillis(),
+        executor == null ? null : ExecutorKind.valueOf(executor.name()),
+        echoDelay == null ? null : echoDelay.toMillis(),
+        slots,
+        durability == null
+            ? null
+            : durability == Durability.FAST ? InstanceSettings.FAST : InstanceSettings.DURABLE,
+        labels);
   }
 
   /** The options given, as {@code spl daemon run} arguments: what a background daemon gets. */
@@ -197,6 +273,12 @@ public final class DaemonRunOptions {
     }
     if (durability != null) {
       add(args, "--durability", durability.name().toLowerCase(Locale.ROOT));
+    }
+    if (labels != null) {
+      labels.forEach((key, value) -> add(args, "--label", key + "=" + value));
+    }
+    if (reconfigure) {
+      args.add("--reconfigure");
     }
     return args;
   }

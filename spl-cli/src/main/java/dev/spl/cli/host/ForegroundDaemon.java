@@ -7,10 +7,14 @@ import dev.spl.cli.ExitCodes;
 import dev.spl.cli.client.HomeLayout;
 import dev.spl.cli.client.PidFile;
 import dev.spl.core.Json;
+import dev.spl.core.fleet.InstanceSettings;
+import dev.spl.core.fleet.SettingsRequest;
 import dev.spl.daemon.Daemon;
 import dev.spl.daemon.DaemonStartException;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Runs a daemon in this process until SIGTERM or SIGINT. This is the only CLI class that touches
@@ -22,19 +26,22 @@ public final class ForegroundDaemon {
   public static int run(
       CliContext context,
       String bindHost,
-      int port,
-      long maxRequestBytes,
+      Integer port,
+      Long maxRequestBytes,
       DaemonRunOptions options) {
+    Path home = context.home();
+    InstanceSettings stored = StoredSettings.read(home).orElse(null);
+    SettingsRequest request = options.request(bindHost, port, maxRequestBytes);
+    List<SettingsRequest.Difference> differences = request.differences(stored);
+    if (!differences.isEmpty() && !options.reconfigure()) {
+      throw StoredSettings.refusal(List.of(StoredSettings.member(home.toString(), differences)));
+    }
+    InstanceSettings settings = StoredSettings.resolve(request, stored);
     DaemonConfig config;
     try {
-      config =
-          new DaemonConfig(context.home(), bindHost, port, maxRequestBytes, context.token())
-              .withFleet(fleetSettings(options));
+      config = DaemonConfig.of(home, settings, context.token());
     } catch (IllegalArgumentException e) {
       throw CliException.badInput(e.getMessage());
-    }
-    if (options.durability != null) {
-      config = config.withDurability(options.durability);
     }
     Daemon daemon;
     try {
@@ -97,47 +104,11 @@ public final class ForegroundDaemon {
     return ExitCodes.OK;
   }
 
-  /** The daemon's fleet settings: the defaults of a coordinator, changed by each option given. */
+  /** The fleet settings the options give in a home that keeps none yet. */
   static FleetSettings fleetSettings(DaemonRunOptions options) {
-    FleetSettings settings = FleetSettings.coordinator();
-    if (options.effectiveRole() == dev.spl.core.fleet.Role.WORKER) {
-      settings =
-          settings.asWorker(options.alias == null ? "" : options.alias, options.coordinatorUrl);
-    } else if (options.alias != null) {
-      settings =
-          new FleetSettings(
-              settings.role(),
-              options.alias,
-              null,
-              settings.advertiseUrl(),
-              settings.heartbeatInterval(),
-              settings.lease(),
-              settings.executor(),
-              settings.echoDelay(),
-              settings.slots());
-    }
-    if (options.advertiseUrl != null) {
-      settings = settings.withAdvertiseUrl(options.advertiseUrl);
-    }
-    if (options.heartbeatInterval != null) {
-      settings = settings.withHeartbeatInterval(options.heartbeatInterval);
-    }
-    if (options.lease != null) {
-      settings = settings.withLease(options.lease);
-    }
-    if (options.executor != null || options.echoDelay != null) {
-      FleetSettings.ExecutorKind kind =
-          options.executor == null
-              ? settings.executor()
-              : FleetSettings.ExecutorKind.valueOf(options.executor.name());
-      settings =
-          settings.withExecutor(
-              kind, options.echoDelay == null ? settings.echoDelay() : options.echoDelay);
-    }
-    if (options.slots != null) {
-      settings = settings.withSlots(options.slots);
-    }
-    return settings;
+    return DaemonConfig.of(
+            Path.of("."), StoredSettings.resolve(options.request(null, null, null), null), null)
+        .fleet();
   }
 
   private static String describeRole(FleetSettings fleet) {

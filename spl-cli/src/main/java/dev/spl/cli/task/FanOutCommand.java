@@ -18,6 +18,7 @@ import dev.spl.core.fanout.FanoutState;
 import dev.spl.core.fanout.FanoutValidation;
 import dev.spl.core.fanout.InvalidFanoutException;
 import dev.spl.core.fanout.Joins;
+import dev.spl.core.fanout.RunCommandPlacement;
 import dev.spl.core.fanout.SubtaskChunk;
 import dev.spl.core.fanout.SubtaskParser;
 import dev.spl.core.fanout.SubtaskSpec;
@@ -149,6 +150,13 @@ final class FanOutCommand implements Callable<Integer> {
             why -> {
               throw CliException.unavailable("cannot fan out '" + task.reference() + "': " + why);
             });
+    // A run command sent to an echo worker is never run: refused, or warned about in a mixed fleet.
+    RunCommandPlacement.Verdict placement = RunCommandPlacement.check(specs, fleet.directory());
+    if (placement.refusal().isPresent()) {
+      throw CliException.badInput(
+          "cannot fan out '" + task.reference() + "': " + placement.refusal().get());
+    }
+    placement.warning().ifPresent(warning -> context.err().println("spl: warning: " + warning));
     List<ObjectNode> chunkBodies;
     try {
       chunkBodies = chunk(namespace, specs);

@@ -50,6 +50,37 @@ class FleetTextTest {
   }
 
   @Test
+  void listShowAndStatusTellEachWorkersExecutorSlotsAndLabels() {
+    ObjectNode json = FleetFixture.statusJson(URL);
+    for (var instance : json.withArray("instances")) {
+      if ("worker-a".equals(instance.path("alias").asText())) {
+        ((ObjectNode) instance).put("executor", "shell").put("slots", 8).put("free_slots", 5);
+        ((ObjectNode) instance).putObject("labels").put("zone", "eu-1");
+      }
+    }
+    FleetSnapshot snapshot = FleetSnapshot.parse(json, "test");
+
+    List<String> list = render(out -> FleetText.list(out, snapshot)).lines().toList();
+    assertThat(list.get(0)).contains("EXECUTOR", "SLOTS");
+    int executor = list.get(0).indexOf("EXECUTOR");
+    int slots = list.get(0).indexOf("SLOTS");
+    assertThat(list.get(1).substring(executor)).startsWith("-");
+    assertThat(list.get(2).substring(executor)).startsWith("shell");
+    assertThat(list.get(2).substring(slots)).startsWith("8");
+    // A worker that does not report its executor is shown as unknown, never as echo.
+    assertThat(list.get(3).substring(executor)).startsWith("?");
+
+    String show = render(out -> FleetText.show(out, snapshot.find("worker-a").orElseThrow(), "3"));
+    assertThat(show)
+        .containsPattern("executor\\s+shell")
+        .containsPattern("slots\\s+5 free of 8")
+        .containsPattern("labels\\s+zone=eu-1");
+    assertThat(render(out -> FleetText.status(out, snapshot)))
+        .contains("EXECUTOR")
+        .contains("shell");
+  }
+
+  @Test
   void statusShowsCoordinatorIntervalCountsFreezesEmergencyAndLoad() {
     ObjectNode json =
         FleetFixture.statusJson(

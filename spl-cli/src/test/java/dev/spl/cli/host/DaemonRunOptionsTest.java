@@ -8,15 +8,19 @@ import dev.spl.cli.ExitCodes;
 import dev.spl.cli.daemon.DaemonProcesses;
 import dev.spl.core.fleet.Role;
 import dev.spl.daemon.config.FleetSettings;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 /** The fleet and durability options of {@code spl daemon run|start}. */
 class DaemonRunOptionsTest {
+  @TempDir Path home;
 
   private static DaemonRunOptions parse(String... args) {
     DaemonRunOptions options = new DaemonRunOptions();
@@ -133,9 +137,14 @@ class DaemonRunOptionsTest {
         "--executor shell --echo-delay 1|--echo-delay",
         "--alias has/slash|--alias",
         "--durability maybe|--durability",
+        "--label nokey|--label",
+        "--label bad*key=x|--label",
+        "--label a=1 --label a=2|--label",
       })
   void badValuesExitWithBadInputNamingTheOption(String args, String option) {
-    CliRun run = CliRun.run(CliRun.cleanEnv(), concat("daemon run --port 0", args));
+    Map<String, String> env = CliRun.cleanEnv();
+    env.put("SPL_HOME", home.toString());
+    CliRun run = CliRun.run(env, concat("daemon run --port 0", args));
     assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(run.err()).contains(option);
   }

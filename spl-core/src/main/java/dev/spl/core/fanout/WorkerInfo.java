@@ -10,9 +10,21 @@ import java.util.Objects;
  * @param endpoint its base URL, where child INTENDs are delivered
  * @param active dispatches it reported running
  * @param freeSlots slots it reported free (it queues beyond its slots)
+ * @param executor how it runs children; null when it does not say
  */
-public record WorkerInfo(String did, String alias, String endpoint, int active, int freeSlots) {
+public record WorkerInfo(
+    String did, String alias, String endpoint, int active, int freeSlots, ExecutorKind executor) {
   public WorkerInfo {
     Objects.requireNonNull(did, "did");
+  }
+
+  /** A worker whose executor is not known. */
+  public WorkerInfo(String did, String alias, String endpoint, int active, int freeSlots) {
+    this(did, alias, endpoint, active, freeSlots, null);
+  }
+
+  /** Whether the worker is known to run the echo executor, which never runs a child's command. */
+  public boolean echoes() {
+    return executor == ExecutorKind.ECHO;
   }
 }

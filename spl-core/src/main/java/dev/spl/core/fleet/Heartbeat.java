@@ -8,12 +8,18 @@ import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
 import dev.spl.core.ThreadIds;
+import dev.spl.core.fanout.ExecutorKind;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.SortedMap;
 
 /**
  * What an instance says about itself every heartbeat interval: the body of a {@code DO heartbeat}
  * record on {@code th_instance_registry} (see docs/records.md).
+ *
+ * @param executor how a worker runs children; null for a coordinator, or a worker too old to say
+ * @param labels the instance's labels ({@code --label}); empty when it has none
  */
 public record Heartbeat(
     String did,
@@ -27,9 +33,42 @@ public record Heartbeat(
     int slots,
     int freeSlots,
     Health health,
-    long sentAt) {
+    long sentAt,
+    ExecutorKind executor,
+    SortedMap<String, String> labels) {
 
   public static final String TOPIC = "heartbeat";
+
+  /** A heartbeat without executor and labels (a coordinator's, or an older worker's). */
+  public Heartbeat(
+      String did,
+      String alias,
+      Role role,
+      String endpoint,
+      String version,
+      long startedAt,
+      long uptimeSecs,
+      int active,
+      int slots,
+      int freeSlots,
+      Health health,
+      long sentAt) {
+    this(
+        did,
+        alias,
+        role,
+        endpoint,
+        version,
+        startedAt,
+        uptimeSecs,
+        active,
+        slots,
+        freeSlots,
+        health,
+        sentAt,
+        null,
+        null);
+  }
 
   public Heartbeat {
     Objects.requireNonNull(did, "did");
@@ -54,6 +93,11 @@ public record Heartbeat(
     if (freeSlots > slots) {
       throw new InvalidRecordException(
           "body.free_slots: expected at most slots (" + slots + ") but found " + freeSlots);
+    }
+    try {
+      labels = Labels.of(labels == null ? Map.of() : labels);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRecordException("body." + e.getMessage());
     }
   }
 
@@ -84,10 +128,19 @@ public record Heartbeat(
     body.put("free_slots", freeSlots);
     body.put("health", health.wire());
     body.put("sent_at", sentAt);
+    if (executor != null) {
+      body.put("executor", executor.wire());
+    }
+    if (!labels.isEmpty()) {
+      body.set("labels", Labels.toJson(labels));
+    }
     return body;
   }
 
-  /** Reads a heartbeat body; {@code alias} may be missing (an instance started without one). */
+  /**
+   * Reads a heartbeat body; {@code alias} may be missing (an instance started without one), and
+   * {@code executor} and {@code labels} (a coordinator, or a worker from before they were sent).
+   */
   public static Heartbeat fromBody(ObjectNode body) {
     String topic = BodyFields.optionalText(body, "topic", null);
     if (!TOPIC.equals(topic)) {
@@ -106,7 +159,11 @@ public record Heartbeat(
         BodyFields.nonNegativeInt(body, "slots"),
         BodyFields.nonNegativeInt(body, "free_slots"),
         Health.parse("body.health", BodyFields.text(body, "health")),
-        BodyFields.nonNegativeLong(body, "sent_at"));
+        BodyFields.nonNegativeLong(body, "sent_at"),
+        body.hasNonNull("executor")
+            ? ExecutorKind.parse("body.executor", BodyFields.text(body, "executor"))
+            : null,
+        Labels.fromJson(body, "labels", "body."));
   }
 
   /** The heartbeat as a record written by the instance itself on the registry thread. */
@@ -142,6 +199,9 @@ public record Heartbeat(
     if (previous.role != next.role || previous.slots != next.slots) {
       return AppendDecision.CAPACITY_OR_ROLE_CHANGED;
     }
+    if (previous.executor != next.executor || !previous.labels.equals(next.labels)) {
+      return AppendDecision.EXECUTOR_OR_LABELS_CHANGED;
+    }
     return AppendDecision.KEEP_LATEST_ONLY;
   }
 
@@ -154,6 +214,7 @@ public record Heartbeat(
     VERSION_CHANGED,
     ALIAS_CHANGED,
     CAPACITY_OR_ROLE_CHANGED,
+    EXECUTOR_OR_LABELS_CHANGED,
     KEEP_LATEST_ONLY,
     /** Older than the latest beat already held (a late delivery): neither kept nor appended. */
     IGNORED_OUT_OF_ORDER;

@@ -2,6 +2,9 @@ package dev.spl.core.fleet;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Json;
+import dev.spl.core.fanout.ExecutorKind;
+import java.util.Collections;
+import java.util.SortedMap;
 
 /**
  * One instance as {@code spl fleet list}, {@code spl fleet show} and {@code GET /v1/fleet/status}
@@ -9,6 +12,8 @@ import dev.spl.core.Json;
  *
  * @param uptimeSecs the reported uptime, advanced by the age of the heartbeat while the instance is
  *     live (a stale or archived instance shows the uptime it last reported)
+ * @param executor how the worker runs children; null for a coordinator or when not reported
+ * @param labels the instance's labels
  */
 public record InstanceView(
     String did,
@@ -24,7 +29,48 @@ public record InstanceView(
     int slots,
     int freeSlots,
     long lastHeartbeatAt,
-    long lastHeartbeatAgeMillis) {
+    long lastHeartbeatAgeMillis,
+    ExecutorKind executor,
+    SortedMap<String, String> labels) {
+
+  public InstanceView {
+    labels = labels == null ? Collections.emptySortedMap() : labels;
+  }
+
+  /** A view without executor and labels (an instance that does not report them). */
+  public InstanceView(
+      String did,
+      String alias,
+      Role role,
+      String endpoint,
+      String version,
+      InstanceStatus status,
+      Health health,
+      long startedAt,
+      long uptimeSecs,
+      int active,
+      int slots,
+      int freeSlots,
+      long lastHeartbeatAt,
+      long lastHeartbeatAgeMillis) {
+    this(
+        did,
+        alias,
+        role,
+        endpoint,
+        version,
+        status,
+        health,
+        startedAt,
+        uptimeSecs,
+        active,
+        slots,
+        freeSlots,
+        lastHeartbeatAt,
+        lastHeartbeatAgeMillis,
+        null,
+        null);
+  }
 
   /** Uptime as people read it: {@code 42s}, {@code 3m05s}, {@code 2h07m}, {@code 3d04h}. */
   public String uptimeText() {
@@ -60,6 +106,12 @@ public record InstanceView(
     node.put("free_slots", freeSlots);
     node.put("last_heartbeat_at", lastHeartbeatAt);
     node.put("last_heartbeat_age_ms", lastHeartbeatAgeMillis);
+    if (executor == null) {
+      node.putNull("executor");
+    } else {
+      node.put("executor", executor.wire());
+    }
+    node.set("labels", Labels.toJson(labels));
     return node;
   }
 }

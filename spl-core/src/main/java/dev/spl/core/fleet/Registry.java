@@ -164,7 +164,9 @@ public final class Registry {
         heartbeat.slots(),
         heartbeat.freeSlots(),
         beat.receivedAtMillis(),
-        age);
+        age,
+        heartbeat.executor(),
+        heartbeat.labels());
   }
 
   /** Every known instance, ordered by DID (the rows of {@code spl fleet list}). */
@@ -224,7 +226,8 @@ public final class Registry {
               view.alias().isEmpty() ? null : view.alias(),
               view.endpoint(),
               view.active(),
-              view.freeSlots());
+              view.freeSlots(),
+              view.executor());
       long silentMillis =
           view.lastHeartbeatAt() < watchingSinceMillis
               ? nowMillis - watchingSinceMillis - reRegisterMillis

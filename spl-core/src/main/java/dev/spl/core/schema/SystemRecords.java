@@ -12,16 +12,18 @@ import dev.spl.core.control.Freeze;
 import dev.spl.core.control.Unfreeze;
 import dev.spl.core.fleet.Heartbeat;
 import dev.spl.core.fleet.InstanceTransition;
+import dev.spl.core.fleet.SettingsChanged;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The schemas of the records the fleet itself acts on, checked before such a record is stored: on
- * {@code th_instance_registry} only a {@code DO heartbeat} or a {@code LEARN instance_transition};
- * on {@code th_fleet_control} only a {@code LEARN freeze}, {@code unfreeze} or {@code
- * emergency_stop}; on {@code th_engine_config} only a {@code LEARN permission_rule}; and the
- * control and rule topics nowhere else. Each body must be what its reader takes (the same {@code
- * fromBody} the folds use), so a record that would be skipped on replay is refused on the way in.
+ * {@code th_instance_registry} only a {@code DO heartbeat}, a {@code LEARN instance_transition} or
+ * a {@code LEARN settings_changed} (written by the instance it describes); on {@code
+ * th_fleet_control} only a {@code LEARN freeze}, {@code unfreeze} or {@code emergency_stop}; on
+ * {@code th_engine_config} only a {@code LEARN permission_rule}; and the control and rule topics
+ * nowhere else. Each body must be what its reader takes (the same {@code fromBody} the folds use),
+ * so a record that would be skipped on replay is refused on the way in.
  *
  * <p>Whether a permission rule compiles is not checked here: that is CEL's business (spl-cel's
  * {@code RuleValidation}). Records of other threads and topics pass unchecked.
@@ -58,10 +60,26 @@ public final class SystemRecords {
           Heartbeat.fromBody(body);
         } else if (record.act() == Act.LEARN && InstanceTransition.TOPIC.equals(topic)) {
           InstanceTransition.fromBody(body);
+        } else if (record.act() == Act.LEARN && SettingsChanged.TOPIC.equals(topic)) {
+          SettingsChanged change = SettingsChanged.fromBody(body);
+          if (!record.actor().equals(change.did())) {
+            throw new InvalidRecordException(
+                "actor: a settings_changed record is written by the instance it describes ("
+                    + change.did()
+                    + ") but the actor is '"
+                    + record.actor()
+                    + "'");
+          }
         } else {
           throw misplaced(
               record,
-              "a DO " + Heartbeat.TOPIC + " or a LEARN " + InstanceTransition.TOPIC + " record");
+              "a DO "
+                  + Heartbeat.TOPIC
+                  + ", a LEARN "
+                  + InstanceTransition.TOPIC
+                  + " or a LEARN "
+                  + SettingsChanged.TOPIC
+                  + " record");
         }
       }
       case ThreadIds.FLEET_CONTROL -> {

@@ -10,6 +10,9 @@ import dev.spl.core.RecordQuery;
 import dev.spl.core.RecordStore;
 import dev.spl.core.StoreException;
 import dev.spl.core.StoredRecord;
+import dev.spl.core.UniqueClaim;
+import dev.spl.core.UniqueKeyConflictException;
+import dev.spl.core.UniqueKeys;
 import dev.spl.core.store.StoreCodec.Prepared;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -25,6 +28,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -71,6 +75,7 @@ public final class RocksRecordStore implements RecordStore {
   private final Path directory;
   private final Durability durability;
   private final Clock clock;
+  private final UniqueKeys uniqueKeys;
   private final DBOptions dbOptions;
   private final List<ColumnFamilyOptions> familyOptions = new ArrayList<>();
   private final RocksDB db;
@@ -99,10 +104,12 @@ public final class RocksRecordStore implements RecordStore {
   private final Map<String, Long> pendingFloor = new ConcurrentHashMap<>();
   private final Map<String, Long> largestAcknowledged = new ConcurrentHashMap<>();
 
-  private RocksRecordStore(Path directory, Durability durability, Clock clock) {
+  private RocksRecordStore(
+      Path directory, Durability durability, Clock clock, UniqueKeys uniqueKeys) {
     this.directory = directory;
     this.durability = durability;
     this.clock = clock;
+    this.uniqueKeys = Objects.requireNonNull(uniqueKeys, "uniqueKeys");
     prepareDirectory(directory);
     this.dbOptions = newDbOptions();
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
@@ -129,6 +136,7 @@ public final class RocksRecordStore implements RecordStore {
     this.nextSeq = lastSeq;
     this.lastOutboxKey = recoverLastOutboxKey();
     recoverDestinations();
+    rebuildUniqueKeysIfNeeded();
     if (durability == Durability.DURABLE) {
       writer = new Thread(this::runWriter, "spl-store-writer " + directory.getFileName());
       writer.setDaemon(true);
@@ -162,8 +170,19 @@ public final class RocksRecordStore implements RecordStore {
     return open(directory, Durability.DURABLE, clock);
   }
 
+  /** Opens a store in which no record claims a unique key. */
   public static RocksRecordStore open(Path directory, Durability durability, Clock clock) {
-    return new RocksRecordStore(directory, durability, clock);
+    return open(directory, durability, clock, UniqueKeys.NONE);
+  }
+
+  /**
+   * Opens a store that decides the claims of {@code uniqueKeys}. When the index of claims on disk
+   * was built by other rules (or by none: a store written before), it is rebuilt from the log
+   * first.
+   */
+  public static RocksRecordStore open(
+      Path directory, Durability durability, Clock clock, UniqueKeys uniqueKeys) {
+    return new RocksRecordStore(directory, durability, clock, uniqueKeys);
   }
 
   public Path directory() {
@@ -200,7 +219,7 @@ public final class RocksRecordStore implements RecordStore {
   public List<AppendResult> appendAll(List<Record> records, List<OutboxEntry> deliveries) {
     List<Prepared> prepared = new ArrayList<>(records.size());
     for (Record record : records) {
-      prepared.add(Prepared.of(record));
+      prepared.add(Prepared.of(record, uniqueKeys));
     }
     return submit(new Commit(prepared, List.copyOf(deliveries), List.of(), null, null));
   }
@@ -326,13 +345,14 @@ public final class RocksRecordStore implements RecordStore {
     long outboxKeyBefore = lastOutboxKey;
     long now = clock.millis();
     Map<String, StoredRecord> createdInGroup = new HashMap<>();
+    Map<String, String> claimedInGroup = new HashMap<>();
     List<Commit> staged = new ArrayList<>(group.size());
     try (WriteBatch batch = new WriteBatch()) {
       for (Commit commit : group) {
         try {
-          commit.stage(batch, createdInGroup, now);
+          commit.stage(batch, createdInGroup, claimedInGroup, now);
           staged.add(commit);
-        } catch (IllegalArgumentException | StoreException e) {
+        } catch (IllegalArgumentException | StoreException | UniqueKeyConflictException e) {
           commit.result.completeExceptionally(e);
         } catch (RuntimeException | RocksDBException e) {
           throw new StoreException("cannot stage a write into " + directory, e);
@@ -408,14 +428,23 @@ public final class RocksRecordStore implements RecordStore {
       return this == stopCommit;
     }
 
-    /** Adds this commit's writes to the batch, or throws having added nothing. */
-    void stage(WriteBatch batch, Map<String, StoredRecord> createdInGroup, long now)
+    /**
+     * Adds this commit's writes to the batch, or throws having added nothing. Claims are decided
+     * against the ones stored and the ones taken earlier in this group ({@code claimedInGroup}).
+     */
+    void stage(
+        WriteBatch batch,
+        Map<String, StoredRecord> createdInGroup,
+        Map<String, String> claimedInGroup,
+        long now)
         throws RocksDBException {
       List<AppendResult> out = new ArrayList<>(records.size());
       Map<String, StoredRecord> created = new HashMap<>();
+      Map<String, String> claimed = new HashMap<>();
       List<Prepared> toWrite = new ArrayList<>(records.size());
       long seq = nextSeq;
-      for (Prepared record : records) {
+      for (int index = 0; index < records.size(); index++) {
+        Prepared record = records.get(index);
         StoredRecord existing = created.get(record.id());
         if (existing == null) {
           existing = createdInGroup.get(record.id());
@@ -426,6 +455,20 @@ public final class RocksRecordStore implements RecordStore {
         if (existing != null) {
           out.add(new AppendResult(existing, false));
           continue;
+        }
+        UniqueClaim claim = record.claim();
+        if (claim != null) {
+          String holder = claimed.get(claim.key());
+          if (holder == null) {
+            holder = claimedInGroup.get(claim.key());
+          }
+          if (holder == null) {
+            holder = holderOf(claim.key());
+          }
+          if (!claim.allowedOver(holder)) {
+            throw new UniqueKeyConflictException(index, claim, holder);
+          }
+          claimed.put(claim.key(), record.id());
         }
         StoredRecord stored = new StoredRecord(record.id(), record.record(), ++seq, now);
         created.put(record.id(), stored);
@@ -477,13 +520,78 @@ public final class RocksRecordStore implements RecordStore {
       if (metaKey != null) {
         batch.put(handle(StoreColumnFamily.META), metaKey, metaValue);
       }
+      for (var claim : claimed.entrySet()) {
+        batch.put(
+            handle(StoreColumnFamily.UNIQUE),
+            StoreCodec.uniqueKey(claim.getKey()),
+            Hex.parse(claim.getValue()));
+      }
       nextSeq = seq;
       createdInGroup.putAll(created);
+      claimedInGroup.putAll(claimed);
       results = out;
     }
   }
 
   private final Commit stopCommit = new Commit(List.of(), List.of(), List.of(), null, null);
+
+  /** The id of the record holding {@code key} on disk, or null. */
+  private String holderOf(String key) throws RocksDBException {
+    byte[] id = db.get(handle(StoreColumnFamily.UNIQUE), StoreCodec.uniqueKey(key));
+    return id == null ? null : Hex.format(id);
+  }
+
+  /**
+   * Rebuilds the index of unique keys from the log when it was built by other rules than the
+   * store's (or by none: a store written before unique keys existed). The newest claimant of a key
+   * holds it, as appends that replaced their predecessors one by one would have left it.
+   */
+  private void rebuildUniqueKeysIfNeeded() {
+    byte[] version = uniqueKeys.version().getBytes(StandardCharsets.UTF_8);
+    ColumnFamilyHandle unique = handle(StoreColumnFamily.UNIQUE);
+    try {
+      byte[] stored = db.get(unique, StoreCodec.UNIQUE_VERSION);
+      if (Arrays.equals(stored, version)) {
+        return;
+      }
+      List<byte[]> topics = new ArrayList<>();
+      uniqueKeys.topics().forEach(topic -> topics.add(topic.getBytes(StandardCharsets.UTF_8)));
+      Map<String, String> holders = new HashMap<>();
+      try (RocksIterator it = db.newIterator(handle(StoreColumnFamily.LOG))) {
+        for (it.seekToFirst(); it.isValid(); it.next()) {
+          byte[] value = it.value();
+          boolean candidate = false;
+          for (byte[] topic : topics) {
+            candidate |= StoreCodec.matches(value, null, topic);
+          }
+          if (candidate) {
+            StoredRecord record = StoreCodec.decode(StoreCodec.seqOf(it.key(), 0), value);
+            uniqueKeys
+                .claimOf(record.record())
+                .ifPresent(claim -> holders.put(claim.key(), record.id()));
+          }
+        }
+        it.status();
+      }
+      try (WriteBatch batch = new WriteBatch();
+          WriteOptions sync = new WriteOptions().setSync(durability == Durability.DURABLE)) {
+        batch.deleteRange(
+            unique, new byte[] {StoreCodec.UNIQUE_KEY}, new byte[] {StoreCodec.UNIQUE_KEY + 1});
+        for (var holder : holders.entrySet()) {
+          batch.put(unique, StoreCodec.uniqueKey(holder.getKey()), Hex.parse(holder.getValue()));
+        }
+        batch.put(unique, StoreCodec.UNIQUE_VERSION, version);
+        db.write(sync, batch);
+      }
+    } catch (RocksDBException e) {
+      throw new StoreException(
+          "cannot build the index of unique keys of the record store at "
+              + directory
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
 
   // ---- reads ----
 

@@ -8,6 +8,8 @@ import dev.spl.core.Record;
 import dev.spl.core.RecordIds;
 import dev.spl.core.RecordJson;
 import dev.spl.core.StoredRecord;
+import dev.spl.core.UniqueClaim;
+import dev.spl.core.UniqueKeys;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -27,15 +29,26 @@ final class StoreCodec {
   private static final int TOPIC_LENGTH_OFFSET = 42;
   private static final int TOPIC_OFFSET = 46;
 
+  static final byte UNIQUE_KEY = 'k';
+  static final byte[] UNIQUE_VERSION = {'v'};
+
   static final byte OUTBOX_BY_DESTINATION = 'd';
   static final byte OUTBOX_BY_KEY = 's';
   static final byte[] OUTBOX_LAST_KEY = {'n'};
 
   private StoreCodec() {}
 
-  /** A record ready to be written: its id, hashed once, and the header-less value parts. */
-  record Prepared(Record record, String id, byte[] idBytes, byte[] canonical, byte[] topic) {
+  /**
+   * A record ready to be written: its id, hashed once, the header-less value parts, and the unique
+   * key it claims (null when none).
+   */
+  record Prepared(
+      Record record, String id, byte[] idBytes, byte[] canonical, byte[] topic, UniqueClaim claim) {
     static Prepared of(Record record) {
+      return of(record, UniqueKeys.NONE);
+    }
+
+    static Prepared of(Record record, UniqueKeys uniqueKeys) {
       byte[] canonical = RecordIds.canonicalBytes(record);
       byte[] idBytes = Hex.sha256Bytes(canonical);
       String topic = record.topic();
@@ -44,7 +57,8 @@ final class StoreCodec {
           Hex.format(idBytes),
           idBytes,
           canonical,
-          topic == null ? null : topic.getBytes(StandardCharsets.UTF_8));
+          topic == null ? null : topic.getBytes(StandardCharsets.UTF_8),
+          uniqueKeys.claimOf(record).orElse(null));
     }
 
     byte[] logValue(long receivedAtMillis) {
@@ -58,6 +72,11 @@ final class StoreCodec {
       out.put(canonical);
       return out.array();
     }
+  }
+
+  static byte[] uniqueKey(String key) {
+    byte[] name = key.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(1 + name.length).put(UNIQUE_KEY).put(name).array();
   }
 
   static byte[] seqKey(long seq) {

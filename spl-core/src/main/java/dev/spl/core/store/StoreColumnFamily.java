@@ -21,7 +21,12 @@ enum StoreColumnFamily {
    */
   OUTBOX(4, "outbox"),
   /** Small mutable metadata: UTF-8 key to opaque bytes. */
-  META(5, "meta");
+  META(5, "meta"),
+  /**
+   * Unique keys: {@code 'k' + UTF-8 key} to the id (32 raw bytes) of the record holding it, and
+   * {@code 'v'} to the version of the rules the index was built by.
+   */
+  UNIQUE(6, "unique");
 
   final int id;
   final String familyName;

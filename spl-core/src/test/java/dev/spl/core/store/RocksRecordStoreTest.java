@@ -15,6 +15,8 @@ import dev.spl.core.RecordStore;
 import dev.spl.core.RecordStoreContractTest;
 import dev.spl.core.StoreException;
 import dev.spl.core.StoredRecord;
+import dev.spl.core.UniqueKeyConflictException;
+import dev.spl.core.UniqueKeys;
 import dev.spl.testing.TestClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,8 +31,8 @@ class RocksRecordStoreTest extends RecordStoreContractTest {
   @TempDir Path directory;
 
   @Override
-  protected RecordStore openEmptyStore(TestClock clock) {
-    return RocksRecordStore.open(storeDirectory(), clock);
+  protected RecordStore openEmptyStore(TestClock clock, UniqueKeys keys) {
+    return RocksRecordStore.open(storeDirectory(), Durability.DURABLE, clock, keys);
   }
 
   private Path storeDirectory() {
@@ -77,6 +79,41 @@ class RocksRecordStoreTest extends RecordStoreContractTest {
     assertThat(store.pendingDeliveries(WORKER, 10))
         .extracting(PendingDelivery::key)
         .containsExactly(pending.get(0).key(), pending.get(0).key() + 1);
+  }
+
+  @Test
+  void claimsSurviveAReopen() {
+    Record first = claim("alias:a", null, 1);
+    store.append(first);
+    store.close();
+
+    store = RocksRecordStore.open(storeDirectory(), Durability.DURABLE, clock, CLAIMS);
+
+    assertThatThrownBy(() -> store.append(claim("alias:a", null, 2)))
+        .isInstanceOfSatisfying(
+            UniqueKeyConflictException.class, e -> assertThat(e.holder()).isEqualTo(first.id()));
+    assertThat(store.append(claim("alias:a", first.id(), 3)).created()).isTrue();
+  }
+
+  @Test
+  void aStoreWrittenWithoutTheRulesGetsItsIndexBuiltFromTheLogWithTheNewestClaimantHolding() {
+    store.close();
+    store = RocksRecordStore.open(storeDirectory(), Durability.DURABLE, clock, UniqueKeys.NONE);
+    Record older = claim("fanout-of:t", null, 1);
+    Record newer = claim("fanout-of:t", null, 2);
+    Record other = claim("alias:x", null, 3);
+    store.appendAll(List.of(older, record(thread("n"), Act.DO, "work", 4), newer, other));
+    store.close();
+
+    store = RocksRecordStore.open(storeDirectory(), Durability.DURABLE, clock, CLAIMS);
+
+    assertThatThrownBy(() -> store.append(claim("alias:x", null, 5)))
+        .isInstanceOfSatisfying(
+            UniqueKeyConflictException.class, e -> assertThat(e.holder()).isEqualTo(other.id()));
+    assertThatThrownBy(() -> store.append(claim("fanout-of:t", older.id(), 6)))
+        .isInstanceOfSatisfying(
+            UniqueKeyConflictException.class, e -> assertThat(e.holder()).isEqualTo(newer.id()));
+    assertThat(store.append(claim("fanout-of:t", newer.id(), 7)).created()).isTrue();
   }
 
   @Test

@@ -58,6 +58,8 @@ public record DaemonContext(
         slots,
         freeSlots,
         health,
-        recordClock.next());
+        recordClock.next(),
+        config.fleet().executor().core(),
+        config.fleet().labels());
   }
 }

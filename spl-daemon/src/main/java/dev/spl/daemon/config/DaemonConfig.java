@@ -1,8 +1,11 @@
 package dev.spl.daemon.config;
 
+import dev.spl.core.fleet.InstanceSettings;
+import dev.spl.core.fleet.Role;
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.store.Durability;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -91,6 +94,60 @@ public record DaemonConfig(
 
   public DaemonConfig withFleet(FleetSettings newFleet) {
     return new DaemonConfig(home, bindHost, port, maxRequestBytes, token, durability, newFleet);
+  }
+
+  /**
+   * What this config runs with, as the home keeps it ({@code settings.json}) and {@code
+   * settings_changed} records show it. A lease of three heartbeat intervals is kept as "follows the
+   * interval".
+   */
+  public InstanceSettings settings() {
+    boolean derivedLease =
+        fleet.lease().equals(FleetSettings.defaultLease(fleet.heartbeatInterval()));
+    return new InstanceSettings(
+        fleet.role(),
+        fleet.alias() == null ? "" : fleet.alias(),
+        fleet.role() == Role.WORKER ? fleet.coordinatorUrl() : null,
+        fleet.advertiseUrl() == null || fleet.advertiseUrl().isBlank()
+            ? null
+            : fleet.advertiseUrl(),
+        bindHost,
+        port,
+        maxRequestBytes,
+        fleet.heartbeatInterval().toMillis(),
+        derivedLease ? null : fleet.lease().toMillis(),
+        fleet.executor().core(),
+        fleet.echoDelay().toMillis(),
+        fleet.slots(),
+        durability == Durability.FAST ? InstanceSettings.FAST : InstanceSettings.DURABLE,
+        fleet.labels());
+  }
+
+  /**
+   * A config that runs with {@code settings} (e.g. read from a home) and requires {@code token}.
+   */
+  public static DaemonConfig of(Path home, InstanceSettings settings, String token) {
+    Duration interval = Duration.ofMillis(settings.heartbeatIntervalMillis());
+    FleetSettings fleet =
+        new FleetSettings(
+            settings.role(),
+            settings.alias(),
+            settings.coordinatorUrl(),
+            settings.advertiseUrl(),
+            interval,
+            Duration.ofMillis(settings.effectiveLeaseMillis()),
+            FleetSettings.ExecutorKind.of(settings.executor()),
+            Duration.ofMillis(settings.echoDelayMillis()),
+            settings.slots(),
+            settings.labels());
+    return new DaemonConfig(
+        home,
+        settings.bind(),
+        settings.port(),
+        settings.maxRequestBytes(),
+        token,
+        InstanceSettings.FAST.equals(settings.durability()) ? Durability.FAST : Durability.DURABLE,
+        fleet);
   }
 
   @Override

@@ -1,10 +1,14 @@
 package dev.spl.daemon.config;
 
 import dev.spl.core.fleet.FleetThresholds;
+import dev.spl.core.fleet.Labels;
 import dev.spl.core.fleet.Role;
 import dev.spl.core.fleet.WorkerSlots;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * A daemon's place in a fleet. The coordinator and the workers run the same code; these settings
@@ -19,6 +23,7 @@ import java.util.Objects;
  * @param executor how a worker runs children
  * @param echoDelay how long an echo child takes
  * @param slots how many children a worker runs at once; the rest wait in its queue
+ * @param labels the operator's labels of the instance ({@code --label}), carried in heartbeats
  */
 public record FleetSettings(
     Role role,
@@ -29,7 +34,8 @@ public record FleetSettings(
     Duration lease,
     ExecutorKind executor,
     Duration echoDelay,
-    int slots) {
+    int slots,
+    SortedMap<String, String> labels) {
   public static final Duration DEFAULT_ECHO_DELAY = Duration.ofSeconds(1);
   public static final int DEFAULT_SLOTS = WorkerSlots.DEFAULT;
   public static final int MAX_SLOTS = WorkerSlots.MAX;
@@ -37,7 +43,40 @@ public record FleetSettings(
   /** How a worker runs children. */
   public enum ExecutorKind {
     ECHO,
-    SHELL
+    SHELL;
+
+    /** The same kind as the settings file and heartbeats name it. */
+    public dev.spl.core.fanout.ExecutorKind core() {
+      return dev.spl.core.fanout.ExecutorKind.valueOf(name());
+    }
+
+    public static ExecutorKind of(dev.spl.core.fanout.ExecutorKind kind) {
+      return valueOf(kind.name());
+    }
+  }
+
+  /** Settings without labels. */
+  public FleetSettings(
+      Role role,
+      String alias,
+      String coordinatorUrl,
+      String advertiseUrl,
+      Duration heartbeatInterval,
+      Duration lease,
+      ExecutorKind executor,
+      Duration echoDelay,
+      int slots) {
+    this(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        heartbeatInterval,
+        lease,
+        executor,
+        echoDelay,
+        slots,
+        null);
   }
 
   public FleetSettings {
@@ -66,6 +105,7 @@ public record FleetSettings(
     if (role == Role.WORKER && (coordinatorUrl == null || coordinatorUrl.isBlank())) {
       throw new IllegalArgumentException("a worker needs the coordinator's URL (--coordinator)");
     }
+    labels = Labels.of(labels == null ? Map.of() : labels);
   }
 
   /** A stand-alone coordinator with default intervals. */
@@ -103,12 +143,22 @@ public record FleetSettings(
         lease,
         executor,
         echoDelay,
-        slots);
+        slots,
+        labels);
   }
 
   public FleetSettings withAdvertiseUrl(String url) {
     return new FleetSettings(
-        role, alias, coordinatorUrl, url, heartbeatInterval, lease, executor, echoDelay, slots);
+        role,
+        alias,
+        coordinatorUrl,
+        url,
+        heartbeatInterval,
+        lease,
+        executor,
+        echoDelay,
+        slots,
+        labels);
   }
 
   /** Changes the interval and moves the lease with it. */
@@ -122,7 +172,8 @@ public record FleetSettings(
         defaultLease(interval),
         executor,
         echoDelay,
-        slots);
+        slots,
+        labels);
   }
 
   public FleetSettings withLease(Duration newLease) {
@@ -135,12 +186,22 @@ public record FleetSettings(
         newLease,
         executor,
         echoDelay,
-        slots);
+        slots,
+        labels);
   }
 
   public FleetSettings withExecutor(ExecutorKind kind, Duration delay) {
     return new FleetSettings(
-        role, alias, coordinatorUrl, advertiseUrl, heartbeatInterval, lease, kind, delay, slots);
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        heartbeatInterval,
+        lease,
+        kind,
+        delay,
+        slots,
+        labels);
   }
 
   public FleetSettings withSlots(int newSlots) {
@@ -153,6 +214,21 @@ public record FleetSettings(
         lease,
         executor,
         echoDelay,
-        newSlots);
+        newSlots,
+        labels);
+  }
+
+  public FleetSettings withLabels(Map<String, String> newLabels) {
+    return new FleetSettings(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        heartbeatInterval,
+        lease,
+        executor,
+        echoDelay,
+        slots,
+        new TreeMap<>(newLabels));
   }
 }

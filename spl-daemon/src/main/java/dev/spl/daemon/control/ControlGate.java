@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.cel.rules.PermissionDecision;
 import dev.spl.cel.rules.PermissionGate;
 import dev.spl.cel.rules.RuleFile;
+import dev.spl.cel.rules.RuleSource;
 import dev.spl.cel.rules.RuleStatus;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
@@ -77,8 +78,24 @@ public final class ControlGate implements WriteGate {
     try {
       String content = Files.readString(rulesFile, StandardCharsets.UTF_8);
       RuleFile.Parsed parsed = RuleFile.parse(content, rulesFile.getFileName().toString());
-      parsed.problems().forEach(problem -> LOG.warn("rules file: {}", problem));
+      parsed.problems().forEach(problem -> LOG.warn("rules file {}: {}", rulesFile, problem));
       permissions.loadFile(parsed);
+      int inForce = 0;
+      for (RuleStatus rule : permissions.list()) {
+        if (rule.source() != RuleSource.FILE) {
+          continue;
+        }
+        if (RuleStatus.ERROR.equals(rule.status())) {
+          LOG.warn(
+              "rules file {}: rule '{}' is not in force: {}",
+              rulesFile,
+              rule.name(),
+              rule.problem());
+        } else {
+          inForce++;
+        }
+      }
+      LOG.info("rules file {}: {} rule(s) loaded", rulesFile, inForce);
     } catch (IOException e) {
       LOG.warn("cannot read the rules file {}: {}; using no file rules", rulesFile, e.getMessage());
     }

@@ -16,10 +16,17 @@ import java.util.function.Consumer;
 /**
  * Completes every child with a synthetic accepted result after a fixed delay, at no cost: the mode
  * smoke tests and demos use, where the shape of a fan-out matters and the work does not. The
- * summary echoes the goal, and the hint of a retried attempt. With a delay of zero the outcome is
- * delivered inside {@link #start}, on the caller's thread.
+ * summary echoes the goal, the hint of a retried attempt, and says that a {@code run} command was
+ * not executed. With a delay of zero the outcome is delivered inside {@link #start}, on the
+ * caller's thread.
  */
 public final class EchoExecutor implements Executor {
+  /**
+   * Added to the summary of a child that has a command: an echo worker never runs it, and says so
+   * rather than pass for a child that ran.
+   */
+  static final String NOT_RUN = " (run= not executed: this worker runs the echo executor)";
+
   private final Duration delay;
   private final Clock clock;
   private final ScheduledExecutorService timer;
@@ -94,7 +101,10 @@ public final class EchoExecutor implements Executor {
       long finishedAt = clock.millis();
       String summary =
           verdict == Verdict.ACCEPT
-              ? "echo: " + job.goal() + (job.hint() == null ? "" : " (hint: " + job.hint() + ")")
+              ? "echo: "
+                  + job.goal()
+                  + (job.hint() == null ? "" : " (hint: " + job.hint() + ")")
+                  + (job.run() == null || job.run().isEmpty() ? "" : NOT_RUN)
               : "cancelled: " + job.goal();
       onDone.accept(
           new ChildOutcome(

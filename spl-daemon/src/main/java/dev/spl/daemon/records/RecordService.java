@@ -1,13 +1,16 @@
 package dev.spl.daemon.records;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.cel.rules.RuleValidation;
 import dev.spl.core.AppendResult;
 import dev.spl.core.InvalidRecordException;
+import dev.spl.core.Json;
 import dev.spl.core.OutboxEntry;
 import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.RecordStore;
 import dev.spl.core.StoredRecord;
+import dev.spl.core.UniqueKeyConflictException;
 import dev.spl.core.schema.SystemRecords;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +67,12 @@ public final class RecordService {
 
   public AppendResult append(Record record) {
     checkGate(record, -1);
-    AppendResult result = store.append(record);
+    AppendResult result;
+    try {
+      result = store.append(record);
+    } catch (UniqueKeyConflictException e) {
+      throw conflict(e, false);
+    }
     if (result.created()) {
       notifyListeners(List.of(result.stored()));
     }
@@ -91,7 +99,12 @@ public final class RecordService {
     for (int i = 0; i < records.size(); i++) {
       checkGate(current, records.get(i), i);
     }
-    List<AppendResult> results = store.appendAll(records, deliveries);
+    List<AppendResult> results;
+    try {
+      results = store.appendAll(records, deliveries);
+    } catch (UniqueKeyConflictException e) {
+      throw conflict(e, true);
+    }
     if (!deliveries.isEmpty()) {
       deliveriesQueued.forEach(Runnable::run);
     }
@@ -151,6 +164,23 @@ public final class RecordService {
       String where = index < 0 ? "" : "records[" + index + "]: ";
       throw new RecordRejectedException(400, "INVALID_RECORD", index, where + e.getMessage());
     }
+  }
+
+  /**
+   * A record whose unique key is held by another one (a second task with one alias, a second
+   * fan-out of one task): {@code 409 CONFLICT} naming the record that holds it. Nothing of the
+   * request was stored.
+   */
+  private static RecordRejectedException conflict(UniqueKeyConflictException e, boolean batch) {
+    ObjectNode details = Json.MAPPER.createObjectNode();
+    details.put("key", e.claim().key());
+    details.put("held_by", e.holder());
+    if (e.claim().replaces() != null) {
+      details.put("replaces", e.claim().replaces());
+    }
+    int index = batch ? e.index() : -1;
+    String where = index < 0 ? "" : "records[" + index + "]: ";
+    return new RecordRejectedException(409, "CONFLICT", index, where + e.getMessage(), details);
   }
 
   private void notifyListeners(List<StoredRecord> created) {

@@ -199,6 +199,34 @@ class DispatcherTest {
   }
 
   @Test
+  void echoSaysThatItDidNotRunTheCommandOfAChildThatHasOne() throws Exception {
+    ChildJob plain = job(3);
+    ChildJob withRun =
+        new ChildJob(
+            plain.childThread(),
+            plain.intendId(),
+            plain.attempt(),
+            plain.goal(),
+            null,
+            null,
+            "touch /tmp/never",
+            plain.fanout(),
+            plain.parentThread(),
+            plain.index(),
+            plain.namespace(),
+            plain.inputsJson(),
+            plain.workDir(),
+            null);
+    try (EchoExecutor echo = new EchoExecutor(Duration.ZERO, Clock.systemUTC())) {
+      CompletableFuture<ChildOutcome> outcome = new CompletableFuture<>();
+      echo.start(withRun, outcome::complete);
+
+      assertThat(outcome.get(10, TimeUnit.SECONDS).summary())
+          .isEqualTo("echo: goal 3 (run= not executed: this worker runs the echo executor)");
+    }
+  }
+
+  @Test
   void echoCancelledBeforeItsDelayEndsAsCancelledOnce() throws Exception {
     try (EchoExecutor echo = new EchoExecutor(Duration.ofHours(1), Clock.systemUTC())) {
       List<Verdict> verdicts = new ArrayList<>();

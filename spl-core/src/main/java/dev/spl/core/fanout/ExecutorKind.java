@@ -1,0 +1,33 @@
+package dev.spl.core.fanout;
+
+import dev.spl.core.InvalidRecordException;
+
+/**
+ * How a worker runs children: {@code echo} completes each with a synthetic accepted result and
+ * never runs its {@code run} command; {@code shell} runs the command.
+ */
+public enum ExecutorKind {
+  ECHO("echo"),
+  SHELL("shell");
+
+  private final String wire;
+
+  ExecutorKind(String wire) {
+    this.wire = wire;
+  }
+
+  /** The name as written in settings, heartbeats and options. */
+  public String wire() {
+    return wire;
+  }
+
+  public static ExecutorKind parse(String field, String value) {
+    for (ExecutorKind kind : values()) {
+      if (kind.wire.equals(value)) {
+        return kind;
+      }
+    }
+    throw new InvalidRecordException(
+        field + ": expected 'echo' or 'shell' but found '" + value + "'");
+  }
+}

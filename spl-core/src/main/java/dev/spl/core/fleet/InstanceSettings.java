@@ -1,0 +1,353 @@
+package dev.spl.core.fleet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.BodyFields;
+import dev.spl.core.InvalidRecordException;
+import dev.spl.core.Json;
+import dev.spl.core.fanout.ExecutorKind;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.regex.Pattern;
+
+/**
+ * How one daemon runs, as it keeps it in its home ({@code settings.json}) and as a {@code
+ * settings_changed} record shows it: what a later start without options runs with again.
+ *
+ * @param alias the name the fleet knows the instance by; may be empty (a worker without one)
+ * @param coordinatorUrl the coordinator a worker reports to; null for a coordinator
+ * @param advertiseUrl the URL others reach the daemon at; null: the URL it binds
+ * @param port the port asked for; 0 means any free port on every start
+ * @param leaseMillis the lease as given; null means three heartbeat intervals
+ * @param durability {@code durable} or {@code fast}
+ */
+public record InstanceSettings(
+    Role role,
+    String alias,
+    String coordinatorUrl,
+    String advertiseUrl,
+    String bind,
+    int port,
+    long maxRequestBytes,
+    long heartbeatIntervalMillis,
+    Long leaseMillis,
+    ExecutorKind executor,
+    long echoDelayMillis,
+    int slots,
+    String durability,
+    SortedMap<String, String> labels) {
+
+  /** The format of {@code settings.json}; written into it as {@code version}. */
+  public static final int FORMAT = 1;
+
+  public static final String DEFAULT_BIND = "127.0.0.1";
+  public static final int DEFAULT_PORT = 9100;
+  public static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+  public static final long DEFAULT_ECHO_DELAY_MILLIS = 1_000;
+  public static final String DURABLE = "durable";
+  public static final String FAST = "fast";
+  public static final String COORDINATOR_ALIAS = "coordinator";
+  private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
+  /** The fields, by their JSON names, in the order messages list them. */
+  public static final List<String> FIELDS =
+      List.of(
+          "role",
+          "alias",
+          "coordinator",
+          "advertise",
+          "bind",
+          "port",
+          "max_request_bytes",
+          "heartbeat_interval_secs",
+          "lease_secs",
+          "executor",
+          "echo_delay_secs",
+          "slots",
+          "durability",
+          "labels");
+
+  public InstanceSettings {
+    Objects.requireNonNull(role, "role");
+    Objects.requireNonNull(alias, "alias");
+    Objects.requireNonNull(bind, "bind");
+    Objects.requireNonNull(executor, "executor");
+    Objects.requireNonNull(durability, "durability");
+    labels = Labels.of(labels == null ? Map.of() : labels);
+    if (!alias.isEmpty() && !ALIAS.matcher(alias).matches()) {
+      throw new IllegalArgumentException(
+          "alias: expected 1-63 letters, digits, '.', '_' or '-' (starting with a letter or digit)"
+              + " but found '"
+              + alias
+              + "'");
+    }
+    if (role == Role.WORKER && (coordinatorUrl == null || coordinatorUrl.isBlank())) {
+      throw new IllegalArgumentException(
+          "coordinator: a worker needs the URL of its coordinator but none is set");
+    }
+    if (role == Role.COORDINATOR && coordinatorUrl != null) {
+      throw new IllegalArgumentException(
+          "coordinator: only a worker reports to a coordinator, but the role is coordinator");
+    }
+    if (bind.isBlank()) {
+      throw new IllegalArgumentException("bind: expected a host address but found nothing");
+    }
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port: expected 0..65535 but found " + port);
+    }
+    if (maxRequestBytes < 1) {
+      throw new IllegalArgumentException(
+          "max_request_bytes: expected a positive number but found " + maxRequestBytes);
+    }
+    if (heartbeatIntervalMillis < 1) {
+      throw new IllegalArgumentException(
+          "heartbeat_interval_secs: expected at least 0.001 but found "
+              + seconds(heartbeatIntervalMillis));
+    }
+    if (leaseMillis != null && leaseMillis <= heartbeatIntervalMillis) {
+      throw new IllegalArgumentException(
+          "lease_secs: expected more than the heartbeat interval ("
+              + seconds(heartbeatIntervalMillis)
+              + " s) but found "
+              + seconds(leaseMillis));
+    }
+    if (echoDelayMillis < 0) {
+      throw new IllegalArgumentException(
+          "echo_delay_secs: expected >= 0 but found " + seconds(echoDelayMillis));
+    }
+    if (slots < 1 || slots > WorkerSlots.MAX) {
+      throw new IllegalArgumentException(
+          "slots: expected 1.." + WorkerSlots.MAX + " but found " + slots);
+    }
+    if (!DURABLE.equals(durability) && !FAST.equals(durability)) {
+      throw new IllegalArgumentException(
+          "durability: expected 'durable' or 'fast' but found '" + durability + "'");
+    }
+  }
+
+  /** What a daemon started without any option runs with. */
+  public static InstanceSettings defaults() {
+    return new InstanceSettings(
+        Role.COORDINATOR,
+        COORDINATOR_ALIAS,
+        null,
+        null,
+        DEFAULT_BIND,
+        DEFAULT_PORT,
+        DEFAULT_MAX_REQUEST_BYTES,
+        FleetThresholds.DEFAULT_HEARTBEAT_INTERVAL_MILLIS,
+        null,
+        ExecutorKind.ECHO,
+        DEFAULT_ECHO_DELAY_MILLIS,
+        WorkerSlots.DEFAULT,
+        DURABLE,
+        null);
+  }
+
+  /** The alias an instance of {@code role} has when none is given. */
+  public static String defaultAlias(Role role) {
+    return role == Role.COORDINATOR ? COORDINATOR_ALIAS : "";
+  }
+
+  /** The lease in force: as given, else three heartbeat intervals. */
+  public long effectiveLeaseMillis() {
+    return leaseMillis != null
+        ? leaseMillis
+        : heartbeatIntervalMillis * FleetThresholds.LIVE_INTERVALS;
+  }
+
+  /** The value of one field (by its JSON name) as messages show it: {@code echo}, {@code 5 s}. */
+  public String describe(String field) {
+    if (field.equals("lease_secs") && leaseMillis == null) {
+      return "three heartbeat intervals (" + seconds(effectiveLeaseMillis()) + " s)";
+    }
+    return describeValue(field, valueOf(field));
+  }
+
+  /**
+   * The value of one field (by its JSON name): a {@link String}, {@link Integer}, {@link Long}
+   * (durations in milliseconds), {@link Role}, {@link ExecutorKind} or the labels' map; the lease
+   * is the one in force.
+   */
+  public Object valueOf(String field) {
+    return switch (field) {
+      case "role" -> role;
+      case "alias" -> alias;
+      case "coordinator" -> coordinatorUrl;
+      case "advertise" -> advertiseUrl;
+      case "bind" -> bind;
+      case "port" -> port;
+      case "max_request_bytes" -> maxRequestBytes;
+      case "heartbeat_interval_secs" -> heartbeatIntervalMillis;
+      case "lease_secs" -> effectiveLeaseMillis();
+      case "executor" -> executor;
+      case "echo_delay_secs" -> echoDelayMillis;
+      case "slots" -> slots;
+      case "durability" -> durability;
+      case "labels" -> labels;
+      default -> throw new IllegalArgumentException("no settings field '" + field + "'");
+    };
+  }
+
+  /** A value of {@code field} as messages show it (see {@link #valueOf}). */
+  @SuppressWarnings("unchecked")
+  public static String describeValue(String field, Object value) {
+    return switch (field) {
+      case "role" -> ((Role) value).wire();
+      case "alias" -> value == null || value.toString().isEmpty() ? "(none)" : value.toString();
+      case "coordinator" -> value == null ? "(none)" : value.toString();
+      case "advertise" -> value == null ? "(the bound URL)" : value.toString();
+      case "port" -> ((Integer) value) == 0 ? "0 (any free port)" : value.toString();
+      case "heartbeat_interval_secs", "lease_secs", "echo_delay_secs" ->
+          seconds((Long) value) + " s";
+      case "executor" -> ((ExecutorKind) value).wire();
+      case "labels" -> Labels.describe((Map<String, String>) value);
+      default -> String.valueOf(value);
+    };
+  }
+
+  /** The fields (JSON names) whose values differ between this and {@code other}. */
+  public List<String> changedFields(InstanceSettings other) {
+    List<String> changed = new ArrayList<>();
+    ObjectNode mine = toJson();
+    ObjectNode theirs = other.toJson();
+    for (String field : FIELDS) {
+      if (!Objects.equals(mine.get(field), theirs.get(field))) {
+        changed.add(field);
+      }
+    }
+    return changed;
+  }
+
+  public ObjectNode toJson() {
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("version", FORMAT);
+    node.put("role", role.wire());
+    node.put("alias", alias);
+    putText(node, "coordinator", coordinatorUrl);
+    putText(node, "advertise", advertiseUrl);
+    node.put("bind", bind);
+    node.put("port", port);
+    node.put("max_request_bytes", maxRequestBytes);
+    putSeconds(node, "heartbeat_interval_secs", heartbeatIntervalMillis);
+    if (leaseMillis != null) {
+      putSeconds(node, "lease_secs", leaseMillis);
+    } else {
+      node.putNull("lease_secs");
+    }
+    node.put("executor", executor.wire());
+    putSeconds(node, "echo_delay_secs", echoDelayMillis);
+    node.put("slots", slots);
+    node.put("durability", durability);
+    node.set("labels", Labels.toJson(labels));
+    return node;
+  }
+
+  /**
+   * Reads settings written by {@link #toJson}; {@code where} prefixes field names in messages
+   * ({@code settings.json: }, {@code body.to.}). Throws {@link InvalidRecordException} naming the
+   * field.
+   */
+  public static InstanceSettings fromJson(ObjectNode node, String where) {
+    JsonNode version = node.get("version");
+    if (version != null && (!version.canConvertToExactIntegral() || version.asInt() != FORMAT)) {
+      throw new InvalidRecordException(
+          where + "version: expected " + FORMAT + " but found " + BodyFields.describe(version));
+    }
+    try {
+      return new InstanceSettings(
+          Role.parse(where + "role", text(node, "role", where)),
+          text(node, "alias", where),
+          optionalText(node, "coordinator", where),
+          optionalText(node, "advertise", where),
+          text(node, "bind", where),
+          (int) integer(node, "port", where, 65_535),
+          integer(node, "max_request_bytes", where, Long.MAX_VALUE),
+          millis(node, "heartbeat_interval_secs", where),
+          node.hasNonNull("lease_secs") ? millis(node, "lease_secs", where) : null,
+          ExecutorKind.parse(where + "executor", text(node, "executor", where)),
+          millis(node, "echo_delay_secs", where),
+          (int) integer(node, "slots", where, WorkerSlots.MAX),
+          text(node, "durability", where),
+          Labels.fromJson(node, "labels", where));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRecordException(where + e.getMessage());
+    }
+  }
+
+  /** Seconds with up to millisecond precision, as written: {@code 5}, {@code 0.2}. */
+  public static String seconds(long millis) {
+    return BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString();
+  }
+
+  private static void putText(ObjectNode node, String field, String value) {
+    if (value == null) {
+      node.putNull(field);
+    } else {
+      node.put(field, value);
+    }
+  }
+
+  private static void putSeconds(ObjectNode node, String field, long millis) {
+    if (millis % 1000 == 0) {
+      node.put(field, millis / 1000);
+    } else {
+      node.put(field, millis / 1000.0);
+    }
+  }
+
+  private static String text(ObjectNode node, String field, String where) {
+    JsonNode value = node.get(field);
+    if (value == null || !value.isTextual()) {
+      throw new InvalidRecordException(
+          where + field + ": expected a string but found " + BodyFields.describe(value));
+    }
+    return value.asText();
+  }
+
+  private static String optionalText(ObjectNode node, String field, String where) {
+    JsonNode value = node.get(field);
+    return value == null || value.isNull() ? null : text(node, field, where);
+  }
+
+  private static long integer(ObjectNode node, String field, String where, long max) {
+    JsonNode value = node.get(field);
+    if (value == null
+        || !value.canConvertToExactIntegral()
+        || !value.canConvertToLong()
+        || value.asLong() < 0
+        || value.asLong() > max) {
+      throw new InvalidRecordException(
+          where
+              + field
+              + ": expected a whole number from 0 to "
+              + max
+              + " but found "
+              + BodyFields.describe(value));
+    }
+    return value.asLong();
+  }
+
+  private static long millis(ObjectNode node, String field, String where) {
+    JsonNode value = node.get(field);
+    if (value == null || !value.isNumber()) {
+      throw new InvalidRecordException(
+          where + field + ": expected a number of seconds but found " + BodyFields.describe(value));
+    }
+    BigDecimal millis = new BigDecimal(value.asText()).movePointRight(3);
+    if (millis.signum() < 0
+        || millis.stripTrailingZeros().scale() > 0
+        || millis.compareTo(BigDecimal.valueOf(86_400_000L * 365)) > 0) {
+      throw new InvalidRecordException(
+          where
+              + field
+              + ": expected seconds from 0 to a year with at most 3 decimals but found "
+              + value);
+    }
+    return millis.longValueExact();
+  }
+}

@@ -1,0 +1,264 @@
+package dev.spl.core.fleet;
+
+import dev.spl.core.fanout.ExecutorKind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+
+/**
+ * The settings a start of a daemon asks for explicitly (its options); null means "not given". A
+ * start without options runs with the settings kept in the home, and one whose options differ from
+ * them is refused unless it asks to reconfigure: {@link #differences} says what differs, {@link
+ * #resolve} what the daemon runs with. The decision lives here, so {@code spl daemon run|start} and
+ * {@code spl fleet start} decide alike.
+ */
+public record SettingsRequest(
+    Role role,
+    String alias,
+    String coordinatorUrl,
+    String advertiseUrl,
+    String bind,
+    Integer port,
+    Long maxRequestBytes,
+    Long heartbeatIntervalMillis,
+    Long leaseMillis,
+    ExecutorKind executor,
+    Long echoDelayMillis,
+    Integer slots,
+    String durability,
+    SortedMap<String, String> labels) {
+
+  /** The option that sets each field (by its JSON name). */
+  public static final Map<String, String> OPTIONS =
+      Map.ofEntries(
+          Map.entry("role", "--role"),
+          Map.entry("alias", "--alias"),
+          Map.entry("coordinator", "--coordinator"),
+          Map.entry("advertise", "--advertise"),
+          Map.entry("bind", "--bind"),
+          Map.entry("port", "--port"),
+          Map.entry("max_request_bytes", "--max-request-bytes"),
+          Map.entry("heartbeat_interval_secs", "--heartbeat-interval"),
+          Map.entry("lease_secs", "--lease"),
+          Map.entry("executor", "--executor"),
+          Map.entry("echo_delay_secs", "--echo-delay"),
+          Map.entry("slots", "--slots"),
+          Map.entry("durability", "--durability"),
+          Map.entry("labels", "--label"));
+
+  private static final Map<String, String> NAMES =
+      Map.ofEntries(
+          Map.entry("role", "role"),
+          Map.entry("alias", "alias"),
+          Map.entry("coordinator", "coordinator"),
+          Map.entry("advertise", "advertised URL"),
+          Map.entry("bind", "bind address"),
+          Map.entry("port", "port"),
+          Map.entry("max_request_bytes", "largest request"),
+          Map.entry("heartbeat_interval_secs", "heartbeat interval"),
+          Map.entry("lease_secs", "lease"),
+          Map.entry("executor", "executor"),
+          Map.entry("echo_delay_secs", "echo delay"),
+          Map.entry("slots", "slots"),
+          Map.entry("durability", "durability"),
+          Map.entry("labels", "labels"));
+
+  /** Nothing given: the stored settings, or the defaults. */
+  public static final SettingsRequest NOTHING =
+      new SettingsRequest(
+          null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+
+  /**
+   * One option that asks for another value than the member has.
+   *
+   * @param field the JSON name of the setting
+   * @param option the option that asked, e.g. {@code --executor}
+   * @param current the value the member has, as messages show it
+   * @param given the option's value as typed (e.g. {@code shell}, {@code 0.2})
+   * @param asked the value it asks for, as messages show it
+   */
+  public record Difference(
+      String field, String option, String current, String given, String asked) {
+    /** {@code executor is echo, --executor shell asks for shell}. */
+    public String describe() {
+      return NAMES.get(field)
+          + " is "
+          + current
+          + ", "
+          + option
+          + " "
+          + given
+          + " asks for "
+          + asked;
+    }
+
+    /** The same difference as asked for by another option (e.g. {@code --worker-port}). */
+    public Difference askedBy(Map<String, String> options) {
+      String renamed = options.get(field);
+      return renamed == null || !option.equals(OPTIONS.get(field))
+          ? this
+          : new Difference(field, renamed, current, given, asked);
+    }
+  }
+
+  /** {@code a; b; c}: the differences of one member as one line. */
+  public static String describe(List<Difference> differences) {
+    List<String> parts = new ArrayList<>();
+    differences.forEach(difference -> parts.add(difference.describe()));
+    return String.join("; ", parts);
+  }
+
+  /** The role asked for: {@code --role}, or worker when only {@code --coordinator} is given. */
+  public Role askedRole() {
+    if (role != null) {
+      return role;
+    }
+    return coordinatorUrl != null ? Role.WORKER : null;
+  }
+
+  /**
+   * The options that ask for another value than {@code current} (the member's stored or running
+   * settings) has; none when there is nothing stored yet.
+   */
+  public List<Difference> differences(InstanceSettings current) {
+    List<Difference> out = new ArrayList<>();
+    if (current == null) {
+      return out;
+    }
+    Role asked = askedRole();
+    if (asked != null && asked != current.role()) {
+      out.add(
+          new Difference(
+              "role",
+              role != null ? OPTIONS.get("role") : OPTIONS.get("coordinator"),
+              current.describe("role"),
+              role != null ? role.wire() : coordinatorUrl,
+              asked.wire()));
+    }
+    compare(out, current, "alias", alias, alias);
+    compare(out, current, "coordinator", coordinatorUrl, coordinatorUrl);
+    compare(out, current, "advertise", advertiseUrl, advertiseUrl);
+    compare(out, current, "bind", bind, bind);
+    // Port 0 asks for any free port: it never conflicts with a kept port, and a kept 0 takes any.
+    if (port != null && port != 0 && current.port() != 0) {
+      compare(out, current, "port", port, port);
+    }
+    compare(out, current, "max_request_bytes", maxRequestBytes, maxRequestBytes);
+    compare(
+        out,
+        current,
+        "heartbeat_interval_secs",
+        heartbeatIntervalMillis,
+        seconds(heartbeatIntervalMillis));
+    compare(out, current, "lease_secs", leaseMillis, seconds(leaseMillis));
+    compare(out, current, "executor", executor, executor == null ? null : executor.wire());
+    compare(out, current, "echo_delay_secs", echoDelayMillis, seconds(echoDelayMillis));
+    compare(out, current, "slots", slots, slots);
+    compare(out, current, "durability", durability, durability);
+    if (labels != null) {
+      List<String> given = new ArrayList<>();
+      labels.forEach((key, value) -> given.add(key + "=" + value));
+      compare(
+          out,
+          current,
+          "labels",
+          labels,
+          given.isEmpty() ? "(none)" : String.join(" --label ", given));
+    }
+    return out;
+  }
+
+  private static String seconds(Long millis) {
+    return millis == null ? null : InstanceSettings.seconds(millis);
+  }
+
+  /** Adds a difference when {@code value} (the typed value given, null if not) is not current. */
+  private static void compare(
+      List<Difference> out, InstanceSettings current, String field, Object value, Object typed) {
+    if (value == null || value.equals(current.valueOf(field))) {
+      return;
+    }
+    out.add(
+        new Difference(
+            field,
+            OPTIONS.get(field),
+            current.describe(field),
+            String.valueOf(typed),
+            InstanceSettings.describeValue(field, value)));
+  }
+
+  /**
+   * The settings a start runs with: each option given, else the value in {@code stored} (null when
+   * the home has none yet), else the default. Throws {@link IllegalArgumentException} naming the
+   * option when the result does not hold together (a worker without a coordinator, an echo delay
+   * for a shell worker, a lease no longer than the interval).
+   */
+  public InstanceSettings resolve(InstanceSettings stored) {
+    InstanceSettings base = stored != null ? stored : InstanceSettings.defaults();
+    Role effectiveRole = askedRole() != null ? askedRole() : base.role();
+    boolean sameRole = effectiveRole == base.role();
+    if (effectiveRole == Role.COORDINATOR && coordinatorUrl != null) {
+      throw new IllegalArgumentException(
+          "--coordinator: only a worker reports to a coordinator, but the role is coordinator");
+    }
+    String coordinator =
+        effectiveRole == Role.WORKER
+            ? (coordinatorUrl != null ? coordinatorUrl : sameRole ? base.coordinatorUrl() : null)
+            : null;
+    if (effectiveRole == Role.WORKER && coordinator == null) {
+      throw new IllegalArgumentException(
+          "--coordinator: a worker needs the URL of its coordinator, e.g. --coordinator"
+              + " http://127.0.0.1:9100");
+    }
+    long interval = or(heartbeatIntervalMillis, base.heartbeatIntervalMillis());
+    Long lease;
+    if (leaseMillis != null) {
+      lease = leaseMillis;
+    } else {
+      lease = base.leaseMillis();
+      if (lease != null && lease <= interval) {
+        throw new IllegalArgumentException(
+            "--heartbeat-interval: the lease kept in the settings ("
+                + InstanceSettings.seconds(lease)
+                + " s) must be longer than the interval ("
+                + InstanceSettings.seconds(interval)
+                + " s); give --lease as well");
+      }
+    }
+    if (lease != null && lease <= interval) {
+      throw new IllegalArgumentException(
+          "--lease: expected more than the heartbeat interval ("
+              + InstanceSettings.seconds(interval)
+              + " s) but found "
+              + InstanceSettings.seconds(lease)
+              + " s");
+    }
+    ExecutorKind kind = or(executor, base.executor());
+    if (echoDelayMillis != null && kind == ExecutorKind.SHELL) {
+      throw new IllegalArgumentException(
+          "--echo-delay: applies to the echo executor only, but the executor is shell");
+    }
+    return new InstanceSettings(
+        effectiveRole,
+        alias != null
+            ? alias
+            : sameRole ? base.alias() : InstanceSettings.defaultAlias(effectiveRole),
+        coordinator,
+        or(advertiseUrl, base.advertiseUrl()),
+        or(bind, base.bind()),
+        or(port, base.port()),
+        or(maxRequestBytes, base.maxRequestBytes()),
+        interval,
+        lease,
+        kind,
+        or(echoDelayMillis, base.echoDelayMillis()),
+        or(slots, base.slots()),
+        or(durability, base.durability()),
+        labels != null ? labels : base.labels());
+  }
+
+  private static <T> T or(T given, T fallback) {
+    return given != null ? given : fallback;
+  }
+}

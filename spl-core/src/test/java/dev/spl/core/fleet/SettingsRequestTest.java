@@ -1,0 +1,231 @@
+package dev.spl.core.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.InvalidRecordException;
+import dev.spl.core.Json;
+import dev.spl.core.fanout.ExecutorKind;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class SettingsRequestTest {
+  private static final String COORDINATOR = "http://127.0.0.1:9100";
+
+  private static SettingsRequest worker(
+      String alias, ExecutorKind executor, Long echoDelay, Integer slots) {
+    return new SettingsRequest(
+        Role.WORKER,
+        alias,
+        COORDINATOR,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        executor,
+        echoDelay,
+        slots,
+        null,
+        null);
+  }
+
+  private static InstanceSettings shellWorker() {
+    return worker("worker-a", ExecutorKind.SHELL, null, 8).resolve(null);
+  }
+
+  @Test
+  void aFirstStartTakesTheOptionsGivenAndTheDefaults() {
+    InstanceSettings settings = worker("worker-a", ExecutorKind.SHELL, null, 8).resolve(null);
+
+    assertThat(settings.role()).isEqualTo(Role.WORKER);
+    assertThat(settings.alias()).isEqualTo("worker-a");
+    assertThat(settings.coordinatorUrl()).isEqualTo(COORDINATOR);
+    assertThat(settings.executor()).isEqualTo(ExecutorKind.SHELL);
+    assertThat(settings.slots()).isEqualTo(8);
+    assertThat(settings.port()).isEqualTo(InstanceSettings.DEFAULT_PORT);
+    assertThat(settings.heartbeatIntervalMillis())
+        .isEqualTo(FleetThresholds.DEFAULT_HEARTBEAT_INTERVAL_MILLIS);
+    assertThat(settings.leaseMillis()).isNull();
+    assertThat(settings.effectiveLeaseMillis()).isEqualTo(15_000);
+    assertThat(SettingsRequest.NOTHING.resolve(null)).isEqualTo(InstanceSettings.defaults());
+  }
+
+  @Test
+  void aStartWithoutOptionsKeepsEverythingStored() {
+    InstanceSettings stored = shellWorker();
+
+    assertThat(SettingsRequest.NOTHING.differences(stored)).isEmpty();
+    assertThat(SettingsRequest.NOTHING.resolve(stored)).isEqualTo(stored);
+    // Options equal to the stored ones are no difference either.
+    assertThat(worker("worker-a", ExecutorKind.SHELL, null, 8).differences(stored)).isEmpty();
+  }
+
+  @Test
+  void everyDifferingOptionIsNamedWithBothValues() {
+    InstanceSettings stored = worker("worker-a", ExecutorKind.ECHO, 1000L, null).resolve(null);
+
+    List<SettingsRequest.Difference> differences =
+        worker(null, ExecutorKind.SHELL, null, 8).differences(stored);
+
+    assertThat(differences)
+        .extracting(SettingsRequest.Difference::describe)
+        .containsExactly(
+            "executor is echo, --executor shell asks for shell",
+            "slots is 4, --slots 8 asks for 8");
+    assertThat(SettingsRequest.describe(differences))
+        .isEqualTo(
+            "executor is echo, --executor shell asks for shell; slots is 4, --slots 8 asks for 8");
+  }
+
+  @Test
+  void portZeroNeverConflicts() {
+    SettingsRequest anyPort =
+        new SettingsRequest(
+            null, null, null, null, null, 0, null, null, null, null, null, null, null, null);
+    SettingsRequest port9300 =
+        new SettingsRequest(
+            null, null, null, null, null, 9300, null, null, null, null, null, null, null, null);
+    InstanceSettings on9100 = SettingsRequest.NOTHING.resolve(null);
+    InstanceSettings onAny = anyPort.resolve(null);
+
+    assertThat(anyPort.differences(on9100)).isEmpty();
+    assertThat(port9300.differences(onAny)).isEmpty();
+    assertThat(port9300.resolve(onAny).port()).isEqualTo(9300);
+    assertThat(port9300.differences(on9100))
+        .extracting(SettingsRequest.Difference::describe)
+        .containsExactly("port is 9100, --port 9300 asks for 9300");
+  }
+
+  @Test
+  void theRoleImpliedByCoordinatorAndDurationsAndLabelsAreCompared() {
+    InstanceSettings coordinator = SettingsRequest.NOTHING.resolve(null);
+    SettingsRequest impliedWorker =
+        new SettingsRequest(
+            null,
+            null,
+            COORDINATOR,
+            null,
+            null,
+            null,
+            null,
+            200L,
+            null,
+            null,
+            null,
+            null,
+            null,
+            new TreeMap<>(java.util.Map.of("zone", "b")));
+
+    assertThat(impliedWorker.differences(coordinator))
+        .extracting(SettingsRequest.Difference::describe)
+        .containsExactly(
+            "role is coordinator, --coordinator " + COORDINATOR + " asks for worker",
+            "coordinator is (none), --coordinator " + COORDINATOR + " asks for " + COORDINATOR,
+            "heartbeat interval is 5 s, --heartbeat-interval 0.2 asks for 0.2 s",
+            "labels is none, --label zone=b asks for zone=b");
+  }
+
+  @Test
+  void aReconfigureKeepsWhatIsNotGivenAndTheLeaseFollowsTheInterval() {
+    InstanceSettings stored = shellWorker();
+    SettingsRequest faster =
+        new SettingsRequest(
+            null, null, null, null, null, null, null, 200L, null, null, null, null, null, null);
+
+    InstanceSettings next = faster.resolve(stored);
+
+    assertThat(next.executor()).isEqualTo(ExecutorKind.SHELL);
+    assertThat(next.slots()).isEqualTo(8);
+    assertThat(next.alias()).isEqualTo("worker-a");
+    assertThat(next.effectiveLeaseMillis()).isEqualTo(600);
+    assertThat(stored.changedFields(next)).containsExactly("heartbeat_interval_secs");
+  }
+
+  @Test
+  void combinationsThatDoNotHoldTogetherAreRefusedNamingTheOption() {
+    assertThatThrownBy(() -> worker(null, null, 0L, null).resolve(shellWorker()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("--echo-delay: applies to the echo executor only");
+    SettingsRequest roleOnly =
+        new SettingsRequest(
+            Role.WORKER,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
+    assertThatThrownBy(() -> roleOnly.resolve(null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("--coordinator: a worker needs the URL of its coordinator");
+    SettingsRequest shortLease =
+        new SettingsRequest(
+            null, null, null, null, null, null, null, null, 1000L, null, null, null, null, null);
+    assertThatThrownBy(() -> shortLease.resolve(null))
+        .hasMessageStartingWith("--lease: expected more than the heartbeat interval (5 s)");
+  }
+
+  @Test
+  void settingsRoundTripThroughTheirJsonAndMalformedFilesNameTheField() {
+    InstanceSettings settings =
+        new SettingsRequest(
+                Role.WORKER,
+                "worker-a",
+                COORDINATOR,
+                "http://10.0.0.5:9201",
+                "0.0.0.0",
+                0,
+                4096L,
+                250L,
+                2000L,
+                ExecutorKind.ECHO,
+                0L,
+                2,
+                "fast",
+                new TreeMap<>(java.util.Map.of("zone", "a", "gpu", "none")))
+            .resolve(null);
+
+    ObjectNode json = settings.toJson();
+    assertThat(InstanceSettings.fromJson(json, "")).isEqualTo(settings);
+    assertThat(json.path("heartbeat_interval_secs").asDouble()).isEqualTo(0.25);
+
+    ObjectNode broken = json.deepCopy();
+    broken.put("executor", "docker");
+    assertThatThrownBy(() -> InstanceSettings.fromJson(broken, "settings.json: "))
+        .isInstanceOf(InvalidRecordException.class)
+        .hasMessage("settings.json: executor: expected 'echo' or 'shell' but found 'docker'");
+    ObjectNode tooPrecise = json.deepCopy();
+    tooPrecise.put("echo_delay_secs", 0.0005);
+    assertThatThrownBy(() -> InstanceSettings.fromJson(tooPrecise, ""))
+        .hasMessageContaining("echo_delay_secs: expected seconds from 0 to a year");
+    ObjectNode badLabel = json.deepCopy();
+    badLabel.set("labels", Json.MAPPER.createObjectNode().put("bad key", "x"));
+    assertThatThrownBy(() -> InstanceSettings.fromJson(badLabel, ""))
+        .hasMessageContaining("labels: expected a key of 1-63");
+  }
+
+  @Test
+  void aSettingsChangeIsARecordBodyTheSchemaReadsBack() {
+    InstanceSettings from = shellWorker();
+    InstanceSettings to = worker(null, ExecutorKind.ECHO, 0L, 2).resolve(from);
+    String did = "did:sync:instance:0123456789abcdef";
+
+    SettingsChanged change = SettingsChanged.of(did, from, to, 1_700_000_000_000L);
+
+    assertThat(change.changed()).containsExactly("executor", "echo_delay_secs", "slots");
+    SettingsChanged back = SettingsChanged.fromBody(change.toBody());
+    assertThat(back).isEqualTo(change);
+    assertThat(change.toRecord(3).actor()).isEqualTo(did);
+  }
+}
