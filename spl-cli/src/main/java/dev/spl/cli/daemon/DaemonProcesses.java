@@ -334,6 +334,10 @@ public final class DaemonProcesses {
     }
     command.add("daemon");
     command.add("run");
+    // The daemon writes its log itself, rotated by size; what it prints (its start line, a JVM's
+    // fatal error) is appended to the same file through its redirected output.
+    command.add("--log-file");
+    command.add(new HomeLayout(spec.home()).logFile().toString());
     if (spec.port() != null) {
       command.add("--port");
       command.add(spec.port().toString());
