@@ -51,7 +51,8 @@ class DaemonLogOptionsProcessTest {
     long pid = Long.parseLong(Files.readString(new HomeLayout(home).pidFile()).trim());
     assertThat(Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' '))
         .contains(
-            "daemon run --log-file " + log, "--log-level warn --log-max-size 65536 --log-keep 3");
+            "daemon run --port 0 --log-level warn --log-max-size 65536 --log-keep 3 --log-file "
+                + log);
     stop();
     // Its start line (printed) is there; "spl daemon stopped" (INFO) is not at WARN.
     assertThat(Files.readString(log)).contains("listening on").doesNotContain("daemon stopped");
