@@ -10,9 +10,11 @@ import dev.spl.core.Json;
 import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.fleet.SettingsRequest;
 import dev.spl.daemon.Daemon;
+import dev.spl.daemon.DaemonLog;
 import dev.spl.daemon.DaemonStartException;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
+import dev.spl.daemon.exec.EchoExecutor;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -28,7 +30,9 @@ public final class ForegroundDaemon {
       String bindHost,
       Integer port,
       Long maxRequestBytes,
-      DaemonRunOptions options) {
+      DaemonRunOptions options,
+      DaemonLogOptions logOptions,
+      Path logFile) {
     Path home = context.home();
     InstanceSettings stored = StoredSettings.read(home).orElse(null);
     SettingsRequest request = options.request(bindHost, port, maxRequestBytes);
@@ -40,8 +44,28 @@ public final class ForegroundDaemon {
     DaemonConfig config;
     try {
       config = DaemonConfig.of(home, settings, context.token());
+      // Options of this run only, not kept in the home's settings: the echo mode and the cap.
+      if (options.echoMode != null) {
+        config = config.withEchoMode(EchoExecutor.Mode.valueOf(options.echoMode.name()));
+      }
+      if (options.maxChildren != null) {
+        config = config.withMaxChildren(options.maxChildren);
+      }
     } catch (IllegalArgumentException e) {
       throw CliException.badInput(e.getMessage());
+    }
+    if (logOptions.given() || logFile != null) {
+      // Before the daemon starts, so its first lines go where they were asked to.
+      try {
+        DaemonLog.configure(
+            new DaemonLog.Settings(
+                logOptions.levelName() == null ? "INFO" : logOptions.levelName(),
+                logFile == null ? null : logFile.toAbsolutePath(),
+                logOptions.maxSizeOrDefault(),
+                logOptions.keepOrDefault()));
+      } catch (IllegalArgumentException e) {
+        throw CliException.badInput(e.getMessage());
+      }
     }
     Daemon daemon;
     try {

@@ -1,9 +1,11 @@
 package dev.spl.daemon.config;
 
+import dev.spl.core.fanout.Fanouts;
 import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.fleet.Role;
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.store.Durability;
+import dev.spl.daemon.exec.EchoExecutor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -19,6 +21,10 @@ import java.util.Objects;
  *     16 bytes of printable ASCII (see {@link FleetToken#check})
  * @param durability DURABLE (fsync before acknowledging, the default) or FAST (no fsync)
  * @param fleet the daemon's role and fleet settings
+ * @param echoMode what a worker's echo children do besides echoing ({@code compute}: real work on
+ *     their slice)
+ * @param maxChildren the most children one fan-out may have on this coordinator ({@code
+ *     max_children})
  */
 public record DaemonConfig(
     Path home,
@@ -27,7 +33,9 @@ public record DaemonConfig(
     long maxRequestBytes,
     String token,
     Durability durability,
-    FleetSettings fleet) {
+    FleetSettings fleet,
+    EchoExecutor.Mode echoMode,
+    int maxChildren) {
   public static final String DEFAULT_BIND_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 9100;
   public static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
@@ -50,6 +58,32 @@ public record DaemonConfig(
     }
     Objects.requireNonNull(durability, "durability");
     Objects.requireNonNull(fleet, "fleet");
+    Objects.requireNonNull(echoMode, "echoMode");
+    if (maxChildren < 1 || maxChildren > Fanouts.MAX_MAX_CHILDREN) {
+      throw new IllegalArgumentException(
+          "max children: expected 1.." + Fanouts.MAX_MAX_CHILDREN + " but found " + maxChildren);
+    }
+  }
+
+  /** Plain echo children and the default {@code max_children}. */
+  public DaemonConfig(
+      Path home,
+      String bindHost,
+      int port,
+      long maxRequestBytes,
+      String token,
+      Durability durability,
+      FleetSettings fleet) {
+    this(
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        EchoExecutor.Mode.PLAIN,
+        Fanouts.DEFAULT_MAX_CHILDREN);
   }
 
   public DaemonConfig(Path home, String bindHost, int port, long maxRequestBytes, String token) {
@@ -69,31 +103,48 @@ public record DaemonConfig(
   }
 
   public DaemonConfig withHome(Path newHome) {
-    return new DaemonConfig(newHome, bindHost, port, maxRequestBytes, token, durability, fleet);
+    return new DaemonConfig(
+        newHome, bindHost, port, maxRequestBytes, token, durability, fleet, echoMode, maxChildren);
   }
 
   public DaemonConfig withBindHost(String newBindHost) {
-    return new DaemonConfig(home, newBindHost, port, maxRequestBytes, token, durability, fleet);
+    return new DaemonConfig(
+        home, newBindHost, port, maxRequestBytes, token, durability, fleet, echoMode, maxChildren);
   }
 
   public DaemonConfig withPort(int newPort) {
-    return new DaemonConfig(home, bindHost, newPort, maxRequestBytes, token, durability, fleet);
+    return new DaemonConfig(
+        home, bindHost, newPort, maxRequestBytes, token, durability, fleet, echoMode, maxChildren);
   }
 
   public DaemonConfig withMaxRequestBytes(long newMaxRequestBytes) {
-    return new DaemonConfig(home, bindHost, port, newMaxRequestBytes, token, durability, fleet);
+    return new DaemonConfig(
+        home, bindHost, port, newMaxRequestBytes, token, durability, fleet, echoMode, maxChildren);
   }
 
   public DaemonConfig withToken(String newToken) {
-    return new DaemonConfig(home, bindHost, port, maxRequestBytes, newToken, durability, fleet);
+    return new DaemonConfig(
+        home, bindHost, port, maxRequestBytes, newToken, durability, fleet, echoMode, maxChildren);
   }
 
   public DaemonConfig withDurability(Durability newDurability) {
-    return new DaemonConfig(home, bindHost, port, maxRequestBytes, token, newDurability, fleet);
+    return new DaemonConfig(
+        home, bindHost, port, maxRequestBytes, token, newDurability, fleet, echoMode, maxChildren);
   }
 
   public DaemonConfig withFleet(FleetSettings newFleet) {
-    return new DaemonConfig(home, bindHost, port, maxRequestBytes, token, durability, newFleet);
+    return new DaemonConfig(
+        home, bindHost, port, maxRequestBytes, token, durability, newFleet, echoMode, maxChildren);
+  }
+
+  public DaemonConfig withEchoMode(EchoExecutor.Mode newEchoMode) {
+    return new DaemonConfig(
+        home, bindHost, port, maxRequestBytes, token, durability, fleet, newEchoMode, maxChildren);
+  }
+
+  public DaemonConfig withMaxChildren(int newMaxChildren) {
+    return new DaemonConfig(
+        home, bindHost, port, maxRequestBytes, token, durability, fleet, echoMode, newMaxChildren);
   }
 
   /**
@@ -166,6 +217,10 @@ public record DaemonConfig(
         + durability
         + ", fleet="
         + fleet
+        + ", echoMode="
+        + echoMode
+        + ", maxChildren="
+        + maxChildren
         + "]";
   }
 }
