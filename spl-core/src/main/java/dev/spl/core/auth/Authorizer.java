@@ -22,11 +22,7 @@ import java.util.Set;
  * nothing) and what the receiver knows ({@link View}).
  */
 public final class Authorizer {
-  /**
-   * How far ahead of the receiver's clock a heartbeat's times may be: clocks of two machines
-   * disagree a little; a beat from further ahead would hide every real one that follows it.
-   */
-  public static final long MAX_CLOCK_SKEW_MILLIS = 30_000;
+  private static final long MAX_CLOCK_SKEW_MILLIS = Heartbeat.MAX_CLOCK_SKEW_MILLIS;
 
   /** Topics the receiving daemon only ever writes itself: they never arrive over HTTP. */
   private static final Set<String> RECEIVER_ONLY_TOPICS =
