@@ -144,7 +144,7 @@ public final class Daemon implements AutoCloseable {
                   FleetThresholds.forInterval(config.fleet().heartbeatInterval().toMillis()),
                   clock)
               : null;
-      Trust trust = Trust.load(home.key(), store, home.dir());
+      Trust trust = Trust.load(home.key(), store, home.dir(), config.fleet().role() == Role.WORKER);
       daemon = new Daemon(config, clock, startedAtMillis, home, store, records, gate, fleet, trust);
       daemon.listen();
       try {

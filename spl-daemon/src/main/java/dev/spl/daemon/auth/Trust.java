@@ -50,11 +50,15 @@ public final class Trust {
     this.home = home;
   }
 
-  /** The trust of a daemon whose home is {@code home} and whose metadata lives in {@code store}. */
-  public static Trust load(InstanceKey key, RecordStore store, Path home) {
+  /**
+   * The trust of a daemon whose home is {@code home} and whose metadata lives in {@code store}.
+   * Only a worker takes the coordinator its home kept: a home that served as a worker and now runs
+   * a coordinator (started with --reconfigure) must not act as another coordinator's worker.
+   */
+  public static Trust load(InstanceKey key, RecordStore store, Path home, boolean worker) {
     Trust trust = new Trust(key, store, home);
     store.getMeta(META_KEYS).ifPresent(trust::readRegistered);
-    trust.coordinator = trust.readCoordinatorFile();
+    trust.coordinator = worker ? trust.readCoordinatorFile() : null;
     return trust;
   }
 
