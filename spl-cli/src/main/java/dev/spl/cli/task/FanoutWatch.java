@@ -176,7 +176,14 @@ final class FanoutWatch {
         wall.isNumber() ? wall.doubleValue() : null,
         row.path("summary").asText(),
         text(row, "interrupted_by"),
-        row.path("exit_code").isInt() ? row.get("exit_code").intValue() : null);
+        row.path("exit_code").isInt() ? row.get("exit_code").intValue() : null,
+        new JoinStatus.Identity(
+            row.path("shard").asInt(row.path("index").asInt(-1)),
+            row.path("iter_from").asLong(),
+            row.path("iter_to").asLong(),
+            row.path("idempotency_key").asText()),
+        row.path("retries").asInt(),
+        row.path("retry_at").asLong(0));
   }
 
   private static String text(JsonNode node, String field) {

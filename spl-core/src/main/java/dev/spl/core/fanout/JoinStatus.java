@@ -49,24 +49,34 @@ public record JoinStatus(
 
   /** The line of subtask {@code index} alone, as {@link #of} lists it. */
   public static SubtaskStatus subtask(FanoutState state, int index) {
-    FoldedChild child = state.child(index);
-    boolean terminal = child.state.terminal();
+    ChildState lifecycle = state.childState(index);
+    boolean terminal = lifecycle.terminal();
     return new SubtaskStatus(
         index,
-        state.specs().get(index).goal(),
+        state.goal(index),
         state.target(index).toString(),
-        child.resolvedTarget,
-        child.state,
-        terminal ? child.verdict.wire() : child.state.label(),
-        child.attempt,
-        child.worker,
-        state.threadOf(child),
-        terminal ? child.costUsd : null,
-        terminal ? child.wallTimeSecs : null,
-        child.summary,
-        child.interruptedBy,
-        terminal ? child.exitCode : null);
+        state.resolvedTarget(index),
+        lifecycle,
+        terminal ? state.verdict(index).wire() : lifecycle.label(),
+        state.attempt(index),
+        state.worker(index),
+        state.thread(index),
+        terminal ? state.costUsd(index) : null,
+        terminal ? state.wallSecs(index) : null,
+        state.summary(index),
+        state.interruptedBy(index),
+        terminal ? state.exitCode(index) : null,
+        new Identity(
+            index, state.iterFrom(index), state.iterTo(index), state.idempotencyKey(index)),
+        state.retries(index),
+        state.retryAtMillis(index));
   }
+
+  /**
+   * A child's stable identity, the same for every attempt: its shard (its index), the item
+   * positions or range points it covers, {@code [iterFrom, iterTo)}, and the key derived from them.
+   */
+  public record Identity(int shard, long iterFrom, long iterTo, String idempotencyKey) {}
 
   /**
    * One subtask's line.
@@ -81,6 +91,8 @@ public record JoinStatus(
    *     freeze stopped its previous attempt, else null
    * @param exitCode the shell command's exit code once a verdict is known and the worker sent one,
    *     else null
+   * @param retries automatic retries the child has used
+   * @param retryAtMillis when a child waiting for an automatic retry may spawn, else 0
    */
   public record SubtaskStatus(
       int index,
@@ -96,5 +108,8 @@ public record JoinStatus(
       Double wallTimeSecs,
       String summary,
       String interruptedBy,
-      Integer exitCode) {}
+      Integer exitCode,
+      Identity identity,
+      int retries,
+      long retryAtMillis) {}
 }
