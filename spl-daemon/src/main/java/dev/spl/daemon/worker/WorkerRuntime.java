@@ -21,6 +21,7 @@ import dev.spl.daemon.exec.ChildOutcome;
 import dev.spl.daemon.exec.Dispatcher;
 import dev.spl.daemon.exec.EchoExecutor;
 import dev.spl.daemon.exec.Executor;
+import dev.spl.daemon.exec.ProcessGroups;
 import dev.spl.daemon.exec.ShellExecutor;
 import dev.spl.daemon.records.RecordClock;
 import java.nio.file.Path;
@@ -61,6 +62,7 @@ public final class WorkerRuntime implements DaemonComponent {
   private final DaemonContext ctx;
   private final FleetSettings fleet;
   private final Path workRoot;
+  private final ProcessGroups processGroups;
   private final Dispatcher dispatcher;
   private final RecordClock recordClock;
   private final ExecutorService events;
@@ -85,9 +87,10 @@ public final class WorkerRuntime implements DaemonComponent {
     this.ctx = ctx;
     this.fleet = ctx.config().fleet();
     this.workRoot = ctx.config().home().resolve(WORK_FOLDER);
+    this.processGroups = ProcessGroups.in(ctx.config().home());
     Executor executor =
         fleet.executor() == FleetSettings.ExecutorKind.SHELL
-            ? new ShellExecutor(ctx.clock(), ctx.config().token())
+            ? new ShellExecutor(ctx.clock(), ctx.config().token(), processGroups)
             : new EchoExecutor(fleet.echoDelay(), ctx.clock());
     this.dispatcher = new Dispatcher(fleet.slots(), executor, ctx.clock());
     this.recordClock = ctx.recordClock();
@@ -104,6 +107,11 @@ public final class WorkerRuntime implements DaemonComponent {
 
   @Override
   public void start() {
+    // Children of a previous life that outlived it are stopped before anything runs again.
+    int leftovers = processGroups.stopLeftovers(ProcessGroups.STOP_GRACE);
+    if (leftovers > 0) {
+      LOG.warn("stopped {} child process group(s) left by the worker's previous run", leftovers);
+    }
     unsubscribe =
         ctx.records()
             .subscribe(
