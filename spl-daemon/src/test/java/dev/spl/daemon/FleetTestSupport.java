@@ -52,8 +52,17 @@ final class FleetTestSupport {
 
   private FleetTestSupport() {}
 
+  /** How long the coordinators of tests in which no worker is lost wait before moving work. */
+  static final Duration STABLE_LEASE = Duration.ofSeconds(30);
+
+  /**
+   * A coordinator for tests in which no worker is lost: fast heartbeats, so workers register at
+   * once, and a long lease, so a pause of a busy machine does not move children that the test
+   * counts (tests of a lost worker pass the interval, and keep its 3-interval lease).
+   */
   static DaemonConfig coordinatorConfig(Path home) {
-    return coordinatorConfig(home, INTERVAL);
+    DaemonConfig config = coordinatorConfig(home, INTERVAL);
+    return config.withFleet(config.fleet().withLease(STABLE_LEASE));
   }
 
   static DaemonConfig coordinatorConfig(Path home, Duration heartbeatInterval) {
