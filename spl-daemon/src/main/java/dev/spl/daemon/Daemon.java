@@ -10,17 +10,22 @@ import dev.spl.core.fleet.SettingsChanged;
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.schema.UniqueRecords;
 import dev.spl.core.store.RocksRecordStore;
+import dev.spl.core.tls.ServerIdentity;
+import dev.spl.core.tls.TlsTrust;
 import dev.spl.daemon.component.DaemonComponent;
 import dev.spl.daemon.component.DaemonContext;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.control.ControlGate;
 import dev.spl.daemon.coordinator.Reconciler;
+import dev.spl.daemon.fleet.EndpointProbe;
 import dev.spl.daemon.fleet.FleetRegistry;
 import dev.spl.daemon.http.ApiException;
 import dev.spl.daemon.http.ChildEndpoints;
 import dev.spl.daemon.http.HostNames;
 import dev.spl.daemon.http.HttpApi;
 import dev.spl.daemon.http.HttpServer;
+import dev.spl.daemon.metrics.DaemonMetrics;
+import dev.spl.daemon.metrics.MeteredRecordStore;
 import dev.spl.daemon.outbox.OutboxSender;
 import dev.spl.daemon.records.RecordClock;
 import dev.spl.daemon.records.RecordService;
@@ -62,6 +67,8 @@ public final class Daemon implements AutoCloseable {
   private final RecordService records;
   private final ControlGate gate;
   private final FleetRegistry fleet;
+  private final TlsTrust trust;
+  private final DaemonMetrics metrics;
   private final HttpServer server;
   private final List<DaemonComponent> components = new ArrayList<>();
   // Known once the API listens (the port may be chosen then); requests before that are refused.
@@ -83,8 +90,13 @@ public final class Daemon implements AutoCloseable {
       RecordStore store,
       RecordService records,
       ControlGate gate,
-      FleetRegistry fleet) {
+      FleetRegistry fleet,
+      ServerIdentity identity,
+      TlsTrust trust,
+      DaemonMetrics metrics) {
     this.config = config;
+    this.trust = trust;
+    this.metrics = metrics;
     this.clock = clock;
     this.startedAtMillis = startedAtMillis;
     this.home = home;
@@ -101,8 +113,9 @@ public final class Daemon implements AutoCloseable {
             HostNames.of(config.bindHost(), config.fleet().advertiseUrl()),
             config.fleet().role() == Role.WORKER
                 ? new WorkerChildren(this::worker, records, home.dir(), clock)
-                : ChildEndpoints.NONE);
-    this.server = HttpApi.create(records, settings, config.bindHost(), config.port());
+                : ChildEndpoints.NONE,
+            metrics::scrape);
+    this.server = HttpApi.create(records, settings, config.bindHost(), config.port(), identity);
   }
 
   /**
@@ -120,7 +133,15 @@ public final class Daemon implements AutoCloseable {
    */
   public static Daemon start(DaemonConfig config, Clock clock, StoreFactory stores) {
     long startedAtMillis = clock.millis();
-    requireTokenUnlessLoopback(config);
+    checkExposure(config);
+    ServerIdentity identity;
+    TlsTrust trust;
+    try {
+      identity = config.tls().serves() ? config.tls().identity() : null;
+      trust = config.tls().trust();
+    } catch (IllegalArgumentException e) {
+      throw new DaemonStartException("cannot start the daemon: " + e.getMessage(), e);
+    }
     DaemonHome home = DaemonHome.open(config.home(), clock);
     RecordStore store = null;
     Daemon daemon = null;
@@ -128,6 +149,11 @@ public final class Daemon implements AutoCloseable {
       Optional<InstanceSettings> previousSettings = home.storedSettings();
       // Unique keys (one task per alias, one fan-out per task) are decided in the store's append.
       store = stores.open(home.prepareStoreDir(), config.durability(), clock, UniqueRecords.SPL);
+      DaemonMetrics metrics = new DaemonMetrics();
+      if (store instanceof RocksRecordStore rocks) {
+        rocks.onSyncedWrite(metrics::fsyncTook);
+      }
+      store = new MeteredRecordStore(store, metrics);
       RecordService records = new RecordService(store);
       // The gate and the registry are in place before the first request is served.
       ControlGate gate = ControlGate.install(records, home.dir());
@@ -138,7 +164,19 @@ public final class Daemon implements AutoCloseable {
                   FleetThresholds.forInterval(config.fleet().heartbeatInterval().toMillis()),
                   clock)
               : null;
-      daemon = new Daemon(config, clock, startedAtMillis, home, store, records, gate, fleet);
+      daemon =
+          new Daemon(
+              config,
+              clock,
+              startedAtMillis,
+              home,
+              store,
+              records,
+              gate,
+              fleet,
+              identity,
+              trust,
+              metrics);
       daemon.listen();
       try {
         daemon.keepSettings(previousSettings);
@@ -149,11 +187,12 @@ public final class Daemon implements AutoCloseable {
       }
       home.writeEndpoint(daemon.url, daemon.port);
       LOG.info(
-          "spl daemon {} listening on {} (home {}, did {})",
+          "spl daemon {} listening on {} (home {}, did {}{})",
           VERSION,
           daemon.url,
           home.dir(),
-          home.did());
+          home.did(),
+          identity == null ? "" : ", TLS certificate " + identity.subject());
       return daemon;
     } catch (RuntimeException e) {
       if (daemon != null) {
@@ -178,7 +217,7 @@ public final class Daemon implements AutoCloseable {
           "cannot listen on " + config.bindHost() + ":" + config.port() + ": " + rootMessage(e), e);
     }
     port = server.port();
-    String bound = "http://" + urlHost(config.bindHost()) + ":" + port;
+    String bound = config.scheme() + "://" + urlHost(config.bindHost()) + ":" + port;
     String advertised = config.fleet().advertiseUrl();
     url = bound;
     context =
@@ -192,7 +231,8 @@ public final class Daemon implements AutoCloseable {
             clock,
             gate::snapshot,
             gate.spawnPolicy(home.did()),
-            new RecordClock(clock));
+            new RecordClock(clock),
+            trust);
   }
 
   /**
@@ -224,13 +264,17 @@ public final class Daemon implements AutoCloseable {
    * sender; on the coordinator the reconciler; on a worker the worker runtime.
    */
   private void startComponents() {
-    OutboxSender outbox = new OutboxSender(store, config.token(), clock);
+    metrics.attach(context, store);
+    OutboxSender outbox = new OutboxSender(store, config.token(), clock, trust);
+    outbox.onDeliveryFailure(metrics::deliveryFailed);
     records.onDeliveriesQueued(outbox::wake);
     startComponent(outbox);
     if (fleet != null) {
       Reconciler loop = new Reconciler(context, fleet);
       startComponent(loop);
       reconciler = loop;
+      metrics.attachCoordinator(fleet, loop);
+      startComponent(new EndpointProbe(context, fleet));
     } else if (config.fleet().role() == Role.WORKER) {
       WorkerRuntime runtime = new WorkerRuntime(context);
       startComponent(runtime);
@@ -260,7 +304,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   private static String describeStore(RecordStore store) {
-    if (store instanceof RocksRecordStore rocks) {
+    if (MeteredRecordStore.unwrap(store) instanceof RocksRecordStore rocks) {
       return "RocksDB at " + rocks.directory() + " (" + rocks.durability() + ")";
     }
     return store.getClass().getSimpleName();
@@ -416,7 +460,7 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
-  static void requireTokenUnlessLoopback(DaemonConfig config) {
+  static void checkExposure(DaemonConfig config) {
     InetAddress address;
     try {
       address = InetAddress.getByName(config.bindHost());
@@ -424,7 +468,10 @@ public final class Daemon implements AutoCloseable {
       throw new DaemonStartException(
           "cannot listen on '" + config.bindHost() + "': the address does not resolve", e);
     }
-    if (!address.isLoopbackAddress() && config.token() == null) {
+    if (address.isLoopbackAddress()) {
+      return;
+    }
+    if (config.token() == null) {
       throw new DaemonStartException(
           "binding "
               + config.bindHost()
@@ -433,6 +480,20 @@ public final class Daemon implements AutoCloseable {
               + " bytes; give it one in a file only you can read (spl --token-file FILE daemon"
               + " start; every request must then send 'Authorization: Bearer <token>') or bind"
               + " 127.0.0.1");
+    }
+    if (!config.tls().serves() && !config.tls().insecureHttp()) {
+      throw new DaemonStartException(
+          "binding "
+              + config.bindHost()
+              + " without TLS would send the fleet token in clear text over the network; serve"
+              + " HTTPS with --tls-cert FILE --tls-key FILE, or give --insecure-http to serve plain"
+              + " HTTP anyway (e.g. inside a private container network)");
+    }
+    if (!config.tls().serves()) {
+      LOG.warn(
+          "serving plain HTTP on {} (--insecure-http): the fleet token and every record cross the"
+              + " network unencrypted",
+          config.bindHost());
     }
   }
 

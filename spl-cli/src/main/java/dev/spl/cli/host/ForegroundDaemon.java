@@ -13,6 +13,7 @@ import dev.spl.daemon.Daemon;
 import dev.spl.daemon.DaemonStartException;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
+import dev.spl.daemon.config.TlsConfig;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -23,11 +24,29 @@ import java.util.List;
 public final class ForegroundDaemon {
   private ForegroundDaemon() {}
 
+  /**
+   * The TLS options of {@code spl daemon run}: CLI types only, so commands that do not run a daemon
+   * never load its classes. The CA the daemon trusts is the global {@code --tls-ca}.
+   */
+  public record Tls(Path cert, Path key, boolean insecureHttp) {
+    public static final Tls NONE = new Tls(null, null, false);
+  }
+
   public static int run(
       CliContext context,
       String bindHost,
       Integer port,
       Long maxRequestBytes,
+      DaemonRunOptions options) {
+    return run(context, bindHost, port, maxRequestBytes, Tls.NONE, options);
+  }
+
+  public static int run(
+      CliContext context,
+      String bindHost,
+      Integer port,
+      Long maxRequestBytes,
+      Tls tls,
       DaemonRunOptions options) {
     Path home = context.home();
     InstanceSettings stored = StoredSettings.read(home).orElse(null);
@@ -39,7 +58,12 @@ public final class ForegroundDaemon {
     InstanceSettings settings = StoredSettings.resolve(request, stored);
     DaemonConfig config;
     try {
-      config = DaemonConfig.of(home, settings, context.token());
+      config =
+          DaemonConfig.of(
+              home,
+              settings,
+              context.token(),
+              new TlsConfig(tls.cert(), tls.key(), context.trust().caFile(), tls.insecureHttp()));
     } catch (IllegalArgumentException e) {
       throw CliException.badInput(e.getMessage());
     }

@@ -4,6 +4,7 @@ import dev.spl.core.control.ControlSnapshot;
 import dev.spl.core.fanout.SpawnPolicy;
 import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.Heartbeat;
+import dev.spl.core.tls.TlsTrust;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.records.RecordClock;
 import dev.spl.daemon.records.RecordService;
@@ -25,6 +26,7 @@ import java.util.function.Supplier;
  * @param spawnPolicy the write gate's check of a child INTEND, as this daemon would write it: what
  *     the coordinator's reconciler and the worker hold
  * @param recordClock the {@code clock} field of records the daemon writes, strictly increasing
+ * @param trust whom the daemon's own HTTPS requests to other daemons trust ({@code --tls-ca})
  */
 public record DaemonContext(
     DaemonConfig config,
@@ -36,7 +38,34 @@ public record DaemonContext(
     Clock clock,
     Supplier<ControlSnapshot> control,
     SpawnPolicy spawnPolicy,
-    RecordClock recordClock) {
+    RecordClock recordClock,
+    TlsTrust trust) {
+
+  /** A context whose requests to other daemons trust the system trust store. */
+  public DaemonContext(
+      DaemonConfig config,
+      String did,
+      String url,
+      String version,
+      long startedAtMillis,
+      RecordService records,
+      Clock clock,
+      Supplier<ControlSnapshot> control,
+      SpawnPolicy spawnPolicy,
+      RecordClock recordClock) {
+    this(
+        config,
+        did,
+        url,
+        version,
+        startedAtMillis,
+        records,
+        clock,
+        control,
+        spawnPolicy,
+        recordClock,
+        TlsTrust.system());
+  }
 
   /**
    * This daemon's heartbeat as of now, in the role it was started with: the one place a daemon

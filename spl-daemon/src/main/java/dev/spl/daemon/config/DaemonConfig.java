@@ -19,6 +19,7 @@ import java.util.Objects;
  *     16 bytes of printable ASCII (see {@link FleetToken#check})
  * @param durability DURABLE (fsync before acknowledging, the default) or FAST (no fsync)
  * @param fleet the daemon's role and fleet settings
+ * @param tls whether it serves HTTPS, and whom its own requests to other daemons trust
  */
 public record DaemonConfig(
     Path home,
@@ -27,7 +28,8 @@ public record DaemonConfig(
     long maxRequestBytes,
     String token,
     Durability durability,
-    FleetSettings fleet) {
+    FleetSettings fleet,
+    TlsConfig tls) {
   public static final String DEFAULT_BIND_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 9100;
   public static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
@@ -50,6 +52,18 @@ public record DaemonConfig(
     }
     Objects.requireNonNull(durability, "durability");
     Objects.requireNonNull(fleet, "fleet");
+    Objects.requireNonNull(tls, "tls");
+  }
+
+  public DaemonConfig(
+      Path home,
+      String bindHost,
+      int port,
+      long maxRequestBytes,
+      String token,
+      Durability durability,
+      FleetSettings fleet) {
+    this(home, bindHost, port, maxRequestBytes, token, durability, fleet, TlsConfig.NONE);
   }
 
   public DaemonConfig(Path home, String bindHost, int port, long maxRequestBytes, String token) {
@@ -69,31 +83,48 @@ public record DaemonConfig(
   }
 
   public DaemonConfig withHome(Path newHome) {
-    return new DaemonConfig(newHome, bindHost, port, maxRequestBytes, token, durability, fleet);
+    return new DaemonConfig(
+        newHome, bindHost, port, maxRequestBytes, token, durability, fleet, tls);
   }
 
   public DaemonConfig withBindHost(String newBindHost) {
-    return new DaemonConfig(home, newBindHost, port, maxRequestBytes, token, durability, fleet);
+    return new DaemonConfig(
+        home, newBindHost, port, maxRequestBytes, token, durability, fleet, tls);
   }
 
   public DaemonConfig withPort(int newPort) {
-    return new DaemonConfig(home, bindHost, newPort, maxRequestBytes, token, durability, fleet);
+    return new DaemonConfig(
+        home, bindHost, newPort, maxRequestBytes, token, durability, fleet, tls);
   }
 
   public DaemonConfig withMaxRequestBytes(long newMaxRequestBytes) {
-    return new DaemonConfig(home, bindHost, port, newMaxRequestBytes, token, durability, fleet);
+    return new DaemonConfig(
+        home, bindHost, port, newMaxRequestBytes, token, durability, fleet, tls);
   }
 
   public DaemonConfig withToken(String newToken) {
-    return new DaemonConfig(home, bindHost, port, maxRequestBytes, newToken, durability, fleet);
+    return new DaemonConfig(
+        home, bindHost, port, maxRequestBytes, newToken, durability, fleet, tls);
   }
 
   public DaemonConfig withDurability(Durability newDurability) {
-    return new DaemonConfig(home, bindHost, port, maxRequestBytes, token, newDurability, fleet);
+    return new DaemonConfig(
+        home, bindHost, port, maxRequestBytes, token, newDurability, fleet, tls);
   }
 
   public DaemonConfig withFleet(FleetSettings newFleet) {
-    return new DaemonConfig(home, bindHost, port, maxRequestBytes, token, durability, newFleet);
+    return new DaemonConfig(
+        home, bindHost, port, maxRequestBytes, token, durability, newFleet, tls);
+  }
+
+  public DaemonConfig withTls(TlsConfig newTls) {
+    return new DaemonConfig(
+        home, bindHost, port, maxRequestBytes, token, durability, fleet, newTls);
+  }
+
+  /** The scheme of the daemon's URLs: {@code https} when it serves TLS. */
+  public String scheme() {
+    return tls.serves() ? "https" : "http";
   }
 
   /**
@@ -127,6 +158,11 @@ public record DaemonConfig(
    * A config that runs with {@code settings} (e.g. read from a home) and requires {@code token}.
    */
   public static DaemonConfig of(Path home, InstanceSettings settings, String token) {
+    return of(home, settings, token, TlsConfig.NONE);
+  }
+
+  /** As {@link #of(Path, InstanceSettings, String)}, serving and trusting as {@code tls} says. */
+  public static DaemonConfig of(Path home, InstanceSettings settings, String token, TlsConfig tls) {
     Duration interval = Duration.ofMillis(settings.heartbeatIntervalMillis());
     FleetSettings fleet =
         new FleetSettings(
@@ -147,7 +183,8 @@ public record DaemonConfig(
         settings.maxRequestBytes(),
         token,
         InstanceSettings.FAST.equals(settings.durability()) ? Durability.FAST : Durability.DURABLE,
-        fleet);
+        fleet,
+        tls);
   }
 
   @Override
@@ -166,6 +203,8 @@ public record DaemonConfig(
         + durability
         + ", fleet="
         + fleet
+        + ", tls="
+        + tls
         + "]";
   }
 }

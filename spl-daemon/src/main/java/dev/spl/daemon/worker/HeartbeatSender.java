@@ -34,11 +34,12 @@ final class HeartbeatSender implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private volatile Health health = Health.HEALTHY;
   private int failures;
+  private volatile String lastFailure;
 
   HeartbeatSender(DaemonContext ctx, Dispatcher dispatcher) {
     this.ctx = ctx;
     this.dispatcher = dispatcher;
-    this.poster = new RecordPoster(ctx.config().token(), Duration.ofSeconds(5));
+    this.poster = new RecordPoster(ctx.config().token(), Duration.ofSeconds(5), ctx.trust());
     this.coordinatorUrl = ctx.config().fleet().coordinatorUrl();
     this.intervalMillis = ctx.config().fleet().heartbeatInterval().toMillis();
     this.backoff = Backoff.forHeartbeats(intervalMillis);
@@ -69,9 +70,10 @@ final class HeartbeatSender implements AutoCloseable {
       delay = backoff.jitteredDelayMillis(failures, ThreadLocalRandom.current());
       if (failures == 1 || failures % 10 == 0) {
         LOG.warn(
-            "coordinator at {} does not answer heartbeats ({} in a row); next try in {} ms",
+            "coordinator at {} does not answer heartbeats ({} in a row; {}); next try in {} ms",
             coordinatorUrl,
             failures,
+            lastFailure,
             delay);
       }
     }
@@ -96,11 +98,20 @@ final class HeartbeatSender implements AutoCloseable {
       Record record = heartbeat.toRecord(heartbeat.sentAt());
       byte[] body = Json.MAPPER.writeValueAsBytes(RecordJson.toJson(record, record.id()));
       int status = poster.post(coordinatorUrl, body);
-      if (status / 100 != 2) {
+      if (status == 401) {
+        lastFailure =
+            ctx.config().token() == null
+                ? "HTTP 401: the coordinator requires the fleet token; start this worker with"
+                    + " --token-file FILE (the file holding the coordinator's token)"
+                : "HTTP 401: the coordinator refuses this worker's token; give it the fleet's"
+                    + " token with --token-file FILE";
+      } else if (status / 100 != 2) {
+        lastFailure = "HTTP " + status;
         LOG.debug("coordinator answered a heartbeat with HTTP {}", status);
       }
       return status / 100 == 2;
     } catch (IOException e) {
+      lastFailure = e.getMessage();
       return false;
     }
   }
