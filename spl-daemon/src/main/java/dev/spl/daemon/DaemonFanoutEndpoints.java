@@ -9,6 +9,7 @@ import dev.spl.core.Json;
 import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
+import dev.spl.core.fanout.Fanin;
 import dev.spl.core.fanout.Fanouts;
 import dev.spl.core.fanout.InvalidFanoutException;
 import dev.spl.core.fanout.JoinStatus;
@@ -189,6 +190,26 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     node.put("replaced_by", summary.replacedBy());
     node.put("ignored_records", summary.ignoredRecords());
     node.put("version", summary.version());
+    node.put("policy", summary.options().policy().wire());
+    node.put("max_retries", summary.options().maxRetries());
+    if (summary.options().maxConcurrency() > 0) {
+      node.put("max_concurrency", summary.options().maxConcurrency());
+    } else {
+      node.putNull("max_concurrency");
+    }
+    node.set("fanin", faninJson(summary.fanin()));
+    return node;
+  }
+
+  /** The fan-in as the join record and CEL joins name its fields. */
+  static ObjectNode faninJson(Fanin fanin) {
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("status", fanin.status());
+    node.put("succeeded", fanin.succeeded());
+    node.put("failed", fanin.failed());
+    node.put("cancelled", fanin.cancelled());
+    node.put("retried", fanin.retried());
+    node.put("retries", fanin.retries());
     return node;
   }
 
@@ -219,6 +240,14 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     node.put("summary_truncated", cut);
     node.put("interrupted_by", line.interruptedBy());
     node.put("exit_code", line.exitCode());
+    node.put("shard", line.identity().shard());
+    node.put("iter_from", line.identity().iterFrom());
+    node.put("iter_to", line.identity().iterTo());
+    node.put("idempotency_key", line.identity().idempotencyKey());
+    node.put("retries", line.retries());
+    if (line.retryAtMillis() > 0) {
+      node.put("retry_at", line.retryAtMillis());
+    }
     node.put("changed_at", row.changedAt());
     return node;
   }

@@ -119,7 +119,8 @@ class MetricsEndpointTest {
             ThreadIds.derive("task", "undeliverable"),
             FleetTestSupport.USER,
             dev.spl.core.Act.INTEND,
-            FleetTestSupport.parse("{\"topic\":\"note\"}"),
+            (com.fasterxml.jackson.databind.node.ObjectNode)
+                FleetTestSupport.parse("{\"topic\":\"note\"}"),
             1,
             List.of());
     coordinator

@@ -17,8 +17,11 @@ import java.util.Map;
 /**
  * Compiles CEL join expressions. Variables: {@code children}, a list of maps with {@code index}
  * (int), {@code thread}, {@code worker}, {@code verdict}, {@code summary} (strings), {@code
- * cost_usd} and {@code wall_time_secs} (doubles); and the counters {@code n}, {@code completed},
- * {@code accepted}, {@code failed}, {@code active} (ints). The expression must be boolean.
+ * cost_usd} and {@code wall_time_secs} (doubles); the counters {@code n}, {@code completed}, {@code
+ * accepted}, {@code failed}, {@code active} (ints); and the fan-in: {@code fanin.status} (string:
+ * {@code running}, {@code complete}, {@code partial} or {@code failed}), {@code fanin.succeeded},
+ * {@code fanin.failed}, {@code fanin.cancelled}, {@code fanin.retried} and {@code fanin.retries}
+ * (ints). The expression must be boolean.
  */
 public final class CelJoinCompiler implements JoinCompiler {
   static final String CHILDREN = "children";
@@ -44,6 +47,10 @@ public final class CelJoinCompiler implements JoinCompiler {
     variables.put(CHILDREN, ListType.create(MapType.create(SimpleType.STRING, SimpleType.DYN)));
     for (String counter : CelJoinPredicate.COUNTERS) {
       variables.put(counter, SimpleType.INT);
+    }
+    variables.put(CelJoinPredicate.FANIN_STATUS, SimpleType.STRING);
+    for (String count : CelJoinPredicate.FANIN_COUNTS) {
+      variables.put(count, SimpleType.INT);
     }
     return Map.copyOf(variables);
   }

@@ -4,6 +4,7 @@ import dev.cel.runtime.CelEvaluationException;
 import dev.spl.cel.CompiledExpression;
 import dev.spl.core.fanout.ChildView;
 import dev.spl.core.fanout.ChildrenView;
+import dev.spl.core.fanout.Fanin;
 import dev.spl.core.fanout.JoinCounters;
 import dev.spl.core.fanout.JoinOutcome;
 import dev.spl.core.fanout.JoinPredicate;
@@ -20,6 +21,10 @@ import java.util.Optional;
  */
 final class CelJoinPredicate implements JoinPredicate {
   static final List<String> COUNTERS = List.of("n", "completed", "accepted", "failed", "active");
+  static final String FANIN_STATUS = "fanin.status";
+  static final List<String> FANIN_COUNTS =
+      List.of(
+          "fanin.succeeded", "fanin.failed", "fanin.cancelled", "fanin.retried", "fanin.retries");
 
   private final CompiledExpression expression;
   private final boolean readsChildren;
@@ -34,13 +39,27 @@ final class CelJoinPredicate implements JoinPredicate {
     return expression.text();
   }
 
-  /** Whether evaluation builds the children list (for reports and benchmarks). */
-  boolean readsChildren() {
+  /** Whether evaluation builds the children list. */
+  @Override
+  public boolean readsChildren() {
     return readsChildren;
   }
 
   @Override
   public JoinOutcome evaluate(JoinCounters counters, ChildrenView children) {
+    return evaluate(counters, children, null);
+  }
+
+  /**
+   * Evaluates with the fan-in; without one ({@code fanin} null) the {@code fanin.*} variables read
+   * as a running fan-in of the counters: succeeded = accepted, failed = failed, no retries.
+   */
+  @Override
+  public JoinOutcome evaluate(JoinCounters counters, ChildrenView children, Fanin given) {
+    Fanin fanin =
+        given != null
+            ? given
+            : new Fanin(Fanin.RUNNING, counters.accepted(), counters.failed(), 0, 0, 0);
     boolean holds;
     try {
       Object value =
@@ -52,6 +71,12 @@ final class CelJoinPredicate implements JoinPredicate {
                     case "accepted" -> Optional.of((long) counters.accepted());
                     case "failed" -> Optional.of((long) counters.failed());
                     case "active" -> Optional.of((long) counters.active());
+                    case FANIN_STATUS -> Optional.of(fanin.status());
+                    case "fanin.succeeded" -> Optional.of((long) fanin.succeeded());
+                    case "fanin.failed" -> Optional.of((long) fanin.failed());
+                    case "fanin.cancelled" -> Optional.of((long) fanin.cancelled());
+                    case "fanin.retried" -> Optional.of((long) fanin.retried());
+                    case "fanin.retries" -> Optional.of(fanin.retries());
                     case CelJoinCompiler.CHILDREN ->
                         readsChildren ? Optional.of(new ChildList(children)) : Optional.empty();
                     default -> Optional.empty();

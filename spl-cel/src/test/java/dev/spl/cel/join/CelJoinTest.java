@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spl.core.fanout.ChildView;
 import dev.spl.core.fanout.ChildrenView;
+import dev.spl.core.fanout.Fanin;
 import dev.spl.core.fanout.FanoutAction;
 import dev.spl.core.fanout.InvalidFanoutException;
 import dev.spl.core.fanout.JoinCounters;
@@ -143,5 +144,26 @@ class CelJoinTest {
     harness.fanouts.apply(harness.result(1, "accept", 0.1));
     List<FanoutAction> actions = harness.step(FanoutHarness.TWO_WORKERS);
     assertThat(((FanoutAction.CompleteJoin) actions.get(0)).verdict()).isEqualTo("reject");
+  }
+
+  @Test
+  void seesTheFanInAndRefusesFieldsItDoesNotHave() {
+    JoinPredicate join =
+        compiler.compile(
+            "fanin.status == 'partial' && fanin.succeeded >= 2 && fanin.failed == 1"
+                + " && fanin.cancelled == 0 && fanin.retried == 1 && fanin.retries == 3");
+    CountingChildren none = new CountingChildren(List.of());
+    JoinCounters counters = new JoinCounters(3, 3, 2, 1, 0);
+    assertThat(join.evaluate(counters, none, new Fanin("partial", 2, 1, 0, 1, 3)))
+        .isEqualTo(JoinOutcome.SATISFIED);
+    assertThat(join.evaluate(counters, none, new Fanin("failed", 2, 1, 0, 1, 3)))
+        .isEqualTo(JoinOutcome.IMPOSSIBLE);
+    assertThat(join.readsChildren()).isFalse();
+    assertThatThrownBy(() -> compiler.compile("fanin.sucseeded > 0"))
+        .isInstanceOf(InvalidFanoutException.class)
+        .hasMessageContaining("undeclared reference");
+    assertThatThrownBy(() -> compiler.compile("fanin.status + 1 > 0"))
+        .isInstanceOf(InvalidFanoutException.class);
+    assertThat(compiler.compile("children.size() > 0").readsChildren()).isTrue();
   }
 }

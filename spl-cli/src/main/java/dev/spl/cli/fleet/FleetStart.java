@@ -88,6 +88,22 @@ final class FleetStart implements Callable<Integer> {
   Duration echoDelay;
 
   @Option(
+      names = "--echo-mode",
+      paramLabel = "plain|compute",
+      description =
+          "What the workers' echo children do: plain (default) or compute (real work on each"
+              + " child's slice).")
+  DaemonRunOptions.EchoMode echoMode;
+
+  @Option(
+      names = "--max-children",
+      paramLabel = "N",
+      description =
+          "The most children one fan-out may have, for a coordinator started here (default"
+              + " 1000000).")
+  Integer maxChildren;
+
+  @Option(
       names = "--slots",
       paramLabel = "N",
       description = "Children each worker runs at once (default: as kept, else 4).")
@@ -329,79 +345,55 @@ final class FleetStart implements Callable<Integer> {
       throw CliException.failure("cannot start the fleet:\n  " + String.join("\n  ", problems));
     }
 
-    Member coordinator =
-        coordinator(fleet, fleetToken, coordinatorStored, coordinatorDifferences, deadline, out);
+    CoordinatorLaunch launch =
+        launchCoordinator(fleet, fleetToken, coordinatorStored, coordinatorDifferences, out);
+    // Workers start beside the coordinator when its URL is known before it answers (it runs, or
+    // listens on a fixed port): daemon start-up, not waiting, is most of a fleet start.
+    WorkerStarts workerStarts =
+        launch.expectedUrl() == null
+            ? null
+            : startWorkers(planned, launch.expectedUrl(), fleetToken, launch.started());
+    Member coordinator;
+    try {
+      coordinator = awaitCoordinator(launch, deadline, out);
+    } catch (CliException e) {
+      if (workerStarts != null && !workerStarts.spawned().isEmpty()) {
+        // Workers of a coordinator that never came up would only beat into the void.
+        stopQuietly(workerStarts.spawnedPlans());
+      }
+      throw e;
+    }
     String coordinatorUrl = coordinator.running().url();
+    if (workerStarts != null && !workerStarts.coordinatorUrl().equals(coordinatorUrl)) {
+      // It listens elsewhere than expected (e.g. a bind kept in its home): start them again.
+      List<Planned> again = new ArrayList<>();
+      for (Planned worker : planned) {
+        again.add(
+            workerStarts.spawned().containsKey(worker)
+                ? new Planned(
+                    worker.alias(),
+                    worker.home(),
+                    worker.index(),
+                    worker.stored(),
+                    worker.request(),
+                    worker.differences(),
+                    Optional.empty())
+                : worker);
+      }
+      stopForReconfiguring(workerStarts.spawnedPlans());
+      planned = again;
+      workerStarts = null;
+    }
+    if (workerStarts == null) {
+      workerStarts = startWorkers(planned, coordinatorUrl, fleetToken, coordinator.started());
+    }
     List<Member> members = new ArrayList<>();
     members.add(coordinator);
-    List<Planned> toRestart = new ArrayList<>();
-    List<Planned> toStart = new ArrayList<>();
-    for (Planned worker : planned) {
-      if (worker.running().isEmpty()) {
-        toStart.add(worker);
-        continue;
-      }
-      DaemonProcesses.Running running = worker.running().get();
-      LocalFleet.Identity identity = LocalFleet.identify(running.health(), running.pid());
-      if (!identity.isWorkerOf(coordinatorUrl)) {
-        problems.add(
-            worker.alias()
-                + ": "
-                + worker.home()
-                + " is served by a running daemon (pid "
-                + pidText(running.pid())
-                + ", "
-                + running.url()
-                + ") that is "
-                + (identity.coordinatorUrl() == null
-                    ? "a " + identity.role()
-                    : "a " + identity.role() + " of " + identity.coordinatorUrl())
-                + ", not a worker of "
-                + coordinatorUrl
-                + "; stop it with `spl daemon stop --home "
-                + worker.home()
-                + "`");
-      } else if (!worker.differences().isEmpty()) {
-        toRestart.add(worker);
-      } else {
-        members.add(new Member(worker.alias(), "worker", worker.home(), running, false, false));
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw CliException.failure(
-          "cannot start the fleet:\n  "
-              + String.join("\n  ", problems)
-              + (coordinator.started()
-                  ? "\nthe coordinator keeps running; stop it with `spl fleet stop --all`"
-                  : ""));
-    }
-    for (Member member : members.subList(1, members.size())) {
+    members.addAll(workerStarts.alreadyRunning());
+    for (Member member : workerStarts.alreadyRunning()) {
       out.println(line(member, "already running"));
     }
-    stopForReconfiguring(toRestart);
-
-    Map<Planned, DaemonProcesses.Spawned> spawned = new LinkedHashMap<>();
-    List<Planned> spawning = new ArrayList<>(toRestart);
-    spawning.addAll(toStart);
-    for (Planned worker : spawning) {
-      // The coordinator's URL is the fleet's, not the user's: a worker kept with another one
-      // (a coordinator on port 0 comes back on a new port) takes the new one, and records it.
-      boolean managedChange =
-          worker.stored() != null && !coordinatorUrl.equals(worker.stored().coordinatorUrl());
-      spawned.put(
-          worker,
-          DaemonProcesses.spawn(
-              new DaemonProcesses.Spec(
-                  worker.home(),
-                  worker.stored() == null || worker.request().port() != null ? worker.port() : null,
-                  null,
-                  null,
-                  workerToken(fleetToken, worker.home()),
-                  workerArguments(
-                      worker, coordinatorUrl, !worker.differences().isEmpty() || managedChange)),
-              context.env()));
-    }
-    for (var entry : spawned.entrySet()) {
+    for (var entry : workerStarts.spawned().entrySet()) {
       Planned worker = entry.getKey();
       DaemonProcesses.Running running;
       try {
@@ -415,7 +407,7 @@ final class FleetStart implements Callable<Integer> {
                 + e.getMessage()
                 + "\nthe other instances keep running; stop them with `spl fleet stop --all`");
       }
-      boolean reconfigured = toRestart.contains(worker);
+      boolean reconfigured = workerStarts.restarted().contains(worker);
       Member member =
           new Member(worker.alias(), "worker", worker.home(), running, true, reconfigured);
       members.add(member);
@@ -497,6 +489,11 @@ final class FleetStart implements Callable<Integer> {
                 + "); choose another --port or --worker-port");
       }
     }
+    if (echoMode != null && executor == DaemonRunOptions.Executor.SHELL) {
+      throw CliException.badInput(
+          "--echo-mode: applies to --executor echo only, but --executor is shell");
+    }
+    DaemonRunOptions.checkMaxChildren(maxChildren);
     if (echoDelay != null && executor == DaemonRunOptions.Executor.SHELL) {
       throw CliException.badInput(
           "--echo-delay: applies to --executor echo only, but --executor is shell");
@@ -573,6 +570,105 @@ final class FleetStart implements Callable<Integer> {
                 + ": "
                 + busy
                 + "; choose other ports with --worker-port (0 = any free port)");
+  }
+
+  /** The workers found running, and those spawned (restarted or new) but not yet answering. */
+  private record WorkerStarts(
+      String coordinatorUrl,
+      List<Member> alreadyRunning,
+      Map<Planned, DaemonProcesses.Spawned> spawned,
+      List<Planned> restarted) {
+    List<Planned> spawnedPlans() {
+      return List.copyOf(spawned.keySet());
+    }
+  }
+
+  /**
+   * Checks that the running workers are this coordinator's, restarts those whose settings change
+   * and spawns the missing ones, without waiting for them to answer.
+   */
+  private WorkerStarts startWorkers(
+      List<Planned> planned,
+      String coordinatorUrl,
+      Resolution.Token fleetToken,
+      boolean coordinatorStarted) {
+    List<Member> alreadyRunning = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    List<Planned> toRestart = new ArrayList<>();
+    List<Planned> toStart = new ArrayList<>();
+    for (Planned worker : planned) {
+      if (worker.running().isEmpty()) {
+        toStart.add(worker);
+        continue;
+      }
+      DaemonProcesses.Running running = worker.running().get();
+      LocalFleet.Identity identity = LocalFleet.identify(running.health(), running.pid());
+      if (!identity.isWorkerOf(coordinatorUrl)) {
+        problems.add(
+            worker.alias()
+                + ": "
+                + worker.home()
+                + " is served by a running daemon (pid "
+                + pidText(running.pid())
+                + ", "
+                + running.url()
+                + ") that is "
+                + (identity.coordinatorUrl() == null
+                    ? "a " + identity.role()
+                    : "a " + identity.role() + " of " + identity.coordinatorUrl())
+                + ", not a worker of "
+                + coordinatorUrl
+                + "; stop it with `spl daemon stop --home "
+                + worker.home()
+                + "`");
+      } else if (!worker.differences().isEmpty()) {
+        toRestart.add(worker);
+      } else {
+        alreadyRunning.add(
+            new Member(worker.alias(), "worker", worker.home(), running, false, false));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw CliException.failure(
+          "cannot start the fleet:\n  "
+              + String.join("\n  ", problems)
+              + (coordinatorStarted
+                  ? "\nthe coordinator keeps running; stop it with `spl fleet stop --all`"
+                  : ""));
+    }
+    stopForReconfiguring(toRestart);
+
+    Map<Planned, DaemonProcesses.Spawned> spawned = new LinkedHashMap<>();
+    List<Planned> spawning = new ArrayList<>(toRestart);
+    spawning.addAll(toStart);
+    for (Planned worker : spawning) {
+      // The coordinator's URL is the fleet's, not the user's: a worker kept with another one
+      // (a coordinator on port 0 comes back on a new port) takes the new one, and records it.
+      boolean managedChange =
+          worker.stored() != null && !coordinatorUrl.equals(worker.stored().coordinatorUrl());
+      spawned.put(
+          worker,
+          DaemonProcesses.spawn(
+              new DaemonProcesses.Spec(
+                  worker.home(),
+                  worker.stored() == null || worker.request().port() != null ? worker.port() : null,
+                  null,
+                  null,
+                  workerToken(fleetToken, worker.home()),
+                  workerArguments(
+                      worker, coordinatorUrl, !worker.differences().isEmpty() || managedChange)),
+              context.env()));
+    }
+    return new WorkerStarts(coordinatorUrl, alreadyRunning, spawned, toRestart);
+  }
+
+  /** Stops workers started for a fleet that could not start, keeping the first error. */
+  private void stopQuietly(List<Planned> workers) {
+    try {
+      stopForReconfiguring(workers);
+    } catch (CliException ignored) {
+      // The coordinator's error is the one to report; `spl fleet stop --all` stops what is left.
+    }
   }
 
   /** Stops the running workers that are restarted with new settings, together. */
@@ -660,12 +756,11 @@ final class FleetStart implements Callable<Integer> {
    * The home's coordinator if one answers (restarted with the new settings when they differ and
    * {@code --reconfigure} was given); else a new one on {@code --port}.
    */
-  private Member coordinator(
+  private CoordinatorLaunch launchCoordinator(
       LocalFleet fleet,
       Resolution.Token fleetToken,
       InstanceSettings stored,
       List<SettingsRequest.Difference> differences,
-      long deadline,
       PrintStream out) {
     Path home = fleet.home();
     String token = fleetToken == null ? null : fleetToken.value();
@@ -689,7 +784,7 @@ final class FleetStart implements Callable<Integer> {
             new Member(
                 LocalFleet.COORDINATOR_ALIAS, "coordinator", home, existing.get(), false, false);
         out.println(line(member, "already running"));
-        return member;
+        return new CoordinatorLaunch(member, null, false, differences, existing.get().url());
       }
       // Reconfigured on the port it listens on, unless another is asked for: its workers know it
       // by its URL.
@@ -744,12 +839,46 @@ final class FleetStart implements Callable<Integer> {
       args.add("--heartbeat-interval");
       args.add(DaemonRunOptions.seconds(heartbeatInterval));
     }
+    if (maxChildren != null) {
+      args.addAll(List.of("--max-children", maxChildren.toString()));
+    }
     if (!differences.isEmpty() || restartPort != null) {
       args.add("--reconfigure");
     }
     DaemonProcesses.Spawned spawned =
         DaemonProcesses.spawn(
             new DaemonProcesses.Spec(home, spawnPort, null, null, fleetToken, args), context.env());
+    String bind = stored == null ? InstanceSettings.DEFAULT_BIND : stored.bind();
+    // The URL it writes to its endpoint file once it listens, when that is known now.
+    String expectedUrl =
+        effectivePort != 0 && InstanceSettings.DEFAULT_BIND.equals(bind)
+            ? "http://" + bind + ":" + effectivePort
+            : null;
+    return new CoordinatorLaunch(null, spawned, existing.isPresent(), differences, expectedUrl);
+  }
+
+  /**
+   * The coordinator as {@link #launchCoordinator} left it: running already ({@code running}), or
+   * spawned and not yet answering; {@code expectedUrl} is null when its URL is known only once it
+   * listens (port 0, or a bind kept in its home).
+   */
+  private record CoordinatorLaunch(
+      Member running,
+      DaemonProcesses.Spawned spawned,
+      boolean reconfigured,
+      List<SettingsRequest.Difference> differences,
+      String expectedUrl) {
+    boolean started() {
+      return spawned != null;
+    }
+  }
+
+  /** Waits for a spawned coordinator to answer. */
+  private Member awaitCoordinator(CoordinatorLaunch launch, long deadline, PrintStream out) {
+    if (launch.running() != null) {
+      return launch.running();
+    }
+    DaemonProcesses.Spawned spawned = launch.spawned();
     DaemonProcesses.Running running;
     try {
       running = DaemonProcesses.awaitAnswer(spawned, remaining(deadline));
@@ -757,12 +886,19 @@ final class FleetStart implements Callable<Integer> {
       throw CliException.failure(
           "the coordinator did not come up (log: " + spawned.logFile() + "): " + e.getMessage());
     }
-    boolean reconfigured = existing.isPresent();
     Member member =
-        new Member(LocalFleet.COORDINATOR_ALIAS, "coordinator", home, running, true, reconfigured);
+        new Member(
+            LocalFleet.COORDINATOR_ALIAS,
+            "coordinator",
+            spawned.spec().home(),
+            running,
+            true,
+            launch.reconfigured());
     out.println(
-        line(member, reconfigured ? "reconfigured" : "spawned")
-            + (differences.isEmpty() ? "" : ": " + SettingsRequest.describe(differences)));
+        line(member, launch.reconfigured() ? "reconfigured" : "spawned")
+            + (launch.differences().isEmpty()
+                ? ""
+                : ": " + SettingsRequest.describe(launch.differences())));
     return member;
   }
 
@@ -782,6 +918,9 @@ final class FleetStart implements Callable<Integer> {
     }
     if (request.echoDelayMillis() != null) {
       args.addAll(List.of("--echo-delay", InstanceSettings.seconds(request.echoDelayMillis())));
+    }
+    if (echoMode != null) {
+      args.addAll(List.of("--echo-mode", echoMode.name().toLowerCase(java.util.Locale.ROOT)));
     }
     if (request.slots() != null) {
       args.addAll(List.of("--slots", request.slots().toString()));

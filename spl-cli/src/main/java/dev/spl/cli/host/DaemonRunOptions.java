@@ -3,6 +3,7 @@ package dev.spl.cli.host;
 import dev.spl.cli.CliException;
 import dev.spl.cli.client.Resolution;
 import dev.spl.core.fanout.ExecutorKind;
+import dev.spl.core.fanout.Fanouts;
 import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.fleet.Labels;
 import dev.spl.core.fleet.Role;
@@ -35,6 +36,17 @@ public final class DaemonRunOptions {
     ECHO,
     SHELL
   }
+
+  /** What an echo child does besides echoing. */
+  public enum EchoMode {
+    PLAIN,
+    COMPUTE
+  }
+
+  /** The coordinator's default and largest {@code max_children}, from core. */
+  public static final int MAX_CHILDREN_DEFAULT = Fanouts.DEFAULT_MAX_CHILDREN;
+
+  public static final int MAX_CHILDREN_LIMIT = Fanouts.MAX_MAX_CHILDREN;
 
   @Option(
       names = "--role",
@@ -88,6 +100,25 @@ public final class DaemonRunOptions {
       converter = SecondsConverter.class,
       description = "How long an echo child takes; 0 allowed (default 1).")
   Duration echoDelay;
+
+  @Option(
+      names = "--echo-mode",
+      paramLabel = "plain|compute",
+      description =
+          "What an echo child does: plain echoes its goal (default); compute also does real work on"
+              + " its slice (sums its range points or numeric items, else hashes its items).")
+  EchoMode echoMode;
+
+  @Option(
+      names = "--max-children",
+      paramLabel = "N",
+      description =
+          "The most children one fan-out may have on this coordinator (default "
+              + MAX_CHILDREN_DEFAULT
+              + ", at most "
+              + MAX_CHILDREN_LIMIT
+              + ").")
+  Integer maxChildren;
 
   @Option(
       names = "--slots",
@@ -183,7 +214,20 @@ public final class DaemonRunOptions {
     if (slots != null && (slots < 1 || slots > MAX_SLOTS)) {
       throw CliException.badInput("--slots: expected 1.." + MAX_SLOTS + " but found " + slots);
     }
+    if (echoMode != null && executor == Executor.SHELL) {
+      throw CliException.badInput(
+          "--echo-mode: applies to --executor echo only, but --executor is shell");
+    }
+    checkMaxChildren(maxChildren);
     labels = labelOptions == null ? null : parseLabels(labelOptions);
+  }
+
+  /** Refuses a {@code --max-children} out of range, naming the option. */
+  public static void checkMaxChildren(Integer maxChildren) {
+    if (maxChildren != null && (maxChildren < 1 || maxChildren > MAX_CHILDREN_LIMIT)) {
+      throw CliException.badInput(
+          "--max-children: expected 1.." + MAX_CHILDREN_LIMIT + " but found " + maxChildren);
+    }
   }
 
   /** {@code --label k=v} options as labels; bad input names the option and what is wrong. */
@@ -267,6 +311,12 @@ public final class DaemonRunOptions {
     }
     if (echoDelay != null) {
       add(args, "--echo-delay", seconds(echoDelay));
+    }
+    if (echoMode != null) {
+      add(args, "--echo-mode", echoMode.name().toLowerCase(Locale.ROOT));
+    }
+    if (maxChildren != null) {
+      add(args, "--max-children", maxChildren.toString());
     }
     if (slots != null) {
       add(args, "--slots", slots.toString());

@@ -14,6 +14,7 @@ import dev.spl.daemon.DaemonStartException;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
 import dev.spl.daemon.config.TlsConfig;
+import dev.spl.daemon.exec.EchoExecutor;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -64,6 +65,13 @@ public final class ForegroundDaemon {
               settings,
               context.token(),
               new TlsConfig(tls.cert(), tls.key(), context.trust().caFile(), tls.insecureHttp()));
+      // Options of this run only, not kept in the home's settings: the echo mode and the cap.
+      if (options.echoMode != null) {
+        config = config.withEchoMode(EchoExecutor.Mode.valueOf(options.echoMode.name()));
+      }
+      if (options.maxChildren != null) {
+        config = config.withMaxChildren(options.maxChildren);
+      }
     } catch (IllegalArgumentException e) {
       throw CliException.badInput(e.getMessage());
     }

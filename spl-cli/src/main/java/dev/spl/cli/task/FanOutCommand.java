@@ -1,5 +1,6 @@
 package dev.spl.cli.task;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.cli.CliContext;
@@ -7,16 +8,25 @@ import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
 import dev.spl.cli.client.RecordsApi;
 import dev.spl.cli.fleet.FleetView;
+import dev.spl.cli.host.DaemonRunOptions;
 import dev.spl.cli.text.Formats;
 import dev.spl.core.Act;
 import dev.spl.core.Actors;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
+import dev.spl.core.fanout.ChildDone;
+import dev.spl.core.fanout.ChildTemplate;
+import dev.spl.core.fanout.DataLoop;
+import dev.spl.core.fanout.FanoutLog;
+import dev.spl.core.fanout.FanoutOptions;
 import dev.spl.core.fanout.FanoutParent;
+import dev.spl.core.fanout.FanoutPolicy;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.FanoutState;
 import dev.spl.core.fanout.FanoutValidation;
 import dev.spl.core.fanout.InvalidFanoutException;
+import dev.spl.core.fanout.ItemChunk;
+import dev.spl.core.fanout.ItemParser;
 import dev.spl.core.fanout.Joins;
 import dev.spl.core.fanout.RunCommandPlacement;
 import dev.spl.core.fanout.SubtaskChunk;
@@ -24,11 +34,18 @@ import dev.spl.core.fanout.SubtaskParser;
 import dev.spl.core.fanout.SubtaskSpec;
 import dev.spl.core.fanout.Target;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,7 +57,9 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "fan-out",
-    description = "Split a task into subtasks that run on the workers, joined by a predicate.")
+    description =
+        "Split a task into subtasks that run on the workers, joined by a predicate: listed"
+            + " subtasks, or one child per item (--items) or range shard (--range).")
 final class FanOutCommand implements Callable<Integer> {
   /** Descriptors per chunk record, at most. */
   static final int CHUNK_SUBTASKS = FanoutRecords.DEFAULT_CHUNK_SIZE;
@@ -71,6 +90,79 @@ final class FanOutCommand implements Callable<Integer> {
   String subtasksFile;
 
   @Option(
+      names = "--items",
+      paramLabel = "FILE|-",
+      description =
+          "A data fan-out over the items in FILE (- for standard input, e.g. the output of an"
+              + " earlier stage): one child per item, or per --shard-size items.")
+  String itemsFile;
+
+  @Option(
+      names = "--items-format",
+      paramLabel = "jsonl|lines|json",
+      description =
+          "How --items is written: jsonl (one JSON value a line, the default), lines (each line"
+              + " one string item) or json (one JSON array).")
+  String itemsFormat = ItemParser.Format.JSONL.wire();
+
+  @Option(
+      names = "--range",
+      paramLabel = "FROM..TO",
+      description =
+          "A data fan-out over the whole numbers FROM to TO-1, never materialised: one child per"
+              + " --shard-size points.")
+  String range;
+
+  @Option(
+      names = "--template",
+      paramLabel = "K=V,...",
+      description =
+          "Every child of --items or --range: goal=...,run=...,target=...,budget=...,timeout=..."
+              + " Placeholders in goal and run: {{item}}, {{item.<path>}}, {{index}}, {{shard}},"
+              + " {{n}}; {{{{ is a literal {{. In run each value is one single-quoted shell word.")
+  String template;
+
+  @Option(
+      names = "--shard-size",
+      paramLabel = "K",
+      description = "Items or range points per child (default 1).")
+  long shardSize = 1;
+
+  @Option(
+      names = "--policy",
+      paramLabel = "all|fail-fast|allow-partial",
+      description =
+          "all: the join alone decides (default); fail-fast: the first failed child stops the"
+              + " fan-out and cancels its siblings; allow-partial: every child runs and the fan-in"
+              + " may end partial.")
+  String policy = FanoutPolicy.ALL.wire();
+
+  @Option(
+      names = "--max-retries",
+      paramLabel = "N",
+      description =
+          "Automatic retries of a child that fails, times out or loses its worker (0-100,"
+              + " default 0).")
+  int maxRetries;
+
+  @Option(
+      names = "--retry-backoff",
+      paramLabel = "SECS",
+      converter = DaemonRunOptions.SecondsConverter.class,
+      description =
+          "Seconds before a child's first automatic retry, doubling for each further one (default"
+              + " 1).")
+  Duration retryBackoff;
+
+  @Option(
+      names = "--max-concurrency",
+      paramLabel = "N",
+      description =
+          "At most N children of this fan-out running at once, fleet wide; the rest wait in order"
+              + " (default: no limit but the workers' slots).")
+  Integer maxConcurrency;
+
+  @Option(
       names = "--join",
       required = true,
       paramLabel = "JOIN",
@@ -92,12 +184,22 @@ final class FanOutCommand implements Callable<Integer> {
     this.context = context;
   }
 
+  /** A data fan-out's loop with its items, read and checked before anything is written. */
+  private record Data(DataLoop loop, List<ItemChunk> chunks) {}
+
   @Override
   public Integer call() {
-    List<SubtaskSpec> specs = readSubtasks();
+    FanoutOptions options = readOptions();
+    Data data = itemsFile != null || range != null ? readData() : null;
+    List<SubtaskSpec> specs = data == null ? readSubtasks() : List.of();
+    int width = data == null ? specs.size() : data.loop().width();
     try {
-      FanoutValidation.validate(specs);
-      Joins.compile(join, specs.size(), new TaskFold.LazyCelJoins());
+      if (data == null) {
+        FanoutValidation.validate(specs);
+        Joins.compile(join, specs.size(), new TaskFold.LazyCelJoins());
+      } else {
+        FanoutValidation.validateDataJoin(Joins.compile(join, width, new TaskFold.LazyCelJoins()));
+      }
       if (maxAttempts < 1) {
         throw new InvalidFanoutException(
             -1, "--max-attempts", "expected a whole number >= 1 but found " + maxAttempts);
@@ -127,13 +229,28 @@ final class FanOutCommand implements Callable<Integer> {
     }
     String namespace = task.namespace();
     FleetView fleet = FleetView.load(api);
+    if (data != null) {
+      requireWithinMaxChildren(api, width);
+    }
+    // Where children go and what they run: the listed subtasks, or the template of every child.
+    List<SubtaskSpec> placed =
+        data == null
+            ? specs
+            : List.of(
+                new SubtaskSpec(
+                    data.loop().template().goal(),
+                    data.loop().template().target(),
+                    null,
+                    null,
+                    List.of(),
+                    data.loop().template().run()));
     boolean pinned = false;
-    for (int i = 0; i < specs.size() && !pinned; i++) {
-      pinned = Target.parse(i, specs.get(i).target()).pinned();
+    for (int i = 0; i < placed.size() && !pinned; i++) {
+      pinned = Target.parse(i, placed.get(i).target()).pinned();
     }
     if (pinned) {
       try {
-        FanoutValidation.validateTargets(specs, fleet.directory());
+        FanoutValidation.validateTargets(placed, fleet.directory());
       } catch (InvalidFanoutException e) {
         throw CliException.badInput(
             e.getMessage()
@@ -151,15 +268,21 @@ final class FanOutCommand implements Callable<Integer> {
               throw CliException.unavailable("cannot fan out '" + task.reference() + "': " + why);
             });
     // A run command sent to an echo worker is never run: refused, or warned about in a mixed fleet.
-    RunCommandPlacement.Verdict placement = RunCommandPlacement.check(specs, fleet.directory());
+    RunCommandPlacement.Verdict placement = RunCommandPlacement.check(placed, fleet.directory());
     if (placement.refusal().isPresent()) {
       throw CliException.badInput(
           "cannot fan out '" + task.reference() + "': " + placement.refusal().get());
     }
     placement.warning().ifPresent(warning -> context.err().println("spl: warning: " + warning));
-    List<ObjectNode> chunkBodies;
+    List<ObjectNode> chunkBodies = new ArrayList<>();
     try {
-      chunkBodies = chunk(namespace, specs);
+      if (data == null) {
+        chunkBodies = chunk(namespace, specs);
+      } else {
+        for (ItemChunk chunk : data.chunks()) {
+          chunkBodies.add(new ItemChunk(namespace, chunk.offset(), chunk.items()).toBody());
+        }
+      }
     } catch (InvalidFanoutException e) {
       throw CliException.badInput(e.getMessage());
     }
@@ -177,11 +300,13 @@ final class FanOutCommand implements Callable<Integer> {
         new FanoutParent(
                 namespace,
                 join.trim(),
-                specs.size(),
+                width,
                 chunkIds,
                 maxAttempts,
                 replaces,
-                System.currentTimeMillis())
+                System.currentTimeMillis(),
+                data == null ? null : data.loop(),
+                options)
             .toBody();
     Record parent = new Record(task.thread(), actor, Act.INTEND, parentBody, clock, chunkIds);
     records.add(parent);
@@ -192,7 +317,23 @@ final class FanOutCommand implements Callable<Integer> {
       out.put("thread", task.thread());
       out.put("alias", task.alias());
       out.put("record", parent.id());
-      out.put("subtasks", specs.size());
+      out.put("subtasks", width);
+      if (data != null) {
+        DataLoop loop = data.loop();
+        out.put("loop", loop.kind().wire());
+        if (loop.kind() == DataLoop.Kind.ITEMS) {
+          out.put("items", loop.count());
+        } else {
+          out.put("from", loop.from());
+          out.put("to", loop.to());
+        }
+        out.put("shard_size", loop.shardSize());
+      }
+      out.put("policy", options.policy().wire());
+      out.put("max_retries", options.maxRetries());
+      if (options.maxConcurrency() > 0) {
+        out.put("max_concurrency", options.maxConcurrency());
+      }
       out.put("join", join.trim());
       out.put("namespace", namespace);
       ArrayNode chunks = out.putArray("chunks");
@@ -206,8 +347,36 @@ final class FanOutCommand implements Callable<Integer> {
     out.println("◇ Fan-out parent INTEND created");
     out.println("  thread:   " + task.thread());
     out.println("  record:   " + parent.id());
-    out.println("  subtasks: " + Formats.count(specs.size()));
+    if (data != null) {
+      DataLoop loop = data.loop();
+      out.println(
+          "  loop:     "
+              + (loop.kind() == DataLoop.Kind.ITEMS
+                  ? Formats.count(loop.count()) + " items"
+                  : "range " + loop.from() + ".." + loop.to())
+              + (loop.shardSize() > 1 ? " in shards of " + Formats.count(loop.shardSize()) : ""));
+      out.println("  children: " + Formats.count(width));
+    } else {
+      out.println("  subtasks: " + Formats.count(width));
+    }
     out.println("  join:     " + join.trim());
+    if (options.policy() != FanoutPolicy.ALL
+        || options.maxRetries() > 0
+        || options.maxConcurrency() > 0) {
+      out.println(
+          "  policy:   "
+              + options.policy().wire()
+              + (options.maxRetries() > 0
+                  ? ", up to "
+                      + options.maxRetries()
+                      + " retries per child (back-off "
+                      + DaemonRunOptions.seconds(Duration.ofMillis(options.retryBackoffMillis()))
+                      + " s, doubling)"
+                  : "")
+              + (options.maxConcurrency() > 0
+                  ? ", at most " + options.maxConcurrency() + " running at once"
+                  : ""));
+    }
     if (replaces != null) {
       out.println("  replaces: " + replaces);
     }
@@ -215,6 +384,189 @@ final class FanOutCommand implements Callable<Integer> {
     out.println("once the join is decided.");
     out.println("Watch progress: spl task join-status " + task.reference());
     return ExitCodes.OK;
+  }
+
+  private FanoutOptions readOptions() {
+    FanoutPolicy chosen = FanoutPolicy.fromWire(policy);
+    if (chosen == null) {
+      throw CliException.badInput(
+          "--policy: expected all, fail-fast or allow-partial but found '" + policy + "'");
+    }
+    if (maxConcurrency != null && maxConcurrency < 1) {
+      throw CliException.badInput(
+          "--max-concurrency: expected a whole number >= 1 but found " + maxConcurrency);
+    }
+    long backoffMillis = FanoutOptions.DEFAULT_BACKOFF_MILLIS;
+    if (retryBackoff != null) {
+      backoffMillis = retryBackoff.toMillis();
+    }
+    try {
+      return new FanoutOptions(
+          chosen, maxRetries, backoffMillis, maxConcurrency == null ? 0 : maxConcurrency);
+    } catch (InvalidFanoutException e) {
+      throw CliException.badInput(e.getMessage());
+    }
+  }
+
+  /** Reads and checks the loop of {@code --items} or {@code --range} and every child it makes. */
+  private Data readData() {
+    if (!subtasks.isEmpty() || subtasksFile != null) {
+      throw CliException.badInput(
+          (itemsFile != null ? "--items" : "--range")
+              + ": a fan-out is over items, a range or listed subtasks; --subtask and"
+              + " --subtasks-file cannot be given with it");
+    }
+    if (itemsFile != null && range != null) {
+      throw CliException.badInput("--range: give --items or --range, not both");
+    }
+    if (template == null) {
+      throw CliException.badInput(
+          (itemsFile != null ? "--items" : "--range")
+              + ": a data fan-out needs --template, e.g. --template 'goal=Resize {{item}},run=./resize.sh"
+              + " {{item}}'");
+    }
+    if (shardSize < 1) {
+      throw CliException.badInput(
+          "--shard-size: expected a whole number >= 1 but found " + shardSize);
+    }
+    try {
+      ChildTemplate childTemplate = ChildTemplate.parseCli(template);
+      if (range != null) {
+        long[] ends = parseRange(range);
+        DataLoop loop = DataLoop.range(ends[0], ends[1], shardSize, childTemplate);
+        requireWidthBelowCap(loop);
+        loop.checkChildren(InMemoryChunks.of(List.of()).chunks());
+        return new Data(loop, List.of());
+      }
+      List<JsonNode> items = readItems();
+      DataLoop loop = DataLoop.items(items.size(), shardSize, childTemplate);
+      requireWidthBelowCap(loop);
+      List<ItemChunk> chunks = ItemChunk.split("", items);
+      loop.checkChildren(InMemoryChunks.of(chunks).chunks());
+      return new Data(loop, chunks);
+    } catch (InvalidFanoutException e) {
+      throw CliException.badInput(e.getMessage());
+    }
+  }
+
+  /** Refused before every child is made: a range of 10^12 points must not be walked. */
+  private static void requireWidthBelowCap(DataLoop loop) {
+    if (loop.width() > DaemonRunOptions.MAX_CHILDREN_LIMIT) {
+      throw CliException.badInput(
+          (loop.kind() == DataLoop.Kind.ITEMS ? "--items" : "--range")
+              + ": "
+              + Formats.count(loop.count())
+              + (loop.kind() == DataLoop.Kind.ITEMS ? " items" : " points")
+              + " in shards of "
+              + Formats.count(loop.shardSize())
+              + " make "
+              + Formats.count(loop.width())
+              + " children, more than any coordinator allows ("
+              + Formats.count(DaemonRunOptions.MAX_CHILDREN_LIMIT)
+              + "); use a larger --shard-size");
+    }
+  }
+
+  /** Refuses a fan-out wider than the coordinator's {@code max_children}, before writing. */
+  private static void requireWithinMaxChildren(RecordsApi api, int width) {
+    JsonNode status;
+    try {
+      status = api.client().get("/v1/fleet/status");
+    } catch (CliException e) {
+      return;
+    }
+    JsonNode cap = status.path("fanouts").path("max_children");
+    if (cap.canConvertToInt() && width > cap.asInt()) {
+      throw CliException.badInput(
+          "the fan-out would have "
+              + Formats.count(width)
+              + " children but the coordinator allows at most "
+              + Formats.count(cap.asInt())
+              + " (its --max-children); use a larger --shard-size");
+    }
+  }
+
+  /** {@code FROM..TO}: whole numbers, FROM <= TO (TO is not included). */
+  static long[] parseRange(String text) {
+    int dots = text.indexOf("..");
+    if (dots < 0) {
+      throw CliException.badInput(
+          "--range: expected FROM..TO with whole numbers, e.g. 0..1000, but found '" + text + "'");
+    }
+    long[] ends = new long[2];
+    String[] parts = {text.substring(0, dots).trim(), text.substring(dots + 2).trim()};
+    for (int i = 0; i < 2; i++) {
+      try {
+        ends[i] = Long.parseLong(parts[i]);
+      } catch (NumberFormatException e) {
+        throw CliException.badInput(
+            "--range: expected FROM..TO with whole numbers but "
+                + (i == 0 ? "FROM" : "TO")
+                + " is '"
+                + parts[i]
+                + "' in '"
+                + text
+                + "'");
+      }
+    }
+    return ends;
+  }
+
+  private List<JsonNode> readItems() {
+    ItemParser.Format format = ItemParser.Format.fromWire(itemsFormat);
+    if (format == null) {
+      throw CliException.badInput(
+          "--items-format: expected jsonl, lines or json but found '" + itemsFormat + "'");
+    }
+    String text;
+    try {
+      byte[] content =
+          itemsFile.equals("-")
+              ? context.in().readAllBytes()
+              : Files.readAllBytes(Path.of(itemsFile));
+      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(content)).toString();
+    } catch (NoSuchFileException e) {
+      throw CliException.badInput("--items: no such file " + itemsFile);
+    } catch (CharacterCodingException e) {
+      throw CliException.badInput("--items: " + itemsFile + " is not UTF-8 text");
+    } catch (IOException e) {
+      throw CliException.badInput("--items: cannot read " + itemsFile + ": " + e.getMessage());
+    }
+    List<JsonNode> items = new ArrayList<>();
+    ItemParser.read(text, format, item -> items.add(item.value()));
+    if (items.isEmpty()) {
+      throw CliException.badInput(
+          "--items: no items in " + (itemsFile.equals("-") ? "standard input" : itemsFile));
+    }
+    return items;
+  }
+
+  /** The chunks a command is about to write, read back as the coordinator reads them. */
+  private record InMemoryChunks(DataLoop.ItemChunks chunks) {
+    static InMemoryChunks of(List<ItemChunk> chunks) {
+      Map<String, List<JsonNode>> byId = new HashMap<>();
+      List<String> ids = new ArrayList<>();
+      long[] offsets = new long[chunks.size()];
+      for (int i = 0; i < chunks.size(); i++) {
+        String id = "chunk-" + i;
+        ids.add(id);
+        offsets[i] = chunks.get(i).offset();
+        byId.put(id, chunks.get(i).items());
+      }
+      FanoutLog log =
+          new FanoutLog() {
+            @Override
+            public List<JsonNode> items(String chunkId) {
+              return byId.get(chunkId);
+            }
+
+            @Override
+            public Optional<ChildDone> childDone(long seq) {
+              return Optional.empty();
+            }
+          };
+      return new InMemoryChunks(new DataLoop.ItemChunks(ids, offsets, log));
+    }
   }
 
   private List<SubtaskSpec> readSubtasks() {

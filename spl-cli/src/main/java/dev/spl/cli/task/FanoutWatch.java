@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.cli.CliException;
 import dev.spl.cli.client.DaemonClient;
 import dev.spl.core.fanout.ChildState;
+import dev.spl.core.fanout.Fanin;
 import dev.spl.core.fanout.FanoutRef;
 import dev.spl.core.fanout.JoinCounters;
 import dev.spl.core.fanout.JoinStatus;
@@ -146,7 +147,18 @@ final class FanoutWatch {
             summary.path("failed").asInt(),
             summary.path("running").asInt()),
         summary.path("ignored_records").asInt(),
-        List.of(rows));
+        List.of(rows),
+        fanin(summary.path("fanin")));
+  }
+
+  private static Fanin fanin(JsonNode node) {
+    return new Fanin(
+        node.path("status").asText(Fanin.RUNNING),
+        node.path("succeeded").asInt(),
+        node.path("failed").asInt(),
+        node.path("cancelled").asInt(),
+        node.path("retried").asInt(),
+        node.path("retries").asLong());
   }
 
   private static JoinStatus.SubtaskStatus line(JsonNode row) {
@@ -176,7 +188,14 @@ final class FanoutWatch {
         wall.isNumber() ? wall.doubleValue() : null,
         row.path("summary").asText(),
         text(row, "interrupted_by"),
-        row.path("exit_code").isInt() ? row.get("exit_code").intValue() : null);
+        row.path("exit_code").isInt() ? row.get("exit_code").intValue() : null,
+        new JoinStatus.Identity(
+            row.path("shard").asInt(row.path("index").asInt(-1)),
+            row.path("iter_from").asLong(),
+            row.path("iter_to").asLong(),
+            row.path("idempotency_key").asText()),
+        row.path("retries").asInt(),
+        row.path("retry_at").asLong(0));
   }
 
   private static String text(JsonNode node, String field) {

@@ -9,6 +9,7 @@ import dev.spl.cli.client.RecordsApi;
 import dev.spl.cli.fleet.FleetView;
 import dev.spl.cli.text.Formats;
 import dev.spl.core.Json;
+import dev.spl.core.fanout.Fanin;
 import dev.spl.core.fanout.FanoutState;
 import dev.spl.core.fanout.JoinComplete;
 import dev.spl.core.fanout.JoinCounters;
@@ -206,6 +207,14 @@ final class JoinStatusCommand implements Callable<Integer> {
     counters.put("failed", status.counters().failed());
     counters.put("active", status.counters().active());
     node.put("ignored_records", status.ignoredRecords());
+    Fanin fanin = status.fanin();
+    ObjectNode faninNode = node.putObject("fanin");
+    faninNode.put("status", fanin.status());
+    faninNode.put("succeeded", fanin.succeeded());
+    faninNode.put("failed", fanin.failed());
+    faninNode.put("cancelled", fanin.cancelled());
+    faninNode.put("retried", fanin.retried());
+    faninNode.put("retries", fanin.retries());
     ArrayNode rows = node.putArray("per_subtask");
     for (JoinStatus.SubtaskStatus line : status.perSubtask()) {
       ObjectNode row = rows.addObject();
@@ -230,6 +239,11 @@ final class JoinStatusCommand implements Callable<Integer> {
       if (line.interruptedBy() != null) {
         row.put("interrupted_by", line.interruptedBy());
       }
+      row.put("shard", line.identity().shard());
+      row.put("iter_from", line.identity().iterFrom());
+      row.put("iter_to", line.identity().iterTo());
+      row.put("idempotency_key", line.identity().idempotencyKey());
+      row.put("retries", line.retries());
     }
     return node;
   }
@@ -247,6 +261,19 @@ final class JoinStatusCommand implements Callable<Integer> {
     out.println("  Join predicate:  " + status.predicate());
     out.println(
         "  Join complete:   " + (status.complete() ? "yes (" + status.verdict() + ")" : "no"));
+    Fanin fanin = status.fanin();
+    out.println(
+        "  Fan-in:          "
+            + fanin.status()
+            + " · succeeded "
+            + Formats.count(fanin.succeeded())
+            + " · failed "
+            + Formats.count(fanin.failed())
+            + " · cancelled "
+            + Formats.count(fanin.cancelled())
+            + " · retried "
+            + Formats.count(fanin.retried())
+            + (fanin.retries() > fanin.retried() ? " (" + fanin.retries() + " retries)" : ""));
     out.println();
     if (n > FULL_LISTING_MAX && !all) {
       Map<String, Integer> byState = new TreeMap<>();
@@ -306,6 +333,9 @@ final class JoinStatusCommand implements Callable<Integer> {
     }
     if (line.attempt() > 1) {
       state += "  attempt " + line.attempt();
+    }
+    if (line.identity().iterTo() - line.identity().iterFrom() > 1) {
+      state += "  [" + line.identity().iterFrom() + ".." + line.identity().iterTo() + ")";
     }
     out.println("        " + state);
     if (failedOnItsOwn(line)) {

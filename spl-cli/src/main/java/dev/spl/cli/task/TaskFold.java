@@ -1,15 +1,24 @@
 package dev.spl.cli.task;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.cel.join.CelJoinCompiler;
 import dev.spl.cli.CliException;
 import dev.spl.cli.client.RecordsApi;
+import dev.spl.core.InvalidRecordException;
 import dev.spl.core.StoredRecord;
+import dev.spl.core.fanout.ChildDone;
+import dev.spl.core.fanout.FanoutLog;
+import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.FanoutState;
 import dev.spl.core.fanout.Fanouts;
+import dev.spl.core.fanout.InvalidFanoutException;
+import dev.spl.core.fanout.ItemChunk;
 import dev.spl.core.fanout.JoinCompiler;
 import dev.spl.core.fanout.JoinComplete;
 import dev.spl.core.fanout.JoinPredicate;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -32,7 +41,8 @@ record TaskFold(
     // Read after resolving: a thread named by the user was read once already, but only to find
     // its genesis; records may have arrived since.
     List<StoredRecord> records = api.thread(task.thread());
-    Fanouts fanouts = new Fanouts(new LazyCelJoins());
+    Fanouts fanouts =
+        new Fanouts(new LazyCelJoins(), new FetchedLog(records), Fanouts.MAX_MAX_CHILDREN);
     records.forEach(fanouts::apply);
     FanoutState latest = fanouts.latestForThread(task.thread()).orElse(null);
     StoredRecord parent = null;
@@ -83,6 +93,49 @@ record TaskFold(
     return latest.joinComplete()
         ? Tasks.Status.ofVerdict(latest.joinVerdict())
         : Tasks.Status.FANNED_OUT;
+  }
+
+  /**
+   * Reads item chunks and data children's results from the records the command fetched: the task's
+   * thread holds both.
+   */
+  static final class FetchedLog implements FanoutLog {
+    private final Map<String, StoredRecord> byId = new HashMap<>();
+    private final Map<Long, StoredRecord> bySeq = new HashMap<>();
+
+    FetchedLog(List<StoredRecord> records) {
+      for (StoredRecord stored : records) {
+        String topic = stored.record().topic();
+        if (FanoutRecords.ITEMS.equals(topic)) {
+          byId.put(stored.id(), stored);
+        } else if (FanoutRecords.CHILD_DONE.equals(topic)) {
+          bySeq.put(stored.seq(), stored);
+        }
+      }
+    }
+
+    @Override
+    public List<JsonNode> items(String chunkId) {
+      StoredRecord stored = byId.get(chunkId);
+      if (stored == null) {
+        throw new InvalidFanoutException(
+            -1, null, "the items chunk " + chunkId + " is not on the task's thread");
+      }
+      return ItemChunk.fromBody(stored.record().body()).items();
+    }
+
+    @Override
+    public Optional<ChildDone> childDone(long seq) {
+      StoredRecord stored = bySeq.get(seq);
+      if (stored == null) {
+        return Optional.empty();
+      }
+      try {
+        return Optional.of(ChildDone.fromBody(stored.record().body()));
+      } catch (InvalidRecordException e) {
+        return Optional.empty();
+      }
+    }
   }
 
   /** Compiles CEL joins with cel-java, building the compiler only when a fan-out needs one. */

@@ -1,5 +1,6 @@
 package dev.spl.core.fanout;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
 import java.util.Objects;
@@ -16,6 +17,7 @@ import java.util.Objects;
  *     attempt the worker stopped itself because its namespace's hard freeze passed its grace
  * @param exitCode the shell command's exit code, or null (echo children, children that never ran,
  *     results the coordinator wrote itself)
+ * @param value what the child computed (the echo executor's compute mode), or null
  */
 public record ChildDone(
     String namespace,
@@ -31,7 +33,8 @@ public record ChildDone(
     long startedAtMillis,
     long finishedAtMillis,
     String interruptedBy,
-    Integer exitCode)
+    Integer exitCode,
+    JsonNode value)
     implements FanoutEvent {
 
   public ChildDone {
@@ -44,7 +47,7 @@ public record ChildDone(
     FanoutRecords.requireInterruptedBy(interruptedBy);
   }
 
-  /** A result without an exit code. */
+  /** A result without an exit code or a computed value. */
   public ChildDone(
       String namespace,
       String fanout,
@@ -73,6 +76,41 @@ public record ChildDone(
         startedAtMillis,
         finishedAtMillis,
         interruptedBy,
+        null,
+        null);
+  }
+
+  /** A result without a computed value. */
+  public ChildDone(
+      String namespace,
+      String fanout,
+      int index,
+      int attempt,
+      String childThread,
+      String worker,
+      Verdict verdict,
+      BigDecimal costUsd,
+      double wallTimeSecs,
+      String summary,
+      long startedAtMillis,
+      long finishedAtMillis,
+      String interruptedBy,
+      Integer exitCode) {
+    this(
+        namespace,
+        fanout,
+        index,
+        attempt,
+        childThread,
+        worker,
+        verdict,
+        costUsd,
+        wallTimeSecs,
+        summary,
+        startedAtMillis,
+        finishedAtMillis,
+        interruptedBy,
+        exitCode,
         null);
   }
 
@@ -96,6 +134,9 @@ public record ChildDone(
     if (exitCode != null) {
       body.put("exit_code", exitCode);
     }
+    if (value != null) {
+      body.set("value", value);
+    }
     return body;
   }
 
@@ -115,6 +156,7 @@ public record ChildDone(
         reader.longValue("started_at", 0),
         reader.longValue("finished_at", 0),
         FanoutRecords.readInterruptedBy(reader),
-        reader.optionalInteger("exit_code", Integer.MIN_VALUE));
+        reader.optionalInteger("exit_code", Integer.MIN_VALUE),
+        FanoutRecords.readValue(body));
   }
 }

@@ -1,5 +1,6 @@
 package dev.spl.core.fanout;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Json;
@@ -22,6 +23,15 @@ import java.util.Objects;
  * @param run the shell command for the shell executor, or null
  * @param inputs the results of the subtasks it depends on, in {@code depends} order
  * @param hint guidance for this attempt from {@code spl task retry --hint}, or null
+ * @param shard the child's index in its fan-out (its loop's shard), the same as {@code index}
+ * @param iterFrom the first item position or range point of the child ({@code index} for a listed
+ *     subtask)
+ * @param iterTo one past its last item position or range point ({@code index + 1} for a listed
+ *     subtask)
+ * @param idempotencyKey {@link DataLoop#idempotencyKey}: the same for every attempt of the child
+ * @param items the child's items (an item loop's shard), or null
+ * @param loop what a data child iterates over ({@code items} or {@code range}), or null for a
+ *     listed subtask
  */
 public record ChildIntent(
     String namespace,
@@ -36,7 +46,13 @@ public record ChildIntent(
     Long timeoutSecs,
     String run,
     List<Input> inputs,
-    String hint) {
+    String hint,
+    int shard,
+    long iterFrom,
+    long iterTo,
+    String idempotencyKey,
+    ArrayNode items,
+    DataLoop.Kind loop) {
 
   /** A predecessor's result: {@code verdict} is its wire name. */
   public record Input(int index, String verdict, String summary) {
@@ -53,6 +69,44 @@ public record ChildIntent(
     Objects.requireNonNull(worker, "worker");
     Objects.requireNonNull(goal, "goal");
     inputs = List.copyOf(inputs);
+    Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+  }
+
+  /** A listed subtask's attempt: shard {@code index}, covering {@code [index, index + 1)}. */
+  public ChildIntent(
+      String namespace,
+      String fanout,
+      String parentThread,
+      String coordinator,
+      String worker,
+      int index,
+      int attempt,
+      String goal,
+      BigDecimal budget,
+      Long timeoutSecs,
+      String run,
+      List<Input> inputs,
+      String hint) {
+    this(
+        namespace,
+        fanout,
+        parentThread,
+        coordinator,
+        worker,
+        index,
+        attempt,
+        goal,
+        budget,
+        timeoutSecs,
+        run,
+        inputs,
+        hint,
+        index,
+        index,
+        index + 1L,
+        DataLoop.idempotencyKey(fanout, index, index, index + 1L),
+        null,
+        null);
   }
 
   /** The fan-out the child belongs to. */
@@ -100,6 +154,16 @@ public record ChildIntent(
     if (hint != null) {
       body.put("hint", hint);
     }
+    body.put("shard", shard);
+    body.put("iter_from", iterFrom);
+    body.put("iter_to", iterTo);
+    body.put("idempotency_key", idempotencyKey);
+    if (items != null) {
+      body.set("items", items);
+    }
+    if (loop != null) {
+      body.put("loop", loop.wire());
+    }
     return body;
   }
 
@@ -110,19 +174,51 @@ public record ChildIntent(
       inputs.add(
           new Input(input.integer("index", 0), input.text("verdict"), input.text("summary")));
     }
+    String fanout = reader.text("fanout");
+    int index = reader.integer("index", 0);
+    // Written by every coordinator since data fan-outs; a listed subtask's identity otherwise.
+    Integer shard = reader.optionalInteger("shard", 0);
+    Long iterFrom = reader.optionalLong("iter_from", Long.MIN_VALUE + 1);
+    Long iterTo = reader.optionalLong("iter_to", Long.MIN_VALUE + 1);
+    String key = reader.optionalText("idempotency_key");
+    int shardIndex = shard == null ? index : shard;
+    long from = iterFrom == null ? index : iterFrom;
+    long to = iterTo == null ? index + 1L : iterTo;
+    JsonNode items = body.get("items");
+    if (items != null && !items.isNull() && !items.isArray()) {
+      throw reader.problem("items", "an array", items);
+    }
     return new ChildIntent(
         reader.text("namespace"),
-        reader.text("fanout"),
+        fanout,
         reader.text("parent_thread"),
         reader.optionalText("coordinator"),
         reader.text("worker"),
-        reader.integer("index", 0),
+        index,
         reader.integer("attempt", 1),
         reader.text("goal"),
         reader.optionalDecimal("budget"),
         reader.optionalLong("timeout", 1),
         reader.optionalText("run"),
         inputs,
-        reader.optionalText("hint"));
+        reader.optionalText("hint"),
+        shardIndex,
+        from,
+        to,
+        key == null ? DataLoop.idempotencyKey(fanout, shardIndex, from, to) : key,
+        items == null || items.isNull() ? null : (ArrayNode) items,
+        loopOf(reader));
+  }
+
+  private static DataLoop.Kind loopOf(WireReader reader) {
+    String loop = reader.optionalText("loop");
+    if (loop == null) {
+      return null;
+    }
+    return reader
+            .oneOf("loop", DataLoop.Kind.ITEMS.wire(), DataLoop.Kind.RANGE.wire())
+            .equals(DataLoop.Kind.ITEMS.wire())
+        ? DataLoop.Kind.ITEMS
+        : DataLoop.Kind.RANGE;
   }
 }

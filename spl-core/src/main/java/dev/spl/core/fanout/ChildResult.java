@@ -1,5 +1,6 @@
 package dev.spl.core.fanout;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
 import java.util.Objects;
@@ -11,6 +12,7 @@ import java.util.Objects;
  * @param fulfills the id of the child INTEND of the attempt
  * @param exitCode the shell command's exit code, or null
  * @param interruptedBy as in {@link ChildDone}
+ * @param value what the child computed (the echo executor's compute mode), or null
  */
 public record ChildResult(
     String namespace,
@@ -21,7 +23,8 @@ public record ChildResult(
     double wallTimeSecs,
     String summary,
     Integer exitCode,
-    String interruptedBy) {
+    String interruptedBy,
+    JsonNode value) {
 
   public ChildResult {
     Objects.requireNonNull(namespace, "namespace");
@@ -30,6 +33,30 @@ public record ChildResult(
     Objects.requireNonNull(costUsd, "costUsd");
     Objects.requireNonNull(summary, "summary");
     FanoutRecords.requireInterruptedBy(interruptedBy);
+  }
+
+  /** A result without a computed value. */
+  public ChildResult(
+      String namespace,
+      String fulfills,
+      int attempt,
+      Verdict verdict,
+      BigDecimal costUsd,
+      double wallTimeSecs,
+      String summary,
+      Integer exitCode,
+      String interruptedBy) {
+    this(
+        namespace,
+        fulfills,
+        attempt,
+        verdict,
+        costUsd,
+        wallTimeSecs,
+        summary,
+        exitCode,
+        interruptedBy,
+        null);
   }
 
   public ObjectNode toBody() {
@@ -47,6 +74,9 @@ public record ChildResult(
     if (interruptedBy != null) {
       body.put(FanoutRecords.INTERRUPTED_BY, interruptedBy);
     }
+    if (value != null) {
+      body.set("value", value);
+    }
     return body;
   }
 
@@ -61,6 +91,7 @@ public record ChildResult(
         reader.nonNegativeDouble("wall_time_secs"),
         reader.text("summary"),
         reader.optionalInteger("exit_code", Integer.MIN_VALUE),
-        FanoutRecords.readInterruptedBy(reader));
+        FanoutRecords.readInterruptedBy(reader),
+        FanoutRecords.readValue(body));
   }
 }

@@ -74,13 +74,16 @@ public sealed interface FanoutAction {
   /**
    * The join is decided, or the fan-out was cancelled: write the parent's {@code
    * fanout_join_complete} KNOW.
+   *
+   * @param children every child for a fan-out of listed subtasks, null for a data fan-out
    */
   record CompleteJoin(
       FanoutRef fanout,
       String verdict,
       List<ChildView> children,
       JoinTotals totals,
-      long completedAtMillis)
+      long completedAtMillis,
+      Fanin fanin)
       implements FanoutAction {}
 
   /**

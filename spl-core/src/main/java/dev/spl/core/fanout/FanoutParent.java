@@ -2,6 +2,9 @@ package dev.spl.core.fanout;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.InvalidRecordException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.List;
 import java.util.Objects;
 
@@ -10,10 +13,13 @@ import java.util.Objects;
  * the chunk ids among its parents.
  *
  * @param join {@code all}, {@code any}, {@code k_of_n:K} or a CEL expression
- * @param subtaskCount how many subtasks the chunks hold together
- * @param chunks the ids of the {@code fanout_subtasks} chunks, in subtask order
+ * @param subtaskCount how many children: the listed subtasks, or the shards of {@code loop}
+ * @param chunks the ids of the {@code fanout_subtasks} chunks in subtask order, or of the {@code
+ *     fanout_items} chunks in item order for an item loop (none for a range)
  * @param maxAttempts how many workers a child may lose before it fails
  * @param replaces the id of an earlier fan-out of the task this one replaces, or null
+ * @param loop the items or range a data fan-out iterates over, or null for listed subtasks
+ * @param options the failure policy, retries and concurrency
  */
 public record FanoutParent(
     String namespace,
@@ -22,12 +28,39 @@ public record FanoutParent(
     List<String> chunks,
     int maxAttempts,
     String replaces,
-    long createdAtMillis) {
+    long createdAtMillis,
+    DataLoop loop,
+    FanoutOptions options) {
+
+  /** The most {@code max_attempts}: the fold keeps the count in a byte. */
+  public static final int MAX_ATTEMPTS = 100;
 
   public FanoutParent {
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(join, "join");
+    Objects.requireNonNull(options, "options");
     chunks = List.copyOf(chunks);
+  }
+
+  /** A fan-out of listed subtasks with the default options. */
+  public FanoutParent(
+      String namespace,
+      String join,
+      int subtaskCount,
+      List<String> chunks,
+      int maxAttempts,
+      String replaces,
+      long createdAtMillis) {
+    this(
+        namespace,
+        join,
+        subtaskCount,
+        chunks,
+        maxAttempts,
+        replaces,
+        createdAtMillis,
+        null,
+        FanoutOptions.DEFAULTS);
   }
 
   public ObjectNode toBody() {
@@ -42,18 +75,79 @@ public record FanoutParent(
       body.put("replaces", replaces);
     }
     body.put("created_at", createdAtMillis);
+    if (loop != null) {
+      body.set("loop", loop.toJson());
+    }
+    // Written only when they differ from the defaults, so a plain fan-out's body is as before.
+    if (options.policy() != FanoutPolicy.ALL) {
+      body.put("policy", options.policy().wire());
+    }
+    if (options.maxRetries() != 0) {
+      body.put("max_retries", options.maxRetries());
+    }
+    if (options.retryBackoffMillis() != FanoutOptions.DEFAULT_BACKOFF_MILLIS) {
+      body.put(
+          "retry_backoff_secs",
+          BigDecimal.valueOf(options.retryBackoffMillis(), 3).stripTrailingZeros());
+    }
+    if (options.maxConcurrency() != 0) {
+      body.put("max_concurrency", options.maxConcurrency());
+    }
     return body;
   }
 
   public static FanoutParent fromBody(ObjectNode body) {
     WireReader reader = WireReader.body(body, FanoutRecords.FANOUT);
+    DataLoop loop = body.hasNonNull("loop") ? DataLoop.fromJson(reader.object("loop")) : null;
+    String policyText = reader.optionalText("policy");
+    FanoutPolicy policy =
+        policyText == null
+            ? FanoutPolicy.ALL
+            : FanoutPolicy.fromWire(reader.oneOf("policy", FanoutPolicy.wires()));
+    Integer maxRetries = reader.optionalInteger("max_retries", 0);
+    BigDecimal backoff = reader.optionalDecimal("retry_backoff_secs");
+    Integer maxConcurrency = reader.optionalInteger("max_concurrency", 1);
+    FanoutOptions options;
+    try {
+      options =
+          new FanoutOptions(
+              policy,
+              maxRetries == null ? 0 : maxRetries,
+              backoff == null ? FanoutOptions.DEFAULT_BACKOFF_MILLIS : millis(backoff),
+              maxConcurrency == null ? 0 : maxConcurrency);
+    } catch (InvalidFanoutException e) {
+      throw new InvalidRecordException("body: " + e.getMessage());
+    }
+    int subtaskCount = reader.integer("subtask_count", 1);
+    if (loop != null && loop.width() != subtaskCount) {
+      throw reader.problem(
+          "subtask_count",
+          "the " + loop.width() + " shards of the loop",
+          body.get("subtask_count"));
+    }
+    int maxAttempts = reader.integer("max_attempts", 1);
+    if (maxAttempts > MAX_ATTEMPTS) {
+      throw reader.problem(
+          "max_attempts", "a whole number from 1 to " + MAX_ATTEMPTS, body.get("max_attempts"));
+    }
     return new FanoutParent(
         reader.text("namespace"),
         reader.text("join"),
-        reader.integer("subtask_count", 1),
+        subtaskCount,
         reader.texts("chunks"),
-        reader.integer("max_attempts", 1),
+        maxAttempts,
         reader.optionalText("replaces"),
-        reader.longValue("created_at", 0));
+        reader.longValue("created_at", 0),
+        loop,
+        options);
+  }
+
+  /** Seconds as whole milliseconds; anything out of range is left for the options to refuse. */
+  static long millis(BigDecimal seconds) {
+    BigDecimal millis = seconds.movePointRight(3).setScale(0, RoundingMode.HALF_UP);
+    if (millis.compareTo(BigDecimal.valueOf(Long.MAX_VALUE / 2)) > 0) {
+      return Long.MAX_VALUE / 2;
+    }
+    return millis.longValue();
   }
 }

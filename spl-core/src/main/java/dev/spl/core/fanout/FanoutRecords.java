@@ -17,6 +17,7 @@ import java.util.List;
 public final class FanoutRecords {
   public static final String FANOUT = "fanout";
   public static final String SUBTASKS = "fanout_subtasks";
+  public static final String ITEMS = "fanout_items";
   public static final String SPAWNED = "fanout_spawned";
   public static final String CHILD_DONE = "fanout_child_done";
   public static final String RETRY = "fanout_retry_subtask";
@@ -31,6 +32,7 @@ public final class FanoutRecords {
   public static final String REASON_WORKER_LOST = "worker_lost";
   public static final String CANCEL_JOIN_SATISFIED = "join_satisfied";
   public static final String CANCEL_JOIN_IMPOSSIBLE = "join_impossible";
+  public static final String CANCEL_FAIL_FAST = "fail_fast";
   public static final String CANCEL_REQUESTED = "cancel_requested";
 
   /**
@@ -136,7 +138,8 @@ public final class FanoutRecords {
                         join.verdict(),
                         join.children(),
                         join.totals(),
-                        join.completedAtMillis())
+                        join.completedAtMillis(),
+                        join.fanin())
                     .toBody(),
                 List.of(ref.id())));
       }
@@ -196,6 +199,12 @@ public final class FanoutRecords {
     body.put("namespace", namespace);
     body.put("fanout", fanout);
     return body;
+  }
+
+  /** The optional {@code value} of a result: any JSON value, null when absent or null. */
+  static com.fasterxml.jackson.databind.JsonNode readValue(ObjectNode body) {
+    var value = body.get("value");
+    return value == null || value.isNull() ? null : value;
   }
 
   static String readInterruptedBy(WireReader reader) {

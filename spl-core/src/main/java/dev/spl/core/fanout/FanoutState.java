@@ -5,8 +5,10 @@ import dev.spl.core.InvalidRecordException;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -15,9 +17,10 @@ import java.util.Optional;
 
 /**
  * The fold of one fan-out: its children's lifecycles, the join counters, and the decisions that
- * follow from them. Pure: records in, state and actions out; time comes in as {@code nowMillis}.
- * Where spawns go is {@link Placement}'s; what the commands show is {@link JoinStatus#of} and
- * {@link SpeedupReport#of}.
+ * follow from them. Pure: records in, state and actions out; time comes in as {@code nowMillis} and
+ * as the {@code received_at} of the records the coordinator's store received. Where spawns go is
+ * {@link Placement}'s; what the commands show is {@link JoinStatus#of} and {@link
+ * SpeedupReport#of}.
  *
  * <h2>Contract with the reconciler</h2>
  *
@@ -36,18 +39,86 @@ import java.util.Optional;
  * fails, the next {@code decide} simply returns the same actions again. A spawn the {@link
  * SpawnPolicy} refuses is returned as a {@link FanoutAction.Hold} and decided again next time.
  *
+ * <h2>Compact state</h2>
+ *
+ * <p>Each child is a row of primitive columns (lifecycle, verdict, attempt, retries, flags, an
+ * index into the fan-out's small table of workers, wall time as a float, cost in micro-dollars, the
+ * version of its last change, the log position of its result): about 40 bytes, 48 with automatic
+ * retries. A data fan-out ({@link DataLoop}) keeps nothing else per child: its descriptors are made
+ * from the template and its items when a child is spawned or shown, and the summaries its workers
+ * reported stay in their records, read through {@link FanoutLog}. A fan-out of listed subtasks also
+ * keeps its descriptors and summaries, which its dependencies, its CEL joins over {@code children}
+ * and its join record need.
+ *
  * <p>Per completion the fold does O(1) work plus O(successors) for dependents, and {@code decide}
- * does O(1) work plus the spawns it returns, as long as the join predicate reads only counters.
+ * does O(1) work plus the spawns it returns (at most {@link #SPAWNS_PER_DECIDE}), as long as the
+ * join predicate reads only counters.
  */
 public final class FanoutState {
+  /** The most spawns (and holds) one {@code decide} returns for one fan-out; the rest come next. */
+  public static final int SPAWNS_PER_DECIDE = 1_000;
+
+  private static final int[] NO_SUCCESSORS = new int[0];
+  private static final int NO_EXIT_CODE = Integer.MIN_VALUE;
+  private static final ChildState[] STATES = ChildState.values();
+  private static final Verdict[] VERDICTS = Verdict.values();
+
+  // Flags of a child.
+  private static final int SPAWNED = 1;
+  private static final int LOST_ITS_WORKER = 1 << 1;
+  private static final int INTERRUPTED = 1 << 2;
+  private static final int RETRIED = 1 << 3;
+  private static final int CANCEL_REASON_SHIFT = 4;
+  private static final int CANCEL_REASON_MASK = 0b111 << CANCEL_REASON_SHIFT;
+  // Cancel reasons by code; 0 is none.
+  private static final String[] CANCEL_REASONS = {
+    null,
+    FanoutRecords.CANCEL_JOIN_SATISFIED,
+    FanoutRecords.CANCEL_JOIN_IMPOSSIBLE,
+    FanoutRecords.CANCEL_FAIL_FAST,
+    FanoutRecords.CANCEL_REQUESTED,
+    "another reason"
+  };
+
   private final FanoutRef ref;
   private final FanoutParent parent;
+  private final FanoutOptions options;
   private final JoinPredicate predicate;
+  private final int width;
+  private final ChildrenView childrenView = new View();
+  private final FanoutLog log;
+
+  // Listed subtasks: descriptors, targets, the dependency graph, the workers' summaries.
   private final List<SubtaskSpec> specs;
   private final Target[] targets;
-  private final FoldedChild[] children;
   private final int[][] successors;
-  private final ChildrenView childrenView = new View();
+  private final int[] unacceptedDeps;
+  private final int[] failedDeps;
+  private final String[] summaries;
+  private final int[] exitCodes; // NO_EXIT_CODE when the result had none
+
+  // Data fan-outs: the loop, where its items are, and the one target of every child.
+  private final DataLoop loop;
+  private final DataLoop.ItemChunks chunks;
+  private final Target dataTarget;
+
+  // One row per child.
+  private final byte[] lifecycle;
+  private final byte[] verdict; // 0 = none, else Verdict ordinal + 1
+  private final int[] attempt;
+  private final byte[] lostRuns; // runs since the last manual retry, against max_attempts
+  private final byte[] retries; // automatic retries used
+  private final byte[] flags;
+  private final char[] worker; // 0 = none, else index + 1 in workerDids
+  private final float[] wall;
+  private final long[] costMicros;
+  private final long[] changedAt;
+  private final long[] resultSeq; // seq of the fanout_child_done that gave the verdict, else 0
+  private final long[] notBefore; // automatic retries only: no spawn before this time
+  private final Map<Integer, String> hints = new HashMap<>();
+
+  private final List<String> workerDids = new ArrayList<>();
+  private final Map<String, Integer> workerIndex = new HashMap<>();
 
   private int pendingCount;
   private int activeCount;
@@ -55,10 +126,14 @@ public final class FanoutState {
   private int completedCount;
   private int acceptedCount;
   private int failedCount;
+  private int cancelledCount;
   private int spawnedCount;
+  private int retriedCount;
+  private long retriesTotal;
+  private long costTotalMicros;
   private final BitSet ready = new BitSet();
   private int readyCount;
-  private final Map<String, BitSet> activeByWorker = new HashMap<>();
+  private final Map<Integer, BitSet> activeByWorker = new HashMap<>();
   private long roundRobinSpawns;
   private int ignoredRecords;
   private boolean joinComplete;
@@ -68,44 +143,52 @@ public final class FanoutState {
   // When the coordinator received the first spawn and the last result that counted, or -1.
   private long firstSpawnAtMillis = -1;
   private long lastResultAtMillis = -1;
+  // When a waiting retry becomes due, as last seen by decide: a scheduling hint for Fanouts.
+  private long wakeAtMillis = Long.MAX_VALUE;
 
   private long version;
   private long outcomeVersion = -1;
   private JoinOutcome outcome;
-  private final ArrayDeque<FoldedChild> recheck = new ArrayDeque<>();
+  private final ArrayDeque<Integer> recheck = new ArrayDeque<>();
 
   /**
-   * A fan-out as its parent INTEND describes it. The descriptors are validated again here, so a
-   * parent written without the CLI's checks cannot produce a fold that breaks later.
+   * A fan-out of listed subtasks as its parent INTEND describes it. The descriptors are validated
+   * again here, so a parent written without the CLI's checks cannot produce a fold that breaks
+   * later.
    */
   public FanoutState(
       FanoutRef ref, FanoutParent parent, List<SubtaskSpec> specs, JoinPredicate predicate) {
     FanoutValidation.validate(specs);
-    if (parent.maxAttempts() < 1) {
-      throw new InvalidFanoutException(
-          -1, "max_attempts", "expected a whole number >= 1 but found " + parent.maxAttempts());
-    }
+    requireMaxAttempts(parent);
     this.ref = ref;
     this.parent = parent;
-    this.specs = List.copyOf(specs);
+    this.options = parent.options();
     this.predicate = predicate;
+    this.log = FanoutLog.NONE;
+    this.specs = List.copyOf(specs);
+    this.loop = null;
+    this.chunks = null;
+    this.dataTarget = null;
     int n = specs.size();
+    this.width = n;
     this.targets = new Target[n];
-    this.children = new FoldedChild[n];
+    this.unacceptedDeps = new int[n];
+    this.failedDeps = new int[n];
+    this.summaries = new String[n];
+    this.exitCodes = new int[n];
+    Arrays.fill(exitCodes, NO_EXIT_CODE);
     int[] successorCounts = new int[n];
     for (int i = 0; i < n; i++) {
       SubtaskSpec spec = specs.get(i);
       targets[i] = Target.parse(i, spec.target());
-      FoldedChild child = new FoldedChild(i);
-      child.unacceptedDeps = spec.depends().size();
-      children[i] = child;
+      unacceptedDeps[i] = spec.depends().size();
       for (int dependency : spec.depends()) {
         successorCounts[dependency]++;
       }
     }
     this.successors = new int[n][];
     for (int i = 0; i < n; i++) {
-      successors[i] = new int[successorCounts[i]];
+      successors[i] = successorCounts[i] == 0 ? NO_SUCCESSORS : new int[successorCounts[i]];
       successorCounts[i] = 0;
     }
     for (int i = 0; i < n; i++) {
@@ -113,18 +196,111 @@ public final class FanoutState {
         successors[dependency][successorCounts[dependency]++] = i;
       }
     }
-    pendingCount = n;
-    for (FoldedChild child : children) {
-      updateReady(child);
+    this.lifecycle = new byte[n];
+    this.verdict = new byte[n];
+    this.attempt = new int[n];
+    this.lostRuns = new byte[n];
+    this.retries = new byte[n];
+    this.flags = new byte[n];
+    this.worker = new char[n];
+    this.wall = new float[n];
+    this.costMicros = new long[n];
+    this.changedAt = new long[n];
+    this.resultSeq = new long[n];
+    this.notBefore = options.maxRetries() > 0 ? new long[n] : null;
+    initRows();
+  }
+
+  /**
+   * A data fan-out: its children are the shards of {@code parent.loop()}, whose items (for an item
+   * loop) are in {@code chunks}; {@code log} reads what the fold does not keep.
+   */
+  public FanoutState(
+      FanoutRef ref,
+      FanoutParent parent,
+      DataLoop.ItemChunks chunks,
+      JoinPredicate predicate,
+      FanoutLog log) {
+    requireMaxAttempts(parent);
+    if (parent.loop() == null) {
+      throw new InvalidFanoutException(-1, "loop", "a data fan-out needs a loop");
+    }
+    FanoutValidation.validateDataJoin(predicate);
+    this.ref = ref;
+    this.parent = parent;
+    this.options = parent.options();
+    this.predicate = predicate;
+    this.log = log;
+    this.loop = parent.loop();
+    this.chunks = chunks;
+    this.dataTarget = Target.parse(-1, loop.template().target());
+    this.specs = List.of();
+    this.targets = null;
+    this.successors = null;
+    this.unacceptedDeps = null;
+    this.failedDeps = null;
+    this.summaries = null;
+    this.exitCodes = null;
+    int n = loop.width();
+    this.width = n;
+    this.lifecycle = new byte[n];
+    this.verdict = new byte[n];
+    this.attempt = new int[n];
+    this.lostRuns = new byte[n];
+    this.retries = new byte[n];
+    this.flags = new byte[n];
+    this.worker = new char[n];
+    this.wall = new float[n];
+    this.costMicros = new long[n];
+    this.changedAt = new long[n];
+    this.resultSeq = new long[n];
+    this.notBefore = options.maxRetries() > 0 ? new long[n] : null;
+    initRows();
+  }
+
+  private void initRows() {
+    Arrays.fill(attempt, 1);
+    Arrays.fill(lostRuns, (byte) 1);
+    pendingCount = width;
+    if (unacceptedDeps == null) {
+      ready.set(0, width);
+      readyCount = width;
+    } else {
+      for (int i = 0; i < width; i++) {
+        updateReady(i);
+      }
     }
   }
 
-  /** Compiles the parent's join and builds the fold. */
+  private static void requireMaxAttempts(FanoutParent parent) {
+    if (parent.maxAttempts() < 1 || parent.maxAttempts() > FanoutParent.MAX_ATTEMPTS) {
+      throw new InvalidFanoutException(
+          -1,
+          "max_attempts",
+          "expected a whole number from 1 to "
+              + FanoutParent.MAX_ATTEMPTS
+              + " but found "
+              + parent.maxAttempts());
+    }
+  }
+
+  /** Compiles the parent's join and builds the fold of a fan-out of listed subtasks. */
   public static FanoutState create(
       FanoutRef ref, FanoutParent parent, List<SubtaskSpec> specs, JoinCompiler compiler) {
     FanoutValidation.validate(specs);
     JoinPredicate predicate = Joins.compile(parent.join(), specs.size(), compiler);
     return new FanoutState(ref, parent, specs, predicate);
+  }
+
+  /** Compiles the parent's join and builds the fold of a data fan-out. */
+  public static FanoutState createData(
+      FanoutRef ref,
+      FanoutParent parent,
+      DataLoop.ItemChunks chunks,
+      JoinCompiler compiler,
+      FanoutLog log) {
+    JoinPredicate predicate = Joins.compile(parent.join(), parent.loop().width(), compiler);
+    return new FanoutState(ref, parent, chunks, predicate, log);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -143,14 +319,14 @@ public final class FanoutState {
       ignoredRecords++;
       return false;
     }
-    return event.isPresent() && apply(event.get(), stored.receivedAtMillis());
+    return event.isPresent() && apply(event.get(), stored.receivedAtMillis(), stored.seq());
   }
 
   /**
-   * Applies one event read from a record of this fan-out that its store received at {@code
-   * receivedAtMillis}; see {@link #apply(StoredRecord)}.
+   * Applies one event read from a record of this fan-out that the store received at {@code
+   * receivedAtMillis} and holds at {@code seq}; see {@link #apply(StoredRecord)}.
    */
-  boolean apply(FanoutEvent event, long receivedAtMillis) {
+  boolean apply(FanoutEvent event, long receivedAtMillis, long seq) {
     if (!ref.id().equals(event.fanout())) {
       return false;
     }
@@ -162,7 +338,7 @@ public final class FanoutState {
       }
     } else if (event instanceof ChildDone done) {
       boolean beforeJoin = !joinComplete;
-      changed = applyChildDone(done);
+      changed = applyChildDone(done, receivedAtMillis, seq);
       if (changed && beforeJoin) {
         lastResultAtMillis = Math.max(lastResultAtMillis, receivedAtMillis);
       }
@@ -185,82 +361,134 @@ public final class FanoutState {
   private boolean applySpawned(Spawned spawned) {
     boolean changed = false;
     for (Spawned.Entry entry : spawned.spawns()) {
-      FoldedChild child = childAt(entry.index());
-      if (child == null
-          || child.state != ChildState.PENDING_SPAWN
-          || entry.attempt() != child.attempt) {
+      int i = entry.index();
+      if (!inRange(i) || state(i) != ChildState.PENDING_SPAWN || entry.attempt() != attempt[i]) {
         continue;
       }
-      child.worker = entry.worker();
-      child.resolvedTarget = entry.target();
-      child.thread = entry.childThread();
-      child.spawned = true;
-      if (child.interruptedBy != null) {
-        child.interruptedBy = null;
-        child.summary = "";
-      }
+      worker[i] = workerCode(entry.worker());
+      flags[i] = (byte) ((flags[i] | SPAWNED) & ~INTERRUPTED);
       spawnedCount++;
-      if (targets[child.index].kind() == Target.Kind.ROUND_ROBIN) {
+      if (target(i).kind() == Target.Kind.ROUND_ROBIN) {
         roundRobinSpawns++;
       }
-      transition(child, ChildState.IN_PROGRESS, null);
+      transition(i, ChildState.IN_PROGRESS, null);
       changed = true;
     }
     return changed;
   }
 
-  private boolean applyChildDone(ChildDone done) {
-    FoldedChild child = childAt(done.index());
-    if (child == null || child.state.terminal() || done.attempt() != child.attempt) {
+  private boolean applyChildDone(ChildDone done, long receivedAtMillis, long seq) {
+    int i = done.index();
+    if (!inRange(i) || state(i).terminal() || done.attempt() != attempt[i]) {
       // Only the first result of the current attempt counts: results of attempts that were
       // reassigned or retried, and duplicates, are kept in the log but change nothing.
       return false;
     }
+    ChildState from = state(i);
     if (done.verdict() == Verdict.CANCELLED
-        && child.state == ChildState.IN_PROGRESS
+        && from == ChildState.IN_PROGRESS
         && !joinComplete
         && FanoutRecords.INTERRUPTED_BY_HARD_FREEZE.equals(done.interruptedBy())) {
-      interrupt(child, FanoutRecords.INTERRUPTED_BY_HARD_FREEZE);
+      if (done.worker() != null) {
+        worker[i] = workerCode(done.worker());
+      }
+      interrupt(i);
       return true;
     }
-    child.costUsd = done.costUsd();
-    child.wallTimeSecs = done.wallTimeSecs();
-    child.summary = done.summary();
-    child.exitCode = done.exitCode();
     if (done.worker() != null) {
-      child.worker = done.worker();
+      worker[i] = workerCode(done.worker());
     }
-    transition(child, ChildState.DONE, done.verdict());
+    if (from == ChildState.IN_PROGRESS
+        && !joinComplete
+        && cancelRequest == null
+        && retriable(done.verdict())
+        && retries[i] < options.maxRetries()) {
+      scheduleRetry(i, receivedAtMillis);
+      return true;
+    }
+    setCost(i, micros(done.costUsd()));
+    wall[i] = (float) done.wallTimeSecs();
+    resultSeq[i] = seq;
+    if (summaries != null) {
+      summaries[i] = done.summary();
+      exitCodes[i] = done.exitCode() == null ? NO_EXIT_CODE : done.exitCode();
+    }
+    transition(i, ChildState.DONE, done.verdict());
     return true;
   }
 
+  /** Verdicts an automatic retry may turn around: the work failed, not the join or the operator. */
+  static boolean retriable(Verdict verdict) {
+    return verdict == Verdict.REJECT || verdict == Verdict.FAILED || verdict == Verdict.TIMEOUT;
+  }
+
+  /**
+   * The attempt failed and retries are left: the child goes back to pending spawn as the next
+   * attempt, spawned no earlier than the time the coordinator received the result plus the back-off
+   * for this retry. Its result is not counted: the join sees the child as pending.
+   */
+  private void scheduleRetry(int i, long receivedAtMillis) {
+    retries[i]++;
+    markRetried(i);
+    notBefore[i] = receivedAtMillis + options.backoffMillis(retries[i]);
+    nextAttempt(i);
+    lostRuns[i] = 1;
+  }
+
   private boolean applyRetry(RetrySubtask retry) {
-    FoldedChild child = childAt(retry.index());
-    if (child == null || joinComplete || retry.attempt() != child.attempt) {
+    int i = retry.index();
+    if (!inRange(i) || joinComplete || retry.attempt() != attempt[i]) {
       return false;
     }
     boolean lost = retry.workerLost();
-    if (lost ? child.state != ChildState.IN_PROGRESS : child.state != ChildState.DONE) {
+    if (lost ? state(i) != ChildState.IN_PROGRESS : state(i) != ChildState.DONE) {
       return false;
     }
-    child.attempt++;
-    child.autoAttempts = lost ? child.autoAttempts + 1 : 1;
-    child.lastRetryReason = retry.reason();
-    if (retry.hint() != null || !lost) {
-      child.hint = retry.hint();
+    if (lost) {
+      lostRuns[i] = (byte) Math.min(Byte.MAX_VALUE, lostRuns[i] + 1);
+      flags[i] |= LOST_ITS_WORKER;
+    } else {
+      lostRuns[i] = 1;
+      flags[i] &= ~LOST_ITS_WORKER;
+      markRetried(i);
+      if (notBefore != null) {
+        notBefore[i] = 0;
+      }
     }
-    transition(child, ChildState.PENDING_SPAWN, null);
-    if (child.spawned) {
+    if (retry.hint() != null || !lost) {
+      if (retry.hint() == null) {
+        hints.remove(i);
+      } else {
+        hints.put(i, retry.hint());
+      }
+    }
+    nextAttempt(i);
+    return true;
+  }
+
+  private void markRetried(int i) {
+    retriesTotal++;
+    if ((flags[i] & RETRIED) == 0) {
+      flags[i] |= RETRIED;
+      retriedCount++;
+    }
+  }
+
+  /** Back to pending spawn as attempt + 1, with nothing of the attempt that ended. */
+  private void nextAttempt(int i) {
+    attempt[i]++;
+    transition(i, ChildState.PENDING_SPAWN, null);
+    if ((flags[i] & SPAWNED) != 0) {
       spawnedCount--;
     }
-    child.spawned = false;
-    child.resolvedTarget = null;
-    child.costUsd = BigDecimal.ZERO;
-    child.wallTimeSecs = 0;
-    child.summary = "";
-    child.exitCode = null;
-    child.cancelReason = null;
-    return true;
+    flags[i] = (byte) (flags[i] & ~(SPAWNED | INTERRUPTED | CANCEL_REASON_MASK));
+    setCost(i, 0);
+    wall[i] = 0;
+    resultSeq[i] = 0;
+    if (summaries != null) {
+      summaries[i] = null;
+      exitCodes[i] = NO_EXIT_CODE;
+    }
   }
 
   /** The first request counts; one after the join completed changes nothing. */
@@ -277,49 +505,31 @@ public final class FanoutState {
    * A hard freeze stopped the running attempt: it did not finish, so it gets no verdict and goes
    * back to pending spawn as the next attempt, which the spawn policy holds while the namespace
    * stays frozen. It does not count against {@code max_attempts} (that limit is about workers being
-   * lost, and an interruption says nothing about the child), and it keeps its hint and its last
-   * retry reason, so a child that already went elsewhere after losing its pinned worker still may.
-   * Cancels the coordinator asked for are not interruptions: a cancelling child's result is
-   * terminal whatever the worker says, and so is any result after the join completed.
+   * lost, and an interruption says nothing about the child), nor as a retry, and it keeps its hint
+   * and its last retry reason, so a child that already went elsewhere after losing its pinned
+   * worker still may. Cancels the coordinator asked for are not interruptions: a cancelling child's
+   * result is terminal whatever the worker says, and so is any result after the join completed.
    */
-  private void interrupt(FoldedChild child, String by) {
-    int stopped = child.attempt;
-    child.attempt++;
-    transition(child, ChildState.PENDING_SPAWN, null);
-    if (child.spawned) {
-      spawnedCount--;
-    }
-    child.spawned = false;
-    child.resolvedTarget = null;
-    child.costUsd = BigDecimal.ZERO;
-    child.wallTimeSecs = 0;
-    child.interruptedBy = by;
-    child.summary =
-        "attempt "
-            + stopped
-            + " was interrupted by a "
-            + by.replace('_', ' ')
-            + "; attempt "
-            + child.attempt
-            + " spawns once the namespace is unfrozen";
+  private void interrupt(int i) {
+    nextAttempt(i);
+    flags[i] |= INTERRUPTED;
   }
 
   private boolean applyCancelSent(CancelSent cancel) {
     boolean changed = false;
-    for (int index : cancel.indices()) {
-      FoldedChild child = childAt(index);
-      if (child == null) {
+    int reason = cancelReasonCode(cancel.reason());
+    for (int i : cancel.indices()) {
+      if (!inRange(i)) {
         continue;
       }
-      if (child.state == ChildState.PENDING_SPAWN) {
-        child.cancelReason = cancel.reason();
-        child.interruptedBy = null;
-        child.summary = "cancelled before it was spawned (" + cancel.reason() + ")";
-        transition(child, ChildState.DONE, Verdict.CANCELLED);
+      if (state(i) == ChildState.PENDING_SPAWN) {
+        setCancelReason(i, reason);
+        flags[i] &= ~INTERRUPTED;
+        transition(i, ChildState.DONE, Verdict.CANCELLED);
         changed = true;
-      } else if (child.state == ChildState.IN_PROGRESS) {
-        child.cancelReason = cancel.reason();
-        transition(child, ChildState.CANCELLING, null);
+      } else if (state(i) == ChildState.IN_PROGRESS) {
+        setCancelReason(i, reason);
+        transition(i, ChildState.CANCELLING, null);
         changed = true;
       }
     }
@@ -337,72 +547,137 @@ public final class FanoutState {
     return true;
   }
 
-  private FoldedChild childAt(int index) {
-    return index >= 0 && index < children.length ? children[index] : null;
+  private boolean inRange(int index) {
+    return index >= 0 && index < width;
+  }
+
+  private char workerCode(String did) {
+    Integer known = workerIndex.get(did);
+    if (known == null) {
+      if (workerDids.size() >= Character.MAX_VALUE - 1) {
+        // More distinct workers than a fleet has: the newest ones share the last slot.
+        return (char) workerDids.size();
+      }
+      known = workerDids.size();
+      workerDids.add(did);
+      workerIndex.put(did, known);
+    }
+    return (char) (known + 1);
+  }
+
+  private void setCancelReason(int i, int code) {
+    flags[i] = (byte) ((flags[i] & ~CANCEL_REASON_MASK) | (code << CANCEL_REASON_SHIFT));
+  }
+
+  private static int cancelReasonCode(String reason) {
+    for (int code = 1; code < CANCEL_REASONS.length - 1; code++) {
+      if (CANCEL_REASONS[code].equals(reason)) {
+        return code;
+      }
+    }
+    return CANCEL_REASONS.length - 1;
+  }
+
+  private void setCost(int i, long micros) {
+    costTotalMicros += micros - costMicros[i];
+    costMicros[i] = micros;
+  }
+
+  /** USD as whole micro-dollars (half even), saturating far beyond any budget. */
+  static long micros(BigDecimal usd) {
+    BigDecimal micros = usd.movePointRight(6).setScale(0, RoundingMode.HALF_EVEN);
+    if (micros.compareTo(BigDecimal.valueOf(Long.MAX_VALUE / 4)) > 0) {
+      return Long.MAX_VALUE / 4;
+    }
+    if (micros.compareTo(BigDecimal.valueOf(Long.MIN_VALUE / 4)) < 0) {
+      return Long.MIN_VALUE / 4;
+    }
+    return micros.longValue();
+  }
+
+  static BigDecimal usd(long micros) {
+    BigDecimal value = BigDecimal.valueOf(micros, 6).stripTrailingZeros();
+    return value.scale() < 0 ? value.setScale(0) : value;
   }
 
   // ---------------------------------------------------------------------------------------------
   // Lifecycle bookkeeping
 
-  private void transition(FoldedChild child, ChildState to, Verdict verdict) {
-    ChildState from = child.state;
+  private ChildState state(int i) {
+    return STATES[lifecycle[i]];
+  }
+
+  private Verdict verdictOf(int i) {
+    return verdict[i] == 0 ? null : VERDICTS[verdict[i] - 1];
+  }
+
+  private boolean accepted(int i) {
+    return state(i) == ChildState.DONE && verdict[i] == Verdict.ACCEPT.ordinal() + 1;
+  }
+
+  private boolean failedTerminal(int i) {
+    return state(i).terminal() && verdict[i] != Verdict.ACCEPT.ordinal() + 1;
+  }
+
+  private void transition(int i, ChildState to, Verdict newVerdict) {
+    ChildState from = state(i);
     if (!from.canMoveTo(to)) {
       throw new IllegalStateException(
-          "subtask " + child.index + ": no transition from " + from + " to " + to);
+          "subtask " + i + ": no transition from " + from + " to " + to);
     }
-    boolean wasAccepted = child.accepted();
-    boolean wasFailed = child.failedTerminal();
-    count(child, -1);
+    boolean wasAccepted = accepted(i);
+    boolean wasFailed = failedTerminal(i);
+    count(i, -1);
     if (from.active() && !to.active()) {
-      BitSet onWorker = activeByWorker.get(child.worker);
+      BitSet onWorker = activeByWorker.get((int) worker[i]);
       if (onWorker != null) {
-        onWorker.clear(child.index);
+        onWorker.clear(i);
         if (onWorker.isEmpty()) {
-          activeByWorker.remove(child.worker);
+          activeByWorker.remove((int) worker[i]);
         }
       }
     }
-    child.state = to;
-    child.verdict = to.terminal() ? verdict : null;
-    if (to.active() && !from.active() && child.worker != null) {
-      activeByWorker.computeIfAbsent(child.worker, w -> new BitSet()).set(child.index);
+    lifecycle[i] = (byte) to.ordinal();
+    verdict[i] = to.terminal() && newVerdict != null ? (byte) (newVerdict.ordinal() + 1) : 0;
+    if (to.active() && !from.active() && worker[i] != 0) {
+      activeByWorker.computeIfAbsent((int) worker[i], w -> new BitSet()).set(i);
     }
-    count(child, +1);
-    updateReady(child);
+    count(i, +1);
+    updateReady(i);
     version++;
-    child.changedAt = version;
-    boolean isAccepted = child.accepted();
-    boolean isFailed = child.failedTerminal();
-    if (wasAccepted != isAccepted || wasFailed != isFailed) {
-      int acceptedDelta = (wasAccepted ? 1 : 0) - (isAccepted ? 1 : 0);
-      int failedDelta = (isFailed ? 1 : 0) - (wasFailed ? 1 : 0);
-      for (int successor : successors[child.index]) {
-        FoldedChild next = children[successor];
-        next.unacceptedDeps += acceptedDelta;
-        next.failedDeps += failedDelta;
-        recheck.add(next);
+    changedAt[i] = version;
+    if (successors != null) {
+      boolean isAccepted = accepted(i);
+      boolean isFailed = failedTerminal(i);
+      if (wasAccepted != isAccepted || wasFailed != isFailed) {
+        int acceptedDelta = (wasAccepted ? 1 : 0) - (isAccepted ? 1 : 0);
+        int failedDelta = (isFailed ? 1 : 0) - (wasFailed ? 1 : 0);
+        for (int successor : successors[i]) {
+          unacceptedDeps[successor] += acceptedDelta;
+          failedDeps[successor] += failedDelta;
+          recheck.add(successor);
+        }
       }
     }
   }
 
   /** Propagates skips (and un-skips after a retry) through dependents without recursion. */
   private void settle() {
-    FoldedChild child;
-    while ((child = recheck.poll()) != null) {
-      if (child.state == ChildState.PENDING_SPAWN && child.failedDeps > 0) {
-        child.summary = "skipped: a subtask it depends on did not accept";
-        transition(child, ChildState.SKIPPED, Verdict.SKIPPED);
-      } else if (child.state == ChildState.SKIPPED && child.failedDeps == 0) {
-        child.summary = "";
-        transition(child, ChildState.PENDING_SPAWN, null);
+    Integer next;
+    while ((next = recheck.poll()) != null) {
+      int i = next;
+      if (state(i) == ChildState.PENDING_SPAWN && failedDeps[i] > 0) {
+        transition(i, ChildState.SKIPPED, Verdict.SKIPPED);
+      } else if (state(i) == ChildState.SKIPPED && failedDeps[i] == 0) {
+        transition(i, ChildState.PENDING_SPAWN, null);
       } else {
-        updateReady(child);
+        updateReady(i);
       }
     }
   }
 
-  private void count(FoldedChild child, int sign) {
-    switch (child.state) {
+  private void count(int i, int sign) {
+    switch (state(i)) {
       case PENDING_SPAWN -> pendingCount += sign;
       case IN_PROGRESS -> activeCount += sign;
       case CANCELLING -> {
@@ -411,19 +686,23 @@ public final class FanoutState {
       }
       case DONE, SKIPPED -> {
         completedCount += sign;
-        if (child.verdict == Verdict.ACCEPT) {
+        if (verdict[i] == Verdict.ACCEPT.ordinal() + 1) {
           acceptedCount += sign;
         } else {
           failedCount += sign;
+          if (verdict[i] == Verdict.CANCELLED.ordinal() + 1) {
+            cancelledCount += sign;
+          }
         }
       }
     }
   }
 
-  private void updateReady(FoldedChild child) {
-    boolean shouldBeReady = child.state == ChildState.PENDING_SPAWN && child.unacceptedDeps == 0;
-    if (shouldBeReady != ready.get(child.index)) {
-      ready.set(child.index, shouldBeReady);
+  private void updateReady(int i) {
+    boolean shouldBeReady =
+        state(i) == ChildState.PENDING_SPAWN && (unacceptedDeps == null || unacceptedDeps[i] == 0);
+    if (shouldBeReady != ready.get(i)) {
+      ready.set(i, shouldBeReady);
       readyCount += shouldBeReady ? 1 : -1;
     }
   }
@@ -431,13 +710,17 @@ public final class FanoutState {
   // ---------------------------------------------------------------------------------------------
   // Decisions
 
+  /** How the fan-out ends, once it is decided. */
+  private record Ending(JoinOutcome outcome, String verdict, String cancelReason) {}
+
   /**
    * What to do now, given the workers and the spawn policy. Does not change the state (see the
-   * class comment for the contract). Order: if a user cancelled the fan-out, cancel every child
-   * still pending or running and complete the join as {@code cancelled}; if the join is decided,
-   * cancel what still runs and complete the join; otherwise reassign or give up children of lost
-   * workers, then spawn every ready subtask whose target resolves to a live worker and whose child
-   * INTEND {@code policy} lets through; the others are returned as {@link FanoutAction.Hold}.
+   * class comment for the contract). Order: if the fan-out is decided (by the join and the failure
+   * policy), cancel what still runs or waits and complete the join; otherwise reassign or give up
+   * children of lost workers, then spawn ready children in index order while the window ({@link
+   * FanoutOptions#window()}) has room: those whose target resolves to a live worker, whose
+   * automatic retry is due, and whose child INTEND {@code policy} lets through; the others are
+   * returned as {@link FanoutAction.Hold}.
    */
   public List<FanoutAction> decide(long nowMillis, WorkerDirectory directory, SpawnPolicy policy) {
     List<FanoutAction> actions = new ArrayList<>();
@@ -447,31 +730,115 @@ public final class FanoutState {
     }
     if (cancelRequest != null) {
       addLeftoverCancel(actions, FanoutRecords.CANCEL_REQUESTED);
-      actions.add(completeJoin(JoinComplete.CANCELLED, nowMillis));
+      actions.add(
+          completeJoin(
+              new Ending(JoinOutcome.IMPOSSIBLE, JoinComplete.CANCELLED, null), nowMillis));
       return actions;
     }
-    JoinOutcome decided = outcome();
-    if (decided != JoinOutcome.UNDECIDED) {
-      addLeftoverCancel(
-          actions,
-          decided == JoinOutcome.SATISFIED
-              ? FanoutRecords.CANCEL_JOIN_SATISFIED
-              : FanoutRecords.CANCEL_JOIN_IMPOSSIBLE);
-      actions.add(completeJoin(verdictOf(decided), nowMillis));
+    Ending ending = ending();
+    if (ending != null) {
+      addLeftoverCancel(actions, ending.cancelReason());
+      actions.add(completeJoin(ending, nowMillis));
       return actions;
     }
     decideLostWorkers(actions, directory, nowMillis);
-    decideSpawns(actions, directory, policy);
+    decideSpawns(actions, directory, policy, nowMillis);
     return actions;
+  }
+
+  private String leftoverCancelReason() {
+    return switch (joinVerdict) {
+      case JoinComplete.REJECT ->
+          options.policy() == FanoutPolicy.FAIL_FAST && failedCount > cancelledCount
+              ? FanoutRecords.CANCEL_FAIL_FAST
+              : FanoutRecords.CANCEL_JOIN_IMPOSSIBLE;
+      case JoinComplete.CANCELLED -> FanoutRecords.CANCEL_REQUESTED;
+      default -> FanoutRecords.CANCEL_JOIN_SATISFIED;
+    };
   }
 
   /** The join predicate's current outcome, re-evaluated only when a child changed. */
   public JoinOutcome outcome() {
     if (outcomeVersion != version) {
-      outcome = predicate.evaluate(counters(), childrenView);
+      outcome = predicate.evaluate(counters(), childrenView, fanin());
       outcomeVersion = version;
     }
     return outcome;
+  }
+
+  /** The join and the failure policy together: how the fan-out ends now, or null. */
+  private Ending ending() {
+    if (options.policy() == FanoutPolicy.FAIL_FAST && failedCount > 0) {
+      return new Ending(
+          JoinOutcome.IMPOSSIBLE, JoinComplete.REJECT, FanoutRecords.CANCEL_FAIL_FAST);
+    }
+    JoinOutcome decided = outcome();
+    if (decided == JoinOutcome.SATISFIED) {
+      return new Ending(
+          decided,
+          ownFailures() > 0 ? JoinComplete.PARTIAL : JoinComplete.ACCEPT,
+          FanoutRecords.CANCEL_JOIN_SATISFIED);
+    }
+    if (decided == JoinOutcome.UNDECIDED) {
+      return null;
+    }
+    if (options.policy() == FanoutPolicy.ALLOW_PARTIAL) {
+      if (pendingCount + activeCount > 0) {
+        return null;
+      }
+      if (acceptedCount > 0 && holdsForTheSuccessful()) {
+        return new Ending(
+            JoinOutcome.SATISFIED, JoinComplete.PARTIAL, FanoutRecords.CANCEL_JOIN_SATISFIED);
+      }
+    }
+    return new Ending(decided, JoinComplete.REJECT, FanoutRecords.CANCEL_JOIN_IMPOSSIBLE);
+  }
+
+  /**
+   * Children that ended without accept on their own account: children cancelled because the join
+   * was already satisfied do not count (they exist before the join record only when a write of the
+   * cancels went through and the join's did not).
+   */
+  private int ownFailures() {
+    if (cancelledCount == 0) {
+      return failedCount;
+    }
+    int own = failedCount;
+    int satisfied = cancelReasonCode(FanoutRecords.CANCEL_JOIN_SATISFIED);
+    for (int i = 0; i < width; i++) {
+      if (verdict[i] == Verdict.CANCELLED.ordinal() + 1
+          && ((flags[i] & CANCEL_REASON_MASK) >> CANCEL_REASON_SHIFT) == satisfied) {
+        own--;
+      }
+    }
+    return own;
+  }
+
+  /** The join evaluated as if the fan-out were its accepted children only. */
+  private boolean holdsForTheSuccessful() {
+    int[] acceptedIndices = new int[acceptedCount];
+    int k = 0;
+    if (predicate.readsChildren()) {
+      for (int i = 0; i < width && k < acceptedIndices.length; i++) {
+        if (accepted(i)) {
+          acceptedIndices[k++] = i;
+        }
+      }
+    }
+    ChildrenView successful =
+        new ChildrenView() {
+          @Override
+          public int size() {
+            return acceptedIndices.length;
+          }
+
+          @Override
+          public ChildView get(int index) {
+            return viewOf(acceptedIndices[index]);
+          }
+        };
+    JoinCounters onlyThem = new JoinCounters(acceptedCount, acceptedCount, acceptedCount, 0, 0);
+    return predicate.evaluate(onlyThem, successful, fanin()) == JoinOutcome.SATISFIED;
   }
 
   private void addLeftoverCancel(List<FanoutAction> actions, String reason) {
@@ -479,83 +846,64 @@ public final class FanoutState {
       return;
     }
     List<FanoutAction.CancelledChild> cancelled = new ArrayList<>();
-    for (FoldedChild child : children) {
-      if (child.state == ChildState.PENDING_SPAWN || child.state == ChildState.IN_PROGRESS) {
+    for (int i = 0; i < width; i++) {
+      ChildState state = state(i);
+      if (state == ChildState.PENDING_SPAWN || state == ChildState.IN_PROGRESS) {
         cancelled.add(
             new FanoutAction.CancelledChild(
-                child.index,
-                child.attempt,
-                threadOf(child),
-                child.state == ChildState.IN_PROGRESS ? child.worker : null));
+                i, attempt[i], thread(i), state == ChildState.IN_PROGRESS ? worker(i) : null));
       }
     }
     actions.add(new FanoutAction.Cancel(ref, List.copyOf(cancelled), reason));
   }
 
-  private String leftoverCancelReason() {
-    return switch (joinVerdict) {
-      case JoinComplete.REJECT -> FanoutRecords.CANCEL_JOIN_IMPOSSIBLE;
-      case JoinComplete.CANCELLED -> FanoutRecords.CANCEL_REQUESTED;
-      default -> FanoutRecords.CANCEL_JOIN_SATISFIED;
-    };
-  }
-
-  /**
-   * {@code reject} when the join became impossible; else {@code accept}, or {@code partial} when a
-   * child failed on its own account (children cancelled because the join was satisfied do not).
-   */
-  private String verdictOf(JoinOutcome decided) {
-    if (decided == JoinOutcome.IMPOSSIBLE) {
-      return JoinComplete.REJECT;
-    }
-    for (FoldedChild child : children) {
-      if (child.state.terminal()
-          && child.verdict != Verdict.ACCEPT
-          && !(child.verdict == Verdict.CANCELLED
-              && FanoutRecords.CANCEL_JOIN_SATISFIED.equals(child.cancelReason))) {
-        return JoinComplete.PARTIAL;
-      }
-    }
-    return JoinComplete.ACCEPT;
-  }
-
-  private FanoutAction.CompleteJoin completeJoin(String verdict, long nowMillis) {
-    List<ChildView> views = new ArrayList<>(children.length);
-    int completed = 0;
-    int accepted = 0;
-    BigDecimal cost = BigDecimal.ZERO;
-    String unfinished =
-        JoinComplete.CANCELLED.equals(verdict)
+  private FanoutAction.CompleteJoin completeJoin(Ending ending, long nowMillis) {
+    List<ChildView> views = null;
+    String unfinishedSummary =
+        JoinComplete.CANCELLED.equals(ending.verdict())
             ? "cancelled: the fan-out was cancelled"
                 + (cancelRequest.reason() == null ? "" : " (" + cancelRequest.reason() + ")")
             : "cancelled: the join completed before it finished";
-    for (FoldedChild child : children) {
-      cost = cost.add(child.costUsd);
-      if (child.state.terminal()) {
-        completed++;
-        if (child.verdict == Verdict.ACCEPT) {
-          accepted++;
+    if (summaries != null) {
+      views = new ArrayList<>(width);
+      for (int i = 0; i < width; i++) {
+        if (state(i).terminal()) {
+          views.add(viewOf(i));
+        } else {
+          views.add(
+              new ChildView(
+                  i,
+                  thread(i),
+                  worker(i) == null ? "" : worker(i),
+                  Verdict.CANCELLED.wire(),
+                  usd(costMicros[i]),
+                  0,
+                  unfinishedSummary));
         }
-        views.add(viewOf(child));
-      } else {
-        views.add(
-            new ChildView(
-                child.index,
-                threadOf(child),
-                child.worker == null ? "" : child.worker,
-                Verdict.CANCELLED.wire(),
-                child.costUsd,
-                0,
-                unfinished));
       }
+      views = List.copyOf(views);
     }
+    int unfinished = pendingCount + activeCount;
+    Fanin fanin =
+        new Fanin(
+            Fanin.statusOf(ending.verdict()),
+            acceptedCount,
+            failedCount - cancelledCount,
+            cancelledCount + unfinished,
+            retriedCount,
+            retriesTotal);
     return new FanoutAction.CompleteJoin(
         ref,
-        verdict,
-        List.copyOf(views),
+        ending.verdict(),
+        views,
         new FanoutAction.JoinTotals(
-            children.length, completed, accepted, completed - accepted, cost),
-        nowMillis);
+            width,
+            completedCount,
+            acceptedCount,
+            completedCount - acceptedCount,
+            usd(costTotalMicros)),
+        nowMillis,
+        fanin);
   }
 
   private void decideLostWorkers(
@@ -564,38 +912,38 @@ public final class FanoutState {
       return;
     }
     for (WorkerInfo lost : directory.lost()) {
-      BitSet onWorker = activeByWorker.get(lost.did());
+      Integer code = workerIndex.get(lost.did());
+      BitSet onWorker = code == null ? null : activeByWorker.get(code + 1);
       if (onWorker == null) {
         continue;
       }
       for (int i = onWorker.nextSetBit(0); i >= 0; i = onWorker.nextSetBit(i + 1)) {
-        FoldedChild child = children[i];
-        if (child.state == ChildState.CANCELLING) {
+        if (state(i) == ChildState.CANCELLING) {
           actions.add(
               new FanoutAction.GiveUp(
                   ref,
                   i,
-                  child.attempt,
-                  threadOf(child),
+                  attempt[i],
+                  thread(i),
                   lost.did(),
                   Verdict.CANCELLED,
                   "worker " + lost.did() + " was lost while the child was being cancelled",
                   nowMillis));
-        } else if (child.autoAttempts < parent.maxAttempts()) {
-          actions.add(new FanoutAction.Reassign(ref, i, child.attempt, lost.did()));
+        } else if (lostRuns[i] < parent.maxAttempts()) {
+          actions.add(new FanoutAction.Reassign(ref, i, attempt[i], lost.did()));
         } else {
           actions.add(
               new FanoutAction.GiveUp(
                   ref,
                   i,
-                  child.attempt,
-                  threadOf(child),
+                  attempt[i],
+                  thread(i),
                   lost.did(),
                   Verdict.FAILED,
                   "worker "
                       + lost.did()
                       + " was lost (silent past its lease) on attempt "
-                      + child.attempt
+                      + attempt[i]
                       + "; max_attempts "
                       + parent.maxAttempts()
                       + " is used up",
@@ -606,75 +954,158 @@ public final class FanoutState {
   }
 
   private void decideSpawns(
-      List<FanoutAction> actions, WorkerDirectory directory, SpawnPolicy policy) {
+      List<FanoutAction> actions, WorkerDirectory directory, SpawnPolicy policy, long nowMillis) {
     if (readyCount == 0) {
+      return;
+    }
+    int room = options.window() - activeCount;
+    if (room <= 0) {
       return;
     }
     Placement placement = new Placement(directory, roundRobinSpawns);
     if (placement.noLiveWorker()) {
       return;
     }
+    int budget = Math.min(room, SPAWNS_PER_DECIDE);
+    long wake = Long.MAX_VALUE;
+    boolean scannedAll = true;
     for (int i = ready.nextSetBit(0); i >= 0; i = ready.nextSetBit(i + 1)) {
-      FoldedChild child = children[i];
-      Placement.Choice choice = placement.choose(targets[i], child.lostItsWorker());
+      if (budget == 0) {
+        scannedAll = false;
+        break;
+      }
+      if (notBefore != null && notBefore[i] > nowMillis) {
+        wake = Math.min(wake, notBefore[i]);
+        continue;
+      }
+      Placement.Choice choice = placement.choose(target(i), (flags[i] & LOST_ITS_WORKER) != 0);
       if (choice.none()) {
         continue;
       }
-      WorkerInfo worker = placement.worker(choice);
-      String childThread = threadOf(child);
-      ChildIntent intent = childIntent(child, directory.coordinator(), worker.did());
+      WorkerInfo chosen = placement.worker(choice);
+      String childThread = thread(i);
+      ChildIntent intent;
+      try {
+        intent = childIntent(i, directory.coordinator(), chosen.did());
+      } catch (InvalidFanoutException e) {
+        budget--;
+        actions.add(
+            new FanoutAction.GiveUp(
+                ref,
+                i,
+                attempt[i],
+                childThread,
+                null,
+                Verdict.FAILED,
+                "could not make the child from the template: " + e.getMessage(),
+                nowMillis));
+        continue;
+      }
       FanoutRecords.Draft draft = new FanoutRecords.Draft(childThread, Act.INTEND, intent.toBody());
+      budget--;
       Optional<String> refusal = policy.refusal(draft);
       if (refusal.isPresent()) {
-        actions.add(new FanoutAction.Hold(ref, i, child.attempt, refusal.get()));
+        actions.add(new FanoutAction.Hold(ref, i, attempt[i], refusal.get()));
         continue;
       }
       placement.take(choice);
       actions.add(
           new FanoutAction.Spawn(
-              ref,
-              i,
-              child.attempt,
-              childThread,
-              worker,
-              "specific:" + worker.did(),
-              draft.body()));
+              ref, i, attempt[i], childThread, chosen, "specific:" + chosen.did(), draft.body()));
+    }
+    if (scannedAll) {
+      wakeAtMillis = wake;
     }
   }
 
-  private ChildIntent childIntent(FoldedChild child, String coordinator, String worker) {
-    SubtaskSpec spec = specs.get(child.index);
+  private ChildIntent childIntent(int i, String coordinator, String workerDid) {
+    if (loop != null) {
+      DataLoop.Child child = loop.child(i, chunks);
+      ChildTemplate template = loop.template();
+      return new ChildIntent(
+          ref.namespace(),
+          ref.id(),
+          ref.thread(),
+          coordinator,
+          workerDid,
+          i,
+          attempt[i],
+          child.goal(),
+          template.budget(),
+          template.timeoutSecs(),
+          child.run(),
+          List.of(),
+          hints.get(i),
+          i,
+          child.iterFrom(),
+          child.iterTo(),
+          DataLoop.idempotencyKey(ref.id(), i, child.iterFrom(), child.iterTo()),
+          child.items(),
+          loop.kind());
+    }
+    SubtaskSpec spec = specs.get(i);
     List<ChildIntent.Input> inputs = new ArrayList<>(spec.depends().size());
     for (int dependency : spec.depends()) {
-      FoldedChild predecessor = children[dependency];
+      Verdict predecessor = verdictOf(dependency);
       inputs.add(
           new ChildIntent.Input(
-              dependency,
-              predecessor.verdict == null ? "" : predecessor.verdict.wire(),
-              predecessor.summary));
+              dependency, predecessor == null ? "" : predecessor.wire(), summary(dependency)));
     }
     return new ChildIntent(
         ref.namespace(),
         ref.id(),
         ref.thread(),
         coordinator,
-        worker,
-        child.index,
-        child.attempt,
+        workerDid,
+        i,
+        attempt[i],
         spec.goal(),
         spec.budget(),
         spec.timeoutSecs(),
         spec.run(),
         inputs,
-        child.hint);
+        hints.get(i));
+  }
+
+  /**
+   * When a child waiting for an automatic retry becomes due, as the last {@code decide} that looked
+   * at every ready child saw it; {@link Long#MAX_VALUE} when none waits. {@link Fanouts} decides
+   * the fan-out again at that time even if no record arrives.
+   */
+  long wakeAtMillis() {
+    return joinComplete ? Long.MAX_VALUE : wakeAtMillis;
   }
 
   // ---------------------------------------------------------------------------------------------
   // Views
 
   public JoinCounters counters() {
-    return new JoinCounters(
-        children.length, completedCount, acceptedCount, failedCount, activeCount);
+    return new JoinCounters(width, completedCount, acceptedCount, failedCount, activeCount);
+  }
+
+  /** The fan-in as it stands: see {@link Fanin#status()}. */
+  public Fanin fanin() {
+    String status;
+    if (joinComplete) {
+      status = Fanin.statusOf(joinVerdict);
+    } else if (cancelRequest != null) {
+      status = Fanin.CANCELLED;
+    } else if (options.policy() == FanoutPolicy.FAIL_FAST && failedCount > 0) {
+      status = Fanin.FAILED;
+    } else if (pendingCount + activeCount > 0) {
+      status = Fanin.RUNNING;
+    } else if (failedCount == 0) {
+      status = Fanin.COMPLETE;
+    } else {
+      status = options.policy() == FanoutPolicy.ALLOW_PARTIAL ? Fanin.PARTIAL : Fanin.FAILED;
+    }
+    return new Fanin(
+        status,
+        acceptedCount,
+        failedCount - cancelledCount,
+        cancelledCount,
+        retriedCount,
+        retriesTotal);
   }
 
   /** Children whose current attempt has been spawned. */
@@ -687,6 +1118,16 @@ public final class FanoutState {
     return completedCount;
   }
 
+  /** Children waiting to be spawned: not yet spawned, waiting for a retry, or for dependencies. */
+  public int queuedCount() {
+    return pendingCount;
+  }
+
+  /** Children spawned and not finished (including those being cancelled). */
+  public int runningCount() {
+    return activeCount;
+  }
+
   /**
    * A number that grows with every change of a child or of the join: a reader that saw {@code
    * version()} = V finds what changed since with {@link #changedAt(int)} > V.
@@ -697,7 +1138,7 @@ public final class FanoutState {
 
   /** The {@link #version()} at the last change of child {@code index} (0 when it never changed). */
   public long changedAt(int index) {
-    return children[index].changedAt;
+    return changedAt[index];
   }
 
   /** Records applied to this fan-out that changed nothing; see {@link #apply(StoredRecord)}. */
@@ -717,8 +1158,17 @@ public final class FanoutState {
     return parent;
   }
 
+  public FanoutOptions options() {
+    return options;
+  }
+
+  /** The loop of a data fan-out, or null for listed subtasks. */
+  public DataLoop loop() {
+    return loop;
+  }
+
   public int width() {
-    return children.length;
+    return width;
   }
 
   public String join() {
@@ -738,6 +1188,7 @@ public final class FanoutState {
     return parent.replaces();
   }
 
+  /** The descriptors of a fan-out of listed subtasks; empty for a data fan-out. */
   public List<SubtaskSpec> specs() {
     return specs;
   }
@@ -772,43 +1223,6 @@ public final class FanoutState {
     return Math.max(0, lastResultAtMillis - firstSpawnAtMillis) / 1000.0;
   }
 
-  public ChildState childState(int index) {
-    return children[index].state;
-  }
-
-  public int attempt(int index) {
-    return children[index].attempt;
-  }
-
-  /** The DID of the worker of the child's current attempt, or null. */
-  public String worker(int index) {
-    return children[index].worker;
-  }
-
-  /**
-   * What interrupted the child's previous attempt ({@code hard_freeze}) while its current attempt
-   * waits to spawn, else null.
-   */
-  public String interruptedBy(int index) {
-    return children[index].interruptedBy;
-  }
-
-  /** The child's verdict for its current attempt, or null while it has none. */
-  public Verdict verdict(int index) {
-    return children[index].verdict;
-  }
-
-  /** The subtasks {@code index} depends on that ended without accept. */
-  public List<Integer> failedDependencies(int index) {
-    List<Integer> failed = new ArrayList<>();
-    for (int dependency : specs.get(index).depends()) {
-      if (children[dependency].failedTerminal()) {
-        failed.add(dependency);
-      }
-    }
-    return failed;
-  }
-
   /**
    * A cancel request body for the whole fan-out, after checking that it may be cancelled: its join
    * has not completed and it was not cancelled already.
@@ -818,67 +1232,220 @@ public final class FanoutState {
     return new CancelRequest(ref.namespace(), ref.id(), reason);
   }
 
+  /**
+   * The shell command's exit code of the result that gave the child its verdict, or null (kept for
+   * listed subtasks, read from the result record for a data child).
+   */
+  public Integer exitCode(int index) {
+    if (state(index) != ChildState.DONE) {
+      return null;
+    }
+    if (exitCodes != null) {
+      return exitCodes[index] == NO_EXIT_CODE ? null : exitCodes[index];
+    }
+    return resultSeq[index] == 0
+        ? null
+        : log.childDone(resultSeq[index]).map(ChildDone::exitCode).orElse(null);
+  }
+
+  public ChildState childState(int index) {
+    return state(index);
+  }
+
+  public int attempt(int index) {
+    return attempt[index];
+  }
+
+  /** The DID of the worker of the child's current attempt, or null. */
+  public String worker(int index) {
+    return worker[index] == 0 ? null : workerDids.get(worker[index] - 1);
+  }
+
+  /**
+   * What interrupted the child's previous attempt ({@code hard_freeze}) while its current attempt
+   * waits to spawn, else null.
+   */
+  public String interruptedBy(int index) {
+    return (flags[index] & INTERRUPTED) != 0 ? FanoutRecords.INTERRUPTED_BY_HARD_FREEZE : null;
+  }
+
+  /** The child's verdict for its current attempt, or null while it has none. */
+  public Verdict verdict(int index) {
+    return verdictOf(index);
+  }
+
+  /** Automatic retries the child has used. */
+  public int retries(int index) {
+    return retries[index];
+  }
+
+  /**
+   * When a child waiting for an automatic retry may be spawned (epoch ms), or 0 when it does not
+   * wait for one.
+   */
+  public long retryAtMillis(int index) {
+    return notBefore == null || state(index) != ChildState.PENDING_SPAWN ? 0 : notBefore[index];
+  }
+
+  /** The log position of the {@code fanout_child_done} that gave the child its verdict, or 0. */
+  public long resultSeq(int index) {
+    return state(index) == ChildState.DONE ? resultSeq[index] : 0;
+  }
+
+  /** The first item position or range point of the child ({@code index} for a listed subtask). */
+  public long iterFrom(int index) {
+    return loop == null ? index : loop.iterFrom(index);
+  }
+
+  /** One past the child's last item position or range point. */
+  public long iterTo(int index) {
+    return loop == null ? index + 1L : loop.iterTo(index);
+  }
+
+  /** The child's idempotency key, the same for every attempt ({@link DataLoop#idempotencyKey}). */
+  public String idempotencyKey(int index) {
+    return DataLoop.idempotencyKey(ref.id(), index, iterFrom(index), iterTo(index));
+  }
+
+  /**
+   * The child's goal: a listed subtask's, or a data child's made from the template (reading its
+   * items; empty when they cannot be read).
+   */
+  public String goal(int index) {
+    if (loop == null) {
+      return specs.get(index).goal();
+    }
+    try {
+      return loop.child(index, chunks).goal();
+    } catch (InvalidFanoutException e) {
+      return "";
+    }
+  }
+
+  /** The descriptor of data child {@code index} (reading its items), for readers. */
+  public DataLoop.Child dataChild(int index) {
+    return loop.child(index, chunks);
+  }
+
+  /** The indices of the subtasks {@code index} depends on (none in a data fan-out). */
+  public List<Integer> dependencies(int index) {
+    return loop == null ? specs.get(index).depends() : List.of();
+  }
+
+  /** The subtasks {@code index} depends on that ended without accept. */
+  public List<Integer> failedDependencies(int index) {
+    List<Integer> failed = new ArrayList<>();
+    for (int dependency : dependencies(index)) {
+      if (failedTerminal(dependency)) {
+        failed.add(dependency);
+      }
+    }
+    return failed;
+  }
+
   /** A retry request body for subtask {@code index}, after checking that it may be retried. */
   public RetrySubtask manualRetry(int index, String hint) {
     FanoutValidation.validateRetry(this, index);
     return new RetrySubtask(
-        ref.namespace(),
-        ref.id(),
-        index,
-        children[index].attempt,
-        hint,
-        FanoutRecords.REASON_MANUAL);
+        ref.namespace(), ref.id(), index, attempt[index], hint, FanoutRecords.REASON_MANUAL);
   }
 
   // ---------------------------------------------------------------------------------------------
   // For the reports of this package
 
-  FoldedChild child(int index) {
-    return children[index];
-  }
-
   Target target(int index) {
-    return targets[index];
+    return targets == null ? dataTarget : targets[index];
   }
 
   int[] successorsOf(int index) {
-    return successors[index];
+    return successors == null ? NO_SUCCESSORS : successors[index];
   }
 
-  String threadOf(FoldedChild child) {
-    if (child.thread == null) {
-      child.thread =
-          ThreadIds.derive(ref.id(), String.valueOf(child.index), specs.get(child.index).goal());
+  boolean spawned(int index) {
+    return (flags[index] & SPAWNED) != 0;
+  }
+
+  double wallSecs(int index) {
+    float value = wall[index];
+    // The float's shortest decimal, so 0.1 s reads back as 0.1 and not 0.10000000149.
+    return value == 0 ? 0 : Double.parseDouble(Float.toString(value));
+  }
+
+  BigDecimal costUsd(int index) {
+    return usd(costMicros[index]);
+  }
+
+  /** The resolved target of the current attempt once spawned: {@code specific:<did>}, else null. */
+  String resolvedTarget(int index) {
+    String did = worker(index);
+    return spawned(index) && did != null ? "specific:" + did : null;
+  }
+
+  String cancelReason(int index) {
+    return CANCEL_REASONS[(flags[index] & CANCEL_REASON_MASK) >> CANCEL_REASON_SHIFT];
+  }
+
+  /**
+   * The child's summary: what the worker reported for its current attempt (kept in memory for
+   * listed subtasks, read from its {@code fanout_child_done} for a data child), or what the fold
+   * decided (skipped, cancelled before it was spawned, interrupted).
+   */
+  String summary(int i) {
+    ChildState state = state(i);
+    if (state == ChildState.SKIPPED) {
+      return "skipped: a subtask it depends on did not accept";
     }
-    return child.thread;
+    if (state == ChildState.PENDING_SPAWN && (flags[i] & INTERRUPTED) != 0) {
+      return "attempt "
+          + (attempt[i] - 1)
+          + " was interrupted by a hard freeze; attempt "
+          + attempt[i]
+          + " spawns once the namespace is unfrozen";
+    }
+    if (state != ChildState.DONE) {
+      return "";
+    }
+    if (verdict[i] == Verdict.CANCELLED.ordinal() + 1 && !spawned(i) && resultSeq[i] == 0) {
+      return "cancelled before it was spawned (" + cancelReason(i) + ")";
+    }
+    if (summaries != null) {
+      return summaries[i] == null ? "" : summaries[i];
+    }
+    return resultSeq[i] == 0 ? "" : log.childDone(resultSeq[i]).map(ChildDone::summary).orElse("");
   }
 
-  ChildView viewOf(FoldedChild child) {
-    String verdict =
-        switch (child.state) {
-          case DONE, SKIPPED -> child.verdict.wire();
+  String thread(int index) {
+    return loop == null
+        ? ThreadIds.derive(ref.id(), String.valueOf(index), specs.get(index).goal())
+        : DataLoop.childThread(ref.id(), index);
+  }
+
+  ChildView viewOf(int i) {
+    String shown =
+        switch (state(i)) {
+          case DONE, SKIPPED -> verdictOf(i).wire();
           case PENDING_SPAWN -> "pending";
           case IN_PROGRESS, CANCELLING -> "running";
         };
     return new ChildView(
-        child.index,
-        threadOf(child),
-        child.worker == null ? "" : child.worker,
-        verdict,
-        child.costUsd,
-        child.wallTimeSecs,
-        child.summary);
+        i,
+        thread(i),
+        worker(i) == null ? "" : worker(i),
+        shown,
+        usd(costMicros[i]),
+        wallSecs(i),
+        summary(i));
   }
 
   private final class View implements ChildrenView {
     @Override
     public int size() {
-      return children.length;
+      return width;
     }
 
     @Override
     public ChildView get(int index) {
-      return viewOf(children[index]);
+      return viewOf(index);
     }
   }
 }

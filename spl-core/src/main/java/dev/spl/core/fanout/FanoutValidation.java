@@ -51,6 +51,20 @@ public final class FanoutValidation {
   }
 
   /**
+   * Checks a data fan-out's join: it may read the counters and {@code fanin}, not {@code children},
+   * which would walk every child on every change and which hold no text in a data fan-out.
+   */
+  public static void validateDataJoin(JoinPredicate predicate) {
+    if (predicate.readsChildren()) {
+      throw new InvalidFanoutException(
+          -1,
+          "join",
+          "a data fan-out's join may read the counters (n, completed, accepted, failed, active)"
+              + " and fanin.*, but not children (that is for fan-outs of listed subtasks)");
+    }
+  }
+
+  /**
    * Checks that every pinned target names a worker the registry knows (live or lost). Round-robin
    * and least-loaded targets always pass: with no live worker they wait in {@code pending spawn}.
    */

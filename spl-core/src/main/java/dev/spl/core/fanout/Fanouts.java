@@ -22,17 +22,28 @@ import java.util.Set;
  * after applying, apply what was appended before deciding again.
  *
  * <p>A parent that arrives before all its chunks waits for them. A parent whose body, descriptors
- * or join are invalid (written without the CLI's checks) is listed in {@link #invalidFanouts()} and
- * never acted on. A fan-out replaced by a newer one ({@code replaces}) gets no further decisions. A
- * fan-out record whose body is malformed changes nothing and is listed in {@link
- * #skippedRecords()}.
+ * or join are invalid (written without the CLI's checks), or that has more children than {@code
+ * maxChildren}, is listed in {@link #invalidFanouts()} and never acted on. Of a data fan-out's
+ * {@code fanout_items} chunks only the position and count of each is kept: the items stay in the
+ * log and are read through {@link FanoutLog} when a child needs them. A fan-out replaced by a newer
+ * one ({@code replaces}) gets no further decisions. A fan-out record whose body is malformed
+ * changes nothing and is listed in {@link #skippedRecords()}.
  */
 public final class Fanouts {
   /** How many skipped records are listed; the count goes on. */
   static final int MAX_SKIPPED_LISTED = 100;
 
+  /** The most children a fan-out may have unless the coordinator is set otherwise. */
+  public static final int DEFAULT_MAX_CHILDREN = 1_000_000;
+
+  /** The most {@code max_children} a coordinator may be set to. */
+  public static final int MAX_MAX_CHILDREN = 10_000_000;
+
   private final JoinCompiler compiler;
+  private final FanoutLog log;
+  private final int maxChildren;
   private final Map<String, Chunk> chunks = new HashMap<>();
+  private final Map<String, ItemsChunk> itemChunks = new HashMap<>();
   private final Map<String, StoredRecord> waitingParents = new LinkedHashMap<>();
   private final Map<String, FanoutState> byId = new LinkedHashMap<>();
   private final Map<String, String> latestByThread = new HashMap<>();
@@ -44,8 +55,28 @@ public final class Fanouts {
   private String lastSkipped;
   private WorkerDirectory lastDirectory;
 
+  /** A projection for fan-outs of listed subtasks and data fan-outs it cannot read items of. */
   public Fanouts(JoinCompiler compiler) {
+    this(compiler, FanoutLog.NONE, DEFAULT_MAX_CHILDREN);
+  }
+
+  /**
+   * @param log reads the items of data fan-outs and the results of data children
+   * @param maxChildren the most children one fan-out may have ({@code max_children})
+   */
+  public Fanouts(JoinCompiler compiler, FanoutLog log, int maxChildren) {
+    if (maxChildren < 1 || maxChildren > MAX_MAX_CHILDREN) {
+      throw new IllegalArgumentException(
+          "max_children: expected 1.." + MAX_MAX_CHILDREN + " but found " + maxChildren);
+    }
     this.compiler = compiler;
+    this.log = log;
+    this.maxChildren = maxChildren;
+  }
+
+  /** The most children one fan-out may have. */
+  public int maxChildren() {
+    return maxChildren;
   }
 
   /** Applies one record; records of other kinds are ignored. Returns whether anything changed. */
@@ -57,6 +88,10 @@ public final class Fanouts {
     switch (topic) {
       case FanoutRecords.SUBTASKS -> {
         applyChunk(stored);
+        return true;
+      }
+      case FanoutRecords.ITEMS -> {
+        applyItemChunk(stored);
         return true;
       }
       case FanoutRecords.FANOUT -> {
@@ -91,7 +126,7 @@ public final class Fanouts {
     if (state == null) {
       return false;
     }
-    boolean changed = state.apply(event.get(), stored.receivedAtMillis());
+    boolean changed = state.apply(event.get(), stored.receivedAtMillis(), stored.seq());
     if (changed) {
       dirty.add(id);
     }
@@ -111,6 +146,11 @@ public final class Fanouts {
         if (!entry.getValue().joinComplete()) {
           dirty.add(entry.getKey());
         }
+      }
+    }
+    for (var entry : byId.entrySet()) {
+      if (entry.getValue().wakeAtMillis() <= nowMillis) {
+        dirty.add(entry.getKey());
       }
     }
     List<FanoutAction> actions = new ArrayList<>();
@@ -213,6 +253,20 @@ public final class Fanouts {
     }
   }
 
+  private void applyItemChunk(StoredRecord stored) {
+    ItemsChunk chunk;
+    try {
+      ItemChunk read = ItemChunk.fromBody(stored.record().body());
+      chunk = new ItemsChunk(read.offset(), read.items().size(), null);
+    } catch (InvalidRecordException e) {
+      chunk = new ItemsChunk(0, 0, e.getMessage());
+    }
+    itemChunks.put(stored.id(), chunk);
+    if (!waitingParents.isEmpty()) {
+      tryBuildWaiting();
+    }
+  }
+
   private void tryBuildWaiting() {
     for (var it = waitingParents.values().iterator(); it.hasNext(); ) {
       StoredRecord stored = it.next();
@@ -224,11 +278,24 @@ public final class Fanouts {
         invalid.put(stored.id(), e.getMessage());
         continue;
       }
-      if (!parent.chunks().stream().allMatch(chunks::containsKey)) {
+      Map<String, ?> kind = parent.loop() == null ? chunks : itemChunks;
+      if (!parent.chunks().stream().allMatch(kind::containsKey)) {
         continue;
       }
       it.remove();
-      build(stored, parent);
+      if (parent.subtaskCount() > maxChildren) {
+        invalid.put(
+            stored.id(),
+            "subtask_count: "
+                + parent.subtaskCount()
+                + " children, but this coordinator allows at most "
+                + maxChildren
+                + " per fan-out (its max_children setting)");
+      } else if (parent.loop() == null) {
+        build(stored, parent);
+      } else {
+        buildData(stored, parent);
+      }
     }
   }
 
@@ -267,16 +334,72 @@ public final class Fanouts {
     FanoutRef ref = new FanoutRef(id, stored.record().thread(), parent.namespace());
     try {
       FanoutState state = FanoutState.create(ref, parent, specs, compiler);
-      byId.put(id, state);
-      latestByThread.put(ref.thread(), id);
-      if (state.replaces() != null) {
-        superseded.add(state.replaces());
-      }
-      dirty.add(id);
+      register(id, ref, state);
     } catch (InvalidFanoutException e) {
       invalid.put(id, e.getMessage());
     }
   }
 
+  private void buildData(StoredRecord stored, FanoutParent parent) {
+    String id = stored.id();
+    DataLoop loop = parent.loop();
+    long[] offsets = new long[parent.chunks().size()];
+    long items = 0;
+    for (int c = 0; c < offsets.length; c++) {
+      String chunkId = parent.chunks().get(c);
+      ItemsChunk chunk = itemChunks.get(chunkId);
+      if (chunk.error() != null) {
+        invalid.put(id, "chunk " + chunkId + ": " + chunk.error());
+        return;
+      }
+      if (chunk.offset() != items) {
+        invalid.put(
+            id,
+            "chunk "
+                + chunkId
+                + " starts at item "
+                + chunk.offset()
+                + " but "
+                + items
+                + " items precede it");
+        return;
+      }
+      offsets[c] = items;
+      items += chunk.count();
+    }
+    long expected = loop.kind() == DataLoop.Kind.ITEMS ? loop.count() : 0;
+    if (items != expected) {
+      invalid.put(
+          id,
+          loop.kind() == DataLoop.Kind.ITEMS
+              ? "loop.items: the parent declares "
+                  + expected
+                  + " items but its chunks hold "
+                  + items
+              : "chunks: a range loop has no item chunks but the parent lists " + offsets.length);
+      return;
+    }
+    FanoutRef ref = new FanoutRef(id, stored.record().thread(), parent.namespace());
+    try {
+      FanoutState state =
+          FanoutState.createData(
+              ref, parent, new DataLoop.ItemChunks(parent.chunks(), offsets, log), compiler, log);
+      register(id, ref, state);
+    } catch (InvalidFanoutException e) {
+      invalid.put(id, e.getMessage());
+    }
+  }
+
+  private void register(String id, FanoutRef ref, FanoutState state) {
+    byId.put(id, state);
+    latestByThread.put(ref.thread(), id);
+    if (state.replaces() != null) {
+      superseded.add(state.replaces());
+    }
+    dirty.add(id);
+  }
+
   private record Chunk(int offset, List<SubtaskSpec> specs, String error) {}
+
+  private record ItemsChunk(long offset, int count, String error) {}
 }

@@ -17,8 +17,9 @@ import java.util.Optional;
  *
  * @param verdict {@code accept}, {@code reject}, {@code partial}, or {@code cancelled} when a user
  *     cancelled the fan-out ({@link CancelRequest})
- * @param children every child as it stood when the join completed; those still running are reported
- *     as cancelled
+ * @param children every child as it stood when the join completed (those still running are reported
+ *     as cancelled), or null for a data fan-out, whose join record keeps counts only
+ * @param fanin how the fan-in ended: its status and counts (null in records written before it)
  */
 public record JoinComplete(
     String namespace,
@@ -26,7 +27,8 @@ public record JoinComplete(
     String verdict,
     List<ChildView> children,
     FanoutAction.JoinTotals totals,
-    long completedAtMillis)
+    long completedAtMillis,
+    Fanin fanin)
     implements FanoutEvent {
 
   public static final String ACCEPT = "accept";
@@ -39,15 +41,26 @@ public record JoinComplete(
     Objects.requireNonNull(fanout, "fanout");
     Objects.requireNonNull(verdict, "verdict");
     Objects.requireNonNull(totals, "totals");
-    children = List.copyOf(children);
+    children = children == null ? null : List.copyOf(children);
+  }
+
+  /** A join record without fan-in counts. */
+  public JoinComplete(
+      String namespace,
+      String fanout,
+      String verdict,
+      List<ChildView> children,
+      FanoutAction.JoinTotals totals,
+      long completedAtMillis) {
+    this(namespace, fanout, verdict, children, totals, completedAtMillis, null);
   }
 
   public ObjectNode toBody() {
     ObjectNode body = FanoutRecords.start(FanoutRecords.JOIN_COMPLETE, namespace, fanout);
     body.put("fulfills", fanout);
     body.put("verdict", verdict);
-    ArrayNode array = body.putArray("children");
-    for (ChildView child : children) {
+    ArrayNode array = children == null ? null : body.putArray("children");
+    for (ChildView child : children == null ? List.<ChildView>of() : children) {
       ObjectNode entry = array.addObject();
       entry.put("index", child.index());
       entry.put("thread", child.thread());
@@ -64,6 +77,15 @@ public record JoinComplete(
     sums.put("failed", totals.failed());
     sums.put("cost_usd", totals.costUsd());
     body.put("completed_at", completedAtMillis);
+    if (fanin != null) {
+      ObjectNode counts = body.putObject("fanin");
+      counts.put("status", fanin.status());
+      counts.put("succeeded", fanin.succeeded());
+      counts.put("failed", fanin.failed());
+      counts.put("cancelled", fanin.cancelled());
+      counts.put("retried", fanin.retried());
+      counts.put("retries", fanin.retries());
+    }
     return body;
   }
 
@@ -88,8 +110,9 @@ public record JoinComplete(
     if (!fanout.equals(reader.text("fulfills"))) {
       throw reader.problem("fulfills", "the fan-out's id " + fanout, body.get("fulfills"));
     }
-    List<ChildView> children = new ArrayList<>();
-    for (WireReader child : reader.objects("children")) {
+    List<ChildView> children = body.has("children") ? new ArrayList<>() : null;
+    for (WireReader child :
+        body.has("children") ? reader.objects("children") : List.<WireReader>of()) {
       children.add(
           new ChildView(
               child.integer("index", 0),
@@ -112,6 +135,17 @@ public record JoinComplete(
             sums.integer("accepted", 0),
             sums.integer("failed", 0),
             sums.decimal("cost_usd")),
-        reader.longValue("completed_at", 0));
+        reader.longValue("completed_at", 0),
+        body.has("fanin") ? faninOf(reader.object("fanin")) : null);
+  }
+
+  private static Fanin faninOf(WireReader fanin) {
+    return new Fanin(
+        fanin.oneOf("status", Fanin.COMPLETE, Fanin.PARTIAL, Fanin.FAILED, Fanin.CANCELLED),
+        fanin.integer("succeeded", 0),
+        fanin.integer("failed", 0),
+        fanin.integer("cancelled", 0),
+        fanin.integer("retried", 0),
+        fanin.longValue("retries", 0));
   }
 }

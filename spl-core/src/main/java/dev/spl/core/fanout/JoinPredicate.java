@@ -9,4 +9,20 @@ public interface JoinPredicate {
   String text();
 
   JoinOutcome evaluate(JoinCounters counters, ChildrenView children);
+
+  /**
+   * Evaluates with the fan-in as well, for predicates that read it (CEL's {@code fanin}); the
+   * others ignore it.
+   */
+  default JoinOutcome evaluate(JoinCounters counters, ChildrenView children, Fanin fanin) {
+    return evaluate(counters, children);
+  }
+
+  /**
+   * Whether evaluating reads the children one by one (CEL's {@code children}): such a join costs
+   * O(width) per change, and is not offered for data fan-outs, whose children hold no text.
+   */
+  default boolean readsChildren() {
+    return false;
+  }
 }

@@ -14,6 +14,7 @@ import java.util.List;
  * @param verdict the parent's verdict once the join completed, else null
  * @param ignoredRecords records applied to this fan-out that changed nothing (stale attempts,
  *     duplicates, retries after the join)
+ * @param fanin where the fan-in stands and how the children ended
  */
 public record JoinStatus(
     FanoutRef fanout,
@@ -25,7 +26,8 @@ public record JoinStatus(
     String verdict,
     JoinCounters counters,
     int ignoredRecords,
-    List<SubtaskStatus> perSubtask) {
+    List<SubtaskStatus> perSubtask,
+    Fanin fanin) {
 
   /** The join status of a fan-out as its fold stands. */
   public static JoinStatus of(FanoutState state) {
@@ -44,29 +46,40 @@ public record JoinStatus(
         state.joinVerdict(),
         state.counters(),
         state.ignoredRecords(),
-        List.copyOf(lines));
+        List.copyOf(lines),
+        state.fanin());
   }
 
   /** The line of subtask {@code index} alone, as {@link #of} lists it. */
   public static SubtaskStatus subtask(FanoutState state, int index) {
-    FoldedChild child = state.child(index);
-    boolean terminal = child.state.terminal();
+    ChildState lifecycle = state.childState(index);
+    boolean terminal = lifecycle.terminal();
     return new SubtaskStatus(
         index,
-        state.specs().get(index).goal(),
+        state.goal(index),
         state.target(index).toString(),
-        child.resolvedTarget,
-        child.state,
-        terminal ? child.verdict.wire() : child.state.label(),
-        child.attempt,
-        child.worker,
-        state.threadOf(child),
-        terminal ? child.costUsd : null,
-        terminal ? child.wallTimeSecs : null,
-        child.summary,
-        child.interruptedBy,
-        terminal ? child.exitCode : null);
+        state.resolvedTarget(index),
+        lifecycle,
+        terminal ? state.verdict(index).wire() : lifecycle.label(),
+        state.attempt(index),
+        state.worker(index),
+        state.thread(index),
+        terminal ? state.costUsd(index) : null,
+        terminal ? state.wallSecs(index) : null,
+        state.summary(index),
+        state.interruptedBy(index),
+        terminal ? state.exitCode(index) : null,
+        new Identity(
+            index, state.iterFrom(index), state.iterTo(index), state.idempotencyKey(index)),
+        state.retries(index),
+        state.retryAtMillis(index));
   }
+
+  /**
+   * A child's stable identity, the same for every attempt: its shard (its index), the item
+   * positions or range points it covers, {@code [iterFrom, iterTo)}, and the key derived from them.
+   */
+  public record Identity(int shard, long iterFrom, long iterTo, String idempotencyKey) {}
 
   /**
    * One subtask's line.
@@ -81,6 +94,8 @@ public record JoinStatus(
    *     freeze stopped its previous attempt, else null
    * @param exitCode the shell command's exit code once a verdict is known and the worker sent one,
    *     else null
+   * @param retries automatic retries the child has used
+   * @param retryAtMillis when a child waiting for an automatic retry may spawn, else 0
    */
   public record SubtaskStatus(
       int index,
@@ -96,5 +111,8 @@ public record JoinStatus(
       Double wallTimeSecs,
       String summary,
       String interruptedBy,
-      Integer exitCode) {}
+      Integer exitCode,
+      Identity identity,
+      int retries,
+      long retryAtMillis) {}
 }

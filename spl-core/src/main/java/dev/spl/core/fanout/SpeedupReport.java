@@ -72,18 +72,18 @@ public record SpeedupReport(
     BigDecimal cost = BigDecimal.ZERO;
     TreeSet<String> workers = new TreeSet<>();
     for (int i = 0; i < n; i++) {
-      FoldedChild child = state.child(i);
-      boolean ran = child.state == ChildState.DONE && child.spawned;
-      wall[i] = ran ? child.wallTimeSecs : 0;
-      walls.add(ran ? child.wallTimeSecs : null);
+      boolean ran = state.childState(i) == ChildState.DONE && state.spawned(i);
+      double childWall = state.wallSecs(i);
+      wall[i] = ran ? childWall : 0;
+      walls.add(ran ? childWall : null);
       if (ran) {
         withResults++;
       }
-      if (child.worker != null) {
-        workers.add(child.worker);
+      if (state.worker(i) != null) {
+        workers.add(state.worker(i));
       }
       serial += wall[i];
-      cost = cost.add(child.costUsd);
+      cost = cost.add(state.costUsd(i));
     }
     int slots = 0;
     int unknown = 0;
@@ -135,7 +135,7 @@ public record SpeedupReport(
     int[] waiting = new int[n];
     ArrayDeque<Integer> queue = new ArrayDeque<>();
     for (int i = 0; i < n; i++) {
-      waiting[i] = state.specs().get(i).depends().size();
+      waiting[i] = state.dependencies(i).size();
       via[i] = -1;
       if (waiting[i] == 0) {
         queue.add(i);
@@ -175,7 +175,7 @@ public record SpeedupReport(
     int[] waiting = new int[n];
     PriorityQueue<Integer> ready = new PriorityQueue<>();
     for (int i = 0; i < n; i++) {
-      waiting[i] = state.specs().get(i).depends().size();
+      waiting[i] = state.dependencies(i).size();
       if (waiting[i] == 0) {
         ready.add(i);
       }

@@ -54,6 +54,14 @@ public final class SubtaskParser {
 
   /** Parses one {@code --subtask} value; {@code index} is its position among the subtasks. */
   public static SubtaskSpec parseCli(int index, String text) {
+    return build(index, pairs(index, text, KEYS, KEY_LIST));
+  }
+
+  /**
+   * Splits the command-line form into its {@code key=value} pairs, in order, refusing keys not in
+   * {@code keys} (listed as {@code keyList} in the message) and keys given twice.
+   */
+  static Map<String, String> pairs(int index, String text, Set<String> keys, String keyList) {
     Map<String, String> values = new LinkedHashMap<>();
     int position = 0;
     int length = text.length();
@@ -70,11 +78,14 @@ public final class SubtaskParser {
             "expected key=value but found '"
                 + fragment
                 + "' (keys: "
-                + KEY_LIST
+                + keyList
                 + "; quote values that contain commas)");
       }
       String key = text.substring(position, equals).trim();
-      requireKnownKey(index, key);
+      if (!keys.contains(key)) {
+        throw new InvalidFanoutException(
+            index, null, "unknown key '" + key + "' (expected one of " + keyList + ")");
+      }
       int valueStart = skipSpaces(text, equals + 1);
       String value;
       if (valueStart < length && text.charAt(valueStart) == '"') {
@@ -131,7 +142,7 @@ public final class SubtaskParser {
       }
       values.put(key, value);
     }
-    return build(index, values);
+    return values;
   }
 
   /**
@@ -250,7 +261,7 @@ public final class SubtaskParser {
     return spec;
   }
 
-  private static SubtaskSpec build(int index, Map<String, String> values) {
+  static SubtaskSpec build(int index, Map<String, String> values) {
     String goal = values.get("goal");
     if (goal == null || goal.isBlank()) {
       throw new InvalidFanoutException(

@@ -12,6 +12,7 @@ public record Backoff(long firstRetryMillis, long maxDelayMillis) {
 
   public static final long HEARTBEAT_FIRST_RETRY_MILLIS = 1_000;
   public static final long HEARTBEAT_MAX_DELAY_MILLIS = 30_000;
+  public static final long FIRST_HEARTBEAT_RETRY_MILLIS = 100;
 
   /** Deliveries to another daemon: 100 ms, then doubling up to 5 s. */
   public static final Backoff DELIVERIES = new Backoff(100, 5_000);
@@ -45,6 +46,18 @@ public record Backoff(long firstRetryMillis, long maxDelayMillis) {
     return new Backoff(
         Math.min(HEARTBEAT_FIRST_RETRY_MILLIS, intervalMillis),
         Math.max(HEARTBEAT_MAX_DELAY_MILLIS, intervalMillis));
+  }
+
+  /**
+   * A worker's heartbeats before the coordinator first answered: from a tenth of a second (or the
+   * interval if shorter), doubling to the same cap as {@link #forHeartbeats}. A fleet's workers
+   * start beside their coordinator and usually come up first; waiting a full second for a
+   * coordinator that listens a moment later would add that second to every fleet start.
+   */
+  public static Backoff forFirstHeartbeat(long intervalMillis) {
+    Backoff later = forHeartbeats(intervalMillis);
+    return new Backoff(
+        Math.min(FIRST_HEARTBEAT_RETRY_MILLIS, later.firstRetryMillis()), later.maxDelayMillis());
   }
 
   /** The longest wait before the next try after {@code consecutiveFailures} (at least 1). */

@@ -1,5 +1,6 @@
 package dev.spl.core.fanout;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Act;
 import dev.spl.core.Record;
@@ -8,6 +9,7 @@ import dev.spl.core.ThreadIds;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** Plays the reconciler against a {@link Fanouts} projection: appends what it decides. */
 final class Driver {
@@ -22,7 +24,34 @@ final class Driver {
   String fanoutId;
 
   Driver(JoinCompiler compiler) {
-    this.fanouts = new Fanouts(compiler);
+    this(compiler, Fanouts.DEFAULT_MAX_CHILDREN);
+  }
+
+  Driver(JoinCompiler compiler, int maxChildren) {
+    this.fanouts = new Fanouts(compiler, new LogReader(), maxChildren);
+  }
+
+  /** Reads item chunks and results from the driver's log, as the daemon reads its store. */
+  final class LogReader implements FanoutLog {
+    int itemReads;
+
+    @Override
+    public List<JsonNode> items(String chunkId) {
+      itemReads++;
+      for (StoredRecord stored : log) {
+        if (stored.id().equals(chunkId)) {
+          return ItemChunk.fromBody(stored.record().body()).items();
+        }
+      }
+      throw new InvalidFanoutException(-1, null, "no chunk " + chunkId);
+    }
+
+    @Override
+    public Optional<ChildDone> childDone(long seq) {
+      return seq < 1 || seq > log.size()
+          ? Optional.empty()
+          : Optional.of(ChildDone.fromBody(log.get((int) seq - 1).record().body()));
+    }
   }
 
   Driver() {
@@ -61,6 +90,56 @@ final class Driver {
     return fanoutId;
   }
 
+  /**
+   * A data fan-out: the items in chunks of {@code chunkSize} (none for a range), then the parent.
+   */
+  String fanOutData(
+      DataLoop loop, List<JsonNode> items, String join, FanoutOptions options, int chunkSize) {
+    List<String> chunkIds = new ArrayList<>();
+    for (int offset = 0; offset < items.size(); offset += chunkSize) {
+      ItemChunk chunk =
+          new ItemChunk(
+              "docs", offset, items.subList(offset, Math.min(items.size(), offset + chunkSize)));
+      chunkIds.add(append(USER, Act.LEARN, chunk.toBody(), List.of()).id());
+    }
+    ObjectNode parent =
+        new FanoutParent(
+                "docs",
+                join,
+                loop.width(),
+                chunkIds,
+                FanoutRecords.DEFAULT_MAX_ATTEMPTS,
+                null,
+                now,
+                loop,
+                options)
+            .toBody();
+    fanoutId = append(USER, Act.INTEND, parent, chunkIds).id();
+    return fanoutId;
+  }
+
+  /** A fan-out of listed subtasks with options. */
+  String fanOut(List<SubtaskSpec> specs, String join, FanoutOptions options) {
+    List<String> chunkIds = new ArrayList<>();
+    for (SubtaskChunk chunk : SubtaskChunk.split("docs", specs, 2)) {
+      chunkIds.add(append(USER, Act.LEARN, chunk.toBody(), List.of()).id());
+    }
+    ObjectNode parent =
+        new FanoutParent(
+                "docs",
+                join,
+                specs.size(),
+                chunkIds,
+                FanoutRecords.DEFAULT_MAX_ATTEMPTS,
+                null,
+                now,
+                null,
+                options)
+            .toBody();
+    fanoutId = append(USER, Act.INTEND, parent, chunkIds).id();
+    return fanoutId;
+  }
+
   String fanOut(List<SubtaskSpec> specs, String join) {
     return fanOut(specs, join, FanoutRecords.DEFAULT_MAX_ATTEMPTS, 2);
   }
@@ -87,7 +166,7 @@ final class Driver {
                 state.ref().id(),
                 index,
                 attempt,
-                ThreadIds.derive(fanoutId, String.valueOf(index), state.specs().get(index).goal()),
+                state.thread(index),
                 state.worker(index),
                 Verdict.fromWire(verdict),
                 new BigDecimal("0.25"),
@@ -115,7 +194,7 @@ final class Driver {
                 state.ref().id(),
                 index,
                 attempt,
-                ThreadIds.derive(fanoutId, String.valueOf(index), state.specs().get(index).goal()),
+                state.thread(index),
                 state.worker(index),
                 Verdict.CANCELLED,
                 BigDecimal.ZERO,

@@ -787,9 +787,17 @@ class FanoutStateTest {
       specs.add(SubtaskSpec.ofGoal("goal " + i));
     }
     driver.fanOut(specs, "all", 3, FanoutRecords.DEFAULT_CHUNK_SIZE);
-    List<FanoutAction> first = driver.step(BOTH);
-    assertThat(spawns(first)).hasSize(10_000);
-    assertThat(spawns(first)).filteredOn(s -> s.worker().equals(A)).hasSize(5_000);
+    // Spawned over passes of at most SPAWNS_PER_DECIDE each, as the reconciler runs them.
+    List<FanoutAction.Spawn> spawned = new ArrayList<>();
+    for (List<FanoutAction.Spawn> pass = spawns(driver.step(BOTH));
+        !pass.isEmpty();
+        pass = spawns(driver.step(BOTH))) {
+      assertThat(pass).hasSizeLessThanOrEqualTo(FanoutState.SPAWNS_PER_DECIDE);
+      spawned.addAll(pass);
+    }
+    assertThat(spawned).hasSize(10_000);
+    assertThat(spawned).extracting(FanoutAction.Spawn::index).doesNotHaveDuplicates();
+    assertThat(spawned).filteredOn(s -> s.worker().equals(A)).hasSize(5_000);
     assertThat(JoinStatus.of(driver.state()).spawned()).isEqualTo(10_000);
     for (int i = 0; i < 10_000; i++) {
       driver.done(i, "accept");

@@ -37,6 +37,17 @@ class BackoffTest {
   }
 
   @Test
+  void beforeTheFirstAnswerHeartbeatsRetryFromATenthOfASecondToTheSameCap() {
+    Backoff first = Backoff.forFirstHeartbeat(5_000);
+    assertThat(first.delayMillis(1)).isEqualTo(100);
+    assertThat(first.delayMillis(2)).isEqualTo(200);
+    assertThat(first.delayMillis(9)).isEqualTo(25_600);
+    assertThat(first.delayMillis(10)).isEqualTo(30_000);
+    assertThat(Backoff.forFirstHeartbeat(50)).isEqualTo(new Backoff(50, 30_000));
+    assertThat(Backoff.forFirstHeartbeat(60_000)).isEqualTo(new Backoff(100, 60_000));
+  }
+
+  @Test
   void jitterDrawsBetweenHalfAndTheFullDelayFromTheGivenRandom() {
     Random seeded = new Random(42);
     List<Long> waits = new ArrayList<>();

@@ -1,9 +1,11 @@
 package dev.spl.daemon.config;
 
+import dev.spl.core.fanout.Fanouts;
 import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.fleet.Role;
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.store.Durability;
+import dev.spl.daemon.exec.EchoExecutor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -19,6 +21,10 @@ import java.util.Objects;
  *     16 bytes of printable ASCII (see {@link FleetToken#check})
  * @param durability DURABLE (fsync before acknowledging, the default) or FAST (no fsync)
  * @param fleet the daemon's role and fleet settings
+ * @param echoMode what a worker's echo children do besides echoing ({@code compute}: real work on
+ *     their slice)
+ * @param maxChildren the most children one fan-out may have on this coordinator ({@code
+ *     max_children})
  * @param tls whether it serves HTTPS, and whom its own requests to other daemons trust
  */
 public record DaemonConfig(
@@ -29,6 +35,8 @@ public record DaemonConfig(
     String token,
     Durability durability,
     FleetSettings fleet,
+    EchoExecutor.Mode echoMode,
+    int maxChildren,
     TlsConfig tls) {
   public static final String DEFAULT_BIND_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 9100;
@@ -52,9 +60,39 @@ public record DaemonConfig(
     }
     Objects.requireNonNull(durability, "durability");
     Objects.requireNonNull(fleet, "fleet");
+    Objects.requireNonNull(echoMode, "echoMode");
+    if (maxChildren < 1 || maxChildren > Fanouts.MAX_MAX_CHILDREN) {
+      throw new IllegalArgumentException(
+          "max children: expected 1.." + Fanouts.MAX_MAX_CHILDREN + " but found " + maxChildren);
+    }
     Objects.requireNonNull(tls, "tls");
   }
 
+  /** A daemon that serves plain HTTP and trusts the system trust store. */
+  public DaemonConfig(
+      Path home,
+      String bindHost,
+      int port,
+      long maxRequestBytes,
+      String token,
+      Durability durability,
+      FleetSettings fleet,
+      EchoExecutor.Mode echoMode,
+      int maxChildren) {
+    this(
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        echoMode,
+        maxChildren,
+        TlsConfig.NONE);
+  }
+
+  /** Plain echo children and the default {@code max_children}. */
   public DaemonConfig(
       Path home,
       String bindHost,
@@ -63,7 +101,16 @@ public record DaemonConfig(
       String token,
       Durability durability,
       FleetSettings fleet) {
-    this(home, bindHost, port, maxRequestBytes, token, durability, fleet, TlsConfig.NONE);
+    this(
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        EchoExecutor.Mode.PLAIN,
+        Fanouts.DEFAULT_MAX_CHILDREN);
   }
 
   public DaemonConfig(Path home, String bindHost, int port, long maxRequestBytes, String token) {
@@ -84,42 +131,142 @@ public record DaemonConfig(
 
   public DaemonConfig withHome(Path newHome) {
     return new DaemonConfig(
-        newHome, bindHost, port, maxRequestBytes, token, durability, fleet, tls);
+        newHome,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        echoMode,
+        maxChildren,
+        tls);
   }
 
   public DaemonConfig withBindHost(String newBindHost) {
     return new DaemonConfig(
-        home, newBindHost, port, maxRequestBytes, token, durability, fleet, tls);
+        home,
+        newBindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        echoMode,
+        maxChildren,
+        tls);
   }
 
   public DaemonConfig withPort(int newPort) {
     return new DaemonConfig(
-        home, bindHost, newPort, maxRequestBytes, token, durability, fleet, tls);
+        home,
+        bindHost,
+        newPort,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        echoMode,
+        maxChildren,
+        tls);
   }
 
   public DaemonConfig withMaxRequestBytes(long newMaxRequestBytes) {
     return new DaemonConfig(
-        home, bindHost, port, newMaxRequestBytes, token, durability, fleet, tls);
+        home,
+        bindHost,
+        port,
+        newMaxRequestBytes,
+        token,
+        durability,
+        fleet,
+        echoMode,
+        maxChildren,
+        tls);
   }
 
   public DaemonConfig withToken(String newToken) {
     return new DaemonConfig(
-        home, bindHost, port, maxRequestBytes, newToken, durability, fleet, tls);
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        newToken,
+        durability,
+        fleet,
+        echoMode,
+        maxChildren,
+        tls);
   }
 
   public DaemonConfig withDurability(Durability newDurability) {
     return new DaemonConfig(
-        home, bindHost, port, maxRequestBytes, token, newDurability, fleet, tls);
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        newDurability,
+        fleet,
+        echoMode,
+        maxChildren,
+        tls);
   }
 
   public DaemonConfig withFleet(FleetSettings newFleet) {
     return new DaemonConfig(
-        home, bindHost, port, maxRequestBytes, token, durability, newFleet, tls);
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        newFleet,
+        echoMode,
+        maxChildren,
+        tls);
+  }
+
+  public DaemonConfig withEchoMode(EchoExecutor.Mode newEchoMode) {
+    return new DaemonConfig(
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        newEchoMode,
+        maxChildren,
+        tls);
+  }
+
+  public DaemonConfig withMaxChildren(int newMaxChildren) {
+    return new DaemonConfig(
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        echoMode,
+        newMaxChildren,
+        tls);
   }
 
   public DaemonConfig withTls(TlsConfig newTls) {
     return new DaemonConfig(
-        home, bindHost, port, maxRequestBytes, token, durability, fleet, newTls);
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        echoMode,
+        maxChildren,
+        newTls);
   }
 
   /** The scheme of the daemon's URLs: {@code https} when it serves TLS. */
@@ -184,6 +331,8 @@ public record DaemonConfig(
         token,
         InstanceSettings.FAST.equals(settings.durability()) ? Durability.FAST : Durability.DURABLE,
         fleet,
+        EchoExecutor.Mode.PLAIN,
+        Fanouts.DEFAULT_MAX_CHILDREN,
         tls);
   }
 
@@ -203,6 +352,10 @@ public record DaemonConfig(
         + durability
         + ", fleet="
         + fleet
+        + ", echoMode="
+        + echoMode
+        + ", maxChildren="
+        + maxChildren
         + ", tls="
         + tls
         + "]";

@@ -1,6 +1,8 @@
 package dev.spl.daemon.coordinator;
 
 import dev.spl.core.Act;
+import dev.spl.core.fanout.Fanin;
+import dev.spl.core.fanout.FanoutOptions;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.FanoutRef;
 import dev.spl.core.fanout.FanoutState;
@@ -55,7 +57,9 @@ public final class FanoutReads {
       String replaces,
       String replacedBy,
       int ignoredRecords,
-      long version) {
+      long version,
+      FanoutOptions options,
+      Fanin fanin) {
 
     /**
      * Still waiting for its join, and not replaced by a newer fan-out (which gets no decisions).
@@ -249,7 +253,9 @@ public final class FanoutReads {
         state.replaces(),
         replacedBy,
         state.ignoredRecords(),
-        state.version());
+        state.version(),
+        state.options(),
+        state.fanin());
   }
 
   /**

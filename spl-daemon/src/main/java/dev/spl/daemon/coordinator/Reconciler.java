@@ -81,7 +81,9 @@ public final class Reconciler implements DaemonComponent {
     this.fleet = fleet;
     this.policy = ctx.spawnPolicy();
     this.control = new ControlDeliveries(ctx.records());
-    this.fanouts = new Fanouts(compiler);
+    this.fanouts =
+        new Fanouts(
+            compiler, new StoreFanoutLog(ctx.records().store()), ctx.config().maxChildren());
     this.leaseMillis = ctx.config().fleet().lease().toMillis();
     this.heartbeatMillis = ctx.config().fleet().heartbeatInterval().toMillis();
     this.thread = new Thread(this::run, "spl-reconciler");
@@ -490,6 +492,7 @@ public final class Reconciler implements DaemonComponent {
   private ObjectNode summary() {
     ObjectNode node = Json.MAPPER.createObjectNode();
     node.put("open", fanouts.openCount());
+    node.put("max_children", fanouts.maxChildren());
     ArrayNode pending = node.putArray("pending");
     for (FanoutState state : fanouts.open()) {
       ObjectNode entry = pending.addObject();
@@ -500,6 +503,12 @@ public final class Reconciler implements DaemonComponent {
       entry.put("width", state.width());
       entry.put("spawned", state.spawnedCount());
       entry.put("completed", state.completedCount());
+      entry.put("running", state.runningCount());
+      entry.put("queued", state.queuedCount());
+      if (state.options().maxConcurrency() > 0) {
+        entry.put("max_concurrency", state.options().maxConcurrency());
+      }
+      entry.put("policy", state.options().policy().wire());
       entry.put("frozen", FanoutReads.frozen(state, policy));
     }
     return node;

@@ -1,9 +1,13 @@
 package dev.spl.daemon.exec;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.fanout.Verdict;
 import java.math.BigDecimal;
 
-/** How one attempt ended. Wall time is measured by the worker's clock. */
+/**
+ * How one attempt ended. Wall time is measured by the worker's clock; {@code value} is what the
+ * child computed (the echo executor's compute mode), or null.
+ */
 public record ChildOutcome(
     Verdict verdict,
     BigDecimal costUsd,
@@ -11,7 +15,21 @@ public record ChildOutcome(
     String summary,
     Integer exitCode,
     long startedAtMillis,
-    long finishedAtMillis) {
+    long finishedAtMillis,
+    JsonNode value) {
+
+  /** An outcome without a computed value. */
+  public ChildOutcome(
+      Verdict verdict,
+      BigDecimal costUsd,
+      double wallTimeSecs,
+      String summary,
+      Integer exitCode,
+      long startedAtMillis,
+      long finishedAtMillis) {
+    this(
+        verdict, costUsd, wallTimeSecs, summary, exitCode, startedAtMillis, finishedAtMillis, null);
+  }
 
   /** An attempt stopped before it started: nothing ran, nothing was spent. */
   public static ChildOutcome cancelledBeforeItStarted(String reason, long nowMillis) {

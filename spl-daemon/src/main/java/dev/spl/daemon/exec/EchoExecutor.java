@@ -19,6 +19,10 @@ import java.util.function.Consumer;
  * summary echoes the goal, the hint of a retried attempt, and says that a {@code run} command was
  * not executed. With a delay of zero the outcome is delivered inside {@link #start}, on the
  * caller's thread.
+ *
+ * <p>In {@link Mode#COMPUTE} each child also does real work on its slice and reports the result as
+ * its {@code value}: the sum of its range points (a listed subtask's slice is its index), the sum
+ * of its items when they are all numbers, else the SHA-256 of their canonical JSON lines.
  */
 public final class EchoExecutor implements Executor {
   /**
@@ -27,12 +31,46 @@ public final class EchoExecutor implements Executor {
    */
   static final String NOT_RUN = " (run= not executed: this worker runs the echo executor)";
 
+  /** What an echo child does besides echoing. */
+  public enum Mode {
+    /** Nothing: it echoes its goal. */
+    PLAIN("plain"),
+    /** It computes a value over its slice ({@link Compute}). */
+    COMPUTE("compute");
+
+    private final String wire;
+
+    Mode(String wire) {
+      this.wire = wire;
+    }
+
+    public String wire() {
+      return wire;
+    }
+
+    /** The mode with this name, or null. */
+    public static Mode fromWire(String text) {
+      for (Mode mode : values()) {
+        if (mode.wire.equals(text)) {
+          return mode;
+        }
+      }
+      return null;
+    }
+  }
+
   private final Duration delay;
+  private final Mode mode;
   private final Clock clock;
   private final ScheduledExecutorService timer;
   private final Set<EchoRun> running = ConcurrentHashMap.newKeySet();
 
   public EchoExecutor(Duration delay, Clock clock) {
+    this(delay, Mode.PLAIN, clock);
+  }
+
+  public EchoExecutor(Duration delay, Mode mode, Clock clock) {
+    this.mode = java.util.Objects.requireNonNull(mode, "mode");
     if (delay.isNegative()) {
       throw new IllegalArgumentException("echo delay: expected >= 0 but found " + delay);
     }
@@ -98,7 +136,6 @@ public final class EchoExecutor implements Executor {
         return;
       }
       running.remove(this);
-      long finishedAt = clock.millis();
       String summary =
           verdict == Verdict.ACCEPT
               ? "echo: "
@@ -106,6 +143,15 @@ public final class EchoExecutor implements Executor {
                   + (job.hint() == null ? "" : " (hint: " + job.hint() + ")")
                   + (job.run() == null || job.run().isEmpty() ? "" : NOT_RUN)
               : "cancelled: " + job.goal();
+      Compute.Result computed = null;
+      if (verdict == Verdict.ACCEPT && mode == Mode.COMPUTE) {
+        computed = Compute.of(job.shard());
+        summary =
+            "compute: "
+                + computed.description()
+                + (job.run() == null || job.run().isEmpty() ? "" : NOT_RUN);
+      }
+      long finishedAt = clock.millis();
       onDone.accept(
           new ChildOutcome(
               verdict,
@@ -114,7 +160,8 @@ public final class EchoExecutor implements Executor {
               summary,
               null,
               startedAt,
-              finishedAt));
+              finishedAt,
+              computed == null ? null : computed.value()));
     }
   }
 }

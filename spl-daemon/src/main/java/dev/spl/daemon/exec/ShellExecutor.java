@@ -1,7 +1,9 @@
 package dev.spl.daemon.exec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.core.CanonicalJson;
 import dev.spl.core.Json;
+import dev.spl.core.fanout.DataLoop;
 import dev.spl.core.fanout.Verdict;
 import dev.spl.core.home.FleetToken;
 import java.io.BufferedReader;
@@ -107,6 +109,18 @@ public final class ShellExecutor implements Executor {
       env.put("SPL_ATTEMPT", Integer.toString(job.attempt()));
       env.put("SPL_NAMESPACE", job.namespace());
       env.put("SPL_IDEMPOTENCY_KEY", job.idempotencyKey());
+      ChildJob.Shard shard = job.shard();
+      env.put("SPL_SHARD", Integer.toString(shard.index()));
+      env.put("SPL_ITER_FROM", Long.toString(shard.iterFrom()));
+      env.put("SPL_ITER_TO", Long.toString(shard.iterTo()));
+      java.nio.file.Path items = writeItems(job);
+      if (items != null) {
+        env.put("SPL_ITEMS_FILE", items.toAbsolutePath().toString());
+      }
+      String item = singleItem(shard);
+      if (item != null) {
+        env.put("SPL_ITEM", item);
+      }
       env.put("SPL_INPUTS", job.inputsJson() == null ? "[]" : job.inputsJson());
       if (job.budgetUsd() != null) {
         env.put("SPL_BUDGET_USD", job.budgetUsd().toPlainString());
@@ -118,7 +132,7 @@ public final class ShellExecutor implements Executor {
         env.put("SPL_HINT", job.hint());
       }
       process = builder.start();
-    } catch (IOException | UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
       long now = clock.millis();
       onDone.accept(
           new ChildOutcome(
@@ -135,6 +149,59 @@ public final class ShellExecutor implements Executor {
     running.add(run);
     run.begin();
     return run;
+  }
+
+  /** The file in the child's folder that holds its slice, one JSON value a line. */
+  public static String itemsFileName(int attempt) {
+    return "items-" + attempt + ".jsonl";
+  }
+
+  /**
+   * Writes a data child's slice for {@code SPL_ITEMS_FILE}: its items as canonical JSON lines, or
+   * its range points one a line (up to {@link DataLoop#MAX_RANGE_POINTS_IN_FILE}; a larger shard
+   * gets no file and reads {@code SPL_ITER_FROM}/{@code SPL_ITER_TO}). Null when there is no file.
+   */
+  static java.nio.file.Path writeItems(ChildJob job) throws IOException {
+    ChildJob.Shard shard = job.shard();
+    if (shard.loop() == null) {
+      return null;
+    }
+    if (shard.items() == null
+        && shard.iterTo() - shard.iterFrom() > DataLoop.MAX_RANGE_POINTS_IN_FILE) {
+      return null;
+    }
+    java.nio.file.Path file = job.workDir().resolve(itemsFileName(job.attempt()));
+    try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      if (shard.items() != null) {
+        for (JsonNode item : shard.items()) {
+          out.write(CanonicalJson.string(item));
+          out.write('\n');
+        }
+      } else {
+        for (long point = shard.iterFrom(); point < shard.iterTo(); point++) {
+          out.write(Long.toString(point));
+          out.write('\n');
+        }
+      }
+    }
+    return file;
+  }
+
+  /**
+   * The one item of a single-item child for {@code SPL_ITEM}: a string as it is, anything else as
+   * its canonical JSON, a range point as its number; null for other children, and for an item
+   * holding a NUL character, which an environment cannot carry.
+   */
+  static String singleItem(ChildJob.Shard shard) {
+    if (shard.loop() == null || shard.iterTo() - shard.iterFrom() != 1) {
+      return null;
+    }
+    if (shard.items() == null) {
+      return Long.toString(shard.iterFrom());
+    }
+    JsonNode item = shard.items().get(0);
+    String text = item.isTextual() ? item.textValue() : CanonicalJson.string(item);
+    return text.indexOf('\u0000') >= 0 ? null : text;
   }
 
   @Override

@@ -31,6 +31,9 @@ final class HeartbeatSender implements AutoCloseable {
   private final String coordinatorUrl;
   private final long intervalMillis;
   private final Backoff backoff;
+  private final Backoff firstBackoff;
+  // Whether the coordinator has answered a heartbeat of this daemon's life yet.
+  private boolean answered;
   private final ScheduledExecutorService timer;
   private volatile Health health = Health.HEALTHY;
   private int failures;
@@ -43,6 +46,7 @@ final class HeartbeatSender implements AutoCloseable {
     this.coordinatorUrl = ctx.config().fleet().coordinatorUrl();
     this.intervalMillis = ctx.config().fleet().heartbeatInterval().toMillis();
     this.backoff = Backoff.forHeartbeats(intervalMillis);
+    this.firstBackoff = Backoff.forFirstHeartbeat(intervalMillis);
     this.timer =
         Executors.newSingleThreadScheduledExecutor(WorkerRuntime.daemonThread("spl-heartbeat"));
   }
@@ -63,12 +67,18 @@ final class HeartbeatSender implements AutoCloseable {
       if (failures > 0) {
         LOG.info("coordinator at {} answers again; registered", coordinatorUrl);
       }
+      answered = true;
       failures = 0;
       delay = intervalMillis;
     } else {
       failures++;
-      delay = backoff.jitteredDelayMillis(failures, ThreadLocalRandom.current());
-      if (failures == 1 || failures % 10 == 0) {
+      delay =
+          (answered ? backoff : firstBackoff)
+              .jitteredDelayMillis(failures, ThreadLocalRandom.current());
+      if (!answered && failures == 1) {
+        // A coordinator started beside this worker often listens a moment later.
+        LOG.info("coordinator at {} does not answer yet; next try in {} ms", coordinatorUrl, delay);
+      } else if ((answered && failures == 1) || failures % 10 == 0) {
         LOG.warn(
             "coordinator at {} does not answer heartbeats ({} in a row; {}); next try in {} ms",
             coordinatorUrl,

@@ -88,7 +88,7 @@ public final class WorkerRuntime implements DaemonComponent {
     Executor executor =
         fleet.executor() == FleetSettings.ExecutorKind.SHELL
             ? new ShellExecutor(ctx.clock(), ctx.config().token())
-            : new EchoExecutor(fleet.echoDelay(), ctx.clock());
+            : new EchoExecutor(fleet.echoDelay(), ctx.config().echoMode(), ctx.clock());
     this.dispatcher = new Dispatcher(fleet.slots(), executor, ctx.clock());
     this.recordClock = ctx.recordClock();
     this.events =
@@ -263,7 +263,8 @@ public final class WorkerRuntime implements DaemonComponent {
         intent.namespace(),
         intent.inputsJson().toString(),
         workDir(workRoot, attempt.childThread(), intent.index()),
-        intent.hint());
+        intent.hint(),
+        ChildJob.Shard.of(intent));
   }
 
   /**
@@ -314,7 +315,8 @@ public final class WorkerRuntime implements DaemonComponent {
             outcome.wallTimeSecs(),
             outcome.summary(),
             outcome.exitCode(),
-            interruptedBy);
+            interruptedBy,
+            outcome.value());
     Record resultRecord =
         new Record(
             attempt.childThread(),
@@ -338,7 +340,8 @@ public final class WorkerRuntime implements DaemonComponent {
             outcome.startedAtMillis(),
             outcome.finishedAtMillis(),
             interruptedBy,
-            outcome.exitCode());
+            outcome.exitCode(),
+            outcome.value());
     Record doneRecord =
         new Record(
             intent.parentThread(), did, Act.KNOW, done.toBody(), recordClock.next(), List.of());

@@ -2,6 +2,8 @@ package dev.spl.daemon.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spl.core.Json;
+import dev.spl.core.fanout.DataLoop;
 import dev.spl.core.fanout.Verdict;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -59,7 +61,8 @@ class ShellExecutorContractTest {
     return variables;
   }
 
-  private ChildJob job(BigDecimal budget, Integer timeout, String hint, Path workDir) {
+  private ChildJob job(
+      BigDecimal budget, Integer timeout, String hint, Path workDir, ChildJob.Shard shard) {
     return new ChildJob(
         "th_" + "c".repeat(64),
         "a".repeat(64),
@@ -75,7 +78,8 @@ class ShellExecutorContractTest {
         "docs/v1",
         "[{\"index\":0,\"verdict\":\"accept\",\"summary\":\"3\"}]",
         workDir,
-        hint);
+        hint,
+        shard);
   }
 
   private Map<String, String> environmentOf(ChildJob job) throws Exception {
@@ -96,8 +100,22 @@ class ShellExecutorContractTest {
     assertThat(documented).as("variables in the table of %s", DOC).isNotEmpty();
 
     Map<String, String> full =
-        environmentOf(job(new BigDecimal("0.50"), 300, "use approach B", dir.resolve("full")));
-    Map<String, String> bare = environmentOf(job(null, null, null, dir.resolve("bare")));
+        environmentOf(
+            job(
+                new BigDecimal("0.50"),
+                300,
+                "use approach B",
+                dir.resolve("full"),
+                new ChildJob.Shard(
+                    5,
+                    40,
+                    41,
+                    "e".repeat(64),
+                    Json.MAPPER.createArrayNode().add("photos/a b.jpg"),
+                    DataLoop.Kind.ITEMS)));
+    Map<String, String> bare =
+        environmentOf(
+            job(null, null, null, dir.resolve("bare"), ChildJob.Shard.listed("b".repeat(64), 5)));
 
     assertThat(new TreeSet<>(full.keySet())).isEqualTo(documented.keySet());
     TreeSet<String> always =
@@ -110,6 +128,13 @@ class ShellExecutorContractTest {
     assertThat(documented.get("SPL_BUDGET_USD")).contains("`budget`");
     assertThat(documented.get("SPL_TIMEOUT_SECS")).contains("`timeout`");
     assertThat(documented.get("SPL_HINT")).contains("hint");
+    assertThat(documented.get("SPL_ITEMS_FILE")).contains("data child");
+    assertThat(documented.get("SPL_ITEM")).contains("one item");
+    assertThat(bare)
+        .containsEntry("SPL_IDEMPOTENCY_KEY", DataLoop.idempotencyKey("b".repeat(64), 5, 5, 6))
+        .containsEntry("SPL_ITER_FROM", "5")
+        .containsEntry("SPL_ITER_TO", "6");
+    assertThat(dir.resolve("full").resolve("items-2.jsonl")).hasContent("\"photos/a b.jpg\"");
 
     assertThat(full)
         .containsEntry("SPL_GOAL", "dump the environment")
@@ -119,7 +144,14 @@ class ShellExecutorContractTest {
         .containsEntry("SPL_INDEX", "5")
         .containsEntry("SPL_ATTEMPT", "2")
         .containsEntry("SPL_NAMESPACE", "docs/v1")
-        .containsEntry("SPL_IDEMPOTENCY_KEY", "th_" + "c".repeat(64) + ":2")
+        .containsEntry("SPL_IDEMPOTENCY_KEY", "e".repeat(64))
+        .containsEntry("SPL_SHARD", "5")
+        .containsEntry("SPL_ITER_FROM", "40")
+        .containsEntry("SPL_ITER_TO", "41")
+        .containsEntry("SPL_ITEM", "photos/a b.jpg")
+        .containsEntry(
+            "SPL_ITEMS_FILE",
+            dir.resolve("full").resolve("items-2.jsonl").toAbsolutePath().toString())
         .containsEntry("SPL_INPUTS", "[{\"index\":0,\"verdict\":\"accept\",\"summary\":\"3\"}]")
         .containsEntry("SPL_BUDGET_USD", "0.50")
         .containsEntry("SPL_TIMEOUT_SECS", "300")

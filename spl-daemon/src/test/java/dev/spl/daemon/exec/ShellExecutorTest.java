@@ -2,6 +2,7 @@ package dev.spl.daemon.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spl.core.fanout.DataLoop;
 import dev.spl.core.fanout.Verdict;
 import dev.spl.testing.Await;
 import java.math.BigDecimal;
@@ -64,7 +65,10 @@ public class ShellExecutorTest {
     ChildOutcome outcome = run(job("pwd; echo $SPL_IDEMPOTENCY_KEY", 30, null));
 
     assertThat(outcome.summary())
-        .isEqualTo(dir.resolve("child").toRealPath() + "\nth_" + "c".repeat(64) + ":1");
+        .isEqualTo(
+            dir.resolve("child").toRealPath()
+                + "\n"
+                + DataLoop.idempotencyKey("b".repeat(64), 3, 3, 4));
   }
 
   @Test
@@ -160,5 +164,57 @@ public class ShellExecutorTest {
             throw new java.io.UncheckedIOException(e);
           }
         });
+  }
+
+  /**
+   * Hostile items reach the command as data: through a template's single-quoted words, through
+   * {@code SPL_ITEM} and through {@code SPL_ITEMS_FILE}; none of them runs.
+   */
+  @Test
+  void hostileItemsReachTheCommandAsDataNeverAsCode() throws Exception {
+    Path canary = dir.resolve("canary");
+    java.nio.file.Files.writeString(canary, "alive");
+    String hostile = "$(rm -f " + canary + ")`rm -f " + canary + "`; rm -f " + canary + " #'\"";
+    dev.spl.core.fanout.ChildTemplate template =
+        dev.spl.core.fanout.ChildTemplate.parseCli(
+            "goal=Handle {{item}},run=printf '%s\\n' {{item}} > arg.txt;"
+                + " printf '%s\\n' \"$SPL_ITEM\" > env.txt; cat \"$SPL_ITEMS_FILE\" > file.txt");
+    dev.spl.core.fanout.ChildTemplate.Expanded expanded =
+        template.expand(com.fasterxml.jackson.databind.node.TextNode.valueOf(hostile), 0, 0, 1);
+    ChildJob job =
+        new ChildJob(
+            "th_" + "c".repeat(64),
+            "a".repeat(64),
+            1,
+            expanded.goal(),
+            null,
+            30,
+            expanded.run(),
+            "b".repeat(64),
+            "th_" + "d".repeat(64),
+            0,
+            "docs",
+            "[]",
+            dir.resolve("hostile"),
+            null,
+            new ChildJob.Shard(
+                0,
+                0,
+                1,
+                DataLoop.idempotencyKey("b".repeat(64), 0, 0, 1),
+                dev.spl.core.Json.MAPPER.createArrayNode().add(hostile),
+                DataLoop.Kind.ITEMS));
+
+    ChildOutcome outcome = run(job);
+
+    assertThat(outcome.verdict()).as(outcome.summary()).isEqualTo(Verdict.ACCEPT);
+    assertThat(canary).hasContent("alive");
+    Path work = dir.resolve("hostile");
+    assertThat(work.resolve("arg.txt")).hasContent(hostile);
+    assertThat(work.resolve("env.txt")).hasContent(hostile);
+    assertThat(work.resolve("file.txt"))
+        .hasContent(
+            dev.spl.core.CanonicalJson.string(
+                com.fasterxml.jackson.databind.node.TextNode.valueOf(hostile)));
   }
 }

@@ -1,0 +1,67 @@
+package dev.spl.core.fanout;
+
+import java.util.Objects;
+
+/**
+ * How a fan-out treats failures and how much of it runs at once.
+ *
+ * @param maxRetries automatic retries per child of a {@code reject}, {@code failed} or {@code
+ *     timeout} verdict (a worker lost past {@code max_attempts} ends {@code failed}, so it is
+ *     retried too), 0 to {@link #MAX_RETRIES}
+ * @param retryBackoffMillis the wait before the first automatic retry of a child, doubling for each
+ *     further one (each wait at most {@link #MAX_BACKOFF_MILLIS})
+ * @param maxConcurrency at most this many children of the fan-out spawned and unfinished at once,
+ *     fleet wide; 0 when not set (then {@link #DEFAULT_IN_FLIGHT} applies)
+ */
+public record FanoutOptions(
+    FanoutPolicy policy, int maxRetries, long retryBackoffMillis, int maxConcurrency) {
+  public static final int MAX_RETRIES = 100;
+  public static final long DEFAULT_BACKOFF_MILLIS = 1000;
+  public static final long MAX_BACKOFF_MILLIS = 3_600_000;
+
+  /**
+   * Children of one fan-out in flight at once when it sets no {@code max_concurrency}: the
+   * coordinator keeps the rest queued in its compact state instead of in the workers' queues.
+   */
+  public static final int DEFAULT_IN_FLIGHT = 10_000;
+
+  public static final FanoutOptions DEFAULTS =
+      new FanoutOptions(FanoutPolicy.ALL, 0, DEFAULT_BACKOFF_MILLIS, 0);
+
+  public FanoutOptions {
+    Objects.requireNonNull(policy, "policy");
+    if (maxRetries < 0 || maxRetries > MAX_RETRIES) {
+      throw new InvalidFanoutException(
+          -1,
+          "--max-retries",
+          "expected a whole number from 0 to " + MAX_RETRIES + " but found " + maxRetries);
+    }
+    if (retryBackoffMillis < 0 || retryBackoffMillis > MAX_BACKOFF_MILLIS) {
+      throw new InvalidFanoutException(
+          -1,
+          "--retry-backoff",
+          "expected 0 to "
+              + MAX_BACKOFF_MILLIS / 1000
+              + " seconds but found "
+              + retryBackoffMillis / 1000.0);
+    }
+    if (maxConcurrency < 0) {
+      throw new InvalidFanoutException(
+          -1, "--max-concurrency", "expected a whole number >= 1 but found " + maxConcurrency);
+    }
+  }
+
+  /** The most children spawned and unfinished at once. */
+  public int window() {
+    return maxConcurrency > 0 ? maxConcurrency : DEFAULT_IN_FLIGHT;
+  }
+
+  /** The wait before automatic retry number {@code retry} (from 1) of a child. */
+  public long backoffMillis(int retry) {
+    long delay = retryBackoffMillis;
+    for (int i = 1; i < retry && delay < MAX_BACKOFF_MILLIS; i++) {
+      delay *= 2;
+    }
+    return Math.min(delay, MAX_BACKOFF_MILLIS);
+  }
+}

@@ -1,0 +1,310 @@
+package dev.spl.daemon;
+
+import static dev.spl.daemon.FleetTestSupport.coordinatorConfig;
+import static dev.spl.daemon.FleetTestSupport.onParentThread;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.spl.core.Act;
+import dev.spl.core.Record;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.ThreadIds;
+import dev.spl.core.fanout.ChildTemplate;
+import dev.spl.core.fanout.DataLoop;
+import dev.spl.core.fanout.FanoutOptions;
+import dev.spl.core.fanout.FanoutParent;
+import dev.spl.core.fanout.FanoutPolicy;
+import dev.spl.core.fanout.FanoutRecords;
+import dev.spl.core.fanout.ItemChunk;
+import dev.spl.core.store.Durability;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
+import dev.spl.daemon.exec.EchoExecutor;
+import dev.spl.testing.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Data fan-outs through a real fleet in one JVM: a coordinator that reads items from its store and
+ * spawns within the window, workers that run shards, the results, policies and retries.
+ */
+class DataFanoutFleetTest {
+  @TempDir Path dir;
+  private final List<Daemon> daemons = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() {
+    for (int i = daemons.size() - 1; i >= 0; i--) {
+      daemons.get(i).close();
+    }
+  }
+
+  private Daemon coordinator() {
+    Daemon coordinator = Daemon.start(coordinatorConfig(dir.resolve("coordinator")));
+    daemons.add(coordinator);
+    return coordinator;
+  }
+
+  private Daemon worker(Daemon coordinator, String alias, DaemonConfig config) {
+    Daemon worker = Daemon.start(config);
+    daemons.add(worker);
+    return worker;
+  }
+
+  private DaemonConfig echoWorker(Daemon coordinator, String alias, Duration delay, int slots) {
+    return DaemonConfig.defaults(dir.resolve(alias))
+        .withPort(0)
+        .withDurability(Durability.FAST)
+        .withEchoMode(EchoExecutor.Mode.COMPUTE)
+        .withFleet(
+            FleetSettings.worker(alias, coordinator.url())
+                .withHeartbeatInterval(FleetTestSupport.INTERVAL)
+                .withExecutor(FleetSettings.ExecutorKind.ECHO, delay)
+                .withSlots(slots));
+  }
+
+  private DaemonConfig shellWorker(Daemon coordinator, String alias) {
+    return DaemonConfig.defaults(dir.resolve(alias))
+        .withPort(0)
+        .withDurability(Durability.FAST)
+        .withFleet(
+            FleetSettings.worker(alias, coordinator.url())
+                .withHeartbeatInterval(FleetTestSupport.INTERVAL)
+                .withExecutor(FleetSettings.ExecutorKind.SHELL, Duration.ZERO)
+                .withSlots(4));
+  }
+
+  private static void awaitLiveWorkers(Daemon coordinator, int n) {
+    Await.until(
+        n + " workers live",
+        () ->
+            coordinator.fleetRegistry().orElseThrow().instances().stream()
+                    .filter(
+                        i -> i.role().wire().equals("worker") && i.status().wire().equals("live"))
+                    .count()
+                == n);
+  }
+
+  /** Items in chunks and the parent, as {@code spl task fan-out --items} writes them. */
+  private static FleetTestSupport.FanoutHandle fanOut(
+      Daemon coordinator, DataLoop loop, List<JsonNode> items, FanoutOptions options) {
+    String thread = ThreadIds.derive("task", UUID.randomUUID().toString());
+    List<Record> records = new ArrayList<>();
+    List<String> chunkIds = new ArrayList<>();
+    long clock = 1;
+    for (ItemChunk chunk : ItemChunk.split("data", items)) {
+      Record record =
+          new Record(thread, FleetTestSupport.USER, Act.LEARN, chunk.toBody(), clock++, List.of());
+      records.add(record);
+      chunkIds.add(record.id());
+    }
+    FanoutParent parent =
+        new FanoutParent(
+            "data",
+            "all",
+            loop.width(),
+            chunkIds,
+            FanoutRecords.DEFAULT_MAX_ATTEMPTS,
+            null,
+            System.currentTimeMillis(),
+            loop,
+            options);
+    Record parentRecord =
+        new Record(thread, FleetTestSupport.USER, Act.INTEND, parent.toBody(), clock, chunkIds);
+    records.add(parentRecord);
+    var response = FleetTestSupport.post(coordinator, records);
+    assertThat(response.status()).as(response.text()).isEqualTo(201);
+    return new FleetTestSupport.FanoutHandle(parentRecord.id(), thread, "data", loop.width());
+  }
+
+  private static JsonNode joinOf(Daemon coordinator, FleetTestSupport.FanoutHandle fanout) {
+    Await.until(
+        "the join completed",
+        () -> !onParentThread(coordinator, fanout, FanoutRecords.JOIN_COMPLETE).isEmpty());
+    return onParentThread(coordinator, fanout, FanoutRecords.JOIN_COMPLETE).get(0).record().body();
+  }
+
+  /**
+   * The most children of the fan-out spawned and not yet done at any point of the coordinator's
+   * log, replayed in append order.
+   */
+  private static int mostRunningAtOnce(Daemon coordinator, FleetTestSupport.FanoutHandle fanout) {
+    List<StoredRecord> log = new ArrayList<>();
+    log.addAll(onParentThread(coordinator, fanout, FanoutRecords.SPAWNED));
+    log.addAll(onParentThread(coordinator, fanout, FanoutRecords.CHILD_DONE));
+    log.sort((a, b) -> Long.compare(a.seq(), b.seq()));
+    Set<String> running = new HashSet<>();
+    int most = 0;
+    for (StoredRecord stored : log) {
+      JsonNode body = stored.record().body();
+      if (FanoutRecords.SPAWNED.equals(stored.record().topic())) {
+        for (JsonNode spawn : body.path("spawns")) {
+          running.add(spawn.path("index").asInt() + ":" + spawn.path("attempt").asInt());
+        }
+      } else {
+        running.remove(body.path("index").asInt() + ":" + body.path("attempt").asInt());
+      }
+      most = Math.max(most, running.size());
+    }
+    return most;
+  }
+
+  @Test
+  void aRangeInShardsRunsWithinTheWindowAndEveryShardComputesItsSlice() {
+    Daemon coordinator = coordinator();
+    worker(coordinator, "worker-a", echoWorker(coordinator, "worker-a", Duration.ofMillis(30), 8));
+    worker(coordinator, "worker-b", echoWorker(coordinator, "worker-b", Duration.ofMillis(30), 8));
+    awaitLiveWorkers(coordinator, 2);
+
+    DataLoop loop =
+        DataLoop.range(0, 1000, 25, ChildTemplate.parseCli("goal=Sum shard {{shard}} of {{n}}"));
+    var fanout =
+        fanOut(
+            coordinator,
+            loop,
+            List.of(),
+            new FanoutOptions(FanoutPolicy.ALL, 0, FanoutOptions.DEFAULT_BACKOFF_MILLIS, 3));
+
+    JsonNode join = joinOf(coordinator, fanout);
+    assertThat(join.path("verdict").asText()).isEqualTo("accept");
+    assertThat(join.path("fanin").path("status").asText()).isEqualTo("complete");
+    assertThat(join.path("fanin").path("succeeded").asInt()).isEqualTo(40);
+    List<StoredRecord> done = onParentThread(coordinator, fanout, FanoutRecords.CHILD_DONE);
+    assertThat(done).hasSize(40);
+    long total = 0;
+    for (StoredRecord stored : done) {
+      int shard = stored.record().body().path("index").asInt();
+      long expected = 0;
+      for (long point = shard * 25L; point < shard * 25L + 25; point++) {
+        expected += point;
+      }
+      assertThat(stored.record().body().path("value").asLong())
+          .as("shard " + shard)
+          .isEqualTo(expected);
+      total += stored.record().body().path("value").asLong();
+    }
+    assertThat(total).isEqualTo(999L * 1000 / 2);
+    int most = mostRunningAtOnce(coordinator, fanout);
+    assertThat(most).isLessThanOrEqualTo(3);
+    // A sliding window: 16 free slots, but never more than 3 at once, and it was used.
+    assertThat(most).isEqualTo(3);
+  }
+
+  @Test
+  void itemsAreReadFromTheStoreAndEachChildGetsItsSliceAndStableIdentity() {
+    Daemon coordinator = coordinator();
+    Daemon a =
+        worker(coordinator, "worker-a", echoWorker(coordinator, "worker-a", Duration.ZERO, 4));
+    awaitLiveWorkers(coordinator, 1);
+    List<JsonNode> items = new ArrayList<>();
+    for (int i = 0; i < 25_000; i++) {
+      items.add(TextNode.valueOf("file-" + i + ".txt"));
+    }
+    DataLoop loop =
+        DataLoop.items(items.size(), 1000, ChildTemplate.parseCli("goal=Hash {{shard}}"));
+
+    var fanout = fanOut(coordinator, loop, items, FanoutOptions.DEFAULTS);
+
+    JsonNode join = joinOf(coordinator, fanout);
+    assertThat(join.path("verdict").asText()).isEqualTo("accept");
+    List<StoredRecord> intents = FleetTestSupport.childIntents(a, fanout);
+    assertThat(intents).hasSize(25);
+    Map<Integer, JsonNode> byShard = new HashMap<>();
+    intents.forEach(r -> byShard.put(r.record().body().path("shard").asInt(), r.record().body()));
+    JsonNode last = byShard.get(24);
+    assertThat(last.path("iter_from").asLong()).isEqualTo(24_000);
+    assertThat(last.path("iter_to").asLong()).isEqualTo(25_000);
+    assertThat(last.path("items")).hasSize(1000);
+    assertThat(last.path("items").get(0).asText()).isEqualTo("file-24000.txt");
+    assertThat(last.path("idempotency_key").asText())
+        .isEqualTo(DataLoop.idempotencyKey(fanout.id(), 24, 24_000, 25_000));
+    for (StoredRecord stored : onParentThread(coordinator, fanout, FanoutRecords.CHILD_DONE)) {
+      assertThat(stored.record().body().path("value").asText()).startsWith("sha256:");
+    }
+  }
+
+  @Test
+  void failedChildrenAreRetriedWithTheSameKeyAndTheFanInCountsTheRetries() {
+    Daemon coordinator = coordinator();
+    Daemon a = worker(coordinator, "worker-a", shellWorker(coordinator, "worker-a"));
+    awaitLiveWorkers(coordinator, 1);
+    // Each child fails its first attempt and succeeds on its second.
+    DataLoop loop =
+        DataLoop.range(
+            0,
+            4,
+            1,
+            ChildTemplate.parseCli(
+                "goal=Flaky {{item}},run=echo \"$SPL_IDEMPOTENCY_KEY\" >> keys.txt;"
+                    + " test \"$SPL_ATTEMPT\" -ge 2"));
+
+    var fanout =
+        fanOut(coordinator, loop, List.of(), new FanoutOptions(FanoutPolicy.ALL, 2, 50, 0));
+
+    JsonNode join = joinOf(coordinator, fanout);
+    assertThat(join.path("verdict").asText()).isEqualTo("accept");
+    assertThat(join.path("fanin").path("status").asText()).isEqualTo("complete");
+    assertThat(join.path("fanin").path("retried").asInt()).isEqualTo(4);
+    assertThat(join.path("fanin").path("retries").asInt()).isEqualTo(4);
+    Map<Integer, Set<String>> keys = new HashMap<>();
+    for (StoredRecord intent : FleetTestSupport.childIntents(a, fanout)) {
+      keys.computeIfAbsent(intent.record().body().path("shard").asInt(), s -> new HashSet<>())
+          .add(intent.record().body().path("idempotency_key").asText());
+    }
+    assertThat(keys).hasSize(4);
+    keys.forEach((shard, seen) -> assertThat(seen).as("shard " + shard).hasSize(1));
+    assertThat(FleetTestSupport.childIntents(a, fanout)).hasSize(8);
+  }
+
+  @Test
+  void failFastStopsSpawningAndCancelsRunningAndQueuedSiblings() {
+    Daemon coordinator = coordinator();
+    worker(coordinator, "worker-a", shellWorker(coordinator, "worker-a"));
+    awaitLiveWorkers(coordinator, 1);
+    List<JsonNode> items = new ArrayList<>();
+    items.add(TextNode.valueOf("bad"));
+    for (int i = 0; i < 20; i++) {
+      items.add(TextNode.valueOf("slow-" + i));
+    }
+    DataLoop loop =
+        DataLoop.items(
+            items.size(),
+            1,
+            ChildTemplate.parseCli(
+                "goal=Check {{item}},run=test {{item}} != bad || exit 3; sleep 60"));
+
+    var fanout =
+        fanOut(
+            coordinator,
+            loop,
+            items,
+            new FanoutOptions(FanoutPolicy.FAIL_FAST, 0, FanoutOptions.DEFAULT_BACKOFF_MILLIS, 4));
+
+    JsonNode join = joinOf(coordinator, fanout);
+    assertThat(join.path("verdict").asText()).isEqualTo("reject");
+    assertThat(join.path("fanin").path("status").asText()).isEqualTo("failed");
+    assertThat(join.path("fanin").path("failed").asInt()).isEqualTo(1);
+    assertThat(join.path("fanin").path("cancelled").asInt()).isEqualTo(20);
+    // The running siblings were stopped (their sleep 60 did not run out), and queued ones never
+    // spawned: at most the window was ever spawned.
+    Await.until(
+        "the three running siblings reported cancelled",
+        () ->
+            onParentThread(coordinator, fanout, FanoutRecords.CHILD_DONE).stream()
+                    .filter(r -> r.record().body().path("verdict").asText().equals("cancelled"))
+                    .count()
+                == 3);
+    assertThat(mostRunningAtOnce(coordinator, fanout)).isLessThanOrEqualTo(4);
+  }
+}
