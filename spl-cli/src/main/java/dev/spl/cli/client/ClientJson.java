@@ -142,9 +142,21 @@ public final class ClientJson {
 
   /** Indented text, for {@code -o json}: the mapper's default pretty printer. */
   public static String pretty(JsonNode node) {
+    return pretty(node, false);
+  }
+
+  /** As {@link #pretty}, with every character outside ASCII written as JSON's escape for it. */
+  public static String prettyAscii(JsonNode node) {
+    return pretty(node, true);
+  }
+
+  private static String pretty(JsonNode node, boolean asciiOnly) {
     Writer text = new StringWriter();
     try (JsonGenerator generator = FACTORY.createGenerator(text)) {
       generator.setPrettyPrinter(new DefaultPrettyPrinter());
+      if (asciiOnly) {
+        generator.setHighestNonEscapedChar(0x7f);
+      }
       write(generator, node);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write JSON", e);

@@ -7,6 +7,7 @@ import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
 import dev.spl.cli.client.HomeLayout;
 import dev.spl.cli.client.Resolution;
+import dev.spl.cli.host.DaemonLogOptions;
 import dev.spl.cli.host.DaemonRunOptions;
 import dev.spl.cli.host.ForegroundDaemon;
 import dev.spl.cli.host.StoredSettings;
@@ -132,6 +133,14 @@ public final class DaemonCommand {
     private final CliContext context;
     @Mixin ServeOptions serve = new ServeOptions();
     @Mixin DaemonRunOptions runOptions = new DaemonRunOptions();
+    @Mixin DaemonLogOptions logOptions = new DaemonLogOptions();
+
+    @Option(
+        names = "--log-file",
+        paramLabel = "FILE",
+        description =
+            "Log to FILE, rotated by size (--log-max-size, --log-keep), instead of standard error.")
+    Path logFile;
 
     Run(CliContext context) {
       this.context = context;
@@ -141,6 +150,7 @@ public final class DaemonCommand {
     public Integer call() {
       serve.validate();
       runOptions.validate();
+      logOptions.validate(logFile != null, "--log-file FILE");
       try {
         return ForegroundDaemon.run(
             context,
@@ -148,7 +158,9 @@ public final class DaemonCommand {
             serve.port,
             serve.maxRequestBytes,
             new ForegroundDaemon.Tls(serve.tlsCert, serve.tlsKey, serve.insecureHttp),
-            runOptions);
+            runOptions,
+            logOptions,
+            logFile);
       } catch (NoClassDefFoundError e) {
         throw CliException.failure(
             "the daemon's classes are not on this class path (missing "
@@ -165,12 +177,13 @@ public final class DaemonCommand {
     private final CliContext context;
     @Mixin ServeOptions serve = new ServeOptions();
     @Mixin DaemonRunOptions runOptions = new DaemonRunOptions();
+    @Mixin DaemonLogOptions logOptions = new DaemonLogOptions();
 
     @Option(
         names = "--wait",
         paramLabel = "SECS",
         description = "How long to wait for the daemon to answer (default ${DEFAULT-VALUE}).")
-    int waitSeconds = 15;
+    int waitSeconds = 30;
 
     private Role role = Role.COORDINATOR;
 
@@ -182,6 +195,7 @@ public final class DaemonCommand {
     public Integer call() {
       serve.validate();
       runOptions.validate();
+      logOptions.validate(true, "--log-file FILE");
       if (waitSeconds < 1) {
         throw CliException.badInput("--wait: expected at least 1 second but found " + waitSeconds);
       }
@@ -244,7 +258,8 @@ public final class DaemonCommand {
                   + "` and start it again");
         }
       }
-      List<String> runArguments = new ArrayList<>(runOptions.toArguments());
+      List<String> runArguments =
+          new ArrayList<>(concat(runOptions.toArguments(), logOptions.toArguments()));
       runArguments.addAll(serve.tlsArguments());
       DaemonProcesses.Spec spec =
           new DaemonProcesses.Spec(
@@ -262,6 +277,12 @@ public final class DaemonCommand {
         context.out().println("  reconfigured: " + SettingsRequest.describe(differences));
       }
       return ExitCodes.OK;
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+      List<String> all = new java.util.ArrayList<>(first);
+      all.addAll(second);
+      return all;
     }
 
     private void report(DaemonProcesses.Running running, boolean already) {
