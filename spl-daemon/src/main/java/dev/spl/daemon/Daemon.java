@@ -12,6 +12,8 @@ import dev.spl.core.schema.UniqueRecords;
 import dev.spl.core.store.RocksRecordStore;
 import dev.spl.core.tls.ServerIdentity;
 import dev.spl.core.tls.TlsTrust;
+import dev.spl.daemon.auth.RecordIntake;
+import dev.spl.daemon.auth.Trust;
 import dev.spl.daemon.component.DaemonComponent;
 import dev.spl.daemon.component.DaemonContext;
 import dev.spl.daemon.config.DaemonConfig;
@@ -67,8 +69,9 @@ public final class Daemon implements AutoCloseable {
   private final RecordService records;
   private final ControlGate gate;
   private final FleetRegistry fleet;
-  private final TlsTrust trust;
+  private final TlsTrust tlsTrust;
   private final DaemonMetrics metrics;
+  private final Trust trust;
   private final HttpServer server;
   private final List<DaemonComponent> components = new ArrayList<>();
   // Known once the API listens (the port may be chosen then); requests before that are refused.
@@ -91,11 +94,12 @@ public final class Daemon implements AutoCloseable {
       RecordService records,
       ControlGate gate,
       FleetRegistry fleet,
+      Trust trust,
       ServerIdentity identity,
-      TlsTrust trust,
+      TlsTrust tlsTrust,
       DaemonMetrics metrics) {
     this.config = config;
-    this.trust = trust;
+    this.tlsTrust = tlsTrust;
     this.metrics = metrics;
     this.clock = clock;
     this.startedAtMillis = startedAtMillis;
@@ -104,6 +108,7 @@ public final class Daemon implements AutoCloseable {
     this.records = records;
     this.gate = gate;
     this.fleet = fleet;
+    this.trust = trust;
     HttpApi.Settings settings =
         new HttpApi.Settings(
             config.maxRequestBytes(),
@@ -114,6 +119,7 @@ public final class Daemon implements AutoCloseable {
             config.fleet().role() == Role.WORKER
                 ? new WorkerChildren(this::worker, records, home.dir(), clock)
                 : ChildEndpoints.NONE,
+            new RecordIntake(trust, config.fleet().role() == Role.COORDINATOR, store, clock),
             metrics::scrape);
     this.server = HttpApi.create(records, settings, config.bindHost(), config.port(), identity);
   }
@@ -135,10 +141,10 @@ public final class Daemon implements AutoCloseable {
     long startedAtMillis = clock.millis();
     checkExposure(config);
     ServerIdentity identity;
-    TlsTrust trust;
+    TlsTrust tlsTrust;
     try {
       identity = config.tls().serves() ? config.tls().identity() : null;
-      trust = config.tls().trust();
+      tlsTrust = config.tls().trust();
     } catch (IllegalArgumentException e) {
       throw new DaemonStartException("cannot start the daemon: " + e.getMessage(), e);
     }
@@ -164,6 +170,7 @@ public final class Daemon implements AutoCloseable {
                   FleetThresholds.forInterval(config.fleet().heartbeatInterval().toMillis()),
                   clock)
               : null;
+      Trust trust = Trust.load(home.key(), store, home.dir());
       daemon =
           new Daemon(
               config,
@@ -174,8 +181,9 @@ public final class Daemon implements AutoCloseable {
               records,
               gate,
               fleet,
-              identity,
               trust,
+              identity,
+              tlsTrust,
               metrics);
       daemon.listen();
       try {
@@ -232,7 +240,8 @@ public final class Daemon implements AutoCloseable {
             gate::snapshot,
             gate.spawnPolicy(home.did()),
             new RecordClock(clock),
-            trust);
+            trust,
+            tlsTrust);
   }
 
   /**
@@ -265,7 +274,7 @@ public final class Daemon implements AutoCloseable {
    */
   private void startComponents() {
     metrics.attach(context, store);
-    OutboxSender outbox = new OutboxSender(store, config.token(), clock, trust);
+    OutboxSender outbox = new OutboxSender(store, config.token(), clock, trust.key(), tlsTrust);
     outbox.onDeliveryFailure(metrics::deliveryFailed);
     records.onDeliveriesQueued(outbox::wake);
     startComponent(outbox);
@@ -346,6 +355,11 @@ public final class Daemon implements AutoCloseable {
   /** The permission check of this daemon's writes (freezes, emergency stop, rules). */
   public ControlGate controlGate() {
     return gate;
+  }
+
+  /** The daemon's key, the keys it knows, and the writes it refused. */
+  public Trust trust() {
+    return trust;
   }
 
   /** The instance registry; present on the coordinator only. */

@@ -49,7 +49,7 @@ public final class EndpointProbe implements DaemonComponent {
   public EndpointProbe(DaemonContext ctx, FleetRegistry fleet) {
     this.ctx = ctx;
     this.fleet = fleet;
-    this.poster = new RecordPoster(ctx.config().token(), TIMEOUT, ctx.trust());
+    this.poster = new RecordPoster(ctx.config().token(), TIMEOUT, ctx.tlsTrust());
     long interval = ctx.config().fleet().heartbeatInterval().toMillis();
     this.tickMillis = Math.max(50, Math.min(interval, 1_000));
     this.recheckMillis = Math.max(5_000, interval * 5);

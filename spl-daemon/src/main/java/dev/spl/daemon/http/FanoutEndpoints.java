@@ -1,6 +1,7 @@
 package dev.spl.daemon.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.worker.AttemptQuestion;
 
 /**
  * The fan-out routes of the coordinator (see docs/api.md, "Fan-outs"): summaries and pages of
@@ -29,6 +30,11 @@ public interface FanoutEndpoints {
 
         @Override
         public ObjectNode retry(String id, int index, String hint, String user) {
+          throw notServed();
+        }
+
+        @Override
+        public ObjectNode attemptStanding(AttemptQuestion question) {
           throw notServed();
         }
 
@@ -64,4 +70,10 @@ public interface FanoutEndpoints {
    * @param hint passed to the new attempt, or null
    */
   ObjectNode retry(String id, int index, String hint, String user);
+
+  /**
+   * {@code POST /v1/attempts/standing}: whether each attempt a worker holds may run ({@link
+   * dev.spl.core.worker.AttemptFence}).
+   */
+  ObjectNode attemptStanding(AttemptQuestion question);
 }

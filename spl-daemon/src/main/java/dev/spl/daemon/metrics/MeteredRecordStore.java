@@ -6,6 +6,7 @@ import dev.spl.core.PendingDelivery;
 import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.RecordStore;
+import dev.spl.core.StoredEnvelope;
 import dev.spl.core.StoredRecord;
 import java.util.Collection;
 import java.util.List;
@@ -31,11 +32,17 @@ public final class MeteredRecordStore implements RecordStore {
   }
 
   @Override
-  public List<AppendResult> appendAll(List<Record> records, List<OutboxEntry> deliveries) {
+  public List<AppendResult> appendAll(
+      List<Record> records, List<OutboxEntry> deliveries, StoredEnvelope envelope) {
     long start = System.nanoTime();
-    List<AppendResult> results = store.appendAll(records, deliveries);
+    List<AppendResult> results = store.appendAll(records, deliveries, envelope);
     metrics.appendTook(System.nanoTime() - start);
     return results;
+  }
+
+  @Override
+  public Optional<StoredEnvelope> envelopeOf(String id) {
+    return store.envelopeOf(id);
   }
 
   @Override

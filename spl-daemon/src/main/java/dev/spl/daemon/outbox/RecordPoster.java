@@ -86,6 +86,14 @@ public final class RecordPoster implements AutoCloseable {
    * URL); returns the HTTP status and drops the answer.
    */
   public int post(String destination, byte[] body) throws IOException {
+    return post(destination, body, false).status();
+  }
+
+  /** An answer: its HTTP status and, when asked for, its body (else empty). */
+  public record Answer(int status, byte[] body) {}
+
+  /** As {@link #post(String, byte[])}, keeping the answer's body when {@code keepBody}. */
+  public Answer post(String destination, byte[] body, boolean keepBody) throws IOException {
     HttpPost request = new HttpPost(destination + "/v1/records");
     // The sender only needs the status: the receiver need not serialise the records back.
     request.setHeader("Prefer", "return=minimal");
@@ -97,13 +105,13 @@ public final class RecordPoster implements AutoCloseable {
         destination,
         request,
         response -> {
+          if (keepBody && response.getEntity() != null) {
+            return new Answer(response.getCode(), EntityUtils.toByteArray(response.getEntity()));
+          }
           EntityUtils.consume(response.getEntity());
-          return response.getCode();
+          return new Answer(response.getCode(), new byte[0]);
         });
   }
-
-  /** An answer to {@link #get}: its status and body. */
-  public record Answer(int status, byte[] body) {}
 
   /** {@code GET path} of {@code destination} (a daemon's base URL), with the token. */
   public Answer get(String destination, String path) throws IOException {
