@@ -24,6 +24,8 @@ STOPSIGNAL SIGTERM
 
 # Exec form, and bin/spl execs the JVM: the JVM is process 1, receives SIGTERM from docker stop
 # and shuts the daemon down cleanly (exit 143). Binding 0.0.0.0 needs a token (SPL_TOKEN or
-# --token); without one the daemon refuses to start and says so.
+# --token); without one the daemon refuses to start and says so. The default command serves plain
+# HTTP on the container's network, asked for by name (--insecure-http, logged as a warning); give
+# a command with --tls-cert/--tls-key (files on a volume) to serve HTTPS instead.
 ENTRYPOINT ["/opt/spl/bin/spl"]
-CMD ["daemon", "run", "--bind", "0.0.0.0", "--port", "9100"]
+CMD ["daemon", "run", "--bind", "0.0.0.0", "--insecure-http", "--port", "9100"]

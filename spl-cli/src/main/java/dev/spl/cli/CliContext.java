@@ -8,6 +8,7 @@ import dev.spl.cli.client.Resolution;
 import dev.spl.cli.text.Glyphs;
 import dev.spl.cli.text.OutputFormat;
 import dev.spl.cli.text.Terminal;
+import dev.spl.core.tls.TlsTrust;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ public final class CliContext {
   private final GlobalOptions global = new GlobalOptions();
   private Resolution.Token token;
   private boolean tokenResolved;
+  private TlsTrust trust;
 
   /** Around the process's own streams, which write the JVM's output encoding. */
   CliContext(InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
@@ -130,7 +132,23 @@ public final class CliContext {
   }
 
   public DaemonClient client() {
-    return new DaemonClient(endpoint().url(), token());
+    return new DaemonClient(endpoint().url(), token(), trust());
+  }
+
+  /** A client for {@code url} with this command's token and trust. */
+  public DaemonClient client(String url) {
+    return new DaemonClient(url, token(), trust());
+  }
+
+  /**
+   * Whom HTTPS requests trust ({@code --tls-ca}, {@code SPL_TLS_CA}, else the system trust store);
+   * resolved once per command.
+   */
+  public TlsTrust trust() {
+    if (trust == null) {
+      trust = Resolution.trust(global.tlsCa, env);
+    }
+    return trust;
   }
 
   /** The login name of the user, for the default actor of records written from the CLI. */

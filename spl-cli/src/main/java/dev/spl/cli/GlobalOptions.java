@@ -20,6 +20,7 @@ public final class GlobalOptions {
   String url;
   String token;
   Path tokenFile;
+  Path tlsCa;
   boolean debug;
 
   /** These options as a mixin bound to this instance's fields. */
@@ -68,6 +69,16 @@ public final class GlobalOptions {
             "FILE",
             "File holding the fleet token, readable by its owner only (chmod 600).",
             "--token-file"));
+    mixin.addOption(
+        option(
+            Path.class,
+            () -> tlsCa,
+            value -> tlsCa = (Path) value,
+            "FILE",
+            "CA certificates (PEM) that HTTPS daemons are checked against, by this command and by"
+                + " a daemon it starts, for its requests to other daemons (default: $SPL_TLS_CA,"
+                + " else the system trust store).",
+            "--tls-ca"));
     mixin.addOption(
         option(
             boolean.class,

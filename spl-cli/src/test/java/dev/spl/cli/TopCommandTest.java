@@ -114,6 +114,18 @@ class TopCommandTest {
     }
 
     @Option(
+        names = "--tls-ca",
+        paramLabel = "FILE",
+        scope = ScopeType.INHERIT,
+        description =
+            "CA certificates (PEM) that HTTPS daemons are checked against, by this command and by"
+                + " a daemon it starts, for its requests to other daemons (default: $SPL_TLS_CA,"
+                + " else the system trust store).")
+    void tlsCa(Path value) {
+      target.tlsCa = value;
+    }
+
+    @Option(
         names = "--debug",
         scope = ScopeType.INHERIT,
         description = "Print stack traces of internal errors (also: SPL_DEBUG=1).")

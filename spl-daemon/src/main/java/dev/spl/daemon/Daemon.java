@@ -10,6 +10,8 @@ import dev.spl.core.fleet.SettingsChanged;
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.schema.UniqueRecords;
 import dev.spl.core.store.RocksRecordStore;
+import dev.spl.core.tls.ServerIdentity;
+import dev.spl.core.tls.TlsTrust;
 import dev.spl.daemon.auth.RecordIntake;
 import dev.spl.daemon.auth.Trust;
 import dev.spl.daemon.component.DaemonComponent;
@@ -17,12 +19,15 @@ import dev.spl.daemon.component.DaemonContext;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.control.ControlGate;
 import dev.spl.daemon.coordinator.Reconciler;
+import dev.spl.daemon.fleet.EndpointProbe;
 import dev.spl.daemon.fleet.FleetRegistry;
 import dev.spl.daemon.http.ApiException;
 import dev.spl.daemon.http.ChildEndpoints;
 import dev.spl.daemon.http.HostNames;
 import dev.spl.daemon.http.HttpApi;
 import dev.spl.daemon.http.HttpServer;
+import dev.spl.daemon.metrics.DaemonMetrics;
+import dev.spl.daemon.metrics.MeteredRecordStore;
 import dev.spl.daemon.outbox.OutboxSender;
 import dev.spl.daemon.records.RecordClock;
 import dev.spl.daemon.records.RecordService;
@@ -64,6 +69,8 @@ public final class Daemon implements AutoCloseable {
   private final RecordService records;
   private final ControlGate gate;
   private final FleetRegistry fleet;
+  private final TlsTrust tlsTrust;
+  private final DaemonMetrics metrics;
   private final Trust trust;
   private final HttpServer server;
   private final List<DaemonComponent> components = new ArrayList<>();
@@ -87,8 +94,13 @@ public final class Daemon implements AutoCloseable {
       RecordService records,
       ControlGate gate,
       FleetRegistry fleet,
-      Trust trust) {
+      Trust trust,
+      ServerIdentity identity,
+      TlsTrust tlsTrust,
+      DaemonMetrics metrics) {
     this.config = config;
+    this.tlsTrust = tlsTrust;
+    this.metrics = metrics;
     this.clock = clock;
     this.startedAtMillis = startedAtMillis;
     this.home = home;
@@ -107,8 +119,9 @@ public final class Daemon implements AutoCloseable {
             config.fleet().role() == Role.WORKER
                 ? new WorkerChildren(this::worker, records, home.dir(), clock)
                 : ChildEndpoints.NONE,
-            new RecordIntake(trust, config.fleet().role() == Role.COORDINATOR, store, clock));
-    this.server = HttpApi.create(records, settings, config.bindHost(), config.port());
+            new RecordIntake(trust, config.fleet().role() == Role.COORDINATOR, store, clock),
+            metrics::scrape);
+    this.server = HttpApi.create(records, settings, config.bindHost(), config.port(), identity);
   }
 
   /**
@@ -126,7 +139,15 @@ public final class Daemon implements AutoCloseable {
    */
   public static Daemon start(DaemonConfig config, Clock clock, StoreFactory stores) {
     long startedAtMillis = clock.millis();
-    requireTokenUnlessLoopback(config);
+    checkExposure(config);
+    ServerIdentity identity;
+    TlsTrust tlsTrust;
+    try {
+      identity = config.tls().serves() ? config.tls().identity() : null;
+      tlsTrust = config.tls().trust();
+    } catch (IllegalArgumentException e) {
+      throw new DaemonStartException("cannot start the daemon: " + e.getMessage(), e);
+    }
     DaemonHome home = DaemonHome.open(config.home(), clock);
     RecordStore store = null;
     Daemon daemon = null;
@@ -134,6 +155,11 @@ public final class Daemon implements AutoCloseable {
       Optional<InstanceSettings> previousSettings = home.storedSettings();
       // Unique keys (one task per alias, one fan-out per task) are decided in the store's append.
       store = stores.open(home.prepareStoreDir(), config.durability(), clock, UniqueRecords.SPL);
+      DaemonMetrics metrics = new DaemonMetrics();
+      if (store instanceof RocksRecordStore rocks) {
+        rocks.onSyncedWrite(metrics::fsyncTook);
+      }
+      store = new MeteredRecordStore(store, metrics);
       RecordService records = new RecordService(store);
       // The gate and the registry are in place before the first request is served.
       ControlGate gate = ControlGate.install(records, home.dir());
@@ -145,7 +171,20 @@ public final class Daemon implements AutoCloseable {
                   clock)
               : null;
       Trust trust = Trust.load(home.key(), store, home.dir(), config.fleet().role() == Role.WORKER);
-      daemon = new Daemon(config, clock, startedAtMillis, home, store, records, gate, fleet, trust);
+      daemon =
+          new Daemon(
+              config,
+              clock,
+              startedAtMillis,
+              home,
+              store,
+              records,
+              gate,
+              fleet,
+              trust,
+              identity,
+              tlsTrust,
+              metrics);
       daemon.listen();
       try {
         daemon.keepSettings(previousSettings);
@@ -156,11 +195,12 @@ public final class Daemon implements AutoCloseable {
       }
       home.writeEndpoint(daemon.url, daemon.port);
       LOG.info(
-          "spl daemon {} listening on {} (home {}, did {})",
+          "spl daemon {} listening on {} (home {}, did {}{})",
           VERSION,
           daemon.url,
           home.dir(),
-          home.did());
+          home.did(),
+          identity == null ? "" : ", TLS certificate " + identity.subject());
       return daemon;
     } catch (RuntimeException e) {
       if (daemon != null) {
@@ -185,7 +225,7 @@ public final class Daemon implements AutoCloseable {
           "cannot listen on " + config.bindHost() + ":" + config.port() + ": " + rootMessage(e), e);
     }
     port = server.port();
-    String bound = "http://" + urlHost(config.bindHost()) + ":" + port;
+    String bound = config.scheme() + "://" + urlHost(config.bindHost()) + ":" + port;
     String advertised = config.fleet().advertiseUrl();
     url = bound;
     context =
@@ -200,7 +240,8 @@ public final class Daemon implements AutoCloseable {
             gate::snapshot,
             gate.spawnPolicy(home.did()),
             new RecordClock(clock),
-            trust);
+            trust,
+            tlsTrust);
   }
 
   /**
@@ -232,13 +273,17 @@ public final class Daemon implements AutoCloseable {
    * sender; on the coordinator the reconciler; on a worker the worker runtime.
    */
   private void startComponents() {
-    OutboxSender outbox = new OutboxSender(store, config.token(), clock, trust.key());
+    metrics.attach(context, store);
+    OutboxSender outbox = new OutboxSender(store, config.token(), clock, trust.key(), tlsTrust);
+    outbox.onDeliveryFailure(metrics::deliveryFailed);
     records.onDeliveriesQueued(outbox::wake);
     startComponent(outbox);
     if (fleet != null) {
       Reconciler loop = new Reconciler(context, fleet);
       startComponent(loop);
       reconciler = loop;
+      metrics.attachCoordinator(fleet, loop);
+      startComponent(new EndpointProbe(context, fleet));
     } else if (config.fleet().role() == Role.WORKER) {
       WorkerRuntime runtime = new WorkerRuntime(context);
       startComponent(runtime);
@@ -268,7 +313,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   private static String describeStore(RecordStore store) {
-    if (store instanceof RocksRecordStore rocks) {
+    if (MeteredRecordStore.unwrap(store) instanceof RocksRecordStore rocks) {
       return "RocksDB at " + rocks.directory() + " (" + rocks.durability() + ")";
     }
     return store.getClass().getSimpleName();
@@ -429,7 +474,7 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
-  static void requireTokenUnlessLoopback(DaemonConfig config) {
+  static void checkExposure(DaemonConfig config) {
     InetAddress address;
     try {
       address = InetAddress.getByName(config.bindHost());
@@ -437,7 +482,10 @@ public final class Daemon implements AutoCloseable {
       throw new DaemonStartException(
           "cannot listen on '" + config.bindHost() + "': the address does not resolve", e);
     }
-    if (!address.isLoopbackAddress() && config.token() == null) {
+    if (address.isLoopbackAddress()) {
+      return;
+    }
+    if (config.token() == null) {
       throw new DaemonStartException(
           "binding "
               + config.bindHost()
@@ -446,6 +494,20 @@ public final class Daemon implements AutoCloseable {
               + " bytes; give it one in a file only you can read (spl --token-file FILE daemon"
               + " start; every request must then send 'Authorization: Bearer <token>') or bind"
               + " 127.0.0.1");
+    }
+    if (!config.tls().serves() && !config.tls().insecureHttp()) {
+      throw new DaemonStartException(
+          "binding "
+              + config.bindHost()
+              + " without TLS would send the fleet token in clear text over the network; serve"
+              + " HTTPS with --tls-cert FILE --tls-key FILE, or give --insecure-http to serve plain"
+              + " HTTP anyway (e.g. inside a private container network)");
+    }
+    if (!config.tls().serves()) {
+      LOG.warn(
+          "serving plain HTTP on {} (--insecure-http): the fleet token and every record cross the"
+              + " network unencrypted",
+          config.bindHost());
     }
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.TlsConfig;
 import dev.spl.testing.Await;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -99,10 +100,21 @@ class DaemonLifecycleTest {
         .hasMessageContaining("0.0.0.0")
         .hasMessageContaining("token");
     assertThat(home).doesNotExist();
-    // With a token the check passes; the address itself is never bound in tests.
-    Daemon.requireTokenUnlessLoopback(
-        config(home).withBindHost("0.0.0.0").withToken("s3cret-long-enough-token"));
-    Daemon.requireTokenUnlessLoopback(config(home).withBindHost("localhost"));
+    // A token alone is not enough: it would cross the network in clear text.
+    DaemonConfig tokenOnly =
+        config(home).withBindHost("0.0.0.0").withToken("s3cret-long-enough-token");
+    assertThatThrownBy(() -> Daemon.checkExposure(tokenOnly))
+        .isInstanceOf(DaemonStartException.class)
+        .hasMessageContaining("without TLS")
+        .hasMessageContaining("--tls-cert FILE --tls-key FILE")
+        .hasMessageContaining("--insecure-http");
+    // With TLS, or plain HTTP asked for by name, the check passes; the address itself is never
+    // bound in tests.
+    Daemon.checkExposure(
+        tokenOnly.withTls(
+            new TlsConfig(home.resolve("cert.pem"), home.resolve("key.pem"), null, false)));
+    Daemon.checkExposure(tokenOnly.withTls(new TlsConfig(null, null, null, true)));
+    Daemon.checkExposure(config(home).withBindHost("localhost"));
   }
 
   @Test

@@ -104,7 +104,16 @@ final class Fleet implements AutoCloseable {
 
   void startCoordinator() {
     List<String> args = new ArrayList<>();
-    args.addAll(List.of("daemon", "run", "--bind", "0.0.0.0", "--port", Integer.toString(PORT)));
+    // Plain HTTP inside the test's own Docker network, asked for by name.
+    args.addAll(
+        List.of(
+            "daemon",
+            "run",
+            "--bind",
+            "0.0.0.0",
+            "--insecure-http",
+            "--port",
+            Integer.toString(PORT)));
     args.addAll(List.of("--role", "coordinator", "--advertise", url(COORDINATOR)));
     args.addAll(timing);
     GenericContainer<?> container = container(COORDINATOR, token, args);
@@ -127,7 +136,10 @@ final class Fleet implements AutoCloseable {
     List<CompletableFuture<Void>> starts = new ArrayList<>();
     for (Worker worker : workers) {
       List<String> args = new ArrayList<>(List.of("daemon", "run"));
-      args.addAll(List.of("--bind", worker.token() == Token.NONE ? "127.0.0.1" : "0.0.0.0"));
+      args.addAll(
+          worker.token() == Token.NONE
+              ? List.of("--bind", "127.0.0.1")
+              : List.of("--bind", "0.0.0.0", "--insecure-http"));
       args.addAll(List.of("--port", Integer.toString(PORT), "--alias", worker.alias()));
       args.addAll(List.of("--coordinator", url(COORDINATOR), "--advertise", url(worker.alias())));
       args.addAll(timing);

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
+import dev.spl.core.home.FleetToken;
+import dev.spl.core.tls.TlsTrust;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,7 +18,9 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import javax.net.ssl.HttpsURLConnection;
 
 /**
  * A small JSON client for one daemon. It uses {@link HttpURLConnection} on purpose: the JDK's
@@ -32,14 +36,27 @@ public final class DaemonClient {
 
   private final String baseUrl;
   private final String token;
+  private final TlsTrust trust;
 
+  /** A client that trusts the system trust store for HTTPS. */
   public DaemonClient(String baseUrl, String token) {
+    this(baseUrl, token, TlsTrust.system());
+  }
+
+  /** {@code trust}: whom HTTPS answers are checked against (host names always are). */
+  public DaemonClient(String baseUrl, String token, TlsTrust trust) {
     this.baseUrl = baseUrl;
     this.token = token;
+    this.trust = trust;
   }
 
   public String baseUrl() {
     return baseUrl;
+  }
+
+  /** Whom this client's HTTPS requests trust. */
+  public TlsTrust trust() {
+    return trust;
   }
 
   public JsonNode get(String path) {
@@ -90,7 +107,7 @@ public final class DaemonClient {
     String target = baseUrl + path;
     HttpURLConnection connection = null;
     try {
-      connection = (HttpURLConnection) new URL(target).openConnection();
+      connection = open(target);
       connection.setRequestMethod(method);
       connection.setConnectTimeout(Math.min(CONNECT_TIMEOUT_MILLIS, readTimeoutMillis));
       connection.setReadTimeout(readTimeoutMillis);
@@ -130,7 +147,7 @@ public final class DaemonClient {
   public void copyText(String path, OutputStream sink) {
     HttpURLConnection connection = null;
     try {
-      connection = (HttpURLConnection) new URL(baseUrl + path).openConnection();
+      connection = open(baseUrl + path);
       connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
       connection.setReadTimeout(READ_TIMEOUT_MILLIS);
       connection.setRequestProperty("Accept", "text/plain, application/json");
@@ -154,8 +171,20 @@ public final class DaemonClient {
     }
   }
 
+  private HttpURLConnection open(String target) throws IOException {
+    HttpURLConnection connection = (HttpURLConnection) new URL(target).openConnection();
+    if (connection instanceof HttpsURLConnection https) {
+      https.setSSLSocketFactory(trust.sslContext().getSocketFactory());
+    }
+    return connection;
+  }
+
   private CliException unreachable(
       IOException e, String method, String path, int readTimeoutMillis) {
+    Optional<String> tls = trust.describeFailure(baseUrl, e);
+    if (tls.isPresent()) {
+      return CliException.unavailable(tls.get());
+    }
     if (e instanceof ConnectException) {
       return CliException.unavailable(
           "no spl daemon answers at "
@@ -212,6 +241,12 @@ public final class DaemonClient {
         code != null
             ? code + ": " + (message == null ? "(no message)" : message)
             : "HTTP " + status + " for " + method + " " + path + ": " + excerpt(response);
+    if (status == 401) {
+      text +=
+          "; give the fleet's token with --token-file FILE (a 0600 file) or "
+              + FleetToken.VARIABLE
+              + " (--token TOKEN works too but shows in the process list)";
+    }
     return new CliException(exitCodeFor(status, code), text, code);
   }
 

@@ -3,6 +3,7 @@ package dev.spl.cli.client;
 import dev.spl.cli.CliException;
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.home.HomeLock;
+import dev.spl.core.tls.TlsTrust;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -131,6 +132,29 @@ public final class Resolution {
       return new Token(readTokenFile(file), file, file.toString());
     }
     return null;
+  }
+
+  /** The environment variable naming the CA file the CLI trusts. */
+  public static final String TLS_CA_VARIABLE = "SPL_TLS_CA";
+
+  /**
+   * Whom HTTPS requests trust: {@code --tls-ca}, else {@code SPL_TLS_CA}, else the system trust
+   * store. A CA file that cannot be read is refused with its name.
+   */
+  public static TlsTrust trust(Path flag, Map<String, String> env) {
+    try {
+      if (flag != null) {
+        return TlsTrust.caFile(flag.toAbsolutePath().normalize(), "--tls-ca");
+      }
+      String fromEnv = env.get(TLS_CA_VARIABLE);
+      if (present(fromEnv)) {
+        return TlsTrust.caFile(
+            Path.of(fromEnv.trim()).toAbsolutePath().normalize(), TLS_CA_VARIABLE);
+      }
+    } catch (IllegalArgumentException e) {
+      throw CliException.badInput(e.getMessage());
+    }
+    return TlsTrust.system();
   }
 
   /** Where a home keeps its fleet token. */

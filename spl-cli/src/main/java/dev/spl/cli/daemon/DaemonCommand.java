@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.cli.CliContext;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
-import dev.spl.cli.client.DaemonClient;
 import dev.spl.cli.client.HomeLayout;
 import dev.spl.cli.client.Resolution;
 import dev.spl.cli.host.DaemonLogOptions;
@@ -18,6 +17,7 @@ import dev.spl.core.fleet.Role;
 import dev.spl.core.fleet.SettingsRequest;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -55,8 +55,31 @@ public final class DaemonCommand {
         paramLabel = "HOST",
         description =
             "Address to listen on (default: as kept in the home, else 127.0.0.1); any other than"
-                + " loopback needs a token.")
+                + " loopback needs a token, and TLS or --insecure-http.")
     String bind;
+
+    @Option(
+        names = "--tls-cert",
+        paramLabel = "FILE",
+        description =
+            "Serve HTTPS with this certificate (PEM; the daemon's own first, then its chain);"
+                + " needs --tls-key. Given at every start: it is not kept in the home.")
+    Path tlsCert;
+
+    @Option(
+        names = "--tls-key",
+        paramLabel = "FILE",
+        description =
+            "The certificate's private key: unencrypted PKCS#8 PEM, readable by its owner only"
+                + " (chmod 600).")
+    Path tlsKey;
+
+    @Option(
+        names = "--insecure-http",
+        description =
+            "Serve plain HTTP on an address other than loopback: the token and the records cross"
+                + " the network unencrypted (logged as a warning).")
+    boolean insecureHttp;
 
     @Option(
         names = "--max-request-bytes",
@@ -77,6 +100,31 @@ public final class DaemonCommand {
       if (bind != null && bind.isBlank()) {
         throw CliException.badInput("--bind: expected a host address but found nothing");
       }
+      if ((tlsCert == null) != (tlsKey == null)) {
+        throw CliException.badInput(
+            tlsCert == null
+                ? "--tls-key: given without --tls-cert; give both to serve HTTPS"
+                : "--tls-cert: given without --tls-key; give both to serve HTTPS");
+      }
+      if (insecureHttp && tlsCert != null) {
+        throw CliException.badInput(
+            "--insecure-http: given with --tls-cert, but a daemon serves either HTTPS or plain"
+                + " HTTP; drop one");
+      }
+      tlsCert = tlsCert == null ? null : tlsCert.toAbsolutePath().normalize();
+      tlsKey = tlsKey == null ? null : tlsKey.toAbsolutePath().normalize();
+    }
+
+    /** The TLS options as {@code spl daemon run} arguments, with absolute paths. */
+    List<String> tlsArguments() {
+      List<String> args = new ArrayList<>();
+      if (tlsCert != null) {
+        args.addAll(List.of("--tls-cert", tlsCert.toString(), "--tls-key", tlsKey.toString()));
+      }
+      if (insecureHttp) {
+        args.add("--insecure-http");
+      }
+      return args;
     }
   }
 
@@ -109,6 +157,7 @@ public final class DaemonCommand {
             serve.bind,
             serve.port,
             serve.maxRequestBytes,
+            new ForegroundDaemon.Tls(serve.tlsCert, serve.tlsKey, serve.insecureHttp),
             runOptions,
             logOptions,
             logFile);
@@ -157,7 +206,8 @@ public final class DaemonCommand {
       // Checked here too, so a bad combination is refused before anything is stopped or spawned.
       InstanceSettings settings = StoredSettings.resolve(request, stored);
       role = settings.role();
-      Optional<DaemonProcesses.Running> existing = DaemonProcesses.find(home, context.token());
+      Optional<DaemonProcesses.Running> existing =
+          DaemonProcesses.find(home, context.token(), context.trust());
       if (existing.isEmpty() && DaemonProcesses.inUse(home)) {
         // The lock is held, so a daemon runs there even though it does not answer (yet): it may
         // still be opening its store. Wait for it rather than start a second one.
@@ -208,6 +258,9 @@ public final class DaemonCommand {
                   + "` and start it again");
         }
       }
+      List<String> runArguments =
+          new ArrayList<>(concat(runOptions.toArguments(), logOptions.toArguments()));
+      runArguments.addAll(serve.tlsArguments());
       DaemonProcesses.Spec spec =
           new DaemonProcesses.Spec(
               home,
@@ -215,7 +268,8 @@ public final class DaemonCommand {
               serve.bind,
               serve.maxRequestBytes,
               context.tokenSource(),
-              concat(runOptions.toArguments(), logOptions.toArguments()));
+              runArguments,
+              context.trust());
       DaemonProcesses.Running started =
           DaemonProcesses.start(spec, context.env(), Duration.ofSeconds(waitSeconds));
       report(started, false);
@@ -338,11 +392,14 @@ public final class DaemonCommand {
       var home = context.home();
       Resolution.Endpoint endpoint = context.resolvedEndpoint();
       JsonNode health =
-          endpoint.serving()
-              ? new DaemonClient(endpoint.url(), context.token()).healthOrNull(2_000)
-              : null;
+          endpoint.serving() ? context.client(endpoint.url()).healthOrNull(2_000) : null;
       DaemonProcesses.Liveness liveness = DaemonProcesses.liveness(home);
       OptionalLong pid = liveness.pid();
+      if (health == null && endpoint.serving() && endpoint.url().startsWith("https:")) {
+        // An HTTPS daemon that does not answer may be one this client does not trust: asking
+        // again, without swallowing the failure, says which (its certificate, the CA used).
+        health = context.client(endpoint.url()).get("/health", 2_000);
+      }
       if (health == null) {
         if (context.json()) {
           ObjectNode node = Json.MAPPER.createObjectNode();

@@ -10,6 +10,7 @@ import dev.spl.core.Json;
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.home.HomeLock;
 import dev.spl.core.home.PrivateFiles;
+import dev.spl.core.tls.TlsTrust;
 import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -48,9 +49,11 @@ public final class DaemonProcesses {
       String bindHost,
       Long maxRequestBytes,
       Resolution.Token token,
-      List<String> runOptions) {
+      List<String> runOptions,
+      TlsTrust trust) {
     public Spec {
       runOptions = List.copyOf(runOptions);
+      trust = trust == null ? TlsTrust.system() : trust;
     }
 
     public Spec(
@@ -58,12 +61,22 @@ public final class DaemonProcesses {
       this(home, port, bindHost, maxRequestBytes, token, List.of());
     }
 
+    public Spec(
+        Path home,
+        Integer port,
+        String bindHost,
+        Long maxRequestBytes,
+        Resolution.Token token,
+        List<String> runOptions) {
+      this(home, port, bindHost, maxRequestBytes, token, runOptions, null);
+    }
+
     String tokenValue() {
       return token == null ? null : token.value();
     }
 
     Spec withToken(Resolution.Token newToken) {
-      return new Spec(home, port, bindHost, maxRequestBytes, newToken, runOptions);
+      return new Spec(home, port, bindHost, maxRequestBytes, newToken, runOptions, trust);
     }
   }
 
@@ -98,6 +111,11 @@ public final class DaemonProcesses {
    * the daemon wrote in the home must answer {@code /health} with the DID of that home.
    */
   public static Optional<Running> find(Path home, String token) {
+    return find(home, token, TlsTrust.system());
+  }
+
+  /** As {@link #find(Path, String)}, an HTTPS daemon checked against {@code trust}. */
+  public static Optional<Running> find(Path home, String token, TlsTrust trust) {
     if (!inUse(home)) {
       return Optional.empty();
     }
@@ -106,7 +124,7 @@ public final class DaemonProcesses {
     if (url == null) {
       return Optional.empty();
     }
-    JsonNode health = new DaemonClient(url, token).healthOrNull(HEALTH_TIMEOUT_MILLIS);
+    JsonNode health = new DaemonClient(url, token, trust).healthOrNull(HEALTH_TIMEOUT_MILLIS);
     if (health == null) {
       return Optional.empty();
     }
@@ -187,7 +205,7 @@ public final class DaemonProcesses {
                 + " says:\n"
                 + tail(layout.logFile(), logOffset, 20));
       }
-      Optional<Running> running = find(spec.home(), spec.tokenValue());
+      Optional<Running> running = find(spec.home(), spec.tokenValue(), spec.trust());
       if (running.isPresent()) {
         return new Running(process.pid(), running.get().url(), running.get().health());
       }
@@ -331,6 +349,10 @@ public final class DaemonProcesses {
     if (spec.token() != null && spec.token().file() != null) {
       command.add("--token-file");
       command.add(spec.token().file().toString());
+    }
+    if (spec.trust().caFile() != null) {
+      command.add("--tls-ca");
+      command.add(spec.trust().caFile().toString());
     }
     command.add("daemon");
     command.add("run");

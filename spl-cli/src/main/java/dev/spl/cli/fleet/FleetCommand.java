@@ -51,7 +51,7 @@ public final class FleetCommand {
               + endpoint.notServing()
               + "; start a fleet with `spl fleet start`, or name a coordinator with --url");
     }
-    return fetch(new DaemonClient(endpoint.url(), context.token()), endpoint.source());
+    return fetch(context.client(endpoint.url()), endpoint.source());
   }
 
   static FleetSnapshot fetch(DaemonClient client, String source) {
@@ -143,7 +143,7 @@ public final class FleetCommand {
       JsonNode health =
           view.status() == InstanceStatus.ARCHIVED
               ? null
-              : new DaemonClient(view.endpoint(), context.token()).healthOrNull(2_000);
+              : context.client(view.endpoint()).healthOrNull(2_000);
       if (context.json()) {
         ObjectNode node = view.toJson();
         if (health != null) {
@@ -259,8 +259,8 @@ public final class FleetCommand {
     }
 
     private JsonNode pingOnce(String endpoint, int timeoutMillis) {
-      return new DaemonClient(
-              Resolution.normalizeUrl(endpoint, "instance endpoint"), context.token())
+      return context
+          .client(Resolution.normalizeUrl(endpoint, "instance endpoint"))
           .get("/health", timeoutMillis);
     }
   }

@@ -182,7 +182,7 @@ final class FleetReset implements Callable<Integer> {
       }
       return;
     }
-    DaemonClient client = new DaemonClient(coordinator.get().url(), context.token());
+    DaemonClient client = context.client(coordinator.get().url());
     FleetSnapshot snapshot = FleetCommand.fetch(client, "the coordinator of " + home);
     JsonNode pending = snapshot.fanouts().map(f -> f.path("pending")).orElse(null);
     if (pending == null || pending.isEmpty()) {

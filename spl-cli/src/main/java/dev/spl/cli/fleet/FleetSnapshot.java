@@ -132,7 +132,8 @@ record FleetSnapshot(FleetStatus status, ObjectNode raw) {
         node.hasNonNull("executor")
             ? ExecutorKind.parse(where + ".executor", text(node, "executor", where))
             : null,
-        Labels.fromJson((ObjectNode) node, "labels", where + "."));
+        Labels.fromJson((ObjectNode) node, "labels", where + "."),
+        node.hasNonNull("unreachable") ? node.get("unreachable").asText() : null);
   }
 
   private static String text(JsonNode node, String field, String where) {

@@ -27,7 +27,7 @@ final class FleetText {
           new String[] {
             view.did(),
             view.endpoint(),
-            view.status().wire(),
+            view.statusText(),
             view.version(),
             view.uptimeText(),
             view.health().wire(),
@@ -64,7 +64,10 @@ final class FleetText {
     line(
         out,
         "status",
-        view.status().wire() + " (last heartbeat " + ago(view.lastHeartbeatAgeMillis()) + ")");
+        view.statusText() + " (last heartbeat " + ago(view.lastHeartbeatAgeMillis()) + ")");
+    if (view.unreachable() != null) {
+      line(out, "unreachable", view.unreachable());
+    }
     line(out, "health", view.health().wire());
     line(out, "version", view.version());
     line(
@@ -128,7 +131,7 @@ final class FleetText {
           new String[] {
             name(view),
             view.role().wire(),
-            view.status().wire(),
+            view.statusText(),
             view.health().wire(),
             Integer.toString(view.active()),
             view.slots() == 0 ? "-" : view.freeSlots() + "/" + view.slots(),
@@ -140,6 +143,17 @@ final class FleetText {
         out,
         List.of("INSTANCE", "ROLE", "STATUS", "HEALTH", "ACTIVE", "FREE", "HEARTBEAT", "EXECUTOR"),
         rows);
+    for (InstanceView view : status.instances()) {
+      if (view.unreachable() != null) {
+        out.println(
+            "    "
+                + name(view)
+                + " is unreachable at "
+                + view.endpoint()
+                + ": "
+                + view.unreachable());
+      }
+    }
     if (running != RunningChildren.NONE) {
       running(out, status, running);
     }

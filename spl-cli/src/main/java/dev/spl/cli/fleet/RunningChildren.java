@@ -56,7 +56,10 @@ record RunningChildren(Map<String, List<Child>> children, Map<String, String> pr
       }
       try {
         DaemonClient worker =
-            new DaemonClient(Resolution.normalizeUrl(view.endpoint(), "worker endpoint"), token);
+            new DaemonClient(
+                Resolution.normalizeUrl(view.endpoint(), "worker endpoint"),
+                token,
+                coordinator.trust());
         List<JsonNode> entries = new ArrayList<>();
         worker.get("/v1/children", TIMEOUT_MILLIS).path("data").forEach(entries::add);
         answers.put(view.did(), entries);

@@ -14,6 +14,7 @@ import dev.spl.daemon.DaemonLog;
 import dev.spl.daemon.DaemonStartException;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
+import dev.spl.daemon.config.TlsConfig;
 import dev.spl.daemon.exec.EchoExecutor;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,11 +26,20 @@ import java.util.List;
 public final class ForegroundDaemon {
   private ForegroundDaemon() {}
 
+  /**
+   * The TLS options of {@code spl daemon run}: CLI types only, so commands that do not run a daemon
+   * never load its classes. The CA the daemon trusts is the global {@code --tls-ca}.
+   */
+  public record Tls(Path cert, Path key, boolean insecureHttp) {
+    public static final Tls NONE = new Tls(null, null, false);
+  }
+
   public static int run(
       CliContext context,
       String bindHost,
       Integer port,
       Long maxRequestBytes,
+      Tls tls,
       DaemonRunOptions options,
       DaemonLogOptions logOptions,
       Path logFile) {
@@ -43,7 +53,12 @@ public final class ForegroundDaemon {
     InstanceSettings settings = StoredSettings.resolve(request, stored);
     DaemonConfig config;
     try {
-      config = DaemonConfig.of(home, settings, context.token());
+      config =
+          DaemonConfig.of(
+              home,
+              settings,
+              context.token(),
+              new TlsConfig(tls.cert(), tls.key(), context.trust().caFile(), tls.insecureHttp()));
       // Options of this run only, not kept in the home's settings: the echo mode and the cap.
       if (options.echoMode != null) {
         config = config.withEchoMode(EchoExecutor.Mode.valueOf(options.echoMode.name()));

@@ -107,8 +107,7 @@ final class LogsCommand implements Callable<Integer> {
                             + worker
                             + ", which the coordinator's registry no longer lists, so spl cannot"
                             + " ask it for the output"));
-    DaemonClient client =
-        new DaemonClient(Resolution.normalizeUrl(endpoint, "worker endpoint"), context.token());
+    DaemonClient client = context.client(Resolution.normalizeUrl(endpoint, "worker endpoint"));
     Map<String, Object> query = DaemonClient.query();
     query.put("attempt", wanted);
     try {

@@ -14,6 +14,8 @@ import java.util.SortedMap;
  *     live (a stale or archived instance shows the uptime it last reported)
  * @param executor how the worker runs children; null for a coordinator or when not reported
  * @param labels the instance's labels
+ * @param unreachable why the coordinator cannot reach the endpoint the instance reports (e.g. a
+ *     wrong {@code --advertise}); null while it can, or has not tried yet
  */
 public record InstanceView(
     String did,
@@ -31,10 +33,79 @@ public record InstanceView(
     long lastHeartbeatAt,
     long lastHeartbeatAgeMillis,
     ExecutorKind executor,
-    SortedMap<String, String> labels) {
+    SortedMap<String, String> labels,
+    String unreachable) {
 
   public InstanceView {
     labels = labels == null ? Collections.emptySortedMap() : labels;
+  }
+
+  /** A view of an instance whose endpoint is not known to be unreachable. */
+  public InstanceView(
+      String did,
+      String alias,
+      Role role,
+      String endpoint,
+      String version,
+      InstanceStatus status,
+      Health health,
+      long startedAt,
+      long uptimeSecs,
+      int active,
+      int slots,
+      int freeSlots,
+      long lastHeartbeatAt,
+      long lastHeartbeatAgeMillis,
+      ExecutorKind executor,
+      SortedMap<String, String> labels) {
+    this(
+        did,
+        alias,
+        role,
+        endpoint,
+        version,
+        status,
+        health,
+        startedAt,
+        uptimeSecs,
+        active,
+        slots,
+        freeSlots,
+        lastHeartbeatAt,
+        lastHeartbeatAgeMillis,
+        executor,
+        labels,
+        null);
+  }
+
+  /** This view with {@code reason} why its endpoint cannot be reached (null: it can). */
+  public InstanceView withUnreachable(String reason) {
+    return new InstanceView(
+        did,
+        alias,
+        role,
+        endpoint,
+        version,
+        status,
+        health,
+        startedAt,
+        uptimeSecs,
+        active,
+        slots,
+        freeSlots,
+        lastHeartbeatAt,
+        lastHeartbeatAgeMillis,
+        executor,
+        labels,
+        reason);
+  }
+
+  /**
+   * The status as people read it: {@code unreachable} for an instance that beats but whose endpoint
+   * the coordinator cannot reach, so it does not look live; else the status.
+   */
+  public String statusText() {
+    return unreachable != null && status == InstanceStatus.LIVE ? "unreachable" : status.wire();
   }
 
   /** A view without executor and labels (an instance that does not report them). */
@@ -112,6 +183,10 @@ public record InstanceView(
       node.put("executor", executor.wire());
     }
     node.set("labels", Labels.toJson(labels));
+    node.put("reachable", unreachable == null);
+    if (unreachable != null) {
+      node.put("unreachable", unreachable);
+    }
     return node;
   }
 }

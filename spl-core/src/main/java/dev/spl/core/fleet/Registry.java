@@ -36,6 +36,11 @@ public final class Registry {
   private final Map<String, LatestHeartbeat> latest = new TreeMap<>();
   private final Map<String, InstanceStatus> recorded = new TreeMap<>();
 
+  /** Why an instance's reported endpoint could not be reached, for that endpoint only. */
+  private record Unreachable(String endpoint, String reason) {}
+
+  private final Map<String, Unreachable> unreachable = new TreeMap<>();
+
   public Registry(FleetThresholds thresholds) {
     this.thresholds = Objects.requireNonNull(thresholds, "thresholds");
   }
@@ -149,6 +154,25 @@ public final class Registry {
     return Math.max(0, nowMillis - beat.receivedAtMillis());
   }
 
+  /**
+   * Notes what the coordinator found when it called the endpoint {@code endpoint} of {@code did}:
+   * {@code reason} why it could not reach it, or null when it could. A worker whose endpoint cannot
+   * be reached gets no new children (deliveries to it would never arrive) and shows as unreachable
+   * rather than live; a heartbeat that reports another endpoint clears the note.
+   */
+  public void noteReachability(String did, String endpoint, String reason) {
+    if (reason == null) {
+      unreachable.remove(did);
+    } else {
+      unreachable.put(did, new Unreachable(endpoint, reason));
+    }
+  }
+
+  private String unreachableReason(Heartbeat heartbeat) {
+    Unreachable noted = unreachable.get(heartbeat.did());
+    return noted != null && noted.endpoint().equals(heartbeat.endpoint()) ? noted.reason() : null;
+  }
+
   private InstanceView viewOf(LatestHeartbeat beat, long nowMillis) {
     Heartbeat heartbeat = beat.heartbeat();
     long age = ageOf(beat, nowMillis);
@@ -170,7 +194,8 @@ public final class Registry {
         beat.receivedAtMillis(),
         age,
         heartbeat.executor(),
-        heartbeat.labels());
+        heartbeat.labels(),
+        unreachableReason(heartbeat));
   }
 
   /** Every known instance, ordered by DID (the rows of {@code spl fleet list}). */
@@ -238,7 +263,9 @@ public final class Registry {
               : view.lastHeartbeatAgeMillis();
       if (view.health() == Health.STOPPED || silentMillis > leaseMillis) {
         lost.add(info);
-      } else if (view.status() == InstanceStatus.LIVE && view.health() == Health.HEALTHY) {
+      } else if (view.status() == InstanceStatus.LIVE
+          && view.health() == Health.HEALTHY
+          && view.unreachable() == null) {
         live.add(info);
       }
     }
@@ -251,6 +278,7 @@ public final class Registry {
         .filter(view -> view.role() == Role.WORKER)
         .filter(view -> view.status() == InstanceStatus.LIVE)
         .filter(view -> view.health() == Health.HEALTHY)
+        .filter(view -> view.unreachable() == null)
         .filter(view -> view.freeSlots() > 0)
         .toList();
   }

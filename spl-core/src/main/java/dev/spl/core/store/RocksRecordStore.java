@@ -39,6 +39,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongConsumer;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -84,6 +85,7 @@ public final class RocksRecordStore implements RecordStore {
       new EnumMap<>(StoreColumnFamily.class);
   private final WriteOptions writeOptions;
   private final WriteOptions unsyncedWriteOptions;
+  private volatile LongConsumer syncedWrites = nanos -> {};
   private final ReentrantReadWriteLock openLock = new ReentrantReadWriteLock();
   // Held by whoever commits: the writer thread, or a caller committing on its own thread.
   private final ReentrantLock commitLock = new ReentrantLock();
@@ -167,6 +169,14 @@ public final class RocksRecordStore implements RecordStore {
   }
 
   /** Opens (creating if needed) a durable store in {@code directory}. */
+  /**
+   * Tells {@code listener} how long each synced (fsynced) group write took, in nanoseconds, on the
+   * writing thread: for metrics, so it must be quick.
+   */
+  public void onSyncedWrite(LongConsumer listener) {
+    syncedWrites = java.util.Objects.requireNonNull(listener, "listener");
+  }
+
   public static RocksRecordStore open(Path directory, Clock clock) {
     return open(directory, Durability.DURABLE, clock);
   }
@@ -369,7 +379,12 @@ public final class RocksRecordStore implements RecordStore {
             StoreCodec.seqKey(lastOutboxKey));
       }
       if (!staged.isEmpty()) {
+        boolean synced = needsSync(staged) && durability == Durability.DURABLE;
+        long start = synced ? System.nanoTime() : 0;
         db.write(needsSync(staged) ? writeOptions : unsyncedWriteOptions, batch);
+        if (synced) {
+          syncedWrites.accept(System.nanoTime() - start);
+        }
       }
       lastSeq = nextSeq;
       for (Commit commit : staged) {

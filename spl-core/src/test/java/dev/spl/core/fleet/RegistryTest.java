@@ -130,6 +130,56 @@ class RegistryTest {
   }
 
   @Test
+  void aWorkerWhoseEndpointCannotBeReachedIsNeitherLiveNorLostUntilItReportsAnother() {
+    long lease = thresholds.liveForMillis();
+    deliver(beat(WORKER_A, T0, T0), T0);
+    deliver(beat(WORKER_B, "worker-b", T0, T0, 0, 4, Health.HEALTHY), T0);
+
+    registry.noteReachability(WORKER_A, "http://127.0.0.1:9201", "connection refused");
+
+    InstanceView view = registry.find(WORKER_A, T0).orElseThrow();
+    assertThat(view.unreachable()).isEqualTo("connection refused");
+    assertThat(view.statusText()).isEqualTo("unreachable");
+    assertThat(view.toJson().path("reachable").asBoolean(true)).isFalse();
+    assertThat(liveAt(T0, lease, T0)).containsExactly(WORKER_B);
+    assertThat(lostAt(T0, lease, T0)).isEmpty();
+    assertThat(registry.availableWorkers(T0))
+        .extracting(InstanceView::did)
+        .containsExactly(WORKER_B);
+
+    // Reachable again: live again.
+    registry.noteReachability(WORKER_A, "http://127.0.0.1:9201", null);
+    assertThat(liveAt(T0, lease, T0)).containsExactly(WORKER_A, WORKER_B);
+
+    // A note about one endpoint says nothing about another the worker reports later.
+    registry.noteReachability(WORKER_A, "http://127.0.0.1:9201", "connection refused");
+    Heartbeat moved =
+        new Heartbeat(
+            WORKER_A,
+            "worker-a",
+            Role.WORKER,
+            "http://127.0.0.1:9301",
+            "0.1.0",
+            T0,
+            1,
+            0,
+            4,
+            4,
+            Health.HEALTHY,
+            T0 + 1_000);
+    deliver(moved, T0 + 1_000);
+    assertThat(registry.find(WORKER_A, T0 + 1_000).orElseThrow().unreachable()).isNull();
+    assertThat(
+            registry
+                .find(WORKER_A, T0 + 1_000)
+                .orElseThrow()
+                .toJson()
+                .path("reachable")
+                .asBoolean())
+        .isTrue();
+  }
+
+  @Test
   void aStoppedWorkerIsLostAtOnceAndADrainingOneIsNeitherLiveNorLost() {
     long lease = thresholds.liveForMillis();
     deliver(beat(WORKER_A, "worker-a", T0, T0, 0, 4, Health.STOPPED), T0);

@@ -5,6 +5,7 @@ import dev.spl.core.control.ControlSnapshot;
 import dev.spl.core.fanout.SpawnPolicy;
 import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.Heartbeat;
+import dev.spl.core.tls.TlsTrust;
 import dev.spl.daemon.auth.Trust;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.records.RecordClock;
@@ -28,6 +29,7 @@ import java.util.function.Supplier;
  *     the coordinator's reconciler and the worker hold
  * @param recordClock the {@code clock} field of records the daemon writes, strictly increasing
  * @param trust the daemon's key and the keys it knows: what its senders sign with
+ * @param tlsTrust whom the daemon's own HTTPS requests to other daemons trust ({@code --tls-ca})
  */
 public record DaemonContext(
     DaemonConfig config,
@@ -40,7 +42,36 @@ public record DaemonContext(
     Supplier<ControlSnapshot> control,
     SpawnPolicy spawnPolicy,
     RecordClock recordClock,
-    Trust trust) {
+    Trust trust,
+    TlsTrust tlsTrust) {
+
+  /** A context whose HTTPS requests to other daemons trust the system trust store. */
+  public DaemonContext(
+      DaemonConfig config,
+      String did,
+      String url,
+      String version,
+      long startedAtMillis,
+      RecordService records,
+      Clock clock,
+      Supplier<ControlSnapshot> control,
+      SpawnPolicy spawnPolicy,
+      RecordClock recordClock,
+      Trust trust) {
+    this(
+        config,
+        did,
+        url,
+        version,
+        startedAtMillis,
+        records,
+        clock,
+        control,
+        spawnPolicy,
+        recordClock,
+        trust,
+        TlsTrust.system());
+  }
 
   /**
    * A context built outside a daemon (a component run on its own in a test): it signs with a key

@@ -25,6 +25,7 @@ import java.util.Objects;
  *     their slice)
  * @param maxChildren the most children one fan-out may have on this coordinator ({@code
  *     max_children})
+ * @param tls whether it serves HTTPS, and whom its own requests to other daemons trust
  */
 public record DaemonConfig(
     Path home,
@@ -35,7 +36,8 @@ public record DaemonConfig(
     Durability durability,
     FleetSettings fleet,
     EchoExecutor.Mode echoMode,
-    int maxChildren) {
+    int maxChildren,
+    TlsConfig tls) {
   public static final String DEFAULT_BIND_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 9100;
   public static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
@@ -63,6 +65,31 @@ public record DaemonConfig(
       throw new IllegalArgumentException(
           "max children: expected 1.." + Fanouts.MAX_MAX_CHILDREN + " but found " + maxChildren);
     }
+    Objects.requireNonNull(tls, "tls");
+  }
+
+  /** A daemon that serves plain HTTP and trusts the system trust store. */
+  public DaemonConfig(
+      Path home,
+      String bindHost,
+      int port,
+      long maxRequestBytes,
+      String token,
+      Durability durability,
+      FleetSettings fleet,
+      EchoExecutor.Mode echoMode,
+      int maxChildren) {
+    this(
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        echoMode,
+        maxChildren,
+        TlsConfig.NONE);
   }
 
   /** Plain echo children and the default {@code max_children}. */
@@ -104,47 +131,147 @@ public record DaemonConfig(
 
   public DaemonConfig withHome(Path newHome) {
     return new DaemonConfig(
-        newHome, bindHost, port, maxRequestBytes, token, durability, fleet, echoMode, maxChildren);
+        newHome,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        echoMode,
+        maxChildren,
+        tls);
   }
 
   public DaemonConfig withBindHost(String newBindHost) {
     return new DaemonConfig(
-        home, newBindHost, port, maxRequestBytes, token, durability, fleet, echoMode, maxChildren);
+        home,
+        newBindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        echoMode,
+        maxChildren,
+        tls);
   }
 
   public DaemonConfig withPort(int newPort) {
     return new DaemonConfig(
-        home, bindHost, newPort, maxRequestBytes, token, durability, fleet, echoMode, maxChildren);
+        home,
+        bindHost,
+        newPort,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        echoMode,
+        maxChildren,
+        tls);
   }
 
   public DaemonConfig withMaxRequestBytes(long newMaxRequestBytes) {
     return new DaemonConfig(
-        home, bindHost, port, newMaxRequestBytes, token, durability, fleet, echoMode, maxChildren);
+        home,
+        bindHost,
+        port,
+        newMaxRequestBytes,
+        token,
+        durability,
+        fleet,
+        echoMode,
+        maxChildren,
+        tls);
   }
 
   public DaemonConfig withToken(String newToken) {
     return new DaemonConfig(
-        home, bindHost, port, maxRequestBytes, newToken, durability, fleet, echoMode, maxChildren);
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        newToken,
+        durability,
+        fleet,
+        echoMode,
+        maxChildren,
+        tls);
   }
 
   public DaemonConfig withDurability(Durability newDurability) {
     return new DaemonConfig(
-        home, bindHost, port, maxRequestBytes, token, newDurability, fleet, echoMode, maxChildren);
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        newDurability,
+        fleet,
+        echoMode,
+        maxChildren,
+        tls);
   }
 
   public DaemonConfig withFleet(FleetSettings newFleet) {
     return new DaemonConfig(
-        home, bindHost, port, maxRequestBytes, token, durability, newFleet, echoMode, maxChildren);
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        newFleet,
+        echoMode,
+        maxChildren,
+        tls);
   }
 
   public DaemonConfig withEchoMode(EchoExecutor.Mode newEchoMode) {
     return new DaemonConfig(
-        home, bindHost, port, maxRequestBytes, token, durability, fleet, newEchoMode, maxChildren);
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        newEchoMode,
+        maxChildren,
+        tls);
   }
 
   public DaemonConfig withMaxChildren(int newMaxChildren) {
     return new DaemonConfig(
-        home, bindHost, port, maxRequestBytes, token, durability, fleet, echoMode, newMaxChildren);
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        echoMode,
+        newMaxChildren,
+        tls);
+  }
+
+  public DaemonConfig withTls(TlsConfig newTls) {
+    return new DaemonConfig(
+        home,
+        bindHost,
+        port,
+        maxRequestBytes,
+        token,
+        durability,
+        fleet,
+        echoMode,
+        maxChildren,
+        newTls);
+  }
+
+  /** The scheme of the daemon's URLs: {@code https} when it serves TLS. */
+  public String scheme() {
+    return tls.serves() ? "https" : "http";
   }
 
   /**
@@ -178,6 +305,11 @@ public record DaemonConfig(
    * A config that runs with {@code settings} (e.g. read from a home) and requires {@code token}.
    */
   public static DaemonConfig of(Path home, InstanceSettings settings, String token) {
+    return of(home, settings, token, TlsConfig.NONE);
+  }
+
+  /** As {@link #of(Path, InstanceSettings, String)}, serving and trusting as {@code tls} says. */
+  public static DaemonConfig of(Path home, InstanceSettings settings, String token, TlsConfig tls) {
     Duration interval = Duration.ofMillis(settings.heartbeatIntervalMillis());
     FleetSettings fleet =
         new FleetSettings(
@@ -198,7 +330,10 @@ public record DaemonConfig(
         settings.maxRequestBytes(),
         token,
         InstanceSettings.FAST.equals(settings.durability()) ? Durability.FAST : Durability.DURABLE,
-        fleet);
+        fleet,
+        EchoExecutor.Mode.PLAIN,
+        Fanouts.DEFAULT_MAX_CHILDREN,
+        tls);
   }
 
   @Override
@@ -221,6 +356,8 @@ public record DaemonConfig(
         + echoMode
         + ", maxChildren="
         + maxChildren
+        + ", tls="
+        + tls
         + "]";
   }
 }

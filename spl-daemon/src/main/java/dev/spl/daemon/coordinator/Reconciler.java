@@ -70,6 +70,8 @@ public final class Reconciler implements DaemonComponent {
   private Map<String, String> holdsLogged = Map.of();
   private Map<String, Map<String, String>> failuresLogged = Map.of();
 
+  private volatile long foldedSeq;
+
   public Reconciler(DaemonContext ctx, FleetRegistry fleet) {
     this(ctx, fleet, new CelJoinCompiler());
   }
@@ -109,6 +111,13 @@ public final class Reconciler implements DaemonComponent {
    * When this loop was created; a restarted coordinator has another, so readers of fan-out versions
    * ({@link FanoutReads}) know to start over.
    */
+  /**
+   * The highest seq the fold has taken: the metrics' reconciler lag is the log's last seq minus it.
+   */
+  public long foldedSeq() {
+    return foldedSeq;
+  }
+
   public long epoch() {
     return ctx.startedAtMillis();
   }
@@ -187,6 +196,7 @@ public final class Reconciler implements DaemonComponent {
       after = page.get(page.size() - 1).seq();
     }
     replayedUpTo = after;
+    foldedSeq = after;
     LOG.info(
         "replayed {} records: {} fan-outs, {} open",
         applied,
@@ -206,6 +216,7 @@ public final class Reconciler implements DaemonComponent {
         continue;
       }
       changed |= applyOne(stored);
+      foldedSeq = Math.max(foldedSeq, stored.seq());
       if (ControlDeliveries.isFleetWide(stored.record())) {
         fleetWide.add(stored.id());
       }

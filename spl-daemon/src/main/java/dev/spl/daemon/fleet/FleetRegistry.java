@@ -262,6 +262,11 @@ public final class FleetRegistry {
     return registry.directory(coordinatorUrl, clock.millis(), leaseMillis, watchingSinceMillis);
   }
 
+  /** What the coordinator found calling {@code endpoint} of {@code did}: see {@link Registry}. */
+  public synchronized void noteReachability(String did, String endpoint, String reason) {
+    registry.noteReachability(did, endpoint, reason);
+  }
+
   /** The endpoint an instance last reported, if it is known. */
   public synchronized Optional<String> endpointOf(String did) {
     return registry.find(did, clock.millis()).map(InstanceView::endpoint);

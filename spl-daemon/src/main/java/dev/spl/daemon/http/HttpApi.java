@@ -16,8 +16,10 @@ import dev.spl.core.StoredEnvelope;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.auth.Envelope;
+import dev.spl.core.tls.ServerIdentity;
 import dev.spl.daemon.auth.RecordIntake;
 import dev.spl.daemon.fleet.FleetRegistry;
+import dev.spl.daemon.metrics.DaemonMetrics;
 import dev.spl.daemon.records.RecordRejectedException;
 import dev.spl.daemon.records.RecordService;
 import io.javalin.Javalin;
@@ -58,6 +60,7 @@ public final class HttpApi {
    * @param hosts the names the daemon answers to in {@code Host} and {@code Origin}
    * @param children what a worker serves about its children ({@link ChildRoutes})
    * @param intake the check of every request of records: signature, then who may write what
+   * @param metrics the body of {@code GET /metrics} (Prometheus text format); null: no metrics
    */
   public record Settings(
       long maxRequestBytes,
@@ -66,13 +69,26 @@ public final class HttpApi {
       FleetEndpoints fleet,
       HostNames hosts,
       ChildEndpoints children,
-      RecordIntake intake) {
+      RecordIntake intake,
+      Supplier<String> metrics) {
     public Settings {
       Objects.requireNonNull(health, "health");
       Objects.requireNonNull(fleet, "fleet");
       Objects.requireNonNull(hosts, "hosts");
       Objects.requireNonNull(children, "children");
       Objects.requireNonNull(intake, "intake");
+    }
+
+    /** Settings of a daemon that serves no metrics. */
+    public Settings(
+        long maxRequestBytes,
+        String token,
+        Supplier<ObjectNode> health,
+        FleetEndpoints fleet,
+        HostNames hosts,
+        ChildEndpoints children,
+        RecordIntake intake) {
+      this(maxRequestBytes, token, health, fleet, hosts, children, intake, null);
     }
   }
 
@@ -86,6 +102,15 @@ public final class HttpApi {
 
   /** A configured, not yet started server that listens on {@code host:port} once started. */
   public static HttpServer create(RecordService records, Settings settings, String host, int port) {
+    return create(records, settings, host, port, null);
+  }
+
+  /**
+   * As {@link #create(RecordService, Settings, String, int)}, serving HTTPS with {@code identity}
+   * when it is not null.
+   */
+  public static HttpServer create(
+      RecordService records, Settings settings, String host, int port, ServerIdentity identity) {
     HttpApi api = new HttpApi(records, settings);
     GracefulHandler inFlight = new GracefulHandler();
     Javalin app =
@@ -100,6 +125,7 @@ public final class HttpApi {
                   config,
                   host,
                   port,
+                  identity,
                   new RequestGuard(
                       settings.hosts(),
                       settings.token(),
@@ -111,6 +137,7 @@ public final class HttpApi {
               config.routes.get("/v1/records/{id}", api::getRecord);
               config.routes.get("/v1/threads/{thread}", api::getThread);
               config.routes.get("/health", api::health);
+              config.routes.get("/metrics", api::metrics);
               config.routes.get("/v1/fleet/status", api::fleetStatus);
               config.routes.get("/v1/rules", api::rules);
               config.routes.get("/v1/security/refusals", api::refusals);
@@ -135,6 +162,13 @@ public final class HttpApi {
               config.routes.exception(Exception.class, (e, ctx) -> api.internalError(ctx, e));
             });
     return new HttpServer(app, inFlight);
+  }
+
+  private void metrics(Context ctx) {
+    if (settings.metrics() == null) {
+      throw new NotFoundResponse();
+    }
+    ctx.contentType(DaemonMetrics.contentType()).result(settings.metrics().get());
   }
 
   private void postRecords(Context ctx) {

@@ -1,5 +1,6 @@
 package dev.spl.daemon.http;
 
+import dev.spl.core.tls.ServerIdentity;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import java.time.Duration;
@@ -8,10 +9,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +66,8 @@ public final class HttpServer {
    * connection limit above, the JSON error handler, and {@code front} (a chain of wrappers whose
    * last one has no next handler yet) in front of the routes.
    */
-  static void configureJetty(JavalinConfig config, String host, int port, Handler.Wrapper front) {
+  static void configureJetty(
+      JavalinConfig config, String host, int port, ServerIdentity identity, Handler.Wrapper front) {
     config.jetty.modifyHttpConfiguration(
         http -> {
           http.setIdleTimeout(REQUEST_IDLE_TIMEOUT.toMillis());
@@ -72,7 +77,11 @@ public final class HttpServer {
         });
     config.jetty.addConnector(
         (server, http) -> {
-          ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+          ServerConnector connector =
+              identity == null
+                  ? new ServerConnector(server, new HttpConnectionFactory(http))
+                  : new ServerConnector(
+                      server, tls(identity), new HttpConnectionFactory(https(http)));
           connector.setHost(host);
           connector.setPort(port);
           connector.setIdleTimeout(CONNECTION_IDLE_TIMEOUT.toMillis());
@@ -92,6 +101,28 @@ public final class HttpServer {
           server.addBean(limit);
           server.insertHandler(front);
         });
+  }
+
+  /**
+   * Jetty's TLS for {@code identity}: its own key store, the JDK's protocols and ciphers (Jetty
+   * excludes the weak ones), no client certificates.
+   */
+  private static SslContextFactory.Server tls(ServerIdentity identity) {
+    SslContextFactory.Server ssl = new SslContextFactory.Server();
+    ssl.setKeyStore(identity.keyStore());
+    ssl.setKeyStorePassword(new String(identity.password()));
+    return ssl;
+  }
+
+  /**
+   * The HTTP settings of an HTTPS connector: requests know they came over TLS. The client checks
+   * the host name against the certificate; the server does not also require SNI to match, since
+   * clients that call an IP address send none.
+   */
+  private static HttpConfiguration https(HttpConfiguration http) {
+    HttpConfiguration https = new HttpConfiguration(http);
+    https.addCustomizer(new SecureRequestCustomizer(false, false, -1, false));
+    return https;
   }
 
   /** Binds and starts serving; throws when the address cannot be bound. */

@@ -6,6 +6,7 @@ import dev.spl.core.RecordJson;
 import dev.spl.core.RecordStore;
 import dev.spl.core.auth.InstanceKey;
 import dev.spl.core.fleet.Backoff;
+import dev.spl.core.tls.TlsTrust;
 import dev.spl.daemon.component.DaemonComponent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,9 +17,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,17 +51,29 @@ public final class OutboxSender implements DaemonComponent {
   private final Map<String, Integer> failures = new HashMap<>();
   private final Thread thread;
   private volatile boolean running = true;
+  private volatile Consumer<String> onFailure = destination -> {};
 
   /**
    * {@code clock} decides when a failed destination is due again; the sender waits on real time.
    */
   public OutboxSender(RecordStore store, String token, Clock clock, InstanceKey key) {
+    this(store, token, clock, key, TlsTrust.system());
+  }
+
+  /** {@code trust}: whom deliveries over HTTPS trust. */
+  public OutboxSender(
+      RecordStore store, String token, Clock clock, InstanceKey key, TlsTrust trust) {
     this.store = store;
     this.key = key;
     this.clock = clock;
-    this.poster = new RecordPoster(token, READ_TIMEOUT);
+    this.poster = new RecordPoster(token, READ_TIMEOUT, trust);
     this.thread = new Thread(this::loop, "spl-outbox");
     this.thread.setDaemon(true);
+  }
+
+  /** Tells {@code listener} the destination of every delivery that fails (for metrics). */
+  public void onDeliveryFailure(Consumer<String> listener) {
+    onFailure = Objects.requireNonNull(listener, "listener");
   }
 
   @Override
@@ -89,6 +104,7 @@ public final class OutboxSender implements DaemonComponent {
           }
         } catch (IOException | DeliveryRefused e) {
           int failed = failures.merge(destination, 1, Integer::sum);
+          onFailure.accept(destination);
           long delay = Backoff.DELIVERIES.jitteredDelayMillis(failed, ThreadLocalRandom.current());
           retryAt.put(destination, now + delay);
           if (warns(failed)) {

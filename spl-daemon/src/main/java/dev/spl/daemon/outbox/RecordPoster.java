@@ -1,11 +1,15 @@
 package dev.spl.daemon.outbox;
 
+import dev.spl.core.tls.TlsTrust;
 import java.io.IOException;
 import java.net.Socket;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Optional;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.impl.DefaultHttpRequestRetryStrategy;
@@ -15,9 +19,11 @@ import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
+import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.io.HttpClientResponseHandler;
 import org.apache.hc.core5.http.io.SocketConfig;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
@@ -46,20 +52,33 @@ public final class RecordPoster implements AutoCloseable {
 
   private final String token;
   private final Duration timeout;
+  private final TlsTrust trust;
   private final TlsSocketStrategy tls;
   private CloseableHttpClient client; // built on the first post; guarded by this
   private boolean closed; // guarded by this
 
   /** {@code timeout}: how long a post may wait for the answer to progress. */
   public RecordPoster(String token, Duration timeout) {
-    this(token, timeout, null);
+    this(token, timeout, TlsTrust.system());
   }
 
-  /** {@code tls} null means the JVM's default TLS (its trust store, {@code javax.net.ssl.*}). */
+  /**
+   * {@code trust}: whom HTTPS posts trust ({@code --tls-ca}, else the system trust store); host
+   * names are checked against the certificate.
+   */
+  public RecordPoster(String token, Duration timeout, TlsTrust trust) {
+    this.token = token;
+    this.timeout = timeout;
+    this.trust = trust;
+    this.tls = new TlsOnFirstUse(trust);
+  }
+
+  /** A poster on a TLS context of the test's own. */
   RecordPoster(String token, Duration timeout, SSLContext tls) {
     this.token = token;
     this.timeout = timeout;
-    this.tls = tls == null ? new DefaultTlsOnFirstUse() : new DefaultClientTlsStrategy(tls);
+    this.trust = TlsTrust.system();
+    this.tls = new DefaultClientTlsStrategy(tls);
   }
 
   /**
@@ -82,18 +101,50 @@ public final class RecordPoster implements AutoCloseable {
       request.setHeader("Authorization", "Bearer " + token);
     }
     request.setEntity(new ByteArrayEntity(body, ContentType.APPLICATION_JSON));
+    return execute(
+        destination,
+        request,
+        response -> {
+          if (keepBody && response.getEntity() != null) {
+            return new Answer(response.getCode(), EntityUtils.toByteArray(response.getEntity()));
+          }
+          EntityUtils.consume(response.getEntity());
+          return new Answer(response.getCode(), new byte[0]);
+        });
+  }
+
+  /** {@code GET path} of {@code destination} (a daemon's base URL), with the token. */
+  public Answer get(String destination, String path) throws IOException {
+    HttpGet request = new HttpGet(destination + path);
+    request.setHeader("Accept", "application/json");
+    if (token != null) {
+      request.setHeader("Authorization", "Bearer " + token);
+    }
+    return execute(
+        destination,
+        request,
+        response ->
+            new Answer(
+                response.getCode(),
+                response.getEntity() == null
+                    ? new byte[0]
+                    : EntityUtils.toByteArray(response.getEntity())));
+  }
+
+  private <T> T execute(
+      String destination, ClassicHttpRequest request, HttpClientResponseHandler<T> handler)
+      throws IOException {
     try {
-      return client()
-          .execute(
-              request,
-              response -> {
-                if (keepBody && response.getEntity() != null) {
-                  return new Answer(
-                      response.getCode(), EntityUtils.toByteArray(response.getEntity()));
-                }
-                EntityUtils.consume(response.getEntity());
-                return new Answer(response.getCode(), new byte[0]);
-              });
+      return client().execute(request, handler);
+    } catch (SSLException e) {
+      // The handshake failed: say why, and against which CA, instead of the bare exception.
+      Optional<String> described = trust.describeFailure(destination, e);
+      if (described.isEmpty()) {
+        throw e;
+      }
+      SSLHandshakeException refused = new SSLHandshakeException(described.get());
+      refused.initCause(e);
+      throw refused;
     } catch (IllegalStateException closedMeanwhile) {
       // The pool was shut down by close(), possibly while this post waited for a connection.
       throw new IOException("the poster is closed", closedMeanwhile);
@@ -147,11 +198,16 @@ public final class RecordPoster implements AutoCloseable {
   }
 
   /**
-   * The JVM's default TLS, set up on the first HTTPS connection: loading the trust store costs a
+   * The trust's TLS, set up on the first HTTPS connection: loading the system trust store costs a
    * few hundred milliseconds, which a fleet on plain HTTP never pays.
    */
-  private static final class DefaultTlsOnFirstUse implements TlsSocketStrategy {
+  private static final class TlsOnFirstUse implements TlsSocketStrategy {
+    private final TlsTrust trust;
     private TlsSocketStrategy strategy; // guarded by this
+
+    TlsOnFirstUse(TlsTrust trust) {
+      this.trust = trust;
+    }
 
     @Override
     public SSLSocket upgrade(
@@ -162,11 +218,7 @@ public final class RecordPoster implements AutoCloseable {
 
     private synchronized TlsSocketStrategy strategy() throws IOException {
       if (strategy == null) {
-        try {
-          strategy = new DefaultClientTlsStrategy(SSLContext.getDefault());
-        } catch (NoSuchAlgorithmException e) {
-          throw new IOException("TLS is not available in this JVM: " + e.getMessage(), e);
-        }
+        strategy = new DefaultClientTlsStrategy(trust.sslContext());
       }
       return strategy;
     }

@@ -2,6 +2,7 @@ package dev.spl.daemon.worker;
 
 import dev.spl.core.Json;
 import dev.spl.core.fanout.ChildIntent;
+import dev.spl.core.tls.TlsTrust;
 import dev.spl.core.worker.AttemptQuestion;
 import dev.spl.core.worker.AttemptStanding;
 import dev.spl.core.worker.WorkerAction;
@@ -43,13 +44,27 @@ final class AttemptConfirmer implements AutoCloseable {
   private final ExecutorService asker;
   private int failuresInARow;
 
-  AttemptConfirmer(String worker, long workerStartedAt, String token, String defaultCoordinator) {
+  /** {@code trust}: whom an HTTPS coordinator is checked against ({@code --tls-ca}). */
+  AttemptConfirmer(
+      String worker,
+      long workerStartedAt,
+      String token,
+      String defaultCoordinator,
+      TlsTrust trust) {
     this.worker = worker;
     this.workerStartedAt = workerStartedAt;
     this.token = token;
     this.defaultCoordinator = defaultCoordinator;
     this.asker = Executors.newSingleThreadExecutor(WorkerRuntime.daemonThread("spl-attempt-fence"));
-    this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+    if (trust.caFile() != null) {
+      try {
+        builder.sslContext(trust.sslContext());
+      } catch (javax.net.ssl.SSLException e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+    }
+    this.client = builder.build();
   }
 
   /**

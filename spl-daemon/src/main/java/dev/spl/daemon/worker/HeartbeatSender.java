@@ -35,11 +35,12 @@ final class HeartbeatSender implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private volatile Health health = Health.HEALTHY;
   private int failures;
+  private volatile String lastFailure;
 
   HeartbeatSender(DaemonContext ctx, Dispatcher dispatcher) {
     this.ctx = ctx;
     this.dispatcher = dispatcher;
-    this.poster = new RecordPoster(ctx.config().token(), Duration.ofSeconds(5));
+    this.poster = new RecordPoster(ctx.config().token(), Duration.ofSeconds(5), ctx.tlsTrust());
     this.coordinatorUrl = ctx.config().fleet().coordinatorUrl();
     this.intervalMillis = ctx.config().fleet().heartbeatInterval().toMillis();
     this.backoff = Backoff.forHeartbeats(intervalMillis);
@@ -77,9 +78,10 @@ final class HeartbeatSender implements AutoCloseable {
         LOG.info("coordinator at {} does not answer yet; next try in {} ms", coordinatorUrl, delay);
       } else if ((answered && failures == 1) || failures % 10 == 0) {
         LOG.warn(
-            "coordinator at {} does not answer heartbeats ({} in a row); next try in {} ms",
+            "coordinator at {} does not answer heartbeats ({} in a row; {}); next try in {} ms",
             coordinatorUrl,
             failures,
+            lastFailure,
             delay);
       }
     }
@@ -103,7 +105,17 @@ final class HeartbeatSender implements AutoCloseable {
       byte[] body = SignedHeartbeats.request(current(), ctx.trust());
       RecordPoster.Answer answer = poster.post(coordinatorUrl, body, true);
       int status = answer.status();
+      if (status == 401) {
+        lastFailure =
+            ctx.config().token() == null
+                ? "HTTP 401: the coordinator requires the fleet token; start this worker with"
+                    + " --token-file FILE (the file holding the coordinator's token)"
+                : "HTTP 401: the coordinator refuses this worker's token; give it the fleet's"
+                    + " token with --token-file FILE";
+        return false;
+      }
       if (status / 100 != 2) {
+        lastFailure = "HTTP " + status;
         LOG.debug("coordinator answered a heartbeat with HTTP {}", status);
         return false;
       }
@@ -111,6 +123,7 @@ final class HeartbeatSender implements AutoCloseable {
       SignedHeartbeats.learnCoordinator(answer.body(), ctx.trust(), coordinatorUrl);
       return true;
     } catch (IOException e) {
+      lastFailure = e.getMessage();
       return false;
     }
   }

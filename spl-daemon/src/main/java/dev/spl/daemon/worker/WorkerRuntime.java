@@ -110,7 +110,11 @@ public final class WorkerRuntime implements DaemonComponent {
     this.heartbeats = new HeartbeatSender(ctx, dispatcher);
     this.confirmer =
         new AttemptConfirmer(
-            ctx.did(), ctx.startedAtMillis(), ctx.config().token(), fleet.coordinatorUrl());
+            ctx.did(),
+            ctx.startedAtMillis(),
+            ctx.config().token(),
+            fleet.coordinatorUrl(),
+            ctx.tlsTrust());
   }
 
   @Override

@@ -51,6 +51,12 @@ public final class HttpBench {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("metrics")) {
+      metrics(
+          Duration.ofMillis(args.length > 1 ? Long.parseLong(args[1]) : 3000),
+          args.length > 2 ? Integer.parseInt(args[2]) : 5);
+      return;
+    }
     if (args.length > 0 && args[0].equals("rules")) {
       rules(
           Duration.ofMillis(args.length > 1 ? Long.parseLong(args[1]) : 2000),
@@ -168,6 +174,97 @@ public final class HttpBench {
       records.writeGate(gate);
       System.out.println();
       System.out.println("| configuration | mode | records/s (median) | ratio to rules off |");
+      System.out.println("|---|---|---:|---:|");
+      for (int config = 0; config < configs.length; config++) {
+        for (int mode = 0; mode < modes.length; mode++) {
+          double median = median(rates[config][mode]);
+          System.out.printf(
+              Locale.ROOT,
+              "| %s | %s | %,.0f | %.3f |%n",
+              configs[config],
+              modes[mode],
+              median,
+              median / median(rates[0][mode]));
+        }
+      }
+    } finally {
+      deleteTree(root);
+    }
+  }
+
+  /**
+   * Append throughput of one daemon while {@code GET /metrics} is scraped every second, against the
+   * same daemon unscraped, in alternating rounds; the medians are compared.
+   */
+  private static void metrics(Duration phase, int rounds) throws Exception {
+    Path root = Files.createTempDirectory("spl-bench-http-metrics");
+    try (Daemon daemon = Daemon.start(DaemonConfig.defaults(root.resolve("home")).withPort(0))) {
+      System.out.printf(
+          Locale.ROOT,
+          "spl HTTP metrics-cost benchmark: %d ms per phase, %d rounds, %d cores, java %s%n"
+              + "daemon %s, store: %s%n",
+          phase.toMillis(),
+          rounds,
+          Runtime.getRuntime().availableProcessors(),
+          System.getProperty("java.version"),
+          daemon.url(),
+          daemon.storeDescription());
+      HttpBench bench = new HttpBench(daemon.url(), phase);
+      bench.run("warm-up", 4, 1, Duration.ofSeconds(3));
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      java.net.http.HttpRequest scrape =
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(daemon.url() + "/metrics"))
+              .build();
+      String[] configs = {"not scraped", "scraped every second"};
+      String[] modes = {"16 connections", "batch 100, 1 connection"};
+      double[][][] rates = new double[configs.length][modes.length][rounds];
+      java.util.concurrent.atomic.AtomicLong scrapes = new java.util.concurrent.atomic.AtomicLong();
+      java.util.concurrent.atomic.AtomicLong scrapeBytes =
+          new java.util.concurrent.atomic.AtomicLong();
+      for (int round = 0; round < rounds; round++) {
+        for (int config = 0; config < configs.length; config++) {
+          java.util.concurrent.ScheduledExecutorService scraper =
+              java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+          if (config == 1) {
+            scraper.scheduleAtFixedRate(
+                () -> {
+                  try {
+                    String body =
+                        http.send(scrape, java.net.http.HttpResponse.BodyHandlers.ofString())
+                            .body();
+                    scrapes.incrementAndGet();
+                    scrapeBytes.addAndGet(body.length());
+                  } catch (IOException | InterruptedException e) {
+                    System.err.println("scrape failed: " + e);
+                  }
+                },
+                0,
+                1,
+                java.util.concurrent.TimeUnit.SECONDS);
+          }
+          try {
+            for (int mode = 0; mode < modes.length; mode++) {
+              Result result =
+                  bench.run(
+                      "round " + (round + 1) + ", " + configs[config] + ", " + modes[mode],
+                      mode == 0 ? CONNECTIONS : 1,
+                      mode == 0 ? 1 : BATCH,
+                      phase);
+              rates[config][mode][round] = result.recordsPerSecond;
+            }
+          } finally {
+            scraper.shutdownNow();
+            scraper.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+          }
+        }
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "%d scrapes, %,d bytes each on average%n",
+          scrapes.get(),
+          scrapes.get() == 0 ? 0 : scrapeBytes.get() / scrapes.get());
+      System.out.println();
+      System.out.println("| /metrics | mode | records/s (median) | ratio to not scraped |");
       System.out.println("|---|---|---:|---:|");
       for (int config = 0; config < configs.length; config++) {
         for (int mode = 0; mode < modes.length; mode++) {
