@@ -52,8 +52,14 @@ public final class CliContext {
     return global;
   }
 
+  /** Whether the output is JSON: {@code -o json} or {@code -o jsonl}. */
   public boolean json() {
-    return global.output == OutputFormat.JSON;
+    return global.output == OutputFormat.JSON || global.output == OutputFormat.JSONL;
+  }
+
+  /** Whether the output is JSON lines ({@code -o jsonl}): every JSON value on one line. */
+  public boolean jsonLines() {
+    return global.output == OutputFormat.JSONL;
   }
 
   public boolean debug() {
@@ -117,6 +123,6 @@ public final class CliContext {
   }
 
   public void printJson(JsonNode node) {
-    out.println(ClientJson.pretty(node));
+    out.println(jsonLines() ? node.toString() : ClientJson.pretty(node));
   }
 }

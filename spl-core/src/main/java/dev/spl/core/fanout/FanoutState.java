@@ -1414,6 +1414,11 @@ public final class FanoutState {
     return resultSeq[i] == 0 ? "" : log.childDone(resultSeq[i]).map(ChildDone::summary).orElse("");
   }
 
+  /** The thread of child {@code index}, the same for every attempt. */
+  public String childThread(int index) {
+    return thread(index);
+  }
+
   String thread(int index) {
     return loop == null
         ? ThreadIds.derive(ref.id(), String.valueOf(index), specs.get(index).goal())

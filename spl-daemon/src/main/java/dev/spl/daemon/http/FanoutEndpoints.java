@@ -64,4 +64,12 @@ public interface FanoutEndpoints {
    * @param hint passed to the new attempt, or null
    */
   ObjectNode retry(String id, int index, String hint, String user);
+
+  /**
+   * {@code GET /v1/fanouts/{id}/results}: each child's result (its current attempt's) in index
+   * order, after {@code afterIndex}, only children in one of {@code states} when it is not empty.
+   */
+  default ObjectNode results(String id, int afterIndex, int limit, java.util.Set<String> states) {
+    throw ApiException.notFound("ROUTE_NOT_FOUND", "this daemon does not serve the fan-out routes");
+  }
 }

@@ -9,6 +9,7 @@ import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.ChildDone;
 import dev.spl.core.fanout.ChildIntent;
+import dev.spl.core.fanout.ChildOutput;
 import dev.spl.core.fanout.ChildResult;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.worker.WorkerAction;
@@ -305,6 +306,7 @@ public final class WorkerRuntime implements DaemonComponent {
     ChildIntent intent = attempt.intent();
     String did = ctx.did();
     String interruptedBy = fold.interruptionOf(attempt.key(), outcome.verdict());
+    ChildOutput output = outcome.output().withWorker(did);
     ChildResult result =
         new ChildResult(
             intent.namespace(),
@@ -316,7 +318,8 @@ public final class WorkerRuntime implements DaemonComponent {
             outcome.summary(),
             outcome.exitCode(),
             interruptedBy,
-            outcome.value());
+            outcome.value(),
+            output);
     Record resultRecord =
         new Record(
             attempt.childThread(),
@@ -341,7 +344,8 @@ public final class WorkerRuntime implements DaemonComponent {
             outcome.finishedAtMillis(),
             interruptedBy,
             outcome.exitCode(),
-            outcome.value());
+            outcome.value(),
+            output);
     Record doneRecord =
         new Record(
             intent.parentThread(), did, Act.KNOW, done.toBody(), recordClock.next(), List.of());

@@ -1,0 +1,203 @@
+package dev.spl.cli.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.cli.CliRun;
+import dev.spl.cli.ExitCodes;
+import dev.spl.cli.client.DaemonClient;
+import dev.spl.core.store.Durability;
+import dev.spl.daemon.Daemon;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
+import dev.spl.testing.Await;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Structured child results: what shell children write to SPL_RESULT_FILE or print as their last
+ * JSON line, and the files they leave in SPL_OUTPUT_DIR, read back with {@code spl task results}
+ * against a coordinator and one shell worker in this JVM, each on port 0 in its own folder.
+ */
+class ResultsCommandTest {
+  private static final Duration HEARTBEAT = Duration.ofMillis(100);
+
+  @TempDir Path dir;
+  private final List<Daemon> daemons = new ArrayList<>();
+  private Map<String, String> env;
+
+  @BeforeEach
+  void startFleet() {
+    Daemon coordinator =
+        start(
+            DaemonConfig.defaults(dir.resolve("coordinator"))
+                .withPort(0)
+                .withDurability(Durability.FAST)
+                .withFleet(FleetSettings.coordinator().withHeartbeatInterval(HEARTBEAT)));
+    start(
+        DaemonConfig.defaults(dir.resolve("worker-a"))
+            .withPort(0)
+            .withDurability(Durability.FAST)
+            .withFleet(
+                FleetSettings.worker("worker-a", coordinator.url())
+                    .withHeartbeatInterval(HEARTBEAT)
+                    .withExecutor(FleetSettings.ExecutorKind.SHELL, Duration.ZERO)));
+    env = CliRun.cleanEnv();
+    env.put("SPL_HOME", dir.resolve("coordinator").toString());
+    Await.until(
+        "the worker is live",
+        Duration.ofMillis(30_000),
+        () -> {
+          for (JsonNode instance :
+              new DaemonClient(coordinator.url(), null).get("/v1/fleet/status").path("instances")) {
+            if ("worker".equals(instance.path("role").asText())
+                && "live".equals(instance.path("status").asText())) {
+              return true;
+            }
+          }
+          return false;
+        });
+  }
+
+  @AfterEach
+  void stopFleet() {
+    for (int i = daemons.size() - 1; i >= 0; i--) {
+      daemons.get(i).close();
+    }
+  }
+
+  @Test
+  void resultsComeInInputOrderWithTheirFilesAndFetchCopiesThem() throws Exception {
+    Path script = dir.resolve("child.sh");
+    Files.writeString(
+        script,
+        "#!/bin/sh\n"
+            + "if [ \"$SPL_INDEX\" = 1 ]; then echo '{\"n\": 1, \"via\": \"line\"}'; exit 0; fi\n"
+            + "printf 'part %s\\n' \"$SPL_ITEM\" > \"$SPL_OUTPUT_DIR/part.txt\"\n"
+            + "mkdir -p \"$SPL_OUTPUT_DIR/sub\" && printf x > \"$SPL_OUTPUT_DIR/sub/x.bin\"\n"
+            + "printf '{\"n\": %s, \"item\": \"%s\"}' \"$SPL_INDEX\" \"$SPL_ITEM\""
+            + " > \"$SPL_RESULT_FILE\"\n"
+            + "echo done\n");
+    Path items = dir.resolve("items.txt");
+    Files.writeString(items, "a\nb\nc\n");
+    ok("task", "add", "Results", "--alias", "RES-1", "--namespace", "res");
+    ok(
+        "task",
+        "fan-out",
+        "RES-1",
+        "--items",
+        items.toString(),
+        "--items-format",
+        "lines",
+        "--template",
+        "goal=Do {{item}},run=sh " + script,
+        "--join",
+        "all");
+    CliRun watch = CliRun.run(env, "task", "join-status", "RES-1", "--watch", "--timeout", "60");
+    assertThat(watch.exitCode()).as(watch.toString()).isZero();
+
+    List<String> lines = ok("-o", "jsonl", "task", "results", "RES-1").out().lines().toList();
+    assertThat(lines).hasSize(3);
+    JsonNode first = CliRun.jsonOf(lines.get(0));
+    assertThat(first.path("index").asInt()).isZero();
+    assertThat(first.path("state").asText()).isEqualTo("accept");
+    assertThat(first.path("result").toString()).isEqualTo("{\"item\":\"a\",\"n\":0}");
+    assertThat(first.path("refs")).hasSize(2);
+    JsonNode part = first.path("refs").get(0);
+    assertThat(part.path("path").asText()).isEqualTo("part.txt");
+    assertThat(part.path("size").asLong()).isEqualTo("part a\n".length());
+    assertThat(part.path("sha256").asText()).hasSize(64);
+    assertThat(part.path("worker").asText()).startsWith("did:sync:instance:");
+    assertThat(first.path("refs").get(1).path("path").asText()).isEqualTo("sub/x.bin");
+    JsonNode second = CliRun.jsonOf(lines.get(1));
+    assertThat(second.path("result").toString()).isEqualTo("{\"n\":1,\"via\":\"line\"}");
+    assertThat(second.path("refs")).isEmpty();
+    assertThat(CliRun.jsonOf(lines.get(2)).path("result").path("item").asText()).isEqualTo("c");
+
+    JsonNode array = ok("-o", "json", "task", "results", "RES-1").json();
+    assertThat(array.isArray()).isTrue();
+    assertThat(array).hasSize(3);
+    assertThat(array.get(2).path("index").asInt()).isEqualTo(2);
+    assertThat(ok("task", "results", "RES-1").out())
+        .contains("[0] accept  {\"item\":\"a\",\"n\":0}  (2 files)")
+        .contains("[1] accept  {\"n\":1,\"via\":\"line\"}");
+    assertThat(ok("-o", "json", "task", "results", "RES-1", "--state", "failed").json()).isEmpty();
+
+    Path fetched = dir.resolve("fetched");
+    CliRun fetch = ok("-o", "jsonl", "task", "results", "RES-1", "--fetch", fetched.toString());
+    assertThat(fetch.err()).contains("fetched 4 files (16 bytes) into " + fetched);
+    assertThat(Files.readString(fetched.resolve("0/part.txt"))).isEqualTo("part a\n");
+    assertThat(Files.readString(fetched.resolve("2/part.txt"))).isEqualTo("part c\n");
+    assertThat(Files.readString(fetched.resolve("2/sub/x.bin"))).isEqualTo("x");
+    assertThat(fetched.resolve("1")).doesNotExist();
+  }
+
+  @Test
+  void aResultOverTheLimitOrNotJsonFailsTheChildWithTheReason() {
+    ok("task", "add", "Too big", "--alias", "RES-2", "--namespace", "res");
+    ok(
+        "task",
+        "fan-out",
+        "RES-2",
+        "--subtask",
+        "goal=Big,run=printf '\"%070000d\"' 0 > \"$SPL_RESULT_FILE\"",
+        "--subtask",
+        "goal=Broken,run=printf '{\"a\": ' > \"$SPL_RESULT_FILE\"",
+        "--subtask",
+        "goal=Fine,run=echo '[true]' > \"$SPL_RESULT_FILE\"",
+        "--join",
+        "all");
+    CliRun watch = CliRun.run(env, "task", "join-status", "RES-2", "--watch", "--timeout", "60");
+    assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(ExitCodes.FAILURE);
+
+    JsonNode failed = ok("-o", "json", "task", "results", "RES-2", "--state", "failed").json();
+    assertThat(failed).hasSize(2);
+    assertThat(failed.get(0).path("index").asInt()).isZero();
+    assertThat(failed.get(0).path("result").isNull()).isTrue();
+    assertThat(failed.get(1).path("index").asInt()).isEqualTo(1);
+    JsonNode status = ok("-o", "json", "task", "join-status", "RES-2").json();
+    assertThat(status.path("per_subtask").get(0).path("summary").asText())
+        .matches(
+            "the result was refused: SPL_RESULT_FILE result-[0-9]+\\.json: the result is 70002"
+                + " bytes of canonical JSON, above the limit of 65536 bytes");
+    assertThat(status.path("per_subtask").get(1).path("summary").asText())
+        .contains(
+            "SPL_RESULT_FILE result-1.json: expected one JSON value but it is not valid JSON");
+    JsonNode fine = ok("-o", "json", "task", "results", "RES-2", "--state", "accept").json();
+    assertThat(fine).hasSize(1);
+    assertThat(fine.get(0).path("result").toString()).isEqualTo("[true]");
+  }
+
+  @Test
+  void resultsOfATaskWithoutAFanOutOrWithAnUnknownStateAreRefused() {
+    ok("task", "add", "Nothing yet", "--alias", "RES-3");
+    CliRun none = CliRun.run(env, "task", "results", "RES-3");
+    assertThat(none.exitCode()).as(none.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(none.err()).contains("task 'RES-3' has no fan-out, so it has no results");
+    CliRun badState = CliRun.run(env, "task", "results", "RES-3", "--state", "done");
+    assertThat(badState.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(badState.err())
+        .contains("--state: expected one of accept, reject, failed, timeout, over_budget,")
+        .contains("but found 'done'");
+  }
+
+  private Daemon start(DaemonConfig config) {
+    Daemon daemon = Daemon.start(config);
+    daemons.add(daemon);
+    return daemon;
+  }
+
+  private CliRun ok(String... args) {
+    CliRun run = CliRun.run(env, args);
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    return run;
+  }
+}
