@@ -242,6 +242,9 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
       node.putNull("max_concurrency");
     }
     node.set("fanin", faninJson(summary.fanin()));
+    if (summary.reduced() != null) {
+      node.set("reduced", summary.reduced());
+    }
     return node;
   }
 

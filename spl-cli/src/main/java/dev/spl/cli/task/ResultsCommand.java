@@ -60,6 +60,13 @@ final class ResultsCommand implements Callable<Integer> {
   List<String> states = new ArrayList<>();
 
   @Option(
+      names = "--reduced",
+      description =
+          "Print the reducers' values (--reduce of the fan-out) instead of the results: as they"
+              + " stand, final once the join completed.")
+  boolean reduced;
+
+  @Option(
       names = "--fetch",
       paramLabel = "DIR",
       description =
@@ -88,6 +95,9 @@ final class ResultsCommand implements Callable<Integer> {
     RecordsApi api = new RecordsApi(context.client());
     Tasks.Task task = Tasks.resolve(api, reference);
     String fanout = currentFanout(context.client(), task);
+    if (reduced) {
+      return printReduced(fanout, task);
+    }
     Fetcher fetcher = fetch == null ? null : new Fetcher(api, context.token(), fetch);
     PrintStream out = context.out();
     boolean json = context.json() && !context.jsonLines();
@@ -144,6 +154,23 @@ final class ResultsCommand implements Callable<Integer> {
                   + fetcher.bytes
                   + " bytes) into "
                   + fetch);
+    }
+    return ExitCodes.OK;
+  }
+
+  private int printReduced(String fanout, Tasks.Task task) {
+    JsonNode summary = context.client().get("/v1/fanouts/" + DaemonClient.segment(fanout));
+    JsonNode values = summary.path("reduced");
+    if (!values.isObject()) {
+      throw CliException.badInput(
+          "the fan-out of '"
+              + task.reference()
+              + "' has no reducers; give them when fanning out (--reduce 'total=sum(result.n)')");
+    }
+    if (context.json()) {
+      context.printJson(values);
+    } else {
+      ReducedText.print(context.out(), values, "", "");
     }
     return ExitCodes.OK;
   }

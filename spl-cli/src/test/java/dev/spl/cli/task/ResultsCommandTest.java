@@ -177,6 +177,68 @@ class ResultsCommandTest {
   }
 
   @Test
+  void reducersFoldTheResultsAndCelJoinsReadThem() throws Exception {
+    Path items = dir.resolve("numbers.txt");
+    Files.writeString(items, "1\n2\n3\n");
+    Path adder = dir.resolve("adder.sh");
+    Files.writeString(
+        adder,
+        "printf '{\"count\": %s, \"tags\": [\"t%s\"]}' \"$SPL_ITEM\" \"$SPL_ITEM\""
+            + " > \"$SPL_RESULT_FILE\"\n");
+    ok("task", "add", "Sum", "--alias", "RES-4", "--namespace", "res");
+    ok(
+        "task",
+        "fan-out",
+        "RES-4",
+        "--items",
+        items.toString(),
+        "--items-format",
+        "lines",
+        "--template",
+        "goal=Add {{item}},run=sh " + adder,
+        "--reduce",
+        "total=sum(result.count)",
+        "--reduce",
+        "biggest=max(result.count)",
+        "--reduce",
+        "seen=merge(result.tags)",
+        "--join",
+        "accepted == n && reduced.total == 6");
+    CliRun watch = CliRun.run(env, "task", "join-status", "RES-4", "--watch", "--timeout", "60");
+    assertThat(watch.exitCode()).as(watch.toString()).isZero();
+    assertThat(watch.out())
+        .contains("Reduced:         total = 6 (sum)")
+        .contains("biggest = 3 (max)")
+        .contains("seen = [\"t1\",\"t2\",\"t3\"] (merge)");
+    JsonNode reduced = ok("-o", "json", "task", "results", "RES-4", "--reduced").json();
+    assertThat(reduced.path("total").path("value").asLong()).isEqualTo(6);
+    assertThat(reduced.path("total").path("errors").asLong()).isZero();
+    assertThat(ok("task", "results", "RES-4", "--reduced").out())
+        .isEqualTo("total = 6 (sum)\nbiggest = 3 (max)\nseen = [\"t1\",\"t2\",\"t3\"] (merge)\n");
+    JsonNode status = ok("-o", "json", "task", "join-status", "RES-4").json();
+    assertThat(status.path("reduced").path("biggest").path("value").asInt()).isEqualTo(3);
+
+    CliRun bad =
+        CliRun.run(
+            env,
+            "task",
+            "fan-out",
+            "RES-4",
+            "--replace",
+            "--items",
+            items.toString(),
+            "--template",
+            "goal=x,run=true",
+            "--reduce",
+            "total=total(result.count)",
+            "--join",
+            "all");
+    assertThat(bad.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(bad.err()).contains("--reduce 1: unknown function 'total'");
+    assertThat(ok("-o", "json", "task", "results", "RES-4").json()).hasSize(3);
+  }
+
+  @Test
   void resultsOfATaskWithoutAFanOutOrWithAnUnknownStateAreRefused() {
     ok("task", "add", "Nothing yet", "--alias", "RES-3");
     CliRun none = CliRun.run(env, "task", "results", "RES-3");

@@ -83,8 +83,20 @@ public sealed interface FanoutAction {
       List<ChildView> children,
       JoinTotals totals,
       long completedAtMillis,
-      Fanin fanin)
-      implements FanoutAction {}
+      Fanin fanin,
+      com.fasterxml.jackson.databind.node.ObjectNode reduced)
+      implements FanoutAction {
+    /** A join without reducers. */
+    public CompleteJoin(
+        FanoutRef fanout,
+        String verdict,
+        List<ChildView> children,
+        JoinTotals totals,
+        long completedAtMillis,
+        Fanin fanin) {
+      this(fanout, verdict, children, totals, completedAtMillis, fanin, null);
+    }
+  }
 
   /**
    * Totals written with the join: {@code completed} counts children that reached a verdict of their

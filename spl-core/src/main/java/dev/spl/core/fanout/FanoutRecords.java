@@ -139,7 +139,8 @@ public final class FanoutRecords {
                         join.children(),
                         join.totals(),
                         join.completedAtMillis(),
-                        join.fanin())
+                        join.fanin(),
+                        join.reduced())
                     .toBody(),
                 List.of(ref.id())));
       }

@@ -87,6 +87,7 @@ public final class FanoutState {
   private final int width;
   private final ChildrenView childrenView = new View();
   private final FanoutLog log;
+  private final Reductions reductions;
 
   // Listed subtasks: descriptors, targets, the dependency graph, the workers' summaries.
   private final List<SubtaskSpec> specs;
@@ -158,13 +159,27 @@ public final class FanoutState {
    */
   public FanoutState(
       FanoutRef ref, FanoutParent parent, List<SubtaskSpec> specs, JoinPredicate predicate) {
+    this(ref, parent, specs, predicate, FanoutLog.NONE);
+  }
+
+  /**
+   * A fan-out of listed subtasks whose {@code log} reads its children's results again when its
+   * reducers must start over (an accepted child retried by hand).
+   */
+  public FanoutState(
+      FanoutRef ref,
+      FanoutParent parent,
+      List<SubtaskSpec> specs,
+      JoinPredicate predicate,
+      FanoutLog log) {
     FanoutValidation.validate(specs);
     requireMaxAttempts(parent);
     this.ref = ref;
     this.parent = parent;
     this.options = parent.options();
     this.predicate = predicate;
-    this.log = FanoutLog.NONE;
+    this.log = log;
+    this.reductions = new Reductions(parent.fanin().reducers());
     this.specs = List.copyOf(specs);
     this.loop = null;
     this.chunks = null;
@@ -231,6 +246,7 @@ public final class FanoutState {
     this.options = parent.options();
     this.predicate = predicate;
     this.log = log;
+    this.reductions = new Reductions(parent.fanin().reducers());
     this.loop = parent.loop();
     this.chunks = chunks;
     this.dataTarget = Target.parse(-1, loop.template().target());
@@ -287,9 +303,19 @@ public final class FanoutState {
   /** Compiles the parent's join and builds the fold of a fan-out of listed subtasks. */
   public static FanoutState create(
       FanoutRef ref, FanoutParent parent, List<SubtaskSpec> specs, JoinCompiler compiler) {
+    return create(ref, parent, specs, compiler, FanoutLog.NONE);
+  }
+
+  /** As {@link #create(FanoutRef, FanoutParent, List, JoinCompiler)}, reading results from log. */
+  public static FanoutState create(
+      FanoutRef ref,
+      FanoutParent parent,
+      List<SubtaskSpec> specs,
+      JoinCompiler compiler,
+      FanoutLog log) {
     FanoutValidation.validate(specs);
     JoinPredicate predicate = Joins.compile(parent.join(), specs.size(), compiler);
-    return new FanoutState(ref, parent, specs, predicate);
+    return new FanoutState(ref, parent, specs, predicate, log);
   }
 
   /** Compiles the parent's join and builds the fold of a data fan-out. */
@@ -414,6 +440,9 @@ public final class FanoutState {
       exitCodes[i] = done.exitCode() == null ? NO_EXIT_CODE : done.exitCode();
     }
     transition(i, ChildState.DONE, done.verdict());
+    if (done.verdict() == Verdict.ACCEPT && !reductions.isEmpty()) {
+      reductions.add(i, done.output().result());
+    }
     return true;
   }
 
@@ -444,6 +473,7 @@ public final class FanoutState {
     if (lost ? state(i) != ChildState.IN_PROGRESS : state(i) != ChildState.DONE) {
       return false;
     }
+    boolean wasAccepted = accepted(i);
     if (lost) {
       lostRuns[i] = (byte) Math.min(Byte.MAX_VALUE, lostRuns[i] + 1);
       flags[i] |= LOST_ITS_WORKER;
@@ -463,7 +493,25 @@ public final class FanoutState {
       }
     }
     nextAttempt(i);
+    if (wasAccepted && !reductions.isEmpty()) {
+      reduceAgain();
+    }
     return true;
+  }
+
+  /**
+   * Starts the reducers over from the results of the children accepted now, in index order: a child
+   * whose accepted attempt was retried by hand no longer counts, and a min or max cannot take one
+   * value out. Reads each result from the log; manual retries are rare.
+   */
+  private void reduceAgain() {
+    reductions.reset();
+    for (int j = 0; j < width; j++) {
+      if (accepted(j) && resultSeq[j] != 0) {
+        reductions.add(
+            j, log.childDone(resultSeq[j]).map(done -> done.output().result()).orElse(null));
+      }
+    }
   }
 
   private void markRetried(int i) {
@@ -760,7 +808,10 @@ public final class FanoutState {
   /** The join predicate's current outcome, re-evaluated only when a child changed. */
   public JoinOutcome outcome() {
     if (outcomeVersion != version) {
-      outcome = predicate.evaluate(counters(), childrenView, fanin());
+      outcome =
+          predicate.readsReduced()
+              ? predicate.evaluate(counters(), childrenView, fanin(), reductions.values())
+              : predicate.evaluate(counters(), childrenView, fanin());
       outcomeVersion = version;
     }
     return outcome;
@@ -838,7 +889,11 @@ public final class FanoutState {
           }
         };
     JoinCounters onlyThem = new JoinCounters(acceptedCount, acceptedCount, acceptedCount, 0, 0);
-    return predicate.evaluate(onlyThem, successful, fanin()) == JoinOutcome.SATISFIED;
+    JoinOutcome outcome =
+        predicate.readsReduced()
+            ? predicate.evaluate(onlyThem, successful, fanin(), reductions.values())
+            : predicate.evaluate(onlyThem, successful, fanin());
+    return outcome == JoinOutcome.SATISFIED;
   }
 
   private void addLeftoverCancel(List<FanoutAction> actions, String reason) {
@@ -903,7 +958,8 @@ public final class FanoutState {
             completedCount - acceptedCount,
             usd(costTotalMicros)),
         nowMillis,
-        fanin);
+        fanin,
+        reductions.isEmpty() ? null : Reductions.toJson(reductions.values()));
   }
 
   private void decideLostWorkers(
@@ -1106,6 +1162,16 @@ public final class FanoutState {
         cancelledCount,
         retriedCount,
         retriesTotal);
+  }
+
+  /** The reducers' values as they stand, by name (empty without reducers). */
+  public Map<String, Reductions.Value> reduced() {
+    return reductions.values();
+  }
+
+  /** The reducers' values as one JSON object ({@link Reductions#toJson}), or null without any. */
+  public com.fasterxml.jackson.databind.node.ObjectNode reducedJson() {
+    return reductions.isEmpty() ? null : Reductions.toJson(reductions.values());
   }
 
   /** Children whose current attempt has been spawned. */

@@ -15,6 +15,7 @@ import java.util.List;
  * @param ignoredRecords records applied to this fan-out that changed nothing (stale attempts,
  *     duplicates, retries after the join)
  * @param fanin where the fan-in stands and how the children ended
+ * @param reduced the reducers' values so far ({@link Reductions#toJson}), or null without reducers
  */
 public record JoinStatus(
     FanoutRef fanout,
@@ -27,7 +28,8 @@ public record JoinStatus(
     JoinCounters counters,
     int ignoredRecords,
     List<SubtaskStatus> perSubtask,
-    Fanin fanin) {
+    Fanin fanin,
+    com.fasterxml.jackson.databind.node.ObjectNode reduced) {
 
   /** The join status of a fan-out as its fold stands. */
   public static JoinStatus of(FanoutState state) {
@@ -47,7 +49,8 @@ public record JoinStatus(
         state.counters(),
         state.ignoredRecords(),
         List.copyOf(lines),
-        state.fanin());
+        state.fanin(),
+        state.reducedJson());
   }
 
   /** The line of subtask {@code index} alone, as {@link #of} lists it. */

@@ -59,7 +59,8 @@ public final class FanoutReads {
       int ignoredRecords,
       long version,
       FanoutOptions options,
-      Fanin fanin) {
+      Fanin fanin,
+      com.fasterxml.jackson.databind.node.ObjectNode reduced) {
 
     /**
      * Still waiting for its join, and not replaced by a newer fan-out (which gets no decisions).
@@ -337,7 +338,8 @@ public final class FanoutReads {
         state.ignoredRecords(),
         state.version(),
         state.options(),
-        state.fanin());
+        state.fanin(),
+        state.reducedJson());
   }
 
   /**
