@@ -5,7 +5,9 @@ import dev.spl.cli.client.ClientJson;
 import dev.spl.cli.client.DaemonClient;
 import dev.spl.cli.client.HomeLayout;
 import dev.spl.cli.client.Resolution;
+import dev.spl.cli.text.Glyphs;
 import dev.spl.cli.text.OutputFormat;
+import dev.spl.cli.text.Terminal;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -19,16 +21,37 @@ public final class CliContext {
   private final InputStream in;
   private final PrintStream out;
   private final PrintStream err;
+
+  /** The stream given, for JSON, which is never rewritten. */
+  private final PrintStream rawOut;
+
+  private final boolean unicode;
   private final Map<String, String> env;
   private final GlobalOptions global = new GlobalOptions();
   private Resolution.Token token;
   private boolean tokenResolved;
 
+  /** Around the process's own streams, which write the JVM's output encoding. */
   CliContext(InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+    this(in, out, err, env, Terminal.outputEncoding());
+  }
+
+  /**
+   * Around streams that write {@code outputEncoding}. Where that or the environment's locale is not
+   * UTF-8, the glyphs of the text output are printed as ASCII stand-ins ({@link Glyphs}).
+   */
+  CliContext(
+      InputStream in,
+      PrintStream out,
+      PrintStream err,
+      Map<String, String> env,
+      String outputEncoding) {
     this.in = in;
-    this.out = out;
-    this.err = err;
     this.env = Map.copyOf(env);
+    this.unicode = Glyphs.unicode(this.env, outputEncoding);
+    this.rawOut = out;
+    this.out = Glyphs.stream(out, unicode, outputEncoding);
+    this.err = Glyphs.stream(err, unicode, outputEncoding);
   }
 
   /** Standard input, for options that read {@code -}. */
@@ -42,6 +65,19 @@ public final class CliContext {
 
   public PrintStream err() {
     return err;
+  }
+
+  /**
+   * Standard output without the glyph stand-ins of {@link #out()}: for JSON, whose text must reach
+   * the reader as it is (escaped to ASCII where the output is not UTF-8, see {@link #jsonLine}).
+   */
+  public PrintStream rawOut() {
+    return rawOut;
+  }
+
+  /** {@code node} as JSON on one line, every character outside ASCII escaped unless UTF-8. */
+  public String jsonLine(JsonNode node) {
+    return unicode ? node.toString() : ClientJson.compactAscii(node);
   }
 
   public Map<String, String> env() {
@@ -122,7 +158,16 @@ public final class CliContext {
     return user != null && !user.isBlank() ? user : System.getProperty("user.name");
   }
 
+  /**
+   * Prints {@code node} for {@code -o json}. Where the output is not UTF-8, characters outside
+   * ASCII are written as JSON's six-character escapes, which read back as the same text, rather
+   * than replaced like the glyphs of the text output.
+   */
   public void printJson(JsonNode node) {
-    out.println(jsonLines() ? node.toString() : ClientJson.pretty(node));
+    if (jsonLines()) {
+      rawOut.println(jsonLine(node));
+    } else {
+      rawOut.println(unicode ? ClientJson.pretty(node) : ClientJson.prettyAscii(node));
+    }
   }
 }

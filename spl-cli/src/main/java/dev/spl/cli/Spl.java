@@ -3,6 +3,7 @@ package dev.spl.cli;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.cli.client.ClientJson;
+import dev.spl.cli.completion.CompletionCommand;
 import dev.spl.cli.control.KillCommand;
 import dev.spl.cli.control.RulesCommand;
 import dev.spl.cli.control.UnkillCommand;
@@ -11,6 +12,7 @@ import dev.spl.cli.fleet.DemoCommand;
 import dev.spl.cli.fleet.FleetCommand;
 import dev.spl.cli.records.RecordsCommand;
 import dev.spl.cli.task.TaskCommand;
+import dev.spl.cli.text.Terminal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -99,6 +101,7 @@ public final class Spl implements Runnable {
     commands.put("unkill", UnkillCommand.class);
     commands.put("rules", RulesCommand.class);
     commands.put("demo", DemoCommand.class);
+    commands.put("completion", CompletionCommand.class);
     commands.put("help", CommandLine.HelpCommand.class);
     return Collections.unmodifiableMap(commands);
   }
@@ -155,7 +158,7 @@ public final class Spl implements Runnable {
       PrintStream err,
       Map<String, String> env,
       Set<String> commandNames) {
-    return assemble(in, out, err, env, commandNames, Spl::topCommand);
+    return assemble(in, out, err, env, Terminal.outputEncoding(), commandNames, Spl::topCommand);
   }
 
   /** As above, with {@code top} making the model (or annotated object) of {@code spl} itself. */
@@ -166,7 +169,22 @@ public final class Spl implements Runnable {
       Map<String, String> env,
       Set<String> commandNames,
       BiFunction<GlobalOptions, CommandLine.IFactory, Object> top) {
-    CliContext context = new CliContext(in, out, err, env);
+    return assemble(in, out, err, env, Terminal.outputEncoding(), commandNames, top);
+  }
+
+  /**
+   * As above, for streams that write {@code outputEncoding}: the process's own streams write the
+   * JVM's output encoding, which the public methods assume.
+   */
+  static CommandLine assemble(
+      InputStream in,
+      PrintStream out,
+      PrintStream err,
+      Map<String, String> env,
+      String outputEncoding,
+      Set<String> commandNames,
+      BiFunction<GlobalOptions, CommandLine.IFactory, Object> top) {
+    CliContext context = new CliContext(in, out, err, env, outputEncoding);
     ContextFactory factory = new ContextFactory(context);
     CommandLine commandLine = new CommandLine(top.apply(context.global(), factory), factory);
     for (Map.Entry<String, Class<?>> command : COMMANDS.entrySet()) {
@@ -194,6 +212,18 @@ public final class Spl implements Runnable {
   public static int run(
       InputStream in, PrintStream out, PrintStream err, Map<String, String> env, String... args) {
     return commandLine(in, out, err, env, args).execute(args);
+  }
+
+  /** As above, for streams that write {@code outputEncoding}. */
+  static int run(
+      InputStream in,
+      PrintStream out,
+      PrintStream err,
+      Map<String, String> env,
+      String outputEncoding,
+      String... args) {
+    return assemble(in, out, err, env, outputEncoding, commandsNeeded(args), Spl::topCommand)
+        .execute(args);
   }
 
   /**

@@ -25,18 +25,32 @@ public record CliRun(int exitCode, String out, String err) {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      // The streams write UTF-8 whatever the JVM's output encoding: the locale in env decides.
       int code =
           Spl.run(
-              new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), o, e, env, args);
+              new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
+              o,
+              e,
+              env,
+              StandardCharsets.UTF_8.name(),
+              args);
       return new CliRun(
           code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
   }
 
-  /** The context commands get, around the given streams, for tests that call a command class. */
+  /**
+   * The context commands get, around the given streams (which write UTF-8), for tests that call a
+   * command class.
+   */
   public static CliContext context(
       InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
-    return new CliContext(in, out, err, env);
+    return new CliContext(in, out, err, env, StandardCharsets.UTF_8.name());
+  }
+
+  /** The context {@code spl} itself makes around this process's standard streams. */
+  public static CliContext standardStreamsContext() {
+    return new CliContext(System.in, System.out, System.err, System.getenv());
   }
 
   /** An environment without SPL_* variables of the machine running the tests. */

@@ -95,6 +95,7 @@ class ClientClassPathTest {
     expect(jvm, fleet, ExitCodes.OK, "--version");
     expect(jvm, fleet, ExitCodes.OK, "--help");
     expect(jvm, fleet, ExitCodes.OK, "help", "fleet");
+    expect(jvm, fleet, ExitCodes.OK, "completion", "bash");
     expect(jvm, fleet, ExitCodes.BAD_INPUT, "records", "list", "--bogus");
     expect(
         jvm,

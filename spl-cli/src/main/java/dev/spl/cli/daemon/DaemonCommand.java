@@ -8,6 +8,7 @@ import dev.spl.cli.ExitCodes;
 import dev.spl.cli.client.DaemonClient;
 import dev.spl.cli.client.HomeLayout;
 import dev.spl.cli.client.Resolution;
+import dev.spl.cli.host.DaemonLogOptions;
 import dev.spl.cli.host.DaemonRunOptions;
 import dev.spl.cli.host.ForegroundDaemon;
 import dev.spl.cli.host.StoredSettings;
@@ -15,6 +16,7 @@ import dev.spl.core.Json;
 import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.fleet.Role;
 import dev.spl.core.fleet.SettingsRequest;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -83,6 +85,14 @@ public final class DaemonCommand {
     private final CliContext context;
     @Mixin ServeOptions serve = new ServeOptions();
     @Mixin DaemonRunOptions runOptions = new DaemonRunOptions();
+    @Mixin DaemonLogOptions logOptions = new DaemonLogOptions();
+
+    @Option(
+        names = "--log-file",
+        paramLabel = "FILE",
+        description =
+            "Log to FILE, rotated by size (--log-max-size, --log-keep), instead of standard error.")
+    Path logFile;
 
     Run(CliContext context) {
       this.context = context;
@@ -92,9 +102,16 @@ public final class DaemonCommand {
     public Integer call() {
       serve.validate();
       runOptions.validate();
+      logOptions.validate(logFile != null, "--log-file FILE");
       try {
         return ForegroundDaemon.run(
-            context, serve.bind, serve.port, serve.maxRequestBytes, runOptions);
+            context,
+            serve.bind,
+            serve.port,
+            serve.maxRequestBytes,
+            runOptions,
+            logOptions,
+            logFile);
       } catch (NoClassDefFoundError e) {
         throw CliException.failure(
             "the daemon's classes are not on this class path (missing "
@@ -111,12 +128,13 @@ public final class DaemonCommand {
     private final CliContext context;
     @Mixin ServeOptions serve = new ServeOptions();
     @Mixin DaemonRunOptions runOptions = new DaemonRunOptions();
+    @Mixin DaemonLogOptions logOptions = new DaemonLogOptions();
 
     @Option(
         names = "--wait",
         paramLabel = "SECS",
         description = "How long to wait for the daemon to answer (default ${DEFAULT-VALUE}).")
-    int waitSeconds = 15;
+    int waitSeconds = 30;
 
     private Role role = Role.COORDINATOR;
 
@@ -128,6 +146,7 @@ public final class DaemonCommand {
     public Integer call() {
       serve.validate();
       runOptions.validate();
+      logOptions.validate(true, "--log-file FILE");
       if (waitSeconds < 1) {
         throw CliException.badInput("--wait: expected at least 1 second but found " + waitSeconds);
       }
@@ -196,7 +215,7 @@ public final class DaemonCommand {
               serve.bind,
               serve.maxRequestBytes,
               context.tokenSource(),
-              runOptions.toArguments());
+              concat(runOptions.toArguments(), logOptions.toArguments()));
       DaemonProcesses.Running started =
           DaemonProcesses.start(spec, context.env(), Duration.ofSeconds(waitSeconds));
       report(started, false);
@@ -204,6 +223,12 @@ public final class DaemonCommand {
         context.out().println("  reconfigured: " + SettingsRequest.describe(differences));
       }
       return ExitCodes.OK;
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+      List<String> all = new java.util.ArrayList<>(first);
+      all.addAll(second);
+      return all;
     }
 
     private void report(DaemonProcesses.Running running, boolean already) {

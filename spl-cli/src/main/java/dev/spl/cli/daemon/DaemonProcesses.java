@@ -347,6 +347,10 @@ public final class DaemonProcesses {
       command.add(spec.maxRequestBytes().toString());
     }
     command.addAll(spec.runOptions());
+    // The daemon writes its log itself, rotated by size; what it prints (its start line, a JVM's
+    // fatal error) is appended to the same file through its redirected output.
+    command.add("--log-file");
+    command.add(new HomeLayout(spec.home()).logFile().toString());
     String setsid = setsid();
     if (setsid != null) {
       // A new session: Ctrl-C or a closing terminal of the starting shell does not reach it.

@@ -10,6 +10,7 @@ import dev.spl.cli.client.DaemonClient;
 import dev.spl.cli.client.Resolution;
 import dev.spl.cli.host.DaemonRunOptions;
 import dev.spl.cli.text.Table;
+import dev.spl.cli.text.Terminal;
 import dev.spl.core.Json;
 import dev.spl.core.fleet.InstanceStatus;
 import dev.spl.core.fleet.InstanceView;
@@ -313,7 +314,7 @@ public final class FleetCommand {
         return ExitCodes.OK;
       }
       return new LiveView(context, interval == null ? Duration.ofSeconds(1) : interval, count)
-          .run(this::print, System.console() != null && !context.json());
+          .run(this::print, Terminal.interactive() && !context.json());
     }
 
     private void print(FleetSnapshot snapshot, boolean compact) {

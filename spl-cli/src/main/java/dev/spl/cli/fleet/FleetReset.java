@@ -148,7 +148,8 @@ final class FleetReset implements Callable<Integer> {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(home)) {
       for (Path entry : entries) {
         String name = entry.getFileName().toString();
-        if (!HOME_ENTRIES.contains(name)) {
+        // daemon.log.1, daemon.log.2, ...: the daemon's rotated logs.
+        if (!HOME_ENTRIES.contains(name) && !name.matches("daemon\\.log\\.\\d+")) {
           throw CliException.badInput(
               "cannot reset: "
                   + home

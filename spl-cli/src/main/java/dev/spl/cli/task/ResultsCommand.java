@@ -99,8 +99,8 @@ final class ResultsCommand implements Callable<Integer> {
       return printReduced(fanout, task);
     }
     Fetcher fetcher = fetch == null ? null : new Fetcher(api, context.token(), fetch);
-    PrintStream out = context.out();
     boolean json = context.json() && !context.jsonLines();
+    PrintStream out = context.json() ? context.rawOut() : context.out();
     if (json) {
       out.print('[');
     }
@@ -121,12 +121,12 @@ final class ResultsCommand implements Callable<Integer> {
                       "/v1/fanouts/" + DaemonClient.segment(fanout) + "/results", query));
       for (JsonNode row : page.path("data")) {
         if (context.jsonLines()) {
-          out.println(row.toString());
+          out.println(context.jsonLine(row));
         } else if (json) {
           if (printed > 0) {
             out.print(',');
           }
-          out.print(row.toString());
+          out.print(context.jsonLine(row));
         } else {
           out.println(textLine(row));
         }

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -48,7 +47,8 @@ public final class Fanouts {
   private final Map<String, FanoutState> byId = new LinkedHashMap<>();
   private final Map<String, String> latestByThread = new HashMap<>();
   private final Map<String, String> invalid = new LinkedHashMap<>();
-  private final Set<String> superseded = new HashSet<>();
+  // Replaced fan-out id to the id of the newer fan-out of its thread that replaced it.
+  private final Map<String, String> replacedBy = new HashMap<>();
   private final Set<String> dirty = new LinkedHashSet<>();
   private final List<String> skipped = new ArrayList<>();
   private long skippedCount;
@@ -156,7 +156,7 @@ public final class Fanouts {
     List<FanoutAction> actions = new ArrayList<>();
     for (var it = dirty.iterator(); it.hasNext(); ) {
       String id = it.next();
-      if (superseded.contains(id)) {
+      if (replacedBy.containsKey(id)) {
         it.remove();
         continue;
       }
@@ -196,11 +196,24 @@ public final class Fanouts {
   public List<FanoutState> open() {
     List<FanoutState> open = new ArrayList<>();
     for (var entry : byId.entrySet()) {
-      if (!entry.getValue().joinComplete() && !superseded.contains(entry.getKey())) {
+      if (isOpen(entry.getValue())) {
         open.add(entry.getValue());
       }
     }
     return open;
+  }
+
+  /**
+   * Whether a fan-out is still at work: its join has not completed and no newer fan-out replaced
+   * it.
+   */
+  public boolean isOpen(FanoutState state) {
+    return !state.joinComplete() && !replacedBy.containsKey(state.ref().id());
+  }
+
+  /** The id of the newer fan-out that replaced {@code fanoutId}, if one did. */
+  public Optional<String> replacedBy(String fanoutId) {
+    return Optional.ofNullable(replacedBy.get(fanoutId));
   }
 
   /** Parent ids that could not be built, with the reason. */
@@ -394,7 +407,7 @@ public final class Fanouts {
     byId.put(id, state);
     latestByThread.put(ref.thread(), id);
     if (state.replaces() != null) {
-      superseded.add(state.replaces());
+      replacedBy.put(state.replaces(), id);
     }
     dirty.add(id);
   }

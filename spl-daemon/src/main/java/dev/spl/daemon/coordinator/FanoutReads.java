@@ -12,9 +12,7 @@ import dev.spl.core.fanout.JoinStatus;
 import dev.spl.core.fanout.RetrySubtask;
 import dev.spl.core.fanout.SpawnPolicy;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -105,21 +103,19 @@ public final class FanoutReads {
   public static Function<Fanouts, Listing> list(
       String thread, Filter filter, int limit, SpawnPolicy policy) {
     return fanouts -> {
-      Map<String, String> replacedBy = replacedBy(fanouts);
       List<FanoutState> open = new ArrayList<>();
       List<FanoutState> closed = new ArrayList<>();
       for (FanoutState state : fanouts.all()) {
         if (thread == null || thread.equals(state.ref().thread())) {
-          boolean isOpen = !state.joinComplete() && !replacedBy.containsKey(state.ref().id());
-          (isOpen ? open : closed).add(state);
+          (fanouts.isOpen(state) ? open : closed).add(state);
         }
       }
       List<Summary> listed = new ArrayList<>(Math.min(limit, open.size() + closed.size()));
       if (filter != Filter.COMPLETE) {
-        addNewestFirst(open, listed, limit, policy, replacedBy);
+        addNewestFirst(open, listed, limit, policy, fanouts);
       }
       if (filter != Filter.OPEN) {
-        addNewestFirst(closed, listed, limit, policy, replacedBy);
+        addNewestFirst(closed, listed, limit, policy, fanouts);
       }
       int total =
           switch (filter) {
@@ -131,33 +127,22 @@ public final class FanoutReads {
     };
   }
 
-  /** Replaced fan-out id to the id of the fan-out that replaced it. */
-  private static Map<String, String> replacedBy(Fanouts fanouts) {
-    Map<String, String> replaced = new HashMap<>();
-    for (FanoutState state : fanouts.all()) {
-      if (state.replaces() != null) {
-        replaced.put(state.replaces(), state.ref().id());
-      }
-    }
-    return replaced;
-  }
-
   private static void addNewestFirst(
       List<FanoutState> states,
       List<Summary> into,
       int limit,
       SpawnPolicy policy,
-      Map<String, String> replacedBy) {
+      Fanouts fanouts) {
     for (int i = states.size() - 1; i >= 0 && into.size() < limit; i--) {
       FanoutState state = states.get(i);
-      into.add(summary(state, policy, replacedBy.get(state.ref().id())));
+      into.add(summary(state, policy, fanouts.replacedBy(state.ref().id()).orElse(null)));
     }
   }
 
   /** The summary of one fan-out, or empty when the fold does not know it. */
   public static Function<Fanouts, Optional<Summary>> summary(String id, SpawnPolicy policy) {
     return fanouts ->
-        fanouts.get(id).map(state -> summary(state, policy, replacedBy(fanouts).get(id)));
+        fanouts.get(id).map(state -> summary(state, policy, fanouts.replacedBy(id).orElse(null)));
   }
 
   /**
@@ -186,7 +171,7 @@ public final class FanoutReads {
                     rows.add(new Row(JoinStatus.subtask(state, i), changedAt));
                   }
                   return new Children(
-                      summary(state, policy, replacedBy(fanouts).get(id)),
+                      summary(state, policy, fanouts.replacedBy(id).orElse(null)),
                       state.version(),
                       List.copyOf(rows),
                       more);
@@ -262,7 +247,9 @@ public final class FanoutReads {
                             state.resultSeq(i)));
                   }
                   return new Results(
-                      summary(state, policy, replacedBy(fanouts).get(id)), List.copyOf(rows), more);
+                      summary(state, policy, fanouts.replacedBy(id).orElse(null)),
+                      List.copyOf(rows),
+                      more);
                 });
   }
 
@@ -289,7 +276,7 @@ public final class FanoutReads {
             .map(
                 state -> {
                   RetrySubtask request = state.manualRetry(index, hint);
-                  String replacedBy = replacedBy(fanouts).get(id);
+                  String replacedBy = fanouts.replacedBy(id).orElse(null);
                   String refusal =
                       replacedBy != null
                           ? "the fan-out was replaced by fan-out "

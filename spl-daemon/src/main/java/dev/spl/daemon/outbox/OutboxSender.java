@@ -72,14 +72,27 @@ public final class OutboxSender implements DaemonComponent {
         }
         try {
           sentSomething |= deliver(destination);
-          failures.remove(destination);
+          Integer failedBefore = failures.remove(destination);
           retryAt.remove(destination);
+          if (failedBefore != null && warns(failedBefore)) {
+            LOG.info(
+                "delivery to {} works again after {} failed attempts", destination, failedBefore);
+          }
         } catch (IOException | DeliveryRefused e) {
           int failed = failures.merge(destination, 1, Integer::sum);
           long delay = Backoff.DELIVERIES.jitteredDelayMillis(failed, ThreadLocalRandom.current());
           retryAt.put(destination, now + delay);
-          LOG.debug(
-              "delivery to {} failed, retrying in {} ms: {}", destination, delay, e.getMessage());
+          if (warns(failed)) {
+            LOG.warn(
+                "delivery to {} failed {} times in a row, retrying in {} ms: {}",
+                destination,
+                failed,
+                delay,
+                e.getMessage());
+          } else {
+            LOG.debug(
+                "delivery to {} failed, retrying in {} ms: {}", destination, delay, e.getMessage());
+          }
         }
       }
       if (!sentSomething) {
@@ -91,6 +104,15 @@ public final class OutboxSender implements DaemonComponent {
         }
       }
     }
+  }
+
+  /**
+   * Whether the {@code consecutiveFailures}-th failure in a row is worth an operator's attention:
+   * from the first retry on. A single failure is routine (a receiver restarting) and stays at
+   * DEBUG.
+   */
+  static boolean warns(int consecutiveFailures) {
+    return consecutiveFailures >= 2;
   }
 
   private long nextWaitMillis() {
