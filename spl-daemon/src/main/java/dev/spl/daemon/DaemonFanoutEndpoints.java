@@ -245,6 +245,9 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     if (summary.reduced() != null) {
       node.set("reduced", summary.reduced());
     }
+    if (summary.stages() != null) {
+      node.put("stages", summary.stages());
+    }
     return node;
   }
 

@@ -181,6 +181,23 @@ final class FanOutCommand implements Callable<Integer> {
   List<String> reduce = new ArrayList<>();
 
   @Option(
+      names = "--then",
+      paramLabel = "K=V,...",
+      description =
+          "A stage that runs once the fan-in is terminal (goal, run, target, budget, timeout, as"
+              + " --subtask), given the fan-in in $SPL_FANIN_FILE; its verdict is the task's."
+              + " Repeat to chain stages.")
+  List<String> then = new ArrayList<>();
+
+  @Option(
+      names = "--then-if",
+      paramLabel = "CEL",
+      description =
+          "Run the --then stages only when this CEL expression over fanin and reduced holds;"
+              + " else the task ends with the fan-in's verdict.")
+  String thenIf;
+
+  @Option(
       names = "--max-attempts",
       paramLabel = "N",
       description = "Attempts per subtask when workers are lost (default: 3).")
@@ -206,7 +223,26 @@ final class FanOutCommand implements Callable<Integer> {
     int width = data == null ? specs.size() : data.loop().width();
     FaninSpec fanin;
     try {
-      fanin = new FaninSpec(Reducer.parseAll(reduce, "--reduce"));
+      List<SubtaskSpec> stages = new ArrayList<>();
+      for (int i = 0; i < then.size(); i++) {
+        try {
+          stages.add(SubtaskParser.parseCli(i, then.get(i)));
+        } catch (InvalidFanoutException e) {
+          throw new InvalidFanoutException(
+              -1, "--then " + (i + 1), e.getMessage().replaceFirst("^subtask [0-9]+: ", ""));
+        }
+      }
+      fanin = new FaninSpec(Reducer.parseAll(reduce, "--reduce"), stages, thenIf);
+      if (thenIf != null) {
+        try {
+          new TaskFold.LazyCelJoins().compile(thenIf);
+        } catch (InvalidFanoutException e) {
+          throw new InvalidFanoutException(
+              -1,
+              "--then-if",
+              e.getMessage().startsWith("join: ") ? e.getMessage().substring(6) : e.getMessage());
+        }
+      }
       if (data == null) {
         FanoutValidation.validate(specs);
         Joins.compile(join, specs.size(), new TaskFold.LazyCelJoins());

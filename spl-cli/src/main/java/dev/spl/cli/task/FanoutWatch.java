@@ -151,7 +151,8 @@ final class FanoutWatch {
         fanin(summary.path("fanin")),
         summary.get("reduced") instanceof com.fasterxml.jackson.databind.node.ObjectNode reduced
             ? reduced
-            : null);
+            : null,
+        text(summary, "stages"));
   }
 
   private static Fanin fanin(JsonNode node) {

@@ -218,6 +218,9 @@ final class JoinStatusCommand implements Callable<Integer> {
     if (status.reduced() != null) {
       node.set("reduced", status.reduced());
     }
+    if (status.stages() != null) {
+      node.put("stages", status.stages());
+    }
     ArrayNode rows = node.putArray("per_subtask");
     for (JoinStatus.SubtaskStatus line : status.perSubtask()) {
       ObjectNode row = rows.addObject();
@@ -277,6 +280,9 @@ final class JoinStatusCommand implements Callable<Integer> {
             + " · retried "
             + Formats.count(fanin.retried())
             + (fanin.retries() > fanin.retried() ? " (" + fanin.retries() + " retries)" : ""));
+    if (status.stages() != null) {
+      out.println("  Then:            " + status.stages());
+    }
     if (status.reduced() != null) {
       ReducedText.print(out, status.reduced(), "  Reduced:         ", "                   ");
     }

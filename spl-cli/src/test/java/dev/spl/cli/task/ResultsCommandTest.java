@@ -239,6 +239,128 @@ class ResultsCommandTest {
   }
 
   @Test
+  void stagesAfterTheJoinGetTheFanInAndDecideTheVerdictAndThenIfRoutes() throws Exception {
+    Path items = dir.resolve("three.txt");
+    Files.writeString(items, "1\n2\n3\n");
+    Path adder = dir.resolve("count.sh");
+    Files.writeString(adder, "printf '{\"count\": %s}' \"$SPL_ITEM\" > \"$SPL_RESULT_FILE\"\n");
+    Path seen = dir.resolve("seen-fanin.json");
+    ok("task", "add", "Staged", "--alias", "RES-5", "--namespace", "res");
+    ok(
+        "task",
+        "fan-out",
+        "RES-5",
+        "--items",
+        items.toString(),
+        "--items-format",
+        "lines",
+        "--template",
+        "goal=Count {{item}},run=sh " + adder,
+        "--reduce",
+        "total=sum(result.count)",
+        "--then",
+        "goal=Keep the fan-in,run=cp \"$SPL_FANIN_FILE\" " + seen,
+        "--then",
+        "goal=Fail on purpose,run=exit 3",
+        "--then-if",
+        "fanin.status == 'complete' && reduced.total == 6",
+        "--join",
+        "all");
+    CliRun watch = CliRun.run(env, "task", "join-status", "RES-5", "--watch", "--timeout", "60");
+    assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(watch.out()).contains("Then:            stage 2 of 2: reject");
+    JsonNode fanin = CliRun.jsonOf(Files.readString(seen));
+    assertThat(fanin.path("status").asText()).isEqualTo("complete");
+    assertThat(fanin.path("succeeded").asInt()).isEqualTo(3);
+    assertThat(fanin.path("stage").asInt()).isEqualTo(1);
+    assertThat(fanin.path("reduced").path("total").path("value").asInt()).isEqualTo(6);
+    JsonNode status = ok("-o", "json", "task", "join-status", "RES-5").json();
+    assertThat(status.path("verdict").asText()).isEqualTo("reject");
+    assertThat(status.path("fanin").path("status").asText()).isEqualTo("complete");
+
+    // The same fan-out whose then_if does not hold ends with the fan-in's verdict, no stage run.
+    Files.delete(seen);
+    ok(
+        "task",
+        "fan-out",
+        "RES-5",
+        "--replace",
+        "--items",
+        items.toString(),
+        "--items-format",
+        "lines",
+        "--template",
+        "goal=Count {{item}},run=sh " + adder,
+        "--reduce",
+        "total=sum(result.count)",
+        "--then",
+        "goal=Keep the fan-in,run=cp \"$SPL_FANIN_FILE\" " + seen,
+        "--then-if",
+        "reduced.total > 100",
+        "--join",
+        "all");
+    watch = CliRun.run(env, "task", "join-status", "RES-5", "--watch", "--timeout", "60");
+    assertThat(watch.exitCode()).as(watch.toString()).isZero();
+    assertThat(watch.out()).contains("Then:            skipped (then_if did not hold)");
+    assertThat(seen).doesNotExist();
+
+    CliRun notBool =
+        CliRun.run(
+            env,
+            "task",
+            "fan-out",
+            "RES-5",
+            "--replace",
+            "--items",
+            items.toString(),
+            "--template",
+            "goal=x,run=true",
+            "--then",
+            "goal=y,run=true",
+            "--then-if",
+            "reduced.total + 1",
+            "--join",
+            "all");
+    assertThat(notBool.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(notBool.err()).contains("--then-if: expected a CEL expression of type bool");
+    CliRun badStage =
+        CliRun.run(
+            env,
+            "task",
+            "fan-out",
+            "RES-5",
+            "--replace",
+            "--items",
+            items.toString(),
+            "--template",
+            "goal=x,run=true",
+            "--then",
+            "run=true,colour=red",
+            "--join",
+            "all");
+    assertThat(badStage.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(badStage.err()).contains("--then 1: ");
+    CliRun ifAlone =
+        CliRun.run(
+            env,
+            "task",
+            "fan-out",
+            "RES-5",
+            "--replace",
+            "--items",
+            items.toString(),
+            "--template",
+            "goal=x,run=true",
+            "--then-if",
+            "true",
+            "--join",
+            "all");
+    assertThat(ifAlone.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(ifAlone.err())
+        .contains("--then-if: routes the stages after the join, but no --then stage is given");
+  }
+
+  @Test
   void resultsOfATaskWithoutAFanOutOrWithAnUnknownStateAreRefused() {
     ok("task", "add", "Nothing yet", "--alias", "RES-3");
     CliRun none = CliRun.run(env, "task", "results", "RES-3");

@@ -77,6 +77,9 @@ public sealed interface FanoutAction {
    *
    * @param children every child for a fan-out of listed subtasks, null for a data fan-out
    */
+  /** The fan-in is terminal and stages follow: record it (and whether they run) first. */
+  record DecideFanin(FanoutRef fanout, FaninDecided decided) implements FanoutAction {}
+
   record CompleteJoin(
       FanoutRef fanout,
       String verdict,

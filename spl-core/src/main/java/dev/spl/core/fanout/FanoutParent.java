@@ -124,6 +124,13 @@ public record FanoutParent(
       ArrayNode reduce = body.putArray("reduce");
       fanin.reducerTexts().forEach(reduce::add);
     }
+    if (!fanin.stages().isEmpty()) {
+      ArrayNode then = body.putArray("then");
+      fanin.stages().forEach(stage -> then.add(stage.toJson()));
+    }
+    if (fanin.thenIf() != null) {
+      body.put("then_if", fanin.thenIf());
+    }
     return body;
   }
 
@@ -162,9 +169,20 @@ public record FanoutParent(
           "max_attempts", "a whole number from 1 to " + MAX_ATTEMPTS, body.get("max_attempts"));
     }
     FaninSpec fanin = FaninSpec.NONE;
-    if (body.hasNonNull("reduce")) {
+    if (body.hasNonNull("reduce") || body.hasNonNull("then")) {
       try {
-        fanin = new FaninSpec(Reducer.parseAll(reader.texts("reduce"), "reduce"));
+        List<Reducer> reducers =
+            body.hasNonNull("reduce")
+                ? Reducer.parseAll(reader.texts("reduce"), "reduce")
+                : List.of();
+        List<SubtaskSpec> stages = new java.util.ArrayList<>();
+        if (body.hasNonNull("then")) {
+          List<com.fasterxml.jackson.databind.node.ObjectNode> raw = reader.rawObjects("then");
+          for (int i = 0; i < raw.size(); i++) {
+            stages.add(SubtaskParser.parseJson(i, raw.get(i)));
+          }
+        }
+        fanin = new FaninSpec(reducers, stages, reader.optionalText("then_if"));
       } catch (InvalidFanoutException e) {
         throw new InvalidRecordException("body." + e.getMessage());
       }

@@ -92,13 +92,7 @@ public record JoinComplete(
     sums.put("cost_usd", totals.costUsd());
     body.put("completed_at", completedAtMillis);
     if (fanin != null) {
-      ObjectNode counts = body.putObject("fanin");
-      counts.put("status", fanin.status());
-      counts.put("succeeded", fanin.succeeded());
-      counts.put("failed", fanin.failed());
-      counts.put("cancelled", fanin.cancelled());
-      counts.put("retried", fanin.retried());
-      counts.put("retries", fanin.retries());
+      body.set("fanin", faninJson(fanin));
     }
     if (reduced != null) {
       body.set("reduced", reduced);
@@ -157,7 +151,18 @@ public record JoinComplete(
         body.get("reduced") instanceof ObjectNode reduced ? reduced : null);
   }
 
-  private static Fanin faninOf(WireReader fanin) {
+  static ObjectNode faninJson(Fanin fanin) {
+    ObjectNode counts = dev.spl.core.Json.MAPPER.createObjectNode();
+    counts.put("status", fanin.status());
+    counts.put("succeeded", fanin.succeeded());
+    counts.put("failed", fanin.failed());
+    counts.put("cancelled", fanin.cancelled());
+    counts.put("retried", fanin.retried());
+    counts.put("retries", fanin.retries());
+    return counts;
+  }
+
+  static Fanin faninOf(WireReader fanin) {
     return new Fanin(
         fanin.oneOf("status", Fanin.COMPLETE, Fanin.PARTIAL, Fanin.FAILED, Fanin.CANCELLED),
         fanin.integer("succeeded", 0),

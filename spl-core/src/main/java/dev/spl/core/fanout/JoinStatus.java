@@ -15,6 +15,7 @@ import java.util.List;
  * @param ignoredRecords records applied to this fan-out that changed nothing (stale attempts,
  *     duplicates, retries after the join)
  * @param fanin where the fan-in stands and how the children ended
+ * @param stages where the stages after the join stand ({@link FanoutState#stagesStatus}), or null
  * @param reduced the reducers' values so far ({@link Reductions#toJson}), or null without reducers
  */
 public record JoinStatus(
@@ -29,7 +30,8 @@ public record JoinStatus(
     int ignoredRecords,
     List<SubtaskStatus> perSubtask,
     Fanin fanin,
-    com.fasterxml.jackson.databind.node.ObjectNode reduced) {
+    com.fasterxml.jackson.databind.node.ObjectNode reduced,
+    String stages) {
 
   /** The join status of a fan-out as its fold stands. */
   public static JoinStatus of(FanoutState state) {
@@ -50,7 +52,8 @@ public record JoinStatus(
         state.ignoredRecords(),
         List.copyOf(lines),
         state.fanin(),
-        state.reducedJson());
+        state.reducedJson(),
+        state.stagesStatus());
   }
 
   /** The line of subtask {@code index} alone, as {@link #of} lists it. */

@@ -58,7 +58,8 @@ public final class FanoutReads {
       long version,
       FanoutOptions options,
       Fanin fanin,
-      com.fasterxml.jackson.databind.node.ObjectNode reduced) {
+      com.fasterxml.jackson.databind.node.ObjectNode reduced,
+      String stages) {
 
     /**
      * Still waiting for its join, and not replaced by a newer fan-out (which gets no decisions).
@@ -326,7 +327,8 @@ public final class FanoutReads {
         state.version(),
         state.options(),
         state.fanin(),
-        state.reducedJson());
+        state.reducedJson(),
+        state.stagesStatus());
   }
 
   /**

@@ -166,6 +166,11 @@ public final class ShellExecutor implements Executor {
             job.workDir().resolve(ResultCollector.outputDirName(job.attempt())));
     env.put("SPL_RESULT_FILE", resultFile.toAbsolutePath().toString());
     env.put("SPL_OUTPUT_DIR", outputDir.toAbsolutePath().toString());
+    if (job.faninJson() != null) {
+      java.nio.file.Path fanin = job.workDir().resolve("fanin-" + job.attempt() + ".json");
+      Files.writeString(fanin, job.faninJson(), StandardCharsets.UTF_8);
+      env.put("SPL_FANIN_FILE", fanin.toAbsolutePath().toString());
+    }
   }
 
   /** The folder in the child's folder whose files become the attempt's result references. */

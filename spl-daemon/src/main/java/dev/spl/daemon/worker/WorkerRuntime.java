@@ -265,7 +265,8 @@ public final class WorkerRuntime implements DaemonComponent {
         intent.inputsJson().toString(),
         workDir(workRoot, attempt.childThread(), intent.index()),
         intent.hint(),
-        ChildJob.Shard.of(intent));
+        ChildJob.Shard.of(intent),
+        intent.fanin() == null ? null : dev.spl.core.CanonicalJson.string(intent.fanin()));
   }
 
   /**
