@@ -1442,12 +1442,23 @@ public final class FanoutState {
       return "skipped (then_if did not hold)";
     }
     String where = "stage " + (stage + 1) + " of " + parent.fanin().stages().size() + ": ";
-    return where
-        + switch (stageState) {
+    String shown =
+        switch (stageState) {
           case PENDING_SPAWN -> "pending";
           case IN_PROGRESS, CANCELLING -> "running";
           default -> stageVerdict == null ? "done" : stageVerdict.wire();
         };
+    if (stageState == ChildState.DONE && !stageResults.isEmpty()) {
+      String summary =
+          log.childDone(stageResults.get(stageResults.size() - 1))
+              .map(ChildDone::summary)
+              .orElse("");
+      if (!summary.isEmpty()) {
+        String line = summary.strip().replace('\n', ' ');
+        shown += " (" + (line.length() > 200 ? line.substring(0, 200) + "..." : line) + ")";
+      }
+    }
+    return where + shown;
   }
 
   /** The reducers' values as they stand, by name (empty without reducers). */
