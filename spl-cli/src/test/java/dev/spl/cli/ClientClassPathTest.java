@@ -117,6 +117,7 @@ class ClientClassPathTest {
     expect(jvm, fleet, ExitCodes.OK, "fleet", "status");
     expect(jvm, fleet, ExitCodes.OK, "fleet", "show", "worker-a");
     expect(jvm, fleet, ExitCodes.OK, "fleet", "ping");
+    expect(jvm, fleet, ExitCodes.OK, "fleet", "forget", "worker-a");
     String thread = "th_" + "c1".repeat(32);
     Run emitted =
         expect(

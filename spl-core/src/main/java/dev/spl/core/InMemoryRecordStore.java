@@ -19,6 +19,7 @@ import java.util.TreeMap;
  */
 public final class InMemoryRecordStore implements RecordStore {
   private final Clock clock;
+  private final Map<String, StoredEnvelope> envelopes = new HashMap<>();
   private final UniqueKeys uniqueKeys;
   private final Map<String, String> holders = new HashMap<>();
   private final Map<String, StoredRecord> byId = new HashMap<>();
@@ -39,7 +40,7 @@ public final class InMemoryRecordStore implements RecordStore {
 
   @Override
   public synchronized List<AppendResult> appendAll(
-      List<Record> records, List<OutboxEntry> deliveries) {
+      List<Record> records, List<OutboxEntry> deliveries, StoredEnvelope envelope) {
     long now = clock.millis();
     Map<String, StoredRecord> added = new LinkedHashMap<>();
     List<AppendResult> results = new ArrayList<>(records.size());
@@ -77,11 +78,19 @@ public final class InMemoryRecordStore implements RecordStore {
     }
     byId.putAll(added);
     log.addAll(added.values());
+    if (envelope != null) {
+      added.keySet().forEach(id -> envelopes.put(id, envelope));
+    }
     holders.putAll(claimed);
     for (OutboxEntry delivery : deliveries) {
       outbox.put(++lastOutboxKey, delivery);
     }
     return results;
+  }
+
+  @Override
+  public synchronized Optional<StoredEnvelope> envelopeOf(String id) {
+    return Optional.ofNullable(envelopes.get(id));
   }
 
   @Override

@@ -34,7 +34,20 @@ public interface RecordStore extends AutoCloseable {
    * this call or one already stored; naming any other id fails the whole call with {@link
    * IllegalArgumentException} and nothing is written. Results are in the order of {@code records}.
    */
-  List<AppendResult> appendAll(List<Record> records, List<OutboxEntry> deliveries);
+  default List<AppendResult> appendAll(List<Record> records, List<OutboxEntry> deliveries) {
+    return appendAll(records, deliveries, null);
+  }
+
+  /**
+   * As {@link #appendAll(List, List)}, and keeps {@code envelope} (null: none) beside every record
+   * this call creates, in the same atomic write: the signature they were received with. A record
+   * that was stored already keeps what it was first stored with.
+   */
+  List<AppendResult> appendAll(
+      List<Record> records, List<OutboxEntry> deliveries, StoredEnvelope envelope);
+
+  /** The envelope the record {@code id} was received with, if it was signed. */
+  Optional<StoredEnvelope> envelopeOf(String id);
 
   Optional<StoredRecord> get(String id);
 

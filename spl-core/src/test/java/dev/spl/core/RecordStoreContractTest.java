@@ -87,6 +87,23 @@ public abstract class RecordStoreContractTest {
   }
 
   @Test
+  void anEnvelopeIsKeptBesideTheRecordsItCreatedAndOnlyThose() {
+    Record before = record(thread("signed"), Act.DO, "work", 1);
+    Record signed = record(thread("signed"), Act.DO, "work", 2);
+    store.append(before);
+    byte[] json = "{\"ids\":[],\"sig\":\"x\",\"signer\":\"d\"}".getBytes(StandardCharsets.UTF_8);
+    StoredEnvelope envelope = new StoredEnvelope(Hex.sha256(json), json);
+
+    store.appendAll(List.of(before, signed), List.of(), envelope);
+
+    assertThat(store.envelopeOf(signed.id())).contains(envelope);
+    // A record stored before keeps what it was first stored with: here, no signature.
+    assertThat(store.envelopeOf(before.id())).isEmpty();
+    assertThat(store.envelopeOf("0".repeat(64))).isEmpty();
+    assertThat(store.envelopeOf("not an id")).isEmpty();
+  }
+
+  @Test
   void aSecondClaimOfAHeldKeyIsRefusedNamingTheHolderAndStoresNothing() {
     Record first = claim("alias:a", null, 1);
     Record second = claim("alias:a", null, 2);

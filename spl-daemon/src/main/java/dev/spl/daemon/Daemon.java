@@ -10,6 +10,8 @@ import dev.spl.core.fleet.SettingsChanged;
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.schema.UniqueRecords;
 import dev.spl.core.store.RocksRecordStore;
+import dev.spl.daemon.auth.RecordIntake;
+import dev.spl.daemon.auth.Trust;
 import dev.spl.daemon.component.DaemonComponent;
 import dev.spl.daemon.component.DaemonContext;
 import dev.spl.daemon.config.DaemonConfig;
@@ -62,6 +64,7 @@ public final class Daemon implements AutoCloseable {
   private final RecordService records;
   private final ControlGate gate;
   private final FleetRegistry fleet;
+  private final Trust trust;
   private final HttpServer server;
   private final List<DaemonComponent> components = new ArrayList<>();
   // Known once the API listens (the port may be chosen then); requests before that are refused.
@@ -83,7 +86,8 @@ public final class Daemon implements AutoCloseable {
       RecordStore store,
       RecordService records,
       ControlGate gate,
-      FleetRegistry fleet) {
+      FleetRegistry fleet,
+      Trust trust) {
     this.config = config;
     this.clock = clock;
     this.startedAtMillis = startedAtMillis;
@@ -92,6 +96,7 @@ public final class Daemon implements AutoCloseable {
     this.records = records;
     this.gate = gate;
     this.fleet = fleet;
+    this.trust = trust;
     HttpApi.Settings settings =
         new HttpApi.Settings(
             config.maxRequestBytes(),
@@ -101,7 +106,8 @@ public final class Daemon implements AutoCloseable {
             HostNames.of(config.bindHost(), config.fleet().advertiseUrl()),
             config.fleet().role() == Role.WORKER
                 ? new WorkerChildren(this::worker, records, home.dir(), clock)
-                : ChildEndpoints.NONE);
+                : ChildEndpoints.NONE,
+            new RecordIntake(trust, config.fleet().role() == Role.COORDINATOR, store, clock));
     this.server = HttpApi.create(records, settings, config.bindHost(), config.port());
   }
 
@@ -138,7 +144,8 @@ public final class Daemon implements AutoCloseable {
                   FleetThresholds.forInterval(config.fleet().heartbeatInterval().toMillis()),
                   clock)
               : null;
-      daemon = new Daemon(config, clock, startedAtMillis, home, store, records, gate, fleet);
+      Trust trust = Trust.load(home.key(), store, home.dir());
+      daemon = new Daemon(config, clock, startedAtMillis, home, store, records, gate, fleet, trust);
       daemon.listen();
       try {
         daemon.keepSettings(previousSettings);
@@ -192,7 +199,8 @@ public final class Daemon implements AutoCloseable {
             clock,
             gate::snapshot,
             gate.spawnPolicy(home.did()),
-            new RecordClock(clock));
+            new RecordClock(clock),
+            trust);
   }
 
   /**
@@ -224,7 +232,7 @@ public final class Daemon implements AutoCloseable {
    * sender; on the coordinator the reconciler; on a worker the worker runtime.
    */
   private void startComponents() {
-    OutboxSender outbox = new OutboxSender(store, config.token(), clock);
+    OutboxSender outbox = new OutboxSender(store, config.token(), clock, trust.key());
     records.onDeliveriesQueued(outbox::wake);
     startComponent(outbox);
     if (fleet != null) {
@@ -302,6 +310,11 @@ public final class Daemon implements AutoCloseable {
   /** The permission check of this daemon's writes (freezes, emergency stop, rules). */
   public ControlGate controlGate() {
     return gate;
+  }
+
+  /** The daemon's key, the keys it knows, and the writes it refused. */
+  public Trust trust() {
+    return trust;
   }
 
   /** The instance registry; present on the coordinator only. */

@@ -16,6 +16,8 @@ import dev.spl.core.fanout.Fanouts;
 import dev.spl.core.fanout.InvalidFanoutException;
 import dev.spl.core.fanout.JoinStatus;
 import dev.spl.core.fleet.InstanceView;
+import dev.spl.core.worker.AttemptFence;
+import dev.spl.core.worker.AttemptQuestion;
 import dev.spl.daemon.coordinator.FanoutReads;
 import dev.spl.daemon.coordinator.Reconciler;
 import dev.spl.daemon.coordinator.StoreFanoutLog;
@@ -327,6 +329,50 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
       }
     }
     return aliases;
+  }
+
+  /**
+   * The standing of each attempt a worker asks about, decided by {@link AttemptFence} on the
+   * reconciler's loop: there it cannot interleave with the decision that moves a lost worker's
+   * children elsewhere.
+   */
+  @Override
+  public ObjectNode attemptStanding(AttemptQuestion question) {
+    Reconciler loop = reconciler();
+    String url = running().url();
+    long leaseMillis = running().config().fleet().lease().toMillis();
+    List<AttemptQuestion.Answer> answers =
+        onLoop(
+            loop,
+            fanouts -> {
+              boolean heardThisLife = heardThisLife(question, url, leaseMillis);
+              return question.attempts().stream()
+                  .map(
+                      asked ->
+                          new AttemptQuestion.Answer(
+                              asked,
+                              AttemptFence.standing(
+                                  fanouts.get(asked.fanout()).orElse(null),
+                                  asked.index(),
+                                  asked.attempt(),
+                                  question.worker(),
+                                  heardThisLife)))
+                  .toList();
+            });
+    return AttemptQuestion.answerJson(answers);
+  }
+
+  /** Whether the asking worker is live with a heartbeat from the life it asks from. */
+  private boolean heardThisLife(AttemptQuestion question, String url, long leaseMillis) {
+    boolean live =
+        fleet.directory(url, leaseMillis).live().stream()
+            .anyMatch(info -> info.did().equals(question.worker()));
+    return live
+        && fleet.instances().stream()
+            .anyMatch(
+                view ->
+                    view.did().equals(question.worker())
+                        && view.startedAt() == question.workerStartedAt());
   }
 
   private Daemon running() {

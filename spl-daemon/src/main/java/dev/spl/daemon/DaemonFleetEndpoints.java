@@ -6,10 +6,13 @@ import dev.spl.core.AppendResult;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
 import dev.spl.core.RecordJson;
+import dev.spl.core.auth.AuthRule;
 import dev.spl.core.control.ControlRequests;
 import dev.spl.core.control.Freeze;
 import dev.spl.core.control.InvalidControlRequestException;
 import dev.spl.core.control.Unfreeze;
+import dev.spl.core.fleet.InstanceStatus;
+import dev.spl.core.fleet.InstanceView;
 import dev.spl.daemon.config.FleetSettings;
 import dev.spl.daemon.control.ControlGate;
 import dev.spl.daemon.coordinator.Reconciler;
@@ -17,6 +20,7 @@ import dev.spl.daemon.fleet.FleetRegistry;
 import dev.spl.daemon.http.ApiException;
 import dev.spl.daemon.http.FanoutEndpoints;
 import dev.spl.daemon.http.FleetEndpoints;
+import java.security.PublicKey;
 import java.util.Optional;
 
 /**
@@ -115,6 +119,7 @@ final class DaemonFleetEndpoints implements FleetEndpoints {
       fanouts.putArray("pending");
     }
     node.set("fanouts", fanouts);
+    node.set("refusals", self.trust().refusals().toJson());
     return node;
   }
 
@@ -129,15 +134,98 @@ final class DaemonFleetEndpoints implements FleetEndpoints {
   }
 
   @Override
-  public ObjectNode heartbeat(Record record) {
+  public ObjectNode forget(String instance) {
+    Daemon self = running();
+    if (fleet == null) {
+      throw notCoordinator("registered keys");
+    }
+    // Every instance the name matches: a DID, or every instance that went by that alias.
+    java.util.Set<String> dids = new java.util.TreeSet<>();
+    for (InstanceView view : fleet.instances()) {
+      if (view.did().equals(instance) || view.alias().equals(instance)) {
+        dids.add(view.did());
+      }
+    }
+    if (dids.isEmpty() && dev.spl.core.Actors.isInstance(instance)) {
+      dids.add(instance);
+    }
+    if (dids.isEmpty()) {
+      throw new ApiException(
+          404,
+          "INSTANCE_NOT_FOUND",
+          "no instance with DID or alias '" + instance + "' (see spl fleet list)");
+    }
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("object", "forgotten_keys");
+    var data = node.putArray("data");
+    for (String did : dids) {
+      ObjectNode entry = data.addObject();
+      entry.put("did", did);
+      entry.put("forgotten", self.trust().forget(did));
+    }
+    return node;
+  }
+
+  @Override
+  public void requireHeartbeatTaker() {
+    if (fleet == null) {
+      throw notCoordinator("heartbeats");
+    }
+  }
+
+  @Override
+  public ObjectNode heartbeat(Record record, PublicKey registers) {
     Daemon self = running();
     if (fleet == null) {
       throw notCoordinator("heartbeats");
     }
+    if (registers != null) {
+      requireAliasFree(self, record);
+    }
     ObjectNode node = fleet.receive(record).toJson();
+    if (registers != null) {
+      self.trust().register(record.actor(), registers);
+    }
     node.put("coordinator_url", self.context().url());
+    node.put("coordinator_did", self.did());
+    node.put("coordinator_public_key", self.trust().key().publicKeyText());
     node.put("heartbeat_interval_ms", settings.heartbeatInterval().toMillis());
     return node;
+  }
+
+  /**
+   * A new instance may not take the alias of a live one: a made-up DID registering as {@code
+   * worker-a} would otherwise share its children. A worker whose home was recreated registers again
+   * once the old instance is no longer live, or at once after {@code spl fleet forget}.
+   */
+  private void requireAliasFree(Daemon self, Record record) {
+    String alias = record.body().path("alias").asText("");
+    if (alias.isEmpty()) {
+      return;
+    }
+    for (InstanceView view : fleet.instances()) {
+      if (view.alias().equals(alias)
+          && !view.did().equals(record.actor())
+          && view.status() == InstanceStatus.LIVE) {
+        self.trust().refusals().count(AuthRule.ALIAS_HELD_BY_LIVE_INSTANCE);
+        ObjectNode details = Json.MAPPER.createObjectNode();
+        details.put("rule", AuthRule.ALIAS_HELD_BY_LIVE_INSTANCE.name());
+        details.put("held_by", view.did());
+        throw new ApiException(
+            403,
+            AuthRule.ALIAS_HELD_BY_LIVE_INSTANCE.name(),
+            "alias '"
+                + alias
+                + "' belongs to the live instance "
+                + view.did()
+                + "; "
+                + record.actor()
+                + " registers under it once that instance stops beating, or after an operator"
+                + " runs: spl fleet forget "
+                + view.did(),
+            details);
+      }
+    }
   }
 
   private Daemon running() {

@@ -3,17 +3,17 @@ package dev.spl.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Actors;
-import dev.spl.core.Hex;
 import dev.spl.core.Json;
+import dev.spl.core.auth.InstanceKey;
 import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.home.HomeLock;
+import dev.spl.core.home.KeyFile;
 import dev.spl.core.home.PrivateFiles;
 import dev.spl.core.home.SettingsFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Optional;
 
@@ -32,12 +32,12 @@ final class DaemonHome implements AutoCloseable {
 
   private final Path dir;
   private final HomeLock lock;
-  private final String did;
+  private final InstanceKey key;
 
-  private DaemonHome(Path dir, HomeLock lock, String did) {
+  private DaemonHome(Path dir, HomeLock lock, InstanceKey key) {
     this.dir = dir;
     this.lock = lock;
-    this.did = did;
+    this.key = key;
   }
 
   /**
@@ -89,9 +89,9 @@ final class DaemonHome implements AutoCloseable {
           e);
     }
     try {
-      String did = loadOrCreateDid(dir, clock);
+      InstanceKey key = loadOrCreateIdentity(dir, clock);
       restrictExisting(dir);
-      return new DaemonHome(dir, lock, did);
+      return new DaemonHome(dir, lock, key);
     } catch (RuntimeException e) {
       lock.close();
       throw e;
@@ -103,7 +103,12 @@ final class DaemonHome implements AutoCloseable {
   }
 
   String did() {
-    return did;
+    return key.did();
+  }
+
+  /** The daemon's key pair, kept 0600 in {@code instance.key}. */
+  InstanceKey key() {
+    return key;
   }
 
   /**
@@ -128,7 +133,9 @@ final class DaemonHome implements AutoCloseable {
    */
   private static void restrictExisting(Path dir) {
     for (String name :
-        new String[] {INSTANCE_FILE, ENDPOINT_FILE, PORT_FILE, SettingsFile.FILE_NAME}) {
+        new String[] {
+          INSTANCE_FILE, KeyFile.FILE_NAME, ENDPOINT_FILE, PORT_FILE, SettingsFile.FILE_NAME
+        }) {
       Path file = dir.resolve(name);
       try {
         if (Files.isRegularFile(file)) {
@@ -195,7 +202,59 @@ final class DaemonHome implements AutoCloseable {
     lock.close();
   }
 
-  private static String loadOrCreateDid(Path dir, Clock clock) {
+  /**
+   * The DID and key pair of the home. A new home gets a key first and the DID it names; a home
+   * whose DID is older than keys gets a key for its DID. The key file is written before {@code
+   * instance.json}, so a crash in between leaves a home that starts again with the same identity.
+   */
+  private static InstanceKey loadOrCreateIdentity(Path dir, Clock clock) {
+    Path keyFile = KeyFile.of(dir);
+    Optional<InstanceKey> kept;
+    try {
+      kept = KeyFile.read(dir);
+    } catch (IOException e) {
+      throw new DaemonStartException(
+          "cannot use home " + dir + ": cannot read " + keyFile + " (" + describe(e) + ")", e);
+    } catch (IllegalArgumentException e) {
+      throw new DaemonStartException("cannot use home " + dir + ": " + e.getMessage(), e);
+    }
+    boolean hasDid = Files.exists(dir.resolve(INSTANCE_FILE));
+    InstanceKey key;
+    if (hasDid) {
+      String did = loadOrCreateDid(dir, clock, null);
+      if (kept.isPresent() && !kept.get().did().equals(did)) {
+        throw new DaemonStartException(
+            "cannot use home "
+                + dir
+                + ": "
+                + keyFile
+                + " holds the key of "
+                + kept.get().did()
+                + " but "
+                + dir.resolve(INSTANCE_FILE)
+                + " names "
+                + did
+                + "; restore the files of one instance, or move both away to start a new one");
+      }
+      key = kept.orElseGet(() -> InstanceKey.generateFor(did));
+    } else {
+      key = kept.orElseGet(InstanceKey::generate);
+    }
+    if (kept.isEmpty()) {
+      try {
+        KeyFile.write(dir, key);
+      } catch (IOException e) {
+        throw new DaemonStartException(
+            "cannot use home " + dir + ": cannot write " + keyFile + " (" + describe(e) + ")", e);
+      }
+    }
+    if (!hasDid) {
+      loadOrCreateDid(dir, clock, key.did());
+    }
+    return key;
+  }
+
+  private static String loadOrCreateDid(Path dir, Clock clock, String newDid) {
     Path file = dir.resolve(INSTANCE_FILE);
     try {
       JsonNode node = Json.MAPPER.readTree(Files.readAllBytes(file));
@@ -211,9 +270,7 @@ final class DaemonHome implements AutoCloseable {
       }
       return did;
     } catch (NoSuchFileException e) {
-      byte[] random = new byte[8];
-      new SecureRandom().nextBytes(random);
-      String did = "did:sync:instance:" + Hex.format(random);
+      String did = newDid;
       ObjectNode node = Json.MAPPER.createObjectNode();
       node.put("did", did);
       node.put("created_at", clock.instant().toString());

@@ -32,6 +32,7 @@ class BrowserAttackTest {
   private Daemon worker;
   private Path marker;
   private String child;
+  private String signedChild;
 
   @BeforeEach
   void start() {
@@ -67,6 +68,10 @@ class BrowserAttackTest {
             1,
             List.of());
     child = RecordJson.toJson(record, record.id()).toString();
+    ObjectNode request = Json.MAPPER.createObjectNode();
+    request.putArray("records").add(RecordJson.toJson(record, record.id()));
+    request.set("signature", coordinator.trust().key().sign(List.of(record.id())).toJson());
+    signedChild = request.toString();
   }
 
   @AfterEach
@@ -110,8 +115,23 @@ class BrowserAttackTest {
     assertThat(worker.records().count()).isEqualTo(before);
     assertThat(marker).doesNotExist();
 
-    // Sent as a daemon sends it, the same child runs: the checks above are what stopped it.
-    assertThat(post(host, "Content-Type: application/json").status()).isEqualTo(201);
+    // A local program can send any header, and the record names the coordinator as its actor,
+    // but it is not signed by the coordinator: refused, nothing stored or run.
+    RequestGuardTest.assertError(
+        post(host, "Content-Type: application/json"), 403, "ACTOR_NOT_SIGNER", "not signed");
+    assertThat(worker.records().count()).isEqualTo(before);
+
+    // Signed by the coordinator, as its outbox sends it, the same child runs: the checks above are
+    // what stopped it.
+    Await.until(
+        "the worker learned its coordinator", () -> worker.trust().coordinator().isPresent());
+    RawHttp.Response signed =
+        RawHttp.exchange(
+            worker.port(),
+            RawHttp.request(
+                "POST /v1/records HTTP/1.1", signedChild, host, "Content-Type: application/json"));
+    assertThat(signed.status()).isEqualTo(201);
     Await.until("the child ran", () -> Files.exists(marker));
+    assertThat(marker).exists();
   }
 }

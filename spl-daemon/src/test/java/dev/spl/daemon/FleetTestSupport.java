@@ -23,9 +23,11 @@ import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.Heartbeat;
 import dev.spl.core.fleet.Role;
 import dev.spl.core.store.Durability;
+import dev.spl.daemon.auth.SignedHeartbeats;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,8 +52,17 @@ final class FleetTestSupport {
 
   private FleetTestSupport() {}
 
+  /** How long the coordinators of tests in which no worker is lost wait before moving work. */
+  static final Duration STABLE_LEASE = Duration.ofSeconds(30);
+
+  /**
+   * A coordinator for tests in which no worker is lost: fast heartbeats, so workers register at
+   * once, and a long lease, so a pause of a busy machine does not move children that the test
+   * counts (tests of a lost worker pass the interval, and keep its 3-interval lease).
+   */
   static DaemonConfig coordinatorConfig(Path home) {
-    return coordinatorConfig(home, INTERVAL);
+    DaemonConfig config = coordinatorConfig(home, INTERVAL);
+    return config.withFleet(config.fleet().withLease(STABLE_LEASE));
   }
 
   static DaemonConfig coordinatorConfig(Path home, Duration heartbeatInterval) {
@@ -165,7 +176,24 @@ final class FleetTestSupport {
                 null)
             .toBody();
     Record record = new Record(intent.parentThread(), workerDid, Act.KNOW, done, now, List.of());
-    return post(coordinator, record);
+    Daemon worker = STAND_INS.get(workerDid);
+    return worker == null ? post(coordinator, record) : postSigned(coordinator, worker, record);
+  }
+
+  /** Stand-in workers by DID, as their heartbeat pumps registered them: who signs their results. */
+  static final Map<String, Daemon> STAND_INS = new ConcurrentHashMap<>();
+
+  /** Posts {@code records} to {@code daemon} signed by {@code signer}, as its outbox would. */
+  static Http.Response postSigned(Daemon daemon, Daemon signer, Record... records) {
+    ObjectNode request = Json.MAPPER.createObjectNode();
+    ArrayNode array = request.putArray("records");
+    List<String> ids = new ArrayList<>();
+    for (Record record : records) {
+      array.add(RecordJson.toJson(record, record.id()));
+      ids.add(record.id());
+    }
+    request.set("signature", signer.trust().key().sign(ids).toJson());
+    return new Http(daemon.url()).post("/v1/records", request.toString());
   }
 
   static JsonNode parse(String json) {
@@ -187,7 +215,7 @@ final class FleetTestSupport {
     private final Map<String, Boolean> paused = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> lastSent = new ConcurrentHashMap<>();
     private final AtomicInteger accepted = new AtomicInteger();
-    private final long startedAt = System.currentTimeMillis();
+    private final Map<String, Long> startedAt = new ConcurrentHashMap<>();
     private volatile String coordinatorUrl;
 
     HeartbeatPump(String coordinatorUrl) {
@@ -202,7 +230,9 @@ final class FleetTestSupport {
     void add(String alias, Daemon worker) {
       aliases.put(worker.did(), alias);
       lastSent.put(worker.did(), new AtomicLong());
+      startedAt.put(worker.did(), worker.clock().millis());
       workers.put(worker.did(), worker);
+      STAND_INS.put(worker.did(), worker);
     }
 
     /** Pauses or resumes one worker's beats; a beat in flight ends before this returns. */
@@ -233,7 +263,9 @@ final class FleetTestSupport {
     }
 
     Heartbeat heartbeat(Daemon worker) {
-      long now = System.currentTimeMillis();
+      // The worker's own clock: the coordinator refuses beats from ahead of its clock.
+      long now = worker.clock().millis();
+      long startedAt = this.startedAt.get(worker.did());
       long sentAt = lastSent.get(worker.did()).updateAndGet(last -> Math.max(last + 1, now));
       return new Heartbeat(
           worker.did(),
@@ -251,10 +283,20 @@ final class FleetTestSupport {
     }
 
     Http.Response beat(Daemon worker) {
-      Heartbeat heartbeat = heartbeat(worker);
-      Record record = heartbeat.toRecord(heartbeat.sentAt());
-      return new Http(coordinatorUrl)
-          .post("/v1/records", RecordJson.toJson(record, record.id()).toString());
+      String url = coordinatorUrl;
+      Http.Response answer =
+          new Http(url)
+              .post(
+                  "/v1/records",
+                  new String(
+                      SignedHeartbeats.request(heartbeat(worker), worker.trust()),
+                      StandardCharsets.UTF_8));
+      if (answer.status() == 200) {
+        // As a worker does: it takes child INTENDs only from the coordinator that answered.
+        SignedHeartbeats.learnCoordinator(
+            answer.text().getBytes(StandardCharsets.UTF_8), worker.trust(), url);
+      }
+      return answer;
     }
 
     private synchronized void beatAll() {

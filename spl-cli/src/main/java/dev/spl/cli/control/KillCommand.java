@@ -84,6 +84,7 @@ public final class KillCommand implements Callable<Integer> {
       }
       Record record = stop.toRecord(actor, nextControlClock(api, actor));
       api.postOne(record);
+      ControlReadBack.requireEmergency(api, record, true);
       report(context, record, "✓ emergency stop recorded: new work is refused everywhere");
       return ExitCodes.OK;
     }
@@ -99,6 +100,7 @@ public final class KillCommand implements Callable<Integer> {
     }
     Record record = freeze.toRecord(actor, nextControlClock(api, actor));
     api.postOne(record);
+    ControlReadBack.requireNamespace(api, record, freeze.namespace(), true);
     warnWhenNoTaskUses(api, freeze.namespace());
     String message =
         freeze.level() == FreezeLevel.HARD

@@ -56,12 +56,14 @@ public final class UnkillCommand implements Callable<Integer> {
         EmergencyStop release = ControlRequests.releaseEmergency(state, reason, actor, now);
         Record record = release.toRecord(actor, clock);
         api.postOne(record);
+        ControlReadBack.requireEmergency(api, record, false);
         KillCommand.report(context, record, "✓ emergency stop released");
         return ExitCodes.OK;
       }
       Unfreeze unfreeze = ControlRequests.unfreeze(state, scope.namespace, actor, now);
       Record record = unfreeze.toRecord(actor, clock);
       api.postOne(record);
+      ControlReadBack.requireNamespace(api, record, unfreeze.namespace(), false);
       KillCommand.report(context, record, "✓ unfreeze of '" + unfreeze.namespace() + "' recorded");
       return ExitCodes.OK;
     } catch (InvalidControlRequestException e) {

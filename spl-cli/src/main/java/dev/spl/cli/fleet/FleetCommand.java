@@ -37,7 +37,8 @@ import picocli.CommandLine.Parameters;
       FleetCommand.Ping.class,
       FleetCommand.Status.class,
       FleetStop.class,
-      FleetReset.class
+      FleetReset.class,
+      FleetForget.class
     })
 public final class FleetCommand {
 

@@ -49,6 +49,8 @@ final class FleetReset implements Callable<Integer> {
   static final Set<String> HOME_ENTRIES =
       Set.of(
           "instance.json",
+          "instance.key",
+          "coordinator.json",
           "settings.json",
           "daemon.lock",
           "daemon.pid",

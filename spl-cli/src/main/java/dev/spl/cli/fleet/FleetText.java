@@ -115,6 +115,7 @@ final class FleetText {
       }
     }
     line(out, "emergency stop", emergency(status.emergency()));
+    line(out, "refused writes", refusals(snapshot.raw().path("refusals")));
     pending(out, snapshot);
     out.println("  load");
     if (status.instances().isEmpty()) {
@@ -142,6 +143,27 @@ final class FleetText {
     if (running != RunningChildren.NONE) {
       running(out, status, running);
     }
+  }
+
+  /**
+   * The coordinator's refusals since it started: {@code none}, or the total and the count per rule
+   * ({@code 3 (NOT_SPAWNED_ON_SIGNER 2, UNKNOWN_SIGNER 1)}); {@code -} from a coordinator too old
+   * to count them.
+   */
+  static String refusals(JsonNode refusals) {
+    if (!refusals.isObject()) {
+      return "-";
+    }
+    long total = refusals.path("total").asLong();
+    if (total == 0) {
+      return "none";
+    }
+    List<String> rules = new ArrayList<>();
+    refusals
+        .path("by_rule")
+        .fields()
+        .forEachRemaining(rule -> rules.add(rule.getKey() + " " + rule.getValue().asLong()));
+    return total + " (" + String.join(", ", rules) + "); see docs/security.md";
   }
 
   private static void running(PrintStream out, FleetStatus status, RunningChildren running) {

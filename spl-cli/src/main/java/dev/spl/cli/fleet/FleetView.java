@@ -135,7 +135,7 @@ public record FleetView(
 
   public static ControlState control(List<StoredRecord> records) {
     ControlState control = new ControlState();
-    records.forEach(stored -> control.apply(stored.record()));
+    records.forEach(control::apply);
     return control;
   }
 

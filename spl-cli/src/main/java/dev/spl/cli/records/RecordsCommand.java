@@ -213,6 +213,18 @@ public final class RecordsCommand {
       out.println("clock      " + record.path("clock").asText());
       out.println("parents    " + joinedOrDash(record.path("parents")));
       out.println("received   " + record.path("received_at").asText("-"));
+      JsonNode signature = record.path("signature");
+      out.println(
+          "signed     "
+              + (signature.isObject()
+                  ? "signed by "
+                      + signature.path("signed_by").asText()
+                      + " (envelope "
+                      + signature.path("envelope").asText()
+                      + ", "
+                      + signature.path("ids").size()
+                      + " record(s))"
+                  : "- (written here, or sent by an operator)"));
       out.println("body       " + record.path("body"));
       return ExitCodes.OK;
     }

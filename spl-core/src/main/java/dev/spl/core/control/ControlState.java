@@ -3,6 +3,7 @@ package dev.spl.core.control;
 import dev.spl.core.Act;
 import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Record;
+import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,26 +14,28 @@ import java.util.TreeMap;
 /**
  * Freezes and the emergency stop: a fold over the records of {@code th_fleet_control}.
  *
- * <p>For each namespace, and for the emergency stop, the event with the latest {@code issued_at}
- * wins (ties broken by record id). Records reach the daemons of a fleet in different orders (a
- * worker that was down gets them later, from an outbox), and this makes every daemon agree on the
- * outcome whatever order it saw them in.
+ * <p>For each namespace, and for the emergency stop, the event latest in the daemon's own log (the
+ * highest {@code seq}) wins. The {@code issued_at} a writer puts in a record is shown, never
+ * trusted for order: a writer's clock may be wrong by accident (skew between two operators'
+ * machines) or on purpose (an {@code unfreeze} dated ten years ahead would otherwise make every
+ * later freeze a no-op). Workers hold the coordinator's control records in the coordinator's log
+ * order: its outbox sends them to each worker in that order.
  *
  * <p>Not thread-safe: one owner folds; readers on other threads use {@link #snapshot()}.
  */
 public final class ControlState {
   private final Map<String, NamespaceEvent> byNamespace = new TreeMap<>();
   private EventKey emergencyKey = new EventKey(Long.MIN_VALUE, "");
+  private long lastSeq;
   private EmergencyStop emergency = EmergencyStop.NEVER_ISSUED;
   private final List<String> skipped = new ArrayList<>();
   private volatile ControlSnapshot snapshot = ControlSnapshot.EMPTY;
   private long version;
 
-  private record EventKey(long issuedAt, String id) implements Comparable<EventKey> {
-    @Override
-    public int compareTo(EventKey other) {
-      int byTime = Long.compare(issuedAt, other.issuedAt);
-      return byTime != 0 ? byTime : id.compareTo(other.id);
+  /** Where an event stands in the log: later seq wins; folding a record again changes nothing. */
+  private record EventKey(long seq, String id) {
+    boolean isAfter(EventKey other) {
+      return seq > other.seq && !id.equals(other.id);
     }
   }
 
@@ -40,22 +43,37 @@ public final class ControlState {
   private record NamespaceEvent(EventKey key, Freeze freeze) {}
 
   /**
-   * Folds one record. Returns true when the state changed. Records of other threads and topics are
+   * Folds one stored record at its place in the log ({@code seq}). Returns true when the state
+   * changed. A record at or before the seq of the event in force changes nothing, so replaying the
+   * log, or folding a record twice, gives the same state. Records of other threads and topics are
    * ignored; a malformed control record is skipped and listed in {@link #skipped()} so that one bad
    * record cannot stop a daemon from replaying its log.
    */
+  public boolean apply(StoredRecord stored) {
+    return apply(stored.record(), stored.seq());
+  }
+
+  /**
+   * Folds a record as the next one of the log, after every record folded so far (for folds that
+   * have no store, such as a client folding a page of records it read in log order).
+   */
   public boolean apply(Record record) {
+    return apply(record, lastSeq + 1);
+  }
+
+  private boolean apply(Record record, long seq) {
     if (!ThreadIds.FLEET_CONTROL.equals(record.thread()) || record.act() != Act.LEARN) {
       return false;
     }
     String topic = record.topic();
+    lastSeq = Math.max(lastSeq, seq);
+    EventKey key = new EventKey(seq, record.id());
     try {
       boolean changed =
           switch (topic == null ? "" : topic) {
-            case Freeze.TOPIC -> applyFreeze(record, Freeze.fromBody(record.body()));
-            case Unfreeze.TOPIC -> applyUnfreeze(record, Unfreeze.fromBody(record.body()));
-            case EmergencyStop.TOPIC ->
-                applyEmergency(record, EmergencyStop.fromBody(record.body()));
+            case Freeze.TOPIC -> applyFreeze(key, Freeze.fromBody(record.body()));
+            case Unfreeze.TOPIC -> applyUnfreeze(key, Unfreeze.fromBody(record.body()));
+            case EmergencyStop.TOPIC -> applyEmergency(key, EmergencyStop.fromBody(record.body()));
             default -> false;
           };
       if (changed) {
@@ -69,35 +87,44 @@ public final class ControlState {
     }
   }
 
-  private boolean applyFreeze(Record record, Freeze freeze) {
-    return applyNamespaceEvent(
-        freeze.namespace(),
-        new NamespaceEvent(new EventKey(freeze.issuedAt(), record.id()), freeze));
+  private boolean applyFreeze(EventKey key, Freeze freeze) {
+    return applyNamespaceEvent(freeze.namespace(), new NamespaceEvent(key, freeze));
   }
 
-  private boolean applyUnfreeze(Record record, Unfreeze unfreeze) {
-    return applyNamespaceEvent(
-        unfreeze.namespace(),
-        new NamespaceEvent(new EventKey(unfreeze.issuedAt(), record.id()), null));
+  private boolean applyUnfreeze(EventKey key, Unfreeze unfreeze) {
+    return applyNamespaceEvent(unfreeze.namespace(), new NamespaceEvent(key, null));
   }
 
   private boolean applyNamespaceEvent(String namespace, NamespaceEvent event) {
     NamespaceEvent current = byNamespace.get(namespace);
-    if (current != null && current.key().compareTo(event.key()) >= 0) {
+    if (current != null && !event.key().isAfter(current.key())) {
       return false;
     }
     byNamespace.put(namespace, event);
     return true;
   }
 
-  private boolean applyEmergency(Record record, EmergencyStop stop) {
-    EventKey key = new EventKey(stop.issuedAt(), record.id());
-    if (emergencyKey.compareTo(key) >= 0) {
+  private boolean applyEmergency(EventKey key, EmergencyStop stop) {
+    if (!key.isAfter(emergencyKey)) {
       return false;
     }
     emergencyKey = key;
     emergency = stop;
     return true;
+  }
+
+  /**
+   * The id of the record in force for a namespace (its latest freeze or unfreeze), if any: what
+   * {@code spl kill} and {@code spl unkill} read back to see that their record took effect.
+   */
+  public Optional<String> eventOf(String namespace) {
+    NamespaceEvent event = byNamespace.get(namespace);
+    return event == null ? Optional.empty() : Optional.of(event.key().id());
+  }
+
+  /** The id of the emergency stop or release in force, if one was ever issued. */
+  public Optional<String> emergencyEvent() {
+    return emergencyKey.id().isEmpty() ? Optional.empty() : Optional.of(emergencyKey.id());
   }
 
   /** The active freeze of a namespace, if any. */

@@ -39,6 +39,12 @@ public record Heartbeat(
 
   public static final String TOPIC = "heartbeat";
 
+  /**
+   * How far ahead of the receiver's clock a heartbeat's times may be: clocks of two machines
+   * disagree a little; a beat from further ahead would hide every real one that follows it.
+   */
+  public static final long MAX_CLOCK_SKEW_MILLIS = 30_000;
+
   /** A heartbeat without executor and labels (a coordinator's, or an older worker's). */
   public Heartbeat(
       String did,

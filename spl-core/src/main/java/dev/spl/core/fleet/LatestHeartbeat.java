@@ -24,6 +24,15 @@ public record LatestHeartbeat(Heartbeat heartbeat, long receivedAtMillis) {
     return other.sentAt() > heartbeat.sentAt();
   }
 
+  /**
+   * Whether this beat claims a time after {@code limitMillis} (the receiver's clock plus the skew
+   * it allows): a beat kept from before the receiver bounded beats by its clock, which must not
+   * hide the real beats that follow.
+   */
+  boolean isAheadOf(long limitMillis) {
+    return heartbeat.sentAt() > limitMillis || heartbeat.startedAt() > limitMillis;
+  }
+
   public ObjectNode toJson() {
     ObjectNode node = Json.MAPPER.createObjectNode();
     node.set("heartbeat", heartbeat.toBody());

@@ -65,11 +65,15 @@ public final class Registry {
   /**
    * Takes a heartbeat received at {@code nowMillis} as the instance's latest and says whether it
    * must also be appended to the log. A beat older than the latest one (a late delivery) changes
-   * nothing.
+   * nothing, unless the latest one claims a time ahead of {@code nowMillis} (beyond {@link
+   * Heartbeat#MAX_CLOCK_SKEW_MILLIS}): such a beat is no longer received, and one kept from before
+   * gives way to the next real beat.
    */
   public Heartbeat.AppendDecision receive(Heartbeat heartbeat, long nowMillis) {
     LatestHeartbeat previous = latest.get(heartbeat.did());
-    if (previous != null && !previous.isOlderThan(heartbeat)) {
+    if (previous != null
+        && !previous.isOlderThan(heartbeat)
+        && !previous.isAheadOf(nowMillis + Heartbeat.MAX_CLOCK_SKEW_MILLIS)) {
       return Heartbeat.AppendDecision.IGNORED_OUT_OF_ORDER;
     }
     latest.put(heartbeat.did(), new LatestHeartbeat(heartbeat, nowMillis));

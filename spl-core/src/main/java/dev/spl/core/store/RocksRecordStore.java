@@ -9,6 +9,7 @@ import dev.spl.core.RecordIds;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.RecordStore;
 import dev.spl.core.StoreException;
+import dev.spl.core.StoredEnvelope;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.UniqueClaim;
 import dev.spl.core.UniqueKeyConflictException;
@@ -216,12 +217,15 @@ public final class RocksRecordStore implements RecordStore {
   // ---- writes ----
 
   @Override
-  public List<AppendResult> appendAll(List<Record> records, List<OutboxEntry> deliveries) {
+  public List<AppendResult> appendAll(
+      List<Record> records, List<OutboxEntry> deliveries, StoredEnvelope envelope) {
     List<Prepared> prepared = new ArrayList<>(records.size());
     for (Record record : records) {
       prepared.add(Prepared.of(record, uniqueKeys));
     }
-    return submit(new Commit(prepared, List.copyOf(deliveries), List.of(), null, null));
+    Commit commit = new Commit(prepared, List.copyOf(deliveries), List.of(), null, null);
+    commit.envelope = envelope;
+    return submit(commit);
   }
 
   @Override
@@ -407,6 +411,7 @@ public final class RocksRecordStore implements RecordStore {
     final byte[] metaKey;
     final byte[] metaValue;
     final CompletableFuture<List<AppendResult>> result = new CompletableFuture<>();
+    StoredEnvelope envelope;
     List<AppendResult> results = List.of();
     // The largest key this commit acknowledges per destination, applied once it is written.
     final Map<String, Long> acknowledged = new HashMap<>();
@@ -494,6 +499,19 @@ public final class RocksRecordStore implements RecordStore {
             StoreCodec.threadKey(
                 StoreCodec.threadPrefix(record.record().thread()), firstSeq + 1 + i),
             new byte[0]);
+      }
+      if (envelope != null && !toWrite.isEmpty()) {
+        byte[] hash = Hex.parse(envelope.hash());
+        batch.put(
+            handle(StoreColumnFamily.SIGNATURES),
+            StoreCodec.prefixed(StoreCodec.ENVELOPE_PREFIX, hash),
+            envelope.json());
+        for (Prepared record : toWrite) {
+          batch.put(
+              handle(StoreColumnFamily.SIGNATURES),
+              StoreCodec.prefixed(StoreCodec.SIGNED_RECORD_PREFIX, record.idBytes()),
+              hash);
+        }
       }
       for (OutboxEntry delivery : deliveries) {
         long key = ++lastOutboxKey;
@@ -606,6 +624,39 @@ public final class RocksRecordStore implements RecordStore {
       return read(Hex.parse(id));
     } catch (RocksDBException e) {
       throw readFailure("record " + id, e);
+    } finally {
+      openLock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public Optional<StoredEnvelope> envelopeOf(String id) {
+    if (!RecordIds.isValid(id)) {
+      return Optional.empty();
+    }
+    openLock.readLock().lock();
+    try {
+      requireOpen();
+      ColumnFamilyHandle signatures = handle(StoreColumnFamily.SIGNATURES);
+      byte[] hash =
+          db.get(signatures, StoreCodec.prefixed(StoreCodec.SIGNED_RECORD_PREFIX, Hex.parse(id)));
+      if (hash == null) {
+        return Optional.empty();
+      }
+      byte[] json = db.get(signatures, StoreCodec.prefixed(StoreCodec.ENVELOPE_PREFIX, hash));
+      if (json == null) {
+        throw new StoreException(
+            "the record store at "
+                + directory
+                + " refers record "
+                + id
+                + " to envelope "
+                + Hex.format(hash)
+                + " but holds no such envelope");
+      }
+      return Optional.of(new StoredEnvelope(Hex.format(hash), json));
+    } catch (RocksDBException e) {
+      throw readFailure("the envelope of record " + id, e);
     } finally {
       openLock.readLock().unlock();
     }

@@ -79,6 +79,17 @@ final class StoreCodec {
     return ByteBuffer.allocate(1 + name.length).put(UNIQUE_KEY).put(name).array();
   }
 
+  static final byte ENVELOPE_PREFIX = 'e';
+  static final byte SIGNED_RECORD_PREFIX = 'r';
+
+  /** {@code prefix} followed by {@code bytes}. */
+  static byte[] prefixed(byte prefix, byte[] bytes) {
+    byte[] key = new byte[bytes.length + 1];
+    key[0] = prefix;
+    System.arraycopy(bytes, 0, key, 1, bytes.length);
+    return key;
+  }
+
   static byte[] seqKey(long seq) {
     return ByteBuffer.allocate(8).putLong(seq).array();
   }

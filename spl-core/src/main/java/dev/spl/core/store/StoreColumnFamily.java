@@ -26,7 +26,12 @@ enum StoreColumnFamily {
    * Unique keys: {@code 'k' + UTF-8 key} to the id (32 raw bytes) of the record holding it, and
    * {@code 'v'} to the version of the rules the index was built by.
    */
-  UNIQUE(6, "unique");
+  UNIQUE(6, "unique"),
+  /**
+   * Signatures records were received with: {@code 'e' + hash} (32 raw bytes) to an envelope's
+   * canonical JSON, and {@code 'r' + record id} (32 raw bytes) to the hash of its envelope.
+   */
+  SIGNATURES(7, "signatures");
 
   final int id;
   final String familyName;

@@ -8,6 +8,12 @@ public sealed interface WorkerAction {
   String key();
 
   /**
+   * Ask the coordinator whether the attempt may run ({@link AttemptFence}) and hand the answer to
+   * {@link WorkerFold#answer}, or {@link WorkerFold#unanswered} when none comes.
+   */
+  record Confirm(String key, ChildIntent intent) implements WorkerAction {}
+
+  /**
    * Run one attempt now, in a free slot.
    *
    * @param intendId the id of the child INTEND, which its result fulfils

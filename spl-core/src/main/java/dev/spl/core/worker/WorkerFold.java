@@ -42,6 +42,18 @@ import java.util.Set;
  *   <li>Carry out every action it returns; apply the {@code child_result} written for an attempt.
  * </ol>
  *
+ * <h2>Fenced attempts</h2>
+ *
+ * <p>An attempt starts only once its coordinator has said it is the child's current attempt on this
+ * worker ({@link AttemptFence}): {@code decide} returns a {@link WorkerAction.Confirm} for each
+ * waiting attempt not yet asked about, among the first {@link #CONFIRM_WINDOW} in arrival order
+ * that the spawn policy lets through, and starts only confirmed ones. The runtime asks and hands
+ * each answer to {@link #answer} (or {@link #unanswered} when it got none): {@code current} (and
+ * {@code unknown}, a coordinator that fences nothing) confirms; {@code superseded} and {@code done}
+ * drop the attempt for good, without a result (the coordinator counts none for it); {@code not_yet}
+ * and no answer ask again after {@link #ASK_AGAIN_MILLIS}. Confirmations live in memory only, so
+ * after a restart every attempt without a result is asked about again before it runs.
+ *
  * <p>Unlike the coordinator's fold, {@code decide} takes what it returns: each action is returned
  * once, because the worker carries them out in process at once (a start is a hand-off to a slot).
  * An attempt is known by its child thread and attempt: it starts at most once, never once it has a
@@ -54,6 +66,12 @@ public final class WorkerFold {
   /** How many skipped records are listed. */
   static final int MAX_SKIPPED_LISTED = 100;
 
+  /** How many waiting attempts, from the head of the queue, are confirmed ahead of a free slot. */
+  public static final int CONFIRM_WINDOW = 256;
+
+  /** How long after a {@code not_yet} (or no answer) an attempt is asked about again. */
+  public static final long ASK_AGAIN_MILLIS = 500;
+
   private final Map<String, Attempt> attempts = new HashMap<>();
   // Attempts with an INTEND that have not started, in arrival order.
   private final LinkedHashMap<String, Attempt> waiting = new LinkedHashMap<>();
@@ -63,6 +81,8 @@ public final class WorkerFold {
   // Cancels of attempts whose INTEND has not arrived (and that have no result).
   private final Map<String, String> earlyCancels = new HashMap<>();
   private final Set<String> finished = new HashSet<>();
+  // Attempts the coordinator said were superseded or done: they never run here.
+  private final Set<String> dropped = new HashSet<>();
   private final List<String> skipped = new ArrayList<>();
 
   /** Where an attempt is. Finished attempts are only remembered by key. */
@@ -73,6 +93,13 @@ public final class WorkerFold {
     RUNNING
   }
 
+  /** What the coordinator said of a waiting attempt. */
+  private enum Fence {
+    UNASKED,
+    ASKED,
+    CONFIRMED
+  }
+
   private static final class Attempt {
     final String key;
     final String childThread;
@@ -80,6 +107,8 @@ public final class WorkerFold {
     final ChildIntent intent;
     final Record record;
     Phase phase = Phase.WAITING;
+    Fence fence = Fence.UNASKED;
+    long askAgainAt;
     String cancelReason;
     boolean stopDecided;
     String interruptedBy;
@@ -126,7 +155,7 @@ public final class WorkerFold {
 
   private boolean applyIntent(StoredRecord stored, ChildIntent intent) {
     String key = ChildIntent.attemptKey(stored.record().thread(), intent.attempt());
-    if (finished.contains(key) || attempts.containsKey(key)) {
+    if (finished.contains(key) || attempts.containsKey(key) || dropped.contains(key)) {
       return false;
     }
     Attempt attempt = new Attempt(key, stored, intent);
@@ -144,7 +173,7 @@ public final class WorkerFold {
 
   private boolean applyCancel(Record record, ChildCancel cancel) {
     String key = ChildIntent.attemptKey(record.thread(), cancel.attempt());
-    if (finished.contains(key)) {
+    if (finished.contains(key) || dropped.contains(key)) {
       return false;
     }
     Attempt attempt = attempts.get(key);
@@ -220,7 +249,8 @@ public final class WorkerFold {
       }
     }
     int slots = freeSlots;
-    for (Iterator<Attempt> it = waiting.values().iterator(); slots > 0 && it.hasNext(); ) {
+    int window = CONFIRM_WINDOW;
+    for (Iterator<Attempt> it = waiting.values().iterator(); window > 0 && it.hasNext(); ) {
       Attempt attempt = it.next();
       Optional<String> refusal =
           policy.refusal(
@@ -229,15 +259,66 @@ public final class WorkerFold {
       if (refusal.isPresent()) {
         continue;
       }
-      it.remove();
-      attempt.phase = Phase.RUNNING;
-      running.put(attempt.key, attempt);
-      actions.add(
-          new WorkerAction.Start(
-              attempt.key, attempt.childThread, attempt.intendId, attempt.intent));
-      slots--;
+      window--;
+      if (attempt.fence == Fence.UNASKED && attempt.askAgainAt <= nowMillis) {
+        attempt.fence = Fence.ASKED;
+        actions.add(new WorkerAction.Confirm(attempt.key, attempt.intent));
+      } else if (attempt.fence == Fence.CONFIRMED && slots > 0) {
+        it.remove();
+        attempt.phase = Phase.RUNNING;
+        running.put(attempt.key, attempt);
+        actions.add(
+            new WorkerAction.Start(
+                attempt.key, attempt.childThread, attempt.intendId, attempt.intent));
+        slots--;
+      }
     }
     return actions;
+  }
+
+  /**
+   * The coordinator's answer for attempt {@code key}, asked about by a {@link
+   * WorkerAction.Confirm}. Returns whether a decision may have changed. An answer for an attempt
+   * that is no longer waiting (it was cancelled meanwhile) changes nothing.
+   */
+  public boolean answer(String key, AttemptStanding standing, long nowMillis) {
+    Attempt attempt = attempts.get(key);
+    if (attempt == null || attempt.phase != Phase.WAITING || attempt.fence != Fence.ASKED) {
+      return false;
+    }
+    switch (standing) {
+      case CURRENT, UNKNOWN -> attempt.fence = Fence.CONFIRMED;
+      case SUPERSEDED, DONE -> {
+        waiting.remove(key);
+        attempts.remove(key);
+        dropped.add(key);
+      }
+      case NOT_YET -> askAgain(attempt, nowMillis);
+    }
+    return true;
+  }
+
+  /** No answer came for attempt {@code key} (the coordinator is unreachable): ask again later. */
+  public void unanswered(String key, long nowMillis) {
+    Attempt attempt = attempts.get(key);
+    if (attempt != null && attempt.phase == Phase.WAITING && attempt.fence == Fence.ASKED) {
+      askAgain(attempt, nowMillis);
+    }
+  }
+
+  private static void askAgain(Attempt attempt, long nowMillis) {
+    attempt.fence = Fence.UNASKED;
+    attempt.askAgainAt = nowMillis + ASK_AGAIN_MILLIS;
+  }
+
+  /** Attempts the coordinator said were superseded or done, which never run here. */
+  public int droppedCount() {
+    return dropped.size();
+  }
+
+  /** Whether the coordinator said attempt {@code key} was superseded or done. */
+  public boolean dropped(String key) {
+    return dropped.contains(key);
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Act;
 import dev.spl.core.Record;
+import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import java.util.List;
 import java.util.Map;
@@ -42,16 +43,51 @@ class ControlStateTest {
     assertThat(state.activeFreezes()).isEmpty();
   }
 
+  private static StoredRecord at(long seq, Record record) {
+    return new StoredRecord(record.id(), record, seq, T0);
+  }
+
   @Test
-  void laterIssuedEventWinsWhateverOrderTheyArrive() {
-    Freeze freeze = freeze("ns", "soft", null, T0);
-    Unfreeze unfreeze = new Unfreeze("ns", OPERATOR, T0 + 1000);
-    // A worker that was down receives the unfreeze before the freeze it lifts.
-    state.apply(unfreeze.toRecord(OPERATOR, 2));
-    assertThat(state.apply(freeze.toRecord(OPERATOR, 1))).isFalse();
+  void theLaterRecordInTheLogWinsWhateverItsIssuedAt() {
+    long tenYears = 10L * 365 * 24 * 3600 * 1000;
+    Record futureUnfreeze = new Unfreeze("ns", OPERATOR, T0 + tenYears).toRecord(OPERATOR, 1);
+    Record freeze = freeze("ns", "soft", null, T0).toRecord(OPERATOR, 2);
+
+    assertThat(state.apply(at(1, futureUnfreeze))).isTrue();
+    // A freeze appended after an unfreeze dated ten years ahead still freezes.
+    assertThat(state.apply(at(2, freeze))).isTrue();
+    assertThat(state.isFrozen("ns")).isTrue();
+    assertThat(state.eventOf("ns")).contains(freeze.id());
+  }
+
+  @Test
+  void aFreezeDatedInTheFutureCanBeLifted() {
+    long tenYears = 10L * 365 * 24 * 3600 * 1000;
+    Record futureFreeze = freeze("ns", "hard", 0L, T0 + tenYears).toRecord(OPERATOR, 1);
+    Record unfreeze = new Unfreeze("ns", OPERATOR, T0).toRecord(OPERATOR, 2);
+    state.apply(at(7, futureFreeze));
+    assertThat(state.apply(at(9, unfreeze))).isTrue();
     assertThat(state.isFrozen("ns")).isFalse();
-    // Applying the same record twice changes nothing.
-    assertThat(state.apply(unfreeze.toRecord(OPERATOR, 2))).isFalse();
+
+    EmergencyStop stop = new EmergencyStop(true, "drill", OPERATOR, T0 + tenYears);
+    EmergencyStop release = new EmergencyStop(false, "over", OPERATOR, T0);
+    state.apply(at(10, stop.toRecord(OPERATOR, 3)));
+    assertThat(state.emergency().active()).isTrue();
+    assertThat(state.apply(at(11, release.toRecord(OPERATOR, 4)))).isTrue();
+    assertThat(state.emergency().active()).isFalse();
+    assertThat(state.emergencyEvent()).contains(release.toRecord(OPERATOR, 4).id());
+  }
+
+  @Test
+  void foldingAnEarlierRecordAgainChangesNothing() {
+    Record freeze = freeze("ns", "soft", null, T0).toRecord(OPERATOR, 1);
+    Record unfreeze = new Unfreeze("ns", OPERATOR, T0 + 1000).toRecord(OPERATOR, 2);
+    state.apply(at(1, freeze));
+    state.apply(at(2, unfreeze));
+    // A replay that overlaps records already folded (subscribe, then replay) keeps the log's end.
+    assertThat(state.apply(at(1, freeze))).isFalse();
+    assertThat(state.apply(at(2, unfreeze))).isFalse();
+    assertThat(state.isFrozen("ns")).isFalse();
   }
 
   @Test

@@ -77,6 +77,22 @@ class RegistryTest {
   }
 
   @Test
+  void aBeatKeptFromTheFutureGivesWayToTheNextRealBeatAlsoAfterARestore() {
+    long aYear = 365L * 24 * 3600 * 1000;
+    // Kept from before beats were bounded by the coordinator's clock (the intake refuses them now).
+    registry.receive(beat(WORKER_A, T0, T0 + aYear), T0);
+    Registry restored = Registry.restore(thresholds, log, registry.latestHeartbeats());
+
+    assertThat(restored.receive(beat(WORKER_A, T0, T0 + 1000), T0 + 1000))
+        .isNotEqualTo(Heartbeat.AppendDecision.IGNORED_OUT_OF_ORDER);
+    assertThat(restored.find(WORKER_A, T0 + 1000).orElseThrow().status())
+        .isEqualTo(InstanceStatus.LIVE);
+    // Within the skew the usual order holds: an older beat of the same boot is a late delivery.
+    assertThat(restored.receive(beat(WORKER_A, T0, T0 + 500), T0 + 1000))
+        .isEqualTo(Heartbeat.AppendDecision.IGNORED_OUT_OF_ORDER);
+  }
+
+  @Test
   void statusFollowsTheAgeOfTheLastHeartbeat() {
     deliver(beat(WORKER_A, T0, T0), T0);
     long live = thresholds.liveForMillis();

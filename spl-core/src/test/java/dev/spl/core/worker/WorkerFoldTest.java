@@ -96,7 +96,34 @@ class WorkerFoldTest {
   }
 
   private List<WorkerAction> decide(int freeSlots) {
-    return fold.decide(now, control, policy, freeSlots);
+    return decideConfirmingAll(fold, now, control, policy, freeSlots);
+  }
+
+  /**
+   * Decides as the runtime does when the coordinator answers {@code current} for every attempt
+   * asked about: the Confirm actions are answered at once and left out of what is returned.
+   */
+  static List<WorkerAction> decideConfirmingAll(
+      WorkerFold fold, long now, ControlSnapshot control, SpawnPolicy policy, int freeSlots) {
+    List<WorkerAction> decided = new ArrayList<>();
+    int slots = freeSlots;
+    while (true) {
+      boolean asked = false;
+      for (WorkerAction action : fold.decide(now, control, policy, slots)) {
+        if (action instanceof WorkerAction.Confirm) {
+          fold.answer(action.key(), AttemptStanding.CURRENT, now);
+          asked = true;
+        } else {
+          decided.add(action);
+          if (action instanceof WorkerAction.Start) {
+            slots--;
+          }
+        }
+      }
+      if (!asked) {
+        return decided;
+      }
+    }
   }
 
   private static List<String> started(List<WorkerAction> actions) {
@@ -217,7 +244,7 @@ class WorkerFoldTest {
     replayed.apply(result(other, 1));
     replayed.apply(cancel(1, 1));
     replayed.apply(other);
-    assertThat(replayed.decide(now, control, policy, 4)).isEmpty();
+    assertThat(decideConfirmingAll(replayed, now, control, policy, 4)).isEmpty();
   }
 
   @Test
@@ -279,10 +306,10 @@ class WorkerFoldTest {
     fold.apply(intent(1, 1, "docs"));
     fold.apply(intent(2, 1, "docs"));
 
-    List<WorkerAction> actions = fold.decide(now, control, refusesGoalOne, 1);
+    List<WorkerAction> actions = decideConfirmingAll(fold, now, control, refusesGoalOne, 1);
 
     assertThat(started(actions)).containsExactly(key(2, 1));
-    assertThat(goals).containsExactly("goal 1", "goal 2");
+    assertThat(goals).containsOnly("goal 1", "goal 2");
   }
 
   @Test
@@ -300,7 +327,7 @@ class WorkerFoldTest {
     for (int i = stored.size() - 1; i >= 0; i--) {
       restarted.apply(stored.get(i));
     }
-    List<WorkerAction> actions = restarted.decide(now, control, policy, 4);
+    List<WorkerAction> actions = decideConfirmingAll(restarted, now, control, policy, 4);
     assertThat(started(actions)).containsExactly(key(1, 1));
     assertThat(actions)
         .filteredOn(WorkerAction.ReportCancelled.class::isInstance)
@@ -329,5 +356,117 @@ class WorkerFoldTest {
         new Freeze("docs", FreezeLevel.SOFT, 60, "pause", "did:sync:user:op", 0)
             .toRecord("did:sync:user:op", 1);
     assertThat(fold.apply(store(freeze))).isTrue();
+  }
+
+  private static List<String> asked(List<WorkerAction> actions) {
+    return actions.stream()
+        .filter(WorkerAction.Confirm.class::isInstance)
+        .map(WorkerAction::key)
+        .toList();
+  }
+
+  @Test
+  void anAttemptStartsOnlyOnceTheCoordinatorSaysItIsCurrentAndIsAskedAboutOnce() {
+    fold.apply(intent(0, 1, "docs"));
+
+    List<WorkerAction> first = fold.decide(now, control, policy, 4);
+    assertThat(asked(first)).containsExactly(key(0, 1));
+    assertThat(started(first)).isEmpty();
+    assertThat(fold.decide(now, control, policy, 4)).as("asked once, not started").isEmpty();
+
+    assertThat(fold.answer(key(0, 1), AttemptStanding.CURRENT, now)).isTrue();
+    assertThat(started(fold.decide(now, control, policy, 4))).containsExactly(key(0, 1));
+  }
+
+  @Test
+  void aSupersededOrDoneAttemptIsDroppedForGoodAndNeverRunsEvenIfSentAgain() {
+    StoredRecord superseded = intent(0, 1, "docs");
+    StoredRecord done = intent(1, 1, "docs");
+    fold.apply(superseded);
+    fold.apply(done);
+    assertThat(asked(fold.decide(now, control, policy, 4))).containsExactly(key(0, 1), key(1, 1));
+
+    fold.answer(key(0, 1), AttemptStanding.SUPERSEDED, now);
+    fold.answer(key(1, 1), AttemptStanding.DONE, now);
+
+    assertThat(fold.decide(now, control, policy, 4)).isEmpty();
+    assertThat(fold.waitingCount()).isZero();
+    assertThat(fold.droppedCount()).isEqualTo(2);
+    assertThat(fold.apply(superseded)).as("the INTEND delivered again").isFalse();
+    assertThat(fold.apply(cancel(0, 1))).isFalse();
+    assertThat(fold.decide(now, control, policy, 4)).isEmpty();
+    assertThat(fold.dropped(key(0, 1))).isTrue();
+    assertThat(fold.finished(key(0, 1))).as("no result is written for it").isFalse();
+  }
+
+  @Test
+  void notYetAndNoAnswerAskAgainOnlyAfterAPause() {
+    fold.apply(intent(0, 1, "docs"));
+    fold.apply(intent(1, 1, "docs"));
+    fold.decide(now, control, policy, 4);
+
+    fold.answer(key(0, 1), AttemptStanding.NOT_YET, now);
+    fold.unanswered(key(1, 1), now);
+
+    assertThat(fold.decide(now + WorkerFold.ASK_AGAIN_MILLIS - 1, control, policy, 4)).isEmpty();
+    assertThat(asked(fold.decide(now + WorkerFold.ASK_AGAIN_MILLIS, control, policy, 4)))
+        .containsExactly(key(0, 1), key(1, 1));
+  }
+
+  @Test
+  void anUnknownFanoutFencesNothing() {
+    fold.apply(intent(0, 1, "docs"));
+    fold.decide(now, control, policy, 4);
+
+    fold.answer(key(0, 1), AttemptStanding.UNKNOWN, now);
+
+    assertThat(started(fold.decide(now, control, policy, 4))).containsExactly(key(0, 1));
+  }
+
+  @Test
+  void aCancelWhileAskingReportsCancelledAndTheLateAnswerChangesNothing() {
+    fold.apply(intent(0, 1, "docs"));
+    fold.decide(now, control, policy, 4);
+    fold.apply(cancel(0, 1));
+
+    List<WorkerAction> actions = fold.decide(now, control, policy, 4);
+    assertThat(actions).hasSize(1).first().isInstanceOf(WorkerAction.ReportCancelled.class);
+    assertThat(fold.answer(key(0, 1), AttemptStanding.CURRENT, now)).isFalse();
+    assertThat(fold.decide(now, control, policy, 4)).isEmpty();
+  }
+
+  @Test
+  void onlyTheFirstAttemptsOfTheQueueAreAskedAboutAheadOfFreeSlots() {
+    int many = WorkerFold.CONFIRM_WINDOW + 10;
+    for (int i = 0; i < many; i++) {
+      fold.apply(intent(i, 1, "docs"));
+    }
+
+    List<WorkerAction> first = fold.decide(now, control, policy, 1);
+    assertThat(asked(first)).hasSize(WorkerFold.CONFIRM_WINDOW).startsWith(key(0, 1));
+    for (String asked : asked(first)) {
+      fold.answer(asked, AttemptStanding.CURRENT, now);
+    }
+    List<WorkerAction> next = fold.decide(now, control, policy, 1);
+    assertThat(started(next)).containsExactly(key(0, 1));
+    assertThat(asked(next)).as("the window still holds the one just started").isEmpty();
+    assertThat(asked(fold.decide(now, control, policy, 0)))
+        .containsExactly(key(WorkerFold.CONFIRM_WINDOW, 1));
+  }
+
+  @Test
+  void afterARestartEveryAttemptWithoutAResultIsAskedAboutAgain() {
+    StoredRecord ran = intent(0, 1, "docs");
+    fold.apply(ran);
+    fold.decide(now, control, policy, 4);
+    fold.answer(key(0, 1), AttemptStanding.CURRENT, now);
+    assertThat(started(fold.decide(now, control, policy, 4))).containsExactly(key(0, 1));
+
+    WorkerFold restarted = new WorkerFold();
+    log.forEach(restarted::apply);
+
+    List<WorkerAction> actions = restarted.decide(now, control, policy, 4);
+    assertThat(started(actions)).isEmpty();
+    assertThat(asked(actions)).containsExactly(key(0, 1));
   }
 }

@@ -1,9 +1,11 @@
 package dev.spl.daemon.component;
 
+import dev.spl.core.auth.InstanceKey;
 import dev.spl.core.control.ControlSnapshot;
 import dev.spl.core.fanout.SpawnPolicy;
 import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.Heartbeat;
+import dev.spl.daemon.auth.Trust;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.records.RecordClock;
 import dev.spl.daemon.records.RecordService;
@@ -25,6 +27,7 @@ import java.util.function.Supplier;
  * @param spawnPolicy the write gate's check of a child INTEND, as this daemon would write it: what
  *     the coordinator's reconciler and the worker hold
  * @param recordClock the {@code clock} field of records the daemon writes, strictly increasing
+ * @param trust the daemon's key and the keys it knows: what its senders sign with
  */
 public record DaemonContext(
     DaemonConfig config,
@@ -36,7 +39,37 @@ public record DaemonContext(
     Clock clock,
     Supplier<ControlSnapshot> control,
     SpawnPolicy spawnPolicy,
-    RecordClock recordClock) {
+    RecordClock recordClock,
+    Trust trust) {
+
+  /**
+   * A context built outside a daemon (a component run on its own in a test): it signs with a key
+   * made for {@code did} now and kept in memory only.
+   */
+  public DaemonContext(
+      DaemonConfig config,
+      String did,
+      String url,
+      String version,
+      long startedAtMillis,
+      RecordService records,
+      Clock clock,
+      Supplier<ControlSnapshot> control,
+      SpawnPolicy spawnPolicy,
+      RecordClock recordClock) {
+    this(
+        config,
+        did,
+        url,
+        version,
+        startedAtMillis,
+        records,
+        clock,
+        control,
+        spawnPolicy,
+        recordClock,
+        Trust.inMemory(InstanceKey.generateFor(did)));
+  }
 
   /**
    * This daemon's heartbeat as of now, in the role it was started with: the one place a daemon

@@ -117,7 +117,7 @@ public final class ControlGate implements WriteGate {
     for (StoredRecord stored : appended) {
       Record record = stored.record();
       if (ThreadIds.FLEET_CONTROL.equals(record.thread())) {
-        state.apply(record);
+        state.apply(stored);
       } else if (ThreadIds.ENGINE_CONFIG.equals(record.thread())) {
         permissions.apply(record);
       }

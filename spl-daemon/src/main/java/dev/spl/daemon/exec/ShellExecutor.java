@@ -21,7 +21,10 @@ import java.util.Deque;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +51,10 @@ public final class ShellExecutor implements Executor {
   private final String secret;
   private final ScheduledExecutorService timer;
   private final Set<Running> running = ConcurrentHashMap.newKeySet();
+  private final ProcessGroups groups;
+  // Children are forked from this one long-lived thread: the parent-death signal fires when the
+  // thread that forked a child ends, and the threads that finish attempts come and go.
+  private final ExecutorService launcher;
 
   public ShellExecutor(Clock clock) {
     this(clock, null);
@@ -58,8 +65,21 @@ public final class ShellExecutor implements Executor {
    * prints what it likes, and its output becomes a summary stored in a record.
    */
   public ShellExecutor(Clock clock, String secret) {
+    this(clock, secret, ProcessGroups.unrecorded());
+  }
+
+  /** {@code groups} records each child's process group (see {@link ProcessGroups}). */
+  public ShellExecutor(Clock clock, String secret, ProcessGroups groups) {
     this.clock = clock;
     this.secret = secret == null || secret.isEmpty() ? null : secret;
+    this.groups = groups;
+    this.launcher =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread thread = new Thread(r, "spl-shell-launcher");
+              thread.setDaemon(true);
+              return thread;
+            });
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -93,10 +113,9 @@ public final class ShellExecutor implements Executor {
     try {
       Files.createDirectories(job.workDir());
       ProcessBuilder builder =
-          new ProcessBuilder("/bin/sh", "-c", job.run())
+          new ProcessBuilder(groups.command(job.run()))
               .directory(job.workDir().toFile())
-              .redirectErrorStream(true)
-              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+              .redirectErrorStream(true);
       Map<String, String> env = builder.environment();
       FleetToken.scrub(env, secret);
       // The SPL_* a child finds are the contract's (docs/executors.md), never the worker's own
@@ -133,7 +152,7 @@ public final class ShellExecutor implements Executor {
         env.put("SPL_HINT", job.hint());
       }
       putResultPlaces(job, env);
-      process = builder.start();
+      process = launch(builder, job);
     } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
       long now = clock.millis();
       onDone.accept(
@@ -231,12 +250,42 @@ public final class ShellExecutor implements Executor {
     return text.indexOf('\u0000') >= 0 ? null : text;
   }
 
+  /**
+   * Starts the child's shell on the launcher thread, records its group and opens its gate; a child
+   * whose group cannot be recorded is stopped before it runs anything.
+   */
+  private Process launch(ProcessBuilder builder, ChildJob job) throws IOException {
+    Process process;
+    try {
+      process = launcher.submit(builder::start).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while starting the child", e);
+    } catch (ExecutionException | RejectedExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+    }
+    try {
+      groups.recordAndRelease(groupKey(job), process);
+    } catch (IOException e) {
+      process.destroyForcibly();
+      groups.forget(groupKey(job));
+      throw new IOException("could not record its process group: " + e.getMessage(), e);
+    }
+    return process;
+  }
+
+  private static String groupKey(ChildJob job) {
+    return job.childThread() + "-" + job.attempt();
+  }
+
   @Override
   public void close() {
     for (Running run : running) {
       run.cancel("executor closed");
     }
     timer.shutdownNow();
+    launcher.shutdownNow();
   }
 
   /** One live process: owns its output tail, its timeout and the single outcome delivery. */
@@ -284,15 +333,8 @@ public final class ShellExecutor implements Executor {
         return;
       }
       ProcessHandle handle = process.toHandle();
-      handle.descendants().forEach(ProcessHandle::destroy);
-      handle.destroy();
-      timer.schedule(
-          () -> {
-            handle.descendants().forEach(ProcessHandle::destroyForcibly);
-            handle.destroyForcibly();
-          },
-          STOP_GRACE_MILLIS,
-          TimeUnit.MILLISECONDS);
+      groups.signal(handle, false);
+      timer.schedule(() -> groups.signal(handle, true), STOP_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private void readOutput() {
@@ -328,7 +370,8 @@ public final class ShellExecutor implements Executor {
         exitCode = -1;
       }
       // The shell may exit before its children; make sure none outlives the attempt.
-      process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+      groups.signal(process.toHandle(), true);
+      groups.forget(groupKey(job));
       finish(exitCode);
     }
 

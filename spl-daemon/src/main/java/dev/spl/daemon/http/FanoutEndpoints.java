@@ -1,6 +1,7 @@
 package dev.spl.daemon.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.worker.AttemptQuestion;
 
 /**
  * The fan-out routes of the coordinator (see docs/api.md, "Fan-outs"): summaries and pages of
@@ -29,6 +30,11 @@ public interface FanoutEndpoints {
 
         @Override
         public ObjectNode retry(String id, int index, String hint, String user) {
+          throw notServed();
+        }
+
+        @Override
+        public ObjectNode attemptStanding(AttemptQuestion question) {
           throw notServed();
         }
 
@@ -72,4 +78,10 @@ public interface FanoutEndpoints {
   default ObjectNode results(String id, int afterIndex, int limit, java.util.Set<String> states) {
     throw ApiException.notFound("ROUTE_NOT_FOUND", "this daemon does not serve the fan-out routes");
   }
+
+  /**
+   * {@code POST /v1/attempts/standing}: whether each attempt a worker holds may run ({@link
+   * dev.spl.core.worker.AttemptFence}).
+   */
+  ObjectNode attemptStanding(AttemptQuestion question);
 }

@@ -1,6 +1,9 @@
 package dev.spl.daemon.http;
 
+import dev.spl.core.Json;
+import dev.spl.core.MalformedJsonException;
 import dev.spl.core.ThreadIds;
+import dev.spl.core.worker.AttemptQuestion;
 import dev.spl.daemon.coordinator.FanoutReads;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -46,6 +49,7 @@ final class FanoutRoutes {
     routes.get("/v1/fanouts/{id}/children", handlers::children);
     routes.get("/v1/fanouts/{id}/results", handlers::results);
     routes.post("/v1/fanouts/{id}/children/{index}/retry", handlers::retry);
+    routes.post("/v1/attempts/standing", handlers::attemptStanding);
     routes.post("/v1/control/freeze", handlers::freeze);
     routes.post("/v1/control/unfreeze", handlers::unfreeze);
   }
@@ -128,6 +132,19 @@ final class FanoutRoutes {
     ActionBody body = ActionBody.parse(api.readBody(ctx), RETRY_FIELDS);
     ctx.status(201);
     HttpApi.respond(ctx, fleet.fanouts().retry(id, index, body.text("hint"), body.user()));
+  }
+
+  private void attemptStanding(Context ctx) {
+    HttpApi.rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
+    AttemptQuestion question;
+    try {
+      question = AttemptQuestion.fromJson(Json.parse(api.readBody(ctx)));
+    } catch (MalformedJsonException e) {
+      throw ApiException.badRequest("MALFORMED_JSON", "request body: " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("INVALID_REQUEST", e.getMessage());
+    }
+    HttpApi.respond(ctx, fleet.fanouts().attemptStanding(question));
   }
 
   private void freeze(Context ctx) {

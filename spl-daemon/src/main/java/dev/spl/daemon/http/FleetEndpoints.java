@@ -2,6 +2,7 @@ package dev.spl.daemon.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Record;
+import java.security.PublicKey;
 
 /**
  * The routes a daemon serves about its fleet: {@code GET /v1/fleet/status}, {@code GET /v1/rules},
@@ -28,7 +29,7 @@ public interface FleetEndpoints {
         }
 
         @Override
-        public ObjectNode heartbeat(Record record) {
+        public ObjectNode heartbeat(Record record, PublicKey registers) {
           throw notServed("heartbeats");
         }
 
@@ -43,6 +44,11 @@ public interface FleetEndpoints {
           throw notServed("POST /v1/control/unfreeze");
         }
 
+        @Override
+        public ObjectNode forget(String instance) {
+          throw notServed("POST /v1/fleet/forget");
+        }
+
         private ApiException notServed(String what) {
           return ApiException.notFound("ROUTE_NOT_FOUND", "this daemon does not serve " + what);
         }
@@ -55,8 +61,14 @@ public interface FleetEndpoints {
   /** Whether heartbeat records are diverted to {@link #heartbeat} rather than appended. */
   boolean takesHeartbeats();
 
-  /** Takes one {@code DO heartbeat} record and answers it (200). */
-  ObjectNode heartbeat(Record record);
+  /** Throws {@link ApiException} when this daemon does not take heartbeats (a worker: 409). */
+  default void requireHeartbeatTaker() {}
+
+  /**
+   * Takes one {@code DO heartbeat} record, whose signature verified, and answers it (200). {@code
+   * registers} is the key a first registration brings (its signature verified with it), else null.
+   */
+  ObjectNode heartbeat(Record record, PublicKey registers);
 
   /**
    * {@code POST /v1/control/freeze}: writes the freeze record {@code spl kill --namespace} writes,
@@ -72,6 +84,13 @@ public interface FleetEndpoints {
    * writes; refused when the namespace is not frozen.
    */
   ObjectNode unfreeze(String namespace, String user);
+
+  /**
+   * {@code POST /v1/fleet/forget}: forgets the key an instance (DID or alias) registered with, so
+   * it registers again with the key it presents next: how an operator re-admits a worker whose home
+   * was recreated.
+   */
+  ObjectNode forget(String instance);
 
   /** The fan-out routes this daemon serves ({@link FanoutEndpoints#NONE} when it has none). */
   default FanoutEndpoints fanouts() {

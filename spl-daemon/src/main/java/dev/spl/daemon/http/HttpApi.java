@@ -12,8 +12,11 @@ import dev.spl.core.MalformedJsonException;
 import dev.spl.core.Record;
 import dev.spl.core.RecordJson;
 import dev.spl.core.RecordQuery;
+import dev.spl.core.StoredEnvelope;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
+import dev.spl.core.auth.Envelope;
+import dev.spl.daemon.auth.RecordIntake;
 import dev.spl.daemon.fleet.FleetRegistry;
 import dev.spl.daemon.records.RecordRejectedException;
 import dev.spl.daemon.records.RecordService;
@@ -54,6 +57,7 @@ public final class HttpApi {
    * @param health the body of {@code GET /health}
    * @param hosts the names the daemon answers to in {@code Host} and {@code Origin}
    * @param children what a worker serves about its children ({@link ChildRoutes})
+   * @param intake the check of every request of records: signature, then who may write what
    */
   public record Settings(
       long maxRequestBytes,
@@ -61,27 +65,14 @@ public final class HttpApi {
       Supplier<ObjectNode> health,
       FleetEndpoints fleet,
       HostNames hosts,
-      ChildEndpoints children) {
+      ChildEndpoints children,
+      RecordIntake intake) {
     public Settings {
       Objects.requireNonNull(health, "health");
       Objects.requireNonNull(fleet, "fleet");
       Objects.requireNonNull(hosts, "hosts");
       Objects.requireNonNull(children, "children");
-    }
-
-    /** Settings of a daemon that runs no children. */
-    public Settings(
-        long maxRequestBytes,
-        String token,
-        Supplier<ObjectNode> health,
-        FleetEndpoints fleet,
-        HostNames hosts) {
-      this(maxRequestBytes, token, health, fleet, hosts, ChildEndpoints.NONE);
-    }
-
-    /** Settings of a loopback daemon that serves no fleet routes (they answer 404). */
-    public Settings(long maxRequestBytes, String token, Supplier<ObjectNode> health) {
-      this(maxRequestBytes, token, health, FleetEndpoints.NONE, HostNames.of("127.0.0.1", null));
+      Objects.requireNonNull(intake, "intake");
     }
   }
 
@@ -122,6 +113,8 @@ public final class HttpApi {
               config.routes.get("/health", api::health);
               config.routes.get("/v1/fleet/status", api::fleetStatus);
               config.routes.get("/v1/rules", api::rules);
+              config.routes.get("/v1/security/refusals", api::refusals);
+              config.routes.post("/v1/fleet/forget", api::forget);
               FanoutRoutes.register(config.routes, api, settings.fleet());
               DashboardRoutes.register(config.routes);
               ChildRoutes.register(config.routes, settings.children());
@@ -148,10 +141,18 @@ public final class HttpApi {
     JsonNode request = parseJson(readBody(ctx));
     List<JsonNode> items;
     boolean single;
+    Envelope envelope = null;
     if (request.isArray()) {
       items = elements(request);
       single = false;
-    } else if (request.isObject() && request.size() == 1 && request.has("records")) {
+    } else if (request.isObject() && isBatchObject(request)) {
+      if (request.has("signature")) {
+        try {
+          envelope = Envelope.fromJson(request.get("signature"));
+        } catch (IllegalArgumentException e) {
+          throw ApiException.badRequest("INVALID_SIGNATURE", e.getMessage());
+        }
+      }
       JsonNode array = request.get("records");
       if (!array.isArray()) {
         throw ApiException.badRequest(
@@ -183,35 +184,39 @@ public final class HttpApi {
         throw ApiException.badRequest("INVALID_RECORD", where + e.getMessage());
       }
     }
+    boolean heartbeat = false;
     if (settings.fleet().takesHeartbeats()) {
       for (int i = 0; i < parsed.size(); i++) {
         if (FleetRegistry.isHeartbeat(parsed.get(i))) {
-          if (!single) {
+          if (parsed.size() > 1) {
             throw ApiException.badRequest(
                 "INVALID_REQUEST",
                 "records["
                     + i
-                    + "]: a heartbeat is taken on its own, not in a batch; send it as a single"
-                    + " record");
+                    + "]: a heartbeat is taken on its own, not in a batch; send it as the only"
+                    + " record of its request");
           }
-          ObjectNode answer;
-          try {
-            answer = settings.fleet().heartbeat(parsed.get(0));
-          } catch (InvalidRecordException e) {
-            throw ApiException.badRequest("INVALID_RECORD", e.getMessage());
-          }
-          ctx.status(200);
-          respond(ctx, answer);
-          return;
+          // A worker names its coordinator before anything else is checked.
+          settings.fleet().requireHeartbeatTaker();
+          heartbeat = true;
         }
       }
     }
-    List<AppendResult> results;
-    if (single) {
-      results = List.of(records.append(parsed.get(0)));
-    } else {
-      results = records.appendAll(parsed);
+    // Bad input is answered as such (400) before who wrote it is (403).
+    records.requireValid(parsed, single);
+    RecordIntake.Accepted accepted = settings.intake().check(parsed, envelope, single);
+    if (heartbeat) {
+      ObjectNode answer;
+      try {
+        answer = settings.fleet().heartbeat(parsed.get(0), accepted.registers());
+      } catch (InvalidRecordException e) {
+        throw ApiException.badRequest("INVALID_RECORD", e.getMessage());
+      }
+      ctx.status(200);
+      respond(ctx, answer);
+      return;
     }
+    List<AppendResult> results = records.appendReceived(parsed, accepted.envelope(), single);
     boolean anyCreated = results.stream().anyMatch(AppendResult::created);
     ctx.status(anyCreated ? 201 : 200);
     if (prefersMinimal(ctx)) {
@@ -230,6 +235,22 @@ public final class HttpApi {
       results.forEach(r -> data.add(recordJson(r)));
       respond(ctx, list);
     }
+  }
+
+  /** {@code {"records":[...]}}, optionally with {@code "signature":{...}} beside them. */
+  private static boolean isBatchObject(JsonNode request) {
+    if (!request.has("records")) {
+      return false;
+    }
+    for (var names = request.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!name.equals("records") && !name.equals("signature")) {
+        throw ApiException.badRequest(
+            "INVALID_REQUEST",
+            name + ": unknown field beside 'records' (expected only 'records' and 'signature')");
+      }
+    }
+    return true;
   }
 
   /** {@code Prefer: return=minimal} (RFC 7240): the sender does not want the records back. */
@@ -263,7 +284,22 @@ public final class HttpApi {
                                 : " (record ids are 64 lowercase hex digits)")));
     ObjectNode node = RecordJson.toJson(stored);
     node.put("object", "record");
+    records
+        .store()
+        .envelopeOf(id)
+        .ifPresent(envelope -> node.set("signature", signatureJson(envelope)));
     respond(ctx, node);
+  }
+
+  /** Who signed a record and the envelope it came in, so anyone can verify it again. */
+  private static ObjectNode signatureJson(StoredEnvelope stored) {
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    JsonNode envelope = Json.parse(stored.json());
+    node.put("signed_by", envelope.path("signer").asText());
+    node.put("envelope", stored.hash());
+    node.set("ids", envelope.path("ids"));
+    node.put("sig", envelope.path("sig").asText());
+    return node;
   }
 
   private void listRecords(Context ctx) {
@@ -318,6 +354,24 @@ public final class HttpApi {
   private void fleetStatus(Context ctx) {
     rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
     respond(ctx, settings.fleet().fleetStatus());
+  }
+
+  private void forget(Context ctx) {
+    rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
+    ActionBody body = ActionBody.parse(readBody(ctx), Set.of("instance"));
+    String instance = body.text("instance");
+    if (instance == null || instance.isBlank()) {
+      throw ApiException.badRequest(
+          "INVALID_REQUEST", "instance: expected a DID or an alias but found nothing");
+    }
+    respond(ctx, settings.fleet().forget(instance));
+  }
+
+  private void refusals(Context ctx) {
+    rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
+    ObjectNode node = settings.intake().trust().refusals().toJson();
+    node.put("object", "refusals");
+    respond(ctx, node);
   }
 
   private void rules(Context ctx) {

@@ -4,10 +4,12 @@ import dev.spl.core.Json;
 import dev.spl.core.PendingDelivery;
 import dev.spl.core.RecordJson;
 import dev.spl.core.RecordStore;
+import dev.spl.core.auth.InstanceKey;
 import dev.spl.core.fleet.Backoff;
 import dev.spl.daemon.component.DaemonComponent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,10 +33,16 @@ public final class OutboxSender implements DaemonComponent {
   static final int BATCH_RECORDS = 2000;
   static final int BATCH_BYTES = 768 * 1024;
   static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
+  private static final byte[] RECORDS_OPEN = "{\"records\":[".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] SIGNATURE_OPEN = ",\"signature\":".getBytes(StandardCharsets.UTF_8);
+  // The envelope names each record by its id (67 bytes with quotes and comma), plus the rest.
+  private static final int ID_ROOM = 67;
+  private static final int ENVELOPE_ROOM = 512;
 
   private final RecordStore store;
   private final Clock clock;
   private final RecordPoster poster;
+  private final InstanceKey key;
   private final Semaphore wake = new Semaphore(0);
   private final Map<String, Long> retryAt = new HashMap<>();
   private final Map<String, Integer> failures = new HashMap<>();
@@ -44,8 +52,9 @@ public final class OutboxSender implements DaemonComponent {
   /**
    * {@code clock} decides when a failed destination is due again; the sender waits on real time.
    */
-  public OutboxSender(RecordStore store, String token, Clock clock) {
+  public OutboxSender(RecordStore store, String token, Clock clock, InstanceKey key) {
     this.store = store;
+    this.key = key;
     this.clock = clock;
     this.poster = new RecordPoster(token, READ_TIMEOUT);
     this.thread = new Thread(this::loop, "spl-outbox");
@@ -133,12 +142,13 @@ public final class OutboxSender implements DaemonComponent {
     List<PendingDelivery> batch = new ArrayList<>();
     // Each record is serialised once: its bytes both count against the size budget and go out.
     ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
-    body.write('[');
+    body.write(RECORDS_OPEN);
     for (PendingDelivery delivery : pending) {
       byte[] json =
           Json.MAPPER.writeValueAsBytes(
               RecordJson.toJson(delivery.record().record(), delivery.record().id()));
-      if (!batch.isEmpty() && body.size() + json.length + 2 > BATCH_BYTES) {
+      long envelope = (batch.size() + 1L) * ID_ROOM + ENVELOPE_ROOM;
+      if (!batch.isEmpty() && body.size() + json.length + envelope > BATCH_BYTES) {
         break;
       }
       if (!batch.isEmpty()) {
@@ -148,6 +158,7 @@ public final class OutboxSender implements DaemonComponent {
       batch.add(delivery);
     }
     body.write(']');
+    writeSignature(body, batch.stream().map(delivery -> delivery.record().id()).toList());
     int status = post(destination, body.toByteArray());
     if (status / 100 == 2) {
       store.acknowledgeDeliveries(batch.stream().map(PendingDelivery::key).toList());
@@ -166,10 +177,14 @@ public final class OutboxSender implements DaemonComponent {
 
   private boolean deliverOne(String destination, PendingDelivery delivery)
       throws IOException, DeliveryRefused {
-    byte[] body =
+    ByteArrayOutputStream body = new ByteArrayOutputStream(4096);
+    body.write(RECORDS_OPEN);
+    body.write(
         Json.MAPPER.writeValueAsBytes(
-            RecordJson.toJson(delivery.record().record(), delivery.record().id()));
-    int status = post(destination, body);
+            RecordJson.toJson(delivery.record().record(), delivery.record().id())));
+    body.write(']');
+    writeSignature(body, List.of(delivery.record().id()));
+    int status = post(destination, body.toByteArray());
     if (status / 100 == 2) {
       store.acknowledgeDeliveries(List.of(delivery.key()));
       return true;
@@ -185,6 +200,16 @@ public final class OutboxSender implements DaemonComponent {
       return true;
     }
     throw new DeliveryRefused(destination + " answered HTTP " + status);
+  }
+
+  /**
+   * Ends {@code {"records":[...]} with this daemon's signature over {@code ids}: one signature per
+   * request, beside the records (see {@link Envelope}).
+   */
+  private void writeSignature(ByteArrayOutputStream body, List<String> ids) throws IOException {
+    body.write(SIGNATURE_OPEN);
+    body.write(Json.MAPPER.writeValueAsBytes(key.sign(ids).toJson()));
+    body.write('}');
   }
 
   private int post(String destination, byte[] body) throws IOException {

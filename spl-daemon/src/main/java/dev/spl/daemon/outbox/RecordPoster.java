@@ -67,6 +67,14 @@ public final class RecordPoster implements AutoCloseable {
    * URL); returns the HTTP status and drops the answer.
    */
   public int post(String destination, byte[] body) throws IOException {
+    return post(destination, body, false).status();
+  }
+
+  /** An answer: its HTTP status and, when asked for, its body (else empty). */
+  public record Answer(int status, byte[] body) {}
+
+  /** As {@link #post(String, byte[])}, keeping the answer's body when {@code keepBody}. */
+  public Answer post(String destination, byte[] body, boolean keepBody) throws IOException {
     HttpPost request = new HttpPost(destination + "/v1/records");
     // The sender only needs the status: the receiver need not serialise the records back.
     request.setHeader("Prefer", "return=minimal");
@@ -79,8 +87,12 @@ public final class RecordPoster implements AutoCloseable {
           .execute(
               request,
               response -> {
+                if (keepBody && response.getEntity() != null) {
+                  return new Answer(
+                      response.getCode(), EntityUtils.toByteArray(response.getEntity()));
+                }
                 EntityUtils.consume(response.getEntity());
-                return response.getCode();
+                return new Answer(response.getCode(), new byte[0]);
               });
     } catch (IllegalStateException closedMeanwhile) {
       // The pool was shut down by close(), possibly while this post waited for a connection.

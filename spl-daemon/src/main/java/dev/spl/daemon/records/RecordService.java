@@ -9,6 +9,7 @@ import dev.spl.core.OutboxEntry;
 import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.RecordStore;
+import dev.spl.core.StoredEnvelope;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.UniqueKeyConflictException;
 import dev.spl.core.schema.SystemRecords;
@@ -92,18 +93,33 @@ public final class RecordService {
    * daemon is sent if and only if the records that caused it are stored.
    */
   public List<AppendResult> appendAll(List<Record> records, List<OutboxEntry> deliveries) {
+    return append(records, deliveries, null, false);
+  }
+
+  /**
+   * Appends records received over HTTP, already authorized, keeping {@code envelope} (null: they
+   * came unsigned) beside each record it creates. {@code single}: the request held one record, so
+   * refusals name no index.
+   */
+  public List<AppendResult> appendReceived(
+      List<Record> records, StoredEnvelope envelope, boolean single) {
+    return append(records, List.of(), envelope, single);
+  }
+
+  private List<AppendResult> append(
+      List<Record> records, List<OutboxEntry> deliveries, StoredEnvelope envelope, boolean single) {
     if (records.isEmpty() && deliveries.isEmpty()) {
       return List.of();
     }
     WriteGate current = gate;
     for (int i = 0; i < records.size(); i++) {
-      checkGate(current, records.get(i), i);
+      checkGate(current, records.get(i), single ? -1 : i);
     }
     List<AppendResult> results;
     try {
-      results = store.appendAll(records, deliveries);
+      results = store.appendAll(records, deliveries, envelope);
     } catch (UniqueKeyConflictException e) {
-      throw conflict(e, true);
+      throw conflict(e, !single);
     }
     if (!deliveries.isEmpty()) {
       deliveriesQueued.forEach(Runnable::run);
@@ -134,6 +150,16 @@ public final class RecordService {
 
   public long lastSeq() {
     return store.lastSeq();
+  }
+
+  /**
+   * Throws {@link RecordRejectedException} (400) naming the first record that breaks its schema;
+   * {@code single}: the request held one record, so the refusal names no index.
+   */
+  public void requireValid(List<Record> records, boolean single) {
+    for (int i = 0; i < records.size(); i++) {
+      requireValid(records.get(i), single ? -1 : i);
+    }
   }
 
   private void checkGate(Record record, int index) {

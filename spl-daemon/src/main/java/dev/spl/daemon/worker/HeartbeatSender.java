@@ -1,11 +1,9 @@
 package dev.spl.daemon.worker;
 
-import dev.spl.core.Json;
-import dev.spl.core.Record;
-import dev.spl.core.RecordJson;
 import dev.spl.core.fleet.Backoff;
 import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.Heartbeat;
+import dev.spl.daemon.auth.SignedHeartbeats;
 import dev.spl.daemon.component.DaemonContext;
 import dev.spl.daemon.exec.Dispatcher;
 import dev.spl.daemon.outbox.RecordPoster;
@@ -102,14 +100,16 @@ final class HeartbeatSender implements AutoCloseable {
   /** Synchronized: the timer and a closing thread may both send, over one connection. */
   private synchronized boolean send() {
     try {
-      Heartbeat heartbeat = current();
-      Record record = heartbeat.toRecord(heartbeat.sentAt());
-      byte[] body = Json.MAPPER.writeValueAsBytes(RecordJson.toJson(record, record.id()));
-      int status = poster.post(coordinatorUrl, body);
+      byte[] body = SignedHeartbeats.request(current(), ctx.trust());
+      RecordPoster.Answer answer = poster.post(coordinatorUrl, body, true);
+      int status = answer.status();
       if (status / 100 != 2) {
         LOG.debug("coordinator answered a heartbeat with HTTP {}", status);
+        return false;
       }
-      return status / 100 == 2;
+      // The coordinator's key comes with the answer; a worker runs no child before it has it.
+      SignedHeartbeats.learnCoordinator(answer.body(), ctx.trust(), coordinatorUrl);
+      return true;
     } catch (IOException e) {
       return false;
     }

@@ -12,6 +12,7 @@ import dev.spl.core.fanout.ChildIntent;
 import dev.spl.core.fanout.ChildOutput;
 import dev.spl.core.fanout.ChildResult;
 import dev.spl.core.fanout.FanoutRecords;
+import dev.spl.core.worker.AttemptStanding;
 import dev.spl.core.worker.WorkerAction;
 import dev.spl.core.worker.WorkerFold;
 import dev.spl.daemon.component.DaemonComponent;
@@ -22,6 +23,7 @@ import dev.spl.daemon.exec.ChildOutcome;
 import dev.spl.daemon.exec.Dispatcher;
 import dev.spl.daemon.exec.EchoExecutor;
 import dev.spl.daemon.exec.Executor;
+import dev.spl.daemon.exec.ProcessGroups;
 import dev.spl.daemon.exec.ShellExecutor;
 import dev.spl.daemon.records.RecordClock;
 import java.nio.file.Path;
@@ -43,9 +45,12 @@ import org.slf4j.LoggerFactory;
  * decided by core's {@link WorkerFold}; this class feeds it and carries out its actions: the
  * slot-limited dispatcher runs the attempts, and each outcome becomes a {@code child_result} KNOW
  * on the child's thread and a {@code fanout_child_done} KNOW on the parent's thread, written
- * together with the outbox delivery that carries the latter to the coordinator. On start the stored
- * INTENDs, cancels and results are replayed through the same fold, so after a restart every child
- * without a result runs again, a crash loses no child, and a finished child never runs twice.
+ * together with the outbox delivery that carries the latter to the coordinator. On start, before
+ * anything else, the child process groups a previous life left running are stopped ({@link
+ * ProcessGroups}); then the stored INTENDs, cancels and results are replayed through the same fold,
+ * so a crash loses no child and a finished child never runs twice. No attempt starts before the
+ * coordinator has said it is still the child's current attempt on this worker ({@link
+ * AttemptConfirmer}, the fold's fence): one that was reassigned or completed meanwhile is dropped.
  *
  * <p>The fold is used by one thread, {@code spl-worker}: records, finished attempts and the tick
  * are all handed to it.
@@ -62,11 +67,13 @@ public final class WorkerRuntime implements DaemonComponent {
   private final DaemonContext ctx;
   private final FleetSettings fleet;
   private final Path workRoot;
+  private final ProcessGroups processGroups;
   private final Dispatcher dispatcher;
   private final RecordClock recordClock;
   private final ExecutorService events;
   private final ScheduledExecutorService ticks;
   private final HeartbeatSender heartbeats;
+  private final AttemptConfirmer confirmer;
   private final WorkerFold fold = new WorkerFold();
   private final ConcurrentLinkedQueue<Finished> finished = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean settleScheduled = new AtomicBoolean();
@@ -86,9 +93,10 @@ public final class WorkerRuntime implements DaemonComponent {
     this.ctx = ctx;
     this.fleet = ctx.config().fleet();
     this.workRoot = ctx.config().home().resolve(WORK_FOLDER);
+    this.processGroups = ProcessGroups.in(ctx.config().home());
     Executor executor =
         fleet.executor() == FleetSettings.ExecutorKind.SHELL
-            ? new ShellExecutor(ctx.clock(), ctx.config().token())
+            ? new ShellExecutor(ctx.clock(), ctx.config().token(), processGroups)
             : new EchoExecutor(fleet.echoDelay(), ctx.config().echoMode(), ctx.clock());
     this.dispatcher = new Dispatcher(fleet.slots(), executor, ctx.clock());
     this.recordClock = ctx.recordClock();
@@ -101,10 +109,18 @@ public final class WorkerRuntime implements DaemonComponent {
             });
     this.ticks = Executors.newSingleThreadScheduledExecutor(daemonThread("spl-worker-tick"));
     this.heartbeats = new HeartbeatSender(ctx, dispatcher);
+    this.confirmer =
+        new AttemptConfirmer(
+            ctx.did(), ctx.startedAtMillis(), ctx.config().token(), fleet.coordinatorUrl());
   }
 
   @Override
   public void start() {
+    // Children of a previous life that outlived it are stopped before anything runs again.
+    int leftovers = processGroups.stopLeftovers(ProcessGroups.STOP_GRACE);
+    if (leftovers > 0) {
+      LOG.warn("stopped {} child process group(s) left by the worker's previous run", leftovers);
+    }
     unsubscribe =
         ctx.records()
             .subscribe(
@@ -223,8 +239,11 @@ public final class WorkerRuntime implements DaemonComponent {
               ctx.spawnPolicy(),
               draining ? 0 : dispatcher.freeSlots());
       boolean started = false;
+      List<WorkerAction.Confirm> confirms = new ArrayList<>();
       for (WorkerAction action : actions) {
-        if (action instanceof WorkerAction.Start start) {
+        if (action instanceof WorkerAction.Confirm confirm) {
+          confirms.add(confirm);
+        } else if (action instanceof WorkerAction.Start start) {
           Attempt attempt =
               new Attempt(start.key(), start.childThread(), start.intendId(), start.intent());
           dispatcher.submit(jobOf(attempt), outcome -> finished(attempt, outcome));
@@ -241,9 +260,36 @@ public final class WorkerRuntime implements DaemonComponent {
           dispatcher.cancel(stop.key(), stop.reason());
         }
       }
+      if (!confirms.isEmpty()) {
+        confirmer.ask(confirms, answers -> onEvents(() -> answered(answers)));
+      }
       if (!started) {
         return;
       }
+    }
+  }
+
+  /** The coordinator's answers about attempts the fold asked to confirm: the fence's input. */
+  private void answered(AttemptConfirmer.Answers answers) {
+    long now = ctx.clock().millis();
+    answers
+        .standings()
+        .forEach(
+            (key, standing) -> {
+              if (fold.answer(key, standing, now)
+                  && (standing == AttemptStanding.SUPERSEDED || standing == AttemptStanding.DONE)) {
+                LOG.info("not running {}: the coordinator says it is {}", key, standing.wire());
+              }
+            });
+    answers.unanswered().forEach(key -> fold.unanswered(key, now));
+    settle();
+  }
+
+  private void onEvents(Runnable task) {
+    try {
+      events.execute(task);
+    } catch (RejectedExecutionException closing) {
+      // The worker is closing: nothing more starts.
     }
   }
 
@@ -419,6 +465,7 @@ public final class WorkerRuntime implements DaemonComponent {
     closing = true;
     unsubscribe.run();
     ticks.shutdownNow();
+    confirmer.close();
     dispatcher.close();
     events.shutdown();
     try {

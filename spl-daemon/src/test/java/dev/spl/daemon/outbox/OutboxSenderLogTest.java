@@ -12,6 +12,7 @@ import dev.spl.core.Json;
 import dev.spl.core.OutboxEntry;
 import dev.spl.core.Record;
 import dev.spl.core.ThreadIds;
+import dev.spl.core.auth.InstanceKey;
 import dev.spl.daemon.Daemon;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.testing.Await;
@@ -55,7 +56,8 @@ class OutboxSenderLogTest {
     String receiverUrl = "http://127.0.0.1:" + port;
     // A store of its own, not a daemon's: a daemon's own outbox would deliver the record too.
     InMemoryRecordStore store = new InMemoryRecordStore(Clock.systemUTC());
-    try (OutboxSender outbox = new OutboxSender(store, null, Clock.systemUTC())) {
+    InstanceKey key = InstanceKey.generate();
+    try (OutboxSender outbox = new OutboxSender(store, null, Clock.systemUTC(), key)) {
       var body = Json.MAPPER.createObjectNode().put("topic", "note");
       Record record =
           new Record(
@@ -71,6 +73,8 @@ class OutboxSenderLogTest {
               "WARN delivery to " + receiverUrl + " failed 2 times in a row, retrying",
               "WARN delivery to " + receiverUrl + " failed 3 times in a row, retrying");
       try (Daemon receiver = Daemon.start(DaemonConfig.defaults(dir).withPort(port))) {
+        // The receiver takes signed records from daemons whose key it knows.
+        receiver.trust().register(key.did(), key.publicKey());
         Await.until("the outbox is empty", () -> store.deliveryDestinations().isEmpty());
         Await.until(
             "the recovery is logged", () -> lines().get(lines().size() - 1).startsWith("INFO "));

@@ -6,7 +6,10 @@ import dev.spl.core.Act;
 import dev.spl.core.Json;
 import dev.spl.core.OutboxEntry;
 import dev.spl.core.Record;
+import dev.spl.core.StoredEnvelope;
 import dev.spl.core.ThreadIds;
+import dev.spl.core.auth.AuthRule;
+import dev.spl.core.auth.Envelope;
 import dev.spl.daemon.Daemon;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.testing.Await;
@@ -34,7 +37,11 @@ class OutboxSenderTest {
   void deliversEverythingPendingInBatchesAndEmptiesTheOutbox() {
     try (Daemon sender = Daemon.start(config(dir.resolve("a"), 0));
         Daemon receiver = Daemon.start(config(dir.resolve("b"), 0));
-        OutboxSender outbox = new OutboxSender(sender.records().store(), null, sender.clock())) {
+        OutboxSender outbox =
+            new OutboxSender(
+                sender.records().store(), null, sender.clock(), sender.trust().key())) {
+      // The receiver takes signed records from daemons whose key it knows.
+      receiver.trust().register(sender.did(), sender.trust().key().publicKey());
       List<Record> records = new ArrayList<>();
       List<OutboxEntry> deliveries = new ArrayList<>();
       for (int i = 0; i < 2500; i++) {
@@ -51,6 +58,33 @@ class OutboxSenderTest {
       Await.until(
           "the outbox is empty", () -> sender.records().store().deliveryDestinations().isEmpty());
       assertThat(receiver.records().get(records.get(1234).id())).isPresent();
+      // Each record is kept with the envelope it came in, signed by the sender.
+      StoredEnvelope stored =
+          receiver.records().store().envelopeOf(records.get(1234).id()).orElseThrow();
+      Envelope envelope = Envelope.fromJson(Json.parse(stored.json()));
+      assertThat(envelope.signer()).isEqualTo(sender.did());
+      assertThat(envelope.ids()).contains(records.get(1234).id());
+      assertThat(envelope.isSignedBy(sender.trust().key().publicKey())).isTrue();
+    }
+  }
+
+  @Test
+  void aReceiverThatDoesNotKnowTheSenderStoresNothingAndCountsTheRefusal() {
+    try (Daemon sender = Daemon.start(config(dir.resolve("a"), 0));
+        Daemon receiver = Daemon.start(config(dir.resolve("b"), 0));
+        OutboxSender outbox =
+            new OutboxSender(
+                sender.records().store(), null, sender.clock(), sender.trust().key())) {
+      Record record = record(7);
+      sender
+          .records()
+          .appendAll(List.of(record), List.of(new OutboxEntry(receiver.url(), record.id())));
+      outbox.start();
+      Await.until(
+          "the receiver refused the unknown signer",
+          () -> receiver.trust().refusals().of(AuthRule.UNKNOWN_SIGNER) > 0);
+      assertThat(receiver.records().get(record.id())).isEmpty();
+      assertThat(sender.records().store().pendingDeliveries(receiver.url(), 10)).hasSize(1);
     }
   }
 
@@ -62,7 +96,9 @@ class OutboxSenderTest {
     }
     String receiverUrl = "http://127.0.0.1:" + port;
     try (Daemon sender = Daemon.start(config(dir.resolve("a"), 0));
-        OutboxSender outbox = new OutboxSender(sender.records().store(), null, sender.clock())) {
+        OutboxSender outbox =
+            new OutboxSender(
+                sender.records().store(), null, sender.clock(), sender.trust().key())) {
       Record record = record(1);
       sender
           .records()
@@ -72,6 +108,7 @@ class OutboxSenderTest {
       assertThat(sender.records().store().pendingDeliveries(receiverUrl, 10)).hasSize(1);
 
       try (Daemon receiver = Daemon.start(config(dir.resolve("b"), port))) {
+        receiver.trust().register(sender.did(), sender.trust().key().publicKey());
         Await.until("the record arrived", () -> receiver.records().get(record.id()).isPresent());
       }
     }

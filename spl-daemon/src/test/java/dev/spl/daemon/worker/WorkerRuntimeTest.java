@@ -44,7 +44,6 @@ import org.junit.jupiter.api.io.TempDir;
 class WorkerRuntimeTest {
   private static final String COORDINATOR_DID = "did:sync:instance:00000000000000c0";
   private static final String PARENT_ID = "e".repeat(64);
-  private static final String WORKER_DID = "did:sync:instance:000000000000000a";
 
   @TempDir Path dir;
   private final TestClock clock = new TestClock(1_700_000_000_000L);
@@ -65,7 +64,7 @@ class WorkerRuntimeTest {
     worker =
         Daemon.start(
             DaemonConfig.defaults(dir.resolve("worker")).withPort(0), clock, StoreFactory.ROCKSDB);
-    outbox = new OutboxSender(worker.records().store(), null, clock);
+    outbox = new OutboxSender(worker.records().store(), null, clock, worker.trust().key());
     outbox.start();
     worker.records().onDeliveriesQueued(outbox::wake);
   }
@@ -96,19 +95,28 @@ class WorkerRuntimeTest {
             clock,
             control::get,
             worker.controlGate().spawnPolicy(worker.did(), control::get),
-            new RecordClock(clock));
+            new RecordClock(clock),
+            worker.trust());
+    // Registered before (a restart): the coordinator takes the worker's signed results at once,
+    // even those of children recovered before the first heartbeat.
+    coordinator.trust().register(worker.did(), worker.trust().key().publicKey());
     runtime = new WorkerRuntime(ctx);
     runtime.start();
   }
 
-  private static Record childIntent(int index, int attempt, String run, String namespace) {
+  /**
+   * A child INTEND as the coordinator spawns it: stored on the coordinator (which counts a result
+   * only for an attempt it spawned, on the worker it spawned it on) and returned for the test to
+   * deliver to the worker.
+   */
+  private Record childIntent(int index, int attempt, String run, String namespace) {
     ObjectNode body =
         new ChildIntent(
                 namespace,
                 PARENT_ID,
                 ThreadIds.derive("parent"),
                 null,
-                WORKER_DID,
+                worker.did(),
                 index,
                 attempt,
                 "goal " + index,
@@ -118,13 +126,16 @@ class WorkerRuntimeTest {
                 List.of(),
                 null)
             .toBody();
-    return new Record(
-        ThreadIds.derive(PARENT_ID, String.valueOf(index), "goal " + index),
-        COORDINATOR_DID,
-        Act.INTEND,
-        body,
-        attempt,
-        List.of());
+    Record record =
+        new Record(
+            ThreadIds.derive(PARENT_ID, String.valueOf(index), "goal " + index),
+            coordinator.did(),
+            Act.INTEND,
+            body,
+            attempt,
+            List.of());
+    coordinator.records().append(record);
+    return record;
   }
 
   private List<StoredRecord> childDone(Daemon daemon) {

@@ -1,0 +1,146 @@
+package dev.spl.daemon.auth;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Json;
+import dev.spl.core.Record;
+import dev.spl.core.RecordStore;
+import dev.spl.core.StoredEnvelope;
+import dev.spl.core.auth.AuthRule;
+import dev.spl.core.auth.Authorizer;
+import dev.spl.core.auth.Authorizer.Writer;
+import dev.spl.core.auth.Ed25519;
+import dev.spl.core.auth.Envelope;
+import dev.spl.core.fleet.Heartbeat;
+import dev.spl.daemon.records.RecordRejectedException;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The check of every request of records a daemon receives over HTTP, before anything is stored or
+ * acted on: the envelope (if any) must list the ids of the records sent and verify with the key of
+ * its signer; then every record must pass the {@link Authorizer}. A refusal is {@code 403} with the
+ * rule as its code, and counted.
+ */
+public final class RecordIntake {
+  /** A heartbeat's own key, which a worker sends so its coordinator can register it. */
+  public static final String PUBLIC_KEY_FIELD = "public_key";
+
+  private final Trust trust;
+  private final Authorizer.View view;
+
+  public RecordIntake(Trust trust, boolean coordinator, RecordStore store, Clock clock) {
+    this.trust = trust;
+    this.view = new ReceiverView(trust, coordinator, store, clock);
+  }
+
+  public Trust trust() {
+    return trust;
+  }
+
+  /**
+   * Who wrote a request that passed, the envelope to keep beside its records (null: unsigned), and
+   * the key a heartbeat registers (null unless this is a first registration).
+   */
+  public record Accepted(Writer writer, StoredEnvelope envelope, PublicKey registers) {}
+
+  /**
+   * Checks {@code records} received with {@code envelope} (null when the request was not signed).
+   * Throws {@link RecordRejectedException} (403, the rule as code) naming the record.
+   */
+  public Accepted check(List<Record> records, Envelope envelope, boolean single) {
+    Writer writer = Writer.OPERATOR;
+    StoredEnvelope stored = null;
+    PublicKey registers = null;
+    if (envelope != null) {
+      List<String> ids = records.stream().map(Record::id).toList();
+      if (!ids.equals(envelope.ids())) {
+        throw refuse(
+            AuthRule.ENVELOPE_MISMATCH,
+            -1,
+            "signature.ids: expected the ids of the "
+                + ids.size()
+                + " record(s) sent, in order, but the envelope lists "
+                + envelope.ids().size()
+                + (envelope.ids().size() == ids.size() ? " other one(s)" : "")
+                + "; a record changed after it was signed, or the envelope belongs to another"
+                + " request");
+      }
+      String signer = envelope.signer();
+      Optional<PublicKey> known = trust.keyOf(signer);
+      Optional<PublicKey> presented = presentedKey(records, signer);
+      PublicKey verifyWith;
+      if (known.isPresent()) {
+        if (presented.isPresent() && !presented.get().equals(known.get())) {
+          throw refuse(
+              AuthRule.KEY_CHANGED,
+              -1,
+              signer
+                  + " registered with key "
+                  + Ed25519.publicKeyText(known.get())
+                  + " but now presents "
+                  + Ed25519.publicKeyText(presented.get())
+                  + "; a daemon's key never changes by itself. If its home was recreated on"
+                  + " purpose, an operator re-admits it with: spl fleet forget "
+                  + signer);
+        }
+        verifyWith = known.get();
+      } else if (presented.isPresent()) {
+        verifyWith = presented.get();
+        registers = verifyWith;
+      } else {
+        throw refuse(
+            AuthRule.UNKNOWN_SIGNER,
+            -1,
+            "signature.signer: "
+                + signer
+                + " is no daemon this one knows a key for (a worker registers its key with its"
+                + " first heartbeat; a worker learns its coordinator's from the answer)");
+      }
+      if (!envelope.isSignedBy(verifyWith)) {
+        throw refuse(
+            AuthRule.BAD_SIGNATURE, -1, "signature.sig: does not verify with the key of " + signer);
+      }
+      writer = Writer.daemon(signer);
+      byte[] json = envelope.canonicalBytes();
+      stored = new StoredEnvelope(envelope.hash(), json);
+    }
+    for (int i = 0; i < records.size(); i++) {
+      Optional<Authorizer.Refusal> refusal = Authorizer.check(records.get(i), writer, view);
+      if (refusal.isPresent()) {
+        throw refuse(refusal.get().rule(), single ? -1 : i, refusal.get().message());
+      }
+    }
+    return new Accepted(writer, stored, registers);
+  }
+
+  /** The key a lone heartbeat of {@code signer} carries in its body, if any. */
+  private static Optional<PublicKey> presentedKey(List<Record> records, String signer) {
+    if (records.size() != 1) {
+      return Optional.empty();
+    }
+    Record record = records.get(0);
+    if (!Heartbeat.TOPIC.equals(record.topic()) || !signer.equals(record.actor())) {
+      return Optional.empty();
+    }
+    String text = record.body().path(PUBLIC_KEY_FIELD).asText(null);
+    if (text == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Ed25519.parsePublicKey(text));
+    } catch (IllegalArgumentException e) {
+      throw new RecordRejectedException(
+          400, "INVALID_RECORD", -1, "body.public_key: " + e.getMessage());
+    }
+  }
+
+  private RecordRejectedException refuse(AuthRule rule, int index, String message) {
+    trust.refusals().count(rule);
+    ObjectNode details = Json.MAPPER.createObjectNode();
+    details.put("rule", rule.name());
+    String where = index < 0 ? "" : "records[" + index + "]: ";
+    return new RecordRejectedException(403, rule.name(), index, where + message, details);
+  }
+}

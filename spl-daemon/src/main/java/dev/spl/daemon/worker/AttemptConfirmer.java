@@ -1,0 +1,158 @@
+package dev.spl.daemon.worker;
+
+import dev.spl.core.Json;
+import dev.spl.core.fanout.ChildIntent;
+import dev.spl.core.worker.AttemptQuestion;
+import dev.spl.core.worker.AttemptStanding;
+import dev.spl.core.worker.WorkerAction;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Asks a worker's coordinators whether the attempts the fold wants confirmed may run ({@code POST
+ * /v1/attempts/standing}), off the worker's thread, in requests of at most {@link
+ * AttemptQuestion#MAX_ATTEMPTS}; hands back what each answered and which attempts got no answer.
+ */
+final class AttemptConfirmer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AttemptConfirmer.class);
+  private static final Duration TIMEOUT = Duration.ofSeconds(15);
+
+  /** What came back for one batch: a standing per attempt key, and keys left unanswered. */
+  record Answers(Map<String, AttemptStanding> standings, List<String> unanswered) {}
+
+  private final String worker;
+  private final long workerStartedAt;
+  private final String token;
+  private final String defaultCoordinator;
+  private final HttpClient client;
+  private final ExecutorService asker;
+  private int failuresInARow;
+
+  AttemptConfirmer(String worker, long workerStartedAt, String token, String defaultCoordinator) {
+    this.worker = worker;
+    this.workerStartedAt = workerStartedAt;
+    this.token = token;
+    this.defaultCoordinator = defaultCoordinator;
+    this.asker = Executors.newSingleThreadExecutor(WorkerRuntime.daemonThread("spl-attempt-fence"));
+    this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  }
+
+  /**
+   * Asks about {@code confirms} and calls {@code onAnswers} (on the asking thread) with the result.
+   */
+  void ask(List<WorkerAction.Confirm> confirms, Consumer<Answers> onAnswers) {
+    try {
+      asker.execute(() -> onAnswers.accept(askNow(confirms)));
+    } catch (RejectedExecutionException closing) {
+      // The worker is stopping: its attempts are asked about again after its restart.
+    }
+  }
+
+  private Answers askNow(List<WorkerAction.Confirm> confirms) {
+    Map<String, List<WorkerAction.Confirm>> byCoordinator = new LinkedHashMap<>();
+    for (WorkerAction.Confirm confirm : confirms) {
+      ChildIntent intent = confirm.intent();
+      String coordinator = intent.coordinator() != null ? intent.coordinator() : defaultCoordinator;
+      byCoordinator.computeIfAbsent(coordinator, c -> new ArrayList<>()).add(confirm);
+    }
+    Map<String, AttemptStanding> standings = new HashMap<>();
+    List<String> unanswered = new ArrayList<>();
+    for (var entry : byCoordinator.entrySet()) {
+      List<WorkerAction.Confirm> all = entry.getValue();
+      for (int from = 0; from < all.size(); from += AttemptQuestion.MAX_ATTEMPTS) {
+        List<WorkerAction.Confirm> batch =
+            all.subList(from, Math.min(all.size(), from + AttemptQuestion.MAX_ATTEMPTS));
+        try {
+          standings.putAll(askOne(entry.getKey(), batch));
+          if (failuresInARow > 0) {
+            LOG.info("coordinator at {} answers about attempts again", entry.getKey());
+          }
+          failuresInARow = 0;
+        } catch (IOException | RuntimeException e) {
+          failuresInARow++;
+          if (failuresInARow == 1 || failuresInARow % 20 == 0) {
+            LOG.warn(
+                "could not ask {} whether {} attempt(s) may run ({} failure(s) in a row); they"
+                    + " wait and are asked about again: {}",
+                entry.getKey(),
+                batch.size(),
+                failuresInARow,
+                e.getMessage());
+          }
+        }
+        for (WorkerAction.Confirm confirm : batch) {
+          if (!standings.containsKey(confirm.key())) {
+            unanswered.add(confirm.key());
+          }
+        }
+      }
+    }
+    return new Answers(standings, unanswered);
+  }
+
+  private Map<String, AttemptStanding> askOne(String coordinator, List<WorkerAction.Confirm> batch)
+      throws IOException {
+    Map<AttemptQuestion.Asked, String> keys = new HashMap<>();
+    List<AttemptQuestion.Asked> asked = new ArrayList<>(batch.size());
+    for (WorkerAction.Confirm confirm : batch) {
+      ChildIntent intent = confirm.intent();
+      AttemptQuestion.Asked one =
+          new AttemptQuestion.Asked(intent.fanout(), intent.index(), intent.attempt());
+      keys.put(one, confirm.key());
+      asked.add(one);
+    }
+    byte[] body =
+        Json.MAPPER.writeValueAsBytes(new AttemptQuestion(worker, workerStartedAt, asked).toJson());
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(coordinator + "/v1/attempts/standing"))
+            .timeout(TIMEOUT)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (token != null && !token.isEmpty()) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<byte[]> response;
+    try {
+      response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    if (response.statusCode() != 200) {
+      throw new IOException(
+          "expected HTTP 200 but the coordinator answered "
+              + response.statusCode()
+              + ": "
+              + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Map<String, AttemptStanding> standings = new HashMap<>();
+    for (AttemptQuestion.Answer answer :
+        AttemptQuestion.answersFrom(Json.MAPPER.readTree(response.body()))) {
+      String key = keys.get(answer.asked());
+      if (key != null) {
+        standings.put(key, answer.standing());
+      }
+    }
+    return standings;
+  }
+
+  @Override
+  public void close() {
+    asker.shutdownNow();
+  }
+}
