@@ -69,6 +69,19 @@ public final class CliContext {
     return err;
   }
 
+  /**
+   * Standard output without the glyph stand-ins of {@link #out()}: for JSON, whose text must reach
+   * the reader as it is (escaped to ASCII where the output is not UTF-8, see {@link #jsonLine}).
+   */
+  public PrintStream rawOut() {
+    return rawOut;
+  }
+
+  /** {@code node} as JSON on one line, every character outside ASCII escaped unless UTF-8. */
+  public String jsonLine(JsonNode node) {
+    return unicode ? node.toString() : ClientJson.compactAscii(node);
+  }
+
   public Map<String, String> env() {
     return env;
   }
@@ -77,8 +90,14 @@ public final class CliContext {
     return global;
   }
 
+  /** Whether the output is JSON: {@code -o json} or {@code -o jsonl}. */
   public boolean json() {
-    return global.output == OutputFormat.JSON;
+    return global.output == OutputFormat.JSON || global.output == OutputFormat.JSONL;
+  }
+
+  /** Whether the output is JSON lines ({@code -o jsonl}): every JSON value on one line. */
+  public boolean jsonLines() {
+    return global.output == OutputFormat.JSONL;
   }
 
   public boolean debug() {
@@ -163,6 +182,10 @@ public final class CliContext {
    * than replaced like the glyphs of the text output.
    */
   public void printJson(JsonNode node) {
-    rawOut.println(unicode ? ClientJson.pretty(node) : ClientJson.prettyAscii(node));
+    if (jsonLines()) {
+      rawOut.println(jsonLine(node));
+    } else {
+      rawOut.println(unicode ? ClientJson.pretty(node) : ClientJson.prettyAscii(node));
+    }
   }
 }

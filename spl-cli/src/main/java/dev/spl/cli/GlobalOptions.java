@@ -31,8 +31,9 @@ public final class GlobalOptions {
             OutputFormat.class,
             () -> output,
             value -> output = (OutputFormat) value,
-            "text|json",
-            "Output format: text (default) or json.",
+            "text|json|jsonl",
+            "Output format: text (default), json, or jsonl (JSON on one line; task results"
+                + " streams one result a line).",
             "-o",
             "--output"));
     mixin.addOption(

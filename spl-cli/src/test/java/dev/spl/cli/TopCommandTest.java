@@ -66,9 +66,11 @@ class TopCommandTest {
 
     @Option(
         names = {"-o", "--output"},
-        paramLabel = "text|json",
+        paramLabel = "text|json|jsonl",
         scope = ScopeType.INHERIT,
-        description = "Output format: text (default) or json.")
+        description =
+            "Output format: text (default), json, or jsonl (JSON on one line; task results"
+                + " streams one result a line).")
     void output(OutputFormat value) {
       target.output = value;
     }

@@ -9,6 +9,8 @@ import dev.spl.core.Json;
 import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
+import dev.spl.core.fanout.ChildDone;
+import dev.spl.core.fanout.ChildOutput;
 import dev.spl.core.fanout.Fanin;
 import dev.spl.core.fanout.Fanouts;
 import dev.spl.core.fanout.InvalidFanoutException;
@@ -18,6 +20,7 @@ import dev.spl.core.worker.AttemptFence;
 import dev.spl.core.worker.AttemptQuestion;
 import dev.spl.daemon.coordinator.FanoutReads;
 import dev.spl.daemon.coordinator.Reconciler;
+import dev.spl.daemon.coordinator.StoreFanoutLog;
 import dev.spl.daemon.fleet.FleetRegistry;
 import dev.spl.daemon.http.ApiException;
 import dev.spl.daemon.http.FanoutEndpoints;
@@ -125,6 +128,47 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
   }
 
   @Override
+  public ObjectNode results(String id, int afterIndex, int limit, java.util.Set<String> states) {
+    Reconciler loop = reconciler();
+    FanoutReads.Results page =
+        onLoop(
+                loop,
+                FanoutReads.results(
+                    id, afterIndex, limit, states, running().context().spawnPolicy()))
+            .orElseThrow(() -> notFound(id));
+    // Off the loop: each result is read from the record that gave the child its verdict.
+    StoreFanoutLog log = new StoreFanoutLog(running().records().store());
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("object", "list");
+    node.put("fanout", id);
+    node.put("epoch", loop.epoch());
+    node.set("summary", summaryJson(page.fanout()));
+    ArrayNode data = node.putArray("data");
+    for (FanoutReads.ResultRow row : page.rows()) {
+      ObjectNode entry = data.addObject();
+      entry.put("index", row.index());
+      entry.put("state", row.state());
+      entry.put("attempt", row.attempt());
+      entry.put("worker", row.worker());
+      entry.put("child_thread", row.childThread());
+      entry.put("iter_from", row.iterFrom());
+      entry.put("iter_to", row.iterTo());
+      ChildOutput output =
+          row.resultSeq() == 0
+              ? ChildOutput.NONE
+              : log.childDone(row.resultSeq()).map(ChildDone::output).orElse(ChildOutput.NONE);
+      entry.set("result", output.result() == null ? Json.MAPPER.nullNode() : output.result());
+      ArrayNode refs = entry.putArray("refs");
+      output.refs().forEach(ref -> refs.add(ref.toJson()));
+    }
+    node.put(
+        "next_after",
+        page.rows().isEmpty() ? afterIndex : page.rows().get(page.rows().size() - 1).index());
+    node.put("has_more", page.hasMore());
+    return node;
+  }
+
+  @Override
   public ObjectNode retry(String id, int index, String hint, String user) {
     Daemon self = running();
     Reconciler loop = reconciler();
@@ -200,6 +244,12 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
       node.putNull("max_concurrency");
     }
     node.set("fanin", faninJson(summary.fanin()));
+    if (summary.reduced() != null) {
+      node.set("reduced", summary.reduced());
+    }
+    if (summary.stages() != null) {
+      node.put("stages", summary.stages());
+    }
     return node;
   }
 

@@ -186,6 +186,38 @@ class ChildRoutesTest {
   }
 
   @Test
+  void onlyFilesInsideTheAttemptsOutputFolderAreServed() throws Exception {
+    Daemon coordinator = coordinator();
+    Daemon worker = shellWorker(coordinator);
+    FleetTestSupport.FanoutHandle fanout =
+        fanOut(
+            coordinator,
+            "docs",
+            "all",
+            List.of(
+                "{\"goal\":\"files\",\"run\":\"printf part > $SPL_OUTPUT_DIR/p.txt; ln -s"
+                    + " ../output-1.log $SPL_OUTPUT_DIR/link\"}"));
+    Await.until("the child reported", () -> result(coordinator, fanout, 0).isPresent());
+    ChildDone done = result(coordinator, fanout, 0).orElseThrow();
+    // The link is not a regular file: it is no reference.
+    assertThat(done.output().refs()).extracting(ref -> ref.path()).containsExactly("p.txt");
+    String thread = childThread(worker, fanout);
+    Http http = new Http(worker.url(), BEARER);
+    Http.Response file = http.get("/v1/children/" + thread + "/files?attempt=1&path=p.txt");
+    assertThat(file.status()).as(file.text()).isEqualTo(200);
+    assertThat(file.text()).isEqualTo("part");
+    for (String path : List.of("..%2Foutput-1.log", "%2Fetc%2Fpasswd", "a%2F%2Fb", "")) {
+      Http.Response refused = http.get("/v1/children/" + thread + "/files?attempt=1&path=" + path);
+      assertThat(refused.status()).as(path).isEqualTo(400);
+      assertThat(refused.json().path("message").asText()).as(path).startsWith("path: expected");
+    }
+    Http.Response linked = http.get("/v1/children/" + thread + "/files?attempt=1&path=link");
+    assertThat(linked.status()).isEqualTo(404);
+    assertThat(linked.json().path("code").asText()).isEqualTo("FILE_NOT_FOUND");
+    assertThat(http.get("/v1/children/" + thread + "/files?path=p.txt").status()).isEqualTo(400);
+  }
+
+  @Test
   void theRunningChildrenAreListedWithWhatTheyHaveSpentSoFar() throws Exception {
     Daemon coordinator = coordinator();
     Daemon worker = shellWorker(coordinator);

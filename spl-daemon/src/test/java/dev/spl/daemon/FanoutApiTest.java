@@ -251,6 +251,16 @@ class FanoutApiTest {
     Http.Response extra = http.get("/v1/fanouts?colour=red");
     assertThat(extra.status()).isEqualTo(400);
     assertThat(extra.json().path("code").asText()).isEqualTo("INVALID_PARAMETER");
+    Http.Response state = http.get("/v1/fanouts/" + "a".repeat(64) + "/results?state=accept,done");
+    assertThat(state.status()).isEqualTo(400);
+    assertThat(state.json().path("message").asText())
+        .isEqualTo(
+            "state: expected one of accept, cancelled, failed, over_budget, pending, reject,"
+                + " running, skipped, timeout but found 'done'");
+    Http.Response results = http.get("/v1/fanouts/" + "a".repeat(64) + "/results?limit=10001");
+    assertThat(results.json().path("message").asText())
+        .isEqualTo("limit: expected a whole number 1..10000 but found '10001'");
+    assertThat(http.get("/v1/fanouts/" + "a".repeat(64) + "/results").status()).isEqualTo(404);
   }
 
   @Test

@@ -21,10 +21,12 @@ import java.util.Map;
  * accepted}, {@code failed}, {@code active} (ints); and the fan-in: {@code fanin.status} (string:
  * {@code running}, {@code complete}, {@code partial} or {@code failed}), {@code fanin.succeeded},
  * {@code fanin.failed}, {@code fanin.cancelled}, {@code fanin.retried} and {@code fanin.retries}
- * (ints). The expression must be boolean.
+ * (ints); and {@code reduced}, a map from each reducer's name to its value so far (a reducer
+ * without a value yet is absent). The expression must be boolean.
  */
 public final class CelJoinCompiler implements JoinCompiler {
   static final String CHILDREN = "children";
+  static final String REDUCED = "reduced";
   static final Map<String, CelType> VARIABLES = variables();
 
   private final CelCompiler compiler = CelExpressions.compilerBuilder(VARIABLES).build();
@@ -48,6 +50,7 @@ public final class CelJoinCompiler implements JoinCompiler {
     for (String counter : CelJoinPredicate.COUNTERS) {
       variables.put(counter, SimpleType.INT);
     }
+    variables.put(REDUCED, MapType.create(SimpleType.STRING, SimpleType.DYN));
     variables.put(CelJoinPredicate.FANIN_STATUS, SimpleType.STRING);
     for (String count : CelJoinPredicate.FANIN_COUNTS) {
       variables.put(count, SimpleType.INT);

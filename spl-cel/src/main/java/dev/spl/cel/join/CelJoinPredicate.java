@@ -1,5 +1,6 @@
 package dev.spl.cel.join;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.cel.runtime.CelEvaluationException;
 import dev.spl.cel.CompiledExpression;
 import dev.spl.core.fanout.ChildView;
@@ -8,6 +9,7 @@ import dev.spl.core.fanout.Fanin;
 import dev.spl.core.fanout.JoinCounters;
 import dev.spl.core.fanout.JoinOutcome;
 import dev.spl.core.fanout.JoinPredicate;
+import dev.spl.core.fanout.Reductions;
 import java.util.AbstractList;
 import java.util.List;
 import java.util.Map;
@@ -28,10 +30,17 @@ final class CelJoinPredicate implements JoinPredicate {
 
   private final CompiledExpression expression;
   private final boolean readsChildren;
+  private final boolean readsReduced;
 
   CelJoinPredicate(CompiledExpression expression) {
     this.expression = expression;
     this.readsChildren = expression.references(CelJoinCompiler.CHILDREN);
+    this.readsReduced = expression.references(CelJoinCompiler.REDUCED);
+  }
+
+  @Override
+  public boolean readsReduced() {
+    return readsReduced;
   }
 
   @Override
@@ -56,6 +65,15 @@ final class CelJoinPredicate implements JoinPredicate {
    */
   @Override
   public JoinOutcome evaluate(JoinCounters counters, ChildrenView children, Fanin given) {
+    return evaluate(counters, children, given, Map.of());
+  }
+
+  @Override
+  public JoinOutcome evaluate(
+      JoinCounters counters,
+      ChildrenView children,
+      Fanin given,
+      Map<String, Reductions.Value> reduced) {
     Fanin fanin =
         given != null
             ? given
@@ -77,6 +95,7 @@ final class CelJoinPredicate implements JoinPredicate {
                     case "fanin.cancelled" -> Optional.of((long) fanin.cancelled());
                     case "fanin.retried" -> Optional.of((long) fanin.retried());
                     case "fanin.retries" -> Optional.of(fanin.retries());
+                    case CelJoinCompiler.REDUCED -> Optional.of(celValues(reduced));
                     case CelJoinCompiler.CHILDREN ->
                         readsChildren ? Optional.of(new ChildList(children)) : Optional.empty();
                     default -> Optional.empty();
@@ -89,6 +108,45 @@ final class CelJoinPredicate implements JoinPredicate {
       return JoinOutcome.SATISFIED;
     }
     return counters.allCompleted() ? JoinOutcome.IMPOSSIBLE : JoinOutcome.UNDECIDED;
+  }
+
+  /** Reducer values as CEL values; a reducer without a value yet is left out. */
+  static Map<String, Object> celValues(Map<String, Reductions.Value> reduced) {
+    Map<String, Object> values = new java.util.HashMap<>();
+    reduced.forEach(
+        (name, value) -> {
+          if (value.value() != null) {
+            values.put(name, celValue(value.value()));
+          }
+        });
+    return values;
+  }
+
+  /** JSON as CEL sees it: whole numbers int, other numbers double, arrays lists, objects maps. */
+  static Object celValue(JsonNode node) {
+    if (node.isIntegralNumber() && node.canConvertToLong()) {
+      return node.longValue();
+    }
+    if (node.isNumber()) {
+      return node.doubleValue();
+    }
+    if (node.isTextual()) {
+      return node.textValue();
+    }
+    if (node.isBoolean()) {
+      return node.booleanValue();
+    }
+    if (node.isArray()) {
+      List<Object> list = new java.util.ArrayList<>(node.size());
+      node.forEach(element -> list.add(celValue(element)));
+      return list;
+    }
+    if (node.isObject()) {
+      Map<String, Object> map = new java.util.LinkedHashMap<>();
+      node.fields().forEachRemaining(field -> map.put(field.getKey(), celValue(field.getValue())));
+      return map;
+    }
+    return dev.cel.common.values.NullValue.NULL_VALUE;
   }
 
   /** The children as CEL maps, built one by one as CEL reads them. */

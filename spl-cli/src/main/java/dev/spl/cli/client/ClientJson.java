@@ -150,10 +150,21 @@ public final class ClientJson {
     return pretty(node, true);
   }
 
+  /** {@code node} on one line, with every character outside ASCII written as JSON's escape. */
+  public static String compactAscii(JsonNode node) {
+    return write(node, true, false);
+  }
+
   private static String pretty(JsonNode node, boolean asciiOnly) {
+    return write(node, asciiOnly, true);
+  }
+
+  private static String write(JsonNode node, boolean asciiOnly, boolean indent) {
     Writer text = new StringWriter();
     try (JsonGenerator generator = FACTORY.createGenerator(text)) {
-      generator.setPrettyPrinter(new DefaultPrettyPrinter());
+      if (indent) {
+        generator.setPrettyPrinter(new DefaultPrettyPrinter());
+      }
       if (asciiOnly) {
         generator.setHighestNonEscapedChar(0x7f);
       }

@@ -17,6 +17,7 @@ import dev.spl.core.Record;
 import dev.spl.core.fanout.ChildDone;
 import dev.spl.core.fanout.ChildTemplate;
 import dev.spl.core.fanout.DataLoop;
+import dev.spl.core.fanout.FaninSpec;
 import dev.spl.core.fanout.FanoutLog;
 import dev.spl.core.fanout.FanoutOptions;
 import dev.spl.core.fanout.FanoutParent;
@@ -28,6 +29,7 @@ import dev.spl.core.fanout.InvalidFanoutException;
 import dev.spl.core.fanout.ItemChunk;
 import dev.spl.core.fanout.ItemParser;
 import dev.spl.core.fanout.Joins;
+import dev.spl.core.fanout.Reducer;
 import dev.spl.core.fanout.RunCommandPlacement;
 import dev.spl.core.fanout.SubtaskChunk;
 import dev.spl.core.fanout.SubtaskParser;
@@ -170,6 +172,32 @@ final class FanOutCommand implements Callable<Integer> {
   String join;
 
   @Option(
+      names = "--reduce",
+      paramLabel = "NAME=FN(PATH)",
+      description =
+          "A reducer folded over the accepted children's results as they complete:"
+              + " sum, min, max, count, avg, append or merge of result.PATH, e.g."
+              + " 'total=sum(result.count)' (repeatable).")
+  List<String> reduce = new ArrayList<>();
+
+  @Option(
+      names = "--then",
+      paramLabel = "K=V,...",
+      description =
+          "A stage that runs once the fan-in is terminal (goal, run, target, budget, timeout, as"
+              + " --subtask), given the fan-in in $SPL_FANIN_FILE; its verdict is the task's."
+              + " Repeat to chain stages.")
+  List<String> then = new ArrayList<>();
+
+  @Option(
+      names = "--then-if",
+      paramLabel = "CEL",
+      description =
+          "Run the --then stages only when this CEL expression over fanin and reduced holds;"
+              + " else the task ends with the fan-in's verdict.")
+  String thenIf;
+
+  @Option(
       names = "--max-attempts",
       paramLabel = "N",
       description = "Attempts per subtask when workers are lost (default: 3).")
@@ -193,7 +221,28 @@ final class FanOutCommand implements Callable<Integer> {
     Data data = itemsFile != null || range != null ? readData() : null;
     List<SubtaskSpec> specs = data == null ? readSubtasks() : List.of();
     int width = data == null ? specs.size() : data.loop().width();
+    FaninSpec fanin;
     try {
+      List<SubtaskSpec> stages = new ArrayList<>();
+      for (int i = 0; i < then.size(); i++) {
+        try {
+          stages.add(SubtaskParser.parseCli(i, then.get(i)));
+        } catch (InvalidFanoutException e) {
+          throw new InvalidFanoutException(
+              -1, "--then " + (i + 1), e.getMessage().replaceFirst("^subtask [0-9]+: ", ""));
+        }
+      }
+      fanin = new FaninSpec(Reducer.parseAll(reduce, "--reduce"), stages, thenIf);
+      if (thenIf != null) {
+        try {
+          new TaskFold.LazyCelJoins().compile(thenIf);
+        } catch (InvalidFanoutException e) {
+          throw new InvalidFanoutException(
+              -1,
+              "--then-if",
+              e.getMessage().startsWith("join: ") ? e.getMessage().substring(6) : e.getMessage());
+        }
+      }
       if (data == null) {
         FanoutValidation.validate(specs);
         Joins.compile(join, specs.size(), new TaskFold.LazyCelJoins());
@@ -306,7 +355,8 @@ final class FanOutCommand implements Callable<Integer> {
                 replaces,
                 System.currentTimeMillis(),
                 data == null ? null : data.loop(),
-                options)
+                options,
+                fanin)
             .toBody();
     Record parent = new Record(task.thread(), actor, Act.INTEND, parentBody, clock, chunkIds);
     records.add(parent);

@@ -148,7 +148,11 @@ final class FanoutWatch {
             summary.path("running").asInt()),
         summary.path("ignored_records").asInt(),
         List.of(rows),
-        fanin(summary.path("fanin")));
+        fanin(summary.path("fanin")),
+        summary.get("reduced") instanceof com.fasterxml.jackson.databind.node.ObjectNode reduced
+            ? reduced
+            : null,
+        text(summary, "stages"));
   }
 
   private static Fanin fanin(JsonNode node) {

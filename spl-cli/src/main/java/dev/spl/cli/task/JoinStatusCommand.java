@@ -215,6 +215,12 @@ final class JoinStatusCommand implements Callable<Integer> {
     faninNode.put("cancelled", fanin.cancelled());
     faninNode.put("retried", fanin.retried());
     faninNode.put("retries", fanin.retries());
+    if (status.reduced() != null) {
+      node.set("reduced", status.reduced());
+    }
+    if (status.stages() != null) {
+      node.put("stages", status.stages());
+    }
     ArrayNode rows = node.putArray("per_subtask");
     for (JoinStatus.SubtaskStatus line : status.perSubtask()) {
       ObjectNode row = rows.addObject();
@@ -274,6 +280,12 @@ final class JoinStatusCommand implements Callable<Integer> {
             + " · retried "
             + Formats.count(fanin.retried())
             + (fanin.retries() > fanin.retried() ? " (" + fanin.retries() + " retries)" : ""));
+    if (status.stages() != null) {
+      out.println("  Then:            " + status.stages());
+    }
+    if (status.reduced() != null) {
+      ReducedText.print(out, status.reduced(), "  Reduced:         ", "                   ");
+    }
     out.println();
     if (n > FULL_LISTING_MAX && !all) {
       Map<String, Integer> byState = new TreeMap<>();

@@ -37,6 +37,7 @@ import picocli.CommandLine.Parameters;
       TaskCommand.ListTasks.class,
       FanOutCommand.class,
       JoinStatusCommand.class,
+      ResultsCommand.class,
       SpeedupCommand.class,
       RetryCommand.class,
       CancelCommand.class,

@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param exitCode the shell command's exit code, or null (echo children, children that never ran,
  *     results the coordinator wrote itself)
  * @param value what the child computed (the echo executor's compute mode), or null
+ * @param output the attempt's result and file references ({@link ChildOutput#NONE} when none)
  */
 public record ChildDone(
     String namespace,
@@ -34,10 +35,12 @@ public record ChildDone(
     long finishedAtMillis,
     String interruptedBy,
     Integer exitCode,
-    JsonNode value)
+    JsonNode value,
+    ChildOutput output)
     implements FanoutEvent {
 
   public ChildDone {
+    output = output == null ? ChildOutput.NONE : output;
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(fanout, "fanout");
     Objects.requireNonNull(childThread, "childThread");
@@ -45,6 +48,42 @@ public record ChildDone(
     Objects.requireNonNull(costUsd, "costUsd");
     Objects.requireNonNull(summary, "summary");
     FanoutRecords.requireInterruptedBy(interruptedBy);
+  }
+
+  /** A result without a result value or file references. */
+  public ChildDone(
+      String namespace,
+      String fanout,
+      int index,
+      int attempt,
+      String childThread,
+      String worker,
+      Verdict verdict,
+      BigDecimal costUsd,
+      double wallTimeSecs,
+      String summary,
+      long startedAtMillis,
+      long finishedAtMillis,
+      String interruptedBy,
+      Integer exitCode,
+      JsonNode value) {
+    this(
+        namespace,
+        fanout,
+        index,
+        attempt,
+        childThread,
+        worker,
+        verdict,
+        costUsd,
+        wallTimeSecs,
+        summary,
+        startedAtMillis,
+        finishedAtMillis,
+        interruptedBy,
+        exitCode,
+        value,
+        ChildOutput.NONE);
   }
 
   /** A result without an exit code or a computed value. */
@@ -77,7 +116,8 @@ public record ChildDone(
         finishedAtMillis,
         interruptedBy,
         null,
-        null);
+        null,
+        ChildOutput.NONE);
   }
 
   /** A result without a computed value. */
@@ -111,7 +151,8 @@ public record ChildDone(
         finishedAtMillis,
         interruptedBy,
         exitCode,
-        null);
+        null,
+        ChildOutput.NONE);
   }
 
   public ObjectNode toBody() {
@@ -137,6 +178,7 @@ public record ChildDone(
     if (value != null) {
       body.set("value", value);
     }
+    output.writeTo(body);
     return body;
   }
 
@@ -157,6 +199,7 @@ public record ChildDone(
         reader.longValue("finished_at", 0),
         FanoutRecords.readInterruptedBy(reader),
         reader.optionalInteger("exit_code", Integer.MIN_VALUE),
-        FanoutRecords.readValue(body));
+        FanoutRecords.readValue(body),
+        ChildOutput.read(body, reader));
   }
 }

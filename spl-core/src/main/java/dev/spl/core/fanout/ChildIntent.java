@@ -32,6 +32,8 @@ import java.util.Objects;
  * @param items the child's items (an item loop's shard), or null
  * @param loop what a data child iterates over ({@code items} or {@code range}), or null for a
  *     listed subtask
+ * @param fanin for a stage after the join ({@code --then}): the fan-in it is given, which a shell
+ *     child reads from {@code $SPL_FANIN_FILE}; null for every other child
  */
 public record ChildIntent(
     String namespace,
@@ -52,7 +54,52 @@ public record ChildIntent(
     long iterTo,
     String idempotencyKey,
     ArrayNode items,
-    DataLoop.Kind loop) {
+    DataLoop.Kind loop,
+    ObjectNode fanin) {
+
+  /** A child that is not a stage after the join. */
+  public ChildIntent(
+      String namespace,
+      String fanout,
+      String parentThread,
+      String coordinator,
+      String worker,
+      int index,
+      int attempt,
+      String goal,
+      BigDecimal budget,
+      Long timeoutSecs,
+      String run,
+      List<Input> inputs,
+      String hint,
+      int shard,
+      long iterFrom,
+      long iterTo,
+      String idempotencyKey,
+      ArrayNode items,
+      DataLoop.Kind loop) {
+    this(
+        namespace,
+        fanout,
+        parentThread,
+        coordinator,
+        worker,
+        index,
+        attempt,
+        goal,
+        budget,
+        timeoutSecs,
+        run,
+        inputs,
+        hint,
+        shard,
+        iterFrom,
+        iterTo,
+        idempotencyKey,
+        items,
+        loop,
+        null);
+  }
 
   /** A predecessor's result: {@code verdict} is its wire name. */
   public record Input(int index, String verdict, String summary) {
@@ -164,6 +211,9 @@ public record ChildIntent(
     if (loop != null) {
       body.put("loop", loop.wire());
     }
+    if (fanin != null) {
+      body.set("fanin", fanin);
+    }
     return body;
   }
 
@@ -207,7 +257,8 @@ public record ChildIntent(
         to,
         key == null ? DataLoop.idempotencyKey(fanout, shardIndex, from, to) : key,
         items == null || items.isNull() ? null : (ArrayNode) items,
-        loopOf(reader));
+        loopOf(reader),
+        body.get("fanin") instanceof ObjectNode fanin ? fanin : null);
   }
 
   private static DataLoop.Kind loopOf(WireReader reader) {

@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param exitCode the shell command's exit code, or null
  * @param interruptedBy as in {@link ChildDone}
  * @param value what the child computed (the echo executor's compute mode), or null
+ * @param output the attempt's result and file references, as in {@link ChildDone}
  */
 public record ChildResult(
     String namespace,
@@ -24,15 +25,43 @@ public record ChildResult(
     String summary,
     Integer exitCode,
     String interruptedBy,
-    JsonNode value) {
+    JsonNode value,
+    ChildOutput output) {
 
   public ChildResult {
+    output = output == null ? ChildOutput.NONE : output;
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(fulfills, "fulfills");
     Objects.requireNonNull(verdict, "verdict");
     Objects.requireNonNull(costUsd, "costUsd");
     Objects.requireNonNull(summary, "summary");
     FanoutRecords.requireInterruptedBy(interruptedBy);
+  }
+
+  /** A result without a result value or file references. */
+  public ChildResult(
+      String namespace,
+      String fulfills,
+      int attempt,
+      Verdict verdict,
+      BigDecimal costUsd,
+      double wallTimeSecs,
+      String summary,
+      Integer exitCode,
+      String interruptedBy,
+      JsonNode value) {
+    this(
+        namespace,
+        fulfills,
+        attempt,
+        verdict,
+        costUsd,
+        wallTimeSecs,
+        summary,
+        exitCode,
+        interruptedBy,
+        value,
+        ChildOutput.NONE);
   }
 
   /** A result without a computed value. */
@@ -56,7 +85,8 @@ public record ChildResult(
         summary,
         exitCode,
         interruptedBy,
-        null);
+        null,
+        ChildOutput.NONE);
   }
 
   public ObjectNode toBody() {
@@ -77,6 +107,7 @@ public record ChildResult(
     if (value != null) {
       body.set("value", value);
     }
+    output.writeTo(body);
     return body;
   }
 
@@ -92,6 +123,7 @@ public record ChildResult(
         reader.text("summary"),
         reader.optionalInteger("exit_code", Integer.MIN_VALUE),
         FanoutRecords.readInterruptedBy(reader),
-        FanoutRecords.readValue(body));
+        FanoutRecords.readValue(body),
+        ChildOutput.read(body, reader));
   }
 }

@@ -77,14 +77,29 @@ public sealed interface FanoutAction {
    *
    * @param children every child for a fan-out of listed subtasks, null for a data fan-out
    */
+  /** The fan-in is terminal and stages follow: record it (and whether they run) first. */
+  record DecideFanin(FanoutRef fanout, FaninDecided decided) implements FanoutAction {}
+
   record CompleteJoin(
       FanoutRef fanout,
       String verdict,
       List<ChildView> children,
       JoinTotals totals,
       long completedAtMillis,
-      Fanin fanin)
-      implements FanoutAction {}
+      Fanin fanin,
+      com.fasterxml.jackson.databind.node.ObjectNode reduced)
+      implements FanoutAction {
+    /** A join without reducers. */
+    public CompleteJoin(
+        FanoutRef fanout,
+        String verdict,
+        List<ChildView> children,
+        JoinTotals totals,
+        long completedAtMillis,
+        Fanin fanin) {
+      this(fanout, verdict, children, totals, completedAtMillis, fanin, null);
+    }
+  }
 
   /**
    * Totals written with the join: {@code completed} counts children that reached a verdict of their

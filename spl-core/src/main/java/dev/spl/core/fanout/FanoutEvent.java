@@ -11,7 +11,13 @@ import java.util.Optional;
  * fanout_child_done}, and a user's {@code fanout_retry_subtask} and {@code fanout_cancel_request}.
  */
 public sealed interface FanoutEvent
-    permits Spawned, ChildDone, RetrySubtask, CancelRequest, CancelSent, JoinComplete {
+    permits Spawned,
+        ChildDone,
+        RetrySubtask,
+        CancelRequest,
+        CancelSent,
+        JoinComplete,
+        FaninDecided {
 
   /** The id of the fan-out parent the body belongs to. */
   String fanout();
@@ -36,6 +42,7 @@ public sealed interface FanoutEvent
           case FanoutRecords.CANCEL_REQUEST -> CancelRequest.fromBody(body);
           case FanoutRecords.CANCEL_SENT -> CancelSent.fromBody(body);
           case FanoutRecords.JOIN_COMPLETE -> JoinComplete.fromBody(body);
+          case FanoutRecords.FANIN_DECIDED -> FaninDecided.fromBody(body);
           default -> null;
         };
     return Optional.ofNullable(event);

@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param replaces the id of an earlier fan-out of the task this one replaces, or null
  * @param loop the items or range a data fan-out iterates over, or null for listed subtasks
  * @param options the failure policy, retries and concurrency
+ * @param fanin the reducers (written as {@code reduce}, only when there are some)
  */
 public record FanoutParent(
     String namespace,
@@ -30,7 +31,8 @@ public record FanoutParent(
     String replaces,
     long createdAtMillis,
     DataLoop loop,
-    FanoutOptions options) {
+    FanoutOptions options,
+    FaninSpec fanin) {
 
   /** The most {@code max_attempts}: the fold keeps the count in a byte. */
   public static final int MAX_ATTEMPTS = 100;
@@ -40,6 +42,31 @@ public record FanoutParent(
     Objects.requireNonNull(join, "join");
     Objects.requireNonNull(options, "options");
     chunks = List.copyOf(chunks);
+    fanin = fanin == null ? FaninSpec.NONE : fanin;
+  }
+
+  /** A fan-out without reducers. */
+  public FanoutParent(
+      String namespace,
+      String join,
+      int subtaskCount,
+      List<String> chunks,
+      int maxAttempts,
+      String replaces,
+      long createdAtMillis,
+      DataLoop loop,
+      FanoutOptions options) {
+    this(
+        namespace,
+        join,
+        subtaskCount,
+        chunks,
+        maxAttempts,
+        replaces,
+        createdAtMillis,
+        loop,
+        options,
+        FaninSpec.NONE);
   }
 
   /** A fan-out of listed subtasks with the default options. */
@@ -93,6 +120,17 @@ public record FanoutParent(
     if (options.maxConcurrency() != 0) {
       body.put("max_concurrency", options.maxConcurrency());
     }
+    if (!fanin.reducers().isEmpty()) {
+      ArrayNode reduce = body.putArray("reduce");
+      fanin.reducerTexts().forEach(reduce::add);
+    }
+    if (!fanin.stages().isEmpty()) {
+      ArrayNode then = body.putArray("then");
+      fanin.stages().forEach(stage -> then.add(stage.toJson()));
+    }
+    if (fanin.thenIf() != null) {
+      body.put("then_if", fanin.thenIf());
+    }
     return body;
   }
 
@@ -130,6 +168,25 @@ public record FanoutParent(
       throw reader.problem(
           "max_attempts", "a whole number from 1 to " + MAX_ATTEMPTS, body.get("max_attempts"));
     }
+    FaninSpec fanin = FaninSpec.NONE;
+    if (body.hasNonNull("reduce") || body.hasNonNull("then")) {
+      try {
+        List<Reducer> reducers =
+            body.hasNonNull("reduce")
+                ? Reducer.parseAll(reader.texts("reduce"), "reduce")
+                : List.of();
+        List<SubtaskSpec> stages = new java.util.ArrayList<>();
+        if (body.hasNonNull("then")) {
+          List<com.fasterxml.jackson.databind.node.ObjectNode> raw = reader.rawObjects("then");
+          for (int i = 0; i < raw.size(); i++) {
+            stages.add(SubtaskParser.parseJson(i, raw.get(i)));
+          }
+        }
+        fanin = new FaninSpec(reducers, stages, reader.optionalText("then_if"));
+      } catch (InvalidFanoutException e) {
+        throw new InvalidRecordException("body." + e.getMessage());
+      }
+    }
     return new FanoutParent(
         reader.text("namespace"),
         reader.text("join"),
@@ -139,7 +196,8 @@ public record FanoutParent(
         reader.optionalText("replaces"),
         reader.longValue("created_at", 0),
         loop,
-        options);
+        options,
+        fanin);
   }
 
   /** Seconds as whole milliseconds; anything out of range is left for the options to refuse. */

@@ -24,6 +24,7 @@ public final class FanoutRecords {
   public static final String CANCEL_REQUEST = "fanout_cancel_request";
   public static final String CANCEL_SENT = "fanout_cancel_sent";
   public static final String JOIN_COMPLETE = "fanout_join_complete";
+  public static final String FANIN_DECIDED = "fanout_fanin_decided";
   public static final String CHILD = "fanout_child";
   public static final String CANCEL = "fanout_cancel";
   public static final String CHILD_RESULT = "child_result";
@@ -127,6 +128,9 @@ public final class FanoutRecords {
                 List.of(ref.id())));
       } else if (action instanceof FanoutAction.Spawn spawn) {
         spawns.add(spawn);
+      } else if (action instanceof FanoutAction.DecideFanin decided) {
+        joins.add(
+            new Draft(ref.thread(), Act.LEARN, decided.decided().toBody(), List.of(ref.id())));
       } else if (action instanceof FanoutAction.CompleteJoin join) {
         joins.add(
             new Draft(
@@ -139,7 +143,8 @@ public final class FanoutRecords {
                         join.children(),
                         join.totals(),
                         join.completedAtMillis(),
-                        join.fanin())
+                        join.fanin(),
+                        join.reduced())
                     .toBody(),
                 List.of(ref.id())));
       }

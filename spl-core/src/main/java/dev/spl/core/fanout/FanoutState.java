@@ -87,6 +87,17 @@ public final class FanoutState {
   private final int width;
   private final ChildrenView childrenView = new View();
   private final FanoutLog log;
+  private final Reductions reductions;
+
+  // Stages after the join (--then): run one at a time once the fan-in is decided. A stage's
+  // records use index width + k, beyond every child's.
+  private JoinPredicate thenIf;
+  private FaninDecided decided;
+  private int stage;
+  private ChildState stageState = ChildState.PENDING_SPAWN;
+  private String stageWorker;
+  private Verdict stageVerdict;
+  private final List<Long> stageResults = new ArrayList<>();
 
   // Listed subtasks: descriptors, targets, the dependency graph, the workers' summaries.
   private final List<SubtaskSpec> specs;
@@ -158,13 +169,27 @@ public final class FanoutState {
    */
   public FanoutState(
       FanoutRef ref, FanoutParent parent, List<SubtaskSpec> specs, JoinPredicate predicate) {
+    this(ref, parent, specs, predicate, FanoutLog.NONE);
+  }
+
+  /**
+   * A fan-out of listed subtasks whose {@code log} reads its children's results again when its
+   * reducers must start over (an accepted child retried by hand).
+   */
+  public FanoutState(
+      FanoutRef ref,
+      FanoutParent parent,
+      List<SubtaskSpec> specs,
+      JoinPredicate predicate,
+      FanoutLog log) {
     FanoutValidation.validate(specs);
     requireMaxAttempts(parent);
     this.ref = ref;
     this.parent = parent;
     this.options = parent.options();
     this.predicate = predicate;
-    this.log = FanoutLog.NONE;
+    this.log = log;
+    this.reductions = new Reductions(parent.fanin().reducers());
     this.specs = List.copyOf(specs);
     this.loop = null;
     this.chunks = null;
@@ -231,6 +256,7 @@ public final class FanoutState {
     this.options = parent.options();
     this.predicate = predicate;
     this.log = log;
+    this.reductions = new Reductions(parent.fanin().reducers());
     this.loop = parent.loop();
     this.chunks = chunks;
     this.dataTarget = Target.parse(-1, loop.template().target());
@@ -287,9 +313,19 @@ public final class FanoutState {
   /** Compiles the parent's join and builds the fold of a fan-out of listed subtasks. */
   public static FanoutState create(
       FanoutRef ref, FanoutParent parent, List<SubtaskSpec> specs, JoinCompiler compiler) {
+    return create(ref, parent, specs, compiler, FanoutLog.NONE);
+  }
+
+  /** As {@link #create(FanoutRef, FanoutParent, List, JoinCompiler)}, reading results from log. */
+  public static FanoutState create(
+      FanoutRef ref,
+      FanoutParent parent,
+      List<SubtaskSpec> specs,
+      JoinCompiler compiler,
+      FanoutLog log) {
     FanoutValidation.validate(specs);
     JoinPredicate predicate = Joins.compile(parent.join(), specs.size(), compiler);
-    return new FanoutState(ref, parent, specs, predicate);
+    return new FanoutState(ref, parent, specs, predicate, log).withThenIf(compiler);
   }
 
   /** Compiles the parent's join and builds the fold of a data fan-out. */
@@ -300,7 +336,23 @@ public final class FanoutState {
       JoinCompiler compiler,
       FanoutLog log) {
     JoinPredicate predicate = Joins.compile(parent.join(), parent.loop().width(), compiler);
-    return new FanoutState(ref, parent, chunks, predicate, log);
+    return new FanoutState(ref, parent, chunks, predicate, log).withThenIf(compiler);
+  }
+
+  /** Compiles the parent's {@code then_if}, which decides whether the stages after the join run. */
+  private FanoutState withThenIf(JoinCompiler compiler) {
+    String text = parent.fanin().thenIf();
+    if (text != null) {
+      try {
+        thenIf = compiler.compile(text);
+      } catch (InvalidFanoutException e) {
+        throw new InvalidFanoutException(
+            -1,
+            "then_if",
+            e.getMessage().startsWith("join: ") ? e.getMessage().substring(6) : e.getMessage());
+      }
+    }
+    return this;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -348,6 +400,8 @@ public final class FanoutState {
       changed = applyCancelRequest(cancel);
     } else if (event instanceof CancelSent cancel) {
       changed = applyCancelSent(cancel);
+    } else if (event instanceof FaninDecided fanin) {
+      changed = applyFaninDecided(fanin);
     } else {
       changed = applyJoinComplete((JoinComplete) event);
     }
@@ -358,10 +412,28 @@ public final class FanoutState {
     return changed;
   }
 
+  private boolean applyFaninDecided(FaninDecided fanin) {
+    if (joinComplete || decided != null || parent.fanin().stages().isEmpty()) {
+      return false;
+    }
+    decided = fanin;
+    version++;
+    return true;
+  }
+
   private boolean applySpawned(Spawned spawned) {
     boolean changed = false;
     for (Spawned.Entry entry : spawned.spawns()) {
       int i = entry.index();
+      if (i == width + stage && decided != null && !joinComplete) {
+        if (stageState == ChildState.PENDING_SPAWN && entry.attempt() == 1) {
+          stageState = ChildState.IN_PROGRESS;
+          stageWorker = entry.worker();
+          version++;
+          changed = true;
+        }
+        continue;
+      }
       if (!inRange(i) || state(i) != ChildState.PENDING_SPAWN || entry.attempt() != attempt[i]) {
         continue;
       }
@@ -379,6 +451,9 @@ public final class FanoutState {
 
   private boolean applyChildDone(ChildDone done, long receivedAtMillis, long seq) {
     int i = done.index();
+    if (i >= width) {
+      return applyStageDone(done, seq);
+    }
     if (!inRange(i) || state(i).terminal() || done.attempt() != attempt[i]) {
       // Only the first result of the current attempt counts: results of attempts that were
       // reassigned or retried, and duplicates, are kept in the log but change nothing.
@@ -414,6 +489,31 @@ public final class FanoutState {
       exitCodes[i] = done.exitCode() == null ? NO_EXIT_CODE : done.exitCode();
     }
     transition(i, ChildState.DONE, done.verdict());
+    if (done.verdict() == Verdict.ACCEPT && !reductions.isEmpty()) {
+      reductions.add(i, done.output().result());
+    }
+    return true;
+  }
+
+  /** The current stage's result: the next stage is due after an accept, else the chain ends. */
+  private boolean applyStageDone(ChildDone done, long seq) {
+    if (decided == null
+        || joinComplete
+        || done.index() != width + stage
+        || done.attempt() != 1
+        || stageState != ChildState.IN_PROGRESS) {
+      return false;
+    }
+    stageResults.add(seq);
+    stageVerdict = done.verdict();
+    if (done.verdict() == Verdict.ACCEPT && stage + 1 < parent.fanin().stages().size()) {
+      stage++;
+      stageState = ChildState.PENDING_SPAWN;
+      stageWorker = null;
+    } else {
+      stageState = ChildState.DONE;
+    }
+    version++;
     return true;
   }
 
@@ -444,6 +544,7 @@ public final class FanoutState {
     if (lost ? state(i) != ChildState.IN_PROGRESS : state(i) != ChildState.DONE) {
       return false;
     }
+    boolean wasAccepted = accepted(i);
     if (lost) {
       lostRuns[i] = (byte) Math.min(Byte.MAX_VALUE, lostRuns[i] + 1);
       flags[i] |= LOST_ITS_WORKER;
@@ -463,7 +564,25 @@ public final class FanoutState {
       }
     }
     nextAttempt(i);
+    if (wasAccepted && !reductions.isEmpty()) {
+      reduceAgain();
+    }
     return true;
+  }
+
+  /**
+   * Starts the reducers over from the results of the children accepted now, in index order: a child
+   * whose accepted attempt was retried by hand no longer counts, and a min or max cannot take one
+   * value out. Reads each result from the log; manual retries are rare.
+   */
+  private void reduceAgain() {
+    reductions.reset();
+    for (int j = 0; j < width; j++) {
+      if (accepted(j) && resultSeq[j] != 0) {
+        reductions.add(
+            j, log.childDone(resultSeq[j]).map(done -> done.output().result()).orElse(null));
+      }
+    }
   }
 
   private void markRetried(int i) {
@@ -735,10 +854,18 @@ public final class FanoutState {
               new Ending(JoinOutcome.IMPOSSIBLE, JoinComplete.CANCELLED, null), nowMillis));
       return actions;
     }
+    if (decided != null) {
+      decideStages(actions, directory, policy, nowMillis);
+      return actions;
+    }
     Ending ending = ending();
     if (ending != null) {
       addLeftoverCancel(actions, ending.cancelReason());
-      actions.add(completeJoin(ending, nowMillis));
+      if (parent.fanin().stages().isEmpty()) {
+        actions.add(completeJoin(ending, nowMillis));
+      } else {
+        actions.add(decideFanin(ending, nowMillis));
+      }
       return actions;
     }
     decideLostWorkers(actions, directory, nowMillis);
@@ -760,7 +887,10 @@ public final class FanoutState {
   /** The join predicate's current outcome, re-evaluated only when a child changed. */
   public JoinOutcome outcome() {
     if (outcomeVersion != version) {
-      outcome = predicate.evaluate(counters(), childrenView, fanin());
+      outcome =
+          predicate.readsReduced()
+              ? predicate.evaluate(counters(), childrenView, fanin(), reductions.values())
+              : predicate.evaluate(counters(), childrenView, fanin());
       outcomeVersion = version;
     }
     return outcome;
@@ -838,7 +968,11 @@ public final class FanoutState {
           }
         };
     JoinCounters onlyThem = new JoinCounters(acceptedCount, acceptedCount, acceptedCount, 0, 0);
-    return predicate.evaluate(onlyThem, successful, fanin()) == JoinOutcome.SATISFIED;
+    JoinOutcome outcome =
+        predicate.readsReduced()
+            ? predicate.evaluate(onlyThem, successful, fanin(), reductions.values())
+            : predicate.evaluate(onlyThem, successful, fanin());
+    return outcome == JoinOutcome.SATISFIED;
   }
 
   private void addLeftoverCancel(List<FanoutAction> actions, String reason) {
@@ -857,7 +991,197 @@ public final class FanoutState {
     actions.add(new FanoutAction.Cancel(ref, List.copyOf(cancelled), reason));
   }
 
+  /**
+   * The fan-in is terminal and stages follow: what they are given, and whether {@code then_if} lets
+   * them run, decided now from the fan-in as it ended and kept in the record.
+   */
+  private FanoutAction.DecideFanin decideFanin(Ending ending, long nowMillis) {
+    Fanin fanin = endingFanin(ending);
+    boolean run =
+        thenIf == null
+            || (thenIf.readsReduced()
+                    ? thenIf.evaluate(counters(), childrenView, fanin, reductions.values())
+                    : thenIf.evaluate(counters(), childrenView, fanin))
+                == JoinOutcome.SATISFIED;
+    return new FanoutAction.DecideFanin(
+        ref,
+        new FaninDecided(
+            ref.namespace(), ref.id(), ending.verdict(), fanin, reducedJson(), run, nowMillis));
+  }
+
+  /**
+   * Runs the stages one after the other: spawns the current one, gives it up when its worker is
+   * lost, and completes the join when the chain ends (or {@code then_if} did not hold): with the
+   * fan-in's verdict when no stage ran, else {@code accept} when every stage accepted and {@code
+   * reject} when one did not.
+   */
+  private void decideStages(
+      List<FanoutAction> actions, WorkerDirectory directory, SpawnPolicy policy, long nowMillis) {
+    String reason =
+        JoinComplete.REJECT.equals(decided.verdict())
+            ? FanoutRecords.CANCEL_JOIN_IMPOSSIBLE
+            : FanoutRecords.CANCEL_JOIN_SATISFIED;
+    addLeftoverCancel(actions, reason);
+    if (!decided.runStages() || stageState == ChildState.DONE) {
+      String verdict =
+          !decided.runStages()
+              ? decided.verdict()
+              : stageVerdict == Verdict.ACCEPT ? JoinComplete.ACCEPT : JoinComplete.REJECT;
+      actions.add(
+          completeJoin(
+              new Ending(JoinOutcome.SATISFIED, verdict, reason), nowMillis, decided.fanin()));
+      return;
+    }
+    int index = width + stage;
+    String thread = stageThread(stage);
+    if (stageState == ChildState.IN_PROGRESS) {
+      for (WorkerInfo lost : directory.lost()) {
+        if (lost.did().equals(stageWorker)) {
+          actions.add(
+              new FanoutAction.GiveUp(
+                  ref,
+                  index,
+                  1,
+                  thread,
+                  lost.did(),
+                  Verdict.FAILED,
+                  "worker "
+                      + lost.did()
+                      + " was lost (silent past its lease) while it ran stage "
+                      + (stage + 1),
+                  nowMillis));
+        }
+      }
+      return;
+    }
+    Placement placement = new Placement(directory, roundRobinSpawns);
+    if (placement.noLiveWorker()) {
+      return;
+    }
+    SubtaskSpec spec = parent.fanin().stages().get(stage);
+    Placement.Choice choice = placement.choose(Target.parse(-1, spec.target()), false);
+    if (choice.none()) {
+      return;
+    }
+    WorkerInfo chosen = placement.worker(choice);
+    ChildIntent intent =
+        new ChildIntent(
+            ref.namespace(),
+            ref.id(),
+            ref.thread(),
+            directory.coordinator(),
+            chosen.did(),
+            index,
+            1,
+            spec.goal(),
+            spec.budget(),
+            spec.timeoutSecs(),
+            spec.run(),
+            List.of(),
+            null,
+            index,
+            0,
+            width,
+            DataLoop.idempotencyKey(ref.id(), index, 0, width),
+            null,
+            null,
+            stageFanin());
+    FanoutRecords.Draft draft = new FanoutRecords.Draft(thread, Act.INTEND, intent.toBody());
+    Optional<String> refusal = policy.refusal(draft);
+    if (refusal.isPresent()) {
+      actions.add(new FanoutAction.Hold(ref, index, 1, refusal.get()));
+      return;
+    }
+    actions.add(
+        new FanoutAction.Spawn(
+            ref, index, 1, thread, chosen, "specific:" + chosen.did(), draft.body()));
+  }
+
+  /** The most result references a stage is given; the rest are read with the results route. */
+  static final int STAGE_REFS = 1000;
+
+  /** How many children a stage's fan-in looks through for result references. */
+  static final int STAGE_REF_SCAN = 10_000;
+
+  /**
+   * What a stage is given ({@code $SPL_FANIN_FILE}): the fan-in as it ended, the reducers' values,
+   * the references of the first accepted children's files, and the earlier stages' results.
+   */
+  private com.fasterxml.jackson.databind.node.ObjectNode stageFanin() {
+    var node = dev.spl.core.Json.MAPPER.createObjectNode();
+    node.put("fanout", ref.id());
+    node.put("thread", ref.thread());
+    node.put("stage", stage + 1);
+    node.put("stages", parent.fanin().stages().size());
+    node.put("verdict", decided.verdict());
+    node.setAll(JoinComplete.faninJson(decided.fanin()));
+    node.put("n", width);
+    if (decided.reduced() != null) {
+      node.set("reduced", decided.reduced());
+    }
+    var refs = node.putArray("refs");
+    boolean more = false;
+    for (int i = 0; i < width; i++) {
+      if (i >= STAGE_REF_SCAN) {
+        more = true;
+        break;
+      }
+      if (!accepted(i) || resultSeq[i] == 0) {
+        continue;
+      }
+      ChildOutput output =
+          log.childDone(resultSeq[i]).map(ChildDone::output).orElse(ChildOutput.NONE);
+      for (ChildOutput.Ref r : output.refs()) {
+        if (refs.size() == STAGE_REFS) {
+          more = true;
+          break;
+        }
+        refs.add(r.toJson().put("index", i));
+      }
+    }
+    node.put("refs_complete", !more);
+    var earlier = node.putArray("earlier_stages");
+    for (int k = 0; k < stageResults.size(); k++) {
+      int at = k;
+      log.childDone(stageResults.get(k))
+          .ifPresent(
+              done ->
+                  earlier
+                      .addObject()
+                      .put("stage", at + 1)
+                      .put("verdict", done.verdict().wire())
+                      .put("summary", done.summary())
+                      .set(
+                          "result",
+                          done.output().result() == null
+                              ? dev.spl.core.Json.MAPPER.nullNode()
+                              : done.output().result()));
+    }
+    return node;
+  }
+
+  /** The thread of stage {@code k} (from 0) of this fan-out. */
+  public String stageThread(int k) {
+    return ThreadIds.derive(ref.id(), "then", String.valueOf(k));
+  }
+
+  /** The fan-in counts a join ending now records. */
+  private Fanin endingFanin(Ending ending) {
+    int unfinished = pendingCount + activeCount;
+    return new Fanin(
+        Fanin.statusOf(ending.verdict()),
+        acceptedCount,
+        failedCount - cancelledCount,
+        cancelledCount + unfinished,
+        retriedCount,
+        retriesTotal);
+  }
+
   private FanoutAction.CompleteJoin completeJoin(Ending ending, long nowMillis) {
+    return completeJoin(ending, nowMillis, null);
+  }
+
+  private FanoutAction.CompleteJoin completeJoin(Ending ending, long nowMillis, Fanin given) {
     List<ChildView> views = null;
     String unfinishedSummary =
         JoinComplete.CANCELLED.equals(ending.verdict())
@@ -883,15 +1207,7 @@ public final class FanoutState {
       }
       views = List.copyOf(views);
     }
-    int unfinished = pendingCount + activeCount;
-    Fanin fanin =
-        new Fanin(
-            Fanin.statusOf(ending.verdict()),
-            acceptedCount,
-            failedCount - cancelledCount,
-            cancelledCount + unfinished,
-            retriedCount,
-            retriesTotal);
+    Fanin fanin = given != null ? given : endingFanin(ending);
     return new FanoutAction.CompleteJoin(
         ref,
         ending.verdict(),
@@ -903,7 +1219,8 @@ public final class FanoutState {
             completedCount - acceptedCount,
             usd(costTotalMicros)),
         nowMillis,
-        fanin);
+        fanin,
+        reductions.isEmpty() ? null : Reductions.toJson(reductions.values()));
   }
 
   private void decideLostWorkers(
@@ -1085,6 +1402,10 @@ public final class FanoutState {
 
   /** The fan-in as it stands: see {@link Fanin#status()}. */
   public Fanin fanin() {
+    if (decided != null) {
+      // Stages follow the join: the fan-in is the one decided before them, whatever they do.
+      return decided.fanin();
+    }
     String status;
     if (joinComplete) {
       status = Fanin.statusOf(joinVerdict);
@@ -1106,6 +1427,48 @@ public final class FanoutState {
         cancelledCount,
         retriedCount,
         retriesTotal);
+  }
+
+  /**
+   * Where the stages after the join stand: null before the fan-in is decided (or without stages),
+   * else {@code skipped} (then_if did not hold), {@code stage K of N: pending|running}, or {@code
+   * stage K of N: VERDICT} once the chain ended.
+   */
+  public String stagesStatus() {
+    if (decided == null) {
+      return null;
+    }
+    if (!decided.runStages()) {
+      return "skipped (then_if did not hold)";
+    }
+    String where = "stage " + (stage + 1) + " of " + parent.fanin().stages().size() + ": ";
+    String shown =
+        switch (stageState) {
+          case PENDING_SPAWN -> "pending";
+          case IN_PROGRESS, CANCELLING -> "running";
+          default -> stageVerdict == null ? "done" : stageVerdict.wire();
+        };
+    if (stageState == ChildState.DONE && !stageResults.isEmpty()) {
+      String summary =
+          log.childDone(stageResults.get(stageResults.size() - 1))
+              .map(ChildDone::summary)
+              .orElse("");
+      if (!summary.isEmpty()) {
+        String line = summary.strip().replace('\n', ' ');
+        shown += " (" + (line.length() > 200 ? line.substring(0, 200) + "..." : line) + ")";
+      }
+    }
+    return where + shown;
+  }
+
+  /** The reducers' values as they stand, by name (empty without reducers). */
+  public Map<String, Reductions.Value> reduced() {
+    return reductions.values();
+  }
+
+  /** The reducers' values as one JSON object ({@link Reductions#toJson}), or null without any. */
+  public com.fasterxml.jackson.databind.node.ObjectNode reducedJson() {
+    return reductions.isEmpty() ? null : Reductions.toJson(reductions.values());
   }
 
   /** Children whose current attempt has been spawned. */
@@ -1412,6 +1775,11 @@ public final class FanoutState {
       return summaries[i] == null ? "" : summaries[i];
     }
     return resultSeq[i] == 0 ? "" : log.childDone(resultSeq[i]).map(ChildDone::summary).orElse("");
+  }
+
+  /** The thread of child {@code index}, the same for every attempt. */
+  public String childThread(int index) {
+    return thread(index);
   }
 
   String thread(int index) {

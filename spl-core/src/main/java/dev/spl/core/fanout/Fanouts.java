@@ -346,7 +346,7 @@ public final class Fanouts {
     }
     FanoutRef ref = new FanoutRef(id, stored.record().thread(), parent.namespace());
     try {
-      FanoutState state = FanoutState.create(ref, parent, specs, compiler);
+      FanoutState state = FanoutState.create(ref, parent, specs, compiler, log);
       register(id, ref, state);
     } catch (InvalidFanoutException e) {
       invalid.put(id, e.getMessage());

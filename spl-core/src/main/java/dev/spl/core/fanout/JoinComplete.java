@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param children every child as it stood when the join completed (those still running are reported
  *     as cancelled), or null for a data fan-out, whose join record keeps counts only
  * @param fanin how the fan-in ended: its status and counts (null in records written before it)
+ * @param reduced the reducers' final values ({@link Reductions#toJson}), or null without reducers
  */
 public record JoinComplete(
     String namespace,
@@ -28,7 +29,8 @@ public record JoinComplete(
     List<ChildView> children,
     FanoutAction.JoinTotals totals,
     long completedAtMillis,
-    Fanin fanin)
+    Fanin fanin,
+    ObjectNode reduced)
     implements FanoutEvent {
 
   public static final String ACCEPT = "accept";
@@ -44,6 +46,18 @@ public record JoinComplete(
     children = children == null ? null : List.copyOf(children);
   }
 
+  /** A join record without reducers. */
+  public JoinComplete(
+      String namespace,
+      String fanout,
+      String verdict,
+      List<ChildView> children,
+      FanoutAction.JoinTotals totals,
+      long completedAtMillis,
+      Fanin fanin) {
+    this(namespace, fanout, verdict, children, totals, completedAtMillis, fanin, null);
+  }
+
   /** A join record without fan-in counts. */
   public JoinComplete(
       String namespace,
@@ -52,7 +66,7 @@ public record JoinComplete(
       List<ChildView> children,
       FanoutAction.JoinTotals totals,
       long completedAtMillis) {
-    this(namespace, fanout, verdict, children, totals, completedAtMillis, null);
+    this(namespace, fanout, verdict, children, totals, completedAtMillis, null, null);
   }
 
   public ObjectNode toBody() {
@@ -78,13 +92,10 @@ public record JoinComplete(
     sums.put("cost_usd", totals.costUsd());
     body.put("completed_at", completedAtMillis);
     if (fanin != null) {
-      ObjectNode counts = body.putObject("fanin");
-      counts.put("status", fanin.status());
-      counts.put("succeeded", fanin.succeeded());
-      counts.put("failed", fanin.failed());
-      counts.put("cancelled", fanin.cancelled());
-      counts.put("retried", fanin.retried());
-      counts.put("retries", fanin.retries());
+      body.set("fanin", faninJson(fanin));
+    }
+    if (reduced != null) {
+      body.set("reduced", reduced);
     }
     return body;
   }
@@ -136,10 +147,22 @@ public record JoinComplete(
             sums.integer("failed", 0),
             sums.decimal("cost_usd")),
         reader.longValue("completed_at", 0),
-        body.has("fanin") ? faninOf(reader.object("fanin")) : null);
+        body.has("fanin") ? faninOf(reader.object("fanin")) : null,
+        body.get("reduced") instanceof ObjectNode reduced ? reduced : null);
   }
 
-  private static Fanin faninOf(WireReader fanin) {
+  static ObjectNode faninJson(Fanin fanin) {
+    ObjectNode counts = dev.spl.core.Json.MAPPER.createObjectNode();
+    counts.put("status", fanin.status());
+    counts.put("succeeded", fanin.succeeded());
+    counts.put("failed", fanin.failed());
+    counts.put("cancelled", fanin.cancelled());
+    counts.put("retried", fanin.retried());
+    counts.put("retries", fanin.retries());
+    return counts;
+  }
+
+  static Fanin faninOf(WireReader fanin) {
     return new Fanin(
         fanin.oneOf("status", Fanin.COMPLETE, Fanin.PARTIAL, Fanin.FAILED, Fanin.CANCELLED),
         fanin.integer("succeeded", 0),

@@ -19,6 +19,23 @@ public interface JoinPredicate {
   }
 
   /**
+   * Evaluates with the reducers' values as well, for predicates that read them (CEL's {@code
+   * reduced}); called only when {@link #readsReduced()}.
+   */
+  default JoinOutcome evaluate(
+      JoinCounters counters,
+      ChildrenView children,
+      Fanin fanin,
+      java.util.Map<String, Reductions.Value> reduced) {
+    return evaluate(counters, children, fanin);
+  }
+
+  /** Whether evaluating reads the reducers' values (CEL's {@code reduced}). */
+  default boolean readsReduced() {
+    return false;
+  }
+
+  /**
    * Whether evaluating reads the children one by one (CEL's {@code children}): such a join costs
    * O(width) per change, and is not offered for data fan-outs, whose children hold no text.
    */

@@ -15,6 +15,8 @@ import java.util.List;
  * @param ignoredRecords records applied to this fan-out that changed nothing (stale attempts,
  *     duplicates, retries after the join)
  * @param fanin where the fan-in stands and how the children ended
+ * @param stages where the stages after the join stand ({@link FanoutState#stagesStatus}), or null
+ * @param reduced the reducers' values so far ({@link Reductions#toJson}), or null without reducers
  */
 public record JoinStatus(
     FanoutRef fanout,
@@ -27,7 +29,9 @@ public record JoinStatus(
     JoinCounters counters,
     int ignoredRecords,
     List<SubtaskStatus> perSubtask,
-    Fanin fanin) {
+    Fanin fanin,
+    com.fasterxml.jackson.databind.node.ObjectNode reduced,
+    String stages) {
 
   /** The join status of a fan-out as its fold stands. */
   public static JoinStatus of(FanoutState state) {
@@ -47,7 +51,9 @@ public record JoinStatus(
         state.counters(),
         state.ignoredRecords(),
         List.copyOf(lines),
-        state.fanin());
+        state.fanin(),
+        state.reducedJson(),
+        state.stagesStatus());
   }
 
   /** The line of subtask {@code index} alone, as {@link #of} lists it. */

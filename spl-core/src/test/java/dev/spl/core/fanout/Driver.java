@@ -140,6 +140,54 @@ final class Driver {
     return fanoutId;
   }
 
+  /** A fan-out of listed subtasks with options and reducers. */
+  String fanOut(List<SubtaskSpec> specs, String join, FanoutOptions options, FaninSpec fanin) {
+    List<String> chunkIds = new ArrayList<>();
+    for (SubtaskChunk chunk : SubtaskChunk.split("docs", specs, 2)) {
+      chunkIds.add(append(USER, Act.LEARN, chunk.toBody(), List.of()).id());
+    }
+    ObjectNode parent =
+        new FanoutParent(
+                "docs",
+                join,
+                specs.size(),
+                chunkIds,
+                FanoutRecords.DEFAULT_MAX_ATTEMPTS,
+                null,
+                now,
+                null,
+                options,
+                fanin)
+            .toBody();
+    fanoutId = append(USER, Act.INTEND, parent, chunkIds).id();
+    return fanoutId;
+  }
+
+  /** A result of {@code attempt} with {@code result} as its JSON result. */
+  void doneWithResult(int index, int attempt, String verdict, JsonNode result) {
+    FanoutState state = state();
+    ObjectNode body =
+        new ChildDone(
+                state.ref().namespace(),
+                state.ref().id(),
+                index,
+                attempt,
+                state.thread(index),
+                state.worker(index),
+                Verdict.fromWire(verdict),
+                BigDecimal.ZERO,
+                1.0,
+                "result " + index,
+                now - 1000,
+                now,
+                null,
+                null,
+                null,
+                new ChildOutput(result, List.of()))
+            .toBody();
+    append(state.worker(index), Act.KNOW, body, List.of());
+  }
+
   String fanOut(List<SubtaskSpec> specs, String join) {
     return fanOut(specs, join, FanoutRecords.DEFAULT_MAX_ATTEMPTS, 2);
   }

@@ -57,7 +57,9 @@ public final class FanoutReads {
       int ignoredRecords,
       long version,
       FanoutOptions options,
-      Fanin fanin) {
+      Fanin fanin,
+      com.fasterxml.jackson.databind.node.ObjectNode reduced,
+      String stages) {
 
     /**
      * Still waiting for its join, and not replaced by a newer fan-out (which gets no decisions).
@@ -177,6 +179,90 @@ public final class FanoutReads {
                 });
   }
 
+  /** The states {@code GET /v1/fanouts/{id}/results?state=} takes: verdicts, pending, running. */
+  public static final java.util.Set<String> RESULT_STATES =
+      java.util.Set.of(
+          "accept",
+          "reject",
+          "failed",
+          "timeout",
+          "over_budget",
+          "cancelled",
+          "skipped",
+          "pending",
+          "running");
+
+  /**
+   * One child's place in a page of results: where the result of its current attempt is in the log
+   * ({@code resultSeq}, 0 while it has none), read off the loop.
+   */
+  public record ResultRow(
+      int index,
+      String state,
+      int attempt,
+      String worker,
+      String childThread,
+      long iterFrom,
+      long iterTo,
+      long resultSeq) {}
+
+  /**
+   * A page of results: the fan-out and up to {@code limit} rows in index order.
+   *
+   * @param hasMore whether children after the last row match too
+   */
+  public record Results(Summary fanout, List<ResultRow> rows, boolean hasMore) {}
+
+  /**
+   * Up to {@code limit} children of fan-out {@code id} with an index above {@code afterIndex} whose
+   * state is one of {@code states} (all when empty), in index order; empty when the fold does not
+   * know the fan-out.
+   */
+  public static Function<Fanouts, Optional<Results>> results(
+      String id, int afterIndex, int limit, java.util.Set<String> states, SpawnPolicy policy) {
+    return fanouts ->
+        fanouts
+            .get(id)
+            .map(
+                state -> {
+                  List<ResultRow> rows = new ArrayList<>(Math.min(limit, state.width()));
+                  boolean more = false;
+                  for (int i = Math.max(0, afterIndex + 1); i < state.width(); i++) {
+                    String shown = resultState(state, i);
+                    if (!states.isEmpty() && !states.contains(shown)) {
+                      continue;
+                    }
+                    if (rows.size() == limit) {
+                      more = true;
+                      break;
+                    }
+                    rows.add(
+                        new ResultRow(
+                            i,
+                            shown,
+                            state.attempt(i),
+                            state.worker(i),
+                            state.childThread(i),
+                            state.iterFrom(i),
+                            state.iterTo(i),
+                            state.resultSeq(i)));
+                  }
+                  return new Results(
+                      summary(state, policy, fanouts.replacedBy(id).orElse(null)),
+                      List.copyOf(rows),
+                      more);
+                });
+  }
+
+  /** A child's verdict, or {@code pending} / {@code running} while it has none. */
+  static String resultState(FanoutState state, int index) {
+    return switch (state.childState(index)) {
+      case DONE, SKIPPED -> state.verdict(index).wire();
+      case PENDING_SPAWN -> "pending";
+      case IN_PROGRESS, CANCELLING -> "running";
+    };
+  }
+
   /**
    * The retry request of subtask {@code index} of fan-out {@code id}, checked as {@code spl task
    * retry} checks it ({@link FanoutState#manualRetry}), with the fan-out; empty when the fold does
@@ -240,7 +326,9 @@ public final class FanoutReads {
         state.ignoredRecords(),
         state.version(),
         state.options(),
-        state.fanin());
+        state.fanin(),
+        state.reducedJson(),
+        state.stagesStatus());
   }
 
   /**

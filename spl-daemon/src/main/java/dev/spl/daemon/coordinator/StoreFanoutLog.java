@@ -21,7 +21,7 @@ import java.util.Optional;
  * children spawned in order reads the same chunk once per child; records are immutable, so a kept
  * chunk never goes stale.
  */
-final class StoreFanoutLog implements FanoutLog {
+public final class StoreFanoutLog implements FanoutLog {
   static final int CHUNKS_KEPT = 16;
 
   private final RecordStore store;
@@ -33,7 +33,7 @@ final class StoreFanoutLog implements FanoutLog {
         }
       };
 
-  StoreFanoutLog(RecordStore store) {
+  public StoreFanoutLog(RecordStore store) {
     this.store = store;
   }
 

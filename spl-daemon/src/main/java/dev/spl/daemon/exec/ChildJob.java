@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * the predecessors named in {@code depends}; {@code hint} is the guidance a retry gave this attempt
  * ({@code spl task retry --hint}), or null; {@code parentThread} is the thread of the fan-out's
  * parent (the task's thread); {@code shard} is the child's stable identity and, for a data child,
- * its slice.
+ * its slice; {@code faninJson} is what a stage after the join is given ({@code $SPL_FANIN_FILE}),
+ * or null for every other child.
  */
 public record ChildJob(
     String childThread,
@@ -28,7 +29,44 @@ public record ChildJob(
     String inputsJson,
     Path workDir,
     String hint,
-    Shard shard) {
+    Shard shard,
+    String faninJson) {
+
+  /** A child that is not a stage after the join. */
+  public ChildJob(
+      String childThread,
+      String intendId,
+      int attempt,
+      String goal,
+      BigDecimal budgetUsd,
+      Integer timeoutSecs,
+      String run,
+      String fanout,
+      String parentThread,
+      int index,
+      String namespace,
+      String inputsJson,
+      Path workDir,
+      String hint,
+      Shard shard) {
+    this(
+        childThread,
+        intendId,
+        attempt,
+        goal,
+        budgetUsd,
+        timeoutSecs,
+        run,
+        fanout,
+        parentThread,
+        index,
+        namespace,
+        inputsJson,
+        workDir,
+        hint,
+        shard,
+        null);
+  }
 
   /**
    * Which part of its fan-out the child is, the same for every attempt.

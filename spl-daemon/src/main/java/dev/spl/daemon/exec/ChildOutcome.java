@@ -1,12 +1,14 @@
 package dev.spl.daemon.exec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.core.fanout.ChildOutput;
 import dev.spl.core.fanout.Verdict;
 import java.math.BigDecimal;
 
 /**
  * How one attempt ended. Wall time is measured by the worker's clock; {@code value} is what the
- * child computed (the echo executor's compute mode), or null.
+ * child computed (the echo executor's compute mode), or null; {@code output} its result and file
+ * references ({@link ChildOutput#NONE} when it reported none).
  */
 public record ChildOutcome(
     Verdict verdict,
@@ -16,7 +18,34 @@ public record ChildOutcome(
     Integer exitCode,
     long startedAtMillis,
     long finishedAtMillis,
-    JsonNode value) {
+    JsonNode value,
+    ChildOutput output) {
+
+  public ChildOutcome {
+    output = output == null ? ChildOutput.NONE : output;
+  }
+
+  /** An outcome without a result or file references. */
+  public ChildOutcome(
+      Verdict verdict,
+      BigDecimal costUsd,
+      double wallTimeSecs,
+      String summary,
+      Integer exitCode,
+      long startedAtMillis,
+      long finishedAtMillis,
+      JsonNode value) {
+    this(
+        verdict,
+        costUsd,
+        wallTimeSecs,
+        summary,
+        exitCode,
+        startedAtMillis,
+        finishedAtMillis,
+        value,
+        ChildOutput.NONE);
+  }
 
   /** An outcome without a computed value. */
   public ChildOutcome(

@@ -1,9 +1,14 @@
 package dev.spl.daemon.exec;
 
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Json;
+import dev.spl.core.fanout.ChildOutput;
 import dev.spl.core.fanout.Verdict;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -161,7 +166,32 @@ public final class EchoExecutor implements Executor {
               null,
               startedAt,
               finishedAt,
-              computed == null ? null : computed.value()));
+              computed == null ? null : computed.value(),
+              verdict == Verdict.ACCEPT
+                  ? new ChildOutput(resultOf(job.shard(), computed), List.of())
+                  : ChildOutput.NONE));
     }
+  }
+
+  /**
+   * An echo child's result: {@code index} (its first item position or range point, a listed
+   * subtask's index), its {@code item} when it has one item or point, else {@code count}, and in
+   * compute mode the computed {@code value}.
+   */
+  static ObjectNode resultOf(ChildJob.Shard shard, Compute.Result computed) {
+    ObjectNode result = Json.MAPPER.createObjectNode();
+    result.put("index", shard.iterFrom());
+    long count = shard.iterTo() - shard.iterFrom();
+    if (shard.loop() != null && count == 1) {
+      result.set(
+          "item",
+          shard.items() == null ? LongNode.valueOf(shard.iterFrom()) : shard.items().get(0));
+    } else if (shard.loop() != null) {
+      result.put("count", count);
+    }
+    if (computed != null) {
+      result.set("value", computed.value());
+    }
+    return result;
   }
 }

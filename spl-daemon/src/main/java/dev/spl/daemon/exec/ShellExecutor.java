@@ -3,6 +3,7 @@ package dev.spl.daemon.exec;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.CanonicalJson;
 import dev.spl.core.Json;
+import dev.spl.core.fanout.ChildOutput;
 import dev.spl.core.fanout.DataLoop;
 import dev.spl.core.fanout.Verdict;
 import dev.spl.core.home.FleetToken;
@@ -150,6 +151,7 @@ public final class ShellExecutor implements Executor {
       if (job.hint() != null) {
         env.put("SPL_HINT", job.hint());
       }
+      putResultPlaces(job, env);
       process = launch(builder, job);
     } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
       long now = clock.millis();
@@ -168,6 +170,31 @@ public final class ShellExecutor implements Executor {
     running.add(run);
     run.begin();
     return run;
+  }
+
+  /**
+   * {@code SPL_RESULT_FILE} and {@code SPL_OUTPUT_DIR} of an attempt: a result file left by an
+   * earlier run of the same attempt is removed, so only this run's counts.
+   */
+  private static void putResultPlaces(ChildJob job, Map<String, String> env) throws IOException {
+    java.nio.file.Path resultFile =
+        job.workDir().resolve(ResultCollector.resultFileName(job.attempt()));
+    Files.deleteIfExists(resultFile);
+    java.nio.file.Path outputDir =
+        Files.createDirectories(
+            job.workDir().resolve(ResultCollector.outputDirName(job.attempt())));
+    env.put("SPL_RESULT_FILE", resultFile.toAbsolutePath().toString());
+    env.put("SPL_OUTPUT_DIR", outputDir.toAbsolutePath().toString());
+    if (job.faninJson() != null) {
+      java.nio.file.Path fanin = job.workDir().resolve("fanin-" + job.attempt() + ".json");
+      Files.writeString(fanin, job.faninJson(), StandardCharsets.UTF_8);
+      env.put("SPL_FANIN_FILE", fanin.toAbsolutePath().toString());
+    }
+  }
+
+  /** The folder in the child's folder whose files become the attempt's result references. */
+  public static String outputDirName(int attempt) {
+    return ResultCollector.outputDirName(attempt);
   }
 
   /** The file in the child's folder that holds its slice, one JSON value a line. */
@@ -360,6 +387,8 @@ public final class ShellExecutor implements Executor {
       }
       Report report = Report.parse(lines);
       Verdict verdict = forced.get();
+      String summary = report.summary();
+      ChildOutput output = ChildOutput.NONE;
       if (verdict == null) {
         verdict = exitCode == 0 ? Verdict.ACCEPT : Verdict.REJECT;
         if (report.cost() != null
@@ -367,21 +396,34 @@ public final class ShellExecutor implements Executor {
             && report.cost().compareTo(job.budgetUsd()) > 0) {
           verdict = Verdict.OVER_BUDGET;
         }
+        ResultCollector.Collected collected =
+            ResultCollector.collect(
+                job.workDir().resolve(ResultCollector.resultFileName(job.attempt())),
+                job.workDir().resolve(ResultCollector.outputDirName(job.attempt())),
+                report.line());
+        if (collected.problem() != null) {
+          verdict = Verdict.FAILED;
+          summary = "the result was refused: " + collected.problem();
+        } else {
+          output = collected.output();
+        }
       }
       onDone.accept(
           new ChildOutcome(
               verdict,
               report.cost() == null ? BigDecimal.ZERO : report.cost(),
               (finishedAt - startedAt) / 1000.0,
-              report.summary(),
+              summary,
               exitCode,
               startedAt,
-              finishedAt));
+              finishedAt,
+              null,
+              output));
     }
   }
 
   /** What the tail of a child's output says: an optional JSON report line, else the plain tail. */
-  record Report(BigDecimal cost, String summary) {
+  record Report(BigDecimal cost, String summary, JsonNode line) {
     /** The {@code cost_usd} of a line holding a JSON object, or null. */
     static BigDecimal costOf(String line) {
       String trimmed = line.trim();
@@ -405,10 +447,12 @@ public final class ShellExecutor implements Executor {
       }
       BigDecimal cost = null;
       String summary = null;
+      JsonNode line = null;
       if (last >= 0 && lines[last].trim().startsWith("{")) {
         try {
           JsonNode node = Json.MAPPER.readTree(lines[last].trim());
           if (node.isObject()) {
+            line = node;
             if (node.path("cost_usd").isNumber()) {
               cost = node.get("cost_usd").decimalValue();
             }
@@ -431,7 +475,7 @@ public final class ShellExecutor implements Executor {
       if (summary.length() > SUMMARY_CHARS) {
         summary = "..." + summary.substring(summary.length() - SUMMARY_CHARS + 3);
       }
-      return new Report(cost, summary);
+      return new Report(cost, summary, line);
     }
   }
 }

@@ -38,4 +38,14 @@ public interface ChildEndpoints {
    * when the worker has no such child or no output for it.
    */
   Path output(String childThread, Integer attempt);
+
+  /**
+   * The file {@code path} (relative, checked by the route) that attempt {@code attempt} of the
+   * child on {@code childThread} left in its output folder. Throws a 404 {@link ApiException} when
+   * there is none.
+   */
+  default Path file(String childThread, int attempt, String path) {
+    throw ApiException.notFound(
+        "NOT_A_WORKER", "this daemon runs no children; ask the worker that holds the file");
+  }
 }

@@ -37,6 +37,48 @@ final class ChildRoutes {
     ChildRoutes handler = new ChildRoutes(children);
     routes.get("/v1/children", handler::running);
     routes.get("/v1/children/{thread}/output", handler::output);
+    routes.get("/v1/children/{thread}/files", handler::file);
+  }
+
+  private void file(Context ctx) throws IOException {
+    Map<String, List<String>> query = QueryParameters.parse(ctx.queryString());
+    HttpApi.rejectUnknownParameters(query, Set.of("attempt", "path"));
+    String thread = childThread(ctx);
+    List<String> attempts = query.get("attempt");
+    List<String> paths = query.get("path");
+    if (attempts == null || paths == null) {
+      throw ApiException.badRequest(
+          "INVALID_PARAMETER",
+          (attempts == null ? "attempt" : "path")
+              + ": expected the parameter (attempt=K&path=RELATIVE/PATH) but it is missing");
+    }
+    int attempt = attemptOf(attempts.get(0));
+    String path = paths.get(0);
+    String problem = dev.spl.core.fanout.ChildOutput.pathProblem(path);
+    if (problem != null) {
+      throw ApiException.badRequest("INVALID_PARAMETER", "path: " + problem);
+    }
+    Path file = children.file(thread, attempt, path);
+    InputStream in;
+    try {
+      in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      throw ApiException.notFound("FILE_NOT_FOUND", "the file is gone from this worker: " + path);
+    }
+    ctx.contentType("application/octet-stream").result(in);
+  }
+
+  private static String childThread(Context ctx) {
+    String thread = ctx.pathParam("thread");
+    if (!ThreadIds.isValid(thread) || ThreadIds.RESERVED.contains(thread)) {
+      throw ApiException.badRequest(
+          "INVALID_THREAD",
+          "thread: expected a child's thread id ('th_' followed by 64 lowercase hex digits) but"
+              + " found '"
+              + thread
+              + "'");
+    }
+    return thread;
   }
 
   private void running(Context ctx) {

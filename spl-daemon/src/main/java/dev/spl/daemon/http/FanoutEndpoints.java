@@ -72,6 +72,14 @@ public interface FanoutEndpoints {
   ObjectNode retry(String id, int index, String hint, String user);
 
   /**
+   * {@code GET /v1/fanouts/{id}/results}: each child's result (its current attempt's) in index
+   * order, after {@code afterIndex}, only children in one of {@code states} when it is not empty.
+   */
+  default ObjectNode results(String id, int afterIndex, int limit, java.util.Set<String> states) {
+    throw ApiException.notFound("ROUTE_NOT_FOUND", "this daemon does not serve the fan-out routes");
+  }
+
+  /**
    * {@code POST /v1/attempts/standing}: whether each attempt a worker holds may run ({@link
    * dev.spl.core.worker.AttemptFence}).
    */

@@ -4,6 +4,7 @@ import dev.spl.core.Json;
 import dev.spl.core.MalformedJsonException;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.worker.AttemptQuestion;
+import dev.spl.daemon.coordinator.FanoutReads;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.List;
@@ -22,6 +23,9 @@ final class FanoutRoutes {
   static final int MAX_CHILDREN = 1000;
   static final int DEFAULT_SUMMARY_CHARS = 200;
   static final int MAX_SUMMARY_CHARS = 65_536;
+  static final int DEFAULT_RESULTS = 1000;
+  static final int MAX_RESULTS = 10_000;
+  private static final Set<String> RESULTS_PARAMETERS = Set.of("after", "limit", "state");
   private static final Set<String> LIST_PARAMETERS = Set.of("thread", "status", "limit");
   private static final Set<String> CHILDREN_PARAMETERS =
       Set.of("after", "changed_after", "limit", "summary_chars");
@@ -43,6 +47,7 @@ final class FanoutRoutes {
     routes.get("/v1/fanouts", handlers::list);
     routes.get("/v1/fanouts/{id}", handlers::fanout);
     routes.get("/v1/fanouts/{id}/children", handlers::children);
+    routes.get("/v1/fanouts/{id}/results", handlers::results);
     routes.post("/v1/fanouts/{id}/children/{index}/retry", handlers::retry);
     routes.post("/v1/attempts/standing", handlers::attemptStanding);
     routes.post("/v1/control/freeze", handlers::freeze);
@@ -83,6 +88,30 @@ final class FanoutRoutes {
     int summaryChars =
         (int) number(query, "summary_chars", DEFAULT_SUMMARY_CHARS, 0, MAX_SUMMARY_CHARS);
     HttpApi.respond(ctx, fleet.fanouts().children(id, after, changedAfter, limit, summaryChars));
+  }
+
+  private void results(Context ctx) {
+    Map<String, List<String>> query = QueryParameters.parse(ctx.queryString());
+    HttpApi.rejectUnknownParameters(query, RESULTS_PARAMETERS);
+    String id = fanoutId(ctx);
+    int after = (int) number(query, "after", -1, -1, Integer.MAX_VALUE - 1);
+    int limit = (int) number(query, "limit", DEFAULT_RESULTS, 1, MAX_RESULTS);
+    Set<String> states = new java.util.TreeSet<>();
+    for (String given : query.getOrDefault("state", List.of())) {
+      for (String state : given.split(",", -1)) {
+        if (!FanoutReads.RESULT_STATES.contains(state)) {
+          throw ApiException.badRequest(
+              "INVALID_PARAMETER",
+              "state: expected one of "
+                  + String.join(", ", new java.util.TreeSet<>(FanoutReads.RESULT_STATES))
+                  + " but found '"
+                  + state
+                  + "'");
+        }
+        states.add(state);
+      }
+    }
+    HttpApi.respond(ctx, fleet.fanouts().results(id, after, limit, states));
   }
 
   private void retry(Context ctx) {

@@ -73,8 +73,8 @@ public final class WorkerChildren implements ChildEndpoints {
     return list;
   }
 
-  @Override
-  public Path output(String childThread, Integer attempt) {
+  /** The attempt's child INTEND as this worker received it; 404 when it has none. */
+  private ChildIntent intentOf(String childThread, Integer attempt) {
     TreeMap<Integer, ChildIntent> attempts = new TreeMap<>();
     for (StoredRecord stored :
         records.query(
@@ -108,6 +108,13 @@ public final class WorkerChildren implements ChildEndpoints {
               + " did not run on this worker; it received attempts "
               + attempts.keySet());
     }
+    return intent;
+  }
+
+  @Override
+  public Path output(String childThread, Integer attempt) {
+    ChildIntent intent = intentOf(childThread, attempt);
+    int wanted = intent.attempt();
     Path file =
         WorkerRuntime.workDir(workRoot, childThread, intent.index())
             .resolve(ShellExecutor.outputFileName(wanted));
@@ -121,6 +128,30 @@ public final class WorkerChildren implements ChildEndpoints {
               + childThread
               + " has no output on this worker: echo children write none, and a shell child's"
               + " output file is created when it starts");
+    }
+    return file;
+  }
+
+  @Override
+  public Path file(String childThread, int attempt, String path) {
+    ChildIntent intent = intentOf(childThread, attempt);
+    Path dir =
+        WorkerRuntime.workDir(workRoot, childThread, intent.index())
+            .resolve(ShellExecutor.outputDirName(attempt));
+    Path file = dir.resolve(path).normalize();
+    if (!file.startsWith(dir)
+        || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+        || !insideWorkRoot(file)) {
+      throw new ApiException(
+          404,
+          "FILE_NOT_FOUND",
+          "attempt "
+              + attempt
+              + " of child "
+              + childThread
+              + " left no file '"
+              + path
+              + "' in its output folder on this worker");
     }
     return file;
   }

@@ -9,6 +9,7 @@ import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.ChildDone;
 import dev.spl.core.fanout.ChildIntent;
+import dev.spl.core.fanout.ChildOutput;
 import dev.spl.core.fanout.ChildResult;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.worker.AttemptStanding;
@@ -314,7 +315,8 @@ public final class WorkerRuntime implements DaemonComponent {
         intent.inputsJson().toString(),
         workDir(workRoot, attempt.childThread(), intent.index()),
         intent.hint(),
-        ChildJob.Shard.of(intent));
+        ChildJob.Shard.of(intent),
+        intent.fanin() == null ? null : dev.spl.core.CanonicalJson.string(intent.fanin()));
   }
 
   /**
@@ -355,6 +357,7 @@ public final class WorkerRuntime implements DaemonComponent {
     ChildIntent intent = attempt.intent();
     String did = ctx.did();
     String interruptedBy = fold.interruptionOf(attempt.key(), outcome.verdict());
+    ChildOutput output = outcome.output().withWorker(did);
     ChildResult result =
         new ChildResult(
             intent.namespace(),
@@ -366,7 +369,8 @@ public final class WorkerRuntime implements DaemonComponent {
             outcome.summary(),
             outcome.exitCode(),
             interruptedBy,
-            outcome.value());
+            outcome.value(),
+            output);
     Record resultRecord =
         new Record(
             attempt.childThread(),
@@ -391,7 +395,8 @@ public final class WorkerRuntime implements DaemonComponent {
             outcome.finishedAtMillis(),
             interruptedBy,
             outcome.exitCode(),
-            outcome.value());
+            outcome.value(),
+            output);
     Record doneRecord =
         new Record(
             intent.parentThread(), did, Act.KNOW, done.toBody(), recordClock.next(), List.of());

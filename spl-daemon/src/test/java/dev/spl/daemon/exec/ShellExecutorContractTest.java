@@ -79,7 +79,9 @@ class ShellExecutorContractTest {
         "[{\"index\":0,\"verdict\":\"accept\",\"summary\":\"3\"}]",
         workDir,
         hint,
-        shard);
+        shard,
+        // A stage after the join gets the fan-in; the full job stands for one.
+        hint == null ? null : "{\"status\":\"complete\"}");
   }
 
   private Map<String, String> environmentOf(ChildJob job) throws Exception {
@@ -130,6 +132,8 @@ class ShellExecutorContractTest {
     assertThat(documented.get("SPL_HINT")).contains("hint");
     assertThat(documented.get("SPL_ITEMS_FILE")).contains("data child");
     assertThat(documented.get("SPL_ITEM")).contains("one item");
+    assertThat(documented.get("SPL_FANIN_FILE")).contains("stage after the join");
+    assertThat(dir.resolve("full").resolve("fanin-2.json")).hasContent("{\"status\":\"complete\"}");
     assertThat(bare)
         .containsEntry("SPL_IDEMPOTENCY_KEY", DataLoop.idempotencyKey("b".repeat(64), 5, 5, 6))
         .containsEntry("SPL_ITER_FROM", "5")
