@@ -47,13 +47,13 @@ class LivenessByLockProcessTest {
     }
   }
 
-  /** A live JVM that is not a spl daemon: what a reused pid looks like. */
+  /** A live JVM that is not a spl daemon (it waits forever): what a reused pid looks like. */
   private Process strangerJvm() throws IOException {
-    Path source = base.resolve("Sleeper.java");
+    Path source = base.resolve("Stranger.java");
     Files.writeString(
         source,
-        "public class Sleeper { public static void main(String[] a) throws Exception {"
-            + " System.out.println(\"up\"); Thread.sleep(600_000); } }");
+        "public class Stranger { public static void main(String[] a) throws Exception {"
+            + " System.out.println(\"up\"); new java.util.concurrent.CountDownLatch(1).await(); } }");
     String java = ProcessHandle.current().info().command().orElseThrow();
     Process process =
         new ProcessBuilder(java, "-Xmx32m", source.toString()).redirectErrorStream(true).start();
@@ -126,7 +126,7 @@ class LivenessByLockProcessTest {
             + " StandardOpenOption.READ, StandardOpenOption.WRITE);"
             + " FileLock l = c.lock(); c.truncate(0);"
             + " c.write(ByteBuffer.wrap((ProcessHandle.current().pid() + \"\\n\").getBytes()));"
-            + " System.out.println(\"up\"); Thread.sleep(600_000); } }");
+            + " System.out.println(\"up\"); new java.util.concurrent.CountDownLatch(1).await(); } }");
     String java = ProcessHandle.current().info().command().orElseThrow();
     Process process =
         new ProcessBuilder(
