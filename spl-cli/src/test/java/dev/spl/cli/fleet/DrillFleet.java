@@ -193,8 +193,10 @@ final class DrillFleet implements AutoCloseable {
 
   private HttpResponse<String> send(HttpRequest.Builder request) {
     try {
+      // Generous: reading a wide fan-out's records from a loaded machine takes a while; a dead
+      // daemon still fails fast (connection refused).
       return http.send(
-          request.timeout(Duration.ofSeconds(10)).build(),
+          request.timeout(Duration.ofSeconds(120)).build(),
           HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new AssertionError("request failed: " + e, e);
