@@ -85,7 +85,11 @@ final class DrillFleet implements AutoCloseable {
         "--heartbeat-interval",
         HEARTBEAT_SECS,
         "--lease",
-        leaseSecs);
+        leaseSecs,
+        // A restart replays the whole log; on a loaded machine that can take longer than the
+        // default 30 s wait.
+        "--wait",
+        "120");
   }
 
   /** Restarts a coordinator that was stopped or killed: same home, same port, same lease. */
