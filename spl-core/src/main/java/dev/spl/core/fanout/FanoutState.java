@@ -454,9 +454,11 @@ public final class FanoutState {
     if (i >= width) {
       return applyStageDone(done, seq);
     }
-    if (!inRange(i) || state(i).terminal() || done.attempt() != attempt[i]) {
-      // Only the first result of the current attempt counts: results of attempts that were
-      // reassigned or retried, and duplicates, are kept in the log but change nothing.
+    if (!inRange(i)
+        || state(i).terminal()
+        || (done.attempt() != attempt[i] && !lateAcceptOfAMovedAttempt(i, done))) {
+      // Only the first result of the current attempt counts (or a late accept, below): results of
+      // attempts that were retried, and duplicates, are kept in the log but change nothing.
       return false;
     }
     ChildState from = state(i);
@@ -493,6 +495,21 @@ public final class FanoutState {
       reductions.add(i, done.output().result());
     }
     return true;
+  }
+
+  /**
+   * Whether {@code done} accepts an earlier attempt of child {@code i} that was moved only because
+   * its worker was thought lost (no manual or automatic retry since): that worker finished the work
+   * after all, and the receiver checked that the attempt was spawned on the worker that signed the
+   * result. Counting it means the child is done and a later attempt is never started, so slow
+   * heartbeats do not make completed work run again.
+   */
+  private boolean lateAcceptOfAMovedAttempt(int i, ChildDone done) {
+    int firstMovedAttempt = attempt[i] - lostRuns[i] + 1;
+    return done.verdict() == Verdict.ACCEPT
+        && (flags[i] & LOST_ITS_WORKER) != 0
+        && done.attempt() >= firstMovedAttempt
+        && done.attempt() < attempt[i];
   }
 
   /** The current stage's result: the next stage is due after an accept, else the chain ends. */

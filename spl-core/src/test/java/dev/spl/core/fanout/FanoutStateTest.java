@@ -352,8 +352,8 @@ class FanoutStateTest {
     assertThat(respawn).singleElement().satisfies(s -> assertThat(s.index()).isZero());
     assertThat(respawn.get(0).worker().did()).isEqualTo(B.did());
 
-    // worker-a comes back and reports the abandoned attempt: ignored.
-    driver.done(0, 1, "accept", "from the lost worker", 1);
+    // worker-a comes back and reports a failure of the abandoned attempt: ignored.
+    driver.done(0, 1, "reject", "from the lost worker", 1);
     assertThat(state.childState(0)).isEqualTo(ChildState.IN_PROGRESS);
 
     // worker-b is lost too, on the last allowed attempt: the child fails.
@@ -370,6 +370,42 @@ class FanoutStateTest {
         .contains("max_attempts 2 is used up");
     assertThat(only(driver.step(bLost), FanoutAction.CompleteJoin.class).get(0).verdict())
         .isEqualTo("reject");
+  }
+
+  @Test
+  void aLateAcceptOfAnAttemptMovedOffALostWorkerCompletesTheChildAndNothingRunsAgain() {
+    Driver driver = new Driver();
+    driver.fanOut(List.of(spec("a", "worker-a"), spec("b", "worker-b")), "all", 3, 2);
+    driver.step(BOTH);
+    WorkerDirectory aLost = new WorkerDirectory("http://127.0.0.1:9100", List.of(B), List.of(A));
+    driver.step(aLost);
+    FanoutState state = driver.state();
+    assertThat(state.attempt(0)).isEqualTo(2);
+
+    // worker-a was only slow: its accepted result of attempt 1 arrives after the move.
+    driver.done(0, 1, "accept", "finished on the slow worker", 1);
+    assertThat(state.childState(0)).isEqualTo(ChildState.DONE);
+    assertThat(state.verdict(0)).isEqualTo(Verdict.ACCEPT);
+    assertThat(spawns(driver.step(aLost))).isEmpty();
+    // The moved attempt's own result later changes nothing.
+    driver.done(0, 2, "reject", "second copy", 1);
+    assertThat(state.verdict(0)).isEqualTo(Verdict.ACCEPT);
+    assertThat(state.counters().accepted()).isEqualTo(1);
+  }
+
+  @Test
+  void aLateAcceptFromBeforeAManualRetryIsIgnored() {
+    Driver driver = new Driver();
+    driver.fanOut(List.of(spec("a", "worker-a"), spec("b", "worker-b")), "all", 3, 2);
+    driver.step(BOTH);
+    driver.done(0, "reject");
+    driver.retry(0, "try again");
+    driver.step(BOTH);
+    FanoutState state = driver.state();
+    assertThat(state.attempt(0)).isEqualTo(2);
+
+    driver.done(0, 1, "accept", "a stale copy of the first attempt", 1);
+    assertThat(state.childState(0)).isEqualTo(ChildState.IN_PROGRESS);
   }
 
   @Test
