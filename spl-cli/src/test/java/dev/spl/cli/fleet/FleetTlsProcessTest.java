@@ -22,9 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code spl fleet start --tls-cert --tls-key} with the fleet's own CA: every instance serves
- * HTTPS, a fan-out runs across them, and a restart without any option serves HTTPS again with the
- * echo mode and the children cap it was started with (all kept in each home's settings.json). Real
- * background daemons.
+ * HTTPS, data fan-outs run across them as users run them ({@code --range} and {@code --items} with
+ * {@code --shard-size}, echo children in compute mode, results in shard order), and a restart
+ * without any option serves HTTPS again with the echo mode and the children cap it was started with
+ * (all kept in each home's settings.json). Real background daemons.
  */
 class FleetTlsProcessTest {
   @TempDir Path base;
@@ -84,7 +85,7 @@ class FleetTlsProcessTest {
                 "--heartbeat-interval",
                 "0.2",
                 "--timeout",
-                "90",
+                "240",
                 "--echo-delay",
                 "0",
                 "--echo-mode",
@@ -115,7 +116,7 @@ class FleetTlsProcessTest {
         "goal=Sum shard {{shard}}",
         "--join",
         "all");
-    ok("task", "join-status", "SUM-1", "--watch", "--timeout", "90");
+    ok("task", "join-status", "SUM-1", "--watch", "--timeout", "240");
     JsonNode results = ok("-o", "json", "task", "results", "SUM-1").json();
     // In shard order, each summed by a compute-mode echo child over its slice of the range.
     assertThat(results).hasSize(10);
@@ -127,6 +128,34 @@ class FleetTlsProcessTest {
       assertThat(row.path("result").path("value").asLong()).isEqualTo(10 * from + 45);
     }
     // Over the cap kept by the coordinator: refused.
+    Path numbers = base.resolve("numbers.jsonl");
+    StringBuilder lines = new StringBuilder();
+    for (int i = 1; i <= 25; i++) {
+      lines.append(i).append('\n');
+    }
+    Files.writeString(numbers, lines);
+    ok("task", "add", "Sum a file", "--alias", "ITEMS-1");
+    ok(
+        "task",
+        "fan-out",
+        "ITEMS-1",
+        "--items",
+        numbers.toString(),
+        "--template",
+        "goal=Sum shard {{shard}} of {{n}}",
+        "--shard-size",
+        "10",
+        "--join",
+        "all");
+    ok("task", "join-status", "ITEMS-1", "--watch", "--timeout", "240");
+    JsonNode sums = ok("-o", "json", "task", "results", "ITEMS-1").json();
+    assertThat(sums).hasSize(3);
+    long[] expected = {55, 155, 115};
+    for (int i = 0; i < 3; i++) {
+      assertThat(sums.get(i).path("index").asInt()).isEqualTo(i);
+      assertThat(sums.get(i).path("result").path("value").asLong()).isEqualTo(expected[i]);
+    }
+
     ok("task", "add", "Too wide", "--alias", "WIDE-1");
     CliRun wide =
         CliRun.run(
@@ -154,7 +183,8 @@ class FleetTlsProcessTest {
     ok("fleet", "stop", "--all");
     // No TLS option and no CA given: the homes keep both.
     env.remove("SPL_TLS_CA");
-    JsonNode again = ok("-o", "json", "fleet", "start", "--workers", "2", "--timeout", "90").json();
+    JsonNode again =
+        ok("-o", "json", "fleet", "start", "--workers", "2", "--timeout", "240").json();
     assertThat(again.path("coordinator_url").asText()).startsWith("https://127.0.0.1:");
     assertThat(settings(home)).isEqualTo(kept);
     assertThat(settings(new LocalFleet(home).workerHome("worker-a")).path("echo_mode").asText())
