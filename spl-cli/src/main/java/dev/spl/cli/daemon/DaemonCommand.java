@@ -15,6 +15,7 @@ import dev.spl.core.Json;
 import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.fleet.Role;
 import dev.spl.core.fleet.SettingsRequest;
+import dev.spl.core.tls.TlsTrust;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +64,8 @@ public final class DaemonCommand {
         paramLabel = "FILE",
         description =
             "Serve HTTPS with this certificate (PEM; the daemon's own first, then its chain);"
-                + " needs --tls-key. Given at every start: it is not kept in the home.")
+                + " needs --tls-key. Kept in the home's settings.json like the other options; every"
+                + " start reads the files again, so a restart serves a renewed certificate.")
     Path tlsCert;
 
     @Option(
@@ -113,6 +115,16 @@ public final class DaemonCommand {
       }
       tlsCert = tlsCert == null ? null : tlsCert.toAbsolutePath().normalize();
       tlsKey = tlsKey == null ? null : tlsKey.toAbsolutePath().normalize();
+    }
+
+    /** {@code request} with the TLS options given, and the CA {@code trust} names, if any. */
+    SettingsRequest withTls(SettingsRequest request, TlsTrust trust) {
+      Path ca = trust.caFile();
+      return request.withTls(
+          tlsCert == null ? null : tlsCert.toString(),
+          tlsKey == null ? null : tlsKey.toString(),
+          ca == null ? null : ca.toAbsolutePath().normalize().toString(),
+          insecureHttp);
     }
 
     /** The TLS options as {@code spl daemon run} arguments, with absolute paths. */
@@ -201,13 +213,17 @@ public final class DaemonCommand {
       }
       var home = context.home();
       InstanceSettings stored = StoredSettings.read(home).orElse(null);
-      SettingsRequest request = runOptions.request(serve.bind, serve.port, serve.maxRequestBytes);
+      SettingsRequest request =
+          serve.withTls(
+              runOptions.request(serve.bind, serve.port, serve.maxRequestBytes), context.trust());
       List<SettingsRequest.Difference> differences = request.differences(stored);
       // Checked here too, so a bad combination is refused before anything is stopped or spawned.
       InstanceSettings settings = StoredSettings.resolve(request, stored);
       role = settings.role();
+      // The CA kept in the home verifies a daemon that serves HTTPS when none is given now.
+      TlsTrust trust = StoredSettings.trust(context.trust(), settings);
       Optional<DaemonProcesses.Running> existing =
-          DaemonProcesses.find(home, context.token(), context.trust());
+          DaemonProcesses.find(home, context.token(), trust);
       if (existing.isEmpty() && DaemonProcesses.inUse(home)) {
         // The lock is held, so a daemon runs there even though it does not answer (yet): it may
         // still be opening its store. Wait for it rather than start a second one.
@@ -269,7 +285,7 @@ public final class DaemonCommand {
               serve.maxRequestBytes,
               context.tokenSource(),
               runArguments,
-              context.trust());
+              trust);
       DaemonProcesses.Running started =
           DaemonProcesses.start(spec, context.env(), Duration.ofSeconds(waitSeconds));
       report(started, false);

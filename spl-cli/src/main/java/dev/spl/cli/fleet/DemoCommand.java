@@ -30,9 +30,12 @@ import picocli.CommandLine.Option;
     name = "demo",
     description =
         "Start a 2-worker echo fleet in a temporary home, fan a task out over it, show the join"
-            + " and the speedup, and tear it all down.")
+            + " and the speedup (with --items: a data fan-out and its results), and tear it all"
+            + " down.")
 public final class DemoCommand implements Callable<Integer> {
   static final String ALIAS = "DEMO-1";
+  static final int DATA_ITEMS = 1_000;
+  static final int DATA_SHARD = 100;
 
   private final CliContext context;
 
@@ -40,6 +43,16 @@ public final class DemoCommand implements Callable<Integer> {
       names = "--keep",
       description = "Leave the fleet running and print how to use it and how to stop it.")
   boolean keep;
+
+  @Option(
+      names = "--items",
+      description =
+          "Show a data fan-out instead: an items file of the numbers 1 to "
+              + DATA_ITEMS
+              + " in the demo's folder, summed in shards of "
+              + DATA_SHARD
+              + " by echo children in compute mode, and the results in shard order.")
+  boolean items;
 
   @Option(
       names = "--echo-delay",
@@ -86,47 +99,31 @@ public final class DemoCommand implements Callable<Integer> {
     try {
       out.println("spl demo: a throw-away fleet in " + root);
       out.println();
-      step(
-          env,
-          "fleet",
-          "start",
-          "--workers",
-          "2",
-          "--port",
-          "0",
-          "--worker-port",
-          "0",
-          "--echo-delay",
-          String.valueOf(echoDelaySecs),
-          "--timeout",
-          String.valueOf(timeoutSecs));
-      step(
-          env,
-          "task",
-          "add",
-          "Demo: write two parts in parallel, then merge them",
-          "--priority",
-          "high",
-          "--criteria",
-          "All 3 subtasks accepted",
-          "--alias",
-          ALIAS);
-      step(
-          env,
-          "task",
-          "fan-out",
-          ALIAS,
-          "--subtask",
-          "goal=Write part A,target=worker-a",
-          "--subtask",
-          "goal=Write part B,target=worker-b",
-          "--subtask",
-          "goal=Merge A and B,target=least-loaded-worker,depends=0+1",
-          "--join",
-          "all");
-      step(env, "task", "join-status", ALIAS, "--watch", "--timeout", String.valueOf(timeoutSecs));
-      step(env, "task", "speedup", ALIAS);
-      step(env, "task", "show", ALIAS);
+      List<String> start =
+          new ArrayList<>(
+              List.of(
+                  "fleet",
+                  "start",
+                  "--workers",
+                  "2",
+                  "--port",
+                  "0",
+                  "--worker-port",
+                  "0",
+                  "--echo-delay",
+                  String.valueOf(echoDelaySecs),
+                  "--timeout",
+                  String.valueOf(timeoutSecs)));
+      if (items) {
+        // The children sum their slice of the items rather than only echo their goal.
+        start.addAll(List.of("--echo-mode", "compute"));
+      }
+      step(env, start.toArray(String[]::new));
+      if (items) {
+        dataFanOut(env, root);
+      } else {
+        listedFanOut(env);
+      }
       succeeded = true;
     } finally {
       if (keep) {
@@ -146,6 +143,72 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
     return ExitCodes.OK;
+  }
+
+  /** Three listed subtasks: two parts on either worker, then a merge that depends on both. */
+  private void listedFanOut(Map<String, String> env) {
+    step(
+        env,
+        "task",
+        "add",
+        "Demo: write two parts in parallel, then merge them",
+        "--priority",
+        "high",
+        "--criteria",
+        "All 3 subtasks accepted",
+        "--alias",
+        ALIAS);
+    step(
+        env,
+        "task",
+        "fan-out",
+        ALIAS,
+        "--subtask",
+        "goal=Write part A,target=worker-a",
+        "--subtask",
+        "goal=Write part B,target=worker-b",
+        "--subtask",
+        "goal=Merge A and B,target=least-loaded-worker,depends=0+1",
+        "--join",
+        "all");
+    step(env, "task", "join-status", ALIAS, "--watch", "--timeout", String.valueOf(timeoutSecs));
+    step(env, "task", "speedup", ALIAS);
+    step(env, "task", "show", ALIAS);
+  }
+
+  /**
+   * The numbers 1..{@value #DATA_ITEMS} as JSON lines, summed in shards: the fan-out's width comes
+   * from the file, each child gets its slice, and the results come back in shard order.
+   */
+  private void dataFanOut(Map<String, String> env, Path root) {
+    Path file = root.resolve("numbers.jsonl");
+    StringBuilder lines = new StringBuilder();
+    for (int i = 1; i <= DATA_ITEMS; i++) {
+      lines.append(i).append('\n');
+    }
+    try {
+      Files.writeString(file, lines);
+    } catch (IOException e) {
+      throw CliException.failure("cannot write the demo's items file " + file + ": " + e);
+    }
+    context.out().println("spl demo: wrote the numbers 1 to " + DATA_ITEMS + " to " + file);
+    context.out().println();
+    step(env, "task", "add", "Demo: sum a file of numbers in shards", "--alias", ALIAS);
+    step(
+        env,
+        "task",
+        "fan-out",
+        ALIAS,
+        "--items",
+        file.toString(),
+        "--template",
+        "goal=Sum shard {{shard}} of {{n}}",
+        "--shard-size",
+        String.valueOf(DATA_SHARD),
+        "--join",
+        "all");
+    step(env, "task", "join-status", ALIAS, "--watch", "--timeout", String.valueOf(timeoutSecs));
+    step(env, "task", "results", ALIAS);
   }
 
   /** Runs one {@code spl} command as a user would type it, printing it first. */

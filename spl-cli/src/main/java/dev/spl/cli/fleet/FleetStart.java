@@ -23,6 +23,7 @@ import dev.spl.core.fleet.SettingsRequest;
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.home.PrivateFiles;
 import dev.spl.core.home.SettingsFile;
+import dev.spl.core.tls.TlsTrust;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -51,6 +52,7 @@ final class FleetStart implements Callable<Integer> {
   private static final long POLL_MILLIS = 100;
 
   private final CliContext context;
+  private TlsTrust trust;
 
   @Option(
       names = "--workers",
@@ -125,6 +127,21 @@ final class FleetStart implements Callable<Integer> {
   List<String> labelOptions;
 
   @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description =
+          "Serve HTTPS from every instance started here with this certificate (PEM; it must name"
+              + " 127.0.0.1 or the host the instances are reached at); needs --tls-key. Clients and"
+              + " the daemons verify it against --tls-ca. Kept in each home's settings.")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      description = "The certificate's private key: unencrypted PKCS#8 PEM, chmod 600.")
+  Path tlsKey;
+
+  @Option(
       names = "--reconfigure",
       description =
           "Restart the members whose settings differ from the options given, with the new"
@@ -197,9 +214,11 @@ final class FleetStart implements Callable<Integer> {
     // start that would silently run members otherwise than asked changes nothing.
     Path coordinatorHome = fleet.home();
     InstanceSettings coordinatorStored = StoredSettings.read(coordinatorHome).orElse(null);
+    // A fleet that serves HTTPS is verified against the CA given, else the one its home keeps.
+    trust = StoredSettings.trust(context.trust(), coordinatorStored);
     if (coordinatorStored != null
         && coordinatorStored.role() != Role.COORDINATOR
-        && DaemonProcesses.find(coordinatorHome, null).isEmpty()
+        && DaemonProcesses.find(coordinatorHome, null, trust).isEmpty()
         && !DaemonProcesses.inUse(coordinatorHome)) {
       throw CliException.failure(
           coordinatorHome
@@ -229,7 +248,9 @@ final class FleetStart implements Callable<Integer> {
       List<SettingsRequest.Difference> differences = new ArrayList<>();
       boolean ours =
           stored == null || (stored.role() == Role.WORKER && stored.alias().equals(alias));
-      if (!ours && DaemonProcesses.find(home, null).isEmpty() && !DaemonProcesses.inUse(home)) {
+      if (!ours
+          && DaemonProcesses.find(home, null, trust).isEmpty()
+          && !DaemonProcesses.inUse(home)) {
         strangers.add(
             alias
                 + ": "
@@ -285,7 +306,7 @@ final class FleetStart implements Callable<Integer> {
     List<String> problems = new ArrayList<>();
     // Every busy port is named in one answer: the coordinator's (when one must be started) and the
     // workers'.
-    if (DaemonProcesses.find(fleet.home(), token).isEmpty()
+    if (DaemonProcesses.find(fleet.home(), token, trust).isEmpty()
         && !DaemonProcesses.inUse(fleet.home())) {
       int coordinatorPort =
           port != null
@@ -302,7 +323,7 @@ final class FleetStart implements Callable<Integer> {
     }
     for (int i = 0; i < planned.size(); i++) {
       Planned worker = planned.get(i);
-      Optional<DaemonProcesses.Running> running = DaemonProcesses.find(worker.home(), token);
+      Optional<DaemonProcesses.Running> running = DaemonProcesses.find(worker.home(), token, trust);
       worker =
           new Planned(
               worker.alias(),
@@ -419,7 +440,7 @@ final class FleetStart implements Callable<Integer> {
     }
     int expected = members.size();
     out.println("Waiting for fleet convergence (" + expected + " live)...");
-    DaemonClient client = new DaemonClient(coordinatorUrl, token);
+    DaemonClient client = new DaemonClient(coordinatorUrl, token, trust);
     FleetSnapshot snapshot = awaitConvergence(client, members, deadline);
     long intervalMillis = snapshot.status().heartbeatIntervalMillis();
     if (heartbeatInterval != null
@@ -494,6 +515,14 @@ final class FleetStart implements Callable<Integer> {
           "--echo-mode: applies to --executor echo only, but --executor is shell");
     }
     DaemonRunOptions.checkMaxChildren(maxChildren);
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw CliException.badInput(
+          tlsCert == null
+              ? "--tls-key: given without --tls-cert; give both to serve HTTPS"
+              : "--tls-cert: given without --tls-key; give both to serve HTTPS");
+    }
+    tlsCert = tlsCert == null ? null : tlsCert.toAbsolutePath().normalize();
+    tlsKey = tlsKey == null ? null : tlsKey.toAbsolutePath().normalize();
     if (echoDelay != null && executor == DaemonRunOptions.Executor.SHELL) {
       throw CliException.badInput(
           "--echo-delay: applies to --executor echo only, but --executor is shell");
@@ -521,20 +550,32 @@ final class FleetStart implements Callable<Integer> {
   /** What this start asks of the coordinator: its role, and the port and interval if given. */
   private SettingsRequest coordinatorRequest() {
     return new SettingsRequest(
-        Role.COORDINATOR,
-        null,
-        null,
-        null,
-        null,
-        port,
-        null,
-        heartbeatInterval == null ? null : heartbeatInterval.toMillis(),
-        null,
-        null,
-        null,
-        null,
-        null,
-        null);
+            Role.COORDINATOR,
+            null,
+            null,
+            null,
+            null,
+            port,
+            null,
+            heartbeatInterval == null ? null : heartbeatInterval.toMillis(),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null)
+        .withEchoModeAndCap(null, maxChildren)
+        .withTls(pathText(tlsCert), pathText(tlsKey), caText(), false);
+  }
+
+  private static String pathText(Path path) {
+    return path == null ? null : path.toString();
+  }
+
+  /** The CA given ({@code --tls-ca}, {@code SPL_TLS_CA}), kept by every daemon started here. */
+  private String caText() {
+    Path ca = context.trust().caFile();
+    return ca == null ? null : ca.toAbsolutePath().normalize().toString();
   }
 
   /**
@@ -544,20 +585,30 @@ final class FleetStart implements Callable<Integer> {
   private SettingsRequest workerRequest(
       String alias, int index, InstanceSettings stored, SortedMap<String, String> labels) {
     return new SettingsRequest(
-        Role.WORKER,
-        alias,
-        null,
-        null,
-        null,
-        workerPort == null ? null : LocalFleet.workerPort(workerPort, index),
-        null,
-        heartbeatInterval == null ? null : heartbeatInterval.toMillis(),
-        null,
-        executor == null ? null : ExecutorKind.valueOf(executor.name()),
-        echoDelay == null ? null : echoDelay.toMillis(),
-        slots,
-        null,
-        labels);
+            Role.WORKER,
+            alias,
+            null,
+            null,
+            null,
+            workerPort == null ? null : LocalFleet.workerPort(workerPort, index),
+            null,
+            heartbeatInterval == null ? null : heartbeatInterval.toMillis(),
+            null,
+            executor == null ? null : ExecutorKind.valueOf(executor.name()),
+            echoDelay == null ? null : echoDelay.toMillis(),
+            slots,
+            null,
+            labels)
+        .withEchoModeAndCap(
+            echoMode == null ? null : echoMode.name().toLowerCase(java.util.Locale.ROOT), null)
+        .withTls(pathText(tlsCert), pathText(tlsKey), caText(), false);
+  }
+
+  /** {@code --tls-cert} and {@code --tls-key} when given, as {@code spl daemon run} options. */
+  private List<String> tlsArguments() {
+    return tlsCert == null
+        ? List.of()
+        : List.of("--tls-cert", tlsCert.toString(), "--tls-key", tlsKey.toString());
   }
 
   /** Null when the worker's port is free, else the problem. */
@@ -656,7 +707,8 @@ final class FleetStart implements Callable<Integer> {
                   null,
                   workerToken(fleetToken, worker.home()),
                   workerArguments(
-                      worker, coordinatorUrl, !worker.differences().isEmpty() || managedChange)),
+                      worker, coordinatorUrl, !worker.differences().isEmpty() || managedChange),
+                  trust),
               context.env()));
     }
     return new WorkerStarts(coordinatorUrl, alreadyRunning, spawned, toRestart);
@@ -707,7 +759,7 @@ final class FleetStart implements Callable<Integer> {
     if (given != null) {
       return given;
     }
-    if (DaemonProcesses.find(home, null).isPresent()) {
+    if (DaemonProcesses.find(home, null, trust).isPresent()) {
       context
           .err()
           .println(
@@ -764,7 +816,7 @@ final class FleetStart implements Callable<Integer> {
       PrintStream out) {
     Path home = fleet.home();
     String token = fleetToken == null ? null : fleetToken.value();
-    Optional<DaemonProcesses.Running> existing = DaemonProcesses.find(home, token);
+    Optional<DaemonProcesses.Running> existing = DaemonProcesses.find(home, token, trust);
     Integer restartPort = null;
     if (existing.isPresent()) {
       LocalFleet.Identity identity =
@@ -842,17 +894,20 @@ final class FleetStart implements Callable<Integer> {
     if (maxChildren != null) {
       args.addAll(List.of("--max-children", maxChildren.toString()));
     }
+    args.addAll(tlsArguments());
     if (!differences.isEmpty() || restartPort != null) {
       args.add("--reconfigure");
     }
     DaemonProcesses.Spawned spawned =
         DaemonProcesses.spawn(
-            new DaemonProcesses.Spec(home, spawnPort, null, null, fleetToken, args), context.env());
+            new DaemonProcesses.Spec(home, spawnPort, null, null, fleetToken, args, trust),
+            context.env());
     String bind = stored == null ? InstanceSettings.DEFAULT_BIND : stored.bind();
+    boolean https = tlsCert != null || (stored != null && stored.servesTls());
     // The URL it writes to its endpoint file once it listens, when that is known now.
     String expectedUrl =
         effectivePort != 0 && InstanceSettings.DEFAULT_BIND.equals(bind)
-            ? "http://" + bind + ":" + effectivePort
+            ? (https ? "https://" : "http://") + bind + ":" + effectivePort
             : null;
     return new CoordinatorLaunch(null, spawned, existing.isPresent(), differences, expectedUrl);
   }
@@ -933,6 +988,7 @@ final class FleetStart implements Callable<Integer> {
     if (request.labels() != null) {
       request.labels().forEach((key, value) -> args.addAll(List.of("--label", key + "=" + value)));
     }
+    args.addAll(tlsArguments());
     if (reconfigure) {
       args.add("--reconfigure");
     }

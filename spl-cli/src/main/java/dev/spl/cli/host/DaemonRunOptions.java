@@ -282,7 +282,13 @@ public final class DaemonRunOptions {
         durability == null
             ? null
             : durability == Durability.FAST ? InstanceSettings.FAST : InstanceSettings.DURABLE,
-        labels);
+        labels,
+        echoMode == null ? null : echoMode.name().toLowerCase(Locale.ROOT),
+        maxChildren,
+        null,
+        null,
+        null,
+        null);
   }
 
   /** The options given, as {@code spl daemon run} arguments: what a background daemon gets. */

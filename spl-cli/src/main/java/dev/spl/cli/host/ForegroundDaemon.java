@@ -14,8 +14,6 @@ import dev.spl.daemon.DaemonLog;
 import dev.spl.daemon.DaemonStartException;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
-import dev.spl.daemon.config.TlsConfig;
-import dev.spl.daemon.exec.EchoExecutor;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -45,7 +43,15 @@ public final class ForegroundDaemon {
       Path logFile) {
     Path home = context.home();
     InstanceSettings stored = StoredSettings.read(home).orElse(null);
-    SettingsRequest request = options.request(bindHost, port, maxRequestBytes);
+    Path ca = context.trust().caFile();
+    SettingsRequest request =
+        options
+            .request(bindHost, port, maxRequestBytes)
+            .withTls(
+                text(tls.cert()),
+                text(tls.key()),
+                ca == null ? null : text(ca.toAbsolutePath().normalize()),
+                tls.insecureHttp());
     List<SettingsRequest.Difference> differences = request.differences(stored);
     if (!differences.isEmpty() && !options.reconfigure()) {
       throw StoredSettings.refusal(List.of(StoredSettings.member(home.toString(), differences)));
@@ -53,19 +59,9 @@ public final class ForegroundDaemon {
     InstanceSettings settings = StoredSettings.resolve(request, stored);
     DaemonConfig config;
     try {
-      config =
-          DaemonConfig.of(
-              home,
-              settings,
-              context.token(),
-              new TlsConfig(tls.cert(), tls.key(), context.trust().caFile(), tls.insecureHttp()));
-      // Options of this run only, not kept in the home's settings: the echo mode and the cap.
-      if (options.echoMode != null) {
-        config = config.withEchoMode(EchoExecutor.Mode.valueOf(options.echoMode.name()));
-      }
-      if (options.maxChildren != null) {
-        config = config.withMaxChildren(options.maxChildren);
-      }
+      // Everything, TLS included, as resolved over the home's settings: a restart without
+      // options serves as the last start did, and reads the certificate files again.
+      config = DaemonConfig.of(home, settings, context.token());
     } catch (IllegalArgumentException e) {
       throw CliException.badInput(e.getMessage());
     }
@@ -141,6 +137,10 @@ public final class ForegroundDaemon {
     }
     PidFile.removeIfOwned(layout.pidFile(), pid);
     return ExitCodes.OK;
+  }
+
+  private static String text(Path path) {
+    return path == null ? null : path.toAbsolutePath().normalize().toString();
   }
 
   /** The fleet settings the options give in a home that keeps none yet. */

@@ -4,6 +4,7 @@ import dev.spl.cli.CliException;
 import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.fleet.SettingsRequest;
 import dev.spl.core.home.SettingsFile;
+import dev.spl.core.tls.TlsTrust;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -29,6 +30,21 @@ public final class StoredSettings {
   public static InstanceSettings resolve(SettingsRequest request, InstanceSettings stored) {
     try {
       return request.resolve(stored);
+    } catch (IllegalArgumentException e) {
+      throw CliException.badInput(e.getMessage());
+    }
+  }
+
+  /**
+   * Whom a client of the daemon trusts: {@code given} when it names a CA ({@code --tls-ca}, {@code
+   * SPL_TLS_CA}), else the CA the settings keep, else the system trust store.
+   */
+  public static TlsTrust trust(TlsTrust given, InstanceSettings settings) {
+    if (given.caFile() != null || settings == null || settings.tlsCa() == null) {
+      return given;
+    }
+    try {
+      return TlsTrust.caFile(Path.of(settings.tlsCa()), "tls_ca in " + SettingsFile.FILE_NAME);
     } catch (IllegalArgumentException e) {
       throw CliException.badInput(e.getMessage());
     }

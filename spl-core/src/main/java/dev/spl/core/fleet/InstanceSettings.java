@@ -6,6 +6,7 @@ import dev.spl.core.BodyFields;
 import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
 import dev.spl.core.fanout.ExecutorKind;
+import dev.spl.core.fanout.Fanouts;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,13 @@ import java.util.regex.Pattern;
  * @param port the port asked for; 0 means any free port on every start
  * @param leaseMillis the lease as given; null means three heartbeat intervals
  * @param durability {@code durable} or {@code fast}
+ * @param echoMode what echo children do besides echoing: {@code plain} or {@code compute}
+ * @param maxChildren the most children one fan-out may have on a coordinator ({@code max_children})
+ * @param tlsCert the certificate (PEM) the daemon serves HTTPS with; null: plain HTTP
+ * @param tlsKey the certificate's private key (PEM); set exactly when {@code tlsCert} is
+ * @param tlsCa the CA file the daemon's own requests to other daemons trust; null: the system trust
+ *     store
+ * @param insecureHttp whether it serves plain HTTP on an address other than loopback
  */
 public record InstanceSettings(
     Role role,
@@ -39,7 +47,13 @@ public record InstanceSettings(
     long echoDelayMillis,
     int slots,
     String durability,
-    SortedMap<String, String> labels) {
+    SortedMap<String, String> labels,
+    String echoMode,
+    int maxChildren,
+    String tlsCert,
+    String tlsKey,
+    String tlsCa,
+    boolean insecureHttp) {
 
   /** The format of {@code settings.json}; written into it as {@code version}. */
   public static final int FORMAT = 1;
@@ -51,6 +65,8 @@ public record InstanceSettings(
   public static final String DURABLE = "durable";
   public static final String FAST = "fast";
   public static final String COORDINATOR_ALIAS = "coordinator";
+  public static final String ECHO_PLAIN = "plain";
+  public static final String ECHO_COMPUTE = "compute";
   private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
   /** The fields, by their JSON names, in the order messages list them. */
@@ -69,7 +85,55 @@ public record InstanceSettings(
           "echo_delay_secs",
           "slots",
           "durability",
-          "labels");
+          "labels",
+          "echo_mode",
+          "max_children",
+          "tls_cert",
+          "tls_key",
+          "tls_ca",
+          "insecure_http");
+
+  /**
+   * Settings without the echo mode, the children cap and TLS: plain echo children, the default cap,
+   * plain HTTP on loopback.
+   */
+  public InstanceSettings(
+      Role role,
+      String alias,
+      String coordinatorUrl,
+      String advertiseUrl,
+      String bind,
+      int port,
+      long maxRequestBytes,
+      long heartbeatIntervalMillis,
+      Long leaseMillis,
+      ExecutorKind executor,
+      long echoDelayMillis,
+      int slots,
+      String durability,
+      SortedMap<String, String> labels) {
+    this(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        bind,
+        port,
+        maxRequestBytes,
+        heartbeatIntervalMillis,
+        leaseMillis,
+        executor,
+        echoDelayMillis,
+        slots,
+        durability,
+        labels,
+        ECHO_PLAIN,
+        Fanouts.DEFAULT_MAX_CHILDREN,
+        null,
+        null,
+        null,
+        false);
+  }
 
   public InstanceSettings {
     Objects.requireNonNull(role, "role");
@@ -127,6 +191,30 @@ public record InstanceSettings(
       throw new IllegalArgumentException(
           "durability: expected 'durable' or 'fast' but found '" + durability + "'");
     }
+    Objects.requireNonNull(echoMode, "echoMode");
+    if (!ECHO_PLAIN.equals(echoMode) && !ECHO_COMPUTE.equals(echoMode)) {
+      throw new IllegalArgumentException(
+          "echo_mode: expected 'plain' or 'compute' but found '" + echoMode + "'");
+    }
+    if (maxChildren < 1 || maxChildren > Fanouts.MAX_MAX_CHILDREN) {
+      throw new IllegalArgumentException(
+          "max_children: expected 1.." + Fanouts.MAX_MAX_CHILDREN + " but found " + maxChildren);
+    }
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException(
+          tlsCert == null
+              ? "tls_key: set without tls_cert; HTTPS needs both"
+              : "tls_cert: set without tls_key; HTTPS needs both");
+    }
+    if (insecureHttp && tlsCert != null) {
+      throw new IllegalArgumentException(
+          "insecure_http: set with tls_cert, but a daemon serves either HTTPS or plain HTTP");
+    }
+  }
+
+  /** Whether the daemon serves HTTPS. */
+  public boolean servesTls() {
+    return tlsCert != null;
   }
 
   /** What a daemon started without any option runs with. */
@@ -189,6 +277,12 @@ public record InstanceSettings(
       case "slots" -> slots;
       case "durability" -> durability;
       case "labels" -> labels;
+      case "echo_mode" -> echoMode;
+      case "max_children" -> maxChildren;
+      case "tls_cert" -> tlsCert;
+      case "tls_key" -> tlsKey;
+      case "tls_ca" -> tlsCa;
+      case "insecure_http" -> insecureHttp;
       default -> throw new IllegalArgumentException("no settings field '" + field + "'");
     };
   }
@@ -206,6 +300,8 @@ public record InstanceSettings(
           seconds((Long) value) + " s";
       case "executor" -> ((ExecutorKind) value).wire();
       case "labels" -> Labels.describe((Map<String, String>) value);
+      case "tls_cert", "tls_key" -> value == null ? "(none: plain HTTP)" : value.toString();
+      case "tls_ca" -> value == null ? "(the system trust store)" : value.toString();
       default -> String.valueOf(value);
     };
   }
@@ -244,6 +340,12 @@ public record InstanceSettings(
     node.put("slots", slots);
     node.put("durability", durability);
     node.set("labels", Labels.toJson(labels));
+    node.put("echo_mode", echoMode);
+    node.put("max_children", maxChildren);
+    putText(node, "tls_cert", tlsCert);
+    putText(node, "tls_key", tlsKey);
+    putText(node, "tls_ca", tlsCa);
+    node.put("insecure_http", insecureHttp);
     return node;
   }
 
@@ -273,7 +375,16 @@ public record InstanceSettings(
           millis(node, "echo_delay_secs", where),
           (int) integer(node, "slots", where, WorkerSlots.MAX),
           text(node, "durability", where),
-          Labels.fromJson(node, "labels", where));
+          Labels.fromJson(node, "labels", where),
+          // Kept since a later version of the format's writer: absent means the default.
+          node.has("echo_mode") ? text(node, "echo_mode", where) : ECHO_PLAIN,
+          node.has("max_children")
+              ? (int) integer(node, "max_children", where, Fanouts.MAX_MAX_CHILDREN)
+              : Fanouts.DEFAULT_MAX_CHILDREN,
+          optionalText(node, "tls_cert", where),
+          optionalText(node, "tls_key", where),
+          optionalText(node, "tls_ca", where),
+          node.has("insecure_http") && bool(node, "insecure_http", where));
     } catch (IllegalArgumentException e) {
       throw new InvalidRecordException(where + e.getMessage());
     }
@@ -312,6 +423,15 @@ public record InstanceSettings(
   private static String optionalText(ObjectNode node, String field, String where) {
     JsonNode value = node.get(field);
     return value == null || value.isNull() ? null : text(node, field, where);
+  }
+
+  private static boolean bool(ObjectNode node, String field, String where) {
+    JsonNode value = node.get(field);
+    if (!value.isBoolean()) {
+      throw new InvalidRecordException(
+          where + field + ": expected true or false but found " + BodyFields.describe(value));
+    }
+    return value.asBoolean();
   }
 
   private static long integer(ObjectNode node, String field, String where, long max) {

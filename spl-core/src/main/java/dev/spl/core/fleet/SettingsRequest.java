@@ -27,7 +27,13 @@ public record SettingsRequest(
     Long echoDelayMillis,
     Integer slots,
     String durability,
-    SortedMap<String, String> labels) {
+    SortedMap<String, String> labels,
+    String echoMode,
+    Integer maxChildren,
+    String tlsCert,
+    String tlsKey,
+    String tlsCa,
+    Boolean insecureHttp) {
 
   /** The option that sets each field (by its JSON name). */
   public static final Map<String, String> OPTIONS =
@@ -45,7 +51,13 @@ public record SettingsRequest(
           Map.entry("echo_delay_secs", "--echo-delay"),
           Map.entry("slots", "--slots"),
           Map.entry("durability", "--durability"),
-          Map.entry("labels", "--label"));
+          Map.entry("labels", "--label"),
+          Map.entry("echo_mode", "--echo-mode"),
+          Map.entry("max_children", "--max-children"),
+          Map.entry("tls_cert", "--tls-cert"),
+          Map.entry("tls_key", "--tls-key"),
+          Map.entry("tls_ca", "--tls-ca"),
+          Map.entry("insecure_http", "--insecure-http"));
 
   private static final Map<String, String> NAMES =
       Map.ofEntries(
@@ -62,12 +74,111 @@ public record SettingsRequest(
           Map.entry("echo_delay_secs", "echo delay"),
           Map.entry("slots", "slots"),
           Map.entry("durability", "durability"),
-          Map.entry("labels", "labels"));
+          Map.entry("labels", "labels"),
+          Map.entry("echo_mode", "echo mode"),
+          Map.entry("max_children", "children cap"),
+          Map.entry("tls_cert", "TLS certificate"),
+          Map.entry("tls_key", "TLS key"),
+          Map.entry("tls_ca", "trusted CA"),
+          Map.entry("insecure_http", "plain HTTP off loopback"));
 
   /** Nothing given: the stored settings, or the defaults. */
   public static final SettingsRequest NOTHING =
       new SettingsRequest(
           null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+
+  /** A request that gives no echo mode, children cap or TLS option. */
+  public SettingsRequest(
+      Role role,
+      String alias,
+      String coordinatorUrl,
+      String advertiseUrl,
+      String bind,
+      Integer port,
+      Long maxRequestBytes,
+      Long heartbeatIntervalMillis,
+      Long leaseMillis,
+      ExecutorKind executor,
+      Long echoDelayMillis,
+      Integer slots,
+      String durability,
+      SortedMap<String, String> labels) {
+    this(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        bind,
+        port,
+        maxRequestBytes,
+        heartbeatIntervalMillis,
+        leaseMillis,
+        executor,
+        echoDelayMillis,
+        slots,
+        durability,
+        labels,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null);
+  }
+
+  /** This request with the echo mode and the children cap asked for (null: not given). */
+  public SettingsRequest withEchoModeAndCap(String newEchoMode, Integer newMaxChildren) {
+    return new SettingsRequest(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        bind,
+        port,
+        maxRequestBytes,
+        heartbeatIntervalMillis,
+        leaseMillis,
+        executor,
+        echoDelayMillis,
+        slots,
+        durability,
+        labels,
+        newEchoMode,
+        newMaxChildren,
+        tlsCert,
+        tlsKey,
+        tlsCa,
+        insecureHttp);
+  }
+
+  /**
+   * This request with the TLS options asked for: certificate and key (both or neither), the CA its
+   * requests trust, and whether plain HTTP off loopback is asked for (null or false: not given).
+   */
+  public SettingsRequest withTls(
+      String newTlsCert, String newTlsKey, String newTlsCa, boolean newInsecureHttp) {
+    return new SettingsRequest(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        bind,
+        port,
+        maxRequestBytes,
+        heartbeatIntervalMillis,
+        leaseMillis,
+        executor,
+        echoDelayMillis,
+        slots,
+        durability,
+        labels,
+        echoMode,
+        maxChildren,
+        newTlsCert,
+        newTlsKey,
+        newTlsCa,
+        newInsecureHttp ? Boolean.TRUE : null);
+  }
 
   /**
    * One option that asks for another value than the member has.
@@ -87,8 +198,7 @@ public record SettingsRequest(
           + current
           + ", "
           + option
-          + " "
-          + given
+          + (given.isEmpty() ? "" : " " + given)
           + " asks for "
           + asked;
     }
@@ -166,6 +276,20 @@ public record SettingsRequest(
           labels,
           given.isEmpty() ? "(none)" : String.join(" --label ", given));
     }
+    compare(out, current, "echo_mode", echoMode, echoMode);
+    compare(out, current, "max_children", maxChildren, maxChildren);
+    compare(out, current, "tls_cert", tlsCert, tlsCert);
+    compare(out, current, "tls_key", tlsKey, tlsKey);
+    compare(out, current, "tls_ca", tlsCa, tlsCa);
+    if (Boolean.TRUE.equals(insecureHttp) && !current.insecureHttp()) {
+      out.add(
+          new Difference(
+              "insecure_http",
+              OPTIONS.get("insecure_http"),
+              current.servesTls() ? "off (HTTPS with " + current.tlsCert() + ")" : "off",
+              "",
+              "on"));
+    }
     return out;
   }
 
@@ -239,6 +363,23 @@ public record SettingsRequest(
       throw new IllegalArgumentException(
           "--echo-delay: applies to the echo executor only, but the executor is shell");
     }
+    if (echoMode != null && kind == ExecutorKind.SHELL) {
+      throw new IllegalArgumentException(
+          "--echo-mode: applies to the echo executor only, but the executor is shell");
+    }
+    // A certificate and plain HTTP exclude each other: the one given replaces the one kept.
+    String cert = base.tlsCert();
+    String key = base.tlsKey();
+    boolean insecure = base.insecureHttp();
+    if (tlsCert != null || tlsKey != null) {
+      cert = tlsCert;
+      key = tlsKey;
+      insecure = false;
+    } else if (Boolean.TRUE.equals(insecureHttp)) {
+      cert = null;
+      key = null;
+      insecure = true;
+    }
     return new InstanceSettings(
         effectiveRole,
         alias != null
@@ -255,7 +396,13 @@ public record SettingsRequest(
         or(echoDelayMillis, base.echoDelayMillis()),
         or(slots, base.slots()),
         or(durability, base.durability()),
-        labels != null ? labels : base.labels());
+        labels != null ? labels : base.labels(),
+        or(echoMode, base.echoMode()),
+        or(maxChildren, base.maxChildren()),
+        cert,
+        key,
+        or(tlsCa, base.tlsCa()),
+        insecure);
   }
 
   private static <T> T or(T given, T fallback) {

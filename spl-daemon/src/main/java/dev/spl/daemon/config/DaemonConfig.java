@@ -298,14 +298,39 @@ public record DaemonConfig(
         fleet.echoDelay().toMillis(),
         fleet.slots(),
         durability == Durability.FAST ? InstanceSettings.FAST : InstanceSettings.DURABLE,
-        fleet.labels());
+        fleet.labels(),
+        echoMode == EchoExecutor.Mode.COMPUTE
+            ? InstanceSettings.ECHO_COMPUTE
+            : InstanceSettings.ECHO_PLAIN,
+        maxChildren,
+        pathText(tls.certFile()),
+        pathText(tls.keyFile()),
+        pathText(tls.caFile()),
+        tls.insecureHttp());
+  }
+
+  private static String pathText(Path path) {
+    return path == null ? null : path.toString();
+  }
+
+  /** The TLS the settings keep: the files are read when the daemon starts. */
+  public static TlsConfig tlsOf(InstanceSettings settings) {
+    return new TlsConfig(
+        path(settings.tlsCert()),
+        path(settings.tlsKey()),
+        path(settings.tlsCa()),
+        settings.insecureHttp());
+  }
+
+  private static Path path(String text) {
+    return text == null ? null : Path.of(text);
   }
 
   /**
    * A config that runs with {@code settings} (e.g. read from a home) and requires {@code token}.
    */
   public static DaemonConfig of(Path home, InstanceSettings settings, String token) {
-    return of(home, settings, token, TlsConfig.NONE);
+    return of(home, settings, token, tlsOf(settings));
   }
 
   /** As {@link #of(Path, InstanceSettings, String)}, serving and trusting as {@code tls} says. */
@@ -331,8 +356,10 @@ public record DaemonConfig(
         token,
         InstanceSettings.FAST.equals(settings.durability()) ? Durability.FAST : Durability.DURABLE,
         fleet,
-        EchoExecutor.Mode.PLAIN,
-        Fanouts.DEFAULT_MAX_CHILDREN,
+        InstanceSettings.ECHO_COMPUTE.equals(settings.echoMode())
+            ? EchoExecutor.Mode.COMPUTE
+            : EchoExecutor.Mode.PLAIN,
+        settings.maxChildren(),
         tls);
   }
 

@@ -1,0 +1,157 @@
+package dev.spl.core.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.InvalidRecordException;
+import dev.spl.core.fanout.ExecutorKind;
+import dev.spl.core.fanout.Fanouts;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The echo mode, the children cap and TLS are kept like the other settings. */
+class KeptRunSettingsTest {
+  private static SettingsRequest coordinator() {
+    return new SettingsRequest(
+        Role.COORDINATOR,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null);
+  }
+
+  private static InstanceSettings computeHttps() {
+    return coordinator()
+        .withEchoModeAndCap(InstanceSettings.ECHO_COMPUTE, 5_000)
+        .withTls("/etc/spl/cert.pem", "/etc/spl/key.pem", "/etc/spl/ca.pem", false)
+        .resolve(null);
+  }
+
+  @Test
+  void aStartWithoutOptionsKeepsTheEchoModeTheCapAndTls() {
+    InstanceSettings stored = computeHttps();
+
+    InstanceSettings again = SettingsRequest.NOTHING.resolve(stored);
+
+    assertThat(again).isEqualTo(stored);
+    assertThat(again.echoMode()).isEqualTo("compute");
+    assertThat(again.maxChildren()).isEqualTo(5_000);
+    assertThat(again.tlsCert()).isEqualTo("/etc/spl/cert.pem");
+    assertThat(again.tlsKey()).isEqualTo("/etc/spl/key.pem");
+    assertThat(again.tlsCa()).isEqualTo("/etc/spl/ca.pem");
+    assertThat(SettingsRequest.NOTHING.differences(stored)).isEmpty();
+  }
+
+  @Test
+  void otherValuesAreDifferencesNamingTheirOptions() {
+    InstanceSettings stored = computeHttps();
+
+    List<SettingsRequest.Difference> differences =
+        coordinator()
+            .withEchoModeAndCap(InstanceSettings.ECHO_PLAIN, 10)
+            .withTls("/etc/spl/new-cert.pem", "/etc/spl/new-key.pem", null, false)
+            .differences(stored);
+
+    assertThat(differences)
+        .extracting(SettingsRequest.Difference::option)
+        .containsExactly("--echo-mode", "--max-children", "--tls-cert", "--tls-key");
+    assertThat(SettingsRequest.describe(differences))
+        .contains("echo mode is compute, --echo-mode plain asks for plain")
+        .contains("children cap is 5000, --max-children 10 asks for 10")
+        .contains("TLS certificate is /etc/spl/cert.pem, --tls-cert /etc/spl/new-cert.pem");
+  }
+
+  @Test
+  void plainHttpAskedForReplacesAKeptCertificateAndACertificateReplacesPlainHttp() {
+    InstanceSettings https = computeHttps();
+    SettingsRequest plain = coordinator().withTls(null, null, null, true);
+
+    assertThat(SettingsRequest.describe(plain.differences(https)))
+        .isEqualTo(
+            "plain HTTP off loopback is off (HTTPS with /etc/spl/cert.pem), --insecure-http asks"
+                + " for on");
+    InstanceSettings insecure = plain.resolve(https);
+    assertThat(insecure.insecureHttp()).isTrue();
+    assertThat(insecure.servesTls()).isFalse();
+    assertThat(insecure.tlsCa()).isEqualTo("/etc/spl/ca.pem");
+    assertThat(SettingsRequest.NOTHING.resolve(insecure).insecureHttp()).isTrue();
+
+    InstanceSettings back =
+        coordinator()
+            .withTls("/etc/spl/cert.pem", "/etc/spl/key.pem", null, false)
+            .resolve(insecure);
+    assertThat(back.insecureHttp()).isFalse();
+    assertThat(back.tlsCert()).isEqualTo("/etc/spl/cert.pem");
+  }
+
+  @Test
+  void theSettingsFileFormatCarriesTheNewFieldsAndReadsOldFilesWithDefaults() {
+    InstanceSettings stored = computeHttps();
+    ObjectNode json = stored.toJson();
+
+    assertThat(json.get("echo_mode").asText()).isEqualTo("compute");
+    assertThat(json.get("max_children").asInt()).isEqualTo(5_000);
+    assertThat(json.get("tls_ca").asText()).isEqualTo("/etc/spl/ca.pem");
+    assertThat(InstanceSettings.fromJson(json, "")).isEqualTo(stored);
+
+    ObjectNode old = InstanceSettings.defaults().toJson();
+    for (String field :
+        List.of("echo_mode", "max_children", "tls_cert", "tls_key", "tls_ca", "insecure_http")) {
+      old.remove(field);
+    }
+    InstanceSettings read = InstanceSettings.fromJson(old, "settings.json: ");
+    assertThat(read).isEqualTo(InstanceSettings.defaults());
+    assertThat(read.echoMode()).isEqualTo("plain");
+    assertThat(read.maxChildren()).isEqualTo(Fanouts.DEFAULT_MAX_CHILDREN);
+  }
+
+  @Test
+  void badValuesAreRefusedNamingTheField() {
+    ObjectNode json = InstanceSettings.defaults().toJson();
+    json.put("echo_mode", "fast");
+    assertThatThrownBy(() -> InstanceSettings.fromJson(json, "settings.json: "))
+        .isInstanceOf(InvalidRecordException.class)
+        .hasMessageContaining("settings.json: echo_mode: expected 'plain' or 'compute'");
+    ObjectNode onlyKey = InstanceSettings.defaults().toJson();
+    onlyKey.put("tls_key", "/k.pem");
+    assertThatThrownBy(() -> InstanceSettings.fromJson(onlyKey, "settings.json: "))
+        .hasMessageContaining("tls_key: set without tls_cert");
+    ObjectNode zeroCap = InstanceSettings.defaults().toJson();
+    zeroCap.put("max_children", 0);
+    assertThatThrownBy(() -> InstanceSettings.fromJson(zeroCap, "settings.json: "))
+        .hasMessageContaining("max_children: expected 1..");
+  }
+
+  @Test
+  void anEchoModeForAShellWorkerIsRefused() {
+    SettingsRequest shell =
+        new SettingsRequest(
+                Role.WORKER,
+                "worker-a",
+                "http://127.0.0.1:9100",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                ExecutorKind.SHELL,
+                null,
+                null,
+                null,
+                null)
+            .withEchoModeAndCap(InstanceSettings.ECHO_COMPUTE, null);
+    assertThatThrownBy(() -> shell.resolve(null))
+        .hasMessageContaining("--echo-mode: applies to the echo executor only");
+  }
+}
