@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.BodyFields;
 import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
+import dev.spl.core.fanout.CommandTemplate;
 import dev.spl.core.fanout.ExecutorKind;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import java.util.regex.Pattern;
  * @param port the port asked for; 0 means any free port on every start
  * @param leaseMillis the lease as given; null means three heartbeat intervals
  * @param durability {@code durable} or {@code fast}
+ * @param commandTemplate the command line of the command executor; null for the other executors
  */
 public record InstanceSettings(
     Role role,
@@ -39,7 +41,8 @@ public record InstanceSettings(
     long echoDelayMillis,
     int slots,
     String durability,
-    SortedMap<String, String> labels) {
+    SortedMap<String, String> labels,
+    String commandTemplate) {
 
   /** The format of {@code settings.json}; written into it as {@code version}. */
   public static final int FORMAT = 1;
@@ -69,7 +72,8 @@ public record InstanceSettings(
           "echo_delay_secs",
           "slots",
           "durability",
-          "labels");
+          "labels",
+          "command_template");
 
   public InstanceSettings {
     Objects.requireNonNull(role, "role");
@@ -127,6 +131,51 @@ public record InstanceSettings(
       throw new IllegalArgumentException(
           "durability: expected 'durable' or 'fast' but found '" + durability + "'");
     }
+    if (executor == ExecutorKind.COMMAND) {
+      if (commandTemplate == null) {
+        throw new IllegalArgumentException(
+            "command_template: the command executor needs a command template but none is set");
+      }
+      CommandTemplate.parse("command_template", commandTemplate);
+    } else if (commandTemplate != null) {
+      throw new IllegalArgumentException(
+          "command_template: applies to the command executor only, but the executor is "
+              + executor.wire());
+    }
+  }
+
+  /** Settings without a command template (any executor but command). */
+  public InstanceSettings(
+      Role role,
+      String alias,
+      String coordinatorUrl,
+      String advertiseUrl,
+      String bind,
+      int port,
+      long maxRequestBytes,
+      long heartbeatIntervalMillis,
+      Long leaseMillis,
+      ExecutorKind executor,
+      long echoDelayMillis,
+      int slots,
+      String durability,
+      SortedMap<String, String> labels) {
+    this(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        bind,
+        port,
+        maxRequestBytes,
+        heartbeatIntervalMillis,
+        leaseMillis,
+        executor,
+        echoDelayMillis,
+        slots,
+        durability,
+        labels,
+        null);
   }
 
   /** What a daemon started without any option runs with. */
@@ -189,6 +238,7 @@ public record InstanceSettings(
       case "slots" -> slots;
       case "durability" -> durability;
       case "labels" -> labels;
+      case "command_template" -> commandTemplate;
       default -> throw new IllegalArgumentException("no settings field '" + field + "'");
     };
   }
@@ -206,6 +256,7 @@ public record InstanceSettings(
           seconds((Long) value) + " s";
       case "executor" -> ((ExecutorKind) value).wire();
       case "labels" -> Labels.describe((Map<String, String>) value);
+      case "command_template" -> value == null ? "(none)" : "'" + value + "'";
       default -> String.valueOf(value);
     };
   }
@@ -244,6 +295,7 @@ public record InstanceSettings(
     node.put("slots", slots);
     node.put("durability", durability);
     node.set("labels", Labels.toJson(labels));
+    putText(node, "command_template", commandTemplate);
     return node;
   }
 
@@ -273,7 +325,8 @@ public record InstanceSettings(
           millis(node, "echo_delay_secs", where),
           (int) integer(node, "slots", where, WorkerSlots.MAX),
           text(node, "durability", where),
-          Labels.fromJson(node, "labels", where));
+          Labels.fromJson(node, "labels", where),
+          optionalText(node, "command_template", where));
     } catch (IllegalArgumentException e) {
       throw new InvalidRecordException(where + e.getMessage());
     }

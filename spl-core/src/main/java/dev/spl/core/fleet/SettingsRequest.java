@@ -1,5 +1,6 @@
 package dev.spl.core.fleet;
 
+import dev.spl.core.fanout.CommandTemplate;
 import dev.spl.core.fanout.ExecutorKind;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,8 @@ public record SettingsRequest(
     Long echoDelayMillis,
     Integer slots,
     String durability,
-    SortedMap<String, String> labels) {
+    SortedMap<String, String> labels,
+    String commandTemplate) {
 
   /** The option that sets each field (by its JSON name). */
   public static final Map<String, String> OPTIONS =
@@ -45,7 +47,8 @@ public record SettingsRequest(
           Map.entry("echo_delay_secs", "--echo-delay"),
           Map.entry("slots", "--slots"),
           Map.entry("durability", "--durability"),
-          Map.entry("labels", "--label"));
+          Map.entry("labels", "--label"),
+          Map.entry("command_template", "--command-template"));
 
   private static final Map<String, String> NAMES =
       Map.ofEntries(
@@ -62,12 +65,47 @@ public record SettingsRequest(
           Map.entry("echo_delay_secs", "echo delay"),
           Map.entry("slots", "slots"),
           Map.entry("durability", "durability"),
-          Map.entry("labels", "labels"));
+          Map.entry("labels", "labels"),
+          Map.entry("command_template", "command template"));
 
   /** Nothing given: the stored settings, or the defaults. */
   public static final SettingsRequest NOTHING =
       new SettingsRequest(
-          null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+          null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+
+  /** A request without a command template. */
+  public SettingsRequest(
+      Role role,
+      String alias,
+      String coordinatorUrl,
+      String advertiseUrl,
+      String bind,
+      Integer port,
+      Long maxRequestBytes,
+      Long heartbeatIntervalMillis,
+      Long leaseMillis,
+      ExecutorKind executor,
+      Long echoDelayMillis,
+      Integer slots,
+      String durability,
+      SortedMap<String, String> labels) {
+    this(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        bind,
+        port,
+        maxRequestBytes,
+        heartbeatIntervalMillis,
+        leaseMillis,
+        executor,
+        echoDelayMillis,
+        slots,
+        durability,
+        labels,
+        null);
+  }
 
   /**
    * One option that asks for another value than the member has.
@@ -156,6 +194,7 @@ public record SettingsRequest(
     compare(out, current, "echo_delay_secs", echoDelayMillis, seconds(echoDelayMillis));
     compare(out, current, "slots", slots, slots);
     compare(out, current, "durability", durability, durability);
+    compare(out, current, "command_template", commandTemplate, "'" + commandTemplate + "'");
     if (labels != null) {
       List<String> given = new ArrayList<>();
       labels.forEach((key, value) -> given.add(key + "=" + value));
@@ -235,9 +274,25 @@ public record SettingsRequest(
               + " s");
     }
     ExecutorKind kind = or(executor, base.executor());
-    if (echoDelayMillis != null && kind == ExecutorKind.SHELL) {
+    if (echoDelayMillis != null && kind != ExecutorKind.ECHO) {
       throw new IllegalArgumentException(
-          "--echo-delay: applies to the echo executor only, but the executor is shell");
+          "--echo-delay: applies to the echo executor only, but the executor is " + kind.wire());
+    }
+    String template = commandTemplate;
+    if (kind == ExecutorKind.COMMAND) {
+      if (template == null && base.executor() == ExecutorKind.COMMAND) {
+        template = base.commandTemplate();
+      }
+      if (template == null) {
+        throw new IllegalArgumentException(
+            "--command-template: the command executor needs one, e.g. --command-template"
+                + " 'my-agent --prompt-file {{prompt_file}} --max-cost {{budget}}'");
+      }
+      CommandTemplate.parse("--command-template", template);
+    } else if (template != null) {
+      throw new IllegalArgumentException(
+          "--command-template: applies to --executor command only, but the executor is "
+              + kind.wire());
     }
     return new InstanceSettings(
         effectiveRole,
@@ -255,7 +310,8 @@ public record SettingsRequest(
         or(echoDelayMillis, base.echoDelayMillis()),
         or(slots, base.slots()),
         or(durability, base.durability()),
-        labels != null ? labels : base.labels());
+        labels != null ? labels : base.labels(),
+        template);
   }
 
   private static <T> T or(T given, T fallback) {
