@@ -243,6 +243,12 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     } else {
       node.putNull("max_concurrency");
     }
+    node.put("spent_usd", summary.spentUsd());
+    if (summary.options().totalBudgetUsd() != null) {
+      node.put("total_budget_usd", summary.options().totalBudgetUsd());
+    } else {
+      node.putNull("total_budget_usd");
+    }
     node.set("fanin", faninJson(summary.fanin()));
     if (summary.reduced() != null) {
       node.set("reduced", summary.reduced());

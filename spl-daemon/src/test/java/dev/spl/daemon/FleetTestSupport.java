@@ -12,6 +12,7 @@ import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.ChildDone;
 import dev.spl.core.fanout.ChildIntent;
+import dev.spl.core.fanout.FanoutOptions;
 import dev.spl.core.fanout.FanoutParent;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.FanoutRef;
@@ -81,6 +82,15 @@ final class FleetTestSupport {
 
   static List<Record> fanoutRecords(
       String thread, String namespace, String join, List<String> descriptors) {
+    return fanoutRecords(thread, namespace, join, descriptors, FanoutOptions.DEFAULTS);
+  }
+
+  static List<Record> fanoutRecords(
+      String thread,
+      String namespace,
+      String join,
+      List<String> descriptors,
+      FanoutOptions options) {
     List<SubtaskSpec> specs = new ArrayList<>();
     for (int i = 0; i < descriptors.size(); i++) {
       specs.add(SubtaskParser.parseJson(i, parse(descriptors.get(i))));
@@ -102,7 +112,9 @@ final class FleetTestSupport {
                 chunkIds,
                 FanoutRecords.DEFAULT_MAX_ATTEMPTS,
                 null,
-                System.currentTimeMillis())
+                System.currentTimeMillis(),
+                null,
+                options)
             .toBody();
     records.add(new Record(thread, USER, Act.INTEND, parent, clock, chunkIds));
     return records;
@@ -110,8 +122,17 @@ final class FleetTestSupport {
 
   static FanoutHandle fanOut(
       Daemon coordinator, String namespace, String join, List<String> descriptors) {
+    return fanOut(coordinator, namespace, join, descriptors, FanoutOptions.DEFAULTS);
+  }
+
+  static FanoutHandle fanOut(
+      Daemon coordinator,
+      String namespace,
+      String join,
+      List<String> descriptors,
+      FanoutOptions options) {
     String thread = ThreadIds.derive("task", UUID.randomUUID().toString());
-    List<Record> records = fanoutRecords(thread, namespace, join, descriptors);
+    List<Record> records = fanoutRecords(thread, namespace, join, descriptors, options);
     Http.Response response = post(coordinator, records);
     if (response.status() != 201) {
       throw new AssertionError("fan-out refused: " + response.status() + " " + response.text());

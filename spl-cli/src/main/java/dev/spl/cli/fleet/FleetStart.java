@@ -78,9 +78,18 @@ final class FleetStart implements Callable<Integer> {
 
   @Option(
       names = "--executor",
-      paramLabel = "echo|shell",
+      paramLabel = "echo|shell|command",
       description = "How workers run children (default: as kept in each worker's home, else echo).")
   DaemonRunOptions.Executor executor;
+
+  @Option(
+      names = "--command-template",
+      paramLabel = "COMMAND",
+      description =
+          "With --executor command: the program and arguments each child runs, with {{name}}"
+              + " placeholders (e.g. 'my-agent --prompt-file {{prompt_file}} --max-cost"
+              + " {{budget}}'); see docs/executors.md.")
+  String commandTemplate;
 
   @Option(
       names = "--echo-delay",
@@ -277,11 +286,13 @@ final class FleetStart implements Callable<Integer> {
           request.executor() != null
               ? request.executor()
               : stored != null ? stored.executor() : ExecutorKind.ECHO;
-      if (echoDelay != null && kind == ExecutorKind.SHELL) {
+      if (echoDelay != null && kind != ExecutorKind.ECHO) {
         throw CliException.badInput(
             "--echo-delay: applies to the echo executor only, but "
                 + alias
-                + " runs the shell executor (kept in "
+                + " runs the "
+                + kind.wire()
+                + " executor (kept in "
                 + SettingsFile.of(home)
                 + ")");
       }
@@ -510,9 +521,10 @@ final class FleetStart implements Callable<Integer> {
                 + "); choose another --port or --worker-port");
       }
     }
-    if (echoMode != null && executor == DaemonRunOptions.Executor.SHELL) {
+    if (echoMode != null && executor != null && executor != DaemonRunOptions.Executor.ECHO) {
       throw CliException.badInput(
-          "--echo-mode: applies to --executor echo only, but --executor is shell");
+          "--echo-mode: applies to --executor echo only, but --executor is "
+              + executor.name().toLowerCase(java.util.Locale.ROOT));
     }
     DaemonRunOptions.checkMaxChildren(maxChildren);
     if ((tlsCert == null) != (tlsKey == null)) {
@@ -523,10 +535,12 @@ final class FleetStart implements Callable<Integer> {
     }
     tlsCert = tlsCert == null ? null : tlsCert.toAbsolutePath().normalize();
     tlsKey = tlsKey == null ? null : tlsKey.toAbsolutePath().normalize();
-    if (echoDelay != null && executor == DaemonRunOptions.Executor.SHELL) {
+    if (echoDelay != null && executor != null && executor != DaemonRunOptions.Executor.ECHO) {
       throw CliException.badInput(
-          "--echo-delay: applies to --executor echo only, but --executor is shell");
+          "--echo-delay: applies to --executor echo only, but --executor is "
+              + executor.name().toLowerCase(java.util.Locale.ROOT));
     }
+    DaemonRunOptions.checkCommandTemplate(executor, commandTemplate);
     if (slots != null && (slots < 1 || slots > DaemonRunOptions.MAX_SLOTS)) {
       throw CliException.badInput(
           "--slots: expected 1.." + DaemonRunOptions.MAX_SLOTS + " but found " + slots);
@@ -601,7 +615,8 @@ final class FleetStart implements Callable<Integer> {
             labels)
         .withEchoModeAndCap(
             echoMode == null ? null : echoMode.name().toLowerCase(java.util.Locale.ROOT), null)
-        .withTls(pathText(tlsCert), pathText(tlsKey), caText(), false);
+        .withTls(pathText(tlsCert), pathText(tlsKey), caText(), false)
+        .withCommandTemplate(commandTemplate);
   }
 
   /** {@code --tls-cert} and {@code --tls-key} when given, as {@code spl daemon run} options. */
@@ -970,6 +985,9 @@ final class FleetStart implements Callable<Integer> {
         List.of("--role", "worker", "--alias", worker.alias(), "--coordinator", coordinatorUrl));
     if (request.executor() != null) {
       args.addAll(List.of("--executor", request.executor().wire()));
+    }
+    if (request.commandTemplate() != null) {
+      args.addAll(List.of("--command-template", request.commandTemplate()));
     }
     if (request.echoDelayMillis() != null) {
       args.addAll(List.of("--echo-delay", InstanceSettings.seconds(request.echoDelayMillis())));

@@ -2,6 +2,7 @@ package dev.spl.cli.host;
 
 import dev.spl.cli.CliException;
 import dev.spl.cli.client.Resolution;
+import dev.spl.core.fanout.CommandTemplate;
 import dev.spl.core.fanout.ExecutorKind;
 import dev.spl.core.fanout.Fanouts;
 import dev.spl.core.fleet.InstanceSettings;
@@ -34,7 +35,8 @@ public final class DaemonRunOptions {
   /** How a worker runs children. */
   public enum Executor {
     ECHO,
-    SHELL
+    SHELL,
+    COMMAND
   }
 
   /** What an echo child does besides echoing. */
@@ -90,9 +92,18 @@ public final class DaemonRunOptions {
 
   @Option(
       names = "--executor",
-      paramLabel = "echo|shell",
+      paramLabel = "echo|shell|command",
       description = "How a worker runs children (default echo).")
   Executor executor;
+
+  @Option(
+      names = "--command-template",
+      paramLabel = "COMMAND",
+      description =
+          "With --executor command: the program and arguments each child runs, with {{name}}"
+              + " placeholders (e.g. 'my-agent --prompt-file {{prompt_file}} --max-cost"
+              + " {{budget}}'); see docs/executors.md.")
+  String commandTemplate;
 
   @Option(
       names = "--echo-delay",
@@ -207,19 +218,44 @@ public final class DaemonRunOptions {
               + seconds(lease)
               + " s");
     }
-    if (echoDelay != null && executor == Executor.SHELL) {
+    if (echoDelay != null && executor != null && executor != Executor.ECHO) {
       throw CliException.badInput(
-          "--echo-delay: applies to --executor echo only, but --executor is shell");
+          "--echo-delay: applies to --executor echo only, but --executor is "
+              + executor.name().toLowerCase(Locale.ROOT));
     }
+    checkCommandTemplate(executor, commandTemplate);
     if (slots != null && (slots < 1 || slots > MAX_SLOTS)) {
       throw CliException.badInput("--slots: expected 1.." + MAX_SLOTS + " but found " + slots);
     }
-    if (echoMode != null && executor == Executor.SHELL) {
+    if (echoMode != null && executor != null && executor != Executor.ECHO) {
       throw CliException.badInput(
-          "--echo-mode: applies to --executor echo only, but --executor is shell");
+          "--echo-mode: applies to --executor echo only, but --executor is "
+              + executor.name().toLowerCase(Locale.ROOT));
     }
     checkMaxChildren(maxChildren);
     labels = labelOptions == null ? null : parseLabels(labelOptions);
+  }
+
+  /**
+   * Refuses a {@code --command-template} without {@code --executor command}, or one that does not
+   * parse (an unknown placeholder, an open quote), naming the option.
+   */
+  public static void checkCommandTemplate(Executor executor, String template) {
+    if (template == null) {
+      return;
+    }
+    if (executor != Executor.COMMAND) {
+      throw CliException.badInput(
+          "--command-template: applies to --executor command only, but "
+              + (executor == null
+                  ? "no --executor is given"
+                  : "--executor is " + executor.name().toLowerCase(Locale.ROOT)));
+    }
+    try {
+      CommandTemplate.parse("--command-template", template);
+    } catch (IllegalArgumentException e) {
+      throw CliException.badInput(e.getMessage());
+    }
   }
 
   /** Refuses a {@code --max-children} out of range, naming the option. */
@@ -288,7 +324,8 @@ public final class DaemonRunOptions {
         null,
         null,
         null,
-        null);
+        null,
+        commandTemplate);
   }
 
   /** The options given, as {@code spl daemon run} arguments: what a background daemon gets. */
@@ -314,6 +351,9 @@ public final class DaemonRunOptions {
     }
     if (executor != null) {
       add(args, "--executor", executor.name().toLowerCase(Locale.ROOT));
+    }
+    if (commandTemplate != null) {
+      add(args, "--command-template", commandTemplate);
     }
     if (echoDelay != null) {
       add(args, "--echo-delay", seconds(echoDelay));

@@ -36,6 +36,7 @@ import dev.spl.core.fanout.SubtaskParser;
 import dev.spl.core.fanout.SubtaskSpec;
 import dev.spl.core.fanout.Target;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -163,6 +164,15 @@ final class FanOutCommand implements Callable<Integer> {
           "At most N children of this fan-out running at once, fleet wide; the rest wait in order"
               + " (default: no limit but the workers' slots).")
   Integer maxConcurrency;
+
+  @Option(
+      names = "--total-budget",
+      paramLabel = "USD",
+      description =
+          "The most the whole fan-out may spend, in USD: no child is spawned once what was spent"
+              + " plus the budgets of running children would exceed it, and running ones are"
+              + " cancelled (reason budget) once spent exceeds it.")
+  String totalBudget;
 
   @Option(
       names = "--join",
@@ -384,6 +394,9 @@ final class FanOutCommand implements Callable<Integer> {
       if (options.maxConcurrency() > 0) {
         out.put("max_concurrency", options.maxConcurrency());
       }
+      if (options.totalBudgetUsd() != null) {
+        out.put("total_budget_usd", options.totalBudgetUsd());
+      }
       out.put("join", join.trim());
       out.put("namespace", namespace);
       ArrayNode chunks = out.putArray("chunks");
@@ -427,6 +440,9 @@ final class FanOutCommand implements Callable<Integer> {
                   ? ", at most " + options.maxConcurrency() + " running at once"
                   : ""));
     }
+    if (options.totalBudgetUsd() != null) {
+      out.println("  budget:   $" + options.totalBudgetUsd().toPlainString() + " in total");
+    }
     if (replaces != null) {
       out.println("  replaces: " + replaces);
     }
@@ -450,9 +466,24 @@ final class FanOutCommand implements Callable<Integer> {
     if (retryBackoff != null) {
       backoffMillis = retryBackoff.toMillis();
     }
+    BigDecimal totalBudgetUsd = null;
+    if (totalBudget != null) {
+      try {
+        totalBudgetUsd = new BigDecimal(totalBudget.trim());
+      } catch (NumberFormatException e) {
+        throw CliException.badInput(
+            "--total-budget: expected an amount in USD such as 5 or 2.50 but found '"
+                + totalBudget
+                + "'");
+      }
+    }
     try {
       return new FanoutOptions(
-          chosen, maxRetries, backoffMillis, maxConcurrency == null ? 0 : maxConcurrency);
+          chosen,
+          maxRetries,
+          backoffMillis,
+          maxConcurrency == null ? 0 : maxConcurrency,
+          totalBudgetUsd);
     } catch (InvalidFanoutException e) {
       throw CliException.badInput(e.getMessage());
     }

@@ -152,7 +152,11 @@ final class FanoutWatch {
         summary.get("reduced") instanceof com.fasterxml.jackson.databind.node.ObjectNode reduced
             ? reduced
             : null,
-        text(summary, "stages"));
+        text(summary, "stages"),
+        summary.path("spent_usd").isNumber() ? summary.get("spent_usd").decimalValue() : null,
+        summary.path("total_budget_usd").isNumber()
+            ? summary.get("total_budget_usd").decimalValue()
+            : null);
   }
 
   private static Fanin fanin(JsonNode node) {

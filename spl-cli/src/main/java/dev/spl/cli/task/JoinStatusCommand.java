@@ -221,6 +221,8 @@ final class JoinStatusCommand implements Callable<Integer> {
     if (status.stages() != null) {
       node.put("stages", status.stages());
     }
+    node.put("spent_usd", status.spentUsd());
+    node.put("total_budget_usd", status.totalBudgetUsd());
     ArrayNode rows = node.putArray("per_subtask");
     for (JoinStatus.SubtaskStatus line : status.perSubtask()) {
       ObjectNode row = rows.addObject();
@@ -282,6 +284,14 @@ final class JoinStatusCommand implements Callable<Integer> {
             + (fanin.retries() > fanin.retried() ? " (" + fanin.retries() + " retries)" : ""));
     if (status.stages() != null) {
       out.println("  Then:            " + status.stages());
+    }
+    if (status.totalBudgetUsd() != null) {
+      out.println(
+          "  Spent:           "
+              + Formats.usd(status.spentUsd() == null ? BigDecimal.ZERO : status.spentUsd())
+              + " of "
+              + Formats.usd(status.totalBudgetUsd())
+              + " total budget");
     }
     if (status.reduced() != null) {
       ReducedText.print(out, status.reduced(), "  Reduced:         ", "                   ");

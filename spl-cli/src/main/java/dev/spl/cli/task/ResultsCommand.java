@@ -8,6 +8,7 @@ import dev.spl.cli.client.DaemonClient;
 import dev.spl.cli.client.RecordsApi;
 import dev.spl.cli.client.Resolution;
 import dev.spl.cli.fleet.FleetView;
+import dev.spl.cli.text.Formats;
 import dev.spl.core.Hex;
 import dev.spl.core.fanout.ChildOutput;
 import java.io.IOException;
@@ -171,6 +172,16 @@ final class ResultsCommand implements Callable<Integer> {
       context.printJson(values);
     } else {
       ReducedText.print(context.out(), values, "", "");
+      if (summary.path("total_budget_usd").isNumber()) {
+        context
+            .out()
+            .println(
+                "spent "
+                    + Formats.usd(summary.path("spent_usd").decimalValue())
+                    + " of "
+                    + Formats.usd(summary.get("total_budget_usd").decimalValue())
+                    + " total budget");
+      }
     }
     return ExitCodes.OK;
   }

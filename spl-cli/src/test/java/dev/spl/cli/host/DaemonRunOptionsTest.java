@@ -140,6 +140,10 @@ class DaemonRunOptionsTest {
         "--label nokey|--label",
         "--label bad*key=x|--label",
         "--label a=1 --label a=2|--label",
+        "--command-template agent|--command-template: applies to --executor command only",
+        "--executor shell --command-template agent|--command-template",
+        "--executor command|--command-template: the command executor needs one",
+        "--executor command --echo-delay 1|--echo-delay",
       })
   void badValuesExitWithBadInputNamingTheOption(String args, String option) {
     Map<String, String> env = CliRun.cleanEnv();
@@ -172,6 +176,44 @@ class DaemonRunOptionsTest {
     List<String> command = DaemonProcesses.command(spec, java.util.Map.of());
     assertThat(String.join(" ", command))
         .contains("daemon run --port 0 --role worker --coordinator http://127.0.0.1:9100");
+  }
+
+  @Test
+  void theCommandTemplateReachesTheSettingsAndTheBackgroundDaemonAsOneArgument() {
+    String template = "my-agent --prompt-file {{prompt_file}} --max-cost {{budget}}";
+    DaemonRunOptions options =
+        parse(
+            "--role",
+            "worker",
+            "--coordinator",
+            "http://127.0.0.1:9100",
+            "--executor",
+            "command",
+            "--command-template",
+            template);
+    assertThat(ForegroundDaemon.fleetSettings(options).commandTemplate()).isEqualTo(template);
+    assertThat(options.toArguments()).containsSequence("--command-template", template);
+  }
+
+  @Test
+  void aTemplateWithAnUnknownPlaceholderIsBadInput() {
+    Map<String, String> env = CliRun.cleanEnv();
+    env.put("SPL_HOME", home.toString());
+    CliRun run =
+        CliRun.run(
+            env,
+            "daemon",
+            "run",
+            "--port",
+            "0",
+            "--executor",
+            "command",
+            "--command-template",
+            "my-agent {{prompt}}");
+    assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(run.err())
+        .contains("--command-template: unknown placeholder {{prompt}} at character 10");
+    assertThat(home.resolve("settings.json")).doesNotExist();
   }
 
   private static String[] concat(String first, String second) {

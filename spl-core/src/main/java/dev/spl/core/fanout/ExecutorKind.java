@@ -4,11 +4,13 @@ import dev.spl.core.InvalidRecordException;
 
 /**
  * How a worker runs children: {@code echo} completes each with a synthetic accepted result and
- * never runs its {@code run} command; {@code shell} runs the command.
+ * never runs its {@code run} command; {@code shell} runs the command; {@code command} runs the
+ * worker's command template (an agent CLI, say) with the child's goal in a prompt file.
  */
 public enum ExecutorKind {
   ECHO("echo"),
-  SHELL("shell");
+  SHELL("shell"),
+  COMMAND("command");
 
   private final String wire;
 
@@ -28,6 +30,6 @@ public enum ExecutorKind {
       }
     }
     throw new InvalidRecordException(
-        field + ": expected 'echo' or 'shell' but found '" + value + "'");
+        field + ": expected 'echo', 'shell' or 'command' but found '" + value + "'");
   }
 }

@@ -103,7 +103,21 @@ public sealed interface FanoutAction {
 
   /**
    * Totals written with the join: {@code completed} counts children that reached a verdict of their
-   * own before the join completed; the others are reported as cancelled.
+   * own before the join completed; the others are reported as cancelled. {@code costUsd} adds up
+   * each child's last result; for a fan-out with a total budget, {@code spentUsd} adds up every
+   * result (retried attempts too) and {@code totalBudgetUsd} is the budget (both null without one).
    */
-  record JoinTotals(int n, int completed, int accepted, int failed, BigDecimal costUsd) {}
+  record JoinTotals(
+      int n,
+      int completed,
+      int accepted,
+      int failed,
+      BigDecimal costUsd,
+      BigDecimal spentUsd,
+      BigDecimal totalBudgetUsd) {
+    /** Totals of a fan-out without a total budget. */
+    public JoinTotals(int n, int completed, int accepted, int failed, BigDecimal costUsd) {
+      this(n, completed, accepted, failed, costUsd, null, null);
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package dev.spl.core.fanout;
 
+import java.math.BigDecimal;
 import java.util.Objects;
 
 /**
@@ -12,9 +13,15 @@ import java.util.Objects;
  *     further one (each wait at most {@link #MAX_BACKOFF_MILLIS})
  * @param maxConcurrency at most this many children of the fan-out spawned and unfinished at once,
  *     fleet wide; 0 when not set (then {@link #DEFAULT_IN_FLIGHT} applies)
+ * @param totalBudgetUsd the most the whole fan-out may spend, in USD ({@code --total-budget}), or
+ *     null for no limit; see {@link BudgetGate}
  */
 public record FanoutOptions(
-    FanoutPolicy policy, int maxRetries, long retryBackoffMillis, int maxConcurrency) {
+    FanoutPolicy policy,
+    int maxRetries,
+    long retryBackoffMillis,
+    int maxConcurrency,
+    BigDecimal totalBudgetUsd) {
   public static final int MAX_RETRIES = 100;
   public static final long DEFAULT_BACKOFF_MILLIS = 1000;
   public static final long MAX_BACKOFF_MILLIS = 3_600_000;
@@ -24,6 +31,9 @@ public record FanoutOptions(
    * coordinator keeps the rest queued in its compact state instead of in the workers' queues.
    */
   public static final int DEFAULT_IN_FLIGHT = 10_000;
+
+  /** The largest {@code --total-budget}, in USD. */
+  public static final BigDecimal MAX_TOTAL_BUDGET_USD = BigDecimal.valueOf(1_000_000_000L);
 
   public static final FanoutOptions DEFAULTS =
       new FanoutOptions(FanoutPolicy.ALL, 0, DEFAULT_BACKOFF_MILLIS, 0);
@@ -49,6 +59,22 @@ public record FanoutOptions(
       throw new InvalidFanoutException(
           -1, "--max-concurrency", "expected a whole number >= 1 but found " + maxConcurrency);
     }
+    if (totalBudgetUsd != null
+        && (totalBudgetUsd.signum() <= 0 || totalBudgetUsd.compareTo(MAX_TOTAL_BUDGET_USD) > 0)) {
+      throw new InvalidFanoutException(
+          -1,
+          "--total-budget",
+          "expected an amount in USD above 0 and at most "
+              + MAX_TOTAL_BUDGET_USD.toPlainString()
+              + " but found "
+              + totalBudgetUsd.toPlainString());
+    }
+  }
+
+  /** Options without a total budget. */
+  public FanoutOptions(
+      FanoutPolicy policy, int maxRetries, long retryBackoffMillis, int maxConcurrency) {
+    this(policy, maxRetries, retryBackoffMillis, maxConcurrency, null);
   }
 
   /** The most children spawned and unfinished at once. */

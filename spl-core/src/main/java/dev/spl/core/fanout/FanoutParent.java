@@ -120,6 +120,9 @@ public record FanoutParent(
     if (options.maxConcurrency() != 0) {
       body.put("max_concurrency", options.maxConcurrency());
     }
+    if (options.totalBudgetUsd() != null) {
+      body.put("total_budget_usd", options.totalBudgetUsd());
+    }
     if (!fanin.reducers().isEmpty()) {
       ArrayNode reduce = body.putArray("reduce");
       fanin.reducerTexts().forEach(reduce::add);
@@ -145,6 +148,7 @@ public record FanoutParent(
     Integer maxRetries = reader.optionalInteger("max_retries", 0);
     BigDecimal backoff = reader.optionalDecimal("retry_backoff_secs");
     Integer maxConcurrency = reader.optionalInteger("max_concurrency", 1);
+    BigDecimal totalBudget = reader.optionalDecimal("total_budget_usd");
     FanoutOptions options;
     try {
       options =
@@ -152,7 +156,8 @@ public record FanoutParent(
               policy,
               maxRetries == null ? 0 : maxRetries,
               backoff == null ? FanoutOptions.DEFAULT_BACKOFF_MILLIS : millis(backoff),
-              maxConcurrency == null ? 0 : maxConcurrency);
+              maxConcurrency == null ? 0 : maxConcurrency,
+              totalBudget);
     } catch (InvalidFanoutException e) {
       throw new InvalidRecordException("body: " + e.getMessage());
     }

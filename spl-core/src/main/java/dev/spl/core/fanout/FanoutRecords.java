@@ -35,6 +35,7 @@ public final class FanoutRecords {
   public static final String CANCEL_JOIN_IMPOSSIBLE = "join_impossible";
   public static final String CANCEL_FAIL_FAST = "fail_fast";
   public static final String CANCEL_REQUESTED = "cancel_requested";
+  public static final String CANCEL_BUDGET = "budget";
 
   /**
    * The field of {@code fanout_child_done} and {@code child_result} a worker sets when it stopped

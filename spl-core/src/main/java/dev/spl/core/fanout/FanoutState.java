@@ -77,6 +77,7 @@ public final class FanoutState {
     FanoutRecords.CANCEL_JOIN_IMPOSSIBLE,
     FanoutRecords.CANCEL_FAIL_FAST,
     FanoutRecords.CANCEL_REQUESTED,
+    FanoutRecords.CANCEL_BUDGET,
     "another reason"
   };
 
@@ -142,6 +143,10 @@ public final class FanoutState {
   private int retriedCount;
   private long retriesTotal;
   private long costTotalMicros;
+  // Every result's cost, retried attempts' included: what a total budget counts.
+  private long spentMicros;
+  // Null without --total-budget.
+  private final BudgetGate budgetGate;
   private final BitSet ready = new BitSet();
   private int readyCount;
   private final Map<Integer, BitSet> activeByWorker = new HashMap<>();
@@ -187,6 +192,8 @@ public final class FanoutState {
     this.ref = ref;
     this.parent = parent;
     this.options = parent.options();
+    this.budgetGate =
+        options.totalBudgetUsd() == null ? null : new BudgetGate(micros(options.totalBudgetUsd()));
     this.predicate = predicate;
     this.log = log;
     this.reductions = new Reductions(parent.fanin().reducers());
@@ -254,6 +261,8 @@ public final class FanoutState {
     this.ref = ref;
     this.parent = parent;
     this.options = parent.options();
+    this.budgetGate =
+        options.totalBudgetUsd() == null ? null : new BudgetGate(micros(options.totalBudgetUsd()));
     this.predicate = predicate;
     this.log = log;
     this.reductions = new Reductions(parent.fanin().reducers());
@@ -462,6 +471,7 @@ public final class FanoutState {
       return false;
     }
     ChildState from = state(i);
+    spentMicros += Math.max(0, micros(done.costUsd()));
     if (done.verdict() == Verdict.CANCELLED
         && from == ChildState.IN_PROGRESS
         && !joinComplete
@@ -885,9 +895,58 @@ public final class FanoutState {
       }
       return actions;
     }
+    if (budgetGate != null && budgetGate.exceeded(spentMicros)) {
+      addBudgetCancel(actions);
+      if (!actions.isEmpty()) {
+        return actions;
+      }
+    }
     decideLostWorkers(actions, directory, nowMillis);
     decideSpawns(actions, directory, policy, nowMillis);
     return actions;
+  }
+
+  /** Cancels every child still pending or running (not yet cancelling): the budget is spent. */
+  private void addBudgetCancel(List<FanoutAction> actions) {
+    List<FanoutAction.CancelledChild> cancelled = new ArrayList<>();
+    for (int i = 0; i < width; i++) {
+      ChildState state = state(i);
+      if (state == ChildState.PENDING_SPAWN || state == ChildState.IN_PROGRESS) {
+        cancelled.add(
+            new FanoutAction.CancelledChild(
+                i, attempt[i], thread(i), state == ChildState.IN_PROGRESS ? worker(i) : null));
+      }
+    }
+    if (!cancelled.isEmpty()) {
+      actions.add(
+          new FanoutAction.Cancel(ref, List.copyOf(cancelled), FanoutRecords.CANCEL_BUDGET));
+    }
+  }
+
+  /** The budget of child {@code i} in micro-dollars; 0 without one. */
+  private long budgetMicros(int i) {
+    java.math.BigDecimal budget = loop != null ? loop.template().budget() : specs.get(i).budget();
+    return budget == null ? 0 : micros(budget);
+  }
+
+  /** The budgets of the children running now (cancelling ones too: they may still spend). */
+  private long committedMicros() {
+    long committed = 0;
+    if (activeCount == 0) {
+      return 0;
+    }
+    for (int i = 0; i < width; i++) {
+      ChildState state = state(i);
+      if (state == ChildState.IN_PROGRESS || state == ChildState.CANCELLING) {
+        committed += budgetMicros(i);
+      }
+    }
+    return committed;
+  }
+
+  /** What the fan-out has spent so far, in USD: the costs of all its children's results. */
+  public java.math.BigDecimal spentUsd() {
+    return usd(spentMicros);
   }
 
   private String leftoverCancelReason() {
@@ -1234,7 +1293,9 @@ public final class FanoutState {
             completedCount,
             acceptedCount,
             completedCount - acceptedCount,
-            usd(costTotalMicros)),
+            usd(costTotalMicros),
+            budgetGate == null ? null : usd(spentMicros),
+            options.totalBudgetUsd()),
         nowMillis,
         fanin,
         reductions.isEmpty() ? null : Reductions.toJson(reductions.values()));
@@ -1303,6 +1364,8 @@ public final class FanoutState {
     int budget = Math.min(room, SPAWNS_PER_DECIDE);
     long wake = Long.MAX_VALUE;
     boolean scannedAll = true;
+    long committed = budgetGate == null ? 0 : committedMicros();
+    List<FanoutAction.CancelledChild> overBudget = new ArrayList<>();
     for (int i = ready.nextSetBit(0); i >= 0; i = ready.nextSetBit(i + 1)) {
       if (budget == 0) {
         scannedAll = false;
@@ -1311,6 +1374,18 @@ public final class FanoutState {
       if (notBefore != null && notBefore[i] > nowMillis) {
         wake = Math.min(wake, notBefore[i]);
         continue;
+      }
+      long childBudget = 0;
+      if (budgetGate != null) {
+        childBudget = budgetMicros(i);
+        BudgetGate.Spawn gate = budgetGate.spawn(spentMicros, committed, childBudget);
+        if (gate == BudgetGate.Spawn.STOP) {
+          overBudget.add(new FanoutAction.CancelledChild(i, attempt[i], thread(i), null));
+          continue;
+        }
+        if (gate == BudgetGate.Spawn.WAIT) {
+          continue;
+        }
       }
       Placement.Choice choice = placement.choose(target(i), (flags[i] & LOST_ITS_WORKER) != 0);
       if (choice.none()) {
@@ -1343,9 +1418,14 @@ public final class FanoutState {
         continue;
       }
       placement.take(choice);
+      committed += childBudget;
       actions.add(
           new FanoutAction.Spawn(
               ref, i, attempt[i], childThread, chosen, "specific:" + chosen.did(), draft.body()));
+    }
+    if (!overBudget.isEmpty()) {
+      actions.add(
+          new FanoutAction.Cancel(ref, List.copyOf(overBudget), FanoutRecords.CANCEL_BUDGET));
     }
     if (scannedAll) {
       wakeAtMillis = wake;

@@ -90,6 +90,10 @@ public record JoinComplete(
     sums.put("accepted", totals.accepted());
     sums.put("failed", totals.failed());
     sums.put("cost_usd", totals.costUsd());
+    if (totals.totalBudgetUsd() != null) {
+      sums.put("spent_usd", totals.spentUsd());
+      sums.put("total_budget_usd", totals.totalBudgetUsd());
+    }
     body.put("completed_at", completedAtMillis);
     if (fanin != null) {
       body.set("fanin", faninJson(fanin));
@@ -145,7 +149,9 @@ public record JoinComplete(
             sums.integer("completed", 0),
             sums.integer("accepted", 0),
             sums.integer("failed", 0),
-            sums.decimal("cost_usd")),
+            sums.decimal("cost_usd"),
+            sums.optionalDecimal("spent_usd"),
+            sums.optionalDecimal("total_budget_usd")),
         reader.longValue("completed_at", 0),
         body.has("fanin") ? faninOf(reader.object("fanin")) : null,
         body.get("reduced") instanceof ObjectNode reduced ? reduced : null);

@@ -31,7 +31,9 @@ public record JoinStatus(
     List<SubtaskStatus> perSubtask,
     Fanin fanin,
     com.fasterxml.jackson.databind.node.ObjectNode reduced,
-    String stages) {
+    String stages,
+    java.math.BigDecimal spentUsd,
+    java.math.BigDecimal totalBudgetUsd) {
 
   /** The join status of a fan-out as its fold stands. */
   public static JoinStatus of(FanoutState state) {
@@ -53,7 +55,9 @@ public record JoinStatus(
         List.copyOf(lines),
         state.fanin(),
         state.reducedJson(),
-        state.stagesStatus());
+        state.stagesStatus(),
+        state.spentUsd(),
+        state.options().totalBudgetUsd());
   }
 
   /** The line of subtask {@code index} alone, as {@link #of} lists it. */

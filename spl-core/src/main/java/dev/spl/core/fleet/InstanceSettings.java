@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.BodyFields;
 import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
+import dev.spl.core.fanout.CommandTemplate;
 import dev.spl.core.fanout.ExecutorKind;
 import dev.spl.core.fanout.Fanouts;
 import java.math.BigDecimal;
@@ -32,6 +33,7 @@ import java.util.regex.Pattern;
  * @param tlsCa the CA file the daemon's own requests to other daemons trust; null: the system trust
  *     store
  * @param insecureHttp whether it serves plain HTTP on an address other than loopback
+ * @param commandTemplate the command line of the command executor; null for the other executors
  */
 public record InstanceSettings(
     Role role,
@@ -53,7 +55,8 @@ public record InstanceSettings(
     String tlsCert,
     String tlsKey,
     String tlsCa,
-    boolean insecureHttp) {
+    boolean insecureHttp,
+    String commandTemplate) {
 
   /** The format of {@code settings.json}; written into it as {@code version}. */
   public static final int FORMAT = 1;
@@ -91,11 +94,12 @@ public record InstanceSettings(
           "tls_cert",
           "tls_key",
           "tls_ca",
-          "insecure_http");
+          "insecure_http",
+          "command_template");
 
   /**
-   * Settings without the echo mode, the children cap and TLS: plain echo children, the default cap,
-   * plain HTTP on loopback.
+   * Settings without the echo mode, the children cap, TLS and a command template: plain echo
+   * children, the default cap, plain HTTP on loopback, any executor but command.
    */
   public InstanceSettings(
       Role role,
@@ -132,7 +136,8 @@ public record InstanceSettings(
         null,
         null,
         null,
-        false);
+        false,
+        null);
   }
 
   public InstanceSettings {
@@ -210,6 +215,17 @@ public record InstanceSettings(
       throw new IllegalArgumentException(
           "insecure_http: set with tls_cert, but a daemon serves either HTTPS or plain HTTP");
     }
+    if (executor == ExecutorKind.COMMAND) {
+      if (commandTemplate == null) {
+        throw new IllegalArgumentException(
+            "command_template: the command executor needs a command template but none is set");
+      }
+      CommandTemplate.parse("command_template", commandTemplate);
+    } else if (commandTemplate != null) {
+      throw new IllegalArgumentException(
+          "command_template: applies to the command executor only, but the executor is "
+              + executor.wire());
+    }
   }
 
   /** Whether the daemon serves HTTPS. */
@@ -283,6 +299,7 @@ public record InstanceSettings(
       case "tls_key" -> tlsKey;
       case "tls_ca" -> tlsCa;
       case "insecure_http" -> insecureHttp;
+      case "command_template" -> commandTemplate;
       default -> throw new IllegalArgumentException("no settings field '" + field + "'");
     };
   }
@@ -302,6 +319,7 @@ public record InstanceSettings(
       case "labels" -> Labels.describe((Map<String, String>) value);
       case "tls_cert", "tls_key" -> value == null ? "(none: plain HTTP)" : value.toString();
       case "tls_ca" -> value == null ? "(the system trust store)" : value.toString();
+      case "command_template" -> value == null ? "(none)" : "'" + value + "'";
       default -> String.valueOf(value);
     };
   }
@@ -346,6 +364,7 @@ public record InstanceSettings(
     putText(node, "tls_key", tlsKey);
     putText(node, "tls_ca", tlsCa);
     node.put("insecure_http", insecureHttp);
+    putText(node, "command_template", commandTemplate);
     return node;
   }
 
@@ -384,7 +403,8 @@ public record InstanceSettings(
           optionalText(node, "tls_cert", where),
           optionalText(node, "tls_key", where),
           optionalText(node, "tls_ca", where),
-          node.has("insecure_http") && bool(node, "insecure_http", where));
+          node.has("insecure_http") && bool(node, "insecure_http", where),
+          optionalText(node, "command_template", where));
     } catch (IllegalArgumentException e) {
       throw new InvalidRecordException(where + e.getMessage());
     }

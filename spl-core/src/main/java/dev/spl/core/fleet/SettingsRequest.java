@@ -1,5 +1,6 @@
 package dev.spl.core.fleet;
 
+import dev.spl.core.fanout.CommandTemplate;
 import dev.spl.core.fanout.ExecutorKind;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,8 @@ public record SettingsRequest(
     String tlsCert,
     String tlsKey,
     String tlsCa,
-    Boolean insecureHttp) {
+    Boolean insecureHttp,
+    String commandTemplate) {
 
   /** The option that sets each field (by its JSON name). */
   public static final Map<String, String> OPTIONS =
@@ -57,7 +59,8 @@ public record SettingsRequest(
           Map.entry("tls_cert", "--tls-cert"),
           Map.entry("tls_key", "--tls-key"),
           Map.entry("tls_ca", "--tls-ca"),
-          Map.entry("insecure_http", "--insecure-http"));
+          Map.entry("insecure_http", "--insecure-http"),
+          Map.entry("command_template", "--command-template"));
 
   private static final Map<String, String> NAMES =
       Map.ofEntries(
@@ -80,14 +83,15 @@ public record SettingsRequest(
           Map.entry("tls_cert", "TLS certificate"),
           Map.entry("tls_key", "TLS key"),
           Map.entry("tls_ca", "trusted CA"),
-          Map.entry("insecure_http", "plain HTTP off loopback"));
+          Map.entry("insecure_http", "plain HTTP off loopback"),
+          Map.entry("command_template", "command template"));
 
   /** Nothing given: the stored settings, or the defaults. */
   public static final SettingsRequest NOTHING =
       new SettingsRequest(
           null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
-  /** A request that gives no echo mode, children cap or TLS option. */
+  /** A request that gives no echo mode, children cap, TLS option or command template. */
   public SettingsRequest(
       Role role,
       String alias,
@@ -123,6 +127,7 @@ public record SettingsRequest(
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -148,7 +153,8 @@ public record SettingsRequest(
         tlsCert,
         tlsKey,
         tlsCa,
-        insecureHttp);
+        insecureHttp,
+        commandTemplate);
   }
 
   /**
@@ -177,7 +183,34 @@ public record SettingsRequest(
         newTlsCert,
         newTlsKey,
         newTlsCa,
-        newInsecureHttp ? Boolean.TRUE : null);
+        newInsecureHttp ? Boolean.TRUE : null,
+        commandTemplate);
+  }
+
+  /** This request with the command executor's template asked for (null: not given). */
+  public SettingsRequest withCommandTemplate(String newCommandTemplate) {
+    return new SettingsRequest(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        bind,
+        port,
+        maxRequestBytes,
+        heartbeatIntervalMillis,
+        leaseMillis,
+        executor,
+        echoDelayMillis,
+        slots,
+        durability,
+        labels,
+        echoMode,
+        maxChildren,
+        tlsCert,
+        tlsKey,
+        tlsCa,
+        insecureHttp,
+        newCommandTemplate);
   }
 
   /**
@@ -266,6 +299,7 @@ public record SettingsRequest(
     compare(out, current, "echo_delay_secs", echoDelayMillis, seconds(echoDelayMillis));
     compare(out, current, "slots", slots, slots);
     compare(out, current, "durability", durability, durability);
+    compare(out, current, "command_template", commandTemplate, "'" + commandTemplate + "'");
     if (labels != null) {
       List<String> given = new ArrayList<>();
       labels.forEach((key, value) -> given.add(key + "=" + value));
@@ -359,9 +393,25 @@ public record SettingsRequest(
               + " s");
     }
     ExecutorKind kind = or(executor, base.executor());
-    if (echoDelayMillis != null && kind == ExecutorKind.SHELL) {
+    if (echoDelayMillis != null && kind != ExecutorKind.ECHO) {
       throw new IllegalArgumentException(
-          "--echo-delay: applies to the echo executor only, but the executor is shell");
+          "--echo-delay: applies to the echo executor only, but the executor is " + kind.wire());
+    }
+    String template = commandTemplate;
+    if (kind == ExecutorKind.COMMAND) {
+      if (template == null && base.executor() == ExecutorKind.COMMAND) {
+        template = base.commandTemplate();
+      }
+      if (template == null) {
+        throw new IllegalArgumentException(
+            "--command-template: the command executor needs one, e.g. --command-template"
+                + " 'my-agent --prompt-file {{prompt_file}} --max-cost {{budget}}'");
+      }
+      CommandTemplate.parse("--command-template", template);
+    } else if (template != null) {
+      throw new IllegalArgumentException(
+          "--command-template: applies to --executor command only, but the executor is "
+              + kind.wire());
     }
     if (echoMode != null && kind == ExecutorKind.SHELL) {
       throw new IllegalArgumentException(
@@ -402,7 +452,8 @@ public record SettingsRequest(
         cert,
         key,
         or(tlsCa, base.tlsCa()),
-        insecure);
+        insecure,
+        template);
   }
 
   private static <T> T or(T given, T fallback) {

@@ -207,6 +207,23 @@ final class Driver {
 
   void done(
       int index, int attempt, String verdict, String summary, double wallSecs, Integer exitCode) {
+    done(index, attempt, verdict, summary, wallSecs, exitCode, new BigDecimal("0.25"));
+  }
+
+  /** The current attempt of {@code index} ends with {@code verdict}, having spent {@code cost}. */
+  void doneCosting(int index, String verdict, String cost) {
+    done(
+        index, state().attempt(index), verdict, "result " + index, 1.0, null, new BigDecimal(cost));
+  }
+
+  void done(
+      int index,
+      int attempt,
+      String verdict,
+      String summary,
+      double wallSecs,
+      Integer exitCode,
+      BigDecimal cost) {
     FanoutState state = state();
     ObjectNode body =
         new ChildDone(
@@ -217,7 +234,7 @@ final class Driver {
                 state.thread(index),
                 state.worker(index),
                 Verdict.fromWire(verdict),
-                new BigDecimal("0.25"),
+                cost,
                 wallSecs,
                 summary,
                 now - 1000,

@@ -204,7 +204,8 @@ class SettingsRequestTest {
     broken.put("executor", "docker");
     assertThatThrownBy(() -> InstanceSettings.fromJson(broken, "settings.json: "))
         .isInstanceOf(InvalidRecordException.class)
-        .hasMessage("settings.json: executor: expected 'echo' or 'shell' but found 'docker'");
+        .hasMessage(
+            "settings.json: executor: expected 'echo', 'shell' or 'command' but found 'docker'");
     ObjectNode tooPrecise = json.deepCopy();
     tooPrecise.put("echo_delay_secs", 0.0005);
     assertThatThrownBy(() -> InstanceSettings.fromJson(tooPrecise, ""))
@@ -227,5 +228,81 @@ class SettingsRequestTest {
     SettingsChanged back = SettingsChanged.fromBody(change.toBody());
     assertThat(back).isEqualTo(change);
     assertThat(change.toRecord(3).actor()).isEqualTo(did);
+  }
+
+  private static SettingsRequest commandWorker(String template) {
+    return new SettingsRequest(
+            Role.WORKER,
+            "worker-a",
+            COORDINATOR,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            ExecutorKind.COMMAND,
+            null,
+            null,
+            null,
+            null)
+        .withCommandTemplate(template);
+  }
+
+  @Test
+  void theCommandTemplateIsKeptAndReadBack() {
+    InstanceSettings settings = commandWorker("agent --prompt-file {{prompt_file}}").resolve(null);
+
+    assertThat(settings.commandTemplate()).isEqualTo("agent --prompt-file {{prompt_file}}");
+    assertThat(InstanceSettings.fromJson(settings.toJson(), "settings.json: ")).isEqualTo(settings);
+    // A later start with only --executor command keeps the stored template.
+    assertThat(commandWorker(null).resolve(settings).commandTemplate())
+        .isEqualTo("agent --prompt-file {{prompt_file}}");
+    assertThat(commandWorker("agent {{goal}}").differences(settings))
+        .extracting(SettingsRequest.Difference::field)
+        .containsExactly("command_template");
+  }
+
+  @Test
+  void aCommandExecutorWithoutATemplateOrABadOneIsRefused() {
+    assertThatThrownBy(() -> commandWorker(null).resolve(null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("--command-template: the command executor needs one");
+    assertThatThrownBy(() -> commandWorker("agent {{nope}}").resolve(null))
+        .hasMessageStartingWith("--command-template: unknown placeholder {{nope}}");
+    // A shell worker switched to the command executor has no template to keep.
+    assertThatThrownBy(() -> commandWorker(null).resolve(shellWorker()))
+        .hasMessageStartingWith("--command-template: the command executor needs one");
+  }
+
+  @Test
+  void aTemplateForAnotherExecutorIsRefused() {
+    SettingsRequest shellWithTemplate =
+        new SettingsRequest(
+                Role.WORKER,
+                "worker-a",
+                COORDINATOR,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                ExecutorKind.SHELL,
+                null,
+                null,
+                null,
+                null)
+            .withCommandTemplate("agent");
+    assertThatThrownBy(() -> shellWithTemplate.resolve(null))
+        .hasMessage(
+            "--command-template: applies to --executor command only, but the executor is shell");
+    ObjectNode json = shellWorker().toJson();
+    json.put("command_template", "agent");
+    assertThatThrownBy(() -> InstanceSettings.fromJson(json, "settings.json: "))
+        .isInstanceOf(InvalidRecordException.class)
+        .hasMessage(
+            "settings.json: command_template: applies to the command executor only, but the"
+                + " executor is shell");
   }
 }

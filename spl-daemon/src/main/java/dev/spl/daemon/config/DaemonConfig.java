@@ -306,7 +306,8 @@ public record DaemonConfig(
         pathText(tls.certFile()),
         pathText(tls.keyFile()),
         pathText(tls.caFile()),
-        tls.insecureHttp());
+        tls.insecureHttp(),
+        fleet.commandTemplate());
   }
 
   private static String pathText(Path path) {
@@ -347,7 +348,8 @@ public record DaemonConfig(
             FleetSettings.ExecutorKind.of(settings.executor()),
             Duration.ofMillis(settings.echoDelayMillis()),
             settings.slots(),
-            settings.labels());
+            settings.labels(),
+            settings.commandTemplate());
     return new DaemonConfig(
         home,
         settings.bind(),

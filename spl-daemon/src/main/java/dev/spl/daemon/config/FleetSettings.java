@@ -24,6 +24,7 @@ import java.util.TreeMap;
  * @param echoDelay how long an echo child takes
  * @param slots how many children a worker runs at once; the rest wait in its queue
  * @param labels the operator's labels of the instance ({@code --label}), carried in heartbeats
+ * @param commandTemplate the command line of the command executor; null for the other executors
  */
 public record FleetSettings(
     Role role,
@@ -35,7 +36,8 @@ public record FleetSettings(
     ExecutorKind executor,
     Duration echoDelay,
     int slots,
-    SortedMap<String, String> labels) {
+    SortedMap<String, String> labels,
+    String commandTemplate) {
   public static final Duration DEFAULT_ECHO_DELAY = Duration.ofSeconds(1);
   public static final int DEFAULT_SLOTS = WorkerSlots.DEFAULT;
   public static final int MAX_SLOTS = WorkerSlots.MAX;
@@ -43,7 +45,8 @@ public record FleetSettings(
   /** How a worker runs children. */
   public enum ExecutorKind {
     ECHO,
-    SHELL;
+    SHELL,
+    COMMAND;
 
     /** The same kind as the settings file and heartbeats name it. */
     public dev.spl.core.fanout.ExecutorKind core() {
@@ -76,6 +79,33 @@ public record FleetSettings(
         executor,
         echoDelay,
         slots,
+        null,
+        null);
+  }
+
+  /** Settings without a command template (any executor but command). */
+  public FleetSettings(
+      Role role,
+      String alias,
+      String coordinatorUrl,
+      String advertiseUrl,
+      Duration heartbeatInterval,
+      Duration lease,
+      ExecutorKind executor,
+      Duration echoDelay,
+      int slots,
+      SortedMap<String, String> labels) {
+    this(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        heartbeatInterval,
+        lease,
+        executor,
+        echoDelay,
+        slots,
+        labels,
         null);
   }
 
@@ -106,6 +136,13 @@ public record FleetSettings(
       throw new IllegalArgumentException("a worker needs the coordinator's URL (--coordinator)");
     }
     labels = Labels.of(labels == null ? Map.of() : labels);
+    if ((executor == ExecutorKind.COMMAND) != (commandTemplate != null)) {
+      throw new IllegalArgumentException(
+          "command template: expected one exactly for the command executor, but the executor is "
+              + executor
+              + " and the template is "
+              + (commandTemplate == null ? "missing" : "'" + commandTemplate + "'"));
+    }
   }
 
   /** A stand-alone coordinator with default intervals. */
@@ -144,7 +181,8 @@ public record FleetSettings(
         executor,
         echoDelay,
         slots,
-        labels);
+        labels,
+        commandTemplate);
   }
 
   public FleetSettings withAdvertiseUrl(String url) {
@@ -158,7 +196,8 @@ public record FleetSettings(
         executor,
         echoDelay,
         slots,
-        labels);
+        labels,
+        commandTemplate);
   }
 
   /** Changes the interval and moves the lease with it. */
@@ -173,7 +212,8 @@ public record FleetSettings(
         executor,
         echoDelay,
         slots,
-        labels);
+        labels,
+        commandTemplate);
   }
 
   public FleetSettings withLease(Duration newLease) {
@@ -187,7 +227,24 @@ public record FleetSettings(
         executor,
         echoDelay,
         slots,
-        labels);
+        labels,
+        commandTemplate);
+  }
+
+  /** The command executor running {@code template}. */
+  public FleetSettings withCommand(String template) {
+    return new FleetSettings(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        heartbeatInterval,
+        lease,
+        ExecutorKind.COMMAND,
+        echoDelay,
+        slots,
+        labels,
+        template);
   }
 
   public FleetSettings withExecutor(ExecutorKind kind, Duration delay) {
@@ -201,7 +258,8 @@ public record FleetSettings(
         kind,
         delay,
         slots,
-        labels);
+        labels,
+        kind == ExecutorKind.COMMAND ? commandTemplate : null);
   }
 
   public FleetSettings withSlots(int newSlots) {
@@ -229,6 +287,7 @@ public record FleetSettings(
         executor,
         echoDelay,
         slots,
-        new TreeMap<>(newLabels));
+        new TreeMap<>(newLabels),
+        commandTemplate);
   }
 }

@@ -35,6 +35,7 @@ public final class FanoutReads {
    * @param frozen whether the permission check would refuse the fan-out's parent INTEND now
    * @param replacedBy the id of the newer fan-out that replaced this one, or null
    * @param version grows with every change of the fan-out; see {@link Children#version()}
+   * @param spentUsd what every result of its children reported spending, retried attempts too
    */
   public record Summary(
       FanoutRef ref,
@@ -59,7 +60,8 @@ public final class FanoutReads {
       FanoutOptions options,
       Fanin fanin,
       com.fasterxml.jackson.databind.node.ObjectNode reduced,
-      String stages) {
+      String stages,
+      java.math.BigDecimal spentUsd) {
 
     /**
      * Still waiting for its join, and not replaced by a newer fan-out (which gets no decisions).
@@ -328,7 +330,8 @@ public final class FanoutReads {
         state.options(),
         state.fanin(),
         state.reducedJson(),
-        state.stagesStatus());
+        state.stagesStatus(),
+        state.spentUsd());
   }
 
   /**

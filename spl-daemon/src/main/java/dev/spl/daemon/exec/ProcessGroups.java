@@ -58,6 +58,10 @@ public final class ProcessGroups {
       "IFS= read -r go || exit 97; [ \"$go\" = go ] || exit 97; exec </dev/null;"
           + " exec /bin/sh -c \"$1\"";
 
+  /** As {@link #GATE}, then runs its own arguments as the program and its arguments, unparsed. */
+  static final String ARGV_GATE =
+      "IFS= read -r go || exit 97; [ \"$go\" = go ] || exit 97; exec </dev/null; exec \"$@\"";
+
   private static final byte[] GO = "go\n".getBytes(StandardCharsets.US_ASCII);
 
   private final Path folder;
@@ -160,6 +164,17 @@ public final class ProcessGroups {
   List<String> command(String run) {
     List<String> command = new ArrayList<>(launcher.prefix());
     command.addAll(List.of("/bin/sh", "-c", GATE, "spl-child", run));
+    return command;
+  }
+
+  /**
+   * As {@link #command}, for a program and its arguments: they reach the program as they are,
+   * without a shell reading them.
+   */
+  List<String> command(List<String> argv) {
+    List<String> command = new ArrayList<>(launcher.prefix());
+    command.addAll(List.of("/bin/sh", "-c", ARGV_GATE, "spl-child"));
+    command.addAll(argv);
     return command;
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.CanonicalJson;
 import dev.spl.core.Json;
 import dev.spl.core.fanout.ChildOutput;
+import dev.spl.core.fanout.CommandTemplate;
 import dev.spl.core.fanout.DataLoop;
 import dev.spl.core.fanout.Verdict;
 import dev.spl.core.home.FleetToken;
@@ -52,6 +53,8 @@ public final class ShellExecutor implements Executor {
   private final ScheduledExecutorService timer;
   private final Set<Running> running = ConcurrentHashMap.newKeySet();
   private final ProcessGroups groups;
+  // Null for the shell executor; the command executor's command line otherwise.
+  private final CommandTemplate template;
   // Children are forked from this one long-lived thread: the parent-death signal fires when the
   // thread that forked a child ends, and the threads that finish attempts come and go.
   private final ExecutorService launcher;
@@ -70,9 +73,18 @@ public final class ShellExecutor implements Executor {
 
   /** {@code groups} records each child's process group (see {@link ProcessGroups}). */
   public ShellExecutor(Clock clock, String secret, ProcessGroups groups) {
+    this(clock, secret, groups, null);
+  }
+
+  /**
+   * The command executor: runs {@code template} (when not null) instead of each child's {@code run}
+   * command, with the child's goal, inputs and hint in a prompt file (docs/executors.md).
+   */
+  public ShellExecutor(Clock clock, String secret, ProcessGroups groups, CommandTemplate template) {
     this.clock = clock;
     this.secret = secret == null || secret.isEmpty() ? null : secret;
     this.groups = groups;
+    this.template = template;
     this.launcher =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -97,7 +109,7 @@ public final class ShellExecutor implements Executor {
   @Override
   public Execution start(ChildJob job, Consumer<ChildOutcome> onDone) {
     long startedAt = clock.millis();
-    if (job.run() == null || job.run().isBlank()) {
+    if (template == null && (job.run() == null || job.run().isBlank())) {
       onDone.accept(
           new ChildOutcome(
               Verdict.FAILED,
@@ -112,8 +124,12 @@ public final class ShellExecutor implements Executor {
     Process process;
     try {
       Files.createDirectories(job.workDir());
+      java.nio.file.Path promptFile = template == null ? null : writePrompt(job);
       ProcessBuilder builder =
-          new ProcessBuilder(groups.command(job.run()))
+          new ProcessBuilder(
+                  template == null
+                      ? groups.command(job.run())
+                      : groups.command(template.render(placeholderValues(job, promptFile))))
               .directory(job.workDir().toFile())
               .redirectErrorStream(true);
       Map<String, String> env = builder.environment();
@@ -152,6 +168,9 @@ public final class ShellExecutor implements Executor {
         env.put("SPL_HINT", job.hint());
       }
       putResultPlaces(job, env);
+      if (promptFile != null) {
+        env.put("SPL_PROMPT_FILE", promptFile.toAbsolutePath().toString());
+      }
       process = launch(builder, job);
     } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
       long now = clock.millis();
@@ -160,7 +179,10 @@ public final class ShellExecutor implements Executor {
               Verdict.FAILED,
               BigDecimal.ZERO,
               (now - startedAt) / 1000.0,
-              "could not start `" + job.run() + "`: " + e.getMessage(),
+              "could not start `"
+                  + (template == null ? job.run() : template.text())
+                  + "`: "
+                  + e.getMessage(),
               null,
               startedAt,
               now));
@@ -190,6 +212,67 @@ public final class ShellExecutor implements Executor {
       Files.writeString(fanin, job.faninJson(), StandardCharsets.UTF_8);
       env.put("SPL_FANIN_FILE", fanin.toAbsolutePath().toString());
     }
+  }
+
+  /** The file in the child's folder that holds the prompt of one attempt (command executor). */
+  public static String promptFileName(int attempt) {
+    return "prompt-" + attempt + ".md";
+  }
+
+  /**
+   * Writes the prompt of a command child: its goal, the results of the subtasks it depends on, and
+   * the hint of its attempt, as Markdown sections.
+   */
+  static java.nio.file.Path writePrompt(ChildJob job) throws IOException {
+    StringBuilder prompt = new StringBuilder("# Goal\n\n").append(job.goal()).append("\n");
+    JsonNode inputs = job.inputsJson() == null ? null : Json.MAPPER.readTree(job.inputsJson());
+    if (inputs != null && inputs.isArray() && !inputs.isEmpty()) {
+      prompt.append("\n# Results of the subtasks this one depends on\n");
+      for (JsonNode input : inputs) {
+        prompt
+            .append("\n## Subtask ")
+            .append(input.path("index").asText())
+            .append(" (")
+            .append(input.path("verdict").asText())
+            .append(")\n\n")
+            .append(input.path("summary").asText(""))
+            .append("\n");
+      }
+    }
+    if (job.hint() != null) {
+      prompt.append("\n# Hint for this attempt\n\n").append(job.hint()).append("\n");
+    }
+    java.nio.file.Path file = job.workDir().resolve(promptFileName(job.attempt()));
+    Files.writeString(file, prompt, StandardCharsets.UTF_8);
+    return file;
+  }
+
+  /** What each placeholder of the command template stands for in this attempt. */
+  static Map<String, String> placeholderValues(ChildJob job, java.nio.file.Path promptFile) {
+    Map<String, String> values = new java.util.HashMap<>();
+    values.put("prompt_file", promptFile.toAbsolutePath().toString());
+    values.put("goal", job.goal());
+    values.put("budget", job.budgetUsd() == null ? "" : job.budgetUsd().toPlainString());
+    values.put("timeout", job.timeoutSecs() == null ? "" : Integer.toString(job.timeoutSecs()));
+    values.put("index", Integer.toString(job.index()));
+    values.put("attempt", Integer.toString(job.attempt()));
+    values.put(
+        "result_file",
+        job.workDir()
+            .resolve(ResultCollector.resultFileName(job.attempt()))
+            .toAbsolutePath()
+            .toString());
+    values.put(
+        "output_dir",
+        job.workDir()
+            .resolve(ResultCollector.outputDirName(job.attempt()))
+            .toAbsolutePath()
+            .toString());
+    values.put("work_dir", job.workDir().toAbsolutePath().toString());
+    values.put("child_thread", job.childThread());
+    values.put("fanout", job.fanout());
+    values.put("idempotency_key", job.idempotencyKey());
+    return values;
   }
 
   /** The folder in the child's folder whose files become the attempt's result references. */
@@ -388,14 +471,10 @@ public final class ShellExecutor implements Executor {
       Report report = Report.parse(lines);
       Verdict verdict = forced.get();
       String summary = report.summary();
+      BigDecimal cost = report.cost();
       ChildOutput output = ChildOutput.NONE;
       if (verdict == null) {
         verdict = exitCode == 0 ? Verdict.ACCEPT : Verdict.REJECT;
-        if (report.cost() != null
-            && job.budgetUsd() != null
-            && report.cost().compareTo(job.budgetUsd()) > 0) {
-          verdict = Verdict.OVER_BUDGET;
-        }
         ResultCollector.Collected collected =
             ResultCollector.collect(
                 job.workDir().resolve(ResultCollector.resultFileName(job.attempt())),
@@ -406,12 +485,19 @@ public final class ShellExecutor implements Executor {
           summary = "the result was refused: " + collected.problem();
         } else {
           output = collected.output();
+          BigDecimal reportedInResult = template == null ? null : costInResult(output);
+          if (reportedInResult != null) {
+            cost = reportedInResult;
+          }
+        }
+        if (cost != null && job.budgetUsd() != null && cost.compareTo(job.budgetUsd()) > 0) {
+          verdict = Verdict.OVER_BUDGET;
         }
       }
       onDone.accept(
           new ChildOutcome(
               verdict,
-              report.cost() == null ? BigDecimal.ZERO : report.cost(),
+              cost == null ? BigDecimal.ZERO : cost,
               (finishedAt - startedAt) / 1000.0,
               summary,
               exitCode,
@@ -420,6 +506,19 @@ public final class ShellExecutor implements Executor {
               null,
               output));
     }
+  }
+
+  /**
+   * The {@code cost} (USD) a command child wrote in its result, when the result is an object with a
+   * non-negative number there; null otherwise.
+   */
+  static BigDecimal costInResult(ChildOutput output) {
+    JsonNode result = output.result();
+    if (result == null || !result.isObject() || !result.path("cost").isNumber()) {
+      return null;
+    }
+    BigDecimal cost = result.get("cost").decimalValue();
+    return cost.signum() < 0 ? null : cost;
   }
 
   /** What the tail of a child's output says: an optional JSON report line, else the plain tail. */

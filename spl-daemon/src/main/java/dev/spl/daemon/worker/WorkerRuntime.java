@@ -11,6 +11,7 @@ import dev.spl.core.fanout.ChildDone;
 import dev.spl.core.fanout.ChildIntent;
 import dev.spl.core.fanout.ChildOutput;
 import dev.spl.core.fanout.ChildResult;
+import dev.spl.core.fanout.CommandTemplate;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.worker.AttemptStanding;
 import dev.spl.core.worker.WorkerAction;
@@ -95,9 +96,16 @@ public final class WorkerRuntime implements DaemonComponent {
     this.workRoot = ctx.config().home().resolve(WORK_FOLDER);
     this.processGroups = ProcessGroups.in(ctx.config().home());
     Executor executor =
-        fleet.executor() == FleetSettings.ExecutorKind.SHELL
-            ? new ShellExecutor(ctx.clock(), ctx.config().token(), processGroups)
-            : new EchoExecutor(fleet.echoDelay(), ctx.config().echoMode(), ctx.clock());
+        switch (fleet.executor()) {
+          case SHELL -> new ShellExecutor(ctx.clock(), ctx.config().token(), processGroups);
+          case COMMAND ->
+              new ShellExecutor(
+                  ctx.clock(),
+                  ctx.config().token(),
+                  processGroups,
+                  CommandTemplate.parse("command template", fleet.commandTemplate()));
+          case ECHO -> new EchoExecutor(fleet.echoDelay(), ctx.config().echoMode(), ctx.clock());
+        };
     this.dispatcher = new Dispatcher(fleet.slots(), executor, ctx.clock());
     this.recordClock = ctx.recordClock();
     this.events =
