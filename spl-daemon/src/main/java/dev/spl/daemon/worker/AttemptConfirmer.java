@@ -6,11 +6,8 @@ import dev.spl.core.tls.TlsTrust;
 import dev.spl.core.worker.AttemptQuestion;
 import dev.spl.core.worker.AttemptStanding;
 import dev.spl.core.worker.WorkerAction;
+import dev.spl.daemon.outbox.RecordPoster;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,9 +35,8 @@ final class AttemptConfirmer implements AutoCloseable {
 
   private final String worker;
   private final long workerStartedAt;
-  private final String token;
   private final String defaultCoordinator;
-  private final HttpClient client;
+  private final RecordPoster client;
   private final ExecutorService asker;
   private int failuresInARow;
 
@@ -53,18 +49,11 @@ final class AttemptConfirmer implements AutoCloseable {
       TlsTrust trust) {
     this.worker = worker;
     this.workerStartedAt = workerStartedAt;
-    this.token = token;
     this.defaultCoordinator = defaultCoordinator;
     this.asker = Executors.newSingleThreadExecutor(WorkerRuntime.daemonThread("spl-attempt-fence"));
-    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
-    if (trust.caFile() != null) {
-      try {
-        builder.sslContext(trust.sslContext());
-      } catch (javax.net.ssl.SSLException e) {
-        throw new IllegalStateException(e.getMessage(), e);
-      }
-    }
-    this.client = builder.build();
+    // The outbox's pooled client, not the JDK's: every question is on the path from a child's
+    // INTEND to its start, and the JDK client hands each request to its selector thread and back.
+    this.client = new RecordPoster(token, TIMEOUT, trust);
   }
 
   /**
@@ -133,25 +122,11 @@ final class AttemptConfirmer implements AutoCloseable {
     }
     byte[] body =
         Json.MAPPER.writeValueAsBytes(new AttemptQuestion(worker, workerStartedAt, asked).toJson());
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(coordinator + "/v1/attempts/standing"))
-            .timeout(TIMEOUT)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    if (token != null && !token.isEmpty()) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    HttpResponse<byte[]> response;
-    try {
-      response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-    if (response.statusCode() != 200) {
+    RecordPoster.Answer response = client.postJson(coordinator, "/v1/attempts/standing", body);
+    if (response.status() != 200) {
       throw new IOException(
           "expected HTTP 200 but the coordinator answered "
-              + response.statusCode()
+              + response.status()
               + ": "
               + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
     }
@@ -169,5 +144,6 @@ final class AttemptConfirmer implements AutoCloseable {
   @Override
   public void close() {
     asker.shutdownNow();
+    client.close();
   }
 }
