@@ -11,9 +11,12 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -38,6 +41,7 @@ final class AttemptConfirmer implements AutoCloseable {
   private final String defaultCoordinator;
   private final RecordPoster client;
   private final ExecutorService asker;
+  private final ConcurrentLinkedQueue<Question> queued = new ConcurrentLinkedQueue<>();
   private int failuresInARow;
 
   /** {@code trust}: whom an HTTPS coordinator is checked against ({@code --tls-ca}). */
@@ -60,10 +64,51 @@ final class AttemptConfirmer implements AutoCloseable {
    * Asks about {@code confirms} and calls {@code onAnswers} (on the asking thread) with the result.
    */
   void ask(List<WorkerAction.Confirm> confirms, Consumer<Answers> onAnswers) {
+    queued.add(new Question(List.copyOf(confirms), onAnswers));
     try {
-      asker.execute(() -> onAnswers.accept(askNow(confirms)));
+      asker.execute(this::askQueued);
     } catch (RejectedExecutionException closing) {
       // The worker is stopping: its attempts are asked about again after its restart.
+    }
+  }
+
+  /** Attempts to ask about, with whom to tell, waiting for the asking thread. */
+  private record Question(List<WorkerAction.Confirm> confirms, Consumer<Answers> onAnswers) {}
+
+  /**
+   * Asks about everything queued since the last request in one request (per coordinator, split at
+   * {@link AttemptQuestion#MAX_ATTEMPTS}), then tells each asker its own answers. A worker with few
+   * slots asks about a handful of attempts each time some start; while one request is on its way
+   * those questions queue here and go out together instead of one round trip each.
+   */
+  private void askQueued() {
+    List<Question> questions = new ArrayList<>();
+    for (Question question = queued.poll(); question != null; question = queued.poll()) {
+      questions.add(question);
+    }
+    if (questions.isEmpty()) {
+      return; // an earlier run took them
+    }
+    List<WorkerAction.Confirm> all = new ArrayList<>();
+    questions.forEach(question -> all.addAll(question.confirms()));
+    Answers answers = askNow(all);
+    if (questions.size() == 1) {
+      questions.get(0).onAnswers().accept(answers);
+      return;
+    }
+    Set<String> unanswered = new HashSet<>(answers.unanswered());
+    for (Question question : questions) {
+      Map<String, AttemptStanding> standings = new HashMap<>();
+      List<String> left = new ArrayList<>();
+      for (WorkerAction.Confirm confirm : question.confirms()) {
+        AttemptStanding standing = answers.standings().get(confirm.key());
+        if (standing != null) {
+          standings.put(confirm.key(), standing);
+        } else if (unanswered.contains(confirm.key())) {
+          left.add(confirm.key());
+        }
+      }
+      question.onAnswers().accept(new Answers(standings, left));
     }
   }
 
