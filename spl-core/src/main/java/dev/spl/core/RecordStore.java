@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The append-only record log, with a durable outbox and small metadata written in the same atomic
@@ -45,6 +46,23 @@ public interface RecordStore extends AutoCloseable {
    */
   List<AppendResult> appendAll(
       List<Record> records, List<OutboxEntry> deliveries, StoredEnvelope envelope);
+
+  /**
+   * As {@link #appendAll(List, List, StoredEnvelope)}, and calls {@code onWritten} with the results
+   * once the write is readable, which may be before it is durable; the call itself still returns
+   * only once it is durable (in durable mode). A store that cannot tell the two apart calls it when
+   * the write is durable. {@code onWritten} may run on another thread, while the store holds its
+   * commit lock: it must only hand the results on, and never write to this store.
+   */
+  default List<AppendResult> appendAll(
+      List<Record> records,
+      List<OutboxEntry> deliveries,
+      StoredEnvelope envelope,
+      Consumer<List<AppendResult>> onWritten) {
+    List<AppendResult> results = appendAll(records, deliveries, envelope);
+    onWritten.accept(results);
+    return results;
+  }
 
   /** The envelope the record {@code id} was received with, if it was signed. */
   Optional<StoredEnvelope> envelopeOf(String id);

@@ -650,4 +650,44 @@ public abstract class RecordStoreContractTest {
     }
     return out;
   }
+
+  @Test
+  void anAppendToldWhenWrittenHandsItsResultsOnceReadableAndReturnsTheSame() {
+    Record stored = record(thread("written"), Act.INTEND, "task", 1);
+    store.append(stored);
+    Record fresh = record(thread("written"), Act.KNOW, "done", 2);
+    List<List<AppendResult>> told = new ArrayList<>();
+    List<Optional<StoredRecord>> readInside = new ArrayList<>();
+
+    List<AppendResult> results =
+        store.appendAll(
+            List.of(stored, fresh),
+            List.of(new OutboxEntry(WORKER, fresh.id())),
+            null,
+            written -> {
+              told.add(written);
+              readInside.add(store.get(fresh.id()));
+            });
+
+    assertThat(told).containsExactly(results);
+    assertThat(results).extracting(AppendResult::created).containsExactly(false, true);
+    assertThat(readInside.get(0)).contains(results.get(1).stored());
+    assertThat(store.pendingDeliveries(WORKER, 10)).hasSize(1);
+  }
+
+  @Test
+  void aRefusedAppendToldWhenWrittenIsNeverTold() {
+    Record record = record(thread("refused"), Act.KNOW, "done", 1);
+    List<List<AppendResult>> told = new ArrayList<>();
+    String unknown = record(thread("other"), Act.KNOW, "done", 2).id();
+
+    assertThatThrownBy(
+            () ->
+                store.appendAll(
+                    List.of(record), List.of(new OutboxEntry(WORKER, unknown)), null, told::add))
+        .isInstanceOf(IllegalArgumentException.class);
+
+    assertThat(told).isEmpty();
+    assertThat(store.get(record.id())).isEmpty();
+  }
 }

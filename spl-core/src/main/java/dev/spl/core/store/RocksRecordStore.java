@@ -39,6 +39,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -68,6 +69,8 @@ import org.rocksdb.WriteOptions;
  * value bytes are computed on the caller's thread before queueing.
  */
 public final class RocksRecordStore implements RecordStore {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(RocksRecordStore.class);
   private static final int MAX_COMMITS_PER_GROUP = 1024;
 
   static {
@@ -238,6 +241,28 @@ public final class RocksRecordStore implements RecordStore {
     return submit(commit);
   }
 
+  /**
+   * In durable mode a group with a commit that asked for it is written to the WAL without fsync,
+   * handed to {@code onWritten}, and only then fsynced ({@code SyncWAL}) before its callers return:
+   * whoever reacts to the write works while the disk syncs. What it does in turn is a later write
+   * to the same WAL, which cannot become durable before this one.
+   */
+  @Override
+  public List<AppendResult> appendAll(
+      List<Record> records,
+      List<OutboxEntry> deliveries,
+      StoredEnvelope envelope,
+      Consumer<List<AppendResult>> onWritten) {
+    List<Prepared> prepared = new ArrayList<>(records.size());
+    for (Record record : records) {
+      prepared.add(Prepared.of(record, uniqueKeys));
+    }
+    Commit commit = new Commit(prepared, List.copyOf(deliveries), List.of(), null, null);
+    commit.envelope = envelope;
+    commit.onWritten = java.util.Objects.requireNonNull(onWritten, "onWritten");
+    return submit(commit);
+  }
+
   @Override
   public void acknowledgeDeliveries(Collection<Long> keys) {
     submit(new Commit(List.of(), List.of(), List.copyOf(keys), null, null));
@@ -361,6 +386,7 @@ public final class RocksRecordStore implements RecordStore {
     Map<String, StoredRecord> createdInGroup = new HashMap<>();
     Map<String, String> claimedInGroup = new HashMap<>();
     List<Commit> staged = new ArrayList<>(group.size());
+    boolean written = false;
     try (WriteBatch batch = new WriteBatch()) {
       for (Commit commit : group) {
         try {
@@ -381,28 +407,62 @@ public final class RocksRecordStore implements RecordStore {
       if (!staged.isEmpty()) {
         boolean synced = needsSync(staged) && durability == Durability.DURABLE;
         long start = synced ? System.nanoTime() : 0;
-        db.write(needsSync(staged) ? writeOptions : unsyncedWriteOptions, batch);
+        if (synced && anyWantsEarly(staged)) {
+          db.write(unsyncedWriteOptions, batch);
+          lastSeq = nextSeq;
+          written = true;
+          for (Commit commit : staged) {
+            commit.written();
+          }
+          db.syncWal();
+        } else {
+          db.write(needsSync(staged) ? writeOptions : unsyncedWriteOptions, batch);
+        }
         if (synced) {
           syncedWrites.accept(System.nanoTime() - start);
         }
       }
       lastSeq = nextSeq;
+      if (!written) {
+        for (Commit commit : staged) {
+          commit.written();
+        }
+      }
       for (Commit commit : staged) {
         commit.acknowledged.forEach(
             (destination, key) -> largestAcknowledged.merge(destination, key, Math::max));
         commit.result.complete(commit.results);
       }
     } catch (RocksDBException | RuntimeException e) {
-      nextSeq = seqBefore;
-      lastOutboxKey = outboxKeyBefore;
-      StoreException failure =
-          e instanceof StoreException s
-              ? s
-              : new StoreException("cannot write to the record store at " + directory, e);
+      StoreException failure;
+      if (written) {
+        // The batch is in the WAL and readable (the next sync makes it durable); only the fsync
+        // failed. Its seqs and keys are taken: the callers are told it may not be durable, and a
+        // retry of theirs finds the records stored.
+        failure =
+            new StoreException(
+                "wrote to the record store at " + directory + " but could not sync its log", e);
+      } else {
+        nextSeq = seqBefore;
+        lastOutboxKey = outboxKeyBefore;
+        failure =
+            e instanceof StoreException s
+                ? s
+                : new StoreException("cannot write to the record store at " + directory, e);
+      }
       for (Commit commit : group) {
         commit.result.completeExceptionally(failure);
       }
     }
+  }
+
+  private static boolean anyWantsEarly(List<Commit> staged) {
+    for (Commit commit : staged) {
+      if (commit.onWritten != null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -427,6 +487,8 @@ public final class RocksRecordStore implements RecordStore {
     final byte[] metaValue;
     final CompletableFuture<List<AppendResult>> result = new CompletableFuture<>();
     StoredEnvelope envelope;
+    // Told the results once they are readable (possibly before the fsync); null: not asked.
+    Consumer<List<AppendResult>> onWritten;
     List<AppendResult> results = List.of();
     // The largest key this commit acknowledges per destination, applied once it is written.
     final Map<String, Long> acknowledged = new HashMap<>();
@@ -446,6 +508,20 @@ public final class RocksRecordStore implements RecordStore {
 
     boolean isStop() {
       return this == stopCommit;
+    }
+
+    /** Tells {@link #onWritten} the results, once; a failing callback fails nothing else. */
+    void written() {
+      Consumer<List<AppendResult>> callback = onWritten;
+      onWritten = null;
+      if (callback == null) {
+        return;
+      }
+      try {
+        callback.accept(results);
+      } catch (RuntimeException e) {
+        LOG.error("a write callback of the record store at {} failed", directory, e);
+      }
     }
 
     /**

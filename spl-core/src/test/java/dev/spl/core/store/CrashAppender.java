@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * Child process of {@link RocksRecordStoreCrashTest}: appends records in durable mode from several
- * threads until killed, printing {@code ack <id>} for each append that returned.
+ * threads until killed, printing {@code ack <id>} for each append that returned; every other append
+ * is told when it is written, before its fsync.
  */
 public final class CrashAppender {
   private CrashAppender() {}
@@ -32,12 +33,16 @@ public final class CrashAppender {
                 String threadId = TestRecords.thread("crash-" + writer);
                 for (long n = 0; ; n++) {
                   Record record = TestRecords.record(threadId, Act.DO, "work", n);
-                  List<AppendResult> results =
+                  // Odd appends take the path that shows a write before its fsync: what they
+                  // acknowledge must survive the kill as well.
+                  List<OutboxEntry> deliveries =
                       n % 4 == 0
-                          ? store.appendAll(
-                              List.of(record),
-                              List.of(new OutboxEntry("http://127.0.0.1:9201", record.id())))
-                          : store.appendAll(List.of(record));
+                          ? List.of(new OutboxEntry("http://127.0.0.1:9201", record.id()))
+                          : List.of();
+                  List<AppendResult> results =
+                      n % 2 == 1
+                          ? store.appendAll(List.of(record), deliveries, null, written -> {})
+                          : store.appendAll(List.of(record), deliveries);
                   synchronized (out) {
                     out.println("ack " + results.get(0).stored().id());
                     out.flush();

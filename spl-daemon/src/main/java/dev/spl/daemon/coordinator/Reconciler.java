@@ -95,14 +95,16 @@ public final class Reconciler implements DaemonComponent {
     running = true;
     // Subscribe before the replay reads the log: records appended meanwhile wait in the queue and
     // those the replay already saw are skipped by seq.
-    unsubscribe = ctx.records().subscribe(this::enqueue);
+    // Told as soon as a record is readable: the fold's reaction overlaps the append's fsync, and
+    // all it does with the record is a later write to the same log or an answer to a reader.
+    unsubscribe = ctx.records().subscribeWritten(this::enqueue);
     thread.start();
   }
 
-  private void enqueue(List<StoredRecord> appended) {
+  private void enqueue(List<StoredRecord> appended, Thread appender) {
     // The loop applies what it appends itself right away (the fold's contract), so it ignores the
     // notification of its own appends.
-    if (Thread.currentThread() != thread) {
+    if (appender != thread) {
       queue.add(appended);
     }
   }

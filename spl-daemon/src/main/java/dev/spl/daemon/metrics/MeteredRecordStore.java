@@ -41,6 +41,18 @@ public final class MeteredRecordStore implements RecordStore {
   }
 
   @Override
+  public List<AppendResult> appendAll(
+      List<Record> records,
+      List<OutboxEntry> deliveries,
+      StoredEnvelope envelope,
+      java.util.function.Consumer<List<AppendResult>> onWritten) {
+    long start = System.nanoTime();
+    List<AppendResult> results = store.appendAll(records, deliveries, envelope, onWritten);
+    metrics.appendTook(System.nanoTime() - start);
+    return results;
+  }
+
+  @Override
   public Optional<StoredEnvelope> envelopeOf(String id) {
     return store.envelopeOf(id);
   }

@@ -18,8 +18,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -34,6 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class OutboxSender implements DaemonComponent {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxSender.class);
   static final int BATCH_RECORDS = 2000;
+  static final int MAX_PARALLEL_DESTINATIONS = 8;
   static final int BATCH_BYTES = 768 * 1024;
   static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
   private static final byte[] RECORDS_OPEN = "{\"records\":[".getBytes(StandardCharsets.UTF_8);
@@ -47,6 +52,19 @@ public final class OutboxSender implements DaemonComponent {
   private final RecordPoster poster;
   private final InstanceKey key;
   private final Semaphore wake = new Semaphore(0);
+  // Sends to several destinations at once; idle threads end after a while.
+  private final ThreadPoolExecutor parallel =
+      new ThreadPoolExecutor(
+          MAX_PARALLEL_DESTINATIONS,
+          MAX_PARALLEL_DESTINATIONS,
+          30,
+          TimeUnit.SECONDS,
+          new LinkedBlockingQueue<>(),
+          runnable -> {
+            Thread thread = new Thread(runnable, "spl-outbox-send");
+            thread.setDaemon(true);
+            return thread;
+          });
   private final Map<String, Long> retryAt = new HashMap<>();
   private final Map<String, Integer> failures = new HashMap<>();
   private final Thread thread;
@@ -71,6 +89,10 @@ public final class OutboxSender implements DaemonComponent {
     this.thread.setDaemon(true);
   }
 
+  {
+    parallel.allowCoreThreadTimeOut(true);
+  }
+
   /** Tells {@code listener} the destination of every delivery that fails (for metrics). */
   public void onDeliveryFailure(Consumer<String> listener) {
     onFailure = Objects.requireNonNull(listener, "listener");
@@ -90,12 +112,16 @@ public final class OutboxSender implements DaemonComponent {
     while (running) {
       boolean sentSomething = false;
       long now = clock.millis();
+      List<String> due = new ArrayList<>();
       for (String destination : store.deliveryDestinations()) {
-        if (retryAt.getOrDefault(destination, 0L) > now) {
-          continue;
+        if (retryAt.getOrDefault(destination, 0L) <= now) {
+          due.add(destination);
         }
+      }
+      Map<String, Future<Boolean>> inParallel = sendInParallel(due);
+      for (String destination : due) {
         try {
-          sentSomething |= deliver(destination);
+          sentSomething |= outcome(destination, inParallel.get(destination));
           Integer failedBefore = failures.remove(destination);
           retryAt.remove(destination);
           if (failedBefore != null && warns(failedBefore)) {
@@ -128,6 +154,49 @@ public final class OutboxSender implements DaemonComponent {
           return;
         }
       }
+    }
+  }
+
+  /**
+   * With more than one destination due, each batch goes out on a thread of its own, so that one
+   * receiver's append (its fsync) does not hold back the next: a fan-out's spawns reach all its
+   * workers at once. One destination is sent on the sender's own thread (no hand-off). Returns the
+   * batches in flight by destination; empty when there is at most one.
+   */
+  private Map<String, Future<Boolean>> sendInParallel(List<String> due) {
+    if (due.size() < 2) {
+      return Map.of();
+    }
+    Map<String, Future<Boolean>> futures = new HashMap<>();
+    for (String destination : due) {
+      futures.put(destination, parallel.submit(() -> deliver(destination)));
+    }
+    return futures;
+  }
+
+  /** The result of a destination's batch: sent now, or awaited from its thread. */
+  private boolean outcome(String destination, Future<Boolean> inFlight)
+      throws IOException, DeliveryRefused {
+    if (inFlight == null) {
+      return deliver(destination);
+    }
+    try {
+      return inFlight.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while delivering to " + destination, e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof DeliveryRefused refused) {
+        throw refused;
+      }
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IllegalStateException(cause);
     }
   }
 
@@ -236,6 +305,7 @@ public final class OutboxSender implements DaemonComponent {
   public void close() {
     running = false;
     thread.interrupt();
+    parallel.shutdownNow();
     // A blocking read does not notice the interrupt; closing the client ends it.
     poster.close();
     try {

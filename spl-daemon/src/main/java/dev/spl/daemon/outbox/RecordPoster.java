@@ -35,9 +35,9 @@ import org.apache.hc.core5.util.Timeout;
 /**
  * POSTs records to another daemon's {@code /v1/records} with Apache HttpClient 5 (classic,
  * blocking): pooled kept-alive connections, plain HTTP and HTTPS alike, the request written and the
- * answer read on the calling thread. The outbox and the worker's heartbeats post through it. It was
- * measured against a hand-written HTTP/1.1 client over plain sockets on the fan-out benchmark and
- * was as fast (docs/benchmarks.md), and it speaks TLS.
+ * answer read on the calling thread. The outbox, the worker's heartbeats and its attempt fence post
+ * through it. It was measured against a hand-written HTTP/1.1 client over plain sockets on the
+ * fan-out benchmark and was as fast (docs/benchmarks.md), and it speaks TLS.
  *
  * <p>A connection idle for a second is checked before it is used again, and a post that fails on a
  * connection (e.g. one the receiver closed while idle) is tried once more on a new one. That is
@@ -111,6 +111,29 @@ public final class RecordPoster implements AutoCloseable {
           EntityUtils.consume(response.getEntity());
           return new Answer(response.getCode(), new byte[0]);
         });
+  }
+
+  /**
+   * POSTs a JSON {@code body} to {@code path} of {@code destination} (a daemon's base URL), with
+   * the token, and returns the answer with its body. Only for requests that may be sent twice (a
+   * question, like the attempt fence's): a post that fails on a kept-alive connection is retried.
+   */
+  public Answer postJson(String destination, String path, byte[] body) throws IOException {
+    HttpPost request = new HttpPost(destination + path);
+    request.setHeader("Accept", "application/json");
+    if (token != null && !token.isEmpty()) {
+      request.setHeader("Authorization", "Bearer " + token);
+    }
+    request.setEntity(new ByteArrayEntity(body, ContentType.APPLICATION_JSON));
+    return execute(
+        destination,
+        request,
+        response ->
+            new Answer(
+                response.getCode(),
+                response.getEntity() == null
+                    ? new byte[0]
+                    : EntityUtils.toByteArray(response.getEntity())));
   }
 
   /** {@code GET path} of {@code destination} (a daemon's base URL), with the token. */

@@ -32,6 +32,7 @@ public final class RecordService {
 
   private final RecordStore store;
   private final List<Consumer<List<StoredRecord>>> listeners = new CopyOnWriteArrayList<>();
+  private final List<WrittenListener> writtenListeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> deliveriesQueued = new CopyOnWriteArrayList<>();
   private volatile WriteGate gate = WriteGate.ALLOW_ALL;
 
@@ -56,6 +57,30 @@ public final class RecordService {
     return () -> listeners.remove(listener);
   }
 
+  /**
+   * What {@link #subscribeWritten} calls: the records an append created, and the thread that
+   * appended them (the listener runs on the store's writing thread, which may be another).
+   */
+  @FunctionalInterface
+  public interface WrittenListener {
+    void written(List<StoredRecord> created, Thread appender);
+  }
+
+  /**
+   * Calls the listener with the records each successful append created as soon as they are
+   * readable, possibly before they are durable: the appender is answered only once they are, and a
+   * daemon that dies first loses them unacknowledged. So the listener must only hand the records to
+   * a thread whose every lasting effect is a later write to the same log (or waits for one), which
+   * cannot become durable before them: the reconciler and the worker runtime, whose reaction then
+   * overlaps the fsync. It runs while the store holds its commit lock, in seq order: it must not
+   * block or append. Returns a handle that unsubscribes.
+   */
+  public Runnable subscribeWritten(WrittenListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    writtenListeners.add(listener);
+    return () -> writtenListeners.remove(listener);
+  }
+
   /** Runs {@code onQueued} after every append that queued outbox deliveries. */
   public void onDeliveriesQueued(Runnable onQueued) {
     deliveriesQueued.add(Objects.requireNonNull(onQueued, "onQueued"));
@@ -70,7 +95,7 @@ public final class RecordService {
     checkGate(record, -1);
     AppendResult result;
     try {
-      result = store.append(record);
+      result = write(List.of(record), List.of(), null).get(0);
     } catch (UniqueKeyConflictException e) {
       throw conflict(e, false);
     }
@@ -117,7 +142,7 @@ public final class RecordService {
     }
     List<AppendResult> results;
     try {
-      results = store.appendAll(records, deliveries, envelope);
+      results = write(records, deliveries, envelope);
     } catch (UniqueKeyConflictException e) {
       throw conflict(e, !single);
     }
@@ -207,6 +232,37 @@ public final class RecordService {
     int index = batch ? e.index() : -1;
     String where = index < 0 ? "" : "records[" + index + "]: ";
     return new RecordRejectedException(409, "CONFLICT", index, where + e.getMessage(), details);
+  }
+
+  /** The store's append, telling the written listeners (if any) as soon as it is readable. */
+  private List<AppendResult> write(
+      List<Record> records, List<OutboxEntry> deliveries, StoredEnvelope envelope) {
+    if (writtenListeners.isEmpty()) {
+      return store.appendAll(records, deliveries, envelope);
+    }
+    Thread appender = Thread.currentThread();
+    return store.appendAll(
+        records, deliveries, envelope, written -> notifyWritten(written, appender));
+  }
+
+  private void notifyWritten(List<AppendResult> results, Thread appender) {
+    List<StoredRecord> created = new ArrayList<>(results.size());
+    for (AppendResult result : results) {
+      if (result.created()) {
+        created.add(result.stored());
+      }
+    }
+    if (created.isEmpty()) {
+      return;
+    }
+    List<StoredRecord> view = List.copyOf(created);
+    for (WrittenListener listener : writtenListeners) {
+      try {
+        listener.written(view, appender);
+      } catch (RuntimeException e) {
+        LOG.error("record listener {} failed; the records are stored", listener, e);
+      }
+    }
   }
 
   private void notifyListeners(List<StoredRecord> created) {

@@ -6,17 +6,17 @@ import dev.spl.core.tls.TlsTrust;
 import dev.spl.core.worker.AttemptQuestion;
 import dev.spl.core.worker.AttemptStanding;
 import dev.spl.core.worker.WorkerAction;
+import dev.spl.daemon.outbox.RecordPoster;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -38,10 +38,10 @@ final class AttemptConfirmer implements AutoCloseable {
 
   private final String worker;
   private final long workerStartedAt;
-  private final String token;
   private final String defaultCoordinator;
-  private final HttpClient client;
+  private final RecordPoster client;
   private final ExecutorService asker;
+  private final ConcurrentLinkedQueue<Question> queued = new ConcurrentLinkedQueue<>();
   private int failuresInARow;
 
   /** {@code trust}: whom an HTTPS coordinator is checked against ({@code --tls-ca}). */
@@ -53,28 +53,62 @@ final class AttemptConfirmer implements AutoCloseable {
       TlsTrust trust) {
     this.worker = worker;
     this.workerStartedAt = workerStartedAt;
-    this.token = token;
     this.defaultCoordinator = defaultCoordinator;
     this.asker = Executors.newSingleThreadExecutor(WorkerRuntime.daemonThread("spl-attempt-fence"));
-    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
-    if (trust.caFile() != null) {
-      try {
-        builder.sslContext(trust.sslContext());
-      } catch (javax.net.ssl.SSLException e) {
-        throw new IllegalStateException(e.getMessage(), e);
-      }
-    }
-    this.client = builder.build();
+    // The outbox's pooled client, not the JDK's: every question is on the path from a child's
+    // INTEND to its start, and the JDK client hands each request to its selector thread and back.
+    this.client = new RecordPoster(token, TIMEOUT, trust);
   }
 
   /**
    * Asks about {@code confirms} and calls {@code onAnswers} (on the asking thread) with the result.
    */
   void ask(List<WorkerAction.Confirm> confirms, Consumer<Answers> onAnswers) {
+    queued.add(new Question(List.copyOf(confirms), onAnswers));
     try {
-      asker.execute(() -> onAnswers.accept(askNow(confirms)));
+      asker.execute(this::askQueued);
     } catch (RejectedExecutionException closing) {
       // The worker is stopping: its attempts are asked about again after its restart.
+    }
+  }
+
+  /** Attempts to ask about, with whom to tell, waiting for the asking thread. */
+  private record Question(List<WorkerAction.Confirm> confirms, Consumer<Answers> onAnswers) {}
+
+  /**
+   * Asks about everything queued since the last request in one request (per coordinator, split at
+   * {@link AttemptQuestion#MAX_ATTEMPTS}), then tells each asker its own answers. A worker with few
+   * slots asks about a handful of attempts each time some start; while one request is on its way
+   * those questions queue here and go out together instead of one round trip each.
+   */
+  private void askQueued() {
+    List<Question> questions = new ArrayList<>();
+    for (Question question = queued.poll(); question != null; question = queued.poll()) {
+      questions.add(question);
+    }
+    if (questions.isEmpty()) {
+      return; // an earlier run took them
+    }
+    List<WorkerAction.Confirm> all = new ArrayList<>();
+    questions.forEach(question -> all.addAll(question.confirms()));
+    Answers answers = askNow(all);
+    if (questions.size() == 1) {
+      questions.get(0).onAnswers().accept(answers);
+      return;
+    }
+    Set<String> unanswered = new HashSet<>(answers.unanswered());
+    for (Question question : questions) {
+      Map<String, AttemptStanding> standings = new HashMap<>();
+      List<String> left = new ArrayList<>();
+      for (WorkerAction.Confirm confirm : question.confirms()) {
+        AttemptStanding standing = answers.standings().get(confirm.key());
+        if (standing != null) {
+          standings.put(confirm.key(), standing);
+        } else if (unanswered.contains(confirm.key())) {
+          left.add(confirm.key());
+        }
+      }
+      question.onAnswers().accept(new Answers(standings, left));
     }
   }
 
@@ -133,25 +167,11 @@ final class AttemptConfirmer implements AutoCloseable {
     }
     byte[] body =
         Json.MAPPER.writeValueAsBytes(new AttemptQuestion(worker, workerStartedAt, asked).toJson());
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(coordinator + "/v1/attempts/standing"))
-            .timeout(TIMEOUT)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    if (token != null && !token.isEmpty()) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    HttpResponse<byte[]> response;
-    try {
-      response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-    if (response.statusCode() != 200) {
+    RecordPoster.Answer response = client.postJson(coordinator, "/v1/attempts/standing", body);
+    if (response.status() != 200) {
       throw new IOException(
           "expected HTTP 200 but the coordinator answered "
-              + response.statusCode()
+              + response.status()
               + ": "
               + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
     }
@@ -169,5 +189,6 @@ final class AttemptConfirmer implements AutoCloseable {
   @Override
   public void close() {
     asker.shutdownNow();
+    client.close();
   }
 }

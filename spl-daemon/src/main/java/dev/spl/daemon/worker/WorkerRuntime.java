@@ -133,12 +133,14 @@ public final class WorkerRuntime implements DaemonComponent {
     if (leftovers > 0) {
       LOG.warn("stopped {} child process group(s) left by the worker's previous run", leftovers);
     }
+    // Told as soon as a record is readable, before its fsync: the confirmation and the start of an
+    // attempt overlap it, and the attempt's result is a later write to the same log.
     unsubscribe =
         ctx.records()
-            .subscribe(
-                created -> {
+            .subscribeWritten(
+                (created, appender) -> {
                   // The worker's own results are applied by the thread that writes them.
-                  if (Thread.currentThread() == eventThread) {
+                  if (appender == eventThread) {
                     return;
                   }
                   List<StoredRecord> relevant =

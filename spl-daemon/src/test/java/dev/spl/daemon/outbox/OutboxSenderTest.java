@@ -13,10 +13,14 @@ import dev.spl.core.auth.Envelope;
 import dev.spl.daemon.Daemon;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.testing.Await;
+import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -110,6 +114,59 @@ class OutboxSenderTest {
       try (Daemon receiver = Daemon.start(config(dir.resolve("b"), port))) {
         receiver.trust().register(sender.did(), sender.trust().key().publicKey());
         Await.until("the record arrived", () -> receiver.records().get(record.id()).isPresent());
+      }
+    }
+  }
+
+  @Test
+  void aReceiverSlowToAnswerDoesNotHoldBackTheDeliveriesToAnother() throws Exception {
+    try (ServerSocket first = new ServerSocket(0);
+        ServerSocket second = new ServerSocket(0);
+        Daemon sender = Daemon.start(config(dir.resolve("a"), 0));
+        OutboxSender outbox =
+            new OutboxSender(
+                sender.records().store(), null, sender.clock(), sender.trust().key())) {
+      // Two receivers that take a request and never answer it: only deliveries sent side by side
+      // reach both while the other one is still waiting.
+      List<AtomicBoolean> received = new ArrayList<>();
+      List<Socket> held = Collections.synchronizedList(new ArrayList<>());
+      List<String> urls = new ArrayList<>();
+      for (ServerSocket server : List.of(first, second)) {
+        var got = new AtomicBoolean();
+        received.add(got);
+        urls.add("http://127.0.0.1:" + server.getLocalPort());
+        Thread acceptor =
+            new Thread(
+                () -> {
+                  try {
+                    Socket socket = server.accept();
+                    held.add(socket);
+                    if (socket.getInputStream().read() >= 0) {
+                      got.set(true);
+                    }
+                  } catch (IOException closed) {
+                    // The test is over.
+                  }
+                });
+        acceptor.setDaemon(true);
+        acceptor.start();
+      }
+      List<Record> records = List.of(record(1), record(2));
+      sender
+          .records()
+          .appendAll(
+              records,
+              List.of(
+                  new OutboxEntry(urls.get(0), records.get(0).id()),
+                  new OutboxEntry(urls.get(1), records.get(1).id())));
+
+      outbox.start();
+
+      Await.until(
+          "both receivers got their request while neither answered",
+          () -> received.get(0).get() && received.get(1).get());
+      for (Socket socket : held) {
+        socket.close();
       }
     }
   }
