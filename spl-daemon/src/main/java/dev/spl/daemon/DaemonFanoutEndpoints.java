@@ -128,7 +128,7 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
   }
 
   @Override
-  public ObjectNode results(String id, int afterIndex, int limit, java.util.Set<String> states) {
+  public StreamedJson results(String id, int afterIndex, int limit, java.util.Set<String> states) {
     Reconciler loop = reconciler();
     FanoutReads.Results page =
         onLoop(
@@ -136,36 +136,56 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
                 FanoutReads.results(
                     id, afterIndex, limit, states, running().context().spawnPolicy()))
             .orElseThrow(() -> notFound(id));
-    // Off the loop: each result is read from the record that gave the child its verdict.
-    StoreFanoutLog log = new StoreFanoutLog(running().records().store());
-    ObjectNode node = Json.MAPPER.createObjectNode();
-    node.put("object", "list");
-    node.put("fanout", id);
-    node.put("epoch", loop.epoch());
-    node.set("summary", summaryJson(page.fanout()));
-    ArrayNode data = node.putArray("data");
-    for (FanoutReads.ResultRow row : page.rows()) {
-      ObjectNode entry = data.addObject();
-      entry.put("index", row.index());
-      entry.put("state", row.state());
-      entry.put("attempt", row.attempt());
-      entry.put("worker", row.worker());
-      entry.put("child_thread", row.childThread());
-      entry.put("iter_from", row.iterFrom());
-      entry.put("iter_to", row.iterTo());
-      ChildOutput output =
-          row.resultSeq() == 0
-              ? ChildOutput.NONE
-              : log.childDone(row.resultSeq()).map(ChildDone::output).orElse(ChildOutput.NONE);
-      entry.set("result", output.result() == null ? Json.MAPPER.nullNode() : output.result());
-      ArrayNode refs = entry.putArray("refs");
-      output.refs().forEach(ref -> refs.add(ref.toJson()));
-    }
-    node.put(
-        "next_after",
-        page.rows().isEmpty() ? afterIndex : page.rows().get(page.rows().size() - 1).index());
-    node.put("has_more", page.hasMore());
-    return node;
+    long epoch = loop.epoch();
+    ObjectNode summary = summaryJson(page.fanout());
+    // Off the loop: the records that gave the page's children their verdicts, in one read of the
+    // store (seq order, which is how they lie in the log), then written out row by row.
+    long[] seqs =
+        page.rows().stream()
+            .mapToLong(FanoutReads.ResultRow::resultSeq)
+            .filter(seq -> seq > 0)
+            .sorted()
+            .toArray();
+    Map<Long, ChildDone> done = new StoreFanoutLog(running().records().store()).childDones(seqs);
+    return out -> {
+      out.writeStartObject();
+      out.writeStringField("object", "list");
+      out.writeStringField("fanout", id);
+      out.writeNumberField("epoch", epoch);
+      out.writeFieldName("summary");
+      out.writeTree(summary);
+      out.writeArrayFieldStart("data");
+      for (FanoutReads.ResultRow row : page.rows()) {
+        ChildDone child = done.get(row.resultSeq());
+        ChildOutput output = child == null ? ChildOutput.NONE : child.output();
+        out.writeStartObject();
+        out.writeNumberField("index", row.index());
+        out.writeStringField("state", row.state());
+        out.writeNumberField("attempt", row.attempt());
+        out.writeStringField("worker", row.worker());
+        out.writeStringField("child_thread", row.childThread());
+        out.writeNumberField("iter_from", row.iterFrom());
+        out.writeNumberField("iter_to", row.iterTo());
+        out.writeFieldName("result");
+        if (output.result() == null) {
+          out.writeNull();
+        } else {
+          out.writeTree(output.result());
+        }
+        out.writeArrayFieldStart("refs");
+        for (var ref : output.refs()) {
+          out.writeTree(ref.toJson());
+        }
+        out.writeEndArray();
+        out.writeEndObject();
+      }
+      out.writeEndArray();
+      out.writeNumberField(
+          "next_after",
+          page.rows().isEmpty() ? afterIndex : page.rows().get(page.rows().size() - 1).index());
+      out.writeBooleanField("has_more", page.hasMore());
+      out.writeEndObject();
+    };
   }
 
   @Override

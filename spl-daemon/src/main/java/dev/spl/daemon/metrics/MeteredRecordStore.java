@@ -56,6 +56,11 @@ public final class MeteredRecordStore implements RecordStore {
   }
 
   @Override
+  public List<StoredRecord> atSeqs(long[] seqs) {
+    return store.atSeqs(seqs);
+  }
+
+  @Override
   public long lastSeq() {
     return store.lastSeq();
   }
