@@ -138,15 +138,7 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
             .orElseThrow(() -> notFound(id));
     long epoch = loop.epoch();
     ObjectNode summary = summaryJson(page.fanout());
-    // Off the loop: the records that gave the page's children their verdicts, in one read of the
-    // store (seq order, which is how they lie in the log), then written out row by row.
-    long[] seqs =
-        page.rows().stream()
-            .mapToLong(FanoutReads.ResultRow::resultSeq)
-            .filter(seq -> seq > 0)
-            .sorted()
-            .toArray();
-    Map<Long, ChildDone> done = new StoreFanoutLog(running().records().store()).childDones(seqs);
+    StoreFanoutLog log = new StoreFanoutLog(running().records().store());
     return out -> {
       out.writeStartObject();
       out.writeStringField("object", "list");
@@ -155,29 +147,14 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
       out.writeFieldName("summary");
       out.writeTree(summary);
       out.writeArrayFieldStart("data");
-      for (FanoutReads.ResultRow row : page.rows()) {
-        ChildDone child = done.get(row.resultSeq());
-        ChildOutput output = child == null ? ChildOutput.NONE : child.output();
-        out.writeStartObject();
-        out.writeNumberField("index", row.index());
-        out.writeStringField("state", row.state());
-        out.writeNumberField("attempt", row.attempt());
-        out.writeStringField("worker", row.worker());
-        out.writeStringField("child_thread", row.childThread());
-        out.writeNumberField("iter_from", row.iterFrom());
-        out.writeNumberField("iter_to", row.iterTo());
-        out.writeFieldName("result");
-        if (output.result() == null) {
-          out.writeNull();
-        } else {
-          out.writeTree(output.result());
-        }
-        out.writeArrayFieldStart("refs");
-        for (var ref : output.refs()) {
-          out.writeTree(ref.toJson());
-        }
-        out.writeEndArray();
-        out.writeEndObject();
+      // Off the loop, a slice of rows at a time: the records that gave them their verdicts in one
+      // read of the store each, written out before the next slice is read, so the client parses
+      // one slice while the next is read and only one slice's records are held.
+      List<FanoutReads.ResultRow> rows = page.rows();
+      for (int from = 0; from < rows.size(); from += RESULTS_READ_AT_ONCE) {
+        List<FanoutReads.ResultRow> slice =
+            rows.subList(from, Math.min(rows.size(), from + RESULTS_READ_AT_ONCE));
+        writeResultRows(out, slice, log);
       }
       out.writeEndArray();
       out.writeNumberField(
@@ -186,6 +163,47 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
       out.writeBooleanField("has_more", page.hasMore());
       out.writeEndObject();
     };
+  }
+
+  /** Rows of a results page read from the store together. */
+  static final int RESULTS_READ_AT_ONCE = 1_000;
+
+  private static void writeResultRows(
+      com.fasterxml.jackson.core.JsonGenerator out,
+      List<FanoutReads.ResultRow> rows,
+      StoreFanoutLog log)
+      throws java.io.IOException {
+    long[] seqs =
+        rows.stream()
+            .mapToLong(FanoutReads.ResultRow::resultSeq)
+            .filter(seq -> seq > 0)
+            .sorted()
+            .toArray();
+    Map<Long, ChildDone> done = log.childDones(seqs);
+    for (FanoutReads.ResultRow row : rows) {
+      ChildDone child = done.get(row.resultSeq());
+      ChildOutput output = child == null ? ChildOutput.NONE : child.output();
+      out.writeStartObject();
+      out.writeNumberField("index", row.index());
+      out.writeStringField("state", row.state());
+      out.writeNumberField("attempt", row.attempt());
+      out.writeStringField("worker", row.worker());
+      out.writeStringField("child_thread", row.childThread());
+      out.writeNumberField("iter_from", row.iterFrom());
+      out.writeNumberField("iter_to", row.iterTo());
+      out.writeFieldName("result");
+      if (output.result() == null) {
+        out.writeNull();
+      } else {
+        out.writeTree(output.result());
+      }
+      out.writeArrayFieldStart("refs");
+      for (var ref : output.refs()) {
+        out.writeTree(ref.toJson());
+      }
+      out.writeEndArray();
+      out.writeEndObject();
+    }
   }
 
   @Override
