@@ -72,6 +72,25 @@ public interface RecordStore extends AutoCloseable {
   /** Records matching the query, in append order. */
   List<StoredRecord> query(RecordQuery query);
 
+  /**
+   * The records at {@code seqs}, in the order given, skipping seqs no record holds (0, negative,
+   * above {@link #lastSeq()}). Reads them in one pass where the store can: a page of results spread
+   * over the log costs one call instead of one query each.
+   */
+  default List<StoredRecord> atSeqs(long[] seqs) {
+    List<StoredRecord> out = new java.util.ArrayList<>(seqs.length);
+    for (long seq : seqs) {
+      if (seq < 1) {
+        continue;
+      }
+      List<StoredRecord> one = query(RecordQuery.all(seq - 1, 1));
+      if (!one.isEmpty() && one.get(0).seq() == seq) {
+        out.add(one.get(0));
+      }
+    }
+    return out;
+  }
+
   /** The highest seq assigned so far, 0 for an empty store. */
   long lastSeq();
 

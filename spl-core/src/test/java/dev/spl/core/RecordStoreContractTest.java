@@ -87,6 +87,22 @@ public abstract class RecordStoreContractTest {
   }
 
   @Test
+  void atSeqsReturnsTheRecordsAtTheGivenSeqsInTheGivenOrderSkippingSeqsWithoutOne() {
+    List<StoredRecord> stored = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      store.append(record(thread("seqs"), Act.DO, "work", i));
+    }
+    stored.addAll(store.query(RecordQuery.all(0, 10)));
+
+    List<StoredRecord> read = store.atSeqs(new long[] {4, 0, 2, 99, -1, 5, 2});
+
+    assertThat(read).extracting(StoredRecord::seq).containsExactly(4L, 2L, 5L, 2L);
+    assertThat(read.get(0)).isEqualTo(stored.get(3));
+    assertThat(read.get(1)).isEqualTo(stored.get(1));
+    assertThat(store.atSeqs(new long[0])).isEmpty();
+  }
+
+  @Test
   void anEnvelopeIsKeptBesideTheRecordsItCreatedAndOnlyThose() {
     Record before = record(thread("signed"), Act.DO, "work", 1);
     Record signed = record(thread("signed"), Act.DO, "work", 2);

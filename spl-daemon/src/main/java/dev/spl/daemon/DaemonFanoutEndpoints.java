@@ -128,7 +128,7 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
   }
 
   @Override
-  public ObjectNode results(String id, int afterIndex, int limit, java.util.Set<String> states) {
+  public StreamedJson results(String id, int afterIndex, int limit, java.util.Set<String> states) {
     Reconciler loop = reconciler();
     FanoutReads.Results page =
         onLoop(
@@ -136,36 +136,74 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
                 FanoutReads.results(
                     id, afterIndex, limit, states, running().context().spawnPolicy()))
             .orElseThrow(() -> notFound(id));
-    // Off the loop: each result is read from the record that gave the child its verdict.
+    long epoch = loop.epoch();
+    ObjectNode summary = summaryJson(page.fanout());
     StoreFanoutLog log = new StoreFanoutLog(running().records().store());
-    ObjectNode node = Json.MAPPER.createObjectNode();
-    node.put("object", "list");
-    node.put("fanout", id);
-    node.put("epoch", loop.epoch());
-    node.set("summary", summaryJson(page.fanout()));
-    ArrayNode data = node.putArray("data");
-    for (FanoutReads.ResultRow row : page.rows()) {
-      ObjectNode entry = data.addObject();
-      entry.put("index", row.index());
-      entry.put("state", row.state());
-      entry.put("attempt", row.attempt());
-      entry.put("worker", row.worker());
-      entry.put("child_thread", row.childThread());
-      entry.put("iter_from", row.iterFrom());
-      entry.put("iter_to", row.iterTo());
-      ChildOutput output =
-          row.resultSeq() == 0
-              ? ChildOutput.NONE
-              : log.childDone(row.resultSeq()).map(ChildDone::output).orElse(ChildOutput.NONE);
-      entry.set("result", output.result() == null ? Json.MAPPER.nullNode() : output.result());
-      ArrayNode refs = entry.putArray("refs");
-      output.refs().forEach(ref -> refs.add(ref.toJson()));
+    return out -> {
+      out.writeStartObject();
+      out.writeStringField("object", "list");
+      out.writeStringField("fanout", id);
+      out.writeNumberField("epoch", epoch);
+      out.writeFieldName("summary");
+      out.writeTree(summary);
+      out.writeArrayFieldStart("data");
+      // Off the loop, a slice of rows at a time: the records that gave them their verdicts in one
+      // read of the store each, written out before the next slice is read, so the client parses
+      // one slice while the next is read and only one slice's records are held.
+      List<FanoutReads.ResultRow> rows = page.rows();
+      for (int from = 0; from < rows.size(); from += RESULTS_READ_AT_ONCE) {
+        List<FanoutReads.ResultRow> slice =
+            rows.subList(from, Math.min(rows.size(), from + RESULTS_READ_AT_ONCE));
+        writeResultRows(out, slice, log);
+      }
+      out.writeEndArray();
+      out.writeNumberField(
+          "next_after",
+          page.rows().isEmpty() ? afterIndex : page.rows().get(page.rows().size() - 1).index());
+      out.writeBooleanField("has_more", page.hasMore());
+      out.writeEndObject();
+    };
+  }
+
+  /** Rows of a results page read from the store together. */
+  static final int RESULTS_READ_AT_ONCE = 1_000;
+
+  private static void writeResultRows(
+      com.fasterxml.jackson.core.JsonGenerator out,
+      List<FanoutReads.ResultRow> rows,
+      StoreFanoutLog log)
+      throws java.io.IOException {
+    long[] seqs =
+        rows.stream()
+            .mapToLong(FanoutReads.ResultRow::resultSeq)
+            .filter(seq -> seq > 0)
+            .sorted()
+            .toArray();
+    Map<Long, ChildDone> done = log.childDones(seqs);
+    for (FanoutReads.ResultRow row : rows) {
+      ChildDone child = done.get(row.resultSeq());
+      ChildOutput output = child == null ? ChildOutput.NONE : child.output();
+      out.writeStartObject();
+      out.writeNumberField("index", row.index());
+      out.writeStringField("state", row.state());
+      out.writeNumberField("attempt", row.attempt());
+      out.writeStringField("worker", row.worker());
+      out.writeStringField("child_thread", row.childThread());
+      out.writeNumberField("iter_from", row.iterFrom());
+      out.writeNumberField("iter_to", row.iterTo());
+      out.writeFieldName("result");
+      if (output.result() == null) {
+        out.writeNull();
+      } else {
+        out.writeTree(output.result());
+      }
+      out.writeArrayFieldStart("refs");
+      for (var ref : output.refs()) {
+        out.writeTree(ref.toJson());
+      }
+      out.writeEndArray();
+      out.writeEndObject();
     }
-    node.put(
-        "next_after",
-        page.rows().isEmpty() ? afterIndex : page.rows().get(page.rows().size() - 1).index());
-    node.put("has_more", page.hasMore());
-    return node;
   }
 
   @Override

@@ -17,6 +17,7 @@ import dev.spl.core.MalformedJsonException;
 import dev.spl.core.StrictUtf8;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -72,6 +73,50 @@ public final class ClientJson {
             parser, "expected the end of the JSON value but found a trailing " + trailing);
       }
       return value;
+    }
+  }
+
+  /** Receives each element of a streamed array as its own tree. */
+  @FunctionalInterface
+  public interface ElementSink {
+    void accept(JsonNode element) throws IOException;
+  }
+
+  /**
+   * Reads one JSON object from {@code in} (UTF-8) as it arrives: each element of its array field
+   * {@code arrayField} goes to {@code sink} as soon as it is read, so only one element is ever
+   * held; the other fields come back as an object (without {@code arrayField}). Keys are checked as
+   * {@link #read} checks them.
+   */
+  public static ObjectNode streamArray(InputStream in, String arrayField, ElementSink sink)
+      throws IOException {
+    try (JsonParser parser = FACTORY.createParser(in)) {
+      JsonToken first = parser.nextToken();
+      if (first != JsonToken.START_OBJECT) {
+        throw new JsonParseException(parser, "expected a JSON object but found " + first);
+      }
+      ObjectNode rest = NODES.objectNode();
+      for (JsonToken next = parser.nextToken();
+          next != JsonToken.END_OBJECT;
+          next = parser.nextToken()) {
+        String name = parser.currentName();
+        JsonToken token = parser.nextToken();
+        if (arrayField.equals(name) && token == JsonToken.START_ARRAY) {
+          for (JsonToken element = parser.nextToken();
+              element != JsonToken.END_ARRAY;
+              element = parser.nextToken()) {
+            sink.accept(value(parser, element));
+          }
+        } else {
+          rest.replace(name, value(parser, token));
+        }
+      }
+      JsonToken trailing = parser.nextToken();
+      if (trailing != null) {
+        throw new JsonParseException(
+            parser, "expected the end of the JSON value but found a trailing " + trailing);
+      }
+      return rest;
     }
   }
 

@@ -140,6 +140,52 @@ public final class DaemonClient {
     }
   }
 
+  /** Reads an answer from its stream, as it arrives. */
+  @FunctionalInterface
+  public interface AnswerReader<T> {
+    T read(InputStream answer) throws IOException;
+  }
+
+  /**
+   * {@code GET path} of a JSON route whose answer is read by {@code reader} as it arrives rather
+   * than parsed whole first (a page of a million results); an error answer is mapped as for {@link
+   * #get}.
+   */
+  public <T> T getStreamed(String path, AnswerReader<T> reader) {
+    HttpURLConnection connection = null;
+    try {
+      connection = open(baseUrl + path);
+      connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+      connection.setReadTimeout(READ_TIMEOUT_MILLIS);
+      connection.setRequestProperty("Accept", "application/json");
+      if (token != null) {
+        connection.setRequestProperty("Authorization", "Bearer " + token);
+      }
+      int status = connection.getResponseCode();
+      if (status < 200 || status >= 300) {
+        throw errorFor(status, readAll(connection.getErrorStream()), "GET", path);
+      }
+      try (InputStream in = connection.getInputStream()) {
+        return reader.read(in);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw CliException.failure(
+            "expected JSON from "
+                + baseUrl
+                + path
+                + " (HTTP "
+                + status
+                + ") but: "
+                + e.getMessage());
+      }
+    } catch (IOException e) {
+      throw unreachable(e, "GET", path, READ_TIMEOUT_MILLIS);
+    } finally {
+      if (connection != null) {
+        connection.disconnect();
+      }
+    }
+  }
+
   /**
    * {@code GET path} of a route that answers with text (a child's output), copied to {@code sink}
    * as it arrives rather than held in memory; an error answer is mapped as for JSON routes.

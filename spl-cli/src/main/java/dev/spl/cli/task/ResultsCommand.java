@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.cli.CliContext;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
+import dev.spl.cli.client.ClientJson;
 import dev.spl.cli.client.DaemonClient;
 import dev.spl.cli.client.RecordsApi;
 import dev.spl.cli.client.Resolution;
@@ -11,10 +12,11 @@ import dev.spl.cli.fleet.FleetView;
 import dev.spl.cli.text.Formats;
 import dev.spl.core.Hex;
 import dev.spl.core.fanout.ChildOutput;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -100,12 +102,7 @@ final class ResultsCommand implements Callable<Integer> {
       return printReduced(fanout, task);
     }
     Fetcher fetcher = fetch == null ? null : new Fetcher(api, context.token(), fetch);
-    boolean json = context.json() && !context.jsonLines();
-    PrintStream out = context.json() ? context.rawOut() : context.out();
-    if (json) {
-      out.print('[');
-    }
-    long printed = 0;
+    Printer printer = new Printer(context);
     int after = -1;
     while (true) {
       Map<String, Object> query = DaemonClient.query();
@@ -114,37 +111,36 @@ final class ResultsCommand implements Callable<Integer> {
       if (!wanted.isEmpty()) {
         query.put("state", String.join(",", wanted));
       }
+      // Each row is printed as it is read off the answer: the CLI holds one row, never a page.
+      // Files are fetched once the page is read, so a slow copy never stalls the answer (rows
+      // with references are kept until then).
+      List<JsonNode> withFiles = new ArrayList<>();
       JsonNode page =
           context
               .client()
-              .get(
+              .getStreamed(
                   DaemonClient.withQuery(
-                      "/v1/fanouts/" + DaemonClient.segment(fanout) + "/results", query));
-      for (JsonNode row : page.path("data")) {
-        if (context.jsonLines()) {
-          out.println(context.jsonLine(row));
-        } else if (json) {
-          if (printed > 0) {
-            out.print(',');
-          }
-          out.print(context.jsonLine(row));
-        } else {
-          out.println(textLine(row));
-        }
-        printed++;
-        if (fetcher != null) {
-          fetcher.fetch(row);
-        }
+                      "/v1/fanouts/" + DaemonClient.segment(fanout) + "/results", query),
+                  answer ->
+                      ClientJson.streamArray(
+                          answer,
+                          "data",
+                          row -> {
+                            printer.print(row);
+                            if (fetcher != null && row.path("refs").size() > 0) {
+                              withFiles.add(row);
+                            }
+                          }));
+      printer.flush();
+      if (fetcher != null) {
+        withFiles.forEach(fetcher::fetch);
       }
       if (!page.path("has_more").asBoolean(false)) {
         break;
       }
       after = page.path("next_after").asInt();
     }
-    if (json) {
-      out.println(']');
-    }
-    out.flush();
+    printer.finish();
     if (fetcher != null) {
       context
           .err()
@@ -235,6 +231,67 @@ final class ResultsCommand implements Callable<Integer> {
       line.append("  (").append(refs).append(refs == 1 ? " file)" : " files)");
     }
     return line.toString();
+  }
+
+  /**
+   * Prints rows as text, as JSON lines or as one JSON array. JSON goes through a buffer of its own
+   * and is flushed once a page, not once a line: standard output flushes at every line otherwise,
+   * one system call per result. Text lines go to the glyph-aware stream as before.
+   */
+  private static final class Printer {
+    private final CliContext context;
+    private final boolean jsonArray;
+    private final OutputStream json;
+    private long printed;
+
+    Printer(CliContext context) {
+      this.context = context;
+      this.jsonArray = context.json() && !context.jsonLines();
+      this.json = context.json() ? new BufferedOutputStream(context.rawOut(), 1 << 16) : null;
+      if (jsonArray) {
+        write("[");
+      }
+    }
+
+    void print(JsonNode row) {
+      if (json == null) {
+        context.out().println(textLine(row));
+      } else if (jsonArray) {
+        write(printed > 0 ? "," + context.jsonLine(row) : context.jsonLine(row));
+      } else {
+        write(context.jsonLine(row));
+        write("\n");
+      }
+      printed++;
+    }
+
+    void flush() {
+      try {
+        if (json != null) {
+          json.flush();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("writing the results: " + e.getMessage(), e);
+      }
+      context.out().flush();
+    }
+
+    void finish() {
+      if (jsonArray) {
+        write("]\n");
+      }
+      flush();
+    }
+
+    // JSON lines are ASCII unless the output is UTF-8 (CliContext#jsonLine), so UTF-8 bytes are
+    // what the print stream would have written.
+    private void write(String text) {
+      try {
+        json.write(text.getBytes(StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new UncheckedIOException("writing the results: " + e.getMessage(), e);
+      }
+    }
   }
 
   /** Copies referenced files from the workers, checking each against its reference. */

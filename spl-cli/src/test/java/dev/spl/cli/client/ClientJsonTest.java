@@ -113,4 +113,49 @@ class ClientJsonTest {
           .isInstanceOf(IOException.class);
     }
   }
+
+  @Test
+  void streamArrayHandsOverEachElementAsTheTreeReadGivesAndReturnsTheOtherFields()
+      throws IOException {
+    String answer =
+        "{\"object\":\"list\",\"data\":[{\"index\":0,\"result\":1.50},{\"index\":1},[2]],"
+            + "\"next_after\":1,\"has_more\":false}";
+    List<JsonNode> elements = new java.util.ArrayList<>();
+
+    JsonNode rest =
+        ClientJson.streamArray(
+            new java.io.ByteArrayInputStream(answer.getBytes(StandardCharsets.UTF_8)),
+            "data",
+            elements::add);
+
+    assertThat(elements)
+        .containsExactly(
+            ClientJson.read("{\"index\":0,\"result\":1.50}".getBytes(StandardCharsets.UTF_8)),
+            ClientJson.read("{\"index\":1}".getBytes(StandardCharsets.UTF_8)),
+            ClientJson.read("[2]".getBytes(StandardCharsets.UTF_8)));
+    assertThat(rest.toString())
+        .isEqualTo("{\"object\":\"list\",\"next_after\":1,\"has_more\":false}");
+  }
+
+  @Test
+  void streamArrayRefusesAKeyGivenTwiceInAnElementAndTrailingText() {
+    assertThatThrownBy(
+            () ->
+                ClientJson.streamArray(
+                    new java.io.ByteArrayInputStream(
+                        "{\"data\":[{\"a\":1,\"a\":2}]}".getBytes(StandardCharsets.UTF_8)),
+                    "data",
+                    element -> {}))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("Duplicate field 'a'");
+    assertThatThrownBy(
+            () ->
+                ClientJson.streamArray(
+                    new java.io.ByteArrayInputStream(
+                        "{\"data\":[]} {}".getBytes(StandardCharsets.UTF_8)),
+                    "data",
+                    element -> {}))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("trailing");
+  }
 }

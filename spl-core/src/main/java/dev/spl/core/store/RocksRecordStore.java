@@ -818,6 +818,43 @@ public final class RocksRecordStore implements RecordStore {
   }
 
   @Override
+  public List<StoredRecord> atSeqs(long[] seqs) {
+    List<byte[]> keys = new ArrayList<>(seqs.length);
+    List<Long> wanted = new ArrayList<>(seqs.length);
+    long last = lastSeq;
+    for (long seq : seqs) {
+      if (seq >= 1 && seq <= last) {
+        keys.add(StoreCodec.seqKey(seq));
+        wanted.add(seq);
+      }
+    }
+    List<StoredRecord> out = new ArrayList<>(keys.size());
+    if (keys.isEmpty()) {
+      return out;
+    }
+    openLock.readLock().lock();
+    try {
+      requireOpen();
+      ColumnFamilyHandle log = handle(StoreColumnFamily.LOG);
+      // One native call for the whole page: RocksDB batches the lookups (sorted, one pass per
+      // file) where a query each would make an iterator each.
+      List<byte[]> values =
+          db.multiGetAsList(java.util.Collections.nCopies(keys.size(), log), keys);
+      for (int i = 0; i < values.size(); i++) {
+        byte[] value = values.get(i);
+        if (value != null) {
+          out.add(StoreCodec.decode(wanted.get(i), value));
+        }
+      }
+      return out;
+    } catch (RocksDBException e) {
+      throw readFailure("the records at " + keys.size() + " seqs", e);
+    } finally {
+      openLock.readLock().unlock();
+    }
+  }
+
+  @Override
   public long lastSeq() {
     return lastSeq;
   }

@@ -75,8 +75,17 @@ public interface FanoutEndpoints {
    * {@code GET /v1/fanouts/{id}/results}: each child's result (its current attempt's) in index
    * order, after {@code afterIndex}, only children in one of {@code states} when it is not empty.
    */
-  default ObjectNode results(String id, int afterIndex, int limit, java.util.Set<String> states) {
+  default StreamedJson results(String id, int afterIndex, int limit, java.util.Set<String> states) {
     throw ApiException.notFound("ROUTE_NOT_FOUND", "this daemon does not serve the fan-out routes");
+  }
+
+  /**
+   * An answer written straight to the response as it is produced, for pages too large to build as a
+   * tree first. Everything that can refuse the request is checked before one is returned.
+   */
+  @FunctionalInterface
+  interface StreamedJson {
+    void writeTo(com.fasterxml.jackson.core.JsonGenerator out) throws java.io.IOException;
   }
 
   /**

@@ -111,7 +111,7 @@ final class FanoutRoutes {
         states.add(state);
       }
     }
-    HttpApi.respond(ctx, fleet.fanouts().results(id, after, limit, states));
+    HttpApi.respondStreamed(ctx, fleet.fanouts().results(id, after, limit, states));
   }
 
   private void retry(Context ctx) {

@@ -584,6 +584,17 @@ public final class HttpApi {
     respond(ctx, ErrorEnvelope.json(status, code, message, details));
   }
 
+  /** Writes {@code body} to the response as it is produced, never holding it whole. */
+  static void respondStreamed(Context ctx, FanoutEndpoints.StreamedJson body) {
+    ctx.contentType(JSON);
+    try (com.fasterxml.jackson.core.JsonGenerator out =
+        Json.MAPPER.getFactory().createGenerator(ctx.outputStream())) {
+      body.writeTo(out);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("writing the answer: " + e.getMessage(), e);
+    }
+  }
+
   static void respond(Context ctx, JsonNode node) {
     try {
       ctx.contentType(JSON).result(Json.MAPPER.writeValueAsBytes(node));

@@ -68,6 +68,11 @@ public final class MeteredRecordStore implements RecordStore {
   }
 
   @Override
+  public List<StoredRecord> atSeqs(long[] seqs) {
+    return store.atSeqs(seqs);
+  }
+
+  @Override
   public long lastSeq() {
     return store.lastSeq();
   }
