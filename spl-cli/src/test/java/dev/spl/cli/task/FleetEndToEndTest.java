@@ -27,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FleetEndToEndTest {
   private static final Duration HEARTBEAT = Duration.ofMillis(100);
+  // No worker is lost in these tests: a long lease, so a pause of a busy machine moves nothing.
+  private static final Duration LEASE = Duration.ofSeconds(30);
 
   @TempDir Path dir;
   private final List<Daemon> daemons = new ArrayList<>();
@@ -41,7 +43,8 @@ class FleetEndToEndTest {
             DaemonConfig.defaults(dir.resolve("coordinator"))
                 .withPort(0)
                 .withDurability(Durability.FAST)
-                .withFleet(FleetSettings.coordinator().withHeartbeatInterval(HEARTBEAT)));
+                .withFleet(
+                    FleetSettings.coordinator().withHeartbeatInterval(HEARTBEAT).withLease(LEASE)));
     workerA = start(worker("worker-a"));
     start(worker("worker-b"));
     env = CliRun.cleanEnv();
