@@ -76,9 +76,17 @@ final class FleetStart implements Callable<Integer> {
 
   @Option(
       names = "--executor",
-      paramLabel = "echo|shell",
+      paramLabel = "echo|shell|worktree",
       description = "How workers run children (default: as kept in each worker's home, else echo).")
   DaemonRunOptions.Executor executor;
+
+  @Option(
+      names = "--repo",
+      paramLabel = "PATH",
+      description =
+          "The git repository worktree workers make each child's worktree in (needed by"
+              + " --executor worktree; default: as kept in each worker's home).")
+  java.nio.file.Path repo;
 
   @Option(
       names = "--echo-delay",
@@ -256,13 +264,22 @@ final class FleetStart implements Callable<Integer> {
           request.executor() != null
               ? request.executor()
               : stored != null ? stored.executor() : ExecutorKind.ECHO;
-      if (echoDelay != null && kind == ExecutorKind.SHELL) {
+      if (echoDelay != null && kind != ExecutorKind.ECHO) {
         throw CliException.badInput(
             "--echo-delay: applies to the echo executor only, but "
                 + alias
-                + " runs the shell executor (kept in "
+                + " runs the "
+                + kind.wire()
+                + " executor (kept in "
                 + SettingsFile.of(home)
                 + ")");
+      }
+      if (kind == ExecutorKind.WORKTREE
+          && request.repo() == null
+          && (stored == null || stored.repo() == null)) {
+        throw CliException.badInput(
+            "--repo: the worktree executor needs the git repository its children work in, e.g."
+                + " --executor worktree --repo /path/to/repo");
       }
       planned.add(new Planned(alias, home, i, stored, request, differences, Optional.empty()));
     }
@@ -489,14 +506,19 @@ final class FleetStart implements Callable<Integer> {
                 + "); choose another --port or --worker-port");
       }
     }
-    if (echoMode != null && executor == DaemonRunOptions.Executor.SHELL) {
+    if (echoMode != null && executor != null && executor != DaemonRunOptions.Executor.ECHO) {
       throw CliException.badInput(
-          "--echo-mode: applies to --executor echo only, but --executor is shell");
+          "--echo-mode: applies to --executor echo only, but --executor is "
+              + executor.name().toLowerCase(java.util.Locale.ROOT));
     }
     DaemonRunOptions.checkMaxChildren(maxChildren);
-    if (echoDelay != null && executor == DaemonRunOptions.Executor.SHELL) {
+    if (echoDelay != null && executor != null && executor != DaemonRunOptions.Executor.ECHO) {
       throw CliException.badInput(
-          "--echo-delay: applies to --executor echo only, but --executor is shell");
+          "--echo-delay: applies to --executor echo only, but --executor is "
+              + executor.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    if (repo != null) {
+      repo = dev.spl.cli.host.RepoOption.topLevel("--repo", repo);
     }
     if (slots != null && (slots < 1 || slots > DaemonRunOptions.MAX_SLOTS)) {
       throw CliException.badInput(
@@ -557,7 +579,8 @@ final class FleetStart implements Callable<Integer> {
         echoDelay == null ? null : echoDelay.toMillis(),
         slots,
         null,
-        labels);
+        labels,
+        repo == null ? null : repo.toString());
   }
 
   /** Null when the worker's port is free, else the problem. */
@@ -932,6 +955,9 @@ final class FleetStart implements Callable<Integer> {
     }
     if (request.labels() != null) {
       request.labels().forEach((key, value) -> args.addAll(List.of("--label", key + "=" + value)));
+    }
+    if (request.repo() != null) {
+      args.addAll(List.of("--repo", request.repo()));
     }
     if (reconfigure) {
       args.add("--reconfigure");

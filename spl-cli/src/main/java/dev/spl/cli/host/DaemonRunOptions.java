@@ -34,7 +34,8 @@ public final class DaemonRunOptions {
   /** How a worker runs children. */
   public enum Executor {
     ECHO,
-    SHELL
+    SHELL,
+    WORKTREE
   }
 
   /** What an echo child does besides echoing. */
@@ -90,9 +91,17 @@ public final class DaemonRunOptions {
 
   @Option(
       names = "--executor",
-      paramLabel = "echo|shell",
+      paramLabel = "echo|shell|worktree",
       description = "How a worker runs children (default echo).")
   Executor executor;
+
+  @Option(
+      names = "--repo",
+      paramLabel = "PATH",
+      description =
+          "The git repository a worktree worker makes each child's worktree in (needed by"
+              + " --executor worktree; kept in the home's settings).")
+  java.nio.file.Path repo;
 
   @Option(
       names = "--echo-delay",
@@ -207,16 +216,21 @@ public final class DaemonRunOptions {
               + seconds(lease)
               + " s");
     }
-    if (echoDelay != null && executor == Executor.SHELL) {
+    if (echoDelay != null && executor != null && executor != Executor.ECHO) {
       throw CliException.badInput(
-          "--echo-delay: applies to --executor echo only, but --executor is shell");
+          "--echo-delay: applies to --executor echo only, but --executor is "
+              + executor.name().toLowerCase(Locale.ROOT));
+    }
+    if (repo != null) {
+      repo = RepoOption.topLevel("--repo", repo);
     }
     if (slots != null && (slots < 1 || slots > MAX_SLOTS)) {
       throw CliException.badInput("--slots: expected 1.." + MAX_SLOTS + " but found " + slots);
     }
-    if (echoMode != null && executor == Executor.SHELL) {
+    if (echoMode != null && executor != null && executor != Executor.ECHO) {
       throw CliException.badInput(
-          "--echo-mode: applies to --executor echo only, but --executor is shell");
+          "--echo-mode: applies to --executor echo only, but --executor is "
+              + executor.name().toLowerCase(Locale.ROOT));
     }
     checkMaxChildren(maxChildren);
     labels = labelOptions == null ? null : parseLabels(labelOptions);
@@ -282,7 +296,8 @@ public final class DaemonRunOptions {
         durability == null
             ? null
             : durability == Durability.FAST ? InstanceSettings.FAST : InstanceSettings.DURABLE,
-        labels);
+        labels,
+        repo == null ? null : repo.toString());
   }
 
   /** The options given, as {@code spl daemon run} arguments: what a background daemon gets. */
@@ -326,6 +341,9 @@ public final class DaemonRunOptions {
     }
     if (labels != null) {
       labels.forEach((key, value) -> add(args, "--label", key + "=" + value));
+    }
+    if (repo != null) {
+      add(args, "--repo", repo.toString());
     }
     if (reconfigure) {
       args.add("--reconfigure");

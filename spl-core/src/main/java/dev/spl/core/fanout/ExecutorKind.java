@@ -4,11 +4,13 @@ import dev.spl.core.InvalidRecordException;
 
 /**
  * How a worker runs children: {@code echo} completes each with a synthetic accepted result and
- * never runs its {@code run} command; {@code shell} runs the command.
+ * never runs its {@code run} command; {@code shell} runs the command; {@code worktree} runs it in a
+ * git worktree of its own, on a branch of its own (docs/executors.md).
  */
 public enum ExecutorKind {
   ECHO("echo"),
-  SHELL("shell");
+  SHELL("shell"),
+  WORKTREE("worktree");
 
   private final String wire;
 
@@ -28,6 +30,6 @@ public enum ExecutorKind {
       }
     }
     throw new InvalidRecordException(
-        field + ": expected 'echo' or 'shell' but found '" + value + "'");
+        field + ": expected 'echo', 'shell' or 'worktree' but found '" + value + "'");
   }
 }

@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
  * @param port the port asked for; 0 means any free port on every start
  * @param leaseMillis the lease as given; null means three heartbeat intervals
  * @param durability {@code durable} or {@code fast}
+ * @param repo the git repository a worktree worker makes its children's worktrees in (an absolute
+ *     path), or null
  */
 public record InstanceSettings(
     Role role,
@@ -39,7 +41,8 @@ public record InstanceSettings(
     long echoDelayMillis,
     int slots,
     String durability,
-    SortedMap<String, String> labels) {
+    SortedMap<String, String> labels,
+    String repo) {
 
   /** The format of {@code settings.json}; written into it as {@code version}. */
   public static final int FORMAT = 1;
@@ -69,7 +72,8 @@ public record InstanceSettings(
           "echo_delay_secs",
           "slots",
           "durability",
-          "labels");
+          "labels",
+          "repo");
 
   public InstanceSettings {
     Objects.requireNonNull(role, "role");
@@ -127,6 +131,45 @@ public record InstanceSettings(
       throw new IllegalArgumentException(
           "durability: expected 'durable' or 'fast' but found '" + durability + "'");
     }
+    if (executor == ExecutorKind.WORKTREE && repo == null) {
+      throw new IllegalArgumentException(
+          "repo: the worktree executor needs the git repository its children work in (--repo PATH)"
+              + " but none is set");
+    }
+  }
+
+  /** Settings without a repository. */
+  public InstanceSettings(
+      Role role,
+      String alias,
+      String coordinatorUrl,
+      String advertiseUrl,
+      String bind,
+      int port,
+      long maxRequestBytes,
+      long heartbeatIntervalMillis,
+      Long leaseMillis,
+      ExecutorKind executor,
+      long echoDelayMillis,
+      int slots,
+      String durability,
+      SortedMap<String, String> labels) {
+    this(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        bind,
+        port,
+        maxRequestBytes,
+        heartbeatIntervalMillis,
+        leaseMillis,
+        executor,
+        echoDelayMillis,
+        slots,
+        durability,
+        labels,
+        null);
   }
 
   /** What a daemon started without any option runs with. */
@@ -189,6 +232,7 @@ public record InstanceSettings(
       case "slots" -> slots;
       case "durability" -> durability;
       case "labels" -> labels;
+      case "repo" -> repo;
       default -> throw new IllegalArgumentException("no settings field '" + field + "'");
     };
   }
@@ -199,7 +243,7 @@ public record InstanceSettings(
     return switch (field) {
       case "role" -> ((Role) value).wire();
       case "alias" -> value == null || value.toString().isEmpty() ? "(none)" : value.toString();
-      case "coordinator" -> value == null ? "(none)" : value.toString();
+      case "coordinator", "repo" -> value == null ? "(none)" : value.toString();
       case "advertise" -> value == null ? "(the bound URL)" : value.toString();
       case "port" -> ((Integer) value) == 0 ? "0 (any free port)" : value.toString();
       case "heartbeat_interval_secs", "lease_secs", "echo_delay_secs" ->
@@ -244,6 +288,9 @@ public record InstanceSettings(
     node.put("slots", slots);
     node.put("durability", durability);
     node.set("labels", Labels.toJson(labels));
+    if (repo != null) {
+      node.put("repo", repo);
+    }
     return node;
   }
 
@@ -273,7 +320,8 @@ public record InstanceSettings(
           millis(node, "echo_delay_secs", where),
           (int) integer(node, "slots", where, WorkerSlots.MAX),
           text(node, "durability", where),
-          Labels.fromJson(node, "labels", where));
+          Labels.fromJson(node, "labels", where),
+          optionalText(node, "repo", where));
     } catch (IllegalArgumentException e) {
       throw new InvalidRecordException(where + e.getMessage());
     }

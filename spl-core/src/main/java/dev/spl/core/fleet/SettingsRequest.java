@@ -27,7 +27,8 @@ public record SettingsRequest(
     Long echoDelayMillis,
     Integer slots,
     String durability,
-    SortedMap<String, String> labels) {
+    SortedMap<String, String> labels,
+    String repo) {
 
   /** The option that sets each field (by its JSON name). */
   public static final Map<String, String> OPTIONS =
@@ -45,7 +46,8 @@ public record SettingsRequest(
           Map.entry("echo_delay_secs", "--echo-delay"),
           Map.entry("slots", "--slots"),
           Map.entry("durability", "--durability"),
-          Map.entry("labels", "--label"));
+          Map.entry("labels", "--label"),
+          Map.entry("repo", "--repo"));
 
   private static final Map<String, String> NAMES =
       Map.ofEntries(
@@ -62,12 +64,47 @@ public record SettingsRequest(
           Map.entry("echo_delay_secs", "echo delay"),
           Map.entry("slots", "slots"),
           Map.entry("durability", "durability"),
-          Map.entry("labels", "labels"));
+          Map.entry("labels", "labels"),
+          Map.entry("repo", "repository"));
 
   /** Nothing given: the stored settings, or the defaults. */
   public static final SettingsRequest NOTHING =
       new SettingsRequest(
-          null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+          null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+
+  /** A request that asks for no repository. */
+  public SettingsRequest(
+      Role role,
+      String alias,
+      String coordinatorUrl,
+      String advertiseUrl,
+      String bind,
+      Integer port,
+      Long maxRequestBytes,
+      Long heartbeatIntervalMillis,
+      Long leaseMillis,
+      ExecutorKind executor,
+      Long echoDelayMillis,
+      Integer slots,
+      String durability,
+      SortedMap<String, String> labels) {
+    this(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        bind,
+        port,
+        maxRequestBytes,
+        heartbeatIntervalMillis,
+        leaseMillis,
+        executor,
+        echoDelayMillis,
+        slots,
+        durability,
+        labels,
+        null);
+  }
 
   /**
    * One option that asks for another value than the member has.
@@ -156,6 +193,7 @@ public record SettingsRequest(
     compare(out, current, "echo_delay_secs", echoDelayMillis, seconds(echoDelayMillis));
     compare(out, current, "slots", slots, slots);
     compare(out, current, "durability", durability, durability);
+    compare(out, current, "repo", repo, repo);
     if (labels != null) {
       List<String> given = new ArrayList<>();
       labels.forEach((key, value) -> given.add(key + "=" + value));
@@ -235,9 +273,14 @@ public record SettingsRequest(
               + " s");
     }
     ExecutorKind kind = or(executor, base.executor());
-    if (echoDelayMillis != null && kind == ExecutorKind.SHELL) {
+    if (echoDelayMillis != null && kind != ExecutorKind.ECHO) {
       throw new IllegalArgumentException(
-          "--echo-delay: applies to the echo executor only, but the executor is shell");
+          "--echo-delay: applies to the echo executor only, but the executor is " + kind.wire());
+    }
+    if (kind == ExecutorKind.WORKTREE && repo == null && base.repo() == null) {
+      throw new IllegalArgumentException(
+          "--repo: the worktree executor needs the git repository its children work in, e.g."
+              + " --executor worktree --repo /path/to/repo");
     }
     return new InstanceSettings(
         effectiveRole,
@@ -255,7 +298,8 @@ public record SettingsRequest(
         or(echoDelayMillis, base.echoDelayMillis()),
         or(slots, base.slots()),
         or(durability, base.durability()),
-        labels != null ? labels : base.labels());
+        labels != null ? labels : base.labels(),
+        or(repo, base.repo()));
   }
 
   private static <T> T or(T given, T fallback) {

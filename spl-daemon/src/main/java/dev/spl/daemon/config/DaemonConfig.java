@@ -298,7 +298,8 @@ public record DaemonConfig(
         fleet.echoDelay().toMillis(),
         fleet.slots(),
         durability == Durability.FAST ? InstanceSettings.FAST : InstanceSettings.DURABLE,
-        fleet.labels());
+        fleet.labels(),
+        fleet.repo());
   }
 
   /**
@@ -322,7 +323,8 @@ public record DaemonConfig(
             FleetSettings.ExecutorKind.of(settings.executor()),
             Duration.ofMillis(settings.echoDelayMillis()),
             settings.slots(),
-            settings.labels());
+            settings.labels(),
+            settings.repo());
     return new DaemonConfig(
         home,
         settings.bind(),

@@ -24,6 +24,7 @@ import java.util.TreeMap;
  * @param echoDelay how long an echo child takes
  * @param slots how many children a worker runs at once; the rest wait in its queue
  * @param labels the operator's labels of the instance ({@code --label}), carried in heartbeats
+ * @param repo the git repository a worktree worker makes its children's worktrees in, or null
  */
 public record FleetSettings(
     Role role,
@@ -35,7 +36,8 @@ public record FleetSettings(
     ExecutorKind executor,
     Duration echoDelay,
     int slots,
-    SortedMap<String, String> labels) {
+    SortedMap<String, String> labels,
+    String repo) {
   public static final Duration DEFAULT_ECHO_DELAY = Duration.ofSeconds(1);
   public static final int DEFAULT_SLOTS = WorkerSlots.DEFAULT;
   public static final int MAX_SLOTS = WorkerSlots.MAX;
@@ -43,7 +45,8 @@ public record FleetSettings(
   /** How a worker runs children. */
   public enum ExecutorKind {
     ECHO,
-    SHELL;
+    SHELL,
+    WORKTREE;
 
     /** The same kind as the settings file and heartbeats name it. */
     public dev.spl.core.fanout.ExecutorKind core() {
@@ -53,6 +56,32 @@ public record FleetSettings(
     public static ExecutorKind of(dev.spl.core.fanout.ExecutorKind kind) {
       return valueOf(kind.name());
     }
+  }
+
+  /** Settings without a repository. */
+  public FleetSettings(
+      Role role,
+      String alias,
+      String coordinatorUrl,
+      String advertiseUrl,
+      Duration heartbeatInterval,
+      Duration lease,
+      ExecutorKind executor,
+      Duration echoDelay,
+      int slots,
+      SortedMap<String, String> labels) {
+    this(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        heartbeatInterval,
+        lease,
+        executor,
+        echoDelay,
+        slots,
+        labels,
+        null);
   }
 
   /** Settings without labels. */
@@ -144,7 +173,8 @@ public record FleetSettings(
         executor,
         echoDelay,
         slots,
-        labels);
+        labels,
+        repo);
   }
 
   public FleetSettings withAdvertiseUrl(String url) {
@@ -158,7 +188,8 @@ public record FleetSettings(
         executor,
         echoDelay,
         slots,
-        labels);
+        labels,
+        repo);
   }
 
   /** Changes the interval and moves the lease with it. */
@@ -173,7 +204,8 @@ public record FleetSettings(
         executor,
         echoDelay,
         slots,
-        labels);
+        labels,
+        repo);
   }
 
   public FleetSettings withLease(Duration newLease) {
@@ -187,7 +219,8 @@ public record FleetSettings(
         executor,
         echoDelay,
         slots,
-        labels);
+        labels,
+        repo);
   }
 
   public FleetSettings withExecutor(ExecutorKind kind, Duration delay) {
@@ -201,7 +234,8 @@ public record FleetSettings(
         kind,
         delay,
         slots,
-        labels);
+        labels,
+        repo);
   }
 
   public FleetSettings withSlots(int newSlots) {
@@ -215,7 +249,8 @@ public record FleetSettings(
         executor,
         echoDelay,
         newSlots,
-        labels);
+        labels,
+        repo);
   }
 
   public FleetSettings withLabels(Map<String, String> newLabels) {
@@ -229,6 +264,22 @@ public record FleetSettings(
         executor,
         echoDelay,
         slots,
-        new TreeMap<>(newLabels));
+        new TreeMap<>(newLabels),
+        repo);
+  }
+
+  public FleetSettings withRepo(String newRepo) {
+    return new FleetSettings(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        heartbeatInterval,
+        lease,
+        executor,
+        echoDelay,
+        slots,
+        labels,
+        newRepo);
   }
 }

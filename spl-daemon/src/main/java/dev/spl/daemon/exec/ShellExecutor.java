@@ -114,7 +114,7 @@ public final class ShellExecutor implements Executor {
       Files.createDirectories(job.workDir());
       ProcessBuilder builder =
           new ProcessBuilder(groups.command(job.run()))
-              .directory(job.workDir().toFile())
+              .directory(job.commandDir().toFile())
               .redirectErrorStream(true);
       Map<String, String> env = builder.environment();
       FleetToken.scrub(env, secret);
@@ -150,6 +150,11 @@ public final class ShellExecutor implements Executor {
       }
       if (job.hint() != null) {
         env.put("SPL_HINT", job.hint());
+      }
+      if (job.worktree() != null && job.runDir() != null) {
+        env.put("SPL_WORKTREE", job.runDir().toAbsolutePath().toString());
+        env.put("SPL_BRANCH", job.worktree().branch());
+        env.put("SPL_BASE", job.worktree().base());
       }
       putResultPlaces(job, env);
       process = launch(builder, job);
