@@ -66,9 +66,10 @@ final class WorktreeOptions {
     Path top = RepoOption.topLevel("--repo", repo);
     Git git = new Git(top);
     try {
-      String status = git.check("status", "--porcelain", "--untracked-files=normal");
-      if (!status.isEmpty() && !allowDirty) {
-        List<String> paths = status.lines().toList();
+      // Not stripped: each porcelain line starts with two status columns, either may be a space.
+      String status = git.run("status", "--porcelain", "--untracked-files=normal").output();
+      if (!status.isBlank() && !allowDirty) {
+        List<String> paths = status.lines().filter(line -> !line.isBlank()).toList();
         throw CliException.badInput(
             "--repo: "
                 + top

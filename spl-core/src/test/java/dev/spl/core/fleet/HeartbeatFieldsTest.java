@@ -47,7 +47,7 @@ class HeartbeatFieldsTest {
     bad.put("executor", "docker");
     assertThatThrownBy(() -> Heartbeat.fromBody(bad))
         .isInstanceOf(InvalidRecordException.class)
-        .hasMessage("body.executor: expected 'echo' or 'shell' but found 'docker'");
+        .hasMessage("body.executor: expected 'echo', 'shell' or 'worktree' but found 'docker'");
   }
 
   @Test

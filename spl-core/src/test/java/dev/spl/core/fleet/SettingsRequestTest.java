@@ -204,7 +204,8 @@ class SettingsRequestTest {
     broken.put("executor", "docker");
     assertThatThrownBy(() -> InstanceSettings.fromJson(broken, "settings.json: "))
         .isInstanceOf(InvalidRecordException.class)
-        .hasMessage("settings.json: executor: expected 'echo' or 'shell' but found 'docker'");
+        .hasMessage(
+            "settings.json: executor: expected 'echo', 'shell' or 'worktree' but found 'docker'");
     ObjectNode tooPrecise = json.deepCopy();
     tooPrecise.put("echo_delay_secs", 0.0005);
     assertThatThrownBy(() -> InstanceSettings.fromJson(tooPrecise, ""))

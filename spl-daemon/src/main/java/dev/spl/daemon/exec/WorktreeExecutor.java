@@ -50,6 +50,13 @@ public final class WorktreeExecutor implements Executor {
   private final Map<String, String> identity;
   // Adding and removing worktrees changes the repository's shared administrative files.
   private final Object administration = new Object();
+  private final java.util.concurrent.ExecutorService preparer =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "spl-worktree");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   /**
    * {@code repository} is the git repository the worktrees belong to, {@code home} the worker's
@@ -114,6 +121,24 @@ public final class WorktreeExecutor implements Executor {
       return shell.start(job, onDone);
     }
     Path dir = root.resolve(job.childThread().substring(3, 19) + "-" + job.index());
+    Pending pending = new Pending();
+    // Making a worktree takes a while; the dispatcher calls start holding its lock.
+    preparer.execute(() -> prepareAndRun(job, worktree, dir, pending, onDone, startedAt));
+    return pending;
+  }
+
+  private void prepareAndRun(
+      ChildJob job,
+      Worktrees.Child worktree,
+      Path dir,
+      Pending pending,
+      Consumer<ChildOutcome> onDone,
+      long startedAt) {
+    if (pending.cancelledBefore() != null) {
+      onDone.accept(
+          ChildOutcome.cancelledBeforeItStarted(pending.cancelledBefore(), clock.millis()));
+      return;
+    }
     try {
       synchronized (administration) {
         // A folder left by a run of this attempt that the worker did not finish starts afresh.
@@ -128,10 +153,63 @@ public final class WorktreeExecutor implements Executor {
       }
     } catch (Git.GitException | IOException | UncheckedIOException e) {
       onDone.accept(failed("could not make the worktree: " + e.getMessage(), startedAt));
-      return reason -> {};
+      return;
     }
-    return shell.start(
-        job.withRunDir(dir), outcome -> onDone.accept(finish(job, worktree, dir, outcome)));
+    pending.run(
+        () ->
+            shell.start(
+                job.withRunDir(dir), outcome -> onDone.accept(finish(job, worktree, dir, outcome))),
+        reason -> {
+          synchronized (administration) {
+            removeWorktree(dir);
+          }
+          onDone.accept(ChildOutcome.cancelledBeforeItStarted(reason, clock.millis()));
+        });
+  }
+
+  /** An attempt whose worktree is being made: a cancel before its command starts stops it. */
+  private static final class Pending implements Execution {
+    // Read without the lock: a heartbeat asks for the spend and must not wait for a start.
+    private volatile Execution running;
+    private String cancelled;
+
+    synchronized String cancelledBefore() {
+      return running == null ? cancelled : null;
+    }
+
+    /** Starts the command unless the attempt was cancelled meanwhile. */
+    void run(java.util.function.Supplier<Execution> start, Consumer<String> cancelledInstead) {
+      String reason;
+      synchronized (this) {
+        reason = cancelled;
+        if (reason == null) {
+          running = start.get();
+          return;
+        }
+      }
+      cancelledInstead.accept(reason);
+    }
+
+    @Override
+    public void cancel(String reason) {
+      Execution started;
+      synchronized (this) {
+        if (running == null) {
+          if (cancelled == null) {
+            cancelled = reason;
+          }
+          return;
+        }
+        started = running;
+      }
+      started.cancel(reason);
+    }
+
+    @Override
+    public BigDecimal spentSoFar() {
+      Execution started = running;
+      return started == null ? BigDecimal.ZERO : started.spentSoFar();
+    }
   }
 
   private ChildOutcome finish(
@@ -279,6 +357,7 @@ public final class WorktreeExecutor implements Executor {
 
   @Override
   public void close() {
+    preparer.shutdownNow();
     shell.close();
   }
 }
