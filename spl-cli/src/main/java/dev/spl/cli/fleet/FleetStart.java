@@ -78,7 +78,7 @@ final class FleetStart implements Callable<Integer> {
 
   @Option(
       names = "--executor",
-      paramLabel = "echo|shell|command",
+      paramLabel = "echo|shell|command|worktree",
       description = "How workers run children (default: as kept in each worker's home, else echo).")
   DaemonRunOptions.Executor executor;
 
@@ -90,6 +90,14 @@ final class FleetStart implements Callable<Integer> {
               + " placeholders (e.g. 'my-agent --prompt-file {{prompt_file}} --max-cost"
               + " {{budget}}'); see docs/executors.md.")
   String commandTemplate;
+
+  @Option(
+      names = "--repo",
+      paramLabel = "PATH",
+      description =
+          "The git repository worktree workers make each child's worktree in (needed by"
+              + " --executor worktree; default: as kept in each worker's home).")
+  java.nio.file.Path repo;
 
   @Option(
       names = "--echo-delay",
@@ -295,6 +303,13 @@ final class FleetStart implements Callable<Integer> {
                 + " executor (kept in "
                 + SettingsFile.of(home)
                 + ")");
+      }
+      if (kind == ExecutorKind.WORKTREE
+          && request.repo() == null
+          && (stored == null || stored.repo() == null)) {
+        throw CliException.badInput(
+            "--repo: the worktree executor needs the git repository its children work in, e.g."
+                + " --executor worktree --repo /path/to/repo");
       }
       planned.add(new Planned(alias, home, i, stored, request, differences, Optional.empty()));
     }
@@ -533,6 +548,9 @@ final class FleetStart implements Callable<Integer> {
               ? "--tls-key: given without --tls-cert; give both to serve HTTPS"
               : "--tls-cert: given without --tls-key; give both to serve HTTPS");
     }
+    if (repo != null) {
+      repo = dev.spl.cli.host.RepoOption.topLevel("--repo", repo);
+    }
     tlsCert = tlsCert == null ? null : tlsCert.toAbsolutePath().normalize();
     tlsKey = tlsKey == null ? null : tlsKey.toAbsolutePath().normalize();
     if (echoDelay != null && executor != null && executor != DaemonRunOptions.Executor.ECHO) {
@@ -616,7 +634,8 @@ final class FleetStart implements Callable<Integer> {
         .withEchoModeAndCap(
             echoMode == null ? null : echoMode.name().toLowerCase(java.util.Locale.ROOT), null)
         .withTls(pathText(tlsCert), pathText(tlsKey), caText(), false)
-        .withCommandTemplate(commandTemplate);
+        .withCommandTemplate(commandTemplate)
+        .withRepo(repo == null ? null : repo.toString());
   }
 
   /** {@code --tls-cert} and {@code --tls-key} when given, as {@code spl daemon run} options. */
@@ -1007,6 +1026,9 @@ final class FleetStart implements Callable<Integer> {
       request.labels().forEach((key, value) -> args.addAll(List.of("--label", key + "=" + value)));
     }
     args.addAll(tlsArguments());
+    if (request.repo() != null) {
+      args.addAll(List.of("--repo", request.repo()));
+    }
     if (reconfigure) {
       args.add("--reconfigure");
     }

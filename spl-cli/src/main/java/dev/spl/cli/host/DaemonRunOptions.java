@@ -36,7 +36,8 @@ public final class DaemonRunOptions {
   public enum Executor {
     ECHO,
     SHELL,
-    COMMAND
+    COMMAND,
+    WORKTREE
   }
 
   /** What an echo child does besides echoing. */
@@ -92,7 +93,7 @@ public final class DaemonRunOptions {
 
   @Option(
       names = "--executor",
-      paramLabel = "echo|shell|command",
+      paramLabel = "echo|shell|command|worktree",
       description = "How a worker runs children (default echo).")
   Executor executor;
 
@@ -104,6 +105,14 @@ public final class DaemonRunOptions {
               + " placeholders (e.g. 'my-agent --prompt-file {{prompt_file}} --max-cost"
               + " {{budget}}'); see docs/executors.md.")
   String commandTemplate;
+
+  @Option(
+      names = "--repo",
+      paramLabel = "PATH",
+      description =
+          "The git repository a worktree worker makes each child's worktree in (needed by"
+              + " --executor worktree; kept in the home's settings).")
+  java.nio.file.Path repo;
 
   @Option(
       names = "--echo-delay",
@@ -223,6 +232,9 @@ public final class DaemonRunOptions {
           "--echo-delay: applies to --executor echo only, but --executor is "
               + executor.name().toLowerCase(Locale.ROOT));
     }
+    if (repo != null) {
+      repo = RepoOption.topLevel("--repo", repo);
+    }
     checkCommandTemplate(executor, commandTemplate);
     if (slots != null && (slots < 1 || slots > MAX_SLOTS)) {
       throw CliException.badInput("--slots: expected 1.." + MAX_SLOTS + " but found " + slots);
@@ -325,7 +337,8 @@ public final class DaemonRunOptions {
         null,
         null,
         null,
-        commandTemplate);
+        commandTemplate,
+        repo == null ? null : repo.toString());
   }
 
   /** The options given, as {@code spl daemon run} arguments: what a background daemon gets. */
@@ -372,6 +385,9 @@ public final class DaemonRunOptions {
     }
     if (labels != null) {
       labels.forEach((key, value) -> add(args, "--label", key + "=" + value));
+    }
+    if (repo != null) {
+      add(args, "--repo", repo.toString());
     }
     if (reconfigure) {
       args.add("--reconfigure");

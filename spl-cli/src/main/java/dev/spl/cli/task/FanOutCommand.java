@@ -35,6 +35,7 @@ import dev.spl.core.fanout.SubtaskChunk;
 import dev.spl.core.fanout.SubtaskParser;
 import dev.spl.core.fanout.SubtaskSpec;
 import dev.spl.core.fanout.Target;
+import dev.spl.core.fanout.Worktrees;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
@@ -218,6 +219,8 @@ final class FanOutCommand implements Callable<Integer> {
       description = "Replace the task's current fan-out (it gets no further spawns).")
   boolean replace;
 
+  @picocli.CommandLine.Mixin WorktreeOptions worktreeOptions = new WorktreeOptions();
+
   FanOutCommand(CliContext context) {
     this.context = context;
   }
@@ -287,6 +290,7 @@ final class FanOutCommand implements Callable<Integer> {
       replaces = existing.ref().id();
     }
     String namespace = task.namespace();
+    Worktrees.Spec worktree = worktreeOptions.resolve(task.alias(), task.thread());
     FleetView fleet = FleetView.load(api);
     if (data != null) {
       requireWithinMaxChildren(api, width);
@@ -366,7 +370,8 @@ final class FanOutCommand implements Callable<Integer> {
                 System.currentTimeMillis(),
                 data == null ? null : data.loop(),
                 options,
-                fanin)
+                fanin,
+                worktree)
             .toBody();
     Record parent = new Record(task.thread(), actor, Act.INTEND, parentBody, clock, chunkIds);
     records.add(parent);
@@ -402,6 +407,9 @@ final class FanOutCommand implements Callable<Integer> {
       ArrayNode chunks = out.putArray("chunks");
       chunkIds.forEach(chunks::add);
       out.put("replaces", replaces);
+      if (worktree != null) {
+        out.set("worktree", worktree.toJson());
+      }
       out.put("requests", requests);
       context.printJson(out);
       return ExitCodes.OK;
@@ -445,6 +453,15 @@ final class FanOutCommand implements Callable<Integer> {
     }
     if (replaces != null) {
       out.println("  replaces: " + replaces);
+    }
+    if (worktree != null) {
+      out.println(
+          "  worktree: base "
+              + worktree.base()
+              + ", branches "
+              + Worktrees.prefix(worktree.alias())
+              + "INDEX-ATTEMPT"
+              + (worktree.allowDirty() ? " (uncommitted changes left out)" : ""));
     }
     out.println("The coordinator spawns each ready subtask on a worker and completes the task");
     out.println("once the join is decided.");

@@ -34,6 +34,7 @@ import java.util.Objects;
  *     listed subtask
  * @param fanin for a stage after the join ({@code --then}): the fan-in it is given, which a shell
  *     child reads from {@code $SPL_FANIN_FILE}; null for every other child
+ * @param worktree the commit and branch of a child that works in a git worktree of its own, or null
  */
 public record ChildIntent(
     String namespace,
@@ -55,7 +56,80 @@ public record ChildIntent(
     String idempotencyKey,
     ArrayNode items,
     DataLoop.Kind loop,
-    ObjectNode fanin) {
+    ObjectNode fanin,
+    Worktrees.Child worktree) {
+
+  /** A child that does not work in a worktree. */
+  public ChildIntent(
+      String namespace,
+      String fanout,
+      String parentThread,
+      String coordinator,
+      String worker,
+      int index,
+      int attempt,
+      String goal,
+      BigDecimal budget,
+      Long timeoutSecs,
+      String run,
+      List<Input> inputs,
+      String hint,
+      int shard,
+      long iterFrom,
+      long iterTo,
+      String idempotencyKey,
+      ArrayNode items,
+      DataLoop.Kind loop,
+      ObjectNode fanin) {
+    this(
+        namespace,
+        fanout,
+        parentThread,
+        coordinator,
+        worker,
+        index,
+        attempt,
+        goal,
+        budget,
+        timeoutSecs,
+        run,
+        inputs,
+        hint,
+        shard,
+        iterFrom,
+        iterTo,
+        idempotencyKey,
+        items,
+        loop,
+        fanin,
+        null);
+  }
+
+  /** The same attempt, working in a worktree as {@code child} says. */
+  public ChildIntent withWorktree(Worktrees.Child child) {
+    return new ChildIntent(
+        namespace,
+        fanout,
+        parentThread,
+        coordinator,
+        worker,
+        index,
+        attempt,
+        goal,
+        budget,
+        timeoutSecs,
+        run,
+        inputs,
+        hint,
+        shard,
+        iterFrom,
+        iterTo,
+        idempotencyKey,
+        items,
+        loop,
+        fanin,
+        child);
+  }
 
   /** A child that is not a stage after the join. */
   public ChildIntent(
@@ -214,6 +288,9 @@ public record ChildIntent(
     if (fanin != null) {
       body.set("fanin", fanin);
     }
+    if (worktree != null) {
+      body.set("worktree", worktree.toJson());
+    }
     return body;
   }
 
@@ -258,7 +335,8 @@ public record ChildIntent(
         key == null ? DataLoop.idempotencyKey(fanout, shardIndex, from, to) : key,
         items == null || items.isNull() ? null : (ArrayNode) items,
         loopOf(reader),
-        body.get("fanin") instanceof ObjectNode fanin ? fanin : null);
+        body.get("fanin") instanceof ObjectNode fanin ? fanin : null,
+        body.hasNonNull("worktree") ? Worktrees.Child.fromJson(reader.object("worktree")) : null);
   }
 
   private static DataLoop.Kind loopOf(WireReader reader) {

@@ -5,12 +5,15 @@ import dev.spl.core.InvalidRecordException;
 /**
  * How a worker runs children: {@code echo} completes each with a synthetic accepted result and
  * never runs its {@code run} command; {@code shell} runs the command; {@code command} runs the
- * worker's command template (an agent CLI, say) with the child's goal in a prompt file.
+ * worker's command template (an agent CLI, say) with the child's goal in a prompt file; {@code
+ * worktree} runs the command in a git worktree of its own, on a branch of its own
+ * (docs/executors.md).
  */
 public enum ExecutorKind {
   ECHO("echo"),
   SHELL("shell"),
-  COMMAND("command");
+  COMMAND("command"),
+  WORKTREE("worktree");
 
   private final String wire;
 
@@ -30,6 +33,6 @@ public enum ExecutorKind {
       }
     }
     throw new InvalidRecordException(
-        field + ": expected 'echo', 'shell' or 'command' but found '" + value + "'");
+        field + ": expected 'echo', 'shell', 'command' or 'worktree' but found '" + value + "'");
   }
 }

@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param loop the items or range a data fan-out iterates over, or null for listed subtasks
  * @param options the failure policy, retries and concurrency
  * @param fanin the reducers (written as {@code reduce}, only when there are some)
+ * @param worktree the commit and branch names of children that each work in a git worktree ({@code
+ *     spl task fan-out --repo}), or null
  */
 public record FanoutParent(
     String namespace,
@@ -32,7 +34,8 @@ public record FanoutParent(
     long createdAtMillis,
     DataLoop loop,
     FanoutOptions options,
-    FaninSpec fanin) {
+    FaninSpec fanin,
+    Worktrees.Spec worktree) {
 
   /** The most {@code max_attempts}: the fold keeps the count in a byte. */
   public static final int MAX_ATTEMPTS = 100;
@@ -43,6 +46,32 @@ public record FanoutParent(
     Objects.requireNonNull(options, "options");
     chunks = List.copyOf(chunks);
     fanin = fanin == null ? FaninSpec.NONE : fanin;
+  }
+
+  /** A fan-out whose children do not work in worktrees. */
+  public FanoutParent(
+      String namespace,
+      String join,
+      int subtaskCount,
+      List<String> chunks,
+      int maxAttempts,
+      String replaces,
+      long createdAtMillis,
+      DataLoop loop,
+      FanoutOptions options,
+      FaninSpec fanin) {
+    this(
+        namespace,
+        join,
+        subtaskCount,
+        chunks,
+        maxAttempts,
+        replaces,
+        createdAtMillis,
+        loop,
+        options,
+        fanin,
+        null);
   }
 
   /** A fan-out without reducers. */
@@ -134,6 +163,9 @@ public record FanoutParent(
     if (fanin.thenIf() != null) {
       body.put("then_if", fanin.thenIf());
     }
+    if (worktree != null) {
+      body.set("worktree", worktree.toJson());
+    }
     return body;
   }
 
@@ -202,7 +234,8 @@ public record FanoutParent(
         reader.longValue("created_at", 0),
         loop,
         options,
-        fanin);
+        fanin,
+        body.hasNonNull("worktree") ? Worktrees.Spec.fromJson(reader.object("worktree")) : null);
   }
 
   /** Seconds as whole milliseconds; anything out of range is left for the options to refuse. */

@@ -1433,6 +1433,12 @@ public final class FanoutState {
   }
 
   private ChildIntent childIntent(int i, String coordinator, String workerDid) {
+    ChildIntent intent = plainChildIntent(i, coordinator, workerDid);
+    Worktrees.Spec worktree = parent.worktree();
+    return worktree == null ? intent : intent.withWorktree(worktree.child(i, attempt[i]));
+  }
+
+  private ChildIntent plainChildIntent(int i, String coordinator, String workerDid) {
     if (loop != null) {
       DataLoop.Child child = loop.child(i, chunks);
       ChildTemplate template = loop.template();

@@ -188,6 +188,18 @@ final class WireReader {
     return values;
   }
 
+  /** A boolean that is false when absent. */
+  boolean optionalBoolean(String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return false;
+    }
+    if (!value.isBoolean()) {
+      throw problem(field, "true or false", value);
+    }
+    return value.booleanValue();
+  }
+
   WireReader object(String field) {
     JsonNode value = node.get(field);
     if (!(value instanceof ObjectNode object)) {

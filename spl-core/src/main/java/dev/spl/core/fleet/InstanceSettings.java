@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  *     store
  * @param insecureHttp whether it serves plain HTTP on an address other than loopback
  * @param commandTemplate the command line of the command executor; null for the other executors
+ * @param repo the git repository a worktree worker makes its children's worktrees in (an absolute
+ *     path), or null
  */
 public record InstanceSettings(
     Role role,
@@ -56,7 +58,8 @@ public record InstanceSettings(
     String tlsKey,
     String tlsCa,
     boolean insecureHttp,
-    String commandTemplate) {
+    String commandTemplate,
+    String repo) {
 
   /** The format of {@code settings.json}; written into it as {@code version}. */
   public static final int FORMAT = 1;
@@ -95,11 +98,13 @@ public record InstanceSettings(
           "tls_key",
           "tls_ca",
           "insecure_http",
-          "command_template");
+          "command_template",
+          "repo");
 
   /**
-   * Settings without the echo mode, the children cap, TLS and a command template: plain echo
-   * children, the default cap, plain HTTP on loopback, any executor but command.
+   * Settings without the echo mode, the children cap, TLS, a command template and a repository:
+   * plain echo children, the default cap, plain HTTP on loopback, any executor but command and
+   * worktree.
    */
   public InstanceSettings(
       Role role,
@@ -137,6 +142,7 @@ public record InstanceSettings(
         null,
         null,
         false,
+        null,
         null);
   }
 
@@ -226,6 +232,11 @@ public record InstanceSettings(
           "command_template: applies to the command executor only, but the executor is "
               + executor.wire());
     }
+    if (executor == ExecutorKind.WORKTREE && repo == null) {
+      throw new IllegalArgumentException(
+          "repo: the worktree executor needs the git repository its children work in (--repo PATH)"
+              + " but none is set");
+    }
   }
 
   /** Whether the daemon serves HTTPS. */
@@ -300,6 +311,7 @@ public record InstanceSettings(
       case "tls_ca" -> tlsCa;
       case "insecure_http" -> insecureHttp;
       case "command_template" -> commandTemplate;
+      case "repo" -> repo;
       default -> throw new IllegalArgumentException("no settings field '" + field + "'");
     };
   }
@@ -310,7 +322,7 @@ public record InstanceSettings(
     return switch (field) {
       case "role" -> ((Role) value).wire();
       case "alias" -> value == null || value.toString().isEmpty() ? "(none)" : value.toString();
-      case "coordinator" -> value == null ? "(none)" : value.toString();
+      case "coordinator", "repo" -> value == null ? "(none)" : value.toString();
       case "advertise" -> value == null ? "(the bound URL)" : value.toString();
       case "port" -> ((Integer) value) == 0 ? "0 (any free port)" : value.toString();
       case "heartbeat_interval_secs", "lease_secs", "echo_delay_secs" ->
@@ -365,6 +377,9 @@ public record InstanceSettings(
     putText(node, "tls_ca", tlsCa);
     node.put("insecure_http", insecureHttp);
     putText(node, "command_template", commandTemplate);
+    if (repo != null) {
+      node.put("repo", repo);
+    }
     return node;
   }
 
@@ -404,7 +419,8 @@ public record InstanceSettings(
           optionalText(node, "tls_key", where),
           optionalText(node, "tls_ca", where),
           node.has("insecure_http") && bool(node, "insecure_http", where),
-          optionalText(node, "command_template", where));
+          optionalText(node, "command_template", where),
+          optionalText(node, "repo", where));
     } catch (IllegalArgumentException e) {
       throw new InvalidRecordException(where + e.getMessage());
     }

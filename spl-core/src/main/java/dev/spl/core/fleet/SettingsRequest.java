@@ -35,7 +35,8 @@ public record SettingsRequest(
     String tlsKey,
     String tlsCa,
     Boolean insecureHttp,
-    String commandTemplate) {
+    String commandTemplate,
+    String repo) {
 
   /** The option that sets each field (by its JSON name). */
   public static final Map<String, String> OPTIONS =
@@ -60,7 +61,8 @@ public record SettingsRequest(
           Map.entry("tls_key", "--tls-key"),
           Map.entry("tls_ca", "--tls-ca"),
           Map.entry("insecure_http", "--insecure-http"),
-          Map.entry("command_template", "--command-template"));
+          Map.entry("command_template", "--command-template"),
+          Map.entry("repo", "--repo"));
 
   private static final Map<String, String> NAMES =
       Map.ofEntries(
@@ -84,14 +86,17 @@ public record SettingsRequest(
           Map.entry("tls_key", "TLS key"),
           Map.entry("tls_ca", "trusted CA"),
           Map.entry("insecure_http", "plain HTTP off loopback"),
-          Map.entry("command_template", "command template"));
+          Map.entry("command_template", "command template"),
+          Map.entry("repo", "repository"));
 
   /** Nothing given: the stored settings, or the defaults. */
   public static final SettingsRequest NOTHING =
       new SettingsRequest(
           null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
-  /** A request that gives no echo mode, children cap, TLS option or command template. */
+  /**
+   * A request that gives no echo mode, children cap, TLS option, command template or repository.
+   */
   public SettingsRequest(
       Role role,
       String alias,
@@ -128,6 +133,7 @@ public record SettingsRequest(
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -154,7 +160,8 @@ public record SettingsRequest(
         tlsKey,
         tlsCa,
         insecureHttp,
-        commandTemplate);
+        commandTemplate,
+        repo);
   }
 
   /**
@@ -184,7 +191,8 @@ public record SettingsRequest(
         newTlsKey,
         newTlsCa,
         newInsecureHttp ? Boolean.TRUE : null,
-        commandTemplate);
+        commandTemplate,
+        repo);
   }
 
   /** This request with the command executor's template asked for (null: not given). */
@@ -210,7 +218,35 @@ public record SettingsRequest(
         tlsKey,
         tlsCa,
         insecureHttp,
-        newCommandTemplate);
+        newCommandTemplate,
+        repo);
+  }
+
+  /** This request with the worktree executor's repository asked for (null: not given). */
+  public SettingsRequest withRepo(String newRepo) {
+    return new SettingsRequest(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        bind,
+        port,
+        maxRequestBytes,
+        heartbeatIntervalMillis,
+        leaseMillis,
+        executor,
+        echoDelayMillis,
+        slots,
+        durability,
+        labels,
+        echoMode,
+        maxChildren,
+        tlsCert,
+        tlsKey,
+        tlsCa,
+        insecureHttp,
+        commandTemplate,
+        newRepo);
   }
 
   /**
@@ -300,6 +336,7 @@ public record SettingsRequest(
     compare(out, current, "slots", slots, slots);
     compare(out, current, "durability", durability, durability);
     compare(out, current, "command_template", commandTemplate, "'" + commandTemplate + "'");
+    compare(out, current, "repo", repo, repo);
     if (labels != null) {
       List<String> given = new ArrayList<>();
       labels.forEach((key, value) -> given.add(key + "=" + value));
@@ -430,6 +467,11 @@ public record SettingsRequest(
       key = null;
       insecure = true;
     }
+    if (kind == ExecutorKind.WORKTREE && repo == null && base.repo() == null) {
+      throw new IllegalArgumentException(
+          "--repo: the worktree executor needs the git repository its children work in, e.g."
+              + " --executor worktree --repo /path/to/repo");
+    }
     return new InstanceSettings(
         effectiveRole,
         alias != null
@@ -453,7 +495,8 @@ public record SettingsRequest(
         key,
         or(tlsCa, base.tlsCa()),
         insecure,
-        template);
+        template,
+        or(repo, base.repo()));
   }
 
   private static <T> T or(T given, T fallback) {

@@ -47,7 +47,8 @@ class HeartbeatFieldsTest {
     bad.put("executor", "docker");
     assertThatThrownBy(() -> Heartbeat.fromBody(bad))
         .isInstanceOf(InvalidRecordException.class)
-        .hasMessage("body.executor: expected 'echo', 'shell' or 'command' but found 'docker'");
+        .hasMessage(
+            "body.executor: expected 'echo', 'shell', 'command' or 'worktree' but found 'docker'");
   }
 
   @Test

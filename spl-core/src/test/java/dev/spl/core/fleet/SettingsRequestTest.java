@@ -205,7 +205,8 @@ class SettingsRequestTest {
     assertThatThrownBy(() -> InstanceSettings.fromJson(broken, "settings.json: "))
         .isInstanceOf(InvalidRecordException.class)
         .hasMessage(
-            "settings.json: executor: expected 'echo', 'shell' or 'command' but found 'docker'");
+            "settings.json: executor: expected 'echo', 'shell', 'command' or 'worktree' but found"
+                + " 'docker'");
     ObjectNode tooPrecise = json.deepCopy();
     tooPrecise.put("echo_delay_secs", 0.0005);
     assertThatThrownBy(() -> InstanceSettings.fromJson(tooPrecise, ""))

@@ -307,7 +307,8 @@ public record DaemonConfig(
         pathText(tls.keyFile()),
         pathText(tls.caFile()),
         tls.insecureHttp(),
-        fleet.commandTemplate());
+        fleet.commandTemplate(),
+        fleet.repo());
   }
 
   private static String pathText(Path path) {
@@ -349,7 +350,8 @@ public record DaemonConfig(
             Duration.ofMillis(settings.echoDelayMillis()),
             settings.slots(),
             settings.labels(),
-            settings.commandTemplate());
+            settings.commandTemplate(),
+            settings.repo());
     return new DaemonConfig(
         home,
         settings.bind(),

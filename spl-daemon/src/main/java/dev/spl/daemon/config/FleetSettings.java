@@ -25,6 +25,7 @@ import java.util.TreeMap;
  * @param slots how many children a worker runs at once; the rest wait in its queue
  * @param labels the operator's labels of the instance ({@code --label}), carried in heartbeats
  * @param commandTemplate the command line of the command executor; null for the other executors
+ * @param repo the git repository a worktree worker makes its children's worktrees in, or null
  */
 public record FleetSettings(
     Role role,
@@ -37,7 +38,8 @@ public record FleetSettings(
     Duration echoDelay,
     int slots,
     SortedMap<String, String> labels,
-    String commandTemplate) {
+    String commandTemplate,
+    String repo) {
   public static final Duration DEFAULT_ECHO_DELAY = Duration.ofSeconds(1);
   public static final int DEFAULT_SLOTS = WorkerSlots.DEFAULT;
   public static final int MAX_SLOTS = WorkerSlots.MAX;
@@ -46,7 +48,8 @@ public record FleetSettings(
   public enum ExecutorKind {
     ECHO,
     SHELL,
-    COMMAND;
+    COMMAND,
+    WORKTREE;
 
     /** The same kind as the settings file and heartbeats name it. */
     public dev.spl.core.fanout.ExecutorKind core() {
@@ -80,10 +83,11 @@ public record FleetSettings(
         echoDelay,
         slots,
         null,
+        null,
         null);
   }
 
-  /** Settings without a command template (any executor but command). */
+  /** Settings without a command template or repository (any executor but command and worktree). */
   public FleetSettings(
       Role role,
       String alias,
@@ -106,6 +110,7 @@ public record FleetSettings(
         echoDelay,
         slots,
         labels,
+        null,
         null);
   }
 
@@ -182,7 +187,8 @@ public record FleetSettings(
         echoDelay,
         slots,
         labels,
-        commandTemplate);
+        commandTemplate,
+        repo);
   }
 
   public FleetSettings withAdvertiseUrl(String url) {
@@ -197,7 +203,8 @@ public record FleetSettings(
         echoDelay,
         slots,
         labels,
-        commandTemplate);
+        commandTemplate,
+        repo);
   }
 
   /** Changes the interval and moves the lease with it. */
@@ -213,7 +220,8 @@ public record FleetSettings(
         echoDelay,
         slots,
         labels,
-        commandTemplate);
+        commandTemplate,
+        repo);
   }
 
   public FleetSettings withLease(Duration newLease) {
@@ -228,7 +236,8 @@ public record FleetSettings(
         echoDelay,
         slots,
         labels,
-        commandTemplate);
+        commandTemplate,
+        repo);
   }
 
   /** The command executor running {@code template}. */
@@ -244,7 +253,8 @@ public record FleetSettings(
         echoDelay,
         slots,
         labels,
-        template);
+        template,
+        repo);
   }
 
   public FleetSettings withExecutor(ExecutorKind kind, Duration delay) {
@@ -259,7 +269,8 @@ public record FleetSettings(
         delay,
         slots,
         labels,
-        kind == ExecutorKind.COMMAND ? commandTemplate : null);
+        kind == ExecutorKind.COMMAND ? commandTemplate : null,
+        repo);
   }
 
   public FleetSettings withSlots(int newSlots) {
@@ -273,7 +284,9 @@ public record FleetSettings(
         executor,
         echoDelay,
         newSlots,
-        labels);
+        labels,
+        commandTemplate,
+        repo);
   }
 
   public FleetSettings withLabels(Map<String, String> newLabels) {
@@ -288,6 +301,23 @@ public record FleetSettings(
         echoDelay,
         slots,
         new TreeMap<>(newLabels),
-        commandTemplate);
+        commandTemplate,
+        repo);
+  }
+
+  public FleetSettings withRepo(String newRepo) {
+    return new FleetSettings(
+        role,
+        alias,
+        coordinatorUrl,
+        advertiseUrl,
+        heartbeatInterval,
+        lease,
+        executor,
+        echoDelay,
+        slots,
+        labels,
+        commandTemplate,
+        newRepo);
   }
 }

@@ -3,6 +3,7 @@ package dev.spl.daemon.exec;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.spl.core.fanout.ChildIntent;
 import dev.spl.core.fanout.DataLoop;
+import dev.spl.core.fanout.Worktrees;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 
@@ -12,7 +13,9 @@ import java.nio.file.Path;
  * ({@code spl task retry --hint}), or null; {@code parentThread} is the thread of the fan-out's
  * parent (the task's thread); {@code shard} is the child's stable identity and, for a data child,
  * its slice; {@code faninJson} is what a stage after the join is given ({@code $SPL_FANIN_FILE}),
- * or null for every other child.
+ * or null for every other child; {@code worktree} is the commit and branch of a child that works in
+ * a git worktree of its own, or null; {@code runDir} is the folder its command runs in, null for
+ * {@code workDir} (the worktree executor runs it in the child's worktree).
  */
 public record ChildJob(
     String childThread,
@@ -30,7 +33,76 @@ public record ChildJob(
     Path workDir,
     String hint,
     Shard shard,
-    String faninJson) {
+    String faninJson,
+    Worktrees.Child worktree,
+    Path runDir) {
+
+  /** A child that runs in its working folder. */
+  public ChildJob(
+      String childThread,
+      String intendId,
+      int attempt,
+      String goal,
+      BigDecimal budgetUsd,
+      Integer timeoutSecs,
+      String run,
+      String fanout,
+      String parentThread,
+      int index,
+      String namespace,
+      String inputsJson,
+      Path workDir,
+      String hint,
+      Shard shard,
+      String faninJson) {
+    this(
+        childThread,
+        intendId,
+        attempt,
+        goal,
+        budgetUsd,
+        timeoutSecs,
+        run,
+        fanout,
+        parentThread,
+        index,
+        namespace,
+        inputsJson,
+        workDir,
+        hint,
+        shard,
+        faninJson,
+        null,
+        null);
+  }
+
+  /** The same attempt, its command run in {@code folder}. */
+  public ChildJob withRunDir(Path folder) {
+    return new ChildJob(
+        childThread,
+        intendId,
+        attempt,
+        goal,
+        budgetUsd,
+        timeoutSecs,
+        run,
+        fanout,
+        parentThread,
+        index,
+        namespace,
+        inputsJson,
+        workDir,
+        hint,
+        shard,
+        faninJson,
+        worktree,
+        folder);
+  }
+
+  /** The folder the command runs in. */
+  public Path commandDir() {
+    return runDir == null ? workDir : runDir;
+  }
 
   /** A child that is not a stage after the join. */
   public ChildJob(

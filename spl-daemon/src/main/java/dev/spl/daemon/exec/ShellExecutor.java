@@ -130,7 +130,7 @@ public final class ShellExecutor implements Executor {
                   template == null
                       ? groups.command(job.run())
                       : groups.command(template.render(placeholderValues(job, promptFile))))
-              .directory(job.workDir().toFile())
+              .directory(job.commandDir().toFile())
               .redirectErrorStream(true);
       Map<String, String> env = builder.environment();
       FleetToken.scrub(env, secret);
@@ -166,6 +166,11 @@ public final class ShellExecutor implements Executor {
       }
       if (job.hint() != null) {
         env.put("SPL_HINT", job.hint());
+      }
+      if (job.worktree() != null && job.runDir() != null) {
+        env.put("SPL_WORKTREE", job.runDir().toAbsolutePath().toString());
+        env.put("SPL_BRANCH", job.worktree().branch());
+        env.put("SPL_BASE", job.worktree().base());
       }
       putResultPlaces(job, env);
       if (promptFile != null) {

@@ -26,6 +26,7 @@ import dev.spl.daemon.exec.EchoExecutor;
 import dev.spl.daemon.exec.Executor;
 import dev.spl.daemon.exec.ProcessGroups;
 import dev.spl.daemon.exec.ShellExecutor;
+import dev.spl.daemon.exec.WorktreeExecutor;
 import dev.spl.daemon.records.RecordClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,6 +71,7 @@ public final class WorkerRuntime implements DaemonComponent {
   private final Path workRoot;
   private final ProcessGroups processGroups;
   private final Dispatcher dispatcher;
+  private WorktreeExecutor worktrees;
   private final RecordClock recordClock;
   private final ExecutorService events;
   private final ScheduledExecutorService ticks;
@@ -104,6 +106,19 @@ public final class WorkerRuntime implements DaemonComponent {
                   ctx.config().token(),
                   processGroups,
                   CommandTemplate.parse("command template", fleet.commandTemplate()));
+          case WORKTREE -> {
+            if (fleet.repo() == null) {
+              throw new IllegalArgumentException(
+                  "a worktree worker needs its git repository (--repo PATH)");
+            }
+            worktrees =
+                new WorktreeExecutor(
+                    ctx.clock(),
+                    Path.of(fleet.repo()),
+                    ctx.config().home(),
+                    new ShellExecutor(ctx.clock(), ctx.config().token(), processGroups));
+            yield worktrees;
+          }
           case ECHO -> new EchoExecutor(fleet.echoDelay(), ctx.config().echoMode(), ctx.clock());
         };
     this.dispatcher = new Dispatcher(fleet.slots(), executor, ctx.clock());
@@ -132,6 +147,12 @@ public final class WorkerRuntime implements DaemonComponent {
     int leftovers = processGroups.stopLeftovers(ProcessGroups.STOP_GRACE);
     if (leftovers > 0) {
       LOG.warn("stopped {} child process group(s) left by the worker's previous run", leftovers);
+    }
+    if (worktrees != null) {
+      int worktreesLeft = worktrees.removeLeftovers();
+      if (worktreesLeft > 0) {
+        LOG.warn("removed {} worktree(s) left by the worker's previous run", worktreesLeft);
+      }
     }
     // Told as soon as a record is readable, before its fsync: the confirmation and the start of an
     // attempt overlap it, and the attempt's result is a later write to the same log.
@@ -326,7 +347,9 @@ public final class WorkerRuntime implements DaemonComponent {
         workDir(workRoot, attempt.childThread(), intent.index()),
         intent.hint(),
         ChildJob.Shard.of(intent),
-        intent.fanin() == null ? null : dev.spl.core.CanonicalJson.string(intent.fanin()));
+        intent.fanin() == null ? null : dev.spl.core.CanonicalJson.string(intent.fanin()),
+        intent.worktree(),
+        null);
   }
 
   /**

@@ -1,0 +1,114 @@
+package dev.spl.cli.task;
+
+import dev.spl.cli.CliException;
+import dev.spl.cli.client.GitRunner;
+import dev.spl.cli.host.RepoOption;
+import dev.spl.core.fanout.Worktrees;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * The options of a fan-out whose children each work in a git worktree: the repository the base
+ * commit is resolved in and checked, and what becomes of the worktrees. Every check runs before
+ * anything is written.
+ */
+final class WorktreeOptions {
+  /**
+   * The git config key, per branch, naming the thread of the task whose fan-out made it; the
+   * worktree executor sets it, and a later fan-out of another task refuses to reuse the branch.
+   */
+  static final String THREAD_KEY = Worktrees.BRANCH_THREAD_KEY;
+
+  @Option(
+      names = "--repo",
+      paramLabel = "PATH",
+      description =
+          "Children work in git worktrees of this repository (the worktree executor): each on a"
+              + " branch spl/ALIAS/INDEX-ATTEMPT made from the base commit.")
+  Path repo;
+
+  @Option(
+      names = "--base",
+      paramLabel = "REF",
+      description =
+          "The commit the children's branches start from, resolved now (default HEAD; needs"
+              + " --repo).")
+  String base;
+
+  @Option(
+      names = "--allow-dirty",
+      description =
+          "Fan out although the repository has uncommitted changes (recorded; the changes are not"
+              + " in the base).")
+  boolean allowDirty;
+
+  @Option(
+      names = "--keep-worktrees",
+      description = "Keep each finished child's worktree on its worker (default: removed).")
+  boolean keepWorktrees;
+
+  /** The worktree section of the parent, or null when the fan-out has no {@code --repo}. */
+  Worktrees.Spec resolve(String taskAlias, String thread) {
+    if (repo == null) {
+      for (String given :
+          List.of(
+              base != null ? "--base" : "",
+              allowDirty ? "--allow-dirty" : "",
+              keepWorktrees ? "--keep-worktrees" : "")) {
+        if (!given.isEmpty()) {
+          throw CliException.badInput(
+              given + ": applies to a fan-out into worktrees, which needs --repo PATH");
+        }
+      }
+      return null;
+    }
+    Path top = RepoOption.topLevel("--repo", repo);
+    GitRunner git = new GitRunner(top);
+    try {
+      // Not stripped: each porcelain line starts with two status columns, either may be a space.
+      String status = git.run("status", "--porcelain", "--untracked-files=normal").output();
+      if (!status.isBlank() && !allowDirty) {
+        List<String> paths = status.lines().filter(line -> !line.isBlank()).toList();
+        throw CliException.badInput(
+            "--repo: "
+                + top
+                + " has uncommitted changes ("
+                + paths.size()
+                + (paths.size() == 1 ? " path" : " paths")
+                + ", e.g. '"
+                + paths.get(0).substring(Math.min(3, paths.get(0).length()))
+                + "'); commit or stash them, or pass --allow-dirty");
+      }
+      String ref = base == null ? "HEAD" : base;
+      GitRunner.Result commit = git.run("rev-parse", "--verify", "--quiet", ref + "^{commit}");
+      if (!commit.ok() || commit.text().isEmpty()) {
+        throw CliException.badInput(
+            "--base: expected a commit of " + top + " but found no commit '" + ref + "'");
+      }
+      String alias = Worktrees.branchAlias(taskAlias, thread);
+      String branches =
+          git.check(
+              "for-each-ref", "--format=%(refname:short)", "refs/heads/" + Worktrees.prefix(alias));
+      for (String branch : branches.lines().filter(line -> !line.isBlank()).toList()) {
+        GitRunner.Result owner = git.run("config", "--get", "branch." + branch + "." + THREAD_KEY);
+        if (!owner.ok() || !owner.text().equals(thread)) {
+          throw CliException.badInput(
+              "branch "
+                  + branch
+                  + " already exists in "
+                  + top
+                  + (owner.ok()
+                      ? ", made for another task (" + owner.text() + ")"
+                      : ", not made by a fan-out of this task")
+                  + "; delete it (git branch -D "
+                  + branch
+                  + ") or give the task another alias");
+        }
+      }
+      return new Worktrees.Spec(commit.text(), alias, keepWorktrees, allowDirty);
+    } catch (GitRunner.GitException e) {
+      throw CliException.badInput("--repo: " + e.getMessage());
+    }
+  }
+}

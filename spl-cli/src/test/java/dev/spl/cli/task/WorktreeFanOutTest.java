@@ -1,0 +1,252 @@
+package dev.spl.cli.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.cli.CliRun;
+import dev.spl.cli.ExitCodes;
+import dev.spl.cli.client.DaemonClient;
+import dev.spl.core.store.Durability;
+import dev.spl.daemon.Daemon;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
+import dev.spl.daemon.exec.Git;
+import dev.spl.testing.Await;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code spl task fan-out --repo} through the CLI against a coordinator and a worktree worker in
+ * this JVM, on a real git repository in a temporary folder.
+ */
+class WorktreeFanOutTest {
+  private static final Duration HEARTBEAT = Duration.ofMillis(100);
+  private static final Map<String, String> IDENTITY =
+      Map.of(
+          "GIT_AUTHOR_NAME", "tester",
+          "GIT_AUTHOR_EMAIL", "tester@localhost",
+          "GIT_COMMITTER_NAME", "tester",
+          "GIT_COMMITTER_EMAIL", "tester@localhost");
+
+  @TempDir Path dir;
+  private final List<Daemon> daemons = new ArrayList<>();
+  private Map<String, String> env;
+  private Path repoDir;
+  private Git repo;
+  private String base;
+
+  @BeforeEach
+  void startFleet() throws Exception {
+    assumeThat(Git.installed()).as("git is installed").isTrue();
+    repoDir = dir.resolve("repo");
+    Files.createDirectories(repoDir);
+    repo = new Git(repoDir);
+    repo.check("init", "-q", "-b", "main");
+    Files.writeString(repoDir.resolve("a.txt"), "a\n");
+    Files.writeString(repoDir.resolve("b.txt"), "b\n");
+    repo.check("add", "-A");
+    repo.check(IDENTITY, "commit", "-q", "-m", "initial");
+    base = repo.check("rev-parse", "HEAD");
+
+    Daemon coordinator =
+        start(
+            DaemonConfig.defaults(dir.resolve("coordinator"))
+                .withPort(0)
+                .withDurability(Durability.FAST)
+                .withFleet(
+                    FleetSettings.coordinator()
+                        .withHeartbeatInterval(HEARTBEAT)
+                        .withLease(Duration.ofSeconds(30))));
+    start(
+        DaemonConfig.defaults(dir.resolve("worker-a"))
+            .withPort(0)
+            .withDurability(Durability.FAST)
+            .withFleet(
+                FleetSettings.worker("worker-a", coordinator.url())
+                    .withHeartbeatInterval(HEARTBEAT)
+                    .withExecutor(FleetSettings.ExecutorKind.WORKTREE, Duration.ZERO)
+                    .withRepo(repoDir.toString())));
+    env = CliRun.cleanEnv();
+    env.put("SPL_HOME", dir.resolve("coordinator").toString());
+    Await.until(
+        "the worker is live",
+        Duration.ofMillis(30_000),
+        () -> {
+          for (JsonNode instance :
+              new DaemonClient(coordinator.url(), null).get("/v1/fleet/status").path("instances")) {
+            if ("worker".equals(instance.path("role").asText())
+                && "live".equals(instance.path("status").asText())) {
+              return true;
+            }
+          }
+          return false;
+        });
+  }
+
+  @AfterEach
+  void stopFleet() {
+    for (int i = daemons.size() - 1; i >= 0; i--) {
+      daemons.get(i).close();
+    }
+  }
+
+  private Daemon start(DaemonConfig config) {
+    Daemon daemon = Daemon.start(config);
+    daemons.add(daemon);
+    return daemon;
+  }
+
+  private CliRun ok(String... args) {
+    CliRun run = CliRun.run(env, args);
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    return run;
+  }
+
+  private void assertBadInput(String expected, String... args) {
+    CliRun run = CliRun.run(env, args);
+    assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(run.err()).contains(expected);
+  }
+
+  @Test
+  void childrenWorkOnBranchesOfTheRepositoryAndTheResultsNameThem() throws Exception {
+    ok("task", "add", "Edit files", "--alias", "WT-1", "--namespace", "dev");
+    CliRun fanOut =
+        ok(
+            "task",
+            "fan-out",
+            "WT-1",
+            "--repo",
+            repoDir.toString(),
+            "--subtask",
+            "goal=Edit a,run=echo more >> a.txt",
+            "--subtask",
+            "goal=Edit b,run=echo more >> b.txt",
+            "--join",
+            "all");
+    assertThat(fanOut.out())
+        .contains("  worktree: base " + base + ", branches spl/WT-1/INDEX-ATTEMPT");
+
+    ok("task", "join-status", "WT-1", "--watch", "--timeout", "60");
+    JsonNode results = ok("-o", "json", "task", "results", "WT-1").json();
+
+    JsonNode first = results.get(0).path("result").path("git");
+    assertThat(first.path("branch").asText()).as(results.toString()).isEqualTo("spl/WT-1/0-1");
+    assertThat(first.path("head").asText()).isEqualTo(repo.check("rev-parse", "spl/WT-1/0-1"));
+    assertThat(repo.check("show", "spl/WT-1/1-1:b.txt")).isEqualTo("b\nmore");
+    assertThat(repo.check("rev-parse", "HEAD")).isEqualTo(base);
+  }
+
+  @Test
+  void badRepositoriesBasesAndBranchesAreRefusedAndNothingIsWritten() throws Exception {
+    ok("task", "add", "Edit files", "--alias", "WT-2", "--namespace", "dev");
+    String subtask = "goal=Edit a,run=echo more >> a.txt";
+    String join = "--join=all";
+    Path plain = Files.createDirectories(dir.resolve("plain"));
+
+    // The temporary folder may be inside a checkout of a repository, or not.
+    assertBadInput(
+        "--repo: expected the top folder of a git repository but " + plain + " is ",
+        "task",
+        "fan-out",
+        "WT-2",
+        "--repo",
+        plain.toString(),
+        "--subtask",
+        subtask,
+        join);
+    assertBadInput(
+        "--base: expected a commit of " + repoDir + " but found no commit 'no-such-ref'",
+        "task",
+        "fan-out",
+        "WT-2",
+        "--repo",
+        repoDir.toString(),
+        "--base",
+        "no-such-ref",
+        "--subtask",
+        subtask,
+        join);
+    assertBadInput(
+        "--base: applies to a fan-out into worktrees, which needs --repo PATH",
+        "task",
+        "fan-out",
+        "WT-2",
+        "--base",
+        "HEAD",
+        "--subtask",
+        subtask,
+        join);
+
+    Files.writeString(repoDir.resolve("a.txt"), "changed\n");
+    assertBadInput(
+        "--repo: "
+            + repoDir
+            + " has uncommitted changes (1 path, e.g. 'a.txt'); commit or stash"
+            + " them, or pass --allow-dirty",
+        "task",
+        "fan-out",
+        "WT-2",
+        "--repo",
+        repoDir.toString(),
+        "--subtask",
+        subtask,
+        join);
+    repo.check("checkout", "--", "a.txt");
+
+    repo.check("branch", "spl/WT-2/0-1", base);
+    repo.check("config", "branch.spl/WT-2/0-1.splthread", "th_" + "0".repeat(64));
+    assertBadInput(
+        "branch spl/WT-2/0-1 already exists in "
+            + repoDir
+            + ", made for another task (th_"
+            + "0".repeat(64)
+            + "); delete it (git branch -D spl/WT-2/0-1) or give the task another alias",
+        "task",
+        "fan-out",
+        "WT-2",
+        "--repo",
+        repoDir.toString(),
+        "--subtask",
+        subtask,
+        join);
+    repo.check("branch", "-D", "spl/WT-2/0-1");
+
+    // None of the refused fan-outs was written: a first one is still accepted.
+    ok("task", "fan-out", "WT-2", "--repo", repoDir.toString(), "--subtask", subtask, join);
+  }
+
+  @Test
+  void aWorktreeDaemonNeedsARepository() throws Exception {
+    Path plain = Files.createDirectories(dir.resolve("plain"));
+    Map<String, String> fresh = CliRun.cleanEnv();
+    fresh.put("SPL_HOME", dir.resolve("fresh").toString());
+    CliRun notARepo =
+        CliRun.run(
+            fresh,
+            "daemon",
+            "run",
+            "--port",
+            "0",
+            "--executor",
+            "worktree",
+            "--repo",
+            plain.toString());
+    assertThat(notARepo.exitCode()).as(notARepo.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(notARepo.err())
+        .contains("--repo: expected the top folder of a git repository but " + plain + " is ");
+    CliRun noRepo = CliRun.run(fresh, "daemon", "run", "--port", "0", "--executor", "worktree");
+    assertThat(noRepo.exitCode()).as(noRepo.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(noRepo.err()).contains("--repo: the worktree executor needs the git repository");
+    assertThat(Files.exists(dir.resolve("fresh").resolve("settings.json"))).isFalse();
+  }
+}

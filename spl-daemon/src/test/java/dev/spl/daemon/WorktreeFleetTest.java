@@ -1,0 +1,275 @@
+package dev.spl.daemon;
+
+import static dev.spl.daemon.FleetTestSupport.coordinatorConfig;
+import static dev.spl.daemon.FleetTestSupport.onParentThread;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
+import dev.spl.core.Record;
+import dev.spl.core.ThreadIds;
+import dev.spl.core.fanout.ChildDone;
+import dev.spl.core.fanout.FanoutOptions;
+import dev.spl.core.fanout.FanoutParent;
+import dev.spl.core.fanout.FanoutRecords;
+import dev.spl.core.fanout.RetrySubtask;
+import dev.spl.core.fanout.SubtaskChunk;
+import dev.spl.core.fanout.SubtaskParser;
+import dev.spl.core.fanout.SubtaskSpec;
+import dev.spl.core.fanout.Verdict;
+import dev.spl.core.fanout.Worktrees;
+import dev.spl.core.store.Durability;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
+import dev.spl.daemon.exec.Git;
+import dev.spl.testing.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The worktree executor in a real fleet in one JVM, on a real git repository: each child works on a
+ * branch of its own made from the fan-out's base, its changes are committed, and its result names
+ * the branch, the head and the diff stat.
+ */
+class WorktreeFleetTest {
+  @TempDir Path dir;
+  private final List<Daemon> daemons = new ArrayList<>();
+  private Path repoDir;
+  private Git repo;
+  private String base;
+
+  @AfterEach
+  void stopAll() {
+    for (int i = daemons.size() - 1; i >= 0; i--) {
+      daemons.get(i).close();
+    }
+  }
+
+  @BeforeEach
+  void makeRepository() throws Exception {
+    repoDir = dir.resolve("repo");
+    repo =
+        GitRepos.create(
+            repoDir, Map.of("a.txt", "a\n", "b.txt", "b\n", "c.txt", "c\n", "README", "sample\n"));
+    base = repo.check("rev-parse", "HEAD");
+  }
+
+  private Daemon start(DaemonConfig config) {
+    Daemon daemon = Daemon.start(config);
+    daemons.add(daemon);
+    return daemon;
+  }
+
+  private Daemon worktreeWorker(Daemon coordinator, String alias) {
+    Daemon worker =
+        start(
+            DaemonConfig.defaults(dir.resolve(alias))
+                .withPort(0)
+                .withDurability(Durability.FAST)
+                .withFleet(
+                    FleetSettings.worker(alias, coordinator.url())
+                        .withHeartbeatInterval(FleetTestSupport.INTERVAL)
+                        .withExecutor(FleetSettings.ExecutorKind.WORKTREE, Duration.ZERO)
+                        .withRepo(repoDir.toString())));
+    return worker;
+  }
+
+  private static void awaitLiveWorkers(Daemon coordinator, int count) {
+    Await.until(
+        count + " worker(s) live",
+        () ->
+            coordinator
+                    .fleetRegistry()
+                    .orElseThrow()
+                    .directory(coordinator.url(), 10_000)
+                    .live()
+                    .size()
+                == count);
+  }
+
+  /** A fan-out into worktrees, as {@code spl task fan-out --repo} writes it. */
+  private FleetTestSupport.FanoutHandle fanOut(
+      Daemon coordinator, String alias, String join, List<String> descriptors) {
+    String thread = ThreadIds.derive("task", UUID.randomUUID().toString());
+    List<SubtaskSpec> specs = new ArrayList<>();
+    for (int i = 0; i < descriptors.size(); i++) {
+      specs.add(SubtaskParser.parseJson(i, FleetTestSupport.parse(descriptors.get(i))));
+    }
+    List<Record> records = new ArrayList<>();
+    List<String> chunkIds = new ArrayList<>();
+    long clock = 1;
+    for (SubtaskChunk chunk : SubtaskChunk.split("dev", specs, FanoutRecords.DEFAULT_CHUNK_SIZE)) {
+      Record record =
+          new Record(thread, FleetTestSupport.USER, Act.LEARN, chunk.toBody(), clock++, List.of());
+      records.add(record);
+      chunkIds.add(record.id());
+    }
+    ObjectNode parent =
+        new FanoutParent(
+                "dev",
+                join,
+                specs.size(),
+                chunkIds,
+                FanoutRecords.DEFAULT_MAX_ATTEMPTS,
+                null,
+                System.currentTimeMillis(),
+                null,
+                FanoutOptions.DEFAULTS,
+                null,
+                new Worktrees.Spec(base, alias, false, false))
+            .toBody();
+    records.add(new Record(thread, FleetTestSupport.USER, Act.INTEND, parent, clock, chunkIds));
+    Http.Response response = FleetTestSupport.post(coordinator, records);
+    assertThat(response.status()).as(response.text()).isEqualTo(201);
+    return new FleetTestSupport.FanoutHandle(
+        records.get(records.size() - 1).id(), thread, "dev", descriptors.size());
+  }
+
+  private static Optional<ChildDone> result(
+      Daemon coordinator, FleetTestSupport.FanoutHandle fanout, int index, int attempt) {
+    return onParentThread(coordinator, fanout, FanoutRecords.CHILD_DONE).stream()
+        .map(stored -> ChildDone.fromBody(stored.record().body()))
+        .filter(done -> done.index() == index && done.attempt() == attempt)
+        .findFirst();
+  }
+
+  private static ChildDone awaitResult(
+      Daemon coordinator, FleetTestSupport.FanoutHandle fanout, int index, int attempt) {
+    Await.until(
+        "attempt " + attempt + " of subtask " + index + " reported",
+        () -> result(coordinator, fanout, index, attempt).isPresent());
+    return result(coordinator, fanout, index, attempt).orElseThrow();
+  }
+
+  @Test
+  void parallelChildrenEachCommitTheirOwnFileOnTheirOwnBranch() throws Exception {
+    Daemon coordinator = start(coordinatorConfig(dir.resolve("coordinator")));
+    worktreeWorker(coordinator, "worker-a");
+    worktreeWorker(coordinator, "worker-b");
+    awaitLiveWorkers(coordinator, 2);
+
+    FleetTestSupport.FanoutHandle fanout =
+        fanOut(
+            coordinator,
+            "EDIT-1",
+            "all",
+            List.of(
+                "{\"goal\":\"edit a\",\"run\":\"echo a0 >> a.txt\"}",
+                "{\"goal\":\"edit b\",\"run\":\"echo b1 >> b.txt && git add b.txt && git -c"
+                    + " user.name=child -c user.email=child@localhost commit -q -m 'child"
+                    + " commit' && echo '{\\\"summary\\\":\\\"committed\\\",\\\"n\\\":1}'\"}",
+                "{\"goal\":\"add d\",\"run\":\"printf 'new\\\\n' > d.txt && echo"
+                    + " $SPL_BRANCH\"}"));
+
+    List<ChildDone> results = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      results.add(awaitResult(coordinator, fanout, i, 1));
+    }
+    assertThat(results).extracting(ChildDone::verdict).containsOnly(Verdict.ACCEPT);
+    String[] files = {"a.txt", "b.txt", "d.txt"};
+    for (int i = 0; i < 3; i++) {
+      JsonNode git = results.get(i).output().result().get("git");
+      String branch = "spl/EDIT-1/" + i + "-1";
+      assertThat(git.get("branch").asText()).isEqualTo(branch);
+      assertThat(git.get("base").asText()).isEqualTo(base);
+      assertThat(git.get("head").asText()).isEqualTo(repo.check("rev-parse", branch));
+      assertThat(git.get("files")).extracting(JsonNode::asText).containsExactly(files[i]);
+      assertThat(git.get("diff_stat").get("files").asInt()).isEqualTo(1);
+      assertThat(git.get("diff_stat").get("insertions").asInt()).isEqualTo(1);
+      assertThat(repo.check("rev-parse", branch + "~1")).isEqualTo(base);
+      assertThat(repo.check("config", "branch." + branch + ".splthread"))
+          .isEqualTo(fanout.thread());
+    }
+    assertThat(results.get(0).output().result().get("git").get("committed").asText())
+        .isEqualTo("executor");
+    assertThat(results.get(1).output().result().get("git").get("committed").asText())
+        .isEqualTo("child");
+    // The child's own result keeps its keys next to git.
+    assertThat(results.get(1).output().result().get("n").asInt()).isEqualTo(1);
+    assertThat(results.get(2).summary()).isEqualTo("spl/EDIT-1/2-1");
+    assertThat(GitRepos.show(repo, "spl/EDIT-1/0-1", "a.txt")).isEqualTo("a\na0\n");
+    assertThat(GitRepos.show(repo, "spl/EDIT-1/1-1", "b.txt")).isEqualTo("b\nb1\n");
+    assertThat(GitRepos.show(repo, "spl/EDIT-1/2-1", "d.txt")).isEqualTo("new\n");
+    assertThat(GitRepos.show(repo, "spl/EDIT-1/0-1", "b.txt")).isEqualTo("b\n");
+    // The repository's own checkout is untouched, and no worktree is left.
+    assertThat(repo.check("rev-parse", "HEAD")).isEqualTo(base);
+    assertThat(repo.check("status", "--porcelain")).isEmpty();
+    Await.until("the finished children's worktrees are removed", () -> repoWorktrees().size() == 1);
+  }
+
+  @Test
+  void aRetriedChildStartsFromAFreshWorktreeOnTheBase() throws Exception {
+    Daemon coordinator = start(coordinatorConfig(dir.resolve("coordinator")));
+    worktreeWorker(coordinator, "worker-a");
+    awaitLiveWorkers(coordinator, 1);
+    // Each attempt leaves a file, and fails when it finds one: a retry must not.
+    // Subtask 1 targets a worker that never comes, so the join stays open for the retry.
+    FleetTestSupport.FanoutHandle fanout =
+        fanOut(
+            coordinator,
+            "RETRY-1",
+            "all",
+            List.of(
+                "{\"goal\":\"fix\",\"run\":\"test ! -e note.txt || exit 9; echo $SPL_ATTEMPT >"
+                    + " note.txt\"}",
+                "{\"goal\":\"wait\",\"target\":\"worker-elsewhere\"}"));
+    ChildDone first = awaitResult(coordinator, fanout, 0, 1);
+    assertThat(first.verdict()).isEqualTo(Verdict.ACCEPT);
+    assertThat(GitRepos.show(repo, "spl/RETRY-1/0-1", "note.txt")).isEqualTo("1\n");
+
+    Record retry =
+        new Record(
+            fanout.thread(),
+            FleetTestSupport.USER,
+            Act.LEARN,
+            new RetrySubtask("dev", fanout.id(), 0, 1, null, FanoutRecords.REASON_MANUAL).toBody(),
+            10,
+            List.of());
+    Http.Response response = FleetTestSupport.post(coordinator, retry);
+    assertThat(response.status()).as(response.text()).isEqualTo(201);
+    ChildDone second = awaitResult(coordinator, fanout, 0, 2);
+
+    assertThat(second.verdict()).as(second.summary()).isEqualTo(Verdict.ACCEPT);
+    assertThat(second.output().result().get("git").get("branch").asText())
+        .isEqualTo("spl/RETRY-1/0-2");
+    assertThat(GitRepos.show(repo, "spl/RETRY-1/0-2", "note.txt")).isEqualTo("2\n");
+    assertThat(repo.check("rev-parse", "spl/RETRY-1/0-2~1")).isEqualTo(base);
+  }
+
+  @Test
+  void aChildOfAFanoutWithoutABaseFailsAndSaysWhy() throws Exception {
+    Daemon coordinator = start(coordinatorConfig(dir.resolve("coordinator")));
+    worktreeWorker(coordinator, "worker-a");
+    awaitLiveWorkers(coordinator, 1);
+    FleetTestSupport.FanoutHandle fanout =
+        FleetTestSupport.fanOut(
+            coordinator, "dev", "all", List.of("{\"goal\":\"edit\",\"run\":\"echo x > a.txt\"}"));
+
+    ChildDone done = awaitResult(coordinator, fanout, 0, 1);
+
+    assertThat(done.verdict()).isEqualTo(Verdict.FAILED);
+    assertThat(done.summary()).contains("--repo");
+    assertThat(repo.check("for-each-ref", "refs/heads/spl/")).isEmpty();
+  }
+
+  private List<String> repoWorktrees() {
+    try {
+      return repo.check("worktree", "list", "--porcelain")
+          .lines()
+          .filter(line -> line.startsWith("worktree "))
+          .toList();
+    } catch (Git.GitException e) {
+      throw new AssertionError(e.getMessage(), e);
+    }
+  }
+}
