@@ -2,7 +2,7 @@ package dev.spl.daemon;
 
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import dev.spl.daemon.exec.Git;
+import dev.spl.core.git.Git;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

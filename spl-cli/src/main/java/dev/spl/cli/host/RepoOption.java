@@ -1,7 +1,7 @@
 package dev.spl.cli.host;
 
 import dev.spl.cli.CliException;
-import dev.spl.cli.client.GitRunner;
+import dev.spl.core.git.Git;
 import java.nio.file.Path;
 
 /**
@@ -17,7 +17,7 @@ public final class RepoOption {
    * the top folder of a git work tree.
    */
   public static Path topLevel(String option, Path given) {
-    if (!GitRunner.installed()) {
+    if (!Git.installed()) {
       throw CliException.badInput(option + ": needs the git command, but git is not installed");
     }
     Path absolute = given.toAbsolutePath().normalize();
@@ -28,7 +28,7 @@ public final class RepoOption {
               + absolute);
     }
     try {
-      Path top = GitRunner.topLevel(absolute);
+      Path top = Git.topLevel(absolute);
       String expected = option + ": expected the top folder of a git repository but ";
       if (top == null) {
         throw CliException.badInput(expected + absolute + " is not in one");
@@ -38,7 +38,7 @@ public final class RepoOption {
         throw CliException.badInput(expected + absolute + " is inside the one at " + top);
       }
       return absolute;
-    } catch (GitRunner.GitException e) {
+    } catch (Git.GitException e) {
       throw CliException.badInput(option + ": " + e.getMessage());
     } catch (java.io.IOException e) {
       throw CliException.badInput(option + ": cannot read " + absolute + ": " + e.getMessage());

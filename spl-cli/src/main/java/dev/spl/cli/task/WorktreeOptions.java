@@ -1,9 +1,9 @@
 package dev.spl.cli.task;
 
 import dev.spl.cli.CliException;
-import dev.spl.cli.client.GitRunner;
 import dev.spl.cli.host.RepoOption;
 import dev.spl.core.fanout.Worktrees;
+import dev.spl.core.git.Git;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -64,7 +64,7 @@ final class WorktreeOptions {
       return null;
     }
     Path top = RepoOption.topLevel("--repo", repo);
-    GitRunner git = new GitRunner(top);
+    Git git = new Git(top);
     try {
       // Not stripped: each porcelain line starts with two status columns, either may be a space.
       String status = git.run("status", "--porcelain", "--untracked-files=normal").output();
@@ -81,7 +81,7 @@ final class WorktreeOptions {
                 + "'); commit or stash them, or pass --allow-dirty");
       }
       String ref = base == null ? "HEAD" : base;
-      GitRunner.Result commit = git.run("rev-parse", "--verify", "--quiet", ref + "^{commit}");
+      Git.Result commit = git.run("rev-parse", "--verify", "--quiet", ref + "^{commit}");
       if (!commit.ok() || commit.text().isEmpty()) {
         throw CliException.badInput(
             "--base: expected a commit of " + top + " but found no commit '" + ref + "'");
@@ -91,7 +91,7 @@ final class WorktreeOptions {
           git.check(
               "for-each-ref", "--format=%(refname:short)", "refs/heads/" + Worktrees.prefix(alias));
       for (String branch : branches.lines().filter(line -> !line.isBlank()).toList()) {
-        GitRunner.Result owner = git.run("config", "--get", "branch." + branch + "." + THREAD_KEY);
+        Git.Result owner = git.run("config", "--get", "branch." + branch + "." + THREAD_KEY);
         if (!owner.ok() || !owner.text().equals(thread)) {
           throw CliException.badInput(
               "branch "
@@ -107,7 +107,7 @@ final class WorktreeOptions {
         }
       }
       return new Worktrees.Spec(commit.text(), alias, keepWorktrees, allowDirty);
-    } catch (GitRunner.GitException e) {
+    } catch (Git.GitException e) {
       throw CliException.badInput("--repo: " + e.getMessage());
     }
   }

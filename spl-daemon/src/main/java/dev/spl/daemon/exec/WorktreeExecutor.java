@@ -7,6 +7,7 @@ import dev.spl.core.Json;
 import dev.spl.core.fanout.ChildOutput;
 import dev.spl.core.fanout.Verdict;
 import dev.spl.core.fanout.Worktrees;
+import dev.spl.core.git.Git;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spl.core.fanout.Verdict;
 import dev.spl.core.fanout.Worktrees;
+import dev.spl.core.git.Git;
 import dev.spl.daemon.GitRepos;
 import dev.spl.testing.Await;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.spl.daemon.exec;
+package dev.spl.core.git;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code git} command line, run in one folder. The command line (rather than a Java library)
+ * The {@code git} command line, run in one folder: the workers' worktree executor and the client's
+ * checks of {@code --repo} both run git through it. The command line (rather than a Java library)
  * keeps worktrees, hooks and configuration exactly as the user's own git sees them.
  */
 public final class Git {
