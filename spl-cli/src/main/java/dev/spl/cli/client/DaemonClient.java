@@ -152,12 +152,31 @@ public final class DaemonClient {
    * #get}.
    */
   public <T> T getStreamed(String path, AnswerReader<T> reader) {
+    return streamed(path, "application/json", reader);
+  }
+
+  /**
+   * {@code GET path} of a route that answers with text (a child's output), copied to {@code sink}
+   * as it arrives rather than held in memory; an error answer is mapped as for JSON routes.
+   */
+  public void copyText(String path, OutputStream sink) {
+    streamed(
+        path,
+        "text/plain, application/json",
+        in -> {
+          in.transferTo(sink);
+          sink.flush();
+          return null;
+        });
+  }
+
+  private <T> T streamed(String path, String accept, AnswerReader<T> reader) {
     HttpURLConnection connection = null;
     try {
       connection = open(baseUrl + path);
       connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
       connection.setReadTimeout(READ_TIMEOUT_MILLIS);
-      connection.setRequestProperty("Accept", "application/json");
+      connection.setRequestProperty("Accept", accept);
       if (token != null) {
         connection.setRequestProperty("Authorization", "Bearer " + token);
       }
@@ -177,37 +196,6 @@ public final class DaemonClient {
                 + ") but: "
                 + e.getMessage());
       }
-    } catch (IOException e) {
-      throw unreachable(e, "GET", path, READ_TIMEOUT_MILLIS);
-    } finally {
-      if (connection != null) {
-        connection.disconnect();
-      }
-    }
-  }
-
-  /**
-   * {@code GET path} of a route that answers with text (a child's output), copied to {@code sink}
-   * as it arrives rather than held in memory; an error answer is mapped as for JSON routes.
-   */
-  public void copyText(String path, OutputStream sink) {
-    HttpURLConnection connection = null;
-    try {
-      connection = open(baseUrl + path);
-      connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
-      connection.setReadTimeout(READ_TIMEOUT_MILLIS);
-      connection.setRequestProperty("Accept", "text/plain, application/json");
-      if (token != null) {
-        connection.setRequestProperty("Authorization", "Bearer " + token);
-      }
-      int status = connection.getResponseCode();
-      if (status < 200 || status >= 300) {
-        throw errorFor(status, readAll(connection.getErrorStream()), "GET", path);
-      }
-      try (InputStream in = connection.getInputStream()) {
-        in.transferTo(sink);
-      }
-      sink.flush();
     } catch (IOException e) {
       throw unreachable(e, "GET", path, READ_TIMEOUT_MILLIS);
     } finally {

@@ -20,6 +20,7 @@ import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuil
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
 import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
@@ -125,15 +126,7 @@ public final class RecordPoster implements AutoCloseable {
       request.setHeader("Authorization", "Bearer " + token);
     }
     request.setEntity(new ByteArrayEntity(body, ContentType.APPLICATION_JSON));
-    return execute(
-        destination,
-        request,
-        response ->
-            new Answer(
-                response.getCode(),
-                response.getEntity() == null
-                    ? new byte[0]
-                    : EntityUtils.toByteArray(response.getEntity())));
+    return execute(destination, request, RecordPoster::answer);
   }
 
   /** {@code GET path} of {@code destination} (a daemon's base URL), with the token. */
@@ -143,15 +136,13 @@ public final class RecordPoster implements AutoCloseable {
     if (token != null) {
       request.setHeader("Authorization", "Bearer " + token);
     }
-    return execute(
-        destination,
-        request,
-        response ->
-            new Answer(
-                response.getCode(),
-                response.getEntity() == null
-                    ? new byte[0]
-                    : EntityUtils.toByteArray(response.getEntity())));
+    return execute(destination, request, RecordPoster::answer);
+  }
+
+  private static Answer answer(ClassicHttpResponse response) throws IOException {
+    return new Answer(
+        response.getCode(),
+        response.getEntity() == null ? new byte[0] : EntityUtils.toByteArray(response.getEntity()));
   }
 
   private <T> T execute(
