@@ -471,6 +471,7 @@ public final class FanoutState {
       return false;
     }
     ChildState from = state(i);
+    boolean late = done.attempt() != attempt[i];
     spentMicros += Math.max(0, micros(done.costUsd()));
     if (done.verdict() == Verdict.CANCELLED
         && from == ChildState.IN_PROGRESS
@@ -482,7 +483,9 @@ public final class FanoutState {
       interrupt(i);
       return true;
     }
-    if (done.worker() != null) {
+    // A late accept comes from an earlier attempt's worker: the current attempt's worker keeps the
+    // child in its active set until the transition below takes it out.
+    if (done.worker() != null && !late) {
       worker[i] = workerCode(done.worker());
     }
     if (from == ChildState.IN_PROGRESS
@@ -501,6 +504,9 @@ public final class FanoutState {
       exitCodes[i] = done.exitCode() == null ? NO_EXIT_CODE : done.exitCode();
     }
     transition(i, ChildState.DONE, done.verdict());
+    if (done.worker() != null && late) {
+      worker[i] = workerCode(done.worker());
+    }
     if (done.verdict() == Verdict.ACCEPT && !reductions.isEmpty()) {
       reductions.add(i, done.output().result());
     }

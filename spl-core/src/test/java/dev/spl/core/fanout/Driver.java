@@ -250,6 +250,29 @@ final class Driver {
     done(index, state().attempt(index), verdict, "result " + index, 1.0);
   }
 
+  /** A result of {@code attempt} reported by {@code worker} (e.g. the worker an attempt left). */
+  void doneBy(int index, int attempt, String verdict, String worker) {
+    FanoutState state = state();
+    ObjectNode body =
+        new ChildDone(
+                state.ref().namespace(),
+                state.ref().id(),
+                index,
+                attempt,
+                state.thread(index),
+                worker,
+                Verdict.fromWire(verdict),
+                new BigDecimal("0.25"),
+                1.0,
+                "result " + index,
+                now - 1000,
+                now,
+                null,
+                null)
+            .toBody();
+    append(worker, Act.KNOW, body, List.of());
+  }
+
   /** A cancelled result of {@code attempt} that the worker marks as stopped by a hard freeze. */
   void interruptedByHardFreeze(int index, int attempt) {
     FanoutState state = state();

@@ -394,6 +394,31 @@ class FanoutStateTest {
   }
 
   @Test
+  void aChildCompletedByALateAcceptIsNotMovedWhenTheWorkerOfItsNewerAttemptIsLost() {
+    Driver driver = new Driver();
+    driver.fanOut(
+        List.of(spec("a", "worker-a"), spec("b", "worker-b"), spec("c", "worker-b")), "all", 3, 2);
+    driver.step(BOTH);
+    driver.done(1, "accept");
+    WorkerDirectory aLost = new WorkerDirectory("http://127.0.0.1:9100", List.of(B), List.of(A));
+    driver.step(aLost);
+    assertThat(spawns(driver.step(aLost)))
+        .singleElement()
+        .satisfies(s -> assertThat(s.worker().did()).isEqualTo(B.did()));
+    FanoutState state = driver.state();
+    driver.doneBy(0, 1, "accept", A.did());
+    assertThat(state.verdict(0)).isEqualTo(Verdict.ACCEPT);
+
+    // worker-b, which held attempt 2 of child 0 and still runs child 2, is lost now: only child 2
+    // is left to move.
+    WorkerDirectory bLost = new WorkerDirectory("http://127.0.0.1:9100", List.of(A), List.of(B));
+    assertThat(only(driver.step(bLost), FanoutAction.Reassign.class))
+        .extracting(FanoutAction.Reassign::index)
+        .containsExactly(2);
+    assertThat(state.attempt(0)).isEqualTo(2);
+  }
+
+  @Test
   void aLateAcceptFromBeforeAManualRetryIsIgnored() {
     Driver driver = new Driver();
     driver.fanOut(List.of(spec("a", "worker-a"), spec("b", "worker-b")), "all", 3, 2);
