@@ -294,6 +294,9 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     if (summary.stages() != null) {
       node.put("stages", summary.stages());
     }
+    if (summary.merge() != null) {
+      node.set("merge", summary.merge());
+    }
     return node;
   }
 

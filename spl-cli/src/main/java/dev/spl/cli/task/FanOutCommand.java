@@ -462,6 +462,16 @@ final class FanOutCommand implements Callable<Integer> {
               + Worktrees.prefix(worktree.alias())
               + "INDEX-ATTEMPT"
               + (worktree.allowDirty() ? " (uncommitted changes left out)" : ""));
+      if (worktree.merge() != null) {
+        out.println(
+            "  merge:    "
+                + worktree.merge().mode().wire()
+                + " onto "
+                + worktree.integrationBranch()
+                + (worktree.merge().check() == null
+                    ? ""
+                    : ", check '" + worktree.merge().check() + "'"));
+      }
     }
     out.println("The coordinator spawns each ready subtask on a worker and completes the task");
     out.println("once the join is decided.");

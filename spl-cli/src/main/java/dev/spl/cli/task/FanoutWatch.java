@@ -156,6 +156,9 @@ final class FanoutWatch {
         summary.path("spent_usd").isNumber() ? summary.get("spent_usd").decimalValue() : null,
         summary.path("total_budget_usd").isNumber()
             ? summary.get("total_budget_usd").decimalValue()
+            : null,
+        summary.get("merge") instanceof com.fasterxml.jackson.databind.node.ObjectNode merge
+            ? merge
             : null);
   }
 

@@ -221,6 +221,9 @@ final class JoinStatusCommand implements Callable<Integer> {
     if (status.stages() != null) {
       node.put("stages", status.stages());
     }
+    if (status.merge() != null) {
+      node.set("merge", status.merge());
+    }
     node.put("spent_usd", status.spentUsd());
     node.put("total_budget_usd", status.totalBudgetUsd());
     ArrayNode rows = node.putArray("per_subtask");
@@ -284,6 +287,9 @@ final class JoinStatusCommand implements Callable<Integer> {
             + (fanin.retries() > fanin.retried() ? " (" + fanin.retries() + " retries)" : ""));
     if (status.stages() != null) {
       out.println("  Then:            " + status.stages());
+    }
+    if (status.merge() != null) {
+      MergeText.print(out, status.merge());
     }
     if (status.totalBudgetUsd() != null) {
       out.println(

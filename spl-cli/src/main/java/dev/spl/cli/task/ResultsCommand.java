@@ -141,6 +141,13 @@ final class ResultsCommand implements Callable<Integer> {
       after = page.path("next_after").asInt();
     }
     printer.finish();
+    if (!context.json()) {
+      JsonNode merge =
+          context.client().get("/v1/fanouts/" + DaemonClient.segment(fanout)).path("merge");
+      if (merge.isObject()) {
+        MergeText.print(context.out(), merge);
+      }
+    }
     if (fetcher != null) {
       context
           .err()
@@ -191,6 +198,8 @@ final class ResultsCommand implements Callable<Integer> {
           "over_budget",
           "cancelled",
           "skipped",
+          "conflict",
+          "check_failed",
           "pending",
           "running");
 

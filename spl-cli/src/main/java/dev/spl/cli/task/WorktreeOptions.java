@@ -2,6 +2,7 @@ package dev.spl.cli.task;
 
 import dev.spl.cli.CliException;
 import dev.spl.cli.host.RepoOption;
+import dev.spl.core.fanout.MergeQueue;
 import dev.spl.core.fanout.Worktrees;
 import dev.spl.core.git.Git;
 import java.nio.file.Path;
@@ -48,8 +49,43 @@ final class WorktreeOptions {
       description = "Keep each finished child's worktree on its worker (default: removed).")
   boolean keepWorktrees;
 
+  @Option(
+      names = "--merge",
+      paramLabel = "MODE",
+      description =
+          "Once the join holds, integrate the accepted children's branches in index order onto"
+              + " spl/ALIAS/integration: rebase, merge or squash (needs --repo).")
+  String merge;
+
+  @Option(
+      names = "--merge-check",
+      paramLabel = "CMD",
+      description =
+          "A shell command that must pass in the integration worktree before each branch is"
+              + " integrated (needs --merge).")
+  String mergeCheck;
+
   /** The worktree section of the parent, or null when the fan-out has no {@code --repo}. */
   Worktrees.Spec resolve(String taskAlias, String thread) {
+    MergeQueue.Mode mode = null;
+    if (mergeCheck != null && merge == null) {
+      throw CliException.badInput(
+          "--merge-check: applies to a merge queue, which needs --merge MODE");
+    }
+    if (merge != null) {
+      mode = MergeQueue.Mode.of(merge);
+      if (mode == null) {
+        throw CliException.badInput(
+            "--merge: expected rebase, merge or squash but found '" + merge + "'");
+      }
+      if (repo == null) {
+        throw CliException.badInput(
+            "--merge: applies to a fan-out into worktrees, which needs --repo PATH");
+      }
+      if (mergeCheck != null && mergeCheck.isBlank()) {
+        throw CliException.badInput("--merge-check: expected a shell command but found nothing");
+      }
+    }
     if (repo == null) {
       for (String given :
           List.of(
@@ -106,7 +142,22 @@ final class WorktreeOptions {
                   + ") or give the task another alias");
         }
       }
-      return new Worktrees.Spec(commit.text(), alias, keepWorktrees, allowDirty);
+      MergeQueue.Spec queue = null;
+      if (mode != null) {
+        String integration = Worktrees.integrationBranch(alias);
+        if (git.run("rev-parse", "--verify", "--quiet", "refs/heads/" + integration).ok()) {
+          throw CliException.badInput(
+              "--merge: the integration branch "
+                  + integration
+                  + " already exists in "
+                  + top
+                  + " (from an earlier fan-out); delete it (git branch -D "
+                  + integration
+                  + ") or give the task another alias");
+        }
+        queue = new MergeQueue.Spec(mode, mergeCheck, top.toString());
+      }
+      return new Worktrees.Spec(commit.text(), alias, keepWorktrees, allowDirty, queue);
     } catch (Git.GitException e) {
       throw CliException.badInput("--repo: " + e.getMessage());
     }

@@ -29,6 +29,7 @@ public final class Authorizer {
       Set.of(
           FanoutRecords.SPAWNED,
           FanoutRecords.JOIN_COMPLETE,
+          FanoutRecords.MERGE_STEP,
           FanoutRecords.CANCEL_SENT,
           FanoutRecords.CHILD_RESULT,
           InstanceTransition.TOPIC,

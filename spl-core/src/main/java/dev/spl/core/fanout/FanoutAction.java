@@ -87,8 +87,21 @@ public sealed interface FanoutAction {
       JoinTotals totals,
       long completedAtMillis,
       Fanin fanin,
-      com.fasterxml.jackson.databind.node.ObjectNode reduced)
+      com.fasterxml.jackson.databind.node.ObjectNode reduced,
+      com.fasterxml.jackson.databind.node.ObjectNode merge)
       implements FanoutAction {
+    /** A join without a merge queue. */
+    public CompleteJoin(
+        FanoutRef fanout,
+        String verdict,
+        List<ChildView> children,
+        JoinTotals totals,
+        long completedAtMillis,
+        Fanin fanin,
+        com.fasterxml.jackson.databind.node.ObjectNode reduced) {
+      this(fanout, verdict, children, totals, completedAtMillis, fanin, reduced, null);
+    }
+
     /** A join without reducers. */
     public CompleteJoin(
         FanoutRef fanout,
@@ -97,9 +110,15 @@ public sealed interface FanoutAction {
         JoinTotals totals,
         long completedAtMillis,
         Fanin fanin) {
-      this(fanout, verdict, children, totals, completedAtMillis, fanin, null);
+      this(fanout, verdict, children, totals, completedAtMillis, fanin, null, null);
     }
   }
+
+  /**
+   * Run one step of the merge queue ({@link MergeQueue.Job}). Writes nothing itself: the edge runs
+   * git and the check, then writes the step's {@code fanout_merge_step}.
+   */
+  record Merge(FanoutRef fanout, MergeQueue.Job job) implements FanoutAction {}
 
   /**
    * Totals written with the join: {@code completed} counts children that reached a verdict of their

@@ -17,7 +17,8 @@ public sealed interface FanoutEvent
         CancelRequest,
         CancelSent,
         JoinComplete,
-        FaninDecided {
+        FaninDecided,
+        MergeStep {
 
   /** The id of the fan-out parent the body belongs to. */
   String fanout();
@@ -43,6 +44,7 @@ public sealed interface FanoutEvent
           case FanoutRecords.CANCEL_SENT -> CancelSent.fromBody(body);
           case FanoutRecords.JOIN_COMPLETE -> JoinComplete.fromBody(body);
           case FanoutRecords.FANIN_DECIDED -> FaninDecided.fromBody(body);
+          case FanoutRecords.MERGE_STEP -> MergeStep.fromBody(body);
           default -> null;
         };
     return Optional.ofNullable(event);

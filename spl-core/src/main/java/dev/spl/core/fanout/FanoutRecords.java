@@ -25,6 +25,7 @@ public final class FanoutRecords {
   public static final String CANCEL_SENT = "fanout_cancel_sent";
   public static final String JOIN_COMPLETE = "fanout_join_complete";
   public static final String FANIN_DECIDED = "fanout_fanin_decided";
+  public static final String MERGE_STEP = "fanout_merge_step";
   public static final String CHILD = "fanout_child";
   public static final String CANCEL = "fanout_cancel";
   public static final String CHILD_RESULT = "child_result";
@@ -145,7 +146,8 @@ public final class FanoutRecords {
                         join.totals(),
                         join.completedAtMillis(),
                         join.fanin(),
-                        join.reduced())
+                        join.reduced(),
+                        join.merge())
                     .toBody(),
                 List.of(ref.id())));
       }

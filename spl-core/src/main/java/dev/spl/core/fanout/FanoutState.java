@@ -100,6 +100,11 @@ public final class FanoutState {
   private Verdict stageVerdict;
   private final List<Long> stageResults = new ArrayList<>();
 
+  // The merge queue at the join (--merge): each child's last step, and where the integration
+  // branch stands (null: at the base).
+  private final Map<Integer, MergeStep> mergeSteps = new java.util.TreeMap<>();
+  private String integrationHead;
+
   // Listed subtasks: descriptors, targets, the dependency graph, the workers' summaries.
   private final List<SubtaskSpec> specs;
   private final Target[] targets;
@@ -411,6 +416,8 @@ public final class FanoutState {
       changed = applyCancelSent(cancel);
     } else if (event instanceof FaninDecided fanin) {
       changed = applyFaninDecided(fanin);
+    } else if (event instanceof MergeStep step) {
+      changed = applyMergeStep(step);
     } else {
       changed = applyJoinComplete((JoinComplete) event);
     }
@@ -419,6 +426,148 @@ public final class FanoutState {
       ignoredRecords++;
     }
     return changed;
+  }
+
+  /**
+   * A step of the merge queue: counts only for the current attempt of an accepted child that has no
+   * step for it yet, taken from where the integration branch stands (a step decided again after a
+   * restart, or sent twice, changes nothing). A conflict or a failed check becomes the child's
+   * verdict, and the join is evaluated again with it.
+   */
+  private boolean applyMergeStep(MergeStep step) {
+    int i = step.index();
+    if (mergeSpec() == null
+        || joinComplete
+        || !inRange(i)
+        || !accepted(i)
+        || step.attempt() != attempt[i]
+        || !step.from().equals(integrationHead())) {
+      return false;
+    }
+    MergeStep before = mergeSteps.get(i);
+    if (before != null && before.attempt() == step.attempt()) {
+      return false;
+    }
+    mergeSteps.put(i, step);
+    if (step.outcome() == MergeQueue.Outcome.INTEGRATED) {
+      integrationHead = step.head();
+      version++;
+    } else {
+      reverdict(i, step.outcome().verdict());
+      if (!reductions.isEmpty()) {
+        reduceAgain();
+      }
+    }
+    return true;
+  }
+
+  /** Changes the verdict of a finished child (the merge queue's), keeping every count in step. */
+  private void reverdict(int i, Verdict newVerdict) {
+    boolean wasAccepted = accepted(i);
+    boolean wasFailed = failedTerminal(i);
+    count(i, -1);
+    verdict[i] = (byte) (newVerdict.ordinal() + 1);
+    count(i, +1);
+    version++;
+    changedAt[i] = version;
+    if (successors != null && (wasAccepted != accepted(i) || wasFailed != failedTerminal(i))) {
+      int acceptedDelta = (wasAccepted ? 1 : 0) - (accepted(i) ? 1 : 0);
+      int failedDelta = (failedTerminal(i) ? 1 : 0) - (wasFailed ? 1 : 0);
+      for (int successor : successors[i]) {
+        unacceptedDeps[successor] += acceptedDelta;
+        failedDeps[successor] += failedDelta;
+        recheck.add(successor);
+      }
+    }
+  }
+
+  /** The fan-out's merge queue ({@code --merge}), or null without one. */
+  public MergeQueue.Spec mergeSpec() {
+    return parent.worktree() == null ? null : parent.worktree().merge();
+  }
+
+  /** The integration branch's commit as the recorded steps leave it: the base before the first. */
+  public String integrationHead() {
+    return integrationHead != null ? integrationHead : parent.worktree().base();
+  }
+
+  /** The merge queue's last step for each child that has one, in index order. */
+  public List<MergeStep> mergeSteps() {
+    return List.copyOf(mergeSteps.values());
+  }
+
+  /**
+   * The next step of the merge queue once the join holds: the lowest accepted child whose current
+   * attempt's result names a branch and that has no step for that attempt, or null when none is
+   * left.
+   */
+  private MergeQueue.Job nextMergeJob() {
+    MergeQueue.Spec spec = mergeSpec();
+    if (spec == null) {
+      return null;
+    }
+    List<MergeQueue.Candidate> accepted = new ArrayList<>();
+    Map<Integer, Integer> stepped = new HashMap<>();
+    for (MergeStep step : mergeSteps.values()) {
+      stepped.put(step.index(), step.attempt());
+    }
+    for (int i = 0; i < width; i++) {
+      if (!accepted(i) || resultSeq[i] == 0) {
+        continue;
+      }
+      Integer done = stepped.get(i);
+      if (done != null && done == attempt[i]) {
+        continue;
+      }
+      var result = log.childDone(resultSeq[i]).map(d -> d.output().result()).orElse(null);
+      var git = result == null ? null : result.get("git");
+      if (git == null || !git.path("branch").isTextual() || !git.path("head").isTextual()) {
+        continue;
+      }
+      accepted.add(
+          new MergeQueue.Candidate(
+              i, attempt[i], git.get("branch").textValue(), git.get("head").textValue()));
+    }
+    MergeQueue.Candidate next = MergeQueue.next(accepted, stepped);
+    if (next == null) {
+      return null;
+    }
+    return new MergeQueue.Job(
+        ref,
+        next.index(),
+        next.attempt(),
+        next.branch(),
+        next.head(),
+        parent.worktree().base(),
+        integrationHead(),
+        parent.worktree().integrationBranch(),
+        spec);
+  }
+
+  /**
+   * The merge queue as it stands (what the join record keeps once it completed): the integration
+   * branch, its commit, the mode, each stepped child's outcome and how many are integrated; null
+   * without a merge queue.
+   */
+  public com.fasterxml.jackson.databind.node.ObjectNode mergeJson() {
+    MergeQueue.Spec spec = mergeSpec();
+    if (spec == null) {
+      return null;
+    }
+    var node = dev.spl.core.Json.MAPPER.createObjectNode();
+    node.put("branch", parent.worktree().integrationBranch());
+    node.put("head", integrationHead());
+    node.put("mode", spec.mode().wire());
+    int integrated = 0;
+    var children = node.putArray("children");
+    for (MergeStep step : mergeSteps.values()) {
+      children.add(step.toSummary());
+      if (step.outcome() == MergeQueue.Outcome.INTEGRATED && accepted(step.index())) {
+        integrated++;
+      }
+    }
+    node.put("integrated", integrated);
+    return node;
   }
 
   private boolean applyFaninDecided(FaninDecided fanin) {
@@ -894,6 +1043,11 @@ public final class FanoutState {
     Ending ending = ending();
     if (ending != null) {
       addLeftoverCancel(actions, ending.cancelReason());
+      MergeQueue.Job job = ending.outcome() == JoinOutcome.SATISFIED ? nextMergeJob() : null;
+      if (job != null) {
+        actions.add(new FanoutAction.Merge(ref, job));
+        return actions;
+      }
       if (parent.fanin().stages().isEmpty()) {
         actions.add(completeJoin(ending, nowMillis));
       } else {
@@ -1304,7 +1458,8 @@ public final class FanoutState {
             options.totalBudgetUsd()),
         nowMillis,
         fanin,
-        reductions.isEmpty() ? null : Reductions.toJson(reductions.values()));
+        reductions.isEmpty() ? null : Reductions.toJson(reductions.values()),
+        mergeJson());
   }
 
   private void decideLostWorkers(

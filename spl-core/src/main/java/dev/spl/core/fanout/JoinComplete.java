@@ -21,6 +21,8 @@ import java.util.Optional;
  *     as cancelled), or null for a data fan-out, whose join record keeps counts only
  * @param fanin how the fan-in ended: its status and counts (null in records written before it)
  * @param reduced the reducers' final values ({@link Reductions#toJson}), or null without reducers
+ * @param merge the merge queue's result (integration branch, its head, each child's outcome), or
+ *     null without a merge queue
  */
 public record JoinComplete(
     String namespace,
@@ -30,7 +32,8 @@ public record JoinComplete(
     FanoutAction.JoinTotals totals,
     long completedAtMillis,
     Fanin fanin,
-    ObjectNode reduced)
+    ObjectNode reduced,
+    ObjectNode merge)
     implements FanoutEvent {
 
   public static final String ACCEPT = "accept";
@@ -46,6 +49,19 @@ public record JoinComplete(
     children = children == null ? null : List.copyOf(children);
   }
 
+  /** A join record without a merge queue. */
+  public JoinComplete(
+      String namespace,
+      String fanout,
+      String verdict,
+      List<ChildView> children,
+      FanoutAction.JoinTotals totals,
+      long completedAtMillis,
+      Fanin fanin,
+      ObjectNode reduced) {
+    this(namespace, fanout, verdict, children, totals, completedAtMillis, fanin, reduced, null);
+  }
+
   /** A join record without reducers. */
   public JoinComplete(
       String namespace,
@@ -55,7 +71,7 @@ public record JoinComplete(
       FanoutAction.JoinTotals totals,
       long completedAtMillis,
       Fanin fanin) {
-    this(namespace, fanout, verdict, children, totals, completedAtMillis, fanin, null);
+    this(namespace, fanout, verdict, children, totals, completedAtMillis, fanin, null, null);
   }
 
   /** A join record without fan-in counts. */
@@ -66,7 +82,7 @@ public record JoinComplete(
       List<ChildView> children,
       FanoutAction.JoinTotals totals,
       long completedAtMillis) {
-    this(namespace, fanout, verdict, children, totals, completedAtMillis, null, null);
+    this(namespace, fanout, verdict, children, totals, completedAtMillis, null, null, null);
   }
 
   public ObjectNode toBody() {
@@ -100,6 +116,9 @@ public record JoinComplete(
     }
     if (reduced != null) {
       body.set("reduced", reduced);
+    }
+    if (merge != null) {
+      body.set("merge", merge);
     }
     return body;
   }
@@ -154,7 +173,8 @@ public record JoinComplete(
             sums.optionalDecimal("total_budget_usd")),
         reader.longValue("completed_at", 0),
         body.has("fanin") ? faninOf(reader.object("fanin")) : null,
-        body.get("reduced") instanceof ObjectNode reduced ? reduced : null);
+        body.get("reduced") instanceof ObjectNode reduced ? reduced : null,
+        body.get("merge") instanceof ObjectNode merge ? merge : null);
   }
 
   static ObjectNode faninJson(Fanin fanin) {

@@ -17,6 +17,8 @@ import java.util.List;
  * @param fanin where the fan-in stands and how the children ended
  * @param stages where the stages after the join stand ({@link FanoutState#stagesStatus}), or null
  * @param reduced the reducers' values so far ({@link Reductions#toJson}), or null without reducers
+ * @param merge the merge queue so far (integration branch, its head, each child's outcome), or null
+ *     without one
  */
 public record JoinStatus(
     FanoutRef fanout,
@@ -33,7 +35,8 @@ public record JoinStatus(
     com.fasterxml.jackson.databind.node.ObjectNode reduced,
     String stages,
     java.math.BigDecimal spentUsd,
-    java.math.BigDecimal totalBudgetUsd) {
+    java.math.BigDecimal totalBudgetUsd,
+    com.fasterxml.jackson.databind.node.ObjectNode merge) {
 
   /** The join status of a fan-out as its fold stands. */
   public static JoinStatus of(FanoutState state) {
@@ -57,7 +60,8 @@ public record JoinStatus(
         state.reducedJson(),
         state.stagesStatus(),
         state.spentUsd(),
-        state.options().totalBudgetUsd());
+        state.options().totalBudgetUsd(),
+        state.mergeJson());
   }
 
   /** The line of subtask {@code index} alone, as {@link #of} lists it. */

@@ -11,7 +11,13 @@ public enum Verdict {
   /**
    * Never ran because a subtask it depends on did not accept. Decided by the fold, not a worker.
    */
-  SKIPPED("skipped");
+  SKIPPED("skipped"),
+  /** Accepted, but its branch conflicts with the integration branch. Decided by the merge queue. */
+  CONFLICT("conflict"),
+  /**
+   * Accepted, but the merge check failed with its branch integrated. Decided by the merge queue.
+   */
+  CHECK_FAILED("check_failed");
 
   private final String wire;
 

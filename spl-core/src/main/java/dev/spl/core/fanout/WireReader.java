@@ -208,6 +208,11 @@ final class WireReader {
     return new WireReader(object, path + "." + field);
   }
 
+  /** Whether {@code field} is present and not null. */
+  boolean hasNonNull(String field) {
+    return node.hasNonNull(field);
+  }
+
   /** The path of {@code field} as messages name it. */
   String pathOf(String field) {
     return path + "." + field;

@@ -37,14 +37,26 @@ public final class Worktrees {
    * @param keepWorktrees whether a finished child's worktree stays on its worker
    * @param allowDirty whether the repository had uncommitted changes when the fan-out was made (the
    *     fan-out was asked to go ahead anyway; the changes are not in the base commit)
+   * @param merge the merge queue at the join ({@code --merge}), or null without one
    */
-  public record Spec(String base, String alias, boolean keepWorktrees, boolean allowDirty) {
+  public record Spec(
+      String base, String alias, boolean keepWorktrees, boolean allowDirty, MergeQueue.Spec merge) {
     public Spec {
       requireCommit("base", base);
       String problem = aliasProblem(alias);
       if (problem != null) {
         throw new IllegalArgumentException("alias: " + problem);
       }
+    }
+
+    /** A fan-out into worktrees without a merge queue. */
+    public Spec(String base, String alias, boolean keepWorktrees, boolean allowDirty) {
+      this(base, alias, keepWorktrees, allowDirty, null);
+    }
+
+    /** The branch the merge queue integrates the accepted children's branches onto. */
+    public String integrationBranch() {
+      return Worktrees.integrationBranch(alias);
     }
 
     /** The branch attempt {@code attempt} of child {@code index} works on. */
@@ -63,6 +75,9 @@ public final class Worktrees {
       node.put("alias", alias);
       node.put("keep_worktrees", keepWorktrees);
       node.put("allow_dirty", allowDirty);
+      if (merge != null) {
+        node.set("merge", merge.toJson());
+      }
       return node;
     }
 
@@ -72,7 +87,8 @@ public final class Worktrees {
             reader.text("base"),
             reader.text("alias"),
             reader.optionalBoolean("keep_worktrees"),
-            reader.optionalBoolean("allow_dirty"));
+            reader.optionalBoolean("allow_dirty"),
+            reader.hasNonNull("merge") ? MergeQueue.Spec.fromJson(reader.object("merge")) : null);
       } catch (IllegalArgumentException e) {
         throw new dev.spl.core.InvalidRecordException(reader.pathOf("") + e.getMessage());
       }
@@ -112,6 +128,11 @@ public final class Worktrees {
         throw new dev.spl.core.InvalidRecordException(reader.pathOf("") + e.getMessage());
       }
     }
+  }
+
+  /** {@code spl/ALIAS/integration}: where the merge queue integrates a task's children. */
+  public static String integrationBranch(String alias) {
+    return prefix(alias) + "integration";
   }
 
   /** {@code spl/ALIAS/}: every branch of a task's children starts with it. */

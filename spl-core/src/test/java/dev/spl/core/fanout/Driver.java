@@ -163,6 +163,30 @@ final class Driver {
     return fanoutId;
   }
 
+  /** A fan-out of listed subtasks into worktrees ({@code spl task fan-out --repo}). */
+  String fanOutWorktree(List<SubtaskSpec> specs, String join, Worktrees.Spec worktree) {
+    List<String> chunkIds = new ArrayList<>();
+    for (SubtaskChunk chunk : SubtaskChunk.split("docs", specs, 2)) {
+      chunkIds.add(append(USER, Act.LEARN, chunk.toBody(), List.of()).id());
+    }
+    ObjectNode parent =
+        new FanoutParent(
+                "docs",
+                join,
+                specs.size(),
+                chunkIds,
+                FanoutRecords.DEFAULT_MAX_ATTEMPTS,
+                null,
+                now,
+                null,
+                FanoutOptions.DEFAULTS,
+                null,
+                worktree)
+            .toBody();
+    fanoutId = append(USER, Act.INTEND, parent, chunkIds).id();
+    return fanoutId;
+  }
+
   /** A result of {@code attempt} with {@code result} as its JSON result. */
   void doneWithResult(int index, int attempt, String verdict, JsonNode result) {
     FanoutState state = state();

@@ -61,7 +61,8 @@ public final class FanoutReads {
       Fanin fanin,
       com.fasterxml.jackson.databind.node.ObjectNode reduced,
       String stages,
-      java.math.BigDecimal spentUsd) {
+      java.math.BigDecimal spentUsd,
+      com.fasterxml.jackson.databind.node.ObjectNode merge) {
 
     /**
      * Still waiting for its join, and not replaced by a newer fan-out (which gets no decisions).
@@ -191,6 +192,8 @@ public final class FanoutReads {
           "over_budget",
           "cancelled",
           "skipped",
+          "conflict",
+          "check_failed",
           "pending",
           "running");
 
@@ -331,7 +334,8 @@ public final class FanoutReads {
         state.fanin(),
         state.reducedJson(),
         state.stagesStatus(),
-        state.spentUsd());
+        state.spentUsd(),
+        state.mergeJson());
   }
 
   /**

@@ -61,6 +61,7 @@ public final class Reconciler implements DaemonComponent {
   private final long heartbeatMillis;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
+  private final MergeRunner merges;
   private volatile boolean running;
   private volatile boolean replayed;
   private Runnable unsubscribe = () -> {};
@@ -86,6 +87,7 @@ public final class Reconciler implements DaemonComponent {
             compiler, new StoreFanoutLog(ctx.records().store()), ctx.config().maxChildren());
     this.leaseMillis = ctx.config().fleet().lease().toMillis();
     this.heartbeatMillis = ctx.config().fleet().heartbeatInterval().toMillis();
+    this.merges = new MergeRunner(ctx);
     this.thread = new Thread(this::run, "spl-reconciler");
     this.thread.setDaemon(true);
   }
@@ -273,6 +275,8 @@ public final class Reconciler implements DaemonComponent {
       for (FanoutAction action : fanouts.decide(ctx.clock().millis(), directory, policy)) {
         if (action instanceof FanoutAction.Hold hold) {
           held.putIfAbsent(hold.fanout().id(), hold.refusal());
+        } else if (action instanceof FanoutAction.Merge merge) {
+          merges.submit(merge.job());
         } else if (!failed.containsKey(action.fanout().id())
             || !failed.get(action.fanout().id()).containsKey(keyOf(action))) {
           actions.add(action);
@@ -546,5 +550,6 @@ public final class Reconciler implements DaemonComponent {
       Thread.currentThread().interrupt();
     }
     unsubscribe.run();
+    merges.close();
   }
 }
