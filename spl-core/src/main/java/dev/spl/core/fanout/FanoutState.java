@@ -1041,6 +1041,14 @@ public final class FanoutState {
       return actions;
     }
     Ending ending = ending();
+    if (ending != null
+        && ending.outcome() == JoinOutcome.SATISFIED
+        && mergeSpec() != null
+        && pendingCount + activeCount > 0) {
+      // A merge queue may turn an accept into a conflict, so children still to come are not
+      // cancelled when the join holds: the queue starts once every child has finished.
+      ending = null;
+    }
     if (ending != null) {
       addLeftoverCancel(actions, ending.cancelReason());
       MergeQueue.Job job = ending.outcome() == JoinOutcome.SATISFIED ? nextMergeJob() : null;

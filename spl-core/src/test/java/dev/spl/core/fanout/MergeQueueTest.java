@@ -240,6 +240,31 @@ class MergeQueueTest {
   }
 
   @Test
+  void theQueueWaitsForChildrenStillRunningWhenTheJoinHolds() {
+    Driver driver = new Driver();
+    driver.fanOutWorktree(
+        Driver.goals("a", "b", "c"),
+        "k_of_n:2",
+        new Worktrees.Spec(
+            BASE,
+            "CALC-1",
+            false,
+            false,
+            new MergeQueue.Spec(MergeQueue.Mode.MERGE, null, "/repo")));
+    driver.step(WORKERS);
+    driver.doneWithResult(0, 1, "accept", gitResult(0));
+    driver.doneWithResult(1, 1, "accept", gitResult(1));
+
+    List<FanoutAction> actions = driver.step(WORKERS);
+    assertThat(Driver.only(actions, FanoutAction.Cancel.class)).isEmpty();
+    assertThat(Driver.only(actions, FanoutAction.Merge.class)).isEmpty();
+    assertThat(Driver.only(actions, FanoutAction.CompleteJoin.class)).isEmpty();
+
+    driver.doneWithResult(2, 1, "accept", gitResult(2));
+    assertThat(onlyJob(driver.step(WORKERS)).index()).isZero();
+  }
+
+  @Test
   void aStepSentAgainOrFromAStaleHeadChangesNothing() {
     Driver driver = threeAccepted("all");
     MergeQueue.Job first = onlyJob(driver.step(WORKERS));

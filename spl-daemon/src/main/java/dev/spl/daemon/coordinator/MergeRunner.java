@@ -67,6 +67,9 @@ final class MergeRunner implements AutoCloseable {
         () -> {
           try {
             MergeStep step = run(job);
+            if (Thread.currentThread().isInterrupted()) {
+              return;
+            }
             append(job, step);
           } catch (Git.GitException | IOException | RuntimeException e) {
             LOG.warn(
@@ -239,22 +242,35 @@ final class MergeRunner implements AutoCloseable {
    * failed check whose output says why: the shell's {@code not found} (exit 127) or {@code
    * permission denied} (126), or the reason the shell itself did not start.
    */
-  private static Check check(Path dir, String command) {
+  private static Check check(Path dir, String command) throws IOException {
     ProcessBuilder builder =
         new ProcessBuilder("sh", "-c", command).directory(dir.toFile()).redirectErrorStream(true);
     builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Process process;
     try {
-      Process process = builder.start();
-      String output;
-      try (InputStream in = process.getInputStream()) {
-        output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      }
-      return new Check(process.waitFor(), output);
+      process = builder.start();
     } catch (IOException e) {
       return new Check(-1, "the check could not start: " + e.getMessage());
-    } catch (InterruptedException e) {
+    }
+    // The output is read on a thread of its own so that a stop of the coordinator (an interrupt)
+    // ends the wait, stops the check and writes no step: the next start runs the step again.
+    java.util.concurrent.CompletableFuture<String> output =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try (InputStream in = process.getInputStream()) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+              } catch (IOException e) {
+                return "";
+              }
+            });
+    try {
+      int exit = process.waitFor();
+      return new Check(exit, output.get());
+    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
       Thread.currentThread().interrupt();
-      return new Check(-1, "interrupted while the check ran");
+      throw new java.io.InterruptedIOException("stopped while the check ran");
     }
   }
 
