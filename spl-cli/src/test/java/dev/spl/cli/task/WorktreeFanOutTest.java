@@ -147,6 +147,134 @@ class WorktreeFanOutTest {
   }
 
   @Test
+  void theMergeQueueIntegratesTheAcceptedBranchesAndReportsTheConflict() throws Exception {
+    ok("task", "add", "Edit files", "--alias", "MQ-1", "--namespace", "dev");
+    CliRun fanOut =
+        ok(
+            "task",
+            "fan-out",
+            "MQ-1",
+            "--repo",
+            repoDir.toString(),
+            "--merge",
+            "rebase",
+            "--merge-check",
+            "test -f a.txt",
+            "--subtask",
+            "goal=First a,run=printf 'A0\\n' > a.txt",
+            "--subtask",
+            "goal=Second a,run=printf 'A1\\n' > a.txt",
+            "--subtask",
+            "goal=Edit b,run=echo more >> b.txt",
+            "--join",
+            "k_of_n:2");
+    assertThat(fanOut.out())
+        .contains("  merge:    rebase onto spl/MQ-1/integration, check 'test -f a.txt'");
+
+    CliRun.run(env, "task", "join-status", "MQ-1", "--watch", "--timeout", "60");
+    String head = repo.check("rev-parse", "spl/MQ-1/integration");
+    CliRun status = ok("task", "join-status", "MQ-1");
+    assertThat(status.out())
+        .contains("Join complete:   yes (partial)")
+        .contains(
+            "Merge:           rebase onto spl/MQ-1/integration at " + head + " · integrated 2")
+        .contains("[1] conflict: a.txt");
+    JsonNode merge = ok("-o", "json", "task", "join-status", "MQ-1").json().path("merge");
+    assertThat(merge.path("head").asText()).isEqualTo(head);
+    assertThat(merge.path("children").get(1).path("paths").get(0).asText()).isEqualTo("a.txt");
+    CliRun results = ok("task", "results", "MQ-1");
+    assertThat(results.out()).contains("[1] conflict").contains("integrated 2");
+    assertThat(repo.check("show", "spl/MQ-1/integration:a.txt")).isEqualTo("A0");
+    assertThat(repo.check("show", "spl/MQ-1/integration:b.txt")).isEqualTo("b\nmore");
+  }
+
+  @Test
+  void badMergeOptionsAreRefusedAndNothingIsWritten() throws Exception {
+    ok("task", "add", "Edit files", "--alias", "MQ-2", "--namespace", "dev");
+    String subtask = "goal=Edit a,run=echo more >> a.txt";
+    String repoPath = repoDir.toString();
+    assertBadInput(
+        "--merge: expected rebase, merge or squash but found 'octopus'",
+        "task",
+        "fan-out",
+        "MQ-2",
+        "--repo",
+        repoPath,
+        "--merge",
+        "octopus",
+        "--subtask",
+        subtask,
+        "--join=all");
+    assertBadInput(
+        "--merge: applies to a fan-out into worktrees, which needs --repo PATH",
+        "task",
+        "fan-out",
+        "MQ-2",
+        "--merge",
+        "rebase",
+        "--subtask",
+        subtask,
+        "--join=all");
+    assertBadInput(
+        "--merge-check: applies to a merge queue, which needs --merge MODE",
+        "task",
+        "fan-out",
+        "MQ-2",
+        "--repo",
+        repoPath,
+        "--merge-check",
+        "make test",
+        "--subtask",
+        subtask,
+        "--join=all");
+    repo.check("branch", "spl/MQ-2/integration", base);
+    repo.check("config", "branch.spl/MQ-2/integration.splthread", "th_" + "0".repeat(64));
+    assertBadInput(
+        "branch spl/MQ-2/integration already exists in "
+            + repoDir
+            + ", made for another task (th_"
+            + "0".repeat(64)
+            + ")",
+        "task",
+        "fan-out",
+        "MQ-2",
+        "--repo",
+        repoPath,
+        "--merge",
+        "merge",
+        "--subtask",
+        subtask,
+        "--join=all");
+    repo.check("config", "--unset", "branch.spl/MQ-2/integration.splthread");
+    assertBadInput(
+        "branch spl/MQ-2/integration already exists in " + repoDir + ", not made by a fan-out",
+        "task",
+        "fan-out",
+        "MQ-2",
+        "--repo",
+        repoPath,
+        "--merge",
+        "merge",
+        "--subtask",
+        subtask,
+        "--join=all");
+    repo.check("branch", "-D", "spl/MQ-2/integration");
+
+    // None of the refused fan-outs was written: a first one is still accepted.
+    ok(
+        "task",
+        "fan-out",
+        "MQ-2",
+        "--repo",
+        repoPath,
+        "--merge",
+        "squash",
+        "--subtask",
+        subtask,
+        "--join=all");
+  }
+
+  @Test
   void badRepositoriesBasesAndBranchesAreRefusedAndNothingIsWritten() throws Exception {
     ok("task", "add", "Edit files", "--alias", "WT-2", "--namespace", "dev");
     String subtask = "goal=Edit a,run=echo more >> a.txt";
