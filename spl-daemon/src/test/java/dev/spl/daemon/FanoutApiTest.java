@@ -255,8 +255,8 @@ class FanoutApiTest {
     assertThat(state.status()).isEqualTo(400);
     assertThat(state.json().path("message").asText())
         .isEqualTo(
-            "state: expected one of accept, cancelled, failed, over_budget, pending, reject,"
-                + " running, skipped, timeout but found 'done'");
+            "state: expected one of accept, cancelled, check_failed, conflict, failed,"
+                + " over_budget, pending, reject, running, skipped, timeout but found 'done'");
     Http.Response results = http.get("/v1/fanouts/" + "a".repeat(64) + "/results?limit=10001");
     assertThat(results.json().path("message").asText())
         .isEqualTo("limit: expected a whole number 1..10000 but found '10001'");
