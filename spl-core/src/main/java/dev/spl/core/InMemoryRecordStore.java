@@ -94,6 +94,11 @@ public final class InMemoryRecordStore implements RecordStore {
   }
 
   @Override
+  public synchronized Optional<String> holderOf(String key) {
+    return Optional.ofNullable(holders.get(key));
+  }
+
+  @Override
   public synchronized Optional<StoredRecord> get(String id) {
     return Optional.ofNullable(byId.get(id));
   }

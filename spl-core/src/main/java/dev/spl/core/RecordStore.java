@@ -69,6 +69,12 @@ public interface RecordStore extends AutoCloseable {
 
   Optional<StoredRecord> get(String id);
 
+  /**
+   * The id of the record holding the unique key {@code key} (see {@link UniqueKeys}), if one does:
+   * one read of the store's index of claims, so a task is found by its alias without a scan.
+   */
+  Optional<String> holderOf(String key);
+
   /** Records matching the query, in append order. */
   List<StoredRecord> query(RecordQuery query);
 

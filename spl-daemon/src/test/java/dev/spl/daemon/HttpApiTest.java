@@ -186,6 +186,43 @@ class HttpApiTest {
   }
 
   @Test
+  void findsATaskByAliasOrThreadWithoutItsThread() {
+    http.post("/v1/records", Records.json(T1, "LEARN", "note", 1));
+    http.post("/v1/records", task(T1, "nightly", 2));
+    http.post("/v1/records", Records.json(T1, "DO", "task", 3));
+    http.post("/v1/records", task(T2, null, 1));
+    http.post("/v1/records", Records.json(T2, "INTEND", "other", 2));
+
+    Http.Response byAlias = http.get("/v1/tasks/nightly");
+    Http.Response byThread = http.get("/v1/tasks/" + T1);
+    Http.Response withoutAlias = http.get("/v1/tasks/" + T2);
+
+    assertThat(byAlias.status()).isEqualTo(200);
+    assertThat(byAlias.json().path("object").asText()).isEqualTo("record");
+    assertThat(byAlias.json().path("seq").asLong()).isEqualTo(2);
+    assertThat(byAlias.json().path("body").path("alias").asText()).isEqualTo("nightly");
+    assertThat(byThread.json().path("seq").asLong()).isEqualTo(2);
+    assertThat(withoutAlias.json().path("seq").asLong()).isEqualTo(4);
+    assertThat(withoutAlias.json().path("thread").asText()).isEqualTo(T2);
+    assertError(http.get("/v1/tasks/weekly"), 404, "TASK_NOT_FOUND", "weekly");
+    assertError(http.get("/v1/tasks/" + Records.thread("three")), 404, "TASK_NOT_FOUND", "th_");
+    assertError(http.get("/v1/tasks/th_nothex"), 400, "INVALID_THREAD", "th_nothex");
+    assertError(http.get("/v1/tasks/nightly?limit=1"), 400, "INVALID_PARAMETER", "limit");
+  }
+
+  private static String task(String thread, String alias, int clock) {
+    return "{\"thread\":\""
+        + thread
+        + "\",\"actor\":\""
+        + Records.ACTOR
+        + "\",\"act\":\"INTEND\",\"body\":{\"topic\":\"task\",\"goal\":\"g\""
+        + (alias == null ? "" : ",\"alias\":\"" + alias + "\"")
+        + "},\"clock\":"
+        + clock
+        + "}";
+  }
+
+  @Test
   void healthReportsDidVersionUptimeAndCount() {
     http.post("/v1/records", Records.json(T1, "INTEND", "a", 1));
 

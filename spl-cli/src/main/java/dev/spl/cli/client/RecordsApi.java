@@ -65,6 +65,32 @@ public final class RecordsApi {
     }
   }
 
+  /**
+   * The genesis of the task named by an alias or a thread id ({@code GET /v1/tasks/{task}}: one
+   * lookup on the daemon, not a read of the thread or of every task), or empty when there is none.
+   */
+  public java.util.Optional<StoredRecord> task(String reference) {
+    JsonNode node;
+    try {
+      node = client.get("/v1/tasks/" + DaemonClient.segment(reference));
+    } catch (CliException e) {
+      if ("TASK_NOT_FOUND".equals(e.code())) {
+        return java.util.Optional.empty();
+      }
+      throw e;
+    }
+    if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
+      // The route's answer names its kind beside the stored record's own fields.
+      object.remove("object");
+    }
+    try {
+      return java.util.Optional.of(RecordJson.parseStored(node));
+    } catch (InvalidRecordException | IllegalArgumentException e) {
+      throw CliException.failure(
+          "the daemon returned a record spl cannot read (" + e.getMessage() + "): " + node);
+    }
+  }
+
   /** Every record with {@code body.topic} = topic (and the act, if given), in append order. */
   public List<StoredRecord> topic(String topic, String act) {
     List<StoredRecord> records = new ArrayList<>();

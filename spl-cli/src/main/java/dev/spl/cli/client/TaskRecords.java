@@ -52,40 +52,33 @@ public final class TaskRecords {
   }
 
   /**
-   * The genesis of the task a user named: a thread id ({@code th_...}) or an alias; when two tasks
-   * have the same alias, the older one. An unknown one is bad input naming what was looked for.
+   * The genesis of the task a user named: a thread id ({@code th_...}) or an alias (one task holds
+   * an alias), found by one request without reading the thread or every task. An unknown one is bad
+   * input naming what was looked for.
    */
   public static StoredRecord resolve(RecordsApi api, String reference) {
     if (reference == null || reference.isBlank()) {
       throw CliException.badInput("task: expected an alias or a thread id but found nothing");
     }
     String wanted = reference.trim();
-    if (wanted.startsWith("th_")) {
-      if (!ThreadIds.isValid(wanted) || ThreadIds.RESERVED.contains(wanted)) {
-        throw CliException.badInput(
-            "task: expected an alias or a thread id ('th_' + 64 hex) but found '" + wanted + "'");
-      }
-      for (StoredRecord stored : api.thread(wanted)) {
-        if (isGenesis(stored)) {
-          return stored;
-        }
-      }
+    boolean thread = wanted.startsWith("th_");
+    if (thread && (!ThreadIds.isValid(wanted) || ThreadIds.RESERVED.contains(wanted))) {
       throw CliException.badInput(
-          "unknown task '"
-              + wanted
-              + "': no task was created on that thread at "
-              + api.client().baseUrl());
+          "task: expected an alias or a thread id ('th_' + 64 hex) but found '" + wanted + "'");
     }
-    for (StoredRecord genesis : all(api)) {
-      if (alias(genesis).equals(wanted)) {
-        return genesis;
-      }
-    }
-    throw CliException.badInput(
-        "unknown task '"
-            + wanted
-            + "': no task has that alias at "
-            + api.client().baseUrl()
-            + " (see `spl task list`)");
+    return api.task(wanted)
+        .orElseThrow(
+            () ->
+                CliException.badInput(
+                    thread
+                        ? "unknown task '"
+                            + wanted
+                            + "': no task was created on that thread at "
+                            + api.client().baseUrl()
+                        : "unknown task '"
+                            + wanted
+                            + "': no task has that alias at "
+                            + api.client().baseUrl()
+                            + " (see `spl task list`)"));
   }
 }

@@ -13,9 +13,12 @@ import java.util.Arrays;
 import java.util.Base64;
 
 /**
- * Ed25519 through the JDK's own JCA provider (no extra dependency). Public keys travel as {@code
- * ed25519:} followed by the 32 raw key bytes in unpadded base64url; signatures as the 64 raw
- * signature bytes in unpadded base64url.
+ * Ed25519 (RFC 8032). Keys are generated, stored and parsed through the JDK's JCA provider; signing
+ * and verifying use Bouncy Castle's RFC 8032 implementation on the raw key bytes, which gives the
+ * same signatures (Ed25519 is deterministic) at a small fraction of the JDK 17 provider's CPU: a
+ * signature per envelope sent and a check per envelope received are most of a daemon's CPU per
+ * child otherwise. Public keys travel as {@code ed25519:} followed by the 32 raw key bytes in
+ * unpadded base64url; signatures as the 64 raw signature bytes in unpadded base64url.
  */
 public final class Ed25519 {
   public static final String PREFIX = "ed25519:";
@@ -101,6 +104,13 @@ public final class Ed25519 {
 
   /** The signature of {@code message}, in base64url. */
   public static String sign(PrivateKey key, byte[] message) {
+    SigningKey raw = signingKey(key);
+    if (raw != null) {
+      byte[] signature = new byte[SIGNATURE_BYTES];
+      org.bouncycastle.math.ec.rfc8032.Ed25519.sign(
+          raw.seed(), 0, raw.publicKey(), 0, message, 0, message.length, signature, 0);
+      return ENCODER.encodeToString(signature);
+    }
     try {
       Signature signature = Signature.getInstance(ALGORITHM);
       signature.initSign(key);
@@ -122,6 +132,14 @@ public final class Ed25519 {
     if (raw.length != SIGNATURE_BYTES) {
       return false;
     }
+    byte[] encoded = key.getEncoded();
+    if (ALGORITHM.equalsIgnoreCase(key.getAlgorithm())
+        && encoded != null
+        && encoded.length == X509_HEADER.length + KEY_BYTES
+        && Arrays.equals(encoded, 0, X509_HEADER.length, X509_HEADER, 0, X509_HEADER.length)) {
+      return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(
+          raw, 0, encoded, X509_HEADER.length, message, 0, message.length);
+    }
     try {
       Signature verifier = Signature.getInstance(ALGORITHM);
       verifier.initVerify(key);
@@ -130,6 +148,33 @@ public final class Ed25519 {
     } catch (GeneralSecurityException e) {
       return false;
     }
+  }
+
+  /** A private key's 32-byte seed and the public key it derives, computed once per key. */
+  private record SigningKey(PrivateKey key, byte[] seed, byte[] publicKey) {}
+
+  // A daemon signs with one key: the last one used is kept, so a signature derives nothing.
+  private static volatile SigningKey lastSigningKey;
+
+  /** The raw form of an Ed25519 private key, or null for a key the JDK cannot export as a seed. */
+  private static SigningKey signingKey(PrivateKey key) {
+    SigningKey last = lastSigningKey;
+    if (last != null && last.key() == key) {
+      return last;
+    }
+    if (!(key instanceof java.security.interfaces.EdECPrivateKey edec)
+        || !ALGORITHM.equalsIgnoreCase(edec.getParams().getName())) {
+      return null;
+    }
+    byte[] seed = edec.getBytes().orElse(null);
+    if (seed == null || seed.length != KEY_BYTES) {
+      return null;
+    }
+    byte[] publicKey = new byte[KEY_BYTES];
+    org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(seed, 0, publicKey, 0);
+    SigningKey made = new SigningKey(key, seed, publicKey);
+    lastSigningKey = made;
+    return made;
   }
 
   private static String abbreviate(String text) {

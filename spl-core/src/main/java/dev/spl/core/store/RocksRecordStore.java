@@ -559,7 +559,7 @@ public final class RocksRecordStore implements RecordStore {
             holder = claimedInGroup.get(claim.key());
           }
           if (holder == null) {
-            holder = holderOf(claim.key());
+            holder = holderOnDisk(claim.key());
           }
           if (!claim.allowedOver(holder)) {
             throw new UniqueKeyConflictException(index, claim, holder);
@@ -645,7 +645,7 @@ public final class RocksRecordStore implements RecordStore {
   private final Commit stopCommit = new Commit(List.of(), List.of(), List.of(), null, null);
 
   /** The id of the record holding {@code key} on disk, or null. */
-  private String holderOf(String key) throws RocksDBException {
+  private String holderOnDisk(String key) throws RocksDBException {
     byte[] id = db.get(handle(StoreColumnFamily.UNIQUE), StoreCodec.uniqueKey(key));
     return id == null ? null : Hex.format(id);
   }
@@ -715,6 +715,19 @@ public final class RocksRecordStore implements RecordStore {
       return read(Hex.parse(id));
     } catch (RocksDBException e) {
       throw readFailure("record " + id, e);
+    } finally {
+      openLock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public Optional<String> holderOf(String key) {
+    openLock.readLock().lock();
+    try {
+      requireOpen();
+      return Optional.ofNullable(holderOnDisk(key));
+    } catch (RocksDBException e) {
+      throw readFailure("the holder of unique key " + key, e);
     } finally {
       openLock.readLock().unlock();
     }

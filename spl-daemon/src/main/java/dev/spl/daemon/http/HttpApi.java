@@ -16,6 +16,7 @@ import dev.spl.core.StoredEnvelope;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.auth.Envelope;
+import dev.spl.core.schema.UniqueRecords;
 import dev.spl.core.tls.ServerIdentity;
 import dev.spl.daemon.auth.RecordIntake;
 import dev.spl.daemon.fleet.FleetRegistry;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.eclipse.jetty.server.handler.GracefulHandler;
@@ -136,6 +138,7 @@ public final class HttpApi {
               config.routes.get("/v1/records", api::listRecords);
               config.routes.get("/v1/records/{id}", api::getRecord);
               config.routes.get("/v1/threads/{thread}", api::getThread);
+              config.routes.get("/v1/tasks/{task}", api::getTask);
               config.routes.get("/health", api::health);
               config.routes.get("/metrics", api::metrics);
               config.routes.get("/v1/fleet/status", api::fleetStatus);
@@ -379,6 +382,46 @@ public final class HttpApi {
     ObjectNode list = listJson(page, after);
     list.put("thread", thread);
     respond(ctx, list);
+  }
+
+  /**
+   * A task's genesis ({@code INTEND task}) by alias or thread id, without reading its thread or the
+   * task records: an alias is looked up in the store's index of unique keys (one task per alias), a
+   * thread id by the first {@code INTEND task} of that thread.
+   */
+  private void getTask(Context ctx) {
+    rejectUnknownParameters(QueryParameters.parse(ctx.queryString()), Set.of());
+    String task = ctx.pathParam("task");
+    Optional<StoredRecord> genesis;
+    if (task.startsWith("th_")) {
+      if (!ThreadIds.isValid(task)) {
+        throw ApiException.badRequest("INVALID_THREAD", threadMessage("task", task));
+      }
+      genesis =
+          records.query(new RecordQuery(task, UniqueRecords.TASK_TOPIC, Act.INTEND, 0, 1)).stream()
+              .findFirst();
+    } else {
+      genesis =
+          records
+              .store()
+              .holderOf(UniqueRecords.ALIAS_PREFIX + task)
+              .flatMap(records::get)
+              .filter(
+                  stored ->
+                      stored.record().act() == Act.INTEND
+                          && UniqueRecords.TASK_TOPIC.equals(stored.record().topic()));
+    }
+    StoredRecord found =
+        genesis.orElseThrow(
+            () ->
+                ApiException.notFound(
+                    "TASK_NOT_FOUND",
+                    task.startsWith("th_")
+                        ? "no task was created on thread '" + task + "'"
+                        : "no task has the alias '" + task + "'"));
+    ObjectNode node = RecordJson.toJson(found);
+    node.put("object", "record");
+    respond(ctx, node);
   }
 
   private void health(Context ctx) {

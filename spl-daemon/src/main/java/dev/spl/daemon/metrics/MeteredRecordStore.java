@@ -58,6 +58,11 @@ public final class MeteredRecordStore implements RecordStore {
   }
 
   @Override
+  public Optional<String> holderOf(String key) {
+    return store.holderOf(key);
+  }
+
+  @Override
   public Optional<StoredRecord> get(String id) {
     return store.get(id);
   }
