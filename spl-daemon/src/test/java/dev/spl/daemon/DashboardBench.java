@@ -215,6 +215,14 @@ public final class DashboardBench {
       DashboardBench.print("every answer of the first round received", data);
       DashboardBench.print("first render (fleet, fan-outs, 1,000 children)", firstRender);
       DashboardBench.print("first paint (the frame after the first render)", paint);
+      List<Double> building = new ArrayList<>();
+      List<Double> painting = new ArrayList<>();
+      for (int i = 0; i < firstRender.size(); i++) {
+        building.add(firstRender.get(i) - data.get(i));
+        painting.add(paint.get(i) - firstRender.get(i));
+      }
+      DashboardBench.print("  of which building the page after the answers", building);
+      DashboardBench.print("  and laying out and painting it", painting);
     }
   }
 
