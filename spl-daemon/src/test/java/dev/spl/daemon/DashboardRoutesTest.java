@@ -72,6 +72,25 @@ class DashboardRoutesTest {
   }
 
   @Test
+  void aBrowserWithTheCurrentFileRevalidatesItWithoutDownloadingItAgain() throws Exception {
+    HttpResponse<String> script = get("/ui/dashboard.js");
+    String tag = script.headers().firstValue("ETag").orElseThrow();
+    assertThat(tag).matches("\"[0-9a-f]{32}\"");
+    assertThat(script.headers().firstValue("Cache-Control")).hasValue("no-cache");
+
+    HttpResponse<String> again = get("/ui/dashboard.js", "If-None-Match", tag);
+    assertThat(again.statusCode()).isEqualTo(304);
+    assertThat(again.body()).isEmpty();
+    assertThat(again.headers().firstValue("ETag")).hasValue(tag);
+    assertThat(again.headers().firstValue("Content-Security-Policy")).isPresent();
+
+    HttpResponse<String> otherTag = get("/ui/dashboard.js", "If-None-Match", "\"stale\"");
+    assertThat(otherTag.statusCode()).isEqualTo(200);
+    assertThat(otherTag.body()).isEqualTo(script.body());
+    assertThat(get("/ui/dashboard.css").headers().firstValue("ETag")).isPresent().isNotEqualTo(tag);
+  }
+
+  @Test
   void dataAndActionsNeedTheToken() throws Exception {
     HttpResponse<String> list = get("/v1/fanouts");
     assertThat(list.statusCode()).isEqualTo(401);

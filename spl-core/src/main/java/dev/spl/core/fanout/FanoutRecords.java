@@ -39,6 +39,12 @@ public final class FanoutRecords {
   public static final String CANCEL_BUDGET = "budget";
 
   /**
+   * The cancel of a newer attempt of a child that a late accept of an earlier attempt completed:
+   * the child is done, so the cancel is no verdict.
+   */
+  public static final String CANCEL_SUPERSEDED = "superseded";
+
+  /**
    * The field of {@code fanout_child_done} and {@code child_result} a worker sets when it stopped
    * the attempt itself, not at the coordinator's request; its only value is {@link
    * #INTERRUPTED_BY_HARD_FREEZE}.

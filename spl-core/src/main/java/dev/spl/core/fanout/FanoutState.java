@@ -155,6 +155,9 @@ public final class FanoutState {
   private final BitSet ready = new BitSet();
   private int readyCount;
   private final Map<Integer, BitSet> activeByWorker = new HashMap<>();
+  // Newer attempts still spawned when a late accept completed their child: index to (attempt,
+  // worker code), until the fanout_cancel_sent that stops them is applied.
+  private final Map<Integer, long[]> supersededToCancel = new HashMap<>();
   private long roundRobinSpawns;
   private int ignoredRecords;
   private boolean joinComplete;
@@ -621,6 +624,8 @@ public final class FanoutState {
     }
     ChildState from = state(i);
     boolean late = done.attempt() != attempt[i];
+    int newerAttempt = attempt[i];
+    char newerWorker = worker[i];
     spentMicros += Math.max(0, micros(done.costUsd()));
     if (done.verdict() == Verdict.CANCELLED
         && from == ChildState.IN_PROGRESS
@@ -653,6 +658,9 @@ public final class FanoutState {
       exitCodes[i] = done.exitCode() == null ? NO_EXIT_CODE : done.exitCode();
     }
     transition(i, ChildState.DONE, done.verdict());
+    if (late && from == ChildState.IN_PROGRESS && newerWorker != 0) {
+      supersededToCancel.put(i, new long[] {newerAttempt, newerWorker});
+    }
     if (done.worker() != null && late) {
       worker[i] = workerCode(done.worker());
     }
@@ -817,6 +825,14 @@ public final class FanoutState {
   }
 
   private boolean applyCancelSent(CancelSent cancel) {
+    if (FanoutRecords.CANCEL_SUPERSEDED.equals(cancel.reason())) {
+      // The children are done already: the cancel stops their newer attempts and is no verdict.
+      boolean changed = false;
+      for (int i : cancel.indices()) {
+        changed |= supersededToCancel.remove(i) != null;
+      }
+      return changed;
+    }
     boolean changed = false;
     int reason = cancelReasonCode(cancel.reason());
     for (int i : cancel.indices()) {
@@ -1025,6 +1041,7 @@ public final class FanoutState {
    */
   public List<FanoutAction> decide(long nowMillis, WorkerDirectory directory, SpawnPolicy policy) {
     List<FanoutAction> actions = new ArrayList<>();
+    addSupersededCancel(actions);
     if (joinComplete) {
       addLeftoverCancel(actions, leftoverCancelReason());
       return actions;
@@ -1072,6 +1089,29 @@ public final class FanoutState {
     decideLostWorkers(actions, directory, nowMillis);
     decideSpawns(actions, directory, policy, nowMillis);
     return actions;
+  }
+
+  /**
+   * Cancels the newer attempts that were spawned when a late accept completed their child (see
+   * {@link #lateAcceptOfAMovedAttempt}), on the workers they were spawned on: one still waiting
+   * there never starts, one running is stopped. Its result changes nothing, the child being done.
+   */
+  private void addSupersededCancel(List<FanoutAction> actions) {
+    if (supersededToCancel.isEmpty()) {
+      return;
+    }
+    List<FanoutAction.CancelledChild> cancelled = new ArrayList<>();
+    supersededToCancel.keySet().stream()
+        .sorted()
+        .forEach(
+            i -> {
+              long[] newer = supersededToCancel.get(i);
+              cancelled.add(
+                  new FanoutAction.CancelledChild(
+                      i, (int) newer[0], thread(i), workerDids.get((int) newer[1] - 1)));
+            });
+    actions.add(
+        new FanoutAction.Cancel(ref, List.copyOf(cancelled), FanoutRecords.CANCEL_SUPERSEDED));
   }
 
   /** Cancels every child still pending or running (not yet cancelling): the budget is spent. */

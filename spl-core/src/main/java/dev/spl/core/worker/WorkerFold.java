@@ -51,8 +51,11 @@ import java.util.Set;
  * each answer to {@link #answer} (or {@link #unanswered} when it got none): {@code current} (and
  * {@code unknown}, a coordinator that fences nothing) confirms; {@code superseded} and {@code done}
  * drop the attempt for good, without a result (the coordinator counts none for it); {@code not_yet}
- * and no answer ask again after {@link #ASK_AGAIN_MILLIS}. Confirmations live in memory only, so
- * after a restart every attempt without a result is asked about again before it runs.
+ * and no answer ask again after {@link #ASK_AGAIN_MILLIS}. A confirmation counts for {@link
+ * #CONFIRMATION_MAX_AGE_MILLIS} from its answer: an attempt whose confirmation is older when a slot
+ * is free is asked about again, holding that slot, and starts only on a fresh {@code current}.
+ * Confirmations live in memory only, so after a restart every attempt without a result is asked
+ * about again before it runs.
  *
  * <p>Unlike the coordinator's fold, {@code decide} takes what it returns: each action is returned
  * once, because the worker carries them out in process at once (a start is a hand-off to a slot).
@@ -71,6 +74,13 @@ public final class WorkerFold {
 
   /** How long after a {@code not_yet} (or no answer) an attempt is asked about again. */
   public static final long ASK_AGAIN_MILLIS = 500;
+
+  /**
+   * How old a confirmation may be when its attempt starts. An attempt confirmed ahead of a free
+   * slot may wait for one for seconds, and meanwhile the coordinator may have completed its child
+   * (a late accept of an earlier attempt); an older confirmation is asked for again first.
+   */
+  public static final long CONFIRMATION_MAX_AGE_MILLIS = 1_000;
 
   private final Map<String, Attempt> attempts = new HashMap<>();
   // Attempts with an INTEND that have not started, in arrival order.
@@ -109,6 +119,9 @@ public final class WorkerFold {
     Phase phase = Phase.WAITING;
     Fence fence = Fence.UNASKED;
     long askAgainAt;
+    long confirmedAt;
+    // Asked again because its confirmation was too old when a slot was free: it keeps that slot.
+    boolean reconfirming;
     String cancelReason;
     boolean stopDecided;
     String interruptedBy;
@@ -263,6 +276,15 @@ public final class WorkerFold {
       if (attempt.fence == Fence.UNASKED && attempt.askAgainAt <= nowMillis) {
         attempt.fence = Fence.ASKED;
         actions.add(new WorkerAction.Confirm(attempt.key, attempt.intent));
+      } else if (attempt.fence == Fence.ASKED && attempt.reconfirming && slots > 0) {
+        slots--;
+      } else if (attempt.fence == Fence.CONFIRMED
+          && slots > 0
+          && nowMillis - attempt.confirmedAt > CONFIRMATION_MAX_AGE_MILLIS) {
+        attempt.fence = Fence.ASKED;
+        attempt.reconfirming = true;
+        actions.add(new WorkerAction.Confirm(attempt.key, attempt.intent));
+        slots--;
       } else if (attempt.fence == Fence.CONFIRMED && slots > 0) {
         it.remove();
         attempt.phase = Phase.RUNNING;
@@ -287,7 +309,11 @@ public final class WorkerFold {
       return false;
     }
     switch (standing) {
-      case CURRENT, UNKNOWN -> attempt.fence = Fence.CONFIRMED;
+      case CURRENT, UNKNOWN -> {
+        attempt.fence = Fence.CONFIRMED;
+        attempt.confirmedAt = nowMillis;
+        attempt.reconfirming = false;
+      }
       case SUPERSEDED, DONE -> {
         waiting.remove(key);
         attempts.remove(key);
@@ -308,6 +334,7 @@ public final class WorkerFold {
 
   private static void askAgain(Attempt attempt, long nowMillis) {
     attempt.fence = Fence.UNASKED;
+    attempt.reconfirming = false;
     attempt.askAgainAt = nowMillis + ASK_AGAIN_MILLIS;
   }
 

@@ -394,6 +394,91 @@ class FanoutStateTest {
   }
 
   @Test
+  void aLateAcceptCancelsTheNewerAttemptOnItsWorkerAndTheCancelIsNoVerdict() {
+    Driver driver = new Driver();
+    driver.fanOut(List.of(spec("a", "worker-a"), spec("b", "worker-b")), "all", 3, 2);
+    driver.step(BOTH);
+    WorkerDirectory aLost = new WorkerDirectory("http://127.0.0.1:9100", List.of(B), List.of(A));
+    driver.step(aLost);
+    assertThat(spawns(driver.step(aLost)))
+        .singleElement()
+        .satisfies(s -> assertThat(s.worker().did()).isEqualTo(B.did()));
+    FanoutState state = driver.state();
+    driver.doneBy(0, 1, "accept", A.did());
+
+    List<FanoutAction.Cancel> cancels = only(driver.step(aLost), FanoutAction.Cancel.class);
+    assertThat(cancels).singleElement();
+    assertThat(cancels.get(0).reason()).isEqualTo(FanoutRecords.CANCEL_SUPERSEDED);
+    assertThat(cancels.get(0).children())
+        .containsExactly(new FanoutAction.CancelledChild(0, 2, state.thread(0), B.did()));
+    // Once its record is applied the cancel is not decided again, and the child stays accepted.
+    assertThat(only(driver.step(aLost), FanoutAction.Cancel.class)).isEmpty();
+    assertThat(state.childState(0)).isEqualTo(ChildState.DONE);
+    assertThat(state.verdict(0)).isEqualTo(Verdict.ACCEPT);
+
+    // worker-b reports the cancelled attempt 2: the fan-in counts no cancel.
+    driver.doneBy(0, 2, "cancelled", B.did());
+    assertThat(state.verdict(0)).isEqualTo(Verdict.ACCEPT);
+    assertThat(state.fanin().cancelled()).isZero();
+    assertThat(state.counters().accepted()).isEqualTo(1);
+    driver.done(1, "accept");
+    assertThat(only(driver.step(aLost), FanoutAction.CompleteJoin.class).get(0).verdict())
+        .isEqualTo("accept");
+  }
+
+  @Test
+  void aLateAcceptThatCompletesTheJoinStillCancelsTheNewerAttemptAndReplayAgrees() {
+    Driver driver = new Driver();
+    driver.fanOut(List.of(spec("a", "worker-a"), spec("b", "worker-b")), "all", 3, 2);
+    driver.step(BOTH);
+    driver.done(1, "accept");
+    WorkerDirectory aLost = new WorkerDirectory("http://127.0.0.1:9100", List.of(B), List.of(A));
+    driver.step(aLost);
+    driver.step(aLost);
+    driver.doneBy(0, 1, "accept", A.did());
+
+    FanoutState original = driver.state();
+    Fanouts beforeCancel = new Fanouts(JoinCompiler.BUILT_IN_ONLY);
+    driver.log.forEach(beforeCancel::apply);
+    FanoutState replayedBefore = beforeCancel.get(driver.fanoutId).orElseThrow();
+    assertThat(replayedBefore.decide(driver.now, aLost, SpawnPolicy.ALLOW_ALL))
+        .isEqualTo(original.decide(driver.now, aLost, SpawnPolicy.ALLOW_ALL));
+
+    List<FanoutAction> last = driver.step(aLost);
+    assertThat(only(last, FanoutAction.Cancel.class))
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.reason()).isEqualTo(FanoutRecords.CANCEL_SUPERSEDED);
+              assertThat(c.indices()).containsExactly(0);
+            });
+    assertThat(only(last, FanoutAction.CompleteJoin.class).get(0).verdict()).isEqualTo("accept");
+    assertThat(driver.step(aLost)).isEmpty();
+
+    Fanouts replayed = new Fanouts(JoinCompiler.BUILT_IN_ONLY);
+    driver.log.forEach(replayed::apply);
+    FanoutState copy = replayed.get(driver.fanoutId).orElseThrow();
+    assertThat(JoinStatus.of(copy)).isEqualTo(JoinStatus.of(original));
+    assertThat(copy.fanin()).isEqualTo(original.fanin());
+    assertThat(copy.decide(driver.now, aLost, SpawnPolicy.ALLOW_ALL)).isEmpty();
+  }
+
+  @Test
+  void aLateAcceptBeforeTheNewerAttemptWasSpawnedCancelsNothing() {
+    Driver driver = new Driver();
+    driver.fanOut(List.of(spec("a", "worker-a"), spec("b", "worker-b")), "all", 3, 2);
+    driver.step(BOTH);
+    WorkerDirectory aLost = new WorkerDirectory("http://127.0.0.1:9100", List.of(B), List.of(A));
+    driver.step(aLost);
+    driver.doneBy(0, 1, "accept", A.did());
+
+    assertThat(driver.state().verdict(0)).isEqualTo(Verdict.ACCEPT);
+    List<FanoutAction> next = driver.step(aLost);
+    assertThat(only(next, FanoutAction.Cancel.class)).isEmpty();
+    assertThat(spawns(next)).isEmpty();
+  }
+
+  @Test
   void aChildCompletedByALateAcceptIsNotMovedWhenTheWorkerOfItsNewerAttemptIsLost() {
     Driver driver = new Driver();
     driver.fanOut(

@@ -400,6 +400,61 @@ class WorkerFoldTest {
   }
 
   @Test
+  void anAttemptWhoseConfirmationIsTooOldWhenASlotFreesIsAskedAboutAgainAndNeverStartsOnIt() {
+    for (int i = 0; i < 3; i++) {
+      fold.apply(intent(i, 1, "docs"));
+    }
+    assertThat(asked(fold.decide(now, control, policy, 1))).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      fold.answer(key(i, 1), AttemptStanding.CURRENT, now);
+    }
+    assertThat(started(fold.decide(now, control, policy, 1))).containsExactly(key(0, 1));
+
+    // A slot frees after the confirmations aged: the next attempt is asked about again, and the
+    // one behind it is not asked about while the first holds the free slot.
+    now += WorkerFold.CONFIRMATION_MAX_AGE_MILLIS + 1;
+    List<WorkerAction> stale = fold.decide(now, control, policy, 1);
+    assertThat(started(stale)).isEmpty();
+    assertThat(asked(stale)).containsExactly(key(1, 1));
+    assertThat(fold.decide(now, control, policy, 1)).isEmpty();
+
+    // Meanwhile the coordinator completed child 1: it never runs here.
+    fold.answer(key(1, 1), AttemptStanding.DONE, now);
+    assertThat(fold.dropped(key(1, 1))).isTrue();
+    List<WorkerAction> next = fold.decide(now, control, policy, 1);
+    assertThat(started(next)).isEmpty();
+    assertThat(asked(next)).containsExactly(key(2, 1));
+    fold.answer(key(2, 1), AttemptStanding.CURRENT, now);
+    assertThat(started(fold.decide(now, control, policy, 1))).containsExactly(key(2, 1));
+  }
+
+  @Test
+  void aConfirmationWithinItsAgeStartsItsAttemptWithoutAskingAgain() {
+    fold.apply(intent(0, 1, "docs"));
+    fold.decide(now, control, policy, 0);
+    fold.answer(key(0, 1), AttemptStanding.CURRENT, now);
+
+    now += WorkerFold.CONFIRMATION_MAX_AGE_MILLIS;
+    List<WorkerAction> actions = fold.decide(now, control, policy, 1);
+    assertThat(asked(actions)).isEmpty();
+    assertThat(started(actions)).containsExactly(key(0, 1));
+  }
+
+  @Test
+  void aStaleConfirmationAskedAgainThatGetsNoAnswerWaitsAndIsAskedAfterThePause() {
+    fold.apply(intent(0, 1, "docs"));
+    fold.decide(now, control, policy, 0);
+    fold.answer(key(0, 1), AttemptStanding.CURRENT, now);
+    now += WorkerFold.CONFIRMATION_MAX_AGE_MILLIS + 1;
+    assertThat(asked(fold.decide(now, control, policy, 1))).containsExactly(key(0, 1));
+
+    fold.unanswered(key(0, 1), now);
+    assertThat(fold.decide(now, control, policy, 1)).isEmpty();
+    now += WorkerFold.ASK_AGAIN_MILLIS;
+    assertThat(asked(fold.decide(now, control, policy, 1))).containsExactly(key(0, 1));
+  }
+
+  @Test
   void notYetAndNoAnswerAskAgainOnlyAfterAPause() {
     fold.apply(intent(0, 1, "docs"));
     fold.apply(intent(1, 1, "docs"));

@@ -5,7 +5,9 @@ import dev.spl.core.Act;
 import dev.spl.core.Hex;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
+import dev.spl.core.RecordJson;
 import dev.spl.core.ThreadIds;
+import dev.spl.core.auth.InstanceKey;
 import dev.spl.core.control.Freeze;
 import dev.spl.core.control.FreezeLevel;
 import dev.spl.daemon.Daemon;
@@ -53,6 +55,12 @@ public final class HttpBench {
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("metrics")) {
       metrics(
+          Duration.ofMillis(args.length > 1 ? Long.parseLong(args[1]) : 3000),
+          args.length > 2 ? Integer.parseInt(args[2]) : 5);
+      return;
+    }
+    if (args.length > 0 && args[0].equals("signed")) {
+      signed(
           Duration.ofMillis(args.length > 1 ? Long.parseLong(args[1]) : 3000),
           args.length > 2 ? Integer.parseInt(args[2]) : 5);
       return;
@@ -210,7 +218,10 @@ public final class HttpBench {
           daemon.url(),
           daemon.storeDescription());
       HttpBench bench = new HttpBench(daemon.url(), phase);
-      bench.run("warm-up", 4, 1, Duration.ofSeconds(3));
+      // Throughput rose several-fold over the first rounds of earlier runs (the JIT, the store's
+      // first compactions): both shapes warm up for longer before anything is compared.
+      bench.run("warm-up", CONNECTIONS, 1, Duration.ofSeconds(10));
+      bench.run("warm-up, batches", 1, BATCH, Duration.ofSeconds(10));
       java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
       java.net.http.HttpRequest scrape =
           java.net.http.HttpRequest.newBuilder(java.net.URI.create(daemon.url() + "/metrics"))
@@ -222,7 +233,10 @@ public final class HttpBench {
       java.util.concurrent.atomic.AtomicLong scrapeBytes =
           new java.util.concurrent.atomic.AtomicLong();
       for (int round = 0; round < rounds; round++) {
-        for (int config = 0; config < configs.length; config++) {
+        for (int turn = 0; turn < configs.length; turn++) {
+          // Throughput drifts over a run (JIT, the store growing): every other round runs the
+          // configurations in reverse order, so neither always runs later.
+          int config = round % 2 == 0 ? turn : configs.length - 1 - turn;
           java.util.concurrent.ScheduledExecutorService scraper =
               java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
           if (config == 1) {
@@ -264,20 +278,86 @@ public final class HttpBench {
           scrapes.get(),
           scrapes.get() == 0 ? 0 : scrapeBytes.get() / scrapes.get());
       System.out.println();
-      System.out.println("| /metrics | mode | records/s (median) | ratio to not scraped |");
-      System.out.println("|---|---|---:|---:|");
-      for (int config = 0; config < configs.length; config++) {
-        for (int mode = 0; mode < modes.length; mode++) {
-          double median = median(rates[config][mode]);
-          System.out.printf(
-              Locale.ROOT,
-              "| %s | %s | %,.0f | %.3f |%n",
-              configs[config],
-              modes[mode],
-              median,
-              median / median(rates[0][mode]));
+      printComparison("/metrics", configs, modes, rates);
+    } finally {
+      deleteTree(root);
+    }
+  }
+
+  /**
+   * Prints, per configuration and mode, the median records/s, its ratio to the first
+   * configuration's median, and the median of the per-round ratios (each round's pair ran back to
+   * back, so that ratio is the one drift biases least).
+   */
+  private static void printComparison(
+      String what, String[] configs, String[] modes, double[][][] rates) {
+    System.out.println(
+        "| " + what + " | mode | records/s (median) | ratio of medians | median of round ratios |");
+    System.out.println("|---|---|---:|---:|---:|");
+    for (int config = 0; config < configs.length; config++) {
+      for (int mode = 0; mode < modes.length; mode++) {
+        double[] ratios = new double[rates[config][mode].length];
+        for (int round = 0; round < ratios.length; round++) {
+          ratios[round] = rates[config][mode][round] / rates[0][mode][round];
+        }
+        double median = median(rates[config][mode]);
+        System.out.printf(
+            Locale.ROOT,
+            "| %s | %s | %,.0f | %.3f | %.3f |%n",
+            configs[config],
+            modes[mode],
+            median,
+            median / median(rates[0][mode]),
+            median(ratios));
+      }
+    }
+  }
+
+  /**
+   * Append throughput of one daemon for requests signed by a registered instance key (an envelope
+   * per request, as daemons send: the sender signs, the receiver verifies and keeps the envelope
+   * beside each record) versus unsigned operator requests, in rounds whose order alternates. The
+   * sender signs in the timed loop, on the same machine, as a daemon's outbox does.
+   */
+  private static void signed(Duration phase, int rounds) throws Exception {
+    Path root = Files.createTempDirectory("spl-bench-http-signed");
+    try (Daemon daemon = Daemon.start(DaemonConfig.defaults(root.resolve("home")).withPort(0))) {
+      System.out.printf(
+          Locale.ROOT,
+          "spl HTTP signed-requests benchmark: %d ms per phase, %d rounds, %d cores, java %s%n"
+              + "daemon %s, store: %s%n",
+          phase.toMillis(),
+          rounds,
+          Runtime.getRuntime().availableProcessors(),
+          System.getProperty("java.version"),
+          daemon.url(),
+          daemon.storeDescription());
+      InstanceKey key = InstanceKey.generate();
+      daemon.trust().register(key.did(), key.publicKey());
+      HttpBench bench = new HttpBench(daemon.url(), phase);
+      bench.run("warm-up", 4, 1, Duration.ofSeconds(3));
+      bench.run("warm-up signed", 4, 1, Duration.ofSeconds(3), key);
+      String[] configs = {"unsigned (operator)", "signed envelope"};
+      String[] modes = {"1 connection", "16 connections", "batch 100, 1 connection"};
+      int[][] shapes = {{1, 1}, {CONNECTIONS, 1}, {1, BATCH}};
+      double[][][] rates = new double[configs.length][modes.length][rounds];
+      for (int round = 0; round < rounds; round++) {
+        for (int turn = 0; turn < configs.length; turn++) {
+          int config = round % 2 == 0 ? turn : configs.length - 1 - turn;
+          for (int mode = 0; mode < modes.length; mode++) {
+            Result result =
+                bench.run(
+                    "round " + (round + 1) + ", " + configs[config] + ", " + modes[mode],
+                    shapes[mode][0],
+                    shapes[mode][1],
+                    phase,
+                    config == 1 ? key : null);
+            rates[config][mode][round] = result.recordsPerSecond;
+          }
         }
       }
+      System.out.println();
+      printComparison("requests", configs, modes, rates);
     } finally {
       deleteTree(root);
     }
@@ -317,6 +397,12 @@ public final class HttpBench {
   }
 
   private Result run(String name, int connections, int batch, Duration duration) throws Exception {
+    return run(name, connections, batch, duration, null);
+  }
+
+  /** As above; with a {@code signer}, each request is an envelope it signed. */
+  private Result run(String name, int connections, int batch, Duration duration, InstanceKey signer)
+      throws Exception {
     long[][] latencies = new long[connections][];
     int[] counts = new int[connections];
     long[] records = new long[connections];
@@ -340,7 +426,10 @@ public final class HttpBench {
                   go.await();
                   long end = window[1];
                   while (System.nanoTime() < end) {
-                    byte[] body = body(threadId, batch);
+                    byte[] body =
+                        signer == null
+                            ? body(threadId, batch)
+                            : signedBody(threadId, batch, signer);
                     long t0 = System.nanoTime();
                     client.post(body);
                     long t1 = System.nanoTime();
@@ -418,6 +507,25 @@ public final class HttpBench {
       out.append(']');
     }
     return out.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The same records as {@link #body}, written by {@code signer} and sent in its envelope. */
+  private byte[] signedBody(String thread, int batch, InstanceKey signer) throws IOException {
+    ObjectNode request = Json.MAPPER.createObjectNode();
+    com.fasterxml.jackson.databind.node.ArrayNode records = request.putArray("records");
+    List<String> ids = new ArrayList<>(batch);
+    for (int i = 0; i < batch; i++) {
+      long n = unique.incrementAndGet();
+      ObjectNode body = Json.MAPPER.createObjectNode();
+      body.put("topic", "bench");
+      body.put("n", n);
+      body.put("note", "a typical small record body");
+      Record record = new Record(thread, signer.did(), Act.DO, body, n, List.of());
+      records.add(RecordJson.toJson(record, record.id()));
+      ids.add(record.id());
+    }
+    request.set("signature", signer.sign(ids).toJson());
+    return Json.MAPPER.writeValueAsBytes(request);
   }
 
   private static long percentile(long[] sorted, double p) {
