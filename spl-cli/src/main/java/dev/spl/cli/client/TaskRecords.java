@@ -4,6 +4,7 @@ import dev.spl.cli.CliException;
 import dev.spl.core.Act;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
+import dev.spl.core.fanout.FanoutRecords;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,10 +66,20 @@ public final class TaskRecords {
         throw CliException.badInput(
             "task: expected an alias or a thread id ('th_' + 64 hex) but found '" + wanted + "'");
       }
+      StoredRecord child = null;
       for (StoredRecord stored : api.thread(wanted)) {
         if (isGenesis(stored)) {
           return stored;
         }
+        if (child == null
+            && stored.record().act() == Act.INTEND
+            && FanoutRecords.CHILD.equals(stored.record().topic())) {
+          child = stored;
+        }
+      }
+      // A running child's own thread, where it fans out itself (docs/fan-in.md#nested-fan-out).
+      if (child != null) {
+        return child;
       }
       throw CliException.badInput(
           "unknown task '"

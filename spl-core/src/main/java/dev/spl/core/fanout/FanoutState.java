@@ -68,6 +68,8 @@ public final class FanoutState {
   private static final int LOST_ITS_WORKER = 1 << 1;
   private static final int INTERRUPTED = 1 << 2;
   private static final int RETRIED = 1 << 3;
+  // Its command exited with an accept and it fanned out itself: it waits for that fan-in.
+  private static final int WAITING_FOR_NESTED = 1 << 4;
   private static final int CANCEL_REASON_SHIFT = 4;
   private static final int CANCEL_REASON_MASK = 0b111 << CANCEL_REASON_SHIFT;
   // Cancel reasons by code; 0 is none.
@@ -780,6 +782,7 @@ public final class FanoutState {
     boolean wasAccepted = accepted(i);
     boolean wasFailed = failedTerminal(i);
     count(i, -1);
+    flags[i] &= ~WAITING_FOR_NESTED;
     if (from.active() && !to.active()) {
       BitSet onWorker = activeByWorker.get((int) worker[i]);
       if (onWorker != null) {
@@ -951,6 +954,11 @@ public final class FanoutState {
   }
 
   /** What the fan-out has spent so far, in USD: the costs of all its children's results. */
+  /** What the children's counted results cost together. */
+  public BigDecimal totalCostUsd() {
+    return usd(costTotalMicros);
+  }
+
   public java.math.BigDecimal spentUsd() {
     return usd(spentMicros);
   }
@@ -1718,6 +1726,37 @@ public final class FanoutState {
     return resultSeq[index] == 0
         ? null
         : log.childDone(resultSeq[index]).map(ChildDone::exitCode).orElse(null);
+  }
+
+  /**
+   * Child {@code index}'s command exited with an accept after it fanned out itself ({@link
+   * Fanouts}): the child stays in progress, but no longer on its worker (a lost worker does not
+   * move it), until the nested fan-in's result arrives as the child's own result. Returns whether
+   * that changed anything: only the current attempt of a child in progress can wait.
+   */
+  boolean waitForNested(int index, int attemptNumber) {
+    if (!inRange(index)
+        || state(index) != ChildState.IN_PROGRESS
+        || attempt[index] != attemptNumber
+        || (flags[index] & WAITING_FOR_NESTED) != 0) {
+      return false;
+    }
+    flags[index] |= WAITING_FOR_NESTED;
+    BitSet onWorker = activeByWorker.get((int) worker[index]);
+    if (onWorker != null) {
+      onWorker.clear(index);
+      if (onWorker.isEmpty()) {
+        activeByWorker.remove((int) worker[index]);
+      }
+    }
+    version++;
+    changedAt[index] = version;
+    return true;
+  }
+
+  /** Whether child {@code index} waits for the fan-out it made itself ({@link #waitForNested}). */
+  public boolean waitingForNested(int index) {
+    return inRange(index) && (flags[index] & WAITING_FOR_NESTED) != 0;
   }
 
   public ChildState childState(int index) {
