@@ -384,6 +384,81 @@ class NestedFanoutFleetTest {
         .satisfies(r -> assertThat(r.record().actor()).isEqualTo(coordinator.did()));
   }
 
+  private void control(String topic, String level) {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("topic", topic);
+    body.put("namespace", NAMESPACE);
+    if (level != null) {
+      body.put("level", level);
+      body.put("grace_secs", 0);
+      body.put("reason", "a drill during a nested run");
+    }
+    body.put("issued_by", "tester");
+    body.put("issued_at", System.currentTimeMillis());
+    Record record =
+        new Record(
+            ThreadIds.FLEET_CONTROL,
+            FleetTestSupport.USER,
+            Act.LEARN,
+            body,
+            System.nanoTime(),
+            List.of());
+    Http.Response response =
+        operator().post("/v1/records", RecordJson.toJson(record, record.id()).toString());
+    assertThat(response.status()).as(response.text()).isEqualTo(201);
+  }
+
+  @Test
+  void aHardFreezeOfTheNamespaceReachesTheNestedChildrenAndTheRunEndsAfterTheUnfreeze()
+      throws Exception {
+    startFleet();
+    Path leaf =
+        script(
+            "leaf.sh",
+            "i=0; while [ ! -e '"
+                + dir
+                + "'/release ] && [ $i -lt 600 ]; do sleep 0.05;"
+                + " i=$((i+1)); done",
+            "printf '{\"v\":%s}' \"$SPL_ITER_FROM\" > \"$SPL_RESULT_FILE\"");
+    nestedTemplate(leaf, "total=sum(result.v)");
+    String outer = outerFanout(1, outerScript(), "grand=sum(result.reduced.total)");
+    String nestedThread =
+        Await.untilPresent(
+            "a nested child runs",
+            Duration.ofSeconds(30),
+            () ->
+                coordinator
+                    .reconciler()
+                    .flatMap(
+                        loop ->
+                            DaemonFanoutEndpoints.answerOf(
+                                loop.read(
+                                    fanouts ->
+                                        fanouts.all().stream()
+                                            .filter(s -> s.ref().thread().equals(outer))
+                                            .filter(s -> s.waitingForNested(0))
+                                            .map(s -> s.childThread(0))
+                                            .findFirst()))));
+    Await.until(
+        "a nested child was spawned",
+        () -> !query(coordinator, nestedThread, FanoutRecords.SPAWNED, Act.DO).isEmpty());
+
+    control("freeze", "hard");
+    // The running nested child is stopped as interrupted, not failed: the freeze reached level 2.
+    Await.until(
+        "a nested child interrupted by the hard freeze",
+        Duration.ofSeconds(30),
+        () ->
+            dones(nestedThread).stream()
+                .anyMatch(d -> FanoutRecords.INTERRUPTED_BY_HARD_FREEZE.equals(d.interruptedBy())));
+    Files.writeString(dir.resolve("release"), "");
+    control("unfreeze", null);
+
+    JoinComplete join = awaitJoin(outer);
+    assertThat(join.verdict()).isEqualTo(JoinComplete.ACCEPT);
+    assertThat(join.reduced().get("grand").get("value").asLong()).isEqualTo(3);
+  }
+
   private void assertRefused(Http child, String credential, Record record, String code) {
     assertRefusedJson(child, credential, RecordJson.toJson(record, record.id()).toString(), code);
   }

@@ -43,6 +43,6 @@ public enum AuthRule {
   CHILD_CREDENTIAL_NOT_CURRENT,
   /** A request or record a child credential does not cover (only its own nested fan-out). */
   CHILD_CREDENTIAL_OUT_OF_SCOPE,
-  /** A fan-out nested deeper than the coordinator's {@code max_fanout_depth}. */
+  /** A fan-out nested deeper than the coordinator allows. */
   FANOUT_TOO_DEEP
 }

@@ -216,8 +216,7 @@ public final class Authorizer {
             + (depth > limit + 1 ? "more than " + (limit + 1) : Integer.toString(depth))
             + " (a task's own fan-out is depth 1, each nested one a level deeper), but this"
             + " coordinator allows at most "
-            + limit
-            + " (its max_fanout_depth)");
+            + limit);
   }
 
   private static Optional<Refusal> heartbeat(Record record, String signer, View view) {
