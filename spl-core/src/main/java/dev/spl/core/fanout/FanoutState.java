@@ -68,10 +68,10 @@ public final class FanoutState {
   private static final int LOST_ITS_WORKER = 1 << 1;
   private static final int INTERRUPTED = 1 << 2;
   private static final int RETRIED = 1 << 3;
-  // Its command exited with an accept and it fanned out itself: it waits for that fan-in.
-  private static final int WAITING_FOR_NESTED = 1 << 4;
   private static final int CANCEL_REASON_SHIFT = 4;
   private static final int CANCEL_REASON_MASK = 0b111 << CANCEL_REASON_SHIFT;
+  // Its command exited with an accept and it fanned out itself: it waits for that fan-in.
+  private static final int WAITING_FOR_NESTED = 1 << 7;
   // Cancel reasons by code; 0 is none.
   private static final String[] CANCEL_REASONS = {
     null,
