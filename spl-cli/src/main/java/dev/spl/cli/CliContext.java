@@ -8,6 +8,8 @@ import dev.spl.cli.client.Resolution;
 import dev.spl.cli.text.Glyphs;
 import dev.spl.cli.text.OutputFormat;
 import dev.spl.cli.text.Terminal;
+import dev.spl.core.auth.ChildCredential;
+import dev.spl.core.home.FleetToken;
 import dev.spl.core.tls.TlsTrust;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -144,19 +146,39 @@ public final class CliContext {
   /** The token with where it came from; resolved (and its file read) once per command. */
   public Resolution.Token tokenSource() {
     if (!tokenResolved) {
-      token = Resolution.token(global.token, global.tokenFile, env, home());
+      token =
+          childCredential() != null
+              ? null
+              : Resolution.token(global.token, global.tokenFile, env, home());
       tokenResolved = true;
     }
     return token;
   }
 
   public DaemonClient client() {
-    return new DaemonClient(endpoint().url(), token(), trust());
+    return new DaemonClient(endpoint().url(), token(), trust(), childCredential());
   }
 
   /** A client for {@code url} with this command's token and trust. */
   public DaemonClient client(String url) {
-    return new DaemonClient(url, token(), trust());
+    return new DaemonClient(url, token(), trust(), childCredential());
+  }
+
+  /**
+   * The credential of the running child this command runs in ({@code SPL_CHILD_CREDENTIAL}, see
+   * docs/security.md), used instead of a token when no token is given by --token, --token-file or
+   * {@code SPL_TOKEN}; else null.
+   */
+  public String childCredential() {
+    String credential = env.get(ChildCredential.VARIABLE);
+    if (credential == null
+        || credential.isBlank()
+        || global.token != null
+        || global.tokenFile != null
+        || (env.get(FleetToken.VARIABLE) != null && !env.get(FleetToken.VARIABLE).isEmpty())) {
+      return null;
+    }
+    return credential.trim();
   }
 
   /**

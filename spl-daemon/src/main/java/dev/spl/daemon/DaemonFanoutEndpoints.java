@@ -409,6 +409,26 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     return AttemptQuestion.answerJson(answers);
   }
 
+  /**
+   * Decided by {@link AttemptFence} on the reconciler's loop, as a worker's own question is; a
+   * child waiting for its nested fan-in has finished its command, so its credential no longer
+   * counts.
+   */
+  @Override
+  public boolean childAttemptRunning(String fanout, int index, int attempt, String worker) {
+    return onLoop(
+        reconciler(),
+        fanouts ->
+            fanouts
+                .get(fanout)
+                .filter(
+                    state ->
+                        AttemptFence.standing(state, index, attempt, worker, true)
+                                == dev.spl.core.worker.AttemptStanding.CURRENT
+                            && !state.waitingForNested(index))
+                .isPresent());
+  }
+
   /** Whether the asking worker is live with a heartbeat from the life it asks from. */
   private boolean heardThisLife(AttemptQuestion question, String url, long leaseMillis) {
     boolean live =

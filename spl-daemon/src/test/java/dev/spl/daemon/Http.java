@@ -42,6 +42,11 @@ final class Http {
     return send(builder(path).GET().build());
   }
 
+  /** A GET with extra request headers given as name, value, name, value... */
+  Response get(String path, String... headers) {
+    return send(builder(path).headers(headers).GET().build());
+  }
+
   Response post(String path, String body) {
     return send(
         builder(path)

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
+import dev.spl.core.auth.ChildCredential;
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.tls.TlsTrust;
 import java.io.IOException;
@@ -37,6 +38,7 @@ public final class DaemonClient {
   private final String baseUrl;
   private final String token;
   private final TlsTrust trust;
+  private final String childCredential;
 
   /** A client that trusts the system trust store for HTTPS. */
   public DaemonClient(String baseUrl, String token) {
@@ -45,9 +47,18 @@ public final class DaemonClient {
 
   /** {@code trust}: whom HTTPS answers are checked against (host names always are). */
   public DaemonClient(String baseUrl, String token, TlsTrust trust) {
+    this(baseUrl, token, trust, null);
+  }
+
+  /**
+   * {@code childCredential}: what a running child presents instead of a token ({@link
+   * ChildCredential}), or null.
+   */
+  public DaemonClient(String baseUrl, String token, TlsTrust trust, String childCredential) {
     this.baseUrl = baseUrl;
     this.token = token;
     this.trust = trust;
+    this.childCredential = childCredential;
   }
 
   public String baseUrl() {
@@ -115,6 +126,9 @@ public final class DaemonClient {
       if (token != null) {
         connection.setRequestProperty("Authorization", "Bearer " + token);
       }
+      if (childCredential != null) {
+        connection.setRequestProperty(ChildCredential.HEADER, childCredential);
+      }
       if (body != null) {
         byte[] bytes = ClientJson.bytes(body);
         connection.setDoOutput(true);
@@ -179,6 +193,9 @@ public final class DaemonClient {
       connection.setRequestProperty("Accept", accept);
       if (token != null) {
         connection.setRequestProperty("Authorization", "Bearer " + token);
+      }
+      if (childCredential != null) {
+        connection.setRequestProperty(ChildCredential.HEADER, childCredential);
       }
       int status = connection.getResponseCode();
       if (status < 200 || status >= 300) {

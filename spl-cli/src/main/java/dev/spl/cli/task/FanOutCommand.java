@@ -275,7 +275,12 @@ final class FanOutCommand implements Callable<Integer> {
     String replaces = null;
     if (fold.latest() != null) {
       FanoutState existing = fold.latest();
-      if (!replace) {
+      // A retried child runs its command again on the same thread: its earlier attempt's fan-out
+      // has ended (its outer attempt did), and the new attempt's replaces it.
+      boolean earlierAttempts =
+          context.childCredential() != null
+              && (existing.joinComplete() || existing.cancelRequested());
+      if (!replace && !earlierAttempts) {
         throw CliException.badInput(
             "task '"
                 + task.reference()

@@ -66,6 +66,13 @@ final class JoinStatusCommand implements Callable<Integer> {
   @Option(names = "--all", description = "List every subtask of a wide fan-out.")
   boolean all;
 
+  @Option(
+      names = "--tree",
+      description =
+          "Show the fan-outs the children made themselves too, level by level, with the counts of"
+              + " each level.")
+  boolean tree;
+
   JoinStatusCommand(CliContext context) {
     this.context = context;
   }
@@ -82,6 +89,18 @@ final class JoinStatusCommand implements Callable<Integer> {
     TaskFold fold = TaskFold.load(api, reference);
     FanoutState state = fold.requireFanout();
     String task = fold.task().reference();
+    if (tree) {
+      if (watch) {
+        throw CliException.badInput("--tree and --watch: give one of them, not both");
+      }
+      NestedTree.Node root = NestedTree.load(api, state);
+      if (context.json()) {
+        context.printJson(NestedTree.toJson(root));
+      } else {
+        NestedTree.render(context.out(), root, task);
+      }
+      return ExitCodes.OK;
+    }
     if (watch && !state.joinComplete()) {
       return watch(api, task, state);
     }

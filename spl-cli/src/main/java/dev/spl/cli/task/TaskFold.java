@@ -40,7 +40,7 @@ record TaskFold(
     Tasks.Task task = Tasks.resolve(api, reference);
     // Read after resolving: a thread named by the user was read once already, but only to find
     // its genesis; records may have arrived since.
-    List<StoredRecord> records = api.thread(task.thread());
+    List<StoredRecord> records = withNestedFanouts(api, api.thread(task.thread()));
     Fanouts fanouts =
         new Fanouts(new LazyCelJoins(), new FetchedLog(records), Fanouts.MAX_MAX_CHILDREN);
     records.forEach(fanouts::apply);
@@ -59,6 +59,41 @@ record TaskFold(
       }
     }
     return new TaskFold(task, records, fanouts, latest, parent, join);
+  }
+
+  /**
+   * The task's records and, merged in log order, the threads of its children that made a fan-out of
+   * their own: the coordinator's fold sees those fan-outs before the children's results, and so
+   * must this one (an outer child waits for its nested fan-in, docs/fan-in.md#nested-fan-out).
+   */
+  private static List<StoredRecord> withNestedFanouts(RecordsApi api, List<StoredRecord> records) {
+    java.util.Set<String> reported = new java.util.HashSet<>();
+    for (StoredRecord stored : records) {
+      if (FanoutRecords.CHILD_DONE.equals(stored.record().topic())) {
+        String child = stored.record().body().path("child_thread").asText("");
+        if (!child.isEmpty()) {
+          reported.add(child);
+        }
+      }
+    }
+    if (reported.isEmpty()) {
+      return records;
+    }
+    java.util.Set<String> nested = new java.util.TreeSet<>();
+    for (StoredRecord fanout : api.topic(FanoutRecords.FANOUT, dev.spl.core.Act.INTEND.name())) {
+      if (reported.contains(fanout.record().thread())) {
+        nested.add(fanout.record().thread());
+      }
+    }
+    if (nested.isEmpty()) {
+      return records;
+    }
+    List<StoredRecord> merged = new java.util.ArrayList<>(records);
+    for (String thread : nested) {
+      merged.addAll(api.thread(thread));
+    }
+    merged.sort(java.util.Comparator.comparingLong(StoredRecord::seq));
+    return merged;
   }
 
   Optional<FanoutState> fanout() {

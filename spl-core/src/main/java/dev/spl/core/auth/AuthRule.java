@@ -33,5 +33,16 @@ public enum AuthRule {
   /** A control or rule record signed by a daemon other than the coordinator. */
   NOT_OPERATOR,
   /** A new instance registering under the alias of another instance that is live. */
-  ALIAS_HELD_BY_LIVE_INSTANCE
+  ALIAS_HELD_BY_LIVE_INSTANCE,
+  /**
+   * A child credential that does not parse, does not verify with its worker's key, or names an
+   * attempt this coordinator never spawned on that worker.
+   */
+  CHILD_CREDENTIAL_INVALID,
+  /** A child credential of an attempt that has ended or was superseded. */
+  CHILD_CREDENTIAL_NOT_CURRENT,
+  /** A request or record a child credential does not cover (only its own nested fan-out). */
+  CHILD_CREDENTIAL_OUT_OF_SCOPE,
+  /** A fan-out nested deeper than the coordinator allows. */
+  FANOUT_TOO_DEEP
 }

@@ -8,6 +8,7 @@ import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.ChildDone;
 import dev.spl.core.fanout.ChildIntent;
 import dev.spl.core.fanout.FanoutRecords;
+import dev.spl.core.fanout.NestedFanouts;
 import dev.spl.core.fleet.Heartbeat;
 import dev.spl.core.fleet.InstanceTransition;
 import dev.spl.core.fleet.SettingsChanged;
@@ -49,6 +50,18 @@ public final class Authorizer {
       }
     }
 
+    /**
+     * A running child that presented its {@link ChildCredential}, verified by the receiver: the
+     * credential's signature, the attempt it names (spawned on its worker) and that the attempt is
+     * still running. {@code namespace} is the child's, from the child INTEND the receiver wrote.
+     */
+    record Child(ChildCredential credential, String namespace) implements Writer {
+      public Child {
+        Objects.requireNonNull(credential, "credential");
+        Objects.requireNonNull(namespace, "namespace");
+      }
+    }
+
     Writer OPERATOR = new Operator();
 
     static Writer daemon(String did) {
@@ -56,6 +69,9 @@ public final class Authorizer {
     }
 
     default String describe() {
+      if (this instanceof Child child) {
+        return "sent with " + child.credential().describe();
+      }
       return this instanceof Daemon daemon ? "signed by " + daemon.did() : "not signed";
     }
   }
@@ -76,6 +92,11 @@ public final class Authorizer {
 
     /** The receiver's clock. */
     long nowMillis();
+
+    /** The deepest fan-out this receiver takes: a task's own fan-out is depth 1. */
+    default int maxFanoutDepth() {
+      return NestedFanouts.DEFAULT_MAX_DEPTH;
+    }
   }
 
   /** A refused record: the rule and a message that says what was expected and found. */
@@ -94,6 +115,18 @@ public final class Authorizer {
     }
     String topic = record.topic() == null ? "" : record.topic();
     String thread = record.thread();
+    if (writer instanceof Writer.Child child) {
+      Optional<Refusal> outOfScope = childScope(record, topic, child);
+      if (outOfScope.isPresent()) {
+        return outOfScope;
+      }
+    }
+    if (record.act() == Act.INTEND && FanoutRecords.FANOUT.equals(topic) && view.isCoordinator()) {
+      Optional<Refusal> tooDeep = depth(thread, view);
+      if (tooDeep.isPresent()) {
+        return tooDeep;
+      }
+    }
     if (ThreadIds.INSTANCE_REGISTRY.equals(thread)
         && record.act() == Act.DO
         && Heartbeat.TOPIC.equals(topic)) {
@@ -128,6 +161,63 @@ public final class Authorizer {
       return childDone(record, signer, writer, view);
     }
     return Optional.empty();
+  }
+
+  /**
+   * What a child credential covers: the records of a fan-out whose parent is the child's own thread
+   * (its descriptor or item chunks and the parent INTEND), in the child's namespace. Nothing else:
+   * no control or rule record, no other thread, no retry or cancel.
+   */
+  private static Optional<Refusal> childScope(Record record, String topic, Writer.Child child) {
+    ChildCredential credential = child.credential();
+    boolean fanoutRecord =
+        (record.act() == Act.INTEND && FanoutRecords.FANOUT.equals(topic))
+            || (record.act() == Act.LEARN
+                && (FanoutRecords.SUBTASKS.equals(topic) || FanoutRecords.ITEMS.equals(topic)));
+    if (!fanoutRecord) {
+      return refuse(
+          AuthRule.CHILD_CREDENTIAL_OUT_OF_SCOPE,
+          "a child credential writes only a nested fan-out (INTEND fanout and its LEARN"
+              + " fanout_subtasks or fanout_items chunks), but this record is "
+              + record.act()
+              + (topic.isEmpty() ? " without a topic" : " " + topic));
+    }
+    if (!credential.childThread().equals(record.thread())) {
+      return refuse(
+          AuthRule.CHILD_CREDENTIAL_OUT_OF_SCOPE,
+          "a child credential writes only on its own child's thread ("
+              + credential.childThread()
+              + ") but this record is on "
+              + record.thread());
+    }
+    String namespace = BodyFields.optionalText(record.body(), "namespace", null);
+    if (!child.namespace().equals(namespace)) {
+      return refuse(
+          AuthRule.CHILD_CREDENTIAL_OUT_OF_SCOPE,
+          "body.namespace: a nested fan-out stays in its child's namespace ('"
+              + child.namespace()
+              + "') but found "
+              + (namespace == null ? "nothing" : "'" + namespace + "'"));
+    }
+    return Optional.empty();
+  }
+
+  /** A fan-out on a child's thread is one level below that child's fan-out. */
+  private static Optional<Refusal> depth(String thread, View view) {
+    int limit = view.maxFanoutDepth();
+    int depth = NestedFanouts.depthOf(thread, limit + 1, view::childAttempt);
+    if (depth <= limit) {
+      return Optional.empty();
+    }
+    return refuse(
+        AuthRule.FANOUT_TOO_DEEP,
+        "a fan-out on thread "
+            + thread
+            + " would be at depth "
+            + (depth > limit + 1 ? "more than " + (limit + 1) : Integer.toString(depth))
+            + " (a task's own fan-out is depth 1, each nested one a level deeper), but this"
+            + " coordinator allows at most "
+            + limit);
   }
 
   private static Optional<Refusal> heartbeat(Record record, String signer, View view) {
@@ -205,6 +295,14 @@ public final class Authorizer {
       return refuse(
           AuthRule.WRITTEN_BY_RECEIVER_ONLY,
           "a 'fanout_child_done' record is received by the coordinator only, not by a worker");
+    }
+    if (record.body().has(NestedFanouts.NESTED_FIELD)) {
+      return refuse(
+          AuthRule.WRITTEN_BY_RECEIVER_ONLY,
+          "body."
+              + NestedFanouts.NESTED_FIELD
+              + ": the result of a child that fanned out itself is written by this coordinator"
+              + " once the nested fan-in is terminal, never received");
     }
     ChildDone done = ChildDone.fromBody(record.body());
     Optional<ChildIntent> spawned = view.childAttempt(done.childThread(), done.attempt());

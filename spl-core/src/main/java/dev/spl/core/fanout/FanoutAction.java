@@ -139,4 +139,19 @@ public sealed interface FanoutAction {
       this(n, completed, accepted, failed, costUsd, null, null);
     }
   }
+
+  /**
+   * An outer child's command exited with an accept after it fanned out itself, and that nested
+   * fan-out's join has completed: write the child's result ({@link NestedFanouts#outerResult}) as a
+   * {@code fanout_child_done} naming the nested fan-out, on the outer parent's thread.
+   */
+  record CompleteNested(FanoutRef fanout, ChildDone result, String nested)
+      implements FanoutAction {}
+
+  /**
+   * A nested fan-out whose outer child ended without an accept, or whose outer fan-out was
+   * cancelled or decided without it: write a {@code fanout_cancel_request} for it ({@code fanout}
+   * is the nested fan-out).
+   */
+  record CancelNested(FanoutRef fanout, String reason) implements FanoutAction {}
 }

@@ -134,6 +134,20 @@ public final class FanoutRecords {
                         null)
                     .toBody(),
                 List.of(ref.id())));
+      } else if (action instanceof FanoutAction.CompleteNested nested) {
+        drafts.add(
+            new Draft(
+                ref.thread(),
+                Act.KNOW,
+                NestedFanouts.outerResultBody(nested.result(), nested.nested()),
+                List.of(ref.id())));
+      } else if (action instanceof FanoutAction.CancelNested cancelNested) {
+        drafts.add(
+            new Draft(
+                ref.thread(),
+                Act.LEARN,
+                new CancelRequest(ref.namespace(), ref.id(), cancelNested.reason()).toBody(),
+                List.of(ref.id())));
       } else if (action instanceof FanoutAction.Spawn spawn) {
         spawns.add(spawn);
       } else if (action instanceof FanoutAction.DecideFanin decided) {

@@ -70,6 +70,8 @@ public final class FanoutState {
   private static final int RETRIED = 1 << 3;
   private static final int CANCEL_REASON_SHIFT = 4;
   private static final int CANCEL_REASON_MASK = 0b111 << CANCEL_REASON_SHIFT;
+  // Its command exited with an accept and it fanned out itself: it waits for that fan-in.
+  private static final int WAITING_FOR_NESTED = 1 << 7;
   // Cancel reasons by code; 0 is none.
   private static final String[] CANCEL_REASONS = {
     null,
@@ -945,6 +947,7 @@ public final class FanoutState {
     boolean wasAccepted = accepted(i);
     boolean wasFailed = failedTerminal(i);
     count(i, -1);
+    flags[i] &= ~WAITING_FOR_NESTED;
     if (from.active() && !to.active()) {
       BitSet onWorker = activeByWorker.get((int) worker[i]);
       if (onWorker != null) {
@@ -1153,6 +1156,11 @@ public final class FanoutState {
   }
 
   /** What the fan-out has spent so far, in USD: the costs of all its children's results. */
+  /** What the children's counted results cost together. */
+  public BigDecimal totalCostUsd() {
+    return usd(costTotalMicros);
+  }
+
   public java.math.BigDecimal spentUsd() {
     return usd(spentMicros);
   }
@@ -1921,6 +1929,37 @@ public final class FanoutState {
     return resultSeq[index] == 0
         ? null
         : log.childDone(resultSeq[index]).map(ChildDone::exitCode).orElse(null);
+  }
+
+  /**
+   * Child {@code index}'s command exited with an accept after it fanned out itself ({@link
+   * Fanouts}): the child stays in progress, but no longer on its worker (a lost worker does not
+   * move it), until the nested fan-in's result arrives as the child's own result. Returns whether
+   * that changed anything: only the current attempt of a child in progress can wait.
+   */
+  boolean waitForNested(int index, int attemptNumber) {
+    if (!inRange(index)
+        || state(index) != ChildState.IN_PROGRESS
+        || attempt[index] != attemptNumber
+        || (flags[index] & WAITING_FOR_NESTED) != 0) {
+      return false;
+    }
+    flags[index] |= WAITING_FOR_NESTED;
+    BitSet onWorker = activeByWorker.get((int) worker[index]);
+    if (onWorker != null) {
+      onWorker.clear(index);
+      if (onWorker.isEmpty()) {
+        activeByWorker.remove((int) worker[index]);
+      }
+    }
+    version++;
+    changedAt[index] = version;
+    return true;
+  }
+
+  /** Whether child {@code index} waits for the fan-out it made itself ({@link #waitForNested}). */
+  public boolean waitingForNested(int index) {
+    return inRange(index) && (flags[index] & WAITING_FOR_NESTED) != 0;
   }
 
   public ChildState childState(int index) {

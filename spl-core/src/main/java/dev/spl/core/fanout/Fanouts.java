@@ -50,6 +50,11 @@ public final class Fanouts {
   // Replaced fan-out id to the id of the newer fan-out of its thread that replaced it.
   private final Map<String, String> replacedBy = new HashMap<>();
   private final Set<String> dirty = new LinkedHashSet<>();
+  // Child thread to the outer child whose command exited with an accept while it had a fan-out of
+  // its own: it waits for that fan-in (NestedFanouts).
+  private final Map<String, WaitingChild> waitingForNested = new LinkedHashMap<>();
+  // Nested fan-outs whose outer child ended without an accept: they are cancelled.
+  private final Set<String> orphanedNested = new LinkedHashSet<>();
   private final List<String> skipped = new ArrayList<>();
   private long skippedCount;
   private String lastSkipped;
@@ -126,9 +131,29 @@ public final class Fanouts {
     if (state == null) {
       return false;
     }
+    String orphanIfCounted = null;
+    if (event.get() instanceof ChildDone done
+        && FanoutRecords.CHILD_DONE.equals(stored.record().topic())
+        && latestByThread.containsKey(done.childThread())) {
+      String nested = latestByThread.get(done.childThread());
+      if (stored.record().body().has(NestedFanouts.NESTED_FIELD)) {
+        waitingForNested.remove(done.childThread());
+      } else if (done.verdict() == Verdict.ACCEPT && done.interruptedBy() == null) {
+        if (state.waitForNested(done.index(), done.attempt())) {
+          waitingForNested.put(done.childThread(), new WaitingChild(id, done));
+          dirty.add(id);
+          return true;
+        }
+      } else {
+        orphanIfCounted = nested;
+      }
+    }
     boolean changed = state.apply(event.get(), stored.receivedAtMillis(), stored.seq());
     if (changed) {
       dirty.add(id);
+      if (orphanIfCounted != null) {
+        orphanedNested.add(orphanIfCounted);
+      }
     }
     return changed;
   }
@@ -154,6 +179,7 @@ public final class Fanouts {
       }
     }
     List<FanoutAction> actions = new ArrayList<>();
+    decideNested(nowMillis, actions);
     for (var it = dirty.iterator(); it.hasNext(); ) {
       String id = it.next();
       if (replacedBy.containsKey(id)) {
@@ -168,6 +194,57 @@ public final class Fanouts {
       }
     }
     return actions;
+  }
+
+  /**
+   * The decisions that tie a nested fan-out to its outer child: the outer child's result once its
+   * nested join completed, and the cancel of a nested fan-out whose outer child or fan-out ended
+   * without it. Each is decided again until its record is applied.
+   */
+  private void decideNested(long nowMillis, List<FanoutAction> actions) {
+    for (var entry : waitingForNested.entrySet()) {
+      WaitingChild waiting = entry.getValue();
+      FanoutState outer = byId.get(waiting.outerFanout());
+      FanoutState nested = latestForThread(entry.getKey()).orElse(null);
+      if (outer == null || nested == null) {
+        continue;
+      }
+      int index = waiting.commandDone().index();
+      if (nested.joinComplete()) {
+        actions.add(
+            new FanoutAction.CompleteNested(
+                outer.ref(),
+                NestedFanouts.outerResult(waiting.commandDone(), nested),
+                nested.ref().id()));
+      } else if ((outer.joinComplete()
+              || outer.cancelRequested()
+              || outer.childState(index) != ChildState.IN_PROGRESS)
+          && !nested.cancelRequested()) {
+        actions.add(
+            new FanoutAction.CancelNested(
+                nested.ref(),
+                "the outer fan-out "
+                    + outer.ref().id()
+                    + " was cancelled or decided while child "
+                    + index
+                    + " waited for this fan-out"));
+      }
+    }
+    for (var it = orphanedNested.iterator(); it.hasNext(); ) {
+      FanoutState nested = byId.get(it.next());
+      if (nested == null || !isOpen(nested) || nested.cancelRequested()) {
+        it.remove();
+        continue;
+      }
+      actions.add(
+          new FanoutAction.CancelNested(
+              nested.ref(), "the child that made this fan-out ended without an accept"));
+    }
+  }
+
+  /** Whether the child on {@code childThread} waits for the fan-out it made itself. */
+  public boolean waitingForNested(String childThread) {
+    return waitingForNested.containsKey(childThread);
   }
 
   public Optional<FanoutState> get(String fanoutId) {
@@ -411,6 +488,8 @@ public final class Fanouts {
     }
     dirty.add(id);
   }
+
+  private record WaitingChild(String outerFanout, ChildDone commandDone) {}
 
   private record Chunk(int offset, List<SubtaskSpec> specs, String error) {}
 

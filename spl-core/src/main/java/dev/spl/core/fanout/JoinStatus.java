@@ -38,6 +38,9 @@ public record JoinStatus(
     java.math.BigDecimal totalBudgetUsd,
     com.fasterxml.jackson.databind.node.ObjectNode merge) {
 
+  /** The state of a child whose command has exited and that waits for its own fan-in. */
+  public static final String WAITING_FOR_NESTED = "waiting for nested fan-in";
+
   /** The join status of a fan-out as its fold stands. */
   public static JoinStatus of(FanoutState state) {
     int width = state.width();
@@ -74,7 +77,9 @@ public record JoinStatus(
         state.target(index).toString(),
         state.resolvedTarget(index),
         lifecycle,
-        terminal ? state.verdict(index).wire() : lifecycle.label(),
+        terminal
+            ? state.verdict(index).wire()
+            : state.waitingForNested(index) ? WAITING_FOR_NESTED : lifecycle.label(),
         state.attempt(index),
         state.worker(index),
         state.thread(index),

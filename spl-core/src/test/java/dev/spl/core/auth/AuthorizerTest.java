@@ -73,6 +73,13 @@ class AuthorizerTest {
     public long nowMillis() {
       return NOW;
     }
+
+    int maxDepth = dev.spl.core.fanout.NestedFanouts.DEFAULT_MAX_DEPTH;
+
+    @Override
+    public int maxFanoutDepth() {
+      return maxDepth;
+    }
   }
 
   private final FixedView coordinatorView = new FixedView(COORDINATOR, true, COORDINATOR);
@@ -282,5 +289,93 @@ class AuthorizerTest {
             "a record written as daemon "
                 + COORDINATOR
                 + " must be signed by that daemon, but this one is not signed");
+  }
+
+  private static Record nestedParent(String thread, String namespace) {
+    ObjectNode body =
+        new dev.spl.core.fanout.FanoutParent(
+                namespace, "all", 1, List.of("c".repeat(64)), 3, null, NOW)
+            .toBody();
+    return new Record(thread, USER, Act.INTEND, body, 1, List.of());
+  }
+
+  private static Writer.Child childWriter() {
+    InstanceKey key = InstanceKey.generateFor(WORKER_A);
+    return new Writer.Child(ChildCredential.issue(key, CHILD, 1), "default");
+  }
+
+  @Test
+  void aChildCredentialWritesOnlyAFanoutOnItsOwnThreadInItsNamespace() {
+    coordinatorView.attempts.put(ChildIntent.attemptKey(CHILD, 1), intent(WORKER_A, 1));
+    Writer.Child child = childWriter();
+    assertThat(rule(nestedParent(CHILD, "default"), child, coordinatorView)).isEmpty();
+    Record chunk = new Record(CHILD, USER, Act.LEARN, body(FanoutRecords.SUBTASKS), 1, List.of());
+    assertThat(rule(chunk, child, coordinatorView)).isEmpty();
+
+    assertThat(rule(nestedParent(OTHER_PARENT, "default"), child, coordinatorView))
+        .contains(AuthRule.CHILD_CREDENTIAL_OUT_OF_SCOPE);
+    assertThat(rule(nestedParent(CHILD, "prod"), child, coordinatorView))
+        .contains(AuthRule.CHILD_CREDENTIAL_OUT_OF_SCOPE);
+    Record cancel =
+        new Record(CHILD, USER, Act.LEARN, body(FanoutRecords.CANCEL_REQUEST), 1, List.of());
+    assertThat(rule(cancel, child, coordinatorView))
+        .contains(AuthRule.CHILD_CREDENTIAL_OUT_OF_SCOPE);
+    Record retry = new Record(CHILD, USER, Act.LEARN, body(FanoutRecords.RETRY), 1, List.of());
+    assertThat(rule(retry, child, coordinatorView))
+        .contains(AuthRule.CHILD_CREDENTIAL_OUT_OF_SCOPE);
+    Record unfreeze = new Unfreeze("default", USER, NOW).toRecord(USER, 2);
+    assertThat(rule(unfreeze, child, coordinatorView))
+        .contains(AuthRule.CHILD_CREDENTIAL_OUT_OF_SCOPE);
+    // The same unfreeze from an operator passes: the scope is the credential's, not the record's.
+    assertThat(rule(unfreeze, Writer.OPERATOR, coordinatorView)).isEmpty();
+  }
+
+  @Test
+  void aFanoutDeeperThanTheLimitIsRefusedFromAnyWriter() {
+    String grandchild = ThreadIds.derive("child", "grand");
+    coordinatorView.attempts.put(ChildIntent.attemptKey(CHILD, 1), intent(WORKER_A, 1));
+    ChildIntent below =
+        new ChildIntent(
+            "default",
+            "e".repeat(64),
+            CHILD,
+            null,
+            WORKER_A,
+            0,
+            1,
+            "goal",
+            null,
+            null,
+            null,
+            List.of(),
+            null);
+    coordinatorView.attempts.put(ChildIntent.attemptKey(grandchild, 1), below);
+    coordinatorView.maxDepth = 2;
+    assertThat(rule(nestedParent(PARENT, "default"), Writer.OPERATOR, coordinatorView)).isEmpty();
+    assertThat(rule(nestedParent(CHILD, "default"), Writer.OPERATOR, coordinatorView)).isEmpty();
+    Optional<Authorizer.Refusal> refusal =
+        Authorizer.check(nestedParent(grandchild, "default"), Writer.OPERATOR, coordinatorView);
+    assertThat(refusal.map(Authorizer.Refusal::rule)).contains(AuthRule.FANOUT_TOO_DEEP);
+    assertThat(refusal.get().message()).contains("depth 3").contains("at most 2");
+  }
+
+  @Test
+  void aChildCredentialVerifiesOnlyUnchangedWithItsWorkersKey() {
+    InstanceKey key = InstanceKey.generate();
+    ChildCredential credential = ChildCredential.issue(key, CHILD, 2);
+    ChildCredential read = ChildCredential.parse(credential.text());
+    assertThat(read).isEqualTo(credential);
+    assertThat(read.isSignedBy(key.publicKey())).isTrue();
+    assertThat(
+            new ChildCredential(key.did(), CHILD, 3, read.signature()).isSignedBy(key.publicKey()))
+        .isFalse();
+    assertThat(
+            new ChildCredential(key.did(), PARENT, 2, read.signature()).isSignedBy(key.publicKey()))
+        .isFalse();
+    assertThat(read.isSignedBy(InstanceKey.generate().publicKey())).isFalse();
+    assertThat(read.toString()).doesNotContain(read.signature());
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> ChildCredential.parse("spl-child-v1.x"))
+        .hasMessageContaining("5 parts");
   }
 }

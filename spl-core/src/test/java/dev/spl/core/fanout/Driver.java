@@ -72,7 +72,13 @@ final class Driver {
   }
 
   StoredRecord append(String actor, Act act, ObjectNode body, List<String> parents) {
-    Record record = new Record(taskThread, actor, act, body, log.size(), parents);
+    return appendOn(taskThread, actor, act, body, parents);
+  }
+
+  /** As {@link #append}, on {@code thread} (a child's own thread, for a nested fan-out). */
+  StoredRecord appendOn(
+      String thread, String actor, Act act, ObjectNode body, List<String> parents) {
+    Record record = new Record(thread, actor, act, body, log.size(), parents);
     StoredRecord stored = new StoredRecord(record.id(), record, log.size() + 1, now);
     log.add(stored);
     fanouts.apply(stored);
@@ -220,7 +226,7 @@ final class Driver {
   List<FanoutAction> step(WorkerDirectory directory) {
     List<FanoutAction> actions = fanouts.decide(now, directory, policy);
     for (FanoutRecords.Draft draft : FanoutRecords.drafts(actions, 1000)) {
-      append(COORDINATOR, draft.act(), draft.body(), List.of());
+      appendOn(draft.thread(), COORDINATOR, draft.act(), draft.body(), List.of());
     }
     return actions;
   }

@@ -8,8 +8,10 @@ import dev.spl.core.StoredEnvelope;
 import dev.spl.core.auth.AuthRule;
 import dev.spl.core.auth.Authorizer;
 import dev.spl.core.auth.Authorizer.Writer;
+import dev.spl.core.auth.ChildCredential;
 import dev.spl.core.auth.Ed25519;
 import dev.spl.core.auth.Envelope;
+import dev.spl.core.fanout.ChildIntent;
 import dev.spl.core.fleet.Heartbeat;
 import dev.spl.daemon.records.RecordRejectedException;
 import java.security.PublicKey;
@@ -50,7 +52,85 @@ public final class RecordIntake {
    * Throws {@link RecordRejectedException} (403, the rule as code) naming the record.
    */
   public Accepted check(List<Record> records, Envelope envelope, boolean single) {
-    Writer writer = Writer.OPERATOR;
+    return check(records, envelope, single, Writer.OPERATOR);
+  }
+
+  /** Whether a child's attempt is running now, as the coordinator's fan-out fold has it. */
+  @FunctionalInterface
+  public interface AttemptRunning {
+    boolean running(String fanout, int index, int attempt, String worker);
+  }
+
+  /**
+   * The writer a child credential ({@link ChildCredential}, as text) makes: its signature must
+   * verify with the key its worker registered, this coordinator must have spawned that attempt on
+   * that worker, and the attempt must be running now. Throws {@link RecordRejectedException} (403,
+   * the rule as code) otherwise, never showing the credential.
+   */
+  public Writer.Child verifyChild(String text, AttemptRunning running) {
+    ChildCredential credential;
+    try {
+      credential = ChildCredential.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw refuse(
+          AuthRule.CHILD_CREDENTIAL_INVALID, -1, ChildCredential.HEADER + ": " + e.getMessage());
+    }
+    if (!view.isCoordinator()) {
+      throw refuse(
+          AuthRule.CHILD_CREDENTIAL_INVALID,
+          -1,
+          "a child credential is taken by the child's coordinator only, and this daemon is not one");
+    }
+    Optional<PublicKey> key = trust.keyOf(credential.worker());
+    if (key.isEmpty() || !credential.isSignedBy(key.get())) {
+      throw refuse(
+          AuthRule.CHILD_CREDENTIAL_INVALID,
+          -1,
+          ChildCredential.HEADER
+              + ": "
+              + credential.describe()
+              + " does not verify with the key "
+              + credential.worker()
+              + (key.isEmpty() ? " would have registered (it never did)" : " registered")
+              + "; it was altered or made up");
+    }
+    Optional<ChildIntent> intent =
+        view.childAttempt(credential.childThread(), credential.attempt());
+    if (intent.isEmpty() || !intent.get().worker().equals(credential.worker())) {
+      throw refuse(
+          AuthRule.CHILD_CREDENTIAL_INVALID,
+          -1,
+          ChildCredential.HEADER
+              + ": "
+              + credential.describe()
+              + " names an attempt this coordinator never spawned on that worker");
+    }
+    ChildIntent spawned = intent.get();
+    if (!running.running(spawned.fanout(), spawned.index(), spawned.attempt(), spawned.worker())) {
+      throw refuse(
+          AuthRule.CHILD_CREDENTIAL_NOT_CURRENT,
+          -1,
+          ChildCredential.HEADER
+              + ": "
+              + credential.describe()
+              + " counts only while that attempt runs, but it has ended or was superseded");
+    }
+    return new Writer.Child(credential, spawned.namespace());
+  }
+
+  /** Refuses a request of a child that is not covered by its credential. */
+  public RecordRejectedException outOfScope(String message) {
+    return refuse(AuthRule.CHILD_CREDENTIAL_OUT_OF_SCOPE, -1, message);
+  }
+
+  /**
+   * As {@link #check(List, Envelope, boolean)}, for a request of {@code unsigned} when unsigned.
+   */
+  public Accepted check(List<Record> records, Envelope envelope, boolean single, Writer unsigned) {
+    Writer writer = unsigned;
+    if (envelope != null && unsigned instanceof Writer.Child) {
+      throw outOfScope("a request with a child credential is never signed: send its records alone");
+    }
     StoredEnvelope stored = null;
     PublicKey registers = null;
     if (envelope != null) {

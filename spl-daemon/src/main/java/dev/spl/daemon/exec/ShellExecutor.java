@@ -49,6 +49,7 @@ public final class ShellExecutor implements Executor {
   private static final Logger LOG = LoggerFactory.getLogger(ShellExecutor.class);
 
   private final Clock clock;
+  private final ChildAccess access;
   private final String secret;
   private final ScheduledExecutorService timer;
   private final Set<Running> running = ConcurrentHashMap.newKeySet();
@@ -81,6 +82,20 @@ public final class ShellExecutor implements Executor {
    * command, with the child's goal, inputs and hint in a prompt file (docs/executors.md).
    */
   public ShellExecutor(Clock clock, String secret, ProcessGroups groups, CommandTemplate template) {
+    this(clock, secret, groups, template, ChildAccess.NONE);
+  }
+
+  /**
+   * As above; {@code access} gives each child what it needs to fan out itself ({@code SPL_URL} and
+   * its {@code SPL_CHILD_CREDENTIAL}), never the fleet token or the worker's key.
+   */
+  public ShellExecutor(
+      Clock clock,
+      String secret,
+      ProcessGroups groups,
+      CommandTemplate template,
+      ChildAccess access) {
+    this.access = access;
     this.clock = clock;
     this.secret = secret == null || secret.isEmpty() ? null : secret;
     this.groups = groups;
@@ -173,6 +188,7 @@ public final class ShellExecutor implements Executor {
         env.put("SPL_BASE", job.worktree().base());
       }
       putResultPlaces(job, env);
+      env.putAll(access.variables(job));
       if (promptFile != null) {
         env.put("SPL_PROMPT_FILE", promptFile.toAbsolutePath().toString());
       }

@@ -93,4 +93,13 @@ public interface FanoutEndpoints {
    * dev.spl.core.worker.AttemptFence}).
    */
   ObjectNode attemptStanding(AttemptQuestion question);
+
+  /**
+   * Whether attempt {@code attempt} of child {@code index} of {@code fanout} is running on {@code
+   * worker} now: its current attempt, spawned there, its command not finished. What a child
+   * credential needs to count ({@link dev.spl.core.auth.ChildCredential}).
+   */
+  default boolean childAttemptRunning(String fanout, int index, int attempt, String worker) {
+    return false;
+  }
 }

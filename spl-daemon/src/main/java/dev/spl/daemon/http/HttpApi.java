@@ -15,7 +15,10 @@ import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredEnvelope;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
+import dev.spl.core.auth.Authorizer;
+import dev.spl.core.auth.ChildCredential;
 import dev.spl.core.auth.Envelope;
+import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.schema.UniqueRecords;
 import dev.spl.core.tls.ServerIdentity;
 import dev.spl.daemon.auth.RecordIntake;
@@ -131,6 +134,7 @@ public final class HttpApi {
                   new RequestGuard(
                       settings.hosts(),
                       settings.token(),
+                      api::childWriter,
                       new BodyPreloader(settings.maxRequestBytes(), null)));
               // Outermost, in front of the request checks: every request counts as in flight.
               config.jetty.modifyServer(server -> server.insertHandler(inFlight));
@@ -172,6 +176,27 @@ public final class HttpApi {
       throw new NotFoundResponse();
     }
     ctx.contentType(DaemonMetrics.contentType()).result(settings.metrics().get());
+  }
+
+  /** The writer a child credential makes, verified against the coordinator's fan-out fold. */
+  private Authorizer.Writer.Child childWriter(String credential) {
+    return settings
+        .intake()
+        .verifyChild(credential, settings.fleet().fanouts()::childAttemptRunning);
+  }
+
+  /** Whether {@code authorization} is this daemon's token (always, for a daemon without one). */
+  private boolean carriesToken(String authorization) {
+    if (settings.token() == null) {
+      return true;
+    }
+    byte[] expected =
+        ("Bearer " + settings.token()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] given =
+        authorization == null
+            ? new byte[0]
+            : authorization.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return java.security.MessageDigest.isEqual(given, expected);
   }
 
   private void postRecords(Context ctx) {
@@ -241,7 +266,12 @@ public final class HttpApi {
     }
     // Bad input is answered as such (400) before who wrote it is (403).
     records.requireValid(parsed, single);
-    RecordIntake.Accepted accepted = settings.intake().check(parsed, envelope, single);
+    Authorizer.Writer unsigned = Authorizer.Writer.OPERATOR;
+    String credential = ctx.header(ChildCredential.HEADER);
+    if (credential != null && !carriesToken(ctx.header("Authorization"))) {
+      unsigned = childWriter(credential);
+    }
+    RecordIntake.Accepted accepted = settings.intake().check(parsed, envelope, single, unsigned);
     if (heartbeat) {
       ObjectNode answer;
       try {
@@ -400,6 +430,14 @@ public final class HttpApi {
       genesis =
           records.query(new RecordQuery(task, UniqueRecords.TASK_TOPIC, Act.INTEND, 0, 1)).stream()
               .findFirst();
+      if (genesis.isEmpty()) {
+        // A running child's own thread, where it fans out itself (docs/fan-in.md#nested-fan-out).
+        genesis =
+            records
+                .query(new RecordQuery(task, FanoutRecords.CHILD, Act.INTEND, 0, 1))
+                .stream()
+                .findFirst();
+      }
     } else {
       genesis =
           records

@@ -1,5 +1,7 @@
 package dev.spl.daemon.http;
 
+import dev.spl.core.auth.ChildCredential;
+import dev.spl.daemon.records.RecordRejectedException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
@@ -34,11 +36,34 @@ final class RequestGuard extends Handler.Wrapper {
 
   private final HostNames hosts;
   private final byte[] expectedAuthorization;
+  private final ChildGate children;
+
+  /**
+   * Verifies the credential a running child presents instead of the token ({@link
+   * dev.spl.core.auth.ChildCredential}); throws {@link RecordRejectedException} (403) when it does
+   * not count.
+   */
+  @FunctionalInterface
+  interface ChildGate {
+    /** No child credential counts. */
+    ChildGate NONE =
+        credential -> {
+          throw new RecordRejectedException(
+              403, "CHILD_CREDENTIAL_INVALID", -1, "this daemon takes no child credentials", null);
+        };
+
+    void verify(String credential);
+  }
 
   /** {@code token} null: no Authorization is required. */
   RequestGuard(HostNames hosts, String token, Handler next) {
+    this(hosts, token, ChildGate.NONE, next);
+  }
+
+  RequestGuard(HostNames hosts, String token, ChildGate children, Handler next) {
     super(next);
     this.hosts = hosts;
+    this.children = children;
     this.expectedAuthorization =
         token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
   }
@@ -56,6 +81,29 @@ final class RequestGuard extends Handler.Wrapper {
       return true;
     }
     refusal = isDashboardFile(request) ? null : checkToken(request);
+    String credential = request.getHeaders().get(ChildCredential.HEADER);
+    if (refusal != null && credential != null) {
+      if (!coveredForChildren(request)) {
+        ErrorEnvelope.write(
+            response,
+            callback,
+            403,
+            "CHILD_CREDENTIAL_OUT_OF_SCOPE",
+            "a child credential covers reads (GET) and writing records (POST /v1/records) only,"
+                + " not "
+                + request.getMethod()
+                + " "
+                + Request.getPathInContext(request));
+        return true;
+      }
+      try {
+        children.verify(credential);
+      } catch (RecordRejectedException e) {
+        ErrorEnvelope.write(response, callback, e.httpStatus(), e.code(), e.getMessage());
+        return true;
+      }
+      refusal = null;
+    }
     if (refusal != null) {
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
       ErrorEnvelope.write(response, callback, 401, "UNAUTHORIZED", refusal);
@@ -67,6 +115,14 @@ final class RequestGuard extends Handler.Wrapper {
       return true;
     }
     return super.handle(request, response, callback);
+  }
+
+  /** Whether a request with a child credential may go on to the routes. */
+  private static boolean coveredForChildren(Request request) {
+    String method = request.getMethod();
+    return method.equals("GET")
+        || method.equals("HEAD")
+        || (method.equals("POST") && Request.getPathInContext(request).equals("/v1/records"));
   }
 
   private String checkHost(Request request) {

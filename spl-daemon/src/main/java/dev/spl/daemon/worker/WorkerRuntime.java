@@ -19,6 +19,7 @@ import dev.spl.core.worker.WorkerFold;
 import dev.spl.daemon.component.DaemonComponent;
 import dev.spl.daemon.component.DaemonContext;
 import dev.spl.daemon.config.FleetSettings;
+import dev.spl.daemon.exec.ChildAccess;
 import dev.spl.daemon.exec.ChildJob;
 import dev.spl.daemon.exec.ChildOutcome;
 import dev.spl.daemon.exec.Dispatcher;
@@ -97,15 +98,18 @@ public final class WorkerRuntime implements DaemonComponent {
     this.fleet = ctx.config().fleet();
     this.workRoot = ctx.config().home().resolve(WORK_FOLDER);
     this.processGroups = ProcessGroups.in(ctx.config().home());
+    ChildAccess access = ChildAccess.signedBy(ctx.trust().key(), fleet.coordinatorUrl());
     Executor executor =
         switch (fleet.executor()) {
-          case SHELL -> new ShellExecutor(ctx.clock(), ctx.config().token(), processGroups);
+          case SHELL ->
+              new ShellExecutor(ctx.clock(), ctx.config().token(), processGroups, null, access);
           case COMMAND ->
               new ShellExecutor(
                   ctx.clock(),
                   ctx.config().token(),
                   processGroups,
-                  CommandTemplate.parse("command template", fleet.commandTemplate()));
+                  CommandTemplate.parse("command template", fleet.commandTemplate()),
+                  access);
           case WORKTREE -> {
             if (fleet.repo() == null) {
               throw new IllegalArgumentException(
@@ -116,7 +120,8 @@ public final class WorkerRuntime implements DaemonComponent {
                     ctx.clock(),
                     Path.of(fleet.repo()),
                     ctx.config().home(),
-                    new ShellExecutor(ctx.clock(), ctx.config().token(), processGroups));
+                    new ShellExecutor(
+                        ctx.clock(), ctx.config().token(), processGroups, null, access));
             yield worktrees;
           }
           case ECHO -> new EchoExecutor(fleet.echoDelay(), ctx.config().echoMode(), ctx.clock());

@@ -35,7 +35,16 @@ class ShellExecutorContractTest {
   private static final Path DOC = Path.of("..", "docs", "executors.md");
 
   @TempDir Path dir;
-  private final ShellExecutor executor = new ShellExecutor(Clock.systemUTC());
+  private static final dev.spl.core.auth.InstanceKey WORKER_KEY =
+      dev.spl.core.auth.InstanceKey.generate();
+  private static final String COORDINATOR_URL = "http://127.0.0.1:9100";
+  private final ShellExecutor executor =
+      new ShellExecutor(
+          Clock.systemUTC(),
+          null,
+          ProcessGroups.unrecorded(),
+          null,
+          ChildAccess.signedBy(WORKER_KEY, COORDINATOR_URL));
 
   @AfterEach
   void close() {
@@ -159,7 +168,14 @@ class ShellExecutorContractTest {
         .containsEntry("SPL_INPUTS", "[{\"index\":0,\"verdict\":\"accept\",\"summary\":\"3\"}]")
         .containsEntry("SPL_BUDGET_USD", "0.50")
         .containsEntry("SPL_TIMEOUT_SECS", "300")
-        .containsEntry("SPL_HINT", "use approach B");
+        .containsEntry("SPL_HINT", "use approach B")
+        .containsEntry("SPL_URL", COORDINATOR_URL);
+    // The credential names this attempt and verifies with the worker's key only.
+    dev.spl.core.auth.ChildCredential credential =
+        dev.spl.core.auth.ChildCredential.parse(full.get("SPL_CHILD_CREDENTIAL"));
+    assertThat(credential.childThread()).isEqualTo("th_" + "c".repeat(64));
+    assertThat(credential.attempt()).isEqualTo(2);
+    assertThat(credential.isSignedBy(WORKER_KEY.publicKey())).isTrue();
     // The working folder and the output file are the ones the table names.
     assertThat(dir.resolve("full").resolve(ShellExecutor.outputFileName(2))).isRegularFile();
   }

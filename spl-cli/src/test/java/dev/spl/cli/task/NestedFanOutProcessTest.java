@@ -1,0 +1,180 @@
+package dev.spl.cli.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.cli.CliRun;
+import dev.spl.cli.ExitCodes;
+import dev.spl.cli.client.DaemonClient;
+import dev.spl.core.Json;
+import dev.spl.core.store.Durability;
+import dev.spl.daemon.Daemon;
+import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.config.FleetSettings;
+import dev.spl.testing.Await;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A shell child runs the real {@code spl} in a process of its own to fan out itself, with nothing
+ * but what its worker put in its environment: a coordinator with a fleet token and one shell worker
+ * in this JVM, each on port 0 in its own folder.
+ */
+class NestedFanOutProcessTest {
+  private static final String TOKEN = "nested-process-test-token-0123456789";
+  private static final Duration HEARTBEAT = Duration.ofMillis(100);
+  private static final Duration LEASE = Duration.ofSeconds(30);
+
+  @TempDir Path dir;
+  private final List<Daemon> daemons = new ArrayList<>();
+  private Daemon coordinator;
+  private Map<String, String> env;
+  private Path spl;
+
+  @BeforeEach
+  void startFleet() throws Exception {
+    coordinator =
+        start(
+            DaemonConfig.defaults(dir.resolve("coordinator"))
+                .withPort(0)
+                .withDurability(Durability.FAST)
+                .withToken(TOKEN)
+                .withFleet(
+                    FleetSettings.coordinator().withHeartbeatInterval(HEARTBEAT).withLease(LEASE)));
+    start(
+        DaemonConfig.defaults(dir.resolve("worker-a"))
+            .withPort(0)
+            .withDurability(Durability.FAST)
+            .withToken(TOKEN)
+            .withFleet(
+                FleetSettings.worker("worker-a", coordinator.url())
+                    .withHeartbeatInterval(HEARTBEAT)
+                    .withExecutor(FleetSettings.ExecutorKind.SHELL, Duration.ZERO)
+                    .withSlots(2)));
+    env = CliRun.cleanEnv();
+    env.put("SPL_URL", coordinator.url());
+    env.put("SPL_TOKEN", TOKEN);
+    // The CLI a child runs: this JVM's class path, in a process of its own.
+    spl = dir.resolve("spl");
+    Files.writeString(
+        spl,
+        "#!/bin/sh\nexec '"
+            + Path.of(System.getProperty("java.home"), "bin", "java")
+            + "' -XX:TieredStopAtLevel=1 -cp '"
+            + System.getProperty("java.class.path")
+            + "' dev.spl.cli.Main \"$@\"\n",
+        StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(spl, PosixFilePermissions.fromString("rwx------"));
+    Await.until(
+        "the worker is live",
+        Duration.ofSeconds(30),
+        () -> {
+          for (JsonNode instance :
+              new DaemonClient(coordinator.url(), TOKEN)
+                  .get("/v1/fleet/status")
+                  .path("instances")) {
+            if ("worker".equals(instance.path("role").asText())
+                && "live".equals(instance.path("status").asText())) {
+              return true;
+            }
+          }
+          return false;
+        });
+  }
+
+  @AfterEach
+  void stopFleet() {
+    for (int i = daemons.size() - 1; i >= 0; i--) {
+      daemons.get(i).close();
+    }
+  }
+
+  private Daemon start(DaemonConfig config) {
+    Daemon daemon = Daemon.start(config);
+    daemons.add(daemon);
+    return daemon;
+  }
+
+  private CliRun ok(String... args) {
+    CliRun run = CliRun.run(env, args);
+    assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.OK);
+    return run;
+  }
+
+  @Test
+  void aShellChildFansOutWithTheRealCliAndTheOuterFanInSeesTheNestedSums() throws Exception {
+    Path outer = dir.resolve("outer.sh");
+    Files.writeString(
+        outer,
+        String.join(
+            "\n",
+            "#!/bin/sh",
+            "env > '" + dir + "'/env-$SPL_INDEX",
+            "exec '"
+                + spl
+                + "' task fan-out \"$SPL_CHILD_THREAD\" --range 0..3 --template"
+                + " 'goal=leaf {{shard}},run=printf \"{\\\"v\\\":%s}\" $SPL_ITER_FROM >"
+                + " $SPL_RESULT_FILE' --join all --reduce 'total=sum(result.v)'",
+            ""),
+        StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(outer, PosixFilePermissions.fromString("rwx------"));
+    ok("task", "add", "Nested", "--alias", "NEST-1", "--namespace", "nest");
+    ok(
+        "task",
+        "fan-out",
+        "NEST-1",
+        "--subtask",
+        "goal=first,run=" + outer,
+        "--subtask",
+        "goal=second,run=" + outer,
+        "--join",
+        "all",
+        "--reduce",
+        "grand=sum(result.reduced.total)");
+
+    CliRun watch = CliRun.run(env, "task", "join-status", "NEST-1", "--watch", "--timeout", "120");
+    assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(ExitCodes.OK);
+    JsonNode status = Json.MAPPER.readTree(ok("task", "join-status", "NEST-1", "-o", "json").out());
+    assertThat(status.path("reduced").path("grand").path("value").asLong())
+        .as(status.toPrettyString())
+        .isEqualTo(6);
+
+    JsonNode tree =
+        Json.MAPPER.readTree(ok("task", "join-status", "NEST-1", "--tree", "-o", "json").out());
+    assertThat(tree.path("levels")).hasSize(2);
+    assertThat(tree.path("levels").get(0).path("fanouts").asInt()).isEqualTo(1);
+    assertThat(tree.path("levels").get(1).path("fanouts").asInt()).isEqualTo(2);
+    assertThat(tree.path("levels").get(1).path("children").asInt()).isEqualTo(6);
+    assertThat(tree.path("levels").get(1).path("completed").asInt()).isEqualTo(6);
+    assertThat(
+            tree.path("root")
+                .path("nested")
+                .get(0)
+                .path("reduced")
+                .path("total")
+                .path("value")
+                .asLong())
+        .isEqualTo(3);
+    CliRun text = ok("task", "join-status", "NEST-1", "--tree");
+    assertThat(text.out())
+        .contains("level 1: 1 fan-out(s), 2/2 children done")
+        .contains("level 2: 2 fan-out(s), 6/6 children done")
+        .contains("child 0 → ")
+        .contains("total = 3 (sum)");
+
+    for (int i = 0; i < 2; i++) {
+      String childEnv = Files.readString(dir.resolve("env-" + i));
+      assertThat(childEnv).doesNotContain(TOKEN).contains("SPL_CHILD_CREDENTIAL=");
+    }
+  }
+}
