@@ -4,7 +4,6 @@ import dev.spl.cli.CliException;
 import dev.spl.core.Act;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
-import dev.spl.core.fanout.FanoutRecords;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -433,9 +433,7 @@ public final class HttpApi {
       if (genesis.isEmpty()) {
         // A running child's own thread, where it fans out itself (docs/fan-in.md#nested-fan-out).
         genesis =
-            records
-                .query(new RecordQuery(task, FanoutRecords.CHILD, Act.INTEND, 0, 1))
-                .stream()
+            records.query(new RecordQuery(task, FanoutRecords.CHILD, Act.INTEND, 0, 1)).stream()
                 .findFirst();
       }
     } else {
