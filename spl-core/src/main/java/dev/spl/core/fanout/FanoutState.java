@@ -157,9 +157,9 @@ public final class FanoutState {
   private final BitSet ready = new BitSet();
   private int readyCount;
   private final Map<Integer, BitSet> activeByWorker = new HashMap<>();
-  // Newer attempts still spawned when a late accept completed their child: index to (attempt,
-  // worker code), until the fanout_cancel_sent that stops them is applied.
-  private final Map<Integer, long[]> supersededToCancel = new HashMap<>();
+  // Newer attempts still spawned when a late accept completed their child, by child index, until
+  // the fanout_cancel_sent that stops them is applied.
+  private final Map<Integer, NewerAttempt> supersededToCancel = new HashMap<>();
   private long roundRobinSpawns;
   private int ignoredRecords;
   private boolean joinComplete;
@@ -661,7 +661,7 @@ public final class FanoutState {
     }
     transition(i, ChildState.DONE, done.verdict());
     if (late && from == ChildState.IN_PROGRESS && newerWorker != 0) {
-      supersededToCancel.put(i, new long[] {newerAttempt, newerWorker});
+      supersededToCancel.put(i, new NewerAttempt(newerAttempt, newerWorker));
     }
     if (done.worker() != null && late) {
       worker[i] = workerCode(done.worker());
@@ -1104,18 +1104,18 @@ public final class FanoutState {
       return;
     }
     List<FanoutAction.CancelledChild> cancelled = new ArrayList<>();
-    supersededToCancel.keySet().stream()
-        .sorted()
-        .forEach(
-            i -> {
-              long[] newer = supersededToCancel.get(i);
-              cancelled.add(
-                  new FanoutAction.CancelledChild(
-                      i, (int) newer[0], thread(i), workerDids.get((int) newer[1] - 1)));
-            });
+    for (int i : supersededToCancel.keySet().stream().sorted().toList()) {
+      NewerAttempt newer = supersededToCancel.get(i);
+      cancelled.add(
+          new FanoutAction.CancelledChild(
+              i, newer.attempt(), thread(i), workerDids.get(newer.worker() - 1)));
+    }
     actions.add(
         new FanoutAction.Cancel(ref, List.copyOf(cancelled), FanoutRecords.CANCEL_SUPERSEDED));
   }
+
+  /** The attempt a late accept superseded, and the code of the worker it was spawned on. */
+  private record NewerAttempt(int attempt, char worker) {}
 
   /** Cancels every child still pending or running (not yet cancelling): the budget is spent. */
   private void addBudgetCancel(List<FanoutAction> actions) {

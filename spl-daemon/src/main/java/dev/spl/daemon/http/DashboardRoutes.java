@@ -6,6 +6,7 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -34,7 +35,7 @@ final class DashboardRoutes {
   private final Map<String, byte[]> files;
   // An entity tag per file, from its bytes: a browser that has a file revalidates it with one
   // small request instead of downloading it again.
-  private final Map<String, String> tags = new java.util.HashMap<>();
+  private final Map<String, String> tags = new HashMap<>();
 
   private DashboardRoutes() {
     this.files =
