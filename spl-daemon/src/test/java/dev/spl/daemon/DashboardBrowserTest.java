@@ -12,6 +12,7 @@ import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.control.Freeze;
+import dev.spl.core.fanout.CancelRequest;
 import dev.spl.core.store.Durability;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
@@ -167,6 +168,44 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void aWidePageShowsEveryChildInOrderAfterTheFirstScreen() {
+    giveToken();
+    int width = 250;
+    FleetTestSupport.FanoutHandle fanout = fanOut(width, "wide-page");
+    browser.open(coordinator.url() + "/ui#fanout=" + fanout.id() + "&size=500");
+    // Only a new load reads the address: a change of its fragment alone is not one.
+    browser.driver().navigate().refresh();
+    browser.await(
+        "every row painted",
+        () -> "done".equals(browser.one("body").getAttribute("data-all-rows")));
+    browser.await(
+        "all children are listed", () -> browser.all("#children-table tbody tr").size() == width);
+    Object indices =
+        browser.script(
+            "return Array.from(document.querySelectorAll('#children-table tbody tr'))"
+                + ".map(r => Number(r.dataset.index));");
+    List<Long> expected = new ArrayList<>();
+    for (long i = 0; i < width; i++) {
+      expected.add(i);
+    }
+    assertThat(indices).isEqualTo(expected);
+    // Its children would otherwise keep the workers busy for the other tests.
+    Record cancel =
+        new Record(
+            fanout.thread(),
+            FleetTestSupport.USER,
+            Act.LEARN,
+            new CancelRequest("default", fanout.id(), "test done").toBody(),
+            5,
+            List.of());
+    assertThat(
+            new Http(coordinator.url(), "Bearer " + TOKEN)
+                .post("/v1/records", RecordJson.toJson(cancel, cancel.id()).toString())
+                .status())
+        .isEqualTo(201);
+  }
+
+  @Test
   void aFreezeShowsTheBannerAndUnfreezeRemovesIt() {
     giveToken();
     browser.await(
@@ -217,6 +256,10 @@ class DashboardBrowserTest {
   }
 
   private FleetTestSupport.FanoutHandle fanOut(int width) {
+    return fanOut(width, "nightly-build");
+  }
+
+  private FleetTestSupport.FanoutHandle fanOut(int width, String alias) {
     String thread = ThreadIds.derive("task", UUID.randomUUID().toString());
     List<Record> records = new ArrayList<>();
     records.add(
@@ -226,7 +269,7 @@ class DashboardBrowserTest {
             Act.INTEND,
             (ObjectNode)
                 FleetTestSupport.parse(
-                    "{\"topic\":\"task\",\"title\":\"Nightly build\",\"alias\":\"nightly-build\"}"),
+                    "{\"topic\":\"task\",\"title\":\"Nightly build\",\"alias\":\"" + alias + "\"}"),
             0,
             List.of()));
     records.addAll(

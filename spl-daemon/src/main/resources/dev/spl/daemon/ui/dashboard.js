@@ -5,6 +5,8 @@
 
 (function () {
   const POLL_MS = 1000;
+  // Rows of the children table painted before the rest (a screen shows a few dozen).
+  const FIRST_PAINT_ROWS = 100;
   const TOKEN_KEY = "spl.token";
   const USER_KEY = "spl.user";
 
@@ -400,9 +402,12 @@
     }
     view.childrenKey = key;
     // Up to 1,000 rows in one pass: each is a copy of one prepared row whose cells get their text,
-    // built in a fragment and put in the table at once (one layout, no reads in between).
+    // built in fragments and put in the table with no reads in between. Laying out and painting
+    // 1,000 rows takes the browser several times as long as building them, so the first
+    // FIRST_PAINT_ROWS (more than a screen holds) are painted first and the rest two frames later.
     const prototype = childRowPrototype();
     const rows = document.createDocumentFragment();
+    const rest = document.createDocumentFragment();
     for (const child of page.data) {
       const row = prototype.cloneNode(true);
       row.dataset.index = child.index;
@@ -432,9 +437,34 @@
         button.addEventListener("click", () => retry(fanout.fanout, child.index, button));
         action.appendChild(button);
       }
-      rows.appendChild(row);
+      (rows.childNodes.length < FIRST_PAINT_ROWS ? rows : rest).appendChild(row);
     }
-    $("children-table").tBodies[0].replaceChildren(rows);
+    const body = $("children-table").tBodies[0];
+    body.replaceChildren(rows);
+    const allShown = () => {
+      if (!view.allRowsMarked) {
+        view.allRowsMarked = true;
+        requestAnimationFrame(() =>
+          setTimeout(() => {
+            performance.mark("spl-all-rows");
+            document.body.dataset.allRows = "done";
+          }, 0)
+        );
+      }
+    };
+    if (rest.childNodes.length === 0) {
+      allShown();
+      return;
+    }
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        // A newer page replaced this one meanwhile: its rows are not these.
+        if (view.childrenKey === key) {
+          body.appendChild(rest);
+          allShown();
+        }
+      })
+    );
   }
 
   let childRow = null;
