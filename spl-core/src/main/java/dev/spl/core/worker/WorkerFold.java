@@ -53,7 +53,8 @@ import java.util.Set;
  * drop the attempt for good, without a result (the coordinator counts none for it); {@code not_yet}
  * and no answer ask again after {@link #ASK_AGAIN_MILLIS}. A confirmation counts for {@link
  * #CONFIRMATION_MAX_AGE_MILLIS} from its answer: an attempt whose confirmation is older when a slot
- * is free is asked about again, holding that slot, and starts only on a fresh {@code current}.
+ * is free is asked about again, holding that slot, and starts only on a fresh {@code current}, or
+ * when no answer comes (the coordinator is unreachable: the earlier confirmation stands).
  * Confirmations live in memory only, so after a restart every attempt without a result is asked
  * about again before it runs.
  *
@@ -324,10 +325,23 @@ public final class WorkerFold {
     return true;
   }
 
-  /** No answer came for attempt {@code key} (the coordinator is unreachable): ask again later. */
+  /**
+   * No answer came for attempt {@code key} (the coordinator is unreachable): ask again later; but
+   * an attempt that was confirmed before and only asked again because that confirmation was old
+   * keeps it and starts. A worker cut off from its coordinator works through what it was confirmed,
+   * as it did before confirmations aged; the re-ask only guards starts while the coordinator
+   * answers.
+   */
   public void unanswered(String key, long nowMillis) {
     Attempt attempt = attempts.get(key);
-    if (attempt != null && attempt.phase == Phase.WAITING && attempt.fence == Fence.ASKED) {
+    if (attempt == null || attempt.phase != Phase.WAITING || attempt.fence != Fence.ASKED) {
+      return;
+    }
+    if (attempt.reconfirming) {
+      attempt.fence = Fence.CONFIRMED;
+      attempt.reconfirming = false;
+      attempt.confirmedAt = nowMillis;
+    } else {
       askAgain(attempt, nowMillis);
     }
   }

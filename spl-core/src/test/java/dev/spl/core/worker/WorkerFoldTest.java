@@ -441,11 +441,22 @@ class WorkerFoldTest {
   }
 
   @Test
-  void aStaleConfirmationAskedAgainThatGetsNoAnswerWaitsAndIsAskedAfterThePause() {
+  void aStaleConfirmationAskedAgainThatGetsNoAnswerStartsOnTheEarlierConfirmation() {
     fold.apply(intent(0, 1, "docs"));
     fold.decide(now, control, policy, 0);
     fold.answer(key(0, 1), AttemptStanding.CURRENT, now);
     now += WorkerFold.CONFIRMATION_MAX_AGE_MILLIS + 1;
+    assertThat(asked(fold.decide(now, control, policy, 1))).containsExactly(key(0, 1));
+
+    // The coordinator is unreachable: a worker cut off from it keeps working through what it was
+    // confirmed.
+    fold.unanswered(key(0, 1), now);
+    assertThat(started(fold.decide(now, control, policy, 1))).containsExactly(key(0, 1));
+  }
+
+  @Test
+  void anAttemptNeverConfirmedThatGetsNoAnswerWaitsAndIsAskedAfterThePause() {
+    fold.apply(intent(0, 1, "docs"));
     assertThat(asked(fold.decide(now, control, policy, 1))).containsExactly(key(0, 1));
 
     fold.unanswered(key(0, 1), now);
