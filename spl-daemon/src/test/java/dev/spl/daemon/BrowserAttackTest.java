@@ -39,14 +39,17 @@ class BrowserAttackTest {
     coordinator = Daemon.start(FleetTestSupport.coordinatorConfig(dir.resolve("coordinator")));
     worker =
         Daemon.start(
-            DaemonConfig.defaults(dir.resolve("worker"))
-                .withPort(0)
-                .withDurability(Durability.FAST)
-                .withFleet(
-                    FleetSettings.worker("worker-a", coordinator.url())
-                        .withHeartbeatInterval(FleetTestSupport.INTERVAL)
-                        .withExecutor(
-                            FleetSettings.ExecutorKind.SHELL, FleetSettings.DEFAULT_ECHO_DELAY)));
+            DaemonConfig.builder(dir.resolve("worker"))
+                .port(0)
+                .durability(Durability.FAST)
+                .fleet(
+                    FleetSettings.builder()
+                        .worker("worker-a", coordinator.url())
+                        .heartbeatInterval(FleetTestSupport.INTERVAL)
+                        .executor(FleetSettings.ExecutorKind.SHELL)
+                        .echoDelay(FleetSettings.DEFAULT_ECHO_DELAY)
+                        .build())
+                .build());
     marker = dir.resolve("pwned.txt");
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("topic", FanoutRecords.CHILD);

@@ -47,7 +47,7 @@ class ChildRoutesTest {
   }
 
   private Daemon start(DaemonConfig config) {
-    Daemon daemon = Daemon.start(config.withToken(TOKEN));
+    Daemon daemon = Daemon.start(config.toBuilder().token(TOKEN).build());
     daemons.add(daemon);
     return daemon;
   }
@@ -59,13 +59,17 @@ class ChildRoutesTest {
   private Daemon shellWorker(Daemon coordinator) {
     Daemon worker =
         start(
-            DaemonConfig.defaults(dir.resolve("worker-a"))
-                .withPort(0)
-                .withDurability(Durability.FAST)
-                .withFleet(
-                    FleetSettings.worker("worker-a", coordinator.url())
-                        .withHeartbeatInterval(FleetTestSupport.INTERVAL)
-                        .withExecutor(FleetSettings.ExecutorKind.SHELL, Duration.ZERO)));
+            DaemonConfig.builder(dir.resolve("worker-a"))
+                .port(0)
+                .durability(Durability.FAST)
+                .fleet(
+                    FleetSettings.builder()
+                        .worker("worker-a", coordinator.url())
+                        .heartbeatInterval(FleetTestSupport.INTERVAL)
+                        .executor(FleetSettings.ExecutorKind.SHELL)
+                        .echoDelay(Duration.ZERO)
+                        .build())
+                .build());
     Await.until(
         "the worker is live",
         () ->

@@ -75,13 +75,16 @@ class CommandExecutorFleetTest {
 
   private Daemon commandWorker(Daemon coordinator, String template) {
     return start(
-        DaemonConfig.defaults(dir.resolve("worker-a"))
-            .withPort(0)
-            .withDurability(Durability.FAST)
-            .withFleet(
-                FleetSettings.worker("worker-a", coordinator.url())
-                    .withHeartbeatInterval(FleetTestSupport.INTERVAL)
-                    .withCommand(template)));
+        DaemonConfig.builder(dir.resolve("worker-a"))
+            .port(0)
+            .durability(Durability.FAST)
+            .fleet(
+                FleetSettings.builder()
+                    .worker("worker-a", coordinator.url())
+                    .heartbeatInterval(FleetTestSupport.INTERVAL)
+                    .command(template)
+                    .build())
+            .build());
   }
 
   private static Map<Integer, ChildDone> awaitResults(

@@ -414,10 +414,13 @@ class CoordinatorClusterTest {
   @Test
   void aWorkerSendsFleetQuestionsToItsCoordinator() {
     DaemonConfig config =
-        coordinatorConfig(dir.resolve("worker-c"))
-            .withFleet(
-                FleetSettings.worker("worker-c", coordinator.url())
-                    .withHeartbeatInterval(FleetTestSupport.INTERVAL));
+        coordinatorConfig(dir.resolve("worker-c")).toBuilder()
+            .fleet(
+                FleetSettings.builder()
+                    .worker("worker-c", coordinator.url())
+                    .heartbeatInterval(FleetTestSupport.INTERVAL)
+                    .build())
+            .build();
     try (Daemon worker = start(config)) {
       Http http = new Http(worker.url());
       Http.Response status = http.get("/v1/fleet/status");

@@ -22,7 +22,7 @@ class DaemonLifecycleTest {
   @TempDir Path dir;
 
   private DaemonConfig config(Path home) {
-    return DaemonConfig.defaults(home).withPort(0);
+    return DaemonConfig.builder(home).port(0).build();
   }
 
   @Test
@@ -95,14 +95,14 @@ class DaemonLifecycleTest {
   @Test
   void bindingBeyondLoopbackRequiresAToken() {
     Path home = dir.resolve("home");
-    assertThatThrownBy(() -> Daemon.start(config(home).withBindHost("0.0.0.0")))
+    assertThatThrownBy(() -> Daemon.start(config(home).toBuilder().bindHost("0.0.0.0").build()))
         .isInstanceOf(DaemonStartException.class)
         .hasMessageContaining("0.0.0.0")
         .hasMessageContaining("token");
     assertThat(home).doesNotExist();
     // A token alone is not enough: it would cross the network in clear text.
     DaemonConfig tokenOnly =
-        config(home).withBindHost("0.0.0.0").withToken("s3cret-long-enough-token");
+        config(home).toBuilder().bindHost("0.0.0.0").token("s3cret-long-enough-token").build();
     assertThatThrownBy(() -> Daemon.checkExposure(tokenOnly))
         .isInstanceOf(DaemonStartException.class)
         .hasMessageContaining("without TLS")
@@ -111,15 +111,17 @@ class DaemonLifecycleTest {
     // With TLS, or plain HTTP asked for by name, the check passes; the address itself is never
     // bound in tests.
     Daemon.checkExposure(
-        tokenOnly.withTls(
-            new TlsConfig(home.resolve("cert.pem"), home.resolve("key.pem"), null, false)));
-    Daemon.checkExposure(tokenOnly.withTls(new TlsConfig(null, null, null, true)));
-    Daemon.checkExposure(config(home).withBindHost("localhost"));
+        tokenOnly.toBuilder()
+            .tls(new TlsConfig(home.resolve("cert.pem"), home.resolve("key.pem"), null, false))
+            .build());
+    Daemon.checkExposure(tokenOnly.toBuilder().tls(new TlsConfig(null, null, null, true)).build());
+    Daemon.checkExposure(config(home).toBuilder().bindHost("localhost").build());
   }
 
   @Test
   void aTokenIsRequiredOnEveryRequestWhenSet() {
-    try (Daemon daemon = Daemon.start(config(dir).withToken("s3cret-long-enough-token"))) {
+    try (Daemon daemon =
+        Daemon.start(config(dir).toBuilder().token("s3cret-long-enough-token").build())) {
       HttpApiTest.assertError(
           new Http(daemon.url()).get("/health"), 401, "UNAUTHORIZED", "Authorization: Bearer");
       HttpApiTest.assertError(
@@ -143,7 +145,7 @@ class DaemonLifecycleTest {
   void aPortInUseIsRefusedAndReleasesTheHome() {
     try (Daemon first = Daemon.start(config(dir.resolve("one")))) {
       Path home = dir.resolve("two");
-      assertThatThrownBy(() -> Daemon.start(config(home).withPort(first.port())))
+      assertThatThrownBy(() -> Daemon.start(config(home).toBuilder().port(first.port()).build()))
           .isInstanceOf(DaemonStartException.class)
           .hasMessageContaining("cannot listen on 127.0.0.1:" + first.port());
       Daemon.start(config(home)).close();
@@ -215,12 +217,12 @@ class DaemonLifecycleTest {
   @Test
   void theDaemonRefusesABadTokenBeforeItStarts() {
     Path home = dir.resolve("refused");
-    DaemonConfig config = DaemonConfig.defaults(home).withPort(0);
+    DaemonConfig config = DaemonConfig.builder(home).port(0).build();
 
-    assertThatThrownBy(() -> config.withToken("short"))
+    assertThatThrownBy(() -> config.toBuilder().token("short").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("at least 16 bytes");
-    assertThatThrownBy(() -> config.withToken("0123456789abcdef\r\nX-Injected: 1"))
+    assertThatThrownBy(() -> config.toBuilder().token("0123456789abcdef\r\nX-Injected: 1").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("carriage return");
     assertThat(home).doesNotExist();

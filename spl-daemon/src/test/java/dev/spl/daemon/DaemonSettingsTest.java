@@ -36,12 +36,16 @@ class DaemonSettingsTest {
   }
 
   private DaemonConfig echoWorker(Path home, String coordinator) {
-    return DaemonConfig.defaults(home)
-        .withPort(0)
-        .withFleet(
-            FleetSettings.worker("worker-a", coordinator)
-                .withExecutor(FleetSettings.ExecutorKind.ECHO, Duration.ZERO)
-                .withLabels(Map.of("zone", "a")));
+    return DaemonConfig.builder(home)
+        .port(0)
+        .fleet(
+            FleetSettings.builder()
+                .worker("worker-a", coordinator)
+                .executor(FleetSettings.ExecutorKind.ECHO)
+                .echoDelay(Duration.ZERO)
+                .labels(Map.of("zone", "a"))
+                .build())
+        .build();
   }
 
   @Test
@@ -72,10 +76,14 @@ class DaemonSettingsTest {
       assertThat(daemon.did()).isNotEmpty();
     }
     DaemonConfig shell =
-        echo.withFleet(
-            echo.fleet()
-                .withExecutor(FleetSettings.ExecutorKind.SHELL, Duration.ZERO)
-                .withSlots(8));
+        echo.toBuilder()
+            .fleet(
+                echo.fleet().toBuilder()
+                    .executor(FleetSettings.ExecutorKind.SHELL)
+                    .echoDelay(Duration.ZERO)
+                    .slots(8)
+                    .build())
+            .build();
 
     try (Daemon daemon = Daemon.start(shell)) {
       List<StoredRecord> changes = settingsChanges(daemon);
@@ -96,7 +104,7 @@ class DaemonSettingsTest {
     Files.createDirectories(home);
     Files.writeString(SettingsFile.of(home), "{\"role\":\"worker\"}");
 
-    assertThatThrownBy(() -> Daemon.start(DaemonConfig.defaults(home).withPort(0)))
+    assertThatThrownBy(() -> Daemon.start(DaemonConfig.builder(home).port(0).build()))
         .isInstanceOf(DaemonStartException.class)
         .hasMessageContaining(SettingsFile.of(home).toString())
         .hasMessageContaining("alias: expected a string");
@@ -106,18 +114,19 @@ class DaemonSettingsTest {
   void aWorkersHeartbeatCarriesItsExecutorAndLabels() {
     try (Daemon coordinator =
             Daemon.start(
-                DaemonConfig.defaults(dir.resolve("coordinator"))
-                    .withPort(0)
-                    .withFleet(
-                        FleetSettings.coordinator()
-                            .withHeartbeatInterval(Duration.ofMillis(100))));
+                DaemonConfig.builder(dir.resolve("coordinator"))
+                    .port(0)
+                    .fleet(
+                        FleetSettings.builder().heartbeatInterval(Duration.ofMillis(100)).build())
+                    .build());
         Daemon worker =
             Daemon.start(
-                echoWorker(dir.resolve("worker"), coordinator.url())
-                    .withFleet(
-                        echoWorker(dir.resolve("worker"), coordinator.url())
-                            .fleet()
-                            .withHeartbeatInterval(Duration.ofMillis(100))))) {
+                echoWorker(dir.resolve("worker"), coordinator.url()).toBuilder()
+                    .fleet(
+                        echoWorker(dir.resolve("worker"), coordinator.url()).fleet().toBuilder()
+                            .heartbeatInterval(Duration.ofMillis(100))
+                            .build())
+                    .build())) {
       Await.until(
           "the worker's executor in the fleet status",
           () -> {

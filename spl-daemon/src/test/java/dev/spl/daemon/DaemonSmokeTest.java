@@ -17,7 +17,7 @@ class DaemonSmokeTest {
 
   @Test
   void startsServesHealthAndStops() throws Exception {
-    try (Daemon daemon = Daemon.start(DaemonConfig.defaults(home).withPort(0))) {
+    try (Daemon daemon = Daemon.start(DaemonConfig.builder(home).port(0).build())) {
       HttpResponse<String> response =
           HttpClient.newHttpClient()
               .send(

@@ -32,10 +32,11 @@ public final class DashboardBench {
     // The default heartbeat interval, so the stand-ins' beats (every second) cost little.
     Daemon coordinator =
         Daemon.start(
-            DaemonConfig.defaults(dir.resolve("c"))
-                .withPort(0)
-                .withDurability(dev.spl.core.store.Durability.FAST)
-                .withFleet(FleetSettings.coordinator()));
+            DaemonConfig.builder(dir.resolve("c"))
+                .port(0)
+                .durability(dev.spl.core.store.Durability.FAST)
+                .fleet(FleetSettings.coordinator())
+                .build());
     Daemon workerA = Daemon.start(FleetTestSupport.coordinatorConfig(dir.resolve("a")));
     Daemon workerB = Daemon.start(FleetTestSupport.coordinatorConfig(dir.resolve("b")));
     try (FleetTestSupport.HeartbeatPump pump =

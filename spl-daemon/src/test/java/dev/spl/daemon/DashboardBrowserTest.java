@@ -53,17 +53,24 @@ class DashboardBrowserTest {
     }
     Assumptions.assumeTrue(missing == null, missing);
     coordinator =
-        start(FleetTestSupport.coordinatorConfig(dir.resolve("coordinator")).withToken(TOKEN));
+        start(
+            FleetTestSupport.coordinatorConfig(dir.resolve("coordinator")).toBuilder()
+                .token(TOKEN)
+                .build());
     for (String alias : List.of("worker-a", "worker-b")) {
       start(
-          DaemonConfig.defaults(dir.resolve(alias))
-              .withPort(0)
-              .withToken(TOKEN)
-              .withDurability(Durability.FAST)
-              .withFleet(
-                  FleetSettings.worker(alias, coordinator.url())
-                      .withHeartbeatInterval(FleetTestSupport.INTERVAL)
-                      .withExecutor(FleetSettings.ExecutorKind.ECHO, Duration.ofMillis(1500))));
+          DaemonConfig.builder(dir.resolve(alias))
+              .port(0)
+              .token(TOKEN)
+              .durability(Durability.FAST)
+              .fleet(
+                  FleetSettings.builder()
+                      .worker(alias, coordinator.url())
+                      .heartbeatInterval(FleetTestSupport.INTERVAL)
+                      .executor(FleetSettings.ExecutorKind.ECHO)
+                      .echoDelay(Duration.ofMillis(1500))
+                      .build())
+              .build());
     }
     Await.until(
         "two live workers",

@@ -26,7 +26,8 @@ class DashboardRoutesTest {
   @BeforeEach
   void start() {
     coordinator =
-        Daemon.start(FleetTestSupport.coordinatorConfig(dir.resolve("c")).withToken(TOKEN));
+        Daemon.start(
+            FleetTestSupport.coordinatorConfig(dir.resolve("c")).toBuilder().token(TOKEN).build());
   }
 
   @AfterEach

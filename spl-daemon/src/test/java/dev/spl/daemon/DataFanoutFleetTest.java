@@ -63,26 +63,34 @@ class DataFanoutFleetTest {
   }
 
   private DaemonConfig echoWorker(Daemon coordinator, String alias, Duration delay, int slots) {
-    return DaemonConfig.defaults(dir.resolve(alias))
-        .withPort(0)
-        .withDurability(Durability.FAST)
-        .withEchoMode(EchoExecutor.Mode.COMPUTE)
-        .withFleet(
-            FleetSettings.worker(alias, coordinator.url())
-                .withHeartbeatInterval(FleetTestSupport.INTERVAL)
-                .withExecutor(FleetSettings.ExecutorKind.ECHO, delay)
-                .withSlots(slots));
+    return DaemonConfig.builder(dir.resolve(alias))
+        .port(0)
+        .durability(Durability.FAST)
+        .echoMode(EchoExecutor.Mode.COMPUTE)
+        .fleet(
+            FleetSettings.builder()
+                .worker(alias, coordinator.url())
+                .heartbeatInterval(FleetTestSupport.INTERVAL)
+                .executor(FleetSettings.ExecutorKind.ECHO)
+                .echoDelay(delay)
+                .slots(slots)
+                .build())
+        .build();
   }
 
   private DaemonConfig shellWorker(Daemon coordinator, String alias) {
-    return DaemonConfig.defaults(dir.resolve(alias))
-        .withPort(0)
-        .withDurability(Durability.FAST)
-        .withFleet(
-            FleetSettings.worker(alias, coordinator.url())
-                .withHeartbeatInterval(FleetTestSupport.INTERVAL)
-                .withExecutor(FleetSettings.ExecutorKind.SHELL, Duration.ZERO)
-                .withSlots(4));
+    return DaemonConfig.builder(dir.resolve(alias))
+        .port(0)
+        .durability(Durability.FAST)
+        .fleet(
+            FleetSettings.builder()
+                .worker(alias, coordinator.url())
+                .heartbeatInterval(FleetTestSupport.INTERVAL)
+                .executor(FleetSettings.ExecutorKind.SHELL)
+                .echoDelay(Duration.ZERO)
+                .slots(4)
+                .build())
+        .build();
   }
 
   private static void awaitLiveWorkers(Daemon coordinator, int n) {

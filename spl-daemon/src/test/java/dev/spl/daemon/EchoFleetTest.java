@@ -43,13 +43,17 @@ class EchoFleetTest {
   private Daemon worker(Daemon coordinator, String alias, Duration echoDelay) {
     Daemon worker =
         Daemon.start(
-            DaemonConfig.defaults(dir.resolve(alias))
-                .withPort(0)
-                .withDurability(Durability.FAST)
-                .withFleet(
-                    FleetSettings.worker(alias, coordinator.url())
-                        .withHeartbeatInterval(FleetTestSupport.INTERVAL)
-                        .withExecutor(FleetSettings.ExecutorKind.ECHO, echoDelay)));
+            DaemonConfig.builder(dir.resolve(alias))
+                .port(0)
+                .durability(Durability.FAST)
+                .fleet(
+                    FleetSettings.builder()
+                        .worker(alias, coordinator.url())
+                        .heartbeatInterval(FleetTestSupport.INTERVAL)
+                        .executor(FleetSettings.ExecutorKind.ECHO)
+                        .echoDelay(echoDelay)
+                        .build())
+                .build());
     daemons.add(worker);
     return worker;
   }

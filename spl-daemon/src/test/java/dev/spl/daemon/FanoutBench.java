@@ -51,10 +51,11 @@ public final class FanoutBench {
     int slots = Integer.getInteger("slots", FleetSettings.MAX_SLOTS);
     Path dir = Files.createTempDirectory("spl-bench-fanout");
     DaemonConfig base =
-        DaemonConfig.defaults(dir)
-            .withPort(0)
-            .withDurability(Durability.valueOf(System.getProperty("durability", "DURABLE")))
-            .withMaxRequestBytes(16L * 1024 * 1024);
+        DaemonConfig.builder(dir)
+            .port(0)
+            .durability(Durability.valueOf(System.getProperty("durability", "DURABLE")))
+            .maxRequestBytes(16L * 1024 * 1024)
+            .build();
     try (Fleet fleet = Fleet.start(base, dir, slots)) {
       System.out.printf(
           "fan-out benchmark: coordinator + 2 echo workers (delay 0, %d slots each), %s stores,"
@@ -109,8 +110,10 @@ public final class FanoutBench {
       Duration interval = Duration.ofSeconds(1);
       Daemon coordinator =
           Daemon.start(
-              base.withHome(dir.resolve("coordinator"))
-                  .withFleet(FleetSettings.coordinator().withHeartbeatInterval(interval)));
+              base.toBuilder()
+                  .home(dir.resolve("coordinator"))
+                  .fleet(FleetSettings.builder().heartbeatInterval(interval).build())
+                  .build());
       List<Daemon> workers = new ArrayList<>();
       Fleet fleet = new Fleet(coordinator, workers);
       try {
@@ -144,12 +147,17 @@ public final class FanoutBench {
 
   private static DaemonConfig workerConfig(
       DaemonConfig base, Path dir, String alias, Daemon coordinator, int slots) {
-    return base.withHome(dir.resolve(alias))
-        .withFleet(
-            FleetSettings.worker(alias, coordinator.url())
-                .withHeartbeatInterval(Duration.ofSeconds(1))
-                .withExecutor(FleetSettings.ExecutorKind.ECHO, Duration.ZERO)
-                .withSlots(slots));
+    return base.toBuilder()
+        .home(dir.resolve(alias))
+        .fleet(
+            FleetSettings.builder()
+                .worker(alias, coordinator.url())
+                .heartbeatInterval(Duration.ofSeconds(1))
+                .executor(FleetSettings.ExecutorKind.ECHO)
+                .echoDelay(Duration.ZERO)
+                .slots(slots)
+                .build())
+        .build();
   }
 
   /** CPU time of the whole process (all daemons), steadier than wall time on a busy machine. */

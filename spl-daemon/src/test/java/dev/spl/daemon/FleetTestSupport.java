@@ -63,14 +63,15 @@ final class FleetTestSupport {
    */
   static DaemonConfig coordinatorConfig(Path home) {
     DaemonConfig config = coordinatorConfig(home, INTERVAL);
-    return config.withFleet(config.fleet().withLease(STABLE_LEASE));
+    return config.toBuilder().fleet(config.fleet().toBuilder().lease(STABLE_LEASE).build()).build();
   }
 
   static DaemonConfig coordinatorConfig(Path home, Duration heartbeatInterval) {
-    return DaemonConfig.defaults(home)
-        .withPort(0)
-        .withDurability(Durability.FAST)
-        .withFleet(FleetSettings.coordinator().withHeartbeatInterval(heartbeatInterval));
+    return DaemonConfig.builder(home)
+        .port(0)
+        .durability(Durability.FAST)
+        .fleet(FleetSettings.builder().heartbeatInterval(heartbeatInterval).build())
+        .build();
   }
 
   /** A fan-out as the CLI writes it: descriptor chunks and the parent INTEND, in one request. */

@@ -339,12 +339,15 @@ class ForgeryTest {
   void aWorkerRunsOnlyChildrenItsCoordinatorSigned() throws Exception {
     Path marker = dir.resolve("pwned.txt");
     DaemonConfig config =
-        coordinatorConfig(dir.resolve("worker-b"))
-            .withFleet(
-                FleetSettings.worker("worker-b", coordinator.url())
-                    .withHeartbeatInterval(FleetTestSupport.INTERVAL)
-                    .withExecutor(
-                        FleetSettings.ExecutorKind.SHELL, FleetSettings.DEFAULT_ECHO_DELAY));
+        coordinatorConfig(dir.resolve("worker-b")).toBuilder()
+            .fleet(
+                FleetSettings.builder()
+                    .worker("worker-b", coordinator.url())
+                    .heartbeatInterval(FleetTestSupport.INTERVAL)
+                    .executor(FleetSettings.ExecutorKind.SHELL)
+                    .echoDelay(FleetSettings.DEFAULT_ECHO_DELAY)
+                    .build())
+            .build();
     try (Daemon worker = Daemon.start(config)) {
       Await.until(
           "worker-b learned its coordinator", () -> worker.trust().coordinator().isPresent());

@@ -30,7 +30,7 @@ class HttpApiTest {
 
   @BeforeEach
   void start() {
-    daemon = Daemon.start(DaemonConfig.defaults(home).withPort(0).withMaxRequestBytes(4096));
+    daemon = Daemon.start(DaemonConfig.builder(home).port(0).maxRequestBytes(4096).build());
     http = new Http(daemon.url());
   }
 

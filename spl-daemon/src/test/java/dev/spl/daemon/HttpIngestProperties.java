@@ -37,7 +37,7 @@ class HttpIngestProperties {
   @BeforeContainer
   static void start() throws IOException {
     home = Files.createTempDirectory("http-ingest");
-    daemon = Daemon.start(DaemonConfig.defaults(home).withPort(0).withMaxRequestBytes(8192));
+    daemon = Daemon.start(DaemonConfig.builder(home).port(0).maxRequestBytes(8192).build());
     http = new Http(daemon.url());
   }
 

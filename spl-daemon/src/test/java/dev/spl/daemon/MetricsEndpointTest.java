@@ -34,7 +34,7 @@ class MetricsEndpointTest {
   }
 
   private Daemon start(DaemonConfig config) {
-    Daemon daemon = Daemon.start(config.withToken(TOKEN));
+    Daemon daemon = Daemon.start(config.toBuilder().token(TOKEN).build());
     daemons.add(daemon);
     return daemon;
   }
@@ -52,15 +52,19 @@ class MetricsEndpointTest {
   void aFanOutShowsInTheCoordinatorsMetricsAndTheTokenIsRequired() throws Exception {
     Daemon coordinator =
         start(
-            FleetTestSupport.coordinatorConfig(dir.resolve("coordinator"))
-                .withDurability(Durability.DURABLE));
+            FleetTestSupport.coordinatorConfig(dir.resolve("coordinator")).toBuilder()
+                .durability(Durability.DURABLE)
+                .build());
     start(
-        DaemonConfig.defaults(dir.resolve("worker-a"))
-            .withPort(0)
-            .withDurability(Durability.FAST)
-            .withFleet(
-                FleetSettings.worker("worker-a", coordinator.url())
-                    .withHeartbeatInterval(FleetTestSupport.INTERVAL)));
+        DaemonConfig.builder(dir.resolve("worker-a"))
+            .port(0)
+            .durability(Durability.FAST)
+            .fleet(
+                FleetSettings.builder()
+                    .worker("worker-a", coordinator.url())
+                    .heartbeatInterval(FleetTestSupport.INTERVAL)
+                    .build())
+            .build());
     Http anonymous = new Http(coordinator.url());
     assertThat(anonymous.get("/metrics").status()).isEqualTo(401);
 

@@ -72,19 +72,25 @@ class NestedFanoutFleetTest {
   }
 
   private void startFleet() {
-    coordinator = Daemon.start(coordinatorConfig(dir.resolve("coordinator")).withToken(TOKEN));
+    coordinator =
+        Daemon.start(
+            coordinatorConfig(dir.resolve("coordinator")).toBuilder().token(TOKEN).build());
     daemons.add(coordinator);
     worker =
         Daemon.start(
-            DaemonConfig.defaults(dir.resolve("worker"))
-                .withPort(0)
-                .withDurability(Durability.FAST)
-                .withToken(TOKEN)
-                .withFleet(
-                    FleetSettings.worker("worker", coordinator.url())
-                        .withHeartbeatInterval(FleetTestSupport.INTERVAL)
-                        .withExecutor(FleetSettings.ExecutorKind.SHELL, Duration.ZERO)
-                        .withSlots(1)));
+            DaemonConfig.builder(dir.resolve("worker"))
+                .port(0)
+                .durability(Durability.FAST)
+                .token(TOKEN)
+                .fleet(
+                    FleetSettings.builder()
+                        .worker("worker", coordinator.url())
+                        .heartbeatInterval(FleetTestSupport.INTERVAL)
+                        .executor(FleetSettings.ExecutorKind.SHELL)
+                        .echoDelay(Duration.ZERO)
+                        .slots(1)
+                        .build())
+                .build());
     daemons.add(worker);
   }
 

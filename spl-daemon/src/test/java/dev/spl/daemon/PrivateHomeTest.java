@@ -22,7 +22,7 @@ class PrivateHomeTest {
   @Test
   void aNewHomeIsPrivateToItsOwner() throws Exception {
     Path home = dir.resolve("parent/home");
-    try (Daemon daemon = Daemon.start(DaemonConfig.defaults(home).withPort(0))) {
+    try (Daemon daemon = Daemon.start(DaemonConfig.builder(home).port(0).build())) {
       new Http(daemon.url()).post("/v1/records", Records.json(Records.thread("p"), "DO", "a", 1));
 
       assertThat(mode(home)).isEqualTo("rwx------");
@@ -37,7 +37,7 @@ class PrivateHomeTest {
   @Test
   void anExistingLooseHomeIsMadePrivate() throws Exception {
     Path home = dir.resolve("home");
-    Daemon.start(DaemonConfig.defaults(home).withPort(0)).close();
+    Daemon.start(DaemonConfig.builder(home).port(0).build()).close();
     Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.setPosixFilePermissions(
         home.resolve("store"), PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -46,7 +46,7 @@ class PrivateHomeTest {
           home.resolve(file), PosixFilePermissions.fromString("rw-r--r--"));
     }
 
-    try (Daemon daemon = Daemon.start(DaemonConfig.defaults(home).withPort(0))) {
+    try (Daemon daemon = Daemon.start(DaemonConfig.builder(home).port(0).build())) {
       assertThat(mode(home)).isEqualTo("rwx------");
       assertThat(mode(home.resolve("store"))).isEqualTo("rwx------");
       for (String file : new String[] {"instance.json", "daemon.lock", "port", "endpoint"}) {
@@ -58,7 +58,7 @@ class PrivateHomeTest {
   @Test
   void noFileOrFolderOfAHomeIsOpenToOthers() throws Exception {
     Path home = dir.resolve("home");
-    try (Daemon daemon = Daemon.start(DaemonConfig.defaults(home).withPort(0))) {
+    try (Daemon daemon = Daemon.start(DaemonConfig.builder(home).port(0).build())) {
       new Http(daemon.url()).post("/v1/records", Records.json(Records.thread("p"), "DO", "a", 1));
       // RocksDB's own files may carry the umask's bits; the 0700 store folder keeps others out.
       try (Stream<Path> top = Files.list(home)) {

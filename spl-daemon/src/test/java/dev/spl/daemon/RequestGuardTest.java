@@ -41,7 +41,7 @@ class RequestGuardTest {
   }
 
   private Daemon loopback() {
-    return start(DaemonConfig.defaults(home).withPort(0));
+    return start(DaemonConfig.builder(home).port(0).build());
   }
 
   private String host() {
@@ -177,10 +177,10 @@ class RequestGuardTest {
   @Test
   void anAdvertisedNameIsTheDaemonsOwnWithItsPortOrTheBoundOne() {
     start(
-        DaemonConfig.defaults(home)
-            .withPort(0)
-            .withFleet(
-                FleetSettings.coordinator().withAdvertiseUrl("http://coordinator.example:8080")));
+        DaemonConfig.builder(home)
+            .port(0)
+            .fleet(FleetSettings.builder().advertiseUrl("http://coordinator.example:8080").build())
+            .build());
 
     assertThat(get("/health", "Host: coordinator.example:8080").status()).isEqualTo(200);
     assertThat(get("/health", "Host: coordinator.example:" + daemon.port()).status())
@@ -256,7 +256,7 @@ class RequestGuardTest {
 
   @Test
   void theTokenIsCheckedBeforeTheBodyIsRead() throws Exception {
-    start(DaemonConfig.defaults(home).withPort(0).withToken(TOKEN));
+    start(DaemonConfig.builder(home).port(0).token(TOKEN).build());
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), daemon.port())) {
       socket.setSoTimeout(20_000);
       socket

@@ -50,13 +50,17 @@ class RetryHintTest {
 
   private Daemon worker(Daemon coordinator, FleetSettings.ExecutorKind executor) {
     return start(
-        DaemonConfig.defaults(dir.resolve("worker-a"))
-            .withPort(0)
-            .withDurability(Durability.FAST)
-            .withFleet(
-                FleetSettings.worker("worker-a", coordinator.url())
-                    .withHeartbeatInterval(FleetTestSupport.INTERVAL)
-                    .withExecutor(executor, Duration.ZERO)));
+        DaemonConfig.builder(dir.resolve("worker-a"))
+            .port(0)
+            .durability(Durability.FAST)
+            .fleet(
+                FleetSettings.builder()
+                    .worker("worker-a", coordinator.url())
+                    .heartbeatInterval(FleetTestSupport.INTERVAL)
+                    .executor(executor)
+                    .echoDelay(Duration.ZERO)
+                    .build())
+            .build());
   }
 
   private static void awaitLiveWorker(Daemon coordinator) {

@@ -38,7 +38,7 @@ class RulesFileLogTest {
 
   private List<String> startWith(String rules) throws Exception {
     Files.writeString(home.resolve("rules.json"), rules);
-    try (Daemon daemon = Daemon.start(DaemonConfig.defaults(home).withPort(0))) {
+    try (Daemon daemon = Daemon.start(DaemonConfig.builder(home).port(0).build())) {
       return logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
     }
   }

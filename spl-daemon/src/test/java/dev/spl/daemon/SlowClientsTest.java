@@ -32,7 +32,7 @@ class SlowClientsTest {
 
   @BeforeEach
   void start() {
-    daemon = Daemon.start(DaemonConfig.defaults(home).withPort(0));
+    daemon = Daemon.start(DaemonConfig.builder(home).port(0).build());
   }
 
   @AfterEach

@@ -30,7 +30,7 @@ class StrictInputTest {
 
   @BeforeEach
   void start() {
-    daemon = Daemon.start(DaemonConfig.defaults(home).withPort(0));
+    daemon = Daemon.start(DaemonConfig.builder(home).port(0).build());
     http = new Http(daemon.url());
   }
 

@@ -55,7 +55,7 @@ class TlsFleetTest {
   }
 
   private Daemon start(DaemonConfig config) {
-    Daemon daemon = Daemon.start(config.withToken(TOKEN));
+    Daemon daemon = Daemon.start(config.toBuilder().token(TOKEN).build());
     daemons.add(daemon);
     return daemon;
   }
@@ -65,7 +65,10 @@ class TlsFleetTest {
   }
 
   private Daemon coordinatorWith(TestCertificates.Leaf leaf) {
-    return start(FleetTestSupport.coordinatorConfig(dir.resolve("coordinator")).withTls(tls(leaf)));
+    return start(
+        FleetTestSupport.coordinatorConfig(dir.resolve("coordinator")).toBuilder()
+            .tls(tls(leaf))
+            .build());
   }
 
   @Test
@@ -74,13 +77,16 @@ class TlsFleetTest {
         coordinatorWith(ca.issue(dir.resolve("pki"), "coordinator", "127.0.0.1", "localhost"));
     Daemon worker =
         start(
-            DaemonConfig.defaults(dir.resolve("worker-a"))
-                .withPort(0)
-                .withDurability(Durability.FAST)
-                .withTls(tls(ca.issue(dir.resolve("pki"), "worker-a", "127.0.0.1")))
-                .withFleet(
-                    FleetSettings.worker("worker-a", coordinator.url())
-                        .withHeartbeatInterval(FleetTestSupport.INTERVAL)));
+            DaemonConfig.builder(dir.resolve("worker-a"))
+                .port(0)
+                .durability(Durability.FAST)
+                .tls(tls(ca.issue(dir.resolve("pki"), "worker-a", "127.0.0.1")))
+                .fleet(
+                    FleetSettings.builder()
+                        .worker("worker-a", coordinator.url())
+                        .heartbeatInterval(FleetTestSupport.INTERVAL)
+                        .build())
+                .build());
     assertThat(coordinator.url()).startsWith("https://127.0.0.1:");
     assertThat(worker.url()).startsWith("https://127.0.0.1:");
     Await.until(
@@ -190,8 +196,9 @@ class TlsFleetTest {
     assertThatThrownBy(
             () ->
                 Daemon.start(
-                    FleetTestSupport.coordinatorConfig(home)
-                        .withTls(new TlsConfig(one.cert(), dir.resolve("nope.pem"), null, false))))
+                    FleetTestSupport.coordinatorConfig(home).toBuilder()
+                        .tls(new TlsConfig(one.cert(), dir.resolve("nope.pem"), null, false))
+                        .build()))
         .isInstanceOf(DaemonStartException.class)
         .hasMessageContaining("--tls-key " + dir.resolve("nope.pem"))
         .hasMessageContaining("does not exist");

@@ -38,7 +38,7 @@ class TokenFleetTest {
   }
 
   private Daemon start(DaemonConfig config) {
-    Daemon daemon = Daemon.start(config.withToken(TOKEN));
+    Daemon daemon = Daemon.start(config.toBuilder().token(TOKEN).build());
     daemons.add(daemon);
     return daemon;
   }
@@ -48,14 +48,17 @@ class TokenFleetTest {
     Daemon coordinator = start(FleetTestSupport.coordinatorConfig(dir.resolve("coordinator")));
     Daemon worker =
         start(
-            DaemonConfig.defaults(dir.resolve("worker-a"))
-                .withPort(0)
-                .withDurability(Durability.FAST)
-                .withFleet(
-                    FleetSettings.worker("worker-a", coordinator.url())
-                        .withHeartbeatInterval(FleetTestSupport.INTERVAL)
-                        .withExecutor(
-                            FleetSettings.ExecutorKind.SHELL, FleetSettings.DEFAULT_ECHO_DELAY)));
+            DaemonConfig.builder(dir.resolve("worker-a"))
+                .port(0)
+                .durability(Durability.FAST)
+                .fleet(
+                    FleetSettings.builder()
+                        .worker("worker-a", coordinator.url())
+                        .heartbeatInterval(FleetTestSupport.INTERVAL)
+                        .executor(FleetSettings.ExecutorKind.SHELL)
+                        .echoDelay(FleetSettings.DEFAULT_ECHO_DELAY)
+                        .build())
+                .build());
     Await.until(
         "the worker is live",
         () ->

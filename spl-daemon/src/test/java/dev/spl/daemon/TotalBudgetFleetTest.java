@@ -73,13 +73,16 @@ class TotalBudgetFleetTest {
     Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rwx------"));
     Daemon coordinator = start(coordinatorConfig(dir.resolve("coordinator")));
     start(
-        DaemonConfig.defaults(dir.resolve("worker-a"))
-            .withPort(0)
-            .withDurability(Durability.FAST)
-            .withFleet(
-                FleetSettings.worker("worker-a", coordinator.url())
-                    .withHeartbeatInterval(FleetTestSupport.INTERVAL)
-                    .withCommand(agent + " {{goal}}")));
+        DaemonConfig.builder(dir.resolve("worker-a"))
+            .port(0)
+            .durability(Durability.FAST)
+            .fleet(
+                FleetSettings.builder()
+                    .worker("worker-a", coordinator.url())
+                    .heartbeatInterval(FleetTestSupport.INTERVAL)
+                    .command(agent + " {{goal}}")
+                    .build())
+            .build());
     Await.until(
         "the worker is live",
         () ->

@@ -28,7 +28,7 @@ class UniqueKeysHttpTest {
 
   @BeforeEach
   void start() {
-    daemon = Daemon.start(DaemonConfig.defaults(home).withPort(0));
+    daemon = Daemon.start(DaemonConfig.builder(home).port(0).build());
     http = new Http(daemon.url());
   }
 

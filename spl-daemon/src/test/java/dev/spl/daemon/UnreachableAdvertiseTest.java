@@ -43,13 +43,16 @@ class UnreachableAdvertiseTest {
 
   private Daemon worker(String alias, String coordinatorUrl, String advertise) {
     FleetSettings fleet =
-        FleetSettings.worker(alias, coordinatorUrl)
-            .withHeartbeatInterval(FleetTestSupport.INTERVAL);
+        FleetSettings.builder()
+            .worker(alias, coordinatorUrl)
+            .heartbeatInterval(FleetTestSupport.INTERVAL)
+            .build();
     return start(
-        DaemonConfig.defaults(dir.resolve(alias))
-            .withPort(0)
-            .withDurability(Durability.FAST)
-            .withFleet(advertise == null ? fleet : fleet.withAdvertiseUrl(advertise)));
+        DaemonConfig.builder(dir.resolve(alias))
+            .port(0)
+            .durability(Durability.FAST)
+            .fleet(advertise == null ? fleet : fleet.toBuilder().advertiseUrl(advertise).build())
+            .build());
   }
 
   /** A loopback port nothing listens on: bound, then released. */

@@ -40,7 +40,7 @@ class KillReadBackTest {
 
   @Test
   void recordsDatedTenYearsAheadDoNotDefeatKillOrUnkill() {
-    try (Daemon daemon = Daemon.start(DaemonConfig.defaults(home).withPort(0))) {
+    try (Daemon daemon = Daemon.start(DaemonConfig.builder(home).port(0).build())) {
       Map<String, String> env = envFor(home);
       long future = System.currentTimeMillis() + TEN_YEARS;
       daemon

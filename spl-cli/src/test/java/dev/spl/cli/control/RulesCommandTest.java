@@ -36,7 +36,7 @@ class RulesCommandTest {
     Path home = dir.resolve(name);
     Files.createDirectories(home);
     Files.writeString(home.resolve("rules.json"), rules);
-    daemons.add(Daemon.start(DaemonConfig.defaults(home).withPort(0)));
+    daemons.add(Daemon.start(DaemonConfig.builder(home).port(0).build()));
     Map<String, String> env = CliRun.cleanEnv();
     env.put("SPL_HOME", home.toString());
     return env;

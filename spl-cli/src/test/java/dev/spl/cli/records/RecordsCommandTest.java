@@ -26,7 +26,7 @@ class RecordsCommandTest {
 
   @BeforeEach
   void startDaemon() {
-    daemon = Daemon.start(DaemonConfig.defaults(home).withPort(0));
+    daemon = Daemon.start(DaemonConfig.builder(home).port(0).build());
     env = CliRun.cleanEnv();
     env.put("SPL_HOME", home.toString());
   }

@@ -53,19 +53,24 @@ class ConcurrentWritersTest {
     Duration heartbeat = Duration.ofMillis(100);
     coordinator =
         start(
-            DaemonConfig.defaults(dir.resolve("coordinator"))
-                .withPort(0)
-                .withDurability(Durability.FAST)
-                .withFleet(FleetSettings.coordinator().withHeartbeatInterval(heartbeat)));
+            DaemonConfig.builder(dir.resolve("coordinator"))
+                .port(0)
+                .durability(Durability.FAST)
+                .fleet(FleetSettings.builder().heartbeatInterval(heartbeat).build())
+                .build());
     worker =
         start(
-            DaemonConfig.defaults(dir.resolve("worker-a"))
-                .withPort(0)
-                .withDurability(Durability.FAST)
-                .withFleet(
-                    FleetSettings.worker("worker-a", coordinator.url())
-                        .withHeartbeatInterval(heartbeat)
-                        .withExecutor(FleetSettings.ExecutorKind.ECHO, Duration.ZERO)));
+            DaemonConfig.builder(dir.resolve("worker-a"))
+                .port(0)
+                .durability(Durability.FAST)
+                .fleet(
+                    FleetSettings.builder()
+                        .worker("worker-a", coordinator.url())
+                        .heartbeatInterval(heartbeat)
+                        .executor(FleetSettings.ExecutorKind.ECHO)
+                        .echoDelay(Duration.ZERO)
+                        .build())
+                .build());
     env = CliRun.cleanEnv();
     env.put("SPL_HOME", dir.resolve("coordinator").toString());
     Await.until(

@@ -31,7 +31,7 @@ class DataFanOutCommandTest {
 
   @BeforeEach
   void startDaemon() {
-    daemon = Daemon.start(DaemonConfig.defaults(home).withPort(0).withMaxChildren(50_000));
+    daemon = Daemon.start(DaemonConfig.builder(home).port(0).maxChildren(50_000).build());
     env = CliRun.cleanEnv();
     env.put("SPL_HOME", home.toString());
     fx = new TaskFixture(daemon, env);

@@ -27,7 +27,7 @@ class FanOutBudgetCommandTest {
 
   @BeforeEach
   void startDaemon() {
-    daemon = Daemon.start(DaemonConfig.defaults(home).withPort(0));
+    daemon = Daemon.start(DaemonConfig.builder(home).port(0).build());
     env = CliRun.cleanEnv();
     env.put("SPL_HOME", home.toString());
     fx = new TaskFixture(daemon, env);

@@ -40,11 +40,11 @@ class FleetEndToEndTest {
   void startFleet() {
     coordinator =
         start(
-            DaemonConfig.defaults(dir.resolve("coordinator"))
-                .withPort(0)
-                .withDurability(Durability.FAST)
-                .withFleet(
-                    FleetSettings.coordinator().withHeartbeatInterval(HEARTBEAT).withLease(LEASE)));
+            DaemonConfig.builder(dir.resolve("coordinator"))
+                .port(0)
+                .durability(Durability.FAST)
+                .fleet(FleetSettings.builder().heartbeatInterval(HEARTBEAT).lease(LEASE).build())
+                .build());
     workerA = start(worker("worker-a"));
     start(worker("worker-b"));
     env = CliRun.cleanEnv();
@@ -187,13 +187,17 @@ class FleetEndToEndTest {
   }
 
   private DaemonConfig worker(String alias) {
-    return DaemonConfig.defaults(dir.resolve(alias))
-        .withPort(0)
-        .withDurability(Durability.FAST)
-        .withFleet(
-            FleetSettings.worker(alias, coordinator.url())
-                .withHeartbeatInterval(HEARTBEAT)
-                .withExecutor(FleetSettings.ExecutorKind.ECHO, Duration.ofMillis(200)));
+    return DaemonConfig.builder(dir.resolve(alias))
+        .port(0)
+        .durability(Durability.FAST)
+        .fleet(
+            FleetSettings.builder()
+                .worker(alias, coordinator.url())
+                .heartbeatInterval(HEARTBEAT)
+                .executor(FleetSettings.ExecutorKind.ECHO)
+                .echoDelay(Duration.ofMillis(200))
+                .build())
+        .build();
   }
 
   private Daemon start(DaemonConfig config) {

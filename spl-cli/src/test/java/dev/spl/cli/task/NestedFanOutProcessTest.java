@@ -45,22 +45,26 @@ class NestedFanOutProcessTest {
   void startFleet() throws Exception {
     coordinator =
         start(
-            DaemonConfig.defaults(dir.resolve("coordinator"))
-                .withPort(0)
-                .withDurability(Durability.FAST)
-                .withToken(TOKEN)
-                .withFleet(
-                    FleetSettings.coordinator().withHeartbeatInterval(HEARTBEAT).withLease(LEASE)));
+            DaemonConfig.builder(dir.resolve("coordinator"))
+                .port(0)
+                .durability(Durability.FAST)
+                .token(TOKEN)
+                .fleet(FleetSettings.builder().heartbeatInterval(HEARTBEAT).lease(LEASE).build())
+                .build());
     start(
-        DaemonConfig.defaults(dir.resolve("worker-a"))
-            .withPort(0)
-            .withDurability(Durability.FAST)
-            .withToken(TOKEN)
-            .withFleet(
-                FleetSettings.worker("worker-a", coordinator.url())
-                    .withHeartbeatInterval(HEARTBEAT)
-                    .withExecutor(FleetSettings.ExecutorKind.SHELL, Duration.ZERO)
-                    .withSlots(2)));
+        DaemonConfig.builder(dir.resolve("worker-a"))
+            .port(0)
+            .durability(Durability.FAST)
+            .token(TOKEN)
+            .fleet(
+                FleetSettings.builder()
+                    .worker("worker-a", coordinator.url())
+                    .heartbeatInterval(HEARTBEAT)
+                    .executor(FleetSettings.ExecutorKind.SHELL)
+                    .echoDelay(Duration.ZERO)
+                    .slots(2)
+                    .build())
+            .build());
     env = CliRun.cleanEnv();
     env.put("SPL_URL", coordinator.url());
     env.put("SPL_TOKEN", TOKEN);

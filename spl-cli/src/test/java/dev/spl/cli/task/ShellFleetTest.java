@@ -41,20 +41,24 @@ class ShellFleetTest {
   void startFleet() {
     coordinator =
         start(
-            DaemonConfig.defaults(dir.resolve("coordinator"))
-                .withPort(0)
-                .withDurability(Durability.FAST)
-                .withFleet(
-                    FleetSettings.coordinator().withHeartbeatInterval(HEARTBEAT).withLease(LEASE)));
+            DaemonConfig.builder(dir.resolve("coordinator"))
+                .port(0)
+                .durability(Durability.FAST)
+                .fleet(FleetSettings.builder().heartbeatInterval(HEARTBEAT).lease(LEASE).build())
+                .build());
     worker =
         start(
-            DaemonConfig.defaults(dir.resolve("worker-a"))
-                .withPort(0)
-                .withDurability(Durability.FAST)
-                .withFleet(
-                    FleetSettings.worker("worker-a", coordinator.url())
-                        .withHeartbeatInterval(HEARTBEAT)
-                        .withExecutor(FleetSettings.ExecutorKind.SHELL, Duration.ZERO)));
+            DaemonConfig.builder(dir.resolve("worker-a"))
+                .port(0)
+                .durability(Durability.FAST)
+                .fleet(
+                    FleetSettings.builder()
+                        .worker("worker-a", coordinator.url())
+                        .heartbeatInterval(HEARTBEAT)
+                        .executor(FleetSettings.ExecutorKind.SHELL)
+                        .echoDelay(Duration.ZERO)
+                        .build())
+                .build());
     env = CliRun.cleanEnv();
     env.put("SPL_HOME", dir.resolve("coordinator").toString());
     Await.until(

@@ -59,22 +59,28 @@ class WorktreeFanOutTest {
 
     Daemon coordinator =
         start(
-            DaemonConfig.defaults(dir.resolve("coordinator"))
-                .withPort(0)
-                .withDurability(Durability.FAST)
-                .withFleet(
-                    FleetSettings.coordinator()
-                        .withHeartbeatInterval(HEARTBEAT)
-                        .withLease(Duration.ofSeconds(30))));
+            DaemonConfig.builder(dir.resolve("coordinator"))
+                .port(0)
+                .durability(Durability.FAST)
+                .fleet(
+                    FleetSettings.builder()
+                        .heartbeatInterval(HEARTBEAT)
+                        .lease(Duration.ofSeconds(30))
+                        .build())
+                .build());
     start(
-        DaemonConfig.defaults(dir.resolve("worker-a"))
-            .withPort(0)
-            .withDurability(Durability.FAST)
-            .withFleet(
-                FleetSettings.worker("worker-a", coordinator.url())
-                    .withHeartbeatInterval(HEARTBEAT)
-                    .withExecutor(FleetSettings.ExecutorKind.WORKTREE, Duration.ZERO)
-                    .withRepo(repoDir.toString())));
+        DaemonConfig.builder(dir.resolve("worker-a"))
+            .port(0)
+            .durability(Durability.FAST)
+            .fleet(
+                FleetSettings.builder()
+                    .worker("worker-a", coordinator.url())
+                    .heartbeatInterval(HEARTBEAT)
+                    .executor(FleetSettings.ExecutorKind.WORKTREE)
+                    .echoDelay(Duration.ZERO)
+                    .repo(repoDir.toString())
+                    .build())
+            .build());
     env = CliRun.cleanEnv();
     env.put("SPL_HOME", dir.resolve("coordinator").toString());
     Await.until(

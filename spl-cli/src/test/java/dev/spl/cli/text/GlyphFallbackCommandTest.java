@@ -19,7 +19,7 @@ class GlyphFallbackCommandTest {
 
   @BeforeEach
   void startDaemon() {
-    daemon = Daemon.start(DaemonConfig.defaults(home).withPort(0));
+    daemon = Daemon.start(DaemonConfig.builder(home).port(0).build());
   }
 
   @AfterEach

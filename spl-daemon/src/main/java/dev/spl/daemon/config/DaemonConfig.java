@@ -68,205 +68,114 @@ public record DaemonConfig(
     Objects.requireNonNull(tls, "tls");
   }
 
-  /** A daemon that serves plain HTTP and trusts the system trust store. */
-  public DaemonConfig(
-      Path home,
-      String bindHost,
-      int port,
-      long maxRequestBytes,
-      String token,
-      Durability durability,
-      FleetSettings fleet,
-      EchoExecutor.Mode echoMode,
-      int maxChildren) {
-    this(
-        home,
-        bindHost,
-        port,
-        maxRequestBytes,
-        token,
-        durability,
-        fleet,
-        echoMode,
-        maxChildren,
-        TlsConfig.NONE);
-  }
-
-  /** Plain echo children and the default {@code max_children}. */
-  public DaemonConfig(
-      Path home,
-      String bindHost,
-      int port,
-      long maxRequestBytes,
-      String token,
-      Durability durability,
-      FleetSettings fleet) {
-    this(
-        home,
-        bindHost,
-        port,
-        maxRequestBytes,
-        token,
-        durability,
-        fleet,
-        EchoExecutor.Mode.PLAIN,
-        Fanouts.DEFAULT_MAX_CHILDREN);
-  }
-
-  public DaemonConfig(Path home, String bindHost, int port, long maxRequestBytes, String token) {
-    this(
-        home,
-        bindHost,
-        port,
-        maxRequestBytes,
-        token,
-        Durability.DURABLE,
-        FleetSettings.coordinator());
-  }
-
   /** Loopback on port 9100, 1 MiB requests, no token. */
   public static DaemonConfig defaults(Path home) {
-    return new DaemonConfig(home, DEFAULT_BIND_HOST, DEFAULT_PORT, DEFAULT_MAX_REQUEST_BYTES, null);
+    return builder(home).build();
   }
 
-  public DaemonConfig withHome(Path newHome) {
-    return new DaemonConfig(
-        newHome,
-        bindHost,
-        port,
-        maxRequestBytes,
-        token,
-        durability,
-        fleet,
-        echoMode,
-        maxChildren,
-        tls);
+  /** A config in {@code home} that starts from {@link #defaults}; set what differs. */
+  public static Builder builder(Path home) {
+    return new Builder(home);
   }
 
-  public DaemonConfig withBindHost(String newBindHost) {
-    return new DaemonConfig(
-        home,
-        newBindHost,
-        port,
-        maxRequestBytes,
-        token,
-        durability,
-        fleet,
-        echoMode,
-        maxChildren,
-        tls);
+  /** A builder holding this config's values, to change some of them. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  public DaemonConfig withPort(int newPort) {
-    return new DaemonConfig(
-        home,
-        bindHost,
-        newPort,
-        maxRequestBytes,
-        token,
-        durability,
-        fleet,
-        echoMode,
-        maxChildren,
-        tls);
-  }
+  /** Builds a {@link DaemonConfig}; each field starts at its default. */
+  public static final class Builder {
+    private Path home;
+    private String bindHost = DEFAULT_BIND_HOST;
+    private int port = DEFAULT_PORT;
+    private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+    private String token;
+    private Durability durability = Durability.DURABLE;
+    private FleetSettings fleet = FleetSettings.coordinator();
+    private EchoExecutor.Mode echoMode = EchoExecutor.Mode.PLAIN;
+    private int maxChildren = Fanouts.DEFAULT_MAX_CHILDREN;
+    private TlsConfig tls = TlsConfig.NONE;
 
-  public DaemonConfig withMaxRequestBytes(long newMaxRequestBytes) {
-    return new DaemonConfig(
-        home,
-        bindHost,
-        port,
-        newMaxRequestBytes,
-        token,
-        durability,
-        fleet,
-        echoMode,
-        maxChildren,
-        tls);
-  }
+    private Builder(Path home) {
+      this.home = home;
+    }
 
-  public DaemonConfig withToken(String newToken) {
-    return new DaemonConfig(
-        home,
-        bindHost,
-        port,
-        maxRequestBytes,
-        newToken,
-        durability,
-        fleet,
-        echoMode,
-        maxChildren,
-        tls);
-  }
+    private Builder(DaemonConfig config) {
+      home = config.home;
+      bindHost = config.bindHost;
+      port = config.port;
+      maxRequestBytes = config.maxRequestBytes;
+      token = config.token;
+      durability = config.durability;
+      fleet = config.fleet;
+      echoMode = config.echoMode;
+      maxChildren = config.maxChildren;
+      tls = config.tls;
+    }
 
-  public DaemonConfig withDurability(Durability newDurability) {
-    return new DaemonConfig(
-        home,
-        bindHost,
-        port,
-        maxRequestBytes,
-        token,
-        newDurability,
-        fleet,
-        echoMode,
-        maxChildren,
-        tls);
-  }
+    public Builder home(Path value) {
+      home = value;
+      return this;
+    }
 
-  public DaemonConfig withFleet(FleetSettings newFleet) {
-    return new DaemonConfig(
-        home,
-        bindHost,
-        port,
-        maxRequestBytes,
-        token,
-        durability,
-        newFleet,
-        echoMode,
-        maxChildren,
-        tls);
-  }
+    public Builder bindHost(String value) {
+      bindHost = value;
+      return this;
+    }
 
-  public DaemonConfig withEchoMode(EchoExecutor.Mode newEchoMode) {
-    return new DaemonConfig(
-        home,
-        bindHost,
-        port,
-        maxRequestBytes,
-        token,
-        durability,
-        fleet,
-        newEchoMode,
-        maxChildren,
-        tls);
-  }
+    public Builder port(int value) {
+      port = value;
+      return this;
+    }
 
-  public DaemonConfig withMaxChildren(int newMaxChildren) {
-    return new DaemonConfig(
-        home,
-        bindHost,
-        port,
-        maxRequestBytes,
-        token,
-        durability,
-        fleet,
-        echoMode,
-        newMaxChildren,
-        tls);
-  }
+    public Builder maxRequestBytes(long value) {
+      maxRequestBytes = value;
+      return this;
+    }
 
-  public DaemonConfig withTls(TlsConfig newTls) {
-    return new DaemonConfig(
-        home,
-        bindHost,
-        port,
-        maxRequestBytes,
-        token,
-        durability,
-        fleet,
-        echoMode,
-        maxChildren,
-        newTls);
+    public Builder token(String value) {
+      token = value;
+      return this;
+    }
+
+    public Builder durability(Durability value) {
+      durability = value;
+      return this;
+    }
+
+    public Builder fleet(FleetSettings value) {
+      fleet = value;
+      return this;
+    }
+
+    public Builder echoMode(EchoExecutor.Mode value) {
+      echoMode = value;
+      return this;
+    }
+
+    public Builder maxChildren(int value) {
+      maxChildren = value;
+      return this;
+    }
+
+    public Builder tls(TlsConfig value) {
+      tls = value;
+      return this;
+    }
+
+    public DaemonConfig build() {
+      return new DaemonConfig(
+          home,
+          bindHost,
+          port,
+          maxRequestBytes,
+          token,
+          durability,
+          fleet,
+          echoMode,
+          maxChildren,
+          tls);
+    }
   }
 
   /** The scheme of the daemon's URLs: {@code https} when it serves TLS. */

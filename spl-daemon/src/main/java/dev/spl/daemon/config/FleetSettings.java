@@ -61,59 +61,6 @@ public record FleetSettings(
     }
   }
 
-  /** Settings without labels. */
-  public FleetSettings(
-      Role role,
-      String alias,
-      String coordinatorUrl,
-      String advertiseUrl,
-      Duration heartbeatInterval,
-      Duration lease,
-      ExecutorKind executor,
-      Duration echoDelay,
-      int slots) {
-    this(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        heartbeatInterval,
-        lease,
-        executor,
-        echoDelay,
-        slots,
-        null,
-        null,
-        null);
-  }
-
-  /** Settings without a command template or repository (any executor but command and worktree). */
-  public FleetSettings(
-      Role role,
-      String alias,
-      String coordinatorUrl,
-      String advertiseUrl,
-      Duration heartbeatInterval,
-      Duration lease,
-      ExecutorKind executor,
-      Duration echoDelay,
-      int slots,
-      SortedMap<String, String> labels) {
-    this(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        heartbeatInterval,
-        lease,
-        executor,
-        echoDelay,
-        slots,
-        labels,
-        null,
-        null);
-  }
-
   public FleetSettings {
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
@@ -152,22 +99,12 @@ public record FleetSettings(
 
   /** A stand-alone coordinator with default intervals. */
   public static FleetSettings coordinator() {
-    Duration interval = Duration.ofMillis(FleetThresholds.DEFAULT_HEARTBEAT_INTERVAL_MILLIS);
-    return new FleetSettings(
-        Role.COORDINATOR,
-        "coordinator",
-        null,
-        null,
-        interval,
-        defaultLease(interval),
-        ExecutorKind.ECHO,
-        DEFAULT_ECHO_DELAY,
-        DEFAULT_SLOTS);
+    return builder().build();
   }
 
   /** A worker of the coordinator at {@code coordinatorUrl}, with default intervals. */
   public static FleetSettings worker(String alias, String coordinatorUrl) {
-    return coordinator().asWorker(alias, coordinatorUrl);
+    return builder().worker(alias, coordinatorUrl).build();
   }
 
   /** The lease is three missed heartbeats: the same age at which an instance turns stale. */
@@ -175,149 +112,144 @@ public record FleetSettings(
     return heartbeatInterval.multipliedBy(FleetThresholds.LIVE_INTERVALS);
   }
 
-  public FleetSettings asWorker(String newAlias, String newCoordinatorUrl) {
-    return new FleetSettings(
-        Role.WORKER,
-        newAlias,
-        newCoordinatorUrl,
-        advertiseUrl,
-        heartbeatInterval,
-        lease,
-        executor,
-        echoDelay,
-        slots,
-        labels,
-        commandTemplate,
-        repo);
+  /** Settings that start from {@link #coordinator}; set what differs. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public FleetSettings withAdvertiseUrl(String url) {
-    return new FleetSettings(
-        role,
-        alias,
-        coordinatorUrl,
-        url,
-        heartbeatInterval,
-        lease,
-        executor,
-        echoDelay,
-        slots,
-        labels,
-        commandTemplate,
-        repo);
+  /** A builder holding these settings, to change some of them. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  /** Changes the interval and moves the lease with it. */
-  public FleetSettings withHeartbeatInterval(Duration interval) {
-    return new FleetSettings(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        interval,
-        defaultLease(interval),
-        executor,
-        echoDelay,
-        slots,
-        labels,
-        commandTemplate,
-        repo);
-  }
+  /**
+   * Builds {@link FleetSettings}; each field starts at a stand-alone coordinator's default. A lease
+   * not given is three heartbeat intervals of the interval built with.
+   */
+  public static final class Builder {
+    private Role role = Role.COORDINATOR;
+    private String alias = "coordinator";
+    private String coordinatorUrl;
+    private String advertiseUrl;
+    private Duration heartbeatInterval =
+        Duration.ofMillis(FleetThresholds.DEFAULT_HEARTBEAT_INTERVAL_MILLIS);
+    private Duration lease;
+    private ExecutorKind executor = ExecutorKind.ECHO;
+    private Duration echoDelay = DEFAULT_ECHO_DELAY;
+    private int slots = DEFAULT_SLOTS;
+    private SortedMap<String, String> labels;
+    private String commandTemplate;
+    private String repo;
 
-  public FleetSettings withLease(Duration newLease) {
-    return new FleetSettings(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        heartbeatInterval,
-        newLease,
-        executor,
-        echoDelay,
-        slots,
-        labels,
-        commandTemplate,
-        repo);
-  }
+    private Builder() {}
 
-  /** The command executor running {@code template}. */
-  public FleetSettings withCommand(String template) {
-    return new FleetSettings(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        heartbeatInterval,
-        lease,
-        ExecutorKind.COMMAND,
-        echoDelay,
-        slots,
-        labels,
-        template,
-        repo);
-  }
+    private Builder(FleetSettings settings) {
+      role = settings.role;
+      alias = settings.alias;
+      coordinatorUrl = settings.coordinatorUrl;
+      advertiseUrl = settings.advertiseUrl;
+      heartbeatInterval = settings.heartbeatInterval;
+      // A lease that follows the interval keeps following it when the interval changes.
+      lease =
+          settings.lease.equals(defaultLease(settings.heartbeatInterval)) ? null : settings.lease;
+      executor = settings.executor;
+      echoDelay = settings.echoDelay;
+      slots = settings.slots;
+      labels = settings.labels;
+      commandTemplate = settings.commandTemplate;
+      repo = settings.repo;
+    }
 
-  public FleetSettings withExecutor(ExecutorKind kind, Duration delay) {
-    return new FleetSettings(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        heartbeatInterval,
-        lease,
-        kind,
-        delay,
-        slots,
-        labels,
-        kind == ExecutorKind.COMMAND ? commandTemplate : null,
-        repo);
-  }
+    /** A worker named {@code newAlias} that reports to {@code newCoordinatorUrl}. */
+    public Builder worker(String newAlias, String newCoordinatorUrl) {
+      role = Role.WORKER;
+      alias = newAlias;
+      coordinatorUrl = newCoordinatorUrl;
+      return this;
+    }
 
-  public FleetSettings withSlots(int newSlots) {
-    return new FleetSettings(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        heartbeatInterval,
-        lease,
-        executor,
-        echoDelay,
-        newSlots,
-        labels,
-        commandTemplate,
-        repo);
-  }
+    /** The command executor running {@code template}. */
+    public Builder command(String template) {
+      executor = ExecutorKind.COMMAND;
+      commandTemplate = template;
+      return this;
+    }
 
-  public FleetSettings withLabels(Map<String, String> newLabels) {
-    return new FleetSettings(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        heartbeatInterval,
-        lease,
-        executor,
-        echoDelay,
-        slots,
-        new TreeMap<>(newLabels),
-        commandTemplate,
-        repo);
-  }
+    public Builder role(Role value) {
+      role = value;
+      return this;
+    }
 
-  public FleetSettings withRepo(String newRepo) {
-    return new FleetSettings(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        heartbeatInterval,
-        lease,
-        executor,
-        echoDelay,
-        slots,
-        labels,
-        commandTemplate,
-        newRepo);
+    public Builder alias(String value) {
+      alias = value;
+      return this;
+    }
+
+    public Builder coordinatorUrl(String value) {
+      coordinatorUrl = value;
+      return this;
+    }
+
+    public Builder advertiseUrl(String value) {
+      advertiseUrl = value;
+      return this;
+    }
+
+    public Builder heartbeatInterval(Duration value) {
+      heartbeatInterval = value;
+      return this;
+    }
+
+    /** The lease; null: three heartbeat intervals. */
+    public Builder lease(Duration value) {
+      lease = value;
+      return this;
+    }
+
+    public Builder executor(ExecutorKind value) {
+      executor = value;
+      return this;
+    }
+
+    public Builder echoDelay(Duration value) {
+      echoDelay = value;
+      return this;
+    }
+
+    public Builder slots(int value) {
+      slots = value;
+      return this;
+    }
+
+    public Builder labels(Map<String, String> value) {
+      labels = value == null ? null : new TreeMap<>(value);
+      return this;
+    }
+
+    public Builder commandTemplate(String value) {
+      commandTemplate = value;
+      return this;
+    }
+
+    public Builder repo(String value) {
+      repo = value;
+      return this;
+    }
+
+    public FleetSettings build() {
+      return new FleetSettings(
+          role,
+          alias,
+          coordinatorUrl,
+          advertiseUrl,
+          heartbeatInterval,
+          lease != null ? lease : defaultLease(heartbeatInterval),
+          executor,
+          echoDelay,
+          slots,
+          labels,
+          commandTemplate,
+          repo);
+    }
   }
 }

@@ -81,7 +81,8 @@ public final class HttpBench {
           Runtime.getRuntime().availableProcessors(),
           System.getProperty("java.version"));
       Result[] http;
-      try (Daemon daemon = Daemon.start(DaemonConfig.defaults(root.resolve("home")).withPort(0))) {
+      try (Daemon daemon =
+          Daemon.start(DaemonConfig.builder(root.resolve("home")).port(0).build())) {
         System.out.printf(
             Locale.ROOT, "daemon %s, store: %s%n", daemon.url(), daemon.storeDescription());
         HttpBench bench = new HttpBench(daemon.url(), phase);
@@ -134,7 +135,7 @@ public final class HttpBench {
    */
   private static void rules(Duration phase, int rounds) throws Exception {
     Path root = Files.createTempDirectory("spl-bench-http-rules");
-    try (Daemon daemon = Daemon.start(DaemonConfig.defaults(root.resolve("home")).withPort(0))) {
+    try (Daemon daemon = Daemon.start(DaemonConfig.builder(root.resolve("home")).port(0).build())) {
       System.out.printf(
           Locale.ROOT,
           "spl HTTP permission-rules benchmark: %d ms per phase, %d rounds, %d cores, java %s%n"
@@ -206,7 +207,7 @@ public final class HttpBench {
    */
   private static void metrics(Duration phase, int rounds) throws Exception {
     Path root = Files.createTempDirectory("spl-bench-http-metrics");
-    try (Daemon daemon = Daemon.start(DaemonConfig.defaults(root.resolve("home")).withPort(0))) {
+    try (Daemon daemon = Daemon.start(DaemonConfig.builder(root.resolve("home")).port(0).build())) {
       System.out.printf(
           Locale.ROOT,
           "spl HTTP metrics-cost benchmark: %d ms per phase, %d rounds, %d cores, java %s%n"
@@ -321,7 +322,7 @@ public final class HttpBench {
    */
   private static void signed(Duration phase, int rounds) throws Exception {
     Path root = Files.createTempDirectory("spl-bench-http-signed");
-    try (Daemon daemon = Daemon.start(DaemonConfig.defaults(root.resolve("home")).withPort(0))) {
+    try (Daemon daemon = Daemon.start(DaemonConfig.builder(root.resolve("home")).port(0).build())) {
       System.out.printf(
           Locale.ROOT,
           "spl HTTP signed-requests benchmark: %d ms per phase, %d rounds, %d cores, java %s%n"

@@ -72,7 +72,7 @@ class OutboxSenderLogTest {
               "DEBUG delivery to " + receiverUrl + " failed, retrying",
               "WARN delivery to " + receiverUrl + " failed 2 times in a row, retrying",
               "WARN delivery to " + receiverUrl + " failed 3 times in a row, retrying");
-      try (Daemon receiver = Daemon.start(DaemonConfig.defaults(dir).withPort(port))) {
+      try (Daemon receiver = Daemon.start(DaemonConfig.builder(dir).port(port).build())) {
         // The receiver takes signed records from daemons whose key it knows.
         receiver.trust().register(key.did(), key.publicKey());
         Await.until("the outbox is empty", () -> store.deliveryDestinations().isEmpty());

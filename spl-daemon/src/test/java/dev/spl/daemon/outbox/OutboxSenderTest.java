@@ -34,7 +34,7 @@ class OutboxSenderTest {
   }
 
   private static DaemonConfig config(Path home, int port) {
-    return DaemonConfig.defaults(home).withPort(port);
+    return DaemonConfig.builder(home).port(port).build();
   }
 
   @Test

@@ -58,12 +58,14 @@ class WorkerRuntimeTest {
   void startDaemons() {
     coordinator =
         Daemon.start(
-            DaemonConfig.defaults(dir.resolve("coordinator")).withPort(0),
+            DaemonConfig.builder(dir.resolve("coordinator")).port(0).build(),
             clock,
             StoreFactory.ROCKSDB);
     worker =
         Daemon.start(
-            DaemonConfig.defaults(dir.resolve("worker")).withPort(0), clock, StoreFactory.ROCKSDB);
+            DaemonConfig.builder(dir.resolve("worker")).port(0).build(),
+            clock,
+            StoreFactory.ROCKSDB);
     outbox = new OutboxSender(worker.records().store(), null, clock, worker.trust().key());
     outbox.start();
     worker.records().onDeliveriesQueued(outbox::wake);
@@ -81,12 +83,15 @@ class WorkerRuntimeTest {
 
   private void startRuntime(FleetSettings.ExecutorKind executor, Duration echoDelay) {
     FleetSettings fleet =
-        FleetSettings.worker("worker-a", coordinator.url())
-            .withHeartbeatInterval(Duration.ofMillis(100))
-            .withExecutor(executor, echoDelay);
+        FleetSettings.builder()
+            .worker("worker-a", coordinator.url())
+            .heartbeatInterval(Duration.ofMillis(100))
+            .executor(executor)
+            .echoDelay(echoDelay)
+            .build();
     DaemonContext ctx =
         new DaemonContext(
-            worker.config().withFleet(fleet),
+            worker.config().toBuilder().fleet(fleet).build(),
             worker.did(),
             worker.url(),
             Daemon.VERSION,
