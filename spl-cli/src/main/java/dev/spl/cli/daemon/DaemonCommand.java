@@ -120,11 +120,13 @@ public final class DaemonCommand {
     /** {@code request} with the TLS options given, and the CA {@code trust} names, if any. */
     SettingsRequest withTls(SettingsRequest request, TlsTrust trust) {
       Path ca = trust.caFile();
-      return request.withTls(
-          tlsCert == null ? null : tlsCert.toString(),
-          tlsKey == null ? null : tlsKey.toString(),
-          ca == null ? null : ca.toAbsolutePath().normalize().toString(),
-          insecureHttp);
+      return request.toBuilder()
+          .tls(
+              tlsCert == null ? null : tlsCert.toString(),
+              tlsKey == null ? null : tlsKey.toString(),
+              ca == null ? null : ca.toAbsolutePath().normalize().toString(),
+              insecureHttp)
+          .build();
     }
 
     /** The TLS options as {@code spl daemon run} arguments, with absolute paths. */

@@ -581,23 +581,13 @@ final class FleetStart implements Callable<Integer> {
 
   /** What this start asks of the coordinator: its role, and the port and interval if given. */
   private SettingsRequest coordinatorRequest() {
-    return new SettingsRequest(
-            Role.COORDINATOR,
-            null,
-            null,
-            null,
-            null,
-            port,
-            null,
-            heartbeatInterval == null ? null : heartbeatInterval.toMillis(),
-            null,
-            null,
-            null,
-            null,
-            null,
-            null)
-        .withEchoModeAndCap(null, maxChildren)
-        .withTls(pathText(tlsCert), pathText(tlsKey), caText(), false);
+    return SettingsRequest.builder()
+        .role(Role.COORDINATOR)
+        .port(port)
+        .heartbeatIntervalMillis(heartbeatInterval == null ? null : heartbeatInterval.toMillis())
+        .maxChildren(maxChildren)
+        .tls(pathText(tlsCert), pathText(tlsKey), caText(), false)
+        .build();
   }
 
   private static String pathText(Path path) {
@@ -616,26 +606,20 @@ final class FleetStart implements Callable<Integer> {
    */
   private SettingsRequest workerRequest(
       String alias, int index, InstanceSettings stored, SortedMap<String, String> labels) {
-    return new SettingsRequest(
-            Role.WORKER,
-            alias,
-            null,
-            null,
-            null,
-            workerPort == null ? null : LocalFleet.workerPort(workerPort, index),
-            null,
-            heartbeatInterval == null ? null : heartbeatInterval.toMillis(),
-            null,
-            executor == null ? null : ExecutorKind.valueOf(executor.name()),
-            echoDelay == null ? null : echoDelay.toMillis(),
-            slots,
-            null,
-            labels)
-        .withEchoModeAndCap(
-            echoMode == null ? null : echoMode.name().toLowerCase(java.util.Locale.ROOT), null)
-        .withTls(pathText(tlsCert), pathText(tlsKey), caText(), false)
-        .withCommandTemplate(commandTemplate)
-        .withRepo(repo == null ? null : repo.toString());
+    return SettingsRequest.builder()
+        .role(Role.WORKER)
+        .alias(alias)
+        .port(workerPort == null ? null : LocalFleet.workerPort(workerPort, index))
+        .heartbeatIntervalMillis(heartbeatInterval == null ? null : heartbeatInterval.toMillis())
+        .executor(executor == null ? null : ExecutorKind.valueOf(executor.name()))
+        .echoDelayMillis(echoDelay == null ? null : echoDelay.toMillis())
+        .slots(slots)
+        .labels(labels)
+        .echoMode(echoMode == null ? null : echoMode.name().toLowerCase(java.util.Locale.ROOT))
+        .tls(pathText(tlsCert), pathText(tlsKey), caText(), false)
+        .commandTemplate(commandTemplate)
+        .repo(repo == null ? null : repo.toString())
+        .build();
   }
 
   /** {@code --tls-cert} and {@code --tls-key} when given, as {@code spl daemon run} options. */

@@ -314,31 +314,29 @@ public final class DaemonRunOptions {
    * was not given, so the settings kept in the home apply. Call after {@link #validate}.
    */
   public SettingsRequest request(String bind, Integer port, Long maxRequestBytes) {
-    return new SettingsRequest(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        bind,
-        port,
-        maxRequestBytes,
-        heartbeatInterval == null ? null : heartbeatInterval.toMillis(),
-        lease == null ? null : lease.toMillis(),
-        executor == null ? null : ExecutorKind.valueOf(executor.name()),
-        echoDelay == null ? null : echoDelay.toMillis(),
-        slots,
-        durability == null
-            ? null
-            : durability == Durability.FAST ? InstanceSettings.FAST : InstanceSettings.DURABLE,
-        labels,
-        echoMode == null ? null : echoMode.name().toLowerCase(Locale.ROOT),
-        maxChildren,
-        null,
-        null,
-        null,
-        null,
-        commandTemplate,
-        repo == null ? null : repo.toString());
+    return SettingsRequest.builder()
+        .role(role)
+        .alias(alias)
+        .coordinatorUrl(coordinatorUrl)
+        .advertiseUrl(advertiseUrl)
+        .bind(bind)
+        .port(port)
+        .maxRequestBytes(maxRequestBytes)
+        .heartbeatIntervalMillis(heartbeatInterval == null ? null : heartbeatInterval.toMillis())
+        .leaseMillis(lease == null ? null : lease.toMillis())
+        .executor(executor == null ? null : ExecutorKind.valueOf(executor.name()))
+        .echoDelayMillis(echoDelay == null ? null : echoDelay.toMillis())
+        .slots(slots)
+        .durability(
+            durability == null
+                ? null
+                : durability == Durability.FAST ? InstanceSettings.FAST : InstanceSettings.DURABLE)
+        .labels(labels)
+        .echoMode(echoMode == null ? null : echoMode.name().toLowerCase(Locale.ROOT))
+        .maxChildren(maxChildren)
+        .commandTemplate(commandTemplate)
+        .repo(repo == null ? null : repo.toString())
+        .build();
   }
 
   /** The options given, as {@code spl daemon run} arguments: what a background daemon gets. */

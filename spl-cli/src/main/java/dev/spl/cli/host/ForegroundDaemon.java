@@ -45,13 +45,13 @@ public final class ForegroundDaemon {
     InstanceSettings stored = StoredSettings.read(home).orElse(null);
     Path ca = context.trust().caFile();
     SettingsRequest request =
-        options
-            .request(bindHost, port, maxRequestBytes)
-            .withTls(
+        options.request(bindHost, port, maxRequestBytes).toBuilder()
+            .tls(
                 text(tls.cert()),
                 text(tls.key()),
                 ca == null ? null : text(ca.toAbsolutePath().normalize()),
-                tls.insecureHttp());
+                tls.insecureHttp())
+            .build();
     List<SettingsRequest.Difference> differences = request.differences(stored);
     if (!differences.isEmpty() && !options.reconfigure()) {
       throw StoredSettings.refusal(List.of(StoredSettings.member(home.toString(), differences)));

@@ -90,163 +90,217 @@ public record SettingsRequest(
           Map.entry("repo", "repository"));
 
   /** Nothing given: the stored settings, or the defaults. */
-  public static final SettingsRequest NOTHING =
-      new SettingsRequest(
-          null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+  public static final SettingsRequest NOTHING = builder().build();
 
-  /**
-   * A request that gives no echo mode, children cap, TLS option, command template or repository.
-   */
-  public SettingsRequest(
-      Role role,
-      String alias,
-      String coordinatorUrl,
-      String advertiseUrl,
-      String bind,
-      Integer port,
-      Long maxRequestBytes,
-      Long heartbeatIntervalMillis,
-      Long leaseMillis,
-      ExecutorKind executor,
-      Long echoDelayMillis,
-      Integer slots,
-      String durability,
-      SortedMap<String, String> labels) {
-    this(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        bind,
-        port,
-        maxRequestBytes,
-        heartbeatIntervalMillis,
-        leaseMillis,
-        executor,
-        echoDelayMillis,
-        slots,
-        durability,
-        labels,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null);
+  /** A request that gives nothing yet; set each option given. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  /** This request with the echo mode and the children cap asked for (null: not given). */
-  public SettingsRequest withEchoModeAndCap(String newEchoMode, Integer newMaxChildren) {
-    return new SettingsRequest(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        bind,
-        port,
-        maxRequestBytes,
-        heartbeatIntervalMillis,
-        leaseMillis,
-        executor,
-        echoDelayMillis,
-        slots,
-        durability,
-        labels,
-        newEchoMode,
-        newMaxChildren,
-        tlsCert,
-        tlsKey,
-        tlsCa,
-        insecureHttp,
-        commandTemplate,
-        repo);
+  /** A builder holding this request's values, to change some of them. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  /**
-   * This request with the TLS options asked for: certificate and key (both or neither), the CA its
-   * requests trust, and whether plain HTTP off loopback is asked for (null or false: not given).
-   */
-  public SettingsRequest withTls(
-      String newTlsCert, String newTlsKey, String newTlsCa, boolean newInsecureHttp) {
-    return new SettingsRequest(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        bind,
-        port,
-        maxRequestBytes,
-        heartbeatIntervalMillis,
-        leaseMillis,
-        executor,
-        echoDelayMillis,
-        slots,
-        durability,
-        labels,
-        echoMode,
-        maxChildren,
-        newTlsCert,
-        newTlsKey,
-        newTlsCa,
-        newInsecureHttp ? Boolean.TRUE : null,
-        commandTemplate,
-        repo);
-  }
+  /** Builds a {@link SettingsRequest}; a field not set is not given (null). */
+  public static final class Builder {
+    private Role role;
+    private String alias;
+    private String coordinatorUrl;
+    private String advertiseUrl;
+    private String bind;
+    private Integer port;
+    private Long maxRequestBytes;
+    private Long heartbeatIntervalMillis;
+    private Long leaseMillis;
+    private ExecutorKind executor;
+    private Long echoDelayMillis;
+    private Integer slots;
+    private String durability;
+    private SortedMap<String, String> labels;
+    private String echoMode;
+    private Integer maxChildren;
+    private String tlsCert;
+    private String tlsKey;
+    private String tlsCa;
+    private Boolean insecureHttp;
+    private String commandTemplate;
+    private String repo;
 
-  /** This request with the command executor's template asked for (null: not given). */
-  public SettingsRequest withCommandTemplate(String newCommandTemplate) {
-    return new SettingsRequest(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        bind,
-        port,
-        maxRequestBytes,
-        heartbeatIntervalMillis,
-        leaseMillis,
-        executor,
-        echoDelayMillis,
-        slots,
-        durability,
-        labels,
-        echoMode,
-        maxChildren,
-        tlsCert,
-        tlsKey,
-        tlsCa,
-        insecureHttp,
-        newCommandTemplate,
-        repo);
-  }
+    private Builder() {}
 
-  /** This request with the worktree executor's repository asked for (null: not given). */
-  public SettingsRequest withRepo(String newRepo) {
-    return new SettingsRequest(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        bind,
-        port,
-        maxRequestBytes,
-        heartbeatIntervalMillis,
-        leaseMillis,
-        executor,
-        echoDelayMillis,
-        slots,
-        durability,
-        labels,
-        echoMode,
-        maxChildren,
-        tlsCert,
-        tlsKey,
-        tlsCa,
-        insecureHttp,
-        commandTemplate,
-        newRepo);
+    private Builder(SettingsRequest request) {
+      role = request.role;
+      alias = request.alias;
+      coordinatorUrl = request.coordinatorUrl;
+      advertiseUrl = request.advertiseUrl;
+      bind = request.bind;
+      port = request.port;
+      maxRequestBytes = request.maxRequestBytes;
+      heartbeatIntervalMillis = request.heartbeatIntervalMillis;
+      leaseMillis = request.leaseMillis;
+      executor = request.executor;
+      echoDelayMillis = request.echoDelayMillis;
+      slots = request.slots;
+      durability = request.durability;
+      labels = request.labels;
+      echoMode = request.echoMode;
+      maxChildren = request.maxChildren;
+      tlsCert = request.tlsCert;
+      tlsKey = request.tlsKey;
+      tlsCa = request.tlsCa;
+      insecureHttp = request.insecureHttp;
+      commandTemplate = request.commandTemplate;
+      repo = request.repo;
+    }
+
+    public Builder role(Role value) {
+      role = value;
+      return this;
+    }
+
+    public Builder alias(String value) {
+      alias = value;
+      return this;
+    }
+
+    public Builder coordinatorUrl(String value) {
+      coordinatorUrl = value;
+      return this;
+    }
+
+    public Builder advertiseUrl(String value) {
+      advertiseUrl = value;
+      return this;
+    }
+
+    public Builder bind(String value) {
+      bind = value;
+      return this;
+    }
+
+    public Builder port(Integer value) {
+      port = value;
+      return this;
+    }
+
+    public Builder maxRequestBytes(Long value) {
+      maxRequestBytes = value;
+      return this;
+    }
+
+    public Builder heartbeatIntervalMillis(Long value) {
+      heartbeatIntervalMillis = value;
+      return this;
+    }
+
+    public Builder leaseMillis(Long value) {
+      leaseMillis = value;
+      return this;
+    }
+
+    public Builder executor(ExecutorKind value) {
+      executor = value;
+      return this;
+    }
+
+    public Builder echoDelayMillis(Long value) {
+      echoDelayMillis = value;
+      return this;
+    }
+
+    public Builder slots(Integer value) {
+      slots = value;
+      return this;
+    }
+
+    public Builder durability(String value) {
+      durability = value;
+      return this;
+    }
+
+    public Builder labels(SortedMap<String, String> value) {
+      labels = value;
+      return this;
+    }
+
+    public Builder echoMode(String value) {
+      echoMode = value;
+      return this;
+    }
+
+    public Builder maxChildren(Integer value) {
+      maxChildren = value;
+      return this;
+    }
+
+    public Builder tlsCert(String value) {
+      tlsCert = value;
+      return this;
+    }
+
+    public Builder tlsKey(String value) {
+      tlsKey = value;
+      return this;
+    }
+
+    public Builder tlsCa(String value) {
+      tlsCa = value;
+      return this;
+    }
+
+    public Builder insecureHttp(Boolean value) {
+      insecureHttp = value;
+      return this;
+    }
+
+    public Builder commandTemplate(String value) {
+      commandTemplate = value;
+      return this;
+    }
+
+    public Builder repo(String value) {
+      repo = value;
+      return this;
+    }
+
+    /**
+     * The TLS options: certificate and key (both or neither), the CA its requests trust, and
+     * whether plain HTTP off loopback is asked for (false: not given).
+     */
+    public Builder tls(String cert, String key, String ca, boolean insecure) {
+      tlsCert = cert;
+      tlsKey = key;
+      tlsCa = ca;
+      insecureHttp = insecure ? Boolean.TRUE : null;
+      return this;
+    }
+
+    public SettingsRequest build() {
+      return new SettingsRequest(
+          role,
+          alias,
+          coordinatorUrl,
+          advertiseUrl,
+          bind,
+          port,
+          maxRequestBytes,
+          heartbeatIntervalMillis,
+          leaseMillis,
+          executor,
+          echoDelayMillis,
+          slots,
+          durability,
+          labels,
+          echoMode,
+          maxChildren,
+          tlsCert,
+          tlsKey,
+          tlsCa,
+          insecureHttp,
+          commandTemplate,
+          repo);
+    }
   }
 
   /**

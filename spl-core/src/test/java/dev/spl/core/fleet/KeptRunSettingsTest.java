@@ -12,28 +12,16 @@ import org.junit.jupiter.api.Test;
 
 /** The echo mode, the children cap and TLS are kept like the other settings. */
 class KeptRunSettingsTest {
-  private static SettingsRequest coordinator() {
-    return new SettingsRequest(
-        Role.COORDINATOR,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null);
+  private static SettingsRequest.Builder coordinator() {
+    return SettingsRequest.builder().role(Role.COORDINATOR);
   }
 
   private static InstanceSettings computeHttps() {
     return coordinator()
-        .withEchoModeAndCap(InstanceSettings.ECHO_COMPUTE, 5_000)
-        .withTls("/etc/spl/cert.pem", "/etc/spl/key.pem", "/etc/spl/ca.pem", false)
+        .echoMode(InstanceSettings.ECHO_COMPUTE)
+        .maxChildren(5_000)
+        .tls("/etc/spl/cert.pem", "/etc/spl/key.pem", "/etc/spl/ca.pem", false)
+        .build()
         .resolve(null);
   }
 
@@ -58,8 +46,10 @@ class KeptRunSettingsTest {
 
     List<SettingsRequest.Difference> differences =
         coordinator()
-            .withEchoModeAndCap(InstanceSettings.ECHO_PLAIN, 10)
-            .withTls("/etc/spl/new-cert.pem", "/etc/spl/new-key.pem", null, false)
+            .echoMode(InstanceSettings.ECHO_PLAIN)
+            .maxChildren(10)
+            .tls("/etc/spl/new-cert.pem", "/etc/spl/new-key.pem", null, false)
+            .build()
             .differences(stored);
 
     assertThat(differences)
@@ -74,7 +64,7 @@ class KeptRunSettingsTest {
   @Test
   void plainHttpAskedForReplacesAKeptCertificateAndACertificateReplacesPlainHttp() {
     InstanceSettings https = computeHttps();
-    SettingsRequest plain = coordinator().withTls(null, null, null, true);
+    SettingsRequest plain = coordinator().tls(null, null, null, true).build();
 
     assertThat(SettingsRequest.describe(plain.differences(https)))
         .isEqualTo(
@@ -88,7 +78,8 @@ class KeptRunSettingsTest {
 
     InstanceSettings back =
         coordinator()
-            .withTls("/etc/spl/cert.pem", "/etc/spl/key.pem", null, false)
+            .tls("/etc/spl/cert.pem", "/etc/spl/key.pem", null, false)
+            .build()
             .resolve(insecure);
     assertThat(back.insecureHttp()).isFalse();
     assertThat(back.tlsCert()).isEqualTo("/etc/spl/cert.pem");
@@ -135,22 +126,13 @@ class KeptRunSettingsTest {
   @Test
   void anEchoModeForAShellWorkerIsRefused() {
     SettingsRequest shell =
-        new SettingsRequest(
-                Role.WORKER,
-                "worker-a",
-                "http://127.0.0.1:9100",
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                ExecutorKind.SHELL,
-                null,
-                null,
-                null,
-                null)
-            .withEchoModeAndCap(InstanceSettings.ECHO_COMPUTE, null);
+        SettingsRequest.builder()
+            .role(Role.WORKER)
+            .alias("worker-a")
+            .coordinatorUrl("http://127.0.0.1:9100")
+            .executor(ExecutorKind.SHELL)
+            .echoMode(InstanceSettings.ECHO_COMPUTE)
+            .build();
     assertThatThrownBy(() -> shell.resolve(null))
         .hasMessageContaining("--echo-mode: applies to the echo executor only");
   }

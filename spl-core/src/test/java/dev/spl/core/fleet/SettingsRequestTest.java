@@ -16,21 +16,14 @@ class SettingsRequestTest {
 
   private static SettingsRequest worker(
       String alias, ExecutorKind executor, Long echoDelay, Integer slots) {
-    return new SettingsRequest(
-        Role.WORKER,
-        alias,
-        COORDINATOR,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        executor,
-        echoDelay,
-        slots,
-        null,
-        null);
+    return SettingsRequest.builder()
+        .role(Role.WORKER)
+        .alias(alias)
+        .coordinatorUrl(COORDINATOR)
+        .executor(executor)
+        .echoDelayMillis(echoDelay)
+        .slots(slots)
+        .build();
   }
 
   private static InstanceSettings shellWorker() {
@@ -83,12 +76,8 @@ class SettingsRequestTest {
 
   @Test
   void portZeroNeverConflicts() {
-    SettingsRequest anyPort =
-        new SettingsRequest(
-            null, null, null, null, null, 0, null, null, null, null, null, null, null, null);
-    SettingsRequest port9300 =
-        new SettingsRequest(
-            null, null, null, null, null, 9300, null, null, null, null, null, null, null, null);
+    SettingsRequest anyPort = SettingsRequest.builder().port(0).build();
+    SettingsRequest port9300 = SettingsRequest.builder().port(9300).build();
     InstanceSettings on9100 = SettingsRequest.NOTHING.resolve(null);
     InstanceSettings onAny = anyPort.resolve(null);
 
@@ -104,21 +93,11 @@ class SettingsRequestTest {
   void theRoleImpliedByCoordinatorAndDurationsAndLabelsAreCompared() {
     InstanceSettings coordinator = SettingsRequest.NOTHING.resolve(null);
     SettingsRequest impliedWorker =
-        new SettingsRequest(
-            null,
-            null,
-            COORDINATOR,
-            null,
-            null,
-            null,
-            null,
-            200L,
-            null,
-            null,
-            null,
-            null,
-            null,
-            new TreeMap<>(java.util.Map.of("zone", "b")));
+        SettingsRequest.builder()
+            .coordinatorUrl(COORDINATOR)
+            .heartbeatIntervalMillis(200L)
+            .labels(new TreeMap<>(java.util.Map.of("zone", "b")))
+            .build();
 
     assertThat(impliedWorker.differences(coordinator))
         .extracting(SettingsRequest.Difference::describe)
@@ -132,9 +111,7 @@ class SettingsRequestTest {
   @Test
   void aReconfigureKeepsWhatIsNotGivenAndTheLeaseFollowsTheInterval() {
     InstanceSettings stored = shellWorker();
-    SettingsRequest faster =
-        new SettingsRequest(
-            null, null, null, null, null, null, null, 200L, null, null, null, null, null, null);
+    SettingsRequest faster = SettingsRequest.builder().heartbeatIntervalMillis(200L).build();
 
     InstanceSettings next = faster.resolve(stored);
 
@@ -150,28 +127,11 @@ class SettingsRequestTest {
     assertThatThrownBy(() -> worker(null, null, 0L, null).resolve(shellWorker()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("--echo-delay: applies to the echo executor only");
-    SettingsRequest roleOnly =
-        new SettingsRequest(
-            Role.WORKER,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null);
+    SettingsRequest roleOnly = SettingsRequest.builder().role(Role.WORKER).build();
     assertThatThrownBy(() -> roleOnly.resolve(null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("--coordinator: a worker needs the URL of its coordinator");
-    SettingsRequest shortLease =
-        new SettingsRequest(
-            null, null, null, null, null, null, null, null, 1000L, null, null, null, null, null);
+    SettingsRequest shortLease = SettingsRequest.builder().leaseMillis(1000L).build();
     assertThatThrownBy(() -> shortLease.resolve(null))
         .hasMessageStartingWith("--lease: expected more than the heartbeat interval (5 s)");
   }
@@ -179,21 +139,22 @@ class SettingsRequestTest {
   @Test
   void settingsRoundTripThroughTheirJsonAndMalformedFilesNameTheField() {
     InstanceSettings settings =
-        new SettingsRequest(
-                Role.WORKER,
-                "worker-a",
-                COORDINATOR,
-                "http://10.0.0.5:9201",
-                "0.0.0.0",
-                0,
-                4096L,
-                250L,
-                2000L,
-                ExecutorKind.ECHO,
-                0L,
-                2,
-                "fast",
-                new TreeMap<>(java.util.Map.of("zone", "a", "gpu", "none")))
+        SettingsRequest.builder()
+            .role(Role.WORKER)
+            .alias("worker-a")
+            .coordinatorUrl(COORDINATOR)
+            .advertiseUrl("http://10.0.0.5:9201")
+            .bind("0.0.0.0")
+            .port(0)
+            .maxRequestBytes(4096L)
+            .heartbeatIntervalMillis(250L)
+            .leaseMillis(2000L)
+            .executor(ExecutorKind.ECHO)
+            .echoDelayMillis(0L)
+            .slots(2)
+            .durability("fast")
+            .labels(new TreeMap<>(java.util.Map.of("zone", "a", "gpu", "none")))
+            .build()
             .resolve(null);
 
     ObjectNode json = settings.toJson();
@@ -232,22 +193,13 @@ class SettingsRequestTest {
   }
 
   private static SettingsRequest commandWorker(String template) {
-    return new SettingsRequest(
-            Role.WORKER,
-            "worker-a",
-            COORDINATOR,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            ExecutorKind.COMMAND,
-            null,
-            null,
-            null,
-            null)
-        .withCommandTemplate(template);
+    return SettingsRequest.builder()
+        .role(Role.WORKER)
+        .alias("worker-a")
+        .coordinatorUrl(COORDINATOR)
+        .executor(ExecutorKind.COMMAND)
+        .commandTemplate(template)
+        .build();
   }
 
   @Test
@@ -279,22 +231,13 @@ class SettingsRequestTest {
   @Test
   void aTemplateForAnotherExecutorIsRefused() {
     SettingsRequest shellWithTemplate =
-        new SettingsRequest(
-                Role.WORKER,
-                "worker-a",
-                COORDINATOR,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                ExecutorKind.SHELL,
-                null,
-                null,
-                null,
-                null)
-            .withCommandTemplate("agent");
+        SettingsRequest.builder()
+            .role(Role.WORKER)
+            .alias("worker-a")
+            .coordinatorUrl(COORDINATOR)
+            .executor(ExecutorKind.SHELL)
+            .commandTemplate("agent")
+            .build();
     assertThatThrownBy(() -> shellWithTemplate.resolve(null))
         .hasMessage(
             "--command-template: applies to --executor command only, but the executor is shell");

@@ -22,22 +22,7 @@ class SettingsChangedSchemaTest {
   private static SettingsChanged change() {
     InstanceSettings from = InstanceSettings.defaults();
     InstanceSettings to =
-        new SettingsRequest(
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                ExecutorKind.SHELL,
-                null,
-                null,
-                null,
-                null)
-            .resolve(from);
+        SettingsRequest.builder().executor(ExecutorKind.SHELL).build().resolve(from);
     return SettingsChanged.of(DID, from, to, 1);
   }
 
