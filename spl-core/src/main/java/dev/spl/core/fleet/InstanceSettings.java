@@ -101,51 +101,6 @@ public record InstanceSettings(
           "command_template",
           "repo");
 
-  /**
-   * Settings without the echo mode, the children cap, TLS, a command template and a repository:
-   * plain echo children, the default cap, plain HTTP on loopback, any executor but command and
-   * worktree.
-   */
-  public InstanceSettings(
-      Role role,
-      String alias,
-      String coordinatorUrl,
-      String advertiseUrl,
-      String bind,
-      int port,
-      long maxRequestBytes,
-      long heartbeatIntervalMillis,
-      Long leaseMillis,
-      ExecutorKind executor,
-      long echoDelayMillis,
-      int slots,
-      String durability,
-      SortedMap<String, String> labels) {
-    this(
-        role,
-        alias,
-        coordinatorUrl,
-        advertiseUrl,
-        bind,
-        port,
-        maxRequestBytes,
-        heartbeatIntervalMillis,
-        leaseMillis,
-        executor,
-        echoDelayMillis,
-        slots,
-        durability,
-        labels,
-        ECHO_PLAIN,
-        Fanouts.DEFAULT_MAX_CHILDREN,
-        null,
-        null,
-        null,
-        false,
-        null,
-        null);
-  }
-
   public InstanceSettings {
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(alias, "alias");
@@ -246,21 +201,206 @@ public record InstanceSettings(
 
   /** What a daemon started without any option runs with. */
   public static InstanceSettings defaults() {
-    return new InstanceSettings(
-        Role.COORDINATOR,
-        COORDINATOR_ALIAS,
-        null,
-        null,
-        DEFAULT_BIND,
-        DEFAULT_PORT,
-        DEFAULT_MAX_REQUEST_BYTES,
-        FleetThresholds.DEFAULT_HEARTBEAT_INTERVAL_MILLIS,
-        null,
-        ExecutorKind.ECHO,
-        DEFAULT_ECHO_DELAY_MILLIS,
-        WorkerSlots.DEFAULT,
-        DURABLE,
-        null);
+    return builder().build();
+  }
+
+  /** Settings that start from {@link #defaults}; set what differs. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding these settings, to change some of them. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Builds {@link InstanceSettings}; each field starts at its default (see {@link #defaults}). */
+  public static final class Builder {
+    private Role role = Role.COORDINATOR;
+    private String alias = COORDINATOR_ALIAS;
+    private String coordinatorUrl;
+    private String advertiseUrl;
+    private String bind = DEFAULT_BIND;
+    private int port = DEFAULT_PORT;
+    private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+    private long heartbeatIntervalMillis = FleetThresholds.DEFAULT_HEARTBEAT_INTERVAL_MILLIS;
+    private Long leaseMillis;
+    private ExecutorKind executor = ExecutorKind.ECHO;
+    private long echoDelayMillis = DEFAULT_ECHO_DELAY_MILLIS;
+    private int slots = WorkerSlots.DEFAULT;
+    private String durability = DURABLE;
+    private SortedMap<String, String> labels;
+    private String echoMode = ECHO_PLAIN;
+    private int maxChildren = Fanouts.DEFAULT_MAX_CHILDREN;
+    private String tlsCert;
+    private String tlsKey;
+    private String tlsCa;
+    private boolean insecureHttp;
+    private String commandTemplate;
+    private String repo;
+
+    private Builder() {}
+
+    private Builder(InstanceSettings settings) {
+      role = settings.role;
+      alias = settings.alias;
+      coordinatorUrl = settings.coordinatorUrl;
+      advertiseUrl = settings.advertiseUrl;
+      bind = settings.bind;
+      port = settings.port;
+      maxRequestBytes = settings.maxRequestBytes;
+      heartbeatIntervalMillis = settings.heartbeatIntervalMillis;
+      leaseMillis = settings.leaseMillis;
+      executor = settings.executor;
+      echoDelayMillis = settings.echoDelayMillis;
+      slots = settings.slots;
+      durability = settings.durability;
+      labels = settings.labels;
+      echoMode = settings.echoMode;
+      maxChildren = settings.maxChildren;
+      tlsCert = settings.tlsCert;
+      tlsKey = settings.tlsKey;
+      tlsCa = settings.tlsCa;
+      insecureHttp = settings.insecureHttp;
+      commandTemplate = settings.commandTemplate;
+      repo = settings.repo;
+    }
+
+    public Builder role(Role value) {
+      role = value;
+      return this;
+    }
+
+    public Builder alias(String value) {
+      alias = value;
+      return this;
+    }
+
+    public Builder coordinatorUrl(String value) {
+      coordinatorUrl = value;
+      return this;
+    }
+
+    public Builder advertiseUrl(String value) {
+      advertiseUrl = value;
+      return this;
+    }
+
+    public Builder bind(String value) {
+      bind = value;
+      return this;
+    }
+
+    public Builder port(int value) {
+      port = value;
+      return this;
+    }
+
+    public Builder maxRequestBytes(long value) {
+      maxRequestBytes = value;
+      return this;
+    }
+
+    public Builder heartbeatIntervalMillis(long value) {
+      heartbeatIntervalMillis = value;
+      return this;
+    }
+
+    public Builder leaseMillis(Long value) {
+      leaseMillis = value;
+      return this;
+    }
+
+    public Builder executor(ExecutorKind value) {
+      executor = value;
+      return this;
+    }
+
+    public Builder echoDelayMillis(long value) {
+      echoDelayMillis = value;
+      return this;
+    }
+
+    public Builder slots(int value) {
+      slots = value;
+      return this;
+    }
+
+    public Builder durability(String value) {
+      durability = value;
+      return this;
+    }
+
+    public Builder labels(SortedMap<String, String> value) {
+      labels = value;
+      return this;
+    }
+
+    public Builder echoMode(String value) {
+      echoMode = value;
+      return this;
+    }
+
+    public Builder maxChildren(int value) {
+      maxChildren = value;
+      return this;
+    }
+
+    public Builder tlsCert(String value) {
+      tlsCert = value;
+      return this;
+    }
+
+    public Builder tlsKey(String value) {
+      tlsKey = value;
+      return this;
+    }
+
+    public Builder tlsCa(String value) {
+      tlsCa = value;
+      return this;
+    }
+
+    public Builder insecureHttp(boolean value) {
+      insecureHttp = value;
+      return this;
+    }
+
+    public Builder commandTemplate(String value) {
+      commandTemplate = value;
+      return this;
+    }
+
+    public Builder repo(String value) {
+      repo = value;
+      return this;
+    }
+
+    public InstanceSettings build() {
+      return new InstanceSettings(
+          role,
+          alias,
+          coordinatorUrl,
+          advertiseUrl,
+          bind,
+          port,
+          maxRequestBytes,
+          heartbeatIntervalMillis,
+          leaseMillis,
+          executor,
+          echoDelayMillis,
+          slots,
+          durability,
+          labels,
+          echoMode,
+          maxChildren,
+          tlsCert,
+          tlsKey,
+          tlsCa,
+          insecureHttp,
+          commandTemplate,
+          repo);
+    }
   }
 
   /** The alias an instance of {@code role} has when none is given. */
