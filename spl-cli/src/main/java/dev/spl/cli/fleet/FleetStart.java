@@ -251,6 +251,10 @@ final class FleetStart implements Callable<Integer> {
         coordinatorStored != null && coordinatorStored.role() != Role.COORDINATOR
             ? List.of()
             : coordinatorRequest.differences(coordinatorStored);
+    if (coordinatorStored == null || coordinatorStored.role() == Role.COORDINATOR) {
+      checkResolves(
+          LocalFleet.COORDINATOR_ALIAS, coordinatorHome, coordinatorRequest, coordinatorStored);
+    }
     List<Planned> planned = new ArrayList<>();
     List<String> differing = new ArrayList<>();
     List<String> strangers = new ArrayList<>();
@@ -290,26 +294,13 @@ final class FleetStart implements Callable<Integer> {
       if (!differences.isEmpty()) {
         differing.add(StoredSettings.member(alias, differences));
       }
-      ExecutorKind kind =
-          request.executor() != null
-              ? request.executor()
-              : stored != null ? stored.executor() : ExecutorKind.ECHO;
-      if (echoDelay != null && kind != ExecutorKind.ECHO) {
-        throw CliException.badInput(
-            "--echo-delay: applies to the echo executor only, but "
-                + alias
-                + " runs the "
-                + kind.wire()
-                + " executor (kept in "
-                + SettingsFile.of(home)
-                + ")");
-      }
-      if (kind == ExecutorKind.WORKTREE
-          && request.repo() == null
-          && (stored == null || stored.repo() == null)) {
-        throw CliException.badInput(
-            "--repo: the worktree executor needs the git repository its children work in, e.g."
-                + " --executor worktree --repo /path/to/repo");
+      if (ours) {
+        // The coordinator's URL is the fleet's, given at spawn: any URL stands in for it here.
+        checkResolves(
+            alias,
+            home,
+            request.toBuilder().coordinatorUrl(STAND_IN_COORDINATOR_URL).build(),
+            stored);
       }
       planned.add(new Planned(alias, home, i, stored, request, differences, Optional.empty()));
     }
@@ -536,12 +527,6 @@ final class FleetStart implements Callable<Integer> {
                 + "); choose another --port or --worker-port");
       }
     }
-    if (echoMode != null && executor != null && executor != DaemonRunOptions.Executor.ECHO) {
-      throw CliException.badInput(
-          "--echo-mode: applies to --executor echo only, but --executor is "
-              + executor.name().toLowerCase(java.util.Locale.ROOT));
-    }
-    DaemonRunOptions.checkMaxChildren(maxChildren);
     if ((tlsCert == null) != (tlsKey == null)) {
       throw CliException.badInput(
           tlsCert == null
@@ -553,23 +538,30 @@ final class FleetStart implements Callable<Integer> {
     }
     tlsCert = tlsCert == null ? null : tlsCert.toAbsolutePath().normalize();
     tlsKey = tlsKey == null ? null : tlsKey.toAbsolutePath().normalize();
-    if (echoDelay != null && executor != null && executor != DaemonRunOptions.Executor.ECHO) {
-      throw CliException.badInput(
-          "--echo-delay: applies to --executor echo only, but --executor is "
-              + executor.name().toLowerCase(java.util.Locale.ROOT));
-    }
-    DaemonRunOptions.checkCommandTemplate(executor, commandTemplate);
-    if (slots != null && (slots < 1 || slots > DaemonRunOptions.MAX_SLOTS)) {
-      throw CliException.badInput(
-          "--slots: expected 1.." + DaemonRunOptions.MAX_SLOTS + " but found " + slots);
-    }
-    if (heartbeatInterval != null && heartbeatInterval.toMillis() < 1) {
-      throw CliException.badInput(
-          "--heartbeat-interval: expected at least 0.001 seconds but found "
-              + DaemonRunOptions.seconds(heartbeatInterval));
-    }
     if (timeout.toMillis() < 1) {
       throw CliException.badInput("--timeout: expected more than 0 seconds but found 0");
+    }
+  }
+
+  private static final String STAND_IN_COORDINATOR_URL =
+      "http://127.0.0.1:" + Resolution.DEFAULT_PORT;
+
+  /**
+   * Refuses options that do not hold together for one member, with the settings its home keeps, as
+   * the core resolves them: before anything starts, naming the member and the option.
+   */
+  private static void checkResolves(
+      String member, Path home, SettingsRequest request, InstanceSettings stored) {
+    try {
+      request.resolve(stored);
+    } catch (IllegalArgumentException e) {
+      throw CliException.badInput(
+          member
+              + ": "
+              + e.getMessage()
+              + (stored == null
+                  ? ""
+                  : " (with the settings kept in " + SettingsFile.of(home) + ")"));
     }
   }
 

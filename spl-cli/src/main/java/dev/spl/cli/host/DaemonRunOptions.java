@@ -2,7 +2,6 @@ package dev.spl.cli.host;
 
 import dev.spl.cli.CliException;
 import dev.spl.cli.client.Resolution;
-import dev.spl.core.fanout.CommandTemplate;
 import dev.spl.core.fanout.ExecutorKind;
 import dev.spl.core.fanout.Fanouts;
 import dev.spl.core.fleet.InstanceSettings;
@@ -175,107 +174,21 @@ public final class DaemonRunOptions {
   private SortedMap<String, String> labels;
 
   /**
-   * The role the options alone give (without stored settings): a coordinator URL makes a worker.
-   */
-  public Role effectiveRole() {
-    if (role != null) {
-      return role;
-    }
-    return coordinatorUrl != null ? Role.WORKER : Role.COORDINATOR;
-  }
-
-  /**
-   * Checks the combination and normalises URLs, naming the option that is wrong. The daemon checks
-   * again; this gives the message before anything starts.
+   * Normalises URLs, makes {@code --repo} its repository's top folder and parses the labels, naming
+   * the option that is wrong. Whether the settings hold together is the core's rule ({@link
+   * SettingsRequest#resolve}), checked with the home's settings before anything starts.
    */
   public void validate() {
-    if (alias != null && (alias.isBlank() || !alias.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}"))) {
-      throw CliException.badInput(
-          "--alias: expected 1-63 letters, digits, '.', '_' or '-' (starting with a letter or"
-              + " digit) but found '"
-              + alias
-              + "'");
-    }
     if (coordinatorUrl != null) {
       coordinatorUrl = Resolution.normalizeUrl(coordinatorUrl.trim(), "--coordinator");
     }
     if (advertiseUrl != null) {
       advertiseUrl = Resolution.normalizeUrl(advertiseUrl.trim(), "--advertise");
     }
-    Role effective = effectiveRole();
-    if (effective == Role.WORKER && coordinatorUrl == null) {
-      throw CliException.badInput(
-          "--coordinator: a worker needs the URL of its coordinator, e.g. --coordinator"
-              + " http://127.0.0.1:9100");
-    }
-    if (effective == Role.COORDINATOR && coordinatorUrl != null) {
-      throw CliException.badInput(
-          "--coordinator: only a worker reports to a coordinator, but --role is coordinator");
-    }
-    if (heartbeatInterval != null && heartbeatInterval.toMillis() < 1) {
-      throw CliException.badInput(
-          "--heartbeat-interval: expected at least 0.001 seconds but found "
-              + seconds(heartbeatInterval));
-    }
-    // With one of the two given, the other may come from the home's settings: checked when the
-    // settings are resolved.
-    if (lease != null && heartbeatInterval != null && lease.compareTo(heartbeatInterval) <= 0) {
-      throw CliException.badInput(
-          "--lease: expected more than the heartbeat interval ("
-              + seconds(heartbeatInterval)
-              + " s) but found "
-              + seconds(lease)
-              + " s");
-    }
-    if (echoDelay != null && executor != null && executor != Executor.ECHO) {
-      throw CliException.badInput(
-          "--echo-delay: applies to --executor echo only, but --executor is "
-              + executor.name().toLowerCase(Locale.ROOT));
-    }
     if (repo != null) {
       repo = RepoOption.topLevel("--repo", repo);
     }
-    checkCommandTemplate(executor, commandTemplate);
-    if (slots != null && (slots < 1 || slots > MAX_SLOTS)) {
-      throw CliException.badInput("--slots: expected 1.." + MAX_SLOTS + " but found " + slots);
-    }
-    if (echoMode != null && executor != null && executor != Executor.ECHO) {
-      throw CliException.badInput(
-          "--echo-mode: applies to --executor echo only, but --executor is "
-              + executor.name().toLowerCase(Locale.ROOT));
-    }
-    checkMaxChildren(maxChildren);
     labels = labelOptions == null ? null : parseLabels(labelOptions);
-  }
-
-  /**
-   * Refuses a {@code --command-template} without {@code --executor command}, or one that does not
-   * parse (an unknown placeholder, an open quote), naming the option.
-   */
-  public static void checkCommandTemplate(Executor executor, String template) {
-    if (template == null) {
-      return;
-    }
-    if (executor != Executor.COMMAND) {
-      throw CliException.badInput(
-          "--command-template: applies to --executor command only, but "
-              + (executor == null
-                  ? "no --executor is given"
-                  : "--executor is " + executor.name().toLowerCase(Locale.ROOT)));
-    }
-    try {
-      CommandTemplate.parse("--command-template", template);
-    } catch (IllegalArgumentException e) {
-      throw CliException.badInput(e.getMessage());
-    }
-  }
-
-  /** Refuses a {@code --max-children} out of range, naming the option. */
-  public static void checkMaxChildren(Integer maxChildren) {
-    if (maxChildren != null && (maxChildren < 1 || maxChildren > MAX_CHILDREN_LIMIT)) {
-      throw CliException.badInput(
-          "--max-children: expected 1.." + MAX_CHILDREN_LIMIT + " but found " + maxChildren);
-    }
   }
 
   /** {@code --label k=v} options as labels; bad input names the option and what is wrong. */

@@ -256,6 +256,26 @@ class FleetCommandTest {
   }
 
   @Test
+  void startRefusesOptionsThatDoNotHoldTogetherNamingTheMemberAndTheOption() {
+    CliRun delay =
+        CliRun.run(
+            env, "fleet", "start", "--workers", "1", "--executor", "shell", "--echo-delay", "1");
+    assertThat(delay.exitCode()).as(delay.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(delay.err())
+        .contains(
+            "worker-a: --echo-delay: applies to the echo executor only, but the executor is shell");
+    CliRun slots = CliRun.run(env, "fleet", "start", "--workers", "1", "--slots", "0");
+    assertThat(slots.exitCode()).as(slots.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(slots.err()).contains("worker-a: --slots: expected 1..256 but found 0");
+    CliRun template =
+        CliRun.run(env, "fleet", "start", "--workers", "1", "--command-template", "agent");
+    assertThat(template.exitCode()).as(template.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(template.err()).contains("--command-template: applies to --executor command only");
+    // Nothing was started.
+    assertThat(home.resolve("daemon.pid")).doesNotExist();
+  }
+
+  @Test
   void stopWhenNothingRunsIsCalm() throws IOException {
     Files.createDirectories(home.resolveSibling(home.getFileName() + "-worker-a"));
     CliRun stop = CliRun.run(env, "fleet", "stop", "--all");

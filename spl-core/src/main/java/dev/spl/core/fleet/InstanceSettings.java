@@ -108,12 +108,8 @@ public record InstanceSettings(
     Objects.requireNonNull(executor, "executor");
     Objects.requireNonNull(durability, "durability");
     labels = Labels.of(labels == null ? Map.of() : labels);
-    if (!alias.isEmpty() && !ALIAS.matcher(alias).matches()) {
-      throw new IllegalArgumentException(
-          "alias: expected 1-63 letters, digits, '.', '_' or '-' (starting with a letter or digit)"
-              + " but found '"
-              + alias
-              + "'");
+    if (!alias.isEmpty()) {
+      checkAlias("alias", alias);
     }
     if (role == Role.WORKER && (coordinatorUrl == null || coordinatorUrl.isBlank())) {
       throw new IllegalArgumentException(
@@ -191,6 +187,18 @@ public record InstanceSettings(
       throw new IllegalArgumentException(
           "repo: the worktree executor needs the git repository its children work in (--repo PATH)"
               + " but none is set");
+    }
+  }
+
+  /** Refuses an alias the fleet cannot name an instance by; {@code where} names the field. */
+  static void checkAlias(String where, String alias) {
+    if (!ALIAS.matcher(alias).matches()) {
+      throw new IllegalArgumentException(
+          where
+              + ": expected 1-63 letters, digits, '.', '_' or '-' (starting with a letter or digit)"
+              + " but found '"
+              + alias
+              + "'");
     }
   }
 

@@ -445,6 +445,10 @@ public record SettingsRequest(
    */
   public InstanceSettings resolve(InstanceSettings stored) {
     InstanceSettings base = stored != null ? stored : InstanceSettings.defaults();
+    if (alias != null) {
+      // The settings allow a worker no alias at all, but an alias given must be one.
+      InstanceSettings.checkAlias(OPTIONS.get("alias"), alias);
+    }
     Role effectiveRole = askedRole() != null ? askedRole() : base.role();
     boolean sameRole = effectiveRole == base.role();
     if (effectiveRole == Role.COORDINATOR && coordinatorUrl != null) {
@@ -504,9 +508,9 @@ public record SettingsRequest(
           "--command-template: applies to --executor command only, but the executor is "
               + kind.wire());
     }
-    if (echoMode != null && kind == ExecutorKind.SHELL) {
+    if (echoMode != null && kind != ExecutorKind.ECHO) {
       throw new IllegalArgumentException(
-          "--echo-mode: applies to the echo executor only, but the executor is shell");
+          "--echo-mode: applies to the echo executor only, but the executor is " + kind.wire());
     }
     // A certificate and plain HTTP exclude each other: the one given replaces the one kept.
     String cert = base.tlsCert();
@@ -526,31 +530,45 @@ public record SettingsRequest(
           "--repo: the worktree executor needs the git repository its children work in, e.g."
               + " --executor worktree --repo /path/to/repo");
     }
-    return new InstanceSettings(
-        effectiveRole,
-        alias != null
-            ? alias
-            : sameRole ? base.alias() : InstanceSettings.defaultAlias(effectiveRole),
-        coordinator,
-        or(advertiseUrl, base.advertiseUrl()),
-        or(bind, base.bind()),
-        or(port, base.port()),
-        or(maxRequestBytes, base.maxRequestBytes()),
-        interval,
-        lease,
-        kind,
-        or(echoDelayMillis, base.echoDelayMillis()),
-        or(slots, base.slots()),
-        or(durability, base.durability()),
-        labels != null ? labels : base.labels(),
-        or(echoMode, base.echoMode()),
-        or(maxChildren, base.maxChildren()),
-        cert,
-        key,
-        or(tlsCa, base.tlsCa()),
-        insecure,
-        template,
-        or(repo, base.repo()));
+    try {
+      return new InstanceSettings(
+          effectiveRole,
+          alias != null
+              ? alias
+              : sameRole ? base.alias() : InstanceSettings.defaultAlias(effectiveRole),
+          coordinator,
+          or(advertiseUrl, base.advertiseUrl()),
+          or(bind, base.bind()),
+          or(port, base.port()),
+          or(maxRequestBytes, base.maxRequestBytes()),
+          interval,
+          lease,
+          kind,
+          or(echoDelayMillis, base.echoDelayMillis()),
+          or(slots, base.slots()),
+          or(durability, base.durability()),
+          labels != null ? labels : base.labels(),
+          or(echoMode, base.echoMode()),
+          or(maxChildren, base.maxChildren()),
+          cert,
+          key,
+          or(tlsCa, base.tlsCa()),
+          insecure,
+          template,
+          or(repo, base.repo()));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(namingTheOption(e.getMessage()), e);
+    }
+  }
+
+  /**
+   * A message of the settings' own checks ({@code slots: expected 1..256 but found 0}) as one about
+   * the option that sets the field ({@code --slots: ...}).
+   */
+  private static String namingTheOption(String message) {
+    int colon = message.indexOf(':');
+    String option = colon < 0 ? null : OPTIONS.get(message.substring(0, colon));
+    return option == null ? message : option + message.substring(colon);
   }
 
   private static <T> T or(T given, T fallback) {

@@ -249,4 +249,27 @@ class SettingsRequestTest {
             "settings.json: command_template: applies to the command executor only, but the"
                 + " executor is shell");
   }
+
+  @Test
+  void aValueTheSettingsRefuseIsRefusedNamingTheOption() {
+    assertThatThrownBy(() -> worker("worker-a", ExecutorKind.SHELL, null, 0).resolve(null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--slots: expected 1..256 but found 0");
+    assertThatThrownBy(() -> worker("", ExecutorKind.SHELL, null, 8).resolve(null))
+        .hasMessageStartingWith("--alias: expected 1-63 letters")
+        .hasMessageEndingWith("but found ''");
+    assertThatThrownBy(() -> SettingsRequest.builder().maxChildren(0).build().resolve(null))
+        .hasMessageStartingWith("--max-children: expected 1..");
+    assertThatThrownBy(
+            () -> SettingsRequest.builder().heartbeatIntervalMillis(0L).build().resolve(null))
+        .hasMessage("--heartbeat-interval: expected at least 0.001 but found 0");
+  }
+
+  @Test
+  void anEchoModeForACommandWorkerIsRefused() {
+    SettingsRequest command =
+        commandWorker("agent {{goal}}").toBuilder().echoMode(InstanceSettings.ECHO_COMPUTE).build();
+    assertThatThrownBy(() -> command.resolve(null))
+        .hasMessage("--echo-mode: applies to the echo executor only, but the executor is command");
+  }
 }
