@@ -9,16 +9,14 @@ import dev.spl.core.Record;
 import dev.spl.core.RecordJson;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.FanoutRecords;
-import dev.spl.core.store.Durability;
-import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
 import dev.spl.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * run; the same record sent the way a daemon sends it runs, so the test would see a run.
  */
 class BrowserAttackTest {
+  @RegisterExtension final TestFleet fleet = new TestFleet();
   @TempDir Path dir;
   private Daemon coordinator;
   private Daemon worker;
@@ -36,20 +35,15 @@ class BrowserAttackTest {
 
   @BeforeEach
   void start() {
-    coordinator = Daemon.start(FleetTestSupport.coordinatorConfig(dir.resolve("coordinator")));
+    coordinator = fleet.coordinator();
     worker =
-        Daemon.start(
-            DaemonConfig.builder(dir.resolve("worker"))
-                .port(0)
-                .durability(Durability.FAST)
-                .fleet(
-                    FleetSettings.builder()
-                        .worker("worker-a", coordinator.url())
-                        .heartbeatInterval(FleetTestSupport.INTERVAL)
-                        .executor(FleetSettings.ExecutorKind.SHELL)
-                        .echoDelay(FleetSettings.DEFAULT_ECHO_DELAY)
-                        .build())
-                .build());
+        fleet.worker(
+            coordinator,
+            "worker-a",
+            settings ->
+                settings
+                    .executor(FleetSettings.ExecutorKind.SHELL)
+                    .echoDelay(FleetSettings.DEFAULT_ECHO_DELAY));
     marker = dir.resolve("pwned.txt");
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("topic", FanoutRecords.CHILD);
@@ -75,12 +69,6 @@ class BrowserAttackTest {
     request.putArray("records").add(RecordJson.toJson(record, record.id()));
     request.set("signature", coordinator.trust().key().sign(List.of(record.id())).toJson());
     signedChild = request.toString();
-  }
-
-  @AfterEach
-  void stop() {
-    worker.close();
-    coordinator.close();
   }
 
   private RawHttp.Response post(String... headers) {

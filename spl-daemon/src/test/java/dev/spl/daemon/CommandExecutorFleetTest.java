@@ -1,6 +1,5 @@
 package dev.spl.daemon;
 
-import static dev.spl.daemon.FleetTestSupport.coordinatorConfig;
 import static dev.spl.daemon.FleetTestSupport.fanOut;
 import static dev.spl.daemon.FleetTestSupport.onParentThread;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,9 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Json;
 import dev.spl.core.fanout.ChildDone;
 import dev.spl.core.fanout.FanoutRecords;
-import dev.spl.core.store.Durability;
-import dev.spl.daemon.config.DaemonConfig;
-import dev.spl.daemon.config.FleetSettings;
 import dev.spl.testing.Await;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -19,13 +15,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,20 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CommandExecutorFleetTest {
   @TempDir Path dir;
-  private final List<Daemon> daemons = new ArrayList<>();
-
-  @AfterEach
-  void stopAll() {
-    for (int i = daemons.size() - 1; i >= 0; i--) {
-      daemons.get(i).close();
-    }
-  }
-
-  private Daemon start(DaemonConfig config) {
-    Daemon daemon = Daemon.start(config);
-    daemons.add(daemon);
-    return daemon;
-  }
+  @RegisterExtension final TestFleet fleet = new TestFleet();
 
   /**
    * An agent that keeps its arguments (NUL-separated) and its prompt in {@code seen/}, and reports
@@ -74,17 +56,7 @@ class CommandExecutorFleetTest {
   }
 
   private Daemon commandWorker(Daemon coordinator, String template) {
-    return start(
-        DaemonConfig.builder(dir.resolve("worker-a"))
-            .port(0)
-            .durability(Durability.FAST)
-            .fleet(
-                FleetSettings.builder()
-                    .worker("worker-a", coordinator.url())
-                    .heartbeatInterval(FleetTestSupport.INTERVAL)
-                    .command(template)
-                    .build())
-            .build());
+    return fleet.worker(coordinator, "worker-a", settings -> settings.command(template));
   }
 
   private static Map<Integer, ChildDone> awaitResults(
@@ -110,7 +82,7 @@ class CommandExecutorFleetTest {
   @Test
   void theAgentGetsItsArgumentsAndPromptAndACostAboveTheBudgetIsOverBudget() throws Exception {
     Path agent = fakeAgent();
-    Daemon coordinator = start(coordinatorConfig(dir.resolve("coordinator")));
+    Daemon coordinator = fleet.coordinator();
     commandWorker(
         coordinator,
         agent + " --prompt-file {{prompt_file}} --max-cost {{budget}} --goal {{goal}}");
@@ -136,7 +108,7 @@ class CommandExecutorFleetTest {
         .containsExactly("--max-cost", "0.5", "--goal", "write the intro");
     assertThat(first.get(0)).isEqualTo("--prompt-file");
     assertThat(first.get(1))
-        .startsWith(dir.resolve("worker-a").toAbsolutePath().toString())
+        .startsWith(fleet.home("worker-a").toAbsolutePath().toString())
         .endsWith("/prompt-1.md");
     assertThat(Files.readString(dir.resolve("seen/prompt-0")))
         .isEqualTo("# Goal\n\nwrite the intro\n");

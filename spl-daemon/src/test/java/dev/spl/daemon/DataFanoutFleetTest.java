@@ -1,6 +1,5 @@
 package dev.spl.daemon;
 
-import static dev.spl.daemon.FleetTestSupport.coordinatorConfig;
 import static dev.spl.daemon.FleetTestSupport.onParentThread;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,12 +16,10 @@ import dev.spl.core.fanout.FanoutParent;
 import dev.spl.core.fanout.FanoutPolicy;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.ItemChunk;
-import dev.spl.core.store.Durability;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
 import dev.spl.daemon.exec.EchoExecutor;
 import dev.spl.testing.Await;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,41 +28,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Data fan-outs through a real fleet in one JVM: a coordinator that reads items from its store and
  * spawns within the window, workers that run shards, the results, policies and retries.
  */
 class DataFanoutFleetTest {
-  @TempDir Path dir;
-  private final List<Daemon> daemons = new ArrayList<>();
-
-  @AfterEach
-  void stopAll() {
-    for (int i = daemons.size() - 1; i >= 0; i--) {
-      daemons.get(i).close();
-    }
-  }
+  @RegisterExtension final TestFleet fleet = new TestFleet();
 
   private Daemon coordinator() {
-    Daemon coordinator = Daemon.start(coordinatorConfig(dir.resolve("coordinator")));
-    daemons.add(coordinator);
-    return coordinator;
+    return fleet.coordinator();
   }
 
   private Daemon worker(Daemon coordinator, String alias, DaemonConfig config) {
-    Daemon worker = Daemon.start(config);
-    daemons.add(worker);
-    return worker;
+    return fleet.start(config);
   }
 
   private DaemonConfig echoWorker(Daemon coordinator, String alias, Duration delay, int slots) {
-    return DaemonConfig.builder(dir.resolve(alias))
-        .port(0)
-        .durability(Durability.FAST)
+    return fleet
+        .config(alias)
         .echoMode(EchoExecutor.Mode.COMPUTE)
         .fleet(
             FleetSettings.builder()
@@ -79,9 +62,8 @@ class DataFanoutFleetTest {
   }
 
   private DaemonConfig shellWorker(Daemon coordinator, String alias) {
-    return DaemonConfig.builder(dir.resolve(alias))
-        .port(0)
-        .durability(Durability.FAST)
+    return fleet
+        .config(alias)
         .fleet(
             FleetSettings.builder()
                 .worker(alias, coordinator.url())

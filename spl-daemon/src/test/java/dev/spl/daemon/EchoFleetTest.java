@@ -1,6 +1,5 @@
 package dev.spl.daemon;
 
-import static dev.spl.daemon.FleetTestSupport.coordinatorConfig;
 import static dev.spl.daemon.FleetTestSupport.fanOut;
 import static dev.spl.daemon.FleetTestSupport.onParentThread;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,54 +7,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.fanout.FanoutRecords;
-import dev.spl.core.store.Durability;
-import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
 import dev.spl.testing.Await;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A real fleet in one JVM: a coordinator and two workers running children with the echo executor.
  */
 class EchoFleetTest {
-  @TempDir Path dir;
-  private final List<Daemon> daemons = new ArrayList<>();
-
-  @AfterEach
-  void stopAll() {
-    for (int i = daemons.size() - 1; i >= 0; i--) {
-      daemons.get(i).close();
-    }
-  }
+  @RegisterExtension final TestFleet fleet = new TestFleet();
 
   private Daemon coordinator() {
-    Daemon coordinator = Daemon.start(coordinatorConfig(dir.resolve("coordinator")));
-    daemons.add(coordinator);
-    return coordinator;
+    return fleet.coordinator();
   }
 
   private Daemon worker(Daemon coordinator, String alias, Duration echoDelay) {
-    Daemon worker =
-        Daemon.start(
-            DaemonConfig.builder(dir.resolve(alias))
-                .port(0)
-                .durability(Durability.FAST)
-                .fleet(
-                    FleetSettings.builder()
-                        .worker(alias, coordinator.url())
-                        .heartbeatInterval(FleetTestSupport.INTERVAL)
-                        .executor(FleetSettings.ExecutorKind.ECHO)
-                        .echoDelay(echoDelay)
-                        .build())
-                .build());
-    daemons.add(worker);
-    return worker;
+    return fleet.worker(
+        coordinator,
+        alias,
+        settings -> settings.executor(FleetSettings.ExecutorKind.ECHO).echoDelay(echoDelay));
   }
 
   private static void awaitLiveWorkers(Daemon coordinator, int n) {

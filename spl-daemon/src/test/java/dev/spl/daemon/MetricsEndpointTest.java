@@ -7,37 +7,18 @@ import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.store.Durability;
-import dev.spl.daemon.config.DaemonConfig;
-import dev.spl.daemon.config.FleetSettings;
 import dev.spl.testing.Await;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code GET /metrics}: the Prometheus text a scraper reads, behind the token. */
 class MetricsEndpointTest {
   private static final String TOKEN = FleetToken.generate();
 
-  @TempDir Path dir;
-  private final List<Daemon> daemons = new ArrayList<>();
-
-  @AfterEach
-  void stopAll() {
-    for (int i = daemons.size() - 1; i >= 0; i--) {
-      daemons.get(i).close();
-    }
-  }
-
-  private Daemon start(DaemonConfig config) {
-    Daemon daemon = Daemon.start(config.toBuilder().token(TOKEN).build());
-    daemons.add(daemon);
-    return daemon;
-  }
+  @RegisterExtension final TestFleet fleet = TestFleet.requiringToken(TOKEN);
 
   private static double value(String metrics, String series) {
     Matcher m =
@@ -51,20 +32,11 @@ class MetricsEndpointTest {
   @Test
   void aFanOutShowsInTheCoordinatorsMetricsAndTheTokenIsRequired() throws Exception {
     Daemon coordinator =
-        start(
-            FleetTestSupport.coordinatorConfig(dir.resolve("coordinator")).toBuilder()
+        fleet.start(
+            FleetTestSupport.coordinatorConfig(fleet.home("coordinator")).toBuilder()
                 .durability(Durability.DURABLE)
                 .build());
-    start(
-        DaemonConfig.builder(dir.resolve("worker-a"))
-            .port(0)
-            .durability(Durability.FAST)
-            .fleet(
-                FleetSettings.builder()
-                    .worker("worker-a", coordinator.url())
-                    .heartbeatInterval(FleetTestSupport.INTERVAL)
-                    .build())
-            .build());
+    fleet.worker(coordinator, "worker-a");
     Http anonymous = new Http(coordinator.url());
     assertThat(anonymous.get("/metrics").status()).isEqualTo(401);
 
@@ -116,7 +88,7 @@ class MetricsEndpointTest {
 
   @Test
   void failedDeliveriesAndTheOutboxDepthAreCountedPerDestination() throws Exception {
-    Daemon coordinator = start(FleetTestSupport.coordinatorConfig(dir.resolve("coordinator")));
+    Daemon coordinator = fleet.coordinator();
     String nowhere = "http://127.0.0.1:1";
     Record record =
         new Record(

@@ -8,9 +8,7 @@ import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.home.FleetToken;
-import dev.spl.core.store.Durability;
 import dev.spl.core.tls.TlsTrust;
-import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
 import dev.spl.daemon.config.TlsConfig;
 import dev.spl.daemon.outbox.RecordPoster;
@@ -21,12 +19,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLHandshakeException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,8 +34,8 @@ class TlsFleetTest {
   private static final String TOKEN = FleetToken.generate();
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
+  @RegisterExtension final TestFleet fleet = TestFleet.requiringToken(TOKEN);
   @TempDir Path dir;
-  private final List<Daemon> daemons = new ArrayList<>();
   private TestCertificates.Authority ca;
 
   @BeforeEach
@@ -47,26 +44,13 @@ class TlsFleetTest {
     ca = TestCertificates.authority(dir.resolve("pki"), "fleet-ca");
   }
 
-  @AfterEach
-  void stopAll() {
-    for (int i = daemons.size() - 1; i >= 0; i--) {
-      daemons.get(i).close();
-    }
-  }
-
-  private Daemon start(DaemonConfig config) {
-    Daemon daemon = Daemon.start(config.toBuilder().token(TOKEN).build());
-    daemons.add(daemon);
-    return daemon;
-  }
-
   private TlsConfig tls(TestCertificates.Leaf leaf) {
     return new TlsConfig(leaf.cert(), leaf.key(), ca.pem(), false);
   }
 
   private Daemon coordinatorWith(TestCertificates.Leaf leaf) {
-    return start(
-        FleetTestSupport.coordinatorConfig(dir.resolve("coordinator")).toBuilder()
+    return fleet.start(
+        FleetTestSupport.coordinatorConfig(fleet.home("coordinator")).toBuilder()
             .tls(tls(leaf))
             .build());
   }
@@ -76,10 +60,9 @@ class TlsFleetTest {
     Daemon coordinator =
         coordinatorWith(ca.issue(dir.resolve("pki"), "coordinator", "127.0.0.1", "localhost"));
     Daemon worker =
-        start(
-            DaemonConfig.builder(dir.resolve("worker-a"))
-                .port(0)
-                .durability(Durability.FAST)
+        fleet.start(
+            fleet
+                .config("worker-a")
                 .tls(tls(ca.issue(dir.resolve("pki"), "worker-a", "127.0.0.1")))
                 .fleet(
                     FleetSettings.builder()

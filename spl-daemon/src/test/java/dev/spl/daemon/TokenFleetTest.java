@@ -7,18 +7,14 @@ import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.home.FleetToken;
-import dev.spl.core.store.Durability;
-import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
 import dev.spl.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A fleet whose daemons all require the token: heartbeats and outbox deliveries carry it, and a
@@ -27,44 +23,20 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenFleetTest {
   private static final String TOKEN = FleetToken.generate();
 
-  @TempDir Path dir;
-  private final List<Daemon> daemons = new ArrayList<>();
-
-  @AfterEach
-  void stopAll() {
-    for (int i = daemons.size() - 1; i >= 0; i--) {
-      daemons.get(i).close();
-    }
-  }
-
-  private Daemon start(DaemonConfig config) {
-    Daemon daemon = Daemon.start(config.toBuilder().token(TOKEN).build());
-    daemons.add(daemon);
-    return daemon;
-  }
+  @RegisterExtension final TestFleet fleet = TestFleet.requiringToken(TOKEN);
 
   @Test
   void aFanOutRunsAcrossDaemonsThatRequireTheTokenAndNoChildSeesIt() throws Exception {
-    Daemon coordinator = start(FleetTestSupport.coordinatorConfig(dir.resolve("coordinator")));
+    Daemon coordinator = fleet.coordinator();
     Daemon worker =
-        start(
-            DaemonConfig.builder(dir.resolve("worker-a"))
-                .port(0)
-                .durability(Durability.FAST)
-                .fleet(
-                    FleetSettings.builder()
-                        .worker("worker-a", coordinator.url())
-                        .heartbeatInterval(FleetTestSupport.INTERVAL)
-                        .executor(FleetSettings.ExecutorKind.SHELL)
-                        .echoDelay(FleetSettings.DEFAULT_ECHO_DELAY)
-                        .build())
-                .build());
-    Await.until(
-        "the worker is live",
-        () ->
-            coordinator.fleetRegistry().orElseThrow().instances().stream()
-                .anyMatch(
-                    i -> i.role().wire().equals("worker") && i.status().wire().equals("live")));
+        fleet.worker(
+            coordinator,
+            "worker-a",
+            settings ->
+                settings
+                    .executor(FleetSettings.ExecutorKind.SHELL)
+                    .echoDelay(FleetSettings.DEFAULT_ECHO_DELAY));
+    fleet.awaitLive(coordinator, 1);
 
     String thread = ThreadIds.derive("task", "token-fleet");
     List<Record> records =
@@ -80,7 +52,7 @@ class TokenFleetTest {
     StoredRecord join =
         FleetTestSupport.query(coordinator, thread, FanoutRecords.JOIN_COMPLETE, null).get(0);
     assertThat(join.record().body().path("verdict").asText()).isEqualTo("accept");
-    for (Daemon daemon : daemons) {
+    for (Daemon daemon : fleet.daemons()) {
       for (StoredRecord stored :
           daemon.records().query(new dev.spl.core.RecordQuery(null, null, null, 0, 10_000))) {
         assertThat(stored.record().body().toString()).doesNotContain(TOKEN);

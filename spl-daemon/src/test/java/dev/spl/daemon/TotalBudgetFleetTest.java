@@ -1,6 +1,5 @@
 package dev.spl.daemon;
 
-import static dev.spl.daemon.FleetTestSupport.coordinatorConfig;
 import static dev.spl.daemon.FleetTestSupport.fanOut;
 import static dev.spl.daemon.FleetTestSupport.onParentThread;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,9 +10,6 @@ import dev.spl.core.fanout.FanoutOptions;
 import dev.spl.core.fanout.FanoutPolicy;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.JoinComplete;
-import dev.spl.core.store.Durability;
-import dev.spl.daemon.config.DaemonConfig;
-import dev.spl.daemon.config.FleetSettings;
 import dev.spl.testing.Await;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -21,12 +17,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,26 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TotalBudgetFleetTest {
   @TempDir Path dir;
-  private final List<Daemon> daemons = new ArrayList<>();
-
-  @AfterEach
-  void stopAll() {
-    for (int i = daemons.size() - 1; i >= 0; i--) {
-      daemons.get(i).close();
-    }
-  }
-
-  private Daemon start(DaemonConfig config) {
-    Daemon daemon = Daemon.start(config);
-    daemons.add(daemon);
-    return daemon;
-  }
+  @RegisterExtension final TestFleet fleet = new TestFleet();
 
   /**
    * The agent's arguments are the goal: {@code cost=C} reports C USD; {@code wait} first waits
    * until the file {@code release} exists (the test never creates it: only a cancel ends it).
    */
-  private Daemon fleet() throws IOException {
+  private Daemon startFleet() throws IOException {
     Path agent = dir.resolve("fake-agent");
     Files.writeString(
         agent,
@@ -71,28 +53,9 @@ class TotalBudgetFleetTest {
             ""),
         StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rwx------"));
-    Daemon coordinator = start(coordinatorConfig(dir.resolve("coordinator")));
-    start(
-        DaemonConfig.builder(dir.resolve("worker-a"))
-            .port(0)
-            .durability(Durability.FAST)
-            .fleet(
-                FleetSettings.builder()
-                    .worker("worker-a", coordinator.url())
-                    .heartbeatInterval(FleetTestSupport.INTERVAL)
-                    .command(agent + " {{goal}}")
-                    .build())
-            .build());
-    Await.until(
-        "the worker is live",
-        () ->
-            coordinator
-                    .fleetRegistry()
-                    .orElseThrow()
-                    .directory(coordinator.url(), 10_000)
-                    .live()
-                    .size()
-                == 1);
+    Daemon coordinator = fleet.coordinator();
+    fleet.worker(coordinator, "worker-a", settings -> settings.command(agent + " {{goal}}"));
+    fleet.awaitLive(coordinator, 1);
     return coordinator;
   }
 
@@ -132,7 +95,7 @@ class TotalBudgetFleetTest {
 
   @Test
   void aChildThatNoLongerFitsIsNeverSpawnedAndTheFanInSaysWhatWasSpent() throws Exception {
-    Daemon coordinator = fleet();
+    Daemon coordinator = startFleet();
 
     FleetTestSupport.FanoutHandle fanout =
         fanOut(
@@ -165,7 +128,7 @@ class TotalBudgetFleetTest {
 
   @Test
   void spendingPastTheTotalCancelsTheChildStillRunning() throws Exception {
-    Daemon coordinator = fleet();
+    Daemon coordinator = startFleet();
 
     FleetTestSupport.FanoutHandle fanout =
         fanOut(

@@ -5,54 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.fleet.InstanceView;
 import dev.spl.core.fleet.Role;
-import dev.spl.core.store.Durability;
-import dev.spl.daemon.config.DaemonConfig;
-import dev.spl.daemon.config.FleetSettings;
 import dev.spl.daemon.fleet.FleetRegistry;
 import dev.spl.testing.Await;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A worker whose heartbeats reach the coordinator but whose {@code --advertise} URL the coordinator
  * cannot call: it shows as unreachable, with the reason, and gets no children.
  */
 class UnreachableAdvertiseTest {
-  @TempDir Path dir;
-  private final List<Daemon> daemons = new ArrayList<>();
+  @RegisterExtension final TestFleet fleet = new TestFleet();
 
-  @AfterEach
-  void stopAll() {
-    for (int i = daemons.size() - 1; i >= 0; i--) {
-      daemons.get(i).close();
-    }
-  }
-
-  private Daemon start(DaemonConfig config) {
-    Daemon daemon = Daemon.start(config);
-    daemons.add(daemon);
-    return daemon;
-  }
-
-  private Daemon worker(String alias, String coordinatorUrl, String advertise) {
-    FleetSettings fleet =
-        FleetSettings.builder()
-            .worker(alias, coordinatorUrl)
-            .heartbeatInterval(FleetTestSupport.INTERVAL)
-            .build();
-    return start(
-        DaemonConfig.builder(dir.resolve(alias))
-            .port(0)
-            .durability(Durability.FAST)
-            .fleet(advertise == null ? fleet : fleet.toBuilder().advertiseUrl(advertise).build())
-            .build());
+  private Daemon worker(Daemon coordinator, String alias, String advertise) {
+    return fleet.worker(coordinator, alias, settings -> settings.advertiseUrl(advertise));
   }
 
   /** A loopback port nothing listens on: bound, then released. */
@@ -70,10 +40,10 @@ class UnreachableAdvertiseTest {
 
   @Test
   void aWorkerTheCoordinatorCannotCallShowsAsUnreachableAndGetsNoChildren() throws Exception {
-    Daemon coordinator = start(FleetTestSupport.coordinatorConfig(dir.resolve("coordinator")));
+    Daemon coordinator = fleet.coordinator();
     String wrong = "http://127.0.0.1:" + closedPort();
-    worker("worker-a", coordinator.url(), wrong);
-    Daemon good = worker("worker-b", coordinator.url(), null);
+    worker(coordinator, "worker-a", wrong);
+    Daemon good = worker(coordinator, "worker-b", null);
 
     Await.until(
         "worker-a is noted unreachable",
@@ -108,9 +78,9 @@ class UnreachableAdvertiseTest {
 
   @Test
   void anAdvertisedUrlWhereAnotherDaemonAnswersIsUnreachable() {
-    Daemon coordinator = start(FleetTestSupport.coordinatorConfig(dir.resolve("coordinator")));
+    Daemon coordinator = fleet.coordinator();
     // worker-a advertises the coordinator's own URL: something answers there, but not worker-a.
-    worker("worker-a", coordinator.url(), coordinator.url());
+    worker(coordinator, "worker-a", coordinator.url());
 
     Await.until(
         "worker-a is noted unreachable",

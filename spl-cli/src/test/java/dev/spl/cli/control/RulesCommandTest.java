@@ -5,17 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.cli.CliRun;
 import dev.spl.cli.ExitCodes;
-import dev.spl.daemon.Daemon;
+import dev.spl.daemon.TestFleet;
 import dev.spl.daemon.config.DaemonConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code spl rules} with a rules file: its problems are shown, its rules are not "removed". */
 class RulesCommandTest {
@@ -24,19 +21,13 @@ class RulesCommandTest {
           + "{\"name\":\"painted\",\"expression\":\"true\",\"colour\":\"red\"},"
           + "{\"name\":\"broken\",\"expression\":\"recrd.act == 'CALL'\"}]";
 
-  @TempDir Path dir;
-  private final List<Daemon> daemons = new ArrayList<>();
-
-  @AfterEach
-  void stop() {
-    daemons.forEach(Daemon::close);
-  }
+  @RegisterExtension final TestFleet fleet = new TestFleet();
 
   private Map<String, String> daemonWithRules(String name, String rules) throws IOException {
-    Path home = dir.resolve(name);
+    Path home = fleet.home(name);
     Files.createDirectories(home);
     Files.writeString(home.resolve("rules.json"), rules);
-    daemons.add(Daemon.start(DaemonConfig.builder(home).port(0).build()));
+    fleet.start(DaemonConfig.builder(home).port(0).build());
     Map<String, String> env = CliRun.cleanEnv();
     env.put("SPL_HOME", home.toString());
     return env;
@@ -78,7 +69,7 @@ class RulesCommandTest {
     assertThat(remove.exitCode()).as(remove.toString()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(remove.err())
         .contains("rule 'file_rule' comes from the rules file")
-        .contains(dir.resolve("home").resolve("rules.json").toString())
+        .contains(fleet.home("home").resolve("rules.json").toString())
         .contains("restart that daemon");
     assertThat(status(env, "file_rule", "file")).isEqualTo("ok");
   }

@@ -11,12 +11,10 @@ import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.fanout.ChildIntent;
 import dev.spl.core.fanout.FanoutRecords;
-import dev.spl.core.store.Durability;
 import dev.spl.daemon.Daemon;
-import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.TestFleet;
 import dev.spl.daemon.config.FleetSettings;
 import dev.spl.testing.Await;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two writers at the same moment: of two {@code task add} with one alias, and of two {@code task
@@ -41,8 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ConcurrentWritersTest {
   private static final int TRIALS = 5;
 
-  @TempDir Path dir;
-  private final List<Daemon> daemons = new ArrayList<>();
+  @RegisterExtension final TestFleet fleet = new TestFleet();
   private Daemon coordinator;
   private Daemon worker;
   private Map<String, String> env;
@@ -52,27 +49,22 @@ class ConcurrentWritersTest {
   void startFleet() {
     Duration heartbeat = Duration.ofMillis(100);
     coordinator =
-        start(
-            DaemonConfig.builder(dir.resolve("coordinator"))
-                .port(0)
-                .durability(Durability.FAST)
+        fleet.start(
+            fleet
+                .config("coordinator")
                 .fleet(FleetSettings.builder().heartbeatInterval(heartbeat).build())
                 .build());
     worker =
-        start(
-            DaemonConfig.builder(dir.resolve("worker-a"))
-                .port(0)
-                .durability(Durability.FAST)
-                .fleet(
-                    FleetSettings.builder()
-                        .worker("worker-a", coordinator.url())
-                        .heartbeatInterval(heartbeat)
-                        .executor(FleetSettings.ExecutorKind.ECHO)
-                        .echoDelay(Duration.ZERO)
-                        .build())
-                .build());
+        fleet.worker(
+            coordinator,
+            "worker-a",
+            settings ->
+                settings
+                    .heartbeatInterval(heartbeat)
+                    .executor(FleetSettings.ExecutorKind.ECHO)
+                    .echoDelay(Duration.ZERO));
     env = CliRun.cleanEnv();
-    env.put("SPL_HOME", dir.resolve("coordinator").toString());
+    env.put("SPL_HOME", fleet.home("coordinator").toString());
     Await.until(
         "the worker live",
         Duration.ofSeconds(30),
@@ -92,15 +84,6 @@ class ConcurrentWritersTest {
   @AfterEach
   void stopFleet() {
     pool.shutdownNow();
-    for (int i = daemons.size() - 1; i >= 0; i--) {
-      daemons.get(i).close();
-    }
-  }
-
-  private Daemon start(DaemonConfig config) {
-    Daemon daemon = Daemon.start(config);
-    daemons.add(daemon);
-    return daemon;
   }
 
   /** Runs both commands at once; returns their runs in the order given. */

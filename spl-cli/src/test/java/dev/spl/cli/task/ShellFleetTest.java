@@ -6,20 +6,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.cli.CliRun;
 import dev.spl.cli.ExitCodes;
 import dev.spl.cli.client.DaemonClient;
-import dev.spl.core.store.Durability;
 import dev.spl.daemon.Daemon;
-import dev.spl.daemon.config.DaemonConfig;
+import dev.spl.daemon.TestFleet;
 import dev.spl.daemon.config.FleetSettings;
 import dev.spl.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,40 +25,23 @@ import org.junit.jupiter.api.io.TempDir;
  * coordinator and one shell worker in this JVM, each on port 0 in its own folder.
  */
 class ShellFleetTest {
-  private static final Duration HEARTBEAT = Duration.ofMillis(100);
-  // No worker is lost in these tests: a long lease, so a pause of a busy machine moves nothing.
-  private static final Duration LEASE = Duration.ofSeconds(30);
-
+  @RegisterExtension final TestFleet fleet = new TestFleet();
   @TempDir Path dir;
-  private final List<Daemon> daemons = new ArrayList<>();
   private Daemon coordinator;
   private Daemon worker;
   private Map<String, String> env;
 
   @BeforeEach
   void startFleet() {
-    coordinator =
-        start(
-            DaemonConfig.builder(dir.resolve("coordinator"))
-                .port(0)
-                .durability(Durability.FAST)
-                .fleet(FleetSettings.builder().heartbeatInterval(HEARTBEAT).lease(LEASE).build())
-                .build());
+    coordinator = fleet.coordinator();
     worker =
-        start(
-            DaemonConfig.builder(dir.resolve("worker-a"))
-                .port(0)
-                .durability(Durability.FAST)
-                .fleet(
-                    FleetSettings.builder()
-                        .worker("worker-a", coordinator.url())
-                        .heartbeatInterval(HEARTBEAT)
-                        .executor(FleetSettings.ExecutorKind.SHELL)
-                        .echoDelay(Duration.ZERO)
-                        .build())
-                .build());
+        fleet.worker(
+            coordinator,
+            "worker-a",
+            settings ->
+                settings.executor(FleetSettings.ExecutorKind.SHELL).echoDelay(Duration.ZERO));
     env = CliRun.cleanEnv();
-    env.put("SPL_HOME", dir.resolve("coordinator").toString());
+    env.put("SPL_HOME", fleet.home("coordinator").toString());
     Await.until(
         "the worker is live",
         Duration.ofMillis(30_000),
@@ -74,13 +55,6 @@ class ShellFleetTest {
           }
           return false;
         });
-  }
-
-  @AfterEach
-  void stopFleet() {
-    for (int i = daemons.size() - 1; i >= 0; i--) {
-      daemons.get(i).close();
-    }
   }
 
   @Test
@@ -177,12 +151,6 @@ class ShellFleetTest {
         Duration.ofMillis(30_000),
         () -> CliRun.run(env, "fleet", "status").out().matches("(?s).*running children +none.*"));
     assertThat(ok("task", "list", "--status", "cancelled").out()).contains("SLOW-1");
-  }
-
-  private Daemon start(DaemonConfig config) {
-    Daemon daemon = Daemon.start(config);
-    daemons.add(daemon);
-    return daemon;
   }
 
   private CliRun ok(String... args) {
