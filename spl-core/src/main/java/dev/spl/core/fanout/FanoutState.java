@@ -1474,36 +1474,10 @@ public final class FanoutState {
   }
 
   private FanoutAction.CompleteJoin completeJoin(Ending ending, long nowMillis, Fanin given) {
-    List<ChildView> views = null;
-    String unfinishedSummary =
-        JoinComplete.CANCELLED.equals(ending.verdict())
-            ? "cancelled: the fan-out was cancelled"
-                + (cancelRequest.reason() == null ? "" : " (" + cancelRequest.reason() + ")")
-            : "cancelled: the join completed before it finished";
-    if (summaries != null) {
-      views = new ArrayList<>(width);
-      for (int i = 0; i < width; i++) {
-        if (state(i).terminal()) {
-          views.add(viewOf(i));
-        } else {
-          views.add(
-              new ChildView(
-                  i,
-                  thread(i),
-                  worker(i) == null ? "" : worker(i),
-                  Verdict.CANCELLED.wire(),
-                  usd(costMicros[i]),
-                  0,
-                  unfinishedSummary));
-        }
-      }
-      views = List.copyOf(views);
-    }
     Fanin fanin = given != null ? given : endingFanin(ending);
     return new FanoutAction.CompleteJoin(
         ref,
         ending.verdict(),
-        views,
         new FanoutAction.JoinTotals(
             width,
             completedCount,
