@@ -89,6 +89,10 @@ public final class FanoutState {
   private final JoinPredicate predicate;
   private final int width;
   private final ChildrenView childrenView = new View();
+  // A join folded child by child (JoinPredicate.childFold): the children changed since it last saw
+  // them. Both null for every other join.
+  private JoinPredicate.ChildFold childFold;
+  private BitSet staleForFold;
   private final FanoutLog log;
   private final Reductions reductions;
 
@@ -251,6 +255,12 @@ public final class FanoutState {
     this.resultSeq = new long[n];
     this.notBefore = options.maxRetries() > 0 ? new long[n] : null;
     initRows();
+    this.childFold = predicate.childFold(n).orElse(null);
+    if (childFold != null) {
+      // Every child is folded once as it starts (pending), then again each time it changes.
+      staleForFold = new BitSet(n);
+      staleForFold.set(0, n);
+    }
   }
 
   /**
@@ -475,6 +485,7 @@ public final class FanoutState {
     count(i, +1);
     version++;
     changedAt[i] = version;
+    markStaleForFold(i);
     if (successors != null && (wasAccepted != accepted(i) || wasFailed != failedTerminal(i))) {
       int acceptedDelta = (wasAccepted ? 1 : 0) - (accepted(i) ? 1 : 0);
       int failedDelta = (failedTerminal(i) ? 1 : 0) - (wasFailed ? 1 : 0);
@@ -966,6 +977,7 @@ public final class FanoutState {
     updateReady(i);
     version++;
     changedAt[i] = version;
+    markStaleForFold(i);
     if (successors != null) {
       boolean isAccepted = accepted(i);
       boolean isFailed = failedTerminal(i);
@@ -1178,7 +1190,16 @@ public final class FanoutState {
 
   /** The join predicate's current outcome, re-evaluated only when a child changed. */
   public JoinOutcome outcome() {
-    if (outcomeVersion != version) {
+    if (outcomeVersion != version && childFold != null) {
+      for (int i = staleForFold.nextSetBit(0); i >= 0; i = staleForFold.nextSetBit(i + 1)) {
+        childFold.update(i, viewOf(i));
+      }
+      staleForFold.clear();
+      outcome =
+          childFold.evaluate(
+              counters(), fanin(), predicate.readsReduced() ? reductions.values() : Map.of());
+      outcomeVersion = version;
+    } else if (outcomeVersion != version) {
       outcome =
           predicate.readsReduced()
               ? predicate.evaluate(counters(), childrenView, fanin(), reductions.values())
@@ -1928,6 +1949,7 @@ public final class FanoutState {
     }
     version++;
     changedAt[index] = version;
+    markStaleForFold(index);
     return true;
   }
 
@@ -2111,6 +2133,12 @@ public final class FanoutState {
     return loop == null
         ? ThreadIds.derive(ref.id(), String.valueOf(index), specs.get(index).goal())
         : DataLoop.childThread(ref.id(), index);
+  }
+
+  private void markStaleForFold(int i) {
+    if (staleForFold != null) {
+      staleForFold.set(i);
+    }
   }
 
   ChildView viewOf(int i) {
