@@ -139,7 +139,7 @@ public final class ReconcilerBench {
   static long[] measure(JoinCompiler compiler, String join, int width, boolean sampled) {
     FanoutHarness harness = new FanoutHarness(compiler, "bench-" + width + "-" + join.hashCode());
     harness.fanOut(width, join);
-    harness.step(FanoutHarness.TWO_WORKERS);
+    spawnAll(harness, width);
     List<StoredRecord> results = new ArrayList<>(width);
     for (int i = 0; i < width; i++) {
       results.add(harness.result(i, "accept", 0.0));
@@ -183,7 +183,7 @@ public final class ReconcilerBench {
     for (int p = 0; p < parents; p++) {
       FanoutHarness harness = new FanoutHarness(compiler, "heap-" + width + "-" + p);
       harness.fanOut(width, "all");
-      harness.step(FanoutHarness.TWO_WORKERS);
+      spawnAll(harness, width);
       open.add(harness);
     }
     long after = usedHeapAfterGc();
@@ -191,6 +191,16 @@ public final class ReconcilerBench {
       throw new IllegalStateException("not every child was spawned");
     }
     return after - before;
+  }
+
+  /** Steps until every child is spawned: one decision spawns at most a thousand per fan-out. */
+  private static void spawnAll(FanoutHarness harness, int width) {
+    int spawned = -1;
+    while (JoinStatus.of(harness.state()).spawned() < width
+        && JoinStatus.of(harness.state()).spawned() > spawned) {
+      spawned = JoinStatus.of(harness.state()).spawned();
+      harness.step(FanoutHarness.TWO_WORKERS);
+    }
   }
 
   private static long usedHeapAfterGc() {
