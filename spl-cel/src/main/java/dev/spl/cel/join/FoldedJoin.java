@@ -67,10 +67,6 @@ final class FoldedJoin {
     this.terms = List.copyOf(terms);
   }
 
-  List<Term> terms() {
-    return terms;
-  }
-
   /**
    * The folded form of a checked join, or empty when some use of {@code children} is not such a
    * term (that join is evaluated over the whole list, as before).

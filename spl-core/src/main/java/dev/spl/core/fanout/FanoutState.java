@@ -47,12 +47,13 @@ import java.util.Optional;
  * retries. A data fan-out ({@link DataLoop}) keeps nothing else per child: its descriptors are made
  * from the template and its items when a child is spawned or shown, and the summaries its workers
  * reported stay in their records, read through {@link FanoutLog}. A fan-out of listed subtasks also
- * keeps its descriptors and summaries, which its dependencies, its CEL joins over {@code children}
- * and its join record need.
+ * keeps its descriptors and summaries, which its dependencies and its CEL joins over {@code
+ * children} need.
  *
  * <p>Per completion the fold does O(1) work plus O(successors) for dependents, and {@code decide}
  * does O(1) work plus the spawns it returns (at most {@link #SPAWNS_PER_DECIDE}), as long as the
- * join predicate reads only counters.
+ * join predicate reads only counters, or reads the children through a {@link
+ * JoinPredicate.ChildFold}, which is told only of the children that changed.
  */
 public final class FanoutState {
   /** The most spawns (and holds) one {@code decide} returns for one fan-out; the rest come next. */
