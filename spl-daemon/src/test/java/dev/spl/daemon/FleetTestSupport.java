@@ -218,6 +218,19 @@ final class FleetTestSupport {
     return new Http(daemon.url()).post("/v1/records", request.toString());
   }
 
+  /**
+   * The first page (up to 1,000) of a fan-out's children as the coordinator lists them ({@code GET
+   * /v1/fanouts/{id}/children}), in index order: where per-child outcomes are read, the join record
+   * keeping counts only.
+   */
+  static JsonNode children(Daemon coordinator, FanoutHandle fanout) {
+    return parse(
+            new Http(coordinator.url())
+                .get("/v1/fanouts/" + fanout.id() + "/children?limit=1000")
+                .text())
+        .path("data");
+  }
+
   static JsonNode parse(String json) {
     try {
       return Json.MAPPER.readTree(json);

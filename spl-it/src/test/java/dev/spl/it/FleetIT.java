@@ -58,7 +58,7 @@ class FleetIT {
         assertThat(credited.get(i)).as("child %d", i).isEqualTo(dids.get("worker-a"));
       }
       assertThat(credited.get(5)).isEqualTo(dids.get("worker-b"));
-      JsonNode shellChild = child(ledger.join(), 5);
+      JsonNode shellChild = ledger.countedResults().get(5);
       assertThat(shellChild.path("summary").asText()).contains("ran on worker-b as child 5");
     }
   }
@@ -215,15 +215,6 @@ class FleetIT {
       subtasks.add(subtask);
     }
     return subtasks;
-  }
-
-  private static JsonNode child(JsonNode join, int index) {
-    for (JsonNode child : join.path("children")) {
-      if (child.path("index").asInt() == index) {
-        return child;
-      }
-    }
-    throw new AssertionError("no child " + index + " in the join: " + join);
   }
 
   /** Waits until the coordinator holds a result reported by {@code worker}. */

@@ -2,6 +2,8 @@ package dev.spl.cel.join;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelRuntime;
+import dev.cel.runtime.CelVariableResolver;
 import dev.spl.cel.CompiledExpression;
 import dev.spl.core.fanout.ChildView;
 import dev.spl.core.fanout.ChildrenView;
@@ -31,11 +33,19 @@ final class CelJoinPredicate implements JoinPredicate {
   private final CompiledExpression expression;
   private final boolean readsChildren;
   private final boolean readsReduced;
+  private final FoldedJoin folded; // null unless it reads children only through per-child terms
 
   CelJoinPredicate(CompiledExpression expression) {
     this.expression = expression;
     this.readsChildren = expression.references(CelJoinCompiler.CHILDREN);
     this.readsReduced = expression.references(CelJoinCompiler.REDUCED);
+    this.folded = readsChildren ? FoldedJoin.of(expression.ast()).orElse(null) : null;
+  }
+
+  /** A fold of the per-child terms, for a join that reads {@code children} only through them. */
+  @Override
+  public Optional<ChildFold> childFold(int width) {
+    return folded == null ? Optional.empty() : Optional.of(folded.newFold(width, this));
   }
 
   @Override
@@ -74,32 +84,48 @@ final class CelJoinPredicate implements JoinPredicate {
       ChildrenView children,
       Fanin given,
       Map<String, Reductions.Value> reduced) {
+    return evaluateWith(
+        null,
+        counters,
+        given,
+        reduced,
+        readsChildren ? Map.of(CelJoinCompiler.CHILDREN, new ChildList(children)) : Map.of());
+  }
+
+  /**
+   * Evaluates {@code program} (null: the join as written) with the counters, the fan-in, the
+   * reducers and {@code more} variables by name (a null value leaves that one unbound).
+   */
+  JoinOutcome evaluateWith(
+      CelRuntime.Program program,
+      JoinCounters counters,
+      Fanin given,
+      Map<String, Reductions.Value> reduced,
+      Map<String, Object> more) {
     Fanin fanin =
         given != null
             ? given
             : new Fanin(Fanin.RUNNING, counters.accepted(), counters.failed(), 0, 0, 0);
     boolean holds;
     try {
-      Object value =
-          expression.evaluate(
-              name ->
-                  switch (name) {
-                    case "n" -> Optional.of((long) counters.n());
-                    case "completed" -> Optional.of((long) counters.completed());
-                    case "accepted" -> Optional.of((long) counters.accepted());
-                    case "failed" -> Optional.of((long) counters.failed());
-                    case "active" -> Optional.of((long) counters.active());
-                    case FANIN_STATUS -> Optional.of(fanin.status());
-                    case "fanin.succeeded" -> Optional.of((long) fanin.succeeded());
-                    case "fanin.failed" -> Optional.of((long) fanin.failed());
-                    case "fanin.cancelled" -> Optional.of((long) fanin.cancelled());
-                    case "fanin.retried" -> Optional.of((long) fanin.retried());
-                    case "fanin.retries" -> Optional.of(fanin.retries());
-                    case CelJoinCompiler.REDUCED -> Optional.of(celValues(reduced));
-                    case CelJoinCompiler.CHILDREN ->
-                        readsChildren ? Optional.of(new ChildList(children)) : Optional.empty();
-                    default -> Optional.empty();
-                  });
+      CelVariableResolver variables =
+          name ->
+              switch (name) {
+                case "n" -> Optional.of((long) counters.n());
+                case "completed" -> Optional.of((long) counters.completed());
+                case "accepted" -> Optional.of((long) counters.accepted());
+                case "failed" -> Optional.of((long) counters.failed());
+                case "active" -> Optional.of((long) counters.active());
+                case FANIN_STATUS -> Optional.of(fanin.status());
+                case "fanin.succeeded" -> Optional.of((long) fanin.succeeded());
+                case "fanin.failed" -> Optional.of((long) fanin.failed());
+                case "fanin.cancelled" -> Optional.of((long) fanin.cancelled());
+                case "fanin.retried" -> Optional.of((long) fanin.retried());
+                case "fanin.retries" -> Optional.of(fanin.retries());
+                case CelJoinCompiler.REDUCED -> Optional.of(celValues(reduced));
+                default -> Optional.ofNullable(more.get(name));
+              };
+      Object value = program == null ? expression.evaluate(variables) : program.eval(variables);
       holds = Boolean.TRUE.equals(value);
     } catch (CelEvaluationException e) {
       holds = false;
@@ -159,20 +185,24 @@ final class CelJoinPredicate implements JoinPredicate {
 
     @Override
     public Map<String, Object> get(int index) {
-      ChildView child = children.get(index);
-      return Map.of(
-          "index", (long) child.index(),
-          "thread", child.thread(),
-          "worker", child.worker(),
-          "verdict", child.verdict(),
-          "cost_usd", child.costUsd().doubleValue(),
-          "wall_time_secs", child.wallTimeSecs(),
-          "summary", child.summary());
+      return childMap(children.get(index));
     }
 
     @Override
     public int size() {
       return children.size();
     }
+  }
+
+  /** One child as CEL sees it: a map with its fields. */
+  static Map<String, Object> childMap(ChildView child) {
+    return Map.of(
+        "index", (long) child.index(),
+        "thread", child.thread(),
+        "worker", child.worker(),
+        "verdict", child.verdict(),
+        "cost_usd", child.costUsd().doubleValue(),
+        "wall_time_secs", child.wallTimeSecs(),
+        "summary", child.summary());
   }
 }

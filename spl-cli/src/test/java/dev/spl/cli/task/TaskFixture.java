@@ -129,7 +129,7 @@ final class TaskFixture {
                 ref.namespace(),
                 ref.id(),
                 verdict,
-                List.of(),
+                null,
                 new FanoutAction.JoinTotals(0, 0, 0, 0, BigDecimal.ZERO),
                 completedAt)
             .toBody();

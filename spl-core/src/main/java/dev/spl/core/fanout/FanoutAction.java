@@ -71,19 +71,17 @@ public sealed interface FanoutAction {
       long atMillis)
       implements FanoutAction {}
 
-  /**
-   * The join is decided, or the fan-out was cancelled: write the parent's {@code
-   * fanout_join_complete} KNOW.
-   *
-   * @param children every child for a fan-out of listed subtasks, null for a data fan-out
-   */
   /** The fan-in is terminal and stages follow: record it (and whether they run) first. */
   record DecideFanin(FanoutRef fanout, FaninDecided decided) implements FanoutAction {}
 
+  /**
+   * The join is decided, or the fan-out was cancelled: write the parent's {@code
+   * fanout_join_complete} KNOW. It carries counts, not children: each child's outcome is its own
+   * {@code fanout_child_done} record, which the fold keeps.
+   */
   record CompleteJoin(
       FanoutRef fanout,
       String verdict,
-      List<ChildView> children,
       JoinTotals totals,
       long completedAtMillis,
       Fanin fanin,
@@ -94,23 +92,17 @@ public sealed interface FanoutAction {
     public CompleteJoin(
         FanoutRef fanout,
         String verdict,
-        List<ChildView> children,
         JoinTotals totals,
         long completedAtMillis,
         Fanin fanin,
         com.fasterxml.jackson.databind.node.ObjectNode reduced) {
-      this(fanout, verdict, children, totals, completedAtMillis, fanin, reduced, null);
+      this(fanout, verdict, totals, completedAtMillis, fanin, reduced, null);
     }
 
     /** A join without reducers. */
     public CompleteJoin(
-        FanoutRef fanout,
-        String verdict,
-        List<ChildView> children,
-        JoinTotals totals,
-        long completedAtMillis,
-        Fanin fanin) {
-      this(fanout, verdict, children, totals, completedAtMillis, fanin, null, null);
+        FanoutRef fanout, String verdict, JoinTotals totals, long completedAtMillis, Fanin fanin) {
+      this(fanout, verdict, totals, completedAtMillis, fanin, null, null);
     }
   }
 

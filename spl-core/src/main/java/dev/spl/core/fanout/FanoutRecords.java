@@ -162,7 +162,7 @@ public final class FanoutRecords {
                         ref.namespace(),
                         ref.id(),
                         join.verdict(),
-                        join.children(),
+                        null,
                         join.totals(),
                         join.completedAtMillis(),
                         join.fanin(),

@@ -47,12 +47,13 @@ import java.util.Optional;
  * retries. A data fan-out ({@link DataLoop}) keeps nothing else per child: its descriptors are made
  * from the template and its items when a child is spawned or shown, and the summaries its workers
  * reported stay in their records, read through {@link FanoutLog}. A fan-out of listed subtasks also
- * keeps its descriptors and summaries, which its dependencies, its CEL joins over {@code children}
- * and its join record need.
+ * keeps its descriptors and summaries, which its dependencies and its CEL joins over {@code
+ * children} need.
  *
  * <p>Per completion the fold does O(1) work plus O(successors) for dependents, and {@code decide}
  * does O(1) work plus the spawns it returns (at most {@link #SPAWNS_PER_DECIDE}), as long as the
- * join predicate reads only counters.
+ * join predicate reads only counters, or reads the children through a {@link
+ * JoinPredicate.ChildFold}, which is told only of the children that changed.
  */
 public final class FanoutState {
   /** The most spawns (and holds) one {@code decide} returns for one fan-out; the rest come next. */
@@ -89,6 +90,10 @@ public final class FanoutState {
   private final JoinPredicate predicate;
   private final int width;
   private final ChildrenView childrenView = new View();
+  // A join folded child by child (JoinPredicate.childFold): the children changed since it last saw
+  // them. Both null for every other join.
+  private JoinPredicate.ChildFold childFold;
+  private BitSet staleForFold;
   private final FanoutLog log;
   private final Reductions reductions;
 
@@ -251,6 +256,12 @@ public final class FanoutState {
     this.resultSeq = new long[n];
     this.notBefore = options.maxRetries() > 0 ? new long[n] : null;
     initRows();
+    this.childFold = predicate.childFold(n).orElse(null);
+    if (childFold != null) {
+      // Every child is folded once as it starts (pending), then again each time it changes.
+      staleForFold = new BitSet(n);
+      staleForFold.set(0, n);
+    }
   }
 
   /**
@@ -475,6 +486,7 @@ public final class FanoutState {
     count(i, +1);
     version++;
     changedAt[i] = version;
+    markStaleForFold(i);
     if (successors != null && (wasAccepted != accepted(i) || wasFailed != failedTerminal(i))) {
       int acceptedDelta = (wasAccepted ? 1 : 0) - (accepted(i) ? 1 : 0);
       int failedDelta = (failedTerminal(i) ? 1 : 0) - (wasFailed ? 1 : 0);
@@ -966,6 +978,7 @@ public final class FanoutState {
     updateReady(i);
     version++;
     changedAt[i] = version;
+    markStaleForFold(i);
     if (successors != null) {
       boolean isAccepted = accepted(i);
       boolean isFailed = failedTerminal(i);
@@ -1178,7 +1191,16 @@ public final class FanoutState {
 
   /** The join predicate's current outcome, re-evaluated only when a child changed. */
   public JoinOutcome outcome() {
-    if (outcomeVersion != version) {
+    if (outcomeVersion != version && childFold != null) {
+      for (int i = staleForFold.nextSetBit(0); i >= 0; i = staleForFold.nextSetBit(i + 1)) {
+        childFold.update(i, viewOf(i));
+      }
+      staleForFold.clear();
+      outcome =
+          childFold.evaluate(
+              counters(), fanin(), predicate.readsReduced() ? reductions.values() : Map.of());
+      outcomeVersion = version;
+    } else if (outcomeVersion != version) {
       outcome =
           predicate.readsReduced()
               ? predicate.evaluate(counters(), childrenView, fanin(), reductions.values())
@@ -1474,36 +1496,10 @@ public final class FanoutState {
   }
 
   private FanoutAction.CompleteJoin completeJoin(Ending ending, long nowMillis, Fanin given) {
-    List<ChildView> views = null;
-    String unfinishedSummary =
-        JoinComplete.CANCELLED.equals(ending.verdict())
-            ? "cancelled: the fan-out was cancelled"
-                + (cancelRequest.reason() == null ? "" : " (" + cancelRequest.reason() + ")")
-            : "cancelled: the join completed before it finished";
-    if (summaries != null) {
-      views = new ArrayList<>(width);
-      for (int i = 0; i < width; i++) {
-        if (state(i).terminal()) {
-          views.add(viewOf(i));
-        } else {
-          views.add(
-              new ChildView(
-                  i,
-                  thread(i),
-                  worker(i) == null ? "" : worker(i),
-                  Verdict.CANCELLED.wire(),
-                  usd(costMicros[i]),
-                  0,
-                  unfinishedSummary));
-        }
-      }
-      views = List.copyOf(views);
-    }
     Fanin fanin = given != null ? given : endingFanin(ending);
     return new FanoutAction.CompleteJoin(
         ref,
         ending.verdict(),
-        views,
         new FanoutAction.JoinTotals(
             width,
             completedCount,
@@ -1954,6 +1950,7 @@ public final class FanoutState {
     }
     version++;
     changedAt[index] = version;
+    markStaleForFold(index);
     return true;
   }
 
@@ -2137,6 +2134,12 @@ public final class FanoutState {
     return loop == null
         ? ThreadIds.derive(ref.id(), String.valueOf(index), specs.get(index).goal())
         : DataLoop.childThread(ref.id(), index);
+  }
+
+  private void markStaleForFold(int i) {
+    if (staleForFold != null) {
+      staleForFold.set(i);
+    }
   }
 
   ChildView viewOf(int i) {

@@ -17,8 +17,11 @@ import java.util.Optional;
  *
  * @param verdict {@code accept}, {@code reject}, {@code partial}, or {@code cancelled} when a user
  *     cancelled the fan-out ({@link CancelRequest})
- * @param children every child as it stood when the join completed (those still running are reported
- *     as cancelled), or null for a data fan-out, whose join record keeps counts only
+ * @param children null in the records this version writes: the join keeps counts, and each child's
+ *     outcome is its own {@code fanout_child_done} (listed by {@code GET
+ *     /v1/fanouts/{id}/children}), so the record stays small at any width. Join records written
+ *     before listed every child of a fan-out of listed subtasks as it stood then (those still
+ *     running as cancelled); they are still read
  * @param fanin how the fan-in ended: its status and counts (null in records written before it)
  * @param reduced the reducers' final values ({@link Reductions#toJson}), or null without reducers
  * @param merge the merge queue's result (integration branch, its head, each child's outcome), or

@@ -214,7 +214,7 @@ class MergeQueueTest {
     assertThat(child.get("outcome").asText()).isEqualTo("conflict");
     assertThat(child.get("paths").get(0).asText()).isEqualTo("calc.py");
     assertThat(joins.get(0).merge().get("head").asText()).isEqualTo(BASE);
-    assertThat(joins.get(0).children().get(0).verdict()).isEqualTo("conflict");
+    assertThat(driver.state().viewOf(0).verdict()).isEqualTo("conflict");
   }
 
   @Test

@@ -85,7 +85,7 @@ class TotalBudgetTest {
                     "docs",
                     driver.fanoutId,
                     join.verdict(),
-                    join.children(),
+                    null,
                     join.totals(),
                     join.completedAtMillis(),
                     join.fanin())
