@@ -232,7 +232,8 @@ class WorktreeFleetTest {
             fanout.thread(),
             FleetTestSupport.USER,
             Act.LEARN,
-            new RetrySubtask("dev", fanout.id(), 0, 1, null, FanoutRecords.REASON_MANUAL).toBody(),
+            new RetrySubtask("dev", fanout.id(), 0, 1, null, FanoutRecords.REASON_MANUAL, null)
+                .toBody(),
             10,
             List.of());
     Http.Response response = FleetTestSupport.post(coordinator, retry);

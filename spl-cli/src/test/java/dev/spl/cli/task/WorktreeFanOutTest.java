@@ -188,6 +188,83 @@ class WorktreeFanOutTest {
     assertThat(repo.check("show", "spl/MQ-1/integration:b.txt")).isEqualTo("b\nmore");
   }
 
+  private int records(String task) {
+    return ok("-o", "json", "task", "show", task).json().path("records").asInt();
+  }
+
+  @Test
+  void aRetryWithRebaseNeedsAChildTheMergeQueueReportedAndWritesNothingWhenRefused()
+      throws Exception {
+    ok("task", "add", "Edit files", "--alias", "RB-1", "--namespace", "dev");
+    ok(
+        "task",
+        "fan-out",
+        "RB-1",
+        "--repo",
+        repoDir.toString(),
+        "--subtask",
+        "goal=Edit a,run=echo more >> a.txt",
+        "--join",
+        "all");
+    ok("task", "join-status", "RB-1", "--watch", "--timeout", "60");
+    int before = records("RB-1");
+    assertBadInput(
+        "--rebase: the fan-out has no merge queue (fan it out with --repo PATH --merge MODE)",
+        "task",
+        "retry",
+        "RB-1",
+        "--subtask",
+        "0",
+        "--rebase");
+    assertThat(records("RB-1")).isEqualTo(before);
+
+    ok("task", "add", "Edit files", "--alias", "RB-2", "--namespace", "dev");
+    ok(
+        "task",
+        "fan-out",
+        "RB-2",
+        "--repo",
+        repoDir.toString(),
+        "--merge",
+        "merge",
+        "--subtask",
+        "goal=First a,run=printf 'A0\\n' > a.txt",
+        "--subtask",
+        "goal=Second a,run=printf 'A1\\n' > a.txt",
+        "--join",
+        "k_of_n:1");
+    CliRun.run(env, "task", "join-status", "RB-2", "--watch", "--timeout", "60");
+    before = records("RB-2");
+    assertBadInput(
+        "cannot retry: subtask 0: --rebase: it is integrated already (attempt 1, at ",
+        "task",
+        "retry",
+        "RB-2",
+        "--subtask",
+        "0",
+        "--rebase");
+    assertBadInput(
+        "index 5 is out of range (2 subtasks: 0..1)",
+        "task",
+        "retry",
+        "RB-2",
+        "--subtask",
+        "5",
+        "--rebase");
+    assertBadInput(
+        "retry a child the merge queue reported with --rebase",
+        "task",
+        "retry",
+        "RB-2",
+        "--subtask",
+        "1");
+    assertThat(records("RB-2")).isEqualTo(before);
+    CliRun retried = ok("-o", "json", "task", "retry", "RB-2", "--subtask", "1", "--rebase");
+    assertThat(retried.json().path("rebase_onto").asText())
+        .isEqualTo(repo.check("rev-parse", "spl/RB-2/integration"));
+    ok("task", "join-status", "RB-2", "--watch", "--timeout", "60");
+  }
+
   @Test
   void badMergeOptionsAreRefusedAndNothingIsWritten() throws Exception {
     ok("task", "add", "Edit files", "--alias", "MQ-2", "--namespace", "dev");
