@@ -467,6 +467,12 @@ final class FanOutCommand implements Callable<Integer> {
               + Worktrees.prefix(worktree.alias())
               + "INDEX-ATTEMPT"
               + (worktree.allowDirty() ? " (uncommitted changes left out)" : ""));
+      if (worktree.remote() != null) {
+        out.println(
+            "  remote:   "
+                + worktree.remote()
+                + " (children push their branches there, the merge queue fetches them)");
+      }
       if (worktree.merge() != null) {
         out.println(
             "  merge:    "

@@ -266,6 +266,94 @@ class WorktreeFanOutTest {
   }
 
   @Test
+  void aRemoteMustBeOneOfTheRepositorysAndTheChildrenAndTheQueueShareBranchesThroughIt()
+      throws Exception {
+    ok("task", "add", "Edit files", "--alias", "RM-1", "--namespace", "dev");
+    String subtask = "goal=Edit a,run=echo more >> a.txt";
+    assertBadInput(
+        "--remote: applies to a fan-out into worktrees, which needs --repo PATH",
+        "task",
+        "fan-out",
+        "RM-1",
+        "--remote",
+        "origin",
+        "--subtask",
+        subtask,
+        "--join=all");
+    assertBadInput(
+        "--remote: expected a remote of "
+            + repoDir
+            + " but it has no remote 'origin' (it has none)",
+        "task",
+        "fan-out",
+        "RM-1",
+        "--repo",
+        repoDir.toString(),
+        "--remote",
+        "origin",
+        "--subtask",
+        subtask,
+        "--join=all");
+    assertBadInput(
+        "--remote: expected a remote's name (1-100 letters, digits, '.', '_' or '-', starting with"
+            + " a letter or digit) but found '--upload-pack=x'",
+        "task",
+        "fan-out",
+        "RM-1",
+        "--repo",
+        repoDir.toString(),
+        "--remote=--upload-pack=x",
+        "--subtask",
+        subtask,
+        "--join=all");
+    Path bare = dir.resolve("shared.git");
+    repo.check("clone", "-q", "--bare", repoDir.toString(), bare.toString());
+    repo.check("remote", "add", "shared", bare.toString());
+    Git remote = new Git(bare);
+    remote.check("branch", "spl/RM-1/integration", base);
+    assertBadInput(
+        "--remote: the integration branch spl/RM-1/integration already exists on remote 'shared'"
+            + " (from an earlier fan-out); delete it (git push shared --delete"
+            + " spl/RM-1/integration) or give the task another alias",
+        "task",
+        "fan-out",
+        "RM-1",
+        "--repo",
+        repoDir.toString(),
+        "--remote",
+        "shared",
+        "--merge",
+        "rebase",
+        "--subtask",
+        subtask,
+        "--join=all");
+    remote.check("branch", "-D", "spl/RM-1/integration");
+
+    CliRun fanOut =
+        ok(
+            "task",
+            "fan-out",
+            "RM-1",
+            "--repo",
+            repoDir.toString(),
+            "--remote",
+            "shared",
+            "--merge",
+            "rebase",
+            "--subtask",
+            subtask,
+            "--join=all");
+    assertThat(fanOut.out())
+        .contains(
+            "  remote:   shared (children push their branches there, the merge queue fetches"
+                + " them)");
+    ok("task", "join-status", "RM-1", "--watch", "--timeout", "60");
+    assertThat(remote.check("show", "spl/RM-1/0-1:a.txt")).isEqualTo("a\nmore");
+    assertThat(remote.check("rev-parse", "spl/RM-1/integration"))
+        .isEqualTo(repo.check("rev-parse", "spl/RM-1/integration"));
+  }
+
+  @Test
   void badMergeOptionsAreRefusedAndNothingIsWritten() throws Exception {
     ok("task", "add", "Edit files", "--alias", "MQ-2", "--namespace", "dev");
     String subtask = "goal=Edit a,run=echo more >> a.txt";

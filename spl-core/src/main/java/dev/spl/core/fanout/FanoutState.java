@@ -646,7 +646,8 @@ public final class FanoutState {
         childBase(next.index()),
         integrationHead(),
         parent.worktree().integrationBranch(),
-        spec);
+        spec,
+        parent.worktree().remote());
   }
 
   /**
@@ -1762,7 +1763,9 @@ public final class FanoutState {
     Worktrees.Child child = worktree.child(i, attempt[i]);
     String onto = rebasedOnto.get(i);
     return intent.withWorktree(
-        onto == null ? child : new Worktrees.Child(onto, child.branch(), child.keepWorktree()));
+        onto == null
+            ? child
+            : new Worktrees.Child(onto, child.branch(), child.keepWorktree(), child.remote()));
   }
 
   private ChildIntent plainChildIntent(int i, String coordinator, String workerDid) {

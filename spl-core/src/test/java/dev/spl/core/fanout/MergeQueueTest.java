@@ -106,7 +106,8 @@ class MergeQueueTest {
             "CALC-1",
             false,
             false,
-            new MergeQueue.Spec(MergeQueue.Mode.SQUASH, "make test", "/repo"));
+            new MergeQueue.Spec(MergeQueue.Mode.SQUASH, "make test", "/repo"),
+            null);
     ObjectNode json = spec.toJson();
     assertThat(json.get("merge").get("mode").asText()).isEqualTo("squash");
     assertThat(spec.integrationBranch()).isEqualTo("spl/CALC-1/integration");
@@ -123,7 +124,8 @@ class MergeQueueTest {
             "CALC-1",
             false,
             false,
-            new MergeQueue.Spec(MergeQueue.Mode.REBASE, "make test", "/repo")));
+            new MergeQueue.Spec(MergeQueue.Mode.REBASE, "make test", "/repo"),
+            null));
     driver.step(WORKERS);
     for (int i = 0; i < 3; i++) {
       driver.doneWithResult(i, 1, "accept", gitResult(i));
@@ -250,7 +252,8 @@ class MergeQueueTest {
             "CALC-1",
             false,
             false,
-            new MergeQueue.Spec(MergeQueue.Mode.MERGE, null, "/repo")));
+            new MergeQueue.Spec(MergeQueue.Mode.MERGE, null, "/repo"),
+            null));
     driver.step(WORKERS);
     driver.doneWithResult(0, 1, "accept", gitResult(0));
     driver.doneWithResult(1, 1, "accept", gitResult(1));
@@ -283,7 +286,8 @@ class MergeQueueTest {
             BASE,
             BASE,
             first.integrationBranch(),
-            first.spec());
+            first.spec(),
+            null);
     record(driver, stale, MergeQueue.Outcome.CONFLICT, BASE);
 
     assertThat(driver.state().version()).isEqualTo(version);

@@ -18,7 +18,7 @@ class WorktreesTest {
 
     assertThat(spec.childBranch(0, 1)).isEqualTo("spl/DOCS-1/0-1");
     assertThat(spec.childBranch(3, 2)).isEqualTo("spl/DOCS-1/3-2");
-    assertThat(spec.child(3, 2)).isEqualTo(new Worktrees.Child(BASE, "spl/DOCS-1/3-2", true));
+    assertThat(spec.child(3, 2)).isEqualTo(new Worktrees.Child(BASE, "spl/DOCS-1/3-2", true, null));
   }
 
   @Test
@@ -74,7 +74,7 @@ class WorktreesTest {
                 null)
             .withWorktree(spec.child(0, 2));
     assertThat(ChildIntent.fromBody(intent.toBody()).worktree())
-        .isEqualTo(new Worktrees.Child(BASE, "spl/DOCS-1/0-2", false));
+        .isEqualTo(new Worktrees.Child(BASE, "spl/DOCS-1/0-2", false, null));
   }
 
   @Test
