@@ -354,6 +354,46 @@ class WorktreeFanOutTest {
   }
 
   @Test
+  void aWorkspaceMustBeWorktreeAndNeedsTheFanOutsRepository() throws Exception {
+    ok("task", "add", "Edit files", "--alias", "WS-1", "--namespace", "dev");
+    int before = records("WS-1");
+    assertBadInput(
+        "subtask 0: workspace: expected worktree but found 'scratch'",
+        "task",
+        "fan-out",
+        "WS-1",
+        "--repo",
+        repoDir.toString(),
+        "--subtask",
+        "goal=Edit a,run=echo more >> a.txt,workspace=scratch",
+        "--join=all");
+    assertBadInput(
+        "subtask 1: workspace: workspace=worktree needs a repository, but the fan-out has none:"
+            + " fan out with --repo PATH",
+        "task",
+        "fan-out",
+        "WS-1",
+        "--subtask",
+        "goal=Plain,run=true",
+        "--subtask",
+        "goal=Edit a,run=echo more >> a.txt,workspace=worktree",
+        "--join=all");
+    assertBadInput(
+        "--then 1: workspace: a stage after the join runs without a worktree; leave the key out",
+        "task",
+        "fan-out",
+        "WS-1",
+        "--repo",
+        repoDir.toString(),
+        "--subtask",
+        "goal=Edit a,run=echo more >> a.txt",
+        "--then",
+        "goal=Sum up,run=true,workspace=worktree",
+        "--join=all");
+    assertThat(records("WS-1")).isEqualTo(before);
+  }
+
+  @Test
   void badMergeOptionsAreRefusedAndNothingIsWritten() throws Exception {
     ok("task", "add", "Edit files", "--alias", "MQ-2", "--namespace", "dev");
     String subtask = "goal=Edit a,run=echo more >> a.txt";

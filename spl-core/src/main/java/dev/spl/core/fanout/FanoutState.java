@@ -205,6 +205,7 @@ public final class FanoutState {
       JoinPredicate predicate,
       FanoutLog log) {
     FanoutValidation.validate(specs);
+    FanoutValidation.validateWorkspaces(specs, parent.worktree());
     requireMaxAttempts(parent);
     this.ref = ref;
     this.parent = parent;
@@ -1762,10 +1763,16 @@ public final class FanoutState {
     }
     Worktrees.Child child = worktree.child(i, attempt[i]);
     String onto = rebasedOnto.get(i);
+    boolean requested = loop == null && specs.get(i).workspace() != null;
     return intent.withWorktree(
-        onto == null
+        onto == null && !requested
             ? child
-            : new Worktrees.Child(onto, child.branch(), child.keepWorktree(), child.remote()));
+            : new Worktrees.Child(
+                onto == null ? child.base() : onto,
+                child.branch(),
+                child.keepWorktree(),
+                child.remote(),
+                requested));
   }
 
   private ChildIntent plainChildIntent(int i, String coordinator, String workerDid) {

@@ -93,6 +93,26 @@ public final class FanoutValidation {
     }
   }
 
+  /**
+   * A subtask with {@code workspace=worktree} needs the fan-out's base commit and branch names, so
+   * the fan-out must be one into worktrees ({@code --repo PATH}); {@code worktree} is the parent's
+   * section, or null.
+   */
+  public static void validateWorkspaces(List<SubtaskSpec> specs, Worktrees.Spec worktree) {
+    if (worktree != null) {
+      return;
+    }
+    for (int i = 0; i < specs.size(); i++) {
+      if (specs.get(i).workspace() != null) {
+        throw new InvalidFanoutException(
+            i,
+            "workspace",
+            "workspace=worktree needs a repository, but the fan-out has none: fan out with --repo"
+                + " PATH");
+      }
+    }
+  }
+
   /** Checks a cancel request against the fan-out's state: only an open fan-out can be cancelled. */
   public static void validateCancel(FanoutState state) {
     if (state.joinComplete()) {

@@ -78,7 +78,7 @@ public final class Worktrees {
 
     /** What a child INTEND carries of this section for attempt {@code attempt} of {@code index}. */
     public Child child(int index, int attempt) {
-      return new Child(base, childBranch(index, attempt), keepWorktrees, remote);
+      return new Child(base, childBranch(index, attempt), keepWorktrees, remote, false);
     }
 
     public ObjectNode toJson() {
@@ -119,8 +119,11 @@ public final class Worktrees {
    * @param keepWorktree whether its worktree stays once the attempt ends
    * @param remote the remote it fetches the base from when its repository lacks it, and pushes its
    *     branch to, or null
+   * @param requested whether its subtask asked for a worktree ({@code workspace=worktree}): a shell
+   *     worker runs it in one too
    */
-  public record Child(String base, String branch, boolean keepWorktree, String remote) {
+  public record Child(
+      String base, String branch, boolean keepWorktree, String remote, boolean requested) {
     public Child {
       requireCommit("base", base);
       Objects.requireNonNull(branch, "branch");
@@ -139,6 +142,9 @@ public final class Worktrees {
       if (remote != null) {
         node.put("remote", remote);
       }
+      if (requested) {
+        node.put("workspace", SubtaskSpec.WORKTREE);
+      }
       return node;
     }
 
@@ -148,7 +154,9 @@ public final class Worktrees {
             reader.text("base"),
             reader.text("branch"),
             reader.optionalBoolean("keep_worktree"),
-            reader.optionalText("remote"));
+            reader.optionalText("remote"),
+            reader.hasNonNull("workspace")
+                && reader.oneOf("workspace", SubtaskSpec.WORKTREE).equals(SubtaskSpec.WORKTREE));
       } catch (IllegalArgumentException e) {
         throw new dev.spl.core.InvalidRecordException(reader.pathOf("") + e.getMessage());
       }

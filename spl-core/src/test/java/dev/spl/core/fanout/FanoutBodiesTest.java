@@ -64,7 +64,8 @@ class FanoutBodiesTest {
             "docs",
             1000,
             List.of(
-                new SubtaskSpec("a", "worker-a", new BigDecimal("0.50"), 300L, List.of(), "make"),
+                new SubtaskSpec(
+                    "a", "worker-a", new BigDecimal("0.50"), 300L, List.of(), "make", null),
                 SubtaskSpec.ofGoal("b")));
     roundTrips(chunk, SubtaskChunk::toBody, SubtaskChunk::fromBody);
     assertThat(

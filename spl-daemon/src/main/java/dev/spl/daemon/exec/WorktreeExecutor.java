@@ -50,6 +50,8 @@ public final class WorktreeExecutor implements Executor {
   private final Path root;
   private final ShellExecutor shell;
   private final Map<String, String> identity;
+  // A shell worker's: only children whose subtask asked for a worktree get one.
+  private final boolean onlyRequested;
   // Adding and removing worktrees changes the repository's shared administrative files.
   private final Object administration = new Object();
   private final java.util.concurrent.ExecutorService preparer =
@@ -65,12 +67,29 @@ public final class WorktreeExecutor implements Executor {
    * home (the worktrees are made under {@code HOME/worktrees/}).
    */
   public WorktreeExecutor(Clock clock, Path repository, Path home, ShellExecutor shell) {
+    this(clock, repository, home, shell, false);
+  }
+
+  private WorktreeExecutor(
+      Clock clock, Path repository, Path home, ShellExecutor shell, boolean onlyRequested) {
     this.clock = clock;
     this.repository = repository;
-    this.repo = new Git(repository);
+    this.repo = repository == null ? null : new Git(repository);
     this.root = home.resolve(WORKTREES_FOLDER);
     this.shell = shell;
-    this.identity = hasIdentity(repo) ? Map.of() : FALLBACK_IDENTITY;
+    this.identity = repo != null && hasIdentity(repo) ? Map.of() : FALLBACK_IDENTITY;
+    this.onlyRequested = onlyRequested;
+  }
+
+  /**
+   * The shell worker's executor: a child whose subtask asked for a worktree ({@code
+   * workspace=worktree}) runs in one of {@code repository} exactly as on a worktree worker, every
+   * other child runs as the shell executor runs it. Without a repository (null) such a child fails
+   * and says why.
+   */
+  public static WorktreeExecutor onRequest(
+      Clock clock, Path repository, Path home, ShellExecutor shell) {
+    return new WorktreeExecutor(clock, repository, home, shell, true);
   }
 
   private static boolean hasIdentity(Git repo) {
@@ -86,7 +105,7 @@ public final class WorktreeExecutor implements Executor {
    * attempts run again, each in a fresh worktree. Returns how many were removed.
    */
   public int removeLeftovers() {
-    if (!Files.isDirectory(root)) {
+    if (repo == null || !Files.isDirectory(root)) {
       return 0;
     }
     int removed = 0;
@@ -112,6 +131,17 @@ public final class WorktreeExecutor implements Executor {
   public Execution start(ChildJob job, Consumer<ChildOutcome> onDone) {
     long startedAt = clock.millis();
     Worktrees.Child worktree = job.worktree();
+    if (onlyRequested && (worktree == null || !worktree.requested())) {
+      return shell.start(job, onDone);
+    }
+    if (repo == null) {
+      onDone.accept(
+          failed(
+              "workspace=worktree: this worker has no git repository to make the worktree in;"
+                  + " start it with --repo PATH (the fan-out's repository, or a clone of it)",
+              startedAt));
+      return reason -> {};
+    }
     if (worktree == null) {
       onDone.accept(
           failed(
