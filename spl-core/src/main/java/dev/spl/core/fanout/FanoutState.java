@@ -625,9 +625,16 @@ public final class FanoutState {
       if (done != null && done == attempt[i]) {
         continue;
       }
-      var result = log.childDone(resultSeq[i]).map(d -> d.output().result()).orElse(null);
+      ChildDone counted = log.childDone(resultSeq[i]).orElse(null);
+      var result = counted == null ? null : counted.output().result();
       var git = result == null ? null : result.get("git");
       if (git == null || !git.path("branch").isTextual() || !git.path("head").isTextual()) {
+        continue;
+      }
+      // The worker wrote them and git gets them as arguments: only the branch this fan-out named
+      // for that attempt, at a full commit id.
+      if (!git.get("branch").textValue().equals(parent.worktree().childBranch(i, counted.attempt()))
+          || !Worktrees.isCommit(git.get("head").textValue())) {
         continue;
       }
       accepted.add(

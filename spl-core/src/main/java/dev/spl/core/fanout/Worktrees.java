@@ -218,8 +218,13 @@ public final class Worktrees {
     }
   }
 
+  /** Whether {@code commit} is a full commit id (40 or 64 lowercase hex digits). */
+  static boolean isCommit(String commit) {
+    return commit != null && COMMIT.matcher(commit).matches();
+  }
+
   static void requireCommit(String field, String commit) {
-    if (commit == null || !COMMIT.matcher(commit).matches()) {
+    if (!isCommit(commit)) {
       throw new IllegalArgumentException(
           field
               + ": expected a full commit id (40 or 64 lowercase hex digits) but found "

@@ -434,4 +434,31 @@ class MergeQueueTest {
     assertThat(driver.state().attempt(0)).isEqualTo(1);
     assertThat(driver.state().verdict(0)).isEqualTo(Verdict.CONFLICT);
   }
+
+  @Test
+  void aResultNamingAnotherBranchOrNoCommitIsNotIntegrated() {
+    Driver driver = new Driver();
+    driver.fanOutWorktree(
+        Driver.goals("a", "b", "c"),
+        "k_of_n:1",
+        new Worktrees.Spec(
+            BASE,
+            "CALC-1",
+            false,
+            false,
+            new MergeQueue.Spec(MergeQueue.Mode.MERGE, null, "/repo"),
+            null));
+    driver.step(WORKERS);
+    driver.doneWithResult(0, 1, "accept", gitResult(1, 1, BASE, commit(101)));
+    driver.doneWithResult(1, 1, "accept", gitResult(1, 1, BASE, "--exec=true"));
+    driver.doneWithResult(2, 1, "accept", gitResult(2, 1, BASE, commit(102)));
+
+    // Child 0 names child 1's branch, child 1 an option for a commit: only child 2 is taken.
+    MergeQueue.Job job = onlyJob(driver.step(WORKERS));
+    assertThat(job.index()).isEqualTo(2);
+    record(driver, job, MergeQueue.Outcome.INTEGRATED, commit(2));
+    List<FanoutAction.CompleteJoin> joins =
+        Driver.only(driver.step(WORKERS), FanoutAction.CompleteJoin.class);
+    assertThat(joins.get(0).merge().get("integrated").asInt()).isEqualTo(1);
+  }
 }
