@@ -149,7 +149,8 @@ class MergeQueueFleetTest {
                     alias,
                     false,
                     false,
-                    new MergeQueue.Spec(mode, check, repoDir.toString())))
+                    new MergeQueue.Spec(mode, check, repoDir.toString()),
+                    null))
             .toBody();
     records.add(new Record(thread, FleetTestSupport.USER, Act.INTEND, parent, clock, chunkIds));
     Http.Response response = FleetTestSupport.post(coordinator, records);

@@ -113,7 +113,8 @@ class RetryHintTest {
             fanout.thread(),
             FleetTestSupport.USER,
             Act.LEARN,
-            new RetrySubtask("docs", fanout.id(), 0, 1, HINT, FanoutRecords.REASON_MANUAL).toBody(),
+            new RetrySubtask("docs", fanout.id(), 0, 1, HINT, FanoutRecords.REASON_MANUAL, null)
+                .toBody(),
             10,
             List.of());
     Http.Response response = FleetTestSupport.post(coordinator, retry);

@@ -236,7 +236,8 @@ class WorktreeFleetTest {
             fanout.thread(),
             FleetTestSupport.USER,
             Act.LEARN,
-            new RetrySubtask("dev", fanout.id(), 0, 1, null, FanoutRecords.REASON_MANUAL).toBody(),
+            new RetrySubtask("dev", fanout.id(), 0, 1, null, FanoutRecords.REASON_MANUAL, null)
+                .toBody(),
             10,
             List.of());
     Http.Response response = FleetTestSupport.post(coordinator, retry);
@@ -263,6 +264,79 @@ class WorktreeFleetTest {
 
     assertThat(done.verdict()).isEqualTo(Verdict.FAILED);
     assertThat(done.summary()).contains("--repo");
+    assertThat(repo.check("for-each-ref", "refs/heads/spl/")).isEmpty();
+  }
+
+  /** A shell worker, with {@code repo} as its repository or none (null). */
+  private Daemon shellWorker(Daemon coordinator, String alias, Path repository) {
+    FleetSettings fleet =
+        FleetSettings.worker(alias, coordinator.url())
+            .withHeartbeatInterval(FleetTestSupport.INTERVAL)
+            .withExecutor(FleetSettings.ExecutorKind.SHELL, Duration.ZERO);
+    return start(
+        DaemonConfig.defaults(dir.resolve(alias))
+            .withPort(0)
+            .withDurability(Durability.FAST)
+            .withFleet(repository == null ? fleet : fleet.withRepo(repository.toString())));
+  }
+
+  @Test
+  void onAShellWorkerOnlyTheSubtaskThatAsksForAWorktreeRunsInOne() throws Exception {
+    Daemon coordinator = start(coordinatorConfig(dir.resolve("coordinator")));
+    shellWorker(coordinator, "worker-a", repoDir);
+    awaitLiveWorkers(coordinator, 1);
+
+    FleetTestSupport.FanoutHandle fanout =
+        fanOut(
+            coordinator,
+            "MIXED-1",
+            "all",
+            List.of(
+                "{\"goal\":\"edit a\",\"run\":\"echo a0 >> a.txt && echo $SPL_BRANCH\","
+                    + "\"workspace\":\"worktree\"}",
+                "{\"goal\":\"plain\",\"run\":\"test ! -e a.txt && echo plain:$SPL_BRANCH\"}"));
+
+    ChildDone inWorktree = awaitResult(coordinator, fanout, 0, 1);
+    ChildDone plain = awaitResult(coordinator, fanout, 1, 1);
+
+    assertThat(inWorktree.verdict()).as(inWorktree.summary()).isEqualTo(Verdict.ACCEPT);
+    assertThat(inWorktree.summary()).isEqualTo("spl/MIXED-1/0-1");
+    JsonNode git = inWorktree.output().result().get("git");
+    assertThat(git.get("branch").asText()).isEqualTo("spl/MIXED-1/0-1");
+    assertThat(git.get("base").asText()).isEqualTo(base);
+    assertThat(GitRepos.show(repo, "spl/MIXED-1/0-1", "a.txt")).isEqualTo("a\na0\n");
+    // The other child ran as a plain shell child: in its working folder, with no branch or git.
+    assertThat(plain.verdict()).as(plain.summary()).isEqualTo(Verdict.ACCEPT);
+    assertThat(plain.summary()).isEqualTo("plain:");
+    assertThat(plain.output().result() == null || !plain.output().result().has("git")).isTrue();
+    assertThat(repo.check("for-each-ref", "--format=%(refname:short)", "refs/heads/spl/"))
+        .isEqualTo("spl/MIXED-1/0-1");
+    Await.until("the child's worktree is removed", () -> repoWorktrees().size() == 1);
+  }
+
+  @Test
+  void aSubtaskThatAsksForAWorktreeOnAShellWorkerWithoutARepositoryFailsAndSaysWhy()
+      throws Exception {
+    Daemon coordinator = start(coordinatorConfig(dir.resolve("coordinator")));
+    shellWorker(coordinator, "worker-a", null);
+    awaitLiveWorkers(coordinator, 1);
+
+    FleetTestSupport.FanoutHandle fanout =
+        fanOut(
+            coordinator,
+            "MIXED-2",
+            "all",
+            List.of(
+                "{\"goal\":\"edit a\",\"run\":\"echo a0 >> a.txt\","
+                    + "\"workspace\":\"worktree\"}"));
+
+    ChildDone done = awaitResult(coordinator, fanout, 0, 1);
+
+    assertThat(done.verdict()).isEqualTo(Verdict.FAILED);
+    assertThat(done.summary())
+        .isEqualTo(
+            "workspace=worktree: this worker has no git repository to make the worktree in;"
+                + " start it with --repo PATH (the fan-out's repository, or a clone of it)");
     assertThat(repo.check("for-each-ref", "refs/heads/spl/")).isEmpty();
   }
 

@@ -239,7 +239,14 @@ final class FanOutCommand implements Callable<Integer> {
       List<SubtaskSpec> stages = new ArrayList<>();
       for (int i = 0; i < then.size(); i++) {
         try {
-          stages.add(SubtaskParser.parseCli(i, then.get(i)));
+          SubtaskSpec stage = SubtaskParser.parseCli(i, then.get(i));
+          if (stage.workspace() != null) {
+            throw new InvalidFanoutException(
+                i,
+                "workspace",
+                "a stage after the join runs without a worktree; leave the key out");
+          }
+          stages.add(stage);
         } catch (InvalidFanoutException e) {
           throw new InvalidFanoutException(
               -1, "--then " + (i + 1), e.getMessage().replaceFirst("^subtask [0-9]+: ", ""));
@@ -296,6 +303,11 @@ final class FanOutCommand implements Callable<Integer> {
     }
     String namespace = task.namespace();
     Worktrees.Spec worktree = worktreeOptions.resolve(task.alias(), task.thread());
+    try {
+      FanoutValidation.validateWorkspaces(specs, worktree);
+    } catch (InvalidFanoutException e) {
+      throw CliException.badInput(e.getMessage());
+    }
     FleetView fleet = FleetView.load(api);
     if (data != null) {
       requireWithinMaxChildren(api, width);
@@ -311,7 +323,8 @@ final class FanOutCommand implements Callable<Integer> {
                     null,
                     null,
                     List.of(),
-                    data.loop().template().run()));
+                    data.loop().template().run(),
+                    null));
     boolean pinned = false;
     for (int i = 0; i < placed.size() && !pinned; i++) {
       pinned = Target.parse(i, placed.get(i).target()).pinned();
@@ -467,6 +480,12 @@ final class FanOutCommand implements Callable<Integer> {
               + Worktrees.prefix(worktree.alias())
               + "INDEX-ATTEMPT"
               + (worktree.allowDirty() ? " (uncommitted changes left out)" : ""));
+      if (worktree.remote() != null) {
+        out.println(
+            "  remote:   "
+                + worktree.remote()
+                + " (children push their branches there, the merge queue fetches them)");
+      }
       if (worktree.merge() != null) {
         out.println(
             "  merge:    "

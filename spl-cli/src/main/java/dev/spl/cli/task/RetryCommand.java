@@ -34,6 +34,13 @@ final class RetryCommand implements Callable<Integer> {
   @Option(names = "--hint", paramLabel = "TEXT", description = "Passed to the new attempt.")
   String hint;
 
+  @Option(
+      names = "--rebase",
+      description =
+          "Start the new attempt from the integration branch's current commit (a child the merge"
+              + " queue reported conflict or check_failed); reopens a completed join.")
+  boolean rebase;
+
   RetryCommand(CliContext context) {
     this.context = context;
   }
@@ -45,7 +52,7 @@ final class RetryCommand implements Callable<Integer> {
     FanoutState state = fold.requireFanout();
     ObjectNode body;
     try {
-      body = state.manualRetry(index, hint).toBody();
+      body = (rebase ? state.rebaseRetry(index, hint) : state.manualRetry(index, hint)).toBody();
     } catch (InvalidFanoutException e) {
       throw CliException.badInput("cannot retry: " + stripCannotRetry(e.getMessage()));
     }
@@ -73,6 +80,9 @@ final class RetryCommand implements Callable<Integer> {
       out.put("fanout", state.ref().id());
       out.put("subtask", index);
       out.put("replaces_attempt", state.attempt(index));
+      if (rebase) {
+        out.put("rebase_onto", body.get("onto").asText());
+      }
       out.put("record", record.id());
       context.printJson(out);
       return ExitCodes.OK;
@@ -88,6 +98,16 @@ final class RetryCommand implements Callable<Integer> {
                 + state.verdict(index).wire()
                 + ") on "
                 + state.ref().thread());
+    if (rebase) {
+      context
+          .out()
+          .println(
+              "  from "
+                  + state.parent().worktree().integrationBranch()
+                  + " at "
+                  + body.get("onto").asText()
+                  + (state.joinComplete() ? "; the join is reopened" : ""));
+    }
     context.out().println("Watch progress: spl task join-status " + reference);
     return ExitCodes.OK;
   }

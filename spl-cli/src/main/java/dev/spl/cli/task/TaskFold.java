@@ -52,10 +52,16 @@ record TaskFold(
       for (StoredRecord stored : records) {
         if (stored.id().equals(id)) {
           parent = stored;
-        } else if (join == null
-            && JoinComplete.of(stored.record()).filter(j -> j.fanout().equals(id)).isPresent()) {
+        } else if (JoinComplete.of(stored.record())
+            .filter(j -> j.fanout().equals(id))
+            .isPresent()) {
+          // A retry with --rebase reopens a completed join: the last join record is the one that
+          // counts, and none does while the join is open again.
           join = stored;
         }
+      }
+      if (!latest.joinComplete()) {
+        join = null;
       }
     }
     return new TaskFold(task, records, fanouts, latest, parent, join);

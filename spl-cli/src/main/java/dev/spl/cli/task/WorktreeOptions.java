@@ -65,6 +65,15 @@ final class WorktreeOptions {
               + " integrated (needs --merge).")
   String mergeCheck;
 
+  @Option(
+      names = "--remote",
+      paramLabel = "NAME",
+      description =
+          "Workers on other hosts: each child pushes its branch to this remote of its worker's"
+              + " repository, and the merge queue fetches the branches from it and pushes the"
+              + " integration branch (needs --repo, which must have the remote).")
+  String remote;
+
   /** The worktree section of the parent, or null when the fan-out has no {@code --repo}. */
   Worktrees.Spec resolve(String taskAlias, String thread) {
     MergeQueue.Mode mode = null;
@@ -91,7 +100,8 @@ final class WorktreeOptions {
           List.of(
               base != null ? "--base" : "",
               allowDirty ? "--allow-dirty" : "",
-              keepWorktrees ? "--keep-worktrees" : "")) {
+              keepWorktrees ? "--keep-worktrees" : "",
+              remote != null ? "--remote" : "")) {
         if (!given.isEmpty()) {
           throw CliException.badInput(
               given + ": applies to a fan-out into worktrees, which needs --repo PATH");
@@ -142,6 +152,9 @@ final class WorktreeOptions {
                   + ") or give the task another alias");
         }
       }
+      if (remote != null) {
+        checkRemote(git, top, Worktrees.integrationBranch(alias));
+      }
       MergeQueue.Spec queue = null;
       if (mode != null) {
         String integration = Worktrees.integrationBranch(alias);
@@ -157,9 +170,53 @@ final class WorktreeOptions {
         }
         queue = new MergeQueue.Spec(mode, mergeCheck, top.toString());
       }
-      return new Worktrees.Spec(commit.text(), alias, keepWorktrees, allowDirty, queue);
+      return new Worktrees.Spec(commit.text(), alias, keepWorktrees, allowDirty, queue, remote);
     } catch (Git.GitException e) {
       throw CliException.badInput("--repo: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The remote must be one of the repository's, and must not hold the integration branch yet (the
+   * merge queue could not push its own).
+   */
+  private void checkRemote(Git git, Path top, String integration) throws Git.GitException {
+    String problem = Worktrees.remoteProblem(remote);
+    if (problem != null) {
+      throw CliException.badInput("--remote: " + problem);
+    }
+    if (!git.run("remote", "get-url", remote).ok()) {
+      List<String> remotes = git.check("remote").lines().filter(l -> !l.isBlank()).toList();
+      throw CliException.badInput(
+          "--remote: expected a remote of "
+              + top
+              + " but it has no remote '"
+              + remote
+              + "' ("
+              + (remotes.isEmpty() ? "it has none" : "its remotes: " + String.join(", ", remotes))
+              + ")");
+    }
+    Git.Result listed = git.run("ls-remote", "--heads", remote, "refs/heads/" + integration);
+    if (!listed.ok()) {
+      throw CliException.badInput(
+          "--remote: could not list the branches of remote '"
+              + remote
+              + "' of "
+              + top
+              + ": "
+              + listed.text());
+    }
+    if (!listed.text().isBlank()) {
+      throw CliException.badInput(
+          "--remote: the integration branch "
+              + integration
+              + " already exists on remote '"
+              + remote
+              + "' (from an earlier fan-out); delete it (git push "
+              + remote
+              + " --delete "
+              + integration
+              + ") or give the task another alias");
     }
   }
 }

@@ -194,6 +194,211 @@ class WorktreeFanOutTest {
     assertThat(repo.check("show", "spl/MQ-1/integration:b.txt")).isEqualTo("b\nmore");
   }
 
+  private int records(String task) {
+    return ok("-o", "json", "task", "show", task).json().path("records").asInt();
+  }
+
+  @Test
+  void aRetryWithRebaseNeedsAChildTheMergeQueueReportedAndWritesNothingWhenRefused()
+      throws Exception {
+    ok("task", "add", "Edit files", "--alias", "RB-1", "--namespace", "dev");
+    ok(
+        "task",
+        "fan-out",
+        "RB-1",
+        "--repo",
+        repoDir.toString(),
+        "--subtask",
+        "goal=Edit a,run=echo more >> a.txt",
+        "--join",
+        "all");
+    ok("task", "join-status", "RB-1", "--watch", "--timeout", "60");
+    int before = records("RB-1");
+    assertBadInput(
+        "--rebase: the fan-out has no merge queue (fan it out with --repo PATH --merge MODE)",
+        "task",
+        "retry",
+        "RB-1",
+        "--subtask",
+        "0",
+        "--rebase");
+    assertThat(records("RB-1")).isEqualTo(before);
+
+    ok("task", "add", "Edit files", "--alias", "RB-2", "--namespace", "dev");
+    ok(
+        "task",
+        "fan-out",
+        "RB-2",
+        "--repo",
+        repoDir.toString(),
+        "--merge",
+        "merge",
+        "--subtask",
+        "goal=First a,run=printf 'A0\\n' > a.txt",
+        "--subtask",
+        "goal=Second a,run=printf 'A1\\n' > a.txt",
+        "--join",
+        "k_of_n:1");
+    CliRun.run(env, "task", "join-status", "RB-2", "--watch", "--timeout", "60");
+    before = records("RB-2");
+    assertBadInput(
+        "cannot retry: subtask 0: --rebase: it is integrated already (attempt 1, at ",
+        "task",
+        "retry",
+        "RB-2",
+        "--subtask",
+        "0",
+        "--rebase");
+    assertBadInput(
+        "index 5 is out of range (2 subtasks: 0..1)",
+        "task",
+        "retry",
+        "RB-2",
+        "--subtask",
+        "5",
+        "--rebase");
+    assertBadInput(
+        "retry a child the merge queue reported with --rebase",
+        "task",
+        "retry",
+        "RB-2",
+        "--subtask",
+        "1");
+    assertThat(records("RB-2")).isEqualTo(before);
+    CliRun retried = ok("-o", "json", "task", "retry", "RB-2", "--subtask", "1", "--rebase");
+    assertThat(retried.json().path("rebase_onto").asText())
+        .isEqualTo(repo.check("rev-parse", "spl/RB-2/integration"));
+    ok("task", "join-status", "RB-2", "--watch", "--timeout", "60");
+  }
+
+  @Test
+  void aRemoteMustBeOneOfTheRepositorysAndTheChildrenAndTheQueueShareBranchesThroughIt()
+      throws Exception {
+    ok("task", "add", "Edit files", "--alias", "RM-1", "--namespace", "dev");
+    String subtask = "goal=Edit a,run=echo more >> a.txt";
+    assertBadInput(
+        "--remote: applies to a fan-out into worktrees, which needs --repo PATH",
+        "task",
+        "fan-out",
+        "RM-1",
+        "--remote",
+        "origin",
+        "--subtask",
+        subtask,
+        "--join=all");
+    assertBadInput(
+        "--remote: expected a remote of "
+            + repoDir
+            + " but it has no remote 'origin' (it has none)",
+        "task",
+        "fan-out",
+        "RM-1",
+        "--repo",
+        repoDir.toString(),
+        "--remote",
+        "origin",
+        "--subtask",
+        subtask,
+        "--join=all");
+    assertBadInput(
+        "--remote: expected a remote's name (1-100 letters, digits, '.', '_' or '-', starting with"
+            + " a letter or digit) but found '--upload-pack=x'",
+        "task",
+        "fan-out",
+        "RM-1",
+        "--repo",
+        repoDir.toString(),
+        "--remote=--upload-pack=x",
+        "--subtask",
+        subtask,
+        "--join=all");
+    Path bare = dir.resolve("shared.git");
+    repo.check("clone", "-q", "--bare", repoDir.toString(), bare.toString());
+    repo.check("remote", "add", "shared", bare.toString());
+    Git remote = new Git(bare);
+    remote.check("branch", "spl/RM-1/integration", base);
+    assertBadInput(
+        "--remote: the integration branch spl/RM-1/integration already exists on remote 'shared'"
+            + " (from an earlier fan-out); delete it (git push shared --delete"
+            + " spl/RM-1/integration) or give the task another alias",
+        "task",
+        "fan-out",
+        "RM-1",
+        "--repo",
+        repoDir.toString(),
+        "--remote",
+        "shared",
+        "--merge",
+        "rebase",
+        "--subtask",
+        subtask,
+        "--join=all");
+    remote.check("branch", "-D", "spl/RM-1/integration");
+
+    CliRun fanOut =
+        ok(
+            "task",
+            "fan-out",
+            "RM-1",
+            "--repo",
+            repoDir.toString(),
+            "--remote",
+            "shared",
+            "--merge",
+            "rebase",
+            "--subtask",
+            subtask,
+            "--join=all");
+    assertThat(fanOut.out())
+        .contains(
+            "  remote:   shared (children push their branches there, the merge queue fetches"
+                + " them)");
+    ok("task", "join-status", "RM-1", "--watch", "--timeout", "60");
+    assertThat(remote.check("show", "spl/RM-1/0-1:a.txt")).isEqualTo("a\nmore");
+    assertThat(remote.check("rev-parse", "spl/RM-1/integration"))
+        .isEqualTo(repo.check("rev-parse", "spl/RM-1/integration"));
+  }
+
+  @Test
+  void aWorkspaceMustBeWorktreeAndNeedsTheFanOutsRepository() throws Exception {
+    ok("task", "add", "Edit files", "--alias", "WS-1", "--namespace", "dev");
+    int before = records("WS-1");
+    assertBadInput(
+        "subtask 0: workspace: expected worktree but found 'scratch'",
+        "task",
+        "fan-out",
+        "WS-1",
+        "--repo",
+        repoDir.toString(),
+        "--subtask",
+        "goal=Edit a,run=echo more >> a.txt,workspace=scratch",
+        "--join=all");
+    assertBadInput(
+        "subtask 1: workspace: workspace=worktree needs a repository, but the fan-out has none:"
+            + " fan out with --repo PATH",
+        "task",
+        "fan-out",
+        "WS-1",
+        "--subtask",
+        "goal=Plain,run=true",
+        "--subtask",
+        "goal=Edit a,run=echo more >> a.txt,workspace=worktree",
+        "--join=all");
+    assertBadInput(
+        "--then 1: workspace: a stage after the join runs without a worktree; leave the key out",
+        "task",
+        "fan-out",
+        "WS-1",
+        "--repo",
+        repoDir.toString(),
+        "--subtask",
+        "goal=Edit a,run=echo more >> a.txt",
+        "--then",
+        "goal=Sum up,run=true,workspace=worktree",
+        "--join=all");
+    assertThat(records("WS-1")).isEqualTo(before);
+  }
+
   @Test
   void badMergeOptionsAreRefusedAndNothingIsWritten() throws Exception {
     ok("task", "add", "Edit files", "--alias", "MQ-2", "--namespace", "dev");

@@ -110,7 +110,8 @@ public final class FanoutRecords {
                         reassign.index(),
                         reassign.abandonedAttempt(),
                         null,
-                        REASON_WORKER_LOST)
+                        REASON_WORKER_LOST,
+                        null)
                     .toBody(),
                 List.of(ref.id())));
       } else if (action instanceof FanoutAction.GiveUp giveUp) {

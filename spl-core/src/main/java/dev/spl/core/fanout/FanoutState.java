@@ -111,6 +111,13 @@ public final class FanoutState {
   // branch stands (null: at the base).
   private final Map<Integer, MergeStep> mergeSteps = new java.util.TreeMap<>();
   private String integrationHead;
+  // Children retried with --rebase: the integration branch's commit their current attempt starts
+  // from, instead of the base.
+  private final Map<Integer, String> rebasedOnto = new HashMap<>();
+  // Every commit the recorded steps moved the integration branch to: what a retry may start from.
+  private final java.util.Set<String> integrationHeads = new java.util.HashSet<>();
+  // How many times a retry with --rebase reopened a completed join.
+  private int reopenedJoins;
 
   // Listed subtasks: descriptors, targets, the dependency graph, the workers' summaries.
   private final List<SubtaskSpec> specs;
@@ -203,6 +210,7 @@ public final class FanoutState {
       JoinPredicate predicate,
       FanoutLog log) {
     FanoutValidation.validate(specs);
+    FanoutValidation.validateWorkspaces(specs, parent.worktree());
     requireMaxAttempts(parent);
     this.ref = ref;
     this.parent = parent;
@@ -467,6 +475,7 @@ public final class FanoutState {
     mergeSteps.put(i, step);
     if (step.outcome() == MergeQueue.Outcome.INTEGRATED) {
       integrationHead = step.head();
+      integrationHeads.add(step.head());
       version++;
     } else {
       reverdict(i, step.outcome().verdict());
@@ -475,6 +484,98 @@ public final class FanoutState {
       }
     }
     return true;
+  }
+
+  /**
+   * A retry with {@code --rebase} of a child the merge queue reported {@code conflict} or {@code
+   * check_failed}: the next attempt starts from the integration branch's commit the retry names,
+   * which must be the base or a commit a recorded step moved the branch to (the queue may have
+   * moved it on since the request was made). A join that completed is reopened (no longer complete,
+   * its verdict gone), the fan-in waits for the new attempt, the merge queue integrates it like any
+   * accepted child, and the join is completed again by a later {@code fanout_join_complete}; the
+   * later record is the one that counts. A stale request (another attempt, the branch moved since)
+   * changes nothing, so a replay of the log gives the same state.
+   */
+  private boolean applyRebaseRetry(RetrySubtask retry) {
+    int i = retry.index();
+    if (!inRange(i)
+        || retry.attempt() != attempt[i]
+        || rebaseProblem(i) != null
+        || !(retry.onto().equals(parent.worktree().base())
+            || integrationHeads.contains(retry.onto()))) {
+      return false;
+    }
+    if (joinComplete) {
+      joinComplete = false;
+      joinVerdict = null;
+      joinCompletedAtMillis = 0;
+      reopenedJoins++;
+    }
+    mergeSteps.remove(i);
+    lostRuns[i] = 1;
+    flags[i] &= ~LOST_ITS_WORKER;
+    markRetried(i);
+    if (notBefore != null) {
+      notBefore[i] = 0;
+    }
+    if (retry.hint() == null) {
+      hints.remove(i);
+    } else {
+      hints.put(i, retry.hint());
+    }
+    nextAttempt(i);
+    rebasedOnto.put(i, retry.onto());
+    return true;
+  }
+
+  /**
+   * Why child {@code index} cannot be retried on top of the integration branch now, or null when it
+   * can: the fan-out needs a merge queue (and no stages after its join, nor a cancel), and the
+   * queue's last step for the child's current attempt must have given it {@code conflict} or {@code
+   * check_failed}.
+   */
+  public String rebaseProblem(int index) {
+    if (mergeSpec() == null) {
+      return "--rebase: the fan-out has no merge queue (fan it out with --repo PATH --merge MODE)";
+    }
+    if (!parent.fanin().stages().isEmpty()) {
+      return "--rebase: the fan-out has stages after its join (--then), which ran on its first"
+          + " fan-in";
+    }
+    if (cancelRequest != null) {
+      return "--rebase: the fan-out was cancelled";
+    }
+    MergeStep step = mergeSteps.get(index);
+    if (state(index) != ChildState.DONE || step == null || step.attempt() != attempt[index]) {
+      Verdict shown = verdictOf(index);
+      return "--rebase: expected a child the merge queue reported conflict or check_failed, but"
+          + " the merge queue has not reported it (attempt "
+          + attempt[index]
+          + ", "
+          + (shown == null ? state(index).name().toLowerCase(java.util.Locale.ROOT) : shown.wire())
+          + ")";
+    }
+    if (step.outcome() == MergeQueue.Outcome.INTEGRATED) {
+      return "--rebase: it is integrated already (attempt "
+          + step.attempt()
+          + ", at "
+          + step.head()
+          + ")";
+    }
+    return null;
+  }
+
+  /** How many times a retry with {@code --rebase} reopened this fan-out's completed join. */
+  public int reopenedJoins() {
+    return reopenedJoins;
+  }
+
+  /**
+   * The commit child {@code index}'s current attempt starts from: the integration branch's commit
+   * its retry with {@code --rebase} named, else the fan-out's base.
+   */
+  public String childBase(int index) {
+    return rebasedOnto.getOrDefault(index, parent.worktree().base());
   }
 
   /** Changes the verdict of a finished child (the merge queue's), keeping every count in step. */
@@ -536,9 +637,16 @@ public final class FanoutState {
       if (done != null && done == attempt[i]) {
         continue;
       }
-      var result = log.childDone(resultSeq[i]).map(d -> d.output().result()).orElse(null);
+      ChildDone counted = log.childDone(resultSeq[i]).orElse(null);
+      var result = counted == null ? null : counted.output().result();
       var git = result == null ? null : result.get("git");
       if (git == null || !git.path("branch").isTextual() || !git.path("head").isTextual()) {
+        continue;
+      }
+      // The worker wrote them and git gets them as arguments: only the branch this fan-out named
+      // for that attempt, at a full commit id.
+      if (!git.get("branch").textValue().equals(parent.worktree().childBranch(i, counted.attempt()))
+          || !Worktrees.isCommit(git.get("head").textValue())) {
         continue;
       }
       accepted.add(
@@ -555,10 +663,11 @@ public final class FanoutState {
         next.attempt(),
         next.branch(),
         next.head(),
-        parent.worktree().base(),
+        childBase(next.index()),
         integrationHead(),
         parent.worktree().integrationBranch(),
-        spec);
+        spec,
+        parent.worktree().remote());
   }
 
   /**
@@ -741,6 +850,9 @@ public final class FanoutState {
 
   private boolean applyRetry(RetrySubtask retry) {
     int i = retry.index();
+    if (retry.rebase()) {
+      return applyRebaseRetry(retry);
+    }
     if (!inRange(i) || joinComplete || retry.attempt() != attempt[i]) {
       return false;
     }
@@ -759,6 +871,7 @@ public final class FanoutState {
       if (notBefore != null) {
         notBefore[i] = 0;
       }
+      rebasedOnto.remove(i);
     }
     if (retry.hint() != null || !lost) {
       if (retry.hint() == null) {
@@ -1648,7 +1761,21 @@ public final class FanoutState {
   private ChildIntent childIntent(int i, String coordinator, String workerDid) {
     ChildIntent intent = plainChildIntent(i, coordinator, workerDid);
     Worktrees.Spec worktree = parent.worktree();
-    return worktree == null ? intent : intent.withWorktree(worktree.child(i, attempt[i]));
+    if (worktree == null) {
+      return intent;
+    }
+    Worktrees.Child child = worktree.child(i, attempt[i]);
+    String onto = rebasedOnto.get(i);
+    boolean requested = loop == null && specs.get(i).workspace() != null;
+    return intent.withWorktree(
+        onto == null && !requested
+            ? child
+            : new Worktrees.Child(
+                onto == null ? child.base() : onto,
+                child.branch(),
+                child.keepWorktree(),
+                child.remote(),
+                requested));
   }
 
   private ChildIntent plainChildIntent(int i, String coordinator, String workerDid) {
@@ -2058,7 +2185,23 @@ public final class FanoutState {
   public RetrySubtask manualRetry(int index, String hint) {
     FanoutValidation.validateRetry(this, index);
     return new RetrySubtask(
-        ref.namespace(), ref.id(), index, attempt[index], hint, FanoutRecords.REASON_MANUAL);
+        ref.namespace(), ref.id(), index, attempt[index], hint, FanoutRecords.REASON_MANUAL, null);
+  }
+
+  /**
+   * A retry request body for subtask {@code index} on top of the integration branch where the
+   * recorded steps leave it ({@code spl task retry --rebase}), after checking that it may be.
+   */
+  public RetrySubtask rebaseRetry(int index, String hint) {
+    FanoutValidation.validateRebaseRetry(this, index);
+    return new RetrySubtask(
+        ref.namespace(),
+        ref.id(),
+        index,
+        attempt[index],
+        hint,
+        FanoutRecords.REASON_MANUAL,
+        integrationHead());
   }
 
   // ---------------------------------------------------------------------------------------------

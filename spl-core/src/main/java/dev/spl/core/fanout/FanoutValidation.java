@@ -93,6 +93,26 @@ public final class FanoutValidation {
     }
   }
 
+  /**
+   * A subtask with {@code workspace=worktree} needs the fan-out's base commit and branch names, so
+   * the fan-out must be one into worktrees ({@code --repo PATH}); {@code worktree} is the parent's
+   * section, or null.
+   */
+  public static void validateWorkspaces(List<SubtaskSpec> specs, Worktrees.Spec worktree) {
+    if (worktree != null) {
+      return;
+    }
+    for (int i = 0; i < specs.size(); i++) {
+      if (specs.get(i).workspace() != null) {
+        throw new InvalidFanoutException(
+            i,
+            "workspace",
+            "workspace=worktree needs a repository, but the fan-out has none: fan out with --repo"
+                + " PATH");
+      }
+    }
+  }
+
   /** Checks a cancel request against the fan-out's state: only an open fan-out can be cancelled. */
   public static void validateCancel(FanoutState state) {
     if (state.joinComplete()) {
@@ -114,6 +134,34 @@ public final class FanoutValidation {
    * permission rules, not here.
    */
   public static void validateRetry(FanoutState state, int index) {
+    validateRetryIndex(state, index);
+    if (state.joinComplete()) {
+      throw new InvalidFanoutException(
+          index,
+          null,
+          "cannot retry: the join already completed with verdict "
+              + state.joinVerdict()
+              + "; to run it again, fan the task out anew (spl task fan-out ... --replace)"
+              + (state.mergeSpec() != null
+                  ? ", or retry a child the merge queue reported with --rebase"
+                  : ""));
+    }
+    validateRetryState(state, index);
+  }
+
+  /**
+   * Checks a retry on top of the integration branch ({@code --rebase}) against the fan-out's state:
+   * the rule is {@link FanoutState#rebaseProblem}'s. It may follow a completed join.
+   */
+  public static void validateRebaseRetry(FanoutState state, int index) {
+    validateRetryIndex(state, index);
+    String problem = state.rebaseProblem(index);
+    if (problem != null) {
+      throw new InvalidFanoutException(index, null, "cannot retry: " + problem);
+    }
+  }
+
+  private static void validateRetryIndex(FanoutState state, int index) {
     int n = state.width();
     if (index < 0 || index >= n) {
       throw new InvalidFanoutException(
@@ -126,14 +174,9 @@ public final class FanoutValidation {
               + (n == 1 ? " subtask: 0" : " subtasks: 0.." + (n - 1))
               + ")");
     }
-    if (state.joinComplete()) {
-      throw new InvalidFanoutException(
-          index,
-          null,
-          "cannot retry: the join already completed with verdict "
-              + state.joinVerdict()
-              + "; to run it again, fan the task out anew (spl task fan-out ... --replace)");
-    }
+  }
+
+  private static void validateRetryState(FanoutState state, int index) {
     ChildState childState = state.childState(index);
     switch (childState) {
       case IN_PROGRESS, CANCELLING ->

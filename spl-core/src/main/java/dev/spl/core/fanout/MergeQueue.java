@@ -123,7 +123,8 @@ public final class MergeQueue {
   /**
    * One step for the edge to run: integrate {@code branch} (at {@code childHead}, made from {@code
    * base}) onto {@code integrationBranch}, which must stand at {@code from} (the base before the
-   * first step).
+   * first step). With a {@code remote} (or null), the branch is fetched from it first and the
+   * integration branch pushed to it after.
    */
   public record Job(
       FanoutRef fanout,
@@ -134,7 +135,8 @@ public final class MergeQueue {
       String base,
       String from,
       String integrationBranch,
-      Spec spec) {
+      Spec spec,
+      String remote) {
     /** The same step, whichever pass decided it: the edge runs each key once. */
     public String key() {
       return fanout.id() + ":" + index + ":" + attempt + ":" + from;

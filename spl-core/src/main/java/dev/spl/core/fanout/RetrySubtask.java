@@ -11,9 +11,18 @@ import java.util.Objects;
  * @param attempt the attempt being replaced, so applying the same request twice, or after another
  *     retry, changes nothing
  * @param hint guidance passed to the new attempt, or null
+ * @param onto the integration branch's commit the new attempt starts from ({@code spl task retry
+ *     --rebase}), or null to start from the fan-out's base; the fold takes it only while the merge
+ *     queue's recorded steps leave the branch there
  */
 public record RetrySubtask(
-    String namespace, String fanout, int index, int attempt, String hint, String reason)
+    String namespace,
+    String fanout,
+    int index,
+    int attempt,
+    String hint,
+    String reason,
+    String onto)
     implements FanoutEvent {
 
   public RetrySubtask {
@@ -23,6 +32,13 @@ public record RetrySubtask(
         && !FanoutRecords.REASON_WORKER_LOST.equals(reason)) {
       throw new IllegalArgumentException(
           "reason: expected 'manual' or 'worker_lost' but found '" + reason + "'");
+    }
+    if (onto != null) {
+      Worktrees.requireCommit("onto", onto);
+      if (!FanoutRecords.REASON_MANUAL.equals(reason)) {
+        throw new IllegalArgumentException(
+            "onto: expected only on a manual retry but found it on a '" + reason + "' one");
+      }
     }
   }
 
@@ -34,18 +50,31 @@ public record RetrySubtask(
       body.put("hint", hint);
     }
     body.put("reason", reason);
+    if (onto != null) {
+      body.put("onto", onto);
+    }
     return body;
   }
 
   public static RetrySubtask fromBody(ObjectNode body) {
     WireReader reader = WireReader.body(body, FanoutRecords.RETRY);
-    return new RetrySubtask(
-        reader.text("namespace"),
-        reader.text("fanout"),
-        reader.integer("index", 0),
-        reader.integer("attempt", 1),
-        reader.optionalText("hint"),
-        reader.oneOf("reason", FanoutRecords.REASON_MANUAL, FanoutRecords.REASON_WORKER_LOST));
+    try {
+      return new RetrySubtask(
+          reader.text("namespace"),
+          reader.text("fanout"),
+          reader.integer("index", 0),
+          reader.integer("attempt", 1),
+          reader.optionalText("hint"),
+          reader.oneOf("reason", FanoutRecords.REASON_MANUAL, FanoutRecords.REASON_WORKER_LOST),
+          reader.optionalText("onto"));
+    } catch (IllegalArgumentException e) {
+      throw new dev.spl.core.InvalidRecordException("body." + e.getMessage());
+    }
+  }
+
+  /** Whether the new attempt starts from the integration branch ({@code --rebase}). */
+  public boolean rebase() {
+    return onto != null;
   }
 
   /** Whether the coordinator wrote it because the child's worker was lost. */

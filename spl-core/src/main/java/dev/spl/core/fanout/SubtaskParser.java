@@ -41,8 +41,9 @@ import java.util.TreeSet;
  * range is checked against the fan-out by {@link FanoutValidation}).
  */
 public final class SubtaskParser {
-  static final Set<String> KEYS = Set.of("goal", "target", "budget", "timeout", "depends", "run");
-  private static final String KEY_LIST = "goal, target, budget, timeout, depends, run";
+  static final Set<String> KEYS =
+      Set.of("goal", "target", "budget", "timeout", "depends", "run", "workspace");
+  private static final String KEY_LIST = "goal, target, budget, timeout, depends, run, workspace";
 
   /** The longest timeout of one subtask: 30 days. */
   public static final long MAX_TIMEOUT_SECS = 30L * 24 * 3600;
@@ -256,7 +257,8 @@ public final class SubtaskParser {
               spec.budget(),
               spec.timeoutSecs(),
               dedupe(depends),
-              spec.run());
+              spec.run(),
+              spec.workspace());
     }
     return spec;
   }
@@ -352,7 +354,14 @@ public final class SubtaskParser {
     if (run != null && run.isEmpty()) {
       throw new InvalidFanoutException(index, "run", "expected a command but the value is empty");
     }
-    return new SubtaskSpec(goal, target, budget, timeout, depends, run);
+    String workspace = emptyToNull(index, values, "workspace");
+    if (workspace != null && !workspace.equals(SubtaskSpec.WORKTREE)) {
+      throw new InvalidFanoutException(
+          index,
+          "workspace",
+          "expected " + SubtaskSpec.WORKTREE + " but found '" + workspace + "'");
+    }
+    return new SubtaskSpec(goal, target, budget, timeout, depends, run, workspace);
   }
 
   private static List<Integer> dedupe(List<Integer> indices) {

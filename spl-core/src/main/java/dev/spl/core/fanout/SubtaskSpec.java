@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param timeoutSecs the most wall time the child may take, or null for the worker's default
  * @param depends indices of subtasks that must be accepted before this one spawns, sorted
  * @param run the shell command for the shell executor, or null
+ * @param workspace {@link #WORKTREE} when the child must run in a git worktree of its own even on a
+ *     shell worker ({@code workspace=worktree}), or null
  */
 public record SubtaskSpec(
     String goal,
@@ -22,7 +24,11 @@ public record SubtaskSpec(
     BigDecimal budget,
     Long timeoutSecs,
     List<Integer> depends,
-    String run) {
+    String run,
+    String workspace) {
+
+  /** The one {@code workspace} value: a git worktree of its own, made from the fan-out's base. */
+  public static final String WORKTREE = "worktree";
 
   public SubtaskSpec {
     Objects.requireNonNull(goal, "goal");
@@ -30,7 +36,7 @@ public record SubtaskSpec(
   }
 
   public static SubtaskSpec ofGoal(String goal) {
-    return new SubtaskSpec(goal, null, null, null, List.of(), null);
+    return new SubtaskSpec(goal, null, null, null, List.of(), null, null);
   }
 
   /** The descriptor as stored in a {@code fanout_subtasks} chunk: absent values are left out. */
@@ -52,6 +58,9 @@ public record SubtaskSpec(
     }
     if (run != null) {
       node.put("run", run);
+    }
+    if (workspace != null) {
+      node.put("workspace", workspace);
     }
     return node;
   }

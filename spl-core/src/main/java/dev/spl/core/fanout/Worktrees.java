@@ -21,6 +21,9 @@ public final class Worktrees {
    */
   private static final Pattern BRANCH_ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
+  /** A git remote's name as {@code --remote} takes it: no option, no path, no refspec. */
+  private static final Pattern REMOTE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+
   /**
    * The key under {@code branch.NAME.} in the repository's git config that names the thread of the
    * task a child branch was made for.
@@ -38,20 +41,29 @@ public final class Worktrees {
    * @param allowDirty whether the repository had uncommitted changes when the fan-out was made (the
    *     fan-out was asked to go ahead anyway; the changes are not in the base commit)
    * @param merge the merge queue at the join ({@code --merge}), or null without one
+   * @param remote the git remote the repositories of the workers and of the merge queue share
+   *     ({@code --remote}): each child pushes its branch there, the merge queue fetches the
+   *     branches from it and pushes the integration branch; null when they share one repository
    */
   public record Spec(
-      String base, String alias, boolean keepWorktrees, boolean allowDirty, MergeQueue.Spec merge) {
+      String base,
+      String alias,
+      boolean keepWorktrees,
+      boolean allowDirty,
+      MergeQueue.Spec merge,
+      String remote) {
     public Spec {
       requireCommit("base", base);
       String problem = aliasProblem(alias);
       if (problem != null) {
         throw new IllegalArgumentException("alias: " + problem);
       }
+      requireRemote(remote);
     }
 
-    /** A fan-out into worktrees without a merge queue. */
+    /** A fan-out into worktrees of one shared repository, without a merge queue. */
     public Spec(String base, String alias, boolean keepWorktrees, boolean allowDirty) {
-      this(base, alias, keepWorktrees, allowDirty, null);
+      this(base, alias, keepWorktrees, allowDirty, null, null);
     }
 
     /** The branch the merge queue integrates the accepted children's branches onto. */
@@ -66,7 +78,7 @@ public final class Worktrees {
 
     /** What a child INTEND carries of this section for attempt {@code attempt} of {@code index}. */
     public Child child(int index, int attempt) {
-      return new Child(base, childBranch(index, attempt), keepWorktrees);
+      return new Child(base, childBranch(index, attempt), keepWorktrees, remote, false);
     }
 
     public ObjectNode toJson() {
@@ -78,6 +90,9 @@ public final class Worktrees {
       if (merge != null) {
         node.set("merge", merge.toJson());
       }
+      if (remote != null) {
+        node.put("remote", remote);
+      }
       return node;
     }
 
@@ -88,7 +103,8 @@ public final class Worktrees {
             reader.text("alias"),
             reader.optionalBoolean("keep_worktrees"),
             reader.optionalBoolean("allow_dirty"),
-            reader.hasNonNull("merge") ? MergeQueue.Spec.fromJson(reader.object("merge")) : null);
+            reader.hasNonNull("merge") ? MergeQueue.Spec.fromJson(reader.object("merge")) : null,
+            reader.optionalText("remote"));
       } catch (IllegalArgumentException e) {
         throw new dev.spl.core.InvalidRecordException(reader.pathOf("") + e.getMessage());
       }
@@ -101,8 +117,13 @@ public final class Worktrees {
    * @param base the commit its branch starts from
    * @param branch the branch it works on, {@code spl/ALIAS/INDEX-ATTEMPT}
    * @param keepWorktree whether its worktree stays once the attempt ends
+   * @param remote the remote it fetches the base from when its repository lacks it, and pushes its
+   *     branch to, or null
+   * @param requested whether its subtask asked for a worktree ({@code workspace=worktree}): a shell
+   *     worker runs it in one too
    */
-  public record Child(String base, String branch, boolean keepWorktree) {
+  public record Child(
+      String base, String branch, boolean keepWorktree, String remote, boolean requested) {
     public Child {
       requireCommit("base", base);
       Objects.requireNonNull(branch, "branch");
@@ -110,6 +131,7 @@ public final class Worktrees {
         throw new IllegalArgumentException(
             "branch: expected a name starting with spl/ but found '" + branch + "'");
       }
+      requireRemote(remote);
     }
 
     public ObjectNode toJson() {
@@ -117,13 +139,24 @@ public final class Worktrees {
       node.put("base", base);
       node.put("branch", branch);
       node.put("keep_worktree", keepWorktree);
+      if (remote != null) {
+        node.put("remote", remote);
+      }
+      if (requested) {
+        node.put("workspace", SubtaskSpec.WORKTREE);
+      }
       return node;
     }
 
     static Child fromJson(WireReader reader) {
       try {
         return new Child(
-            reader.text("base"), reader.text("branch"), reader.optionalBoolean("keep_worktree"));
+            reader.text("base"),
+            reader.text("branch"),
+            reader.optionalBoolean("keep_worktree"),
+            reader.optionalText("remote"),
+            reader.hasNonNull("workspace")
+                && reader.oneOf("workspace", SubtaskSpec.WORKTREE).equals(SubtaskSpec.WORKTREE));
       } catch (IllegalArgumentException e) {
         throw new dev.spl.core.InvalidRecordException(reader.pathOf("") + e.getMessage());
       }
@@ -167,8 +200,31 @@ public final class Worktrees {
     return null;
   }
 
+  /** Why {@code remote} cannot name a git remote here, or null when it can (or is null). */
+  public static String remoteProblem(String remote) {
+    if (remote == null || REMOTE_NAME.matcher(remote).matches()) {
+      return null;
+    }
+    return "expected a remote's name (1-100 letters, digits, '.', '_' or '-', starting with a"
+        + " letter or digit) but found '"
+        + remote
+        + "'";
+  }
+
+  private static void requireRemote(String remote) {
+    String problem = remoteProblem(remote);
+    if (problem != null) {
+      throw new IllegalArgumentException("remote: " + problem);
+    }
+  }
+
+  /** Whether {@code commit} is a full commit id (40 or 64 lowercase hex digits). */
+  static boolean isCommit(String commit) {
+    return commit != null && COMMIT.matcher(commit).matches();
+  }
+
   static void requireCommit(String field, String commit) {
-    if (commit == null || !COMMIT.matcher(commit).matches()) {
+    if (!isCommit(commit)) {
       throw new IllegalArgumentException(
           field
               + ": expected a full commit id (40 or 64 lowercase hex digits) but found "

@@ -64,7 +64,8 @@ class FanoutBodiesTest {
             "docs",
             1000,
             List.of(
-                new SubtaskSpec("a", "worker-a", new BigDecimal("0.50"), 300L, List.of(), "make"),
+                new SubtaskSpec(
+                    "a", "worker-a", new BigDecimal("0.50"), 300L, List.of(), "make", null),
                 SubtaskSpec.ofGoal("b")));
     roundTrips(chunk, SubtaskChunk::toBody, SubtaskChunk::fromBody);
     assertThat(
@@ -264,10 +265,10 @@ class FanoutBodiesTest {
 
   @Test
   void aRetry() {
-    RetrySubtask retry = new RetrySubtask("docs", FANOUT, 1, 1, "try again", "manual");
+    RetrySubtask retry = new RetrySubtask("docs", FANOUT, 1, 1, "try again", "manual", null);
     roundTrips(retry, RetrySubtask::toBody, RetrySubtask::fromBody);
     roundTrips(
-        new RetrySubtask("docs", FANOUT, 1, 3, null, "worker_lost"),
+        new RetrySubtask("docs", FANOUT, 1, 3, null, "worker_lost", null),
         RetrySubtask::toBody,
         RetrySubtask::fromBody);
     ObjectNode noAttempt = retry.toBody();
@@ -282,6 +283,27 @@ class FanoutBodiesTest {
         badReason,
         RetrySubtask::fromBody,
         "body.reason: expected one of 'manual', 'worker_lost' but found string \"because\"");
+  }
+
+  @Test
+  void aRetryOnTheIntegrationBranch() {
+    String onto = "ab".repeat(20);
+    RetrySubtask retry = new RetrySubtask("docs", FANOUT, 2, 1, null, "manual", onto);
+    roundTrips(retry, RetrySubtask::toBody, RetrySubtask::fromBody);
+    assertThat(retry.toBody().get("onto").asText()).isEqualTo(onto);
+    assertThat(retry.rebase()).isTrue();
+    ObjectNode shortCommit = retry.toBody();
+    shortCommit.put("onto", "abc");
+    refused(
+        shortCommit,
+        RetrySubtask::fromBody,
+        "body.onto: expected a full commit id (40 or 64 lowercase hex digits) but found 'abc'");
+    ObjectNode lost = retry.toBody();
+    lost.put("reason", "worker_lost");
+    refused(
+        lost,
+        RetrySubtask::fromBody,
+        "body.onto: expected only on a manual retry but found it on a 'worker_lost' one");
   }
 
   @Test

@@ -106,7 +106,8 @@ class MergeQueueTest {
             "CALC-1",
             false,
             false,
-            new MergeQueue.Spec(MergeQueue.Mode.SQUASH, "make test", "/repo"));
+            new MergeQueue.Spec(MergeQueue.Mode.SQUASH, "make test", "/repo"),
+            null);
     ObjectNode json = spec.toJson();
     assertThat(json.get("merge").get("mode").asText()).isEqualTo("squash");
     assertThat(spec.integrationBranch()).isEqualTo("spl/CALC-1/integration");
@@ -123,7 +124,8 @@ class MergeQueueTest {
             "CALC-1",
             false,
             false,
-            new MergeQueue.Spec(MergeQueue.Mode.REBASE, "make test", "/repo")));
+            new MergeQueue.Spec(MergeQueue.Mode.REBASE, "make test", "/repo"),
+            null));
     driver.step(WORKERS);
     for (int i = 0; i < 3; i++) {
       driver.doneWithResult(i, 1, "accept", gitResult(i));
@@ -250,7 +252,8 @@ class MergeQueueTest {
             "CALC-1",
             false,
             false,
-            new MergeQueue.Spec(MergeQueue.Mode.MERGE, null, "/repo")));
+            new MergeQueue.Spec(MergeQueue.Mode.MERGE, null, "/repo"),
+            null));
     driver.step(WORKERS);
     driver.doneWithResult(0, 1, "accept", gitResult(0));
     driver.doneWithResult(1, 1, "accept", gitResult(1));
@@ -283,7 +286,8 @@ class MergeQueueTest {
             BASE,
             BASE,
             first.integrationBranch(),
-            first.spec());
+            first.spec(),
+            null);
     record(driver, stale, MergeQueue.Outcome.CONFLICT, BASE);
 
     assertThat(driver.state().version()).isEqualTo(version);
@@ -302,5 +306,159 @@ class MergeQueueTest {
     MergeQueue.Job next = onlyJob(replayed.step(WORKERS));
     assertThat(next.index()).isEqualTo(1);
     assertThat(next.from()).isEqualTo(commit(1));
+  }
+
+  private static JsonNode gitResult(int index, int attempt, String base, String head) {
+    ObjectNode result = Json.MAPPER.createObjectNode();
+    result
+        .putObject("git")
+        .put("branch", "spl/CALC-1/" + index + "-" + attempt)
+        .put("head", head)
+        .put("base", base);
+    return result;
+  }
+
+  private static void rebaseRetry(Driver driver, int index) {
+    driver.append(
+        Driver.USER, Act.LEARN, driver.state().rebaseRetry(index, null).toBody(), List.of());
+  }
+
+  @Test
+  void aRetryWithRebaseReopensTheJoinStartsFromTheIntegrationBranchAndIsIntegrated() {
+    Driver driver = threeAccepted("all");
+    record(driver, onlyJob(driver.step(WORKERS)), MergeQueue.Outcome.INTEGRATED, commit(1));
+    record(driver, onlyJob(driver.step(WORKERS)), MergeQueue.Outcome.CONFLICT, commit(1));
+    List<FanoutAction.CompleteJoin> first =
+        Driver.only(driver.step(WORKERS), FanoutAction.CompleteJoin.class);
+    assertThat(first.get(0).verdict()).isEqualTo(JoinComplete.REJECT);
+    assertThat(driver.state().joinComplete()).isTrue();
+
+    RetrySubtask request = driver.state().rebaseRetry(1, null);
+    assertThat(request.onto()).isEqualTo(commit(1));
+    assertThat(request.attempt()).isEqualTo(1);
+    rebaseRetry(driver, 1);
+
+    FanoutState state = driver.state();
+    assertThat(state.joinComplete()).isFalse();
+    assertThat(state.joinVerdict()).isNull();
+    assertThat(state.reopenedJoins()).isEqualTo(1);
+    assertThat(state.attempt(1)).isEqualTo(2);
+    assertThat(state.childBase(1)).isEqualTo(commit(1));
+    assertThat(state.fanin().status()).isEqualTo(Fanin.RUNNING);
+    List<FanoutAction.Spawn> spawns = Driver.spawns(driver.step(WORKERS));
+    assertThat(spawns).hasSize(1);
+    JsonNode worktree = spawns.get(0).childIntent().get("worktree");
+    assertThat(worktree.get("base").asText()).isEqualTo(commit(1));
+    assertThat(worktree.get("branch").asText()).isEqualTo("spl/CALC-1/1-2");
+
+    driver.doneWithResult(1, 2, "accept", gitResult(1, 2, commit(1), commit(201)));
+    MergeQueue.Job again = onlyJob(driver.step(WORKERS));
+    assertThat(again.index()).isEqualTo(1);
+    assertThat(again.attempt()).isEqualTo(2);
+    assertThat(again.base()).isEqualTo(commit(1));
+    assertThat(again.from()).isEqualTo(commit(1));
+    record(driver, again, MergeQueue.Outcome.INTEGRATED, commit(2));
+    // Child 2 was never integrated (the conflict ended join all): the queue goes on with it.
+    MergeQueue.Job third = onlyJob(driver.step(WORKERS));
+    assertThat(third.index()).isEqualTo(2);
+    assertThat(third.base()).isEqualTo(BASE);
+    record(driver, third, MergeQueue.Outcome.INTEGRATED, commit(3));
+
+    List<FanoutAction.CompleteJoin> second =
+        Driver.only(driver.step(WORKERS), FanoutAction.CompleteJoin.class);
+    assertThat(second).hasSize(1);
+    assertThat(second.get(0).verdict()).isEqualTo(JoinComplete.ACCEPT);
+    assertThat(second.get(0).merge().get("integrated").asInt()).isEqualTo(3);
+    assertThat(second.get(0).merge().get("head").asText()).isEqualTo(commit(3));
+    assertThat(driver.state().joinComplete()).isTrue();
+    assertThat(driver.state().joinVerdict()).isEqualTo(JoinComplete.ACCEPT);
+    assertThat(driver.state().fanin().retried()).isEqualTo(1);
+
+    // A replay of the log gives the same state: the later join record is the one that counts.
+    Driver replayed = new Driver();
+    driver.log.forEach(replayed.fanouts::apply);
+    FanoutState again2 = replayed.fanouts.get(driver.state().ref().id()).orElseThrow();
+    assertThat(again2.joinVerdict()).isEqualTo(JoinComplete.ACCEPT);
+    assertThat(again2.integrationHead()).isEqualTo(commit(3));
+    assertThat(again2.attempt(1)).isEqualTo(2);
+    assertThat(again2.mergeJson()).isEqualTo(driver.state().mergeJson());
+  }
+
+  @Test
+  void aRetryWithRebaseIsOnlyForAChildTheQueueDidNotIntegrate() {
+    Driver driver = threeAccepted("k_of_n:2");
+    record(driver, onlyJob(driver.step(WORKERS)), MergeQueue.Outcome.INTEGRATED, commit(1));
+
+    assertThatThrownBy(() -> driver.state().rebaseRetry(0, null))
+        .isInstanceOf(InvalidFanoutException.class)
+        .hasMessageContaining(
+            "subtask 0: cannot retry: --rebase: it is integrated already (attempt 1, at "
+                + commit(1)
+                + ")");
+    assertThatThrownBy(() -> driver.state().rebaseRetry(1, null))
+        .isInstanceOf(InvalidFanoutException.class)
+        .hasMessageContaining(
+            "subtask 1: cannot retry: --rebase: expected a child the merge queue reported conflict or check_failed, but the merge queue has not reported it (attempt 1, accept)");
+    assertThatThrownBy(() -> driver.state().rebaseRetry(3, null))
+        .isInstanceOf(InvalidFanoutException.class)
+        .hasMessageContaining("index 3 is out of range");
+
+    Driver plain = new Driver();
+    plain.fanOut(Driver.goals("a"), "all");
+    plain.step(WORKERS);
+    plain.done(0, "reject");
+    assertThatThrownBy(() -> plain.state().rebaseRetry(0, null))
+        .isInstanceOf(InvalidFanoutException.class)
+        .hasMessageContaining("--rebase: the fan-out has no merge queue");
+  }
+
+  @Test
+  void aRetryWithRebaseFromACommitTheQueueNeverRecordedOrForAnOldAttemptChangesNothing() {
+    Driver driver = threeAccepted("k_of_n:2");
+    record(driver, onlyJob(driver.step(WORKERS)), MergeQueue.Outcome.CONFLICT, BASE);
+    long version = driver.state().version();
+    String id = driver.state().ref().id();
+
+    driver.append(
+        Driver.USER,
+        Act.LEARN,
+        new RetrySubtask("docs", id, 0, 1, null, FanoutRecords.REASON_MANUAL, commit(77)).toBody(),
+        List.of());
+    driver.append(
+        Driver.USER,
+        Act.LEARN,
+        new RetrySubtask("docs", id, 0, 2, null, FanoutRecords.REASON_MANUAL, BASE).toBody(),
+        List.of());
+
+    assertThat(driver.state().version()).isEqualTo(version);
+    assertThat(driver.state().attempt(0)).isEqualTo(1);
+    assertThat(driver.state().verdict(0)).isEqualTo(Verdict.CONFLICT);
+  }
+
+  @Test
+  void aResultNamingAnotherBranchOrNoCommitIsNotIntegrated() {
+    Driver driver = new Driver();
+    driver.fanOutWorktree(
+        Driver.goals("a", "b", "c"),
+        "k_of_n:1",
+        new Worktrees.Spec(
+            BASE,
+            "CALC-1",
+            false,
+            false,
+            new MergeQueue.Spec(MergeQueue.Mode.MERGE, null, "/repo"),
+            null));
+    driver.step(WORKERS);
+    driver.doneWithResult(0, 1, "accept", gitResult(1, 1, BASE, commit(101)));
+    driver.doneWithResult(1, 1, "accept", gitResult(1, 1, BASE, "--exec=true"));
+    driver.doneWithResult(2, 1, "accept", gitResult(2, 1, BASE, commit(102)));
+
+    // Child 0 names child 1's branch, child 1 an option for a commit: only child 2 is taken.
+    MergeQueue.Job job = onlyJob(driver.step(WORKERS));
+    assertThat(job.index()).isEqualTo(2);
+    record(driver, job, MergeQueue.Outcome.INTEGRATED, commit(2));
+    List<FanoutAction.CompleteJoin> joins =
+        Driver.only(driver.step(WORKERS), FanoutAction.CompleteJoin.class);
+    assertThat(joins.get(0).merge().get("integrated").asInt()).isEqualTo(1);
   }
 }

@@ -18,7 +18,8 @@ class WorktreesTest {
 
     assertThat(spec.childBranch(0, 1)).isEqualTo("spl/DOCS-1/0-1");
     assertThat(spec.childBranch(3, 2)).isEqualTo("spl/DOCS-1/3-2");
-    assertThat(spec.child(3, 2)).isEqualTo(new Worktrees.Child(BASE, "spl/DOCS-1/3-2", true));
+    assertThat(spec.child(3, 2))
+        .isEqualTo(new Worktrees.Child(BASE, "spl/DOCS-1/3-2", true, null, false));
   }
 
   @Test
@@ -74,7 +75,7 @@ class WorktreesTest {
                 null)
             .withWorktree(spec.child(0, 2));
     assertThat(ChildIntent.fromBody(intent.toBody()).worktree())
-        .isEqualTo(new Worktrees.Child(BASE, "spl/DOCS-1/0-2", false));
+        .isEqualTo(new Worktrees.Child(BASE, "spl/DOCS-1/0-2", false, null, false));
   }
 
   @Test
@@ -108,5 +109,54 @@ class WorktreesTest {
     assertThat(Worktrees.DiffStat.parseShortStat(" 1 file changed, 1 deletion(-)"))
         .isEqualTo(new Worktrees.DiffStat(1, 0, 1));
     assertThat(Worktrees.DiffStat.parseShortStat("")).isEqualTo(new Worktrees.DiffStat(0, 0, 0));
+  }
+
+  @Test
+  void aSubtaskAsksForAWorktreeWithWorkspaceAndItsChildSaysSo() {
+    SubtaskSpec asked = SubtaskParser.parseCli(0, "goal=Edit,run=true,workspace=worktree");
+    assertThat(asked.workspace()).isEqualTo(SubtaskSpec.WORKTREE);
+    assertThat(SubtaskParser.parseJson(0, asked.toJson())).isEqualTo(asked);
+    assertThatThrownBy(() -> SubtaskParser.parseCli(1, "goal=Edit,workspace=tmpdir"))
+        .isInstanceOf(InvalidFanoutException.class)
+        .hasMessage("subtask 1: workspace: expected worktree but found 'tmpdir'");
+
+    Driver driver = new Driver();
+    driver.fanOutWorktree(
+        List.of(asked, SubtaskSpec.ofGoal("Plain")),
+        "all",
+        new Worktrees.Spec(BASE, "DOCS-1", false, false));
+    List<FanoutAction.Spawn> spawns =
+        Driver.spawns(driver.step(Driver.live(Driver.worker("a1", "a", 0))));
+    assertThat(spawns).hasSize(2);
+    Worktrees.Child first = ChildIntent.fromBody(spawns.get(0).childIntent()).worktree();
+    Worktrees.Child second = ChildIntent.fromBody(spawns.get(1).childIntent()).worktree();
+    assertThat(first.requested()).isTrue();
+    assertThat(spawns.get(0).childIntent().get("worktree").get("workspace").asText())
+        .isEqualTo("worktree");
+    assertThat(first.base()).isEqualTo(BASE);
+    assertThat(second.requested()).isFalse();
+    assertThat(spawns.get(1).childIntent().get("worktree").has("workspace")).isFalse();
+  }
+
+  @Test
+  void aWorktreeAskedForInAFanOutWithoutARepositoryIsRefused() {
+    List<SubtaskSpec> specs =
+        List.of(
+            SubtaskSpec.ofGoal("Plain"),
+            SubtaskParser.parseCli(1, "goal=Edit,run=true,workspace=worktree"));
+    assertThatThrownBy(() -> FanoutValidation.validateWorkspaces(specs, null))
+        .isInstanceOf(InvalidFanoutException.class)
+        .hasMessage(
+            "subtask 1: workspace: workspace=worktree needs a repository, but the fan-out has"
+                + " none: fan out with --repo PATH");
+    FanoutValidation.validateWorkspaces(specs, new Worktrees.Spec(BASE, "DOCS-1", false, false));
+
+    // A parent written without the CLI's check is never acted on.
+    Driver driver = new Driver();
+    driver.fanOut(specs, "all");
+    assertThat(driver.fanouts.invalidFanouts().values())
+        .singleElement()
+        .asString()
+        .contains("workspace=worktree needs a repository");
   }
 }

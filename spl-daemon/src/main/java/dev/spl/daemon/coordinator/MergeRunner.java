@@ -114,6 +114,7 @@ final class MergeRunner implements AutoCloseable {
       }
       case INTEGRATE -> {}
       case ALREADY_INTEGRATED -> {
+        pushIntegration(repo, job, current);
         return step(job, MergeQueue.Outcome.INTEGRATED, current, List.of(), null, true);
       }
       case MOVED_BY_SOMEONE_ELSE -> {
@@ -135,6 +136,14 @@ final class MergeRunner implements AutoCloseable {
         repo.run("config", "user.email").ok() && repo.run("config", "user.name").ok()
             ? Map.of()
             : FALLBACK_IDENTITY;
+    if (job.remote() != null) {
+      // The child ran on another host and pushed its branch; a failed fetch is tried again.
+      repo.check(
+          "fetch",
+          "-q",
+          job.remote(),
+          "+refs/heads/" + job.branch() + ":refs/remotes/" + job.remote() + "/" + job.branch());
+    }
     Path dir =
         root.resolve(
             job.fanout().thread().substring(3, 19) + "-" + job.index() + "-" + job.attempt());
@@ -162,9 +171,23 @@ final class MergeRunner implements AutoCloseable {
       }
       // Only a passing step moves the branch, and only from where the records say it stands.
       repo.check("update-ref", ref, head, job.from());
+      pushIntegration(repo, job, head);
       return step(job, outcome, head, List.of(), null, false);
     } finally {
       removeWorktree(repo, dir);
+    }
+  }
+
+  /**
+   * Pushes the integration branch to the shared remote, where workers on other hosts fetch it (a
+   * retry with --rebase starts there). Only ever a fast-forward: the queue alone moves the branch.
+   * A failed push fails the step before its record is written, so it is tried again, and the
+   * branch, moved already, is then found integrated.
+   */
+  private static void pushIntegration(Git repo, MergeQueue.Job job, String head)
+      throws Git.GitException {
+    if (job.remote() != null) {
+      repo.check("push", "-q", job.remote(), head + ":refs/heads/" + job.integrationBranch());
     }
   }
 

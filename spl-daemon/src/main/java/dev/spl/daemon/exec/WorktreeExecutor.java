@@ -45,10 +45,13 @@ public final class WorktreeExecutor implements Executor {
           "GIT_COMMITTER_EMAIL", "spl@localhost");
 
   private final Clock clock;
+  private final Path repository;
   private final Git repo;
   private final Path root;
   private final ShellExecutor shell;
   private final Map<String, String> identity;
+  // A shell worker's: only children whose subtask asked for a worktree get one.
+  private final boolean onlyRequested;
   // Adding and removing worktrees changes the repository's shared administrative files.
   private final Object administration = new Object();
   private final java.util.concurrent.ExecutorService preparer =
@@ -64,11 +67,29 @@ public final class WorktreeExecutor implements Executor {
    * home (the worktrees are made under {@code HOME/worktrees/}).
    */
   public WorktreeExecutor(Clock clock, Path repository, Path home, ShellExecutor shell) {
+    this(clock, repository, home, shell, false);
+  }
+
+  private WorktreeExecutor(
+      Clock clock, Path repository, Path home, ShellExecutor shell, boolean onlyRequested) {
     this.clock = clock;
-    this.repo = new Git(repository);
+    this.repository = repository;
+    this.repo = repository == null ? null : new Git(repository);
     this.root = home.resolve(WORKTREES_FOLDER);
     this.shell = shell;
-    this.identity = hasIdentity(repo) ? Map.of() : FALLBACK_IDENTITY;
+    this.identity = repo != null && hasIdentity(repo) ? Map.of() : FALLBACK_IDENTITY;
+    this.onlyRequested = onlyRequested;
+  }
+
+  /**
+   * The shell worker's executor: a child whose subtask asked for a worktree ({@code
+   * workspace=worktree}) runs in one of {@code repository} exactly as on a worktree worker, every
+   * other child runs as the shell executor runs it. Without a repository (null) such a child fails
+   * and says why.
+   */
+  public static WorktreeExecutor onRequest(
+      Clock clock, Path repository, Path home, ShellExecutor shell) {
+    return new WorktreeExecutor(clock, repository, home, shell, true);
   }
 
   private static boolean hasIdentity(Git repo) {
@@ -84,7 +105,7 @@ public final class WorktreeExecutor implements Executor {
    * attempts run again, each in a fresh worktree. Returns how many were removed.
    */
   public int removeLeftovers() {
-    if (!Files.isDirectory(root)) {
+    if (repo == null || !Files.isDirectory(root)) {
       return 0;
     }
     int removed = 0;
@@ -110,6 +131,17 @@ public final class WorktreeExecutor implements Executor {
   public Execution start(ChildJob job, Consumer<ChildOutcome> onDone) {
     long startedAt = clock.millis();
     Worktrees.Child worktree = job.worktree();
+    if (onlyRequested && (worktree == null || !worktree.requested())) {
+      return shell.start(job, onDone);
+    }
+    if (repo == null) {
+      onDone.accept(
+          failed(
+              "workspace=worktree: this worker has no git repository to make the worktree in;"
+                  + " start it with --repo PATH (the fan-out's repository, or a clone of it)",
+              startedAt));
+      return reason -> {};
+    }
     if (worktree == null) {
       onDone.accept(
           failed(
@@ -142,6 +174,11 @@ public final class WorktreeExecutor implements Executor {
     }
     try {
       synchronized (administration) {
+        String problem = remoteProblem(worktree);
+        if (problem != null) {
+          onDone.accept(failed(problem, startedAt));
+          return;
+        }
         // A folder left by a run of this attempt that the worker did not finish starts afresh.
         removeWorktree(dir);
         Files.createDirectories(root);
@@ -166,6 +203,44 @@ public final class WorktreeExecutor implements Executor {
           }
           onDone.accept(ChildOutcome.cancelledBeforeItStarted(reason, clock.millis()));
         });
+  }
+
+  /**
+   * With a shared remote ({@code --remote}): why the attempt cannot start here, or null. The
+   * repository must have the remote, and the base commit (made on another host, or an integration
+   * branch's commit for a retry with {@code --rebase}) is fetched from it when missing.
+   */
+  private String remoteProblem(Worktrees.Child worktree) throws Git.GitException {
+    String remote = worktree.remote();
+    if (remote == null) {
+      return null;
+    }
+    if (!repo.run("remote", "get-url", remote).ok()) {
+      return "the worker's repository "
+          + repository
+          + " has no remote '"
+          + remote
+          + "', which the fan-out (--remote) shares its branches through";
+    }
+    if (!hasCommit(worktree.base())) {
+      Git.Result fetched = repo.run("fetch", "-q", remote);
+      if (!hasCommit(worktree.base())) {
+        return "the base commit "
+            + worktree.base()
+            + " is neither in "
+            + repository
+            + " nor on its remote '"
+            + remote
+            + "'"
+            + (fetched.ok() ? "" : " (git fetch said: " + fetched.text() + ")")
+            + "; push it to the remote first";
+      }
+    }
+    return null;
+  }
+
+  private boolean hasCommit(String commit) throws Git.GitException {
+    return repo.run("cat-file", "-e", commit + "^{commit}").ok();
   }
 
   /** An attempt whose worktree is being made: a cancel before its command starts stops it. */
@@ -219,6 +294,9 @@ public final class WorktreeExecutor implements Executor {
     if (ranToTheEnd(outcome.verdict())) {
       try {
         finished = withGitResult(outcome, gitResult(job, worktree, dir, outcome.output()));
+        if (worktree.remote() != null) {
+          finished = pushed(worktree, finished);
+        }
       } catch (Git.GitException e) {
         finished =
             new ChildOutcome(
@@ -237,6 +315,32 @@ public final class WorktreeExecutor implements Executor {
       }
     }
     return finished;
+  }
+
+  /**
+   * Pushes the attempt's branch to the shared remote, so the merge queue on another host can fetch
+   * it: the outcome as it was, or failed when the push fails.
+   */
+  private ChildOutcome pushed(Worktrees.Child worktree, ChildOutcome outcome)
+      throws Git.GitException {
+    String ref = "refs/heads/" + worktree.branch();
+    Git.Result push = repo.run("push", "-q", worktree.remote(), "+" + ref + ":" + ref);
+    if (push.ok()) {
+      return outcome;
+    }
+    return new ChildOutcome(
+        Verdict.FAILED,
+        outcome.costUsd(),
+        outcome.wallTimeSecs(),
+        "could not push "
+            + worktree.branch()
+            + " to remote '"
+            + worktree.remote()
+            + "': "
+            + push.text(),
+        outcome.exitCode(),
+        outcome.startedAtMillis(),
+        outcome.finishedAtMillis());
   }
 
   /** The verdicts of an attempt whose command ran and ended by itself. */
@@ -275,6 +379,9 @@ public final class WorktreeExecutor implements Executor {
     git.put("base", worktree.base());
     git.put("head", head);
     git.put("committed", leftChanges ? "executor" : "child");
+    if (worktree.remote() != null) {
+      git.put("remote", worktree.remote());
+    }
     git.set("diff_stat", stat.toJson());
     ArrayNode listed = git.putArray("files");
     files.stream().limit(MAX_LISTED_FILES).forEach(listed::add);

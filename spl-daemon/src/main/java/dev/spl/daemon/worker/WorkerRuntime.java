@@ -101,8 +101,17 @@ public final class WorkerRuntime implements DaemonComponent {
     ChildAccess access = ChildAccess.signedBy(ctx.trust().key(), fleet.coordinatorUrl());
     Executor executor =
         switch (fleet.executor()) {
-          case SHELL ->
-              new ShellExecutor(ctx.clock(), ctx.config().token(), processGroups, null, access);
+          case SHELL -> {
+            // A subtask may ask for a worktree of the worker's repository (workspace=worktree).
+            worktrees =
+                WorktreeExecutor.onRequest(
+                    ctx.clock(),
+                    fleet.repo() == null ? null : Path.of(fleet.repo()),
+                    ctx.config().home(),
+                    new ShellExecutor(
+                        ctx.clock(), ctx.config().token(), processGroups, null, access));
+            yield worktrees;
+          }
           case COMMAND ->
               new ShellExecutor(
                   ctx.clock(),
