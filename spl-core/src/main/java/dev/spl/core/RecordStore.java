@@ -97,6 +97,48 @@ public interface RecordStore extends AutoCloseable {
     return out;
   }
 
+  /**
+   * Receives the stored bytes of one record: its canonical JSON ({@link RecordIds#canonicalBytes})
+   * is {@code length} bytes of {@code bytes} from {@code offset}. The array is the caller's to
+   * keep.
+   */
+  @FunctionalInterface
+  interface CanonicalSink {
+    void accept(int position, byte[] bytes, int offset, int length);
+  }
+
+  /**
+   * The canonical JSON of the records at {@code seqs} whose topic is {@code topic}, as stored, so a
+   * reader can copy a part of a record out without building it: {@code sink} gets the position in
+   * {@code seqs} of each one found. Seqs no record holds, and records of another topic, are
+   * skipped.
+   */
+  default void canonicalAtSeqs(long[] seqs, String topic, CanonicalSink sink) {
+    java.util.Objects.requireNonNull(topic, "topic");
+    int[] positions = new int[seqs.length];
+    int found = 0;
+    for (int i = 0; i < seqs.length; i++) {
+      if (seqs[i] >= 1) {
+        positions[found++] = i;
+      }
+    }
+    long[] wanted = new long[found];
+    for (int i = 0; i < found; i++) {
+      wanted[i] = seqs[positions[i]];
+    }
+    java.util.Map<Long, Integer> at = new java.util.HashMap<>(found * 2);
+    for (int i = 0; i < found; i++) {
+      at.putIfAbsent(wanted[i], positions[i]);
+    }
+    for (StoredRecord stored : atSeqs(wanted)) {
+      Integer position = at.get(stored.seq());
+      if (position != null && topic.equals(stored.record().topic())) {
+        byte[] bytes = RecordIds.canonicalBytes(stored.record());
+        sink.accept(position, bytes, 0, bytes.length);
+      }
+    }
+  }
+
   /** The highest seq assigned so far, 0 for an empty store. */
   long lastSeq();
 

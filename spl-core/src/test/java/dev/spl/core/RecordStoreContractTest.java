@@ -103,6 +103,33 @@ public abstract class RecordStoreContractTest {
   }
 
   @Test
+  void canonicalAtSeqsGivesTheStoredCanonicalJsonOfRecordsOfTheTopicWithTheirPositions() {
+    for (int i = 1; i <= 3; i++) {
+      store.append(record(thread("raw"), Act.DO, "work", i));
+    }
+    store.append(claim("alias:raw", null, 4));
+    List<StoredRecord> stored = store.query(RecordQuery.all(0, 10));
+    java.util.Map<Integer, String> seen = new java.util.TreeMap<>();
+
+    store.canonicalAtSeqs(
+        new long[] {3, 0, 1, 99, 4, -1},
+        "work",
+        (position, bytes, offset, length) ->
+            seen.put(position, new String(bytes, offset, length, StandardCharsets.UTF_8)));
+
+    assertThat(seen)
+        .containsExactly(
+            java.util.Map.entry(
+                0,
+                new String(
+                    RecordIds.canonicalBytes(stored.get(2).record()), StandardCharsets.UTF_8)),
+            java.util.Map.entry(
+                2,
+                new String(
+                    RecordIds.canonicalBytes(stored.get(0).record()), StandardCharsets.UTF_8)));
+  }
+
+  @Test
   void anEnvelopeIsKeptBesideTheRecordsItCreatedAndOnlyThose() {
     Record before = record(thread("signed"), Act.DO, "work", 1);
     Record signed = record(thread("signed"), Act.DO, "work", 2);
