@@ -209,21 +209,33 @@ final class ResultsCommand implements Callable<Integer> {
    * list: a task without one is bad input.
    */
   static String currentFanout(DaemonClient client, Tasks.Task task) {
+    return listedFanout(client, task.thread())
+        .orElseThrow(
+            () ->
+                CliException.badInput(
+                    "task '"
+                        + task.reference()
+                        + "' has no fan-out, so it has no results; fan it out first (spl task"
+                        + " fan-out "
+                        + task.reference()
+                        + " ...)"));
+  }
+
+  /**
+   * The id of the current fan-out (the newest, not replaced) of task thread {@code thread} in the
+   * coordinator's fan-out list, or empty while it lists none.
+   */
+  static java.util.Optional<String> listedFanout(DaemonClient client, String thread) {
     Map<String, Object> query = DaemonClient.query();
-    query.put("thread", task.thread());
+    query.put("thread", thread);
     query.put("limit", 1000);
     JsonNode listing = client.get(DaemonClient.withQuery("/v1/fanouts", query));
     for (JsonNode fanout : listing.path("data")) {
       if (fanout.path("replaced_by").isNull() || fanout.path("replaced_by").isMissingNode()) {
-        return fanout.path("fanout").asText();
+        return java.util.Optional.of(fanout.path("fanout").asText());
       }
     }
-    throw CliException.badInput(
-        "task '"
-            + task.reference()
-            + "' has no fan-out, so it has no results; fan it out first (spl task fan-out "
-            + task.reference()
-            + " ...)");
+    return java.util.Optional.empty();
   }
 
   private static String textLine(JsonNode row) {
