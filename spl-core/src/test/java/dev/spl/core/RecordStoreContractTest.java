@@ -130,6 +130,34 @@ public abstract class RecordStoreContractTest {
   }
 
   @Test
+  void canonicalAtSeqsFindsSeqsFarApartAndCloseTogetherGivenTwiceOrOfAnotherTopic() {
+    for (int i = 1; i <= 60; i++) {
+      store.append(record(thread("spread"), Act.DO, i % 2 == 0 ? "work" : "other", i));
+    }
+    List<StoredRecord> stored = store.query(RecordQuery.all(0, 100));
+    java.util.Map<Integer, Long> seen = new java.util.TreeMap<>();
+    RecordStore.CanonicalSink keep =
+        (position, bytes, offset, length) -> {
+          String json = new String(bytes, offset, length, StandardCharsets.UTF_8);
+          for (StoredRecord one : stored) {
+            if (new String(RecordIds.canonicalBytes(one.record()), StandardCharsets.UTF_8)
+                .equals(json)) {
+              seen.put(position, one.seq());
+            }
+          }
+        };
+
+    store.canonicalAtSeqs(new long[] {60, 2, 2, 59}, "work", keep);
+    assertThat(seen).containsExactly(java.util.Map.entry(0, 60L), java.util.Map.entry(1, 2L));
+
+    seen.clear();
+    store.canonicalAtSeqs(new long[] {10, 12, 14, 13}, "work", keep);
+    assertThat(seen)
+        .containsExactly(
+            java.util.Map.entry(0, 10L), java.util.Map.entry(1, 12L), java.util.Map.entry(2, 14L));
+  }
+
+  @Test
   void anEnvelopeIsKeptBesideTheRecordsItCreatedAndOnlyThose() {
     Record before = record(thread("signed"), Act.DO, "work", 1);
     Record signed = record(thread("signed"), Act.DO, "work", 2);

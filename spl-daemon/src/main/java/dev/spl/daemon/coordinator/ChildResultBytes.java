@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.SerializableString;
-import dev.spl.core.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -19,7 +18,9 @@ import java.nio.charset.StandardCharsets;
  * writes as a raw value.
  */
 public final class ChildResultBytes implements SerializableString {
-  private static final JsonFactory FACTORY = Json.MAPPER.getFactory();
+  // Without the shared mapper's duplicate-key check (a set of names per object): these are
+  // records the store took, checked when they were received.
+  private static final JsonFactory FACTORY = new JsonFactory();
 
   private byte[] bytes;
   private int resultFrom = -1;

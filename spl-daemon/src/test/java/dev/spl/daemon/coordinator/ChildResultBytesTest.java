@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.CanonicalJson;
 import dev.spl.core.Json;
 import dev.spl.core.RecordIds;
-import dev.spl.core.TestRecords;
+import dev.spl.core.RecordJson;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -15,16 +15,16 @@ import org.junit.jupiter.api.Test;
 class ChildResultBytesTest {
   private final ChildResultBytes located = new ChildResultBytes();
 
-  private static byte[] canonical(String body) {
+  private static byte[] canonical(String body) throws Exception {
     return RecordIds.canonicalBytes(
-        TestRecords.parse(
-            "{\"thread\":\""
-                + TestRecords.thread("results")
-                + "\",\"actor\":\""
-                + TestRecords.ACTOR
-                + "\",\"act\":\"KNOW\",\"clock\":1,\"body\":"
-                + body
-                + "}"));
+        RecordJson.parse(
+            Json.MAPPER.readTree(
+                "{\"thread\":\"th_"
+                    + "ab".repeat(32)
+                    + "\",\"actor\":\"did:sync:instance:0123456789abcdef\",\"act\":\"KNOW\","
+                    + "\"clock\":1,\"body\":"
+                    + body
+                    + "}")));
   }
 
   /** The record's bytes in the middle of a larger array, as a store's value holds them. */
