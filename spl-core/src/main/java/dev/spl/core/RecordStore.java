@@ -115,26 +115,15 @@ public interface RecordStore extends AutoCloseable {
    */
   default void canonicalAtSeqs(long[] seqs, String topic, CanonicalSink sink) {
     java.util.Objects.requireNonNull(topic, "topic");
-    int[] positions = new int[seqs.length];
-    int found = 0;
+    java.util.Map<Long, StoredRecord> found = new java.util.HashMap<>(seqs.length * 2);
+    for (StoredRecord stored : atSeqs(seqs)) {
+      found.put(stored.seq(), stored);
+    }
     for (int i = 0; i < seqs.length; i++) {
-      if (seqs[i] >= 1) {
-        positions[found++] = i;
-      }
-    }
-    long[] wanted = new long[found];
-    for (int i = 0; i < found; i++) {
-      wanted[i] = seqs[positions[i]];
-    }
-    java.util.Map<Long, Integer> at = new java.util.HashMap<>(found * 2);
-    for (int i = 0; i < found; i++) {
-      at.putIfAbsent(wanted[i], positions[i]);
-    }
-    for (StoredRecord stored : atSeqs(wanted)) {
-      Integer position = at.get(stored.seq());
-      if (position != null && topic.equals(stored.record().topic())) {
+      StoredRecord stored = found.get(seqs[i]);
+      if (stored != null && topic.equals(stored.record().topic())) {
         byte[] bytes = RecordIds.canonicalBytes(stored.record());
-        sink.accept(position, bytes, 0, bytes.length);
+        sink.accept(i, bytes, 0, bytes.length);
       }
     }
   }

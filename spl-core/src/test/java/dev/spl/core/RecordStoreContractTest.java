@@ -148,7 +148,9 @@ public abstract class RecordStoreContractTest {
         };
 
     store.canonicalAtSeqs(new long[] {60, 2, 2, 59}, "work", keep);
-    assertThat(seen).containsExactly(java.util.Map.entry(0, 60L), java.util.Map.entry(1, 2L));
+    assertThat(seen)
+        .containsExactly(
+            java.util.Map.entry(0, 60L), java.util.Map.entry(1, 2L), java.util.Map.entry(2, 2L));
 
     seen.clear();
     store.canonicalAtSeqs(new long[] {10, 12, 14, 13}, "work", keep);
