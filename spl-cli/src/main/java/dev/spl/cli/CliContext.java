@@ -79,6 +79,11 @@ public final class CliContext {
     return rawOut;
   }
 
+  /** Whether the output is UTF-8, so JSON text reaches it unescaped ({@link #jsonLine}). */
+  public boolean unicodeOutput() {
+    return unicode;
+  }
+
   /** {@code node} as JSON on one line, every character outside ASCII escaped unless UTF-8. */
   public String jsonLine(JsonNode node) {
     return unicode ? node.toString() : ClientJson.compactAscii(node);

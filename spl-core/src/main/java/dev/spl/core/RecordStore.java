@@ -97,6 +97,37 @@ public interface RecordStore extends AutoCloseable {
     return out;
   }
 
+  /**
+   * Receives the stored bytes of one record: its canonical JSON ({@link RecordIds#canonicalBytes})
+   * is {@code length} bytes of {@code bytes} from {@code offset}. The array is the caller's to
+   * keep.
+   */
+  @FunctionalInterface
+  interface CanonicalSink {
+    void accept(int position, byte[] bytes, int offset, int length);
+  }
+
+  /**
+   * The canonical JSON of the records at {@code seqs} whose topic is {@code topic}, as stored, so a
+   * reader can copy a part of a record out without building it: {@code sink} gets the position in
+   * {@code seqs} of each one found. Seqs no record holds, and records of another topic, are
+   * skipped.
+   */
+  default void canonicalAtSeqs(long[] seqs, String topic, CanonicalSink sink) {
+    java.util.Objects.requireNonNull(topic, "topic");
+    java.util.Map<Long, StoredRecord> found = new java.util.HashMap<>(seqs.length * 2);
+    for (StoredRecord stored : atSeqs(seqs)) {
+      found.put(stored.seq(), stored);
+    }
+    for (int i = 0; i < seqs.length; i++) {
+      StoredRecord stored = found.get(seqs[i]);
+      if (stored != null && topic.equals(stored.record().topic())) {
+        byte[] bytes = RecordIds.canonicalBytes(stored.record());
+        sink.accept(i, bytes, 0, bytes.length);
+      }
+    }
+  }
+
   /** The highest seq assigned so far, 0 for an empty store. */
   long lastSeq();
 

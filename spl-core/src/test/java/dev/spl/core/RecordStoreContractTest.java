@@ -103,6 +103,63 @@ public abstract class RecordStoreContractTest {
   }
 
   @Test
+  void canonicalAtSeqsGivesTheStoredCanonicalJsonOfRecordsOfTheTopicWithTheirPositions() {
+    for (int i = 1; i <= 3; i++) {
+      store.append(record(thread("raw"), Act.DO, "work", i));
+    }
+    store.append(claim("alias:raw", null, 4));
+    List<StoredRecord> stored = store.query(RecordQuery.all(0, 10));
+    java.util.Map<Integer, String> seen = new java.util.TreeMap<>();
+
+    store.canonicalAtSeqs(
+        new long[] {3, 0, 1, 99, 4, -1},
+        "work",
+        (position, bytes, offset, length) ->
+            seen.put(position, new String(bytes, offset, length, StandardCharsets.UTF_8)));
+
+    assertThat(seen)
+        .containsExactly(
+            java.util.Map.entry(
+                0,
+                new String(
+                    RecordIds.canonicalBytes(stored.get(2).record()), StandardCharsets.UTF_8)),
+            java.util.Map.entry(
+                2,
+                new String(
+                    RecordIds.canonicalBytes(stored.get(0).record()), StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void canonicalAtSeqsFindsSeqsFarApartAndCloseTogetherGivenTwiceOrOfAnotherTopic() {
+    for (int i = 1; i <= 60; i++) {
+      store.append(record(thread("spread"), Act.DO, i % 2 == 0 ? "work" : "other", i));
+    }
+    List<StoredRecord> stored = store.query(RecordQuery.all(0, 100));
+    java.util.Map<Integer, Long> seen = new java.util.TreeMap<>();
+    RecordStore.CanonicalSink keep =
+        (position, bytes, offset, length) -> {
+          String json = new String(bytes, offset, length, StandardCharsets.UTF_8);
+          for (StoredRecord one : stored) {
+            if (new String(RecordIds.canonicalBytes(one.record()), StandardCharsets.UTF_8)
+                .equals(json)) {
+              seen.put(position, one.seq());
+            }
+          }
+        };
+
+    store.canonicalAtSeqs(new long[] {60, 2, 2, 59}, "work", keep);
+    assertThat(seen)
+        .containsExactly(
+            java.util.Map.entry(0, 60L), java.util.Map.entry(1, 2L), java.util.Map.entry(2, 2L));
+
+    seen.clear();
+    store.canonicalAtSeqs(new long[] {10, 12, 14, 13}, "work", keep);
+    assertThat(seen)
+        .containsExactly(
+            java.util.Map.entry(0, 10L), java.util.Map.entry(1, 12L), java.util.Map.entry(2, 14L));
+  }
+
+  @Test
   void anEnvelopeIsKeptBesideTheRecordsItCreatedAndOnlyThose() {
     Record before = record(thread("signed"), Act.DO, "work", 1);
     Record signed = record(thread("signed"), Act.DO, "work", 2);

@@ -9,8 +9,6 @@ import dev.spl.core.Json;
 import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
-import dev.spl.core.fanout.ChildDone;
-import dev.spl.core.fanout.ChildOutput;
 import dev.spl.core.fanout.Fanin;
 import dev.spl.core.fanout.Fanouts;
 import dev.spl.core.fanout.InvalidFanoutException;
@@ -20,7 +18,6 @@ import dev.spl.core.worker.AttemptFence;
 import dev.spl.core.worker.AttemptQuestion;
 import dev.spl.daemon.coordinator.FanoutReads;
 import dev.spl.daemon.coordinator.Reconciler;
-import dev.spl.daemon.coordinator.StoreFanoutLog;
 import dev.spl.daemon.fleet.FleetRegistry;
 import dev.spl.daemon.http.ApiException;
 import dev.spl.daemon.http.FanoutEndpoints;
@@ -128,7 +125,8 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
   }
 
   @Override
-  public StreamedJson results(String id, int afterIndex, int limit, java.util.Set<String> states) {
+  public StreamedJson results(
+      String id, int afterIndex, int limit, java.util.Set<String> states, boolean lines) {
     Reconciler loop = reconciler();
     FanoutReads.Results page =
         onLoop(
@@ -138,7 +136,9 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
             .orElseThrow(() -> notFound(id));
     long epoch = loop.epoch();
     ObjectNode summary = summaryJson(page.fanout());
-    StoreFanoutLog log = new StoreFanoutLog(running().records().store());
+    dev.spl.core.RecordStore store = running().records().store();
+    int nextAfter =
+        page.rows().isEmpty() ? afterIndex : page.rows().get(page.rows().size() - 1).index();
     return out -> {
       out.writeStartObject();
       out.writeStringField("object", "list");
@@ -146,63 +146,123 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
       out.writeNumberField("epoch", epoch);
       out.writeFieldName("summary");
       out.writeTree(summary);
-      out.writeArrayFieldStart("data");
+      if (lines) {
+        // The page's place first, so a reader knows where to go on before the rows stream past.
+        out.writeNumberField("next_after", nextAfter);
+        out.writeBooleanField("has_more", page.hasMore());
+        out.writeNumberField("rows", page.rows().size());
+        out.writeEndObject();
+        out.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
+      } else {
+        out.writeArrayFieldStart("data");
+      }
       // Off the loop, a slice of rows at a time: the records that gave them their verdicts in one
       // read of the store each, written out before the next slice is read, so the client parses
-      // one slice while the next is read and only one slice's records are held.
+      // one slice while the next is read and only one slice's records are held. Each result is
+      // copied from its record's stored bytes, never decoded and encoded again.
       List<FanoutReads.ResultRow> rows = page.rows();
+      ResultSlice slice = new ResultSlice(Math.min(rows.size(), RESULTS_READ_AT_ONCE));
       for (int from = 0; from < rows.size(); from += RESULTS_READ_AT_ONCE) {
-        List<FanoutReads.ResultRow> slice =
-            rows.subList(from, Math.min(rows.size(), from + RESULTS_READ_AT_ONCE));
-        writeResultRows(out, slice, log);
+        slice.read(store, rows.subList(from, Math.min(rows.size(), from + RESULTS_READ_AT_ONCE)));
+        slice.write(out);
       }
-      out.writeEndArray();
-      out.writeNumberField(
-          "next_after",
-          page.rows().isEmpty() ? afterIndex : page.rows().get(page.rows().size() - 1).index());
-      out.writeBooleanField("has_more", page.hasMore());
-      out.writeEndObject();
+      if (lines) {
+        out.writeRaw('\n');
+      } else {
+        out.writeEndArray();
+        out.writeNumberField("next_after", nextAfter);
+        out.writeBooleanField("has_more", page.hasMore());
+        out.writeEndObject();
+      }
     };
   }
 
   /** Rows of a results page read from the store together. */
   static final int RESULTS_READ_AT_ONCE = 1_000;
 
-  private static void writeResultRows(
-      com.fasterxml.jackson.core.JsonGenerator out,
-      List<FanoutReads.ResultRow> rows,
-      StoreFanoutLog log)
-      throws java.io.IOException {
-    long[] seqs =
-        rows.stream()
-            .mapToLong(FanoutReads.ResultRow::resultSeq)
-            .filter(seq -> seq > 0)
-            .sorted()
-            .toArray();
-    Map<Long, ChildDone> done = log.childDones(seqs);
-    for (FanoutReads.ResultRow row : rows) {
-      ChildDone child = done.get(row.resultSeq());
-      ChildOutput output = child == null ? ChildOutput.NONE : child.output();
-      out.writeStartObject();
-      out.writeNumberField("index", row.index());
-      out.writeStringField("state", row.state());
-      out.writeNumberField("attempt", row.attempt());
-      out.writeStringField("worker", row.worker());
-      out.writeStringField("child_thread", row.childThread());
-      out.writeNumberField("iter_from", row.iterFrom());
-      out.writeNumberField("iter_to", row.iterTo());
-      out.writeFieldName("result");
-      if (output.result() == null) {
-        out.writeNull();
-      } else {
-        out.writeTree(output.result());
+  /** One slice of a results page: its rows and their {@code fanout_child_done} records' bytes. */
+  private static final class ResultSlice {
+    private final long[] seqs;
+    private final byte[][] values;
+    private final int[] offsets;
+    private final int[] lengths;
+    private final dev.spl.daemon.coordinator.ChildResultBytes located =
+        new dev.spl.daemon.coordinator.ChildResultBytes();
+    private List<FanoutReads.ResultRow> rows = List.of();
+
+    ResultSlice(int size) {
+      seqs = new long[size];
+      values = new byte[size][];
+      offsets = new int[size];
+      lengths = new int[size];
+    }
+
+    void read(dev.spl.core.RecordStore store, List<FanoutReads.ResultRow> rows) {
+      this.rows = rows;
+      java.util.Arrays.fill(values, null);
+      for (int i = 0; i < rows.size(); i++) {
+        seqs[i] = rows.get(i).resultSeq();
       }
-      out.writeArrayFieldStart("refs");
-      for (var ref : output.refs()) {
-        out.writeTree(ref.toJson());
+      long[] wanted =
+          rows.size() == seqs.length ? seqs : java.util.Arrays.copyOf(seqs, rows.size());
+      store.canonicalAtSeqs(
+          wanted,
+          dev.spl.core.fanout.FanoutRecords.CHILD_DONE,
+          (position, bytes, offset, length) -> {
+            values[position] = bytes;
+            offsets[position] = offset;
+            lengths[position] = length;
+          });
+    }
+
+    void write(com.fasterxml.jackson.core.JsonGenerator out) throws java.io.IOException {
+      for (int i = 0; i < rows.size(); i++) {
+        FanoutReads.ResultRow row = rows.get(i);
+        boolean found = values[i] != null && located.locate(values[i], offsets[i], lengths[i]);
+        if (!found) {
+          located.clear();
+        }
+        out.writeStartObject();
+        out.writeNumberField("index", row.index());
+        out.writeStringField("state", row.state());
+        out.writeNumberField("attempt", row.attempt());
+        out.writeStringField("worker", row.worker());
+        out.writeStringField("child_thread", row.childThread());
+        out.writeNumberField("iter_from", row.iterFrom());
+        out.writeNumberField("iter_to", row.iterTo());
+        out.writeFieldName("result");
+        if (located.hasResult()) {
+          out.writeRawValue(located);
+        } else {
+          out.writeNull();
+        }
+        out.writeArrayFieldStart("refs");
+        if (located.hasRefs()) {
+          writeRefs(out, located);
+        }
+        out.writeEndArray();
+        out.writeEndObject();
       }
-      out.writeEndArray();
-      out.writeEndObject();
+    }
+
+    /**
+     * The references in the order the route has always written them: worker, path, size, sha256.
+     */
+    private static void writeRefs(
+        com.fasterxml.jackson.core.JsonGenerator out,
+        dev.spl.daemon.coordinator.ChildResultBytes located)
+        throws java.io.IOException {
+      try (com.fasterxml.jackson.core.JsonParser parser = located.refsParser()) {
+        com.fasterxml.jackson.databind.JsonNode refs = Json.MAPPER.readTree(parser);
+        for (com.fasterxml.jackson.databind.JsonNode ref : refs) {
+          out.writeStartObject();
+          out.writeStringField("worker", ref.path("worker").asText());
+          out.writeStringField("path", ref.path("path").asText());
+          out.writeNumberField("size", ref.path("size").asLong());
+          out.writeStringField("sha256", ref.path("sha256").asText());
+          out.writeEndObject();
+        }
+      }
     }
   }
 

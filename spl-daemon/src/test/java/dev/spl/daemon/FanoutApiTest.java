@@ -257,9 +257,13 @@ class FanoutApiTest {
         .isEqualTo(
             "state: expected one of accept, cancelled, check_failed, conflict, failed,"
                 + " over_budget, pending, reject, running, skipped, timeout but found 'done'");
-    Http.Response results = http.get("/v1/fanouts/" + "a".repeat(64) + "/results?limit=10001");
+    Http.Response results = http.get("/v1/fanouts/" + "a".repeat(64) + "/results?limit=100001");
     assertThat(results.json().path("message").asText())
-        .isEqualTo("limit: expected a whole number 1..10000 but found '10001'");
+        .isEqualTo("limit: expected a whole number 1..100000 but found '100001'");
+    Http.Response format = http.get("/v1/fanouts/" + "a".repeat(64) + "/results?format=csv");
+    assertThat(format.status()).isEqualTo(400);
+    assertThat(format.json().path("message").asText())
+        .isEqualTo("format: expected 'json' or 'jsonl' but found 'csv'");
     assertThat(http.get("/v1/fanouts/" + "a".repeat(64) + "/results").status()).isEqualTo(404);
   }
 

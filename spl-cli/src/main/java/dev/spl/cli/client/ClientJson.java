@@ -76,6 +76,76 @@ public final class ClientJson {
     }
   }
 
+  /** Receives one line of a JSON lines answer as its bytes, without the newline. */
+  @FunctionalInterface
+  public interface LineSink {
+    void accept(byte[] bytes, int from, int to) throws IOException;
+  }
+
+  /**
+   * Reads a JSON lines answer from {@code in} as it arrives: every line after the first goes to
+   * {@code sink} as bytes, unparsed, as soon as it is complete (the buffer is reused: a sink copies
+   * what it keeps); the first line, a JSON object, comes back as a tree. Empty lines are skipped.
+   */
+  public static JsonNode streamLines(InputStream in, LineSink sink) throws IOException {
+    byte[] buffer = new byte[1 << 16];
+    int start = 0;
+    int end = 0;
+    JsonNode first = null;
+    while (true) {
+      int read = in.read(buffer, end, buffer.length - end);
+      if (read < 0) {
+        break;
+      }
+      end += read;
+      for (int i = end - read; i < end; i++) {
+        if (buffer[i] == '\n') {
+          if (i > start) {
+            if (first == null) {
+              first = readLine(buffer, start, i);
+            } else {
+              sink.accept(buffer, start, i);
+            }
+          }
+          start = i + 1;
+        }
+      }
+      if (start == end) {
+        start = end = 0;
+      } else if (end == buffer.length) {
+        // A line longer than what is left: move it to the front, and grow when it fills all.
+        if (start == 0) {
+          buffer = java.util.Arrays.copyOf(buffer, buffer.length * 2);
+        } else {
+          System.arraycopy(buffer, start, buffer, 0, end - start);
+          end -= start;
+          start = 0;
+        }
+      }
+    }
+    if (end > start) {
+      if (first == null) {
+        first = readLine(buffer, start, end);
+      } else {
+        sink.accept(buffer, start, end);
+      }
+    }
+    if (first == null || !first.isObject()) {
+      throw new JsonParseException(
+          null,
+          "expected a JSON object on the first line but found "
+              + (first == null ? "nothing" : first.getNodeType()));
+    }
+    return first;
+  }
+
+  /**
+   * The tree of the JSON value in {@code bytes[from, to)} (UTF-8), checked as {@link #read} checks.
+   */
+  public static JsonNode readLine(byte[] bytes, int from, int to) throws IOException {
+    return read(java.util.Arrays.copyOfRange(bytes, from, to));
+  }
+
   /** Receives each element of a streamed array as its own tree. */
   @FunctionalInterface
   public interface ElementSink {

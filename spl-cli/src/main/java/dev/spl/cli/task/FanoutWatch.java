@@ -41,14 +41,16 @@ final class FanoutWatch {
   /**
    * Reads the counts and the children changed since the previous call. Returns the children whose
    * line changed (empty on the first call, which reads every child), or null while the coordinator
-   * has not folded the fan-out yet.
+   * has not folded the fan-out yet or its reconciler is too busy to answer.
    */
   List<JoinStatus.SubtaskStatus> poll() {
     JsonNode latest;
     try {
       latest = client.get("/v1/fanouts/" + DaemonClient.segment(fanout));
     } catch (CliException e) {
-      if ("FANOUT_NOT_FOUND".equals(e.code())) {
+      // Not folded yet, or a reconciler too busy to answer in time (a wide fan-out on a loaded
+      // machine): nothing new this round.
+      if ("FANOUT_NOT_FOUND".equals(e.code()) || "RECONCILER_BUSY".equals(e.code())) {
         return null;
       }
       throw e;

@@ -86,6 +86,16 @@ final class JoinStatusCommand implements Callable<Integer> {
               + (timeoutSecs <= 0 ? timeoutSecs : intervalSecs));
     }
     RecordsApi api = new RecordsApi(context.client());
+    if (watch && !tree) {
+      // The task by one lookup and its fan-out from the coordinator's list: a watch reads the
+      // fan-out routes only, never the task's thread. A fan-out the coordinator has not folded
+      // yet is found on the thread, as without --watch.
+      Tasks.Task task = Tasks.resolve(api, reference);
+      Optional<String> listed = ResultsCommand.listedFanout(context.client(), task.thread());
+      if (listed.isPresent()) {
+        return watch(api, task.reference(), listed.get(), null);
+      }
+    }
     TaskFold fold = TaskFold.load(api, reference);
     FanoutState state = fold.requireFanout();
     String task = fold.task().reference();
@@ -102,7 +112,7 @@ final class JoinStatusCommand implements Callable<Integer> {
       return ExitCodes.OK;
     }
     if (watch && !state.joinComplete()) {
-      return watch(api, task, state);
+      return watch(api, task, state.ref().id(), state);
     }
     JoinStatus status = JoinStatus.of(state);
     print(status, task);
@@ -138,15 +148,20 @@ final class JoinStatusCommand implements Callable<Integer> {
    * Polls the coordinator's fan-out routes until the join completes: the counts each round, and
    * only the children that changed (docs/cli.md). Prints what the command without --watch would
    * print once it completed.
+   *
+   * @param read the fan-out as the task's thread was read, or null when it was not
    */
-  private int watch(RecordsApi api, String task, FanoutState read) throws InterruptedException {
+  private int watch(RecordsApi api, String task, String fanout, FanoutState read)
+      throws InterruptedException {
     long deadline = System.nanoTime() + (long) (timeoutSecs * 1e9);
-    FanoutWatch watched = new FanoutWatch(context.client(), read.ref().id());
-    // What the thread just read says, in case the coordinator has not folded it yet.
-    String lastProgress =
-        FanoutWatch.progress(read.spawnedCount(), read.completedCount(), read.width());
-    if (!context.json()) {
-      context.err().println(lastProgress);
+    FanoutWatch watched = new FanoutWatch(context.client(), fanout);
+    String lastProgress = null;
+    if (read != null) {
+      // What the thread just read says, in case the coordinator has not folded it yet.
+      lastProgress = FanoutWatch.progress(read.spawnedCount(), read.completedCount(), read.width());
+      if (!context.json()) {
+        context.err().println(lastProgress);
+      }
     }
     while (true) {
       List<JoinStatus.SubtaskStatus> changed = watched.poll();
@@ -192,7 +207,7 @@ final class JoinStatusCommand implements Callable<Integer> {
                 + "' did not complete within "
                 + timeoutSecs
                 + " s ("
-                + lastProgress
+                + (lastProgress == null ? "the coordinator has not folded it yet" : lastProgress)
                 + ")");
       }
       Thread.sleep((long) (intervalSecs * 1000));

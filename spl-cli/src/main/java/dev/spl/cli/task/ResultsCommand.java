@@ -46,7 +46,7 @@ import picocli.CommandLine.Parameters;
             + " -o jsonl: one result a line, streamed).")
 final class ResultsCommand implements Callable<Integer> {
   /** Results per request: the route's maximum. */
-  static final int PAGE = 10_000;
+  static final int PAGE = 100_000;
 
   private final CliContext context;
 
@@ -102,18 +102,20 @@ final class ResultsCommand implements Callable<Integer> {
       return printReduced(fanout, task);
     }
     Fetcher fetcher = fetch == null ? null : new Fetcher(api, context.token(), fetch);
-    Printer printer = new Printer(context);
+    Printer printer = new Printer(context, fetcher != null);
     int after = -1;
     while (true) {
       Map<String, Object> query = DaemonClient.query();
       query.put("after", after);
       query.put("limit", PAGE);
+      query.put("format", "jsonl");
       if (!wanted.isEmpty()) {
         query.put("state", String.join(",", wanted));
       }
-      // Each row is printed as it is read off the answer: the CLI holds one row, never a page.
-      // Files are fetched once the page is read, so a slow copy never stalls the answer (rows
-      // with references are kept until then).
+      // Each row is printed as it is read off the answer: the CLI holds one row, never a page,
+      // and a JSON row is copied through as the coordinator wrote it, never parsed. Files are
+      // fetched once the page is read, so a slow copy never stalls the answer (rows with
+      // references are kept until then).
       List<JsonNode> withFiles = new ArrayList<>();
       JsonNode page =
           context
@@ -122,11 +124,10 @@ final class ResultsCommand implements Callable<Integer> {
                   DaemonClient.withQuery(
                       "/v1/fanouts/" + DaemonClient.segment(fanout) + "/results", query),
                   answer ->
-                      ClientJson.streamArray(
+                      ClientJson.streamLines(
                           answer,
-                          "data",
-                          row -> {
-                            printer.print(row);
+                          (bytes, from, to) -> {
+                            JsonNode row = printer.print(bytes, from, to);
                             if (fetcher != null && row.path("refs").size() > 0) {
                               withFiles.add(row);
                             }
@@ -208,21 +209,33 @@ final class ResultsCommand implements Callable<Integer> {
    * list: a task without one is bad input.
    */
   static String currentFanout(DaemonClient client, Tasks.Task task) {
+    return listedFanout(client, task.thread())
+        .orElseThrow(
+            () ->
+                CliException.badInput(
+                    "task '"
+                        + task.reference()
+                        + "' has no fan-out, so it has no results; fan it out first (spl task"
+                        + " fan-out "
+                        + task.reference()
+                        + " ...)"));
+  }
+
+  /**
+   * The id of the current fan-out (the newest, not replaced) of task thread {@code thread} in the
+   * coordinator's fan-out list, or empty while it lists none.
+   */
+  static java.util.Optional<String> listedFanout(DaemonClient client, String thread) {
     Map<String, Object> query = DaemonClient.query();
-    query.put("thread", task.thread());
+    query.put("thread", thread);
     query.put("limit", 1000);
     JsonNode listing = client.get(DaemonClient.withQuery("/v1/fanouts", query));
     for (JsonNode fanout : listing.path("data")) {
       if (fanout.path("replaced_by").isNull() || fanout.path("replaced_by").isMissingNode()) {
-        return fanout.path("fanout").asText();
+        return java.util.Optional.of(fanout.path("fanout").asText());
       }
     }
-    throw CliException.badInput(
-        "task '"
-            + task.reference()
-            + "' has no fan-out, so it has no results; fan it out first (spl task fan-out "
-            + task.reference()
-            + " ...)");
+    return java.util.Optional.empty();
   }
 
   private static String textLine(JsonNode row) {
@@ -243,35 +256,64 @@ final class ResultsCommand implements Callable<Integer> {
   }
 
   /**
-   * Prints rows as text, as JSON lines or as one JSON array. JSON goes through a buffer of its own
-   * and is flushed once a page, not once a line: standard output flushes at every line otherwise,
-   * one system call per result. Text lines go to the glyph-aware stream as before.
+   * Prints rows as text, as JSON lines or as one JSON array. A JSON row is the line the coordinator
+   * wrote, copied as it is (it is compact JSON already), parsed only where it must be: for text,
+   * for {@code --fetch}, and to escape a row with characters outside ASCII when the output is not
+   * UTF-8 ({@link CliContext#jsonLine}). JSON goes through a buffer of its own and is flushed once
+   * a page, not once a line: standard output flushes at every line otherwise, one system call per
+   * result. Text lines go to the glyph-aware stream as before.
    */
   private static final class Printer {
     private final CliContext context;
     private final boolean jsonArray;
+    private final boolean parseEvery;
+    private final boolean asciiOnly;
     private final OutputStream json;
     private long printed;
 
-    Printer(CliContext context) {
+    Printer(CliContext context, boolean parseEvery) {
       this.context = context;
       this.jsonArray = context.json() && !context.jsonLines();
+      this.parseEvery = parseEvery || !context.json();
+      this.asciiOnly = !context.unicodeOutput();
       this.json = context.json() ? new BufferedOutputStream(context.rawOut(), 1 << 16) : null;
       if (jsonArray) {
         write("[");
       }
     }
 
-    void print(JsonNode row) {
+    /** Prints one row; its tree when it had to be parsed, else a missing node. */
+    JsonNode print(byte[] bytes, int from, int to) throws IOException {
+      JsonNode row =
+          parseEvery || (asciiOnly && !ascii(bytes, from, to))
+              ? ClientJson.readLine(bytes, from, to)
+              : com.fasterxml.jackson.databind.node.MissingNode.getInstance();
       if (json == null) {
         context.out().println(textLine(row));
-      } else if (jsonArray) {
-        write(printed > 0 ? "," + context.jsonLine(row) : context.jsonLine(row));
       } else {
-        write(context.jsonLine(row));
-        write("\n");
+        if (jsonArray && printed > 0) {
+          json.write(',');
+        }
+        if (row.isMissingNode() || !asciiOnly) {
+          json.write(bytes, from, to - from);
+        } else {
+          write(context.jsonLine(row));
+        }
+        if (!jsonArray) {
+          json.write('\n');
+        }
       }
       printed++;
+      return row;
+    }
+
+    private static boolean ascii(byte[] bytes, int from, int to) {
+      for (int i = from; i < to; i++) {
+        if (bytes[i] < 0) {
+          return false;
+        }
+      }
+      return true;
     }
 
     void flush() {

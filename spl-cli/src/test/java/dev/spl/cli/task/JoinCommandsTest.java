@@ -152,6 +152,71 @@ class JoinCommandsTest {
   }
 
   @Test
+  void watchPrintsProgressAsTheCoordinatorFoldsAndEndsAtTheJoin() throws Exception {
+    FanoutRef ref = threeWithADependency("JS-P");
+    fx.spawned(ref, 0, 1, TaskFixture.WORKER_A);
+    fx.spawned(ref, 1, 1, TaskFixture.WORKER_B);
+    FanoutWatch folded = new FanoutWatch(new DaemonClient(daemon.url(), null), ref.id());
+    Await.until(
+        "the coordinator folded the spawns", Duration.ofSeconds(10), () -> spawnedTwo(folded));
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.util.concurrent.ExecutorService runner =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    try (java.io.PrintStream o =
+            new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8);
+        java.io.PrintStream e =
+            new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8)) {
+      java.util.concurrent.Future<Integer> watch =
+          runner.submit(
+              () ->
+                  dev.spl.cli.Spl.run(
+                      new java.io.ByteArrayInputStream(new byte[0]),
+                      o,
+                      e,
+                      env,
+                      "task",
+                      "join-status",
+                      "JS-P",
+                      "--watch",
+                      "--timeout",
+                      "30",
+                      "--interval",
+                      "0.05"));
+      Await.until(
+          "the watch printed where the fan-out stands",
+          Duration.ofSeconds(10),
+          () -> errText(err).contains("spawned 2/3 · completed 0/3") || watch.isDone());
+      assertThat(watch.isDone()).as(errText(err)).isFalse();
+
+      fx.done(ref, 0, 1, TaskFixture.WORKER_A, "accept", 1.0);
+      Await.until(
+          "the watch printed the first result",
+          Duration.ofSeconds(10),
+          () -> errText(err).contains("spawned 2/3 · completed 1/3"));
+      fx.done(ref, 1, 1, TaskFixture.WORKER_B, "accept", 1.0);
+      fx.spawned(ref, 2, 1, TaskFixture.WORKER_A);
+      fx.done(ref, 2, 1, TaskFixture.WORKER_A, "accept", 0.5);
+
+      assertThat(watch.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+    } finally {
+      runner.shutdownNow();
+    }
+    assertThat(errText(err))
+        .contains("[0] Write A: accept")
+        .contains("spawned 3/3 · completed 3/3")
+        .doesNotContain("null");
+    assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .containsPattern("Join complete:\\s+yes \\(accept\\)")
+        .isEqualTo(fx.ok("task", "join-status", "JS-P").out());
+  }
+
+  // ByteArrayOutputStream's methods are synchronized: reading it while the watch writes is safe.
+  private static String errText(java.io.ByteArrayOutputStream err) {
+    return err.toString(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  @Test
   void watchGivesUpAfterItsTimeout() {
     threeWithADependency("JS-W");
     CliRun run =

@@ -369,6 +369,65 @@ class ResultsCommandTest {
   }
 
   @Test
+  void jsonRowsAreTheStoredResultsCopiedThroughAndEscapedToAsciiWhereTheOutputIsNotUtf8()
+      throws Exception {
+    Path script = dir.resolve("unicode.sh");
+    Files.writeString(
+        script,
+        "#!/bin/sh\n"
+            + "printf '{\"word\": \"caf\\u00e9 %s\", \"ratio\": 0.5, \"list\": [1, {\"b\": 2,"
+            + " \"a\": 1}]}' \"$SPL_INDEX\" > \"$SPL_RESULT_FILE\"\n");
+    ok("task", "add", "Unicode", "--alias", "RES-4", "--namespace", "res");
+    ok(
+        "task",
+        "fan-out",
+        "RES-4",
+        "--range",
+        "0..3",
+        "--template",
+        "goal=Word {{shard}},run=sh " + script,
+        "--join",
+        "all");
+    CliRun watch = CliRun.run(env, "task", "join-status", "RES-4", "--watch", "--timeout", "60");
+    assertThat(watch.exitCode()).as(watch.toString()).isZero();
+
+    List<String> utf8 = ok("-o", "jsonl", "task", "results", "RES-4").out().lines().toList();
+    assertThat(utf8).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      JsonNode row = CliRun.jsonOf(utf8.get(i));
+      assertThat(row.path("index").asInt()).isEqualTo(i);
+      assertThat(row.path("result"))
+          .isEqualTo(
+              CliRun.jsonOf(
+                  "{\"list\":[1,{\"a\":1,\"b\":2}],\"ratio\":0.5,\"word\":\"caf\u00e9 "
+                      + i
+                      + "\"}"));
+      // The result as the record holds it: canonical JSON, keys sorted at every depth.
+      assertThat(utf8.get(i))
+          .contains(
+              "\"result\":{\"list\":[1,{\"a\":1,\"b\":2}],\"ratio\":0.5,\"word\":\"caf\u00e9 "
+                  + i
+                  + "\"}");
+    }
+    JsonNode array = ok("-o", "json", "task", "results", "RES-4").json();
+    assertThat(array).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      assertThat(array.get(i)).isEqualTo(CliRun.jsonOf(utf8.get(i)));
+    }
+
+    Map<String, String> ascii = new java.util.HashMap<>(env);
+    ascii.put("LC_ALL", "C");
+    CliRun plain = CliRun.run(ascii, "-o", "jsonl", "task", "results", "RES-4");
+    assertThat(plain.exitCode()).as(plain.toString()).isZero();
+    List<String> escaped = plain.out().lines().toList();
+    assertThat(escaped).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      assertThat(escaped.get(i)).matches("\\p{ASCII}*").contains("caf\\u00E9 " + i);
+      assertThat(CliRun.jsonOf(escaped.get(i))).isEqualTo(CliRun.jsonOf(utf8.get(i)));
+    }
+  }
+
+  @Test
   void resultsOfATaskWithoutAFanOutOrWithAnUnknownStateAreRefused() {
     ok("task", "add", "Nothing yet", "--alias", "RES-3");
     CliRun none = CliRun.run(env, "task", "results", "RES-3");

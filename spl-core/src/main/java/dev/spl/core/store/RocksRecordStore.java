@@ -868,6 +868,41 @@ public final class RocksRecordStore implements RecordStore {
   }
 
   @Override
+  public void canonicalAtSeqs(long[] seqs, String topic, CanonicalSink sink) {
+    byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
+    List<byte[]> keys = new ArrayList<>(seqs.length);
+    int[] positions = new int[seqs.length];
+    long last = lastSeq;
+    for (int i = 0; i < seqs.length; i++) {
+      if (seqs[i] >= 1 && seqs[i] <= last) {
+        positions[keys.size()] = i;
+        keys.add(StoreCodec.seqKey(seqs[i]));
+      }
+    }
+    if (keys.isEmpty()) {
+      return;
+    }
+    openLock.readLock().lock();
+    try {
+      requireOpen();
+      ColumnFamilyHandle log = handle(StoreColumnFamily.LOG);
+      List<byte[]> values =
+          db.multiGetAsList(java.util.Collections.nCopies(keys.size(), log), keys);
+      for (int i = 0; i < values.size(); i++) {
+        byte[] value = values.get(i);
+        if (value != null && StoreCodec.matchesTopic(value, topicBytes)) {
+          int offset = StoreCodec.contentOffset(value);
+          sink.accept(positions[i], value, offset, value.length - offset);
+        }
+      }
+    } catch (RocksDBException e) {
+      throw readFailure("the records at " + keys.size() + " seqs", e);
+    } finally {
+      openLock.readLock().unlock();
+    }
+  }
+
+  @Override
   public long lastSeq() {
     return lastSeq;
   }

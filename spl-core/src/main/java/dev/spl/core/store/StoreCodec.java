@@ -150,6 +150,16 @@ final class StoreCodec {
     return true;
   }
 
+  /** Whether a log value's topic is {@code topic}, without parsing. */
+  static boolean matchesTopic(byte[] value, byte[] topic) {
+    return matches(value, null, topic);
+  }
+
+  /** Where a log value's canonical JSON starts. */
+  static int contentOffset(byte[] value) {
+    return TOPIC_OFFSET + Math.max(0, ByteBuffer.wrap(value).getInt(TOPIC_LENGTH_OFFSET));
+  }
+
   static StoredRecord decode(long seq, byte[] value) {
     if (value[0] != FORMAT) {
       throw new IllegalStateException(

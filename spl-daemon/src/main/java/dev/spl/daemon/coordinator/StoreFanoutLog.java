@@ -83,18 +83,6 @@ public final class StoreFanoutLog implements FanoutLog {
     return childDoneOf(page.get(0));
   }
 
-  /**
-   * The {@code fanout_child_done} records at {@code seqs}, by seq, read from the store in one call;
-   * a seq that holds no such record is absent.
-   */
-  public Map<Long, ChildDone> childDones(long[] seqs) {
-    Map<Long, ChildDone> out = new java.util.HashMap<>(seqs.length * 2);
-    for (StoredRecord stored : store.atSeqs(seqs)) {
-      childDoneOf(stored).ifPresent(done -> out.put(stored.seq(), done));
-    }
-    return out;
-  }
-
   private static Optional<ChildDone> childDoneOf(StoredRecord stored) {
     if (!FanoutRecords.CHILD_DONE.equals(stored.record().topic())) {
       return Optional.empty();

@@ -74,8 +74,12 @@ public interface FanoutEndpoints {
   /**
    * {@code GET /v1/fanouts/{id}/results}: each child's result (its current attempt's) in index
    * order, after {@code afterIndex}, only children in one of {@code states} when it is not empty.
+   *
+   * @param lines JSON lines ({@code format=jsonl}): the page's fields on the first line, then one
+   *     row a line, in place of one object with the rows in {@code data}
    */
-  default StreamedJson results(String id, int afterIndex, int limit, java.util.Set<String> states) {
+  default StreamedJson results(
+      String id, int afterIndex, int limit, java.util.Set<String> states, boolean lines) {
     throw ApiException.notFound("ROUTE_NOT_FOUND", "this daemon does not serve the fan-out routes");
   }
 

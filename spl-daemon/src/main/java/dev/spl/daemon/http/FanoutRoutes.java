@@ -24,8 +24,8 @@ final class FanoutRoutes {
   static final int DEFAULT_SUMMARY_CHARS = 200;
   static final int MAX_SUMMARY_CHARS = 65_536;
   static final int DEFAULT_RESULTS = 1000;
-  static final int MAX_RESULTS = 10_000;
-  private static final Set<String> RESULTS_PARAMETERS = Set.of("after", "limit", "state");
+  static final int MAX_RESULTS = 100_000;
+  private static final Set<String> RESULTS_PARAMETERS = Set.of("after", "limit", "state", "format");
   private static final Set<String> LIST_PARAMETERS = Set.of("thread", "status", "limit");
   private static final Set<String> CHILDREN_PARAMETERS =
       Set.of("after", "changed_after", "limit", "summary_chars");
@@ -111,7 +111,16 @@ final class FanoutRoutes {
         states.add(state);
       }
     }
-    HttpApi.respondStreamed(ctx, fleet.fanouts().results(id, after, limit, states));
+    String format = HttpApi.first(query, "format");
+    if (format != null && !format.equals("json") && !format.equals("jsonl")) {
+      throw ApiException.badRequest(
+          "INVALID_PARAMETER", "format: expected 'json' or 'jsonl' but found '" + format + "'");
+    }
+    boolean lines = "jsonl".equals(format);
+    HttpApi.respondStreamed(
+        ctx,
+        fleet.fanouts().results(id, after, limit, states, lines),
+        lines ? HttpApi.JSON_LINES : HttpApi.JSON);
   }
 
   private void retry(Context ctx) {

@@ -50,7 +50,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
-  private static final String JSON = "application/json";
+  static final String JSON = "application/json";
+
+  /** JSON lines: one JSON value a line ({@code format=jsonl} of the results route). */
+  static final String JSON_LINES = "application/x-ndjson";
+
   static final int DEFAULT_LIST_LIMIT = 100;
   private static final Set<String> LIST_PARAMETERS =
       Set.of("thread", "topic", "act", "after", "limit");
@@ -664,8 +668,8 @@ public final class HttpApi {
   }
 
   /** Writes {@code body} to the response as it is produced, never holding it whole. */
-  static void respondStreamed(Context ctx, FanoutEndpoints.StreamedJson body) {
-    ctx.contentType(JSON);
+  static void respondStreamed(Context ctx, FanoutEndpoints.StreamedJson body, String contentType) {
+    ctx.contentType(contentType);
     try (com.fasterxml.jackson.core.JsonGenerator out =
         Json.MAPPER.getFactory().createGenerator(ctx.outputStream())) {
       body.writeTo(out);

@@ -78,6 +78,11 @@ public final class MeteredRecordStore implements RecordStore {
   }
 
   @Override
+  public void canonicalAtSeqs(long[] seqs, String topic, CanonicalSink sink) {
+    store.canonicalAtSeqs(seqs, topic, sink);
+  }
+
+  @Override
   public long lastSeq() {
     return store.lastSeq();
   }
