@@ -297,7 +297,22 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     if (summary.merge() != null) {
       node.set("merge", summary.merge());
     }
+    node.set("waiting", waitingJson(summary.waiting()));
     return node;
+  }
+
+  /** Why children wait to spawn: {@code [{reason, subtasks, first_index}]}. */
+  static com.fasterxml.jackson.databind.node.ArrayNode waitingJson(
+      List<JoinStatus.Waiting> waiting) {
+    var array = Json.MAPPER.createArrayNode();
+    for (JoinStatus.Waiting group : waiting) {
+      array
+          .addObject()
+          .put("reason", group.reason())
+          .put("subtasks", group.subtasks())
+          .put("first_index", group.firstIndex());
+    }
+    return array;
   }
 
   /** The fan-in as the join record and CEL joins name its fields. */
@@ -346,6 +361,9 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     node.put("retries", line.retries());
     if (line.retryAtMillis() > 0) {
       node.put("retry_at", line.retryAtMillis());
+    }
+    if (line.waiting() != null) {
+      node.put("waiting", line.waiting());
     }
     node.put("changed_at", row.changedAt());
     return node;

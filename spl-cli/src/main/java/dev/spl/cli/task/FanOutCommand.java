@@ -256,12 +256,17 @@ final class FanOutCommand implements Callable<Integer> {
               e.getMessage().startsWith("join: ") ? e.getMessage().substring(6) : e.getMessage());
         }
       }
+      TaskFold.LazyCelJoins cel = new TaskFold.LazyCelJoins();
       if (data == null) {
         FanoutValidation.validate(specs);
-        Joins.compile(join, specs.size(), new TaskFold.LazyCelJoins());
+        Joins.compile(join, specs.size(), cel);
+        FanoutValidation.validateRoutes(targetsOf(specs), cel.routes(), 0);
       } else {
-        FanoutValidation.validateDataJoin(Joins.compile(join, width, new TaskFold.LazyCelJoins()));
+        FanoutValidation.validateDataJoin(Joins.compile(join, width, cel));
+        FanoutValidation.validateRoutes(
+            java.util.Collections.singletonList(data.loop().template().target()), cel.routes(), -1);
       }
+      FanoutValidation.validateRoutes(targetsOf(stages), cel.routes(), -1);
       if (maxAttempts < 1) {
         throw new InvalidFanoutException(
             -1, "--max-attempts", "expected a whole number >= 1 but found " + maxAttempts);
@@ -744,5 +749,11 @@ final class FanOutCommand implements Callable<Integer> {
       chunks.add(new SubtaskChunk(namespace, offset, specs.subList(offset, specs.size())).toBody());
     }
     return chunks;
+  }
+
+  private static List<String> targetsOf(List<SubtaskSpec> specs) {
+    List<String> targets = new ArrayList<>(specs.size());
+    specs.forEach(spec -> targets.add(spec.target()));
+    return targets;
   }
 }

@@ -104,7 +104,10 @@ final class JoinStatusCommand implements Callable<Integer> {
     if (watch && !state.joinComplete()) {
       return watch(api, task, state);
     }
-    JoinStatus status = JoinStatus.of(state);
+    JoinStatus status =
+        state.joinComplete() || !state.routed()
+            ? JoinStatus.of(state)
+            : JoinStatus.of(state, FleetView.load(api).directory());
     print(status, task);
     if (watch) {
       requireAccepted(task, status);
@@ -274,6 +277,17 @@ final class JoinStatusCommand implements Callable<Integer> {
       row.put("iter_to", line.identity().iterTo());
       row.put("idempotency_key", line.identity().idempotencyKey());
       row.put("retries", line.retries());
+      if (line.waiting() != null) {
+        row.put("waiting", line.waiting());
+      }
+    }
+    ArrayNode waiting = node.putArray("waiting");
+    for (JoinStatus.Waiting group : status.waiting()) {
+      waiting
+          .addObject()
+          .put("reason", group.reason())
+          .put("subtasks", group.subtasks())
+          .put("first_index", group.firstIndex());
     }
     return node;
   }
@@ -320,6 +334,16 @@ final class JoinStatusCommand implements Callable<Integer> {
     }
     if (status.reduced() != null) {
       ReducedText.print(out, status.reduced(), "  Reduced:         ", "                   ");
+    }
+    for (JoinStatus.Waiting group : status.waiting()) {
+      out.println(
+          "  Waiting:         "
+              + Formats.count(group.subtasks())
+              + (group.subtasks() == 1 ? " subtask" : " subtasks")
+              + " (first ["
+              + group.firstIndex()
+              + "]): "
+              + group.reason());
     }
     out.println();
     if (n > FULL_LISTING_MAX && !all) {
@@ -372,6 +396,8 @@ final class JoinStatusCommand implements Callable<Integer> {
               + " interrupted by a "
               + line.interruptedBy().replace('_', ' ')
               + ")";
+    } else if (line.waiting() != null) {
+      state = line.state() + " (" + line.waiting() + ")";
     } else {
       state = line.state();
     }

@@ -136,6 +136,12 @@ public final class FanoutState {
   private final long[] notBefore; // automatic retries only: no spawn before this time
   private final Map<Integer, String> hints = new HashMap<>();
 
+  // The routing condition of each distinct cel: target, compiled once per fan-out.
+  private final Map<String, RoutePredicate> routes = new HashMap<>();
+  // Why routed children ready to spawn found no worker, as last seen by decide: what join-status
+  // shows, not part of the state (like wakeAtMillis).
+  private final Map<Integer, String> waitingHints = new java.util.TreeMap<>();
+
   private final List<String> workerDids = new ArrayList<>();
   private final Map<String, Integer> workerIndex = new HashMap<>();
 
@@ -223,6 +229,7 @@ public final class FanoutState {
     for (int i = 0; i < n; i++) {
       SubtaskSpec spec = specs.get(i);
       targets[i] = Target.parse(i, spec.target());
+      noteRoute(targets[i]);
       unacceptedDeps[i] = spec.depends().size();
       for (int dependency : spec.depends()) {
         successorCounts[dependency]++;
@@ -279,6 +286,7 @@ public final class FanoutState {
     this.loop = parent.loop();
     this.chunks = chunks;
     this.dataTarget = Target.parse(-1, loop.template().target());
+    noteRoute(dataTarget);
     this.specs = List.of();
     this.targets = null;
     this.successors = null;
@@ -304,6 +312,9 @@ public final class FanoutState {
   }
 
   private void initRows() {
+    for (SubtaskSpec stage : parent.fanin().stages()) {
+      noteRoute(Target.parse(-1, stage.target()));
+    }
     Arrays.fill(attempt, 1);
     Arrays.fill(lostRuns, (byte) 1);
     pendingCount = width;
@@ -344,7 +355,9 @@ public final class FanoutState {
       FanoutLog log) {
     FanoutValidation.validate(specs);
     JoinPredicate predicate = Joins.compile(parent.join(), specs.size(), compiler);
-    return new FanoutState(ref, parent, specs, predicate, log).withThenIf(compiler);
+    return new FanoutState(ref, parent, specs, predicate, log)
+        .withThenIf(compiler)
+        .withRoutes(compiler.routes());
   }
 
   /** Compiles the parent's join and builds the fold of a data fan-out. */
@@ -355,7 +368,106 @@ public final class FanoutState {
       JoinCompiler compiler,
       FanoutLog log) {
     JoinPredicate predicate = Joins.compile(parent.join(), parent.loop().width(), compiler);
-    return new FanoutState(ref, parent, chunks, predicate, log).withThenIf(compiler);
+    return new FanoutState(ref, parent, chunks, predicate, log)
+        .withThenIf(compiler)
+        .withRoutes(compiler.routes());
+  }
+
+  /**
+   * A {@code cel:} target's condition waits for {@link #withRoutes}; until then nothing matches.
+   */
+  private void noteRoute(Target target) {
+    if (target.kind() == Target.Kind.CEL) {
+      routes.putIfAbsent(target.value(), RoutePredicate.uncompiled(target.value()));
+    }
+  }
+
+  /**
+   * Compiles each distinct {@code cel:} target once. A condition that does not compile is refused
+   * naming the first subtask that has it (-1 for a template or a stage).
+   */
+  private FanoutState withRoutes(RouteCompiler compiler) {
+    for (String text : List.copyOf(routes.keySet())) {
+      try {
+        routes.put(text, compiler.compile(text));
+      } catch (InvalidFanoutException e) {
+        throw new InvalidFanoutException(firstWithRoute(text), "target", e.problem());
+      }
+    }
+    return this;
+  }
+
+  private int firstWithRoute(String text) {
+    if (targets != null) {
+      for (int i = 0; i < targets.length; i++) {
+        if (targets[i].kind() == Target.Kind.CEL && targets[i].value().equals(text)) {
+          return i;
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** Whether any child (or stage) has a routing condition. */
+  public boolean routed() {
+    return !routes.isEmpty();
+  }
+
+  /** The routing condition child {@code i} must be placed by, or null when any worker will do. */
+  private RoutePredicate routeOf(Target target) {
+    return target.kind() == Target.Kind.CEL ? routes.get(target.value()) : null;
+  }
+
+  /**
+   * Why child {@code index}, ready to spawn, is not placed on any of the workers of {@code
+   * directory}: no live worker, or none its routing condition holds for; null when it can be
+   * placed, or is not waiting to spawn.
+   */
+  public String waitingFor(int index, WorkerDirectory directory) {
+    if (!inRange(index) || state(index) != ChildState.PENDING_SPAWN || !ready.get(index)) {
+      return null;
+    }
+    Placement placement = new Placement(directory, roundRobinSpawns);
+    if (placement.noLiveWorker()) {
+      return "no live worker";
+    }
+    return unplaced(placement, target(index));
+  }
+
+  /** Why a routed child finds no worker in {@code placement}, or null when it is not routed. */
+  private String unplaced(Placement placement, Target target) {
+    RoutePredicate route = routeOf(target);
+    if (route == null) {
+      return null;
+    }
+    return placement.anyMatches(route)
+        ? "the live workers that match " + target + " are excluded or busy"
+        : "no live worker matches " + target;
+  }
+
+  /**
+   * Why child {@code index} waits to spawn as the coordinator's last decision saw it (a routed
+   * child no live worker matched), or null.
+   */
+  public String waitingFor(int index) {
+    return inRange(index) && state(index) == ChildState.PENDING_SPAWN
+        ? waitingHints.get(index)
+        : null;
+  }
+
+  /** The reasons routed children wait to spawn, as {@link #waitingFor(int)} gives them, grouped. */
+  public List<JoinStatus.Waiting> waiting() {
+    Map<String, JoinStatus.Waiting> byReason = new java.util.LinkedHashMap<>();
+    for (var hint : waitingHints.entrySet()) {
+      if (state(hint.getKey()) != ChildState.PENDING_SPAWN) {
+        continue;
+      }
+      byReason.merge(
+          hint.getValue(),
+          new JoinStatus.Waiting(hint.getValue(), 1, hint.getKey()),
+          (a, b) -> new JoinStatus.Waiting(a.reason(), a.subtasks() + 1, a.firstIndex()));
+    }
+    return List.copyOf(byReason.values());
   }
 
   /** Compiles the parent's {@code then_if}, which decides whether the stages after the join run. */
@@ -1351,7 +1463,8 @@ public final class FanoutState {
       return;
     }
     SubtaskSpec spec = parent.fanin().stages().get(stage);
-    Placement.Choice choice = placement.choose(Target.parse(-1, spec.target()), false);
+    Target stageTarget = Target.parse(-1, spec.target());
+    Placement.Choice choice = placement.choose(stageTarget, false, routeOf(stageTarget), null);
     if (choice.none()) {
       return;
     }
@@ -1604,10 +1717,17 @@ public final class FanoutState {
           continue;
         }
       }
-      Placement.Choice choice = placement.choose(target(i), (flags[i] & LOST_ITS_WORKER) != 0);
+      Target target = target(i);
+      Placement.Choice choice =
+          placement.choose(target, (flags[i] & LOST_ITS_WORKER) != 0, routeOf(target), null);
       if (choice.none()) {
+        String why = unplaced(placement, target);
+        if (why != null) {
+          waitingHints.put(i, why);
+        }
         continue;
       }
+      waitingHints.remove(i);
       WorkerInfo chosen = placement.worker(choice);
       String childThread = thread(i);
       ChildIntent intent;
