@@ -298,6 +298,12 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
       node.set("merge", summary.merge());
     }
     node.set("waiting", waitingJson(summary.waiting()));
+    node.put("hedged", summary.hedged());
+    if (summary.options().hedgeAfter() != null) {
+      node.set("hedge_after", Json.MAPPER.valueToTree(summary.options().hedgeAfter().wire()));
+    } else {
+      node.putNull("hedge_after");
+    }
     return node;
   }
 

@@ -25,6 +25,7 @@ import dev.spl.core.fanout.FanoutPolicy;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.FanoutState;
 import dev.spl.core.fanout.FanoutValidation;
+import dev.spl.core.fanout.HedgeAfter;
 import dev.spl.core.fanout.InvalidFanoutException;
 import dev.spl.core.fanout.ItemChunk;
 import dev.spl.core.fanout.ItemParser;
@@ -176,6 +177,16 @@ final class FanOutCommand implements Callable<Integer> {
   String totalBudget;
 
   @Option(
+      names = "--hedge-after",
+      paramLabel = "p95|SECS",
+      description =
+          "Start a child that is still running once more on another live worker once it has run"
+              + " longer than its accepted siblings' p95 (p95) or SECS seconds; the first accepted"
+              + " result counts and the other attempt is cancelled (reason hedge_lost). Never for"
+              + " a subtask with hedge=false. Default: no hedging.")
+  String hedgeAfterText;
+
+  @Option(
       names = "--join",
       required = true,
       paramLabel = "JOIN",
@@ -316,7 +327,8 @@ final class FanOutCommand implements Callable<Integer> {
                     null,
                     null,
                     List.of(),
-                    data.loop().template().run()));
+                    data.loop().template().run(),
+                    null));
     boolean pinned = false;
     for (int i = 0; i < placed.size() && !pinned; i++) {
       pinned = Target.parse(i, placed.get(i).target()).pinned();
@@ -412,6 +424,9 @@ final class FanOutCommand implements Callable<Integer> {
       if (options.totalBudgetUsd() != null) {
         out.put("total_budget_usd", options.totalBudgetUsd());
       }
+      if (options.hedgeAfter() != null) {
+        out.set("hedge_after", Json.MAPPER.valueToTree(options.hedgeAfter().wire()));
+      }
       out.put("join", join.trim());
       out.put("namespace", namespace);
       ArrayNode chunks = out.putArray("chunks");
@@ -460,6 +475,9 @@ final class FanOutCommand implements Callable<Integer> {
     }
     if (options.totalBudgetUsd() != null) {
       out.println("  budget:   $" + options.totalBudgetUsd().toPlainString() + " in total");
+    }
+    if (options.hedgeAfter() != null) {
+      out.println("  hedge:    a second attempt after " + options.hedgeAfter());
     }
     if (replaces != null) {
       out.println("  replaces: " + replaces);
@@ -520,7 +538,8 @@ final class FanOutCommand implements Callable<Integer> {
           maxRetries,
           backoffMillis,
           maxConcurrency == null ? 0 : maxConcurrency,
-          totalBudgetUsd);
+          totalBudgetUsd,
+          hedgeAfterText == null ? null : HedgeAfter.parse(hedgeAfterText));
     } catch (InvalidFanoutException e) {
       throw CliException.badInput(e.getMessage());
     }

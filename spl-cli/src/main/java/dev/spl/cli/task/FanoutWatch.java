@@ -160,7 +160,8 @@ final class FanoutWatch {
         summary.get("merge") instanceof com.fasterxml.jackson.databind.node.ObjectNode merge
             ? merge
             : null,
-        waiting(summary.path("waiting")));
+        waiting(summary.path("waiting")),
+        summary.path("hedged").asInt());
   }
 
   private static List<JoinStatus.Waiting> waiting(JsonNode array) {

@@ -248,6 +248,7 @@ final class JoinStatusCommand implements Callable<Integer> {
     }
     node.put("spent_usd", status.spentUsd());
     node.put("total_budget_usd", status.totalBudgetUsd());
+    node.put("hedged", status.hedged());
     ArrayNode rows = node.putArray("per_subtask");
     for (JoinStatus.SubtaskStatus line : status.perSubtask()) {
       ObjectNode row = rows.addObject();
@@ -334,6 +335,15 @@ final class JoinStatusCommand implements Callable<Integer> {
     }
     if (status.reduced() != null) {
       ReducedText.print(out, status.reduced(), "  Reduced:         ", "                   ");
+    }
+    if (status.hedged() > 0) {
+      out.println(
+          "  Hedged:          "
+              + Formats.count(status.hedged())
+              + (status.hedged() == 1 ? " child" : " children")
+              + " started twice · spent "
+              + Formats.usd(status.spentUsd() == null ? BigDecimal.ZERO : status.spentUsd())
+              + " (every attempt)");
     }
     for (JoinStatus.Waiting group : status.waiting()) {
       out.println(

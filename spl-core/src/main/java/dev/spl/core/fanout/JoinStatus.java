@@ -21,6 +21,7 @@ import java.util.List;
  *     without one
  * @param waiting why children ready to spawn are not placed (a routing condition no live worker
  *     meets), grouped by reason
+ * @param hedged children started a second time on another worker ({@code --hedge-after})
  */
 public record JoinStatus(
     FanoutRef fanout,
@@ -39,7 +40,8 @@ public record JoinStatus(
     java.math.BigDecimal spentUsd,
     java.math.BigDecimal totalBudgetUsd,
     com.fasterxml.jackson.databind.node.ObjectNode merge,
-    List<Waiting> waiting) {
+    List<Waiting> waiting,
+    int hedged) {
 
   /** Children that wait for the same reason: how many, and the first of them. */
   public record Waiting(String reason, int subtasks, int firstIndex) {}
@@ -91,7 +93,8 @@ public record JoinStatus(
         state.spentUsd(),
         state.options().totalBudgetUsd(),
         state.mergeJson(),
-        List.copyOf(waiting.values()));
+        List.copyOf(waiting.values()),
+        state.hedgedCount());
   }
 
   /** The line of subtask {@code index} alone, as {@link #of} lists it. */

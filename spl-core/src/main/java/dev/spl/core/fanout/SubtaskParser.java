@@ -41,8 +41,9 @@ import java.util.TreeSet;
  * range is checked against the fan-out by {@link FanoutValidation}).
  */
 public final class SubtaskParser {
-  static final Set<String> KEYS = Set.of("goal", "target", "budget", "timeout", "depends", "run");
-  private static final String KEY_LIST = "goal, target, budget, timeout, depends, run";
+  static final Set<String> KEYS =
+      Set.of("goal", "target", "budget", "timeout", "depends", "run", "hedge");
+  private static final String KEY_LIST = "goal, target, budget, timeout, depends, run, hedge";
 
   /** The longest timeout of one subtask: 30 days. */
   public static final long MAX_TIMEOUT_SECS = 30L * 24 * 3600;
@@ -234,6 +235,8 @@ public final class SubtaskParser {
       }
       if (value.isTextual()) {
         values.put(key, value.textValue());
+      } else if (value.isBoolean() && key.equals("hedge")) {
+        values.put(key, value.asText());
       } else if (value.isNumber() && !key.equals("goal")) {
         // Not toPlainString: 1e999999999 is a billion digits in plain form.
         values.put(key, value.decimalValue().toString());
@@ -256,7 +259,8 @@ public final class SubtaskParser {
               spec.budget(),
               spec.timeoutSecs(),
               dedupe(depends),
-              spec.run());
+              spec.run(),
+              spec.hedge());
     }
     return spec;
   }
@@ -352,7 +356,16 @@ public final class SubtaskParser {
     if (run != null && run.isEmpty()) {
       throw new InvalidFanoutException(index, "run", "expected a command but the value is empty");
     }
-    return new SubtaskSpec(goal, target, budget, timeout, depends, run);
+    Boolean hedge = null;
+    String hedgeText = emptyToNull(index, values, "hedge");
+    if (hedgeText != null) {
+      if (!hedgeText.equals("true") && !hedgeText.equals("false")) {
+        throw new InvalidFanoutException(
+            index, "hedge", "expected true or false but found '" + hedgeText + "'");
+      }
+      hedge = Boolean.valueOf(hedgeText);
+    }
+    return new SubtaskSpec(goal, target, budget, timeout, depends, run, hedge);
   }
 
   private static List<Integer> dedupe(List<Integer> indices) {

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param timeoutSecs the most wall time the child may take, or null for the worker's default
  * @param depends indices of subtasks that must be accepted before this one spawns, sorted
  * @param run the shell command for the shell executor, or null
+ * @param hedge false when the child must never run twice at once ({@code --hedge-after} skips it:
+ *     its side effects must not happen twice); null or true allow hedging
  */
 public record SubtaskSpec(
     String goal,
@@ -22,7 +24,8 @@ public record SubtaskSpec(
     BigDecimal budget,
     Long timeoutSecs,
     List<Integer> depends,
-    String run) {
+    String run,
+    Boolean hedge) {
 
   public SubtaskSpec {
     Objects.requireNonNull(goal, "goal");
@@ -30,7 +33,7 @@ public record SubtaskSpec(
   }
 
   public static SubtaskSpec ofGoal(String goal) {
-    return new SubtaskSpec(goal, null, null, null, List.of(), null);
+    return new SubtaskSpec(goal, null, null, null, List.of(), null, null);
   }
 
   /** The descriptor as stored in a {@code fanout_subtasks} chunk: absent values are left out. */
@@ -52,6 +55,9 @@ public record SubtaskSpec(
     }
     if (run != null) {
       node.put("run", run);
+    }
+    if (hedge != null) {
+      node.put("hedge", hedge);
     }
     return node;
   }

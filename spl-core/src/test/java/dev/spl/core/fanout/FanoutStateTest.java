@@ -24,7 +24,8 @@ class FanoutStateTest {
   private static final WorkerDirectory BOTH = live(A, B);
 
   private static SubtaskSpec spec(String goal, String target, Integer... depends) {
-    return new SubtaskSpec(goal, target, new BigDecimal("0.50"), 300L, List.of(depends), null);
+    return new SubtaskSpec(
+        goal, target, new BigDecimal("0.50"), 300L, List.of(depends), null, null);
   }
 
   @Test

@@ -67,10 +67,17 @@ class SubtaskParserProperties {
                 null,
                 stored.timeoutSecs(),
                 stored.depends(),
-                stored.run()))
+                stored.run(),
+                null))
         .isEqualTo(
             new SubtaskSpec(
-                spec.goal(), spec.target(), null, spec.timeoutSecs(), spec.depends(), spec.run()));
+                spec.goal(),
+                spec.target(),
+                null,
+                spec.timeoutSecs(),
+                spec.depends(),
+                spec.run(),
+                null));
   }
 
   @Property(tries = 1000)

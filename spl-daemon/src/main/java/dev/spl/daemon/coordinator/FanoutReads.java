@@ -37,6 +37,7 @@ public final class FanoutReads {
    * @param version grows with every change of the fan-out; see {@link Children#version()}
    * @param spentUsd what every result of its children reported spending, retried attempts too
    * @param waiting why children ready to spawn are not placed, grouped by reason
+   * @param hedged children started a second time on another worker ({@code --hedge-after})
    */
   public record Summary(
       FanoutRef ref,
@@ -64,7 +65,8 @@ public final class FanoutReads {
       String stages,
       java.math.BigDecimal spentUsd,
       com.fasterxml.jackson.databind.node.ObjectNode merge,
-      List<JoinStatus.Waiting> waiting) {
+      List<JoinStatus.Waiting> waiting,
+      int hedged) {
 
     /**
      * Still waiting for its join, and not replaced by a newer fan-out (which gets no decisions).
@@ -338,7 +340,8 @@ public final class FanoutReads {
         state.stagesStatus(),
         state.spentUsd(),
         state.mergeJson(),
-        state.waiting());
+        state.waiting(),
+        state.hedgedCount());
   }
 
   /**
