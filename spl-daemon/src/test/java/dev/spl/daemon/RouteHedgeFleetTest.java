@@ -75,9 +75,14 @@ class RouteHedgeFleetTest {
                 == workers);
   }
 
+  /**
+   * Waits for the join record. A hedged child's join may wait up to 30 s for the cancelled
+   * attempt's cost, and this machine may be busy: a long deadline, not a timing check.
+   */
   private static JsonNode joinOf(Daemon coordinator, FleetTestSupport.FanoutHandle fanout) {
     Await.until(
         "the join completed",
+        Duration.ofSeconds(90),
         () -> !onParentThread(coordinator, fanout, FanoutRecords.JOIN_COMPLETE).isEmpty());
     return onParentThread(coordinator, fanout, FanoutRecords.JOIN_COMPLETE).get(0).record().body();
   }
@@ -204,5 +209,51 @@ class RouteHedgeFleetTest {
             onParentThread(coordinator, fanout, FanoutRecords.CHILD_DONE).stream()
                 .map(stored -> ChildDone.fromBody(stored.record().body()))
                 .anyMatch(done -> done.index() == 0 && done.attempt() == 1));
+  }
+
+  private static dev.spl.core.Record ruleRecord(dev.spl.core.fanout.RoutingRule rule, long clock) {
+    return new dev.spl.core.Record(
+        dev.spl.core.ThreadIds.ENGINE_CONFIG,
+        "did:sync:user:operator",
+        dev.spl.core.Act.LEARN,
+        rule.toBody(),
+        clock,
+        List.of());
+  }
+
+  @Test
+  void aFleetRoutingRuleIsCheckedWhereItIsReceivedAndRoutesTheChildrenItMatches() {
+    coordinator = start(coordinatorConfig(dir.resolve("coordinator")));
+    Daemon eu = worker("eu-1", Map.of("zone", "eu"));
+    worker("us-1", Map.of("zone", "us"));
+    awaitLive(2);
+    Http.Response refused =
+        FleetTestSupport.post(
+            coordinator,
+            ruleRecord(
+                new dev.spl.core.fanout.RoutingRule("eu-data", null, "worker.zone == 'eu'", true),
+                1));
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.text()).contains("body.route").contains("worker.zone");
+    Http.Response stored =
+        FleetTestSupport.post(
+            coordinator,
+            ruleRecord(
+                new dev.spl.core.fanout.RoutingRule(
+                    "eu-data",
+                    "subtask.goal.startsWith('eu ')",
+                    "worker.labels.zone == 'eu'",
+                    true),
+                2));
+    assertThat(stored.status()).isEqualTo(201);
+
+    List<String> descriptors = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      descriptors.add(
+          "{\"goal\":\"eu part " + i + "\",\"run\":\"true\",\"target\":\"least-loaded-worker\"}");
+    }
+    FleetTestSupport.FanoutHandle fanout = fanOut(coordinator, "rules", "all", descriptors);
+    assertThat(joinOf(coordinator, fanout).path("verdict").asText()).isEqualTo("accept");
+    assertThat(spawns(fanout)).extracting(Spawned.Entry::worker).containsOnly(eu.did());
   }
 }

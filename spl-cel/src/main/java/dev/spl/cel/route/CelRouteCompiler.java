@@ -10,6 +10,7 @@ import dev.spl.cel.CompiledExpression;
 import dev.spl.core.fanout.InvalidFanoutException;
 import dev.spl.core.fanout.RouteCompiler;
 import dev.spl.core.fanout.RoutePredicate;
+import dev.spl.core.fanout.SubtaskMatch;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,7 +37,22 @@ public final class CelRouteCompiler implements RouteCompiler {
 
   private static final Map<String, CelType> VARIABLES = variables();
 
+  static final String SUBTASK_INDEX = "subtask.index";
+  static final String SUBTASK_GOAL = "subtask.goal";
+  static final String SUBTASK_TARGET = "subtask.target";
+  static final String SUBTASK_RUN = "subtask.run";
+  static final String SUBTASK_NAMESPACE = "subtask.namespace";
+
+  private static final Map<String, CelType> MATCH_VARIABLES =
+      Map.of(
+          SUBTASK_INDEX, SimpleType.INT,
+          SUBTASK_GOAL, SimpleType.STRING,
+          SUBTASK_TARGET, SimpleType.STRING,
+          SUBTASK_RUN, SimpleType.STRING,
+          SUBTASK_NAMESPACE, SimpleType.STRING);
+
   private final CelCompiler compiler = CelExpressions.compilerBuilder(VARIABLES).build();
+  private final CelCompiler matchCompiler = CelExpressions.compilerBuilder(MATCH_VARIABLES).build();
   private final Map<String, CelRoutePredicate> compiled = new ConcurrentHashMap<>();
 
   @Override
@@ -62,6 +78,30 @@ public final class CelRouteCompiler implements RouteCompiler {
       compiled.putIfAbsent(expression, route);
     }
     return route;
+  }
+
+  /**
+   * Compiles the {@code match} of a routing rule over one subtask: {@code subtask.index} (int),
+   * {@code subtask.goal}, {@code subtask.target}, {@code subtask.run} ({@code ""} when absent) and
+   * {@code subtask.namespace} (strings).
+   */
+  @Override
+  public SubtaskMatch compileMatch(String expression) {
+    try {
+      CompiledExpression checked =
+          CelExpressions.compile(matchCompiler, expression, SimpleType.BOOL, "cel");
+      return new CelSubtaskMatch(checked);
+    } catch (CelExpressionException e) {
+      String message = e.getMessage();
+      throw new InvalidFanoutException(
+          -1,
+          "match",
+          (message.startsWith("cel: ") ? message.substring(5) : message)
+              + (message.contains("undeclared reference")
+                  ? "\n(a match reads subtask.index, subtask.goal, subtask.target, subtask.run and"
+                      + " subtask.namespace)"
+                  : ""));
+    }
   }
 
   /** Names the fields a condition may read when the compiler found an undeclared one. */

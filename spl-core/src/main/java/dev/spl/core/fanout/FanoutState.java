@@ -141,6 +141,11 @@ public final class FanoutState {
   // Why routed children ready to spawn found no worker, as last seen by decide: what join-status
   // shows, not part of the state (like wakeAtMillis).
   private final Map<Integer, String> waitingHints = new java.util.TreeMap<>();
+  // The fleet-wide routing rules, and what they give each child as of their version.
+  private RoutingRules routingRules;
+  private long routingRulesVersion = -1;
+  private final Map<Integer, RoutePredicate> childRoutes = new HashMap<>();
+  private final Map<Integer, String> childRouteTexts = new HashMap<>();
 
   // Straggler hedging (--hedge-after): when each child's current attempt was spawned (the
   // received_at of its fanout_spawned), the run times of accepted children (for the p95), the
@@ -422,14 +427,73 @@ public final class FanoutState {
     return -1;
   }
 
-  /** Whether any child (or stage) has a routing condition. */
+  /** Whether any child (or stage) has a routing condition, its own or the fleet's. */
   public boolean routed() {
-    return !routes.isEmpty();
+    return !routes.isEmpty() || (routingRules != null && !routingRules.isEmpty());
   }
 
-  /** The routing condition child {@code i} must be placed by, or null when any worker will do. */
+  /** The fleet-wide routing rules its children are placed by too ({@link Fanouts} sets them). */
+  void useRoutingRules(RoutingRules rules) {
+    this.routingRules = rules;
+  }
+
+  /** The routing condition of a target alone (a stage's), or null when any worker will do. */
   private RoutePredicate routeOf(Target target) {
     return target.kind() == Target.Kind.CEL ? routes.get(target.value()) : null;
+  }
+
+  /**
+   * The routing condition child {@code i} must be placed by: its {@code cel:} target and the
+   * fleet-wide routing rules whose match holds for it, all of them; null when any worker will do.
+   * Worked out once per child and rules version.
+   */
+  private RoutePredicate routeOf(int i) {
+    RoutePredicate own = routeOf(target(i));
+    if (routingRules == null || routingRules.isEmpty()) {
+      return own;
+    }
+    if (routingRulesVersion != routingRules.version()) {
+      childRoutes.clear();
+      childRouteTexts.clear();
+      routingRulesVersion = routingRules.version();
+    }
+    if (childRoutes.containsKey(i)) {
+      return childRoutes.get(i);
+    }
+    List<RoutePredicate> all = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    if (own != null) {
+      all.add(own);
+      texts.add(target(i).toString());
+    }
+    for (RoutingRules.Compiled rule : routingRules.inForce()) {
+      if (rule.match().matches(ref.namespace(), i, subtaskOf(i))) {
+        all.add(rule.route());
+        texts.add("routing rule '" + rule.rule().name() + "' (" + rule.rule().route() + ")");
+      }
+    }
+    RoutePredicate route = all.isEmpty() ? null : RoutePredicate.allOf(all);
+    childRoutes.put(i, route);
+    childRouteTexts.put(i, String.join(" and ", texts));
+    return route;
+  }
+
+  /**
+   * The descriptor a routing rule's match reads: a listed subtask's, or a data fan-out's template.
+   */
+  private SubtaskSpec subtaskOf(int i) {
+    if (loop == null) {
+      return specs.get(i);
+    }
+    ChildTemplate template = loop.template();
+    return new SubtaskSpec(
+        template.goal(),
+        template.target(),
+        template.budget(),
+        template.timeoutSecs(),
+        List.of(),
+        template.run(),
+        null);
   }
 
   /**
@@ -445,18 +509,19 @@ public final class FanoutState {
     if (placement.noLiveWorker()) {
       return "no live worker";
     }
-    return unplaced(placement, target(index));
+    return unplaced(placement, index);
   }
 
-  /** Why a routed child finds no worker in {@code placement}, or null when it is not routed. */
-  private String unplaced(Placement placement, Target target) {
-    RoutePredicate route = routeOf(target);
+  /** Why routed child {@code i} finds no worker in {@code placement}, or null when not routed. */
+  private String unplaced(Placement placement, int i) {
+    RoutePredicate route = routeOf(i);
     if (route == null) {
       return null;
     }
+    String what = childRouteTexts.getOrDefault(i, target(i).toString());
     return placement.anyMatches(route)
-        ? "the live workers that match " + target + " are excluded or busy"
-        : "no live worker matches " + target;
+        ? "the live workers that match " + what + " are taken (a pinned worker that does not match)"
+        : "no live worker matches " + what;
   }
 
   /**
@@ -1520,7 +1585,7 @@ public final class FanoutState {
           placement.choose(
               target.kind() == Target.Kind.ROUND_ROBIN ? Target.LEAST_LOADED : target,
               false,
-              routeOf(target),
+              routeOf(i),
               worker(i));
       if (choice.none()) {
         continue;
@@ -1643,6 +1708,12 @@ public final class FanoutState {
       ChildState state = state(i);
       if (state == ChildState.IN_PROGRESS || state == ChildState.CANCELLING) {
         committed += budgetMicros(i);
+      }
+    }
+    // A hedged child running both attempts may spend twice.
+    for (var hedge : hedges.entrySet()) {
+      if (hedge.getValue().originOpen && hedge.getValue().hedgeOpen) {
+        committed += budgetMicros(hedge.getKey());
       }
     }
     return committed;
@@ -2104,9 +2175,9 @@ public final class FanoutState {
       }
       Target target = target(i);
       Placement.Choice choice =
-          placement.choose(target, (flags[i] & LOST_ITS_WORKER) != 0, routeOf(target), null);
+          placement.choose(target, (flags[i] & LOST_ITS_WORKER) != 0, routeOf(i), null);
       if (choice.none()) {
-        String why = unplaced(placement, target);
+        String why = unplaced(placement, i);
         if (why != null) {
           waitingHints.put(i, why);
         }

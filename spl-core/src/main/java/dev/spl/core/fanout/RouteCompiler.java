@@ -15,6 +15,22 @@ public interface RouteCompiler {
    */
   RoutePredicate compile(String expression);
 
+  /**
+   * Compiles the {@code match} of a fleet-wide routing rule: a condition over one subtask ({@code
+   * subtask.index}, {@code subtask.goal}, {@code subtask.target}, {@code subtask.run}, {@code
+   * subtask.namespace}).
+   *
+   * @throws InvalidFanoutException with key {@code match} as {@link #compile} does
+   */
+  default SubtaskMatch compileMatch(String expression) {
+    throw new InvalidFanoutException(
+        -1,
+        "match",
+        "routing rules need the CEL route compiler, which this reader does not have: '"
+            + expression
+            + "'");
+  }
+
   /** Without the CEL compiler: every expression is refused. */
   RouteCompiler NONE =
       expression -> {

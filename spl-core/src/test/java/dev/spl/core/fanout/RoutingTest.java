@@ -15,28 +15,52 @@ import org.junit.jupiter.api.Test;
 class RoutingTest {
   /** Compiles {@code key=value}: the worker has that label. Anything else does not compile. */
   static final RouteCompiler LABELS =
-      expression -> {
-        String[] pair = expression.split("=", 2);
-        if (pair.length != 2) {
-          throw new InvalidFanoutException(
-              -1, "target", "expected key=value but found " + expression);
+      new RouteCompiler() {
+        @Override
+        public RoutePredicate compile(String expression) {
+          String[] pair = expression.split("=", 2);
+          if (pair.length != 2) {
+            throw new InvalidFanoutException(
+                -1, "target", "expected key=value but found " + expression);
+          }
+          return new RoutePredicate() {
+            @Override
+            public String text() {
+              return expression;
+            }
+
+            @Override
+            public boolean matches(WorkerInfo worker, int freeSlots) {
+              return pair[1].equals(worker.labels().get(pair[0]));
+            }
+
+            @Override
+            public boolean readsFreeSlots() {
+              return false;
+            }
+          };
         }
-        return new RoutePredicate() {
-          @Override
-          public String text() {
-            return expression;
-          }
 
-          @Override
-          public boolean matches(WorkerInfo worker, int freeSlots) {
-            return pair[1].equals(worker.labels().get(pair[0]));
+        /** {@code goal~TEXT}: the goal contains TEXT. */
+        @Override
+        public SubtaskMatch compileMatch(String expression) {
+          if (!expression.startsWith("goal~")) {
+            throw new InvalidFanoutException(
+                -1, "match", "expected goal~TEXT but found " + expression);
           }
+          String text = expression.substring(5);
+          return new SubtaskMatch() {
+            @Override
+            public String text() {
+              return expression;
+            }
 
-          @Override
-          public boolean readsFreeSlots() {
-            return false;
-          }
-        };
+            @Override
+            public boolean matches(String namespace, int index, SubtaskSpec subtask) {
+              return subtask.goal().contains(text);
+            }
+          };
+        }
       };
 
   static final JoinCompiler WITH_ROUTES =
@@ -187,5 +211,71 @@ class RoutingTest {
       placement.take(placement.choose(target, false, roomLeft, null));
     }
     assertThat(placement.choose(target, false, roomLeft, null).none()).isTrue();
+  }
+
+  static dev.spl.core.StoredRecord rule(Driver driver, RoutingRule rule) {
+    return driver.appendOn(
+        dev.spl.core.ThreadIds.ENGINE_CONFIG,
+        "did:sync:user:operator",
+        dev.spl.core.Act.LEARN,
+        rule.toBody(),
+        List.of());
+  }
+
+  @Test
+  void aFleetRuleNarrowsTheChildrenItMatchesTogetherWithTheirOwnTarget() {
+    Driver driver = new Driver(WITH_ROUTES);
+    rule(driver, new RoutingRule("training-on-gpus", "goal~train", "gpu=a100", true));
+    driver.fanOut(
+        List.of(
+            routed("train big", null),
+            routed("train small", "cel:gpu=none"),
+            routed("report", null)),
+        "all");
+    List<FanoutAction.Spawn> spawns =
+        Driver.spawns(driver.step(Driver.live(A100_BUSY, A100_IDLE, CPU)));
+    // Child 0: the rule alone; child 1: its target and the rule cannot both hold; child 2: free.
+    assertThat(spawns).extracting(FanoutAction.Spawn::index).containsExactly(0, 2);
+    // Round-robin (no target) takes its turn among the workers the rule allows: a, then b.
+    assertThat(spawns.get(0).worker().alias()).isEqualTo("worker-a");
+    assertThat(driver.state().waitingFor(1))
+        .isEqualTo(
+            "no live worker matches cel:gpu=none and routing rule 'training-on-gpus' (gpu=a100)");
+
+    // Removing the rule lets child 1 go where its own target says.
+    rule(driver, new RoutingRule("training-on-gpus", null, null, false));
+    List<FanoutAction.Spawn> later =
+        Driver.spawns(driver.step(Driver.live(A100_BUSY, A100_IDLE, CPU)));
+    assertThat(later).extracting(spawn -> spawn.worker().alias()).containsExactly("worker-c");
+  }
+
+  @Test
+  void aRuleWithoutMatchAppliesToEveryChildAndABadRuleIsKeptOut() {
+    Driver driver = new Driver(WITH_ROUTES);
+    rule(driver, new RoutingRule("cpu-only", null, "gpu=none", true));
+    driver.appendOn(
+        dev.spl.core.ThreadIds.ENGINE_CONFIG,
+        "did:sync:user:operator",
+        dev.spl.core.Act.LEARN,
+        new RoutingRule("broken", "nonsense", "gpu=a100", true).toBody(),
+        List.of());
+    assertThat(driver.fanouts.routingRules().problems())
+        .containsEntry("broken", "body.match: expected goal~TEXT but found nonsense");
+    driver.fanOut(List.of(routed("a", null), routed("b", Target.LEAST_LOADED_NAME)), "all");
+    assertThat(Driver.spawns(driver.step(Driver.live(A100_IDLE, CPU))))
+        .extracting(spawn -> spawn.worker().alias())
+        .containsExactly("worker-c", "worker-c");
+  }
+
+  @Test
+  void aRoutingRuleBodyIsCheckedForItsShape() {
+    assertThatThrownBy(() -> new RoutingRule("bad name!", null, "x=y", true))
+        .hasMessageStartingWith("body.name: expected 1-64 letters");
+    assertThatThrownBy(() -> new RoutingRule("r", null, " ", true))
+        .hasMessage("body.route: expected a CEL condition over the worker but found none");
+    var body = new RoutingRule("r", null, "x=y", true).toBody().put("colour", "red");
+    assertThatThrownBy(() -> RoutingRule.fromBody(body)).hasMessageContaining("colour");
+    assertThat(RoutingRule.fromBody(new RoutingRule("r", "goal~x", "x=y", true).toBody()))
+        .isEqualTo(new RoutingRule("r", "goal~x", "x=y", true));
   }
 }
