@@ -76,7 +76,7 @@ class RouteHedgeFleetTest {
   }
 
   /**
-   * Waits for the join record. A hedged child's join may wait up to 30 s for the cancelled
+   * Waits for the join record. A hedged child's join may wait up to 10 s for the cancelled
    * attempt's cost, and this machine may be busy: a long deadline, not a timing check.
    */
   private static JsonNode joinOf(Daemon coordinator, FleetTestSupport.FanoutHandle fanout) {

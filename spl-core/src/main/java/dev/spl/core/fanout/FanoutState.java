@@ -858,7 +858,7 @@ public final class FanoutState {
    * How long the join waits, after an attempt decided a hedged child, for the other attempt's
    * result (it was cancelled, and reports what it spent), so the join's spent total holds both.
    */
-  static final long HEDGE_COST_WAIT_MILLIS = 30_000;
+  static final long HEDGE_COST_WAIT_MILLIS = 10_000;
 
   /** An attempt of a hedged child whose result has not arrived: its worker, how long to wait. */
   private static final class Unreported {
@@ -954,16 +954,21 @@ public final class FanoutState {
     return null;
   }
 
-  /** The run time of an accepted result, for the p95 hedging waits for. */
-  private void noteAcceptedRun(ChildDone done) {
-    if (options.hedgeAfter() != null && options.hedgeAfter().p95()) {
-      acceptedRunMillis.add(Math.max(0, done.finishedAtMillis() - done.startedAtMillis()));
+  /**
+   * The time from spawn to accepted result of a child that was not hedged, on the coordinator's
+   * clock, for the p95 hedging waits for: the same measure as a running child's time since its
+   * spawn, so a child that waits for a slot is not taken for a straggler.
+   */
+  private void noteAcceptedRun(int i, long receivedAtMillis) {
+    if (options.hedgeAfter() != null && options.hedgeAfter().p95() && !hedgedChildren.get(i)) {
+      acceptedRunMillis.add(Math.max(0, receivedAtMillis - spawnedAtMillis[i]));
     }
   }
 
   /**
-   * The p95 of the accepted children's run times (nearest rank), or -1 while fewer than {@link
-   * HedgeAfter#P95_MIN_SAMPLES} (or all the other children, in a narrower fan-out) were accepted.
+   * The p95 (nearest rank) of the times from spawn to accepted result of the children accepted
+   * without a hedge, or -1 while fewer than {@link HedgeAfter#P95_MIN_SAMPLES} (or all the other
+   * children, in a narrower fan-out) were accepted.
    */
   long hedgeP95Millis() {
     int needed = Math.max(1, Math.min(HedgeAfter.P95_MIN_SAMPLES, width - 1));
@@ -1056,7 +1061,7 @@ public final class FanoutState {
       reductions.add(i, done.output().result());
     }
     if (done.verdict() == Verdict.ACCEPT) {
-      noteAcceptedRun(done);
+      noteAcceptedRun(i, receivedAtMillis);
     }
     return true;
   }

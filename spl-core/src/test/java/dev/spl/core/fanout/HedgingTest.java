@@ -124,32 +124,40 @@ class HedgingTest {
     driver.fanOut(subtasks(7), "all", hedgeAfter("p95"));
     driver.step(ABC);
     long spawnedAt = driver.now;
-    driver.now += 50_000;
+    // Results 1, 2, 3 and 4 s after the spawn: fewer than the 5 the p95 needs.
     for (int i = 0; i < 4; i++) {
-      result(driver, i, 1, "accept", byDid(driver.state().worker(i)), (i + 1) * 1000L, "0");
+      driver.now = spawnedAt + (i + 1) * 1000L;
+      result(driver, i, 1, "accept", byDid(driver.state().worker(i)), 100, "0");
     }
-    assertThat(driver.state().hedgeP95Millis()).as("4 of the 5 siblings needed").isEqualTo(-1);
+    assertThat(driver.state().hedgeP95Millis()).isEqualTo(-1);
     assertThat(hedges(driver.step(ABC))).isEmpty();
-    result(driver, 4, 1, "accept", byDid(driver.state().worker(4)), 20_000, "0");
-    // Runs 1, 2, 3, 4 and 20 s: the p95 by nearest rank is the 5th, 20 s.
+    driver.now = spawnedAt + 20_000;
+    result(driver, 4, 1, "accept", byDid(driver.state().worker(4)), 100, "0");
+    // 1, 2, 3, 4 and 20 s from spawn to result: the p95 by nearest rank is the 5th, 20 s.
     assertThat(driver.state().hedgeP95Millis()).isEqualTo(20_000);
     assertThat(hedges(driver.step(ABC)))
         .extracting(FanoutAction.Spawn::index)
         .containsExactly(5, 6);
-    assertThat(driver.now - spawnedAt).isGreaterThanOrEqualTo(20_000);
   }
 
   @Test
   void p95DoesNotHedgeAChildThatHasRunLessThanIt() {
     Driver driver = new Driver();
-    driver.fanOut(subtasks(6), "all", hedgeAfter("p95"));
+    List<SubtaskSpec> specs = new ArrayList<>(subtasks(5));
+    specs.add(new SubtaskSpec("after 0", null, null, null, List.of(0), null, null));
+    driver.fanOut(specs, "all", hedgeAfter("p95"));
     driver.step(ABC);
-    driver.now += 3_000;
-    for (int i = 0; i < 5; i++) {
-      result(driver, i, 1, "accept", byDid(driver.state().worker(i)), 10_000, "0");
+    long spawnedAt = driver.now;
+    driver.now = spawnedAt + 1_000;
+    result(driver, 0, 1, "accept", byDid(driver.state().worker(0)), 100, "0");
+    driver.step(ABC); // child 5 spawns now, 1 s after the others
+    for (int i = 1; i < 5; i++) {
+      driver.now = spawnedAt + 5_000;
+      result(driver, i, 1, "accept", byDid(driver.state().worker(i)), 100, "0");
     }
-    assertThat(hedges(driver.step(ABC))).isEmpty();
-    driver.now += 7_000;
+    assertThat(driver.state().hedgeP95Millis()).isEqualTo(5_000);
+    assertThat(hedges(driver.step(ABC))).as("child 5 has run 4 s").isEmpty();
+    driver.now = spawnedAt + 6_000;
     assertThat(hedges(driver.step(ABC))).extracting(FanoutAction.Spawn::index).containsExactly(5);
   }
 
