@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.cli.client.ClientJson;
 import dev.spl.cli.completion.CompletionCommand;
 import dev.spl.cli.control.KillCommand;
+import dev.spl.cli.control.RoutesCommand;
 import dev.spl.cli.control.RulesCommand;
 import dev.spl.cli.control.UnkillCommand;
 import dev.spl.cli.daemon.DaemonCommand;
@@ -100,6 +101,7 @@ public final class Spl implements Runnable {
     commands.put("kill", KillCommand.class);
     commands.put("unkill", UnkillCommand.class);
     commands.put("rules", RulesCommand.class);
+    commands.put("routes", RoutesCommand.class);
     commands.put("demo", DemoCommand.class);
     commands.put("completion", CompletionCommand.class);
     commands.put("help", CommandLine.HelpCommand.class);

@@ -357,7 +357,28 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     if (summary.merge() != null) {
       node.set("merge", summary.merge());
     }
+    node.set("waiting", waitingJson(summary.waiting()));
+    node.put("hedged", summary.hedged());
+    if (summary.options().hedgeAfter() != null) {
+      node.set("hedge_after", Json.MAPPER.valueToTree(summary.options().hedgeAfter().wire()));
+    } else {
+      node.putNull("hedge_after");
+    }
     return node;
+  }
+
+  /** Why children wait to spawn: {@code [{reason, subtasks, first_index}]}. */
+  static com.fasterxml.jackson.databind.node.ArrayNode waitingJson(
+      List<JoinStatus.Waiting> waiting) {
+    var array = Json.MAPPER.createArrayNode();
+    for (JoinStatus.Waiting group : waiting) {
+      array
+          .addObject()
+          .put("reason", group.reason())
+          .put("subtasks", group.subtasks())
+          .put("first_index", group.firstIndex());
+    }
+    return array;
   }
 
   /** The fan-in as the join record and CEL joins name its fields. */
@@ -406,6 +427,9 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     node.put("retries", line.retries());
     if (line.retryAtMillis() > 0) {
       node.put("retry_at", line.retryAtMillis());
+    }
+    if (line.waiting() != null) {
+      node.put("waiting", line.waiting());
     }
     node.put("changed_at", row.changedAt());
     return node;

@@ -91,14 +91,18 @@ class RemoteWorktreeFleetTest {
     for (String alias : List.of("worker-a", "worker-b")) {
       Path repo = clone(alias + "-repo");
       start(
-          DaemonConfig.defaults(dir.resolve(alias))
-              .withPort(0)
-              .withDurability(Durability.FAST)
-              .withFleet(
-                  FleetSettings.worker(alias, coordinator.url())
-                      .withHeartbeatInterval(FleetTestSupport.INTERVAL)
-                      .withExecutor(FleetSettings.ExecutorKind.WORKTREE, Duration.ZERO)
-                      .withRepo(repo.toString())));
+          DaemonConfig.builder(dir.resolve(alias))
+              .port(0)
+              .durability(Durability.FAST)
+              .fleet(
+                  FleetSettings.builder()
+                      .worker(alias, coordinator.url())
+                      .heartbeatInterval(FleetTestSupport.INTERVAL)
+                      .executor(FleetSettings.ExecutorKind.WORKTREE)
+                      .echoDelay(Duration.ZERO)
+                      .repo(repo.toString())
+                      .build())
+              .build());
     }
     Await.until(
         "2 workers live",

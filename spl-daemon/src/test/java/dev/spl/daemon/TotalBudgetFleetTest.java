@@ -65,7 +65,8 @@ class TotalBudgetFleetTest {
         0,
         FanoutOptions.DEFAULT_BACKOFF_MILLIS,
         0,
-        new BigDecimal(usd));
+        new BigDecimal(usd),
+        null);
   }
 
   private static JoinComplete awaitJoin(Daemon coordinator, FleetTestSupport.FanoutHandle fanout) {

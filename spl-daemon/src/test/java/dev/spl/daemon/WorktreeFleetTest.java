@@ -269,15 +269,21 @@ class WorktreeFleetTest {
 
   /** A shell worker, with {@code repo} as its repository or none (null). */
   private Daemon shellWorker(Daemon coordinator, String alias, Path repository) {
-    FleetSettings fleet =
-        FleetSettings.worker(alias, coordinator.url())
-            .withHeartbeatInterval(FleetTestSupport.INTERVAL)
-            .withExecutor(FleetSettings.ExecutorKind.SHELL, Duration.ZERO);
+    FleetSettings.Builder fleet =
+        FleetSettings.builder()
+            .worker(alias, coordinator.url())
+            .heartbeatInterval(FleetTestSupport.INTERVAL)
+            .executor(FleetSettings.ExecutorKind.SHELL)
+            .echoDelay(Duration.ZERO);
+    if (repository != null) {
+      fleet.repo(repository.toString());
+    }
     return start(
-        DaemonConfig.defaults(dir.resolve(alias))
-            .withPort(0)
-            .withDurability(Durability.FAST)
-            .withFleet(repository == null ? fleet : fleet.withRepo(repository.toString())));
+        DaemonConfig.builder(dir.resolve(alias))
+            .port(0)
+            .durability(Durability.FAST)
+            .fleet(fleet.build())
+            .build());
   }
 
   @Test

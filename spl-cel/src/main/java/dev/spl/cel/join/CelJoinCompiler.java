@@ -8,9 +8,11 @@ import dev.cel.compiler.CelCompiler;
 import dev.spl.cel.CelExpressionException;
 import dev.spl.cel.CelExpressions;
 import dev.spl.cel.CompiledExpression;
+import dev.spl.cel.route.CelRouteCompiler;
 import dev.spl.core.fanout.InvalidFanoutException;
 import dev.spl.core.fanout.JoinCompiler;
 import dev.spl.core.fanout.JoinPredicate;
+import dev.spl.core.fanout.RouteCompiler;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -30,6 +32,16 @@ public final class CelJoinCompiler implements JoinCompiler {
   static final Map<String, CelType> VARIABLES = variables();
 
   private final CelCompiler compiler = CelExpressions.compilerBuilder(VARIABLES).build();
+  private RouteCompiler routes;
+
+  /** The fan-out's {@code cel:} targets compile with the routing compiler, made when first used. */
+  @Override
+  public synchronized RouteCompiler routes() {
+    if (routes == null) {
+      routes = new CelRouteCompiler();
+    }
+    return routes;
+  }
 
   @Override
   public JoinPredicate compile(String expression) {

@@ -71,7 +71,9 @@ public record FleetView(
               instance.path("endpoint").asText(null),
               instance.path("active").asInt(0),
               instance.path("free_slots").asInt(0),
-              executorOf(instance));
+              executorOf(instance),
+              instance.path("version").asText(null),
+              labelsOf(instance));
       slots.put(did, instance.path("slots").asInt(0));
       if ("live".equals(instance.path("status").asText())) {
         live.add(info);
@@ -194,5 +196,20 @@ public record FleetView(
                     + "); lift it with `spl unkill --namespace "
                     + namespace
                     + "`");
+  }
+
+  /** The labels the registry lists for an instance; a malformed list reads as none. */
+  private static java.util.SortedMap<String, String> labelsOf(JsonNode instance) {
+    java.util.SortedMap<String, String> labels = new java.util.TreeMap<>();
+    instance
+        .path("labels")
+        .fields()
+        .forEachRemaining(
+            entry -> {
+              if (entry.getValue().isTextual()) {
+                labels.put(entry.getKey(), entry.getValue().textValue());
+              }
+            });
+    return labels;
   }
 }

@@ -25,6 +25,7 @@ import dev.spl.core.fanout.FanoutPolicy;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.FanoutState;
 import dev.spl.core.fanout.FanoutValidation;
+import dev.spl.core.fanout.HedgeAfter;
 import dev.spl.core.fanout.InvalidFanoutException;
 import dev.spl.core.fanout.ItemChunk;
 import dev.spl.core.fanout.ItemParser;
@@ -176,6 +177,16 @@ final class FanOutCommand implements Callable<Integer> {
   String totalBudget;
 
   @Option(
+      names = "--hedge-after",
+      paramLabel = "p95|SECS",
+      description =
+          "Start a child that is still running once more on another live worker once it has run"
+              + " longer than its accepted siblings' p95 (p95) or SECS seconds; the first accepted"
+              + " result counts and the other attempt is cancelled (reason hedge_lost). Never for"
+              + " a subtask with hedge=false. Default: no hedging.")
+  String hedgeAfterText;
+
+  @Option(
       names = "--join",
       required = true,
       paramLabel = "JOIN",
@@ -263,12 +274,17 @@ final class FanOutCommand implements Callable<Integer> {
               e.getMessage().startsWith("join: ") ? e.getMessage().substring(6) : e.getMessage());
         }
       }
+      TaskFold.LazyCelJoins cel = new TaskFold.LazyCelJoins();
       if (data == null) {
         FanoutValidation.validate(specs);
-        Joins.compile(join, specs.size(), new TaskFold.LazyCelJoins());
+        Joins.compile(join, specs.size(), cel);
+        FanoutValidation.validateRoutes(targetsOf(specs), cel.routes(), 0);
       } else {
-        FanoutValidation.validateDataJoin(Joins.compile(join, width, new TaskFold.LazyCelJoins()));
+        FanoutValidation.validateDataJoin(Joins.compile(join, width, cel));
+        FanoutValidation.validateRoutes(
+            java.util.Collections.singletonList(data.loop().template().target()), cel.routes(), -1);
       }
+      FanoutValidation.validateRoutes(targetsOf(stages), cel.routes(), -1);
       if (maxAttempts < 1) {
         throw new InvalidFanoutException(
             -1, "--max-attempts", "expected a whole number >= 1 but found " + maxAttempts);
@@ -324,6 +340,7 @@ final class FanOutCommand implements Callable<Integer> {
                     null,
                     List.of(),
                     data.loop().template().run(),
+                    null,
                     null));
     boolean pinned = false;
     for (int i = 0; i < placed.size() && !pinned; i++) {
@@ -420,6 +437,9 @@ final class FanOutCommand implements Callable<Integer> {
       if (options.totalBudgetUsd() != null) {
         out.put("total_budget_usd", options.totalBudgetUsd());
       }
+      if (options.hedgeAfter() != null) {
+        out.set("hedge_after", Json.MAPPER.valueToTree(options.hedgeAfter().wire()));
+      }
       out.put("join", join.trim());
       out.put("namespace", namespace);
       ArrayNode chunks = out.putArray("chunks");
@@ -468,6 +488,9 @@ final class FanOutCommand implements Callable<Integer> {
     }
     if (options.totalBudgetUsd() != null) {
       out.println("  budget:   $" + options.totalBudgetUsd().toPlainString() + " in total");
+    }
+    if (options.hedgeAfter() != null) {
+      out.println("  hedge:    a second attempt after " + options.hedgeAfter());
     }
     if (replaces != null) {
       out.println("  replaces: " + replaces);
@@ -534,7 +557,8 @@ final class FanOutCommand implements Callable<Integer> {
           maxRetries,
           backoffMillis,
           maxConcurrency == null ? 0 : maxConcurrency,
-          totalBudgetUsd);
+          totalBudgetUsd,
+          hedgeAfterText == null ? null : HedgeAfter.parse(hedgeAfterText));
     } catch (InvalidFanoutException e) {
       throw CliException.badInput(e.getMessage());
     }
@@ -763,5 +787,11 @@ final class FanOutCommand implements Callable<Integer> {
       chunks.add(new SubtaskChunk(namespace, offset, specs.subList(offset, specs.size())).toBody());
     }
     return chunks;
+  }
+
+  private static List<String> targetsOf(List<SubtaskSpec> specs) {
+    List<String> targets = new ArrayList<>(specs.size());
+    specs.forEach(spec -> targets.add(spec.target()));
+    return targets;
   }
 }

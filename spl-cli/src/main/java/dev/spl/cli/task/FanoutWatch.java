@@ -161,7 +161,21 @@ final class FanoutWatch {
             : null,
         summary.get("merge") instanceof com.fasterxml.jackson.databind.node.ObjectNode merge
             ? merge
-            : null);
+            : null,
+        waiting(summary.path("waiting")),
+        summary.path("hedged").asInt());
+  }
+
+  private static List<JoinStatus.Waiting> waiting(JsonNode array) {
+    List<JoinStatus.Waiting> waiting = new ArrayList<>();
+    for (JsonNode group : array) {
+      waiting.add(
+          new JoinStatus.Waiting(
+              group.path("reason").asText(),
+              group.path("subtasks").asInt(),
+              group.path("first_index").asInt()));
+    }
+    return List.copyOf(waiting);
   }
 
   private static Fanin fanin(JsonNode node) {
@@ -208,7 +222,8 @@ final class FanoutWatch {
             row.path("iter_to").asLong(),
             row.path("idempotency_key").asText()),
         row.path("retries").asInt(),
-        row.path("retry_at").asLong(0));
+        row.path("retry_at").asLong(0),
+        text(row, "waiting"));
   }
 
   private static String text(JsonNode node, String field) {

@@ -114,7 +114,10 @@ final class JoinStatusCommand implements Callable<Integer> {
     if (watch && !state.joinComplete()) {
       return watch(api, task, state.ref().id(), state);
     }
-    JoinStatus status = JoinStatus.of(state);
+    JoinStatus status =
+        state.joinComplete() || !state.routed()
+            ? JoinStatus.of(state)
+            : JoinStatus.of(state, FleetView.load(api).directory());
     print(status, task);
     if (watch) {
       requireAccepted(task, status);
@@ -260,6 +263,7 @@ final class JoinStatusCommand implements Callable<Integer> {
     }
     node.put("spent_usd", status.spentUsd());
     node.put("total_budget_usd", status.totalBudgetUsd());
+    node.put("hedged", status.hedged());
     ArrayNode rows = node.putArray("per_subtask");
     for (JoinStatus.SubtaskStatus line : status.perSubtask()) {
       ObjectNode row = rows.addObject();
@@ -289,6 +293,17 @@ final class JoinStatusCommand implements Callable<Integer> {
       row.put("iter_to", line.identity().iterTo());
       row.put("idempotency_key", line.identity().idempotencyKey());
       row.put("retries", line.retries());
+      if (line.waiting() != null) {
+        row.put("waiting", line.waiting());
+      }
+    }
+    ArrayNode waiting = node.putArray("waiting");
+    for (JoinStatus.Waiting group : status.waiting()) {
+      waiting
+          .addObject()
+          .put("reason", group.reason())
+          .put("subtasks", group.subtasks())
+          .put("first_index", group.firstIndex());
     }
     return node;
   }
@@ -335,6 +350,25 @@ final class JoinStatusCommand implements Callable<Integer> {
     }
     if (status.reduced() != null) {
       ReducedText.print(out, status.reduced(), "  Reduced:         ", "                   ");
+    }
+    if (status.hedged() > 0) {
+      out.println(
+          "  Hedged:          "
+              + Formats.count(status.hedged())
+              + (status.hedged() == 1 ? " child" : " children")
+              + " started twice · spent "
+              + Formats.usd(status.spentUsd() == null ? BigDecimal.ZERO : status.spentUsd())
+              + " (every attempt)");
+    }
+    for (JoinStatus.Waiting group : status.waiting()) {
+      out.println(
+          "  Waiting:         "
+              + Formats.count(group.subtasks())
+              + (group.subtasks() == 1 ? " subtask" : " subtasks")
+              + " (first ["
+              + group.firstIndex()
+              + "]): "
+              + group.reason());
     }
     out.println();
     if (n > FULL_LISTING_MAX && !all) {
@@ -387,6 +421,8 @@ final class JoinStatusCommand implements Callable<Integer> {
               + " interrupted by a "
               + line.interruptedBy().replace('_', ' ')
               + ")";
+    } else if (line.waiting() != null) {
+      state = line.state() + " (" + line.waiting() + ")";
     } else {
       state = line.state();
     }

@@ -190,5 +190,13 @@ record TaskFold(
       }
       return compiler.compile(expression);
     }
+
+    @Override
+    public dev.spl.core.fanout.RouteCompiler routes() {
+      if (compiler == null) {
+        compiler = new CelJoinCompiler();
+      }
+      return compiler.routes();
+    }
   }
 }

@@ -78,23 +78,29 @@ class ParallelDevWalkthroughTest {
 
     Daemon coordinator =
         start(
-            DaemonConfig.defaults(dir.resolve("coordinator"))
-                .withPort(0)
-                .withDurability(Durability.FAST)
-                .withFleet(
-                    FleetSettings.coordinator()
-                        .withHeartbeatInterval(HEARTBEAT)
-                        .withLease(Duration.ofSeconds(30))));
+            DaemonConfig.builder(dir.resolve("coordinator"))
+                .port(0)
+                .durability(Durability.FAST)
+                .fleet(
+                    FleetSettings.builder()
+                        .heartbeatInterval(HEARTBEAT)
+                        .lease(Duration.ofSeconds(30))
+                        .build())
+                .build());
     for (String alias : List.of("worker-1", "worker-2")) {
       start(
-          DaemonConfig.defaults(dir.resolve(alias))
-              .withPort(0)
-              .withDurability(Durability.FAST)
-              .withFleet(
-                  FleetSettings.worker(alias, coordinator.url())
-                      .withHeartbeatInterval(HEARTBEAT)
-                      .withExecutor(FleetSettings.ExecutorKind.WORKTREE, Duration.ZERO)
-                      .withRepo(sample.toString())));
+          DaemonConfig.builder(dir.resolve(alias))
+              .port(0)
+              .durability(Durability.FAST)
+              .fleet(
+                  FleetSettings.builder()
+                      .worker(alias, coordinator.url())
+                      .heartbeatInterval(HEARTBEAT)
+                      .executor(FleetSettings.ExecutorKind.WORKTREE)
+                      .echoDelay(Duration.ZERO)
+                      .repo(sample.toString())
+                      .build())
+              .build());
     }
     env = CliRun.cleanEnv();
     env.put("SPL_HOME", dir.resolve("coordinator").toString());

@@ -17,6 +17,8 @@ public sealed interface FanoutAction {
    * worker} through the outbox, and record it in a {@code fanout_spawned} record.
    *
    * @param resolvedTarget {@code specific:<did>} of the chosen worker
+   * @param hedge whether this is a hedge: attempt + 1 of a child whose attempt still runs, started
+   *     on another worker beside it ({@code --hedge-after})
    */
   record Spawn(
       FanoutRef fanout,
@@ -25,7 +27,8 @@ public sealed interface FanoutAction {
       String childThread,
       WorkerInfo worker,
       String resolvedTarget,
-      ObjectNode childIntent)
+      ObjectNode childIntent,
+      boolean hedge)
       implements FanoutAction {}
 
   /**
@@ -117,6 +120,8 @@ public sealed interface FanoutAction {
    * own before the join completed; the others are reported as cancelled. {@code costUsd} adds up
    * each child's last result; for a fan-out with a total budget, {@code spentUsd} adds up every
    * result (retried attempts too) and {@code totalBudgetUsd} is the budget (both null without one).
+   * {@code hedged} counts the children started a second time ({@code --hedge-after}); when it is
+   * above 0, {@code spentUsd} is set too and holds both attempts' costs.
    */
   record JoinTotals(
       int n,
@@ -125,10 +130,11 @@ public sealed interface FanoutAction {
       int failed,
       BigDecimal costUsd,
       BigDecimal spentUsd,
-      BigDecimal totalBudgetUsd) {
-    /** Totals of a fan-out without a total budget. */
+      BigDecimal totalBudgetUsd,
+      int hedged) {
+    /** Totals of a fan-out without a total budget or hedges. */
     public JoinTotals(int n, int completed, int accepted, int failed, BigDecimal costUsd) {
-      this(n, completed, accepted, failed, costUsd, null, null);
+      this(n, completed, accepted, failed, costUsd, null, null, 0);
     }
   }
 

@@ -15,13 +15,16 @@ import java.util.Objects;
  *     fleet wide; 0 when not set (then {@link #DEFAULT_IN_FLIGHT} applies)
  * @param totalBudgetUsd the most the whole fan-out may spend, in USD ({@code --total-budget}), or
  *     null for no limit; see {@link BudgetGate}
+ * @param hedgeAfter when a running child is started once more on another worker ({@code
+ *     --hedge-after}), or null for never; refused with {@code maxConcurrency} 1
  */
 public record FanoutOptions(
     FanoutPolicy policy,
     int maxRetries,
     long retryBackoffMillis,
     int maxConcurrency,
-    BigDecimal totalBudgetUsd) {
+    BigDecimal totalBudgetUsd,
+    HedgeAfter hedgeAfter) {
   public static final int MAX_RETRIES = 100;
   public static final long DEFAULT_BACKOFF_MILLIS = 1000;
   public static final long MAX_BACKOFF_MILLIS = 3_600_000;
@@ -69,12 +72,19 @@ public record FanoutOptions(
               + " but found "
               + totalBudgetUsd.toPlainString());
     }
+    if (hedgeAfter != null && maxConcurrency == 1) {
+      throw new InvalidFanoutException(
+          -1,
+          "--hedge-after",
+          "a hedge runs a second attempt beside the first, but --max-concurrency 1 allows one"
+              + " child at a time; give a higher --max-concurrency or no --hedge-after");
+    }
   }
 
   /** Options without a total budget. */
   public FanoutOptions(
       FanoutPolicy policy, int maxRetries, long retryBackoffMillis, int maxConcurrency) {
-    this(policy, maxRetries, retryBackoffMillis, maxConcurrency, null);
+    this(policy, maxRetries, retryBackoffMillis, maxConcurrency, null, null);
   }
 
   /** The most children spawned and unfinished at once. */

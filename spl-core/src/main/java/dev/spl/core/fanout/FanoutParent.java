@@ -3,6 +3,7 @@ package dev.spl.core.fanout;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.InvalidRecordException;
+import dev.spl.core.Json;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.List;
@@ -152,6 +153,9 @@ public record FanoutParent(
     if (options.totalBudgetUsd() != null) {
       body.put("total_budget_usd", options.totalBudgetUsd());
     }
+    if (options.hedgeAfter() != null) {
+      body.set("hedge_after", Json.MAPPER.valueToTree(options.hedgeAfter().wire()));
+    }
     if (!fanin.reducers().isEmpty()) {
       ArrayNode reduce = body.putArray("reduce");
       fanin.reducerTexts().forEach(reduce::add);
@@ -183,13 +187,22 @@ public record FanoutParent(
     BigDecimal totalBudget = reader.optionalDecimal("total_budget_usd");
     FanoutOptions options;
     try {
+      var hedgeNode = body.get("hedge_after");
+      HedgeAfter hedgeAfter =
+          hedgeNode == null || hedgeNode.isNull()
+              ? null
+              : HedgeAfter.parse(
+                  hedgeNode.isNumber()
+                      ? hedgeNode.decimalValue().toPlainString()
+                      : hedgeNode.isTextual() ? hedgeNode.textValue() : hedgeNode.toString());
       options =
           new FanoutOptions(
               policy,
               maxRetries == null ? 0 : maxRetries,
               backoff == null ? FanoutOptions.DEFAULT_BACKOFF_MILLIS : millis(backoff),
               maxConcurrency == null ? 0 : maxConcurrency,
-              totalBudget);
+              totalBudget,
+              hedgeAfter);
     } catch (InvalidFanoutException e) {
       throw new InvalidRecordException("body: " + e.getMessage());
     }

@@ -45,6 +45,12 @@ public final class FanoutRecords {
   public static final String CANCEL_SUPERSEDED = "superseded";
 
   /**
+   * The cancel of the other attempt of a hedged child ({@code --hedge-after}) once one attempt
+   * decided it: the child is done (or being cancelled) already, so the cancel is no verdict.
+   */
+  public static final String CANCEL_HEDGE_LOST = "hedge_lost";
+
+  /**
    * The field of {@code fanout_child_done} and {@code child_result} a worker sets when it stopped
    * the attempt itself, not at the coordinator's request; its only value is {@link
    * #INTERRUPTED_BY_HARD_FREEZE}.
@@ -191,7 +197,8 @@ public final class FanoutRecords {
                 spawn.attempt(),
                 spawn.childThread(),
                 spawn.worker().did(),
-                spawn.resolvedTarget()));
+                spawn.resolvedTarget(),
+                spawn.hedge()));
       }
       drafts.add(
           new Draft(

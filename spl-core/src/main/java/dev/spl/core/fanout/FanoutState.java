@@ -148,6 +148,30 @@ public final class FanoutState {
   private final long[] notBefore; // automatic retries only: no spawn before this time
   private final Map<Integer, String> hints = new HashMap<>();
 
+  // The routing condition of each distinct cel: target, compiled once per fan-out.
+  private final Map<String, RoutePredicate> routes = new HashMap<>();
+  // Why routed children ready to spawn found no worker, as last seen by decide: what join-status
+  // shows, not part of the state (like wakeAtMillis).
+  private final Map<Integer, String> waitingHints = new java.util.TreeMap<>();
+  // The fleet-wide routing rules, and what they give each child as of their version.
+  private RoutingRules routingRules;
+  private long routingRulesVersion = -1;
+  private final Map<Integer, RoutePredicate> childRoutes = new HashMap<>();
+  private final Map<Integer, String> childRouteTexts = new HashMap<>();
+
+  // Straggler hedging (--hedge-after): when each child's current attempt was spawned (the
+  // received_at of its fanout_spawned), the run times of accepted children (for the p95), the
+  // children running two attempts now, the attempts to cancel because the other one decided, and
+  // the hedged children's attempts whose result (and cost) has not arrived yet.
+  private long[] spawnedAtMillis;
+  private final List<Long> acceptedRunMillis = new ArrayList<>();
+  private long[] sortedRunMillis = new long[0];
+  private final Map<Integer, Hedge> hedges = new HashMap<>();
+  private final BitSet hedgedChildren = new BitSet();
+  private final Map<Integer, NewerAttempt> hedgeLosers = new HashMap<>();
+  private final Map<Long, Unreported> unreportedHedgeAttempts = new HashMap<>();
+  private long hedgeWakeAtMillis = Long.MAX_VALUE;
+
   private final List<String> workerDids = new ArrayList<>();
   private final Map<String, Integer> workerIndex = new HashMap<>();
 
@@ -236,6 +260,7 @@ public final class FanoutState {
     for (int i = 0; i < n; i++) {
       SubtaskSpec spec = specs.get(i);
       targets[i] = Target.parse(i, spec.target());
+      noteRoute(targets[i]);
       unacceptedDeps[i] = spec.depends().size();
       for (int dependency : spec.depends()) {
         successorCounts[dependency]++;
@@ -298,6 +323,7 @@ public final class FanoutState {
     this.loop = parent.loop();
     this.chunks = chunks;
     this.dataTarget = Target.parse(-1, loop.template().target());
+    noteRoute(dataTarget);
     this.specs = List.of();
     this.targets = null;
     this.successors = null;
@@ -323,6 +349,10 @@ public final class FanoutState {
   }
 
   private void initRows() {
+    for (SubtaskSpec stage : parent.fanin().stages()) {
+      noteRoute(Target.parse(-1, stage.target()));
+    }
+    spawnedAtMillis = options.hedgeAfter() == null ? null : new long[width];
     Arrays.fill(attempt, 1);
     Arrays.fill(lostRuns, (byte) 1);
     pendingCount = width;
@@ -363,7 +393,9 @@ public final class FanoutState {
       FanoutLog log) {
     FanoutValidation.validate(specs);
     JoinPredicate predicate = Joins.compile(parent.join(), specs.size(), compiler);
-    return new FanoutState(ref, parent, specs, predicate, log).withThenIf(compiler);
+    return new FanoutState(ref, parent, specs, predicate, log)
+        .withThenIf(compiler)
+        .withRoutes(compiler.routes());
   }
 
   /** Compiles the parent's join and builds the fold of a data fan-out. */
@@ -374,7 +406,167 @@ public final class FanoutState {
       JoinCompiler compiler,
       FanoutLog log) {
     JoinPredicate predicate = Joins.compile(parent.join(), parent.loop().width(), compiler);
-    return new FanoutState(ref, parent, chunks, predicate, log).withThenIf(compiler);
+    return new FanoutState(ref, parent, chunks, predicate, log)
+        .withThenIf(compiler)
+        .withRoutes(compiler.routes());
+  }
+
+  /**
+   * A {@code cel:} target's condition waits for {@link #withRoutes}; until then nothing matches.
+   */
+  private void noteRoute(Target target) {
+    if (target.kind() == Target.Kind.CEL) {
+      routes.putIfAbsent(target.value(), RoutePredicate.uncompiled(target.value()));
+    }
+  }
+
+  /**
+   * Compiles each distinct {@code cel:} target once. A condition that does not compile is refused
+   * naming the first subtask that has it (-1 for a template or a stage).
+   */
+  private FanoutState withRoutes(RouteCompiler compiler) {
+    for (String text : List.copyOf(routes.keySet())) {
+      try {
+        routes.put(text, compiler.compile(text));
+      } catch (InvalidFanoutException e) {
+        throw new InvalidFanoutException(firstWithRoute(text), "target", e.problem());
+      }
+    }
+    return this;
+  }
+
+  private int firstWithRoute(String text) {
+    if (targets != null) {
+      for (int i = 0; i < targets.length; i++) {
+        if (targets[i].kind() == Target.Kind.CEL && targets[i].value().equals(text)) {
+          return i;
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** Whether any child (or stage) has a routing condition, its own or the fleet's. */
+  public boolean routed() {
+    return !routes.isEmpty() || (routingRules != null && !routingRules.isEmpty());
+  }
+
+  /** The fleet-wide routing rules its children are placed by too ({@link Fanouts} sets them). */
+  void useRoutingRules(RoutingRules rules) {
+    this.routingRules = rules;
+  }
+
+  /** The routing condition of a target alone (a stage's), or null when any worker will do. */
+  private RoutePredicate routeOf(Target target) {
+    return target.kind() == Target.Kind.CEL ? routes.get(target.value()) : null;
+  }
+
+  /**
+   * The routing condition child {@code i} must be placed by: its {@code cel:} target and the
+   * fleet-wide routing rules whose match holds for it, all of them; null when any worker will do.
+   * Worked out once per child and rules version.
+   */
+  private RoutePredicate routeOf(int i) {
+    RoutePredicate own = routeOf(target(i));
+    if (routingRules == null || routingRules.isEmpty()) {
+      return own;
+    }
+    if (routingRulesVersion != routingRules.version()) {
+      childRoutes.clear();
+      childRouteTexts.clear();
+      routingRulesVersion = routingRules.version();
+    }
+    if (childRoutes.containsKey(i)) {
+      return childRoutes.get(i);
+    }
+    List<RoutePredicate> all = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    if (own != null) {
+      all.add(own);
+      texts.add(target(i).toString());
+    }
+    for (RoutingRules.Compiled rule : routingRules.inForce()) {
+      if (rule.match().matches(ref.namespace(), i, subtaskOf(i))) {
+        all.add(rule.route());
+        texts.add("routing rule '" + rule.rule().name() + "' (" + rule.rule().route() + ")");
+      }
+    }
+    RoutePredicate route = all.isEmpty() ? null : RoutePredicate.allOf(all);
+    childRoutes.put(i, route);
+    childRouteTexts.put(i, String.join(" and ", texts));
+    return route;
+  }
+
+  /**
+   * The descriptor a routing rule's match reads: a listed subtask's, or a data fan-out's template.
+   */
+  private SubtaskSpec subtaskOf(int i) {
+    if (loop == null) {
+      return specs.get(i);
+    }
+    ChildTemplate template = loop.template();
+    return new SubtaskSpec(
+        template.goal(),
+        template.target(),
+        template.budget(),
+        template.timeoutSecs(),
+        List.of(),
+        template.run(),
+        null,
+        null);
+  }
+
+  /**
+   * Why child {@code index}, ready to spawn, is not placed on any of the workers of {@code
+   * directory}: no live worker, or none its routing condition holds for; null when it can be
+   * placed, or is not waiting to spawn.
+   */
+  public String waitingFor(int index, WorkerDirectory directory) {
+    if (!inRange(index) || state(index) != ChildState.PENDING_SPAWN || !ready.get(index)) {
+      return null;
+    }
+    Placement placement = new Placement(directory, roundRobinSpawns);
+    if (placement.noLiveWorker()) {
+      return "no live worker";
+    }
+    return unplaced(placement, index);
+  }
+
+  /** Why routed child {@code i} finds no worker in {@code placement}, or null when not routed. */
+  private String unplaced(Placement placement, int i) {
+    RoutePredicate route = routeOf(i);
+    if (route == null) {
+      return null;
+    }
+    String what = childRouteTexts.getOrDefault(i, target(i).toString());
+    return placement.anyMatches(route)
+        ? "the live workers that match " + what + " are taken (a pinned worker that does not match)"
+        : "no live worker matches " + what;
+  }
+
+  /**
+   * Why child {@code index} waits to spawn as the coordinator's last decision saw it (a routed
+   * child no live worker matched), or null.
+   */
+  public String waitingFor(int index) {
+    return inRange(index) && state(index) == ChildState.PENDING_SPAWN
+        ? waitingHints.get(index)
+        : null;
+  }
+
+  /** The reasons routed children wait to spawn, as {@link #waitingFor(int)} gives them, grouped. */
+  public List<JoinStatus.Waiting> waiting() {
+    Map<String, JoinStatus.Waiting> byReason = new java.util.LinkedHashMap<>();
+    for (var hint : waitingHints.entrySet()) {
+      if (state(hint.getKey()) != ChildState.PENDING_SPAWN) {
+        continue;
+      }
+      byReason.merge(
+          hint.getValue(),
+          new JoinStatus.Waiting(hint.getValue(), 1, hint.getKey()),
+          (a, b) -> new JoinStatus.Waiting(a.reason(), a.subtasks() + 1, a.firstIndex()));
+    }
+    return List.copyOf(byReason.values());
   }
 
   /** Compiles the parent's {@code then_if}, which decides whether the stages after the join run. */
@@ -422,7 +614,7 @@ public final class FanoutState {
     }
     boolean changed;
     if (event instanceof Spawned spawned) {
-      changed = applySpawned(spawned);
+      changed = applySpawned(spawned, receivedAtMillis);
       if (changed && firstSpawnAtMillis < 0) {
         firstSpawnAtMillis = receivedAtMillis;
       }
@@ -705,10 +897,14 @@ public final class FanoutState {
     return true;
   }
 
-  private boolean applySpawned(Spawned spawned) {
+  private boolean applySpawned(Spawned spawned, long receivedAtMillis) {
     boolean changed = false;
     for (Spawned.Entry entry : spawned.spawns()) {
       int i = entry.index();
+      if (entry.hedge()) {
+        changed |= applyHedgeSpawned(entry, receivedAtMillis);
+        continue;
+      }
       if (i == width + stage && decided != null && !joinComplete) {
         if (stageState == ChildState.PENDING_SPAWN && entry.attempt() == 1) {
           stageState = ChildState.IN_PROGRESS;
@@ -728,9 +924,184 @@ public final class FanoutState {
         roundRobinSpawns++;
       }
       transition(i, ChildState.IN_PROGRESS, null);
+      if (spawnedAtMillis != null) {
+        spawnedAtMillis[i] = receivedAtMillis;
+      }
       changed = true;
     }
     return changed;
+  }
+
+  /**
+   * A hedge: attempt + 1 of a running child, started on another worker beside the running attempt.
+   * Counts once per child, only with {@code --hedge-after}, only while the child runs the attempt
+   * before it, and never on the worker that runs it.
+   */
+  private boolean applyHedgeSpawned(Spawned.Entry entry, long receivedAtMillis) {
+    int i = entry.index();
+    if (options.hedgeAfter() == null
+        || !inRange(i)
+        || state(i) != ChildState.IN_PROGRESS
+        || joinComplete
+        || entry.attempt() != attempt[i] + 1
+        || hedgedChildren.get(i)
+        || hedges.containsKey(i)
+        || worker[i] == 0
+        || workerCode(entry.worker()) == worker[i]) {
+      return false;
+    }
+    hedges.put(i, new Hedge(attempt[i], worker[i]));
+    hedgedChildren.set(i);
+    unreportedHedgeAttempts.put(attemptKey(i, attempt[i]), new Unreported(worker[i]));
+    unreportedHedgeAttempts.put(
+        attemptKey(i, attempt[i] + 1), new Unreported(workerCode(entry.worker())));
+    attempt[i]++;
+    moveActive(i, workerCode(entry.worker()));
+    spawnedAtMillis[i] = receivedAtMillis;
+    version++;
+    changedAt[i] = version;
+    return true;
+  }
+
+  /** A hedged child's two attempts: the one it ran first, and whether each still runs. */
+  private static final class Hedge {
+    final int originAttempt;
+    final char originWorker;
+    boolean originOpen = true;
+    boolean hedgeOpen = true;
+
+    Hedge(int originAttempt, char originWorker) {
+      this.originAttempt = originAttempt;
+      this.originWorker = originWorker;
+    }
+  }
+
+  /**
+   * How long the join waits, after an attempt decided a hedged child, for the other attempt's
+   * result (it was cancelled, and reports what it spent), so the join's spent total holds both.
+   */
+  static final long HEDGE_COST_WAIT_MILLIS = 10_000;
+
+  /** An attempt of a hedged child whose result has not arrived: its worker, how long to wait. */
+  private static final class Unreported {
+    final char worker;
+    long waitUntilMillis = Long.MIN_VALUE;
+
+    Unreported(char worker) {
+      this.worker = worker;
+    }
+  }
+
+  /**
+   * Until when the join waits for the cost of decided hedged children's cancelled attempts: the
+   * latest wait of those whose worker is not lost, or {@link Long#MIN_VALUE} for none.
+   */
+  private long hedgeCostsDueMillis(WorkerDirectory directory, long nowMillis) {
+    long until = Long.MIN_VALUE;
+    for (Unreported unreported : unreportedHedgeAttempts.values()) {
+      if (unreported.waitUntilMillis <= nowMillis) {
+        continue;
+      }
+      String did = workerDids.get(unreported.worker - 1);
+      if (directory.lost().stream().noneMatch(lost -> lost.did().equals(did))) {
+        until = Math.max(until, unreported.waitUntilMillis);
+      }
+    }
+    return until;
+  }
+
+  private static long attemptKey(int i, int attempt) {
+    return ((long) i << 32) | (attempt & 0xffffffffL);
+  }
+
+  /** The running child is now the business of another worker (its other attempt's). */
+  private void moveActive(int i, char to) {
+    if (worker[i] == to) {
+      return;
+    }
+    BitSet from = activeByWorker.get((int) worker[i]);
+    if (from != null) {
+      from.clear(i);
+      if (from.isEmpty()) {
+        activeByWorker.remove((int) worker[i]);
+      }
+    }
+    worker[i] = to;
+    activeByWorker.computeIfAbsent((int) to, w -> new BitSet()).set(i);
+  }
+
+  /**
+   * The result of one attempt of a hedged child. A result that is not an accept while the other
+   * attempt still runs waits for that one (the child keeps running; when the hedge ended it is the
+   * first attempt's again). An accept, or the result of the attempt that ended last, decides the
+   * child: the other attempt, if it still runs, is cancelled ({@code hedge_lost}). Returns {@code
+   * null} when the result decides the child (the caller completes it as the current attempt's),
+   * else whether it changed the state.
+   */
+  private Boolean applyHedgedResult(int i, Hedge hedge, ChildDone done, long receivedAtMillis) {
+    boolean fromOrigin = done.attempt() == hedge.originAttempt && hedge.originOpen;
+    boolean fromHedge = done.attempt() == attempt[i] && hedge.hedgeOpen;
+    if (!fromOrigin && !fromHedge) {
+      return false;
+    }
+    boolean otherOpen = fromOrigin ? hedge.hedgeOpen : hedge.originOpen;
+    if (fromOrigin) {
+      hedge.originOpen = false;
+    } else {
+      hedge.hedgeOpen = false;
+    }
+    if (done.verdict() != Verdict.ACCEPT && otherOpen) {
+      if (fromHedge) {
+        moveActive(i, hedge.originWorker);
+      }
+      version++;
+      changedAt[i] = version;
+      return true;
+    }
+    hedges.remove(i);
+    if (otherOpen) {
+      NewerAttempt loser =
+          fromOrigin
+              ? new NewerAttempt(attempt[i], worker[i])
+              : new NewerAttempt(hedge.originAttempt, hedge.originWorker);
+      hedgeLosers.put(i, loser);
+      Unreported cost = unreportedHedgeAttempts.get(attemptKey(i, loser.attempt()));
+      if (cost != null) {
+        cost.waitUntilMillis = receivedAtMillis + HEDGE_COST_WAIT_MILLIS;
+      }
+    }
+    if (fromOrigin) {
+      moveActive(i, hedge.originWorker);
+    }
+    return null;
+  }
+
+  /**
+   * The time from spawn to accepted result of a child that was not hedged, on the coordinator's
+   * clock, for the p95 hedging waits for: the same measure as a running child's time since its
+   * spawn, so a child that waits for a slot is not taken for a straggler.
+   */
+  private void noteAcceptedRun(int i, long receivedAtMillis) {
+    if (options.hedgeAfter() != null && options.hedgeAfter().p95() && !hedgedChildren.get(i)) {
+      acceptedRunMillis.add(Math.max(0, receivedAtMillis - spawnedAtMillis[i]));
+    }
+  }
+
+  /**
+   * The p95 (nearest rank) of the times from spawn to accepted result of the children accepted
+   * without a hedge, or -1 while fewer than {@link HedgeAfter#P95_MIN_SAMPLES} (or all the other
+   * children, in a narrower fan-out) were accepted.
+   */
+  long hedgeP95Millis() {
+    int needed = Math.max(1, Math.min(HedgeAfter.P95_MIN_SAMPLES, width - 1));
+    if (acceptedRunMillis.size() < needed) {
+      return -1;
+    }
+    if (sortedRunMillis.length != acceptedRunMillis.size()) {
+      sortedRunMillis = acceptedRunMillis.stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+    int rank = (int) Math.ceil(0.95 * sortedRunMillis.length);
+    return sortedRunMillis[Math.max(0, rank - 1)];
   }
 
   private boolean applyChildDone(ChildDone done, long receivedAtMillis, long seq) {
@@ -738,18 +1109,39 @@ public final class FanoutState {
     if (i >= width) {
       return applyStageDone(done, seq);
     }
+    // Each attempt of a hedged child costs what it reports, whichever decides (and after).
+    boolean hedgeCost =
+        inRange(i)
+            && !unreportedHedgeAttempts.isEmpty()
+            && unreportedHedgeAttempts.remove(attemptKey(i, done.attempt())) != null;
+    if (hedgeCost) {
+      spentMicros += Math.max(0, micros(done.costUsd()));
+    }
+    boolean decidedByHedge = false;
+    Hedge hedge = inRange(i) ? hedges.get(i) : null;
+    if (hedge != null && !state(i).terminal() && !joinComplete) {
+      Boolean waited = applyHedgedResult(i, hedge, done, receivedAtMillis);
+      if (waited != null) {
+        return waited || hedgeCost;
+      }
+      decidedByHedge = true;
+    }
     if (!inRange(i)
         || state(i).terminal()
-        || (done.attempt() != attempt[i] && !lateAcceptOfAMovedAttempt(i, done))) {
+        || (!decidedByHedge
+            && done.attempt() != attempt[i]
+            && !lateAcceptOfAMovedAttempt(i, done))) {
       // Only the first result of the current attempt counts (or a late accept, below): results of
       // attempts that were retried, and duplicates, are kept in the log but change nothing.
-      return false;
+      return hedgeCost;
     }
     ChildState from = state(i);
-    boolean late = done.attempt() != attempt[i];
+    boolean late = !decidedByHedge && done.attempt() != attempt[i];
     int newerAttempt = attempt[i];
     char newerWorker = worker[i];
-    spentMicros += Math.max(0, micros(done.costUsd()));
+    if (!hedgeCost) {
+      spentMicros += Math.max(0, micros(done.costUsd()));
+    }
     if (done.verdict() == Verdict.CANCELLED
         && from == ChildState.IN_PROGRESS
         && !joinComplete
@@ -789,6 +1181,9 @@ public final class FanoutState {
     }
     if (done.verdict() == Verdict.ACCEPT && !reductions.isEmpty()) {
       reductions.add(i, done.output().result());
+    }
+    if (done.verdict() == Verdict.ACCEPT) {
+      noteAcceptedRun(i, receivedAtMillis);
     }
     return true;
   }
@@ -859,6 +1254,20 @@ public final class FanoutState {
     boolean lost = retry.workerLost();
     if (lost ? state(i) != ChildState.IN_PROGRESS : state(i) != ChildState.DONE) {
       return false;
+    }
+    Hedge hedge = hedges.get(i);
+    if (lost && hedge != null) {
+      if (hedge.hedgeOpen && hedge.originOpen) {
+        // The hedge's worker is lost: the first attempt still runs, and the child with it.
+        hedge.hedgeOpen = false;
+        unreportedHedgeAttempts.remove(attemptKey(i, attempt[i]));
+        moveActive(i, hedge.originWorker);
+        version++;
+        changedAt[i] = version;
+        return true;
+      }
+      hedges.remove(i);
+      unreportedHedgeAttempts.remove(attemptKey(i, hedge.originAttempt));
     }
     boolean wasAccepted = accepted(i);
     if (lost) {
@@ -952,6 +1361,14 @@ public final class FanoutState {
   }
 
   private boolean applyCancelSent(CancelSent cancel) {
+    if (FanoutRecords.CANCEL_HEDGE_LOST.equals(cancel.reason())) {
+      // The children are decided already: the cancel stops their other attempt, no verdict.
+      boolean changed = false;
+      for (int i : cancel.indices()) {
+        changed |= hedgeLosers.remove(i) != null;
+      }
+      return changed;
+    }
     if (FanoutRecords.CANCEL_SUPERSEDED.equals(cancel.reason())) {
       // The children are done already: the cancel stops their newer attempts and is no verdict.
       boolean changed = false;
@@ -973,6 +1390,12 @@ public final class FanoutState {
         changed = true;
       } else if (state(i) == ChildState.IN_PROGRESS) {
         setCancelReason(i, reason);
+        Hedge hedge = hedges.get(i);
+        if (hedge != null && hedge.hedgeOpen && hedge.originOpen) {
+          // The cancel went to the hedge (the current attempt); the first attempt is stopped too.
+          hedge.originOpen = false;
+          hedgeLosers.put(i, new NewerAttempt(hedge.originAttempt, hedge.originWorker));
+        }
         transition(i, ChildState.CANCELLING, null);
         changed = true;
       }
@@ -1171,6 +1594,7 @@ public final class FanoutState {
   public List<FanoutAction> decide(long nowMillis, WorkerDirectory directory, SpawnPolicy policy) {
     List<FanoutAction> actions = new ArrayList<>();
     addSupersededCancel(actions);
+    addHedgeLostCancel(actions);
     if (joinComplete) {
       addLeftoverCancel(actions, leftoverCancelReason());
       return actions;
@@ -1197,6 +1621,14 @@ public final class FanoutState {
     }
     if (ending != null) {
       addLeftoverCancel(actions, ending.cancelReason());
+      long costsDue =
+          unreportedHedgeAttempts.isEmpty()
+              ? Long.MIN_VALUE
+              : hedgeCostsDueMillis(directory, nowMillis);
+      if (costsDue > nowMillis) {
+        hedgeWakeAtMillis = costsDue;
+        return actions;
+      }
       MergeQueue.Job job = ending.outcome() == JoinOutcome.SATISFIED ? nextMergeJob() : null;
       if (job != null) {
         actions.add(new FanoutAction.Merge(ref, job));
@@ -1217,7 +1649,136 @@ public final class FanoutState {
     }
     decideLostWorkers(actions, directory, nowMillis);
     decideSpawns(actions, directory, policy, nowMillis);
+    decideHedges(actions, directory, policy, nowMillis);
     return actions;
+  }
+
+  /** Cancels the other attempt of each hedged child that one attempt decided. */
+  private void addHedgeLostCancel(List<FanoutAction> actions) {
+    if (hedgeLosers.isEmpty()) {
+      return;
+    }
+    List<FanoutAction.CancelledChild> cancelled = new ArrayList<>();
+    for (int i : hedgeLosers.keySet().stream().sorted().toList()) {
+      NewerAttempt loser = hedgeLosers.get(i);
+      cancelled.add(
+          new FanoutAction.CancelledChild(
+              i, loser.attempt(), thread(i), workerDids.get(loser.worker() - 1)));
+    }
+    actions.add(
+        new FanoutAction.Cancel(ref, List.copyOf(cancelled), FanoutRecords.CANCEL_HEDGE_LOST));
+  }
+
+  /**
+   * Hedges stragglers ({@code --hedge-after}): each child running longer than the threshold since
+   * its spawn (the siblings' p95 run time, or the fixed seconds), not hedged before, whose subtask
+   * allows it ({@code hedge} not false), is spawned once more as attempt + 1 on another live worker
+   * its target allows (never the one it runs on: a pinned child is never hedged), the least loaded.
+   * A hedge counts against no window, but fits the total budget like a spawn.
+   */
+  private void decideHedges(
+      List<FanoutAction> actions, WorkerDirectory directory, SpawnPolicy policy, long nowMillis) {
+    hedgeWakeAtMillis = Long.MAX_VALUE;
+    HedgeAfter after = options.hedgeAfter();
+    if (after == null || activeCount - cancellingCount == 0) {
+      return;
+    }
+    long threshold = after.p95() ? hedgeP95Millis() : after.millis();
+    if (threshold < 0) {
+      return;
+    }
+    Placement placement = null;
+    long committed = budgetGate == null ? 0 : committedMicros();
+    long wake = Long.MAX_VALUE;
+    BitSet running = new BitSet();
+    activeByWorker.values().forEach(running::or);
+    for (int i = running.nextSetBit(0); i >= 0; i = running.nextSetBit(i + 1)) {
+      if (state(i) != ChildState.IN_PROGRESS
+          || hedgedChildren.get(i)
+          || (flags[i] & WAITING_FOR_NESTED) != 0
+          || (loop == null && Boolean.FALSE.equals(specs.get(i).hedge()))) {
+        continue;
+      }
+      long due = spawnedAtMillis[i] + threshold;
+      if (due > nowMillis) {
+        wake = Math.min(wake, due);
+        continue;
+      }
+      long childBudget = budgetGate == null ? 0 : budgetMicros(i);
+      if (budgetGate != null
+          && budgetGate.spawn(spentMicros, committed, childBudget) != BudgetGate.Spawn.GO) {
+        continue;
+      }
+      if (placement == null) {
+        placement = new Placement(directory, roundRobinSpawns);
+      }
+      Target target = target(i);
+      Placement.Choice choice =
+          placement.choose(
+              target.kind() == Target.Kind.ROUND_ROBIN ? Target.LEAST_LOADED : target,
+              false,
+              routeOf(i),
+              worker(i));
+      if (choice.none()) {
+        continue;
+      }
+      WorkerInfo chosen = placement.worker(choice);
+      int hedgeAttempt = attempt[i] + 1;
+      ChildIntent intent;
+      try {
+        intent = childIntent(i, hedgeAttempt, directory.coordinator(), chosen.did());
+      } catch (InvalidFanoutException e) {
+        continue;
+      }
+      FanoutRecords.Draft draft = new FanoutRecords.Draft(thread(i), Act.INTEND, intent.toBody());
+      Optional<String> refusal = policy.refusal(draft);
+      if (refusal.isPresent()) {
+        actions.add(new FanoutAction.Hold(ref, i, hedgeAttempt, refusal.get()));
+        continue;
+      }
+      placement.take(choice);
+      committed += childBudget;
+      actions.add(
+          new FanoutAction.Spawn(
+              ref,
+              i,
+              hedgeAttempt,
+              thread(i),
+              chosen,
+              "specific:" + chosen.did(),
+              draft.body(),
+              true));
+    }
+    hedgeWakeAtMillis = wake;
+  }
+
+  /** Whether the child was started a second time beside its first attempt. */
+  public boolean hedged(int index) {
+    return hedgedChildren.get(index);
+  }
+
+  /** How many children were hedged. */
+  public int hedgedCount() {
+    return hedgedChildren.cardinality();
+  }
+
+  /**
+   * Whether {@code attempt} of child {@code index} is the first attempt of a hedged child that
+   * still runs on {@code worker} beside its hedge: it stays current until one of them decides.
+   */
+  public boolean runsBesideItsHedge(int index, int attempt, String worker) {
+    Hedge hedge = hedges.get(index);
+    return hedge != null
+        && hedge.originOpen
+        && hedge.originAttempt == attempt
+        && workerDids.get(hedge.originWorker - 1).equals(worker)
+        && state(index).active();
+  }
+
+  /** The attempt of a running child its worker runs now (the first one once its hedge ended). */
+  private int runningAttempt(int i) {
+    Hedge hedge = hedges.get(i);
+    return hedge != null && !hedge.hedgeOpen ? hedge.originAttempt : attempt[i];
   }
 
   /**
@@ -1251,7 +1812,10 @@ public final class FanoutState {
       if (state == ChildState.PENDING_SPAWN || state == ChildState.IN_PROGRESS) {
         cancelled.add(
             new FanoutAction.CancelledChild(
-                i, attempt[i], thread(i), state == ChildState.IN_PROGRESS ? worker(i) : null));
+                i,
+                runningAttempt(i),
+                thread(i),
+                state == ChildState.IN_PROGRESS ? worker(i) : null));
       }
     }
     if (!cancelled.isEmpty()) {
@@ -1276,6 +1840,12 @@ public final class FanoutState {
       ChildState state = state(i);
       if (state == ChildState.IN_PROGRESS || state == ChildState.CANCELLING) {
         committed += budgetMicros(i);
+      }
+    }
+    // A hedged child running both attempts may spend twice.
+    for (var hedge : hedges.entrySet()) {
+      if (hedge.getValue().originOpen && hedge.getValue().hedgeOpen) {
+        committed += budgetMicros(hedge.getKey());
       }
     }
     return committed;
@@ -1412,7 +1982,10 @@ public final class FanoutState {
       if (state == ChildState.PENDING_SPAWN || state == ChildState.IN_PROGRESS) {
         cancelled.add(
             new FanoutAction.CancelledChild(
-                i, attempt[i], thread(i), state == ChildState.IN_PROGRESS ? worker(i) : null));
+                i,
+                runningAttempt(i),
+                thread(i),
+                state == ChildState.IN_PROGRESS ? worker(i) : null));
       }
     }
     actions.add(new FanoutAction.Cancel(ref, List.copyOf(cancelled), reason));
@@ -1486,7 +2059,8 @@ public final class FanoutState {
       return;
     }
     SubtaskSpec spec = parent.fanin().stages().get(stage);
-    Placement.Choice choice = placement.choose(Target.parse(-1, spec.target()), false);
+    Target stageTarget = Target.parse(-1, spec.target());
+    Placement.Choice choice = placement.choose(stageTarget, false, routeOf(stageTarget), null);
     if (choice.none()) {
       return;
     }
@@ -1521,7 +2095,7 @@ public final class FanoutState {
     }
     actions.add(
         new FanoutAction.Spawn(
-            ref, index, 1, thread, chosen, "specific:" + chosen.did(), draft.body()));
+            ref, index, 1, thread, chosen, "specific:" + chosen.did(), draft.body(), false));
   }
 
   /** The most result references a stage is given; the rest are read with the results route. */
@@ -1619,8 +2193,9 @@ public final class FanoutState {
             acceptedCount,
             completedCount - acceptedCount,
             usd(costTotalMicros),
-            budgetGate == null ? null : usd(spentMicros),
-            options.totalBudgetUsd()),
+            budgetGate == null && hedgedCount() == 0 ? null : usd(spentMicros),
+            options.totalBudgetUsd(),
+            hedgedCount()),
         nowMillis,
         fanin,
         reductions.isEmpty() ? null : Reductions.toJson(reductions.values()),
@@ -1713,15 +2288,22 @@ public final class FanoutState {
           continue;
         }
       }
-      Placement.Choice choice = placement.choose(target(i), (flags[i] & LOST_ITS_WORKER) != 0);
+      Target target = target(i);
+      Placement.Choice choice =
+          placement.choose(target, (flags[i] & LOST_ITS_WORKER) != 0, routeOf(i), null);
       if (choice.none()) {
+        String why = unplaced(placement, i);
+        if (why != null) {
+          waitingHints.put(i, why);
+        }
         continue;
       }
+      waitingHints.remove(i);
       WorkerInfo chosen = placement.worker(choice);
       String childThread = thread(i);
       ChildIntent intent;
       try {
-        intent = childIntent(i, directory.coordinator(), chosen.did());
+        intent = childIntent(i, attempt[i], directory.coordinator(), chosen.did());
       } catch (InvalidFanoutException e) {
         budget--;
         actions.add(
@@ -1747,7 +2329,14 @@ public final class FanoutState {
       committed += childBudget;
       actions.add(
           new FanoutAction.Spawn(
-              ref, i, attempt[i], childThread, chosen, "specific:" + chosen.did(), draft.body()));
+              ref,
+              i,
+              attempt[i],
+              childThread,
+              chosen,
+              "specific:" + chosen.did(),
+              draft.body(),
+              false));
     }
     if (!overBudget.isEmpty()) {
       actions.add(
@@ -1758,13 +2347,13 @@ public final class FanoutState {
     }
   }
 
-  private ChildIntent childIntent(int i, String coordinator, String workerDid) {
-    ChildIntent intent = plainChildIntent(i, coordinator, workerDid);
+  private ChildIntent childIntent(int i, int attemptNumber, String coordinator, String workerDid) {
+    ChildIntent intent = plainChildIntent(i, attemptNumber, coordinator, workerDid);
     Worktrees.Spec worktree = parent.worktree();
     if (worktree == null) {
       return intent;
     }
-    Worktrees.Child child = worktree.child(i, attempt[i]);
+    Worktrees.Child child = worktree.child(i, attemptNumber);
     String onto = rebasedOnto.get(i);
     boolean requested = loop == null && specs.get(i).workspace() != null;
     return intent.withWorktree(
@@ -1778,7 +2367,8 @@ public final class FanoutState {
                 requested));
   }
 
-  private ChildIntent plainChildIntent(int i, String coordinator, String workerDid) {
+  private ChildIntent plainChildIntent(
+      int i, int attemptNumber, String coordinator, String workerDid) {
     if (loop != null) {
       DataLoop.Child child = loop.child(i, chunks);
       ChildTemplate template = loop.template();
@@ -1789,7 +2379,7 @@ public final class FanoutState {
           coordinator,
           workerDid,
           i,
-          attempt[i],
+          attemptNumber,
           child.goal(),
           template.budget(),
           template.timeoutSecs(),
@@ -1818,7 +2408,7 @@ public final class FanoutState {
         coordinator,
         workerDid,
         i,
-        attempt[i],
+        attemptNumber,
         spec.goal(),
         spec.budget(),
         spec.timeoutSecs(),
@@ -1833,7 +2423,7 @@ public final class FanoutState {
    * the fan-out again at that time even if no record arrives.
    */
   long wakeAtMillis() {
-    return joinComplete ? Long.MAX_VALUE : wakeAtMillis;
+    return joinComplete ? Long.MAX_VALUE : Math.min(wakeAtMillis, hedgeWakeAtMillis);
   }
 
   // ---------------------------------------------------------------------------------------------

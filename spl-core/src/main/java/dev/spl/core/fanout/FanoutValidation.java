@@ -51,6 +51,27 @@ public final class FanoutValidation {
   }
 
   /**
+   * Compiles each distinct {@code cel:} target of {@code targets} (as written) once, refusing the
+   * first that does not compile, is not boolean or reads an unknown field of {@code worker}, naming
+   * the first subtask that has it. {@code firstIndex} is the index the first target stands for (-1
+   * for a template or stages, which are not numbered as subtasks).
+   */
+  public static void validateRoutes(List<String> targets, RouteCompiler compiler, int firstIndex) {
+    java.util.Set<String> checked = new java.util.HashSet<>();
+    for (int i = 0; i < targets.size(); i++) {
+      int index = firstIndex < 0 ? -1 : firstIndex + i;
+      Target target = Target.parse(index, targets.get(i));
+      if (target.kind() == Target.Kind.CEL && checked.add(target.value())) {
+        try {
+          compiler.compile(target.value());
+        } catch (InvalidFanoutException e) {
+          throw new InvalidFanoutException(index, "target", e.problem());
+        }
+      }
+    }
+  }
+
+  /**
    * Checks a data fan-out's join: it may read the counters and {@code fanin}, not {@code children},
    * which would walk every child on every change and which hold no text in a data fan-out.
    */

@@ -59,6 +59,8 @@ public final class Fanouts {
   private long skippedCount;
   private String lastSkipped;
   private WorkerDirectory lastDirectory;
+  // The fleet-wide routing rules (routing_rule records of th_engine_config), shared by every fold.
+  private final RoutingRules routingRules;
 
   /** A projection for fan-outs of listed subtasks and data fan-outs it cannot read items of. */
   public Fanouts(JoinCompiler compiler) {
@@ -77,6 +79,39 @@ public final class Fanouts {
     this.compiler = compiler;
     this.log = log;
     this.maxChildren = maxChildren;
+    this.routingRules = new RoutingRules(compiler.routes());
+  }
+
+  /** The fleet-wide routing rules in force. */
+  public RoutingRules routingRules() {
+    return routingRules;
+  }
+
+  /**
+   * A routing rule record: the rules change, and every open fan-out is decided again with them. A
+   * body that is not a routing rule is skipped.
+   */
+  private boolean applyRoutingRule(StoredRecord stored) {
+    if (!dev.spl.core.ThreadIds.ENGINE_CONFIG.equals(stored.record().thread())
+        || stored.record().act() != Act.LEARN) {
+      return false;
+    }
+    RoutingRule rule;
+    try {
+      rule = RoutingRule.fromBody(stored.record().body());
+    } catch (InvalidRecordException e) {
+      skip(stored, e.getMessage());
+      return false;
+    }
+    if (!routingRules.apply(rule)) {
+      return false;
+    }
+    for (var entry : byId.entrySet()) {
+      if (!entry.getValue().joinComplete()) {
+        dirty.add(entry.getKey());
+      }
+    }
+    return true;
   }
 
   /** The most children one fan-out may have. */
@@ -91,6 +126,9 @@ public final class Fanouts {
       return false;
     }
     switch (topic) {
+      case RoutingRule.TOPIC -> {
+        return applyRoutingRule(stored);
+      }
       case FanoutRecords.SUBTASKS -> {
         applyChunk(stored);
         return true;
@@ -481,6 +519,7 @@ public final class Fanouts {
   }
 
   private void register(String id, FanoutRef ref, FanoutState state) {
+    state.useRoutingRules(routingRules);
     byId.put(id, state);
     latestByThread.put(ref.thread(), id);
     if (state.replaces() != null) {

@@ -10,11 +10,18 @@ public final class InvalidFanoutException extends RuntimeException {
 
   private final int subtaskIndex;
   private final String key;
+  private final String problem;
 
   public InvalidFanoutException(int subtaskIndex, String key, String problem) {
     super(format(subtaskIndex, key, problem));
     this.subtaskIndex = subtaskIndex;
     this.key = key;
+    this.problem = problem;
+  }
+
+  /** What was wrong, without the subtask index and key the message starts with. */
+  public String problem() {
+    return problem;
   }
 
   /** The index of the subtask at fault, or -1 when the problem concerns the whole fan-out. */

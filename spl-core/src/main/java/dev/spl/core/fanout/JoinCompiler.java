@@ -12,6 +12,11 @@ public interface JoinCompiler {
    */
   JoinPredicate compile(String expression);
 
+  /** The compiler of the fan-out's routing conditions ({@code cel:} targets). */
+  default RouteCompiler routes() {
+    return RouteCompiler.NONE;
+  }
+
   /** A compiler for fan-outs that only use built-in joins: any expression is refused. */
   JoinCompiler BUILT_IN_ONLY =
       expression -> {

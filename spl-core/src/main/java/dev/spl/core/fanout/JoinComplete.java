@@ -109,9 +109,14 @@ public record JoinComplete(
     sums.put("accepted", totals.accepted());
     sums.put("failed", totals.failed());
     sums.put("cost_usd", totals.costUsd());
-    if (totals.totalBudgetUsd() != null) {
+    if (totals.spentUsd() != null) {
       sums.put("spent_usd", totals.spentUsd());
+    }
+    if (totals.totalBudgetUsd() != null) {
       sums.put("total_budget_usd", totals.totalBudgetUsd());
+    }
+    if (totals.hedged() > 0) {
+      sums.put("hedged", totals.hedged());
     }
     body.put("completed_at", completedAtMillis);
     if (fanin != null) {
@@ -173,7 +178,8 @@ public record JoinComplete(
             sums.integer("failed", 0),
             sums.decimal("cost_usd"),
             sums.optionalDecimal("spent_usd"),
-            sums.optionalDecimal("total_budget_usd")),
+            sums.optionalDecimal("total_budget_usd"),
+            java.util.Objects.requireNonNullElse(sums.optionalInteger("hedged", 0), 0)),
         reader.longValue("completed_at", 0),
         body.has("fanin") ? faninOf(reader.object("fanin")) : null,
         body.get("reduced") instanceof ObjectNode reduced ? reduced : null,

@@ -19,6 +19,9 @@ import java.util.List;
  * @param reduced the reducers' values so far ({@link Reductions#toJson}), or null without reducers
  * @param merge the merge queue so far (integration branch, its head, each child's outcome), or null
  *     without one
+ * @param waiting why children ready to spawn are not placed (a routing condition no live worker
+ *     meets), grouped by reason
+ * @param hedged children started a second time on another worker ({@code --hedge-after})
  */
 public record JoinStatus(
     FanoutRef fanout,
@@ -36,17 +39,42 @@ public record JoinStatus(
     String stages,
     java.math.BigDecimal spentUsd,
     java.math.BigDecimal totalBudgetUsd,
-    com.fasterxml.jackson.databind.node.ObjectNode merge) {
+    com.fasterxml.jackson.databind.node.ObjectNode merge,
+    List<Waiting> waiting,
+    int hedged) {
+
+  /** Children that wait for the same reason: how many, and the first of them. */
+  public record Waiting(String reason, int subtasks, int firstIndex) {}
 
   /** The state of a child whose command has exited and that waits for its own fan-in. */
   public static final String WAITING_FOR_NESTED = "waiting for nested fan-in";
 
-  /** The join status of a fan-out as its fold stands. */
+  /**
+   * The join status of a fan-out as its fold stands, with why children wait as the fold's last
+   * decision saw it (the coordinator's).
+   */
   public static JoinStatus of(FanoutState state) {
+    return of(state, null);
+  }
+
+  /**
+   * The join status with why children wait among the workers of {@code directory} (a reader that
+   * does not decide, such as the CLI); null takes the fold's own last decision.
+   */
+  public static JoinStatus of(FanoutState state, WorkerDirectory directory) {
     int width = state.width();
     List<SubtaskStatus> lines = new ArrayList<>(width);
+    java.util.Map<String, Waiting> waiting = new java.util.LinkedHashMap<>();
     for (int i = 0; i < width; i++) {
-      lines.add(subtask(state, i));
+      String why = directory == null ? state.waitingFor(i) : state.waitingFor(i, directory);
+      lines.add(subtask(state, i, why));
+      if (why != null) {
+        int index = i;
+        waiting.merge(
+            why,
+            new Waiting(why, 1, index),
+            (a, b) -> new Waiting(a.reason(), a.subtasks() + 1, a.firstIndex()));
+      }
     }
     return new JoinStatus(
         state.ref(),
@@ -64,11 +92,17 @@ public record JoinStatus(
         state.stagesStatus(),
         state.spentUsd(),
         state.options().totalBudgetUsd(),
-        state.mergeJson());
+        state.mergeJson(),
+        List.copyOf(waiting.values()),
+        state.hedgedCount());
   }
 
   /** The line of subtask {@code index} alone, as {@link #of} lists it. */
   public static SubtaskStatus subtask(FanoutState state, int index) {
+    return subtask(state, index, state.waitingFor(index));
+  }
+
+  private static SubtaskStatus subtask(FanoutState state, int index, String waiting) {
     ChildState lifecycle = state.childState(index);
     boolean terminal = lifecycle.terminal();
     return new SubtaskStatus(
@@ -91,7 +125,8 @@ public record JoinStatus(
         new Identity(
             index, state.iterFrom(index), state.iterTo(index), state.idempotencyKey(index)),
         state.retries(index),
-        state.retryAtMillis(index));
+        state.retryAtMillis(index),
+        waiting);
   }
 
   /**
@@ -115,6 +150,8 @@ public record JoinStatus(
    *     else null
    * @param retries automatic retries the child has used
    * @param retryAtMillis when a child waiting for an automatic retry may spawn, else 0
+   * @param waiting why the child, ready to spawn, is not placed ({@code no live worker matches
+   *     cel:...}), else null
    */
   public record SubtaskStatus(
       int index,
@@ -133,5 +170,6 @@ public record JoinStatus(
       Integer exitCode,
       Identity identity,
       int retries,
-      long retryAtMillis) {}
+      long retryAtMillis,
+      String waiting) {}
 }

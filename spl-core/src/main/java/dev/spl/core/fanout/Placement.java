@@ -9,7 +9,9 @@ import java.util.Map;
  * the live workers of a {@link WorkerDirectory}. A pinned target (a DID or an alias) goes to its
  * worker when that worker is live; least-loaded goes to the live worker with the fewest active
  * children, counting the spawns already placed in the pass; round-robin continues from the
- * fan-out's recorded round-robin spawns.
+ * fan-out's recorded round-robin spawns. A routing condition ({@link RoutePredicate}: a {@code
+ * cel:} target and the fleet's routing rules) narrows any of them to the live workers it holds for:
+ * a CEL target goes to the least loaded of those, ties to the lowest DID.
  *
  * <p>Choosing does not commit: {@link #take} counts a choice once the spawn is decided, so a spawn
  * the permission check holds takes no load and no round-robin turn.
@@ -17,6 +19,9 @@ import java.util.Map;
 final class Placement {
   private final List<WorkerInfo> live;
   private final int[] load;
+  // Routes whose answer cannot change within the pass (they do not read the free slots): their
+  // answer per live worker, so each is evaluated once per worker per pass.
+  private final Map<RoutePredicate, boolean[]> fixedMatches = new HashMap<>();
   private long roundRobin;
   private Map<String, Integer> byDid;
   private Map<String, Integer> byAlias;
@@ -53,17 +58,37 @@ final class Placement {
    * return.
    */
   Choice choose(Target target, boolean mayLeavePinnedWorker) {
+    return choose(target, mayLeavePinnedWorker, null, null);
+  }
+
+  /**
+   * As {@link #choose(Target, boolean)}, among the live workers for which {@code route} holds
+   * (every one when null) other than {@code avoidDid} (none when null): a hedge never goes to the
+   * worker the child already runs on. A pinned worker the route does not hold for waits.
+   */
+  Choice choose(
+      Target target, boolean mayLeavePinnedWorker, RoutePredicate route, String avoidDid) {
     return switch (target.kind()) {
       case SPECIFIC, ALIAS -> {
         Integer pinned = pinnedIndex(target);
         if (pinned != null) {
-          yield new Choice(pinned, false);
+          yield eligible(pinned, route, avoidDid) ? new Choice(pinned, false) : Choice.NONE;
         }
-        yield mayLeavePinnedWorker ? new Choice(leastLoaded(), false) : Choice.NONE;
+        yield mayLeavePinnedWorker ? leastLoaded(route, avoidDid) : Choice.NONE;
       }
-      case LEAST_LOADED -> new Choice(leastLoaded(), false);
-      case ROUND_ROBIN -> new Choice((int) Math.floorMod(roundRobin, (long) live.size()), true);
+      case LEAST_LOADED, CEL -> leastLoaded(route, avoidDid);
+      case ROUND_ROBIN -> roundRobin(route, avoidDid);
     };
+  }
+
+  /** Whether any live worker satisfies {@code route} now (null: any worker). */
+  boolean anyMatches(RoutePredicate route) {
+    for (int w = 0; w < live.size(); w++) {
+      if (eligible(w, route, null)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   WorkerInfo worker(Choice choice) {
@@ -92,13 +117,54 @@ final class Placement {
     return (target.kind() == Target.Kind.SPECIFIC ? byDid : byAlias).get(target.value());
   }
 
-  private int leastLoaded() {
-    int best = 0;
-    for (int w = 1; w < load.length; w++) {
-      if (load[w] < load[best]) {
+  private boolean eligible(int w, RoutePredicate route, String avoidDid) {
+    if (avoidDid != null && avoidDid.equals(live.get(w).did())) {
+      return false;
+    }
+    if (route == null) {
+      return true;
+    }
+    if (route.readsFreeSlots()) {
+      return route.matches(live.get(w), freeSlots(w));
+    }
+    boolean[] matches =
+        fixedMatches.computeIfAbsent(
+            route,
+            r -> {
+              boolean[] answers = new boolean[live.size()];
+              for (int v = 0; v < answers.length; v++) {
+                answers[v] = r.matches(live.get(v), freeSlots(v));
+              }
+              return answers;
+            });
+    return matches[w];
+  }
+
+  /** The worker's free slots as it reported them, less the children placed on it in this pass. */
+  private int freeSlots(int w) {
+    int placed = load[w] - live.get(w).active();
+    return Math.max(0, live.get(w).freeSlots() - placed);
+  }
+
+  private Choice leastLoaded(RoutePredicate route, String avoidDid) {
+    int best = -1;
+    for (int w = 0; w < load.length; w++) {
+      if ((best < 0 || load[w] < load[best]) && eligible(w, route, avoidDid)) {
         best = w;
       }
     }
-    return best;
+    return best < 0 ? Choice.NONE : new Choice(best, false);
+  }
+
+  private Choice roundRobin(RoutePredicate route, String avoidDid) {
+    int n = live.size();
+    int start = (int) Math.floorMod(roundRobin, (long) n);
+    for (int k = 0; k < n; k++) {
+      int w = (start + k) % n;
+      if (eligible(w, route, avoidDid)) {
+        return new Choice(w, true);
+      }
+    }
+    return Choice.NONE;
   }
 }

@@ -17,8 +17,10 @@ public record Spawned(String namespace, String fanout, List<Entry> spawns) imple
    *
    * @param worker the DID of the worker its INTEND was sent to
    * @param target the target as resolved: {@code specific:<did>}
+   * @param hedge a hedge: attempt + 1 started beside the child's running attempt on another worker
    */
-  public record Entry(int index, int attempt, String childThread, String worker, String target) {
+  public record Entry(
+      int index, int attempt, String childThread, String worker, String target, boolean hedge) {
     public Entry {
       Objects.requireNonNull(childThread, "childThread");
       Objects.requireNonNull(worker, "worker");
@@ -42,6 +44,9 @@ public record Spawned(String namespace, String fanout, List<Entry> spawns) imple
       entry.put("child_thread", spawn.childThread());
       entry.put("worker", spawn.worker());
       entry.put("target", spawn.target());
+      if (spawn.hedge()) {
+        entry.put("hedge", true);
+      }
     }
     return body;
   }
@@ -56,7 +61,8 @@ public record Spawned(String namespace, String fanout, List<Entry> spawns) imple
               entry.integer("attempt", 1),
               entry.text("child_thread"),
               entry.text("worker"),
-              entry.text("target")));
+              entry.text("target"),
+              entry.optionalBoolean("hedge")));
     }
     return new Spawned(reader.text("namespace"), reader.text("fanout"), entries);
   }

@@ -42,8 +42,9 @@ import java.util.TreeSet;
  */
 public final class SubtaskParser {
   static final Set<String> KEYS =
-      Set.of("goal", "target", "budget", "timeout", "depends", "run", "workspace");
-  private static final String KEY_LIST = "goal, target, budget, timeout, depends, run, workspace";
+      Set.of("goal", "target", "budget", "timeout", "depends", "run", "workspace", "hedge");
+  private static final String KEY_LIST =
+      "goal, target, budget, timeout, depends, run, workspace, hedge";
 
   /** The longest timeout of one subtask: 30 days. */
   public static final long MAX_TIMEOUT_SECS = 30L * 24 * 3600;
@@ -235,6 +236,8 @@ public final class SubtaskParser {
       }
       if (value.isTextual()) {
         values.put(key, value.textValue());
+      } else if (value.isBoolean() && key.equals("hedge")) {
+        values.put(key, value.asText());
       } else if (value.isNumber() && !key.equals("goal")) {
         // Not toPlainString: 1e999999999 is a billion digits in plain form.
         values.put(key, value.decimalValue().toString());
@@ -258,7 +261,8 @@ public final class SubtaskParser {
               spec.timeoutSecs(),
               dedupe(depends),
               spec.run(),
-              spec.workspace());
+              spec.workspace(),
+              spec.hedge());
     }
     return spec;
   }
@@ -361,7 +365,16 @@ public final class SubtaskParser {
           "workspace",
           "expected " + SubtaskSpec.WORKTREE + " but found '" + workspace + "'");
     }
-    return new SubtaskSpec(goal, target, budget, timeout, depends, run, workspace);
+    Boolean hedge = null;
+    String hedgeText = emptyToNull(index, values, "hedge");
+    if (hedgeText != null) {
+      if (!hedgeText.equals("true") && !hedgeText.equals("false")) {
+        throw new InvalidFanoutException(
+            index, "hedge", "expected true or false but found '" + hedgeText + "'");
+      }
+      hedge = Boolean.valueOf(hedgeText);
+    }
+    return new SubtaskSpec(goal, target, budget, timeout, depends, run, workspace, hedge);
   }
 
   private static List<Integer> dedupe(List<Integer> indices) {

@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param run the shell command for the shell executor, or null
  * @param workspace {@link #WORKTREE} when the child must run in a git worktree of its own even on a
  *     shell worker ({@code workspace=worktree}), or null
+ * @param hedge false when the child must never run twice at once ({@code --hedge-after} skips it:
+ *     its side effects must not happen twice); null or true allow hedging
  */
 public record SubtaskSpec(
     String goal,
@@ -25,7 +27,8 @@ public record SubtaskSpec(
     Long timeoutSecs,
     List<Integer> depends,
     String run,
-    String workspace) {
+    String workspace,
+    Boolean hedge) {
 
   /** The one {@code workspace} value: a git worktree of its own, made from the fan-out's base. */
   public static final String WORKTREE = "worktree";
@@ -36,7 +39,7 @@ public record SubtaskSpec(
   }
 
   public static SubtaskSpec ofGoal(String goal) {
-    return new SubtaskSpec(goal, null, null, null, List.of(), null, null);
+    return new SubtaskSpec(goal, null, null, null, List.of(), null, null, null);
   }
 
   /** The descriptor as stored in a {@code fanout_subtasks} chunk: absent values are left out. */
@@ -61,6 +64,9 @@ public record SubtaskSpec(
     }
     if (workspace != null) {
       node.put("workspace", workspace);
+    }
+    if (hedge != null) {
+      node.put("hedge", hedge);
     }
     return node;
   }

@@ -4,20 +4,23 @@ import java.util.regex.Pattern;
 
 /**
  * Where a subtask runs: {@code specific:<did>}, a worker alias such as {@code worker-a} (also
- * written {@code specific:worker-a}), {@code least-loaded-worker}, or {@code round-robin} (also
- * what an absent target means).
+ * written {@code specific:worker-a}), {@code least-loaded-worker}, {@code round-robin} (also what
+ * an absent target means), or {@code cel:<expression>}: the least-loaded live worker for which the
+ * CEL expression over {@code worker.*} is true ({@link RouteCompiler}).
  */
 public record Target(Kind kind, String value) {
   public enum Kind {
     SPECIFIC,
     ALIAS,
     LEAST_LOADED,
-    ROUND_ROBIN
+    ROUND_ROBIN,
+    CEL
   }
 
   public static final String LEAST_LOADED_NAME = "least-loaded-worker";
   public static final String ROUND_ROBIN_NAME = "round-robin";
   private static final String SPECIFIC_PREFIX = "specific:";
+  public static final String CEL_PREFIX = "cel:";
   private static final String DID_PREFIX = "did:";
   private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -37,6 +40,14 @@ public record Target(Kind kind, String value) {
     if (text.equals(LEAST_LOADED_NAME)) {
       return LEAST_LOADED;
     }
+    if (text.startsWith(CEL_PREFIX)) {
+      String expression = text.substring(CEL_PREFIX.length());
+      if (expression.isBlank()) {
+        throw new InvalidFanoutException(
+            subtaskIndex, "target", "expected 'cel:<expression>' but the expression is empty");
+      }
+      return new Target(Kind.CEL, expression);
+    }
     if (text.startsWith(SPECIFIC_PREFIX)) {
       String did = text.substring(SPECIFIC_PREFIX.length());
       if (did.isBlank()) {
@@ -54,9 +65,9 @@ public record Target(Kind kind, String value) {
           "target",
           "expected specific:<did>, a worker alias (letters, digits, '.', '_', '-'), "
               + LEAST_LOADED_NAME
-              + " or "
+              + ", "
               + ROUND_ROBIN_NAME
-              + " but found '"
+              + " or cel:<expression> but found '"
               + text
               + "'");
     }
@@ -75,6 +86,7 @@ public record Target(Kind kind, String value) {
       case ALIAS -> value;
       case LEAST_LOADED -> LEAST_LOADED_NAME;
       case ROUND_ROBIN -> ROUND_ROBIN_NAME;
+      case CEL -> CEL_PREFIX + value;
     };
   }
 }

@@ -256,7 +256,9 @@ public final class Registry {
               view.endpoint(),
               view.active(),
               view.freeSlots(),
-              view.executor());
+              view.executor(),
+              view.version(),
+              view.labels());
       long silentMillis =
           view.lastHeartbeatAt() < watchingSinceMillis
               ? nowMillis - watchingSinceMillis - reRegisterMillis

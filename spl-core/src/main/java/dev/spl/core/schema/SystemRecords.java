@@ -21,9 +21,9 @@ import java.util.Map;
  * {@code th_instance_registry} only a {@code DO heartbeat}, a {@code LEARN instance_transition} or
  * a {@code LEARN settings_changed} (written by the instance it describes); on {@code
  * th_fleet_control} only a {@code LEARN freeze}, {@code unfreeze} or {@code emergency_stop}; on
- * {@code th_engine_config} only a {@code LEARN permission_rule}; and the control and rule topics
- * nowhere else. Each body must be what its reader takes (the same {@code fromBody} the folds use),
- * so a record that would be skipped on replay is refused on the way in.
+ * {@code th_engine_config} only a {@code LEARN permission_rule} or {@code routing_rule}; and the
+ * control and rule topics nowhere else. Each body must be what its reader takes (the same {@code
+ * fromBody} the folds use), so a record that would be skipped on replay is refused on the way in.
  *
  * <p>Whether a permission rule compiles is not checked here: that is CEL's business (spl-cel's
  * {@code RuleValidation}). Records of other threads and topics pass unchecked.
@@ -45,6 +45,8 @@ public final class SystemRecords {
           EmergencyStop.TOPIC,
           ThreadIds.FLEET_CONTROL,
           PERMISSION_RULE_TOPIC,
+          ThreadIds.ENGINE_CONFIG,
+          dev.spl.core.fanout.RoutingRule.TOPIC,
           ThreadIds.ENGINE_CONFIG);
 
   private SystemRecords() {}
@@ -102,8 +104,18 @@ public final class SystemRecords {
         }
       }
       case ThreadIds.ENGINE_CONFIG -> {
+        if (record.act() == Act.LEARN && dev.spl.core.fanout.RoutingRule.TOPIC.equals(topic)) {
+          dev.spl.core.fanout.RoutingRule.fromBody(body);
+          return;
+        }
         if (record.act() != Act.LEARN || !PERMISSION_RULE_TOPIC.equals(topic)) {
-          throw misplaced(record, "a LEARN " + PERMISSION_RULE_TOPIC + " record");
+          throw misplaced(
+              record,
+              "a LEARN "
+                  + PERMISSION_RULE_TOPIC
+                  + " or "
+                  + dev.spl.core.fanout.RoutingRule.TOPIC
+                  + " record");
         }
         requirePermissionRuleShape(body);
       }

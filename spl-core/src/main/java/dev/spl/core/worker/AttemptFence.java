@@ -15,6 +15,10 @@ import dev.spl.core.fanout.FanoutState;
  * the worker's current start time, within the lease). The last condition keeps a restarted worker
  * from running on the strength of heartbeats of its previous life that are about to run out: once
  * its new heartbeats arrive it keeps its lease for as long as it runs.
+ *
+ * <p>A hedged child ({@code --hedge-after}) runs two attempts at once: the first stays current on
+ * its worker beside the hedge (the child's current attempt, on another worker) until one of them
+ * decides the child.
  */
 public final class AttemptFence {
   private AttemptFence() {}
@@ -29,6 +33,9 @@ public final class AttemptFence {
       return AttemptStanding.UNKNOWN;
     }
     int current = fanout.attempt(index);
+    if (fanout.runsBesideItsHedge(index, attempt, worker)) {
+      return workerHeardThisLife ? AttemptStanding.CURRENT : AttemptStanding.NOT_YET;
+    }
     if (attempt < current) {
       return AttemptStanding.SUPERSEDED;
     }

@@ -65,7 +65,7 @@ class FanoutBodiesTest {
             1000,
             List.of(
                 new SubtaskSpec(
-                    "a", "worker-a", new BigDecimal("0.50"), 300L, List.of(), "make", null),
+                    "a", "worker-a", new BigDecimal("0.50"), 300L, List.of(), "make", null, null),
                 SubtaskSpec.ofGoal("b")));
     roundTrips(chunk, SubtaskChunk::toBody, SubtaskChunk::fromBody);
     assertThat(
@@ -89,8 +89,8 @@ class FanoutBodiesTest {
             "docs",
             FANOUT,
             List.of(
-                new Spawned.Entry(0, 1, CHILD_THREAD, WORKER, "specific:" + WORKER),
-                new Spawned.Entry(4, 2, CHILD_THREAD, WORKER, "specific:" + WORKER)));
+                new Spawned.Entry(0, 1, CHILD_THREAD, WORKER, "specific:" + WORKER, false),
+                new Spawned.Entry(4, 2, CHILD_THREAD, WORKER, "specific:" + WORKER, true)));
     roundTrips(spawned, Spawned::toBody, Spawned::fromBody);
     ObjectNode body = spawned.toBody();
     ((ObjectNode) body.get("spawns").get(1)).remove("attempt");

@@ -8,13 +8,34 @@ import org.junit.jupiter.api.Test;
 class RunCommandPlacementTest {
   private static final WorkerInfo ECHO_A =
       new WorkerInfo(
-          "did:sync:instance:000000000000000a", "worker-a", "u", 0, 4, ExecutorKind.ECHO);
+          "did:sync:instance:000000000000000a",
+          "worker-a",
+          "u",
+          0,
+          4,
+          ExecutorKind.ECHO,
+          null,
+          null);
   private static final WorkerInfo ECHO_B =
       new WorkerInfo(
-          "did:sync:instance:000000000000000b", "worker-b", "u", 0, 4, ExecutorKind.ECHO);
+          "did:sync:instance:000000000000000b",
+          "worker-b",
+          "u",
+          0,
+          4,
+          ExecutorKind.ECHO,
+          null,
+          null);
   private static final WorkerInfo SHELL_C =
       new WorkerInfo(
-          "did:sync:instance:000000000000000c", "worker-c", "u", 0, 4, ExecutorKind.SHELL);
+          "did:sync:instance:000000000000000c",
+          "worker-c",
+          "u",
+          0,
+          4,
+          ExecutorKind.SHELL,
+          null,
+          null);
 
   private static SubtaskSpec spec(String target, String run) {
     return SubtaskParser.parseCli(

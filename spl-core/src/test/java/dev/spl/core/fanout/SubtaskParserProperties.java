@@ -68,6 +68,7 @@ class SubtaskParserProperties {
                 stored.timeoutSecs(),
                 stored.depends(),
                 stored.run(),
+                null,
                 null))
         .isEqualTo(
             new SubtaskSpec(
@@ -77,6 +78,7 @@ class SubtaskParserProperties {
                 spec.timeoutSecs(),
                 spec.depends(),
                 spec.run(),
+                null,
                 null));
   }
 

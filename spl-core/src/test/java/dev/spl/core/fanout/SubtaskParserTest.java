@@ -45,7 +45,7 @@ class SubtaskParserTest {
         .isInstanceOf(InvalidFanoutException.class)
         .hasMessage(
             "subtask 3: unknown key 'colour' (expected one of goal, target, budget, timeout,"
-                + " depends, run, workspace)");
+                + " depends, run, workspace, hedge)");
     assertThatThrownBy(() -> SubtaskParser.parseCli(1, "target=worker-a"))
         .hasMessage("subtask 1: goal: required but missing");
     assertThatThrownBy(() -> SubtaskParser.parseCli(1, "goal=  "))

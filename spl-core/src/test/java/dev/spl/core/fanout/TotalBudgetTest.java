@@ -18,12 +18,12 @@ class TotalBudgetTest {
 
   private static SubtaskSpec costing(String goal, String budget) {
     return new SubtaskSpec(
-        goal, null, budget == null ? null : new BigDecimal(budget), null, null, null, null);
+        goal, null, budget == null ? null : new BigDecimal(budget), null, null, null, null, null);
   }
 
   private static FanoutOptions totalBudget(String usd) {
     return new FanoutOptions(
-        FanoutPolicy.ALL, 0, FanoutOptions.DEFAULT_BACKOFF_MILLIS, 0, new BigDecimal(usd));
+        FanoutPolicy.ALL, 0, FanoutOptions.DEFAULT_BACKOFF_MILLIS, 0, new BigDecimal(usd), null);
   }
 
   @Test
@@ -100,7 +100,12 @@ class TotalBudgetTest {
         List.of(costing("a", null), costing("b", null), costing("c", null)),
         "all",
         new FanoutOptions(
-            FanoutPolicy.ALL, 0, FanoutOptions.DEFAULT_BACKOFF_MILLIS, 2, new BigDecimal("1.00")));
+            FanoutPolicy.ALL,
+            0,
+            FanoutOptions.DEFAULT_BACKOFF_MILLIS,
+            2,
+            new BigDecimal("1.00"),
+            null));
     assertThat(spawns(driver.step(TWO))).hasSize(2);
 
     // Without budgets nothing is committed; child 0 reports more than the whole total.
@@ -125,7 +130,7 @@ class TotalBudgetTest {
     driver.fanOut(
         List.of(costing("a", "0.30")),
         "all",
-        new FanoutOptions(FanoutPolicy.ALL, 2, 0, 0, new BigDecimal("1.00")));
+        new FanoutOptions(FanoutPolicy.ALL, 2, 0, 0, new BigDecimal("1.00"), null));
     driver.step(TWO);
     driver.doneCosting(0, "reject", "0.30");
     driver.step(TWO);

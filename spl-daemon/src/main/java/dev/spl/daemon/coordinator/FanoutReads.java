@@ -36,6 +36,8 @@ public final class FanoutReads {
    * @param replacedBy the id of the newer fan-out that replaced this one, or null
    * @param version grows with every change of the fan-out; see {@link Children#version()}
    * @param spentUsd what every result of its children reported spending, retried attempts too
+   * @param waiting why children ready to spawn are not placed, grouped by reason
+   * @param hedged children started a second time on another worker ({@code --hedge-after})
    */
   public record Summary(
       FanoutRef ref,
@@ -62,7 +64,9 @@ public final class FanoutReads {
       com.fasterxml.jackson.databind.node.ObjectNode reduced,
       String stages,
       java.math.BigDecimal spentUsd,
-      com.fasterxml.jackson.databind.node.ObjectNode merge) {
+      com.fasterxml.jackson.databind.node.ObjectNode merge,
+      List<JoinStatus.Waiting> waiting,
+      int hedged) {
 
     /**
      * Still waiting for its join, and not replaced by a newer fan-out (which gets no decisions).
@@ -335,7 +339,9 @@ public final class FanoutReads {
         state.reducedJson(),
         state.stagesStatus(),
         state.spentUsd(),
-        state.mergeJson());
+        state.mergeJson(),
+        state.waiting(),
+        state.hedgedCount());
   }
 
   /**

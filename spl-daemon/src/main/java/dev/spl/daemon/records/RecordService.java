@@ -211,6 +211,7 @@ public final class RecordService {
     try {
       SystemRecords.requireValid(record);
       RuleValidation.requireUsable(record);
+      dev.spl.cel.route.RoutingRuleValidation.requireUsable(record);
     } catch (InvalidRecordException e) {
       String where = index < 0 ? "" : "records[" + index + "]: ";
       throw new RecordRejectedException(400, "INVALID_RECORD", index, where + e.getMessage());
