@@ -229,7 +229,7 @@ class StrictInputTest {
         "a rule without a name | th_engine_config | LEARN | {\"topic\":\"permission_rule\","
             + "\"expression\":\"false\"} | body.name: expected a string",
         "other topic on th_engine_config | th_engine_config | LEARN | {\"topic\":\"x\"}"
-            + " | th_engine_config: expected a LEARN permission_rule record",
+            + " | th_engine_config: expected a LEARN permission_rule or routing_rule record",
       })
   void systemRecordsThatBreakTheirSchemaAreRefused(
       String name, String thread, String act, String body, String named) {
