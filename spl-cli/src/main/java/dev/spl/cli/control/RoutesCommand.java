@@ -9,7 +9,6 @@ import dev.spl.cli.ExitCodes;
 import dev.spl.cli.client.RecordsApi;
 import dev.spl.cli.text.Table;
 import dev.spl.core.Act;
-import dev.spl.core.Actors;
 import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
@@ -131,7 +130,7 @@ public final class RoutesCommand {
       } catch (InvalidRecordException e) {
         throw CliException.badInput("routing rule '" + name + "': " + e.getMessage());
       }
-      Record record = write(context, rule.toBody());
+      Record record = EngineConfig.write(context, rule.toBody());
       KillCommand.report(
           context, record, "✓ routing rule '" + name + "' recorded; `spl routes list` shows it");
       return ExitCodes.OK;
@@ -159,7 +158,8 @@ public final class RoutesCommand {
         throw CliException.badInput(
             "routing rule '" + name + "': no such rule (see `spl routes list` for the names)");
       }
-      Record record = write(context, new RoutingRule(name, null, null, false).toBody());
+      Record record =
+          EngineConfig.write(context, new RoutingRule(name, null, null, false).toBody());
       KillCommand.report(context, record, "✓ routing rule '" + name + "' removed");
       return ExitCodes.OK;
     }
@@ -180,21 +180,5 @@ public final class RoutesCommand {
       }
     }
     return rules;
-  }
-
-  private static Record write(CliContext context, ObjectNode body) {
-    RecordsApi api = new RecordsApi(context.client());
-    String actor = Actors.user(context.userName());
-    List<StoredRecord> config = api.thread(ThreadIds.ENGINE_CONFIG);
-    Record record =
-        new Record(
-            ThreadIds.ENGINE_CONFIG,
-            actor,
-            Act.LEARN,
-            body,
-            RecordsApi.nextClock(config, actor),
-            List.of());
-    api.postOne(record);
-    return record;
   }
 }

@@ -10,13 +10,8 @@ import dev.spl.cel.rules.RuleValidation;
 import dev.spl.cli.CliContext;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
-import dev.spl.cli.client.RecordsApi;
 import dev.spl.cli.text.Table;
-import dev.spl.core.Act;
-import dev.spl.core.Actors;
 import dev.spl.core.Record;
-import dev.spl.core.StoredRecord;
-import dev.spl.core.ThreadIds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -133,7 +128,7 @@ public final class RulesCommand {
       if (problem.isPresent()) {
         throw CliException.badInput("rule '" + name + "': " + problem.get().describe());
       }
-      Record record = write(context, PermissionGate.ruleBody(rule, true));
+      Record record = EngineConfig.write(context, PermissionGate.ruleBody(rule, true));
       report(context, record, "✓ rule '" + name + "' recorded; `spl rules list` shows it");
       return ExitCodes.OK;
     }
@@ -203,7 +198,7 @@ public final class RulesCommand {
                   recorded.path("message").asText(null),
                   RuleSource.RECORD),
               false);
-      Record record = write(context, body);
+      Record record = EngineConfig.write(context, body);
       report(
           context,
           record,
@@ -221,22 +216,6 @@ public final class RulesCommand {
 
   private static Iterable<JsonNode> rows(JsonNode answer) {
     return answer.isArray() ? answer : answer.path("data");
-  }
-
-  private static Record write(CliContext context, ObjectNode body) {
-    RecordsApi api = new RecordsApi(context.client());
-    String actor = Actors.user(context.userName());
-    List<StoredRecord> config = api.thread(ThreadIds.ENGINE_CONFIG);
-    Record record =
-        new Record(
-            ThreadIds.ENGINE_CONFIG,
-            actor,
-            Act.LEARN,
-            body,
-            RecordsApi.nextClock(config, actor),
-            List.of());
-    api.postOne(record);
-    return record;
   }
 
   private static void report(CliContext context, Record record, String message) {

@@ -1655,18 +1655,23 @@ public final class FanoutState {
 
   /** Cancels the other attempt of each hedged child that one attempt decided. */
   private void addHedgeLostCancel(List<FanoutAction> actions) {
-    if (hedgeLosers.isEmpty()) {
+    addAttemptCancels(actions, hedgeLosers, FanoutRecords.CANCEL_HEDGE_LOST);
+  }
+
+  /** One cancel of the given attempt of each child, on the worker it was spawned on. */
+  private void addAttemptCancels(
+      List<FanoutAction> actions, Map<Integer, NewerAttempt> attempts, String reason) {
+    if (attempts.isEmpty()) {
       return;
     }
     List<FanoutAction.CancelledChild> cancelled = new ArrayList<>();
-    for (int i : hedgeLosers.keySet().stream().sorted().toList()) {
-      NewerAttempt loser = hedgeLosers.get(i);
+    for (int i : attempts.keySet().stream().sorted().toList()) {
+      NewerAttempt newer = attempts.get(i);
       cancelled.add(
           new FanoutAction.CancelledChild(
-              i, loser.attempt(), thread(i), workerDids.get(loser.worker() - 1)));
+              i, newer.attempt(), thread(i), workerDids.get(newer.worker() - 1)));
     }
-    actions.add(
-        new FanoutAction.Cancel(ref, List.copyOf(cancelled), FanoutRecords.CANCEL_HEDGE_LOST));
+    actions.add(new FanoutAction.Cancel(ref, List.copyOf(cancelled), reason));
   }
 
   /**
@@ -1787,18 +1792,7 @@ public final class FanoutState {
    * there never starts, one running is stopped. Its result changes nothing, the child being done.
    */
   private void addSupersededCancel(List<FanoutAction> actions) {
-    if (supersededToCancel.isEmpty()) {
-      return;
-    }
-    List<FanoutAction.CancelledChild> cancelled = new ArrayList<>();
-    for (int i : supersededToCancel.keySet().stream().sorted().toList()) {
-      NewerAttempt newer = supersededToCancel.get(i);
-      cancelled.add(
-          new FanoutAction.CancelledChild(
-              i, newer.attempt(), thread(i), workerDids.get(newer.worker() - 1)));
-    }
-    actions.add(
-        new FanoutAction.Cancel(ref, List.copyOf(cancelled), FanoutRecords.CANCEL_SUPERSEDED));
+    addAttemptCancels(actions, supersededToCancel, FanoutRecords.CANCEL_SUPERSEDED);
   }
 
   /** The attempt a late accept superseded, and the code of the worker it was spawned on. */
