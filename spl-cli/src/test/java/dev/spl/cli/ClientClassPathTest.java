@@ -32,11 +32,12 @@ import picocli.CommandLine;
  */
 class ClientClassPathTest {
   /**
-   * Commands the launcher runs on the daemons' class path (scripts/spl: {@code task}, {@code rules}
-   * and {@code demo} compile CEL or run daemons in-process; {@code daemon run} is one).
+   * Commands the launcher runs on the daemons' class path (scripts/spl: {@code task}, {@code
+   * rules}, {@code routes} and {@code demo} compile CEL or run daemons in-process; {@code daemon
+   * run} is one).
    */
   private static final Set<String> ON_THE_DAEMON_CLASS_PATH =
-      Set.of("task", "rules", "demo", "daemon run");
+      Set.of("task", "rules", "routes", "demo", "daemon run");
 
   private static final Path LAUNCH = Path.of("target", "launch");
   private static final long WAIT_SECONDS = 120;
