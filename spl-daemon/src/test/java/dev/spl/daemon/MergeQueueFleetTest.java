@@ -319,8 +319,11 @@ class MergeQueueFleetTest {
             MergeQueue.Mode.REBASE,
             check,
             List.of("echo a0 >> a.txt", "echo b1 >> b.txt", "echo c2 >> c.txt"));
+    // Three children, their commits and the first check come first: a long deadline on a busy
+    // machine, not a timing check.
     Await.until(
         "subtask 0 integrated and subtask 1's check running",
+        Duration.ofSeconds(90),
         () -> steps(coordinator, fanout).size() == 1 && Files.exists(checks.resolve("1")));
     String afterFirst = steps(coordinator, fanout).get(0).head();
     coordinator.close();

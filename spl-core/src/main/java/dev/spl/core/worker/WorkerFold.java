@@ -50,13 +50,14 @@ import java.util.Set;
  * that the spawn policy lets through, and starts only confirmed ones. The runtime asks and hands
  * each answer to {@link #answer} (or {@link #unanswered} when it got none): {@code current} (and
  * {@code unknown}, a coordinator that fences nothing) confirms; {@code superseded} and {@code done}
- * drop the attempt for good, without a result (the coordinator counts none for it); {@code not_yet}
- * and no answer ask again after {@link #ASK_AGAIN_MILLIS}. A confirmation counts for {@link
- * #CONFIRMATION_MAX_AGE_MILLIS} from its answer: an attempt whose confirmation is older when a slot
- * is free is asked about again, holding that slot, and starts only on a fresh {@code current}, or
- * when no answer comes (the coordinator is unreachable: the earlier confirmation stands).
- * Confirmations live in memory only, so after a restart every attempt without a result is asked
- * about again before it runs.
+ * drop the attempt for good, without a result (the coordinator counts none for it) unless a cancel
+ * of it follows, which is answered with a cancelled result as for any attempt cancelled before it
+ * started; {@code not_yet} and no answer ask again after {@link #ASK_AGAIN_MILLIS}. A confirmation
+ * counts for {@link #CONFIRMATION_MAX_AGE_MILLIS} from its answer: an attempt whose confirmation is
+ * older when a slot is free is asked about again, holding that slot, and starts only on a fresh
+ * {@code current}, or when no answer comes (the coordinator is unreachable: the earlier
+ * confirmation stands). Confirmations live in memory only, so after a restart every attempt without
+ * a result is asked about again before it runs.
  *
  * <p>Unlike the coordinator's fold, {@code decide} takes what it returns: each action is returned
  * once, because the worker carries them out in process at once (a start is a hand-off to a slot).
@@ -93,7 +94,8 @@ public final class WorkerFold {
   private final Map<String, String> earlyCancels = new HashMap<>();
   private final Set<String> finished = new HashSet<>();
   // Attempts the coordinator said were superseded or done: they never run here.
-  private final Set<String> dropped = new HashSet<>();
+  // Attempts the fence dropped, kept so that a cancel of one that follows can be answered.
+  private final Map<String, Attempt> dropped = new HashMap<>();
   private final List<String> skipped = new ArrayList<>();
 
   /** Where an attempt is. Finished attempts are only remembered by key. */
@@ -169,7 +171,7 @@ public final class WorkerFold {
 
   private boolean applyIntent(StoredRecord stored, ChildIntent intent) {
     String key = ChildIntent.attemptKey(stored.record().thread(), intent.attempt());
-    if (finished.contains(key) || attempts.containsKey(key) || dropped.contains(key)) {
+    if (finished.contains(key) || attempts.containsKey(key) || dropped.containsKey(key)) {
       return false;
     }
     Attempt attempt = new Attempt(key, stored, intent);
@@ -187,8 +189,21 @@ public final class WorkerFold {
 
   private boolean applyCancel(Record record, ChildCancel cancel) {
     String key = ChildIntent.attemptKey(record.thread(), cancel.attempt());
-    if (finished.contains(key) || dropped.contains(key)) {
+    if (finished.contains(key)) {
       return false;
+    }
+    Attempt droppedAttempt = dropped.get(key);
+    if (droppedAttempt != null) {
+      // Never started: a cancel is answered with a cancelled result, as for a waiting attempt, so
+      // a coordinator that waits for this attempt's report (a hedged child's other attempt) gets
+      // one. A second cancel changes nothing.
+      if (droppedAttempt.cancelReason != null) {
+        return false;
+      }
+      droppedAttempt.cancelReason = cancel.reason();
+      droppedAttempt.phase = Phase.CANCELLED_BEFORE_START;
+      cancelledBeforeStart.put(key, droppedAttempt);
+      return true;
     }
     Attempt attempt = attempts.get(key);
     if (attempt == null) {
@@ -318,7 +333,7 @@ public final class WorkerFold {
       case SUPERSEDED, DONE -> {
         waiting.remove(key);
         attempts.remove(key);
-        dropped.add(key);
+        dropped.put(key, attempt);
       }
       case NOT_YET -> askAgain(attempt, nowMillis);
     }
@@ -359,7 +374,7 @@ public final class WorkerFold {
 
   /** Whether the coordinator said attempt {@code key} was superseded or done. */
   public boolean dropped(String key) {
-    return dropped.contains(key);
+    return dropped.containsKey(key);
   }
 
   /**

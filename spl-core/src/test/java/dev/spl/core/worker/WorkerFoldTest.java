@@ -393,10 +393,28 @@ class WorkerFoldTest {
     assertThat(fold.waitingCount()).isZero();
     assertThat(fold.droppedCount()).isEqualTo(2);
     assertThat(fold.apply(superseded)).as("the INTEND delivered again").isFalse();
-    assertThat(fold.apply(cancel(0, 1))).isFalse();
     assertThat(fold.decide(now, control, policy, 4)).isEmpty();
     assertThat(fold.dropped(key(0, 1))).isTrue();
     assertThat(fold.finished(key(0, 1))).as("no result is written for it").isFalse();
+  }
+
+  @Test
+  void aCancelOfADroppedAttemptIsAnsweredWithOneCancelledResultAndNeverAStart() {
+    fold.apply(intent(0, 1, "docs"));
+    assertThat(asked(fold.decide(now, control, policy, 4))).containsExactly(key(0, 1));
+    fold.answer(key(0, 1), AttemptStanding.DONE, now);
+    assertThat(fold.decide(now, control, policy, 4)).isEmpty();
+
+    assertThat(fold.apply(cancel(0, 1))).isTrue();
+    List<WorkerAction> actions = fold.decide(now, control, policy, 4);
+    assertThat(actions)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            WorkerAction.ReportCancelled.class,
+            reported -> assertThat(reported.key()).isEqualTo(key(0, 1)));
+    assertThat(fold.apply(cancel(0, 1))).as("the cancel delivered again").isFalse();
+    assertThat(fold.decide(now, control, policy, 4)).isEmpty();
+    assertThat(started(fold.decide(now, control, policy, 4))).isEmpty();
   }
 
   @Test
