@@ -27,6 +27,7 @@ import dev.spl.core.store.Durability;
 import dev.spl.daemon.auth.SignedHeartbeats;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
+import dev.spl.testing.Await;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -41,6 +42,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * In-process fleets for tests: a coordinator on port 0 in its own folder, plus daemons that stand
@@ -224,11 +226,20 @@ final class FleetTestSupport {
    * keeping counts only.
    */
   static JsonNode children(Daemon coordinator, FanoutHandle fanout) {
-    return parse(
-            new Http(coordinator.url())
-                .get("/v1/fanouts/" + fanout.id() + "/children?limit=1000")
-                .text())
-        .path("data");
+    // The route answers from the reconciler's view, which may trail the join record in the store
+    // by a round: wait until the page itself says the join is complete.
+    AtomicReference<JsonNode> page = new AtomicReference<>();
+    Await.until(
+        "the children page of " + fanout.id() + " shows the join complete",
+        () -> {
+          page.set(
+              parse(
+                  new Http(coordinator.url())
+                      .get("/v1/fanouts/" + fanout.id() + "/children?limit=1000")
+                      .text()));
+          return page.get().path("summary").path("complete").asBoolean(false);
+        });
+    return page.get().path("data");
   }
 
   static JsonNode parse(String json) {
