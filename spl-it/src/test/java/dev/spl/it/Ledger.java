@@ -68,8 +68,10 @@ final class Ledger {
   }
 
   /**
-   * Per child index, the result that counted: the first one reported for the child's last spawned
-   * attempt (the join record keeps counts only; each child's outcome is its own record).
+   * Per child index, the result that counted: the first one reported either for the child's last
+   * spawned attempt or, as an accept, for an earlier attempt (an attempt moved off a worker the
+   * coordinator gave up on still completes the child when its accept arrives first). The join
+   * record keeps counts only; each child's outcome is its own record.
    */
   Map<Integer, JsonNode> countedResults() {
     Map<Integer, Integer> lastAttempt = new HashMap<>();
@@ -79,7 +81,10 @@ final class Ledger {
     Map<Integer, JsonNode> counted = new TreeMap<>();
     for (JsonNode result : results()) {
       int index = result.path("index").asInt();
-      if (result.path("attempt").asInt() == lastAttempt.getOrDefault(index, -1)) {
+      int attempt = result.path("attempt").asInt();
+      int last = lastAttempt.getOrDefault(index, -1);
+      boolean lateAccept = attempt < last && "accept".equals(result.path("verdict").asText());
+      if (attempt == last || lateAccept) {
         counted.putIfAbsent(index, result);
       }
     }
