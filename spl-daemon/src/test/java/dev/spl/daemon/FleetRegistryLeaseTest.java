@@ -83,4 +83,25 @@ class FleetRegistryLeaseTest {
     clock.advance(LEASE + 1);
     assertThat(dids(fleet.directory("c", LEASE).lost())).containsExactly(WORKER);
   }
+
+  @Test
+  void afterThePausedCoordinatorRunsAgainAWorkerGetsTheBackOffCapAndThenItsLease() {
+    beat();
+    // The coordinator's process was paused for a minute: the worker's beats went unanswered.
+    clock.advance(60_000);
+    assertThat(dids(fleet.directory("c", LEASE).lost()))
+        .as("without being told, the silence counts")
+        .containsExactly(WORKER);
+    fleet.resumedListening();
+    assertThat(fleet.directory("c", LEASE).lost()).isEmpty();
+    clock.advance(RE_REGISTER + LEASE);
+    assertThat(fleet.directory("c", LEASE).lost()).isEmpty();
+    clock.advance(1);
+    assertThat(dids(fleet.directory("c", LEASE).lost())).containsExactly(WORKER);
+
+    // A worker that beats again has its ordinary lease from that beat.
+    beat();
+    clock.advance(LEASE + 1);
+    assertThat(dids(fleet.directory("c", LEASE).lost())).containsExactly(WORKER);
+  }
 }

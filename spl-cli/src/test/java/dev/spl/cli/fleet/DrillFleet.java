@@ -22,9 +22,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * A fleet of real daemon processes for failure drills: a coordinator started with {@code spl daemon
@@ -39,6 +41,7 @@ final class DrillFleet implements AutoCloseable {
   private final Path home;
   private final Map<String, String> env;
   private final List<ProcessHandle> orphans = new ArrayList<>();
+  private final Set<Long> paused = new HashSet<>();
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -141,6 +144,35 @@ final class DrillFleet implements AutoCloseable {
   }
 
   /**
+   * {@code kill -STOP}: the daemon stops running without noticing, as a paused container or a
+   * suspended machine does; {@link #resume} (or {@link #close}) lets it go on.
+   */
+  void pause(String alias) {
+    long pid = pid(alias);
+    signal("-STOP", pid);
+    paused.add(pid);
+  }
+
+  /** {@code kill -CONT} of a daemon {@link #pause} stopped. */
+  void resume(String alias) {
+    long pid = pid(alias);
+    signal("-CONT", pid);
+    paused.remove(pid);
+  }
+
+  private static void signal(String signal, long pid) {
+    try {
+      Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).inheritIO().start();
+      assertThat(kill.waitFor()).as("kill " + signal + " " + pid).isZero();
+    } catch (IOException e) {
+      throw new AssertionError("cannot run kill " + signal + " " + pid, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted sending " + signal + " to " + pid, e);
+    }
+  }
+
+  /**
    * {@code kill -9}: no shutdown hook runs; the processes it started are left running, orphaned.
    */
   void kill9(String alias) {
@@ -221,6 +253,9 @@ final class DrillFleet implements AutoCloseable {
 
   @Override
   public void close() {
+    // A stopped process takes no SIGTERM until it runs again.
+    List.copyOf(paused).forEach(pid -> signal("-CONT", pid));
+    paused.clear();
     List<Path> homes = new ArrayList<>(new LocalFleet(home).existingWorkerHomes());
     homes.add(home);
     for (Path each : homes) {

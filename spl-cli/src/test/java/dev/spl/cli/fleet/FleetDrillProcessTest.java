@@ -302,6 +302,52 @@ class FleetDrillProcessTest {
   }
 
   @Test
+  void aCoordinatorPausedPastTheLeaseMovesNoChildAwayAndNothingRunsTwice() {
+    fleet.startCoordinator(0, "1.5");
+    fleet.startWorkers(2, "--executor", "shell");
+    Path executions = base.resolve("executions");
+    String thread = addTask("PAUSEC", "drill/pause-coordinator");
+    List<String> args = new ArrayList<>(List.of("task", "fan-out", "PAUSEC", "--join", "all"));
+    for (int i = 0; i < 4; i++) {
+      args.addAll(
+          List.of(
+              "--subtask",
+              "goal=Child "
+                  + i
+                  + ",run=echo $SPL_INDEX $SPL_ATTEMPT $PWD >> "
+                  + executions
+                  + "; sleep 2"));
+    }
+    fleet.ok(args.toArray(String[]::new));
+    Await.until(
+        "four children running",
+        Duration.ofMillis(WAIT),
+        () -> DrillFleet.lines(executions).size() == 4);
+    fleet.pause("coordinator");
+    // Paused past the lease (1.5 s): the children finish (2 s) and the workers' heartbeats go
+    // unanswered, so every worker was silent for longer than its lease when the coordinator runs
+    // again.
+    Await.until(
+        "four results on the workers",
+        Duration.ofMillis(WAIT),
+        () ->
+            fleet.records("worker-a", null, "child_result", "KNOW").size()
+                    + fleet.records("worker-b", null, "child_result", "KNOW").size()
+                == 4);
+    fleet.resume("coordinator");
+
+    CliRun watch = fleet.ok("task", "join-status", "PAUSEC", "--watch", "--timeout", "60");
+    assertThat(watch.out()).containsPattern("Join complete:\\s+yes \\(accept\\)");
+    assertThat(records("coordinator", thread, FanoutRecords.RETRY))
+        .as("children moved away from workers taken for lost")
+        .isEmpty();
+    Map<Integer, List<String>> runs = executionsByIndex(executions);
+    for (int index = 0; index < 4; index++) {
+      assertThat(runs.getOrDefault(index, List.of())).as("executions of " + index).hasSize(1);
+    }
+  }
+
+  @Test
   void aHardFreezeInterruptsRunningShellChildrenWhichRunAgainAfterTheUnfreeze() {
     fleet.startCoordinator(0, "3");
     fleet.startWorkers(2, "--executor", "shell");

@@ -2,11 +2,16 @@ package dev.spl.core.git;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The {@code git} command line, run in one folder: the workers' worktree executor and the client's
@@ -95,6 +100,50 @@ public final class Git {
               + result.text());
     }
     return result.text();
+  }
+
+  /** Work done with git that may throw what git and files throw. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run() throws GitException, IOException;
+  }
+
+  // One lock per repository in this process: a file lock is held by the process, so two threads
+  // of one process must take turns before either takes it.
+  private static final ConcurrentHashMap<Path, ReentrantLock> ADMINISTRATION =
+      new ConcurrentHashMap<>();
+
+  /**
+   * Runs {@code work} while no other spl process or thread administers the same repository: adding
+   * or removing worktrees, writing its config or its branches. Git refuses such a command when
+   * another holds its lock file (for example {@code .git/config.lock}) rather than waiting, and
+   * several workers on one host share one repository. The lock is {@code spl-administration.lock}
+   * in the repository's common git folder, held through the operating system, so a killed process
+   * leaves nothing to clean up.
+   */
+  public <T> T administer(Work<T> work) throws GitException, IOException {
+    Path lockFile = commonDir().resolve(ADMINISTRATION_LOCK);
+    ReentrantLock inProcess = ADMINISTRATION.computeIfAbsent(lockFile, f -> new ReentrantLock());
+    inProcess.lock();
+    try (FileChannel channel =
+            FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held = channel.lock()) {
+      return work.run();
+    } finally {
+      inProcess.unlock();
+    }
+  }
+
+  static final String ADMINISTRATION_LOCK = "spl-administration.lock";
+
+  /** The repository's common git folder (a worktree's shares its repository's), made absolute. */
+  private Path commonDir() throws GitException {
+    Path common = Path.of(check("rev-parse", "--git-common-dir"));
+    try {
+      return dir.resolve(common).toRealPath();
+    } catch (IOException e) {
+      throw new GitException("cannot find the git folder of " + dir + ": " + e.getMessage());
+    }
   }
 
   /** Whether {@code git} can be run at all. */

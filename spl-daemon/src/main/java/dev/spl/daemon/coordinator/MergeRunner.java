@@ -105,13 +105,15 @@ final class MergeRunner implements AutoCloseable {
     boolean descends =
         current != null && repo.run("merge-base", "--is-ancestor", job.from(), current).ok();
     switch (MergeQueue.resume(job.from(), current, descends)) {
-      case CREATE -> {
-        repo.check("update-ref", ref, job.from(), NO_COMMIT);
-        repo.check(
-            "config",
-            "branch." + job.integrationBranch() + "." + Worktrees.BRANCH_THREAD_KEY,
-            job.fanout().thread());
-      }
+      case CREATE ->
+          repo.administer(
+              () -> {
+                repo.check("update-ref", ref, job.from(), NO_COMMIT);
+                return repo.check(
+                    "config",
+                    "branch." + job.integrationBranch() + "." + Worktrees.BRANCH_THREAD_KEY,
+                    job.fanout().thread());
+              });
       case INTEGRATE -> {}
       case ALREADY_INTEGRATED -> {
         pushIntegration(repo, job, current);
@@ -147,9 +149,12 @@ final class MergeRunner implements AutoCloseable {
     Path dir =
         root.resolve(
             job.fanout().thread().substring(3, 19) + "-" + job.index() + "-" + job.attempt());
-    removeWorktree(repo, dir);
-    Files.createDirectories(root);
-    repo.check("worktree", "add", "--detach", dir.toString(), job.from());
+    repo.administer(
+        () -> {
+          removeWorktree(repo, dir);
+          Files.createDirectories(root);
+          return repo.check("worktree", "add", "--detach", dir.toString(), job.from());
+        });
     try {
       Git tree = new Git(dir);
       Integration integration = integrate(tree, job, identity);
@@ -174,7 +179,11 @@ final class MergeRunner implements AutoCloseable {
       pushIntegration(repo, job, head);
       return step(job, outcome, head, List.of(), null, false);
     } finally {
-      removeWorktree(repo, dir);
+      repo.administer(
+          () -> {
+            removeWorktree(repo, dir);
+            return null;
+          });
     }
   }
 

@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
 public final class Reconciler implements DaemonComponent {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
   static final long TICK_MILLIS = 200;
+
+  /** A wait that overran by less than this is load, not a coordinator that did not run. */
+  private static final long MIN_STOPPED_MILLIS = 1_000;
+
   private static final int MAX_PASSES_PER_ROUND = 16;
   private static final Object STOP = new Object();
 
@@ -150,7 +154,10 @@ public final class Reconciler implements DaemonComponent {
       List<StoredRecord> appended = new ArrayList<>();
       List<Runnable> tasks = new ArrayList<>();
       try {
-        Object first = queue.poll(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
+        long waitNanos = Math.max(0, nextTick - System.nanoTime());
+        long waitFrom = System.nanoTime();
+        Object first = queue.poll(waitNanos, TimeUnit.NANOSECONDS);
+        noticeIfItDidNotRun(System.nanoTime() - waitFrom - waitNanos);
         if (first == STOP) {
           break;
         }
@@ -182,6 +189,21 @@ public final class Reconciler implements DaemonComponent {
       for (Runnable task : tasks) {
         guarded("a status request", task);
       }
+    }
+  }
+
+  /**
+   * Real time, not the daemon's clock: a wait for work that ended much later than asked means the
+   * coordinator did not run (a paused process or container, a suspended machine), so it could not
+   * hear or answer anyone, and the workers' silence in that stretch is not theirs. Checked before
+   * anything is decided on what the stretch looks like.
+   */
+  private void noticeIfItDidNotRun(long overslept) {
+    if (overslept > TimeUnit.MILLISECONDS.toNanos(Math.max(heartbeatMillis, MIN_STOPPED_MILLIS))) {
+      LOG.info(
+          "the coordinator did not run for {} ms; workers' silence counts again from now",
+          TimeUnit.NANOSECONDS.toMillis(overslept));
+      fleet.resumedListening();
     }
   }
 

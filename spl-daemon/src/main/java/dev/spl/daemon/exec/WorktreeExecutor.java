@@ -52,8 +52,6 @@ public final class WorktreeExecutor implements Executor {
   private final Map<String, String> identity;
   // A shell worker's: only children whose subtask asked for a worktree get one.
   private final boolean onlyRequested;
-  // Adding and removing worktrees changes the repository's shared administrative files.
-  private final Object administration = new Object();
   private final java.util.concurrent.ExecutorService preparer =
       java.util.concurrent.Executors.newSingleThreadExecutor(
           runnable -> {
@@ -108,23 +106,28 @@ public final class WorktreeExecutor implements Executor {
     if (repo == null || !Files.isDirectory(root)) {
       return 0;
     }
-    int removed = 0;
-    synchronized (administration) {
-      try (Stream<Path> entries = Files.list(root)) {
-        for (Path leftover : entries.toList()) {
-          removeWorktree(leftover);
-          removed++;
-        }
-      } catch (IOException e) {
-        LOG.warn("could not list the worktrees left in {}: {}", root, e.getMessage());
-      }
-      try {
-        repo.run("worktree", "prune");
-      } catch (Git.GitException e) {
-        LOG.warn("git worktree prune failed: {}", e.getMessage());
-      }
+    try {
+      return repo.administer(
+          () -> {
+            int removed = 0;
+            try (Stream<Path> entries = Files.list(root)) {
+              for (Path leftover : entries.toList()) {
+                removeWorktree(leftover);
+                removed++;
+              }
+            } catch (IOException e) {
+              LOG.warn("could not list the worktrees left in {}: {}", root, e.getMessage());
+            }
+            Git.Result pruned = repo.run("worktree", "prune");
+            if (!pruned.ok()) {
+              LOG.warn("git worktree prune failed: {}", pruned.text());
+            }
+            return removed;
+          });
+    } catch (Git.GitException | IOException e) {
+      LOG.warn("could not remove the worktrees left in {}: {}", root, e.getMessage());
+      return 0;
     }
-    return removed;
   }
 
   @Override
@@ -173,21 +176,34 @@ public final class WorktreeExecutor implements Executor {
       return;
     }
     try {
-      synchronized (administration) {
-        String problem = remoteProblem(worktree);
-        if (problem != null) {
-          onDone.accept(failed(problem, startedAt));
-          return;
-        }
-        // A folder left by a run of this attempt that the worker did not finish starts afresh.
-        removeWorktree(dir);
-        Files.createDirectories(root);
-        repo.check(
-            "worktree", "add", "-q", "-B", worktree.branch(), dir.toString(), worktree.base());
-        repo.check(
-            "config",
-            "branch." + worktree.branch() + "." + Worktrees.BRANCH_THREAD_KEY,
-            job.parentThread());
+      String problem =
+          repo.administer(
+              () -> {
+                String remoteProblem = remoteProblem(worktree);
+                if (remoteProblem != null) {
+                  return remoteProblem;
+                }
+                // A folder left by a run of this attempt that the worker did not finish starts
+                // afresh.
+                removeWorktree(dir);
+                Files.createDirectories(root);
+                repo.check(
+                    "worktree",
+                    "add",
+                    "-q",
+                    "-B",
+                    worktree.branch(),
+                    dir.toString(),
+                    worktree.base());
+                repo.check(
+                    "config",
+                    "branch." + worktree.branch() + "." + Worktrees.BRANCH_THREAD_KEY,
+                    job.parentThread());
+                return null;
+              });
+      if (problem != null) {
+        onDone.accept(failed(problem, startedAt));
+        return;
       }
     } catch (Git.GitException | IOException | UncheckedIOException e) {
       onDone.accept(failed("could not make the worktree: " + e.getMessage(), startedAt));
@@ -198,9 +214,7 @@ public final class WorktreeExecutor implements Executor {
             shell.start(
                 job.withRunDir(dir), outcome -> onDone.accept(finish(job, worktree, dir, outcome))),
         reason -> {
-          synchronized (administration) {
-            removeWorktree(dir);
-          }
+          removeWorktreeAdministered(dir);
           onDone.accept(ChildOutcome.cancelledBeforeItStarted(reason, clock.millis()));
         });
   }
@@ -310,9 +324,7 @@ public final class WorktreeExecutor implements Executor {
       }
     }
     if (!worktree.keepWorktree()) {
-      synchronized (administration) {
-        removeWorktree(dir);
-      }
+      removeWorktreeAdministered(dir);
     }
     return finished;
   }
@@ -432,6 +444,18 @@ public final class WorktreeExecutor implements Executor {
   }
 
   /** Removes a worktree and its folder; what git no longer knows of is just deleted. */
+  private void removeWorktreeAdministered(Path dir) {
+    try {
+      repo.administer(
+          () -> {
+            removeWorktree(dir);
+            return null;
+          });
+    } catch (Git.GitException | IOException e) {
+      LOG.warn("could not remove the worktree {}: {}", dir, e.getMessage());
+    }
+  }
+
   private void removeWorktree(Path dir) {
     if (!Files.exists(dir)) {
       return;

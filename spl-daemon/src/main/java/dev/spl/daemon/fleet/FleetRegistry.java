@@ -69,8 +69,11 @@ public final class FleetRegistry {
   private final ControlDeliveries control;
   private final Set<String> indexed;
 
-  /** When this coordinator began listening for heartbeats: it cannot have heard any before. */
-  private final long watchingSinceMillis;
+  /**
+   * When this coordinator began listening for heartbeats, or began again after it did not run: it
+   * cannot have heard any in between.
+   */
+  private long watchingSinceMillis;
 
   /** What the coordinator did with one heartbeat. */
   public record Intake(
@@ -256,10 +259,20 @@ public final class FleetRegistry {
 
   /**
    * The workers a fan-out may use now: {@link Registry#directory}, with silence counted from when
-   * this coordinator began listening for heartbeats.
+   * this coordinator began listening for heartbeats, or began again ({@link #resumedListening}).
    */
   public synchronized WorkerDirectory directory(String coordinatorUrl, long leaseMillis) {
     return registry.directory(coordinatorUrl, clock.millis(), leaseMillis, watchingSinceMillis);
+  }
+
+  /**
+   * The coordinator did not run for a while (a paused process or container, a suspended machine):
+   * heartbeats sent to it meanwhile went unanswered, and their senders backed off as they do while
+   * a coordinator is down. Silence counts again from now, as after a restart, so their children do
+   * not move away before they could beat again.
+   */
+  public synchronized void resumedListening() {
+    watchingSinceMillis = Math.max(watchingSinceMillis, clock.millis());
   }
 
   /** What the coordinator found calling {@code endpoint} of {@code did}: see {@link Registry}. */
