@@ -107,8 +107,9 @@ final class Tasks {
   }
 
   /**
-   * The status of every task thread that has a fan-out, from two topic queries instead of one
-   * thread read per task: the newest fan-out of each thread and whether its join completed.
+   * The status of every task thread that has a fan-out, from three topic queries instead of one
+   * thread read per task: the newest fan-out of each thread, whether its join completed, and
+   * whether a retry reopened it since.
    */
   static Map<String, Status> statuses(RecordsApi api) {
     Map<String, String> latestFanout = new HashMap<>();
@@ -117,11 +118,28 @@ final class Tasks {
     }
     Map<String, Status> statuses = new HashMap<>();
     latestFanout.keySet().forEach(thread -> statuses.put(thread, Status.FANNED_OUT));
+    Map<String, Long> joinedAt = new HashMap<>();
     for (StoredRecord stored : api.topic(FanoutRecords.JOIN_COMPLETE, Act.KNOW.name())) {
       String thread = stored.record().thread();
       JoinComplete.of(stored.record())
           .filter(join -> join.fanout().equals(latestFanout.get(thread)))
-          .ifPresent(join -> statuses.put(thread, Status.ofVerdict(join.verdict())));
+          .ifPresent(
+              join -> {
+                statuses.put(thread, Status.ofVerdict(join.verdict()));
+                joinedAt.put(thread, stored.seq());
+              });
+    }
+    // A retry with --rebase (it names the commit it starts from) reopens a completed join until a
+    // later join record completes it again.
+    for (StoredRecord stored : api.topic(FanoutRecords.RETRY, Act.LEARN.name())) {
+      String thread = stored.record().thread();
+      Long joined = joinedAt.get(thread);
+      if (joined != null
+          && stored.seq() > joined
+          && stored.record().body().hasNonNull("onto")
+          && stored.record().body().path("fanout").asText().equals(latestFanout.get(thread))) {
+        statuses.put(thread, Status.FANNED_OUT);
+      }
     }
     return statuses;
   }

@@ -193,6 +193,16 @@ class ParallelDevWalkthroughTest {
     assertThat(retry.out())
         .contains("Retry requested for subtask 2 (attempt 2, replacing conflict)")
         .contains("from " + integration + " at " + afterTwo + "; the join is reopened");
+    // Reopened: the list no longer shows the verdict the retry undid (it shows the task running
+    // again, or accepted once the queue has integrated the new attempt).
+    String listedAfterRetry =
+        run(0, "task", "list")
+            .out()
+            .lines()
+            .filter(line -> line.contains("CALC-3"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(listedAfterRetry).doesNotContain("rejected").containsPattern("fanned out|accepted");
 
     // The new attempt starts from the integration branch: mul.py is there, so it only adds the
     // test; the queue integrates it and the check runs the test of mul too.
@@ -213,6 +223,9 @@ class ParallelDevWalkthroughTest {
     assertThat(repo.check("show", integration + ":test_calc.py"))
         .contains("assert mul.mul(3, 4) == 12");
     assertThat(repo.check("show", integration + ":mul.py")).contains("return a * b");
+    assertThat(run(0, "task", "list").out().lines().filter(line -> line.contains("CALC-3")))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("accepted");
     CliRun log = run(0, "task", "show", "CALC-3");
     assertThat(log.out()).contains("Status:").contains("accepted");
     System.out.println("$ git -C sample log --oneline --graph " + integration);
