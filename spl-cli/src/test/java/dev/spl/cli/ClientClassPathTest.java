@@ -113,7 +113,9 @@ class ClientClassPathTest {
         "--heartbeat-interval",
         "0.2",
         "--echo-delay",
-        "0");
+        "0",
+        "--timeout",
+        "120");
     expect(jvm, fleet, ExitCodes.OK, "fleet", "list");
     expect(jvm, fleet, ExitCodes.OK, "fleet", "status");
     expect(jvm, fleet, ExitCodes.OK, "fleet", "show", "worker-a");
@@ -146,7 +148,8 @@ class ClientClassPathTest {
     expect(jvm, fleet, ExitCodes.OK, "daemon", "status");
     expect(jvm, fleet, ExitCodes.OK, "fleet", "stop", "--all");
     expect(jvm, fleet, ExitCodes.OK, "fleet", "reset", "--force");
-    expect(jvm, single, ExitCodes.OK, "daemon", "start", "--port", "0");
+    // A loaded machine can take longer than the default 15 s to start a daemon.
+    expect(jvm, single, ExitCodes.OK, "daemon", "start", "--port", "0", "--wait", "120");
     expect(jvm, single, ExitCodes.OK, "daemon", "stop");
 
     assertThat(commandsRun).isEqualTo(clientCommands());
