@@ -472,24 +472,25 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     Reconciler loop = reconciler();
     String url = running().url();
     long leaseMillis = running().config().fleet().lease().toMillis();
+    // Ahead of the loop's next decisions: the asking worker's slots wait for this answer.
     List<AttemptQuestion.Answer> answers =
-        onLoop(
-            loop,
-            fanouts -> {
-              boolean heardThisLife = heardThisLife(question, url, leaseMillis);
-              return question.attempts().stream()
-                  .map(
-                      asked ->
-                          new AttemptQuestion.Answer(
-                              asked,
-                              AttemptFence.standing(
-                                  fanouts.get(asked.fanout()).orElse(null),
-                                  asked.index(),
-                                  asked.attempt(),
-                                  question.worker(),
-                                  heardThisLife)))
-                  .toList();
-            });
+        answerOf(
+            loop.readFirst(
+                fanouts -> {
+                  boolean heardThisLife = heardThisLife(question, url, leaseMillis);
+                  return question.attempts().stream()
+                      .map(
+                          asked ->
+                              new AttemptQuestion.Answer(
+                                  asked,
+                                  AttemptFence.standing(
+                                      fanouts.get(asked.fanout()).orElse(null),
+                                      asked.index(),
+                                      asked.attempt(),
+                                      question.worker(),
+                                      heardThisLife)))
+                      .toList();
+                }));
     return AttemptQuestion.answerJson(answers);
   }
 

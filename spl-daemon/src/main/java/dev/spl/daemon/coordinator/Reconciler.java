@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -55,6 +56,8 @@ public final class Reconciler implements DaemonComponent {
 
   private static final int MAX_PASSES_PER_ROUND = 16;
   private static final Object STOP = new Object();
+  // Put on the queue after a read of readFirst, so that an idle loop wakes for it.
+  private static final Object READ_FIRST = new Object();
 
   private final DaemonContext ctx;
   private final FleetRegistry fleet;
@@ -64,6 +67,7 @@ public final class Reconciler implements DaemonComponent {
   private final long leaseMillis;
   private final long heartbeatMillis;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+  private final ConcurrentLinkedQueue<Runnable> readsFirst = new ConcurrentLinkedQueue<>();
   private final Thread thread;
   private final MergeRunner merges;
   private volatile boolean running;
@@ -178,6 +182,7 @@ public final class Reconciler implements DaemonComponent {
         break;
       }
       boolean changed = applyLive(appended);
+      answerReadsFirst();
       boolean tick = System.nanoTime() - nextTick >= 0;
       if (tick) {
         nextTick = System.nanoTime() + tickNanos;
@@ -292,6 +297,9 @@ public final class Reconciler implements DaemonComponent {
     Map<String, Map<String, String>> failed = new LinkedHashMap<>();
     Map<String, String> held = new LinkedHashMap<>();
     for (int pass = 0; pass < MAX_PASSES_PER_ROUND; pass++) {
+      if (pass > 0) {
+        answerReadsFirst();
+      }
       WorkerDirectory directory = fleet.directory(ctx.url(), leaseMillis);
       List<FanoutAction> actions = new ArrayList<>();
       for (FanoutAction action : fanouts.decide(ctx.clock().millis(), directory, policy)) {
@@ -506,6 +514,37 @@ public final class Reconciler implements DaemonComponent {
               }
             });
     return result;
+  }
+
+  /**
+   * As {@link #read}, for a reader whose asker holds something while it waits: a worker's attempt
+   * fence, whose slot stays empty until the answer comes. Such reads are answered at the loop's
+   * next chance: after the records it has taken are folded, before that round's decisions and
+   * between the passes of a round, not after a whole round as other reads are. The answer is of the
+   * fold as the loop has it then, as for any read.
+   */
+  public <T> CompletableFuture<T> readFirst(java.util.function.Function<Fanouts, T> reader) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    if (!running) {
+      result.completeExceptionally(new NotRunning());
+      return result;
+    }
+    readsFirst.add(
+        () -> {
+          try {
+            result.complete(reader.apply(fanouts));
+          } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+          }
+        });
+    queue.add(READ_FIRST);
+    return result;
+  }
+
+  private void answerReadsFirst() {
+    for (Runnable read = readsFirst.poll(); read != null; read = readsFirst.poll()) {
+      guarded("a status request", read);
+    }
   }
 
   /** The loop has stopped (or not started): nothing reads its fold any more. */
