@@ -59,15 +59,18 @@ class LauncherCommandNameTest {
     }
     cases.add(List.of("records", "list"));
     cases.add(List.of("--home=somewhere", "task", "list"));
+    cases.add(List.of("task", "-o", "json", "list", "--status", "open"));
+    cases.add(List.of("task", "show", "list"));
     cases.add(List.of("-ojson", "fleet", "list"));
     cases.add(List.of("-o", "json", "--url", "http://127.0.0.1:1", "daemon", "status"));
     cases.add(List.of("--version"));
     cases.add(List.of());
 
     for (List<String> args : cases) {
-      assertThat(launcherCommandName(BUILT_FILE, args))
-          .as("command name of spl %s", String.join(" ", args))
-          .isEqualTo(picocliCommandName(args));
+      // The subcommand too: `task list` runs on the client class path, other task commands not.
+      assertThat(launcherCommandNames(BUILT_FILE, args))
+          .as("command and subcommand names of spl %s", String.join(" ", args))
+          .isEqualTo(picocliCommandNames(args));
     }
   }
 
@@ -82,21 +85,35 @@ class LauncherCommandNameTest {
         .isEqualTo("somewhere");
   }
 
-  private static String picocliCommandName(List<String> args) {
+  /** The command picocli runs and its subcommand, e.g. {@code [task, list]}; "" for none. */
+  private static List<String> picocliCommandNames(List<String> args) {
     PrintStream sink = new PrintStream(PrintStream.nullOutputStream());
     CommandLine.ParseResult parsed =
         Spl.commandLine(sink, sink, CliRun.cleanEnv()).parseArgs(args.toArray(String[]::new));
-    return parsed.hasSubcommand() ? parsed.subcommand().commandSpec().name() : "";
+    if (!parsed.hasSubcommand()) {
+      return List.of("", "");
+    }
+    CommandLine.ParseResult command = parsed.subcommand();
+    return List.of(
+        command.commandSpec().name(),
+        command.hasSubcommand() ? command.subcommand().commandSpec().name() : "");
   }
 
   private static String launcherCommandName(Path valueOptions, List<String> args)
+      throws IOException {
+    return launcherCommandNames(valueOptions, args).get(0);
+  }
+
+  /** {@code spl_command} and {@code spl_subcommand} as the launcher's script sets them. */
+  private static List<String> launcherCommandNames(Path valueOptions, List<String> args)
       throws IOException {
     List<String> command = new ArrayList<>();
     command.addAll(
         List.of(
             "bash",
             "-c",
-            "source \"$1\"; shift; spl_command_name \"$@\"; printf '%s' \"$spl_command\"",
+            "source \"$1\"; shift; spl_command_name \"$@\";"
+                + " printf '%s\\n%s' \"$spl_command\" \"$spl_subcommand\"",
             "bash",
             SCRIPT.toString(),
             valueOptions.toString()));
@@ -113,6 +130,6 @@ class LauncherCommandNameTest {
     }
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.exitValue()).as("bash for %s: %s", args, output).isZero();
-    return output;
+    return List.of(output.split("\n", -1));
   }
 }

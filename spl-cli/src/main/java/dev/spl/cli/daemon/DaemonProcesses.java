@@ -39,6 +39,12 @@ public final class DaemonProcesses {
   private static final long POLL_MILLIS = 50;
 
   /**
+   * How often a daemon being started is looked for while its endpoint file is missing: a file test,
+   * which costs the daemon nothing, so it can be frequent.
+   */
+  private static final long ENDPOINT_POLL_MILLIS = 5;
+
+  /**
    * How to run one background daemon. Null values leave the daemon's default; {@code token} is the
    * token it requires (none when null), handed over in a file; {@code runOptions} are further
    * {@code spl daemon run} options (role, alias, coordinator, intervals, ...).
@@ -204,6 +210,12 @@ public final class DaemonProcesses {
                 + layout.logFile()
                 + " says:\n"
                 + tail(layout.logFile(), logOffset, 20));
+      }
+      // The daemon writes its endpoint file once it serves every request (its components started,
+      // a worker's first heartbeat on its way): until then only the file is looked for.
+      if (!Files.exists(layout.endpointFile())) {
+        sleep(ENDPOINT_POLL_MILLIS);
+        continue;
       }
       Optional<Running> running = find(spec.home(), spec.tokenValue(), spec.trust());
       if (running.isPresent()) {

@@ -50,7 +50,10 @@ public final class DaemonCdsTraining {
         "--port",
         "0",
         "--heartbeat-interval",
-        "0.2");
+        "0.2",
+        // As `spl daemon start` and `spl fleet start` run them: logging to a rotated file.
+        "--log-file",
+        coordinatorHome.resolve("daemon.log").toString());
     String url = awaitEndpoint(coordinatorHome, deadline);
     inBackground(
         sink,
@@ -70,7 +73,9 @@ public final class DaemonCdsTraining {
         "--heartbeat-interval",
         "0.2",
         "--echo-delay",
-        "0");
+        "0",
+        "--log-file",
+        workerHome.resolve("daemon.log").toString());
     String workerUrl = awaitEndpoint(workerHome, deadline);
     DaemonClient coordinator = new DaemonClient(url, null);
     while (coordinator.get("/v1/fleet/status").path("counts").path("live").asInt() < 2) {
