@@ -10,6 +10,7 @@ import dev.spl.core.RecordJson;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.UniqueClaim;
 import dev.spl.core.UniqueKeys;
+import dev.spl.core.fanout.FanoutRecords;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -81,6 +82,54 @@ final class StoreCodec {
 
   static final byte ENVELOPE_PREFIX = 'e';
   static final byte SIGNED_RECORD_PREFIX = 'r';
+
+  static final byte CHILD_RESULT_KEY = 'c';
+  static final byte[] CHILD_RESULTS_VERSION_KEY = {'v'};
+  // Raise when what the index holds changes: a store then rebuilds it from the log at its next
+  // open.
+  static final byte[] CHILD_RESULTS_VERSION = {1};
+  private static final int CHILD_RESULT_PREFIX = 1 + 32;
+
+  /**
+   * The key of {@code record} in the index of child results with {@code seq}, or null when it is
+   * not a {@code fanout_child_done} naming a fan-out id and a child index.
+   */
+  static byte[] childResultKey(Record record, long seq) {
+    if (!FanoutRecords.CHILD_DONE.equals(record.topic())) {
+      return null;
+    }
+    JsonNode fanout = record.body().get("fanout");
+    JsonNode index = record.body().get("index");
+    if (fanout == null
+        || !fanout.isTextual()
+        || !RecordIds.isValid(fanout.asText())
+        || index == null
+        || !index.canConvertToInt()
+        || !index.isIntegralNumber()
+        || index.asInt() < 0) {
+      return null;
+    }
+    return childResultKey(Hex.parse(fanout.asText()), index.asInt(), seq);
+  }
+
+  static byte[] childResultKey(byte[] fanout, int index, long seq) {
+    return ByteBuffer.allocate(CHILD_RESULT_PREFIX + 12)
+        .put(CHILD_RESULT_KEY)
+        .put(fanout)
+        .putInt(index)
+        .putLong(seq)
+        .array();
+  }
+
+  /** The child index of a key of the index of child results. */
+  static int childIndexOf(byte[] key) {
+    return ByteBuffer.wrap(key).getInt(CHILD_RESULT_PREFIX);
+  }
+
+  /** The seq of a key of the index of child results. */
+  static long childResultSeqOf(byte[] key) {
+    return ByteBuffer.wrap(key).getLong(CHILD_RESULT_PREFIX + 4);
+  }
 
   /** {@code prefix} followed by {@code bytes}. */
   static byte[] prefixed(byte prefix, byte[] bytes) {
