@@ -130,11 +130,12 @@ public interface RecordStore extends AutoCloseable {
 
   /**
    * Receives one {@code fanout_child_done} of a fan-out: the child's index, the record's seq, and
-   * its canonical JSON as {@link CanonicalSink} does.
+   * its {@code body.result} and {@code body.refs} as canonical JSON in {@code parts}, each after
+   * its length (4 bytes big-endian; -1 when the body has none). The array is the caller's to keep.
    */
   @FunctionalInterface
   interface ChildResultSink {
-    void accept(int index, long seq, byte[] bytes, int offset, int length);
+    void accept(int index, long seq, byte[] parts);
   }
 
   /**

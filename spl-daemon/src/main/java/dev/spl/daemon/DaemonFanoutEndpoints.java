@@ -189,6 +189,8 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
   private static final class ResultSlice implements dev.spl.core.RecordStore.ChildResultSink {
     private final String fanout;
     private final long[] seqs;
+    // A row's result and references from the index, or its whole record read by seq.
+    private final byte[][] parts;
     private final byte[][] values;
     private final int[] offsets;
     private final int[] lengths;
@@ -201,6 +203,7 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     ResultSlice(String fanout, int size) {
       this.fanout = fanout;
       seqs = new long[size];
+      parts = new byte[size][];
       values = new byte[size][];
       offsets = new int[size];
       lengths = new int[size];
@@ -209,6 +212,7 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     void read(dev.spl.core.RecordStore store, List<FanoutReads.ResultRow> rows) {
       this.rows = rows;
       java.util.Arrays.fill(values, null);
+      java.util.Arrays.fill(parts, null);
       int withResult = 0;
       for (int i = 0; i < rows.size(); i++) {
         seqs[i] = rows.get(i).resultSeq();
@@ -228,7 +232,7 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
       }
       int missing = 0;
       for (int i = 0; i < rows.size(); i++) {
-        missing += seqs[i] > 0 && values[i] == null ? 1 : 0;
+        missing += seqs[i] > 0 && parts[i] == null ? 1 : 0;
       }
       if (missing == 0) {
         return;
@@ -236,7 +240,7 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
       long[] wanted = new long[missing];
       int[] positions = new int[missing];
       for (int i = 0, at = 0; i < rows.size(); i++) {
-        if (seqs[i] > 0 && values[i] == null) {
+        if (seqs[i] > 0 && parts[i] == null) {
           wanted[at] = seqs[i];
           positions[at++] = i;
         }
@@ -249,12 +253,12 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
 
     /** One entry of the index walk: kept when it is the record the fold accepted for its row. */
     @Override
-    public void accept(int index, long seq, byte[] bytes, int offset, int length) {
+    public void accept(int index, long seq, byte[] resultParts) {
       while (cursor < rows.size() && rows.get(cursor).index() < index) {
         cursor++;
       }
       if (cursor < rows.size() && rows.get(cursor).index() == index && seqs[cursor] == seq) {
-        keep(cursor, bytes, offset, length);
+        parts[cursor] = resultParts;
       }
     }
 
@@ -267,8 +271,9 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     void write(com.fasterxml.jackson.core.JsonGenerator out) throws java.io.IOException {
       for (int i = 0; i < rows.size(); i++) {
         FanoutReads.ResultRow row = rows.get(i);
-        boolean found = values[i] != null && located.locate(values[i], offsets[i], lengths[i]);
-        if (!found) {
+        if (parts[i] != null) {
+          located.take(parts[i]);
+        } else if (values[i] == null || !located.locate(values[i], offsets[i], lengths[i])) {
           located.clear();
         }
         out.writeStartObject();

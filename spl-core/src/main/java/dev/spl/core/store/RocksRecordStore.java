@@ -592,7 +592,10 @@ public final class RocksRecordStore implements RecordStore {
         batch.put(handle(StoreColumnFamily.LOG), seqKey, logValue);
         byte[] childResult = StoreCodec.childResultKey(record.record(), firstSeq + 1 + i);
         if (childResult != null) {
-          batch.put(handle(StoreColumnFamily.CHILD_RESULTS), childResult, logValue);
+          batch.put(
+              handle(StoreColumnFamily.CHILD_RESULTS),
+              childResult,
+              StoreCodec.childResultValue(record.record()));
         }
         batch.put(
             handle(StoreColumnFamily.THREAD_INDEX),
@@ -724,6 +727,16 @@ public final class RocksRecordStore implements RecordStore {
       if (Arrays.equals(stored, StoreCodec.CHILD_RESULTS_VERSION)) {
         return;
       }
+      if (stored != null) {
+        // Another version's entries: none of them is read as this version's.
+        try (WriteOptions unsynced = new WriteOptions().setSync(false)) {
+          db.deleteRange(
+              results,
+              unsynced,
+              new byte[] {StoreCodec.CHILD_RESULT_KEY},
+              new byte[] {StoreCodec.CHILD_RESULT_KEY + 1});
+        }
+      }
       byte[] topic = FanoutRecords.CHILD_DONE.getBytes(StandardCharsets.UTF_8);
       try (RocksIterator it = db.newIterator(handle(StoreColumnFamily.LOG));
           WriteOptions unsynced = new WriteOptions().setSync(false)) {
@@ -735,9 +748,10 @@ public final class RocksRecordStore implements RecordStore {
               continue;
             }
             long seq = StoreCodec.seqOf(it.key(), 0);
-            byte[] key = StoreCodec.childResultKey(StoreCodec.decode(seq, value).record(), seq);
+            Record record = StoreCodec.decode(seq, value).record();
+            byte[] key = StoreCodec.childResultKey(record, seq);
             if (key != null) {
-              batch.put(results, key, value);
+              batch.put(results, key, StoreCodec.childResultValue(record));
             }
             if (batch.count() >= 10_000) {
               db.write(unsynced, batch);
@@ -994,9 +1008,7 @@ public final class RocksRecordStore implements RecordStore {
           if (seq > last) {
             continue;
           }
-          byte[] value = it.value();
-          int offset = StoreCodec.contentOffset(value);
-          sink.accept(StoreCodec.childIndexOf(key), seq, value, offset, value.length - offset);
+          sink.accept(StoreCodec.childIndexOf(key), seq, it.value());
         }
         it.status();
       }

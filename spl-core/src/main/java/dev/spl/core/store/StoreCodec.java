@@ -2,6 +2,7 @@ package dev.spl.core.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.Act;
+import dev.spl.core.CanonicalJson;
 import dev.spl.core.Hex;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
@@ -87,7 +88,7 @@ final class StoreCodec {
   static final byte[] CHILD_RESULTS_VERSION_KEY = {'v'};
   // Raise when what the index holds changes: a store then rebuilds it from the log at its next
   // open.
-  static final byte[] CHILD_RESULTS_VERSION = {1};
+  static final byte[] CHILD_RESULTS_VERSION = {2};
   private static final int CHILD_RESULT_PREFIX = 1 + 32;
 
   /**
@@ -119,6 +120,33 @@ final class StoreCodec {
         .putInt(index)
         .putLong(seq)
         .array();
+  }
+
+  /**
+   * What the index of child results keeps of a {@code fanout_child_done}: its {@code body.result}
+   * and {@code body.refs} as canonical JSON, each after its length (4 bytes; -1 when the body has
+   * none), so a reader copies them out without parsing the record.
+   */
+  static byte[] childResultValue(Record record) {
+    byte[] result = canonicalOrNull(record.body().get("result"));
+    byte[] refs = canonicalOrNull(record.body().get("refs"));
+    ByteBuffer out =
+        ByteBuffer.allocate(
+            8 + (result == null ? 0 : result.length) + (refs == null ? 0 : refs.length));
+    putPart(out, result);
+    putPart(out, refs);
+    return out.array();
+  }
+
+  private static byte[] canonicalOrNull(JsonNode node) {
+    return node == null || node.isNull() ? null : CanonicalJson.bytes(node);
+  }
+
+  private static void putPart(ByteBuffer out, byte[] part) {
+    out.putInt(part == null ? -1 : part.length);
+    if (part != null) {
+      out.put(part);
+    }
   }
 
   /** The child index of a key of the index of child results. */

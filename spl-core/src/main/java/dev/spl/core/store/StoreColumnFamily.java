@@ -35,9 +35,9 @@ enum StoreColumnFamily {
   /**
    * Every {@code fanout_child_done} again, in the order its fan-out's results are read: {@code 'c'
    * + fan-out id (32 raw bytes) + child index (4 bytes big-endian) + seq (8 bytes big-endian)} to
-   * the same value as its {@link #LOG} entry, and {@code 'v'} to the version of the index. Derived
-   * from the log: written in the same batch as the record, rebuilt from the log when the version is
-   * not the store's.
+   * its result and references ({@link StoreCodec#childResultValue}), and {@code 'v'} to the version
+   * of the index. Derived from the log: written in the same batch as the record, rebuilt from the
+   * log when the version is not the store's.
    */
   CHILD_RESULTS(8, "child_results");
 

@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Act;
+import dev.spl.core.CanonicalJson;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
-import dev.spl.core.RecordIds;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.testing.TestClock;
@@ -45,8 +45,18 @@ class RocksChildResultsTest {
     }
   }
 
-  /** One entry as the store gave it: index, seq and the bytes. */
-  private record Entry(int index, long seq, String json) {}
+  /** One entry as the store gave it: index, seq, and its result and references as text. */
+  private record Entry(int index, long seq, String result, String refs) {}
+
+  private static String part(java.nio.ByteBuffer in) {
+    int length = in.getInt();
+    if (length < 0) {
+      return null;
+    }
+    byte[] bytes = new byte[length];
+    in.get(bytes);
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
 
   private static Record done(String fanout, int index, int attempt) {
     ObjectNode body = Json.MAPPER.createObjectNode();
@@ -54,7 +64,10 @@ class RocksChildResultsTest {
     body.put("fanout", fanout);
     body.put("index", index);
     body.put("attempt", attempt);
-    body.putObject("result").put("value", index * 10 + attempt);
+    body.putObject("result").put("value", index * 10 + attempt).put("name", "é " + index);
+    if (index == 3) {
+      body.putArray("refs").addObject().put("path", "out.txt").put("size", 3);
+    }
     return new Record(thread("parent"), "did:sync:user:test", Act.KNOW, body, attempt, List.of());
   }
 
@@ -65,12 +78,10 @@ class RocksChildResultsTest {
                 fanout,
                 from,
                 to,
-                (index, seq, bytes, offset, length) ->
-                    entries.add(
-                        new Entry(
-                            index,
-                            seq,
-                            new String(bytes, offset, length, StandardCharsets.UTF_8)))))
+                (index, seq, parts) -> {
+                  java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(parts);
+                  entries.add(new Entry(index, seq, part(in), part(in)));
+                }))
         .isTrue();
     return entries;
   }
@@ -79,7 +90,10 @@ class RocksChildResultsTest {
     return new Entry(
         stored.record().body().get("index").asInt(),
         stored.seq(),
-        new String(RecordIds.canonicalBytes(stored.record()), StandardCharsets.UTF_8));
+        CanonicalJson.string(stored.record().body().get("result")),
+        stored.record().body().has("refs")
+            ? CanonicalJson.string(stored.record().body().get("refs"))
+            : null);
   }
 
   /**
@@ -143,8 +157,36 @@ class RocksChildResultsTest {
     assertThat(read(FANOUT, 0, 3)).hasSize(6);
   }
 
-  /** Empties the index family, its version too: the store as written before the index existed. */
+  @Test
+  void anIndexOfAnotherVersionIsDroppedAndBuiltAgain() throws Exception {
+    store = RocksRecordStore.open(directory, Durability.DURABLE, clock);
+    fill();
+    List<Entry> before = read(FANOUT, 0, 3);
+    store.close();
+    store = null;
+    dropIndex(
+        (db, index) -> {
+          // An entry no record of this store gave, under an older version.
+          db.put(index, StoreCodec.childResultKey(new byte[32], 0, 1), new byte[] {1, 2, 3});
+          db.put(index, StoreCodec.CHILD_RESULTS_VERSION_KEY, new byte[] {1});
+        });
+
+    store = RocksRecordStore.open(directory, Durability.DURABLE, clock);
+
+    assertThat(read(FANOUT, 0, 3)).isEqualTo(before);
+    assertThat(read("0".repeat(64), 0, 10)).isEmpty();
+  }
+
+  private interface IndexEdit {
+    void apply(RocksDB db, ColumnFamilyHandle index) throws Exception;
+  }
+
   private void dropIndex() throws Exception {
+    dropIndex((db, index) -> {});
+  }
+
+  /** Empties the index family, its version too: the store as written before the index existed. */
+  private void dropIndex(IndexEdit then) throws Exception {
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     List<ColumnFamilyOptions> options = new ArrayList<>();
     for (StoreColumnFamily family : StoreColumnFamily.values()) {
@@ -159,6 +201,7 @@ class RocksChildResultsTest {
       ColumnFamilyHandle index = handles.get(StoreColumnFamily.CHILD_RESULTS.ordinal());
       db.deleteRange(index, new byte[] {0}, new byte[] {(byte) 0xff});
       assertThat(db.get(index, StoreCodec.CHILD_RESULTS_VERSION_KEY)).isNull();
+      then.apply(db, index);
       handles.forEach(ColumnFamilyHandle::close);
     } finally {
       options.forEach(ColumnFamilyOptions::close);
