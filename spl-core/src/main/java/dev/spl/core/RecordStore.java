@@ -128,6 +128,27 @@ public interface RecordStore extends AutoCloseable {
     }
   }
 
+  /**
+   * Receives one {@code fanout_child_done} of a fan-out: the child's index, the record's seq, and
+   * its {@code body.result} and {@code body.refs} as canonical JSON in {@code parts}, each after
+   * its length (4 bytes big-endian; -1 when the body has none). The array is the caller's to keep.
+   */
+  @FunctionalInterface
+  interface ChildResultSink {
+    void accept(int index, long seq, byte[] parts);
+  }
+
+  /**
+   * Every {@code fanout_child_done} stored for children {@code fromIndex..toIndex} of fan-out
+   * {@code fanout} (the id of its parent INTEND), every attempt's, in child index order and then
+   * seq order, read by one walk of an index the store keeps beside its log; which of them counts is
+   * the reader's to decide. False, with nothing given to {@code sink}, when this store keeps no
+   * such index: then read them by seq ({@link #canonicalAtSeqs}).
+   */
+  default boolean childResults(String fanout, int fromIndex, int toIndex, ChildResultSink sink) {
+    return false;
+  }
+
   /** The highest seq assigned so far, 0 for an empty store. */
   long lastSeq();
 

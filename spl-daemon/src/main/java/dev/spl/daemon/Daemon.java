@@ -119,7 +119,12 @@ public final class Daemon implements AutoCloseable {
             config.fleet().role() == Role.WORKER
                 ? new WorkerChildren(this::worker, records, home.dir(), clock)
                 : ChildEndpoints.NONE,
-            new RecordIntake(trust, config.fleet().role() == Role.COORDINATOR, store, clock),
+            new RecordIntake(
+                trust,
+                config.fleet().role() == Role.COORDINATOR,
+                store,
+                clock,
+                config.maxFanoutDepth()),
             metrics::scrape);
     this.server = HttpApi.create(records, settings, config.bindHost(), config.port(), identity);
   }

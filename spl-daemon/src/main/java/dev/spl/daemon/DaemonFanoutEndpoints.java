@@ -161,7 +161,7 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
       // one slice while the next is read and only one slice's records are held. Each result is
       // copied from its record's stored bytes, never decoded and encoded again.
       List<FanoutReads.ResultRow> rows = page.rows();
-      ResultSlice slice = new ResultSlice(Math.min(rows.size(), RESULTS_READ_AT_ONCE));
+      ResultSlice slice = new ResultSlice(id, Math.min(rows.size(), RESULTS_READ_AT_ONCE));
       for (int from = 0; from < rows.size(); from += RESULTS_READ_AT_ONCE) {
         slice.read(store, rows.subList(from, Math.min(rows.size(), from + RESULTS_READ_AT_ONCE)));
         slice.write(out);
@@ -180,18 +180,30 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
   /** Rows of a results page read from the store together. */
   static final int RESULTS_READ_AT_ONCE = 1_000;
 
-  /** One slice of a results page: its rows and their {@code fanout_child_done} records' bytes. */
-  private static final class ResultSlice {
+  /**
+   * One slice of a results page: its rows and their {@code fanout_child_done} records' bytes, read
+   * by one walk of the store's index of child results over the slice's indexes (sequential, where
+   * reads by seq land all over the log), keeping for each row the record whose seq the fold
+   * accepted; what the index does not hold (a store without one) is read by seq.
+   */
+  private static final class ResultSlice implements dev.spl.core.RecordStore.ChildResultSink {
+    private final String fanout;
     private final long[] seqs;
+    // A row's result and references from the index, or its whole record read by seq.
+    private final byte[][] parts;
     private final byte[][] values;
     private final int[] offsets;
     private final int[] lengths;
     private final dev.spl.daemon.coordinator.ChildResultBytes located =
         new dev.spl.daemon.coordinator.ChildResultBytes();
     private List<FanoutReads.ResultRow> rows = List.of();
+    // The row the index walk is at: entries come in index order, as the rows do.
+    private int cursor;
 
-    ResultSlice(int size) {
+    ResultSlice(String fanout, int size) {
+      this.fanout = fanout;
       seqs = new long[size];
+      parts = new byte[size][];
       values = new byte[size][];
       offsets = new int[size];
       lengths = new int[size];
@@ -200,26 +212,68 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
     void read(dev.spl.core.RecordStore store, List<FanoutReads.ResultRow> rows) {
       this.rows = rows;
       java.util.Arrays.fill(values, null);
+      java.util.Arrays.fill(parts, null);
+      int withResult = 0;
       for (int i = 0; i < rows.size(); i++) {
         seqs[i] = rows.get(i).resultSeq();
+        withResult += seqs[i] > 0 ? 1 : 0;
       }
-      long[] wanted =
-          rows.size() == seqs.length ? seqs : java.util.Arrays.copyOf(seqs, rows.size());
+      if (withResult == 0) {
+        return;
+      }
+      int first = rows.get(0).index();
+      int last = rows.get(rows.size() - 1).index();
+      // A sparse slice (a few children of one state among many) is cheaper by seq than by walking
+      // every child between its first and last.
+      boolean dense = (long) last - first + 1 <= 2L * rows.size();
+      cursor = 0;
+      if (dense) {
+        store.childResults(fanout, first, last, this);
+      }
+      int missing = 0;
+      for (int i = 0; i < rows.size(); i++) {
+        missing += seqs[i] > 0 && parts[i] == null ? 1 : 0;
+      }
+      if (missing == 0) {
+        return;
+      }
+      long[] wanted = new long[missing];
+      int[] positions = new int[missing];
+      for (int i = 0, at = 0; i < rows.size(); i++) {
+        if (seqs[i] > 0 && parts[i] == null) {
+          wanted[at] = seqs[i];
+          positions[at++] = i;
+        }
+      }
       store.canonicalAtSeqs(
           wanted,
           dev.spl.core.fanout.FanoutRecords.CHILD_DONE,
-          (position, bytes, offset, length) -> {
-            values[position] = bytes;
-            offsets[position] = offset;
-            lengths[position] = length;
-          });
+          (position, bytes, offset, length) -> keep(positions[position], bytes, offset, length));
+    }
+
+    /** One entry of the index walk: kept when it is the record the fold accepted for its row. */
+    @Override
+    public void accept(int index, long seq, byte[] resultParts) {
+      while (cursor < rows.size() && rows.get(cursor).index() < index) {
+        cursor++;
+      }
+      if (cursor < rows.size() && rows.get(cursor).index() == index && seqs[cursor] == seq) {
+        parts[cursor] = resultParts;
+      }
+    }
+
+    private void keep(int position, byte[] bytes, int offset, int length) {
+      values[position] = bytes;
+      offsets[position] = offset;
+      lengths[position] = length;
     }
 
     void write(com.fasterxml.jackson.core.JsonGenerator out) throws java.io.IOException {
       for (int i = 0; i < rows.size(); i++) {
         FanoutReads.ResultRow row = rows.get(i);
-        boolean found = values[i] != null && located.locate(values[i], offsets[i], lengths[i]);
-        if (!found) {
+        if (parts[i] != null) {
+          located.take(parts[i]);
+        } else if (values[i] == null || !located.locate(values[i], offsets[i], lengths[i])) {
           located.clear();
         }
         out.writeStartObject();

@@ -376,6 +376,75 @@ class FanoutApiTest {
     assertThat(query(coordinator, fanout.thread(), FanoutRecords.RETRY, Act.LEARN)).hasSize(1);
   }
 
+  /** Reports attempt {@code attempt} of child {@code index} with the result {"v": value}. */
+  private void completeWithResult(
+      FanoutHandle fanout, int index, int attempt, Verdict verdict, int value) {
+    StoredRecord intent = intentOf(fanout, index, attempt);
+    Daemon holder = workerA.records().get(intent.id()).isPresent() ? workerA : workerB;
+    dev.spl.core.fanout.ChildIntent child =
+        dev.spl.core.fanout.ChildIntent.fromBody(intent.record().body());
+    long now = System.currentTimeMillis();
+    ObjectNode result = dev.spl.core.Json.MAPPER.createObjectNode().put("v", value);
+    ObjectNode done =
+        new dev.spl.core.fanout.ChildDone(
+                child.namespace(),
+                child.fanout(),
+                index,
+                attempt,
+                intent.record().thread(),
+                holder.did(),
+                verdict,
+                java.math.BigDecimal.ZERO,
+                0.01,
+                "attempt " + attempt,
+                now,
+                now,
+                null,
+                0,
+                null,
+                new dev.spl.core.fanout.ChildOutput(result, List.of()))
+            .toBody();
+    Record record = new Record(child.parentThread(), holder.did(), Act.KNOW, done, now, List.of());
+    Http.Response response = FleetTestSupport.postSigned(coordinator, holder, record);
+    assertThat(response.status()).as(response.text()).isEqualTo(201);
+  }
+
+  @Test
+  void resultsAreTheAcceptedAttemptsOfRetriedChildrenWhateverArrivesLate() throws Exception {
+    FanoutHandle fanout = fanOut(coordinator, "default", "k_of_n:2", goals(3));
+    Await.until("three children spawned", () -> intents(fanout).size() == 3);
+    String base = "/v1/fanouts/" + fanout.id();
+    // Child 0 fails and is retried; a late accept of its first attempt arrives before the second
+    // attempt's accept, which completes the join. Child 2 never reports.
+    completeWithResult(fanout, 0, 1, Verdict.REJECT, 1);
+    awaitJson(base, s -> s.path("failed").asInt() == 1);
+    Http.Response retry = http.post(base + "/children/0/retry", "{}");
+    assertThat(retry.status()).as(retry.text()).isEqualTo(201);
+    Await.until("attempt 2 of subtask 0 spawned", () -> intents(fanout).size() == 4);
+    completeWithResult(fanout, 1, 1, Verdict.ACCEPT, 11);
+    completeWithResult(fanout, 0, 1, Verdict.ACCEPT, 99);
+    completeWithResult(fanout, 0, 2, Verdict.ACCEPT, 2);
+    awaitJson(base, s -> s.path("complete").asBoolean());
+
+    JsonNode page = get(base + "/results");
+    JsonNode first = page.path("data").get(0);
+    // Whichever attempt the fold accepted, the row carries that attempt's own result.
+    assertThat(first.path("state").asText()).isEqualTo("accept");
+    assertThat(first.path("result").path("v").asInt())
+        .isEqualTo(first.path("attempt").asInt() == 2 ? 2 : 99);
+    assertThat(page.path("data").get(1).path("result").toString()).isEqualTo("{\"v\":11}");
+    assertThat(page.path("data").get(2).path("result").isNull()).isTrue();
+    // The same rows as JSON lines, after the page's header line.
+    Http.Response lines = http.get(base + "/results?format=jsonl");
+    assertThat(lines.status()).isEqualTo(200);
+    String[] split = lines.text().split("\n");
+    assertThat(split).hasSize(4);
+    for (int i = 0; i < 3; i++) {
+      assertThat(dev.spl.core.Json.MAPPER.readTree(split[i + 1]))
+          .isEqualTo(page.path("data").get(i));
+    }
+  }
+
   private static Record taskIntent(String namespace) {
     return new Record(
         ThreadIds.derive("task", namespace, String.valueOf(System.nanoTime())),

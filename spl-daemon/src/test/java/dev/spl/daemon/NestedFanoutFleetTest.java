@@ -63,6 +63,7 @@ class NestedFanoutFleetTest {
   private final List<Daemon> daemons = new ArrayList<>();
   private Daemon coordinator;
   private Daemon worker;
+  private int maxFanoutDepth = NestedFanouts.DEFAULT_MAX_DEPTH;
 
   @AfterEach
   void stopAll() throws IOException {
@@ -75,7 +76,10 @@ class NestedFanoutFleetTest {
   private void startFleet() {
     coordinator =
         Daemon.start(
-            coordinatorConfig(dir.resolve("coordinator")).toBuilder().token(TOKEN).build());
+            coordinatorConfig(dir.resolve("coordinator")).toBuilder()
+                .token(TOKEN)
+                .maxFanoutDepth(maxFanoutDepth)
+                .build());
     daemons.add(coordinator);
     worker =
         Daemon.start(
@@ -389,6 +393,48 @@ class NestedFanoutFleetTest {
     assertThat(query(coordinator, nestedThread, FanoutRecords.CANCEL_REQUEST, Act.LEARN))
         .singleElement()
         .satisfies(r -> assertThat(r.record().actor()).isEqualTo(coordinator.did()));
+  }
+
+  @Test
+  void aCoordinatorWithDepthLimitTwoTakesTheNestedFanoutAndRefusesTheOneBelowIt() throws Exception {
+    maxFanoutDepth = 2;
+    startFleet();
+    JsonNode status = Json.MAPPER.readTree(operator().get("/v1/fleet/status").text());
+    assertThat(status.path("fanouts").path("max_fanout_depth").asInt()).isEqualTo(2);
+    // Depth 3: each child of the nested fan-out tries a fan-out of its own, then reports.
+    Path leaf = script("leaf.sh", "printf '{\"v\":1}' > \"$SPL_RESULT_FILE\"");
+    nestedTemplate(leaf, "total=sum(result.v)");
+    Files.move(dir.resolve("nested.json"), dir.resolve("deep.json"));
+    Path deep =
+        script(
+            "deep.sh",
+            "sed \"s/CHILD_THREAD/$SPL_CHILD_THREAD/\" '" + dir + "/deep.json' > deep.json",
+            "code=$(curl -s -o answer.json -w '%{http_code}' -H \"Spl-Child-Credential:"
+                + " $SPL_CHILD_CREDENTIAL\" -H 'Content-Type: application/json' --data-binary"
+                + " @deep.json \"$SPL_URL/v1/records\")",
+            "cp answer.json '" + dir + "'/deep-answer-$SPL_INDEX",
+            "printf '%s' \"$code\" > '" + dir + "'/deep-code-$SPL_INDEX",
+            "printf '{\"v\":1}' > \"$SPL_RESULT_FILE\"");
+    // Depth 2: the outer child's own fan-out, whose three children run deep.sh.
+    nestedTemplate(deep, "total=sum(result.v)");
+    String outer = outerFanout(1, outerScript(), "grand=sum(result.reduced.total)");
+
+    JoinComplete join = awaitJoin(outer);
+    assertThat(join.verdict()).isEqualTo(JoinComplete.ACCEPT);
+    assertThat(join.reduced().get("grand").get("value").asLong()).isEqualTo(3);
+    for (int i = 0; i < 3; i++) {
+      assertThat(Files.readString(dir.resolve("deep-code-" + i))).isEqualTo("403");
+      JsonNode refusal = Json.MAPPER.readTree(Files.readString(dir.resolve("deep-answer-" + i)));
+      assertThat(refusal.toString()).contains("\"code\":\"FANOUT_TOO_DEEP\"");
+      assertThat(refusal.path("message").asText())
+          .contains("would be at depth 3")
+          .contains("allows at most 2");
+    }
+    // Two fan-outs were taken (the task's and its child's), none at depth 3.
+    int fanouts =
+        DaemonFanoutEndpoints.answerOf(
+            coordinator.reconciler().orElseThrow().read(all -> all.all().size()));
+    assertThat(fanouts).isEqualTo(2);
   }
 
   private void control(String topic, String level) {

@@ -128,6 +128,18 @@ final class FleetStart implements Callable<Integer> {
   Integer maxChildren;
 
   @Option(
+      names = "--max-fanout-depth",
+      paramLabel = "N",
+      description =
+          "How deep nested fan-outs may go, for a coordinator started here: a task's own fan-out"
+              + " is depth 1 (default "
+              + dev.spl.core.fanout.NestedFanouts.DEFAULT_MAX_DEPTH
+              + ", at most "
+              + dev.spl.core.fanout.NestedFanouts.MAX_MAX_DEPTH
+              + ").")
+  Integer maxFanoutDepth;
+
+  @Option(
       names = "--slots",
       paramLabel = "N",
       description = "Children each worker runs at once (default: as kept, else 4).")
@@ -583,6 +595,7 @@ final class FleetStart implements Callable<Integer> {
         .port(port)
         .heartbeatIntervalMillis(heartbeatInterval == null ? null : heartbeatInterval.toMillis())
         .maxChildren(maxChildren)
+        .maxFanoutDepth(maxFanoutDepth)
         .tls(pathText(tlsCert), pathText(tlsKey), caText(), false)
         .build();
   }
@@ -908,6 +921,9 @@ final class FleetStart implements Callable<Integer> {
     }
     if (maxChildren != null) {
       args.addAll(List.of("--max-children", maxChildren.toString()));
+    }
+    if (maxFanoutDepth != null) {
+      args.addAll(List.of("--max-fanout-depth", maxFanoutDepth.toString()));
     }
     args.addAll(tlsArguments());
     if (!differences.isEmpty() || restartPort != null) {

@@ -119,6 +119,7 @@ final class FleetText {
     }
     line(out, "emergency stop", emergency(status.emergency()));
     line(out, "refused writes", refusals(snapshot.raw().path("refusals")));
+    limits(out, snapshot);
     pending(out, snapshot);
     out.println("  load");
     if (status.instances().isEmpty()) {
@@ -271,6 +272,21 @@ final class FleetText {
       sb.append(" — ").append(stop.reason());
     }
     return sb.toString();
+  }
+
+  /** The coordinator's caps on a fan-out: its children and how deep nested fan-outs go. */
+  private static void limits(PrintStream out, FleetSnapshot snapshot) {
+    JsonNode fanouts = snapshot.fanouts().orElse(null);
+    if (fanouts == null || !fanouts.has("max_fanout_depth")) {
+      return;
+    }
+    line(
+        out,
+        "fan-out limits",
+        "at most "
+            + fanouts.path("max_children").asText("?")
+            + " children, nested to depth "
+            + fanouts.path("max_fanout_depth").asText("?"));
   }
 
   private static void pending(PrintStream out, FleetSnapshot snapshot) {

@@ -4,6 +4,7 @@ import dev.spl.cli.CliException;
 import dev.spl.cli.client.Resolution;
 import dev.spl.core.fanout.ExecutorKind;
 import dev.spl.core.fanout.Fanouts;
+import dev.spl.core.fanout.NestedFanouts;
 import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.fleet.Labels;
 import dev.spl.core.fleet.Role;
@@ -140,6 +141,18 @@ public final class DaemonRunOptions {
   Integer maxChildren;
 
   @Option(
+      names = "--max-fanout-depth",
+      paramLabel = "N",
+      description =
+          "How deep nested fan-outs may go on this coordinator: a task's own fan-out is depth 1"
+              + " (default "
+              + NestedFanouts.DEFAULT_MAX_DEPTH
+              + ", at most "
+              + NestedFanouts.MAX_MAX_DEPTH
+              + ").")
+  Integer maxFanoutDepth;
+
+  @Option(
       names = "--slots",
       paramLabel = "N",
       description =
@@ -247,6 +260,7 @@ public final class DaemonRunOptions {
         .labels(labels)
         .echoMode(echoMode == null ? null : echoMode.name().toLowerCase(Locale.ROOT))
         .maxChildren(maxChildren)
+        .maxFanoutDepth(maxFanoutDepth)
         .commandTemplate(commandTemplate)
         .repo(repo == null ? null : repo.toString())
         .build();
@@ -287,6 +301,9 @@ public final class DaemonRunOptions {
     }
     if (maxChildren != null) {
       add(args, "--max-children", maxChildren.toString());
+    }
+    if (maxFanoutDepth != null) {
+      add(args, "--max-fanout-depth", maxFanoutDepth.toString());
     }
     if (slots != null) {
       add(args, "--slots", slots.toString());

@@ -271,6 +271,16 @@ class FleetCommandTest {
         CliRun.run(env, "fleet", "start", "--workers", "1", "--command-template", "agent");
     assertThat(template.exitCode()).as(template.toString()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(template.err()).contains("--command-template: applies to --executor command only");
+    for (String depth : List.of("0", "-1", "17")) {
+      CliRun deep =
+          CliRun.run(env, "fleet", "start", "--workers", "1", "--max-fanout-depth", depth);
+      assertThat(deep.exitCode()).as(deep.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+      assertThat(deep.err())
+          .contains("coordinator: --max-fanout-depth: expected 1..16 but found " + depth);
+    }
+    CliRun word = CliRun.run(env, "fleet", "start", "--workers", "1", "--max-fanout-depth", "two");
+    assertThat(word.exitCode()).as(word.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(word.err()).contains("--max-fanout-depth");
     // Nothing was started.
     assertThat(home.resolve("daemon.pid")).doesNotExist();
   }

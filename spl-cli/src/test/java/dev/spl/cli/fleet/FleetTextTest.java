@@ -98,6 +98,8 @@ class FleetTextTest {
     pending.put("spawned", 2);
     pending.put("completed", 1);
     pending.put("frozen", true);
+    fanouts.put("max_children", 5000);
+    fanouts.put("max_fanout_depth", 2);
     String text = render(out -> FleetText.status(out, FleetSnapshot.parse(json, "test")));
     assertThat(text)
         .contains("coordinator      " + URL)
@@ -105,6 +107,7 @@ class FleetTextTest {
         .contains("instances        2 live · 1 stale · 1 archived")
         .contains("[soft] docs/v0.11 — wrong approach on section A (by did:sync:user:ada")
         .contains("emergency stop   ACTIVE by did:sync:user:ada since 2023-11-14T22:13:20Z — drill")
+        .contains("fan-out limits   at most 5000 children, nested to depth 2")
         .contains("pending fan-outs 1");
     String fanoutRow =
         text.lines().filter(line -> line.contains("th_abab")).findFirst().orElseThrow();

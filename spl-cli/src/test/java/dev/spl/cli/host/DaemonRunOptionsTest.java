@@ -144,6 +144,10 @@ class DaemonRunOptionsTest {
         "--executor shell --command-template agent|--command-template",
         "--executor command|--command-template: the command executor needs one",
         "--executor command --echo-delay 1|--echo-delay",
+        "--max-fanout-depth 0|--max-fanout-depth: expected 1..16 but found 0",
+        "--max-fanout-depth -2|--max-fanout-depth: expected 1..16 but found -2",
+        "--max-fanout-depth 17|--max-fanout-depth: expected 1..16 but found 17",
+        "--max-fanout-depth deep|--max-fanout-depth",
       })
   void badValuesExitWithBadInputNamingTheOption(String args, String option) {
     Map<String, String> env = CliRun.cleanEnv();

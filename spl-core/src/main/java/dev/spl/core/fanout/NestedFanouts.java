@@ -12,8 +12,14 @@ import java.util.function.BiFunction;
  * and its nested fan-in is terminal (see docs/fan-in.md, "Nested fan-out"). Pure.
  */
 public final class NestedFanouts {
-  /** The deepest fan-out a coordinator takes: a task's own is depth 1. */
+  /** The deepest fan-out a coordinator takes unless set otherwise: a task's own is depth 1. */
   public static final int DEFAULT_MAX_DEPTH = 4;
+
+  /**
+   * The most a coordinator's depth limit ({@code max_fanout_depth}) may be set to: the depth check
+   * walks one child record per level for every fan-out a child writes, so the walk stays short.
+   */
+  public static final int MAX_MAX_DEPTH = 16;
 
   /**
    * The body field of the {@code fanout_child_done} the coordinator writes for an outer child: the

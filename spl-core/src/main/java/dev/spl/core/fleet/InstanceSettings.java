@@ -8,6 +8,7 @@ import dev.spl.core.Json;
 import dev.spl.core.fanout.CommandTemplate;
 import dev.spl.core.fanout.ExecutorKind;
 import dev.spl.core.fanout.Fanouts;
+import dev.spl.core.fanout.NestedFanouts;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,8 @@ import java.util.regex.Pattern;
  * @param commandTemplate the command line of the command executor; null for the other executors
  * @param repo the git repository a worktree worker makes its children's worktrees in (an absolute
  *     path), or null
+ * @param maxFanoutDepth the deepest nested fan-out a coordinator takes ({@code max_fanout_depth}; a
+ *     task's own fan-out is depth 1)
  */
 public record InstanceSettings(
     Role role,
@@ -59,7 +62,8 @@ public record InstanceSettings(
     String tlsCa,
     boolean insecureHttp,
     String commandTemplate,
-    String repo) {
+    String repo,
+    int maxFanoutDepth) {
 
   /** The format of {@code settings.json}; written into it as {@code version}. */
   public static final int FORMAT = 1;
@@ -99,7 +103,8 @@ public record InstanceSettings(
           "tls_ca",
           "insecure_http",
           "command_template",
-          "repo");
+          "repo",
+          "max_fanout_depth");
 
   public InstanceSettings {
     Objects.requireNonNull(role, "role");
@@ -183,6 +188,13 @@ public record InstanceSettings(
           "command_template: applies to the command executor only, but the executor is "
               + executor.wire());
     }
+    if (maxFanoutDepth < 1 || maxFanoutDepth > NestedFanouts.MAX_MAX_DEPTH) {
+      throw new IllegalArgumentException(
+          "max_fanout_depth: expected 1.."
+              + NestedFanouts.MAX_MAX_DEPTH
+              + " but found "
+              + maxFanoutDepth);
+    }
     if (executor == ExecutorKind.WORKTREE && repo == null) {
       throw new IllegalArgumentException(
           "repo: the worktree executor needs the git repository its children work in (--repo PATH)"
@@ -246,6 +258,7 @@ public record InstanceSettings(
     private boolean insecureHttp;
     private String commandTemplate;
     private String repo;
+    private int maxFanoutDepth = NestedFanouts.DEFAULT_MAX_DEPTH;
 
     private Builder() {}
 
@@ -272,6 +285,7 @@ public record InstanceSettings(
       insecureHttp = settings.insecureHttp;
       commandTemplate = settings.commandTemplate;
       repo = settings.repo;
+      maxFanoutDepth = settings.maxFanoutDepth;
     }
 
     public Builder role(Role value) {
@@ -384,6 +398,11 @@ public record InstanceSettings(
       return this;
     }
 
+    public Builder maxFanoutDepth(int value) {
+      maxFanoutDepth = value;
+      return this;
+    }
+
     public InstanceSettings build() {
       return new InstanceSettings(
           role,
@@ -407,7 +426,8 @@ public record InstanceSettings(
           tlsCa,
           insecureHttp,
           commandTemplate,
-          repo);
+          repo,
+          maxFanoutDepth);
     }
   }
 
@@ -460,6 +480,7 @@ public record InstanceSettings(
       case "insecure_http" -> insecureHttp;
       case "command_template" -> commandTemplate;
       case "repo" -> repo;
+      case "max_fanout_depth" -> maxFanoutDepth;
       default -> throw new IllegalArgumentException("no settings field '" + field + "'");
     };
   }
@@ -528,6 +549,7 @@ public record InstanceSettings(
     if (repo != null) {
       node.put("repo", repo);
     }
+    node.put("max_fanout_depth", maxFanoutDepth);
     return node;
   }
 
@@ -568,7 +590,10 @@ public record InstanceSettings(
           optionalText(node, "tls_ca", where),
           node.has("insecure_http") && bool(node, "insecure_http", where),
           optionalText(node, "command_template", where),
-          optionalText(node, "repo", where));
+          optionalText(node, "repo", where),
+          node.has("max_fanout_depth")
+              ? (int) integer(node, "max_fanout_depth", where, NestedFanouts.MAX_MAX_DEPTH)
+              : NestedFanouts.DEFAULT_MAX_DEPTH);
     } catch (IllegalArgumentException e) {
       throw new InvalidRecordException(where + e.getMessage());
     }

@@ -36,7 +36,8 @@ public record SettingsRequest(
     String tlsCa,
     Boolean insecureHttp,
     String commandTemplate,
-    String repo) {
+    String repo,
+    Integer maxFanoutDepth) {
 
   /** The option that sets each field (by its JSON name). */
   public static final Map<String, String> OPTIONS =
@@ -62,7 +63,8 @@ public record SettingsRequest(
           Map.entry("tls_ca", "--tls-ca"),
           Map.entry("insecure_http", "--insecure-http"),
           Map.entry("command_template", "--command-template"),
-          Map.entry("repo", "--repo"));
+          Map.entry("repo", "--repo"),
+          Map.entry("max_fanout_depth", "--max-fanout-depth"));
 
   private static final Map<String, String> NAMES =
       Map.ofEntries(
@@ -87,7 +89,8 @@ public record SettingsRequest(
           Map.entry("tls_ca", "trusted CA"),
           Map.entry("insecure_http", "plain HTTP off loopback"),
           Map.entry("command_template", "command template"),
-          Map.entry("repo", "repository"));
+          Map.entry("repo", "repository"),
+          Map.entry("max_fanout_depth", "fan-out depth limit"));
 
   /** Nothing given: the stored settings, or the defaults. */
   public static final SettingsRequest NOTHING = builder().build();
@@ -126,6 +129,7 @@ public record SettingsRequest(
     private Boolean insecureHttp;
     private String commandTemplate;
     private String repo;
+    private Integer maxFanoutDepth;
 
     private Builder() {}
 
@@ -152,6 +156,7 @@ public record SettingsRequest(
       insecureHttp = request.insecureHttp;
       commandTemplate = request.commandTemplate;
       repo = request.repo;
+      maxFanoutDepth = request.maxFanoutDepth;
     }
 
     public Builder role(Role value) {
@@ -234,6 +239,11 @@ public record SettingsRequest(
       return this;
     }
 
+    public Builder maxFanoutDepth(Integer value) {
+      maxFanoutDepth = value;
+      return this;
+    }
+
     public Builder tlsCert(String value) {
       tlsCert = value;
       return this;
@@ -299,7 +309,8 @@ public record SettingsRequest(
           tlsCa,
           insecureHttp,
           commandTemplate,
-          repo);
+          repo,
+          maxFanoutDepth);
     }
   }
 
@@ -403,6 +414,7 @@ public record SettingsRequest(
     }
     compare(out, current, "echo_mode", echoMode, echoMode);
     compare(out, current, "max_children", maxChildren, maxChildren);
+    compare(out, current, "max_fanout_depth", maxFanoutDepth, maxFanoutDepth);
     compare(out, current, "tls_cert", tlsCert, tlsCert);
     compare(out, current, "tls_key", tlsKey, tlsKey);
     compare(out, current, "tls_ca", tlsCa, tlsCa);
@@ -555,7 +567,8 @@ public record SettingsRequest(
           or(tlsCa, base.tlsCa()),
           insecure,
           template,
-          or(repo, base.repo()));
+          or(repo, base.repo()),
+          or(maxFanoutDepth, base.maxFanoutDepth()));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(namingTheOption(e.getMessage()), e);
     }

@@ -14,6 +14,7 @@ import dev.spl.core.StoredRecord;
 import dev.spl.core.UniqueClaim;
 import dev.spl.core.UniqueKeyConflictException;
 import dev.spl.core.UniqueKeys;
+import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.store.StoreCodec.Prepared;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -48,9 +49,11 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -143,6 +146,7 @@ public final class RocksRecordStore implements RecordStore {
     this.lastOutboxKey = recoverLastOutboxKey();
     recoverDestinations();
     rebuildUniqueKeysIfNeeded();
+    rebuildChildResultsIfNeeded();
     if (durability == Durability.DURABLE) {
       writer = new Thread(this::runWriter, "spl-store-writer " + directory.getFileName());
       writer.setDaemon(true);
@@ -583,8 +587,16 @@ public final class RocksRecordStore implements RecordStore {
       for (int i = 0; i < toWrite.size(); i++) {
         Prepared record = toWrite.get(i);
         byte[] seqKey = StoreCodec.seqKey(firstSeq + 1 + i);
+        byte[] logValue = record.logValue(now);
         batch.put(handle(StoreColumnFamily.RECORDS), record.idBytes(), seqKey);
-        batch.put(handle(StoreColumnFamily.LOG), seqKey, record.logValue(now));
+        batch.put(handle(StoreColumnFamily.LOG), seqKey, logValue);
+        byte[] childResult = StoreCodec.childResultKey(record.record(), firstSeq + 1 + i);
+        if (childResult != null) {
+          batch.put(
+              handle(StoreColumnFamily.CHILD_RESULTS),
+              childResult,
+              StoreCodec.childResultValue(record.record()));
+        }
         batch.put(
             handle(StoreColumnFamily.THREAD_INDEX),
             StoreCodec.threadKey(
@@ -695,6 +707,72 @@ public final class RocksRecordStore implements RecordStore {
     } catch (RocksDBException e) {
       throw new StoreException(
           "cannot build the index of unique keys of the record store at "
+              + directory
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * Builds the index of child results from the log when it is missing or of another version (a
+   * store written before it existed): every {@code fanout_child_done} of the log again, keyed by
+   * fan-out, child index and seq. Entries are put as appends put them, so a build cut short by a
+   * crash is finished by the next open; the version is written last.
+   */
+  private void rebuildChildResultsIfNeeded() {
+    ColumnFamilyHandle results = handle(StoreColumnFamily.CHILD_RESULTS);
+    try {
+      byte[] stored = db.get(results, StoreCodec.CHILD_RESULTS_VERSION_KEY);
+      if (Arrays.equals(stored, StoreCodec.CHILD_RESULTS_VERSION)) {
+        return;
+      }
+      if (stored != null) {
+        // Another version's entries: none of them is read as this version's.
+        try (WriteOptions unsynced = new WriteOptions().setSync(false)) {
+          db.deleteRange(
+              results,
+              unsynced,
+              new byte[] {StoreCodec.CHILD_RESULT_KEY},
+              new byte[] {StoreCodec.CHILD_RESULT_KEY + 1});
+        }
+      }
+      byte[] topic = FanoutRecords.CHILD_DONE.getBytes(StandardCharsets.UTF_8);
+      try (RocksIterator it = db.newIterator(handle(StoreColumnFamily.LOG));
+          WriteOptions unsynced = new WriteOptions().setSync(false)) {
+        WriteBatch batch = new WriteBatch();
+        try {
+          for (it.seekToFirst(); it.isValid(); it.next()) {
+            byte[] value = it.value();
+            if (!StoreCodec.matchesTopic(value, topic)) {
+              continue;
+            }
+            long seq = StoreCodec.seqOf(it.key(), 0);
+            Record record = StoreCodec.decode(seq, value).record();
+            byte[] key = StoreCodec.childResultKey(record, seq);
+            if (key != null) {
+              batch.put(results, key, StoreCodec.childResultValue(record));
+            }
+            if (batch.count() >= 10_000) {
+              db.write(unsynced, batch);
+              batch.close();
+              batch = new WriteBatch();
+            }
+          }
+          it.status();
+          db.write(unsynced, batch);
+        } finally {
+          batch.close();
+        }
+      }
+      try (WriteBatch batch = new WriteBatch();
+          WriteOptions sync = new WriteOptions().setSync(durability == Durability.DURABLE)) {
+        batch.put(results, StoreCodec.CHILD_RESULTS_VERSION_KEY, StoreCodec.CHILD_RESULTS_VERSION);
+        db.write(sync, batch);
+      }
+    } catch (RocksDBException e) {
+      throw new StoreException(
+          "cannot build the index of child results of the record store at "
               + directory
               + ": "
               + e.getMessage(),
@@ -897,6 +975,46 @@ public final class RocksRecordStore implements RecordStore {
       }
     } catch (RocksDBException e) {
       throw readFailure("the records at " + keys.size() + " seqs", e);
+    } finally {
+      openLock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public boolean childResults(String fanout, int fromIndex, int toIndex, ChildResultSink sink) {
+    if (!RecordIds.isValid(fanout) || fromIndex < 0 || toIndex < fromIndex) {
+      return true;
+    }
+    byte[] fanoutBytes = Hex.parse(fanout);
+    byte[] from = StoreCodec.childResultKey(fanoutBytes, fromIndex, 0);
+    // Past every seq of toIndex: the same prefix with the next index, or the next fan-out's.
+    byte[] to =
+        toIndex == Integer.MAX_VALUE
+            ? StoreCodec.childResultKey(fanoutBytes, Integer.MAX_VALUE, Long.MAX_VALUE)
+            : StoreCodec.childResultKey(fanoutBytes, toIndex + 1, 0);
+    long last = lastSeq;
+    openLock.readLock().lock();
+    try (ReadOptions options = new ReadOptions();
+        Slice upper = new Slice(to)) {
+      requireOpen();
+      options.setIterateUpperBound(upper);
+      // One sequential walk: let RocksDB read ahead instead of a block at a time.
+      options.setReadaheadSize(2 * 1024 * 1024);
+      try (RocksIterator it = db.newIterator(handle(StoreColumnFamily.CHILD_RESULTS), options)) {
+        for (it.seek(from); it.isValid(); it.next()) {
+          byte[] key = it.key();
+          long seq = StoreCodec.childResultSeqOf(key);
+          // A group still being written is not the readers' yet.
+          if (seq > last) {
+            continue;
+          }
+          sink.accept(StoreCodec.childIndexOf(key), seq, it.value());
+        }
+        it.status();
+      }
+      return true;
+    } catch (RocksDBException e) {
+      throw readFailure("the child results of fan-out " + fanout, e);
     } finally {
       openLock.readLock().unlock();
     }

@@ -2,6 +2,7 @@ package dev.spl.core.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.Act;
+import dev.spl.core.CanonicalJson;
 import dev.spl.core.Hex;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
@@ -10,6 +11,7 @@ import dev.spl.core.RecordJson;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.UniqueClaim;
 import dev.spl.core.UniqueKeys;
+import dev.spl.core.fanout.FanoutRecords;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -81,6 +83,81 @@ final class StoreCodec {
 
   static final byte ENVELOPE_PREFIX = 'e';
   static final byte SIGNED_RECORD_PREFIX = 'r';
+
+  static final byte CHILD_RESULT_KEY = 'c';
+  static final byte[] CHILD_RESULTS_VERSION_KEY = {'v'};
+  // Raise when what the index holds changes: a store then rebuilds it from the log at its next
+  // open.
+  static final byte[] CHILD_RESULTS_VERSION = {2};
+  private static final int CHILD_RESULT_PREFIX = 1 + 32;
+
+  /**
+   * The key of {@code record} in the index of child results with {@code seq}, or null when it is
+   * not a {@code fanout_child_done} naming a fan-out id and a child index.
+   */
+  static byte[] childResultKey(Record record, long seq) {
+    if (!FanoutRecords.CHILD_DONE.equals(record.topic())) {
+      return null;
+    }
+    JsonNode fanout = record.body().get("fanout");
+    JsonNode index = record.body().get("index");
+    if (fanout == null
+        || !fanout.isTextual()
+        || !RecordIds.isValid(fanout.asText())
+        || index == null
+        || !index.canConvertToInt()
+        || !index.isIntegralNumber()
+        || index.asInt() < 0) {
+      return null;
+    }
+    return childResultKey(Hex.parse(fanout.asText()), index.asInt(), seq);
+  }
+
+  static byte[] childResultKey(byte[] fanout, int index, long seq) {
+    return ByteBuffer.allocate(CHILD_RESULT_PREFIX + 12)
+        .put(CHILD_RESULT_KEY)
+        .put(fanout)
+        .putInt(index)
+        .putLong(seq)
+        .array();
+  }
+
+  /**
+   * What the index of child results keeps of a {@code fanout_child_done}: its {@code body.result}
+   * and {@code body.refs} as canonical JSON, each after its length (4 bytes; -1 when the body has
+   * none), so a reader copies them out without parsing the record.
+   */
+  static byte[] childResultValue(Record record) {
+    byte[] result = canonicalOrNull(record.body().get("result"));
+    byte[] refs = canonicalOrNull(record.body().get("refs"));
+    ByteBuffer out =
+        ByteBuffer.allocate(
+            8 + (result == null ? 0 : result.length) + (refs == null ? 0 : refs.length));
+    putPart(out, result);
+    putPart(out, refs);
+    return out.array();
+  }
+
+  private static byte[] canonicalOrNull(JsonNode node) {
+    return node == null || node.isNull() ? null : CanonicalJson.bytes(node);
+  }
+
+  private static void putPart(ByteBuffer out, byte[] part) {
+    out.putInt(part == null ? -1 : part.length);
+    if (part != null) {
+      out.put(part);
+    }
+  }
+
+  /** The child index of a key of the index of child results. */
+  static int childIndexOf(byte[] key) {
+    return ByteBuffer.wrap(key).getInt(CHILD_RESULT_PREFIX);
+  }
+
+  /** The seq of a key of the index of child results. */
+  static long childResultSeqOf(byte[] key) {
+    return ByteBuffer.wrap(key).getLong(CHILD_RESULT_PREFIX + 4);
+  }
 
   /** {@code prefix} followed by {@code bytes}. */
   static byte[] prefixed(byte prefix, byte[] bytes) {

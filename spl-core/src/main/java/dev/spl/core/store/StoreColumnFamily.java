@@ -31,7 +31,15 @@ enum StoreColumnFamily {
    * Signatures records were received with: {@code 'e' + hash} (32 raw bytes) to an envelope's
    * canonical JSON, and {@code 'r' + record id} (32 raw bytes) to the hash of its envelope.
    */
-  SIGNATURES(7, "signatures");
+  SIGNATURES(7, "signatures"),
+  /**
+   * Every {@code fanout_child_done} again, in the order its fan-out's results are read: {@code 'c'
+   * + fan-out id (32 raw bytes) + child index (4 bytes big-endian) + seq (8 bytes big-endian)} to
+   * its result and references ({@link StoreCodec#childResultValue}), and {@code 'v'} to the version
+   * of the index. Derived from the log: written in the same batch as the record, rebuilt from the
+   * log when the version is not the store's.
+   */
+  CHILD_RESULTS(8, "child_results");
 
   final int id;
   final String familyName;

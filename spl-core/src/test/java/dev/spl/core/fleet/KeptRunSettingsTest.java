@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.InvalidRecordException;
 import dev.spl.core.fanout.ExecutorKind;
 import dev.spl.core.fanout.Fanouts;
+import dev.spl.core.fanout.NestedFanouts;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -121,6 +122,48 @@ class KeptRunSettingsTest {
     zeroCap.put("max_children", 0);
     assertThatThrownBy(() -> InstanceSettings.fromJson(zeroCap, "settings.json: "))
         .hasMessageContaining("max_children: expected 1..");
+  }
+
+  @Test
+  void theFanoutDepthLimitIsKeptComparedAndReadAsTheDefaultFromOlderFiles() {
+    InstanceSettings stored = coordinator().maxFanoutDepth(2).build().resolve(null);
+    assertThat(stored.maxFanoutDepth()).isEqualTo(2);
+    assertThat(stored.toJson().get("max_fanout_depth").asInt()).isEqualTo(2);
+    assertThat(InstanceSettings.fromJson(stored.toJson(), "")).isEqualTo(stored);
+    assertThat(SettingsRequest.NOTHING.resolve(stored).maxFanoutDepth()).isEqualTo(2);
+    assertThat(
+            SettingsRequest.describe(coordinator().maxFanoutDepth(6).build().differences(stored)))
+        .isEqualTo("fan-out depth limit is 2, --max-fanout-depth 6 asks for 6");
+
+    ObjectNode old = InstanceSettings.defaults().toJson();
+    old.remove("max_fanout_depth");
+    assertThat(InstanceSettings.fromJson(old, "settings.json: ").maxFanoutDepth())
+        .isEqualTo(NestedFanouts.DEFAULT_MAX_DEPTH);
+  }
+
+  @Test
+  void aFanoutDepthLimitOutsideOneToTheMaximumIsRefusedNamingTheOptionOrField() {
+    for (int bad : new int[] {0, -1, NestedFanouts.MAX_MAX_DEPTH + 1}) {
+      assertThatThrownBy(() -> coordinator().maxFanoutDepth(bad).build().resolve(null))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "--max-fanout-depth: expected 1.."
+                  + NestedFanouts.MAX_MAX_DEPTH
+                  + " but found "
+                  + bad);
+    }
+    assertThat(
+            coordinator()
+                .maxFanoutDepth(NestedFanouts.MAX_MAX_DEPTH)
+                .build()
+                .resolve(null)
+                .maxFanoutDepth())
+        .isEqualTo(NestedFanouts.MAX_MAX_DEPTH);
+    ObjectNode deep = InstanceSettings.defaults().toJson();
+    deep.put("max_fanout_depth", NestedFanouts.MAX_MAX_DEPTH + 1);
+    assertThatThrownBy(() -> InstanceSettings.fromJson(deep, "settings.json: "))
+        .isInstanceOf(InvalidRecordException.class)
+        .hasMessageContaining("settings.json: max_fanout_depth: expected a whole number from 0 to");
   }
 
   @Test

@@ -18,12 +18,15 @@ final class ReceiverView implements Authorizer.View {
   private final boolean coordinator;
   private final RecordStore store;
   private final Clock clock;
+  private final int maxFanoutDepth;
 
-  ReceiverView(Trust trust, boolean coordinator, RecordStore store, Clock clock) {
+  ReceiverView(
+      Trust trust, boolean coordinator, RecordStore store, Clock clock, int maxFanoutDepth) {
     this.trust = trust;
     this.coordinator = coordinator;
     this.store = store;
     this.clock = clock;
+    this.maxFanoutDepth = maxFanoutDepth;
   }
 
   @Override
@@ -78,5 +81,11 @@ final class ReceiverView implements Authorizer.View {
   @Override
   public long nowMillis() {
     return clock.millis();
+  }
+
+  /** The coordinator's {@code max_fanout_depth}. */
+  @Override
+  public int maxFanoutDepth() {
+    return maxFanoutDepth;
   }
 }

@@ -32,9 +32,14 @@ public final class RecordIntake {
   private final Trust trust;
   private final Authorizer.View view;
 
-  public RecordIntake(Trust trust, boolean coordinator, RecordStore store, Clock clock) {
+  /**
+   * @param maxFanoutDepth the deepest nested fan-out a coordinator takes (its {@code
+   *     max_fanout_depth})
+   */
+  public RecordIntake(
+      Trust trust, boolean coordinator, RecordStore store, Clock clock, int maxFanoutDepth) {
     this.trust = trust;
-    this.view = new ReceiverView(trust, coordinator, store, clock);
+    this.view = new ReceiverView(trust, coordinator, store, clock, maxFanoutDepth);
   }
 
   public Trust trust() {

@@ -1,6 +1,7 @@
 package dev.spl.daemon.config;
 
 import dev.spl.core.fanout.Fanouts;
+import dev.spl.core.fanout.NestedFanouts;
 import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.fleet.Role;
 import dev.spl.core.home.FleetToken;
@@ -26,6 +27,8 @@ import java.util.Objects;
  * @param maxChildren the most children one fan-out may have on this coordinator ({@code
  *     max_children})
  * @param tls whether it serves HTTPS, and whom its own requests to other daemons trust
+ * @param maxFanoutDepth the deepest nested fan-out this coordinator takes ({@code
+ *     max_fanout_depth}; a task's own fan-out is depth 1)
  */
 public record DaemonConfig(
     Path home,
@@ -37,7 +40,8 @@ public record DaemonConfig(
     FleetSettings fleet,
     EchoExecutor.Mode echoMode,
     int maxChildren,
-    TlsConfig tls) {
+    TlsConfig tls,
+    int maxFanoutDepth) {
   public static final String DEFAULT_BIND_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 9100;
   public static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
@@ -66,6 +70,13 @@ public record DaemonConfig(
           "max children: expected 1.." + Fanouts.MAX_MAX_CHILDREN + " but found " + maxChildren);
     }
     Objects.requireNonNull(tls, "tls");
+    if (maxFanoutDepth < 1 || maxFanoutDepth > NestedFanouts.MAX_MAX_DEPTH) {
+      throw new IllegalArgumentException(
+          "max fan-out depth: expected 1.."
+              + NestedFanouts.MAX_MAX_DEPTH
+              + " but found "
+              + maxFanoutDepth);
+    }
   }
 
   /** Loopback on port 9100, 1 MiB requests, no token. */
@@ -95,6 +106,7 @@ public record DaemonConfig(
     private EchoExecutor.Mode echoMode = EchoExecutor.Mode.PLAIN;
     private int maxChildren = Fanouts.DEFAULT_MAX_CHILDREN;
     private TlsConfig tls = TlsConfig.NONE;
+    private int maxFanoutDepth = NestedFanouts.DEFAULT_MAX_DEPTH;
 
     private Builder(Path home) {
       this.home = home;
@@ -111,6 +123,7 @@ public record DaemonConfig(
       echoMode = config.echoMode;
       maxChildren = config.maxChildren;
       tls = config.tls;
+      maxFanoutDepth = config.maxFanoutDepth;
     }
 
     public Builder home(Path value) {
@@ -163,6 +176,11 @@ public record DaemonConfig(
       return this;
     }
 
+    public Builder maxFanoutDepth(int value) {
+      maxFanoutDepth = value;
+      return this;
+    }
+
     public DaemonConfig build() {
       return new DaemonConfig(
           home,
@@ -174,7 +192,8 @@ public record DaemonConfig(
           fleet,
           echoMode,
           maxChildren,
-          tls);
+          tls,
+          maxFanoutDepth);
     }
   }
 
@@ -217,7 +236,8 @@ public record DaemonConfig(
         pathText(tls.caFile()),
         tls.insecureHttp(),
         fleet.commandTemplate(),
-        fleet.repo());
+        fleet.repo(),
+        maxFanoutDepth);
   }
 
   private static String pathText(Path path) {
@@ -273,7 +293,8 @@ public record DaemonConfig(
             ? EchoExecutor.Mode.COMPUTE
             : EchoExecutor.Mode.PLAIN,
         settings.maxChildren(),
-        tls);
+        tls,
+        settings.maxFanoutDepth());
   }
 
   @Override
@@ -298,6 +319,8 @@ public record DaemonConfig(
         + maxChildren
         + ", tls="
         + tls
+        + ", maxFanoutDepth="
+        + maxFanoutDepth
         + "]";
   }
 }

@@ -82,6 +82,27 @@ public final class ChildResultBytes implements SerializableString {
     }
   }
 
+  /**
+   * Takes the result and references as the store's index of child results keeps them ({@link
+   * dev.spl.core.RecordStore.ChildResultSink}): no parse at all.
+   */
+  public void take(byte[] parts) {
+    clear();
+    bytes = parts;
+    ByteBuffer in = ByteBuffer.wrap(parts);
+    int resultLength = in.getInt(0);
+    int refsAt = 4 + Math.max(0, resultLength);
+    int refsLength = in.getInt(refsAt);
+    if (resultLength >= 0) {
+      resultFrom = 4;
+      resultTo = 4 + resultLength;
+    }
+    if (refsLength >= 0) {
+      refsFrom = refsAt + 4;
+      refsTo = refsFrom + refsLength;
+    }
+  }
+
   public void clear() {
     bytes = null;
     resultFrom = resultTo = refsFrom = refsTo = -1;

@@ -560,6 +560,7 @@ public final class Reconciler implements DaemonComponent {
     ObjectNode node = Json.MAPPER.createObjectNode();
     node.put("open", fanouts.openCount());
     node.put("max_children", fanouts.maxChildren());
+    node.put("max_fanout_depth", ctx.config().maxFanoutDepth());
     ArrayNode pending = node.putArray("pending");
     for (FanoutState state : fanouts.open()) {
       ObjectNode entry = pending.addObject();
