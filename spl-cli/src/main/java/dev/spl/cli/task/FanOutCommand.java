@@ -341,7 +341,8 @@ final class FanOutCommand implements Callable<Integer> {
                     List.of(),
                     data.loop().template().run(),
                     null,
-                    null));
+                    null,
+                    data.loop().template().executor()));
     boolean pinned = false;
     for (int i = 0; i < placed.size() && !pinned; i++) {
       pinned = Target.parse(i, placed.get(i).target()).pinned();

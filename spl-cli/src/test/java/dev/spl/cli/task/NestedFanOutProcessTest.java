@@ -181,4 +181,63 @@ class NestedFanOutProcessTest {
       assertThat(childEnv).doesNotContain(TOKEN).contains("SPL_CHILD_CREDENTIAL=");
     }
   }
+
+  @Test
+  void aShellFleetRunsExecutorEchoChildrenThroughTheEchoExecutor() throws Exception {
+    ok("task", "add", "Echo on shell", "--alias", "ECHO-1", "--namespace", "nest");
+    // Run by the shell, each child would exit 3 and be rejected.
+    ok(
+        "task",
+        "fan-out",
+        "ECHO-1",
+        "--range",
+        "0..4",
+        "--template",
+        "goal=leaf {{shard}},run=exit 3,executor=echo",
+        "--join",
+        "all",
+        "--reduce",
+        "items=sum(result.item)",
+        "--reduce",
+        "indices=sum(result.index)");
+    CliRun watch = CliRun.run(env, "task", "join-status", "ECHO-1", "--watch", "--timeout", "60");
+    assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(ExitCodes.OK);
+    JsonNode status = Json.MAPPER.readTree(ok("task", "join-status", "ECHO-1", "-o", "json").out());
+    assertThat(status.path("reduced").path("items").path("value").asLong())
+        .as(status.toPrettyString())
+        .isEqualTo(6);
+    assertThat(status.path("reduced").path("indices").path("value").asLong()).isEqualTo(6);
+
+    ok("task", "add", "Listed echo", "--alias", "ECHO-2", "--namespace", "nest");
+    ok(
+        "task",
+        "fan-out",
+        "ECHO-2",
+        "--subtask",
+        "goal=echoed,run=exit 3,executor=echo",
+        "--subtask",
+        "goal=shelled,run=echo ran > ran.txt",
+        "--join",
+        "all");
+    watch = CliRun.run(env, "task", "join-status", "ECHO-2", "--watch", "--timeout", "60");
+    assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(ExitCodes.OK);
+    CliRun text = ok("task", "join-status", "ECHO-2");
+    // Subtask 0 would exit 3 under the shell; subtask 1 ran there.
+    assertThat(text.out()).contains("Join complete:   yes (accept)");
+    assertThat(dir.resolve("worker-a").resolve("work"))
+        .isDirectoryRecursivelyContaining("glob:**/ran.txt");
+
+    CliRun refused =
+        CliRun.run(
+            env,
+            "task",
+            "fan-out",
+            "ECHO-2",
+            "--subtask",
+            "goal=g,executor=docker",
+            "--join",
+            "all");
+    assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(refused.err()).contains("subtask 0: executor:").contains("found 'docker'");
+  }
 }

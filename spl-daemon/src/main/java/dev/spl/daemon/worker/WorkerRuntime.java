@@ -24,6 +24,7 @@ import dev.spl.daemon.exec.ChildJob;
 import dev.spl.daemon.exec.ChildOutcome;
 import dev.spl.daemon.exec.Dispatcher;
 import dev.spl.daemon.exec.EchoExecutor;
+import dev.spl.daemon.exec.EchoOnRequest;
 import dev.spl.daemon.exec.Executor;
 import dev.spl.daemon.exec.ProcessGroups;
 import dev.spl.daemon.exec.ShellExecutor;
@@ -110,7 +111,10 @@ public final class WorkerRuntime implements DaemonComponent {
                     ctx.config().home(),
                     new ShellExecutor(
                         ctx.clock(), ctx.config().token(), processGroups, null, access));
-            yield worktrees;
+            // ... or the echo executor (executor=echo).
+            yield new EchoOnRequest(
+                new EchoExecutor(fleet.echoDelay(), ctx.config().echoMode(), ctx.clock()),
+                worktrees);
           }
           case COMMAND ->
               new ShellExecutor(
@@ -363,7 +367,8 @@ public final class WorkerRuntime implements DaemonComponent {
         ChildJob.Shard.of(intent),
         intent.fanin() == null ? null : dev.spl.core.CanonicalJson.string(intent.fanin()),
         intent.worktree(),
-        null);
+        null,
+        intent.executor());
   }
 
   /**
