@@ -30,6 +30,7 @@ public final class CliContext {
 
   private final boolean unicode;
   private final Map<String, String> env;
+  private final Path workingDir;
   private final GlobalOptions global = new GlobalOptions();
   private Resolution.Token token;
   private boolean tokenResolved;
@@ -50,12 +51,37 @@ public final class CliContext {
       PrintStream err,
       Map<String, String> env,
       String outputEncoding) {
+    this(in, out, err, env, outputEncoding, null);
+  }
+
+  /**
+   * As above, for a caller whose working directory is {@code workingDir} (absolute; null: this
+   * process's): relative file names in arguments are resolved against it ({@link #path}).
+   */
+  CliContext(
+      InputStream in,
+      PrintStream out,
+      PrintStream err,
+      Map<String, String> env,
+      String outputEncoding,
+      Path workingDir) {
+    this.workingDir = workingDir;
     this.in = in;
     this.env = Map.copyOf(env);
     this.unicode = Glyphs.unicode(this.env, outputEncoding);
     this.rawOut = out;
     this.out = Glyphs.stream(out, unicode, outputEncoding);
     this.err = Glyphs.stream(err, unicode, outputEncoding);
+  }
+
+  /** The file {@code name} names for the caller: relative names against its working directory. */
+  public Path path(String name) {
+    return workingDir == null ? Path.of(name) : workingDir.resolve(name);
+  }
+
+  /** The caller's working directory, or null for this process's. */
+  Path workingDir() {
+    return workingDir;
   }
 
   /** Standard input, for options that read {@code -}. */

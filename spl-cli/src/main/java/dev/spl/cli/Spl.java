@@ -186,7 +186,20 @@ public final class Spl implements Runnable {
       String outputEncoding,
       Set<String> commandNames,
       BiFunction<GlobalOptions, CommandLine.IFactory, Object> top) {
-    CliContext context = new CliContext(in, out, err, env, outputEncoding);
+    return assemble(in, out, err, env, outputEncoding, commandNames, top, null);
+  }
+
+  /** As above, for a caller whose working directory is {@code workingDir} (null: this one's). */
+  private static CommandLine assemble(
+      InputStream in,
+      PrintStream out,
+      PrintStream err,
+      Map<String, String> env,
+      String outputEncoding,
+      Set<String> commandNames,
+      BiFunction<GlobalOptions, CommandLine.IFactory, Object> top,
+      java.nio.file.Path workingDir) {
+    CliContext context = new CliContext(in, out, err, env, outputEncoding, workingDir);
     ContextFactory factory = new ContextFactory(context);
     CommandLine commandLine = new CommandLine(top.apply(context.global(), factory), factory);
     for (Map.Entry<String, Class<?>> command : COMMANDS.entrySet()) {
@@ -197,12 +210,39 @@ public final class Spl implements Runnable {
     commandLine.setOut(new PrintWriter(out, true));
     commandLine.setErr(new PrintWriter(err, true));
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+    if (workingDir != null) {
+      // A file option names the caller's file, not one relative to this process.
+      commandLine.registerConverter(java.nio.file.Path.class, workingDir::resolve);
+    }
     // `--body @file` is ours to read: picocli would otherwise splice the file into the arguments.
     commandLine.setExpandAtFiles(false);
     commandLine.setParameterExceptionHandler(Spl::handleBadInput);
     commandLine.setExecutionExceptionHandler(
         (exception, cl, parseResult) -> handleFailure(exception, context));
     return commandLine;
+  }
+
+  /**
+   * Runs one {@code spl} invocation for another process, as if it ran there: {@code workingDir}
+   * (absolute) is the caller's working directory, the streams write UTF-8.
+   */
+  public static int runFor(
+      java.nio.file.Path workingDir,
+      InputStream in,
+      PrintStream out,
+      PrintStream err,
+      Map<String, String> env,
+      String... args) {
+    return assemble(
+            in,
+            out,
+            err,
+            env,
+            java.nio.charset.StandardCharsets.UTF_8.name(),
+            commandsNeeded(args),
+            Spl::topCommand,
+            workingDir)
+        .execute(args);
   }
 
   /** Runs one {@code spl} invocation and returns its exit code. */

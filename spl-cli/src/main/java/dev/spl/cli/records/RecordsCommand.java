@@ -102,7 +102,7 @@ public final class RecordsCommand {
                 + " is a daemon's DID; records written from the CLI are an operator's (default"
                 + " did:sync:user:$USER, or --actor did:sync:user:<name>)");
       }
-      ObjectNode bodyNode = parseBody(body);
+      ObjectNode bodyNode = parseBody(body, context);
       if (topic != null) {
         JsonNode existing = bodyNode.get("topic");
         if (existing != null && !(existing.isTextual() && existing.textValue().equals(topic))) {
@@ -150,12 +150,12 @@ public final class RecordsCommand {
       return answer;
     }
 
-    private static ObjectNode parseBody(String value) {
+    private static ObjectNode parseBody(String value, CliContext context) {
       String source = "--body";
       JsonNode node;
       try {
         if (value.startsWith("@")) {
-          Path file = Path.of(value.substring(1));
+          Path file = context.path(value.substring(1));
           source = "--body " + value;
           try {
             node = Json.parse(Files.readAllBytes(file));

@@ -44,7 +44,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -341,7 +340,8 @@ final class FanOutCommand implements Callable<Integer> {
                     List.of(),
                     data.loop().template().run(),
                     null,
-                    null));
+                    null,
+                    data.loop().template().executor()));
     boolean pinned = false;
     for (int i = 0; i < placed.size() && !pinned; i++) {
       pinned = Target.parse(i, placed.get(i).target()).pinned();
@@ -679,7 +679,7 @@ final class FanOutCommand implements Callable<Integer> {
       byte[] content =
           itemsFile.equals("-")
               ? context.in().readAllBytes()
-              : Files.readAllBytes(Path.of(itemsFile));
+              : Files.readAllBytes(context.path(itemsFile));
       text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(content)).toString();
     } catch (NoSuchFileException e) {
       throw CliException.badInput("--items: no such file " + itemsFile);
@@ -747,7 +747,8 @@ final class FanOutCommand implements Callable<Integer> {
   private List<SubtaskSpec> parseFile(String file) {
     byte[] content;
     try {
-      content = file.equals("-") ? context.in().readAllBytes() : Files.readAllBytes(Path.of(file));
+      content =
+          file.equals("-") ? context.in().readAllBytes() : Files.readAllBytes(context.path(file));
     } catch (NoSuchFileException e) {
       throw CliException.badInput("--subtasks-file: no such file " + file);
     } catch (IOException e) {

@@ -35,6 +35,8 @@ import java.util.Objects;
  * @param fanin for a stage after the join ({@code --then}): the fan-in it is given, which a shell
  *     child reads from {@code $SPL_FANIN_FILE}; null for every other child
  * @param worktree the commit and branch of a child that works in a git worktree of its own, or null
+ * @param executor {@link SubtaskSpec#ECHO} when its subtask asked for the echo executor ({@code
+ *     executor=echo}), which a shell worker then runs instead of the command; null otherwise
  */
 public record ChildIntent(
     String namespace,
@@ -57,7 +59,8 @@ public record ChildIntent(
     ArrayNode items,
     DataLoop.Kind loop,
     ObjectNode fanin,
-    Worktrees.Child worktree) {
+    Worktrees.Child worktree,
+    String executor) {
 
   /** A child that does not work in a worktree. */
   public ChildIntent(
@@ -102,6 +105,7 @@ public record ChildIntent(
         items,
         loop,
         fanin,
+        null,
         null);
   }
 
@@ -128,7 +132,8 @@ public record ChildIntent(
         items,
         loop,
         fanin,
-        child);
+        child,
+        executor);
   }
 
   /** A child that is not a stage after the join. */
@@ -291,6 +296,9 @@ public record ChildIntent(
     if (worktree != null) {
       body.set("worktree", worktree.toJson());
     }
+    if (executor != null) {
+      body.put("executor", executor);
+    }
     return body;
   }
 
@@ -336,7 +344,8 @@ public record ChildIntent(
         items == null || items.isNull() ? null : (ArrayNode) items,
         loopOf(reader),
         body.get("fanin") instanceof ObjectNode fanin ? fanin : null,
-        body.hasNonNull("worktree") ? Worktrees.Child.fromJson(reader.object("worktree")) : null);
+        body.hasNonNull("worktree") ? Worktrees.Child.fromJson(reader.object("worktree")) : null,
+        body.hasNonNull("executor") ? reader.oneOf("executor", SubtaskSpec.ECHO) : null);
   }
 
   private static DataLoop.Kind loopOf(WireReader reader) {

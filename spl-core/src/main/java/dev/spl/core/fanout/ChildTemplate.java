@@ -30,8 +30,8 @@ import java.util.Set;
  * these is refused when the template is read.
  */
 public final class ChildTemplate {
-  static final Set<String> KEYS = Set.of("goal", "target", "budget", "timeout", "run");
-  private static final String KEY_LIST = "goal, target, budget, timeout, run";
+  static final Set<String> KEYS = Set.of("goal", "target", "budget", "timeout", "run", "executor");
+  private static final String KEY_LIST = "goal, target, budget, timeout, run, executor";
   static final String KNOWN_PLACEHOLDERS =
       "{{item}}, {{item.<path>}}, {{index}}, {{shard}}, {{n}}; write {{{{ for a literal {{";
 
@@ -40,6 +40,7 @@ public final class ChildTemplate {
   private final String target;
   private final BigDecimal budget;
   private final Long timeoutSecs;
+  private final String executor;
   private final List<Part> goalParts;
   private final List<Part> runParts;
 
@@ -58,8 +59,10 @@ public final class ChildTemplate {
     }
   }
 
-  private ChildTemplate(String goal, String run, String target, BigDecimal budget, Long timeout) {
+  private ChildTemplate(
+      String goal, String run, String target, BigDecimal budget, Long timeout, String executor) {
     this.goal = Objects.requireNonNull(goal, "goal");
+    this.executor = executor;
     this.run = run;
     this.target = target;
     this.budget = budget;
@@ -86,7 +89,7 @@ public final class ChildTemplate {
   }
 
   private static ChildTemplate of(Map<String, String> values) {
-    for (String literalOnly : List.of("target", "budget", "timeout")) {
+    for (String literalOnly : List.of("target", "budget", "timeout", "executor")) {
       String value = values.get(literalOnly);
       if (value != null && value.contains("{{")) {
         throw new InvalidFanoutException(
@@ -102,7 +105,7 @@ public final class ChildTemplate {
     // The same checks as a listed subtask's descriptor; placeholders pass them as plain text.
     SubtaskSpec spec = SubtaskParser.build(-1, values);
     return new ChildTemplate(
-        spec.goal(), spec.run(), spec.target(), spec.budget(), spec.timeoutSecs());
+        spec.goal(), spec.run(), spec.target(), spec.budget(), spec.timeoutSecs(), spec.executor());
   }
 
   private static InvalidFanoutException refused(InvalidFanoutException e) {
@@ -128,6 +131,9 @@ public final class ChildTemplate {
     if (timeoutSecs != null) {
       node.put("timeout", timeoutSecs);
     }
+    if (executor != null) {
+      node.put("executor", executor);
+    }
     return node;
   }
 
@@ -150,6 +156,10 @@ public final class ChildTemplate {
     Long timeout = reader.optionalLong("timeout", 1);
     if (timeout != null) {
       values.put("timeout", timeout.toString());
+    }
+    String executor = reader.optionalText("executor");
+    if (executor != null) {
+      values.put("executor", executor);
     }
     try {
       return of(values);
@@ -177,6 +187,11 @@ public final class ChildTemplate {
 
   public Long timeoutSecs() {
     return timeoutSecs;
+  }
+
+  /** {@link SubtaskSpec#ECHO} when every child runs with the echo executor, or null. */
+  public String executor() {
+    return executor;
   }
 
   /** Whether a placeholder names one item ({@code {{item...}}} or {@code {{index}}}). */
@@ -548,12 +563,13 @@ public final class ChildTemplate {
         && Objects.equals(run, that.run)
         && Objects.equals(target, that.target)
         && Objects.equals(budget, that.budget)
-        && Objects.equals(timeoutSecs, that.timeoutSecs);
+        && Objects.equals(timeoutSecs, that.timeoutSecs)
+        && Objects.equals(executor, that.executor);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(goal, run, target, budget, timeoutSecs);
+    return Objects.hash(goal, run, target, budget, timeoutSecs, executor);
   }
 
   @Override

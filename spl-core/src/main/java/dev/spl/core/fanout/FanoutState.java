@@ -513,7 +513,8 @@ public final class FanoutState {
         List.of(),
         template.run(),
         null,
-        null);
+        null,
+        template.executor());
   }
 
   /**
@@ -2080,7 +2081,9 @@ public final class FanoutState {
             DataLoop.idempotencyKey(ref.id(), index, 0, width),
             null,
             null,
-            stageFanin());
+            stageFanin(),
+            null,
+            spec.executor());
     FanoutRecords.Draft draft = new FanoutRecords.Draft(thread, Act.INTEND, intent.toBody());
     Optional<String> refusal = policy.refusal(draft);
     if (refusal.isPresent()) {
@@ -2385,7 +2388,10 @@ public final class FanoutState {
           child.iterTo(),
           DataLoop.idempotencyKey(ref.id(), i, child.iterFrom(), child.iterTo()),
           child.items(),
-          loop.kind());
+          loop.kind(),
+          null,
+          null,
+          template.executor());
     }
     SubtaskSpec spec = specs.get(i);
     List<ChildIntent.Input> inputs = new ArrayList<>(spec.depends().size());
@@ -2408,7 +2414,16 @@ public final class FanoutState {
         spec.timeoutSecs(),
         spec.run(),
         inputs,
-        hints.get(i));
+        hints.get(i),
+        i,
+        i,
+        i + 1L,
+        DataLoop.idempotencyKey(ref.id(), i, i, i + 1L),
+        null,
+        null,
+        null,
+        null,
+        spec.executor());
   }
 
   /**

@@ -42,9 +42,18 @@ import java.util.TreeSet;
  */
 public final class SubtaskParser {
   static final Set<String> KEYS =
-      Set.of("goal", "target", "budget", "timeout", "depends", "run", "workspace", "hedge");
+      Set.of(
+          "goal",
+          "target",
+          "budget",
+          "timeout",
+          "depends",
+          "run",
+          "workspace",
+          "hedge",
+          "executor");
   private static final String KEY_LIST =
-      "goal, target, budget, timeout, depends, run, workspace, hedge";
+      "goal, target, budget, timeout, depends, run, workspace, hedge, executor";
 
   /** The longest timeout of one subtask: 30 days. */
   public static final long MAX_TIMEOUT_SECS = 30L * 24 * 3600;
@@ -262,7 +271,8 @@ public final class SubtaskParser {
               dedupe(depends),
               spec.run(),
               spec.workspace(),
-              spec.hedge());
+              spec.hedge(),
+              spec.executor());
     }
     return spec;
   }
@@ -374,7 +384,24 @@ public final class SubtaskParser {
       }
       hedge = Boolean.valueOf(hedgeText);
     }
-    return new SubtaskSpec(goal, target, budget, timeout, depends, run, workspace, hedge);
+    String executor = emptyToNull(index, values, "executor");
+    if (executor != null && !executor.equals(SubtaskSpec.ECHO)) {
+      throw new InvalidFanoutException(
+          index,
+          "executor",
+          "expected "
+              + SubtaskSpec.ECHO
+              + " (or leave the key out for the worker's own executor) but found '"
+              + executor
+              + "'");
+    }
+    if (executor != null && workspace != null) {
+      throw new InvalidFanoutException(
+          index,
+          "executor",
+          "executor=" + executor + " runs no command, so it takes no workspace=" + workspace);
+    }
+    return new SubtaskSpec(goal, target, budget, timeout, depends, run, workspace, hedge, executor);
   }
 
   private static List<Integer> dedupe(List<Integer> indices) {

@@ -19,6 +19,8 @@ import java.util.Objects;
  *     shell worker ({@code workspace=worktree}), or null
  * @param hedge false when the child must never run twice at once ({@code --hedge-after} skips it:
  *     its side effects must not happen twice); null or true allow hedging
+ * @param executor {@link #ECHO} when a shell worker must run the child with the echo executor
+ *     ({@code executor=echo}) instead of its command, or null for the worker's own executor
  */
 public record SubtaskSpec(
     String goal,
@@ -28,10 +30,14 @@ public record SubtaskSpec(
     List<Integer> depends,
     String run,
     String workspace,
-    Boolean hedge) {
+    Boolean hedge,
+    String executor) {
 
   /** The one {@code workspace} value: a git worktree of its own, made from the fan-out's base. */
   public static final String WORKTREE = "worktree";
+
+  /** The one {@code executor} value: the echo executor, on any worker. */
+  public static final String ECHO = "echo";
 
   public SubtaskSpec {
     Objects.requireNonNull(goal, "goal");
@@ -39,7 +45,7 @@ public record SubtaskSpec(
   }
 
   public static SubtaskSpec ofGoal(String goal) {
-    return new SubtaskSpec(goal, null, null, null, List.of(), null, null, null);
+    return new SubtaskSpec(goal, null, null, null, List.of(), null, null, null, null);
   }
 
   /** The descriptor as stored in a {@code fanout_subtasks} chunk: absent values are left out. */
@@ -67,6 +73,9 @@ public record SubtaskSpec(
     }
     if (hedge != null) {
       node.put("hedge", hedge);
+    }
+    if (executor != null) {
+      node.put("executor", executor);
     }
     return node;
   }

@@ -15,7 +15,7 @@ class AttemptFenceStateTest {
   private static final WorkerInfo B = worker("b", "worker-b", 0);
 
   private static SubtaskSpec spec(String goal, String target) {
-    return new SubtaskSpec(goal, target, null, null, List.of(), null, null, null);
+    return new SubtaskSpec(goal, target, null, null, List.of(), null, null, null, null);
   }
 
   private static AttemptStanding standing(

@@ -162,4 +162,23 @@ class ChildTemplateTest {
                 .object("template"));
     assertThat(read).isEqualTo(template);
   }
+
+  @Test
+  void theExecutorIsStoredAndMayHoldNoPlaceholder() {
+    ChildTemplate template = ChildTemplate.parseCli("goal=leaf {{shard}},executor=echo");
+    assertThat(template.executor()).isEqualTo(SubtaskSpec.ECHO);
+    assertThat(template.toJson().path("executor").asText()).isEqualTo("echo");
+    ChildTemplate read =
+        ChildTemplate.fromJson(
+            WireReader.body(
+                    (com.fasterxml.jackson.databind.node.ObjectNode)
+                        json("{\"topic\":\"t\",\"template\":" + template.toJson() + "}"),
+                    "t")
+                .object("template"));
+    assertThat(read).isEqualTo(template);
+    assertThat(read).isNotEqualTo(ChildTemplate.parseCli("goal=leaf {{shard}}"));
+    assertThatThrownBy(() -> ChildTemplate.parseCli("goal=g,executor=shell"))
+        .hasMessageContaining("--template: executor: expected echo")
+        .hasMessageContaining("found 'shell'");
+  }
 }

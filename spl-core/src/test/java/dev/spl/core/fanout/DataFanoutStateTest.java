@@ -451,4 +451,35 @@ class DataFanoutStateTest {
     assertThat(join.totals().n()).isEqualTo(3);
     assertThat(join.fanin()).isEqualTo(new Fanin("failed", 0, 1, 2, 0, 0));
   }
+
+  @Test
+  void theTemplatesExecutorReachesEveryChildIntendAndAListedSubtasksItsOwn() {
+    Driver driver = new Driver();
+    driver.fanOutData(
+        DataLoop.range(0, 4, 1, ChildTemplate.parseCli("goal=leaf {{shard}},executor=echo")),
+        List.of(),
+        "all",
+        FanoutOptions.DEFAULTS,
+        1);
+    List<FanoutAction.Spawn> spawned = spawns(driver.step(BOTH));
+    assertThat(spawned).hasSize(4);
+    for (FanoutAction.Spawn spawn : spawned) {
+      assertThat(spawn.childIntent().path("executor").asText()).isEqualTo("echo");
+      assertThat(
+              ChildIntent.fromBody(
+                      (com.fasterxml.jackson.databind.node.ObjectNode) spawn.childIntent())
+                  .executor())
+          .isEqualTo(SubtaskSpec.ECHO);
+    }
+
+    Driver listed = new Driver();
+    listed.fanOut(
+        List.of(
+            SubtaskParser.parseCli(0, "goal=a,executor=echo"), SubtaskParser.parseCli(1, "goal=b")),
+        "all");
+    List<FanoutAction.Spawn> two = spawns(listed.step(BOTH));
+    assertThat(two).hasSize(2);
+    assertThat(two.get(0).childIntent().path("executor").asText()).isEqualTo("echo");
+    assertThat(two.get(1).childIntent().has("executor")).isFalse();
+  }
 }

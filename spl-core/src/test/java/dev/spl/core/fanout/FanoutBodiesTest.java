@@ -65,7 +65,15 @@ class FanoutBodiesTest {
             1000,
             List.of(
                 new SubtaskSpec(
-                    "a", "worker-a", new BigDecimal("0.50"), 300L, List.of(), "make", null, null),
+                    "a",
+                    "worker-a",
+                    new BigDecimal("0.50"),
+                    300L,
+                    List.of(),
+                    "make",
+                    null,
+                    null,
+                    null),
                 SubtaskSpec.ofGoal("b")));
     roundTrips(chunk, SubtaskChunk::toBody, SubtaskChunk::fromBody);
     assertThat(

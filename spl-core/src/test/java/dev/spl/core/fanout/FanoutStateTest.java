@@ -25,7 +25,7 @@ class FanoutStateTest {
 
   private static SubtaskSpec spec(String goal, String target, Integer... depends) {
     return new SubtaskSpec(
-        goal, target, new BigDecimal("0.50"), 300L, List.of(depends), null, null, null);
+        goal, target, new BigDecimal("0.50"), 300L, List.of(depends), null, null, null, null);
   }
 
   @Test

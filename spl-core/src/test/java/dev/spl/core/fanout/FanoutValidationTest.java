@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class FanoutValidationTest {
   private static SubtaskSpec dependsOn(String goal, Integer... depends) {
-    return new SubtaskSpec(goal, null, null, null, List.of(depends), null, null, null);
+    return new SubtaskSpec(goal, null, null, null, List.of(depends), null, null, null, null);
   }
 
   @Test
@@ -64,9 +64,11 @@ class FanoutValidationTest {
         new WorkerDirectory("http://127.0.0.1:9100", List.of(a), List.of(lost));
     List<SubtaskSpec> fine =
         List.of(
-            new SubtaskSpec("x", "worker-b", null, null, List.of(), null, null, null),
-            new SubtaskSpec("y", "specific:" + a.did(), null, null, List.of(), null, null, null),
-            new SubtaskSpec("z", "least-loaded-worker", null, null, List.of(), null, null, null));
+            new SubtaskSpec("x", "worker-b", null, null, List.of(), null, null, null, null),
+            new SubtaskSpec(
+                "y", "specific:" + a.did(), null, null, List.of(), null, null, null, null),
+            new SubtaskSpec(
+                "z", "least-loaded-worker", null, null, List.of(), null, null, null, null));
     assertThatCode(() -> FanoutValidation.validateTargets(fine, directory))
         .doesNotThrowAnyException();
     assertThatThrownBy(
@@ -74,7 +76,8 @@ class FanoutValidationTest {
                 FanoutValidation.validateTargets(
                     List.of(
                         SubtaskSpec.ofGoal("x"),
-                        new SubtaskSpec("y", "worker-z", null, null, List.of(), null, null, null)),
+                        new SubtaskSpec(
+                            "y", "worker-z", null, null, List.of(), null, null, null, null)),
                     directory))
         .hasMessage(
             "subtask 1: target: no worker with alias 'worker-z' is registered (known: worker-a,"
@@ -89,6 +92,7 @@ class FanoutValidationTest {
                             null,
                             null,
                             List.of(),
+                            null,
                             null,
                             null,
                             null)),
@@ -110,7 +114,15 @@ class FanoutValidationTest {
                 FanoutValidation.validateTargets(
                     List.of(
                         new SubtaskSpec(
-                            "x", "specific:worker-a", null, null, List.of(), null, null, null)),
+                            "x",
+                            "specific:worker-a",
+                            null,
+                            null,
+                            List.of(),
+                            null,
+                            null,
+                            null,
+                            null)),
                     directory))
         .doesNotThrowAnyException();
     assertThatThrownBy(
@@ -118,7 +130,15 @@ class FanoutValidationTest {
                 FanoutValidation.validateTargets(
                     List.of(
                         new SubtaskSpec(
-                            "x", "specific:worker-q", null, null, List.of(), null, null, null)),
+                            "x",
+                            "specific:worker-q",
+                            null,
+                            null,
+                            List.of(),
+                            null,
+                            null,
+                            null,
+                            null)),
                     directory))
         .hasMessage(
             "subtask 0: target: no worker with alias 'worker-q' is registered (known: worker-a)");

@@ -25,7 +25,7 @@ class HedgingTest {
   }
 
   static SubtaskSpec subtask(String goal, Boolean hedge) {
-    return new SubtaskSpec(goal, null, null, null, List.of(), null, null, hedge);
+    return new SubtaskSpec(goal, null, null, null, List.of(), null, null, hedge, null);
   }
 
   static List<SubtaskSpec> subtasks(int n) {
@@ -144,7 +144,7 @@ class HedgingTest {
   void p95DoesNotHedgeAChildThatHasRunLessThanIt() {
     Driver driver = new Driver();
     List<SubtaskSpec> specs = new ArrayList<>(subtasks(5));
-    specs.add(new SubtaskSpec("after 0", null, null, null, List.of(0), null, null, null));
+    specs.add(new SubtaskSpec("after 0", null, null, null, List.of(0), null, null, null, null));
     driver.fanOut(specs, "all", hedgeAfter("p95"));
     driver.step(ABC);
     long spawnedAt = driver.now;

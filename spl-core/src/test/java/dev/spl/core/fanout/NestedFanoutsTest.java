@@ -24,7 +24,7 @@ class NestedFanoutsTest {
   private static List<SubtaskSpec> specs(int n) {
     List<SubtaskSpec> specs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      specs.add(new SubtaskSpec("goal " + i, null, null, null, List.of(), null, null, null));
+      specs.add(new SubtaskSpec("goal " + i, null, null, null, List.of(), null, null, null, null));
     }
     return specs;
   }

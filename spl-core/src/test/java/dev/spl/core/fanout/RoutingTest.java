@@ -93,7 +93,7 @@ class RoutingTest {
   static final WorkerInfo CPU = labelled("c", "worker-c", 0, Map.of("gpu", "none"));
 
   static SubtaskSpec routed(String goal, String target) {
-    return new SubtaskSpec(goal, target, null, null, List.of(), null, null, null);
+    return new SubtaskSpec(goal, target, null, null, List.of(), null, null, null, null);
   }
 
   @Test

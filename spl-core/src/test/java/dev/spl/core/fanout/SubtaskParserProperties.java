@@ -69,6 +69,7 @@ class SubtaskParserProperties {
                 stored.depends(),
                 stored.run(),
                 null,
+                null,
                 null))
         .isEqualTo(
             new SubtaskSpec(
@@ -78,6 +79,7 @@ class SubtaskParserProperties {
                 spec.timeoutSecs(),
                 spec.depends(),
                 spec.run(),
+                null,
                 null,
                 null));
   }

@@ -45,7 +45,7 @@ class SubtaskParserTest {
         .isInstanceOf(InvalidFanoutException.class)
         .hasMessage(
             "subtask 3: unknown key 'colour' (expected one of goal, target, budget, timeout,"
-                + " depends, run, workspace, hedge)");
+                + " depends, run, workspace, hedge, executor)");
     assertThatThrownBy(() -> SubtaskParser.parseCli(1, "target=worker-a"))
         .hasMessage("subtask 1: goal: required but missing");
     assertThatThrownBy(() -> SubtaskParser.parseCli(1, "goal=  "))
@@ -197,5 +197,23 @@ class SubtaskParserTest {
             "subtasks: expected UTF-8 but found the invalid byte sequence C0 at byte offset 15"
                 + " (line 2) (overlong forms, encoded surrogates and code points above U+10FFFF"
                 + " are not UTF-8)");
+  }
+
+  @Test
+  void executorEchoIsReadAndStoredAndOtherNamesAreRefusedNamingSubtaskAndValue() {
+    SubtaskSpec spec = SubtaskParser.parseCli(0, "goal=g,run=exit 3,executor=echo");
+    assertThat(spec.executor()).isEqualTo(SubtaskSpec.ECHO);
+    assertThat(spec.toJson().path("executor").asText()).isEqualTo("echo");
+    assertThat(SubtaskParser.parseJson(0, spec.toJson()).executor()).isEqualTo("echo");
+    assertThat(SubtaskParser.parseCli(0, "goal=g").executor()).isNull();
+    assertThatThrownBy(() -> SubtaskParser.parseCli(4, "goal=g,executor=docker"))
+        .isInstanceOf(InvalidFanoutException.class)
+        .hasMessage(
+            "subtask 4: executor: expected echo (or leave the key out for the worker's own"
+                + " executor) but found 'docker'");
+    assertThatThrownBy(() -> SubtaskParser.parseCli(2, "goal=g,executor=echo,workspace=worktree"))
+        .hasMessage(
+            "subtask 2: executor: executor=echo runs no command, so it takes no"
+                + " workspace=worktree");
   }
 }

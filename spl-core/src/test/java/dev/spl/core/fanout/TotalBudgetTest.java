@@ -18,7 +18,15 @@ class TotalBudgetTest {
 
   private static SubtaskSpec costing(String goal, String budget) {
     return new SubtaskSpec(
-        goal, null, budget == null ? null : new BigDecimal(budget), null, null, null, null, null);
+        goal,
+        null,
+        budget == null ? null : new BigDecimal(budget),
+        null,
+        null,
+        null,
+        null,
+        null,
+        null);
   }
 
   private static FanoutOptions totalBudget(String usd) {

@@ -18,6 +18,14 @@ public interface ChildAccess {
   Map<String, String> variables(ChildJob job);
 
   /**
+   * The folder put first on a child's {@code PATH}, holding the worker's {@code spl} shim ({@link
+   * SplShim}), or null for none.
+   */
+  default java.nio.file.Path commandsFolder() {
+    return null;
+  }
+
+  /**
    * {@code SPL_URL} (the coordinator at {@code coordinatorUrl}) and {@code SPL_CHILD_CREDENTIAL},
    * signed with this worker's {@code key} for the attempt's child thread and number.
    */
@@ -28,5 +36,21 @@ public interface ChildAccess {
             coordinatorUrl,
             ChildCredential.VARIABLE,
             ChildCredential.issue(key, job.childThread(), job.attempt()).text());
+  }
+
+  /** As {@link #signedBy(InstanceKey, String)}, with {@code shims} first on the child's PATH. */
+  static ChildAccess signedBy(InstanceKey key, String coordinatorUrl, java.nio.file.Path shims) {
+    ChildAccess signed = signedBy(key, coordinatorUrl);
+    return new ChildAccess() {
+      @Override
+      public Map<String, String> variables(ChildJob job) {
+        return signed.variables(job);
+      }
+
+      @Override
+      public java.nio.file.Path commandsFolder() {
+        return shims;
+      }
+    };
   }
 }

@@ -15,7 +15,9 @@ import java.nio.file.Path;
  * its slice; {@code faninJson} is what a stage after the join is given ({@code $SPL_FANIN_FILE}),
  * or null for every other child; {@code worktree} is the commit and branch of a child that works in
  * a git worktree of its own, or null; {@code runDir} is the folder its command runs in, null for
- * {@code workDir} (the worktree executor runs it in the child's worktree).
+ * {@code workDir} (the worktree executor runs it in the child's worktree); {@code executor} is
+ * {@link dev.spl.core.fanout.SubtaskSpec#ECHO} when its subtask asked for the echo executor, null
+ * for the worker's own.
  */
 public record ChildJob(
     String childThread,
@@ -35,7 +37,8 @@ public record ChildJob(
     Shard shard,
     String faninJson,
     Worktrees.Child worktree,
-    Path runDir) {
+    Path runDir,
+    String executor) {
 
   /** A child that runs in its working folder. */
   public ChildJob(
@@ -73,6 +76,7 @@ public record ChildJob(
         shard,
         faninJson,
         null,
+        null,
         null);
   }
 
@@ -96,7 +100,8 @@ public record ChildJob(
         shard,
         faninJson,
         worktree,
-        folder);
+        folder,
+        executor);
   }
 
   /** The folder the command runs in. */

@@ -116,6 +116,19 @@ public final class ShellExecutor implements Executor {
             });
   }
 
+  /** Whether attempt {@code attempt} of the child on {@code childThread} runs here now. */
+  public boolean runs(String childThread, int attempt) {
+    for (Running run : running) {
+      if (run.job.attempt() == attempt
+          && run.job.childThread().equals(childThread)
+          && run.forced.get() == null
+          && run.process.isAlive()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The file in the child's folder that keeps the whole output of one attempt. */
   public static String outputFileName(int attempt) {
     return "output-" + attempt + ".log";
@@ -188,7 +201,14 @@ public final class ShellExecutor implements Executor {
         env.put("SPL_BASE", job.worktree().base());
       }
       putResultPlaces(job, env);
-      env.putAll(access.variables(job));
+      Map<String, String> reach = access.variables(job);
+      env.putAll(reach);
+      java.nio.file.Path shims = access.commandsFolder();
+      if (shims != null && !reach.isEmpty()) {
+        // The worker's own `spl` first: a child's `spl` is served by this JVM (SplShim).
+        String path = env.get("PATH");
+        env.put("PATH", shims + (path == null || path.isEmpty() ? "" : ":" + path));
+      }
       if (promptFile != null) {
         env.put("SPL_PROMPT_FILE", promptFile.toAbsolutePath().toString());
       }

@@ -48,4 +48,18 @@ public interface ChildEndpoints {
     throw ApiException.notFound(
         "NOT_A_WORKER", "this daemon runs no children; ask the worker that holds the file");
   }
+
+  /** What {@code spl} printed and returned when a worker ran it for one of its children. */
+  record CommandAnswer(int exitCode, byte[] out, byte[] err) {}
+
+  /**
+   * Runs {@code spl} for the running child whose {@code credential} (the text of its {@code
+   * SPL_CHILD_CREDENTIAL}) came with {@code request} (see {@link ChildRoutes}). Throws {@link
+   * ApiException}: 401 or 403 for a credential that does not count, 404 when this daemon does not
+   * run the command.
+   */
+  default CommandAnswer runCommand(String credential, byte[] request) {
+    throw ApiException.notFound(
+        "NOT_A_WORKER", "this daemon runs no children, so it runs no spl command for one");
+  }
 }

@@ -20,6 +20,8 @@ import java.util.Set;
  *
  * <ul>
  *   <li>{@code GET /v1/children}: the attempts running now, with elapsed time and spend so far;
+ *   <li>{@code POST /v1/children/spl}: runs {@code spl} for a running child, authenticated by its
+ *       child credential instead of the token ({@link ChildEndpoints#runCommand});
  *   <li>{@code GET /v1/children/{thread}/output[?attempt=K]}: the whole output of one attempt, as
  *       {@code text/plain}. Only that child's {@code output-K.log} is served: the thread must be a
  *       fan-out child's thread id, the attempt a whole number, and the file a regular file under
@@ -38,6 +40,26 @@ final class ChildRoutes {
     routes.get("/v1/children", handler::running);
     routes.get("/v1/children/{thread}/output", handler::output);
     routes.get("/v1/children/{thread}/files", handler::file);
+    routes.post(COMMAND_PATH, handler::command);
+  }
+
+  /** Where a child's {@code spl} shim sends its command ({@link ChildEndpoints#runCommand}). */
+  static final String COMMAND_PATH = "/v1/children/spl";
+
+  /**
+   * Answers 200 with headers {@code Spl-Exit-Code} and {@code Spl-Stdout-Bytes} and a body of the
+   * command's standard output followed by its standard error; any other status means the command
+   * did not run.
+   */
+  private void command(Context ctx) {
+    String credential = ctx.header(dev.spl.core.auth.ChildCredential.HEADER);
+    ChildEndpoints.CommandAnswer answer = children.runCommand(credential, ctx.bodyAsBytes());
+    byte[] body = new byte[answer.out().length + answer.err().length];
+    System.arraycopy(answer.out(), 0, body, 0, answer.out().length);
+    System.arraycopy(answer.err(), 0, body, answer.out().length, answer.err().length);
+    ctx.header("Spl-Exit-Code", Integer.toString(answer.exitCode()));
+    ctx.header("Spl-Stdout-Bytes", Integer.toString(answer.out().length));
+    ctx.contentType("application/octet-stream").result(body);
   }
 
   private void file(Context ctx) throws IOException {

@@ -80,6 +80,22 @@ final class RequestGuard extends Handler.Wrapper {
       ErrorEnvelope.write(response, callback, 403, "FOREIGN_ORIGIN", refusal);
       return true;
     }
+    if (isChildCommand(request)) {
+      // A child's spl shim: no token, its child credential, which the route itself verifies (only
+      // the worker that issued it can), and a content type no page can send without the header.
+      if (request.getHeaders().get(ChildCredential.HEADER) == null) {
+        ErrorEnvelope.write(
+            response,
+            callback,
+            401,
+            "UNAUTHORIZED",
+            "a child's spl command needs its child credential: send '"
+                + ChildCredential.HEADER
+                + ": $SPL_CHILD_CREDENTIAL'");
+        return true;
+      }
+      return super.handle(request, response, callback);
+    }
     refusal = isDashboardFile(request) ? null : checkToken(request);
     String credential = request.getHeaders().get(ChildCredential.HEADER);
     if (refusal != null && credential != null) {
@@ -115,6 +131,12 @@ final class RequestGuard extends Handler.Wrapper {
       return true;
     }
     return super.handle(request, response, callback);
+  }
+
+  /** {@code POST /v1/children/spl}, which takes a child credential and never the token. */
+  private static boolean isChildCommand(Request request) {
+    return request.getMethod().equals("POST")
+        && Request.getPathInContext(request).equals(ChildRoutes.COMMAND_PATH);
   }
 
   /** Whether a request with a child credential may go on to the routes. */

@@ -7,19 +7,28 @@ import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
+import dev.spl.core.auth.ChildCredential;
 import dev.spl.core.fanout.ChildIntent;
 import dev.spl.core.fanout.FanoutRecords;
+import dev.spl.daemon.exec.ChildCli;
 import dev.spl.daemon.exec.ChildJob;
 import dev.spl.daemon.exec.Dispatcher;
 import dev.spl.daemon.exec.ShellExecutor;
 import dev.spl.daemon.http.ApiException;
 import dev.spl.daemon.http.ChildEndpoints;
 import dev.spl.daemon.records.RecordService;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
@@ -161,6 +170,110 @@ public final class WorkerChildren implements ChildEndpoints {
       return file.toRealPath().startsWith(workRoot.toRealPath());
     } catch (IOException e) {
       return false;
+    }
+  }
+
+  /**
+   * Runs {@code spl} in this JVM for a child of this worker: {@code credential} must be one this
+   * worker issued for an attempt that runs here now; {@code request} is the shim's body, NUL
+   * terminated fields: the child's working directory, its environment as {@code NAME=VALUE} fields,
+   * an empty field, then the arguments. The command gets that environment and no standard input,
+   * and talks to the coordinator exactly as the child's own {@code spl} would.
+   */
+  @Override
+  public CommandAnswer runCommand(String credential, byte[] request) {
+    WorkerRuntime worker = runtime.get();
+    if (worker == null) {
+      throw new ApiException(503, "STARTING", "the worker is still starting; try again");
+    }
+    ChildCredential parsed;
+    try {
+      parsed = ChildCredential.parse(credential);
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(401, "CHILD_CREDENTIAL_INVALID", e.getMessage());
+    }
+    String problem = worker.childCredentialProblem(parsed);
+    if (problem != null) {
+      throw new ApiException(403, "CHILD_CREDENTIAL_INVALID", problem);
+    }
+    ChildCli cli =
+        CLI.orElseThrow(
+            () ->
+                new ApiException(
+                    404, "NO_CLI", "this worker's class path holds no spl command line"));
+    Invocation invocation = Invocation.parse(request);
+    if (!cli.serves(invocation.args())) {
+      throw new ApiException(
+          404,
+          "NOT_SERVED",
+          "the worker runs task and records commands for its children; run this one with the"
+              + " launcher");
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit;
+    try (PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      try {
+        exit =
+            cli.run(
+                invocation.args(), invocation.workingDir(), invocation.env(), outStream, errStream);
+      } catch (RuntimeException e) {
+        // Answered as the command's failure: running it again through the launcher could repeat
+        // what it did before it failed.
+        errStream.println("spl: internal error: " + e);
+        exit = INTERNAL_EXIT;
+      }
+    }
+    return new CommandAnswer(exit, out.toByteArray(), err.toByteArray());
+  }
+
+  private static final Optional<ChildCli> CLI = ChildCli.installed();
+  private static final int INTERNAL_EXIT = 4;
+
+  /** What a child's shim sent. */
+  record Invocation(Path workingDir, Map<String, String> env, List<String> args) {
+    static Invocation parse(byte[] body) {
+      String text = new String(body, StandardCharsets.UTF_8);
+      if (text.isEmpty() || text.charAt(text.length() - 1) != '\0') {
+        throw new ApiException(
+            400,
+            "INVALID_COMMAND",
+            "body: expected NUL-terminated fields (working directory, NAME=VALUE..., an empty"
+                + " field, arguments) but the body "
+                + (text.isEmpty() ? "is empty" : "does not end with NUL"));
+      }
+      String[] fields = text.substring(0, text.length() - 1).split("\0", -1);
+      Path workingDir;
+      try {
+        workingDir = Path.of(fields[0]);
+      } catch (java.nio.file.InvalidPathException e) {
+        workingDir = null;
+      }
+      if (workingDir == null || !workingDir.isAbsolute()) {
+        throw new ApiException(
+            400, "INVALID_COMMAND", "field 0: expected the absolute working directory");
+      }
+      Map<String, String> env = new HashMap<>();
+      int i = 1;
+      for (; i < fields.length && !fields[i].isEmpty(); i++) {
+        int equals = fields[i].indexOf('=');
+        if (equals <= 0) {
+          throw new ApiException(
+              400,
+              "INVALID_COMMAND",
+              "field " + i + ": expected NAME=VALUE of the environment but found no name");
+        }
+        env.put(fields[i].substring(0, equals), fields[i].substring(equals + 1));
+      }
+      if (i >= fields.length) {
+        throw new ApiException(
+            400,
+            "INVALID_COMMAND",
+            "body: expected an empty field between the environment and the arguments");
+      }
+      List<String> args = List.of(fields).subList(i + 1, fields.length);
+      return new Invocation(workingDir, env, args);
     }
   }
 }

@@ -7,6 +7,7 @@ import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
+import dev.spl.core.auth.ChildCredential;
 import dev.spl.core.fanout.ChildDone;
 import dev.spl.core.fanout.ChildIntent;
 import dev.spl.core.fanout.ChildOutput;
@@ -24,9 +25,11 @@ import dev.spl.daemon.exec.ChildJob;
 import dev.spl.daemon.exec.ChildOutcome;
 import dev.spl.daemon.exec.Dispatcher;
 import dev.spl.daemon.exec.EchoExecutor;
+import dev.spl.daemon.exec.EchoOnRequest;
 import dev.spl.daemon.exec.Executor;
 import dev.spl.daemon.exec.ProcessGroups;
 import dev.spl.daemon.exec.ShellExecutor;
+import dev.spl.daemon.exec.SplShim;
 import dev.spl.daemon.exec.WorktreeExecutor;
 import dev.spl.daemon.records.RecordClock;
 import java.nio.file.Path;
@@ -73,6 +76,8 @@ public final class WorkerRuntime implements DaemonComponent {
   private final ProcessGroups processGroups;
   private final Dispatcher dispatcher;
   private WorktreeExecutor worktrees;
+  // The executor whose children may call back with their credential; null on an echo worker.
+  private ShellExecutor shellExecutor;
   private final RecordClock recordClock;
   private final ExecutorService events;
   private final ScheduledExecutorService ticks;
@@ -98,7 +103,13 @@ public final class WorkerRuntime implements DaemonComponent {
     this.fleet = ctx.config().fleet();
     this.workRoot = ctx.config().home().resolve(WORK_FOLDER);
     this.processGroups = ProcessGroups.in(ctx.config().home());
-    ChildAccess access = ChildAccess.signedBy(ctx.trust().key(), fleet.coordinatorUrl());
+    ChildAccess access =
+        ChildAccess.signedBy(
+            ctx.trust().key(),
+            fleet.coordinatorUrl(),
+            fleet.executor() == FleetSettings.ExecutorKind.ECHO
+                ? null
+                : SplShim.install(ctx.config().home(), ctx.url()));
     Executor executor =
         switch (fleet.executor()) {
           case SHELL -> {
@@ -108,17 +119,20 @@ public final class WorkerRuntime implements DaemonComponent {
                     ctx.clock(),
                     fleet.repo() == null ? null : Path.of(fleet.repo()),
                     ctx.config().home(),
-                    new ShellExecutor(
-                        ctx.clock(), ctx.config().token(), processGroups, null, access));
-            yield worktrees;
+                    shell(access));
+            // ... or the echo executor (executor=echo).
+            yield new EchoOnRequest(
+                new EchoExecutor(fleet.echoDelay(), ctx.config().echoMode(), ctx.clock()),
+                worktrees);
           }
           case COMMAND ->
-              new ShellExecutor(
-                  ctx.clock(),
-                  ctx.config().token(),
-                  processGroups,
-                  CommandTemplate.parse("command template", fleet.commandTemplate()),
-                  access);
+              shellExecutor =
+                  new ShellExecutor(
+                      ctx.clock(),
+                      ctx.config().token(),
+                      processGroups,
+                      CommandTemplate.parse("command template", fleet.commandTemplate()),
+                      access);
           case WORKTREE -> {
             if (fleet.repo() == null) {
               throw new IllegalArgumentException(
@@ -126,11 +140,7 @@ public final class WorkerRuntime implements DaemonComponent {
             }
             worktrees =
                 new WorktreeExecutor(
-                    ctx.clock(),
-                    Path.of(fleet.repo()),
-                    ctx.config().home(),
-                    new ShellExecutor(
-                        ctx.clock(), ctx.config().token(), processGroups, null, access));
+                    ctx.clock(), Path.of(fleet.repo()), ctx.config().home(), shell(access));
             yield worktrees;
           }
           case ECHO -> new EchoExecutor(fleet.echoDelay(), ctx.config().echoMode(), ctx.clock());
@@ -197,6 +207,29 @@ public final class WorkerRuntime implements DaemonComponent {
         TICK_MILLIS,
         TimeUnit.MILLISECONDS);
     heartbeats.start();
+  }
+
+  private ShellExecutor shell(ChildAccess access) {
+    shellExecutor =
+        new ShellExecutor(ctx.clock(), ctx.config().token(), processGroups, null, access);
+    return shellExecutor;
+  }
+
+  /**
+   * Why {@code credential} does not let a child run {@code spl} in this worker, or null when it
+   * does: this worker must have issued it (its DID, signed with its key) for an attempt that runs
+   * here now.
+   */
+  public String childCredentialProblem(ChildCredential credential) {
+    if (!credential.worker().equals(ctx.did())
+        || !credential.isSignedBy(ctx.trust().key().publicKey())) {
+      return "the child credential was not issued by this worker";
+    }
+    if (shellExecutor == null
+        || !shellExecutor.runs(credential.childThread(), credential.attempt())) {
+      return credential.describe() + " does not run on this worker now";
+    }
+    return null;
   }
 
   /** Active and free slots, for tests and status views. */
@@ -363,7 +396,8 @@ public final class WorkerRuntime implements DaemonComponent {
         ChildJob.Shard.of(intent),
         intent.fanin() == null ? null : dev.spl.core.CanonicalJson.string(intent.fanin()),
         intent.worktree(),
-        null);
+        null,
+        intent.executor());
   }
 
   /**

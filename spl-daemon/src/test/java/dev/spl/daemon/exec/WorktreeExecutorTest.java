@@ -75,6 +75,7 @@ class WorktreeExecutorTest {
         ChildJob.Shard.listed("01".repeat(32), 0),
         null,
         new Worktrees.Spec(base, "CRASH-1", false, false).child(0, 1),
+        null,
         null);
   }
 
