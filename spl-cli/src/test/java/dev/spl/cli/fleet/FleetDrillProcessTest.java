@@ -235,17 +235,7 @@ class FleetDrillProcessTest {
     fleet.startWorkers(2, "--executor", "shell");
     Path executions = base.resolve("executions");
     String thread = addTask("KILLC", "drill/kill-coordinator");
-    List<String> args = new ArrayList<>(List.of("task", "fan-out", "KILLC", "--join", "all"));
-    for (int i = 0; i < 6; i++) {
-      args.addAll(
-          List.of(
-              "--subtask",
-              "goal=Child "
-                  + i
-                  + ",run=echo $SPL_INDEX $SPL_ATTEMPT $PWD >> "
-                  + executions
-                  + "; sleep 2"));
-    }
+    List<String> args = twoSecondChildren("KILLC", 6, executions);
     // Spawned only once 0 and 1 are accepted: by the restarted coordinator.
     args.addAll(
         List.of(
@@ -307,18 +297,7 @@ class FleetDrillProcessTest {
     fleet.startWorkers(2, "--executor", "shell");
     Path executions = base.resolve("executions");
     String thread = addTask("PAUSEC", "drill/pause-coordinator");
-    List<String> args = new ArrayList<>(List.of("task", "fan-out", "PAUSEC", "--join", "all"));
-    for (int i = 0; i < 4; i++) {
-      args.addAll(
-          List.of(
-              "--subtask",
-              "goal=Child "
-                  + i
-                  + ",run=echo $SPL_INDEX $SPL_ATTEMPT $PWD >> "
-                  + executions
-                  + "; sleep 2"));
-    }
-    fleet.ok(args.toArray(String[]::new));
+    fleet.ok(twoSecondChildren("PAUSEC", 4, executions).toArray(String[]::new));
     Await.until(
         "four children running",
         Duration.ofMillis(WAIT),
@@ -496,6 +475,25 @@ class FleetDrillProcessTest {
   }
 
   // ---- helpers
+
+  /**
+   * The arguments of {@code spl task fan-out TASK --join all} with {@code count} shell children
+   * that each note their index, attempt and folder in {@code executions} and then run for 2 s.
+   */
+  private static List<String> twoSecondChildren(String task, int count, Path executions) {
+    List<String> args = new ArrayList<>(List.of("task", "fan-out", task, "--join", "all"));
+    for (int i = 0; i < count; i++) {
+      args.addAll(
+          List.of(
+              "--subtask",
+              "goal=Child "
+                  + i
+                  + ",run=echo $SPL_INDEX $SPL_ATTEMPT $PWD >> "
+                  + executions
+                  + "; sleep 2"));
+    }
+    return args;
+  }
 
   private int runningOn(String alias) {
     for (JsonNode instance : fleet.ok("-o", "json", "fleet", "list").json().path("instances")) {
