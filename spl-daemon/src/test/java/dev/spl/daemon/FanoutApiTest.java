@@ -434,6 +434,15 @@ class FanoutApiTest {
         .isEqualTo(first.path("attempt").asInt() == 2 ? 2 : 99);
     assertThat(page.path("data").get(1).path("result").toString()).isEqualTo("{\"v\":11}");
     assertThat(page.path("data").get(2).path("result").isNull()).isTrue();
+    // Read through the store's index of child results: every report, in child order.
+    List<Integer> indexed = new ArrayList<>();
+    assertThat(
+            coordinator
+                .records()
+                .store()
+                .childResults(fanout.id(), 0, 2, (index, seq, parts) -> indexed.add(index)))
+        .isTrue();
+    assertThat(indexed).containsExactly(0, 0, 0, 1);
     // The same rows as JSON lines, after the page's header line.
     Http.Response lines = http.get(base + "/results?format=jsonl");
     assertThat(lines.status()).isEqualTo(200);

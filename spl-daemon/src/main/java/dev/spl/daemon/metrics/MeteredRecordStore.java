@@ -83,6 +83,11 @@ public final class MeteredRecordStore implements RecordStore {
   }
 
   @Override
+  public boolean childResults(String fanout, int fromIndex, int toIndex, ChildResultSink sink) {
+    return store.childResults(fanout, fromIndex, toIndex, sink);
+  }
+
+  @Override
   public long lastSeq() {
     return store.lastSeq();
   }
