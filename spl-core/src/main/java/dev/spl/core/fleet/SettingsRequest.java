@@ -499,11 +499,8 @@ public record SettingsRequest(
               + InstanceSettings.seconds(lease)
               + " s");
     }
+    // --echo-delay and --echo-mode hold for every executor: the others run executor=echo children.
     ExecutorKind kind = or(executor, base.executor());
-    if (echoDelayMillis != null && kind != ExecutorKind.ECHO) {
-      throw new IllegalArgumentException(
-          "--echo-delay: applies to the echo executor only, but the executor is " + kind.wire());
-    }
     String template = commandTemplate;
     if (kind == ExecutorKind.COMMAND) {
       if (template == null && base.executor() == ExecutorKind.COMMAND) {
@@ -519,10 +516,6 @@ public record SettingsRequest(
       throw new IllegalArgumentException(
           "--command-template: applies to --executor command only, but the executor is "
               + kind.wire());
-    }
-    if (echoMode != null && kind != ExecutorKind.ECHO) {
-      throw new IllegalArgumentException(
-          "--echo-mode: applies to the echo executor only, but the executor is " + kind.wire());
     }
     // A certificate and plain HTTP exclude each other: the one given replaces the one kept.
     String cert = base.tlsCert();

@@ -167,7 +167,7 @@ class KeptRunSettingsTest {
   }
 
   @Test
-  void anEchoModeForAShellWorkerIsRefused() {
+  void anEchoModeForAShellWorkerIsKeptForItsExecutorEchoChildren() {
     SettingsRequest shell =
         SettingsRequest.builder()
             .role(Role.WORKER)
@@ -176,7 +176,6 @@ class KeptRunSettingsTest {
             .executor(ExecutorKind.SHELL)
             .echoMode(InstanceSettings.ECHO_COMPUTE)
             .build();
-    assertThatThrownBy(() -> shell.resolve(null))
-        .hasMessageContaining("--echo-mode: applies to the echo executor only");
+    assertThat(shell.resolve(null).echoMode()).isEqualTo(InstanceSettings.ECHO_COMPUTE);
   }
 }

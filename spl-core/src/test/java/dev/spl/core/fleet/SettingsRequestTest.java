@@ -124,9 +124,8 @@ class SettingsRequestTest {
 
   @Test
   void combinationsThatDoNotHoldTogetherAreRefusedNamingTheOption() {
-    assertThatThrownBy(() -> worker(null, null, 0L, null).resolve(shellWorker()))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("--echo-delay: applies to the echo executor only");
+    // A shell worker runs executor=echo children with its echo delay.
+    assertThat(worker(null, null, 0L, null).resolve(shellWorker()).echoDelayMillis()).isZero();
     SettingsRequest roleOnly = SettingsRequest.builder().role(Role.WORKER).build();
     assertThatThrownBy(() -> roleOnly.resolve(null))
         .isInstanceOf(IllegalArgumentException.class)
@@ -266,10 +265,9 @@ class SettingsRequestTest {
   }
 
   @Test
-  void anEchoModeForACommandWorkerIsRefused() {
+  void anEchoModeForACommandWorkerHoldsForItsExecutorEchoChildren() {
     SettingsRequest command =
         commandWorker("agent {{goal}}").toBuilder().echoMode(InstanceSettings.ECHO_COMPUTE).build();
-    assertThatThrownBy(() -> command.resolve(null))
-        .hasMessage("--echo-mode: applies to the echo executor only, but the executor is command");
+    assertThat(command.resolve(null).echoMode()).isEqualTo(InstanceSettings.ECHO_COMPUTE);
   }
 }

@@ -120,10 +120,7 @@ public final class WorkerRuntime implements DaemonComponent {
                     fleet.repo() == null ? null : Path.of(fleet.repo()),
                     ctx.config().home(),
                     shell(access));
-            // ... or the echo executor (executor=echo).
-            yield new EchoOnRequest(
-                new EchoExecutor(fleet.echoDelay(), ctx.config().echoMode(), ctx.clock()),
-                worktrees);
+            yield worktrees;
           }
           case COMMAND ->
               shellExecutor =
@@ -143,9 +140,17 @@ public final class WorkerRuntime implements DaemonComponent {
                     ctx.clock(), Path.of(fleet.repo()), ctx.config().home(), shell(access));
             yield worktrees;
           }
-          case ECHO -> new EchoExecutor(fleet.echoDelay(), ctx.config().echoMode(), ctx.clock());
+          case ECHO -> null;
         };
-    this.dispatcher = new Dispatcher(fleet.slots(), executor, ctx.clock());
+    EchoExecutor echo = new EchoExecutor(fleet.echoDelay(), ctx.config().echoMode(), ctx.clock());
+    // Every executor runs a child that asked for the echo executor (executor=echo) through it.
+    this.dispatcher =
+        new Dispatcher(
+            fleet.slots(),
+            fleet.executor() == FleetSettings.ExecutorKind.ECHO
+                ? echo
+                : new EchoOnRequest(echo, executor),
+            ctx.clock());
     this.recordClock = ctx.recordClock();
     this.events =
         Executors.newSingleThreadExecutor(
