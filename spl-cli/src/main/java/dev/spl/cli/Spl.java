@@ -134,7 +134,7 @@ public final class Spl implements Runnable {
   }
 
   /** The names of the commands whose models running {@code args} needs. */
-  static Set<String> commandsNeeded(String... args) {
+  public static Set<String> commandsNeeded(String... args) {
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (VALUE_OPTIONS.contains(arg)) {

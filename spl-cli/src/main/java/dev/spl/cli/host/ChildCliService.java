@@ -1,5 +1,6 @@
-package dev.spl.cli;
+package dev.spl.cli.host;
 
+import dev.spl.cli.Spl;
 import dev.spl.daemon.exec.ChildCli;
 import java.io.InputStream;
 import java.io.PrintStream;
