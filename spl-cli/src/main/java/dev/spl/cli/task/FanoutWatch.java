@@ -32,6 +32,8 @@ final class FanoutWatch {
   private JoinStatus.SubtaskStatus[] rows;
   private long epoch = Long.MIN_VALUE;
   private long version;
+  // Whether a round has read every child once: the first such round reports no changes.
+  private boolean readOnce;
 
   FanoutWatch(DaemonClient client, String fanout) {
     this.client = client;
@@ -44,19 +46,12 @@ final class FanoutWatch {
    * has not folded the fan-out yet or its reconciler is too busy to answer.
    */
   List<JoinStatus.SubtaskStatus> poll() {
-    JsonNode latest;
-    try {
-      latest = client.get("/v1/fanouts/" + DaemonClient.segment(fanout));
-    } catch (CliException e) {
-      // Not folded yet, or a reconciler too busy to answer in time (a wide fan-out on a loaded
-      // machine): nothing new this round.
-      if ("FANOUT_NOT_FOUND".equals(e.code()) || "RECONCILER_BUSY".equals(e.code())) {
-        return null;
-      }
-      throw e;
+    JsonNode latest = read("/v1/fanouts/" + DaemonClient.segment(fanout));
+    if (latest == null) {
+      return null;
     }
-    boolean first = rows == null;
-    if (first || latest.path("epoch").asLong() != epoch) {
+    boolean first = !readOnce;
+    if (rows == null || latest.path("epoch").asLong() != epoch) {
       // A restarted coordinator numbers its versions anew: read every child again.
       epoch = latest.path("epoch").asLong();
       version = 0;
@@ -77,9 +72,15 @@ final class FanoutWatch {
       }
       query.put("summary_chars", SUMMARY_CHARS);
       JsonNode page =
-          client.get(
+          read(
               DaemonClient.withQuery(
                   "/v1/fanouts/" + DaemonClient.segment(fanout) + "/children", query));
+      if (page == null) {
+        // The rows read so far are kept; the next round reads again from the last version the
+        // rounds read completely (all of them after a first round cut short).
+        version = since;
+        return null;
+      }
       if (page.path("epoch").asLong() != epoch) {
         epoch = Long.MIN_VALUE;
         return poll();
@@ -103,7 +104,23 @@ final class FanoutWatch {
       }
       after = page.path("next_after").asInt();
     }
+    readOnce = true;
     return first ? List.of() : changed;
+  }
+
+  /**
+   * One route read, or null when the fan-out is not folded yet or the reconciler is too busy to
+   * answer in time (a wide fan-out on a loaded machine): nothing new this round.
+   */
+  private JsonNode read(String path) {
+    try {
+      return client.get(path);
+    } catch (CliException e) {
+      if ("FANOUT_NOT_FOUND".equals(e.code()) || "RECONCILER_BUSY".equals(e.code())) {
+        return null;
+      }
+      throw e;
+    }
   }
 
   boolean complete() {
