@@ -132,11 +132,8 @@ public final class Ed25519 {
     if (raw.length != SIGNATURE_BYTES) {
       return false;
     }
-    byte[] encoded = key.getEncoded();
-    if (ALGORITHM.equalsIgnoreCase(key.getAlgorithm())
-        && encoded != null
-        && encoded.length == X509_HEADER.length + KEY_BYTES
-        && Arrays.equals(encoded, 0, X509_HEADER.length, X509_HEADER, 0, X509_HEADER.length)) {
+    byte[] encoded = rawVerifyingKey(key);
+    if (encoded != null) {
       return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(
           raw, 0, encoded, X509_HEADER.length, message, 0, message.length);
     }
@@ -148,6 +145,21 @@ public final class Ed25519 {
     } catch (GeneralSecurityException e) {
       return false;
     }
+  }
+
+  /**
+   * The key's X.509 encoding when it is an Ed25519 key (its DER header names the Ed25519 OID), so
+   * that Bouncy Castle verifies it; null for any other key. The header, not {@link
+   * PublicKey#getAlgorithm}, decides: the JDK names its Ed25519 keys "EdDSA".
+   */
+  static byte[] rawVerifyingKey(PublicKey key) {
+    byte[] encoded = key.getEncoded();
+    if (encoded != null
+        && encoded.length == X509_HEADER.length + KEY_BYTES
+        && Arrays.equals(encoded, 0, X509_HEADER.length, X509_HEADER, 0, X509_HEADER.length)) {
+      return encoded;
+    }
+    return null;
   }
 
   /** A private key's 32-byte seed and the public key it derives, computed once per key. */
