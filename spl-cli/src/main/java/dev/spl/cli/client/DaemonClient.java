@@ -270,7 +270,11 @@ public final class DaemonClient {
               + target
               + " (HTTP "
               + status
-              + ") but found: "
+              + ") but "
+              + (e instanceof com.fasterxml.jackson.core.JsonProcessingException json
+                  ? json.getOriginalMessage()
+                  : e.getMessage())
+              + ": "
               + excerpt(response));
     }
   }
