@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A copy of one fan-out's join status kept current from the coordinator's fan-out routes
@@ -116,10 +117,35 @@ final class FanoutWatch {
     try {
       return client.get(path);
     } catch (CliException e) {
-      if ("FANOUT_NOT_FOUND".equals(e.code()) || "RECONCILER_BUSY".equals(e.code())) {
+      if ("FANOUT_NOT_FOUND".equals(e.code()) || busy(e)) {
         return null;
       }
       throw e;
+    }
+  }
+
+  /** Whether the coordinator answered that its reconciler was too busy to answer in time. */
+  static boolean busy(CliException e) {
+    return "RECONCILER_BUSY".equals(e.code());
+  }
+
+  /**
+   * The task's current fan-out as the coordinator lists it ({@link ResultsCommand#listedFanout}),
+   * asked again every {@code pauseMillis} while its reconciler is too busy to answer, until {@code
+   * deadlineNanos}; then the busy answer is the command's error.
+   */
+  static Optional<String> listedFanout(
+      DaemonClient client, String thread, long deadlineNanos, long pauseMillis)
+      throws InterruptedException {
+    while (true) {
+      try {
+        return ResultsCommand.listedFanout(client, thread);
+      } catch (CliException e) {
+        if (!busy(e) || System.nanoTime() > deadlineNanos) {
+          throw e;
+        }
+      }
+      Thread.sleep(pauseMillis);
     }
   }
 

@@ -91,7 +91,12 @@ final class JoinStatusCommand implements Callable<Integer> {
       // fan-out routes only, never the task's thread. A fan-out the coordinator has not folded
       // yet is found on the thread, as without --watch.
       Tasks.Task task = Tasks.resolve(api, reference);
-      Optional<String> listed = ResultsCommand.listedFanout(context.client(), task.thread());
+      Optional<String> listed =
+          FanoutWatch.listedFanout(
+              context.client(),
+              task.thread(),
+              System.nanoTime() + (long) (timeoutSecs * 1e9),
+              (long) (intervalSecs * 1000));
       if (listed.isPresent()) {
         return watch(api, task.reference(), listed.get(), null);
       }
@@ -144,7 +149,15 @@ final class JoinStatusCommand implements Callable<Integer> {
         || counters.completed() + counters.active() >= counters.n()) {
       return Optional.empty();
     }
-    return FleetView.load(api).refusal(status.fanout().namespace());
+    try {
+      return FleetView.load(api).refusal(status.fanout().namespace());
+    } catch (CliException e) {
+      if (FanoutWatch.busy(e)) {
+        // Asked again next round: a busy reconciler is no freeze.
+        return Optional.empty();
+      }
+      throw e;
+    }
   }
 
   /**
