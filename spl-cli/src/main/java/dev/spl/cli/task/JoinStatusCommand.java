@@ -86,19 +86,38 @@ final class JoinStatusCommand implements Callable<Integer> {
               + (timeoutSecs <= 0 ? timeoutSecs : intervalSecs));
     }
     RecordsApi api = new RecordsApi(context.client());
-    if (watch && !tree) {
-      // The task by one lookup and its fan-out from the coordinator's list: a watch reads the
-      // fan-out routes only, never the task's thread. A fan-out the coordinator has not folded
-      // yet is found on the thread, as without --watch.
+    if (!tree) {
+      // The task by one lookup and its fan-out from the coordinator's list and routes, never the
+      // task's thread (two records per child: a million-child fan-out's thread is too long to
+      // read and fold here). A fan-out the coordinator has not folded yet, or cannot answer for
+      // now, is read from the thread.
       Tasks.Task task = Tasks.resolve(api, reference);
-      Optional<String> listed =
-          FanoutWatch.listedFanout(
-              context.client(),
-              task.thread(),
-              System.nanoTime() + (long) (timeoutSecs * 1e9),
-              (long) (intervalSecs * 1000));
+      Optional<String> listed = Optional.empty();
+      if (watch) {
+        listed =
+            FanoutWatch.listedFanout(
+                context.client(),
+                task.thread(),
+                System.nanoTime() + (long) (timeoutSecs * 1e9),
+                (long) (intervalSecs * 1000));
+      } else {
+        try {
+          listed = ResultsCommand.listedFanout(context.client(), task.thread());
+        } catch (CliException e) {
+          if (!FanoutWatch.busy(e)) {
+            throw e;
+          }
+        }
+      }
       if (listed.isPresent()) {
-        return watch(api, task.reference(), listed.get(), null);
+        if (watch) {
+          return watch(api, task.reference(), listed.get(), null);
+        }
+        FanoutWatch once = new FanoutWatch(context.client(), listed.get());
+        if (once.poll() != null) {
+          print(once.status(), task.reference());
+          return ExitCodes.OK;
+        }
       }
     }
     TaskFold fold = TaskFold.load(api, reference);
