@@ -95,6 +95,26 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
   }
 
   @Override
+  public ObjectNode speedup(String id, Double measuredSerialWallSecs) {
+    Reconciler loop = reconciler();
+    java.util.Map<String, Integer> slots = new java.util.HashMap<>();
+    for (dev.spl.core.fleet.InstanceView instance : fleet.instances()) {
+      slots.put(instance.did(), instance.slots());
+    }
+    return onLoop(
+            loop,
+            fanouts ->
+                fanouts
+                    .get(id)
+                    .map(
+                        state ->
+                            dev.spl.core.fanout.SpeedupReport.of(
+                                state, slots, measuredSerialWallSecs)))
+        .orElseThrow(() -> notFound(id))
+        .toJson();
+  }
+
+  @Override
   public ObjectNode children(
       String id, int afterIndex, long changedAfter, int limit, int summaryChars) {
     Reconciler loop = reconciler();

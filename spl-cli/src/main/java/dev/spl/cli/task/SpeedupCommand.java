@@ -1,18 +1,17 @@
 package dev.spl.cli.task;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.cli.CliContext;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
+import dev.spl.cli.client.DaemonClient;
 import dev.spl.cli.client.RecordsApi;
 import dev.spl.cli.fleet.FleetView;
 import dev.spl.cli.text.Formats;
-import dev.spl.core.Json;
 import dev.spl.core.fanout.FanoutState;
 import dev.spl.core.fanout.SpeedupReport;
 import java.io.PrintStream;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,32 +58,29 @@ final class SpeedupCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     RecordsApi api = new RecordsApi(context.client());
-    TaskFold fold = TaskFold.load(api, reference);
-    FanoutState state = fold.requireFanout();
+    Read main = read(api, reference);
     Double serialMeasured = null;
     String serialThread = null;
     if (serialReference != null) {
-      if (!state.joinComplete() || state.measuredWallSecs() == null) {
-        throw CliException.badInput(
-            "task '"
-                + fold.task().reference()
-                + "': its join has not completed, so it has no measured wall to compare yet");
+      if (!main.complete()) {
+        throw noMeasuredWall(main);
       }
-      TaskFold serial = TaskFold.load(api, serialReference);
-      FanoutState serialState = serial.requireFanout();
-      serialMeasured = serialState.joinComplete() ? serialState.measuredWallSecs() : null;
+      Read serial = read(api, serialReference);
+      serialMeasured = serial.complete() ? report(api, serial, null).measuredWallSecs() : null;
       if (serialMeasured == null) {
         throw CliException.badInput(
             "--vs-serial: task '"
-                + serial.task().reference()
+                + serial.reference()
                 + "' has no completed fan-out, so it has no measured wall to compare with");
       }
-      serialThread = serial.task().thread();
+      serialThread = serial.thread();
     }
-    Map<String, Integer> slots = FleetView.load(api).slotsByWorker();
-    SpeedupReport report = SpeedupReport.of(state, slots, serialMeasured);
+    SpeedupReport report = report(api, main, serialMeasured);
+    if (serialReference != null && report.measuredWallSecs() == null) {
+      throw noMeasuredWall(main);
+    }
     if (context.json()) {
-      ObjectNode node = toJson(report);
+      ObjectNode node = report.toJson();
       node.put("measured_serial_thread", serialThread);
       context.printJson(node);
       return ExitCodes.OK;
@@ -93,35 +89,56 @@ final class SpeedupCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  static ObjectNode toJson(SpeedupReport report) {
-    ObjectNode node = Json.MAPPER.createObjectNode();
-    node.put("object", "speedup_report");
-    node.put("thread", report.fanout().thread());
-    node.put("fanout", report.fanout().id());
-    node.put("subtasks", report.subtasks());
-    node.put("with_results", report.withResults());
-    ArrayNode walls = node.putArray("walls_secs");
-    for (Double wall : report.wallsSecs()) {
-      if (wall == null) {
-        walls.addNull();
-      } else {
-        walls.add(BigDecimal.valueOf(wall));
+  private static CliException noMeasuredWall(Read task) {
+    return CliException.badInput(
+        "task '"
+            + task.reference()
+            + "': its join has not completed, so it has no measured wall to compare yet");
+  }
+
+  /**
+   * A task's current fan-out: as the coordinator lists it ({@code fanout} set, the report is then
+   * its route's), else folded from the task's thread ({@code state} set): a fan-out just written,
+   * or a daemon without the fan-out routes.
+   */
+  private record Read(
+      String reference, String thread, boolean complete, String fanout, FanoutState state) {}
+
+  private Read read(RecordsApi api, String task) {
+    Tasks.Task resolved = Tasks.resolve(api, task);
+    java.util.Optional<String> listed = java.util.Optional.empty();
+    try {
+      listed = ResultsCommand.listedFanout(context.client(), resolved.thread());
+    } catch (CliException e) {
+      if (!FanoutWatch.busy(e) && !"ROUTE_NOT_FOUND".equals(e.code())) {
+        throw e;
       }
     }
-    node.put("measured_wall_secs", report.measuredWallSecs());
-    node.put("estimated_wall_secs", report.estimatedWallSecs());
-    node.put("workers", report.workers());
-    node.put("slots", report.slots());
-    node.put("unknown_workers", report.unknownWorkers());
-    node.put("critical_path_secs", report.criticalPathSecs());
-    ArrayNode path = node.putArray("critical_path");
-    report.criticalPath().forEach(path::add);
-    node.put("total_cost_usd", report.totalCostUsd());
-    node.put("serial_estimate_secs", report.serialEstimateSecs());
-    node.put("estimated_speedup", report.estimatedSpeedup());
-    node.put("measured_serial_wall_secs", report.measuredSerialWallSecs());
-    node.put("measured_speedup", report.measuredSpeedup());
-    return node;
+    if (listed.isPresent()) {
+      JsonNode summary = context.client().get("/v1/fanouts/" + listed.get());
+      return new Read(
+          resolved.reference(),
+          resolved.thread(),
+          summary.path("complete").asBoolean(),
+          listed.get(),
+          null);
+    }
+    TaskFold fold = TaskFold.load(api, task);
+    FanoutState state = fold.requireFanout();
+    return new Read(
+        fold.task().reference(), fold.task().thread(), state.joinComplete(), null, state);
+  }
+
+  private SpeedupReport report(RecordsApi api, Read task, Double serialMeasured) {
+    if (task.fanout() == null) {
+      return SpeedupReport.of(task.state(), FleetView.load(api).slotsByWorker(), serialMeasured);
+    }
+    Map<String, Object> query = DaemonClient.query();
+    query.put("measured_serial_wall_secs", serialMeasured);
+    return SpeedupReport.fromJson(
+        context
+            .client()
+            .get(DaemonClient.withQuery("/v1/fanouts/" + task.fanout() + "/speedup", query)));
   }
 
   static void render(PrintStream out, SpeedupReport report, String serialThread) {

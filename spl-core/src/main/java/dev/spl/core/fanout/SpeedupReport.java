@@ -1,5 +1,9 @@
 package dev.spl.core.fanout;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Json;
 import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -51,6 +55,81 @@ public record SpeedupReport(
     double estimatedSpeedup,
     Double measuredSerialWallSecs,
     Double measuredSpeedup) {
+
+  /**
+   * The report as {@code GET /v1/fanouts/{id}/speedup} answers and {@code spl task speedup -o json}
+   * prints it (docs/api.md).
+   */
+  public ObjectNode toJson() {
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("object", "speedup_report");
+    node.put("thread", fanout.thread());
+    node.put("fanout", fanout.id());
+    node.put("namespace", fanout.namespace());
+    node.put("subtasks", subtasks);
+    node.put("with_results", withResults);
+    ArrayNode walls = node.putArray("walls_secs");
+    for (Double wall : wallsSecs) {
+      if (wall == null) {
+        walls.addNull();
+      } else {
+        walls.add(BigDecimal.valueOf(wall));
+      }
+    }
+    node.put("measured_wall_secs", measuredWallSecs);
+    node.put("estimated_wall_secs", estimatedWallSecs);
+    node.put("workers", workers);
+    node.put("slots", slots);
+    node.put("unknown_workers", unknownWorkers);
+    node.put("critical_path_secs", criticalPathSecs);
+    ArrayNode path = node.putArray("critical_path");
+    criticalPath.forEach(path::add);
+    node.put("total_cost_usd", totalCostUsd);
+    node.put("serial_estimate_secs", serialEstimateSecs);
+    node.put("estimated_speedup", estimatedSpeedup);
+    node.put("measured_serial_wall_secs", measuredSerialWallSecs);
+    node.put("measured_speedup", measuredSpeedup);
+    return node;
+  }
+
+  /** Reads what {@link #toJson} wrote. */
+  public static SpeedupReport fromJson(JsonNode node) {
+    List<Double> walls = new ArrayList<>(node.path("walls_secs").size());
+    for (JsonNode wall : node.path("walls_secs")) {
+      walls.add(wall.isNumber() ? wall.doubleValue() : null);
+    }
+    List<Integer> path = new ArrayList<>(node.path("critical_path").size());
+    for (JsonNode index : node.path("critical_path")) {
+      path.add(index.intValue());
+    }
+    return new SpeedupReport(
+        new FanoutRef(
+            node.path("fanout").asText(),
+            node.path("thread").asText(),
+            node.path("namespace").asText()),
+        node.path("subtasks").intValue(),
+        node.path("with_results").intValue(),
+        Collections.unmodifiableList(walls),
+        node.path("critical_path_secs").doubleValue(),
+        Collections.unmodifiableList(path),
+        node.path("workers").intValue(),
+        node.path("slots").intValue(),
+        node.path("unknown_workers").intValue(),
+        node.path("estimated_wall_secs").doubleValue(),
+        optionalDouble(node, "measured_wall_secs"),
+        node.path("total_cost_usd").isNumber()
+            ? node.path("total_cost_usd").decimalValue()
+            : BigDecimal.ZERO,
+        node.path("serial_estimate_secs").doubleValue(),
+        node.path("estimated_speedup").doubleValue(),
+        optionalDouble(node, "measured_serial_wall_secs"),
+        optionalDouble(node, "measured_speedup"));
+  }
+
+  private static Double optionalDouble(JsonNode node, String field) {
+    JsonNode value = node.path(field);
+    return value.isNumber() ? value.doubleValue() : null;
+  }
 
   /** Whether the estimate used a slot count (else it is the critical path). */
   public boolean slotsKnown() {

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spl.core.Json;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import java.math.BigDecimal;
@@ -776,6 +777,10 @@ class FanoutStateTest {
     assertThat(report.estimatedSpeedup()).isEqualTo(9.0 / 7.0);
     assertThat(report.measuredSpeedup()).isEqualTo(18.0 / 7.5);
     assertThat(report.totalCostUsd()).isEqualByComparingTo("0.75");
+    // What the coordinator's speedup route answers reads back as the same report.
+    SpeedupReport read = SpeedupReport.fromJson(Json.parse(report.toJson().toString()));
+    assertThat(read).usingRecursiveComparison().ignoringFields("totalCostUsd").isEqualTo(report);
+    assertThat(read.totalCostUsd()).isEqualByComparingTo(report.totalCostUsd());
   }
 
   @Test

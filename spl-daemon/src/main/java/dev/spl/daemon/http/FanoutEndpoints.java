@@ -34,6 +34,11 @@ public interface FanoutEndpoints {
         }
 
         @Override
+        public ObjectNode speedup(String id, Double measuredSerialWallSecs) {
+          throw notServed();
+        }
+
+        @Override
         public ObjectNode attemptStanding(AttemptQuestion question) {
           throw notServed();
         }
@@ -54,6 +59,14 @@ public interface FanoutEndpoints {
 
   /** {@code GET /v1/fanouts/{id}}: the join status summary of one fan-out. */
   ObjectNode fanout(String id);
+
+  /**
+   * {@code GET /v1/fanouts/{id}/speedup}: the fan-out's speedup report ({@code
+   * SpeedupReport.toJson}) with the slots the registry knows of its workers.
+   *
+   * @param measuredSerialWallSecs the measured wall of the same work run serially, or null
+   */
+  ObjectNode speedup(String id, Double measuredSerialWallSecs);
 
   /**
    * {@code GET /v1/fanouts/{id}/children}: children with an index above {@code afterIndex} (-1:

@@ -48,6 +48,7 @@ final class FanoutRoutes {
     routes.get("/v1/fanouts/{id}", handlers::fanout);
     routes.get("/v1/fanouts/{id}/children", handlers::children);
     routes.get("/v1/fanouts/{id}/results", handlers::results);
+    routes.get("/v1/fanouts/{id}/speedup", handlers::speedup);
     routes.post("/v1/fanouts/{id}/children/{index}/retry", handlers::retry);
     routes.post("/v1/attempts/standing", handlers::attemptStanding);
     routes.post("/v1/control/freeze", handlers::freeze);
@@ -88,6 +89,29 @@ final class FanoutRoutes {
     int summaryChars =
         (int) number(query, "summary_chars", DEFAULT_SUMMARY_CHARS, 0, MAX_SUMMARY_CHARS);
     HttpApi.respond(ctx, fleet.fanouts().children(id, after, changedAfter, limit, summaryChars));
+  }
+
+  private void speedup(Context ctx) {
+    Map<String, List<String>> query = QueryParameters.parse(ctx.queryString());
+    HttpApi.rejectUnknownParameters(query, Set.of("measured_serial_wall_secs"));
+    String id = fanoutId(ctx);
+    String serial = HttpApi.first(query, "measured_serial_wall_secs");
+    Double serialSecs = null;
+    if (serial != null) {
+      try {
+        serialSecs = Double.valueOf(serial);
+      } catch (NumberFormatException e) {
+        serialSecs = Double.NaN;
+      }
+      if (serialSecs.isNaN() || serialSecs.isInfinite() || serialSecs < 0) {
+        throw ApiException.badRequest(
+            "INVALID_PARAMETER",
+            "measured_serial_wall_secs: expected a number of seconds >= 0 but found '"
+                + serial
+                + "'");
+      }
+    }
+    HttpApi.respond(ctx, fleet.fanouts().speedup(id, serialSecs));
   }
 
   private void results(Context ctx) {
