@@ -24,7 +24,36 @@ public final class RecordJson {
    * checks and normalises its body ({@link CanonicalJson#requireCanonical}).
    */
   public static Record parse(JsonNode node) {
-    return parse(node, true);
+    Record record = parse(node, true);
+    if (claimedId(node) != null) {
+      requireClaimedId(node, record.id());
+    }
+    return record;
+  }
+
+  /**
+   * As {@link #parse}, with the record's canonical bytes and id, computed once: what a receiver
+   * checks the writer's id against and then stores.
+   */
+  public static HashedRecord parseHashed(JsonNode node) {
+    HashedRecord hashed = HashedRecord.of(parse(node, true));
+    requireClaimedId(node, hashed.id());
+    return hashed;
+  }
+
+  /** {@code node.id}, or null when the writer names none. */
+  private static JsonNode claimedId(JsonNode node) {
+    JsonNode claimed = node.get("id");
+    return claimed == null || claimed.isNull() ? null : claimed;
+  }
+
+  /** Refuses a record whose writer names an id other than {@code id}, its content's. */
+  private static void requireClaimedId(JsonNode node, String id) {
+    JsonNode claimed = claimedId(node);
+    if (claimed != null && (!claimed.isTextual() || !claimed.textValue().equals(id))) {
+      throw new InvalidRecordException(
+          "id: the record's content hashes to " + id + " but the request says " + claimed);
+    }
   }
 
   /**
@@ -32,7 +61,11 @@ public final class RecordJson {
    * the body is taken as stored. A record stored before the current number rules still reads.
    */
   public static Record readStored(JsonNode node) {
-    return parse(node, false);
+    Record record = parse(node, false);
+    if (claimedId(node) != null) {
+      requireClaimedId(node, record.id());
+    }
+    return record;
   }
 
   private static Record parse(JsonNode node, boolean checkBody) {
@@ -88,16 +121,7 @@ public final class RecordJson {
         parents.add(parent.textValue());
       }
     }
-    Record record = new Record(thread, actor, act, (ObjectNode) body, clock, parents);
-    JsonNode claimed = node.get("id");
-    if (claimed != null && !claimed.isNull()) {
-      String id = record.id();
-      if (!claimed.isTextual() || !claimed.textValue().equals(id)) {
-        throw new InvalidRecordException(
-            "id: the record's content hashes to " + id + " but the request says " + claimed);
-      }
-    }
-    return record;
+    return new Record(thread, actor, act, (ObjectNode) body, clock, parents);
   }
 
   /** The record's six fields plus its id. */

@@ -64,6 +64,25 @@ public interface RecordStore extends AutoCloseable {
     return results;
   }
 
+  /**
+   * As {@link #appendAll(List, List, StoredEnvelope, Consumer)} ({@code onWritten} null: as {@link
+   * #appendAll(List, List, StoredEnvelope)}), for records already hashed: a store that keeps the
+   * canonical bytes takes them as they are instead of serialising and hashing each record again.
+   */
+  default List<AppendResult> appendHashed(
+      List<HashedRecord> records,
+      List<OutboxEntry> deliveries,
+      StoredEnvelope envelope,
+      Consumer<List<AppendResult>> onWritten) {
+    List<Record> plain = new java.util.ArrayList<>(records.size());
+    for (HashedRecord record : records) {
+      plain.add(record.record());
+    }
+    return onWritten == null
+        ? appendAll(plain, deliveries, envelope)
+        : appendAll(plain, deliveries, envelope, onWritten);
+  }
+
   /** The envelope the record {@code id} was received with, if it was signed. */
   Optional<StoredEnvelope> envelopeOf(String id);
 

@@ -124,6 +124,33 @@ class RecordJsonTest {
   }
 
   @Test
+  void aRecordParsedHashedCarriesItsCanonicalBytesAndIdAndIsCheckedAsParseChecksIt()
+      throws Exception {
+    Record record = TestRecords.parse(withThread(GOOD_FIELDS + ",\"clock\":3"));
+
+    HashedRecord hashed =
+        RecordJson.parseHashed(
+            Json.MAPPER.readTree(
+                withThread(GOOD_FIELDS + ",\"clock\":3,\"id\":\"" + record.id() + "\"")));
+
+    assertThat(hashed.record()).isEqualTo(record);
+    assertThat(hashed.id()).isEqualTo(record.id());
+    assertThat(hashed.idBytes()).isEqualTo(Hex.parse(record.id()));
+    assertThat(hashed.canonical()).isEqualTo(RecordIds.canonicalBytes(record));
+    var wrongId =
+        Json.MAPPER.readTree(withThread(GOOD_FIELDS + ",\"id\":\"" + "0".repeat(64) + "\""));
+    assertThatThrownBy(() -> RecordJson.parseHashed(wrongId))
+        .isInstanceOf(InvalidRecordException.class)
+        .hasMessageStartingWith("id: the record's content hashes to ");
+    var badBody =
+        Json.MAPPER.readTree(
+            withThread(GOOD_FIELDS.replace("{\"topic\":\"t\"}", "{\"n\":1152921504606846976}")));
+    assertThatThrownBy(() -> RecordJson.parseHashed(badBody))
+        .isInstanceOf(InvalidRecordException.class)
+        .hasMessageStartingWith("body.n: expected an integer of magnitude at most");
+  }
+
+  @Test
   void theStoredFormRoundTrips() {
     Record record = TestRecords.parse(withThread(GOOD_FIELDS + ",\"clock\":3"));
     StoredRecord stored = new StoredRecord(record.id(), record, 12, 1_700_000_000_123L);

@@ -122,7 +122,7 @@ public final class Daemon implements AutoCloseable {
             new RecordIntake(
                 trust,
                 config.fleet().role() == Role.COORDINATOR,
-                store,
+                records,
                 clock,
                 config.maxFanoutDepth()),
             metrics::scrape);

@@ -1,6 +1,7 @@
 package dev.spl.core.store;
 
 import dev.spl.core.AppendResult;
+import dev.spl.core.HashedRecord;
 import dev.spl.core.Hex;
 import dev.spl.core.OutboxEntry;
 import dev.spl.core.PendingDelivery;
@@ -75,6 +76,9 @@ public final class RocksRecordStore implements RecordStore {
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(RocksRecordStore.class);
   private static final int MAX_COMMITS_PER_GROUP = 1024;
+  // A few outbox batches: the sender reads soon after the write, so more would only hold memory
+  // for a destination that is down.
+  static final int MAX_FRESH_DELIVERIES = 8192;
 
   static {
     RocksDB.loadLibrary();
@@ -112,6 +116,10 @@ public final class RocksRecordStore implements RecordStore {
   private final Set<String> destinations = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> pendingFloor = new ConcurrentHashMap<>();
   private final Map<String, Long> largestAcknowledged = new ConcurrentHashMap<>();
+  // The records of pending deliveries as the write that queued them had them, by delivery key, so
+  // the outbox sends what it just wrote without reading and decoding it back. The log stays the
+  // source of truth: a key not held here (after a reopen, or past the bound) is read from it.
+  private final Map<Long, StoredRecord> freshDeliveries = new ConcurrentHashMap<>();
 
   private RocksRecordStore(
       Path directory, Durability durability, Clock clock, UniqueKeys uniqueKeys) {
@@ -242,6 +250,23 @@ public final class RocksRecordStore implements RecordStore {
     }
     Commit commit = new Commit(prepared, List.copyOf(deliveries), List.of(), null, null);
     commit.envelope = envelope;
+    return submit(commit);
+  }
+
+  /** As the other appends, with the canonical bytes and ids the records were hashed with. */
+  @Override
+  public List<AppendResult> appendHashed(
+      List<HashedRecord> records,
+      List<OutboxEntry> deliveries,
+      StoredEnvelope envelope,
+      Consumer<List<AppendResult>> onWritten) {
+    List<Prepared> prepared = new ArrayList<>(records.size());
+    for (HashedRecord record : records) {
+      prepared.add(Prepared.of(record, uniqueKeys));
+    }
+    Commit commit = new Commit(prepared, List.copyOf(deliveries), List.of(), null, null);
+    commit.envelope = envelope;
+    commit.onWritten = onWritten;
     return submit(commit);
   }
 
@@ -435,6 +460,7 @@ public final class RocksRecordStore implements RecordStore {
       for (Commit commit : staged) {
         commit.acknowledged.forEach(
             (destination, key) -> largestAcknowledged.merge(destination, key, Math::max));
+        commit.publishFreshDeliveries();
         commit.result.complete(commit.results);
       }
     } catch (RocksDBException | RuntimeException e) {
@@ -496,6 +522,9 @@ public final class RocksRecordStore implements RecordStore {
     List<AppendResult> results = List.of();
     // The largest key this commit acknowledges per destination, applied once it is written.
     final Map<String, Long> acknowledged = new HashMap<>();
+    // The deliveries this commit queues of records it (or its group) creates, by key: kept once
+    // it is written, never before (a failed write gives its keys back).
+    final Map<Long, StoredRecord> fresh = new HashMap<>();
 
     Commit(
         List<Prepared> records,
@@ -512,6 +541,12 @@ public final class RocksRecordStore implements RecordStore {
 
     boolean isStop() {
       return this == stopCommit;
+    }
+
+    void publishFreshDeliveries() {
+      if (!fresh.isEmpty() && freshDeliveries.size() + fresh.size() <= MAX_FRESH_DELIVERIES) {
+        freshDeliveries.putAll(fresh);
+      }
     }
 
     /** Tells {@link #onWritten} the results, once; a failing callback fails nothing else. */
@@ -618,6 +653,13 @@ public final class RocksRecordStore implements RecordStore {
       }
       for (OutboxEntry delivery : deliveries) {
         long key = ++lastOutboxKey;
+        StoredRecord queued = created.get(delivery.recordId());
+        if (queued == null) {
+          queued = createdInGroup.get(delivery.recordId());
+        }
+        if (queued != null) {
+          fresh.put(key, queued);
+        }
         byte[] destination = delivery.destination().getBytes(StandardCharsets.UTF_8);
         destinations.add(delivery.destination());
         batch.put(
@@ -627,6 +669,7 @@ public final class RocksRecordStore implements RecordStore {
         batch.put(handle(StoreColumnFamily.OUTBOX), StoreCodec.outboxKey(key), destination);
       }
       for (Long key : acknowledgements) {
+        freshDeliveries.remove(key);
         byte[] byKey = StoreCodec.outboxKey(key);
         byte[] destination = db.get(handle(StoreColumnFamily.OUTBOX), byKey);
         if (destination != null) {
@@ -1064,6 +1107,11 @@ public final class RocksRecordStore implements RecordStore {
           break;
         }
         long deliveryKey = StoreCodec.seqOf(key, prefix.length);
+        StoredRecord fresh = freshDeliveries.get(deliveryKey);
+        if (fresh != null) {
+          out.add(new PendingDelivery(deliveryKey, destination, fresh));
+          continue;
+        }
         String recordId = Hex.format(it.value());
         StoredRecord record =
             read(it.value())

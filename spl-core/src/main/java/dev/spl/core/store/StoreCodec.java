@@ -3,6 +3,7 @@ package dev.spl.core.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.Act;
 import dev.spl.core.CanonicalJson;
+import dev.spl.core.HashedRecord;
 import dev.spl.core.Hex;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
@@ -51,14 +52,17 @@ final class StoreCodec {
     }
 
     static Prepared of(Record record, UniqueKeys uniqueKeys) {
-      byte[] canonical = RecordIds.canonicalBytes(record);
-      byte[] idBytes = Hex.sha256Bytes(canonical);
+      return of(HashedRecord.of(record), uniqueKeys);
+    }
+
+    static Prepared of(HashedRecord hashed, UniqueKeys uniqueKeys) {
+      Record record = hashed.record();
       String topic = record.topic();
       return new Prepared(
           record,
-          Hex.format(idBytes),
-          idBytes,
-          canonical,
+          hashed.id(),
+          hashed.idBytes(),
+          hashed.canonical(),
           topic == null ? null : topic.getBytes(StandardCharsets.UTF_8),
           uniqueKeys.claimOf(record).orElse(null));
     }

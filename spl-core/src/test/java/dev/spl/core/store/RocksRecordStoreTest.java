@@ -82,6 +82,35 @@ class RocksRecordStoreTest extends RecordStoreContractTest {
   }
 
   @Test
+  void pendingDeliveriesHandOutTheRecordsTheirWriteCreatedAndReadTheSameBackAfterAReopen() {
+    Record a = record(thread("a"), Act.INTEND, "task", 1);
+    Record b = record(thread("b"), Act.DO, "work", 2);
+    List<StoredRecord> written =
+        store
+            .appendAll(
+                List.of(a, b),
+                List.of(new OutboxEntry(WORKER, a.id()), new OutboxEntry(WORKER, b.id())))
+            .stream()
+            .map(dev.spl.core.AppendResult::stored)
+            .toList();
+    // A delivery of a record stored by an earlier write is read from the log.
+    store.appendAll(List.of(), List.of(new OutboxEntry(WORKER, a.id())));
+
+    List<PendingDelivery> fresh = store.pendingDeliveries(WORKER, 10);
+
+    assertThat(fresh).hasSize(3);
+    assertThat(fresh.get(0).record()).isSameAs(written.get(0));
+    assertThat(fresh.get(1).record()).isSameAs(written.get(1));
+    assertThat(fresh.get(2).record()).isNotSameAs(written.get(0)).isEqualTo(written.get(0));
+    store.acknowledgeDeliveries(List.of(fresh.get(0).key()));
+    store.close();
+
+    store = RocksRecordStore.open(storeDirectory(), clock);
+
+    assertThat(store.pendingDeliveries(WORKER, 10)).isEqualTo(fresh.subList(1, 3));
+  }
+
+  @Test
   void claimsSurviveAReopen() {
     Record first = claim("alias:a", null, 1);
     store.append(first);

@@ -1,9 +1,9 @@
 package dev.spl.daemon.auth;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.HashedRecord;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
-import dev.spl.core.RecordStore;
 import dev.spl.core.StoredEnvelope;
 import dev.spl.core.auth.AuthRule;
 import dev.spl.core.auth.Authorizer;
@@ -14,6 +14,7 @@ import dev.spl.core.auth.Envelope;
 import dev.spl.core.fanout.ChildIntent;
 import dev.spl.core.fleet.Heartbeat;
 import dev.spl.daemon.records.RecordRejectedException;
+import dev.spl.daemon.records.RecordService;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.util.List;
@@ -37,9 +38,9 @@ public final class RecordIntake {
    *     max_fanout_depth})
    */
   public RecordIntake(
-      Trust trust, boolean coordinator, RecordStore store, Clock clock, int maxFanoutDepth) {
+      Trust trust, boolean coordinator, RecordService records, Clock clock, int maxFanoutDepth) {
     this.trust = trust;
-    this.view = new ReceiverView(trust, coordinator, store, clock, maxFanoutDepth);
+    this.view = new ReceiverView(trust, coordinator, records, clock, maxFanoutDepth);
   }
 
   public Trust trust() {
@@ -132,6 +133,16 @@ public final class RecordIntake {
    * As {@link #check(List, Envelope, boolean)}, for a request of {@code unsigned} when unsigned.
    */
   public Accepted check(List<Record> records, Envelope envelope, boolean single, Writer unsigned) {
+    return checkHashed(records.stream().map(HashedRecord::of).toList(), envelope, single, unsigned);
+  }
+
+  /** As {@link #check(List, Envelope, boolean, Writer)}, for records hashed when parsed. */
+  public Accepted checkHashed(
+      List<HashedRecord> hashed, Envelope envelope, boolean single, Writer unsigned) {
+    List<Record> records = new java.util.ArrayList<>(hashed.size());
+    for (HashedRecord record : hashed) {
+      records.add(record.record());
+    }
     Writer writer = unsigned;
     if (envelope != null && unsigned instanceof Writer.Child) {
       throw outOfScope("a request with a child credential is never signed: send its records alone");
@@ -139,7 +150,7 @@ public final class RecordIntake {
     StoredEnvelope stored = null;
     PublicKey registers = null;
     if (envelope != null) {
-      List<String> ids = records.stream().map(Record::id).toList();
+      List<String> ids = hashed.stream().map(HashedRecord::id).toList();
       if (!ids.equals(envelope.ids())) {
         throw refuse(
             AuthRule.ENVELOPE_MISMATCH,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.cel.join.CelJoinCompiler;
 import dev.spl.core.Act;
 import dev.spl.core.AppendResult;
+import dev.spl.core.HashedRecord;
 import dev.spl.core.Json;
 import dev.spl.core.OutboxEntry;
 import dev.spl.core.Record;
@@ -426,29 +427,32 @@ public final class Reconciler implements DaemonComponent {
 
   private void append(List<FanoutAction> actions) {
     String did = ctx.did();
-    List<Record> records = new ArrayList<>();
+    // Hashed once: the ids name the deliveries, and the store takes the same bytes.
+    List<HashedRecord> records = new ArrayList<>();
     List<OutboxEntry> deliveries = new ArrayList<>();
     for (FanoutRecords.Draft draft :
         FanoutRecords.drafts(actions, FanoutRecords.DEFAULT_SPAWNS_PER_RECORD)) {
       records.add(
-          new Record(
-              draft.thread(),
-              did,
-              draft.act(),
-              draft.body(),
-              ctx.recordClock().next(),
-              draft.parents()));
+          HashedRecord.of(
+              new Record(
+                  draft.thread(),
+                  did,
+                  draft.act(),
+                  draft.body(),
+                  ctx.recordClock().next(),
+                  draft.parents())));
     }
     for (FanoutAction action : actions) {
       if (action instanceof FanoutAction.Spawn spawn) {
-        Record intent =
-            new Record(
-                spawn.childThread(),
-                did,
-                Act.INTEND,
-                spawn.childIntent(),
-                ctx.recordClock().next(),
-                List.of());
+        HashedRecord intent =
+            HashedRecord.of(
+                new Record(
+                    spawn.childThread(),
+                    did,
+                    Act.INTEND,
+                    spawn.childIntent(),
+                    ctx.recordClock().next(),
+                    List.of()));
         records.add(intent);
         deliveries.add(new OutboxEntry(spawn.worker().endpoint(), intent.id()));
       } else if (action instanceof FanoutAction.Cancel cancel) {
@@ -457,20 +461,21 @@ public final class Reconciler implements DaemonComponent {
           if (child.worker() == null) {
             continue;
           }
-          Record cancelRecord =
-              new Record(
-                  child.childThread(),
-                  did,
-                  Act.LEARN,
-                  new ChildCancel(
-                          ref.namespace(),
-                          ref.id(),
-                          child.index(),
-                          child.attempt(),
-                          cancel.reason())
-                      .toBody(),
-                  ctx.recordClock().next(),
-                  List.of());
+          HashedRecord cancelRecord =
+              HashedRecord.of(
+                  new Record(
+                      child.childThread(),
+                      did,
+                      Act.LEARN,
+                      new ChildCancel(
+                              ref.namespace(),
+                              ref.id(),
+                              child.index(),
+                              child.attempt(),
+                              cancel.reason())
+                          .toBody(),
+                      ctx.recordClock().next(),
+                      List.of()));
           records.add(cancelRecord);
           fleet
               .endpointOf(child.worker())
@@ -478,7 +483,7 @@ public final class Reconciler implements DaemonComponent {
         }
       }
     }
-    List<AppendResult> results = ctx.records().appendAll(records, deliveries);
+    List<AppendResult> results = ctx.records().appendAllHashed(records, deliveries);
     for (AppendResult result : results) {
       if (result.created()) {
         applyOne(result.stored());

@@ -29,12 +29,21 @@ import java.util.regex.Pattern;
 public final class HostNames {
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
   private static final List<String> LOOPBACK = List.of("127.0.0.1", "localhost", "::1");
+  // A daemon is called by a handful of exact Host values; remembering the ones it took spares
+  // parsing the header on every request. Only taken values are kept, so refused ones cannot fill
+  // it.
+  private static final int MAX_REMEMBERED = 64;
 
   /** Normalised host names, matched with the port of the connection. */
   private final Set<String> hosts;
 
   /** {@code host:port} of the advertised URL, normalised; null when none is advertised. */
   private final String advertisedAuthority;
+
+  /** {@code Host} values taken, each with the port it came in on. */
+  private final Set<Taken> taken = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  private record Taken(String hostHeader, int localPort) {}
 
   private HostNames(Set<String> hosts, String advertisedAuthority) {
     this.hosts = Collections.unmodifiableSet(hosts);
@@ -78,12 +87,24 @@ public final class HostNames {
    * connection that came in on {@code localPort}. A missing port means 80.
    */
   public boolean allows(String hostHeader, int localPort) {
+    if (hostHeader == null) {
+      return false;
+    }
+    Taken key = new Taken(hostHeader, localPort);
+    if (taken.contains(key)) {
+      return true;
+    }
     Authority authority = Authority.parse(hostHeader, 80);
     if (authority == null) {
       return false;
     }
-    return (authority.port() == localPort && hosts.contains(authority.host()))
-        || (authority.host() + ":" + authority.port()).equals(advertisedAuthority);
+    boolean allowed =
+        (authority.port() == localPort && hosts.contains(authority.host()))
+            || (authority.host() + ":" + authority.port()).equals(advertisedAuthority);
+    if (allowed && taken.size() < MAX_REMEMBERED) {
+      taken.add(key);
+    }
+    return allowed;
   }
 
   /**

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Act;
 import dev.spl.core.AppendResult;
+import dev.spl.core.HashedRecord;
 import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
 import dev.spl.core.MalformedJsonException;
@@ -241,10 +242,14 @@ public final class HttpApi {
       throw ApiException.badRequest(
           "INVALID_REQUEST", "records: expected at least one record but the batch is empty");
     }
+    // Each record is hashed once, here: the signature check and the store take these bytes.
+    List<HashedRecord> hashed = new ArrayList<>(items.size());
     List<Record> parsed = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       try {
-        parsed.add(RecordJson.parse(items.get(i)));
+        HashedRecord record = RecordJson.parseHashed(items.get(i));
+        hashed.add(record);
+        parsed.add(record.record());
       } catch (InvalidRecordException e) {
         String where = single ? "" : "records[" + i + "]: ";
         throw ApiException.badRequest("INVALID_RECORD", where + e.getMessage());
@@ -275,7 +280,8 @@ public final class HttpApi {
     if (credential != null && !carriesToken(ctx.header("Authorization"))) {
       unsigned = childWriter(credential);
     }
-    RecordIntake.Accepted accepted = settings.intake().check(parsed, envelope, single, unsigned);
+    RecordIntake.Accepted accepted =
+        settings.intake().checkHashed(hashed, envelope, single, unsigned);
     if (heartbeat) {
       ObjectNode answer;
       try {
@@ -287,7 +293,7 @@ public final class HttpApi {
       respond(ctx, answer);
       return;
     }
-    List<AppendResult> results = records.appendReceived(parsed, accepted.envelope(), single);
+    List<AppendResult> results = records.appendReceived(hashed, accepted.envelope(), single);
     boolean anyCreated = results.stream().anyMatch(AppendResult::created);
     ctx.status(anyCreated ? 201 : 200);
     if (prefersMinimal(ctx)) {

@@ -53,6 +53,18 @@ public final class MeteredRecordStore implements RecordStore {
   }
 
   @Override
+  public List<AppendResult> appendHashed(
+      List<dev.spl.core.HashedRecord> records,
+      List<OutboxEntry> deliveries,
+      StoredEnvelope envelope,
+      java.util.function.Consumer<List<AppendResult>> onWritten) {
+    long start = System.nanoTime();
+    List<AppendResult> results = store.appendHashed(records, deliveries, envelope, onWritten);
+    metrics.appendTook(System.nanoTime() - start);
+    return results;
+  }
+
+  @Override
   public Optional<StoredEnvelope> envelopeOf(String id) {
     return store.envelopeOf(id);
   }

@@ -3,6 +3,7 @@ package dev.spl.daemon.records;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.cel.rules.RuleValidation;
 import dev.spl.core.AppendResult;
+import dev.spl.core.HashedRecord;
 import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
 import dev.spl.core.OutboxEntry;
@@ -95,7 +96,7 @@ public final class RecordService {
     checkGate(record, -1);
     AppendResult result;
     try {
-      result = write(List.of(record), List.of(), null).get(0);
+      result = write(List.of(HashedRecord.of(record)), List.of(), null).get(0);
     } catch (UniqueKeyConflictException e) {
       throw conflict(e, false);
     }
@@ -118,6 +119,19 @@ public final class RecordService {
    * daemon is sent if and only if the records that caused it are stored.
    */
   public List<AppendResult> appendAll(List<Record> records, List<OutboxEntry> deliveries) {
+    List<HashedRecord> hashed = new ArrayList<>(records.size());
+    for (Record record : records) {
+      hashed.add(HashedRecord.of(record));
+    }
+    return append(hashed, deliveries, null, false);
+  }
+
+  /**
+   * As {@link #appendAll(List, List)}, for records hashed already (a writer that needed their ids
+   * to name them in {@code deliveries}).
+   */
+  public List<AppendResult> appendAllHashed(
+      List<HashedRecord> records, List<OutboxEntry> deliveries) {
     return append(records, deliveries, null, false);
   }
 
@@ -127,18 +141,21 @@ public final class RecordService {
    * refusals name no index.
    */
   public List<AppendResult> appendReceived(
-      List<Record> records, StoredEnvelope envelope, boolean single) {
+      List<HashedRecord> records, StoredEnvelope envelope, boolean single) {
     return append(records, List.of(), envelope, single);
   }
 
   private List<AppendResult> append(
-      List<Record> records, List<OutboxEntry> deliveries, StoredEnvelope envelope, boolean single) {
+      List<HashedRecord> records,
+      List<OutboxEntry> deliveries,
+      StoredEnvelope envelope,
+      boolean single) {
     if (records.isEmpty() && deliveries.isEmpty()) {
       return List.of();
     }
     WriteGate current = gate;
     for (int i = 0; i < records.size(); i++) {
-      checkGate(current, records.get(i), single ? -1 : i);
+      checkGate(current, records.get(i).record(), single ? -1 : i);
     }
     List<AppendResult> results;
     try {
@@ -237,12 +254,12 @@ public final class RecordService {
 
   /** The store's append, telling the written listeners (if any) as soon as it is readable. */
   private List<AppendResult> write(
-      List<Record> records, List<OutboxEntry> deliveries, StoredEnvelope envelope) {
+      List<HashedRecord> records, List<OutboxEntry> deliveries, StoredEnvelope envelope) {
     if (writtenListeners.isEmpty()) {
-      return store.appendAll(records, deliveries, envelope);
+      return store.appendHashed(records, deliveries, envelope, null);
     }
     Thread appender = Thread.currentThread();
-    return store.appendAll(
+    return store.appendHashed(
         records, deliveries, envelope, written -> notifyWritten(written, appender));
   }
 

@@ -27,6 +27,21 @@ class HostNamesTest {
   }
 
   @Test
+  void aHostTakenBeforeIsTakenOnlyOnThePortItCameInOn() {
+    HostNames names = HostNames.of("127.0.0.1", null);
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(names.allows("localhost:9100", 9100)).isTrue();
+      assertThat(names.allows("localhost:9100", 9101)).isFalse();
+      assertThat(names.allows("evil.example:9100", 9100)).isFalse();
+    }
+    for (int port = 1; port <= 200; port++) {
+      assertThat(names.allows("127.0.0.1:" + port, port)).isTrue();
+    }
+    assertThat(names.allows("127.0.0.1:7", 9100)).isFalse();
+  }
+
+  @Test
   void theAdvertisedUrlAddsItsHostWithItsOwnPortAndTheBoundOne() {
     HostNames names = HostNames.of("127.0.0.1", "https://Fleet.Example.org/");
 
