@@ -233,10 +233,10 @@ public final class Setting<T> {
   private final String label;
   private final T defaultValue;
   private final Function<InstanceSettings, T> reader;
-  private Function<T, String> problem = value -> null;
-  private Function<T, String> describer = String::valueOf;
-  private String describedUnset = "(none)";
-  private long max = UNBOUNDED;
+  private final Function<T, String> problem;
+  private final Function<T, String> describer;
+  private final String describedUnset;
+  private final long max;
 
   private Setting(
       String field,
@@ -244,29 +244,59 @@ public final class Setting<T> {
       String label,
       T defaultValue,
       Function<InstanceSettings, T> reader) {
+    this(
+        field,
+        option,
+        label,
+        defaultValue,
+        reader,
+        value -> null,
+        String::valueOf,
+        "(none)",
+        UNBOUNDED);
+  }
+
+  private Setting(
+      String field,
+      String option,
+      String label,
+      T defaultValue,
+      Function<InstanceSettings, T> reader,
+      Function<T, String> problem,
+      Function<T, String> describer,
+      String describedUnset,
+      long max) {
     this.field = field;
     this.option = option;
     this.label = label;
     this.defaultValue = defaultValue;
     this.reader = reader;
+    this.problem = problem;
+    this.describer = describer;
+    this.describedUnset = describedUnset;
+    this.max = max;
   }
 
+  /** This setting, refusing a value for which {@code newProblem} says what is wrong (not null). */
   private Setting<T> refusing(Function<T, String> newProblem) {
-    problem = newProblem;
-    return this;
+    return new Setting<>(
+        field, option, label, defaultValue, reader, newProblem, describer, describedUnset, max);
   }
 
+  /** This setting, taking the whole numbers {@code min..newMax}. */
   private Setting<T> between(int min, int newMax) {
-    max = newMax;
-    return refusing(
+    Function<T, String> outside =
         value -> {
           int number = ((Number) value).intValue();
           return number < min || number > newMax
               ? "expected " + min + ".." + newMax + " but found " + number
               : null;
-        });
+        };
+    return new Setting<>(
+        field, option, label, defaultValue, reader, outside, describer, describedUnset, newMax);
   }
 
+  /** This setting, taking only {@code values}. */
   @SafeVarargs
   private Setting<T> oneOf(T... values) {
     List<T> allowed = List.of(values);
@@ -280,14 +310,15 @@ public final class Setting<T> {
             allowed.contains(value) ? null : "expected " + expected + " but found '" + value + "'");
   }
 
+  /** This setting, its values shown by {@code newDescriber} (and none as {@code (none)}). */
   private Setting<T> describedBy(Function<T, String> newDescriber) {
-    describer = newDescriber;
-    return this;
+    return describedBy(newDescriber, describedUnset);
   }
 
+  /** This setting, its values shown by {@code newDescriber} and none as {@code unset}. */
   private Setting<T> describedBy(Function<T, String> newDescriber, String unset) {
-    describedUnset = unset;
-    return describedBy(newDescriber);
+    return new Setting<>(
+        field, option, label, defaultValue, reader, problem, newDescriber, unset, max);
   }
 
   /** The JSON field, e.g. {@code echo_delay_secs}. */
