@@ -35,7 +35,7 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 
 /**
- * The {@code spl} command line. {@link #commandLine} is the one place it is assembled.
+ * The {@code spl} command line. {@link Assembly#build} is the one place it is assembled.
  *
  * <p>The top command and its global and help options are built with picocli's programmatic API
  * ({@link #topCommand}) rather than from annotations: reading annotations makes the JVM generate a
@@ -119,7 +119,7 @@ public final class Spl implements Runnable {
   /** As above, with the standard input that {@code -} arguments read. */
   public static CommandLine commandLine(
       InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
-    return assemble(in, out, err, env, COMMANDS.keySet());
+    return assembly(in, out, err, env).build();
   }
 
   /**
@@ -130,7 +130,7 @@ public final class Spl implements Runnable {
    */
   public static CommandLine commandLine(
       InputStream in, PrintStream out, PrintStream err, Map<String, String> env, String... args) {
-    return assemble(in, out, err, env, commandsNeeded(args));
+    return assembly(in, out, err, env).commands(commandsNeeded(args)).build();
   }
 
   /** The names of the commands whose models running {@code args} needs. */
@@ -154,72 +154,86 @@ public final class Spl implements Runnable {
     return equals < 0 ? arg : arg.substring(0, equals);
   }
 
-  private static CommandLine assemble(
-      InputStream in,
-      PrintStream out,
-      PrintStream err,
-      Map<String, String> env,
-      Set<String> commandNames) {
-    return assemble(in, out, err, env, Terminal.outputEncoding(), commandNames, Spl::topCommand);
-  }
-
-  /** As above, with {@code top} making the model (or annotated object) of {@code spl} itself. */
-  static CommandLine assemble(
-      InputStream in,
-      PrintStream out,
-      PrintStream err,
-      Map<String, String> env,
-      Set<String> commandNames,
-      BiFunction<GlobalOptions, CommandLine.IFactory, Object> top) {
-    return assemble(in, out, err, env, Terminal.outputEncoding(), commandNames, top);
-  }
-
   /**
-   * As above, for streams that write {@code outputEncoding}: the process's own streams write the
-   * JVM's output encoding, which the public methods assume.
+   * An assembly of the command line around {@code in}, {@code out}, {@code err} and {@code env}:
+   * every command, the JVM's output encoding, this process's working directory and {@code spl}'s
+   * own model, until set otherwise.
    */
-  static CommandLine assemble(
-      InputStream in,
-      PrintStream out,
-      PrintStream err,
-      Map<String, String> env,
-      String outputEncoding,
-      Set<String> commandNames,
-      BiFunction<GlobalOptions, CommandLine.IFactory, Object> top) {
-    return assemble(in, out, err, env, outputEncoding, commandNames, top, null);
+  static Assembly assembly(
+      InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+    return new Assembly(in, out, err, env);
   }
 
-  /** As above, for a caller whose working directory is {@code workingDir} (null: this one's). */
-  private static CommandLine assemble(
-      InputStream in,
-      PrintStream out,
-      PrintStream err,
-      Map<String, String> env,
-      String outputEncoding,
-      Set<String> commandNames,
-      BiFunction<GlobalOptions, CommandLine.IFactory, Object> top,
-      java.nio.file.Path workingDir) {
-    CliContext context = new CliContext(in, out, err, env, outputEncoding, workingDir);
-    ContextFactory factory = new ContextFactory(context);
-    CommandLine commandLine = new CommandLine(top.apply(context.global(), factory), factory);
-    for (Map.Entry<String, Class<?>> command : COMMANDS.entrySet()) {
-      if (commandNames.contains(command.getKey())) {
-        commandLine.addSubcommand(command.getKey(), new CommandLine(command.getValue(), factory));
+  /** What one command line is assembled from; {@link #build} assembles it. */
+  static final class Assembly {
+    private final InputStream in;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Map<String, String> env;
+    private String outputEncoding;
+    private Set<String> commandNames = COMMANDS.keySet();
+    private BiFunction<GlobalOptions, CommandLine.IFactory, Object> top = Spl::topCommand;
+    private java.nio.file.Path workingDir;
+
+    private Assembly(InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+      this.in = in;
+      this.out = out;
+      this.err = err;
+      this.env = env;
+    }
+
+    /**
+     * For streams that write {@code encoding}: the process's own streams write the JVM's output
+     * encoding, the default.
+     */
+    Assembly outputEncoding(String encoding) {
+      outputEncoding = encoding;
+      return this;
+    }
+
+    /** Only the commands named (see {@link #commandsNeeded}). */
+    Assembly commands(Set<String> names) {
+      commandNames = names;
+      return this;
+    }
+
+    /** {@code make} makes the model (or annotated object) of {@code spl} itself. */
+    Assembly top(BiFunction<GlobalOptions, CommandLine.IFactory, Object> make) {
+      top = make;
+      return this;
+    }
+
+    /** For a caller whose working directory is {@code dir}. */
+    Assembly workingDir(java.nio.file.Path dir) {
+      workingDir = dir;
+      return this;
+    }
+
+    /** The command line, with the commands named and the handlers of bad input and failures. */
+    CommandLine build() {
+      String encoding = outputEncoding != null ? outputEncoding : Terminal.outputEncoding();
+      CliContext context = new CliContext(in, out, err, env, encoding, workingDir);
+      ContextFactory factory = new ContextFactory(context);
+      CommandLine commandLine = new CommandLine(top.apply(context.global(), factory), factory);
+      for (Map.Entry<String, Class<?>> command : COMMANDS.entrySet()) {
+        if (commandNames.contains(command.getKey())) {
+          commandLine.addSubcommand(command.getKey(), new CommandLine(command.getValue(), factory));
+        }
       }
+      commandLine.setOut(new PrintWriter(out, true));
+      commandLine.setErr(new PrintWriter(err, true));
+      commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+      if (workingDir != null) {
+        // A file option names the caller's file, not one relative to this process.
+        commandLine.registerConverter(java.nio.file.Path.class, workingDir::resolve);
+      }
+      // `--body @file` is ours to read: picocli would otherwise splice the file into the arguments.
+      commandLine.setExpandAtFiles(false);
+      commandLine.setParameterExceptionHandler(Spl::handleBadInput);
+      commandLine.setExecutionExceptionHandler(
+          (exception, cl, parseResult) -> handleFailure(exception, context));
+      return commandLine;
     }
-    commandLine.setOut(new PrintWriter(out, true));
-    commandLine.setErr(new PrintWriter(err, true));
-    commandLine.setCaseInsensitiveEnumValuesAllowed(true);
-    if (workingDir != null) {
-      // A file option names the caller's file, not one relative to this process.
-      commandLine.registerConverter(java.nio.file.Path.class, workingDir::resolve);
-    }
-    // `--body @file` is ours to read: picocli would otherwise splice the file into the arguments.
-    commandLine.setExpandAtFiles(false);
-    commandLine.setParameterExceptionHandler(Spl::handleBadInput);
-    commandLine.setExecutionExceptionHandler(
-        (exception, cl, parseResult) -> handleFailure(exception, context));
-    return commandLine;
   }
 
   /**
@@ -233,15 +247,11 @@ public final class Spl implements Runnable {
       PrintStream err,
       Map<String, String> env,
       String... args) {
-    return assemble(
-            in,
-            out,
-            err,
-            env,
-            java.nio.charset.StandardCharsets.UTF_8.name(),
-            commandsNeeded(args),
-            Spl::topCommand,
-            workingDir)
+    return assembly(in, out, err, env)
+        .outputEncoding(java.nio.charset.StandardCharsets.UTF_8.name())
+        .commands(commandsNeeded(args))
+        .workingDir(workingDir)
+        .build()
         .execute(args);
   }
 
@@ -264,7 +274,10 @@ public final class Spl implements Runnable {
       Map<String, String> env,
       String outputEncoding,
       String... args) {
-    return assemble(in, out, err, env, outputEncoding, commandsNeeded(args), Spl::topCommand)
+    return assembly(in, out, err, env)
+        .outputEncoding(outputEncoding)
+        .commands(commandsNeeded(args))
+        .build()
         .execute(args);
   }
 

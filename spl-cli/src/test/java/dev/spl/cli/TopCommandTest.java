@@ -184,13 +184,10 @@ class TopCommandTest {
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
       CommandLine commandLine =
           annotated
-              ? Spl.assemble(
-                  new ByteArrayInputStream(new byte[0]),
-                  o,
-                  e,
-                  CliRun.cleanEnv(),
-                  all,
-                  (global, factory) -> new AnnotatedSpl(global))
+              ? Spl.assembly(new ByteArrayInputStream(new byte[0]), o, e, CliRun.cleanEnv())
+                  .commands(all)
+                  .top((global, factory) -> new AnnotatedSpl(global))
+                  .build()
               : Spl.commandLine(new ByteArrayInputStream(new byte[0]), o, e, CliRun.cleanEnv());
       int code = commandLine.execute(args);
       return new CliRun(

@@ -20,6 +20,7 @@ import dev.spl.core.fanout.SubtaskChunk;
 import dev.spl.core.fanout.SubtaskParser;
 import dev.spl.core.fanout.SubtaskSpec;
 import dev.spl.core.fanout.Verdict;
+import dev.spl.core.fanout.Worktrees;
 import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.Heartbeat;
 import dev.spl.core.fleet.Role;
@@ -94,6 +95,17 @@ final class FleetTestSupport {
       String join,
       List<String> descriptors,
       FanoutOptions options) {
+    return fanoutRecords(thread, namespace, join, descriptors, options, null);
+  }
+
+  /** As above, into worktrees as {@code worktree} says (null: none). */
+  static List<Record> fanoutRecords(
+      String thread,
+      String namespace,
+      String join,
+      List<String> descriptors,
+      FanoutOptions options,
+      Worktrees.Spec worktree) {
     List<SubtaskSpec> specs = new ArrayList<>();
     for (int i = 0; i < descriptors.size(); i++) {
       specs.add(SubtaskParser.parseJson(i, parse(descriptors.get(i))));
@@ -117,7 +129,9 @@ final class FleetTestSupport {
                 null,
                 System.currentTimeMillis(),
                 null,
-                options)
+                options,
+                null,
+                worktree)
             .toBody();
     records.add(new Record(thread, USER, Act.INTEND, parent, clock, chunkIds));
     return records;
@@ -134,14 +148,71 @@ final class FleetTestSupport {
       String join,
       List<String> descriptors,
       FanoutOptions options) {
+    return fanOut(coordinator, namespace, join, descriptors, options, null);
+  }
+
+  /**
+   * A fan-out in namespace {@code dev} into worktrees as {@code worktree} says, as {@code spl task
+   * fan-out --repo} writes it.
+   */
+  static FanoutHandle worktreeFanOut(
+      Daemon coordinator, String join, Worktrees.Spec worktree, List<String> descriptors) {
+    return fanOut(coordinator, "dev", join, descriptors, FanoutOptions.DEFAULTS, worktree);
+  }
+
+  private static FanoutHandle fanOut(
+      Daemon coordinator,
+      String namespace,
+      String join,
+      List<String> descriptors,
+      FanoutOptions options,
+      Worktrees.Spec worktree) {
     String thread = ThreadIds.derive("task", UUID.randomUUID().toString());
-    List<Record> records = fanoutRecords(thread, namespace, join, descriptors, options);
+    List<Record> records = fanoutRecords(thread, namespace, join, descriptors, options, worktree);
     Http.Response response = post(coordinator, records);
     if (response.status() != 201) {
       throw new AssertionError("fan-out refused: " + response.status() + " " + response.text());
     }
     Record parent = records.get(records.size() - 1);
     return new FanoutHandle(parent.id(), thread, namespace, descriptors.size());
+  }
+
+  /** A subtask that runs {@code command}, its goal too. */
+  static String runs(String command) {
+    ObjectNode descriptor = Json.MAPPER.createObjectNode();
+    descriptor.put("goal", command);
+    descriptor.put("run", command);
+    return descriptor.toString();
+  }
+
+  /** The config of a worker that runs its children in worktrees of {@code repo}. */
+  static DaemonConfig worktreeWorkerConfig(Path home, String alias, Daemon coordinator, Path repo) {
+    return DaemonConfig.builder(home)
+        .port(0)
+        .durability(Durability.FAST)
+        .fleet(
+            FleetSettings.builder()
+                .worker(alias, coordinator.url())
+                .heartbeatInterval(INTERVAL)
+                .executor(FleetSettings.ExecutorKind.WORKTREE)
+                .echoDelay(Duration.ZERO)
+                .repo(repo.toString())
+                .build())
+        .build();
+  }
+
+  /** Waits until {@code coordinator} counts {@code count} live workers. */
+  static void awaitLiveWorkers(Daemon coordinator, int count) {
+    Await.until(
+        count + " worker(s) live",
+        () ->
+            coordinator
+                    .fleetRegistry()
+                    .orElseThrow()
+                    .directory(coordinator.url(), 10_000)
+                    .live()
+                    .size()
+                == count);
   }
 
   static List<String> goals(int n) {

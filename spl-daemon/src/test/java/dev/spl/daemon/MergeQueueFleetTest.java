@@ -5,26 +5,14 @@ import static dev.spl.daemon.FleetTestSupport.onParentThread;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.spl.core.Act;
-import dev.spl.core.Json;
-import dev.spl.core.Record;
 import dev.spl.core.StoredRecord;
-import dev.spl.core.ThreadIds;
-import dev.spl.core.fanout.FanoutOptions;
-import dev.spl.core.fanout.FanoutParent;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.JoinComplete;
 import dev.spl.core.fanout.MergeQueue;
 import dev.spl.core.fanout.MergeStep;
-import dev.spl.core.fanout.SubtaskChunk;
-import dev.spl.core.fanout.SubtaskParser;
-import dev.spl.core.fanout.SubtaskSpec;
 import dev.spl.core.fanout.Worktrees;
 import dev.spl.core.git.Git;
-import dev.spl.core.store.Durability;
 import dev.spl.daemon.config.DaemonConfig;
-import dev.spl.daemon.config.FleetSettings;
 import dev.spl.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,38 +63,10 @@ class MergeQueueFleetTest {
   private Daemon fleet() {
     Daemon coordinator = start(coordinatorConfig(dir.resolve("coordinator")));
     for (String alias : List.of("worker-a", "worker-b")) {
-      start(
-          DaemonConfig.builder(dir.resolve(alias))
-              .port(0)
-              .durability(Durability.FAST)
-              .fleet(
-                  FleetSettings.builder()
-                      .worker(alias, coordinator.url())
-                      .heartbeatInterval(FleetTestSupport.INTERVAL)
-                      .executor(FleetSettings.ExecutorKind.WORKTREE)
-                      .echoDelay(Duration.ZERO)
-                      .repo(repoDir.toString())
-                      .build())
-              .build());
+      start(FleetTestSupport.worktreeWorkerConfig(dir.resolve(alias), alias, coordinator, repoDir));
     }
-    Await.until(
-        "2 workers live",
-        () ->
-            coordinator
-                    .fleetRegistry()
-                    .orElseThrow()
-                    .directory(coordinator.url(), 10_000)
-                    .live()
-                    .size()
-                == 2);
+    FleetTestSupport.awaitLiveWorkers(coordinator, 2);
     return coordinator;
-  }
-
-  private static String run(String command) {
-    ObjectNode descriptor = Json.MAPPER.createObjectNode();
-    descriptor.put("goal", command);
-    descriptor.put("run", command);
-    return descriptor.toString();
   }
 
   /** A fan-out into worktrees with a merge queue, as {@code spl task fan-out --merge} writes it. */
@@ -118,45 +77,12 @@ class MergeQueueFleetTest {
       MergeQueue.Mode mode,
       String check,
       List<String> commands) {
-    String thread = ThreadIds.derive("task", UUID.randomUUID().toString());
-    List<SubtaskSpec> specs = new ArrayList<>();
-    for (int i = 0; i < commands.size(); i++) {
-      specs.add(SubtaskParser.parseJson(i, FleetTestSupport.parse(run(commands.get(i)))));
-    }
-    List<Record> records = new ArrayList<>();
-    List<String> chunkIds = new ArrayList<>();
-    long clock = 1;
-    for (SubtaskChunk chunk : SubtaskChunk.split("dev", specs, FanoutRecords.DEFAULT_CHUNK_SIZE)) {
-      Record record =
-          new Record(thread, FleetTestSupport.USER, Act.LEARN, chunk.toBody(), clock++, List.of());
-      records.add(record);
-      chunkIds.add(record.id());
-    }
-    ObjectNode parent =
-        new FanoutParent(
-                "dev",
-                join,
-                specs.size(),
-                chunkIds,
-                FanoutRecords.DEFAULT_MAX_ATTEMPTS,
-                null,
-                System.currentTimeMillis(),
-                null,
-                FanoutOptions.DEFAULTS,
-                null,
-                new Worktrees.Spec(
-                    base,
-                    alias,
-                    false,
-                    false,
-                    new MergeQueue.Spec(mode, check, repoDir.toString()),
-                    null))
-            .toBody();
-    records.add(new Record(thread, FleetTestSupport.USER, Act.INTEND, parent, clock, chunkIds));
-    Http.Response response = FleetTestSupport.post(coordinator, records);
-    assertThat(response.status()).as(response.text()).isEqualTo(201);
-    return new FleetTestSupport.FanoutHandle(
-        records.get(records.size() - 1).id(), thread, "dev", commands.size());
+    return FleetTestSupport.worktreeFanOut(
+        coordinator,
+        join,
+        new Worktrees.Spec(
+            base, alias, false, false, new MergeQueue.Spec(mode, check, repoDir.toString()), null),
+        commands.stream().map(FleetTestSupport::runs).toList());
   }
 
   private static JoinComplete awaitJoin(Daemon coordinator, FleetTestSupport.FanoutHandle fanout) {

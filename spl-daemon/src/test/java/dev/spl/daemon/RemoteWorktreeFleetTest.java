@@ -5,35 +5,23 @@ import static dev.spl.daemon.FleetTestSupport.onParentThread;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Act;
-import dev.spl.core.Json;
 import dev.spl.core.Record;
 import dev.spl.core.StoredRecord;
-import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.ChildDone;
-import dev.spl.core.fanout.FanoutOptions;
-import dev.spl.core.fanout.FanoutParent;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.JoinComplete;
 import dev.spl.core.fanout.MergeQueue;
 import dev.spl.core.fanout.RetrySubtask;
-import dev.spl.core.fanout.SubtaskChunk;
-import dev.spl.core.fanout.SubtaskParser;
-import dev.spl.core.fanout.SubtaskSpec;
 import dev.spl.core.fanout.Verdict;
 import dev.spl.core.fanout.Worktrees;
 import dev.spl.core.git.Git;
-import dev.spl.core.store.Durability;
 import dev.spl.daemon.config.DaemonConfig;
-import dev.spl.daemon.config.FleetSettings;
 import dev.spl.testing.Await;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -89,80 +77,29 @@ class RemoteWorktreeFleetTest {
   private Daemon fleet() throws Exception {
     Daemon coordinator = start(coordinatorConfig(dir.resolve("coordinator")));
     for (String alias : List.of("worker-a", "worker-b")) {
-      Path repo = clone(alias + "-repo");
       start(
-          DaemonConfig.builder(dir.resolve(alias))
-              .port(0)
-              .durability(Durability.FAST)
-              .fleet(
-                  FleetSettings.builder()
-                      .worker(alias, coordinator.url())
-                      .heartbeatInterval(FleetTestSupport.INTERVAL)
-                      .executor(FleetSettings.ExecutorKind.WORKTREE)
-                      .echoDelay(Duration.ZERO)
-                      .repo(repo.toString())
-                      .build())
-              .build());
+          FleetTestSupport.worktreeWorkerConfig(
+              dir.resolve(alias), alias, coordinator, clone(alias + "-repo")));
     }
-    Await.until(
-        "2 workers live",
-        () ->
-            coordinator
-                    .fleetRegistry()
-                    .orElseThrow()
-                    .directory(coordinator.url(), 10_000)
-                    .live()
-                    .size()
-                == 2);
+    FleetTestSupport.awaitLiveWorkers(coordinator, 2);
     return coordinator;
   }
 
   /** A fan-out with a merge queue and a shared remote, as {@code spl task fan-out} writes it. */
   private FleetTestSupport.FanoutHandle fanOut(
       Daemon coordinator, String alias, String join, String remote, List<String> commands) {
-    String thread = ThreadIds.derive("task", UUID.randomUUID().toString());
-    List<SubtaskSpec> specs = new ArrayList<>();
-    for (int i = 0; i < commands.size(); i++) {
-      ObjectNode descriptor = Json.MAPPER.createObjectNode();
-      descriptor.put("goal", commands.get(i));
-      descriptor.put("run", commands.get(i));
-      specs.add(SubtaskParser.parseJson(i, FleetTestSupport.parse(descriptor.toString())));
-    }
-    List<Record> records = new ArrayList<>();
-    List<String> chunkIds = new ArrayList<>();
-    long clock = 1;
-    for (SubtaskChunk chunk : SubtaskChunk.split("dev", specs, FanoutRecords.DEFAULT_CHUNK_SIZE)) {
-      Record record =
-          new Record(thread, FleetTestSupport.USER, Act.LEARN, chunk.toBody(), clock++, List.of());
-      records.add(record);
-      chunkIds.add(record.id());
-    }
-    ObjectNode parent =
-        new FanoutParent(
-                "dev",
-                join,
-                specs.size(),
-                chunkIds,
-                FanoutRecords.DEFAULT_MAX_ATTEMPTS,
-                null,
-                System.currentTimeMillis(),
-                null,
-                FanoutOptions.DEFAULTS,
-                null,
-                new Worktrees.Spec(
-                    base,
-                    alias,
-                    false,
-                    false,
-                    new MergeQueue.Spec(
-                        MergeQueue.Mode.REBASE, "test -f a.txt", coordinatorRepoDir.toString()),
-                    remote))
-            .toBody();
-    records.add(new Record(thread, FleetTestSupport.USER, Act.INTEND, parent, clock, chunkIds));
-    Http.Response response = FleetTestSupport.post(coordinator, records);
-    assertThat(response.status()).as(response.text()).isEqualTo(201);
-    return new FleetTestSupport.FanoutHandle(
-        records.get(records.size() - 1).id(), thread, "dev", commands.size());
+    return FleetTestSupport.worktreeFanOut(
+        coordinator,
+        join,
+        new Worktrees.Spec(
+            base,
+            alias,
+            false,
+            false,
+            new MergeQueue.Spec(
+                MergeQueue.Mode.REBASE, "test -f a.txt", coordinatorRepoDir.toString()),
+            remote),
+        commands.stream().map(FleetTestSupport::runs).toList());
   }
 
   private static List<JoinComplete> joins(Daemon coordinator, FleetTestSupport.FanoutHandle f) {

@@ -1,22 +1,16 @@
 package dev.spl.daemon;
 
+import static dev.spl.daemon.FleetTestSupport.awaitLiveWorkers;
 import static dev.spl.daemon.FleetTestSupport.coordinatorConfig;
 import static dev.spl.daemon.FleetTestSupport.onParentThread;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Act;
 import dev.spl.core.Record;
-import dev.spl.core.ThreadIds;
 import dev.spl.core.fanout.ChildDone;
-import dev.spl.core.fanout.FanoutOptions;
-import dev.spl.core.fanout.FanoutParent;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.RetrySubtask;
-import dev.spl.core.fanout.SubtaskChunk;
-import dev.spl.core.fanout.SubtaskParser;
-import dev.spl.core.fanout.SubtaskSpec;
 import dev.spl.core.fanout.Verdict;
 import dev.spl.core.fanout.Worktrees;
 import dev.spl.core.git.Git;
@@ -30,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,72 +64,17 @@ class WorktreeFleetTest {
   }
 
   private Daemon worktreeWorker(Daemon coordinator, String alias) {
-    Daemon worker =
-        start(
-            DaemonConfig.builder(dir.resolve(alias))
-                .port(0)
-                .durability(Durability.FAST)
-                .fleet(
-                    FleetSettings.builder()
-                        .worker(alias, coordinator.url())
-                        .heartbeatInterval(FleetTestSupport.INTERVAL)
-                        .executor(FleetSettings.ExecutorKind.WORKTREE)
-                        .echoDelay(Duration.ZERO)
-                        .repo(repoDir.toString())
-                        .build())
-                .build());
-    return worker;
+    return start(
+        FleetTestSupport.worktreeWorkerConfig(dir.resolve(alias), alias, coordinator, repoDir));
   }
 
-  private static void awaitLiveWorkers(Daemon coordinator, int count) {
-    Await.until(
-        count + " worker(s) live",
-        () ->
-            coordinator
-                    .fleetRegistry()
-                    .orElseThrow()
-                    .directory(coordinator.url(), 10_000)
-                    .live()
-                    .size()
-                == count);
-  }
-
-  /** A fan-out into worktrees, as {@code spl task fan-out --repo} writes it. */
+  /**
+   * A fan-out into worktrees of the fan-out's base, as {@code spl task fan-out --repo} writes it.
+   */
   private FleetTestSupport.FanoutHandle fanOut(
       Daemon coordinator, String alias, String join, List<String> descriptors) {
-    String thread = ThreadIds.derive("task", UUID.randomUUID().toString());
-    List<SubtaskSpec> specs = new ArrayList<>();
-    for (int i = 0; i < descriptors.size(); i++) {
-      specs.add(SubtaskParser.parseJson(i, FleetTestSupport.parse(descriptors.get(i))));
-    }
-    List<Record> records = new ArrayList<>();
-    List<String> chunkIds = new ArrayList<>();
-    long clock = 1;
-    for (SubtaskChunk chunk : SubtaskChunk.split("dev", specs, FanoutRecords.DEFAULT_CHUNK_SIZE)) {
-      Record record =
-          new Record(thread, FleetTestSupport.USER, Act.LEARN, chunk.toBody(), clock++, List.of());
-      records.add(record);
-      chunkIds.add(record.id());
-    }
-    ObjectNode parent =
-        new FanoutParent(
-                "dev",
-                join,
-                specs.size(),
-                chunkIds,
-                FanoutRecords.DEFAULT_MAX_ATTEMPTS,
-                null,
-                System.currentTimeMillis(),
-                null,
-                FanoutOptions.DEFAULTS,
-                null,
-                new Worktrees.Spec(base, alias, false, false))
-            .toBody();
-    records.add(new Record(thread, FleetTestSupport.USER, Act.INTEND, parent, clock, chunkIds));
-    Http.Response response = FleetTestSupport.post(coordinator, records);
-    assertThat(response.status()).as(response.text()).isEqualTo(201);
-    return new FleetTestSupport.FanoutHandle(
-        records.get(records.size() - 1).id(), thread, "dev", descriptors.size());
+    return FleetTestSupport.worktreeFanOut(
+        coordinator, join, new Worktrees.Spec(base, alias, false, false), descriptors);
   }
 
   private static Optional<ChildDone> result(

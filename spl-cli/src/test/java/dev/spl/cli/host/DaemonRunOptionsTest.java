@@ -7,7 +7,9 @@ import dev.spl.cli.CliRun;
 import dev.spl.cli.ExitCodes;
 import dev.spl.cli.daemon.DaemonProcesses;
 import dev.spl.core.fleet.Role;
+import dev.spl.core.home.HomeLock;
 import dev.spl.daemon.config.FleetSettings;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -147,10 +149,8 @@ class DaemonRunOptionsTest {
         "--max-fanout-depth 17|--max-fanout-depth: expected 1..16 but found 17",
         "--max-fanout-depth deep|--max-fanout-depth",
       })
-  void badValuesExitWithBadInputNamingTheOption(String args, String option) {
-    Map<String, String> env = CliRun.cleanEnv();
-    env.put("SPL_HOME", home.toString());
-    CliRun run = CliRun.run(env, concat("daemon run --port 0", args));
+  void badValuesExitWithBadInputNamingTheOption(String args, String option) throws IOException {
+    CliRun run = runDaemonInAHeldHome(concat("daemon run --port 0", args));
     assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(run.err()).contains(option);
   }
@@ -198,12 +198,9 @@ class DaemonRunOptionsTest {
   }
 
   @Test
-  void aTemplateWithAnUnknownPlaceholderIsBadInput() {
-    Map<String, String> env = CliRun.cleanEnv();
-    env.put("SPL_HOME", home.toString());
+  void aTemplateWithAnUnknownPlaceholderIsBadInput() throws IOException {
     CliRun run =
-        CliRun.run(
-            env,
+        runDaemonInAHeldHome(
             "daemon",
             "run",
             "--port",
@@ -216,6 +213,22 @@ class DaemonRunOptionsTest {
     assertThat(run.err())
         .contains("--command-template: unknown placeholder {{prompt}} at character 10");
     assertThat(home.resolve("settings.json")).doesNotExist();
+  }
+
+  /**
+   * Runs {@code spl} (here {@code spl daemon run}) in this JVM on {@link #home} while the test
+   * holds the home's lock: a configuration that turns out to be valid then fails at once because
+   * the home is in use, instead of running a foreground daemon that never returns.
+   */
+  private CliRun runDaemonInAHeldHome(String... args) throws IOException {
+    Map<String, String> env = CliRun.cleanEnv();
+    env.put("SPL_HOME", home.toString());
+    HomeLock held = HomeLock.acquire(home);
+    try {
+      return CliRun.run(env, args);
+    } finally {
+      held.close();
+    }
   }
 
   private static String[] concat(String first, String second) {

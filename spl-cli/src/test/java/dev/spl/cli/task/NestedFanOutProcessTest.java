@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.cli.CliRun;
 import dev.spl.cli.ExitCodes;
-import dev.spl.cli.client.DaemonClient;
 import dev.spl.core.Json;
-import dev.spl.core.store.Durability;
 import dev.spl.daemon.Daemon;
-import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
 import dev.spl.testing.Await;
 import java.nio.charset.StandardCharsets;
@@ -32,39 +29,21 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NestedFanOutProcessTest {
   private static final String TOKEN = "nested-process-test-token-0123456789";
-  private static final Duration HEARTBEAT = Duration.ofMillis(100);
-  private static final Duration LEASE = Duration.ofSeconds(30);
 
   @TempDir Path dir;
-  private final List<Daemon> daemons = new ArrayList<>();
+  private InProcessFleet fleet;
   private Daemon coordinator;
+  private Daemon workerA;
   private Map<String, String> env;
   private Path spl;
 
   @BeforeEach
   void startFleet() throws Exception {
-    coordinator =
-        start(
-            DaemonConfig.builder(dir.resolve("coordinator"))
-                .port(0)
-                .durability(Durability.FAST)
-                .token(TOKEN)
-                .fleet(FleetSettings.builder().heartbeatInterval(HEARTBEAT).lease(LEASE).build())
-                .build());
-    start(
-        DaemonConfig.builder(dir.resolve("worker-a"))
-            .port(0)
-            .durability(Durability.FAST)
-            .token(TOKEN)
-            .fleet(
-                FleetSettings.builder()
-                    .worker("worker-a", coordinator.url())
-                    .heartbeatInterval(HEARTBEAT)
-                    .executor(FleetSettings.ExecutorKind.SHELL)
-                    .echoDelay(Duration.ZERO)
-                    .slots(2)
-                    .build())
-            .build());
+    fleet = new InProcessFleet(dir, TOKEN);
+    coordinator = fleet.startCoordinator();
+    workerA =
+        fleet.startWorker(
+            "worker-a", settings -> settings.executor(FleetSettings.ExecutorKind.SHELL).slots(2));
     env = CliRun.cleanEnv();
     env.put("SPL_URL", coordinator.url());
     env.put("SPL_TOKEN", TOKEN);
@@ -79,34 +58,12 @@ class NestedFanOutProcessTest {
             + "' dev.spl.cli.Main \"$@\"\n",
         StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(spl, PosixFilePermissions.fromString("rwx------"));
-    Await.until(
-        "the worker is live",
-        Duration.ofSeconds(30),
-        () -> {
-          for (JsonNode instance :
-              new DaemonClient(coordinator.url(), TOKEN)
-                  .get("/v1/fleet/status")
-                  .path("instances")) {
-            if ("worker".equals(instance.path("role").asText())
-                && "live".equals(instance.path("status").asText())) {
-              return true;
-            }
-          }
-          return false;
-        });
+    fleet.awaitLiveWorkers(1);
   }
 
   @AfterEach
   void stopFleet() {
-    for (int i = daemons.size() - 1; i >= 0; i--) {
-      daemons.get(i).close();
-    }
-  }
-
-  private Daemon start(DaemonConfig config) {
-    Daemon daemon = Daemon.start(config);
-    daemons.add(daemon);
-    return daemon;
+    fleet.close();
   }
 
   private CliRun ok(String... args) {
@@ -322,7 +279,7 @@ class NestedFanOutProcessTest {
     Await.until(
         "the child has started", Duration.ofSeconds(60), () -> Files.exists(credentialFile));
     String credential = Files.readString(credentialFile).trim();
-    String worker = daemons.get(1).url();
+    String worker = workerA.url();
 
     // Its own credential while it runs: the command runs and answers like the launcher would.
     java.net.http.HttpResponse<byte[]> served =

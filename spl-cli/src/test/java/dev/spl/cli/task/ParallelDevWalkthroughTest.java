@@ -6,17 +6,9 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.cli.CliRun;
 import dev.spl.cli.ExitCodes;
-import dev.spl.cli.client.DaemonClient;
 import dev.spl.core.git.Git;
-import dev.spl.core.store.Durability;
-import dev.spl.daemon.Daemon;
-import dev.spl.daemon.config.DaemonConfig;
-import dev.spl.daemon.config.FleetSettings;
-import dev.spl.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -32,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  * --rebase} fixes it, and the check runs the repository's tests each time.
  */
 class ParallelDevWalkthroughTest {
-  private static final Duration HEARTBEAT = Duration.ofMillis(100);
   private static final Map<String, String> IDENTITY =
       Map.of(
           "GIT_AUTHOR_NAME", "dev",
@@ -41,7 +32,7 @@ class ParallelDevWalkthroughTest {
           "GIT_COMMITTER_EMAIL", "dev@localhost");
 
   @TempDir Path dir;
-  private final List<Daemon> daemons = new ArrayList<>();
+  private InProcessFleet fleet;
   private Map<String, String> env;
   private Path sample;
   private Git repo;
@@ -76,48 +67,14 @@ class ParallelDevWalkthroughTest {
             + " > mul.py\n"
             + "printf 'import mul\\nassert mul.mul(3, 4) == 12\\n' >> test_calc.py\n");
 
-    Daemon coordinator =
-        start(
-            DaemonConfig.builder(dir.resolve("coordinator"))
-                .port(0)
-                .durability(Durability.FAST)
-                .fleet(
-                    FleetSettings.builder()
-                        .heartbeatInterval(HEARTBEAT)
-                        .lease(Duration.ofSeconds(30))
-                        .build())
-                .build());
+    fleet = new InProcessFleet(dir, null);
+    fleet.startCoordinator();
     for (String alias : List.of("worker-1", "worker-2")) {
-      start(
-          DaemonConfig.builder(dir.resolve(alias))
-              .port(0)
-              .durability(Durability.FAST)
-              .fleet(
-                  FleetSettings.builder()
-                      .worker(alias, coordinator.url())
-                      .heartbeatInterval(HEARTBEAT)
-                      .executor(FleetSettings.ExecutorKind.WORKTREE)
-                      .echoDelay(Duration.ZERO)
-                      .repo(sample.toString())
-                      .build())
-              .build());
+      fleet.startWorktreeWorker(alias, sample);
     }
     env = CliRun.cleanEnv();
-    env.put("SPL_HOME", dir.resolve("coordinator").toString());
-    Await.until(
-        "both workers are live",
-        Duration.ofMillis(30_000),
-        () -> {
-          int live = 0;
-          for (JsonNode instance :
-              new DaemonClient(coordinator.url(), null).get("/v1/fleet/status").path("instances")) {
-            if ("worker".equals(instance.path("role").asText())
-                && "live".equals(instance.path("status").asText())) {
-              live++;
-            }
-          }
-          return live == 2;
-        });
+    env.put("SPL_HOME", fleet.coordinatorHome().toString());
+    fleet.awaitLiveWorkers(2);
   }
 
   private static boolean commandWorks(String... command) {
@@ -130,15 +87,9 @@ class ParallelDevWalkthroughTest {
 
   @AfterEach
   void stopFleet() {
-    for (int i = daemons.size() - 1; i >= 0; i--) {
-      daemons.get(i).close();
+    if (fleet != null) {
+      fleet.close();
     }
-  }
-
-  private Daemon start(DaemonConfig config) {
-    Daemon daemon = Daemon.start(config);
-    daemons.add(daemon);
-    return daemon;
   }
 
   private CliRun run(int expectedExit, String... args) {

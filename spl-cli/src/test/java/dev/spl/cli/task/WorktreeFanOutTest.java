@@ -6,18 +6,9 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.cli.CliRun;
 import dev.spl.cli.ExitCodes;
-import dev.spl.cli.client.DaemonClient;
 import dev.spl.core.git.Git;
-import dev.spl.core.store.Durability;
-import dev.spl.daemon.Daemon;
-import dev.spl.daemon.config.DaemonConfig;
-import dev.spl.daemon.config.FleetSettings;
-import dev.spl.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
  * this JVM, on a real git repository in a temporary folder.
  */
 class WorktreeFanOutTest {
-  private static final Duration HEARTBEAT = Duration.ofMillis(100);
   private static final Map<String, String> IDENTITY =
       Map.of(
           "GIT_AUTHOR_NAME", "tester",
@@ -38,7 +28,7 @@ class WorktreeFanOutTest {
           "GIT_COMMITTER_EMAIL", "tester@localhost");
 
   @TempDir Path dir;
-  private final List<Daemon> daemons = new ArrayList<>();
+  private InProcessFleet fleet;
   private Map<String, String> env;
   private Path repoDir;
   private Git repo;
@@ -56,59 +46,17 @@ class WorktreeFanOutTest {
     repo.check("add", "-A");
     repo.check(IDENTITY, "commit", "-q", "-m", "initial");
     base = repo.check("rev-parse", "HEAD");
-
-    Daemon coordinator =
-        start(
-            DaemonConfig.builder(dir.resolve("coordinator"))
-                .port(0)
-                .durability(Durability.FAST)
-                .fleet(
-                    FleetSettings.builder()
-                        .heartbeatInterval(HEARTBEAT)
-                        .lease(Duration.ofSeconds(30))
-                        .build())
-                .build());
-    start(
-        DaemonConfig.builder(dir.resolve("worker-a"))
-            .port(0)
-            .durability(Durability.FAST)
-            .fleet(
-                FleetSettings.builder()
-                    .worker("worker-a", coordinator.url())
-                    .heartbeatInterval(HEARTBEAT)
-                    .executor(FleetSettings.ExecutorKind.WORKTREE)
-                    .echoDelay(Duration.ZERO)
-                    .repo(repoDir.toString())
-                    .build())
-            .build());
+    fleet = new InProcessFleet(dir, null);
+    fleet.startCoordinator();
+    fleet.startWorktreeWorker("worker-a", repoDir);
     env = CliRun.cleanEnv();
-    env.put("SPL_HOME", dir.resolve("coordinator").toString());
-    Await.until(
-        "the worker is live",
-        Duration.ofMillis(30_000),
-        () -> {
-          for (JsonNode instance :
-              new DaemonClient(coordinator.url(), null).get("/v1/fleet/status").path("instances")) {
-            if ("worker".equals(instance.path("role").asText())
-                && "live".equals(instance.path("status").asText())) {
-              return true;
-            }
-          }
-          return false;
-        });
+    env.put("SPL_HOME", fleet.coordinatorHome().toString());
+    fleet.awaitLiveWorkers(1);
   }
 
   @AfterEach
   void stopFleet() {
-    for (int i = daemons.size() - 1; i >= 0; i--) {
-      daemons.get(i).close();
-    }
-  }
-
-  private Daemon start(DaemonConfig config) {
-    Daemon daemon = Daemon.start(config);
-    daemons.add(daemon);
-    return daemon;
+    fleet.close();
   }
 
   private CliRun ok(String... args) {

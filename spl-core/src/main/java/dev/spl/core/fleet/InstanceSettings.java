@@ -7,15 +7,12 @@ import dev.spl.core.InvalidRecordException;
 import dev.spl.core.Json;
 import dev.spl.core.fanout.CommandTemplate;
 import dev.spl.core.fanout.ExecutorKind;
-import dev.spl.core.fanout.Fanouts;
-import dev.spl.core.fanout.NestedFanouts;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
-import java.util.regex.Pattern;
 
 /**
  * How one daemon runs, as it keeps it in its home ({@code settings.json}) and as a {@code
@@ -77,34 +74,9 @@ public record InstanceSettings(
   public static final String COORDINATOR_ALIAS = "coordinator";
   public static final String ECHO_PLAIN = "plain";
   public static final String ECHO_COMPUTE = "compute";
-  private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
-  /** The fields, by their JSON names, in the order messages list them. */
-  public static final List<String> FIELDS =
-      List.of(
-          "role",
-          "alias",
-          "coordinator",
-          "advertise",
-          "bind",
-          "port",
-          "max_request_bytes",
-          "heartbeat_interval_secs",
-          "lease_secs",
-          "executor",
-          "echo_delay_secs",
-          "slots",
-          "durability",
-          "labels",
-          "echo_mode",
-          "max_children",
-          "tls_cert",
-          "tls_key",
-          "tls_ca",
-          "insecure_http",
-          "command_template",
-          "repo",
-          "max_fanout_depth");
+  /** The fields, by their JSON names, in the order messages list them (see {@link Setting}). */
+  public static final List<String> FIELDS = Setting.fields();
 
   public InstanceSettings {
     Objects.requireNonNull(role, "role");
@@ -113,60 +85,27 @@ public record InstanceSettings(
     Objects.requireNonNull(executor, "executor");
     Objects.requireNonNull(durability, "durability");
     labels = Labels.of(labels == null ? Map.of() : labels);
+    Objects.requireNonNull(echoMode, "echoMode");
     if (!alias.isEmpty()) {
-      checkAlias("alias", alias);
+      Setting.ALIAS.check(alias);
     }
-    if (role == Role.WORKER && (coordinatorUrl == null || coordinatorUrl.isBlank())) {
-      throw new IllegalArgumentException(
-          "coordinator: a worker needs the URL of its coordinator but none is set");
-    }
+    requireCoordinatorOfWorker(role, coordinatorUrl);
     if (role == Role.COORDINATOR && coordinatorUrl != null) {
       throw new IllegalArgumentException(
           "coordinator: only a worker reports to a coordinator, but the role is coordinator");
     }
-    if (bind.isBlank()) {
-      throw new IllegalArgumentException("bind: expected a host address but found nothing");
+    Setting.BIND.check(bind);
+    Setting.PORT.check(port);
+    Setting.MAX_REQUEST_BYTES.check(maxRequestBytes);
+    Setting.HEARTBEAT_INTERVAL.check(heartbeatIntervalMillis);
+    if (leaseMillis != null) {
+      checkLease(heartbeatIntervalMillis, leaseMillis);
     }
-    if (port < 0 || port > 65_535) {
-      throw new IllegalArgumentException("port: expected 0..65535 but found " + port);
-    }
-    if (maxRequestBytes < 1) {
-      throw new IllegalArgumentException(
-          "max_request_bytes: expected a positive number but found " + maxRequestBytes);
-    }
-    if (heartbeatIntervalMillis < 1) {
-      throw new IllegalArgumentException(
-          "heartbeat_interval_secs: expected at least 0.001 but found "
-              + seconds(heartbeatIntervalMillis));
-    }
-    if (leaseMillis != null && leaseMillis <= heartbeatIntervalMillis) {
-      throw new IllegalArgumentException(
-          "lease_secs: expected more than the heartbeat interval ("
-              + seconds(heartbeatIntervalMillis)
-              + " s) but found "
-              + seconds(leaseMillis));
-    }
-    if (echoDelayMillis < 0) {
-      throw new IllegalArgumentException(
-          "echo_delay_secs: expected >= 0 but found " + seconds(echoDelayMillis));
-    }
-    if (slots < 1 || slots > WorkerSlots.MAX) {
-      throw new IllegalArgumentException(
-          "slots: expected 1.." + WorkerSlots.MAX + " but found " + slots);
-    }
-    if (!DURABLE.equals(durability) && !FAST.equals(durability)) {
-      throw new IllegalArgumentException(
-          "durability: expected 'durable' or 'fast' but found '" + durability + "'");
-    }
-    Objects.requireNonNull(echoMode, "echoMode");
-    if (!ECHO_PLAIN.equals(echoMode) && !ECHO_COMPUTE.equals(echoMode)) {
-      throw new IllegalArgumentException(
-          "echo_mode: expected 'plain' or 'compute' but found '" + echoMode + "'");
-    }
-    if (maxChildren < 1 || maxChildren > Fanouts.MAX_MAX_CHILDREN) {
-      throw new IllegalArgumentException(
-          "max_children: expected 1.." + Fanouts.MAX_MAX_CHILDREN + " but found " + maxChildren);
-    }
+    Setting.ECHO_DELAY.check(echoDelayMillis);
+    Setting.SLOTS.check(slots);
+    Setting.DURABILITY.check(durability);
+    Setting.ECHO_MODE.check(echoMode);
+    Setting.MAX_CHILDREN.check(maxChildren);
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new IllegalArgumentException(
           tlsCert == null
@@ -177,6 +116,39 @@ public record InstanceSettings(
       throw new IllegalArgumentException(
           "insecure_http: set with tls_cert, but a daemon serves either HTTPS or plain HTTP");
     }
+    checkCommandTemplate(executor, commandTemplate);
+    Setting.MAX_FANOUT_DEPTH.check(maxFanoutDepth);
+    if (executor == ExecutorKind.WORKTREE && repo == null) {
+      throw new IllegalArgumentException(
+          "repo: the worktree executor needs the git repository its children work in (--repo PATH)"
+              + " but none is set");
+    }
+  }
+
+  /** Refuses a worker without the URL of its coordinator. */
+  public static void requireCoordinatorOfWorker(Role role, String coordinatorUrl) {
+    if (role == Role.WORKER && (coordinatorUrl == null || coordinatorUrl.isBlank())) {
+      throw new IllegalArgumentException(
+          "coordinator: a worker needs the URL of its coordinator but none is set");
+    }
+  }
+
+  /** Refuses a lease no longer than the heartbeat interval (both in milliseconds). */
+  public static void checkLease(long heartbeatIntervalMillis, long leaseMillis) {
+    if (leaseMillis <= heartbeatIntervalMillis) {
+      throw new IllegalArgumentException(
+          "lease_secs: expected more than the heartbeat interval ("
+              + seconds(heartbeatIntervalMillis)
+              + " s) but found "
+              + seconds(leaseMillis));
+    }
+  }
+
+  /**
+   * Refuses the command executor without a command template that parses, and a template for any
+   * other executor.
+   */
+  public static void checkCommandTemplate(ExecutorKind executor, String commandTemplate) {
     if (executor == ExecutorKind.COMMAND) {
       if (commandTemplate == null) {
         throw new IllegalArgumentException(
@@ -187,30 +159,6 @@ public record InstanceSettings(
       throw new IllegalArgumentException(
           "command_template: applies to the command executor only, but the executor is "
               + executor.wire());
-    }
-    if (maxFanoutDepth < 1 || maxFanoutDepth > NestedFanouts.MAX_MAX_DEPTH) {
-      throw new IllegalArgumentException(
-          "max_fanout_depth: expected 1.."
-              + NestedFanouts.MAX_MAX_DEPTH
-              + " but found "
-              + maxFanoutDepth);
-    }
-    if (executor == ExecutorKind.WORKTREE && repo == null) {
-      throw new IllegalArgumentException(
-          "repo: the worktree executor needs the git repository its children work in (--repo PATH)"
-              + " but none is set");
-    }
-  }
-
-  /** Refuses an alias the fleet cannot name an instance by; {@code where} names the field. */
-  static void checkAlias(String where, String alias) {
-    if (!ALIAS.matcher(alias).matches()) {
-      throw new IllegalArgumentException(
-          where
-              + ": expected 1-63 letters, digits, '.', '_' or '-' (starting with a letter or digit)"
-              + " but found '"
-              + alias
-              + "'");
     }
   }
 
@@ -236,29 +184,29 @@ public record InstanceSettings(
 
   /** Builds {@link InstanceSettings}; each field starts at its default (see {@link #defaults}). */
   public static final class Builder {
-    private Role role = Role.COORDINATOR;
-    private String alias = COORDINATOR_ALIAS;
+    private Role role = Setting.ROLE.defaultValue();
+    private String alias = Setting.ALIAS.defaultValue();
     private String coordinatorUrl;
     private String advertiseUrl;
-    private String bind = DEFAULT_BIND;
-    private int port = DEFAULT_PORT;
-    private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
-    private long heartbeatIntervalMillis = FleetThresholds.DEFAULT_HEARTBEAT_INTERVAL_MILLIS;
+    private String bind = Setting.BIND.defaultValue();
+    private int port = Setting.PORT.defaultValue();
+    private long maxRequestBytes = Setting.MAX_REQUEST_BYTES.defaultValue();
+    private long heartbeatIntervalMillis = Setting.HEARTBEAT_INTERVAL.defaultValue();
     private Long leaseMillis;
-    private ExecutorKind executor = ExecutorKind.ECHO;
-    private long echoDelayMillis = DEFAULT_ECHO_DELAY_MILLIS;
-    private int slots = WorkerSlots.DEFAULT;
-    private String durability = DURABLE;
+    private ExecutorKind executor = Setting.EXECUTOR.defaultValue();
+    private long echoDelayMillis = Setting.ECHO_DELAY.defaultValue();
+    private int slots = Setting.SLOTS.defaultValue();
+    private String durability = Setting.DURABILITY.defaultValue();
     private SortedMap<String, String> labels;
-    private String echoMode = ECHO_PLAIN;
-    private int maxChildren = Fanouts.DEFAULT_MAX_CHILDREN;
+    private String echoMode = Setting.ECHO_MODE.defaultValue();
+    private int maxChildren = Setting.MAX_CHILDREN.defaultValue();
     private String tlsCert;
     private String tlsKey;
     private String tlsCa;
     private boolean insecureHttp;
     private String commandTemplate;
     private String repo;
-    private int maxFanoutDepth = NestedFanouts.DEFAULT_MAX_DEPTH;
+    private int maxFanoutDepth = Setting.MAX_FANOUT_DEPTH.defaultValue();
 
     private Builder() {}
 
@@ -445,7 +393,7 @@ public record InstanceSettings(
 
   /** The value of one field (by its JSON name) as messages show it: {@code echo}, {@code 5 s}. */
   public String describe(String field) {
-    if (field.equals("lease_secs") && leaseMillis == null) {
+    if (field.equals(Setting.LEASE.field()) && leaseMillis == null) {
       return "three heartbeat intervals (" + seconds(effectiveLeaseMillis()) + " s)";
     }
     return describeValue(field, valueOf(field));
@@ -457,52 +405,12 @@ public record InstanceSettings(
    * is the one in force.
    */
   public Object valueOf(String field) {
-    return switch (field) {
-      case "role" -> role;
-      case "alias" -> alias;
-      case "coordinator" -> coordinatorUrl;
-      case "advertise" -> advertiseUrl;
-      case "bind" -> bind;
-      case "port" -> port;
-      case "max_request_bytes" -> maxRequestBytes;
-      case "heartbeat_interval_secs" -> heartbeatIntervalMillis;
-      case "lease_secs" -> effectiveLeaseMillis();
-      case "executor" -> executor;
-      case "echo_delay_secs" -> echoDelayMillis;
-      case "slots" -> slots;
-      case "durability" -> durability;
-      case "labels" -> labels;
-      case "echo_mode" -> echoMode;
-      case "max_children" -> maxChildren;
-      case "tls_cert" -> tlsCert;
-      case "tls_key" -> tlsKey;
-      case "tls_ca" -> tlsCa;
-      case "insecure_http" -> insecureHttp;
-      case "command_template" -> commandTemplate;
-      case "repo" -> repo;
-      case "max_fanout_depth" -> maxFanoutDepth;
-      default -> throw new IllegalArgumentException("no settings field '" + field + "'");
-    };
+    return Setting.ofField(field).valueIn(this);
   }
 
   /** A value of {@code field} as messages show it (see {@link #valueOf}). */
-  @SuppressWarnings("unchecked")
   public static String describeValue(String field, Object value) {
-    return switch (field) {
-      case "role" -> ((Role) value).wire();
-      case "alias" -> value == null || value.toString().isEmpty() ? "(none)" : value.toString();
-      case "coordinator", "repo" -> value == null ? "(none)" : value.toString();
-      case "advertise" -> value == null ? "(the bound URL)" : value.toString();
-      case "port" -> ((Integer) value) == 0 ? "0 (any free port)" : value.toString();
-      case "heartbeat_interval_secs", "lease_secs", "echo_delay_secs" ->
-          seconds((Long) value) + " s";
-      case "executor" -> ((ExecutorKind) value).wire();
-      case "labels" -> Labels.describe((Map<String, String>) value);
-      case "tls_cert", "tls_key" -> value == null ? "(none: plain HTTP)" : value.toString();
-      case "tls_ca" -> value == null ? "(the system trust store)" : value.toString();
-      case "command_template" -> value == null ? "(none)" : "'" + value + "'";
-      default -> String.valueOf(value);
-    };
+    return Setting.ofField(field).describeAny(value);
   }
 
   /** The fields (JSON names) whose values differ between this and {@code other}. */
@@ -521,35 +429,35 @@ public record InstanceSettings(
   public ObjectNode toJson() {
     ObjectNode node = Json.MAPPER.createObjectNode();
     node.put("version", FORMAT);
-    node.put("role", role.wire());
-    node.put("alias", alias);
-    putText(node, "coordinator", coordinatorUrl);
-    putText(node, "advertise", advertiseUrl);
-    node.put("bind", bind);
-    node.put("port", port);
-    node.put("max_request_bytes", maxRequestBytes);
-    putSeconds(node, "heartbeat_interval_secs", heartbeatIntervalMillis);
+    node.put(Setting.ROLE.field(), role.wire());
+    node.put(Setting.ALIAS.field(), alias);
+    putText(node, Setting.COORDINATOR.field(), coordinatorUrl);
+    putText(node, Setting.ADVERTISE.field(), advertiseUrl);
+    node.put(Setting.BIND.field(), bind);
+    node.put(Setting.PORT.field(), port);
+    node.put(Setting.MAX_REQUEST_BYTES.field(), maxRequestBytes);
+    putSeconds(node, Setting.HEARTBEAT_INTERVAL.field(), heartbeatIntervalMillis);
     if (leaseMillis != null) {
-      putSeconds(node, "lease_secs", leaseMillis);
+      putSeconds(node, Setting.LEASE.field(), leaseMillis);
     } else {
-      node.putNull("lease_secs");
+      node.putNull(Setting.LEASE.field());
     }
-    node.put("executor", executor.wire());
-    putSeconds(node, "echo_delay_secs", echoDelayMillis);
-    node.put("slots", slots);
-    node.put("durability", durability);
-    node.set("labels", Labels.toJson(labels));
-    node.put("echo_mode", echoMode);
-    node.put("max_children", maxChildren);
-    putText(node, "tls_cert", tlsCert);
-    putText(node, "tls_key", tlsKey);
-    putText(node, "tls_ca", tlsCa);
-    node.put("insecure_http", insecureHttp);
-    putText(node, "command_template", commandTemplate);
+    node.put(Setting.EXECUTOR.field(), executor.wire());
+    putSeconds(node, Setting.ECHO_DELAY.field(), echoDelayMillis);
+    node.put(Setting.SLOTS.field(), slots);
+    node.put(Setting.DURABILITY.field(), durability);
+    node.set(Setting.LABELS.field(), Labels.toJson(labels));
+    node.put(Setting.ECHO_MODE.field(), echoMode);
+    node.put(Setting.MAX_CHILDREN.field(), maxChildren);
+    putText(node, Setting.TLS_CERT.field(), tlsCert);
+    putText(node, Setting.TLS_KEY.field(), tlsKey);
+    putText(node, Setting.TLS_CA.field(), tlsCa);
+    node.put(Setting.INSECURE_HTTP.field(), insecureHttp);
+    putText(node, Setting.COMMAND_TEMPLATE.field(), commandTemplate);
     if (repo != null) {
-      node.put("repo", repo);
+      node.put(Setting.REPO.field(), repo);
     }
-    node.put("max_fanout_depth", maxFanoutDepth);
+    node.put(Setting.MAX_FANOUT_DEPTH.field(), maxFanoutDepth);
     return node;
   }
 
@@ -566,34 +474,40 @@ public record InstanceSettings(
     }
     try {
       return new InstanceSettings(
-          Role.parse(where + "role", text(node, "role", where)),
-          text(node, "alias", where),
-          optionalText(node, "coordinator", where),
-          optionalText(node, "advertise", where),
-          text(node, "bind", where),
-          (int) integer(node, "port", where, 65_535),
-          integer(node, "max_request_bytes", where, Long.MAX_VALUE),
-          millis(node, "heartbeat_interval_secs", where),
-          node.hasNonNull("lease_secs") ? millis(node, "lease_secs", where) : null,
-          ExecutorKind.parse(where + "executor", text(node, "executor", where)),
-          millis(node, "echo_delay_secs", where),
-          (int) integer(node, "slots", where, WorkerSlots.MAX),
-          text(node, "durability", where),
-          Labels.fromJson(node, "labels", where),
+          Role.parse(where + Setting.ROLE.field(), text(node, Setting.ROLE.field(), where)),
+          text(node, Setting.ALIAS.field(), where),
+          optionalText(node, Setting.COORDINATOR.field(), where),
+          optionalText(node, Setting.ADVERTISE.field(), where),
+          text(node, Setting.BIND.field(), where),
+          (int) integer(node, Setting.PORT, where),
+          integer(node, Setting.MAX_REQUEST_BYTES, where),
+          millis(node, Setting.HEARTBEAT_INTERVAL.field(), where),
+          node.hasNonNull(Setting.LEASE.field())
+              ? millis(node, Setting.LEASE.field(), where)
+              : null,
+          ExecutorKind.parse(
+              where + Setting.EXECUTOR.field(), text(node, Setting.EXECUTOR.field(), where)),
+          millis(node, Setting.ECHO_DELAY.field(), where),
+          (int) integer(node, Setting.SLOTS, where),
+          text(node, Setting.DURABILITY.field(), where),
+          Labels.fromJson(node, Setting.LABELS.field(), where),
           // Kept since a later version of the format's writer: absent means the default.
-          node.has("echo_mode") ? text(node, "echo_mode", where) : ECHO_PLAIN,
-          node.has("max_children")
-              ? (int) integer(node, "max_children", where, Fanouts.MAX_MAX_CHILDREN)
-              : Fanouts.DEFAULT_MAX_CHILDREN,
-          optionalText(node, "tls_cert", where),
-          optionalText(node, "tls_key", where),
-          optionalText(node, "tls_ca", where),
-          node.has("insecure_http") && bool(node, "insecure_http", where),
-          optionalText(node, "command_template", where),
-          optionalText(node, "repo", where),
-          node.has("max_fanout_depth")
-              ? (int) integer(node, "max_fanout_depth", where, NestedFanouts.MAX_MAX_DEPTH)
-              : NestedFanouts.DEFAULT_MAX_DEPTH);
+          node.has(Setting.ECHO_MODE.field())
+              ? text(node, Setting.ECHO_MODE.field(), where)
+              : Setting.ECHO_MODE.defaultValue(),
+          node.has(Setting.MAX_CHILDREN.field())
+              ? (int) integer(node, Setting.MAX_CHILDREN, where)
+              : Setting.MAX_CHILDREN.defaultValue(),
+          optionalText(node, Setting.TLS_CERT.field(), where),
+          optionalText(node, Setting.TLS_KEY.field(), where),
+          optionalText(node, Setting.TLS_CA.field(), where),
+          node.has(Setting.INSECURE_HTTP.field())
+              && bool(node, Setting.INSECURE_HTTP.field(), where),
+          optionalText(node, Setting.COMMAND_TEMPLATE.field(), where),
+          optionalText(node, Setting.REPO.field(), where),
+          node.has(Setting.MAX_FANOUT_DEPTH.field())
+              ? (int) integer(node, Setting.MAX_FANOUT_DEPTH, where)
+              : Setting.MAX_FANOUT_DEPTH.defaultValue());
     } catch (IllegalArgumentException e) {
       throw new InvalidRecordException(where + e.getMessage());
     }
@@ -643,7 +557,9 @@ public record InstanceSettings(
     return value.asBoolean();
   }
 
-  private static long integer(ObjectNode node, String field, String where, long max) {
+  private static long integer(ObjectNode node, Setting<?> setting, String where) {
+    String field = setting.field();
+    long max = setting.max();
     JsonNode value = node.get(field);
     if (value == null
         || !value.canConvertToExactIntegral()

@@ -3,6 +3,8 @@ package dev.spl.core.fleet;
 import dev.spl.core.fanout.CommandTemplate;
 import dev.spl.core.fanout.ExecutorKind;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -39,58 +41,8 @@ public record SettingsRequest(
     String repo,
     Integer maxFanoutDepth) {
 
-  /** The option that sets each field (by its JSON name). */
-  public static final Map<String, String> OPTIONS =
-      Map.ofEntries(
-          Map.entry("role", "--role"),
-          Map.entry("alias", "--alias"),
-          Map.entry("coordinator", "--coordinator"),
-          Map.entry("advertise", "--advertise"),
-          Map.entry("bind", "--bind"),
-          Map.entry("port", "--port"),
-          Map.entry("max_request_bytes", "--max-request-bytes"),
-          Map.entry("heartbeat_interval_secs", "--heartbeat-interval"),
-          Map.entry("lease_secs", "--lease"),
-          Map.entry("executor", "--executor"),
-          Map.entry("echo_delay_secs", "--echo-delay"),
-          Map.entry("slots", "--slots"),
-          Map.entry("durability", "--durability"),
-          Map.entry("labels", "--label"),
-          Map.entry("echo_mode", "--echo-mode"),
-          Map.entry("max_children", "--max-children"),
-          Map.entry("tls_cert", "--tls-cert"),
-          Map.entry("tls_key", "--tls-key"),
-          Map.entry("tls_ca", "--tls-ca"),
-          Map.entry("insecure_http", "--insecure-http"),
-          Map.entry("command_template", "--command-template"),
-          Map.entry("repo", "--repo"),
-          Map.entry("max_fanout_depth", "--max-fanout-depth"));
-
-  private static final Map<String, String> NAMES =
-      Map.ofEntries(
-          Map.entry("role", "role"),
-          Map.entry("alias", "alias"),
-          Map.entry("coordinator", "coordinator"),
-          Map.entry("advertise", "advertised URL"),
-          Map.entry("bind", "bind address"),
-          Map.entry("port", "port"),
-          Map.entry("max_request_bytes", "largest request"),
-          Map.entry("heartbeat_interval_secs", "heartbeat interval"),
-          Map.entry("lease_secs", "lease"),
-          Map.entry("executor", "executor"),
-          Map.entry("echo_delay_secs", "echo delay"),
-          Map.entry("slots", "slots"),
-          Map.entry("durability", "durability"),
-          Map.entry("labels", "labels"),
-          Map.entry("echo_mode", "echo mode"),
-          Map.entry("max_children", "children cap"),
-          Map.entry("tls_cert", "TLS certificate"),
-          Map.entry("tls_key", "TLS key"),
-          Map.entry("tls_ca", "trusted CA"),
-          Map.entry("insecure_http", "plain HTTP off loopback"),
-          Map.entry("command_template", "command template"),
-          Map.entry("repo", "repository"),
-          Map.entry("max_fanout_depth", "fan-out depth limit"));
+  /** The option that sets each field (by its JSON name); see {@link Setting#option}. */
+  public static final Map<String, String> OPTIONS = options();
 
   /** Nothing given: the stored settings, or the defaults. */
   public static final SettingsRequest NOTHING = builder().build();
@@ -327,7 +279,7 @@ public record SettingsRequest(
       String field, String option, String current, String given, String asked) {
     /** {@code executor is echo, --executor shell asks for shell}. */
     public String describe() {
-      return NAMES.get(field)
+      return Setting.ofField(field).label()
           + " is "
           + current
           + ", "
@@ -375,54 +327,54 @@ public record SettingsRequest(
       out.add(
           new Difference(
               "role",
-              role != null ? OPTIONS.get("role") : OPTIONS.get("coordinator"),
+              role != null ? Setting.ROLE.option() : Setting.COORDINATOR.option(),
               current.describe("role"),
               role != null ? role.wire() : coordinatorUrl,
               asked.wire()));
     }
-    compare(out, current, "alias", alias, alias);
-    compare(out, current, "coordinator", coordinatorUrl, coordinatorUrl);
-    compare(out, current, "advertise", advertiseUrl, advertiseUrl);
-    compare(out, current, "bind", bind, bind);
+    compare(out, current, Setting.ALIAS, alias, alias);
+    compare(out, current, Setting.COORDINATOR, coordinatorUrl, coordinatorUrl);
+    compare(out, current, Setting.ADVERTISE, advertiseUrl, advertiseUrl);
+    compare(out, current, Setting.BIND, bind, bind);
     // Port 0 asks for any free port: it never conflicts with a kept port, and a kept 0 takes any.
     if (port != null && port != 0 && current.port() != 0) {
-      compare(out, current, "port", port, port);
+      compare(out, current, Setting.PORT, port, port);
     }
-    compare(out, current, "max_request_bytes", maxRequestBytes, maxRequestBytes);
+    compare(out, current, Setting.MAX_REQUEST_BYTES, maxRequestBytes, maxRequestBytes);
     compare(
         out,
         current,
-        "heartbeat_interval_secs",
+        Setting.HEARTBEAT_INTERVAL,
         heartbeatIntervalMillis,
         seconds(heartbeatIntervalMillis));
-    compare(out, current, "lease_secs", leaseMillis, seconds(leaseMillis));
-    compare(out, current, "executor", executor, executor == null ? null : executor.wire());
-    compare(out, current, "echo_delay_secs", echoDelayMillis, seconds(echoDelayMillis));
-    compare(out, current, "slots", slots, slots);
-    compare(out, current, "durability", durability, durability);
-    compare(out, current, "command_template", commandTemplate, "'" + commandTemplate + "'");
-    compare(out, current, "repo", repo, repo);
+    compare(out, current, Setting.LEASE, leaseMillis, seconds(leaseMillis));
+    compare(out, current, Setting.EXECUTOR, executor, executor == null ? null : executor.wire());
+    compare(out, current, Setting.ECHO_DELAY, echoDelayMillis, seconds(echoDelayMillis));
+    compare(out, current, Setting.SLOTS, slots, slots);
+    compare(out, current, Setting.DURABILITY, durability, durability);
+    compare(out, current, Setting.COMMAND_TEMPLATE, commandTemplate, "'" + commandTemplate + "'");
+    compare(out, current, Setting.REPO, repo, repo);
     if (labels != null) {
       List<String> given = new ArrayList<>();
       labels.forEach((key, value) -> given.add(key + "=" + value));
       compare(
           out,
           current,
-          "labels",
+          Setting.LABELS,
           labels,
           given.isEmpty() ? "(none)" : String.join(" --label ", given));
     }
-    compare(out, current, "echo_mode", echoMode, echoMode);
-    compare(out, current, "max_children", maxChildren, maxChildren);
-    compare(out, current, "max_fanout_depth", maxFanoutDepth, maxFanoutDepth);
-    compare(out, current, "tls_cert", tlsCert, tlsCert);
-    compare(out, current, "tls_key", tlsKey, tlsKey);
-    compare(out, current, "tls_ca", tlsCa, tlsCa);
+    compare(out, current, Setting.ECHO_MODE, echoMode, echoMode);
+    compare(out, current, Setting.MAX_CHILDREN, maxChildren, maxChildren);
+    compare(out, current, Setting.MAX_FANOUT_DEPTH, maxFanoutDepth, maxFanoutDepth);
+    compare(out, current, Setting.TLS_CERT, tlsCert, tlsCert);
+    compare(out, current, Setting.TLS_KEY, tlsKey, tlsKey);
+    compare(out, current, Setting.TLS_CA, tlsCa, tlsCa);
     if (Boolean.TRUE.equals(insecureHttp) && !current.insecureHttp()) {
       out.add(
           new Difference(
               "insecure_http",
-              OPTIONS.get("insecure_http"),
+              Setting.INSECURE_HTTP.option(),
               current.servesTls() ? "off (HTTPS with " + current.tlsCert() + ")" : "off",
               "",
               "on"));
@@ -435,18 +387,18 @@ public record SettingsRequest(
   }
 
   /** Adds a difference when {@code value} (the typed value given, null if not) is not current. */
-  private static void compare(
-      List<Difference> out, InstanceSettings current, String field, Object value, Object typed) {
-    if (value == null || value.equals(current.valueOf(field))) {
+  private static <T> void compare(
+      List<Difference> out, InstanceSettings current, Setting<T> setting, T value, Object typed) {
+    if (value == null || value.equals(setting.valueIn(current))) {
       return;
     }
     out.add(
         new Difference(
-            field,
-            OPTIONS.get(field),
-            current.describe(field),
+            setting.field(),
+            setting.option(),
+            current.describe(setting.field()),
             String.valueOf(typed),
-            InstanceSettings.describeValue(field, value)));
+            setting.describeValue(value)));
   }
 
   /**
@@ -459,7 +411,7 @@ public record SettingsRequest(
     InstanceSettings base = stored != null ? stored : InstanceSettings.defaults();
     if (alias != null) {
       // The settings allow a worker no alias at all, but an alias given must be one.
-      InstanceSettings.checkAlias(OPTIONS.get("alias"), alias);
+      Setting.ALIAS.checkGiven(alias);
     }
     Role effectiveRole = askedRole() != null ? askedRole() : base.role();
     boolean sameRole = effectiveRole == base.role();
@@ -573,8 +525,14 @@ public record SettingsRequest(
    */
   private static String namingTheOption(String message) {
     int colon = message.indexOf(':');
-    String option = colon < 0 ? null : OPTIONS.get(message.substring(0, colon));
-    return option == null ? message : option + message.substring(colon);
+    Setting<?> setting = colon < 0 ? null : Setting.ofFieldOrNull(message.substring(0, colon));
+    return setting == null ? message : setting.option() + message.substring(colon);
+  }
+
+  private static Map<String, String> options() {
+    Map<String, String> options = new LinkedHashMap<>();
+    Setting.ALL.forEach(setting -> options.put(setting.field(), setting.option()));
+    return Collections.unmodifiableMap(options);
   }
 
   private static <T> T or(T given, T fallback) {

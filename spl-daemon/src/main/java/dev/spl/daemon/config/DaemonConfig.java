@@ -1,9 +1,8 @@
 package dev.spl.daemon.config;
 
-import dev.spl.core.fanout.Fanouts;
-import dev.spl.core.fanout.NestedFanouts;
 import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.fleet.Role;
+import dev.spl.core.fleet.Setting;
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.store.Durability;
 import dev.spl.daemon.exec.EchoExecutor;
@@ -42,20 +41,17 @@ public record DaemonConfig(
     int maxChildren,
     TlsConfig tls,
     int maxFanoutDepth) {
-  public static final String DEFAULT_BIND_HOST = "127.0.0.1";
-  public static final int DEFAULT_PORT = 9100;
-  public static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+  public static final String DEFAULT_BIND_HOST = InstanceSettings.DEFAULT_BIND;
+  public static final int DEFAULT_PORT = InstanceSettings.DEFAULT_PORT;
+  public static final long DEFAULT_MAX_REQUEST_BYTES = InstanceSettings.DEFAULT_MAX_REQUEST_BYTES;
 
   public DaemonConfig {
     Objects.requireNonNull(home, "home");
     Objects.requireNonNull(bindHost, "bindHost");
-    if (port < 0 || port > 65_535) {
-      throw new IllegalArgumentException("port: expected 0..65535 but found " + port);
-    }
-    if (maxRequestBytes < 1) {
-      throw new IllegalArgumentException(
-          "maxRequestBytes: expected a positive number but found " + maxRequestBytes);
-    }
+    // The rules are the settings' own (see Setting), so a daemon configured in code is held to
+    // what settings.json and the options are.
+    Setting.PORT.check(port);
+    Setting.MAX_REQUEST_BYTES.check(maxRequestBytes);
     if (token != null && token.isEmpty()) {
       token = null;
     }
@@ -65,18 +61,9 @@ public record DaemonConfig(
     Objects.requireNonNull(durability, "durability");
     Objects.requireNonNull(fleet, "fleet");
     Objects.requireNonNull(echoMode, "echoMode");
-    if (maxChildren < 1 || maxChildren > Fanouts.MAX_MAX_CHILDREN) {
-      throw new IllegalArgumentException(
-          "max children: expected 1.." + Fanouts.MAX_MAX_CHILDREN + " but found " + maxChildren);
-    }
+    Setting.MAX_CHILDREN.check(maxChildren);
     Objects.requireNonNull(tls, "tls");
-    if (maxFanoutDepth < 1 || maxFanoutDepth > NestedFanouts.MAX_MAX_DEPTH) {
-      throw new IllegalArgumentException(
-          "max fan-out depth: expected 1.."
-              + NestedFanouts.MAX_MAX_DEPTH
-              + " but found "
-              + maxFanoutDepth);
-    }
+    Setting.MAX_FANOUT_DEPTH.check(maxFanoutDepth);
   }
 
   /** Loopback on port 9100, 1 MiB requests, no token. */
@@ -97,16 +84,16 @@ public record DaemonConfig(
   /** Builds a {@link DaemonConfig}; each field starts at its default. */
   public static final class Builder {
     private Path home;
-    private String bindHost = DEFAULT_BIND_HOST;
-    private int port = DEFAULT_PORT;
-    private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+    private String bindHost = Setting.BIND.defaultValue();
+    private int port = Setting.PORT.defaultValue();
+    private long maxRequestBytes = Setting.MAX_REQUEST_BYTES.defaultValue();
     private String token;
-    private Durability durability = Durability.DURABLE;
+    private Durability durability = durabilityOf(Setting.DURABILITY.defaultValue());
     private FleetSettings fleet = FleetSettings.coordinator();
-    private EchoExecutor.Mode echoMode = EchoExecutor.Mode.PLAIN;
-    private int maxChildren = Fanouts.DEFAULT_MAX_CHILDREN;
+    private EchoExecutor.Mode echoMode = echoModeOf(Setting.ECHO_MODE.defaultValue());
+    private int maxChildren = Setting.MAX_CHILDREN.defaultValue();
     private TlsConfig tls = TlsConfig.NONE;
-    private int maxFanoutDepth = NestedFanouts.DEFAULT_MAX_DEPTH;
+    private int maxFanoutDepth = Setting.MAX_FANOUT_DEPTH.defaultValue();
 
     private Builder(Path home) {
       this.home = home;
@@ -287,14 +274,22 @@ public record DaemonConfig(
         settings.port(),
         settings.maxRequestBytes(),
         token,
-        InstanceSettings.FAST.equals(settings.durability()) ? Durability.FAST : Durability.DURABLE,
+        durabilityOf(settings.durability()),
         fleet,
-        InstanceSettings.ECHO_COMPUTE.equals(settings.echoMode())
-            ? EchoExecutor.Mode.COMPUTE
-            : EchoExecutor.Mode.PLAIN,
+        echoModeOf(settings.echoMode()),
         settings.maxChildren(),
         tls,
         settings.maxFanoutDepth());
+  }
+
+  private static Durability durabilityOf(String durability) {
+    return InstanceSettings.FAST.equals(durability) ? Durability.FAST : Durability.DURABLE;
+  }
+
+  private static EchoExecutor.Mode echoModeOf(String echoMode) {
+    return InstanceSettings.ECHO_COMPUTE.equals(echoMode)
+        ? EchoExecutor.Mode.COMPUTE
+        : EchoExecutor.Mode.PLAIN;
   }
 
   @Override

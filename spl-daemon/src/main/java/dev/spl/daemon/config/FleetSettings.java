@@ -1,8 +1,10 @@
 package dev.spl.daemon.config;
 
 import dev.spl.core.fleet.FleetThresholds;
+import dev.spl.core.fleet.InstanceSettings;
 import dev.spl.core.fleet.Labels;
 import dev.spl.core.fleet.Role;
+import dev.spl.core.fleet.Setting;
 import dev.spl.core.fleet.WorkerSlots;
 import java.time.Duration;
 import java.util.Map;
@@ -40,8 +42,9 @@ public record FleetSettings(
     SortedMap<String, String> labels,
     String commandTemplate,
     String repo) {
-  public static final Duration DEFAULT_ECHO_DELAY = Duration.ofSeconds(1);
-  public static final int DEFAULT_SLOTS = WorkerSlots.DEFAULT;
+  public static final Duration DEFAULT_ECHO_DELAY =
+      Duration.ofMillis(Setting.ECHO_DELAY.defaultValue());
+  public static final int DEFAULT_SLOTS = Setting.SLOTS.defaultValue();
   public static final int MAX_SLOTS = WorkerSlots.MAX;
 
   /** How a worker runs children. */
@@ -67,34 +70,26 @@ public record FleetSettings(
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(executor, "executor");
     Objects.requireNonNull(echoDelay, "echoDelay");
-    if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
-      throw new IllegalArgumentException(
-          "heartbeat interval: expected a positive duration but found " + heartbeatInterval);
-    }
-    if (lease.compareTo(heartbeatInterval) <= 0) {
-      throw new IllegalArgumentException(
-          "lease: expected longer than the heartbeat interval ("
-              + heartbeatInterval
-              + ") but found "
-              + lease);
-    }
-    if (echoDelay.isNegative()) {
-      throw new IllegalArgumentException("echo delay: expected >= 0 but found " + echoDelay);
-    }
-    if (slots < 1 || slots > MAX_SLOTS) {
-      throw new IllegalArgumentException("slots: expected 1.." + MAX_SLOTS + " but found " + slots);
-    }
-    if (role == Role.WORKER && (coordinatorUrl == null || coordinatorUrl.isBlank())) {
-      throw new IllegalArgumentException("a worker needs the coordinator's URL (--coordinator)");
-    }
+    // The rules are the settings' own (see Setting), so a daemon configured in code is held to
+    // what settings.json and the options are.
+    Setting.HEARTBEAT_INTERVAL.check(millis(heartbeatInterval));
+    InstanceSettings.checkLease(millis(heartbeatInterval), millis(lease));
+    Setting.ECHO_DELAY.check(millis(echoDelay));
+    Setting.SLOTS.check(slots);
+    InstanceSettings.requireCoordinatorOfWorker(role, coordinatorUrl);
     labels = Labels.of(labels == null ? Map.of() : labels);
-    if ((executor == ExecutorKind.COMMAND) != (commandTemplate != null)) {
-      throw new IllegalArgumentException(
-          "command template: expected one exactly for the command executor, but the executor is "
-              + executor
-              + " and the template is "
-              + (commandTemplate == null ? "missing" : "'" + commandTemplate + "'"));
-    }
+    InstanceSettings.checkCommandTemplate(executor.core(), commandTemplate);
+  }
+
+  /**
+   * A duration in whole milliseconds, as the settings keep it: a positive part of one counts as
+   * one, so only what is not positive is refused as such.
+   */
+  private static long millis(Duration duration) {
+    long millis = duration.toMillis();
+    return duration.isNegative() || duration.equals(Duration.ofMillis(millis))
+        ? millis
+        : millis + 1;
   }
 
   /** A stand-alone coordinator with default intervals. */
@@ -127,14 +122,14 @@ public record FleetSettings(
    * not given is three heartbeat intervals of the interval built with.
    */
   public static final class Builder {
-    private Role role = Role.COORDINATOR;
-    private String alias = "coordinator";
+    private Role role = Setting.ROLE.defaultValue();
+    private String alias = Setting.ALIAS.defaultValue();
     private String coordinatorUrl;
     private String advertiseUrl;
     private Duration heartbeatInterval =
-        Duration.ofMillis(FleetThresholds.DEFAULT_HEARTBEAT_INTERVAL_MILLIS);
+        Duration.ofMillis(Setting.HEARTBEAT_INTERVAL.defaultValue());
     private Duration lease;
-    private ExecutorKind executor = ExecutorKind.ECHO;
+    private ExecutorKind executor = ExecutorKind.of(Setting.EXECUTOR.defaultValue());
     private Duration echoDelay = DEFAULT_ECHO_DELAY;
     private int slots = DEFAULT_SLOTS;
     private SortedMap<String, String> labels;
