@@ -1,7 +1,6 @@
 package dev.spl.daemon.worker;
 
 import dev.spl.core.Act;
-import dev.spl.core.AppendResult;
 import dev.spl.core.OutboxEntry;
 import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
@@ -526,8 +525,10 @@ public final class WorkerRuntime implements DaemonComponent {
       records.add(report.done());
       deliveries.add(report.delivery());
     }
-    for (AppendResult appended : ctx.records().appendAll(records, deliveries)) {
-      applyOne(appended.stored());
+    ctx.records().appendAll(records, deliveries);
+    // The fold learns of its own results from what was written, not by parsing them back.
+    for (Report report : batch) {
+      fold.resultRecorded(report.key());
     }
   }
 
