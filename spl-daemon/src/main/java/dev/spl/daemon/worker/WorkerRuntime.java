@@ -394,7 +394,8 @@ public final class WorkerRuntime implements DaemonComponent {
         intent.parentThread(),
         intent.index(),
         intent.namespace(),
-        intent.inputsJson().toString(),
+        // Most children have no inputs: their JSON is known without writing it.
+        intent.inputs().isEmpty() ? "[]" : intent.inputsJson().toString(),
         workDir(workRoot, attempt.childThread(), intent.index()),
         intent.hint(),
         ChildJob.Shard.of(intent),
