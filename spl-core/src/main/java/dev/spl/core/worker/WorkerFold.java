@@ -102,9 +102,10 @@ public final class WorkerFold {
 
   /**
    * How old a confirmation may grow, while its attempt waits for a slot, before it is asked for
-   * again ahead of that slot (at most {@link #CONFIRM_BATCH} at once, in queue order): the attempt
-   * keeps its confirmation meanwhile, so a queue longer than a second of work starts without a
-   * round trip per start.
+   * again ahead of that slot: at a decision with a free slot, once one waiting confirmation is
+   * older than this, those older than half of it are asked about again (at most {@link
+   * #CONFIRM_BATCH}, in queue order). Each keeps its confirmation meanwhile, so a queue longer than
+   * a second of work starts without a round trip per start.
    */
   public static final long REFRESH_AFTER_MILLIS = CONFIRMATION_MAX_AGE_MILLIS / 2;
 
