@@ -106,6 +106,14 @@ public final class PermissionGate {
     return compiled.check(record, namespace, control);
   }
 
+  /**
+   * The rules in force as one value: the same object for as long as the same rules are in force, a
+   * new one from the moment they change (a rule change compiles a new evaluator).
+   */
+  public Object rulesInForce() {
+    return compiled;
+  }
+
   /** As {@link #check(Record, String, ControlSnapshot)} with the body's namespace or "default". */
   public PermissionDecision check(Record record, ControlSnapshot control) {
     String namespace = record.namespace();

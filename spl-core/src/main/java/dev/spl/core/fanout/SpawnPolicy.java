@@ -16,4 +16,14 @@ public interface SpawnPolicy {
 
   /** Why the permission check would refuse {@code intent} now; empty when it would pass. */
   Optional<String> refusal(FanoutRecords.Draft intent);
+
+  /**
+   * A value that stays equal from one call to the next exactly while every answer of {@link
+   * #refusal} stays the same (the same rules against the same freezes and emergency stop): a fold
+   * that read it before asking may keep the answer for as long as it reads an equal value. Null
+   * when the answers may change at any time, so nothing may be kept.
+   */
+  default Object answersVersion() {
+    return null;
+  }
 }

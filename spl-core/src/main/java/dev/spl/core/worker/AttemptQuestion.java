@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.core.Json;
+import dev.spl.core.RecordIds;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -24,6 +25,7 @@ public record AttemptQuestion(String worker, long workerStartedAt, List<Asked> a
 
   private static final Set<String> FIELDS = Set.of("worker", "worker_started_at", "attempts");
   private static final Set<String> ASKED_FIELDS = Set.of("fanout", "index", "attempt");
+  private static final Set<String> ANSWER_FIELDS = Set.of("fanout", "index", "attempt", "standing");
 
   public AttemptQuestion {
     attempts = List.copyOf(attempts);
@@ -79,18 +81,18 @@ public record AttemptQuestion(String worker, long workerStartedAt, List<Asked> a
     }
     List<Asked> asked = new ArrayList<>(list.size());
     for (int i = 0; i < list.size(); i++) {
-      asked.add(askedFrom(list.get(i), "attempts[" + i + "]"));
+      asked.add(askedFrom(list.get(i), "attempts[" + i + "]", ASKED_FIELDS));
     }
     return new AttemptQuestion(worker.textValue(), startedAt, asked);
   }
 
-  private static Asked askedFrom(JsonNode item, String where) {
+  private static Asked askedFrom(JsonNode item, String where, Set<String> fields) {
     if (!item.isObject()) {
       throw new IllegalArgumentException(where + ": expected an object {fanout, index, attempt}");
     }
-    rejectUnknown(item, ASKED_FIELDS, where);
+    rejectUnknown(item, fields, where);
     JsonNode fanout = item.get("fanout");
-    if (fanout == null || !fanout.isTextual() || !fanout.textValue().matches("[0-9a-f]{64}")) {
+    if (fanout == null || !fanout.isTextual() || !RecordIds.isValid(fanout.textValue())) {
       throw new IllegalArgumentException(
           where + ".fanout: expected a fan-out id (64 lowercase hex digits)");
     }
@@ -129,9 +131,7 @@ public record AttemptQuestion(String worker, long workerStartedAt, List<Asked> a
                   () ->
                       new IllegalArgumentException(
                           where + ".standing: expected a standing but found '" + wire + "'"));
-      ObjectNode asked = item.deepCopy();
-      asked.remove("standing");
-      answers.add(new Answer(askedFrom(asked, where), standing));
+      answers.add(new Answer(askedFrom(item, where, ANSWER_FIELDS), standing));
     }
     return answers;
   }

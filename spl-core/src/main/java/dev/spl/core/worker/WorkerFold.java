@@ -21,7 +21,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -39,7 +38,8 @@ import java.util.Set;
  *   <li>Call {@link #decide} after applying, whenever something may have changed: a record, a
  *       finished attempt (a free slot), a tick (time passes hard-freeze deadlines, and the control
  *       state may change).
- *   <li>Carry out every action it returns; apply the {@code child_result} written for an attempt.
+ *   <li>Carry out every action it returns; apply the {@code child_result} written for an attempt
+ *       (or tell {@link #resultRecorded} of it once it is stored).
  * </ol>
  *
  * <h2>Fenced attempts</h2>
@@ -47,17 +47,24 @@ import java.util.Set;
  * <p>An attempt starts only once its coordinator has said it is the child's current attempt on this
  * worker ({@link AttemptFence}): {@code decide} returns a {@link WorkerAction.Confirm} for each
  * waiting attempt not yet asked about, among the first {@link #CONFIRM_WINDOW} in arrival order
- * that the spawn policy lets through, and starts only confirmed ones. The runtime asks and hands
- * each answer to {@link #answer} (or {@link #unanswered} when it got none): {@code current} (and
- * {@code unknown}, a coordinator that fences nothing) confirms; {@code superseded} and {@code done}
- * drop the attempt for good, without a result (the coordinator counts none for it) unless a cancel
- * of it follows, which is answered with a cancelled result as for any attempt cancelled before it
- * started; {@code not_yet} and no answer ask again after {@link #ASK_AGAIN_MILLIS}. A confirmation
- * counts for {@link #CONFIRMATION_MAX_AGE_MILLIS} from its answer: an attempt whose confirmation is
- * older when a slot is free is asked about again, holding that slot, and starts only on a fresh
- * {@code current}, or when no answer comes (the coordinator is unreachable: the earlier
- * confirmation stands). Confirmations live in memory only, so after a restart every attempt without
- * a result is asked about again before it runs.
+ * that the spawn policy lets through, and starts only confirmed ones. While at least {@code
+ * CONFIRM_WINDOW - CONFIRM_BATCH} of the window are asked about or confirmed and no free slot is
+ * left over, it waits until {@link #CONFIRM_BATCH} are ready to be asked about, so a long queue is
+ * asked about in batches. The runtime asks and hands each answer to {@link #answer} (or {@link
+ * #unanswered} when it got none): {@code current} (and {@code unknown}, a coordinator that fences
+ * nothing) confirms; {@code superseded} and {@code done} drop the attempt for good, without a
+ * result (the coordinator counts none for it) unless a cancel of it follows, which is answered with
+ * a cancelled result as for any attempt cancelled before it started; {@code not_yet} and no answer
+ * ask again after {@link #ASK_AGAIN_MILLIS}. A confirmation counts for {@link
+ * #CONFIRMATION_MAX_AGE_MILLIS} from its answer: an attempt whose confirmation is older when a slot
+ * is free is asked about again, holding that slot, and starts only on a fresh {@code current}, or
+ * when no answer comes (the coordinator is unreachable: the earlier confirmation stands). So that
+ * this costs no round trip per start, confirmed attempts still waiting for a slot whose
+ * confirmation passed {@link #REFRESH_AFTER_MILLIS} are asked about again ahead of their slot,
+ * keeping their confirmation until the answer ({@code current} renews it, {@code superseded} and
+ * {@code done} drop the attempt, {@code not_yet} withdraws the confirmation, no answer leaves it as
+ * it was). Confirmations live in memory only, so after a restart every attempt without a result is
+ * asked about again before it runs.
  *
  * <p>Unlike the coordinator's fold, {@code decide} takes what it returns: each action is returned
  * once, because the worker carries them out in process at once (a start is a hand-off to a slot).
@@ -65,7 +72,9 @@ import java.util.Set;
  * result (a re-sent INTEND after its result is a duplicate), and an attempt cancelled before it
  * started is reported cancelled without running. Attempts wait in arrival order; one whose INTEND
  * the spawn policy refuses (its namespace is frozen, or a rule refuses it) is held while the others
- * behind it may start.
+ * behind it may start. The spawn policy's answer for an attempt is kept while the policy's {@link
+ * SpawnPolicy#answersVersion} stays equal, and asked again when it changes (a freeze, an unfreeze,
+ * a rule).
  */
 public final class WorkerFold {
   /** How many skipped records are listed. */
@@ -84,6 +93,22 @@ public final class WorkerFold {
    */
   public static final long CONFIRMATION_MAX_AGE_MILLIS = 1_000;
 
+  /**
+   * How many attempts of the window must be ready to be asked about before they are asked, while at
+   * least {@code CONFIRM_WINDOW - CONFIRM_BATCH} are asked about or confirmed ahead of them: a
+   * worker working through a long queue asks in requests of this many, not one per start.
+   */
+  public static final int CONFIRM_BATCH = 64;
+
+  /**
+   * How old a confirmation may grow, while its attempt waits for a slot, before it is asked for
+   * again ahead of that slot: at a decision with a free slot, once one waiting confirmation is
+   * older than this, those older than half of it are asked about again (at most {@link
+   * #CONFIRM_BATCH}, in queue order). Each keeps its confirmation meanwhile, so a queue longer than
+   * a second of work starts without a round trip per start.
+   */
+  public static final long REFRESH_AFTER_MILLIS = CONFIRMATION_MAX_AGE_MILLIS / 2;
+
   private final Map<String, Attempt> attempts = new HashMap<>();
   // Attempts with an INTEND that have not started, in arrival order.
   private final LinkedHashMap<String, Attempt> waiting = new LinkedHashMap<>();
@@ -97,6 +122,9 @@ public final class WorkerFold {
   // Attempts the fence dropped, kept so that a cancel of one that follows can be answered.
   private final Map<String, Attempt> dropped = new HashMap<>();
   private final List<String> skipped = new ArrayList<>();
+  // The spawn policy's answers kept in an attempt count while the policy's version is unchanged.
+  private Object policyVersion;
+  private long policyEpoch;
 
   /** Where an attempt is. Finished attempts are only remembered by key. */
   private enum Phase {
@@ -118,13 +146,19 @@ public final class WorkerFold {
     final String childThread;
     final String intendId;
     final ChildIntent intent;
-    final Record record;
+    // The INTEND as the spawn policy is asked about it; built once.
+    final FanoutRecords.Draft draft;
     Phase phase = Phase.WAITING;
     Fence fence = Fence.UNASKED;
     long askAgainAt;
     long confirmedAt;
     // Asked again because its confirmation was too old when a slot was free: it keeps that slot.
     boolean reconfirming;
+    // Confirmed, and asked again ahead of a slot because the confirmation is growing old.
+    boolean refreshing;
+    // The spawn policy's last answer, and the policy epoch it holds for.
+    long refusalEpoch = -1;
+    boolean refused;
     String cancelReason;
     boolean stopDecided;
     String interruptedBy;
@@ -134,7 +168,8 @@ public final class WorkerFold {
       this.childThread = stored.record().thread();
       this.intendId = stored.id();
       this.intent = intent;
-      this.record = stored.record();
+      Record record = stored.record();
+      this.draft = new FanoutRecords.Draft(record.thread(), record.act(), record.body());
     }
   }
 
@@ -222,7 +257,15 @@ public final class WorkerFold {
   }
 
   private boolean applyResult(Record record, ChildResult result) {
-    String key = ChildIntent.attemptKey(record.thread(), result.attempt());
+    return resultRecorded(ChildIntent.attemptKey(record.thread(), result.attempt()));
+  }
+
+  /**
+   * Applies the {@code child_result} of attempt {@code key} ({@link ChildIntent#attemptKey}) that
+   * this worker has just stored, as {@link #apply} would apply that record, without reading its
+   * body back. Returns whether a decision may have changed.
+   */
+  public boolean resultRecorded(String key) {
     if (!finished.add(key)) {
       return false;
     }
@@ -277,41 +320,89 @@ public final class WorkerFold {
                 FanoutRecords.INTERRUPTED_BY_HARD_FREEZE));
       }
     }
+    Object version = policy.answersVersion();
+    if (version == null || !version.equals(policyVersion)) {
+      policyEpoch++;
+    }
+    policyVersion = version;
     int slots = freeSlots;
     int window = CONFIRM_WINDOW;
+    // Attempts of the window asked about or confirmed, and those ready to be asked about.
+    int ahead = 0;
+    List<Attempt> askable = new ArrayList<>();
+    List<Attempt> refreshable = new ArrayList<>();
+    boolean refreshDue = false;
     for (Iterator<Attempt> it = waiting.values().iterator(); window > 0 && it.hasNext(); ) {
       Attempt attempt = it.next();
-      Optional<String> refusal =
-          policy.refusal(
-              new FanoutRecords.Draft(
-                  attempt.record.thread(), attempt.record.act(), attempt.record.body()));
-      if (refusal.isPresent()) {
+      if (refused(attempt, policy)) {
         continue;
       }
       window--;
-      if (attempt.fence == Fence.UNASKED && attempt.askAgainAt <= nowMillis) {
+      if (attempt.fence == Fence.UNASKED) {
+        if (attempt.askAgainAt <= nowMillis) {
+          askable.add(attempt);
+        }
+        continue;
+      }
+      ahead++;
+      if (attempt.fence == Fence.ASKED) {
+        if (attempt.reconfirming && slots > 0) {
+          slots--;
+        }
+        continue;
+      }
+      long age = nowMillis - attempt.confirmedAt;
+      if (slots > 0 && age > CONFIRMATION_MAX_AGE_MILLIS) {
+        // Too old to start on: asked again, holding the free slot. One already asked again
+        // ahead of its slot waits for that answer instead of a second question.
+        if (!attempt.refreshing) {
+          actions.add(new WorkerAction.Confirm(attempt.key, attempt.intent));
+        }
         attempt.fence = Fence.ASKED;
-        actions.add(new WorkerAction.Confirm(attempt.key, attempt.intent));
-      } else if (attempt.fence == Fence.ASKED && attempt.reconfirming && slots > 0) {
-        slots--;
-      } else if (attempt.fence == Fence.CONFIRMED
-          && slots > 0
-          && nowMillis - attempt.confirmedAt > CONFIRMATION_MAX_AGE_MILLIS) {
-        attempt.fence = Fence.ASKED;
+        attempt.refreshing = false;
         attempt.reconfirming = true;
-        actions.add(new WorkerAction.Confirm(attempt.key, attempt.intent));
         slots--;
-      } else if (attempt.fence == Fence.CONFIRMED && slots > 0) {
+      } else if (slots > 0) {
         it.remove();
+        ahead--;
         attempt.phase = Phase.RUNNING;
         running.put(attempt.key, attempt);
         actions.add(
             new WorkerAction.Start(
                 attempt.key, attempt.childThread, attempt.intendId, attempt.intent));
         slots--;
+      } else if (!attempt.refreshing && age > REFRESH_AFTER_MILLIS / 2) {
+        refreshDue |= age > REFRESH_AFTER_MILLIS;
+        if (refreshable.size() < CONFIRM_BATCH) {
+          refreshable.add(attempt);
+        }
+      }
+    }
+    if (refreshDue && freeSlots > 0) {
+      for (Attempt attempt : refreshable) {
+        attempt.refreshing = true;
+        actions.add(new WorkerAction.Confirm(attempt.key, attempt.intent));
+      }
+    }
+    if (!askable.isEmpty()
+        && (slots > 0
+            || ahead < CONFIRM_WINDOW - CONFIRM_BATCH
+            || askable.size() >= CONFIRM_BATCH)) {
+      for (Attempt attempt : askable) {
+        attempt.fence = Fence.ASKED;
+        actions.add(new WorkerAction.Confirm(attempt.key, attempt.intent));
       }
     }
     return actions;
+  }
+
+  /** Whether the spawn policy refuses {@code attempt} now; asked again only when it changed. */
+  private boolean refused(Attempt attempt, SpawnPolicy policy) {
+    if (attempt.refusalEpoch != policyEpoch) {
+      attempt.refused = policy.refusal(attempt.draft).isPresent();
+      attempt.refusalEpoch = policyEpoch;
+    }
+    return attempt.refused;
   }
 
   /**
@@ -321,7 +412,12 @@ public final class WorkerFold {
    */
   public boolean answer(String key, AttemptStanding standing, long nowMillis) {
     Attempt attempt = attempts.get(key);
-    if (attempt == null || attempt.phase != Phase.WAITING || attempt.fence != Fence.ASKED) {
+    if (attempt == null || attempt.phase != Phase.WAITING) {
+      return false;
+    }
+    if (attempt.fence == Fence.CONFIRMED && attempt.refreshing) {
+      attempt.refreshing = false;
+    } else if (attempt.fence != Fence.ASKED) {
       return false;
     }
     switch (standing) {
@@ -349,7 +445,16 @@ public final class WorkerFold {
    */
   public void unanswered(String key, long nowMillis) {
     Attempt attempt = attempts.get(key);
-    if (attempt == null || attempt.phase != Phase.WAITING || attempt.fence != Fence.ASKED) {
+    if (attempt == null || attempt.phase != Phase.WAITING) {
+      return;
+    }
+    if (attempt.fence == Fence.CONFIRMED && attempt.refreshing) {
+      // Still confirmed as before: it starts on that confirmation while it is young enough, and
+      // is asked again ahead of its slot once it is not.
+      attempt.refreshing = false;
+      return;
+    }
+    if (attempt.fence != Fence.ASKED) {
       return;
     }
     if (attempt.reconfirming) {
@@ -364,6 +469,7 @@ public final class WorkerFold {
   private static void askAgain(Attempt attempt, long nowMillis) {
     attempt.fence = Fence.UNASKED;
     attempt.reconfirming = false;
+    attempt.refreshing = false;
     attempt.askAgainAt = nowMillis + ASK_AGAIN_MILLIS;
   }
 

@@ -47,4 +47,37 @@ class AttemptFenceTest {
                         "{\"worker\":\"w\",\"worker_started_at\":1,\"attempts\":[],\"x\":1}")))
         .hasMessageContaining("unknown field 'x'");
   }
+
+  @Test
+  void aStandingIsReadOnlyInAnAnswerAndAFanoutIdMustBeLowercaseHex() throws Exception {
+    String asked = "{\"fanout\":\"" + FANOUT + "\",\"index\":0,\"attempt\":1";
+    assertThatThrownBy(
+            () ->
+                AttemptQuestion.fromJson(
+                    Json.MAPPER.readTree(
+                        "{\"worker\":\"w\",\"worker_started_at\":1,\"attempts\":["
+                            + asked
+                            + ",\"standing\":\"current\"}]}")))
+        .hasMessageContaining("attempts[0]: unknown field 'standing'");
+    assertThatThrownBy(
+            () ->
+                AttemptQuestion.answersFrom(
+                    Json.MAPPER.readTree(
+                        "{\"attempts\":[" + asked + ",\"standing\":\"current\",\"x\":1}]}")))
+        .hasMessageContaining("attempts[0]: unknown field 'x'");
+    assertThatThrownBy(
+            () ->
+                AttemptQuestion.fromJson(
+                    Json.MAPPER.readTree(
+                        "{\"worker\":\"w\",\"worker_started_at\":1,\"attempts\":["
+                            + asked.replace(FANOUT, FANOUT.toUpperCase())
+                            + "}]}")))
+        .hasMessageStartingWith("attempts[0].fanout: expected a fan-out id");
+    assertThat(
+            AttemptQuestion.answersFrom(
+                Json.MAPPER.readTree("{\"attempts\":[" + asked + ",\"standing\":\"not_yet\"}]}")))
+        .containsExactly(
+            new AttemptQuestion.Answer(
+                new AttemptQuestion.Asked(FANOUT, 0, 1), AttemptStanding.NOT_YET));
+  }
 }

@@ -428,20 +428,19 @@ class WorkerFoldTest {
     }
     assertThat(started(fold.decide(now, control, policy, 1))).containsExactly(key(0, 1));
 
-    // A slot frees after the confirmations aged: the next attempt is asked about again, and the
-    // one behind it is not asked about while the first holds the free slot.
+    // A slot frees after the confirmations aged: the next attempt is asked about again, holding
+    // the free slot, and the one behind it is asked about again ahead of its slot.
     now += WorkerFold.CONFIRMATION_MAX_AGE_MILLIS + 1;
     List<WorkerAction> stale = fold.decide(now, control, policy, 1);
     assertThat(started(stale)).isEmpty();
-    assertThat(asked(stale)).containsExactly(key(1, 1));
+    assertThat(asked(stale)).containsExactly(key(1, 1), key(2, 1));
     assertThat(fold.decide(now, control, policy, 1)).isEmpty();
 
-    // Meanwhile the coordinator completed child 1: it never runs here.
+    // Meanwhile the coordinator completed child 1: it never runs here. Child 2 is too old to
+    // start on its first confirmation, so it takes the slot only on the answer asked for.
     fold.answer(key(1, 1), AttemptStanding.DONE, now);
     assertThat(fold.dropped(key(1, 1))).isTrue();
-    List<WorkerAction> next = fold.decide(now, control, policy, 1);
-    assertThat(started(next)).isEmpty();
-    assertThat(asked(next)).containsExactly(key(2, 1));
+    assertThat(fold.decide(now, control, policy, 1)).isEmpty();
     fold.answer(key(2, 1), AttemptStanding.CURRENT, now);
     assertThat(started(fold.decide(now, control, policy, 1))).containsExactly(key(2, 1));
   }
@@ -535,7 +534,165 @@ class WorkerFoldTest {
     assertThat(started(next)).containsExactly(key(0, 1));
     assertThat(asked(next)).as("the window still holds the one just started").isEmpty();
     assertThat(asked(fold.decide(now, control, policy, 0)))
-        .containsExactly(key(WorkerFold.CONFIRM_WINDOW, 1));
+        .as("one attempt entered the window; most of the window is still confirmed ahead")
+        .isEmpty();
+  }
+
+  @Test
+  void aLongQueueIsAskedAboutInBatchesNotOneRequestPerStart() {
+    int many = WorkerFold.CONFIRM_WINDOW + 2 * WorkerFold.CONFIRM_BATCH;
+    for (int i = 0; i < many; i++) {
+      fold.apply(intent(i, 1, "docs"));
+    }
+    for (String asked : asked(fold.decide(now, control, policy, 0))) {
+      fold.answer(asked, AttemptStanding.CURRENT, now);
+    }
+
+    List<String> askedLater = new ArrayList<>();
+    List<String> startedLater = new ArrayList<>();
+    // Each start lets one more attempt into the window; they are asked about once a batch of them
+    // is ready, while the rest of the window is still confirmed ahead.
+    for (int i = 0; i <= WorkerFold.CONFIRM_BATCH; i++) {
+      List<WorkerAction> actions = fold.decide(now, control, policy, 1);
+      startedLater.addAll(started(actions));
+      if (i < WorkerFold.CONFIRM_BATCH) {
+        assertThat(asked(actions)).as("at start %d", i + 1).isEmpty();
+      } else {
+        askedLater.addAll(asked(actions));
+      }
+    }
+
+    assertThat(startedLater).hasSize(WorkerFold.CONFIRM_BATCH + 1).startsWith(key(0, 1));
+    List<String> nextBatch = new ArrayList<>();
+    for (int i = 0; i < WorkerFold.CONFIRM_BATCH; i++) {
+      nextBatch.add(key(WorkerFold.CONFIRM_WINDOW + i, 1));
+    }
+    assertThat(askedLater).containsExactlyElementsOf(nextBatch);
+  }
+
+  @Test
+  void aShortQueueIsAskedAboutAtOnce() {
+    fold.apply(intent(0, 1, "docs"));
+    assertThat(asked(fold.decide(now, control, policy, 0))).containsExactly(key(0, 1));
+    fold.apply(intent(1, 1, "docs"));
+    assertThat(asked(fold.decide(now, control, policy, 0))).containsExactly(key(1, 1));
+  }
+
+  /** Three attempts confirmed at {@code now}, the first started in the one free slot. */
+  private void threeConfirmedOneRunning() {
+    for (int i = 0; i < 3; i++) {
+      fold.apply(intent(i, 1, "docs"));
+    }
+    for (String asked : asked(fold.decide(now, control, policy, 0))) {
+      fold.answer(asked, AttemptStanding.CURRENT, now);
+    }
+    assertThat(started(fold.decide(now, control, policy, 1))).containsExactly(key(0, 1));
+  }
+
+  @Test
+  void aConfirmationGrowingOldIsRenewedAheadOfItsSlotSoTheStartNeedsNoRoundTrip() {
+    threeConfirmedOneRunning();
+    now += WorkerFold.REFRESH_AFTER_MILLIS + 1;
+    List<WorkerAction> actions = fold.decide(now, control, policy, 1);
+    assertThat(started(actions)).containsExactly(key(1, 1));
+    assertThat(asked(actions)).as("renewed ahead of its slot").containsExactly(key(2, 1));
+    assertThat(fold.decide(now, control, policy, 0)).as("asked once").isEmpty();
+
+    fold.answer(key(2, 1), AttemptStanding.CURRENT, now);
+    now += WorkerFold.CONFIRMATION_MAX_AGE_MILLIS;
+    List<WorkerAction> later = fold.decide(now, control, policy, 1);
+    assertThat(asked(later)).isEmpty();
+    assertThat(started(later)).containsExactly(key(2, 1));
+  }
+
+  @Test
+  void anAttemptWhoseRenewalSaysDoneNeverStarts() {
+    threeConfirmedOneRunning();
+    now += WorkerFold.REFRESH_AFTER_MILLIS + 1;
+    assertThat(asked(fold.decide(now, control, policy, 1))).containsExactly(key(2, 1));
+
+    assertThat(fold.answer(key(2, 1), AttemptStanding.DONE, now)).isTrue();
+
+    assertThat(fold.dropped(key(2, 1))).isTrue();
+    assertThat(fold.decide(now, control, policy, 4)).isEmpty();
+  }
+
+  @Test
+  void aRenewalWithoutAnswerKeepsTheEarlierConfirmationOnlyWhileItIsYoungEnough() {
+    threeConfirmedOneRunning();
+    now += WorkerFold.REFRESH_AFTER_MILLIS + 1;
+    assertThat(asked(fold.decide(now, control, policy, 1))).containsExactly(key(2, 1));
+    fold.unanswered(key(2, 1), now);
+
+    // The first confirmation is now too old: a free slot asks again rather than starting on it.
+    now += WorkerFold.REFRESH_AFTER_MILLIS;
+    List<WorkerAction> actions = fold.decide(now, control, policy, 1);
+    assertThat(started(actions)).isEmpty();
+    assertThat(asked(actions)).containsExactly(key(2, 1));
+    fold.answer(key(2, 1), AttemptStanding.SUPERSEDED, now);
+    assertThat(fold.decide(now, control, policy, 1)).isEmpty();
+  }
+
+  @Test
+  void aPolicyAnswerIsKeptWhileItsVersionStaysAndAskedAgainWhenAFreezeChangesIt() {
+    List<String> askedPolicy = new ArrayList<>();
+    SpawnPolicy versioned =
+        new SpawnPolicy() {
+          @Override
+          public Optional<String> refusal(dev.spl.core.fanout.FanoutRecords.Draft intent) {
+            askedPolicy.add(intent.thread());
+            return policy.refusal(intent);
+          }
+
+          @Override
+          public Object answersVersion() {
+            return control;
+          }
+        };
+    for (int i = 0; i < 3; i++) {
+      fold.apply(intent(i, 1, "docs"));
+    }
+    fold.decide(now, control, versioned, 0);
+    assertThat(askedPolicy).hasSize(3);
+    fold.decide(now, control, versioned, 0);
+    assertThat(askedPolicy).as("same version: answers kept").hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      fold.answer(key(i, 1), AttemptStanding.CURRENT, now);
+    }
+
+    control =
+        new ControlSnapshot(
+            Map.of(
+                "docs", new Freeze("docs", FreezeLevel.SOFT, 60, "pause", "did:sync:user:op", 0)),
+            Map.of("docs", "soft"),
+            EmergencyStop.NEVER_ISSUED,
+            1);
+    assertThat(started(fold.decide(now, control, versioned, 4))).isEmpty();
+    assertThat(askedPolicy).as("a new version: asked again").hasSize(6);
+
+    control = ControlSnapshot.EMPTY;
+    assertThat(started(fold.decide(now, control, versioned, 4)))
+        .containsExactly(key(0, 1), key(1, 1), key(2, 1));
+  }
+
+  @Test
+  void aResultToldAsRecordedEndsTheAttemptAsItsRecordWouldAndAReplayAgrees() {
+    StoredRecord ran = intent(0, 1, "docs");
+    fold.apply(ran);
+    assertThat(started(decide(4))).containsExactly(key(0, 1));
+
+    assertThat(fold.resultRecorded(key(0, 1))).isTrue();
+    assertThat(fold.resultRecorded(key(0, 1))).as("told twice").isFalse();
+    assertThat(fold.finished(key(0, 1))).isTrue();
+    assertThat(fold.runningCount()).isZero();
+    assertThat(fold.apply(intent(0, 1, "docs"))).as("the INTEND delivered again").isFalse();
+    assertThat(decide(4)).isEmpty();
+
+    WorkerFold replayed = new WorkerFold();
+    replayed.apply(ran);
+    replayed.apply(result(ran, 1));
+    assertThat(replayed.finished(key(0, 1))).isTrue();
+    assertThat(decideConfirmingAll(replayed, now, control, policy, 4)).isEmpty();
   }
 
   @Test

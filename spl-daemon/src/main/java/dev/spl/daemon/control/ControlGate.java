@@ -16,6 +16,7 @@ import dev.spl.core.control.ControlSnapshot;
 import dev.spl.core.control.ControlState;
 import dev.spl.core.control.EmergencyStop;
 import dev.spl.core.control.Freeze;
+import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fanout.SpawnPolicy;
 import dev.spl.daemon.records.RecordService;
 import dev.spl.daemon.records.WriteGate;
@@ -145,11 +146,41 @@ public final class ControlGate implements WriteGate {
 
   /** As {@link #spawnPolicy(String)}, checked against the control state {@code control} gives. */
   public SpawnPolicy spawnPolicy(String writer, Supplier<ControlSnapshot> control) {
-    return intent ->
-        check(
+    return new SpawnPolicy() {
+      @Override
+      public Optional<String> refusal(FanoutRecords.Draft intent) {
+        return check(
                 new Record(intent.thread(), writer, intent.act(), intent.body(), 0, List.of()),
                 control.get())
             .map(Refusal::message);
+      }
+
+      @Override
+      public Object answersVersion() {
+        // A fold reads this before asking, so an answer is never older than the version it is
+        // kept under; a newer answer is safe: the next read differs and the fold asks again.
+        return new AnswersVersion(permissions.rulesInForce(), control.get());
+      }
+    };
+  }
+
+  /**
+   * What every answer of a spawn policy depends on besides the draft: the rules in force and the
+   * control snapshot. Both are replaced, never changed, when a record changes them (a freeze, an
+   * unfreeze, an emergency stop or its release, a rule), so comparing them by identity is exact.
+   */
+  private record AnswersVersion(Object rules, ControlSnapshot control) {
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof AnswersVersion version
+          && version.rules == rules
+          && version.control == control;
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(rules) * 31 + System.identityHashCode(control);
+    }
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.spl.daemon.worker;
 
 import dev.spl.core.Act;
-import dev.spl.core.AppendResult;
 import dev.spl.core.OutboxEntry;
 import dev.spl.core.Record;
 import dev.spl.core.RecordQuery;
@@ -395,7 +394,8 @@ public final class WorkerRuntime implements DaemonComponent {
         intent.parentThread(),
         intent.index(),
         intent.namespace(),
-        intent.inputsJson().toString(),
+        // Most children have no inputs: their JSON is known without writing it.
+        intent.inputs().isEmpty() ? "[]" : intent.inputsJson().toString(),
         workDir(workRoot, attempt.childThread(), intent.index()),
         intent.hint(),
         ChildJob.Shard.of(intent),
@@ -526,8 +526,10 @@ public final class WorkerRuntime implements DaemonComponent {
       records.add(report.done());
       deliveries.add(report.delivery());
     }
-    for (AppendResult appended : ctx.records().appendAll(records, deliveries)) {
-      applyOne(appended.stored());
+    ctx.records().appendAll(records, deliveries);
+    // The fold learns of its own results from what was written, not by parsing them back.
+    for (Report report : batch) {
+      fold.resultRecorded(report.key());
     }
   }
 
