@@ -70,16 +70,7 @@ class ChildRoutesTest {
                         .echoDelay(Duration.ZERO)
                         .build())
                 .build());
-    Await.until(
-        "the worker is live",
-        () ->
-            coordinator
-                    .fleetRegistry()
-                    .orElseThrow()
-                    .directory(coordinator.url(), 10_000)
-                    .live()
-                    .size()
-                == 1);
+    FleetTestSupport.awaitLiveWorkers(coordinator, 1);
     return worker;
   }
 

@@ -43,16 +43,7 @@ public final class DashboardBench {
         new FleetTestSupport.HeartbeatPump(coordinator.url(), 1000)) {
       pump.add("worker-a", workerA);
       pump.add("worker-b", workerB);
-      Await.until(
-          "two live workers",
-          () ->
-              coordinator
-                      .fleetRegistry()
-                      .orElseThrow()
-                      .directory(coordinator.url(), 10_000)
-                      .live()
-                      .size()
-                  == 2);
+      FleetTestSupport.awaitLiveWorkers(coordinator, 2);
       FleetTestSupport.FanoutHandle wide =
           FleetTestSupport.fanOut(coordinator, "default", "all", FleetTestSupport.goals(1000));
       awaitSpawned(coordinator, wide, 1000);

@@ -16,7 +16,6 @@ import dev.spl.core.fanout.CancelRequest;
 import dev.spl.core.store.Durability;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
-import dev.spl.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,16 +71,7 @@ class DashboardBrowserTest {
                       .build())
               .build());
     }
-    Await.until(
-        "two live workers",
-        () ->
-            coordinator
-                    .fleetRegistry()
-                    .orElseThrow()
-                    .directory(coordinator.url(), 10_000)
-                    .live()
-                    .size()
-                == 2);
+    FleetTestSupport.awaitLiveWorkers(coordinator, 2);
     browser = new Browser(dir.resolve("profile"), 1400, 1000);
   }
 

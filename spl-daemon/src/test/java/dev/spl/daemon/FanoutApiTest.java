@@ -56,16 +56,7 @@ class FanoutApiTest {
     pump.add("worker-a", workerA);
     pump.add("worker-b", workerB);
     http = new Http(coordinator.url());
-    Await.until(
-        "two live workers",
-        () ->
-            coordinator
-                    .fleetRegistry()
-                    .orElseThrow()
-                    .directory(coordinator.url(), 10_000)
-                    .live()
-                    .size()
-                == 2);
+    FleetTestSupport.awaitLiveWorkers(coordinator, 2);
   }
 
   @AfterEach

@@ -8,7 +8,6 @@ import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.store.Durability;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
-import dev.spl.testing.Await;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,16 +118,7 @@ public final class FanoutBench {
       try {
         workers.add(Daemon.start(workerConfig(base, dir, "worker-a", coordinator, slots)));
         workers.add(Daemon.start(workerConfig(base, dir, "worker-b", coordinator, slots)));
-        Await.until(
-            "two live workers",
-            () ->
-                coordinator
-                        .fleetRegistry()
-                        .orElseThrow()
-                        .directory(coordinator.url(), 10_000)
-                        .live()
-                        .size()
-                    == 2);
+        FleetTestSupport.awaitLiveWorkers(coordinator, 2);
       } catch (RuntimeException | AssertionError e) {
         fleet.close();
         throw e;

@@ -66,16 +66,7 @@ class PermissionRuleClusterTest {
     pump = new HeartbeatPump(coordinator.url());
     pump.add("worker-a", workerA);
     pump.add("worker-b", workerB);
-    Await.until(
-        "two live workers",
-        () ->
-            coordinator
-                    .fleetRegistry()
-                    .orElseThrow()
-                    .directory(coordinator.url(), 10_000)
-                    .live()
-                    .size()
-                == 2);
+    FleetTestSupport.awaitLiveWorkers(coordinator, 2);
   }
 
   @AfterEach

@@ -64,16 +64,7 @@ class RetryHintTest {
   }
 
   private static void awaitLiveWorker(Daemon coordinator) {
-    Await.until(
-        "the worker is live",
-        () ->
-            coordinator
-                    .fleetRegistry()
-                    .orElseThrow()
-                    .directory(coordinator.url(), 10_000)
-                    .live()
-                    .size()
-                == 1);
+    FleetTestSupport.awaitLiveWorkers(coordinator, 1);
   }
 
   private static Optional<ChildDone> result(

@@ -264,6 +264,14 @@ public final class RocksRecordStore implements RecordStore {
     for (HashedRecord record : records) {
       prepared.add(Prepared.of(record, uniqueKeys));
     }
+    return submitWritten(prepared, deliveries, envelope, onWritten);
+  }
+
+  private List<AppendResult> submitWritten(
+      List<Prepared> prepared,
+      List<OutboxEntry> deliveries,
+      StoredEnvelope envelope,
+      Consumer<List<AppendResult>> onWritten) {
     Commit commit = new Commit(prepared, List.copyOf(deliveries), List.of(), null, null);
     commit.envelope = envelope;
     commit.onWritten = onWritten;
@@ -286,10 +294,8 @@ public final class RocksRecordStore implements RecordStore {
     for (Record record : records) {
       prepared.add(Prepared.of(record, uniqueKeys));
     }
-    Commit commit = new Commit(prepared, List.copyOf(deliveries), List.of(), null, null);
-    commit.envelope = envelope;
-    commit.onWritten = java.util.Objects.requireNonNull(onWritten, "onWritten");
-    return submit(commit);
+    return submitWritten(
+        prepared, deliveries, envelope, java.util.Objects.requireNonNull(onWritten, "onWritten"));
   }
 
   @Override
