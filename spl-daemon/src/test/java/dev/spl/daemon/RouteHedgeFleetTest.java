@@ -67,16 +67,7 @@ class RouteHedgeFleetTest {
   }
 
   private void awaitLive(int workers) {
-    Await.until(
-        workers + " workers are live",
-        () ->
-            coordinator
-                    .fleetRegistry()
-                    .orElseThrow()
-                    .directory(coordinator.url(), 10_000)
-                    .live()
-                    .size()
-                == workers);
+    FleetTestSupport.awaitLiveWorkers(coordinator, workers);
   }
 
   /**

@@ -3,7 +3,6 @@ package dev.spl.daemon;
 import dev.spl.core.store.Durability;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.config.FleetSettings;
-import dev.spl.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -128,16 +127,7 @@ public final class TestFleet implements BeforeEachCallback, AfterEachCallback {
 
   /** Waits until {@code coordinator} counts {@code workers} live workers. */
   public void awaitLive(Daemon coordinator, int workers) {
-    Await.until(
-        workers == 1 ? "the worker is live" : workers + " workers are live",
-        () ->
-            coordinator
-                    .fleetRegistry()
-                    .orElseThrow()
-                    .directory(coordinator.url(), 10_000)
-                    .live()
-                    .size()
-                == workers);
+    FleetTestSupport.awaitLiveWorkers(coordinator, workers);
   }
 
   private void stopAll() {
