@@ -35,6 +35,17 @@ import java.util.concurrent.TimeoutException;
  */
 public final class DaemonProcesses {
   private static final String MAIN_CLASS = "dev.spl.cli.Main";
+
+  /**
+   * Every daemon runs on C1 alone. A fan-out keeps its daemons busy for seconds to minutes, and C2
+   * compiling their hot paths on the same cores cost more CPU than its faster code saved: through a
+   * real fleet on 2 cores, 10,000 children took 0.67x the time with 0.66x the coordinator's CPU per
+   * child and 0.56x the workers' (docs/benchmarks.md). {@code SPL_DAEMON_JAVA_OPTS} comes later on
+   * the command line, so {@code -XX:TieredStopAtLevel=4} there brings C2 back. The launchers give a
+   * foreground {@code spl daemon run} the same option.
+   */
+  static final List<String> JIT_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
+
   private static final int HEALTH_TIMEOUT_MILLIS = 1_000;
   private static final long POLL_MILLIS = 50;
 
@@ -345,6 +356,7 @@ public final class DaemonProcesses {
   public static List<String> command(Spec spec, Map<String, String> env) {
     List<String> command = new ArrayList<>();
     command.add(javaBinary());
+    command.addAll(JIT_OPTIONS);
     command.addAll(daemonJvmOptions());
     // A daemon unpacks native libraries into its temporary folder; it uses the same one as the
     // process that starts it, so a test run confines them to its own.

@@ -181,6 +181,21 @@ class DaemonRunOptionsTest {
   }
 
   @Test
+  void aSpawnedDaemonRunsOnC1UnlessTheOperatorsOptionsSayOtherwise() {
+    DaemonProcesses.Spec spec =
+        new DaemonProcesses.Spec(java.nio.file.Path.of("/tmp/h"), 0, null, null, null, List.of());
+    List<String> plain = DaemonProcesses.command(spec, java.util.Map.of());
+    assertThat(plain).contains("-XX:TieredStopAtLevel=1");
+    List<String> overridden =
+        DaemonProcesses.command(
+            spec, java.util.Map.of("SPL_DAEMON_JAVA_OPTS", "-XX:TieredStopAtLevel=4 -Xmx512m"));
+    // The JVM takes the last of repeated -XX options: the operator's must come after spl's.
+    assertThat(overridden.indexOf("-XX:TieredStopAtLevel=4"))
+        .isGreaterThan(overridden.indexOf("-XX:TieredStopAtLevel=1"));
+    assertThat(overridden.indexOf("-XX:TieredStopAtLevel=4")).isLessThan(overridden.indexOf("-cp"));
+  }
+
+  @Test
   void theCommandTemplateReachesTheSettingsAndTheBackgroundDaemonAsOneArgument() {
     String template = "my-agent --prompt-file {{prompt_file}} --max-cost {{budget}}";
     DaemonRunOptions options =
