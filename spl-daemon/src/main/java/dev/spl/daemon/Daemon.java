@@ -19,6 +19,7 @@ import dev.spl.daemon.component.DaemonContext;
 import dev.spl.daemon.config.DaemonConfig;
 import dev.spl.daemon.control.ControlGate;
 import dev.spl.daemon.coordinator.Reconciler;
+import dev.spl.daemon.coordinator.SpawnConfirmations;
 import dev.spl.daemon.fleet.EndpointProbe;
 import dev.spl.daemon.fleet.FleetRegistry;
 import dev.spl.daemon.http.ApiException;
@@ -284,7 +285,10 @@ public final class Daemon implements AutoCloseable {
     records.onDeliveriesQueued(outbox::wake);
     startComponent(outbox);
     if (fleet != null) {
+      SpawnConfirmations confirmations = new SpawnConfirmations(trust.key());
+      outbox.confirmWith(confirmations);
       Reconciler loop = new Reconciler(context, fleet);
+      loop.confirmSpawnsWith(confirmations);
       startComponent(loop);
       reconciler = loop;
       metrics.attachCoordinator(fleet, loop);

@@ -63,8 +63,10 @@ import java.util.Set;
  * confirmation passed {@link #REFRESH_AFTER_MILLIS} are asked about again ahead of their slot,
  * keeping their confirmation until the answer ({@code current} renews it, {@code superseded} and
  * {@code done} drop the attempt, {@code not_yet} withdraws the confirmation, no answer leaves it as
- * it was). Confirmations live in memory only, so after a restart every attempt without a result is
- * asked about again before it runs.
+ * it was). An INTEND applied with {@link #applyDelivered} comes with its coordinator's confirmation
+ * (sent with the delivery, decided as the fence's answers are) and waits confirmed from then, with
+ * no question. Confirmations live in memory only, so after a restart every attempt without a result
+ * is asked about again before it runs.
  *
  * <p>Unlike the coordinator's fold, {@code decide} takes what it returns: each action is returned
  * once, because the worker carries them out in process at once (a start is a hand-off to a slot).
@@ -77,6 +79,8 @@ import java.util.Set;
  * a rule).
  */
 public final class WorkerFold {
+  private static final long NOT_CONFIRMED = Long.MIN_VALUE;
+
   /** How many skipped records are listed. */
   static final int MAX_SKIPPED_LISTED = 100;
 
@@ -188,7 +192,7 @@ public final class WorkerFold {
     String topic = record.topic();
     try {
       if (record.act() == Act.INTEND && FanoutRecords.CHILD.equals(topic)) {
-        return applyIntent(stored, ChildIntent.fromBody(record.body()));
+        return applyIntent(stored, ChildIntent.fromBody(record.body()), NOT_CONFIRMED);
       }
       if (record.act() == Act.LEARN && FanoutRecords.CANCEL.equals(topic)) {
         return applyCancel(record, ChildCancel.fromBody(record.body()));
@@ -204,7 +208,30 @@ public final class WorkerFold {
     return false;
   }
 
-  private boolean applyIntent(StoredRecord stored, ChildIntent intent) {
+  /**
+   * As {@link #apply}, for a child INTEND whose coordinator confirmed its attempt as it delivered
+   * it ({@link dev.spl.core.auth.DeliveryConfirmation}), at {@code confirmedAtMillis}: a new
+   * attempt waits confirmed, as if the fence had answered {@code current} then, and its
+   * confirmation ages like any other. An attempt this worker already holds, dropped or finished is
+   * left as it is: a confirmation counts only with the delivery that brought its INTEND. Any other
+   * record is applied as {@link #apply} does.
+   */
+  public boolean applyDelivered(StoredRecord stored, long confirmedAtMillis) {
+    Record record = stored.record();
+    if (record.act() != Act.INTEND || !FanoutRecords.CHILD.equals(record.topic())) {
+      return apply(stored);
+    }
+    try {
+      return applyIntent(stored, ChildIntent.fromBody(record.body()), confirmedAtMillis);
+    } catch (InvalidRecordException e) {
+      if (skipped.size() < MAX_SKIPPED_LISTED) {
+        skipped.add(stored.id() + ": " + e.getMessage());
+      }
+      return false;
+    }
+  }
+
+  private boolean applyIntent(StoredRecord stored, ChildIntent intent, long confirmedAtMillis) {
     String key = ChildIntent.attemptKey(stored.record().thread(), intent.attempt());
     if (finished.contains(key) || attempts.containsKey(key) || dropped.containsKey(key)) {
       return false;
@@ -218,6 +245,10 @@ public final class WorkerFold {
       cancelledBeforeStart.put(key, attempt);
     } else {
       waiting.put(key, attempt);
+      if (confirmedAtMillis != NOT_CONFIRMED) {
+        attempt.fence = Fence.CONFIRMED;
+        attempt.confirmedAt = confirmedAtMillis;
+      }
     }
     return true;
   }

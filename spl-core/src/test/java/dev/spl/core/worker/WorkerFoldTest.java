@@ -710,4 +710,69 @@ class WorkerFoldTest {
     assertThat(started(actions)).isEmpty();
     assertThat(asked(actions)).containsExactly(key(0, 1));
   }
+
+  @Test
+  void anAttemptConfirmedWithItsDeliveryStartsWithoutAskingTheFence() {
+    fold.applyDelivered(intent(0, 1, "docs"), now);
+    fold.apply(intent(1, 1, "docs"));
+
+    List<WorkerAction> actions = fold.decide(now, control, policy, 2);
+
+    assertThat(started(actions)).containsExactly(key(0, 1));
+    assertThat(actions)
+        .filteredOn(WorkerAction.Confirm.class::isInstance)
+        .extracting(WorkerAction::key)
+        .containsExactly(key(1, 1));
+  }
+
+  @Test
+  void aConfirmationSentWithTheDeliveryAgesLikeAFenceAnswer() {
+    fold.applyDelivered(intent(0, 1, "docs"), now);
+    now += WorkerFold.CONFIRMATION_MAX_AGE_MILLIS + 1;
+
+    List<WorkerAction> actions = fold.decide(now, control, policy, 1);
+
+    assertThat(started(actions)).isEmpty();
+    assertThat(actions)
+        .filteredOn(WorkerAction.Confirm.class::isInstance)
+        .extracting(WorkerAction::key)
+        .containsExactly(key(0, 1));
+    fold.answer(key(0, 1), AttemptStanding.SUPERSEDED, now);
+    assertThat(started(fold.decide(now, control, policy, 1))).isEmpty();
+    assertThat(fold.droppedCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aDeliveredConfirmationNeverRevivesAnAttemptTheWorkerAlreadyHeldDroppedOrFinished() {
+    StoredRecord held = intent(0, 1, "docs");
+    fold.apply(held);
+    StoredRecord dropped = intent(1, 1, "docs");
+    fold.apply(dropped);
+    StoredRecord finished = intent(2, 1, "docs");
+    fold.apply(finished);
+    List<WorkerAction> asked = fold.decide(now, control, policy, 0);
+    assertThat(asked).hasSize(3);
+    fold.answer(key(1, 1), AttemptStanding.SUPERSEDED, now);
+    fold.apply(result(finished, 1));
+
+    assertThat(fold.applyDelivered(held, now)).isFalse();
+    assertThat(fold.applyDelivered(dropped, now)).isFalse();
+    assertThat(fold.applyDelivered(finished, now)).isFalse();
+
+    // The held attempt still waits for the fence's answer; nothing starts on the re-delivery.
+    assertThat(started(fold.decide(now, control, policy, 3))).isEmpty();
+    fold.answer(key(0, 1), AttemptStanding.CURRENT, now);
+    assertThat(started(fold.decide(now, control, policy, 3))).containsExactly(key(0, 1));
+  }
+
+  @Test
+  void aConfirmedDeliveryOfAFrozenNamespaceWaitsForTheUnfreeze() {
+    hardFreeze("docs", now, 60);
+    fold.applyDelivered(intent(0, 1, "docs"), now);
+
+    assertThat(started(fold.decide(now, control, policy, 1))).isEmpty();
+
+    control = ControlSnapshot.EMPTY;
+    assertThat(started(fold.decide(now, control, policy, 1))).containsExactly(key(0, 1));
+  }
 }

@@ -1,6 +1,7 @@
 package dev.spl.daemon.auth;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spl.core.Act;
 import dev.spl.core.HashedRecord;
 import dev.spl.core.Json;
 import dev.spl.core.Record;
@@ -9,16 +10,20 @@ import dev.spl.core.auth.AuthRule;
 import dev.spl.core.auth.Authorizer;
 import dev.spl.core.auth.Authorizer.Writer;
 import dev.spl.core.auth.ChildCredential;
+import dev.spl.core.auth.DeliveryConfirmation;
 import dev.spl.core.auth.Ed25519;
 import dev.spl.core.auth.Envelope;
 import dev.spl.core.fanout.ChildIntent;
+import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.fleet.Heartbeat;
 import dev.spl.daemon.records.RecordRejectedException;
 import dev.spl.daemon.records.RecordService;
 import java.security.PublicKey;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The check of every request of records a daemon receives over HTTP, before anything is stored or
@@ -52,6 +57,31 @@ public final class RecordIntake {
    * the key a heartbeat registers (null unless this is a first registration).
    */
   public record Accepted(Writer writer, StoredEnvelope envelope, PublicKey registers) {}
+
+  /**
+   * The child INTENDs of an accepted request that its {@code confirmation} lets this worker start
+   * without asking the attempt fence: none on a coordinator or for an unsigned request; else those
+   * that {@link DeliveryConfirmation#honouredBy} lets through for the request's signer, whose
+   * INTENDs the {@link dev.spl.core.auth.Authorizer} took only as this worker's coordinator's.
+   */
+  public Set<String> confirmedIntents(
+      DeliveryConfirmation confirmation, Accepted accepted, List<HashedRecord> hashed) {
+    if (view.isCoordinator() || !(accepted.writer() instanceof Writer.Daemon signer)) {
+      return Set.of();
+    }
+    Set<String> sent = new HashSet<>();
+    for (HashedRecord record : hashed) {
+      if (record.record().act() == Act.INTEND
+          && FanoutRecords.CHILD.equals(record.record().topic())) {
+        sent.add(record.id());
+      }
+    }
+    if (sent.isEmpty()) {
+      return Set.of();
+    }
+    return confirmation.honouredBy(
+        view.self(), signer.did(), trust.keyOf(signer.did()).orElse(null), sent);
+  }
 
   /**
    * Checks {@code records} received with {@code envelope} (null when the request was not signed).

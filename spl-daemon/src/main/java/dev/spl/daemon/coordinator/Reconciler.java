@@ -27,9 +27,11 @@ import dev.spl.daemon.fleet.ControlDeliveries;
 import dev.spl.daemon.fleet.FleetRegistry;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -62,6 +64,7 @@ public final class Reconciler implements DaemonComponent {
 
   private final DaemonContext ctx;
   private final FleetRegistry fleet;
+  private volatile SpawnConfirmations confirmations;
   private final SpawnPolicy policy;
   private final ControlDeliveries control;
   private final Fanouts fanouts;
@@ -430,6 +433,8 @@ public final class Reconciler implements DaemonComponent {
     // Hashed once: the ids name the deliveries, and the store takes the same bytes.
     List<HashedRecord> records = new ArrayList<>();
     List<OutboxEntry> deliveries = new ArrayList<>();
+    // Each spawned-on worker's life, looked up once per write.
+    Map<String, OptionalLong> lives = new HashMap<>();
     for (FanoutRecords.Draft draft :
         FanoutRecords.drafts(actions, FanoutRecords.DEFAULT_SPAWNS_PER_RECORD)) {
       records.add(
@@ -455,6 +460,7 @@ public final class Reconciler implements DaemonComponent {
                     List.of()));
         records.add(intent);
         deliveries.add(new OutboxEntry(spawn.worker().endpoint(), intent.id()));
+        confirmSpawn(intent.id(), spawn.worker().did(), lives);
       } else if (action instanceof FanoutAction.Cancel cancel) {
         FanoutRef ref = cancel.fanout();
         for (FanoutAction.CancelledChild child : cancel.children()) {
@@ -489,6 +495,29 @@ public final class Reconciler implements DaemonComponent {
         applyOne(result.stored());
       }
     }
+  }
+
+  /**
+   * Tells the outbox that the loop spawned {@code intendId} on {@code worker}, before it is written
+   * (so its first send finds it), for the life of that worker the registry knows now.
+   */
+  private void confirmSpawn(String intendId, String worker, Map<String, OptionalLong> lives) {
+    SpawnConfirmations to = confirmations;
+    if (to == null) {
+      return;
+    }
+    OptionalLong life = lives.computeIfAbsent(worker, fleet::startedAtOf);
+    if (life.isPresent()) {
+      to.spawned(intendId, worker, life.getAsLong());
+    }
+  }
+
+  /**
+   * Holds each spawn for {@code to}, so that its INTEND goes out confirmed (see {@link
+   * SpawnConfirmations}). Set before {@link #start}.
+   */
+  public void confirmSpawnsWith(SpawnConfirmations to) {
+    confirmations = to;
   }
 
   /**

@@ -285,6 +285,14 @@ public final class FleetRegistry {
     return registry.find(did, clock.millis()).map(InstanceView::endpoint);
   }
 
+  /** The start of the life an instance last reported, if it is known. */
+  public synchronized java.util.OptionalLong startedAtOf(String did) {
+    return registry
+        .find(did, clock.millis())
+        .map(view -> java.util.OptionalLong.of(view.startedAt()))
+        .orElse(java.util.OptionalLong.empty());
+  }
+
   /** Endpoints of workers that are not archived: where fleet-wide records are sent at once. */
   public synchronized List<String> reachableWorkerEndpoints() {
     List<String> endpoints = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.spl.daemon.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * What a worker serves about the children it runs (see {@link ChildRoutes}): the running ones, and
@@ -28,6 +29,14 @@ public interface ChildEndpoints {
                   + " join-status names it)");
         }
       };
+
+  /**
+   * The child INTENDs {@code intendIds} of the request being received come with their coordinator's
+   * confirmation for this worker's life {@code workerStartedAt}, given {@code ageMillis} before it
+   * was sent (checked by the route): told before they are appended, so that they can start without
+   * asking the attempt fence. A daemon that runs no children ignores it.
+   */
+  default void confirmedOnDelivery(Set<String> intendIds, long workerStartedAt, long ageMillis) {}
 
   /** {@code {"object":"list","data":[...],"slots":N}}: each running child attempt. */
   ObjectNode running();

@@ -18,6 +18,7 @@ import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.auth.Authorizer;
 import dev.spl.core.auth.ChildCredential;
+import dev.spl.core.auth.DeliveryConfirmation;
 import dev.spl.core.auth.Envelope;
 import dev.spl.core.fanout.FanoutRecords;
 import dev.spl.core.schema.UniqueRecords;
@@ -209,6 +210,7 @@ public final class HttpApi {
     List<JsonNode> items;
     boolean single;
     Envelope envelope = null;
+    DeliveryConfirmation confirmation = null;
     if (request.isArray()) {
       items = elements(request);
       single = false;
@@ -218,6 +220,20 @@ public final class HttpApi {
           envelope = Envelope.fromJson(request.get("signature"));
         } catch (IllegalArgumentException e) {
           throw ApiException.badRequest("INVALID_SIGNATURE", e.getMessage());
+        }
+      }
+      if (request.has(DeliveryConfirmation.FIELD)) {
+        if (envelope == null) {
+          throw ApiException.badRequest(
+              "INVALID_REQUEST",
+              DeliveryConfirmation.FIELD
+                  + ": a delivery confirmation comes only with a signed request (expected"
+                  + " 'signature' beside it)");
+        }
+        try {
+          confirmation = DeliveryConfirmation.fromJson(request.get(DeliveryConfirmation.FIELD));
+        } catch (IllegalArgumentException e) {
+          throw ApiException.badRequest("INVALID_REQUEST", e.getMessage());
         }
       }
       JsonNode array = request.get("records");
@@ -293,6 +309,14 @@ public final class HttpApi {
       respond(ctx, answer);
       return;
     }
+    if (confirmation != null) {
+      settings
+          .children()
+          .confirmedOnDelivery(
+              settings.intake().confirmedIntents(confirmation, accepted, hashed),
+              confirmation.workerStartedAt(),
+              confirmation.ageMillis());
+    }
     List<AppendResult> results = records.appendReceived(hashed, accepted.envelope(), single);
     boolean anyCreated = results.stream().anyMatch(AppendResult::created);
     ctx.status(anyCreated ? 201 : 200);
@@ -321,10 +345,15 @@ public final class HttpApi {
     }
     for (var names = request.fieldNames(); names.hasNext(); ) {
       String name = names.next();
-      if (!name.equals("records") && !name.equals("signature")) {
+      if (!name.equals("records")
+          && !name.equals("signature")
+          && !name.equals(DeliveryConfirmation.FIELD)) {
         throw ApiException.badRequest(
             "INVALID_REQUEST",
-            name + ": unknown field beside 'records' (expected only 'records' and 'signature')");
+            name
+                + ": unknown field beside 'records' (expected only 'records', 'signature' and '"
+                + DeliveryConfirmation.FIELD
+                + "')");
       }
     }
     return true;

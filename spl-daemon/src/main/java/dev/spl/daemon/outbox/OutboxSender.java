@@ -4,6 +4,8 @@ import dev.spl.core.Json;
 import dev.spl.core.PendingDelivery;
 import dev.spl.core.RecordJson;
 import dev.spl.core.RecordStore;
+import dev.spl.core.StoredRecord;
+import dev.spl.core.auth.DeliveryConfirmation;
 import dev.spl.core.auth.InstanceKey;
 import dev.spl.core.fleet.Backoff;
 import dev.spl.core.tls.TlsTrust;
@@ -43,6 +45,8 @@ public final class OutboxSender implements DaemonComponent {
   static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
   private static final byte[] RECORDS_OPEN = "{\"records\":[".getBytes(StandardCharsets.UTF_8);
   private static final byte[] SIGNATURE_OPEN = ",\"signature\":".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] CONFIRMED_OPEN =
+      (",\"" + DeliveryConfirmation.FIELD + "\":").getBytes(StandardCharsets.UTF_8);
   // The envelope names each record by its id (67 bytes with quotes and comma), plus the rest.
   private static final int ID_ROOM = 67;
   private static final int ENVELOPE_ROOM = 512;
@@ -70,6 +74,7 @@ public final class OutboxSender implements DaemonComponent {
   private final Thread thread;
   private volatile boolean running = true;
   private volatile Consumer<String> onFailure = destination -> {};
+  private volatile DeliveryConfirmations confirmations = DeliveryConfirmations.NONE;
 
   /**
    * {@code clock} decides when a failed destination is due again; the sender waits on real time.
@@ -96,6 +101,14 @@ public final class OutboxSender implements DaemonComponent {
   /** Tells {@code listener} the destination of every delivery that fails (for metrics). */
   public void onDeliveryFailure(Consumer<String> listener) {
     onFailure = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * Sends what {@code source} confirms beside each batch (a coordinator: its child INTENDs'
+   * attempts), so that the receiving worker starts them without asking the attempt fence.
+   */
+  public void confirmWith(DeliveryConfirmations source) {
+    confirmations = Objects.requireNonNull(source, "source");
   }
 
   @Override
@@ -244,6 +257,8 @@ public final class OutboxSender implements DaemonComponent {
     }
     body.write(']');
     writeSignature(body, batch.stream().map(delivery -> delivery.record().id()).toList());
+    writeConfirmation(body, batch);
+    body.write('}');
     int status = post(destination, body.toByteArray());
     if (status / 100 == 2) {
       store.acknowledgeDeliveries(batch.stream().map(PendingDelivery::key).toList());
@@ -269,6 +284,7 @@ public final class OutboxSender implements DaemonComponent {
             RecordJson.toJson(delivery.record().record(), delivery.record().id())));
     body.write(']');
     writeSignature(body, List.of(delivery.record().id()));
+    body.write('}');
     int status = post(destination, body.toByteArray());
     if (status / 100 == 2) {
       store.acknowledgeDeliveries(List.of(delivery.key()));
@@ -288,13 +304,37 @@ public final class OutboxSender implements DaemonComponent {
   }
 
   /**
-   * Ends {@code {"records":[...]} with this daemon's signature over {@code ids}: one signature per
-   * request, beside the records (see {@link Envelope}).
+   * Follows {@code {"records":[...]} with this daemon's signature over {@code ids}: one signature
+   * per request, beside the records (see {@link dev.spl.core.auth.Envelope}).
    */
   private void writeSignature(ByteArrayOutputStream body, List<String> ids) throws IOException {
     body.write(SIGNATURE_OPEN);
     body.write(Json.MAPPER.writeValueAsBytes(key.sign(ids).toJson()));
-    body.write('}');
+  }
+
+  /** Adds what {@link #confirmWith} confirms of the batch, if anything. */
+  private void writeConfirmation(ByteArrayOutputStream body, List<PendingDelivery> batch)
+      throws IOException {
+    DeliveryConfirmations source = confirmations;
+    if (source == DeliveryConfirmations.NONE) {
+      return;
+    }
+    List<StoredRecord> records = new ArrayList<>(batch.size());
+    for (PendingDelivery delivery : batch) {
+      records.add(delivery.record());
+    }
+    DeliveryConfirmation confirmation;
+    try {
+      confirmation = source.confirm(records);
+    } catch (RuntimeException e) {
+      // The worker asks the fence instead: a confirmation is a shortcut, never a condition.
+      LOG.debug("no delivery confirmation for {} records: {}", records.size(), e.toString());
+      return;
+    }
+    if (confirmation != null) {
+      body.write(CONFIRMED_OPEN);
+      body.write(Json.MAPPER.writeValueAsBytes(confirmation.toJson()));
+    }
   }
 
   private int post(String destination, byte[] body) throws IOException {

@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,7 @@ final class AttemptConfirmer implements AutoCloseable {
   private final ExecutorService asker;
   private final ConcurrentLinkedQueue<Question> queued = new ConcurrentLinkedQueue<>();
   private int failuresInARow;
+  private final AtomicLong attemptsAsked = new AtomicLong();
 
   /** {@code trust}: whom an HTTPS coordinator is checked against ({@code --tls-ca}). */
   AttemptConfirmer(
@@ -154,8 +156,14 @@ final class AttemptConfirmer implements AutoCloseable {
     return new Answers(standings, unanswered);
   }
 
+  /** How many attempts this worker has asked its coordinators about, since it started. */
+  long attemptsAsked() {
+    return attemptsAsked.get();
+  }
+
   private Map<String, AttemptStanding> askOne(String coordinator, List<WorkerAction.Confirm> batch)
       throws IOException {
+    attemptsAsked.addAndGet(batch.size());
     Map<AttemptQuestion.Asked, String> keys = new HashMap<>();
     List<AttemptQuestion.Asked> asked = new ArrayList<>(batch.size());
     for (WorkerAction.Confirm confirm : batch) {

@@ -53,6 +53,16 @@ public final class WorkerChildren implements ChildEndpoints {
   }
 
   @Override
+  public void confirmedOnDelivery(
+      java.util.Set<String> intendIds, long workerStartedAt, long ageMillis) {
+    WorkerRuntime worker = runtime.get();
+    // A worker still starting replays its INTENDs and asks the fence about each.
+    if (worker != null) {
+      worker.confirmedOnDelivery(intendIds, workerStartedAt, ageMillis);
+    }
+  }
+
+  @Override
   public ObjectNode running() {
     WorkerRuntime worker = runtime.get();
     if (worker == null) {

@@ -35,6 +35,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -83,6 +85,8 @@ public final class WorkerRuntime implements DaemonComponent {
   private final HeartbeatSender heartbeats;
   private final AttemptConfirmer confirmer;
   private final WorkerFold fold = new WorkerFold();
+  // INTEND id -> when its coordinator confirmed it with its delivery, until the fold applies it.
+  private final ConcurrentHashMap<String, Long> deliveredConfirmations = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Finished> finished = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean settleScheduled = new AtomicBoolean();
   private volatile Thread eventThread;
@@ -241,6 +245,15 @@ public final class WorkerRuntime implements DaemonComponent {
     return dispatcher;
   }
 
+  /**
+   * How many attempts this worker has asked the attempt fence about since it started: none for
+   * those its coordinator confirmed with their delivery and that started within the confirmation's
+   * age.
+   */
+  public long attemptsAsked() {
+    return confirmer.attemptsAsked();
+  }
+
   /** Attempts received that have not started (held, or waiting for a slot), as last decided. */
   public int waiting() {
     return waiting;
@@ -291,9 +304,46 @@ public final class WorkerRuntime implements DaemonComponent {
     settle();
   }
 
+  /**
+   * The INTENDs of a delivery whose coordinator confirmed their attempts for this worker's life
+   * {@code workerStartedAt}, {@code ageMillis} before it sent them ({@link
+   * dev.spl.core.auth.DeliveryConfirmation}, checked by the route), told before they are appended:
+   * the fold takes each as confirmed that long ago when it applies it as new. A confirmation for an
+   * earlier life of this worker, or one already too old to start on, counts for nothing.
+   */
+  public void confirmedOnDelivery(Set<String> intendIds, long workerStartedAt, long ageMillis) {
+    if (workerStartedAt != ctx.startedAtMillis()
+        || intendIds.isEmpty()
+        || ageMillis > WorkerFold.CONFIRMATION_MAX_AGE_MILLIS) {
+      return;
+    }
+    long confirmedAt = ctx.clock().millis() - ageMillis;
+    for (String id : intendIds) {
+      deliveredConfirmations.put(id, confirmedAt);
+    }
+  }
+
+  /**
+   * Forgets delivered confirmations no INTEND took (it was a duplicate, or its append failed) once
+   * they are too old to start on anyway.
+   */
+  private void forgetStaleConfirmations() {
+    if (deliveredConfirmations.isEmpty()) {
+      return;
+    }
+    long oldest = ctx.clock().millis() - WorkerFold.CONFIRMATION_MAX_AGE_MILLIS;
+    deliveredConfirmations.values().removeIf(at -> at < oldest);
+  }
+
   private void applyOne(StoredRecord stored) {
     try {
-      fold.apply(stored);
+      Long confirmedAt =
+          deliveredConfirmations.isEmpty() ? null : deliveredConfirmations.remove(stored.id());
+      if (confirmedAt == null) {
+        fold.apply(stored);
+      } else {
+        fold.applyDelivered(stored, confirmedAt);
+      }
     } catch (RuntimeException e) {
       LOG.error("could not fold record {} on the worker", stored.id(), e);
     }
@@ -306,6 +356,7 @@ public final class WorkerRuntime implements DaemonComponent {
    */
   private void settle() {
     settleScheduled.set(false);
+    forgetStaleConfirmations();
     try {
       flushFinished();
       decideAndAct();
