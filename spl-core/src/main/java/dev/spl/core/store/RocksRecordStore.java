@@ -541,15 +541,16 @@ public final class RocksRecordStore implements RecordStore {
   }
 
   /**
-   * Whether the group must be fsynced (in durable mode): everything but acknowledgements must. An
-   * unsynced write still reaches the WAL in order, so the next synced write makes it durable too.
+   * Whether the group must be fsynced (in durable mode): everything but acknowledgements (and a
+   * readdress that found nothing to move) must. An unsynced write still reaches the WAL in order,
+   * so the next synced write makes it durable too. Called once the group is staged.
    */
   private static boolean needsSync(List<Commit> staged) {
     for (Commit commit : staged) {
       if (!commit.records.isEmpty()
           || !commit.deliveries.isEmpty()
           || commit.metaKey != null
-          || commit.readdress != null) {
+          || commit.moved > 0) {
         return true;
       }
     }
