@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.CharArrayReader;
 import java.io.IOException;
 import java.nio.CharBuffer;
@@ -33,6 +34,9 @@ public final class Json {
 
   /** The most nested objects and arrays in one document. */
   public static final int MAX_NESTING_DEPTH = 64;
+
+  // How much of a number out of range a message shows (it may be up to 1,000 characters).
+  private static final int SHOWN_NUMBER_LENGTH = 60;
 
   static {
     MAPPER
@@ -76,13 +80,60 @@ public final class Json {
   }
 
   private static JsonNode parseText(char[] chars, int offset, int length) {
-    try {
-      return MAPPER.readTree(new CharArrayReader(chars, offset, length));
+    try (JsonParser parser = MAPPER.createParser(new CharArrayReader(chars, offset, length))) {
+      JsonNode node = readTree(parser);
+      return node == null ? MissingNode.getInstance() : node;
     } catch (JsonProcessingException e) {
       throw new MalformedJsonException(describe(e));
     } catch (IOException e) {
       throw new MalformedJsonException("not valid JSON: " + e.getMessage());
     }
+  }
+
+  private static JsonNode readTree(JsonParser parser) throws IOException {
+    try {
+      return MAPPER.readTree(parser);
+    } catch (NumberFormatException e) {
+      throw numberOutOfRange(parser);
+    }
+  }
+
+  /**
+   * What to throw when reading a tree from {@code parser} threw {@link NumberFormatException}: a
+   * number out of range, at the parser's current token. Jackson reads a fraction's value only when
+   * the tree takes it, as a BigDecimal, which cannot hold an exponent beyond an int's range ({@code
+   * 1e9999999999}), and that escapes Jackson's own errors as a {@code NumberFormatException}.
+   */
+  public static MalformedJsonException numberOutOfRange(JsonParser parser) {
+    var location = parser.currentTokenLocation();
+    String where =
+        location == null || location.getLineNr() < 0
+            ? ""
+            : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+    String number;
+    try {
+      number = parser.getText();
+    } catch (IOException e) {
+      number = null;
+    }
+    return new MalformedJsonException(
+        "not valid JSON"
+            + where
+            + ": number out of range: expected a number whose exponent is within +-"
+            + Integer.MAX_VALUE
+            + " but found "
+            + (number == null ? "one beyond it" : shorten(number)));
+  }
+
+  private static String shorten(String text) {
+    return text.length() <= SHOWN_NUMBER_LENGTH
+        ? text
+        : text.substring(0, SHOWN_NUMBER_LENGTH / 2)
+            + "..."
+            + text.substring(text.length() - SHOWN_NUMBER_LENGTH / 2)
+            + " ("
+            + text.length()
+            + " characters)";
   }
 
   /** Where and what: "not valid JSON at line 1, column 20: duplicate key 'act' in /body". */

@@ -10,18 +10,24 @@ public record OutboxEntry(String destination, String recordId) {
   public static final int MAX_DESTINATION_LENGTH = 2048;
 
   public OutboxEntry {
-    Objects.requireNonNull(destination, "destination");
+    requireDestination(destination, "destination");
+    RecordIds.requireValid(recordId, "recordId");
+  }
+
+  /** Throws unless {@code destination} can be a delivery's destination; {@code field} names it. */
+  public static void requireDestination(String destination, String field) {
+    Objects.requireNonNull(destination, field);
     if (destination.isBlank()) {
-      throw new IllegalArgumentException("destination: expected a base URL but found ''");
+      throw new IllegalArgumentException(field + ": expected a base URL but found ''");
     }
     if (destination.length() > MAX_DESTINATION_LENGTH) {
       throw new IllegalArgumentException(
-          "destination: expected at most "
+          field
+              + ": expected at most "
               + MAX_DESTINATION_LENGTH
               + " characters but found "
               + destination.length());
     }
-    RecordIds.requireValid(recordId, "recordId");
   }
 
   /**

@@ -186,6 +186,42 @@ public interface RecordStore extends AutoCloseable {
   /** Removes deliveries from the outbox; unknown or already acknowledged keys are ignored. */
   void acknowledgeDeliveries(Collection<Long> keys);
 
+  /** How many deliveries {@link #readdressDeliveries} moves per write when it cannot move all. */
+  int READDRESS_BATCH = 1000;
+
+  /**
+   * Moves every delivery pending for {@code from} to {@code to} (a receiver that came back at a new
+   * address), behind whatever {@code to} has pending, in their order. Returns how many moved; none
+   * when {@code from} has nothing pending or equals {@code to}.
+   *
+   * <p>This way moves them {@link #READDRESS_BATCH} at a time, each batch queued again before it is
+   * acknowledged: a crash in between sends some twice, which receivers ignore (records are
+   * content-addressed), and loses none. A store that can move them in one atomic write does.
+   */
+  default int readdressDeliveries(String from, String to) {
+    java.util.Objects.requireNonNull(from, "from");
+    OutboxEntry.requireDestination(to, "to");
+    if (from.equals(to)) {
+      return 0;
+    }
+    int moved = 0;
+    while (true) {
+      List<PendingDelivery> batch = pendingDeliveries(from, READDRESS_BATCH);
+      if (batch.isEmpty()) {
+        return moved;
+      }
+      List<OutboxEntry> requeued = new java.util.ArrayList<>(batch.size());
+      List<Long> keys = new java.util.ArrayList<>(batch.size());
+      for (PendingDelivery delivery : batch) {
+        requeued.add(new OutboxEntry(to, delivery.record().id()));
+        keys.add(delivery.key());
+      }
+      appendAll(List.of(), requeued);
+      acknowledgeDeliveries(keys);
+      moved += batch.size();
+    }
+  }
+
   /** Small mutable metadata (not part of the log), e.g. the latest heartbeat per instance. */
   Optional<byte[]> getMeta(String key);
 

@@ -631,6 +631,115 @@ public abstract class RecordStoreContractTest {
     }
   }
 
+  protected static final String WORKER_MOVED = "http://127.0.0.1:9301";
+
+  @Test
+  void readdressingMovesEveryPendingDeliveryInOrderBehindWhatTheNewAddressHad() {
+    List<Record> queued = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      queued.add(record(thread("c" + i), Act.INTEND, "fanout_child", i));
+    }
+    Record already = record(thread("x"), Act.INTEND, "fanout_child", 10);
+    Record control = record(thread("ctl"), Act.DO, "freeze", 11);
+    List<OutboxEntry> deliveries = new ArrayList<>();
+    // Interleaved with the other destinations' deliveries, not in id order.
+    deliveries.add(new OutboxEntry(WORKER, queued.get(3).id()));
+    deliveries.add(new OutboxEntry(WORKER_MOVED, already.id()));
+    deliveries.add(new OutboxEntry(WORKER, queued.get(0).id()));
+    deliveries.add(new OutboxEntry(COORDINATOR, control.id()));
+    deliveries.add(new OutboxEntry(WORKER, queued.get(4).id()));
+    deliveries.add(new OutboxEntry(WORKER, queued.get(1).id()));
+    deliveries.add(new OutboxEntry(WORKER, queued.get(2).id()));
+    List<Record> all = new ArrayList<>(queued);
+    all.add(already);
+    all.add(control);
+    store.appendAll(all, deliveries);
+    long acknowledged = store.pendingDeliveries(WORKER, 10).get(3).key();
+    store.acknowledgeDeliveries(List.of(acknowledged));
+
+    int moved = store.readdressDeliveries(WORKER, WORKER_MOVED);
+
+    assertThat(moved).isEqualTo(4);
+    assertThat(store.pendingDeliveries(WORKER, 10)).isEmpty();
+    assertThat(store.deliveryDestinations()).containsExactlyInAnyOrder(WORKER_MOVED, COORDINATOR);
+    List<PendingDelivery> pending = store.pendingDeliveries(WORKER_MOVED, 10);
+    assertThat(pending)
+        .extracting(p -> p.record().id())
+        .containsExactly(
+            already.id(),
+            queued.get(3).id(),
+            queued.get(0).id(),
+            queued.get(4).id(),
+            queued.get(2).id());
+    assertThat(pending).extracting(PendingDelivery::destination).containsOnly(WORKER_MOVED);
+    assertThat(pending).extracting(PendingDelivery::key).isSorted().doesNotHaveDuplicates();
+    assertThat(pending.get(1).record()).isEqualTo(store.get(queued.get(3).id()).orElseThrow());
+    assertThat(store.pendingDeliveries(COORDINATOR, 10))
+        .extracting(p -> p.record().id())
+        .containsExactly(control.id());
+
+    // What is queued for the new address afterwards comes behind what moved.
+    Record later = record(thread("later"), Act.INTEND, "fanout_child", 12);
+    store.appendAll(List.of(later), List.of(new OutboxEntry(WORKER_MOVED, later.id())));
+    assertThat(store.pendingDeliveries(WORKER_MOVED, 10))
+        .extracting(p -> p.record().id())
+        .hasSize(6)
+        .endsWith(queued.get(2).id(), later.id());
+
+    store.acknowledgeDeliveries(List.of(pending.get(0).key(), pending.get(1).key()));
+    assertThat(store.pendingDeliveries(WORKER_MOVED, 10))
+        .extracting(p -> p.record().id())
+        .containsExactly(queued.get(0).id(), queued.get(4).id(), queued.get(2).id(), later.id());
+  }
+
+  @Test
+  void readdressingAnAddressWithNothingPendingMovesNothing() {
+    Record a = record(thread("a"), Act.INTEND, "task", 0);
+    store.appendAll(List.of(a), List.of(new OutboxEntry(WORKER, a.id())));
+    List<PendingDelivery> before = store.pendingDeliveries(WORKER, 10);
+
+    assertThat(store.readdressDeliveries("http://127.0.0.1:1", WORKER_MOVED)).isZero();
+    assertThat(store.readdressDeliveries(WORKER, WORKER)).isZero();
+
+    assertThat(store.pendingDeliveries(WORKER, 10)).isEqualTo(before);
+    assertThat(store.pendingDeliveries(WORKER_MOVED, 10)).isEmpty();
+    assertThat(store.deliveryDestinations()).containsExactly(WORKER);
+
+    store.acknowledgeDeliveries(List.of(before.get(0).key()));
+    assertThat(store.readdressDeliveries(WORKER, WORKER_MOVED)).isZero();
+    assertThat(store.deliveryDestinations()).isEmpty();
+  }
+
+  @Test
+  void readdressingToAnAddressNoDeliveryCouldHaveIsRefused() {
+    assertThatThrownBy(() -> store.readdressDeliveries(WORKER, " "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("to: expected a base URL");
+  }
+
+  @Test
+  void readdressingMoreThanOneBatchMovesThemAllInOrder() {
+    Record a = record(thread("a"), Act.INTEND, "task", 0);
+    Record b = record(thread("b"), Act.INTEND, "task", 1);
+    store.appendAll(List.of(a, b), List.of());
+    int count = RecordStore.READDRESS_BATCH * 2 + 7;
+    List<OutboxEntry> deliveries = new ArrayList<>(count);
+    List<String> expected = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      String id = i % 3 == 0 ? b.id() : a.id();
+      deliveries.add(new OutboxEntry(WORKER, id));
+      expected.add(id);
+    }
+    store.appendAll(List.of(), deliveries);
+
+    assertThat(store.readdressDeliveries(WORKER, WORKER_MOVED)).isEqualTo(count);
+
+    assertThat(store.pendingDeliveries(WORKER, 10)).isEmpty();
+    List<PendingDelivery> pending = store.pendingDeliveries(WORKER_MOVED, count + 1);
+    assertThat(pending).extracting(p -> p.record().id()).containsExactlyElementsOf(expected);
+    assertThat(pending).extracting(PendingDelivery::key).isSorted().doesNotHaveDuplicates();
+  }
+
   @Test
   void metadataIsOverwrittenAndCopied() {
     assertThat(store.getMeta("heartbeat/w1")).isEmpty();

@@ -251,6 +251,22 @@ class HttpApiTest {
         Arguments.of("malformed JSON", "{\"thread\":", "MALFORMED_JSON", "not valid JSON"),
         Arguments.of("trailing garbage", good + " x", "MALFORMED_JSON", "not valid JSON"),
         Arguments.of("empty request", "", "MALFORMED_JSON", "empty"),
+        Arguments.of(
+            "huge exponent",
+            good.replace("\"n\":1}", "\"n\":1234567e901234567890}"),
+            "MALFORMED_JSON",
+            "number out of range: expected a number whose exponent is within +-2147483647 but"
+                + " found 1234567e901234567890"),
+        Arguments.of(
+            "huge negative exponent in a batch",
+            "[" + good.replace("\"n\":1}", "\"n\":-1.5e-2147483649}") + "]",
+            "MALFORMED_JSON",
+            "number out of range"),
+        Arguments.of(
+            "exponent beyond a double",
+            good.replace("\"n\":1}", "\"n\":1e999999999}"),
+            "INVALID_RECORD",
+            "within the range of IEEE-754 doubles"),
         Arguments.of("request is a string", "\"hello\"", "INVALID_REQUEST", "a string"),
         Arguments.of("records is not an array", "{\"records\":3}", "INVALID_REQUEST", "records"),
         Arguments.of("empty batch", "[]", "INVALID_REQUEST", "empty"),

@@ -124,7 +124,12 @@ public final class ItemParser {
           throw refused(parser.currentLocation().getLineNr(), "the array is not closed");
         }
         int line = parser.currentTokenLocation().getLineNr();
-        JsonNode value = ELEMENT.readTree(parser);
+        JsonNode value;
+        try {
+          value = ELEMENT.readTree(parser);
+        } catch (NumberFormatException e) {
+          throw refused(line, Json.numberOutOfRange(parser).getMessage());
+        }
         each.accept(new Item(count++, canonical(value, line), line));
       }
       if (parser.nextToken() != null) {

@@ -274,6 +274,22 @@ public final class Registry {
     return new WorkerDirectory(coordinatorUrl, live, lost);
   }
 
+  /**
+   * Whether an instance other than {@code did} is live at {@code endpoint} at {@code nowMillis}:
+   * then {@code did} left an address someone else now answers at, and what is queued for that
+   * address is no longer {@code did}'s to take along.
+   */
+  public boolean liveAtForAnother(String endpoint, String did, long nowMillis) {
+    for (InstanceView view : list(nowMillis)) {
+      if (!view.did().equals(did)
+          && view.endpoint().equals(endpoint)
+          && view.status() == InstanceStatus.LIVE) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Live healthy workers with a free slot: where new work may be sent. */
   public List<InstanceView> availableWorkers(long nowMillis) {
     return list(nowMillis).stream()

@@ -303,6 +303,45 @@ public final class RocksRecordStore implements RecordStore {
     submit(new Commit(List.of(), List.of(), List.copyOf(keys), null, null));
   }
 
+  /**
+   * Moves them in one write batch: the new entries and the removal of the old ones are durable
+   * together or not at all. Committed on the caller's thread, alone: it reads what is queued for
+   * {@code from} from disk, which would not show the deliveries of commits staged before it in the
+   * same group.
+   */
+  @Override
+  public int readdressDeliveries(String from, String to) {
+    Objects.requireNonNull(from, "from");
+    OutboxEntry.requireDestination(to, "to");
+    if (from.equals(to)) {
+      return 0;
+    }
+    Commit commit = new Commit(List.of(), List.of(), List.of(), null, null);
+    commit.readdress = new Readdress(from, to);
+    openLock.readLock().lock();
+    try {
+      requireOpen();
+      commitLock.lock();
+      try {
+        commitGroup(List.of(commit));
+      } finally {
+        commitLock.unlock();
+      }
+      commit.result.join();
+      return commit.moved;
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
+    } finally {
+      openLock.readLock().unlock();
+    }
+  }
+
+  /** What {@link #readdressDeliveries} moves: everything pending for {@code from}. */
+  private record Readdress(String from, String to) {}
+
   @Override
   public void putMeta(String key, byte[] value) {
     submit(
@@ -502,12 +541,16 @@ public final class RocksRecordStore implements RecordStore {
   }
 
   /**
-   * Whether the group must be fsynced (in durable mode): everything but acknowledgements must. An
-   * unsynced write still reaches the WAL in order, so the next synced write makes it durable too.
+   * Whether the group must be fsynced (in durable mode): everything but acknowledgements (and a
+   * readdress that found nothing to move) must. An unsynced write still reaches the WAL in order,
+   * so the next synced write makes it durable too. Called once the group is staged.
    */
   private static boolean needsSync(List<Commit> staged) {
     for (Commit commit : staged) {
-      if (!commit.records.isEmpty() || !commit.deliveries.isEmpty() || commit.metaKey != null) {
+      if (!commit.records.isEmpty()
+          || !commit.deliveries.isEmpty()
+          || commit.metaKey != null
+          || commit.moved > 0) {
         return true;
       }
     }
@@ -523,6 +566,9 @@ public final class RocksRecordStore implements RecordStore {
     final byte[] metaValue;
     final CompletableFuture<List<AppendResult>> result = new CompletableFuture<>();
     StoredEnvelope envelope;
+    // Null, or the deliveries this commit moves to another destination; how many it moved.
+    Readdress readdress;
+    int moved;
     // Told the results once they are readable (possibly before the fsync); null: not asked.
     Consumer<List<AppendResult>> onWritten;
     List<AppendResult> results = List.of();
@@ -687,6 +733,9 @@ public final class RocksRecordStore implements RecordStore {
           batch.delete(handle(StoreColumnFamily.OUTBOX), byKey);
         }
       }
+      if (readdress != null) {
+        stageReaddress(this, batch);
+      }
       if (metaKey != null) {
         batch.put(handle(StoreColumnFamily.META), metaKey, metaValue);
       }
@@ -700,6 +749,47 @@ public final class RocksRecordStore implements RecordStore {
       createdInGroup.putAll(created);
       claimedInGroup.putAll(claimed);
       results = out;
+    }
+  }
+
+  /**
+   * Stages the move of every delivery pending for {@code readdress.from}: each gets the next key
+   * (so they keep their order, behind all {@code readdress.to} had) and its old entries are
+   * deleted, like an acknowledgement.
+   */
+  private void stageReaddress(Commit commit, WriteBatch batch) throws RocksDBException {
+    Readdress move = commit.readdress;
+    byte[] fromPrefix = StoreCodec.destinationPrefix(move.from());
+    byte[] toPrefix = StoreCodec.destinationPrefix(move.to());
+    byte[] toName = move.to().getBytes(StandardCharsets.UTF_8);
+    ColumnFamilyHandle outbox = handle(StoreColumnFamily.OUTBOX);
+    try (RocksIterator it = db.newIterator(outbox)) {
+      for (it.seek(
+              StoreCodec.destinationKey(fromPrefix, pendingFloor.getOrDefault(move.from(), 0L)));
+          it.isValid();
+          it.next()) {
+        byte[] oldEntry = it.key();
+        if (!StoreCodec.startsWith(oldEntry, fromPrefix)
+            || oldEntry.length != fromPrefix.length + 8) {
+          break;
+        }
+        long oldKey = StoreCodec.seqOf(oldEntry, fromPrefix.length);
+        long newKey = ++lastOutboxKey;
+        batch.put(outbox, StoreCodec.destinationKey(toPrefix, newKey), it.value());
+        batch.put(outbox, StoreCodec.outboxKey(newKey), toName);
+        batch.delete(outbox, oldEntry);
+        batch.delete(outbox, StoreCodec.outboxKey(oldKey));
+        StoredRecord queued = freshDeliveries.remove(oldKey);
+        if (queued != null) {
+          commit.fresh.put(newKey, queued);
+        }
+        commit.acknowledged.merge(move.from(), oldKey, Math::max);
+        commit.moved++;
+      }
+      it.status();
+    }
+    if (commit.moved > 0) {
+      destinations.add(move.to());
     }
   }
 

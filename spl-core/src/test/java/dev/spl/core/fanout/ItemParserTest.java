@@ -42,6 +42,18 @@ class ItemParserTest {
   }
 
   @Test
+  void anItemWithAnExponentOutOfRangeIsRefusedNamingItsLine() {
+    assertThatThrownBy(() -> read("[1,\n 1e99999999999]", ItemParser.Format.JSON))
+        .isInstanceOf(InvalidFanoutException.class)
+        .hasMessage(
+            "--items: line 2: not valid JSON at line 2, column 2: number out of range: expected a"
+                + " number whose exponent is within +-2147483647 but found 1e99999999999");
+    assertThatThrownBy(() -> read("1\n-2e-99999999999", ItemParser.Format.JSONL))
+        .isInstanceOf(InvalidFanoutException.class)
+        .hasMessageStartingWith("--items: line 2: not valid JSON at line 1, column 1: number out");
+  }
+
+  @Test
   void badItemsAreRefusedNamingTheirLine() {
     assertThatThrownBy(() -> read("1\n{\"a\":\n3", ItemParser.Format.JSONL))
         .isInstanceOf(InvalidFanoutException.class)

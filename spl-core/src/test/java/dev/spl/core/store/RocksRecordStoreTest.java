@@ -111,6 +111,38 @@ class RocksRecordStoreTest extends RecordStoreContractTest {
   }
 
   @Test
+  void readdressedDeliveriesStayMovedAfterAReopen() {
+    Record a = record(thread("a"), Act.INTEND, "task", 1);
+    Record b = record(thread("b"), Act.DO, "work", 2);
+    Record c = record(thread("c"), Act.DO, "work", 3);
+    store.appendAll(
+        List.of(a, b, c),
+        List.of(
+            new OutboxEntry(WORKER_MOVED, c.id()),
+            new OutboxEntry(WORKER, b.id()),
+            new OutboxEntry(WORKER, a.id())));
+    assertThat(store.readdressDeliveries(WORKER, WORKER_MOVED)).isEqualTo(2);
+    List<PendingDelivery> moved = store.pendingDeliveries(WORKER_MOVED, 10);
+    store.close();
+
+    store = RocksRecordStore.open(storeDirectory(), clock);
+
+    assertThat(store.pendingDeliveries(WORKER, 10)).isEmpty();
+    assertThat(store.deliveryDestinations()).containsExactly(WORKER_MOVED);
+    assertThat(store.pendingDeliveries(WORKER_MOVED, 10)).isEqualTo(moved);
+    assertThat(moved).extracting(p -> p.record().id()).containsExactly(c.id(), b.id(), a.id());
+    // Keys handed out by the move are not handed out again.
+    Record d = record(thread("d"), Act.DO, "work", 4);
+    store.appendAll(List.of(d), List.of(new OutboxEntry(WORKER_MOVED, d.id())));
+    assertThat(store.pendingDeliveries(WORKER_MOVED, 10))
+        .extracting(PendingDelivery::key)
+        .hasSize(4)
+        .isSorted()
+        .doesNotHaveDuplicates()
+        .startsWith(moved.get(0).key(), moved.get(1).key(), moved.get(2).key());
+  }
+
+  @Test
   void claimsSurviveAReopen() {
     Record first = claim("alias:a", null, 1);
     store.append(first);

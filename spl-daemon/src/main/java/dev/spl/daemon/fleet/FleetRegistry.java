@@ -31,7 +31,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -48,6 +50,13 @@ import org.slf4j.LoggerFactory;
  * <p>A worker that registers for the first time, restarts, changes endpoint or comes back after
  * being stale or archived is sent every control record again, so freezes reach workers that were
  * down when they were issued.
+ *
+ * <p>An instance that beats from another endpoint than before (a worker restarted with {@code
+ * --port 0}) takes along what the outbox still holds for the old one: its children and control
+ * records would otherwise be retried at an address nobody answers. Unless another instance is live
+ * at the old endpoint now: then what is queued there is that one's. The reconciler may queue for
+ * the old endpoint from a directory it read just before the move, so the instance's next beat moves
+ * whatever arrived there since, until a beat finds nothing left.
  *
  * <p>Thread-safe: heartbeats arrive on HTTP threads, ticks come from the reconciler; one lock
  * guards the fold.
@@ -68,6 +77,8 @@ public final class FleetRegistry {
   private final Clock clock;
   private final ControlDeliveries control;
   private final Set<String> indexed;
+  // The endpoint each instance moved away from, until a beat finds nothing more queued there.
+  private final Map<String, String> leftEndpoints = new HashMap<>();
 
   /**
    * When this coordinator began listening for heartbeats, or began again after it did not run: it
@@ -213,9 +224,47 @@ public final class FleetRegistry {
     if (heartbeat.role() == Role.WORKER && heartbeat.health() != Health.STOPPED && returning) {
       control.sendAllTo(List.of(heartbeat.endpoint()));
     }
+    followToEndpoint(
+        heartbeat.did(),
+        before.filter(view -> view.did().equals(heartbeat.did())).map(InstanceView::endpoint),
+        heartbeat.endpoint(),
+        now);
     InstanceStatus status =
         registry.find(heartbeat.did(), now).map(InstanceView::status).orElse(null);
     return new Intake(heartbeat.did(), decision, status, appended);
+  }
+
+  /**
+   * Moves what is queued for the endpoint {@code did} beat from before ({@code previous}) to the
+   * one it beats from now, or what arrived since at the endpoint it last moved away from.
+   */
+  private void followToEndpoint(String did, Optional<String> previous, String endpoint, long now) {
+    boolean moving = previous.isPresent() && !previous.get().equals(endpoint);
+    String from = moving ? previous.get() : leftEndpoints.get(did);
+    if (from == null || from.equals(endpoint)) {
+      leftEndpoints.remove(did);
+      return;
+    }
+    if (registry.liveAtForAnother(from, did, now)) {
+      leftEndpoints.remove(did);
+      LOG.info(
+          "{} moved from {} to {}; another instance is live at {}, so its deliveries stay there",
+          did,
+          from,
+          endpoint,
+          from);
+      return;
+    }
+    int moved = records.readdressDeliveries(from, endpoint);
+    if (moving) {
+      leftEndpoints.put(did, from);
+    } else if (moved == 0) {
+      leftEndpoints.remove(did);
+    }
+    if (moving || moved > 0) {
+      LOG.info(
+          "{} moved from {} to {}: {} queued deliveries follow it", did, from, endpoint, moved);
+    }
   }
 
   private void persistLatest(LatestHeartbeat latest) {

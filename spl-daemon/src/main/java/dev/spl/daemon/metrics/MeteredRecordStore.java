@@ -125,6 +125,11 @@ public final class MeteredRecordStore implements RecordStore {
   }
 
   @Override
+  public int readdressDeliveries(String from, String to) {
+    return store.readdressDeliveries(from, to);
+  }
+
+  @Override
   public Optional<byte[]> getMeta(String key) {
     return store.getMeta(key);
   }

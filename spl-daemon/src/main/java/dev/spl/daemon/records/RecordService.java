@@ -87,6 +87,20 @@ public final class RecordService {
     deliveriesQueued.add(Objects.requireNonNull(onQueued, "onQueued"));
   }
 
+  /**
+   * Moves every delivery queued for {@code from} to {@code to} ({@link
+   * RecordStore#readdressDeliveries}) and, when any moved, tells those waiting for queued
+   * deliveries ({@link #onDeliveriesQueued}), so they go out now rather than at the next poll.
+   * Returns how many moved.
+   */
+  public int readdressDeliveries(String from, String to) {
+    int moved = store.readdressDeliveries(from, to);
+    if (moved > 0) {
+      deliveriesQueued.forEach(Runnable::run);
+    }
+    return moved;
+  }
+
   /** The store underneath, for the daemon's own components (outbox, metadata, replay). */
   public RecordStore store() {
     return store;
