@@ -1,15 +1,15 @@
 package dev.spl.daemon.fleet;
 
-import static dev.spl.core.TestRecords.record;
-import static dev.spl.core.TestRecords.thread;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spl.core.Act;
 import dev.spl.core.InMemoryRecordStore;
+import dev.spl.core.Json;
 import dev.spl.core.OutboxEntry;
 import dev.spl.core.PendingDelivery;
 import dev.spl.core.Record;
 import dev.spl.core.RecordStore;
+import dev.spl.core.ThreadIds;
 import dev.spl.core.fleet.FleetThresholds;
 import dev.spl.core.fleet.Health;
 import dev.spl.core.fleet.Heartbeat;
@@ -24,6 +24,23 @@ import org.junit.jupiter.api.Test;
 
 /** What the coordinator's outbox holds for a worker that beats from another endpoint. */
 class FleetRegistryReaddressTest {
+  private static final String ACTOR = "did:sync:instance:0123456789abcdef";
+
+  private static String thread(String name) {
+    return ThreadIds.derive("test", name);
+  }
+
+  /** A record on {@code thread} with the given act and topic, distinct for each {@code n}. */
+  private static Record record(String thread, Act act, String topic, long n) {
+    return new Record(
+        thread,
+        ACTOR,
+        act,
+        Json.MAPPER.createObjectNode().put("topic", topic).put("n", n),
+        n,
+        List.of());
+  }
+
   private static final String WORKER = "did:sync:instance:00000000000000a1";
   private static final String OTHER = "did:sync:instance:00000000000000b2";
   private static final String OLD = "http://127.0.0.1:40001";
