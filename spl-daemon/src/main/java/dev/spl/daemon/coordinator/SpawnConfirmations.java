@@ -3,6 +3,7 @@ package dev.spl.daemon.coordinator;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.auth.DeliveryConfirmation;
 import dev.spl.core.auth.InstanceKey;
+import dev.spl.core.worker.WorkerFold;
 import dev.spl.daemon.outbox.DeliveryConfirmations;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +22,9 @@ import java.util.function.LongSupplier;
  * retry, a move off a lost worker) follows as it follows a fence answer.
  *
  * <p>An INTEND is confirmed only on its first send and at most {@link #MAX_AGE_MILLIS} after its
- * spawn; later, or after a failed send, the worker asks the fence.
+ * spawn; later, or after a failed send, the worker asks the fence. A confirmation names at most
+ * {@link WorkerFold#CONFIRM_WINDOW} INTENDs, the first of the batch: a worker confirms no more than
+ * that many of its queue ahead of its slots, and the rest would age past use while they wait.
  */
 public final class SpawnConfirmations implements DeliveryConfirmations {
   /** How old a spawn may be when its INTEND is first sent and still go confirmed. */
@@ -76,7 +79,9 @@ public final class SpawnConfirmations implements DeliveryConfirmations {
     List<String> ids = new ArrayList<>();
     for (StoredRecord stored : batch) {
       Spawned spawned = pending.remove(stored.id());
-      if (spawned == null || now - spawned.atNanos() > maxAge) {
+      if (spawned == null
+          || now - spawned.atNanos() > maxAge
+          || ids.size() >= WorkerFold.CONFIRM_WINDOW) {
         continue;
       }
       if (first == null) {

@@ -10,6 +10,7 @@ import dev.spl.core.StoredRecord;
 import dev.spl.core.ThreadIds;
 import dev.spl.core.auth.DeliveryConfirmation;
 import dev.spl.core.auth.InstanceKey;
+import dev.spl.core.worker.WorkerFold;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -95,5 +96,22 @@ class SpawnConfirmationsTest {
     }
 
     assertThat(confirmations.pendingCount()).isLessThan(5000 - 10);
+  }
+
+  @Test
+  void aConfirmationNamesNoMoreThanAWorkerConfirmsAheadOfItsSlots() {
+    List<StoredRecord> batch = new java.util.ArrayList<>();
+    for (int i = 0; i < WorkerFold.CONFIRM_WINDOW + 10; i++) {
+      StoredRecord intend = intend(i);
+      confirmations.spawned(intend.id(), WORKER_A, 42);
+      batch.add(intend);
+    }
+
+    DeliveryConfirmation confirmation = confirmations.confirm(batch);
+
+    assertThat(confirmation.intents())
+        .containsExactlyElementsOf(
+            batch.subList(0, WorkerFold.CONFIRM_WINDOW).stream().map(StoredRecord::id).toList());
+    assertThat(confirmations.pendingCount()).isZero();
   }
 }
