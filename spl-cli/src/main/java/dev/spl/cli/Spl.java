@@ -130,11 +130,43 @@ public final class Spl implements Runnable {
    */
   public static CommandLine commandLine(
       InputStream in, PrintStream out, PrintStream err, Map<String, String> env, String... args) {
-    return assembly(in, out, err, env).commands(commandsNeeded(args)).build();
+    return assembly(in, out, err, env)
+        .commands(commandsNeeded(args))
+        .subcommands(subcommandsNeeded(args))
+        .build();
   }
 
   /** The names of the commands whose models running {@code args} needs. */
   public static Set<String> commandsNeeded(String... args) {
+    int at = commandIndex(args);
+    if (at < 0) {
+      // Only global options (`spl --version`, or nothing: "Missing command"): no command runs.
+      return Set.of();
+    }
+    String arg = args[at];
+    return COMMANDS.containsKey(arg) && !arg.equals("help") ? Set.of(arg) : COMMANDS.keySet();
+  }
+
+  /**
+   * The subcommands whose models running {@code args} needs, by command: of the command named, the
+   * one named right after it. Every subcommand of any other command, or when the argument after the
+   * command names none of its subcommands (help, an option, a misspelt name), so help and picocli's
+   * errors are those of the whole group.
+   */
+  public static Map<String, Set<String>> subcommandsNeeded(String... args) {
+    int at = commandIndex(args);
+    if (at < 0 || at + 1 >= args.length) {
+      return Map.of();
+    }
+    String command = args[at];
+    if (COMMANDS.containsKey(command) && subcommandsOf(command).containsKey(args[at + 1])) {
+      return Map.of(command, Set.of(args[at + 1]));
+    }
+    return Map.of();
+  }
+
+  /** Where the command name is in {@code args}: the first argument not a global option; or -1. */
+  private static int commandIndex(String... args) {
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (VALUE_OPTIONS.contains(arg)) {
@@ -142,11 +174,27 @@ public final class Spl implements Runnable {
       } else if (!FLAG_OPTIONS.contains(arg)
           && !(arg.startsWith("-o") && !arg.startsWith("--"))
           && !(arg.startsWith("--") && VALUE_OPTIONS.contains(optionName(arg)))) {
-        return COMMANDS.containsKey(arg) && !arg.equals("help") ? Set.of(arg) : COMMANDS.keySet();
+        return i;
       }
     }
-    // Only global options (`spl --version`, or nothing: "Missing command"): no command runs.
-    return Set.of();
+    return -1;
+  }
+
+  /**
+   * The subcommands of the command group {@code command}, none for a command without any. Asked of
+   * the one group run only: initialising a group's class may cost (the task commands' random
+   * source).
+   */
+  static Map<String, Class<?>> subcommandsOf(String command) {
+    return switch (command) {
+      case "daemon" -> DaemonCommand.SUBCOMMANDS;
+      case "records" -> RecordsCommand.SUBCOMMANDS;
+      case "fleet" -> FleetCommand.SUBCOMMANDS;
+      case "task" -> TaskCommand.SUBCOMMANDS;
+      case "rules" -> RulesCommand.SUBCOMMANDS;
+      case "routes" -> RoutesCommand.SUBCOMMANDS;
+      default -> Map.of();
+    };
   }
 
   private static String optionName(String arg) {
@@ -172,6 +220,8 @@ public final class Spl implements Runnable {
     private final Map<String, String> env;
     private String outputEncoding;
     private Set<String> commandNames = COMMANDS.keySet();
+    // By command, the subcommands added; a command not listed gets every one.
+    private Map<String, Set<String>> subcommandNames = Map.of();
     private BiFunction<GlobalOptions, CommandLine.IFactory, Object> top = Spl::topCommand;
     private java.nio.file.Path workingDir;
 
@@ -197,6 +247,12 @@ public final class Spl implements Runnable {
       return this;
     }
 
+    /** Of the commands listed, only the subcommands listed (see {@link #subcommandsNeeded}). */
+    Assembly subcommands(Map<String, Set<String>> names) {
+      subcommandNames = names;
+      return this;
+    }
+
     /** {@code make} makes the model (or annotated object) of {@code spl} itself. */
     Assembly top(BiFunction<GlobalOptions, CommandLine.IFactory, Object> make) {
       top = make;
@@ -217,7 +273,15 @@ public final class Spl implements Runnable {
       CommandLine commandLine = new CommandLine(top.apply(context.global(), factory), factory);
       for (Map.Entry<String, Class<?>> command : COMMANDS.entrySet()) {
         if (commandNames.contains(command.getKey())) {
-          commandLine.addSubcommand(command.getKey(), new CommandLine(command.getValue(), factory));
+          CommandLine group = new CommandLine(command.getValue(), factory);
+          // Before the group joins spl, as picocli adds a group's annotated subcommands.
+          Set<String> only = subcommandNames.get(command.getKey());
+          for (Map.Entry<String, Class<?>> sub : subcommandsOf(command.getKey()).entrySet()) {
+            if (only == null || only.contains(sub.getKey())) {
+              group.addSubcommand(sub.getKey(), new CommandLine(sub.getValue(), factory));
+            }
+          }
+          commandLine.addSubcommand(command.getKey(), group);
         }
       }
       commandLine.setOut(new PrintWriter(out, true));
@@ -250,6 +314,7 @@ public final class Spl implements Runnable {
     return assembly(in, out, err, env)
         .outputEncoding(java.nio.charset.StandardCharsets.UTF_8.name())
         .commands(commandsNeeded(args))
+        .subcommands(subcommandsNeeded(args))
         .workingDir(workingDir)
         .build()
         .execute(args);
@@ -277,6 +342,7 @@ public final class Spl implements Runnable {
     return assembly(in, out, err, env)
         .outputEncoding(outputEncoding)
         .commands(commandsNeeded(args))
+        .subcommands(subcommandsNeeded(args))
         .build()
         .execute(args);
   }

@@ -32,6 +32,43 @@ class LazyCommandsTest {
   }
 
   @Test
+  void eachSubcommandNameMatchesItsAnnotation() {
+    for (String group : Spl.COMMANDS.keySet()) {
+      for (Map.Entry<String, Class<?>> sub : Spl.subcommandsOf(group).entrySet()) {
+        Command annotation = sub.getValue().getAnnotation(Command.class);
+        assertThat(annotation).as(sub.getValue().getName()).isNotNull();
+        assertThat(annotation.name()).as(sub.getValue().getName()).isEqualTo(sub.getKey());
+        assertThat(annotation.subcommands()).as(sub.getValue().getName()).isEmpty();
+      }
+      assertThat(Spl.COMMANDS.get(group).getAnnotation(Command.class).subcommands())
+          .as("subcommands of %s are declared in its SUBCOMMANDS, not its annotation", group)
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void aNamedSubcommandGetsOnlyItsOwnModel() {
+    assertThat(Spl.subcommandsNeeded("fleet", "status"))
+        .isEqualTo(Map.of("fleet", Set.of("status")));
+    assertThat(Spl.subcommandsNeeded("--home", "h", "-o", "json", "task", "list", "--all"))
+        .isEqualTo(Map.of("task", Set.of("list")));
+    assertThat(Spl.subcommandsNeeded("records", "list", "--help"))
+        .isEqualTo(Map.of("records", Set.of("list")));
+  }
+
+  @Test
+  void helpAndUnknownSubcommandsGetEverySubcommand() {
+    assertThat(Spl.subcommandsOf("fleet")).containsKeys("start", "status", "stop");
+    assertThat(Spl.subcommandsNeeded("fleet")).isEmpty();
+    assertThat(Spl.subcommandsNeeded("fleet", "--help")).isEmpty();
+    assertThat(Spl.subcommandsNeeded("fleet", "stauts")).isEmpty();
+    assertThat(Spl.subcommandsNeeded("fleet", "--home", "h", "status")).isEmpty();
+    assertThat(Spl.subcommandsNeeded("help", "fleet")).isEmpty();
+    assertThat(Spl.subcommandsNeeded("kill", "docs")).isEmpty();
+    assertThat(Spl.subcommandsNeeded("--version")).isEmpty();
+  }
+
+  @Test
   void aNamedCommandGetsOnlyItsOwnModel() {
     assertThat(Spl.commandsNeeded("records", "list")).containsExactly("records");
     assertThat(Spl.commandsNeeded("--home", "fleet", "daemon", "status")).containsExactly("daemon");
@@ -73,6 +110,18 @@ class LazyCommandsTest {
             new String[] {"records", "lsit"},
             new String[] {"records", "list", "--bogus"},
             new String[] {"records", "get", "--help"},
+            new String[] {"records", "list", "--help"},
+            new String[] {"fleet"},
+            new String[] {"fleet", "--help"},
+            new String[] {"fleet", "stauts"},
+            new String[] {"fleet", "status", "--bogus"},
+            new String[] {"fleet", "status", "--help"},
+            new String[] {"fleet", "stop", "--help"},
+            new String[] {"task", "list", "--bogus"},
+            new String[] {"task", "fan-out", "--help"},
+            new String[] {"routes", "add", "--help"},
+            new String[] {"rules", "list", "extra"},
+            new String[] {"daemon", "--help"},
             new String[] {"--home", h, "daemon", "run", "--help"},
             new String[] {"--home", h, "daemon", "start", "--port", "x"},
             new String[] {"--home", h, "daemon", "status", "-V"},
@@ -101,6 +150,11 @@ class LazyCommandsTest {
             new PrintStream(java.io.OutputStream.nullOutputStream()),
             CliRun.cleanEnv());
     assertThat(whole.getSubcommands().keySet()).containsExactlyElementsOf(Spl.COMMANDS.keySet());
+    for (String group : Spl.COMMANDS.keySet()) {
+      assertThat(whole.getSubcommands().get(group).getSubcommands().keySet())
+          .as(group)
+          .containsExactlyElementsOf(Spl.subcommandsOf(group).keySet());
+    }
   }
 
   private static CliRun runWhole(String... args) {

@@ -200,6 +200,7 @@ public final class Daemon implements AutoCloseable {
         throw e;
       }
       home.writeEndpoint(daemon.url, daemon.port);
+      daemon.prepareInBackground();
       LOG.info(
           "spl daemon {} listening on {} (home {}, did {}{})",
           VERSION,
@@ -298,6 +299,33 @@ public final class Daemon implements AutoCloseable {
       startComponent(runtime);
       worker = runtime;
     }
+  }
+
+  /**
+   * Compiles the permission rules and builds the CEL compilers on a thread of their own, once the
+   * daemon serves: its start does not wait for them, and its first requests normally find them
+   * ready. A request that comes first compiles what it needs itself (once, whichever thread is
+   * first), so the rules apply from the first request either way.
+   */
+  private void prepareInBackground() {
+    Thread prepare =
+        new Thread(
+            () -> {
+              try {
+                gate.prepare();
+                Reconciler loop = reconciler;
+                if (loop != null) {
+                  loop.prepareCompilers();
+                }
+              } catch (RuntimeException e) {
+                // The request that needs them compiles them again and reports the problem.
+                LOG.warn("preparing the permission rules and CEL compilers failed", e);
+              }
+            },
+            "spl-prepare-cel");
+    prepare.setDaemon(true);
+    prepare.setPriority(Thread.MIN_PRIORITY);
+    prepare.start();
   }
 
   /** The worker runtime, or null on a coordinator. */

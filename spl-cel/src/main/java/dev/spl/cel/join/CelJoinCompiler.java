@@ -8,6 +8,7 @@ import dev.cel.compiler.CelCompiler;
 import dev.spl.cel.CelExpressionException;
 import dev.spl.cel.CelExpressions;
 import dev.spl.cel.CompiledExpression;
+import dev.spl.cel.Once;
 import dev.spl.cel.route.CelRouteCompiler;
 import dev.spl.core.fanout.InvalidFanoutException;
 import dev.spl.core.fanout.JoinCompiler;
@@ -31,23 +32,28 @@ public final class CelJoinCompiler implements JoinCompiler {
   static final String REDUCED = "reduced";
   static final Map<String, CelType> VARIABLES = variables();
 
-  private final CelCompiler compiler = CelExpressions.compilerBuilder(VARIABLES).build();
-  private RouteCompiler routes;
+  private final Once<CelCompiler> compiler =
+      new Once<>(() -> CelExpressions.compilerBuilder(VARIABLES).build());
+  private final CelRouteCompiler routes = new CelRouteCompiler();
 
-  /** The fan-out's {@code cel:} targets compile with the routing compiler, made when first used. */
+  /** The fan-out's {@code cel:} targets compile with the routing compiler. */
   @Override
-  public synchronized RouteCompiler routes() {
-    if (routes == null) {
-      routes = new CelRouteCompiler();
-    }
+  public RouteCompiler routes() {
     return routes;
+  }
+
+  /** Builds the CEL compilers of joins and routes now, so the first fan-out does not wait. */
+  @Override
+  public void prepare() {
+    compiler.get();
+    routes.prepare();
   }
 
   @Override
   public JoinPredicate compile(String expression) {
     try {
       CompiledExpression compiled =
-          CelExpressions.compile(compiler, expression, SimpleType.BOOL, "join");
+          CelExpressions.compile(compiler.get(), expression, SimpleType.BOOL, "join");
       return new CelJoinPredicate(compiled);
     } catch (CelExpressionException e) {
       String message = e.getMessage();

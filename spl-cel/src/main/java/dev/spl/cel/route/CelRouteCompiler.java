@@ -7,6 +7,7 @@ import dev.cel.compiler.CelCompiler;
 import dev.spl.cel.CelExpressionException;
 import dev.spl.cel.CelExpressions;
 import dev.spl.cel.CompiledExpression;
+import dev.spl.cel.Once;
 import dev.spl.core.fanout.InvalidFanoutException;
 import dev.spl.core.fanout.RouteCompiler;
 import dev.spl.core.fanout.RoutePredicate;
@@ -51,8 +52,17 @@ public final class CelRouteCompiler implements RouteCompiler {
           SUBTASK_RUN, SimpleType.STRING,
           SUBTASK_NAMESPACE, SimpleType.STRING);
 
-  private final CelCompiler compiler = CelExpressions.compilerBuilder(VARIABLES).build();
-  private final CelCompiler matchCompiler = CelExpressions.compilerBuilder(MATCH_VARIABLES).build();
+  private final Once<CelCompiler> compiler =
+      new Once<>(() -> CelExpressions.compilerBuilder(VARIABLES).build());
+  private final Once<CelCompiler> matchCompiler =
+      new Once<>(() -> CelExpressions.compilerBuilder(MATCH_VARIABLES).build());
+
+  /** Builds the CEL compilers now, so the first condition compiled does not wait for them. */
+  public void prepare() {
+    compiler.get();
+    matchCompiler.get();
+  }
+
   private final Map<String, CelRoutePredicate> compiled = new ConcurrentHashMap<>();
 
   @Override
@@ -64,7 +74,7 @@ public final class CelRouteCompiler implements RouteCompiler {
     CelRoutePredicate route;
     try {
       CompiledExpression checked =
-          CelExpressions.compile(compiler, expression, SimpleType.BOOL, "cel");
+          CelExpressions.compile(compiler.get(), expression, SimpleType.BOOL, "cel");
       route = new CelRoutePredicate(checked);
     } catch (CelExpressionException e) {
       String message = e.getMessage();
@@ -89,7 +99,7 @@ public final class CelRouteCompiler implements RouteCompiler {
   public SubtaskMatch compileMatch(String expression) {
     try {
       CompiledExpression checked =
-          CelExpressions.compile(matchCompiler, expression, SimpleType.BOOL, "cel");
+          CelExpressions.compile(matchCompiler.get(), expression, SimpleType.BOOL, "cel");
       return new CelSubtaskMatch(checked);
     } catch (CelExpressionException e) {
       String message = e.getMessage();

@@ -17,9 +17,11 @@ import java.util.Map;
  * The permission check on every write: the built-in kill-switch rules plus the operator's rules
  * from the rules file and from {@code LEARN permission_rule} records on th_engine_config.
  *
- * <p>Rules are compiled once, when they change ({@link #loadFile}, {@link #apply}); {@link #check}
- * only evaluates, and may be called from any number of threads while the rules are being changed by
- * one other.
+ * <p>Rules are compiled once after they change ({@link #loadFile}, {@link #apply}): by {@link
+ * #prepare}, or else by the first {@link #check} that finds them changed, so a daemon does not wait
+ * for the CEL compiler before it serves. Until compiled, no check is decided: a check waits for the
+ * compile. {@link #check} may be called from any number of threads while the rules are being
+ * changed by one other.
  */
 public final class PermissionGate {
   /** The namespace of a record that names none. */
@@ -31,12 +33,12 @@ public final class PermissionGate {
   private RuleFile.Parsed file = RuleFile.Parsed.EMPTY;
   private final Map<String, PermissionRule> recordRules = new LinkedHashMap<>();
   private final List<String> skippedRecords = new ArrayList<>();
+  // Null while the rules changed since they were last compiled; written under this gate's lock.
   private volatile CompiledRules compiled;
   private long rebuilds;
 
-  public PermissionGate() {
-    rebuild();
-  }
+  /** The built-in rules only, compiled when first needed. */
+  public PermissionGate() {}
 
   /** Replaces the rules of the rules file (see {@link RuleFile#parse}). */
   public synchronized void loadFile(RuleFile.Parsed parsed) {
@@ -92,10 +94,35 @@ public final class PermissionGate {
   }
 
   private void rebuild() {
-    compiled =
-        CompiledRules.build(
-            BuiltInRules.ALL, file.rules(), List.copyOf(recordRules.values()), programs);
-    rebuilds++;
+    compiled = null;
+  }
+
+  /**
+   * The rules in force, compiled: by this call when they changed since the last compile. One thread
+   * compiles; the others wait for it.
+   */
+  private CompiledRules compiled() {
+    CompiledRules current = compiled;
+    if (current != null) {
+      return current;
+    }
+    synchronized (this) {
+      if (compiled == null) {
+        compiled =
+            CompiledRules.build(
+                BuiltInRules.ALL, file.rules(), List.copyOf(recordRules.values()), programs);
+        rebuilds++;
+      }
+      return compiled;
+    }
+  }
+
+  /**
+   * Compiles the rules now if they changed since the last compile, so the next {@link #check} finds
+   * them ready.
+   */
+  public void prepare() {
+    compiled();
   }
 
   /**
@@ -103,7 +130,7 @@ public final class PermissionGate {
    * resolves it for records whose body does not carry one) against the rules and the control state.
    */
   public PermissionDecision check(Record record, String namespace, ControlSnapshot control) {
-    return compiled.check(record, namespace, control);
+    return compiled().check(record, namespace, control);
   }
 
   /**
@@ -111,7 +138,7 @@ public final class PermissionGate {
    * new one from the moment they change (a rule change compiles a new evaluator).
    */
   public Object rulesInForce() {
-    return compiled;
+    return compiled();
   }
 
   /** As {@link #check(Record, String, ControlSnapshot)} with the body's namespace or "default". */
@@ -122,7 +149,7 @@ public final class PermissionGate {
 
   /** The rows of {@code spl rules list}: every rule with its source and status. */
   public List<RuleStatus> list() {
-    return compiled.list();
+    return compiled().list();
   }
 
   /** Problems of the rules file and of rule records that were skipped. */
@@ -133,10 +160,10 @@ public final class PermissionGate {
   }
 
   CompiledRules compiledForTest() {
-    return compiled;
+    return compiled();
   }
 
-  /** How many times the rules were compiled into a new evaluator. */
+  /** How many times the rules were compiled into a new evaluator (none before the first use). */
   public synchronized long rebuilds() {
     return rebuilds;
   }

@@ -183,6 +183,33 @@ class PermissionGateTest {
   }
 
   @Test
+  void aCheckBeforeAnyPrepareCompilesTheRulesItself() {
+    PermissionGate fresh = new PermissionGate();
+    fresh.apply(ruleRecord("only_ops", "record.actor != 'did:sync:user:ops'", true));
+    assertThat(fresh.rebuilds()).isZero();
+
+    PermissionDecision decision =
+        fresh.check(write(Act.INTEND, "x", "fanout_child"), control.snapshot());
+
+    assertThat(decision.code()).isEqualTo("BY_RECORD");
+    assertThat(fresh.rebuilds()).isEqualTo(1);
+  }
+
+  @Test
+  void prepareCompilesOnceAndChecksFindTheRulesReady() {
+    PermissionGate fresh = new PermissionGate();
+    fresh.prepare();
+    fresh.prepare();
+    assertThat(fresh.rebuilds()).isEqualTo(1);
+
+    fresh.apply(ruleRecord("only_ops", "record.actor != 'did:sync:user:ops'", true));
+    fresh.prepare();
+    assertThat(fresh.check(write(Act.INTEND, "x", "fanout_child"), control.snapshot()).code())
+        .isEqualTo("BY_RECORD");
+    assertThat(fresh.rebuilds()).isEqualTo(2);
+  }
+
+  @Test
   void operatorRuleFromRecordsReplacedByNameAndRemovedWhenDisabled() {
     assertThat(gate.apply(ruleRecord("only_ops", "record.actor != 'did:sync:user:ops'", true)))
         .isTrue();

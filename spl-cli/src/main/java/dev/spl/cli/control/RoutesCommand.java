@@ -6,6 +6,7 @@ import dev.spl.cel.route.RoutingRuleValidation;
 import dev.spl.cli.CliContext;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
+import dev.spl.cli.Subcommands;
 import dev.spl.cli.client.RecordsApi;
 import dev.spl.cli.text.Table;
 import dev.spl.core.Act;
@@ -32,13 +33,21 @@ import picocli.CommandLine.Parameters;
     name = "routes",
     description =
         "List, add and remove fleet-wide routing rules: children a rule matches go only to live"
-            + " workers its route holds for.",
-    subcommands = {
-      RoutesCommand.ListRoutes.class,
-      RoutesCommand.Add.class,
-      RoutesCommand.Remove.class
-    })
+            + " workers its route holds for.")
 public final class RoutesCommand {
+  /**
+   * The subcommands, in the order help lists them (see {@link Subcommands}): each name is the one
+   * its class's {@code @Command} gives.
+   */
+  public static final Map<String, Class<?>> SUBCOMMANDS =
+      Subcommands.of(
+          "list",
+          RoutesCommand.ListRoutes.class,
+          "add",
+          RoutesCommand.Add.class,
+          "remove",
+          RoutesCommand.Remove.class);
+
   private RoutesCommand() {}
 
   @Command(name = "list", description = "List the routing rules in force and those refused.")

@@ -10,10 +10,12 @@ import dev.spl.cel.rules.RuleValidation;
 import dev.spl.cli.CliContext;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
+import dev.spl.cli.Subcommands;
 import dev.spl.cli.text.Table;
 import dev.spl.core.Record;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,9 +25,21 @@ import picocli.CommandLine.Parameters;
 /** {@code spl rules}: the CEL permission rules every write is checked against. */
 @Command(
     name = "rules",
-    description = "List, add and remove the CEL permission rules checked on every write.",
-    subcommands = {RulesCommand.ListRules.class, RulesCommand.Add.class, RulesCommand.Remove.class})
+    description = "List, add and remove the CEL permission rules checked on every write.")
 public final class RulesCommand {
+  /**
+   * The subcommands, in the order help lists them (see {@link Subcommands}): each name is the one
+   * its class's {@code @Command} gives.
+   */
+  public static final Map<String, Class<?>> SUBCOMMANDS =
+      Subcommands.of(
+          "list",
+          RulesCommand.ListRules.class,
+          "add",
+          RulesCommand.Add.class,
+          "remove",
+          RulesCommand.Remove.class);
+
   private RulesCommand() {}
 
   @Command(

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.cli.CliContext;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
+import dev.spl.cli.Subcommands;
 import dev.spl.cli.client.HomeLayout;
 import dev.spl.cli.client.Resolution;
 import dev.spl.cli.host.DaemonLogOptions;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
@@ -28,16 +30,22 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code spl daemon}: run one daemon in the foreground, or start, stop and inspect it. */
-@Command(
-    name = "daemon",
-    description = "Run, start, stop and inspect the daemon of a home.",
-    subcommands = {
-      DaemonCommand.Run.class,
-      DaemonCommand.Start.class,
-      DaemonCommand.Stop.class,
-      DaemonCommand.Status.class
-    })
+@Command(name = "daemon", description = "Run, start, stop and inspect the daemon of a home.")
 public final class DaemonCommand {
+  /**
+   * The subcommands, in the order help lists them (see {@link Subcommands}): each name is the one
+   * its class's {@code @Command} gives.
+   */
+  public static final Map<String, Class<?>> SUBCOMMANDS =
+      Subcommands.of(
+          "run",
+          DaemonCommand.Run.class,
+          "start",
+          DaemonCommand.Start.class,
+          "stop",
+          DaemonCommand.Stop.class,
+          "status",
+          DaemonCommand.Status.class);
 
   /**
    * Where a daemon listens; shared by {@code run} and {@code start}. Null means not given: the

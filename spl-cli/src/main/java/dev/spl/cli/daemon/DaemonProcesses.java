@@ -2,11 +2,11 @@ package dev.spl.cli.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.cli.CliException;
+import dev.spl.cli.client.ClientJson;
 import dev.spl.cli.client.DaemonClient;
 import dev.spl.cli.client.HomeLayout;
 import dev.spl.cli.client.PidFile;
 import dev.spl.cli.client.Resolution;
-import dev.spl.core.Json;
 import dev.spl.core.home.FleetToken;
 import dev.spl.core.home.HomeLock;
 import dev.spl.core.home.PrivateFiles;
@@ -480,10 +480,16 @@ public final class DaemonProcesses {
     return null;
   }
 
+  /**
+   * The DID the home's {@code instance.json} names, or null when it cannot be read. Read with the
+   * streaming parser: {@code fleet start} asks this when a daemon it spawned first answers, and
+   * setting up Jackson's ObjectMapper there held up the spawn of the workers.
+   */
   public static String homeDid(Path home) {
     Path instance = home.resolve("instance.json");
     try {
-      return Json.MAPPER.readTree(instance.toFile()).path("did").asText(null);
+      byte[] bytes = Files.readAllBytes(instance);
+      return ClientJson.readLine(bytes, 0, bytes.length).path("did").asText(null);
     } catch (IOException e) {
       return null;
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.cli.CliContext;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
+import dev.spl.cli.Subcommands;
 import dev.spl.cli.client.DaemonClient;
 import dev.spl.cli.client.Resolution;
 import dev.spl.cli.host.DaemonRunOptions;
@@ -21,6 +22,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,18 +31,30 @@ import picocli.CommandLine.Parameters;
 /** {@code spl fleet}: start, inspect and stop a coordinator and its workers. */
 @Command(
     name = "fleet",
-    description = "Start, inspect and stop a fleet: one coordinator and its workers.",
-    subcommands = {
-      FleetStart.class,
-      FleetCommand.ListCommand.class,
-      FleetCommand.Show.class,
-      FleetCommand.Ping.class,
-      FleetCommand.Status.class,
-      FleetStop.class,
-      FleetReset.class,
-      FleetForget.class
-    })
+    description = "Start, inspect and stop a fleet: one coordinator and its workers.")
 public final class FleetCommand {
+  /**
+   * The subcommands, in the order help lists them (see {@link Subcommands}): each name is the one
+   * its class's {@code @Command} gives.
+   */
+  public static final Map<String, Class<?>> SUBCOMMANDS =
+      Subcommands.of(
+          "start",
+          FleetStart.class,
+          "list",
+          FleetCommand.ListCommand.class,
+          "show",
+          FleetCommand.Show.class,
+          "ping",
+          FleetCommand.Ping.class,
+          "status",
+          FleetCommand.Status.class,
+          "stop",
+          FleetStop.class,
+          "reset",
+          FleetReset.class,
+          "forget",
+          FleetForget.class);
 
   /** The coordinator's fleet status, with a message naming the URL when it cannot be had. */
   static FleetSnapshot fetch(CliContext context) {

@@ -22,7 +22,9 @@ import java.util.stream.Stream;
  * The training run behind the launcher's class-data-sharing archive: runs the client paths of
  * {@code spl} in-process, against a stand-in daemon on a loopback port that gives the answers a
  * daemon gives, so the JVM records the classes of sending a request, reading its answer and
- * printing it. It never loads daemon classes.
+ * printing it. It never loads daemon classes. It also runs {@code spl fleet start} up to the spawn
+ * of the coordinator, which it makes fail (no daemon class path), so the classes of preparing a
+ * fleet (settings, token, home folders) are archived too without any daemon being started.
  */
 public final class CdsTraining {
   private static final String THREAD = "th_" + "ab".repeat(32);
@@ -103,6 +105,7 @@ public final class CdsTraining {
       // A lock nobody holds: the command says the daemon has stopped.
       Files.createFile(home.resolve(HomeLock.FILE_NAME));
       Spl.run(sink, sink, env, "--home", homeText, "fleet", "status");
+      prepareAFleet(sink, env);
     } finally {
       server.stop(0);
       try (Stream<Path> files = Files.list(home)) {
@@ -111,6 +114,44 @@ public final class CdsTraining {
         }
       }
       Files.delete(home);
+    }
+  }
+
+  /**
+   * {@code spl fleet start} in a temporary folder until it spawns the coordinator: the daemon class
+   * path it would start it with names a file that does not exist, so the spawn fails before any
+   * process starts.
+   */
+  private static void prepareAFleet(PrintStream sink, Map<String, String> env) throws IOException {
+    Path root = Files.createTempDirectory("spl-cds-fleet");
+    try {
+      System.setProperty(
+          "spl.daemon.classpath.file", root.resolve("no-daemon-class-path").toString());
+      Spl.run(
+          sink,
+          sink,
+          env,
+          "--home",
+          root.resolve("home").toString(),
+          "fleet",
+          "start",
+          "--workers",
+          "2",
+          "--port",
+          "0",
+          "--worker-port",
+          "0");
+    } finally {
+      System.clearProperty("spl.daemon.classpath.file");
+      deleteTree(root);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
     }
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.cli.CliContext;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
+import dev.spl.cli.Subcommands;
 import dev.spl.cli.client.DaemonClient;
 import dev.spl.cli.client.RecordsApi;
 import dev.spl.cli.client.TaskRecords;
@@ -28,15 +29,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code spl records}: raw access to a daemon's record log, for operators and scripts. */
-@Command(
-    name = "records",
-    description = "Write and read raw records on a daemon.",
-    subcommands = {
-      RecordsCommand.Emit.class,
-      RecordsCommand.Get.class,
-      RecordsCommand.ListRecords.class
-    })
+@Command(name = "records", description = "Write and read raw records on a daemon.")
 public final class RecordsCommand {
+  /**
+   * The subcommands, in the order help lists them (see {@link Subcommands}): each name is the one
+   * its class's {@code @Command} gives.
+   */
+  public static final Map<String, Class<?>> SUBCOMMANDS =
+      Subcommands.of(
+          "emit",
+          RecordsCommand.Emit.class,
+          "get",
+          RecordsCommand.Get.class,
+          "list",
+          RecordsCommand.ListRecords.class);
 
   @Command(name = "emit", description = "Append one record and print its id.")
   static final class Emit implements Callable<Integer> {

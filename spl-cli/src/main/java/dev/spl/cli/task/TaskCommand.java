@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spl.cli.CliContext;
 import dev.spl.cli.CliException;
 import dev.spl.cli.ExitCodes;
+import dev.spl.cli.Subcommands;
 import dev.spl.cli.client.RecordsApi;
 import dev.spl.cli.text.Formats;
 import dev.spl.cli.text.Table;
@@ -30,20 +31,35 @@ import picocli.CommandLine.Parameters;
 /** {@code spl task}: tasks on the coordinator, their fan-outs, joins and speedups. */
 @Command(
     name = "task",
-    description = "Create tasks, fan them out over the fleet, follow their joins.",
-    subcommands = {
-      TaskCommand.Add.class,
-      TaskCommand.Show.class,
-      TaskCommand.ListTasks.class,
-      FanOutCommand.class,
-      JoinStatusCommand.class,
-      ResultsCommand.class,
-      SpeedupCommand.class,
-      RetryCommand.class,
-      CancelCommand.class,
-      LogsCommand.class
-    })
+    description = "Create tasks, fan them out over the fleet, follow their joins.")
 public final class TaskCommand {
+  /**
+   * The subcommands, in the order help lists them (see {@link Subcommands}): each name is the one
+   * its class's {@code @Command} gives.
+   */
+  public static final Map<String, Class<?>> SUBCOMMANDS =
+      Subcommands.of(
+          "add",
+          TaskCommand.Add.class,
+          "show",
+          TaskCommand.Show.class,
+          "list",
+          TaskCommand.ListTasks.class,
+          "fan-out",
+          FanOutCommand.class,
+          "join-status",
+          JoinStatusCommand.class,
+          "results",
+          ResultsCommand.class,
+          "speedup",
+          SpeedupCommand.class,
+          "retry",
+          RetryCommand.class,
+          "cancel",
+          CancelCommand.class,
+          "logs",
+          LogsCommand.class);
+
   private static final SecureRandom NONCES = new SecureRandom();
 
   enum Priority {

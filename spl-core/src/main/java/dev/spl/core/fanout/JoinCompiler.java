@@ -17,6 +17,12 @@ public interface JoinCompiler {
     return RouteCompiler.NONE;
   }
 
+  /**
+   * Makes ready now what the first {@link #compile} would otherwise make (a compiler made lazily),
+   * so that first fan-out does not wait for it. Nothing, by default.
+   */
+  default void prepare() {}
+
   /** A compiler for fan-outs that only use built-in joins: any expression is refused. */
   JoinCompiler BUILT_IN_ONLY =
       expression -> {

@@ -54,6 +54,11 @@ public final class Reconciler implements DaemonComponent {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
   static final long TICK_MILLIS = 200;
 
+  /** Builds the join and routing compilers now, so the first fan-out does not wait for them. */
+  public void prepareCompilers() {
+    compiler.prepare();
+  }
+
   /** A wait that overran by less than this is load, not a coordinator that did not run. */
   private static final long MIN_STOPPED_MILLIS = 1_000;
 
@@ -68,6 +73,7 @@ public final class Reconciler implements DaemonComponent {
   private final SpawnPolicy policy;
   private final ControlDeliveries control;
   private final Fanouts fanouts;
+  private final JoinCompiler compiler;
   private final long leaseMillis;
   private final long heartbeatMillis;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
@@ -93,6 +99,7 @@ public final class Reconciler implements DaemonComponent {
     this.ctx = ctx;
     this.fleet = fleet;
     this.policy = ctx.spawnPolicy();
+    this.compiler = compiler;
     this.control = new ControlDeliveries(ctx.records());
     this.fanouts =
         new Fanouts(

@@ -122,6 +122,8 @@ public final class HttpApi {
    */
   public static HttpServer create(
       RecordService records, Settings settings, String host, int port, ServerIdentity identity) {
+    // Before any Jetty class initialises, so Jetty does not start the platform MBean server.
+    JettyCacheLines.configure();
     HttpApi api = new HttpApi(records, settings);
     GracefulHandler inFlight = new GracefulHandler();
     Javalin app =
