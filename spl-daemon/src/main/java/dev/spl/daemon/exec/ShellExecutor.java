@@ -3,6 +3,7 @@ package dev.spl.daemon.exec;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spl.core.CanonicalJson;
 import dev.spl.core.Json;
+import dev.spl.core.MalformedJsonException;
 import dev.spl.core.fanout.ChildOutput;
 import dev.spl.core.fanout.CommandTemplate;
 import dev.spl.core.fanout.DataLoop;
@@ -571,11 +572,11 @@ public final class ShellExecutor implements Executor {
         return null;
       }
       try {
-        JsonNode node = Json.MAPPER.readTree(trimmed);
+        JsonNode node = Json.parse(trimmed);
         return node.isObject() && node.path("cost_usd").isNumber()
             ? node.get("cost_usd").decimalValue()
             : null;
-      } catch (IOException notJson) {
+      } catch (MalformedJsonException notJson) {
         return null;
       }
     }
@@ -590,7 +591,8 @@ public final class ShellExecutor implements Executor {
       JsonNode line = null;
       if (last >= 0 && lines[last].trim().startsWith("{")) {
         try {
-          JsonNode node = Json.MAPPER.readTree(lines[last].trim());
+          // Json.parse, not the mapper: a number out of range is malformed JSON, not a crash.
+          JsonNode node = Json.parse(lines[last].trim());
           if (node.isObject()) {
             line = node;
             if (node.path("cost_usd").isNumber()) {
@@ -601,7 +603,7 @@ public final class ShellExecutor implements Executor {
             }
             last--;
           }
-        } catch (IOException notJson) {
+        } catch (MalformedJsonException notJson) {
           // An ordinary output line that happens to start with '{': keep it in the summary.
         }
       }

@@ -139,6 +139,18 @@ public class ShellExecutorTest {
     assertThat(report.summary()).isEqualTo("a\n{not json");
   }
 
+  @Test
+  void reportParsingKeepsALineWithANumberOutOfRangeInTheSummary() {
+    String line = "{\"cost_usd\":1234567e901234567890}";
+
+    ShellExecutor.Report report = ShellExecutor.Report.parse(new String[] {"a", line});
+
+    assertThat(report.cost()).isNull();
+    assertThat(report.line()).isNull();
+    assertThat(report.summary()).isEqualTo("a\n" + line);
+    assertThat(ShellExecutor.Report.costOf(line)).isNull();
+  }
+
   /** The lines of a file, or none when it does not exist yet. */
   public static java.util.List<String> lines(Path file) {
     try {
