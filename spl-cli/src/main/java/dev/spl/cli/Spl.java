@@ -407,9 +407,31 @@ public final class Spl implements Runnable {
     }
     err.println("spl: " + e.getMessage());
     CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+    namespaceHint(e).ifPresent(err::println);
     err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for usage.");
     err.flush();
     return ExitCodes.BAD_INPUT;
+  }
+
+  /**
+   * A word given where a command takes its namespace as an option ({@code spl kill default}): the
+   * hint names the option with that word.
+   */
+  static java.util.Optional<String> namespaceHint(ParameterException e) {
+    if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched)
+        || unmatched.getCommandLine().getCommandSpec().findOption("--namespace") == null) {
+      return java.util.Optional.empty();
+    }
+    return unmatched.getUnmatched().stream()
+        .filter(word -> !word.startsWith("-"))
+        .findFirst()
+        .map(
+            word ->
+                "A namespace is given with --namespace: "
+                    + unmatched.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --namespace "
+                    + word
+                    + " ...");
   }
 
   /**

@@ -134,4 +134,22 @@ class KillReadBackTest {
       out.write(bytes);
     }
   }
+
+  @Test
+  void aNamespaceGivenAsAWordIsPointedToItsOption() {
+    Map<String, String> env = envFor(home);
+
+    CliRun kill = CliRun.run(env, "kill", "default", "--reason", "drill");
+    CliRun unkill = CliRun.run(env, "unkill", "default");
+
+    assertThat(kill.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(kill.err())
+        .contains("Unmatched argument at index 1: 'default'")
+        .contains("A namespace is given with --namespace: spl kill --namespace default ...");
+    assertThat(unkill.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(unkill.err())
+        .contains("A namespace is given with --namespace: spl unkill --namespace default ...");
+    CliRun other = CliRun.run(env, "fleet", "status", "extra");
+    assertThat(other.err()).doesNotContain("A namespace is given");
+  }
 }
