@@ -130,10 +130,7 @@ public final class Spl implements Runnable {
    */
   public static CommandLine commandLine(
       InputStream in, PrintStream out, PrintStream err, Map<String, String> env, String... args) {
-    return assembly(in, out, err, env)
-        .commands(commandsNeeded(args))
-        .subcommands(subcommandsNeeded(args))
-        .build();
+    return assembly(in, out, err, env).neededFor(args).build();
   }
 
   /** The names of the commands whose models running {@code args} needs. */
@@ -241,6 +238,14 @@ public final class Spl implements Runnable {
       return this;
     }
 
+    /**
+     * Only the commands and subcommands running {@code args} needs ({@link #commandsNeeded}, {@link
+     * #subcommandsNeeded}).
+     */
+    Assembly neededFor(String... args) {
+      return commands(commandsNeeded(args)).subcommands(subcommandsNeeded(args));
+    }
+
     /** Only the commands named (see {@link #commandsNeeded}). */
     Assembly commands(Set<String> names) {
       commandNames = names;
@@ -313,8 +318,7 @@ public final class Spl implements Runnable {
       String... args) {
     return assembly(in, out, err, env)
         .outputEncoding(java.nio.charset.StandardCharsets.UTF_8.name())
-        .commands(commandsNeeded(args))
-        .subcommands(subcommandsNeeded(args))
+        .neededFor(args)
         .workingDir(workingDir)
         .build()
         .execute(args);
@@ -341,8 +345,7 @@ public final class Spl implements Runnable {
       String... args) {
     return assembly(in, out, err, env)
         .outputEncoding(outputEncoding)
-        .commands(commandsNeeded(args))
-        .subcommands(subcommandsNeeded(args))
+        .neededFor(args)
         .build()
         .execute(args);
   }

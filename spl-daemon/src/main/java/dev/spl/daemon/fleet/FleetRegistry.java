@@ -35,6 +35,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -335,11 +336,11 @@ public final class FleetRegistry {
   }
 
   /** The start of the life an instance last reported, if it is known. */
-  public synchronized java.util.OptionalLong startedAtOf(String did) {
+  public synchronized OptionalLong startedAtOf(String did) {
     return registry
         .find(did, clock.millis())
-        .map(view -> java.util.OptionalLong.of(view.startedAt()))
-        .orElse(java.util.OptionalLong.empty());
+        .map(view -> OptionalLong.of(view.startedAt()))
+        .orElse(OptionalLong.empty());
   }
 
   /** Endpoints of workers that are not archived: where fleet-wide records are sent at once. */
