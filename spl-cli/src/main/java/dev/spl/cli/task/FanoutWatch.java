@@ -18,7 +18,8 @@ import java.util.Optional;
 /**
  * A copy of one fan-out's join status kept current from the coordinator's fan-out routes
  * (docs/api.md, "Fan-outs"): each round reads the counts, and only the children that changed since
- * the last round, never the whole task thread.
+ * the last round, never the whole task thread. A round may read the counts alone ({@link
+ * #pollCounts}): the children of a wide fan-out are then read once, when they are shown.
  */
 final class FanoutWatch {
   /** Children per request: the route's maximum. */
@@ -51,6 +52,27 @@ final class FanoutWatch {
     if (latest == null) {
       return null;
     }
+    return pollChildren(latest);
+  }
+
+  /**
+   * Reads the counts only: {@link #complete}, {@link #progress} and {@link #counters} are current
+   * after it, the children are not. Returns false while the coordinator has not folded the fan-out
+   * yet or its reconciler is too busy to answer.
+   *
+   * <p>Each changed child costs the coordinator's loop a read of its last record, so a watch that
+   * shows no child lines (a wide fan-out) reads none until it prints the status.
+   */
+  boolean pollCounts() {
+    JsonNode latest = read("/v1/fanouts/" + DaemonClient.segment(fanout));
+    if (latest == null) {
+      return false;
+    }
+    summary = latest;
+    return true;
+  }
+
+  private List<JoinStatus.SubtaskStatus> pollChildren(JsonNode latest) {
     boolean first = !readOnce;
     if (rows == null || latest.path("epoch").asLong() != epoch) {
       // A restarted coordinator numbers its versions anew: read every child again.
@@ -157,6 +179,24 @@ final class FanoutWatch {
     return summary.path("width").asInt();
   }
 
+  /** The counts as the last round read them. */
+  JoinCounters counters() {
+    return new JoinCounters(
+        summary.path("width").asInt(),
+        summary.path("completed").asInt(),
+        summary.path("accepted").asInt(),
+        summary.path("failed").asInt(),
+        summary.path("running").asInt());
+  }
+
+  String fanout() {
+    return fanout;
+  }
+
+  String namespace() {
+    return summary.path("namespace").asText();
+  }
+
   String progress() {
     return progress(
         summary.path("spawned").asInt(),
@@ -185,12 +225,7 @@ final class FanoutWatch {
         summary.path("join").asText(),
         summary.path("complete").asBoolean(),
         text(summary, "verdict"),
-        new JoinCounters(
-            summary.path("width").asInt(),
-            summary.path("completed").asInt(),
-            summary.path("accepted").asInt(),
-            summary.path("failed").asInt(),
-            summary.path("running").asInt()),
+        counters(),
         summary.path("ignored_records").asInt(),
         List.of(rows),
         fanin(summary.path("fanin")),

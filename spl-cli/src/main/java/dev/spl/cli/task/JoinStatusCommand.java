@@ -161,15 +161,15 @@ final class JoinStatusCommand implements Callable<Integer> {
    * Why nothing more can happen until someone acts: nothing runs, subtasks wait to spawn, and a
    * freeze of the namespace or the emergency stop refuses them. Empty otherwise.
    */
-  private static Optional<String> heldByFreeze(RecordsApi api, JoinStatus status) {
-    JoinCounters counters = status.counters();
-    if (status.complete()
+  private static Optional<String> heldByFreeze(
+      RecordsApi api, boolean complete, JoinCounters counters, String namespace) {
+    if (complete
         || counters.active() > 0
         || counters.completed() + counters.active() >= counters.n()) {
       return Optional.empty();
     }
     try {
-      return FleetView.load(api).refusal(status.fanout().namespace());
+      return FleetView.load(api).refusal(namespace);
     } catch (CliException e) {
       if (FanoutWatch.busy(e)) {
         // Asked again next round: a busy reconciler is no freeze.
@@ -180,9 +180,10 @@ final class JoinStatusCommand implements Callable<Integer> {
   }
 
   /**
-   * Polls the coordinator's fan-out routes until the join completes: the counts each round, and
-   * only the children that changed (docs/cli.md). Prints what the command without --watch would
-   * print once it completed.
+   * Polls the coordinator's fan-out routes until the join completes: the counts each round and,
+   * for a fan-out narrow enough to list its children as they change, only the children that
+   * changed (docs/cli.md). The children of a wider fan-out are read once, when the status is
+   * printed. Prints what the command without --watch would print once it completed.
    *
    * @param read the fan-out as the task's thread was read, or null when it was not
    */
@@ -198,32 +199,45 @@ final class JoinStatusCommand implements Callable<Integer> {
         context.err().println(lastProgress);
       }
     }
+    // Whether each round reads the changed children to print them; known after the first read.
+    boolean listsChanges = false;
+    boolean answered = false;
     while (true) {
-      List<JoinStatus.SubtaskStatus> changed = watched.poll();
-      if (changed != null) {
+      List<JoinStatus.SubtaskStatus> changed = List.of();
+      boolean readNow;
+      if (listsChanges) {
+        changed = watched.poll();
+        readNow = changed != null;
+      } else {
+        readNow = watched.pollCounts();
+        if (readNow && !context.json() && watched.width() <= FULL_LISTING_MAX) {
+          listsChanges = true;
+          // The first read of the children reports none as changed.
+          readNow = watched.poll() != null;
+        }
+      }
+      answered |= readNow;
+      if (readNow) {
         String progress = watched.progress();
         if (!context.json()) {
           if (!progress.equals(lastProgress)) {
             context.err().println(progress);
             lastProgress = progress;
           }
-          if (watched.width() <= FULL_LISTING_MAX) {
-            for (JoinStatus.SubtaskStatus line : changed) {
-              context
-                  .err()
-                  .println("  [" + line.index() + "] " + line.goal() + ": " + line.state());
-            }
+          for (JoinStatus.SubtaskStatus line : changed) {
+            context.err().println("  [" + line.index() + "] " + line.goal() + ": " + line.state());
           }
         }
-        JoinStatus status = watched.status();
         if (watched.complete()) {
+          JoinStatus status = statusOf(watched, deadline);
           print(status, task);
           requireAccepted(task, status);
           return ExitCodes.OK;
         }
-        Optional<String> held = heldByFreeze(api, status);
+        Optional<String> held =
+            heldByFreeze(api, watched.complete(), watched.counters(), watched.namespace());
         if (held.isPresent()) {
-          print(status, task);
+          print(statusOf(watched, deadline), task);
           throw CliException.unavailable(
               "the join of '"
                   + task
@@ -233,8 +247,8 @@ final class JoinStatusCommand implements Callable<Integer> {
         }
       }
       if (System.nanoTime() > deadline) {
-        if (changed != null) {
-          print(watched.status(), task);
+        if (answered) {
+          print(statusOf(watched, System.nanoTime() + STATUS_READ_NANOS), task);
         }
         throw CliException.failure(
             "the join of '"
@@ -247,6 +261,27 @@ final class JoinStatusCommand implements Callable<Integer> {
       }
       Thread.sleep((long) (intervalSecs * 1000));
     }
+  }
+
+  /** How long the status printed at the watch's deadline may take to read, past the deadline. */
+  private static final long STATUS_READ_NANOS = 30_000_000_000L;
+
+  /**
+   * The status with every child as the coordinator lists it now, asked again every interval while
+   * its reconciler is too busy to answer, until {@code deadlineNanos}.
+   */
+  private JoinStatus statusOf(FanoutWatch watched, long deadlineNanos)
+      throws InterruptedException {
+    while (watched.poll() == null) {
+      if (System.nanoTime() > deadlineNanos) {
+        throw CliException.unavailable(
+            "the coordinator's reconciler was too busy to list the children of fan-out "
+                + watched.fanout()
+                + " before the deadline; spl task join-status reads them again");
+      }
+      Thread.sleep((long) (intervalSecs * 1000));
+    }
+    return watched.status();
   }
 
   private void print(JoinStatus status, String task) {
