@@ -32,8 +32,13 @@ public record FanoutOptions(
   /**
    * Children of one fan-out in flight at once when it sets no {@code max_concurrency}: the
    * coordinator keeps the rest queued in its compact state instead of in the workers' queues.
+   *
+   * <p>Enough to keep two workers' queues full between the coordinator's rounds, and few enough
+   * that a child starts within its delivery confirmation's second (a worker asks the fence for an
+   * older one) and its result finds its INTEND among the spawns the coordinator holds in memory:
+   * with 10,000 a 30,000-child fan-out took 17-18 s through a fleet, with 2,000 11.4 s.
    */
-  public static final int DEFAULT_IN_FLIGHT = 10_000;
+  public static final int DEFAULT_IN_FLIGHT = 2_000;
 
   /** The largest {@code --total-budget}, in USD. */
   public static final BigDecimal MAX_TOTAL_BUDGET_USD = BigDecimal.valueOf(1_000_000_000L);

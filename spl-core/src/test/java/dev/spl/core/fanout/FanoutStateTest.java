@@ -936,23 +936,32 @@ class FanoutStateTest {
       specs.add(SubtaskSpec.ofGoal("goal " + i));
     }
     driver.fanOut(specs, "all", 3, FanoutRecords.DEFAULT_CHUNK_SIZE);
-    // Spawned over passes of at most SPAWNS_PER_DECIDE each, as the reconciler runs them.
+    // Spawned over passes of at most SPAWNS_PER_DECIDE each, as the reconciler runs them, and never
+    // more than DEFAULT_IN_FLIGHT unfinished: the rest wait until those finish.
     List<FanoutAction.Spawn> spawned = new ArrayList<>();
-    for (List<FanoutAction.Spawn> pass = spawns(driver.step(BOTH));
-        !pass.isEmpty();
-        pass = spawns(driver.step(BOTH))) {
-      assertThat(pass).hasSizeLessThanOrEqualTo(FanoutState.SPAWNS_PER_DECIDE);
-      spawned.addAll(pass);
+    int finished = 0;
+    int windowsFilled = 0;
+    List<FanoutAction> actions = driver.step(BOTH);
+    while (!spawns(actions).isEmpty() || finished < spawned.size()) {
+      List<FanoutAction.Spawn> pass = spawns(actions);
+      if (pass.isEmpty()) {
+        windowsFilled++;
+        for (; finished < spawned.size(); finished++) {
+          driver.done(spawned.get(finished).index(), "accept");
+        }
+      } else {
+        assertThat(pass).hasSizeLessThanOrEqualTo(FanoutState.SPAWNS_PER_DECIDE);
+        spawned.addAll(pass);
+        assertThat(spawned.size() - finished).isLessThanOrEqualTo(FanoutOptions.DEFAULT_IN_FLIGHT);
+      }
+      actions = driver.step(BOTH);
     }
+    assertThat(windowsFilled).isEqualTo(10_000 / FanoutOptions.DEFAULT_IN_FLIGHT);
     assertThat(spawned).hasSize(10_000);
     assertThat(spawned).extracting(FanoutAction.Spawn::index).doesNotHaveDuplicates();
     assertThat(spawned).filteredOn(s -> s.worker().equals(A)).hasSize(5_000);
     assertThat(JoinStatus.of(driver.state()).spawned()).isEqualTo(10_000);
-    for (int i = 0; i < 10_000; i++) {
-      driver.done(i, "accept");
-    }
-    FanoutAction.CompleteJoin join =
-        only(driver.step(BOTH), FanoutAction.CompleteJoin.class).get(0);
+    FanoutAction.CompleteJoin join = only(actions, FanoutAction.CompleteJoin.class).get(0);
     assertThat(join.verdict()).isEqualTo("accept");
     assertThat(join.totals().accepted()).isEqualTo(10_000);
     assertThat(driver.fanouts.openCount()).isZero();
