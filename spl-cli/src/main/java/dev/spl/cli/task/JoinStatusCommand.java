@@ -180,10 +180,10 @@ final class JoinStatusCommand implements Callable<Integer> {
   }
 
   /**
-   * Polls the coordinator's fan-out routes until the join completes: the counts each round and,
-   * for a fan-out narrow enough to list its children as they change, only the children that
-   * changed (docs/cli.md). The children of a wider fan-out are read once, when the status is
-   * printed. Prints what the command without --watch would print once it completed.
+   * Polls the coordinator's fan-out routes until the join completes: the counts each round and, for
+   * a fan-out narrow enough to list its children as they change, only the children that changed
+   * (docs/cli.md). The children of a wider fan-out are read once, when the status is printed.
+   * Prints what the command without --watch would print once it completed.
    *
    * @param read the fan-out as the task's thread was read, or null when it was not
    */
@@ -270,8 +270,7 @@ final class JoinStatusCommand implements Callable<Integer> {
    * The status with every child as the coordinator lists it now, asked again every interval while
    * its reconciler is too busy to answer, until {@code deadlineNanos}.
    */
-  private JoinStatus statusOf(FanoutWatch watched, long deadlineNanos)
-      throws InterruptedException {
+  private JoinStatus statusOf(FanoutWatch watched, long deadlineNanos) throws InterruptedException {
     while (watched.poll() == null) {
       if (System.nanoTime() > deadlineNanos) {
         throw CliException.unavailable(

@@ -76,8 +76,11 @@ class WideFanoutWatchTest {
       body = in.readAllBytes();
     }
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(daemon.url() + uri.getRawPath()
-                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())))
+        HttpRequest.newBuilder(
+                URI.create(
+                    daemon.url()
+                        + uri.getRawPath()
+                        + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())))
             .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
     exchange
         .getRequestHeaders()
