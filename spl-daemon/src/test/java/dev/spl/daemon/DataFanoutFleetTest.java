@@ -126,26 +126,51 @@ class DataFanoutFleetTest {
   }
 
   /**
-   * The most children of the fan-out spawned and not yet done at any point of the coordinator's
-   * log, replayed in append order.
+   * The most children of the fan-out running at any one time, from when their workers started and
+   * ended each attempt ({@code started_at}, {@code finished_at} of its result: the workers share
+   * this JVM's clock). An attempt cancelled before it started never ran. With {@code
+   * --max-concurrency} more are spawned than run: the rest wait in their workers' queues.
    */
   private static int mostRunningAtOnce(Daemon coordinator, FleetTestSupport.FanoutHandle fanout) {
+    List<long[]> edges = new ArrayList<>();
+    for (StoredRecord stored : onParentThread(coordinator, fanout, FanoutRecords.CHILD_DONE)) {
+      JsonNode body = stored.record().body();
+      long from = body.path("started_at").asLong();
+      long to = body.path("finished_at").asLong();
+      if (!body.path("summary").asText().startsWith("cancelled before it started")) {
+        edges.add(new long[] {from, 1});
+        edges.add(new long[] {to, -1});
+      }
+    }
+    // At the same millisecond an attempt that ends frees its place before one that starts.
+    edges.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+    int running = 0;
+    int most = 0;
+    for (long[] edge : edges) {
+      running += (int) edge[1];
+      most = Math.max(most, running);
+    }
+    return most;
+  }
+
+  /** The most children of the fan-out spawned and not yet done, replayed in append order. */
+  private static int mostSpawnedAtOnce(Daemon coordinator, FleetTestSupport.FanoutHandle fanout) {
     List<StoredRecord> log = new ArrayList<>();
     log.addAll(onParentThread(coordinator, fanout, FanoutRecords.SPAWNED));
     log.addAll(onParentThread(coordinator, fanout, FanoutRecords.CHILD_DONE));
     log.sort((a, b) -> Long.compare(a.seq(), b.seq()));
-    Set<String> running = new HashSet<>();
+    Set<String> spawned = new HashSet<>();
     int most = 0;
     for (StoredRecord stored : log) {
       JsonNode body = stored.record().body();
       if (FanoutRecords.SPAWNED.equals(stored.record().topic())) {
         for (JsonNode spawn : body.path("spawns")) {
-          running.add(spawn.path("index").asInt() + ":" + spawn.path("attempt").asInt());
+          spawned.add(spawn.path("index").asInt() + ":" + spawn.path("attempt").asInt());
         }
       } else {
-        running.remove(body.path("index").asInt() + ":" + body.path("attempt").asInt());
+        spawned.remove(body.path("index").asInt() + ":" + body.path("attempt").asInt());
       }
-      most = Math.max(most, running.size());
+      most = Math.max(most, spawned.size());
     }
     return most;
   }
@@ -187,8 +212,10 @@ class DataFanoutFleetTest {
     assertThat(total).isEqualTo(999L * 1000 / 2);
     int most = mostRunningAtOnce(coordinator, fanout);
     assertThat(most).isLessThanOrEqualTo(3);
-    // A sliding window: 16 free slots, but never more than 3 at once, and it was used.
+    // 16 free slots, but never more than 3 at once, and all 3 were used.
     assertThat(most).isEqualTo(3);
+    // Up to twice the cap was spawned ahead, split as the workers' shares (2 and 1).
+    assertThat(mostSpawnedAtOnce(coordinator, fanout)).isGreaterThan(3).isLessThanOrEqualTo(6);
   }
 
   @Test
@@ -286,15 +313,21 @@ class DataFanoutFleetTest {
     assertThat(join.path("fanin").path("status").asText()).isEqualTo("failed");
     assertThat(join.path("fanin").path("failed").asInt()).isEqualTo(1);
     assertThat(join.path("fanin").path("cancelled").asInt()).isEqualTo(20);
-    // The running siblings were stopped (their sleep 60 did not run out), and queued ones never
-    // spawned: at most the window was ever spawned.
+    // The siblings spawned (four running, four queued on the worker: twice the cap) were all
+    // cancelled, the running ones stopped before their sleep 60 ran out; the rest were never
+    // spawned.
+    int spawned =
+        onParentThread(coordinator, fanout, FanoutRecords.SPAWNED).stream()
+            .mapToInt(r -> r.record().body().path("spawns").size())
+            .sum();
+    assertThat(spawned).isLessThanOrEqualTo(8);
     Await.until(
-        "the three running siblings reported cancelled",
+        "every spawned sibling reported cancelled",
         () ->
             onParentThread(coordinator, fanout, FanoutRecords.CHILD_DONE).stream()
                     .filter(r -> r.record().body().path("verdict").asText().equals("cancelled"))
                     .count()
-                == 3);
+                == spawned - 1);
     assertThat(mostRunningAtOnce(coordinator, fanout)).isLessThanOrEqualTo(4);
   }
 }

@@ -37,6 +37,9 @@ import java.util.Objects;
  * @param worktree the commit and branch of a child that works in a git worktree of its own, or null
  * @param executor {@link SubtaskSpec#ECHO} when its subtask asked for the echo executor ({@code
  *     executor=echo}), which a shell worker then runs instead of the command; null otherwise
+ * @param maxRunning at most this many attempts of the child's fan-out run at once on the worker it
+ *     was spawned on (that worker's share of the fan-out's {@code --max-concurrency}), or 0 for no
+ *     such limit
  */
 public record ChildIntent(
     String namespace,
@@ -60,7 +63,8 @@ public record ChildIntent(
     DataLoop.Kind loop,
     ObjectNode fanin,
     Worktrees.Child worktree,
-    String executor) {
+    String executor,
+    int maxRunning) {
 
   /** A child that does not work in a worktree. */
   public ChildIntent(
@@ -133,7 +137,38 @@ public record ChildIntent(
         loop,
         fanin,
         child,
-        executor);
+        executor,
+        maxRunning);
+  }
+
+  /**
+   * The same attempt, limited to {@code limit} running at once on its worker ({@link #maxRunning}).
+   */
+  public ChildIntent withMaxRunning(int limit) {
+    return new ChildIntent(
+        namespace,
+        fanout,
+        parentThread,
+        coordinator,
+        worker,
+        index,
+        attempt,
+        goal,
+        budget,
+        timeoutSecs,
+        run,
+        inputs,
+        hint,
+        shard,
+        iterFrom,
+        iterTo,
+        idempotencyKey,
+        items,
+        loop,
+        fanin,
+        worktree,
+        executor,
+        limit);
   }
 
   /** A child that is not a stage after the join. */
@@ -196,6 +231,59 @@ public record ChildIntent(
     Objects.requireNonNull(goal, "goal");
     inputs = List.copyOf(inputs);
     Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+    if (maxRunning < 0) {
+      throw new IllegalArgumentException("maxRunning must be 0 or more but was " + maxRunning);
+    }
+  }
+
+  /** An attempt without a limit on how many of its fan-out run at once on its worker. */
+  public ChildIntent(
+      String namespace,
+      String fanout,
+      String parentThread,
+      String coordinator,
+      String worker,
+      int index,
+      int attempt,
+      String goal,
+      BigDecimal budget,
+      Long timeoutSecs,
+      String run,
+      List<Input> inputs,
+      String hint,
+      int shard,
+      long iterFrom,
+      long iterTo,
+      String idempotencyKey,
+      ArrayNode items,
+      DataLoop.Kind loop,
+      ObjectNode fanin,
+      Worktrees.Child worktree,
+      String executor) {
+    this(
+        namespace,
+        fanout,
+        parentThread,
+        coordinator,
+        worker,
+        index,
+        attempt,
+        goal,
+        budget,
+        timeoutSecs,
+        run,
+        inputs,
+        hint,
+        shard,
+        iterFrom,
+        iterTo,
+        idempotencyKey,
+        items,
+        loop,
+        fanin,
+        worktree,
+        executor,
+        0);
   }
 
   /** A listed subtask's attempt: shard {@code index}, covering {@code [index, index + 1)}. */
@@ -299,6 +387,9 @@ public record ChildIntent(
     if (executor != null) {
       body.put("executor", executor);
     }
+    if (maxRunning > 0) {
+      body.put("max_running", maxRunning);
+    }
     return body;
   }
 
@@ -345,7 +436,8 @@ public record ChildIntent(
         loopOf(reader),
         body.get("fanin") instanceof ObjectNode fanin ? fanin : null,
         body.hasNonNull("worktree") ? Worktrees.Child.fromJson(reader.object("worktree")) : null,
-        body.hasNonNull("executor") ? reader.oneOf("executor", SubtaskSpec.ECHO) : null);
+        body.hasNonNull("executor") ? reader.oneOf("executor", SubtaskSpec.ECHO) : null,
+        body.hasNonNull("max_running") ? reader.integer("max_running", 1) : 0);
   }
 
   private static DataLoop.Kind loopOf(WireReader reader) {

@@ -19,6 +19,7 @@ public sealed interface FanoutAction {
    * @param resolvedTarget {@code specific:<did>} of the chosen worker
    * @param hedge whether this is a hedge: attempt + 1 of a child whose attempt still runs, started
    *     on another worker beside it ({@code --hedge-after})
+   * @param maxRunning the limit {@code childIntent} carries ({@link ChildIntent#maxRunning}), or 0
    */
   record Spawn(
       FanoutRef fanout,
@@ -28,8 +29,23 @@ public sealed interface FanoutAction {
       WorkerInfo worker,
       String resolvedTarget,
       ObjectNode childIntent,
-      boolean hedge)
-      implements FanoutAction {}
+      boolean hedge,
+      int maxRunning)
+      implements FanoutAction {
+
+    /** A spawn whose INTEND carries no limit on its fan-out's attempts running on its worker. */
+    public Spawn(
+        FanoutRef fanout,
+        int index,
+        int attempt,
+        String childThread,
+        WorkerInfo worker,
+        String resolvedTarget,
+        ObjectNode childIntent,
+        boolean hedge) {
+      this(fanout, index, attempt, childThread, worker, resolvedTarget, childIntent, hedge, 0);
+    }
+  }
 
   /**
    * A spawn the permission check refuses now ({@link SpawnPolicy}): nothing is written and the

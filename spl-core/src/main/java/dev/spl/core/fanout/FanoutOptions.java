@@ -11,8 +11,9 @@ import java.util.Objects;
  *     retried too), 0 to {@link #MAX_RETRIES}
  * @param retryBackoffMillis the wait before the first automatic retry of a child, doubling for each
  *     further one (each wait at most {@link #MAX_BACKOFF_MILLIS})
- * @param maxConcurrency at most this many children of the fan-out spawned and unfinished at once,
- *     fleet wide; 0 when not set (then {@link #DEFAULT_IN_FLIGHT} applies)
+ * @param maxConcurrency at most this many children of the fan-out running at once, fleet wide; 0
+ *     when not set (then {@link #DEFAULT_IN_FLIGHT} applies). Up to twice as many are spawned, the
+ *     rest waiting in their workers' queues (see {@link #window()})
  * @param totalBudgetUsd the most the whole fan-out may spend, in USD ({@code --total-budget}), or
  *     null for no limit; see {@link BudgetGate}
  * @param hedgeAfter when a running child is started once more on another worker ({@code
@@ -94,7 +95,11 @@ public record FanoutOptions(
 
   /** The most children spawned and unfinished at once. */
   public int window() {
-    return maxConcurrency > 0 ? maxConcurrency : DEFAULT_IN_FLIGHT;
+    if (maxConcurrency == 0) {
+      return DEFAULT_IN_FLIGHT;
+    }
+    // Each worker holds its share of the cap running and as many again queued behind them.
+    return (int) Math.max(maxConcurrency, Math.min(2L * maxConcurrency, DEFAULT_IN_FLIGHT));
   }
 
   /** The wait before automatic retry number {@code retry} (from 1) of a child. */

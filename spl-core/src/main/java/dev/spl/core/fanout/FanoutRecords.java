@@ -198,7 +198,8 @@ public final class FanoutRecords {
                 spawn.childThread(),
                 spawn.worker().did(),
                 spawn.resolvedTarget(),
-                spawn.hedge()));
+                spawn.hedge(),
+                spawn.maxRunning()));
       }
       drafts.add(
           new Draft(

@@ -193,6 +193,9 @@ public final class FanoutState {
   private final BitSet ready = new BitSet();
   private int readyCount;
   private final Map<Integer, BitSet> activeByWorker = new HashMap<>();
+  // With --max-concurrency: the limit each active child's INTEND carries (ChildIntent.maxRunning),
+  // 0 for none; what each worker may run of the fan-out follows from them (see Shares).
+  private final Map<Integer, Integer> runLimits = new HashMap<>();
   // Newer attempts still spawned when a late accept completed their child, by child index, until
   // the fanout_cancel_sent that stops them is applied.
   private final Map<Integer, NewerAttempt> supersededToCancel = new HashMap<>();
@@ -925,6 +928,9 @@ public final class FanoutState {
         roundRobinSpawns++;
       }
       transition(i, ChildState.IN_PROGRESS, null);
+      if (options.maxConcurrency() > 0) {
+        runLimits.put(i, entry.maxRunning());
+      }
       if (spawnedAtMillis != null) {
         spawnedAtMillis[i] = receivedAtMillis;
       }
@@ -1498,6 +1504,7 @@ public final class FanoutState {
     count(i, -1);
     flags[i] &= ~WAITING_FOR_NESTED;
     if (from.active() && !to.active()) {
+      runLimits.remove(i);
       BitSet onWorker = activeByWorker.get((int) worker[i]);
       if (onWorker != null) {
         onWorker.clear(i);
@@ -2259,6 +2266,8 @@ public final class FanoutState {
     if (placement.noLiveWorker()) {
       return;
     }
+    Shares shares = options.maxConcurrency() > 0 ? new Shares(placement.live()) : null;
+    boolean sharesFull = false;
     int budget = Math.min(room, SPAWNS_PER_DECIDE);
     long wake = Long.MAX_VALUE;
     boolean scannedAll = true;
@@ -2286,14 +2295,39 @@ public final class FanoutState {
         }
       }
       Target target = target(i);
-      Placement.Choice choice =
-          placement.choose(target, (flags[i] & LOST_ITS_WORKER) != 0, routeOf(i), null);
-      if (choice.none()) {
-        String why = unplaced(placement, i);
-        if (why != null) {
-          waitingHints.put(i, why);
+      RoutePredicate route = routeOf(i);
+      boolean shared = shares != null && route == null && sharesTheCap(target);
+      int limit = 0;
+      Placement.Choice choice;
+      if (shared) {
+        if (sharesFull) {
+          continue;
         }
-        continue;
+        choice = placement.chooseOpen(target);
+        while (!choice.none() && (limit = shares.limitFor(choice.worker())) == 0) {
+          placement.close(choice.worker());
+          choice = placement.chooseOpen(target);
+        }
+        if (choice.none()) {
+          sharesFull = true;
+          if (!shares.roomForUnlimited()) {
+            scannedAll = false;
+            break;
+          }
+          continue;
+        }
+      } else {
+        if (shares != null && !shares.roomForUnlimited()) {
+          continue;
+        }
+        choice = placement.choose(target, (flags[i] & LOST_ITS_WORKER) != 0, route, null);
+        if (choice.none()) {
+          String why = unplaced(placement, i);
+          if (why != null) {
+            waitingHints.put(i, why);
+          }
+          continue;
+        }
       }
       waitingHints.remove(i);
       WorkerInfo chosen = placement.worker(choice);
@@ -2301,6 +2335,9 @@ public final class FanoutState {
       ChildIntent intent;
       try {
         intent = childIntent(i, attempt[i], directory.coordinator(), chosen.did());
+        if (limit > 0) {
+          intent = intent.withMaxRunning(limit);
+        }
       } catch (InvalidFanoutException e) {
         budget--;
         actions.add(
@@ -2323,6 +2360,9 @@ public final class FanoutState {
         continue;
       }
       placement.take(choice);
+      if (shares != null) {
+        shares.place(choice.worker(), limit);
+      }
       committed += childBudget;
       actions.add(
           new FanoutAction.Spawn(
@@ -2333,7 +2373,8 @@ public final class FanoutState {
               chosen,
               "specific:" + chosen.did(),
               draft.body(),
-              false));
+              false,
+              limit));
     }
     if (!overBudget.isEmpty()) {
       actions.add(
@@ -2341,6 +2382,113 @@ public final class FanoutState {
     }
     if (scannedAll) {
       wakeAtMillis = wake;
+    }
+  }
+
+  /**
+   * Whether a child with {@code target} shares a capped fan-out's room by worker ({@link Shares}):
+   * one any worker may run (round-robin or least-loaded, and no routing condition). A pinned or
+   * routed child cannot follow a worker's share; it counts as one of the cap on its own.
+   */
+  private static boolean sharesTheCap(Target target) {
+    return target.kind() == Target.Kind.ROUND_ROBIN || target.kind() == Target.Kind.LEAST_LOADED;
+  }
+
+  /**
+   * How a fan-out with {@code --max-concurrency N} keeps at most N children running fleet wide
+   * while its workers' queues stay full. Each worker's share of N is its part of N split evenly
+   * over the live workers; a child spawned on it carries the share as its limit ({@link
+   * ChildIntent#maxRunning}), and the worker starts it only while fewer attempts of the fan-out run
+   * there than that. So the coordinator can spawn up to twice the share ahead to each worker: the
+   * next ones wait in the worker's queue, and start as soon as a slot of the share frees, without a
+   * round trip to the coordinator.
+   *
+   * <p>A worker may run as many as the largest limit among the fan-out's active children on it (its
+   * hold); the holds, plus one for each active child without a limit (pinned, routed, or waiting
+   * for its own fan-out), never pass N. When workers come or go, a share shrinks as soon as it is
+   * given, and grows only as far as the others' holds leave room: the holds of children spawned
+   * under the old shares fall as those finish. Worked out from the active children in each pass (at
+   * most about 2N of them), so nothing of it needs keeping in step with the state.
+   */
+  private final class Shares {
+    private final int cap = options.maxConcurrency();
+    private final int[] fair;
+    private final int[] hold;
+    private final int[] active;
+    // The holds of every worker (live or not) plus the active children without a limit.
+    private int committed;
+
+    Shares(List<WorkerInfo> live) {
+      int k = live.size();
+      fair = new int[k];
+      hold = new int[k];
+      active = new int[k];
+      Map<Integer, Integer> liveByCode = new HashMap<>();
+      for (int w = 0; w < k; w++) {
+        fair[w] = cap / k + (w < cap % k ? 1 : 0);
+        Integer code = workerIndex.get(live.get(w).did());
+        if (code != null) {
+          liveByCode.put(code + 1, w);
+        }
+      }
+      Map<Integer, Integer> holdByCode = new HashMap<>();
+      int onWorkers = 0;
+      for (Map.Entry<Integer, BitSet> entry : activeByWorker.entrySet()) {
+        BitSet children = entry.getValue();
+        onWorkers += children.cardinality();
+        Integer liveIndex = liveByCode.get(entry.getKey());
+        if (liveIndex != null) {
+          active[liveIndex] += children.cardinality();
+        }
+        for (int i = children.nextSetBit(0); i >= 0; i = children.nextSetBit(i + 1)) {
+          int limit = runLimits.getOrDefault(i, 0);
+          Hedge hedge = hedges.get(i);
+          if (hedge != null) {
+            // The attempt with the limit runs on the worker it was spawned on; a hedge counts
+            // against no window.
+            if (hedge.originOpen && limit > 0) {
+              holdByCode.merge((int) hedge.originWorker, limit, Math::max);
+            }
+          } else if (limit > 0) {
+            holdByCode.merge(entry.getKey(), limit, Math::max);
+          } else {
+            committed++;
+          }
+        }
+      }
+      // Active children on no worker: waiting for the fan-out they made.
+      committed += Math.max(0, activeCount - onWorkers);
+      for (Map.Entry<Integer, Integer> held : holdByCode.entrySet()) {
+        committed += held.getValue();
+        Integer liveIndex = liveByCode.get(held.getKey());
+        if (liveIndex != null) {
+          hold[liveIndex] = held.getValue();
+        }
+      }
+    }
+
+    /**
+     * The limit for one more child on live worker {@code w}: its share, as far as the other
+     * workers' holds leave room; 0 when it has no room, or already has twice that many.
+     */
+    int limitFor(int w) {
+      int limit = Math.min(fair[w], cap - (committed - hold[w]));
+      return limit >= 1 && active[w] < 2 * limit ? limit : 0;
+    }
+
+    boolean roomForUnlimited() {
+      return committed < cap;
+    }
+
+    /** Counts a child spawned on live worker {@code w} with {@code limit} (0: none). */
+    void place(int w, int limit) {
+      active[w]++;
+      if (limit == 0) {
+        committed++;
+      } else if (limit > hold[w]) {
+        committed += limit - hold[w];
+        hold[w] = limit;
+      }
     }
   }
 

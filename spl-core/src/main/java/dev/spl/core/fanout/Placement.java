@@ -25,6 +25,8 @@ final class Placement {
   private long roundRobin;
   private Map<String, Integer> byDid;
   private Map<String, Integer> byAlias;
+  // Workers closed to unrouted round-robin and least-loaded choices for the rest of the pass.
+  private boolean[] closed;
 
   /** One worker chosen for one target, or none. */
   record Choice(int worker, boolean roundRobinTurn) {
@@ -74,11 +76,37 @@ final class Placement {
         if (pinned != null) {
           yield eligible(pinned, route, avoidDid) ? new Choice(pinned, false) : Choice.NONE;
         }
-        yield mayLeavePinnedWorker ? leastLoaded(route, avoidDid) : Choice.NONE;
+        yield mayLeavePinnedWorker ? leastLoaded(route, avoidDid, false) : Choice.NONE;
       }
-      case LEAST_LOADED, CEL -> leastLoaded(route, avoidDid);
-      case ROUND_ROBIN -> roundRobin(route, avoidDid);
+      case LEAST_LOADED, CEL -> leastLoaded(route, avoidDid, false);
+      case ROUND_ROBIN -> roundRobin(route, avoidDid, false);
     };
+  }
+
+  /**
+   * The worker for an unrouted round-robin or least-loaded {@code target}, among the live workers
+   * not {@link #close closed}; {@link Choice#NONE} once every one is.
+   */
+  Choice chooseOpen(Target target) {
+    return target.kind() == Target.Kind.ROUND_ROBIN
+        ? roundRobin(null, null, true)
+        : leastLoaded(null, null, true);
+  }
+
+  /**
+   * Closes worker {@code w} (a live index, as in a {@link Choice}) to {@link #chooseOpen} for the
+   * rest of the pass: it has no room for the fan-out's children that share the cap.
+   */
+  void close(int w) {
+    if (closed == null) {
+      closed = new boolean[live.size()];
+    }
+    closed[w] = true;
+  }
+
+  /** The live workers of the pass, in the directory's order; a {@link Choice} indexes them. */
+  List<WorkerInfo> live() {
+    return live;
   }
 
   /** Whether any live worker satisfies {@code route} now (null: any worker). */
@@ -117,6 +145,10 @@ final class Placement {
     return (target.kind() == Target.Kind.SPECIFIC ? byDid : byAlias).get(target.value());
   }
 
+  private boolean open(int w) {
+    return closed == null || !closed[w];
+  }
+
   private boolean eligible(int w, RoutePredicate route, String avoidDid) {
     if (avoidDid != null && avoidDid.equals(live.get(w).did())) {
       return false;
@@ -146,22 +178,24 @@ final class Placement {
     return Math.max(0, live.get(w).freeSlots() - placed);
   }
 
-  private Choice leastLoaded(RoutePredicate route, String avoidDid) {
+  private Choice leastLoaded(RoutePredicate route, String avoidDid, boolean onlyOpen) {
     int best = -1;
     for (int w = 0; w < load.length; w++) {
-      if ((best < 0 || load[w] < load[best]) && eligible(w, route, avoidDid)) {
+      if ((best < 0 || load[w] < load[best])
+          && (!onlyOpen || open(w))
+          && eligible(w, route, avoidDid)) {
         best = w;
       }
     }
     return best < 0 ? Choice.NONE : new Choice(best, false);
   }
 
-  private Choice roundRobin(RoutePredicate route, String avoidDid) {
+  private Choice roundRobin(RoutePredicate route, String avoidDid, boolean onlyOpen) {
     int n = live.size();
     int start = (int) Math.floorMod(roundRobin, (long) n);
     for (int k = 0; k < n; k++) {
       int w = (start + k) % n;
-      if (eligible(w, route, avoidDid)) {
+      if ((!onlyOpen || open(w)) && eligible(w, route, avoidDid)) {
         return new Choice(w, true);
       }
     }

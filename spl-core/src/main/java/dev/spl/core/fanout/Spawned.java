@@ -18,13 +18,29 @@ public record Spawned(String namespace, String fanout, List<Entry> spawns) imple
    * @param worker the DID of the worker its INTEND was sent to
    * @param target the target as resolved: {@code specific:<did>}
    * @param hedge a hedge: attempt + 1 started beside the child's running attempt on another worker
+   * @param maxRunning the limit its INTEND carries ({@link ChildIntent#maxRunning}), or 0
    */
   public record Entry(
-      int index, int attempt, String childThread, String worker, String target, boolean hedge) {
+      int index,
+      int attempt,
+      String childThread,
+      String worker,
+      String target,
+      boolean hedge,
+      int maxRunning) {
     public Entry {
       Objects.requireNonNull(childThread, "childThread");
       Objects.requireNonNull(worker, "worker");
       Objects.requireNonNull(target, "target");
+      if (maxRunning < 0) {
+        throw new IllegalArgumentException("maxRunning must be 0 or more but was " + maxRunning);
+      }
+    }
+
+    /** A spawn whose INTEND carries no limit on its fan-out's attempts running on its worker. */
+    public Entry(
+        int index, int attempt, String childThread, String worker, String target, boolean hedge) {
+      this(index, attempt, childThread, worker, target, hedge, 0);
     }
   }
 
@@ -47,6 +63,9 @@ public record Spawned(String namespace, String fanout, List<Entry> spawns) imple
       if (spawn.hedge()) {
         entry.put("hedge", true);
       }
+      if (spawn.maxRunning() > 0) {
+        entry.put("max_running", spawn.maxRunning());
+      }
     }
     return body;
   }
@@ -62,7 +81,8 @@ public record Spawned(String namespace, String fanout, List<Entry> spawns) imple
               entry.text("child_thread"),
               entry.text("worker"),
               entry.text("target"),
-              entry.optionalBoolean("hedge")));
+              entry.optionalBoolean("hedge"),
+              entry.hasNonNull("max_running") ? entry.integer("max_running", 1) : 0));
     }
     return new Spawned(reader.text("namespace"), reader.text("fanout"), entries);
   }

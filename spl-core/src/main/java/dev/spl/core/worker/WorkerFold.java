@@ -77,6 +77,12 @@ import java.util.Set;
  * behind it may start. The spawn policy's answer for an attempt is kept while the policy's {@link
  * SpawnPolicy#answersVersion} stays equal, and asked again when it changes (a freeze, an unfreeze,
  * a rule).
+ *
+ * <p>An INTEND may carry a limit ({@link ChildIntent#maxRunning}, this worker's share of its
+ * fan-out's {@code --max-concurrency}): it starts only while fewer than that many attempts of its
+ * fan-out (its parent thread) run here, counting every attempt of that fan-out that was started and
+ * has no result. Until then it waits as if no slot were free for it, and attempts behind it may
+ * start.
  */
 public final class WorkerFold {
   private static final long NOT_CONFIRMED = Long.MIN_VALUE;
@@ -119,6 +125,8 @@ public final class WorkerFold {
   // Attempts cancelled before they started whose cancelled result is still to be reported.
   private final LinkedHashMap<String, Attempt> cancelledBeforeStart = new LinkedHashMap<>();
   private final Map<String, Attempt> running = new HashMap<>();
+  // How many attempts of each fan-out (by parent thread) run here, for INTENDs that carry a limit.
+  private final Map<String, Integer> runningByFanout = new HashMap<>();
   // Cancels of attempts whose INTEND has not arrived (and that have no result).
   private final Map<String, String> earlyCancels = new HashMap<>();
   private final Set<String> finished = new HashSet<>();
@@ -305,7 +313,10 @@ public final class WorkerFold {
     if (attempt != null) {
       waiting.remove(key);
       cancelledBeforeStart.remove(key);
-      running.remove(key);
+      if (running.remove(key) != null) {
+        runningByFanout.computeIfPresent(
+            attempt.intent.parentThread(), (fanout, count) -> count > 1 ? count - 1 : null);
+      }
     }
     return true;
   }
@@ -383,7 +394,8 @@ public final class WorkerFold {
         continue;
       }
       long age = nowMillis - attempt.confirmedAt;
-      if (slots > 0 && age > CONFIRMATION_MAX_AGE_MILLIS) {
+      boolean slotForIt = slots > 0 && !atItsLimit(attempt);
+      if (slotForIt && age > CONFIRMATION_MAX_AGE_MILLIS) {
         // Too old to start on: asked again, holding the free slot. One already asked again
         // ahead of its slot waits for that answer instead of a second question.
         if (!attempt.refreshing) {
@@ -393,11 +405,12 @@ public final class WorkerFold {
         attempt.refreshing = false;
         attempt.reconfirming = true;
         slots--;
-      } else if (slots > 0) {
+      } else if (slotForIt) {
         it.remove();
         ahead--;
         attempt.phase = Phase.RUNNING;
         running.put(attempt.key, attempt);
+        runningByFanout.merge(attempt.intent.parentThread(), 1, Integer::sum);
         actions.add(
             new WorkerAction.Start(
                 attempt.key, attempt.childThread, attempt.intendId, attempt.intent));
@@ -425,6 +438,15 @@ public final class WorkerFold {
       }
     }
     return actions;
+  }
+
+  /**
+   * Whether {@code attempt} carries a limit ({@link ChildIntent#maxRunning}) that as many attempts
+   * of its fan-out running here already reach: it waits, and attempts behind it may start.
+   */
+  private boolean atItsLimit(Attempt attempt) {
+    int limit = attempt.intent.maxRunning();
+    return limit > 0 && runningByFanout.getOrDefault(attempt.intent.parentThread(), 0) >= limit;
   }
 
   /** Whether the spawn policy refuses {@code attempt} now; asked again only when it changed. */

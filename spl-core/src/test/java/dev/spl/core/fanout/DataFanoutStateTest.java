@@ -77,7 +77,8 @@ class DataFanoutStateTest {
     }
     ChildTemplate template =
         ChildTemplate.parseCli("goal=Count {{item.path}},run=wc -w {{item.path}}");
-    driver.fanOutData(DataLoop.items(9, 1, template), items, "all", window(2), 3);
+    // A cap of 1 over two workers: its one share goes to one worker, which gets it and one more.
+    driver.fanOutData(DataLoop.items(9, 1, template), items, "all", window(1), 3);
     Driver.LogReader reader = (Driver.LogReader) fanoutLog(driver);
     int before = reader.itemReads;
     List<FanoutAction.Spawn> first = spawns(driver.step(BOTH));
@@ -102,27 +103,30 @@ class DataFanoutStateTest {
   }
 
   @Test
-  void theWindowSlidesInIndexOrder() {
+  void theWindowSlidesInIndexOrderWithTwiceTheCapInFlight() {
     Driver driver = new Driver();
-    driver.fanOutData(DataLoop.range(0, 10, 1, SHARD), List.of(), "all", window(3), 1);
-    assertThat(spawns(driver.step(BOTH)))
-        .extracting(FanoutAction.Spawn::index)
-        .containsExactly(0, 1, 2);
-    assertThat(driver.step(BOTH)).isEmpty();
+    WorkerDirectory onlyA = live(A);
+    driver.fanOutData(DataLoop.range(0, 12, 1, SHARD), List.of(), "all", window(3), 1);
+    List<FanoutAction.Spawn> first = spawns(driver.step(onlyA));
+    assertThat(first).extracting(FanoutAction.Spawn::index).containsExactly(0, 1, 2, 3, 4, 5);
+    // The worker runs three of them at once; the other three wait in its queue.
+    assertThat(first).extracting(FanoutAction.Spawn::maxRunning).containsOnly(3);
+    assertThat(first.get(0).childIntent().path("max_running").asInt()).isEqualTo(3);
+    assertThat(driver.step(onlyA)).isEmpty();
     driver.done(1, "accept");
-    assertThat(spawns(driver.step(BOTH))).extracting(FanoutAction.Spawn::index).containsExactly(3);
+    assertThat(spawns(driver.step(onlyA))).extracting(FanoutAction.Spawn::index).containsExactly(6);
     driver.done(0, "accept");
     driver.done(2, "accept");
-    assertThat(spawns(driver.step(BOTH)))
+    assertThat(spawns(driver.step(onlyA)))
         .extracting(FanoutAction.Spawn::index)
-        .containsExactly(4, 5);
+        .containsExactly(7, 8);
     int most = 0;
-    for (int i = 3; i < 10; i++) {
+    for (int i = 3; i < 12; i++) {
       driver.done(i, "accept");
-      spawns(driver.step(BOTH));
+      spawns(driver.step(onlyA));
       most = Math.max(most, driver.state().runningCount());
     }
-    assertThat(most).isLessThanOrEqualTo(3);
+    assertThat(most).isEqualTo(6);
     assertThat(driver.state().joinComplete()).isTrue();
     assertThat(driver.state().joinVerdict()).isEqualTo("accept");
   }
@@ -148,9 +152,12 @@ class DataFanoutStateTest {
         DataLoop.range(0, 6, 1, SHARD),
         List.of(),
         "any",
-        options(FanoutPolicy.FAIL_FAST, 0, 0, 2),
+        options(FanoutPolicy.FAIL_FAST, 0, 0, 1),
         1);
-    spawns(driver.step(BOTH));
+    // A cap of 1: children 0 and 1 are spawned to one worker, one running and one queued there.
+    assertThat(spawns(driver.step(BOTH)))
+        .extracting(FanoutAction.Spawn::index)
+        .containsExactly(0, 1);
     driver.done(0, "reject");
     List<FanoutAction> actions = driver.step(BOTH);
     FanoutAction.Cancel cancel = only(actions, FanoutAction.Cancel.class).get(0);
@@ -444,7 +451,9 @@ class DataFanoutStateTest {
   void optionsApplyToListedSubtasksToo() {
     Driver driver = new Driver();
     driver.fanOut(Driver.goals("a", "b", "c"), "all", options(FanoutPolicy.FAIL_FAST, 0, 0, 1));
-    assertThat(spawns(driver.step(BOTH))).extracting(FanoutAction.Spawn::index).containsExactly(0);
+    assertThat(spawns(driver.step(BOTH)))
+        .extracting(FanoutAction.Spawn::index)
+        .containsExactly(0, 1);
     driver.done(0, "failed");
     FanoutAction.CompleteJoin join =
         only(driver.step(BOTH), FanoutAction.CompleteJoin.class).get(0);

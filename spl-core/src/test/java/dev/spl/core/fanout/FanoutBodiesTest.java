@@ -98,8 +98,17 @@ class FanoutBodiesTest {
             FANOUT,
             List.of(
                 new Spawned.Entry(0, 1, CHILD_THREAD, WORKER, "specific:" + WORKER, false),
-                new Spawned.Entry(4, 2, CHILD_THREAD, WORKER, "specific:" + WORKER, true)));
+                new Spawned.Entry(4, 2, CHILD_THREAD, WORKER, "specific:" + WORKER, true),
+                new Spawned.Entry(5, 1, CHILD_THREAD, WORKER, "specific:" + WORKER, false, 3)));
     roundTrips(spawned, Spawned::toBody, Spawned::fromBody);
+    assertThat(spawned.toBody().get("spawns").get(0).has("max_running")).isFalse();
+    assertThat(spawned.toBody().get("spawns").get(2).path("max_running").asInt()).isEqualTo(3);
+    ObjectNode zeroLimit = spawned.toBody();
+    ((ObjectNode) zeroLimit.get("spawns").get(2)).put("max_running", 0);
+    refused(
+        zeroLimit,
+        Spawned::fromBody,
+        "body.spawns[2].max_running: expected a whole number >= 1 but found number 0");
     ObjectNode body = spawned.toBody();
     ((ObjectNode) body.get("spawns").get(1)).remove("attempt");
     refused(
@@ -143,6 +152,18 @@ class FanoutBodiesTest {
             List.of(),
             null);
     roundTrips(bare, ChildIntent::toBody, ChildIntent::fromBody);
+    assertThat(bare.toBody().has("max_running")).isFalse();
+    ChildIntent limited = intent.withMaxRunning(4);
+    roundTrips(limited, ChildIntent::toBody, ChildIntent::fromBody);
+    assertThat(limited.toBody().path("max_running").asInt()).isEqualTo(4);
+    for (String bad : List.of("0", "-2", "1.5", "\"2\"")) {
+      ObjectNode badLimit = limited.toBody();
+      badLimit.set("max_running", Json.parse(bad));
+      assertThatThrownBy(() -> ChildIntent.fromBody(badLimit))
+          .as(bad)
+          .isInstanceOf(InvalidRecordException.class)
+          .hasMessageStartingWith("body.max_running: expected a whole number >= 1 but found");
+    }
     assertThat(intent.toBody().path("worker").asText()).isEqualTo(WORKER);
     assertThat(intent.toBody().path("hint").asText()).isEqualTo("use the newer API");
 

@@ -111,9 +111,10 @@ class TotalBudgetTest {
             FanoutPolicy.ALL,
             0,
             FanoutOptions.DEFAULT_BACKOFF_MILLIS,
-            2,
+            1,
             new BigDecimal("1.00"),
             null));
+    // A cap of 1: one child runs and one waits on its worker; the third is not spawned.
     assertThat(spawns(driver.step(TWO))).hasSize(2);
 
     // Without budgets nothing is committed; child 0 reports more than the whole total.

@@ -160,6 +160,58 @@ class WorkerFoldTest {
     assertThat(fold.runningCount()).isEqualTo(3);
   }
 
+  /** An attempt of fan-out {@code parent} that may run only while fewer than {@code limit} do. */
+  private StoredRecord limitedIntent(int index, String parent, int limit) {
+    ChildIntent body =
+        new ChildIntent(
+                "docs",
+                FANOUT,
+                ThreadIds.derive(parent),
+                "http://127.0.0.1:9100",
+                WORKER,
+                index,
+                1,
+                "goal " + index,
+                null,
+                null,
+                null,
+                List.of(),
+                null)
+            .withMaxRunning(limit);
+    return store(new Record(thread(index), COORDINATOR, Act.INTEND, body.toBody(), 1, List.of()));
+  }
+
+  @Test
+  void anAttemptWithALimitWaitsWhileThatManyOfItsFanoutRunHereAndOthersPassIt() {
+    StoredRecord first = limitedIntent(0, "limited", 2);
+    fold.apply(first);
+    fold.apply(limitedIntent(1, "limited", 2));
+    fold.apply(limitedIntent(2, "limited", 2));
+    // Another fan-out's attempts count on their own, and one without a limit is never held.
+    fold.apply(limitedIntent(3, "other", 1));
+    fold.apply(intent(4, 1, "docs"));
+
+    assertThat(started(decide(10))).containsExactly(key(0, 1), key(1, 1), key(3, 1), key(4, 1));
+    assertThat(fold.waitingCount()).isEqualTo(1);
+    assertThat(decide(10)).isEmpty();
+    // One of the fan-out's two finishes: the third starts in its place.
+    assertThat(fold.apply(result(first, 1))).isTrue();
+    assertThat(fold.runningCount()).isEqualTo(3);
+    assertThat(started(decide(10))).containsExactly(key(2, 1));
+    assertThat(fold.runningCount()).isEqualTo(4);
+  }
+
+  @Test
+  void aLimitCountsEveryRunningAttemptOfItsFanoutWhateverLimitTheyCarried() {
+    fold.apply(limitedIntent(0, "parent", 3));
+    fold.apply(limitedIntent(1, "parent", 3));
+    fold.apply(limitedIntent(2, "parent", 1));
+    fold.apply(limitedIntent(3, "parent", 3));
+    // Two run when the one with limit 1 comes up: it waits; the one behind it, limit 3, starts.
+    assertThat(started(decide(10))).containsExactly(key(0, 1), key(1, 1), key(3, 1));
+    assertThat(fold.waitingCount()).isEqualTo(1);
+  }
+
   @Test
   void aDuplicateIntendStartsOnce() {
     StoredRecord intent = intent(0, 1, "docs");
