@@ -12,8 +12,8 @@ import java.util.Objects;
  * @param retryBackoffMillis the wait before the first automatic retry of a child, doubling for each
  *     further one (each wait at most {@link #MAX_BACKOFF_MILLIS})
  * @param maxConcurrency at most this many children of the fan-out running at once, fleet wide; 0
- *     when not set (then {@link #DEFAULT_IN_FLIGHT} applies). Up to twice as many are spawned, the
- *     rest waiting in their workers' queues (see {@link #window()})
+ *     when not set (then {@link #DEFAULT_IN_FLIGHT} applies). More are spawned, up to {@link
+ *     #window()}, the rest waiting in their workers' queues
  * @param totalBudgetUsd the most the whole fan-out may spend, in USD ({@code --total-budget}), or
  *     null for no limit; see {@link BudgetGate}
  * @param hedgeAfter when a running child is started once more on another worker ({@code
@@ -98,8 +98,8 @@ public record FanoutOptions(
     if (maxConcurrency == 0) {
       return DEFAULT_IN_FLIGHT;
     }
-    // Each worker holds its share of the cap running and as many again queued behind them.
-    return (int) Math.max(maxConcurrency, Math.min(2L * maxConcurrency, DEFAULT_IN_FLIGHT));
+    // The workers run at most maxConcurrency of them (each its share); the rest wait queued there.
+    return Math.max(maxConcurrency, DEFAULT_IN_FLIGHT);
   }
 
   /** The wait before automatic retry number {@code retry} (from 1) of a child. */

@@ -2385,6 +2385,12 @@ public final class FanoutState {
     }
   }
 
+  // Queued on a worker beyond its share's running children, at least: enough that a worker
+  // running fast children does not run dry while its results go to the coordinator and the next
+  // spawns come back (10,000 echo children, a cap of 8: with 4 queued per share 13.7 s, with 64
+  // 5.9 s, with 200 4.5 s, uncapped 4.4 s).
+  static final int QUEUED_PER_SHARE = 200;
+
   /**
    * Whether a child with {@code target} shares a capped fan-out's room by worker ({@link Shares}):
    * one any worker may run (round-robin or least-loaded, and no routing condition). A pinned or
@@ -2399,9 +2405,9 @@ public final class FanoutState {
    * while its workers' queues stay full. Each worker's share of N is its part of N split evenly
    * over the live workers; a child spawned on it carries the share as its limit ({@link
    * ChildIntent#maxRunning}), and the worker starts it only while fewer attempts of the fan-out run
-   * there than that. So the coordinator can spawn up to twice the share ahead to each worker: the
-   * next ones wait in the worker's queue, and start as soon as a slot of the share frees, without a
-   * round trip to the coordinator.
+   * there than that. So the coordinator can spawn ahead to each worker, the share and as many again
+   * or {@link #QUEUED_PER_SHARE}, whichever is more: the next ones wait in the worker's queue, and
+   * start as soon as a slot of the share frees, without a round trip to the coordinator.
    *
    * <p>A worker may run as many as the largest limit among the fan-out's active children on it (its
    * hold); the holds, plus one for each active child without a limit (pinned, routed, or waiting
@@ -2469,11 +2475,11 @@ public final class FanoutState {
 
     /**
      * The limit for one more child on live worker {@code w}: its share, as far as the other
-     * workers' holds leave room; 0 when it has no room, or already has twice that many.
+     * workers' holds leave room; 0 when it has no room, or already has as many as it may queue.
      */
     int limitFor(int w) {
       int limit = Math.min(fair[w], cap - (committed - hold[w]));
-      return limit >= 1 && active[w] < 2 * limit ? limit : 0;
+      return limit >= 1 && active[w] < limit + Math.max(limit, QUEUED_PER_SHARE) ? limit : 0;
     }
 
     boolean roomForUnlimited() {

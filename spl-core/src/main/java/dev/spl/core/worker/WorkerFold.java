@@ -81,8 +81,10 @@ import java.util.Set;
  * <p>An INTEND may carry a limit ({@link ChildIntent#maxRunning}, this worker's share of its
  * fan-out's {@code --max-concurrency}): it starts only while fewer than that many attempts of its
  * fan-out (its parent thread) run here, counting every attempt of that fan-out that was started and
- * has no result. Until then it waits as if no slot were free for it, and attempts behind it may
- * start.
+ * whose run has not ended ({@link #runEnded}, else its result). Until then it waits as if no slot
+ * were free for it, and attempts behind it may start. Its confirmation is not asked for again ahead
+ * of its slot: it may wait for long, and is asked about again, if its confirmation is old by then,
+ * when it may start.
  */
 public final class WorkerFold {
   private static final long NOT_CONFIRMED = Long.MIN_VALUE;
@@ -174,6 +176,8 @@ public final class WorkerFold {
     String cancelReason;
     boolean stopDecided;
     String interruptedBy;
+    // Its run ended (its result is on its way to the store): it no longer counts against a limit.
+    boolean ended;
 
     Attempt(String key, StoredRecord stored, ChildIntent intent) {
       this.key = key;
@@ -314,11 +318,32 @@ public final class WorkerFold {
       waiting.remove(key);
       cancelledBeforeStart.remove(key);
       if (running.remove(key) != null) {
-        runningByFanout.computeIfPresent(
-            attempt.intent.parentThread(), (fanout, count) -> count > 1 ? count - 1 : null);
+        endRun(attempt);
       }
     }
     return true;
+  }
+
+  /**
+   * The run of started attempt {@code key} ended, and its result is yet to be stored: it stops
+   * counting against its fan-out's limit ({@link ChildIntent#maxRunning}) now, so the next one may
+   * start before the store has the result. Returns whether a decision may have changed.
+   */
+  public boolean runEnded(String key) {
+    Attempt attempt = running.get(key);
+    if (attempt == null || attempt.ended) {
+      return false;
+    }
+    endRun(attempt);
+    return true;
+  }
+
+  private void endRun(Attempt attempt) {
+    if (!attempt.ended) {
+      attempt.ended = true;
+      runningByFanout.computeIfPresent(
+          attempt.intent.parentThread(), (fanout, count) -> count > 1 ? count - 1 : null);
+    }
   }
 
   /**
@@ -415,7 +440,8 @@ public final class WorkerFold {
             new WorkerAction.Start(
                 attempt.key, attempt.childThread, attempt.intendId, attempt.intent));
         slots--;
-      } else if (!attempt.refreshing && age > REFRESH_AFTER_MILLIS / 2) {
+      } else if (!attempt.refreshing && age > REFRESH_AFTER_MILLIS / 2 && !atItsLimit(attempt)) {
+        // One its fan-out's limit holds back may wait long: it is asked again when it may start.
         refreshDue |= age > REFRESH_AFTER_MILLIS;
         if (refreshable.size() < CONFIRM_BATCH) {
           refreshable.add(attempt);

@@ -9,6 +9,7 @@ import dev.spl.core.Act;
 import dev.spl.core.Record;
 import dev.spl.core.StoredRecord;
 import dev.spl.core.control.ControlSnapshot;
+import dev.spl.core.worker.AttemptStanding;
 import dev.spl.core.worker.WorkerAction;
 import dev.spl.core.worker.WorkerFold;
 import java.util.ArrayList;
@@ -50,14 +51,17 @@ class CapSharesTest {
     return counts;
   }
 
+  private static final int QUEUED = FanoutState.QUEUED_PER_SHARE;
+
   @Test
-  void eachWorkerGetsItsShareAsALimitAndAsManyAgainQueued() {
+  void eachWorkerGetsItsShareAsALimitAndChildrenQueuedBeyondIt() {
     Driver driver = new Driver();
-    driver.fanOutData(DataLoop.range(0, 20, 1, SHARD), List.of(), "all", cap(5), 1);
+    driver.fanOutData(DataLoop.range(0, 1000, 1, SHARD), List.of(), "all", cap(5), 1);
     List<FanoutAction.Spawn> first = spawns(driver.step(live(A, B)));
-    // Five split over two workers: three and two, each spawned twice over.
+    // Five split over two workers: three and two, each with its queue.
     assertThat(holds(first)).containsOnly(Map.entry(A.did(), 3), Map.entry(B.did(), 2));
-    assertThat(counts(first)).containsOnly(Map.entry(A.did(), 6), Map.entry(B.did(), 4));
+    assertThat(counts(first))
+        .containsOnly(Map.entry(A.did(), 3 + QUEUED), Map.entry(B.did(), 2 + QUEUED));
     for (FanoutAction.Spawn spawn : first) {
       assertThat(ChildIntent.fromBody(spawn.childIntent()).maxRunning())
           .isEqualTo(spawn.maxRunning());
@@ -68,16 +72,16 @@ class CapSharesTest {
   @Test
   void aCapBelowTheNumberOfWorkersLeavesSomeWithoutAShare() {
     Driver driver = new Driver();
-    driver.fanOutData(DataLoop.range(0, 10, 1, SHARD), List.of(), "all", cap(2), 1);
+    driver.fanOutData(DataLoop.range(0, 1000, 1, SHARD), List.of(), "all", cap(2), 1);
     List<FanoutAction.Spawn> first = spawns(driver.step(live(A, B, C)));
     assertThat(holds(first)).containsOnly(Map.entry(A.did(), 1), Map.entry(B.did(), 1));
-    assertThat(first).hasSize(4);
+    assertThat(first).hasSize(2 * (1 + QUEUED));
   }
 
   @Test
   void aLostWorkersShareMovesToTheOthersOnceItsChildrenLeaveIt() {
     Driver driver = new Driver();
-    driver.fanOutData(DataLoop.range(0, 40, 1, SHARD), List.of(), "all", cap(4), 1);
+    driver.fanOutData(DataLoop.range(0, 1000, 1, SHARD), List.of(), "all", cap(4), 1);
     List<FanoutAction.Spawn> first = spawns(driver.step(live(A, B)));
     assertThat(holds(first)).containsOnly(Map.entry(A.did(), 2), Map.entry(B.did(), 2));
     // B is lost: its children are reassigned, and then A holds the whole cap.
@@ -87,24 +91,27 @@ class CapSharesTest {
     List<FanoutAction.Spawn> after = new ArrayList<>(spawns(reassign));
     after.addAll(spawns(driver.step(bLost)));
     assertThat(after).isNotEmpty().extracting(FanoutAction.Spawn::maxRunning).containsOnly(4);
-    assertThat(driver.state().runningCount()).isEqualTo(8);
+    assertThat(driver.state().runningCount()).isEqualTo(4 + QUEUED);
   }
 
   @Test
   void aNewWorkerGetsAShareOnlyAsTheOldHoldsFall() {
     Driver driver = new Driver();
-    driver.fanOutData(DataLoop.range(0, 40, 1, SHARD), List.of(), "all", cap(4), 1);
+    driver.fanOutData(DataLoop.range(0, 1000, 1, SHARD), List.of(), "all", cap(4), 1);
     List<FanoutAction.Spawn> first = spawns(driver.step(live(A)));
-    assertThat(first).hasSize(8).extracting(FanoutAction.Spawn::maxRunning).containsOnly(4);
+    assertThat(first)
+        .hasSize(4 + QUEUED)
+        .extracting(FanoutAction.Spawn::maxRunning)
+        .containsOnly(4);
     // B joins: A may still run four of what it holds, so B gets nothing; A's share is now two,
-    // and with seven children it already holds more than twice that.
+    // and it already holds more than that share may queue.
     driver.done(0, "accept");
     assertThat(spawns(driver.step(live(A, B)))).isEmpty();
     for (FanoutAction.Spawn spawn : first.subList(1, 5)) {
       driver.done(spawn.index(), "accept");
     }
     List<FanoutAction.Spawn> next = spawns(driver.step(live(A, B)));
-    assertThat(next).hasSize(1).extracting(s -> s.worker().did()).containsOnly(A.did());
+    assertThat(next).hasSize(3).extracting(s -> s.worker().did()).containsOnly(A.did());
     assertThat(next).extracting(FanoutAction.Spawn::maxRunning).containsOnly(2);
     // Once A's children spawned under the share of four have finished, B gets its two.
     for (FanoutAction.Spawn spawn : first.subList(5, first.size())) {
@@ -136,11 +143,12 @@ class CapSharesTest {
    */
   @Test
   void theCapHoldsFleetWideWhenWorkersStartWhatTheyAreSent() {
-    for (long seed = 1; seed <= 20; seed++) {
+    for (long seed = 1; seed <= 12; seed++) {
       Random random = new Random(seed);
       Driver driver = new Driver();
       int cap = 1 + random.nextInt(7);
-      driver.fanOutData(DataLoop.range(0, 60, 1, SHARD), List.of(), "all", cap(cap), 1);
+      driver.fanOutData(
+          DataLoop.range(0, 2 * QUEUED + 50, 1, SHARD), List.of(), "all", cap(cap), 1);
       List<WorkerInfo> workers = List.of(A, B, C).subList(0, 1 + random.nextInt(3));
       WorkerDirectory directory = WorkerDirectory.of("http://127.0.0.1:9100", workers);
       Map<String, WorkerFold> folds = new HashMap<>();
@@ -150,7 +158,7 @@ class CapSharesTest {
         runningOn.put(w.did(), new LinkedHashMap<>());
       }
       int most = 0;
-      for (int round = 0; !driver.state().joinComplete() && round < 1_000; round++) {
+      for (int round = 0; !driver.state().joinComplete() && round < 10_000; round++) {
         for (FanoutAction.Spawn spawn : spawns(driver.step(directory))) {
           Record intend =
               new Record(
@@ -166,12 +174,18 @@ class CapSharesTest {
         }
         int running = 0;
         for (WorkerInfo w : workers) {
-          for (WorkerAction action :
-              folds
-                  .get(w.did())
-                  .decide(driver.now, ControlSnapshot.EMPTY, SpawnPolicy.ALLOW_ALL, 100)) {
-            if (action instanceof WorkerAction.Start start) {
-              runningOn.get(w.did()).put(start.key(), start.intent().index());
+          WorkerFold fold = folds.get(w.did());
+          // The coordinator answers current to every question about an attempt's standing.
+          for (boolean asked = true; asked; ) {
+            asked = false;
+            for (WorkerAction action :
+                fold.decide(driver.now, ControlSnapshot.EMPTY, SpawnPolicy.ALLOW_ALL, 100)) {
+              if (action instanceof WorkerAction.Start start) {
+                runningOn.get(w.did()).put(start.key(), start.intent().index());
+              } else if (action instanceof WorkerAction.Confirm confirm) {
+                fold.answer(confirm.key(), AttemptStanding.CURRENT, driver.now);
+                asked = true;
+              }
             }
           }
           running += runningOn.get(w.did()).size();

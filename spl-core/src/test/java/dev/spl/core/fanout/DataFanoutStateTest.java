@@ -71,25 +71,28 @@ class DataFanoutStateTest {
   @Test
   void itemsAreFilledInAtSpawnReadingOnlyTheChunksNeeded() {
     Driver driver = new Driver();
+    int width = 3 * (FanoutState.QUEUED_PER_SHARE + 1);
     List<JsonNode> items = new ArrayList<>();
-    for (int i = 0; i < 9; i++) {
+    for (int i = 0; i < width; i++) {
       items.add(Json.parse("{\"path\":\"f" + i + ".txt\"}"));
     }
     ChildTemplate template =
         ChildTemplate.parseCli("goal=Count {{item.path}},run=wc -w {{item.path}}");
-    // A cap of 1 over two workers: its one share goes to one worker, which gets it and one more.
-    driver.fanOutData(DataLoop.items(9, 1, template), items, "all", window(1), 3);
+    // A cap of 1 over two workers: its one share goes to one worker, which gets one child to run
+    // and the next ones queued; the last third of the items is not spawned yet.
+    driver.fanOutData(DataLoop.items(width, 1, template), items, "all", window(1), width / 3);
     Driver.LogReader reader = (Driver.LogReader) fanoutLog(driver);
     int before = reader.itemReads;
     List<FanoutAction.Spawn> first = spawns(driver.step(BOTH));
-    assertThat(first).extracting(FanoutAction.Spawn::index).containsExactly(0, 1);
+    assertThat(first).hasSize(1 + FanoutState.QUEUED_PER_SHARE);
+    assertThat(first).extracting(FanoutAction.Spawn::index).startsWith(0, 1);
     JsonNode intent = first.get(1).childIntent();
     assertThat(intent.path("goal").asText()).isEqualTo("Count f1.txt");
     assertThat(intent.path("run").asText()).isEqualTo("wc -w 'f1.txt'");
     assertThat(intent.path("items")).hasSize(1);
     assertThat(intent.path("items").get(0).path("path").asText()).isEqualTo("f1.txt");
-    // Two children of the first chunk: the items of chunks 2 and 3 are not read.
-    assertThat(reader.itemReads - before).isEqualTo(2);
+    // One read of its chunk per spawned child: the items of the last chunk are not read.
+    assertThat(reader.itemReads - before).isEqualTo(first.size());
   }
 
   private static FanoutLog fanoutLog(Driver driver) {
@@ -103,30 +106,34 @@ class DataFanoutStateTest {
   }
 
   @Test
-  void theWindowSlidesInIndexOrderWithTwiceTheCapInFlight() {
+  void theWindowSlidesInIndexOrderWithTheShareAndItsQueueInFlight() {
     Driver driver = new Driver();
     WorkerDirectory onlyA = live(A);
-    driver.fanOutData(DataLoop.range(0, 12, 1, SHARD), List.of(), "all", window(3), 1);
+    int ahead = 3 + FanoutState.QUEUED_PER_SHARE;
+    driver.fanOutData(DataLoop.range(0, ahead + 10, 1, SHARD), List.of(), "all", window(3), 1);
     List<FanoutAction.Spawn> first = spawns(driver.step(onlyA));
-    assertThat(first).extracting(FanoutAction.Spawn::index).containsExactly(0, 1, 2, 3, 4, 5);
-    // The worker runs three of them at once; the other three wait in its queue.
+    assertThat(first).hasSize(ahead);
+    assertThat(first).extracting(FanoutAction.Spawn::index).startsWith(0, 1, 2).endsWith(ahead - 1);
+    // The worker runs three of them at once; the others wait in its queue.
     assertThat(first).extracting(FanoutAction.Spawn::maxRunning).containsOnly(3);
     assertThat(first.get(0).childIntent().path("max_running").asInt()).isEqualTo(3);
     assertThat(driver.step(onlyA)).isEmpty();
     driver.done(1, "accept");
-    assertThat(spawns(driver.step(onlyA))).extracting(FanoutAction.Spawn::index).containsExactly(6);
+    assertThat(spawns(driver.step(onlyA)))
+        .extracting(FanoutAction.Spawn::index)
+        .containsExactly(ahead);
     driver.done(0, "accept");
     driver.done(2, "accept");
     assertThat(spawns(driver.step(onlyA)))
         .extracting(FanoutAction.Spawn::index)
-        .containsExactly(7, 8);
+        .containsExactly(ahead + 1, ahead + 2);
     int most = 0;
-    for (int i = 3; i < 12; i++) {
+    for (int i = 3; i < ahead + 10; i++) {
       driver.done(i, "accept");
       spawns(driver.step(onlyA));
       most = Math.max(most, driver.state().runningCount());
     }
-    assertThat(most).isEqualTo(6);
+    assertThat(most).isEqualTo(ahead);
     assertThat(driver.state().joinComplete()).isTrue();
     assertThat(driver.state().joinVerdict()).isEqualTo("accept");
   }
@@ -148,30 +155,30 @@ class DataFanoutStateTest {
   @Test
   void failFastStopsAtTheFirstFailureAndCancelsRunningAndQueuedSiblings() {
     Driver driver = new Driver();
+    int width = FanoutState.QUEUED_PER_SHARE + 6;
     driver.fanOutData(
-        DataLoop.range(0, 6, 1, SHARD),
+        DataLoop.range(0, width, 1, SHARD),
         List.of(),
         "any",
         options(FanoutPolicy.FAIL_FAST, 0, 0, 1),
         1);
-    // A cap of 1: children 0 and 1 are spawned to one worker, one running and one queued there.
-    assertThat(spawns(driver.step(BOTH)))
-        .extracting(FanoutAction.Spawn::index)
-        .containsExactly(0, 1);
+    // A cap of 1: one worker gets child 0 to run and the next ones queued; the last five are not
+    // spawned.
+    assertThat(spawns(driver.step(BOTH))).hasSize(width - 5);
     driver.done(0, "reject");
     List<FanoutAction> actions = driver.step(BOTH);
     FanoutAction.Cancel cancel = only(actions, FanoutAction.Cancel.class).get(0);
     assertThat(cancel.reason()).isEqualTo("fail_fast");
-    assertThat(cancel.indices()).containsExactly(1, 2, 3, 4, 5);
+    assertThat(cancel.indices()).hasSize(width - 1).startsWith(1).endsWith(width - 1);
     assertThat(cancel.children().get(0).worker()).isNotNull();
-    assertThat(cancel.children().get(1).worker()).isNull();
+    assertThat(cancel.children().get(width - 2).worker()).isNull();
     FanoutAction.CompleteJoin join = only(actions, FanoutAction.CompleteJoin.class).get(0);
     assertThat(join.verdict()).isEqualTo("reject");
-    assertThat(join.fanin()).isEqualTo(new Fanin("failed", 0, 1, 5, 0, 0));
+    assertThat(join.fanin()).isEqualTo(new Fanin("failed", 0, 1, width - 1, 0, 0));
     assertThat(spawns(actions)).isEmpty();
-    // Queued children were marked cancelled without ever being spawned.
-    assertThat(driver.state().childState(4)).isEqualTo(ChildState.DONE);
-    assertThat(JoinStatus.subtask(driver.state(), 4).summary())
+    // Children not yet spawned were marked cancelled without ever being spawned.
+    assertThat(driver.state().childState(width - 2)).isEqualTo(ChildState.DONE);
+    assertThat(JoinStatus.subtask(driver.state(), width - 2).summary())
         .isEqualTo("cancelled before it was spawned (fail_fast)");
   }
 
@@ -453,7 +460,7 @@ class DataFanoutStateTest {
     driver.fanOut(Driver.goals("a", "b", "c"), "all", options(FanoutPolicy.FAIL_FAST, 0, 0, 1));
     assertThat(spawns(driver.step(BOTH)))
         .extracting(FanoutAction.Spawn::index)
-        .containsExactly(0, 1);
+        .containsExactly(0, 1, 2);
     driver.done(0, "failed");
     FanoutAction.CompleteJoin join =
         only(driver.step(BOTH), FanoutAction.CompleteJoin.class).get(0);

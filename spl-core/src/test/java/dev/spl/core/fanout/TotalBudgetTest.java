@@ -104,8 +104,15 @@ class TotalBudgetTest {
   @Test
   void spendingPastTheTotalCancelsRunningAndPendingChildren() {
     Driver driver = new Driver();
+    // A cap of 1 over two workers: one worker runs one child and queues the next ones; the rest
+    // are not spawned.
+    int width = FanoutState.QUEUED_PER_SHARE + 3;
+    List<SubtaskSpec> specs = new java.util.ArrayList<>();
+    for (int i = 0; i < width; i++) {
+      specs.add(costing("child " + i, null));
+    }
     driver.fanOut(
-        List.of(costing("a", null), costing("b", null), costing("c", null)),
+        specs,
         "all",
         new FanoutOptions(
             FanoutPolicy.ALL,
@@ -114,8 +121,7 @@ class TotalBudgetTest {
             1,
             new BigDecimal("1.00"),
             null));
-    // A cap of 1: one child runs and one waits on its worker; the third is not spawned.
-    assertThat(spawns(driver.step(TWO))).hasSize(2);
+    assertThat(spawns(driver.step(TWO))).hasSize(1 + FanoutState.QUEUED_PER_SHARE);
 
     // Without budgets nothing is committed; child 0 reports more than the whole total.
     driver.doneCosting(0, "accept", "1.50");
@@ -124,13 +130,13 @@ class TotalBudgetTest {
     assertThat(spawns(actions)).isEmpty();
     FanoutAction.Cancel cancel = only(actions, FanoutAction.Cancel.class).get(0);
     assertThat(cancel.reason()).isEqualTo("budget");
-    assertThat(cancel.children())
-        .extracting(FanoutAction.CancelledChild::index, c -> c.worker() != null)
-        .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(1, true),
-            org.assertj.core.groups.Tuple.tuple(2, false));
+    assertThat(cancel.children()).hasSize(width - 1);
+    assertThat(cancel.children().get(0).index()).isEqualTo(1);
+    assertThat(cancel.children().get(0).worker()).isNotNull();
+    assertThat(cancel.children().get(width - 2).index()).isEqualTo(width - 1);
+    assertThat(cancel.children().get(width - 2).worker()).isNull();
     assertThat(driver.state().childState(1)).isEqualTo(ChildState.CANCELLING);
-    assertThat(driver.state().verdict(2)).isEqualTo(Verdict.CANCELLED);
+    assertThat(driver.state().verdict(width - 1)).isEqualTo(Verdict.CANCELLED);
   }
 
   @Test

@@ -202,6 +202,22 @@ class WorkerFoldTest {
   }
 
   @Test
+  void anAttemptWhoseRunEndedStopsCountingAgainstTheLimitBeforeItsResultIsStored() {
+    StoredRecord first = limitedIntent(0, "limited", 1);
+    fold.apply(first);
+    fold.apply(limitedIntent(1, "limited", 1));
+    assertThat(started(decide(10))).containsExactly(key(0, 1));
+    assertThat(fold.runEnded(key(0, 1))).isTrue();
+    assertThat(fold.runEnded(key(0, 1))).isFalse();
+    assertThat(started(decide(10))).containsExactly(key(1, 1));
+    // Its result, stored later, does not free the place a second time.
+    fold.apply(limitedIntent(2, "limited", 1));
+    fold.apply(result(first, 1));
+    assertThat(decide(10)).isEmpty();
+    assertThat(fold.runningCount()).isEqualTo(1);
+  }
+
+  @Test
   void aLimitCountsEveryRunningAttemptOfItsFanoutWhateverLimitTheyCarried() {
     fold.apply(limitedIntent(0, "parent", 3));
     fold.apply(limitedIntent(1, "parent", 3));

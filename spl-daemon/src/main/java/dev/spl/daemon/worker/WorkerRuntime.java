@@ -475,7 +475,11 @@ public final class WorkerRuntime implements DaemonComponent {
       return;
     }
     finished.add(new Finished(attempt, outcome));
-    if (Thread.currentThread() != eventThread && settleScheduled.compareAndSet(false, true)) {
+    if (Thread.currentThread() == eventThread) {
+      // Finished as it started (an executor that needs no thread): the pass that started it goes
+      // on, and may start the next attempt its fan-out's limit held back.
+      fold.runEnded(attempt.key());
+    } else if (settleScheduled.compareAndSet(false, true)) {
       try {
         events.execute(this::settle);
       } catch (RejectedExecutionException e) {
