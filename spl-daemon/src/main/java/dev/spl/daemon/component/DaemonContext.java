@@ -104,8 +104,9 @@ public record DaemonContext(
 
   /**
    * This daemon's heartbeat as of now, in the role it was started with: the one place a daemon
-   * describes itself to the registry. Its {@code sent_at} comes from the record clock, so two beats
-   * of one daemon never carry the same time and the later one is never taken for a late delivery.
+   * describes itself to the registry. Its {@code sent_at} comes from the record clock's heartbeat
+   * time ({@link RecordClock#nextHeartbeat}), so two beats of one daemon never carry the same time,
+   * the later one is never taken for a late delivery, and none runs ahead of the wall clock.
    */
   public Heartbeat heartbeat(Health health, int active, int slots, int freeSlots) {
     long now = clock.millis();
@@ -122,7 +123,7 @@ public record DaemonContext(
         slots,
         freeSlots,
         health,
-        recordClock.next(),
+        recordClock.nextHeartbeat(),
         config.fleet().executor().core(),
         config.fleet().labels());
   }

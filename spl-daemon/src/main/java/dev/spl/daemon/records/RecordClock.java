@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RecordClock {
   private final Clock clock;
   private final AtomicLong last = new AtomicLong(-1);
+  private final AtomicLong lastHeartbeat = new AtomicLong(-1);
 
   public RecordClock(Clock clock) {
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -21,5 +22,18 @@ public final class RecordClock {
   public long next() {
     long now = clock.millis();
     return last.updateAndGet(previous -> Math.max(previous + 1, now));
+  }
+
+  /**
+   * The {@code sent_at} of this daemon's next heartbeat: strictly increasing among its heartbeats
+   * ({@code max(previous + 1, now)} over them alone), and so on the wall clock whatever else the
+   * daemon writes. {@link #next} runs ahead of the wall clock while the daemon writes more than a
+   * record a millisecond (a worker reporting thousands of results a second gains seconds each
+   * second), and a coordinator refuses a beat from more than 30 s ahead of its own clock: the
+   * worker would be taken for lost while it works.
+   */
+  public long nextHeartbeat() {
+    long now = clock.millis();
+    return lastHeartbeat.updateAndGet(previous -> Math.max(previous + 1, now));
   }
 }
