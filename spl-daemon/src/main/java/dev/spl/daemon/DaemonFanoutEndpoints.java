@@ -80,11 +80,14 @@ final class DaemonFanoutEndpoints implements FanoutEndpoints {
   @Override
   public ObjectNode fanout(String id) {
     Reconciler loop = reconciler();
-    FanoutReads.Summary summary =
-        onLoop(loop, FanoutReads.summary(id, running().context().spawnPolicy()))
+    FanoutReads.SummaryWithStates read =
+        onLoop(loop, FanoutReads.summaryWithStates(id, running().context().spawnPolicy()))
             .orElseThrow(() -> notFound(id));
+    FanoutReads.Summary summary = read.summary();
     ObjectNode node = summaryJson(summary);
     node.put("epoch", loop.epoch());
+    ObjectNode byState = node.putObject("by_state");
+    read.byState().forEach(byState::put);
     ObjectNode counters = node.putObject("counters");
     counters.put("n", summary.width());
     counters.put("completed", summary.completed());

@@ -328,5 +328,10 @@ class DataFanoutFleetTest {
                     .count()
                 == spawned - 1);
     assertThat(mostRunningAtOnce(coordinator, fanout)).isLessThanOrEqualTo(4);
+    // The fan-out's route counts its children by state, as join-status shows a wide one.
+    JsonNode status = new Http(coordinator.url()).get("/v1/fanouts/" + fanout.id()).json();
+    assertThat(status.path("by_state").size()).isEqualTo(2);
+    assertThat(status.path("by_state").path("reject").asInt()).isEqualTo(1);
+    assertThat(status.path("by_state").path("cancelled").asInt()).isEqualTo(20);
   }
 }

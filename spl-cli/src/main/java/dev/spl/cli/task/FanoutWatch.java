@@ -214,6 +214,93 @@ final class FanoutWatch {
       throw CliException.failure(
           "the coordinator listed fewer children of fan-out " + fanout + " than its width");
     }
+    return status(List.of(rows));
+  }
+
+  /** A wide fan-out's status as its text shows it: see {@link #wide}. */
+  record Wide(
+      JoinStatus status,
+      java.util.SortedMap<String, Integer> byState,
+      List<JoinStatus.SubtaskStatus> head,
+      List<JoinStatus.SubtaskStatus> tail) {}
+
+  /**
+   * The status of a fan-out with more than {@code head + tail} children as the text of {@code spl
+   * task join-status} shows it: the counts, the children counted by state ({@code by_state}), and
+   * only the first {@code head} and the last {@code tail} children, in three requests however wide
+   * it is (each child listed costs the coordinator's loop a read of its last record). Null while
+   * the coordinator has not folded it or is too busy to answer; {@link JoinStatus#perSubtask} holds
+   * the head and tail only.
+   */
+  Wide wide(int head, int tail) {
+    JsonNode latest = read("/v1/fanouts/" + DaemonClient.segment(fanout));
+    if (latest == null) {
+      return null;
+    }
+    int width = latest.path("width").asInt();
+    if (width <= head + tail) {
+      throw new IllegalStateException(
+          "expected a fan-out wider than " + (head + tail) + " but found width " + width);
+    }
+    if (!latest.path("by_state").isObject()) {
+      // A coordinator that does not count its children by state: every child is read.
+      if (pollChildren(latest) == null) {
+        return null;
+      }
+      JoinStatus full = status();
+      java.util.SortedMap<String, Integer> counted = new java.util.TreeMap<>();
+      full.perSubtask().forEach(line -> counted.merge(line.state(), 1, Integer::sum));
+      List<JoinStatus.SubtaskStatus> lines = full.perSubtask();
+      return new Wide(full, counted, lines.subList(0, head), lines.subList(width - tail, width));
+    }
+    List<JoinStatus.SubtaskStatus> first = childrenAfter(-1, head);
+    List<JoinStatus.SubtaskStatus> last = childrenAfter(width - tail - 1, tail);
+    if (first == null || last == null) {
+      return null;
+    }
+    summary = latest;
+    java.util.SortedMap<String, Integer> byState = new java.util.TreeMap<>();
+    latest
+        .path("by_state")
+        .fields()
+        .forEachRemaining(e -> byState.put(e.getKey(), e.getValue().asInt()));
+    List<JoinStatus.SubtaskStatus> listed = new ArrayList<>(first);
+    listed.addAll(last);
+    return new Wide(status(listed), byState, first, last);
+  }
+
+  private List<JoinStatus.SubtaskStatus> childrenAfter(int after, int limit) {
+    Map<String, Object> query = DaemonClient.query();
+    query.put("after", after);
+    query.put("limit", limit);
+    query.put("summary_chars", SUMMARY_CHARS);
+    JsonNode page =
+        read(
+            DaemonClient.withQuery(
+                "/v1/fanouts/" + DaemonClient.segment(fanout) + "/children", query));
+    if (page == null) {
+      return null;
+    }
+    List<JoinStatus.SubtaskStatus> lines = new ArrayList<>();
+    for (JsonNode row : page.path("data")) {
+      lines.add(line(row));
+    }
+    if (lines.size() != limit) {
+      throw CliException.failure(
+          "the coordinator listed "
+              + lines.size()
+              + " children of fan-out "
+              + fanout
+              + " after index "
+              + after
+              + " but "
+              + limit
+              + " were expected");
+    }
+    return lines;
+  }
+
+  private JoinStatus status(List<JoinStatus.SubtaskStatus> listed) {
     return new JoinStatus(
         new FanoutRef(
             summary.path("fanout").asText(),
@@ -227,7 +314,7 @@ final class FanoutWatch {
         text(summary, "verdict"),
         counters(),
         summary.path("ignored_records").asInt(),
-        List.of(rows),
+        listed,
         fanin(summary.path("fanin")),
         summary.get("reduced") instanceof com.fasterxml.jackson.databind.node.ObjectNode reduced
             ? reduced

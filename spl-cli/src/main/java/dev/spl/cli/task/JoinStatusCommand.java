@@ -114,9 +114,17 @@ final class JoinStatusCommand implements Callable<Integer> {
           return watch(api, task.reference(), listed.get(), null);
         }
         FanoutWatch once = new FanoutWatch(context.client(), listed.get());
-        if (once.poll() != null) {
-          print(once.status(), task.reference());
-          return ExitCodes.OK;
+        if (once.pollCounts()) {
+          if (showsHeadAndTail(once)) {
+            FanoutWatch.Wide wide = once.wide(HEAD_ROWS, TAIL_ROWS);
+            if (wide != null) {
+              renderWide(wide, task.reference());
+              return ExitCodes.OK;
+            }
+          } else if (once.poll() != null) {
+            print(once.status(), task.reference());
+            return ExitCodes.OK;
+          }
         }
       }
     }
@@ -229,15 +237,14 @@ final class JoinStatusCommand implements Callable<Integer> {
           }
         }
         if (watched.complete()) {
-          JoinStatus status = statusOf(watched, deadline);
-          print(status, task);
+          JoinStatus status = printStatus(watched, deadline, task);
           requireAccepted(task, status);
           return ExitCodes.OK;
         }
         Optional<String> held =
             heldByFreeze(api, watched.complete(), watched.counters(), watched.namespace());
         if (held.isPresent()) {
-          print(statusOf(watched, deadline), task);
+          printStatus(watched, deadline, task);
           throw CliException.unavailable(
               "the join of '"
                   + task
@@ -248,7 +255,7 @@ final class JoinStatusCommand implements Callable<Integer> {
       }
       if (System.nanoTime() > deadline) {
         if (answered) {
-          print(statusOf(watched, System.nanoTime() + STATUS_READ_NANOS), task);
+          printStatus(watched, System.nanoTime() + STATUS_READ_NANOS, task);
         }
         throw CliException.failure(
             "the join of '"
@@ -267,20 +274,58 @@ final class JoinStatusCommand implements Callable<Integer> {
   private static final long STATUS_READ_NANOS = 30_000_000_000L;
 
   /**
+   * Whether the status is shown as text with only the first and last children listed (a fan-out
+   * wider than {@link #FULL_LISTING_MAX}, without --all): then only those are read.
+   */
+  private boolean showsHeadAndTail(FanoutWatch watched) {
+    return !context.json() && !all && watched.width() > FULL_LISTING_MAX;
+  }
+
+  private void renderWide(FanoutWatch.Wide wide, String task) {
+    render(context.out(), wide.status(), wide.byState(), wide.head(), wide.tail(), task);
+  }
+
+  /**
+   * Prints the watched fan-out's status as the command without --watch would, reading only what it
+   * shows; asked again every interval while the coordinator's reconciler is too busy to answer,
+   * until {@code deadlineNanos}. Returns the status printed.
+   */
+  private JoinStatus printStatus(FanoutWatch watched, long deadlineNanos, String task)
+      throws InterruptedException {
+    if (!showsHeadAndTail(watched)) {
+      JoinStatus status = statusOf(watched, deadlineNanos);
+      print(status, task);
+      return status;
+    }
+    FanoutWatch.Wide wide;
+    while ((wide = watched.wide(HEAD_ROWS, TAIL_ROWS)) == null) {
+      waitForTheReconciler(watched, deadlineNanos);
+    }
+    renderWide(wide, task);
+    return wide.status();
+  }
+
+  /**
    * The status with every child as the coordinator lists it now, asked again every interval while
    * its reconciler is too busy to answer, until {@code deadlineNanos}.
    */
   private JoinStatus statusOf(FanoutWatch watched, long deadlineNanos) throws InterruptedException {
     while (watched.poll() == null) {
-      if (System.nanoTime() > deadlineNanos) {
-        throw CliException.unavailable(
-            "the coordinator's reconciler was too busy to list the children of fan-out "
-                + watched.fanout()
-                + " before the deadline; spl task join-status reads them again");
-      }
-      Thread.sleep((long) (intervalSecs * 1000));
+      waitForTheReconciler(watched, deadlineNanos);
     }
     return watched.status();
+  }
+
+  /** Waits an interval for a reconciler too busy to list children, unless past the deadline. */
+  private void waitForTheReconciler(FanoutWatch watched, long deadlineNanos)
+      throws InterruptedException {
+    if (System.nanoTime() > deadlineNanos) {
+      throw CliException.unavailable(
+          "the coordinator's reconciler was too busy to list the children of fan-out "
+              + watched.fanout()
+              + " before the deadline; spl task join-status reads them again");
+    }
+    Thread.sleep((long) (intervalSecs * 1000));
   }
 
   private void print(JoinStatus status, String task) {
@@ -379,6 +424,30 @@ final class JoinStatusCommand implements Callable<Integer> {
    */
   static void render(PrintStream out, JoinStatus status, boolean all, String task) {
     int n = status.subtasks();
+    if (n > FULL_LISTING_MAX && !all) {
+      Map<String, Integer> byState = new TreeMap<>();
+      status.perSubtask().forEach(line -> byState.merge(line.state(), 1, Integer::sum));
+      List<JoinStatus.SubtaskStatus> lines = status.perSubtask();
+      render(
+          out, status, byState, lines.subList(0, HEAD_ROWS), lines.subList(n - TAIL_ROWS, n), task);
+    } else {
+      render(out, status, null, null, null, task);
+    }
+  }
+
+  /**
+   * Renders {@code status}; with {@code byState} (a fan-out wider than {@link #FULL_LISTING_MAX}
+   * shown without --all) the children as counts by state and the lines of the first and last few,
+   * else every line of {@link JoinStatus#perSubtask}.
+   */
+  static void render(
+      PrintStream out,
+      JoinStatus status,
+      Map<String, Integer> byState,
+      List<JoinStatus.SubtaskStatus> head,
+      List<JoinStatus.SubtaskStatus> tail,
+      String task) {
+    int n = status.subtasks();
     out.println("Fan-out join status: " + status.fanout().thread());
     out.println("  Subtasks:        " + Formats.count(n));
     out.println("  Spawned:         " + Formats.count(status.spawned()) + " / " + Formats.count(n));
@@ -437,9 +506,7 @@ final class JoinStatusCommand implements Callable<Integer> {
               + group.reason());
     }
     out.println();
-    if (n > FULL_LISTING_MAX && !all) {
-      Map<String, Integer> byState = new TreeMap<>();
-      status.perSubtask().forEach(line -> byState.merge(line.state(), 1, Integer::sum));
+    if (byState != null) {
       StringBuilder summary = new StringBuilder();
       byState.forEach(
           (state, count) ->
@@ -451,16 +518,12 @@ final class JoinStatusCommand implements Callable<Integer> {
       out.println("  By state: " + summary);
       out.println();
       out.println("  Per-subtask (first " + HEAD_ROWS + " and last " + TAIL_ROWS + "):");
-      for (int i = 0; i < HEAD_ROWS; i++) {
-        row(out, status.perSubtask().get(i), task);
-      }
+      head.forEach(line -> row(out, line, task));
       out.println(
           "    ... "
               + Formats.count(n - HEAD_ROWS - TAIL_ROWS)
               + " more (--all lists every subtask, -o json prints them all)");
-      for (int i = n - TAIL_ROWS; i < n; i++) {
-        row(out, status.perSubtask().get(i), task);
-      }
+      tail.forEach(line -> row(out, line, task));
       return;
     }
     out.println("  Per-subtask:");

@@ -111,9 +111,7 @@ public record JoinStatus(
         state.target(index).toString(),
         state.resolvedTarget(index),
         lifecycle,
-        terminal
-            ? state.verdict(index).wire()
-            : state.waitingForNested(index) ? WAITING_FOR_NESTED : lifecycle.label(),
+        stateLabel(state, index),
         state.attempt(index),
         state.worker(index),
         state.thread(index),
@@ -127,6 +125,30 @@ public record JoinStatus(
         state.retries(index),
         state.retryAtMillis(index),
         waiting);
+  }
+
+  /**
+   * Child {@code index}'s state as its line shows it ({@link SubtaskStatus#state}): its verdict
+   * once it has one, else its lifecycle's label (or waiting for the fan-out it made).
+   */
+  public static String stateLabel(FanoutState state, int index) {
+    ChildState lifecycle = state.childState(index);
+    if (lifecycle.terminal()) {
+      return state.verdict(index).wire();
+    }
+    return state.waitingForNested(index) ? WAITING_FOR_NESTED : lifecycle.label();
+  }
+
+  /**
+   * How many children are in each state ({@link #stateLabel}), by state in alphabetical order: the
+   * counts a wide fan-out's status shows, without listing its children.
+   */
+  public static java.util.SortedMap<String, Integer> countByState(FanoutState state) {
+    java.util.SortedMap<String, Integer> counts = new java.util.TreeMap<>();
+    for (int i = 0; i < state.width(); i++) {
+      counts.merge(stateLabel(state, i), 1, Integer::sum);
+    }
+    return counts;
   }
 
   /**

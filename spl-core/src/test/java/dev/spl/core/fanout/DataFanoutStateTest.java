@@ -139,6 +139,24 @@ class DataFanoutStateTest {
   }
 
   @Test
+  void childrenAreCountedByTheStateTheirLinesShow() {
+    Driver driver = new Driver();
+    driver.fanOutData(DataLoop.range(0, 6, 1, SHARD), List.of(), "all", window(1), 1);
+    spawns(driver.step(live(A)));
+    driver.done(0, "accept");
+    driver.done(1, "reject");
+    assertThat(JoinStatus.countByState(driver.state()))
+        .containsExactly(
+            java.util.Map.entry("accept", 1),
+            java.util.Map.entry("in progress", 4),
+            java.util.Map.entry("reject", 1));
+    for (int i = 0; i < 6; i++) {
+      assertThat(JoinStatus.stateLabel(driver.state(), i))
+          .isEqualTo(JoinStatus.subtask(driver.state(), i).state());
+    }
+  }
+
+  @Test
   void withoutMaxConcurrencyTheDefaultWindowBoundsWhatIsInFlight() {
     Driver driver = new Driver();
     int width = FanoutOptions.DEFAULT_IN_FLIGHT + 5;

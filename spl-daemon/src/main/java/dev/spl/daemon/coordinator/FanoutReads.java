@@ -153,6 +153,25 @@ public final class FanoutReads {
         fanouts.get(id).map(state -> summary(state, policy, fanouts.replacedBy(id).orElse(null)));
   }
 
+  /** A fan-out's summary and how many of its children are in each state. */
+  public record SummaryWithStates(Summary summary, java.util.SortedMap<String, Integer> byState) {}
+
+  /**
+   * The summary of one fan-out with its children counted by state ({@link JoinStatus#countByState}:
+   * a pass over the fold's arrays, no record read), or empty when the fold does not know it.
+   */
+  public static Function<Fanouts, Optional<SummaryWithStates>> summaryWithStates(
+      String id, SpawnPolicy policy) {
+    return fanouts ->
+        fanouts
+            .get(id)
+            .map(
+                state ->
+                    new SummaryWithStates(
+                        summary(state, policy, fanouts.replacedBy(id).orElse(null)),
+                        JoinStatus.countByState(state)));
+  }
+
   /**
    * Up to {@code limit} children of fan-out {@code id} with an index above {@code afterIndex} (-1
    * for the first) and, when {@code changedAfter} is above 0, only those that changed after that
