@@ -87,17 +87,7 @@ final class FanoutWatch {
     long since = version;
     int after = -1;
     while (true) {
-      Map<String, Object> query = DaemonClient.query();
-      query.put("after", after);
-      query.put("limit", PAGE);
-      if (since > 0) {
-        query.put("changed_after", since);
-      }
-      query.put("summary_chars", SUMMARY_CHARS);
-      JsonNode page =
-          read(
-              DaemonClient.withQuery(
-                  "/v1/fanouts/" + DaemonClient.segment(fanout) + "/children", query));
+      JsonNode page = childrenPage(after, PAGE, since);
       if (page == null) {
         // The rows read so far are kept; the next round reads again from the last version the
         // rounds read completely (all of them after a first round cut short).
@@ -269,15 +259,24 @@ final class FanoutWatch {
     return new Wide(status(listed), byState, first, last);
   }
 
-  private List<JoinStatus.SubtaskStatus> childrenAfter(int after, int limit) {
+  /**
+   * One page of children after index {@code after}, of those changed after version {@code since}
+   * when it is above 0; null as {@link #read}.
+   */
+  private JsonNode childrenPage(int after, int limit, long since) {
     Map<String, Object> query = DaemonClient.query();
     query.put("after", after);
     query.put("limit", limit);
+    if (since > 0) {
+      query.put("changed_after", since);
+    }
     query.put("summary_chars", SUMMARY_CHARS);
-    JsonNode page =
-        read(
-            DaemonClient.withQuery(
-                "/v1/fanouts/" + DaemonClient.segment(fanout) + "/children", query));
+    return read(
+        DaemonClient.withQuery("/v1/fanouts/" + DaemonClient.segment(fanout) + "/children", query));
+  }
+
+  private List<JoinStatus.SubtaskStatus> childrenAfter(int after, int limit) {
+    JsonNode page = childrenPage(after, limit, 0);
     if (page == null) {
       return null;
     }
