@@ -82,9 +82,9 @@ import java.util.Set;
  * fan-out's {@code --max-concurrency}): it starts only while fewer than that many attempts of its
  * fan-out (its parent thread) run here, counting every attempt of that fan-out that was started and
  * whose run has not ended ({@link #runEnded}, else its result). Until then it waits as if no slot
- * were free for it, and attempts behind it may start. Its confirmation is not asked for again ahead
- * of its slot: it may wait for long, and is asked about again, if its confirmation is old by then,
- * when it may start.
+ * were free for it, takes no place among the {@link #CONFIRM_WINDOW} once confirmed, and attempts
+ * behind it may start. Its confirmation is not asked for again ahead of its slot: it may wait for
+ * long, and is asked about again, if its confirmation is old by then, when it may start.
  */
 public final class WorkerFold {
   private static final long NOT_CONFIRMED = Long.MIN_VALUE;
@@ -402,6 +402,11 @@ public final class WorkerFold {
     for (Iterator<Attempt> it = waiting.values().iterator(); window > 0 && it.hasNext(); ) {
       Attempt attempt = it.next();
       if (refused(attempt, policy)) {
+        continue;
+      }
+      if (attempt.fence == Fence.CONFIRMED && !attempt.refreshing && atItsLimit(attempt)) {
+        // Confirmed and held back by its fan-out's limit: it takes no place in the window, so a
+        // capped fan-out's queue does not keep the attempts of other fan-outs behind it waiting.
         continue;
       }
       window--;

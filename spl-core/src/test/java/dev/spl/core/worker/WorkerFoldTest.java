@@ -218,6 +218,17 @@ class WorkerFoldTest {
   }
 
   @Test
+  void aCappedFanoutsQueueTakesNoPlaceInTheWindowOnceConfirmed() {
+    int queued = WorkerFold.CONFIRM_WINDOW + 44;
+    for (int i = 0; i < queued; i++) {
+      fold.apply(limitedIntent(i, "capped", 1));
+    }
+    // Another fan-out's attempt arrives behind more than a window of the capped one's.
+    fold.apply(limitedIntent(queued, "other", 1));
+    assertThat(started(decide(10))).containsExactly(key(0, 1), key(queued, 1));
+  }
+
+  @Test
   void aLimitCountsEveryRunningAttemptOfItsFanoutWhateverLimitTheyCarried() {
     fold.apply(limitedIntent(0, "parent", 3));
     fold.apply(limitedIntent(1, "parent", 3));
