@@ -212,7 +212,17 @@ final class FanoutWatch {
       JoinStatus status,
       java.util.SortedMap<String, Integer> byState,
       List<JoinStatus.SubtaskStatus> head,
-      List<JoinStatus.SubtaskStatus> tail) {}
+      List<JoinStatus.SubtaskStatus> tail) {
+
+    /** The same, worked out from a status that lists every child. */
+    static Wide of(JoinStatus full, int head, int tail) {
+      java.util.SortedMap<String, Integer> byState = new java.util.TreeMap<>();
+      full.perSubtask().forEach(line -> byState.merge(line.state(), 1, Integer::sum));
+      List<JoinStatus.SubtaskStatus> lines = full.perSubtask();
+      int n = lines.size();
+      return new Wide(full, byState, lines.subList(0, head), lines.subList(n - tail, n));
+    }
+  }
 
   /**
    * The status of a fan-out with more than {@code head + tail} children as the text of {@code spl
@@ -237,11 +247,7 @@ final class FanoutWatch {
       if (pollChildren(latest) == null) {
         return null;
       }
-      JoinStatus full = status();
-      java.util.SortedMap<String, Integer> counted = new java.util.TreeMap<>();
-      full.perSubtask().forEach(line -> counted.merge(line.state(), 1, Integer::sum));
-      List<JoinStatus.SubtaskStatus> lines = full.perSubtask();
-      return new Wide(full, counted, lines.subList(0, head), lines.subList(width - tail, width));
+      return Wide.of(status(), head, tail);
     }
     List<JoinStatus.SubtaskStatus> first = childrenAfter(-1, head);
     List<JoinStatus.SubtaskStatus> last = childrenAfter(width - tail - 1, tail);

@@ -19,7 +19,6 @@ import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -425,11 +424,8 @@ final class JoinStatusCommand implements Callable<Integer> {
   static void render(PrintStream out, JoinStatus status, boolean all, String task) {
     int n = status.subtasks();
     if (n > FULL_LISTING_MAX && !all) {
-      Map<String, Integer> byState = new TreeMap<>();
-      status.perSubtask().forEach(line -> byState.merge(line.state(), 1, Integer::sum));
-      List<JoinStatus.SubtaskStatus> lines = status.perSubtask();
-      render(
-          out, status, byState, lines.subList(0, HEAD_ROWS), lines.subList(n - TAIL_ROWS, n), task);
+      FanoutWatch.Wide wide = FanoutWatch.Wide.of(status, HEAD_ROWS, TAIL_ROWS);
+      render(out, status, wide.byState(), wide.head(), wide.tail(), task);
     } else {
       render(out, status, null, null, null, task);
     }

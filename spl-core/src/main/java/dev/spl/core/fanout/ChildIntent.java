@@ -110,7 +110,8 @@ public record ChildIntent(
         loop,
         fanin,
         null,
-        null);
+        null,
+        0);
   }
 
   /** The same attempt, working in a worktree as {@code child} says. */
@@ -234,56 +235,6 @@ public record ChildIntent(
     if (maxRunning < 0) {
       throw new IllegalArgumentException("maxRunning must be 0 or more but was " + maxRunning);
     }
-  }
-
-  /** An attempt without a limit on how many of its fan-out run at once on its worker. */
-  public ChildIntent(
-      String namespace,
-      String fanout,
-      String parentThread,
-      String coordinator,
-      String worker,
-      int index,
-      int attempt,
-      String goal,
-      BigDecimal budget,
-      Long timeoutSecs,
-      String run,
-      List<Input> inputs,
-      String hint,
-      int shard,
-      long iterFrom,
-      long iterTo,
-      String idempotencyKey,
-      ArrayNode items,
-      DataLoop.Kind loop,
-      ObjectNode fanin,
-      Worktrees.Child worktree,
-      String executor) {
-    this(
-        namespace,
-        fanout,
-        parentThread,
-        coordinator,
-        worker,
-        index,
-        attempt,
-        goal,
-        budget,
-        timeoutSecs,
-        run,
-        inputs,
-        hint,
-        shard,
-        iterFrom,
-        iterTo,
-        idempotencyKey,
-        items,
-        loop,
-        fanin,
-        worktree,
-        executor,
-        0);
   }
 
   /** A listed subtask's attempt: shard {@code index}, covering {@code [index, index + 1)}. */

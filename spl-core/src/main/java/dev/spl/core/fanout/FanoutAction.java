@@ -31,21 +31,7 @@ public sealed interface FanoutAction {
       ObjectNode childIntent,
       boolean hedge,
       int maxRunning)
-      implements FanoutAction {
-
-    /** A spawn whose INTEND carries no limit on its fan-out's attempts running on its worker. */
-    public Spawn(
-        FanoutRef fanout,
-        int index,
-        int attempt,
-        String childThread,
-        WorkerInfo worker,
-        String resolvedTarget,
-        ObjectNode childIntent,
-        boolean hedge) {
-      this(fanout, index, attempt, childThread, worker, resolvedTarget, childIntent, hedge, 0);
-    }
-  }
+      implements FanoutAction {}
 
   /**
    * A spawn the permission check refuses now ({@link SpawnPolicy}): nothing is written and the

@@ -1760,7 +1760,8 @@ public final class FanoutState {
               chosen,
               "specific:" + chosen.did(),
               draft.body(),
-              true));
+              true,
+              0));
     }
     hedgeWakeAtMillis = wake;
   }
@@ -2090,7 +2091,8 @@ public final class FanoutState {
             null,
             stageFanin(),
             null,
-            spec.executor());
+            spec.executor(),
+            0);
     FanoutRecords.Draft draft = new FanoutRecords.Draft(thread, Act.INTEND, intent.toBody());
     Optional<String> refusal = policy.refusal(draft);
     if (refusal.isPresent()) {
@@ -2099,7 +2101,7 @@ public final class FanoutState {
     }
     actions.add(
         new FanoutAction.Spawn(
-            ref, index, 1, thread, chosen, "specific:" + chosen.did(), draft.body(), false));
+            ref, index, 1, thread, chosen, "specific:" + chosen.did(), draft.body(), false, 0));
   }
 
   /** The most result references a stage is given; the rest are read with the results route. */
@@ -2414,7 +2416,8 @@ public final class FanoutState {
    * for its own fan-out), never pass N. When workers come or go, a share shrinks as soon as it is
    * given, and grows only as far as the others' holds leave room: the holds of children spawned
    * under the old shares fall as those finish. Worked out from the active children in each pass (at
-   * most about 2N of them), so nothing of it needs keeping in step with the state.
+   * most {@link FanoutOptions#window()} of them), so nothing of it needs keeping in step with the
+   * state.
    */
   private final class Shares {
     private final int cap = options.maxConcurrency();
@@ -2545,7 +2548,8 @@ public final class FanoutState {
           loop.kind(),
           null,
           null,
-          template.executor());
+          template.executor(),
+          0);
     }
     SubtaskSpec spec = specs.get(i);
     List<ChildIntent.Input> inputs = new ArrayList<>(spec.depends().size());
@@ -2577,7 +2581,8 @@ public final class FanoutState {
         null,
         null,
         null,
-        spec.executor());
+        spec.executor(),
+        0);
   }
 
   /**

@@ -36,12 +36,6 @@ public record Spawned(String namespace, String fanout, List<Entry> spawns) imple
         throw new IllegalArgumentException("maxRunning must be 0 or more but was " + maxRunning);
       }
     }
-
-    /** A spawn whose INTEND carries no limit on its fan-out's attempts running on its worker. */
-    public Entry(
-        int index, int attempt, String childThread, String worker, String target, boolean hedge) {
-      this(index, attempt, childThread, worker, target, hedge, 0);
-    }
   }
 
   public Spawned {

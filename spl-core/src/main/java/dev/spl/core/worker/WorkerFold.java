@@ -331,19 +331,18 @@ public final class WorkerFold {
    */
   public boolean runEnded(String key) {
     Attempt attempt = running.get(key);
-    if (attempt == null || attempt.ended) {
-      return false;
-    }
-    endRun(attempt);
-    return true;
+    return attempt != null && endRun(attempt);
   }
 
-  private void endRun(Attempt attempt) {
-    if (!attempt.ended) {
-      attempt.ended = true;
-      runningByFanout.computeIfPresent(
-          attempt.intent.parentThread(), (fanout, count) -> count > 1 ? count - 1 : null);
+  /** Stops counting {@code attempt} against its fan-out's limit; false when it already had. */
+  private boolean endRun(Attempt attempt) {
+    if (attempt.ended) {
+      return false;
     }
+    attempt.ended = true;
+    runningByFanout.computeIfPresent(
+        attempt.intent.parentThread(), (fanout, count) -> count > 1 ? count - 1 : null);
+    return true;
   }
 
   /**
@@ -404,9 +403,12 @@ public final class WorkerFold {
       if (refused(attempt, policy)) {
         continue;
       }
-      if (attempt.fence == Fence.CONFIRMED && !attempt.refreshing && atItsLimit(attempt)) {
+      boolean atLimit = atItsLimit(attempt);
+      if (attempt.fence == Fence.CONFIRMED && !attempt.refreshing && atLimit) {
         // Confirmed and held back by its fan-out's limit: it takes no place in the window, so a
-        // capped fan-out's queue does not keep the attempts of other fan-outs behind it waiting.
+        // capped fan-out's queue does not keep the attempts of other fan-outs behind it waiting,
+        // and it is not asked again ahead of its slot (it may wait for long: it is asked again,
+        // if its confirmation is old by then, when it may start).
         continue;
       }
       window--;
@@ -424,7 +426,7 @@ public final class WorkerFold {
         continue;
       }
       long age = nowMillis - attempt.confirmedAt;
-      boolean slotForIt = slots > 0 && !atItsLimit(attempt);
+      boolean slotForIt = slots > 0 && !atLimit;
       if (slotForIt && age > CONFIRMATION_MAX_AGE_MILLIS) {
         // Too old to start on: asked again, holding the free slot. One already asked again
         // ahead of its slot waits for that answer instead of a second question.
@@ -445,8 +447,7 @@ public final class WorkerFold {
             new WorkerAction.Start(
                 attempt.key, attempt.childThread, attempt.intendId, attempt.intent));
         slots--;
-      } else if (!attempt.refreshing && age > REFRESH_AFTER_MILLIS / 2 && !atItsLimit(attempt)) {
-        // One its fan-out's limit holds back may wait long: it is asked again when it may start.
+      } else if (!attempt.refreshing && age > REFRESH_AFTER_MILLIS / 2) {
         refreshDue |= age > REFRESH_AFTER_MILLIS;
         if (refreshable.size() < CONFIRM_BATCH) {
           refreshable.add(attempt);

@@ -97,8 +97,8 @@ class FanoutBodiesTest {
             "docs",
             FANOUT,
             List.of(
-                new Spawned.Entry(0, 1, CHILD_THREAD, WORKER, "specific:" + WORKER, false),
-                new Spawned.Entry(4, 2, CHILD_THREAD, WORKER, "specific:" + WORKER, true),
+                new Spawned.Entry(0, 1, CHILD_THREAD, WORKER, "specific:" + WORKER, false, 0),
+                new Spawned.Entry(4, 2, CHILD_THREAD, WORKER, "specific:" + WORKER, true, 0),
                 new Spawned.Entry(5, 1, CHILD_THREAD, WORKER, "specific:" + WORKER, false, 3)));
     roundTrips(spawned, Spawned::toBody, Spawned::fromBody);
     assertThat(spawned.toBody().get("spawns").get(0).has("max_running")).isFalse();

@@ -325,7 +325,7 @@ class HedgingTest {
     plain.fanOut(subtasks(1), "all");
     plain.step(ABC);
     var entry =
-        new Spawned.Entry(0, 2, plain.state().thread(0), C.did(), "specific:" + C.did(), true);
+        new Spawned.Entry(0, 2, plain.state().thread(0), C.did(), "specific:" + C.did(), true, 0);
     plain.append(
         Driver.COORDINATOR,
         Act.DO,

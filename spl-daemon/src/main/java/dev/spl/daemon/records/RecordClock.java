@@ -20,8 +20,7 @@ public final class RecordClock {
 
   /** {@code max(previous + 1, now)}. */
   public long next() {
-    long now = clock.millis();
-    return last.updateAndGet(previous -> Math.max(previous + 1, now));
+    return after(last);
   }
 
   /**
@@ -33,7 +32,11 @@ public final class RecordClock {
    * worker would be taken for lost while it works.
    */
   public long nextHeartbeat() {
+    return after(lastHeartbeat);
+  }
+
+  private long after(AtomicLong previousTime) {
     long now = clock.millis();
-    return lastHeartbeat.updateAndGet(previous -> Math.max(previous + 1, now));
+    return previousTime.updateAndGet(previous -> Math.max(previous + 1, now));
   }
 }
